@@ -1,0 +1,42 @@
+# Xếp Hàng — the two commands a new machine needs are `make run` and `make test`.
+SHELL := /bin/bash
+GO ?= go
+DATA ?= ./data
+ADDR ?= 127.0.0.1:8080
+BIN := bin
+
+.PHONY: run test bench fuzz build deps-run deps-test vet fmt-check clean
+
+deps-run:
+	@bash provisioning/dev-deps.sh run
+
+deps-test:
+	@bash provisioning/dev-deps.sh test
+
+build:
+	$(GO) build -o $(BIN)/ ./queue-server ./kiosk/...
+
+# Starts queue-server with the demo centre on an embedded bbolt store.
+run: deps-run build
+	@bash provisioning/run-demo.sh "$(BIN)" "$(DATA)" "$(ADDR)"
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "not gofmt-formatted:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+
+# The whole suite, race detector on, plus a short run of every fuzz target.
+test: deps-test fmt-check vet
+	$(GO) test -race -count=1 -timeout 20m ./...
+	@bash provisioning/fuzz.sh 10s
+
+fuzz:
+	@bash provisioning/fuzz.sh 2m
+
+bench: deps-test
+	@bash provisioning/bench.sh
+
+clean:
+	rm -rf $(BIN)
