@@ -1,0 +1,314 @@
+package queue
+
+import (
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// DefaultTimezone is the time zone of a centre that names none.
+const DefaultTimezone = "Asia/Ho_Chi_Minh"
+
+// Priority modes of a centre.
+const (
+	PriorityStrict     = "strict"     // legal-priority tickets always first
+	PriorityInterleave = "interleave" // one priority ticket after every N others
+)
+
+// Centre is a service centre's configuration, as PUT by an admin.
+type Centre struct {
+	ID          string          `json:"id"`
+	Name        string          `json:"name"`
+	Address     string          `json:"address,omitempty"`
+	Timezone    string          `json:"timezone"`
+	Hours       []Hours         `json:"hours"`
+	Breaks      []Break         `json:"breaks,omitempty"`
+	ClosedDates []string        `json:"closed_dates,omitempty"` // YYYY-MM-DD, local
+	Services    []Service       `json:"services"`
+	Counters    []CounterConfig `json:"counters"`
+	Rules       Rules           `json:"rules"`
+}
+
+// Hours are the opening hours of one weekday (0 = Sunday … 6 = Saturday).
+type Hours struct {
+	Weekday int    `json:"weekday"`
+	Open    string `json:"open"`  // HH:MM local
+	Close   string `json:"close"` // HH:MM local
+}
+
+// Break is a daily closed period inside opening hours (lunch).
+type Break struct {
+	Start string `json:"start"` // HH:MM local
+	End   string `json:"end"`   // HH:MM local
+}
+
+// Service is one kind of procedure a centre serves, with its letter code.
+type Service struct {
+	Code         string `json:"code"`
+	Name         string `json:"name"`
+	NameEn       string `json:"name_en,omitempty"`
+	Minutes      int    `json:"minutes"` // expected service time, seeds the estimate
+	Bookable     bool   `json:"bookable"`
+	SlotMinutes  int    `json:"slot_minutes,omitempty"`
+	SlotCapacity int    `json:"slot_capacity,omitempty"`
+}
+
+// CounterConfig is a counter (quầy) and the services it serves.
+type CounterConfig struct {
+	Number   int      `json:"number"`
+	Name     string   `json:"name"`
+	Services []string `json:"services"`
+}
+
+// Rules are a centre's tunable queueing rules; zero values take defaults.
+type Rules struct {
+	PriorityMode     string `json:"priority_mode,omitempty"`      // strict (default) or interleave
+	PriorityEvery    int    `json:"priority_every,omitempty"`     // interleave: priority after every N others (default 3)
+	NoShowMinCalls   int    `json:"no_show_min_calls,omitempty"`  // calls before a no-show is allowed (default 2)
+	RecallGapSeconds int    `json:"recall_gap_seconds,omitempty"` // minimum gap between calls of a ticket (default 30)
+}
+
+// Defaults applied by Normalize.
+const (
+	DefaultPriorityEvery    = 3
+	DefaultNoShowMinCalls   = 2
+	DefaultRecallGapSeconds = 30
+	DefaultServiceMinutes   = 10
+)
+
+var (
+	centreIDRe    = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)
+	serviceCodeRe = regexp.MustCompile(`^[A-Z]{1,2}$`)
+	dateRe        = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
+)
+
+// ValidCentreID reports whether id is a well-formed centre id (lower-case
+// letters, digits and hyphens, at most 64).
+func ValidCentreID(id string) bool { return centreIDRe.MatchString(id) }
+
+// NFC returns s in Unicode normalisation form C with surrounding space trimmed.
+func NFC(s string) string { return norm.NFC.String(strings.TrimSpace(s)) }
+
+// Normalize fills defaults and puts every text in NFC.
+func (c *Centre) Normalize() {
+	c.Name = NFC(c.Name)
+	c.Address = NFC(c.Address)
+	if c.Timezone == "" {
+		c.Timezone = DefaultTimezone
+	}
+	for i := range c.Services {
+		s := &c.Services[i]
+		s.Code = strings.ToUpper(strings.TrimSpace(s.Code))
+		s.Name = NFC(s.Name)
+		s.NameEn = NFC(s.NameEn)
+		if s.Minutes == 0 {
+			s.Minutes = DefaultServiceMinutes
+		}
+		if s.Bookable && s.SlotMinutes == 0 {
+			s.SlotMinutes = 15
+		}
+		if s.Bookable && s.SlotCapacity == 0 {
+			s.SlotCapacity = 1
+		}
+	}
+	for i := range c.Counters {
+		k := &c.Counters[i]
+		k.Name = NFC(k.Name)
+		for j := range k.Services {
+			k.Services[j] = strings.ToUpper(strings.TrimSpace(k.Services[j]))
+		}
+	}
+	sort.Slice(c.Counters, func(i, j int) bool { return c.Counters[i].Number < c.Counters[j].Number })
+	r := &c.Rules
+	if r.PriorityMode == "" {
+		r.PriorityMode = PriorityStrict
+	}
+	if r.PriorityEvery == 0 {
+		r.PriorityEvery = DefaultPriorityEvery
+	}
+	if r.NoShowMinCalls == 0 {
+		r.NoShowMinCalls = DefaultNoShowMinCalls
+	}
+	if r.RecallGapSeconds == 0 {
+		r.RecallGapSeconds = DefaultRecallGapSeconds
+	}
+}
+
+// Validate checks a normalised centre and returns an EInvalid *Error naming
+// the first problem.
+func (c *Centre) Validate() error {
+	if !ValidCentreID(c.ID) {
+		return Errorf(EInvalid, "centre id %q: use lower-case letters, digits and hyphens", "mã trung tâm %q: chỉ dùng chữ thường, số và dấu gạch ngang", c.ID)
+	}
+	if c.Name == "" || len(c.Name) > 200 {
+		return Errorf(EInvalid, "centre name is required (at most 200 bytes)", "cần tên trung tâm (tối đa 200 byte)")
+	}
+	if _, err := time.LoadLocation(c.Timezone); err != nil {
+		return Errorf(EInvalid, "unknown time zone %q", "múi giờ không hợp lệ %q", c.Timezone)
+	}
+	seenDay := map[int]bool{}
+	for _, h := range c.Hours {
+		if h.Weekday < 0 || h.Weekday > 6 {
+			return Errorf(EInvalid, "weekday %d: use 0 (Sunday) to 6 (Saturday)", "thứ %d: dùng 0 (Chủ nhật) đến 6 (Thứ bảy)", h.Weekday)
+		}
+		if seenDay[h.Weekday] {
+			return Errorf(EInvalid, "weekday %d is listed twice", "thứ %d bị khai báo hai lần", h.Weekday)
+		}
+		seenDay[h.Weekday] = true
+		o, ok1 := ParseClock(h.Open)
+		cl, ok2 := ParseClock(h.Close)
+		if !ok1 || !ok2 || o >= cl {
+			return Errorf(EInvalid, "hours of weekday %d: open and close are HH:MM, open before close", "giờ làm việc thứ %d: giờ mở và đóng dạng HH:MM, mở trước đóng", h.Weekday)
+		}
+	}
+	for _, b := range c.Breaks {
+		s, ok1 := ParseClock(b.Start)
+		e, ok2 := ParseClock(b.End)
+		if !ok1 || !ok2 || s >= e {
+			return Errorf(EInvalid, "break %s–%s: start and end are HH:MM, start before end", "giờ nghỉ %s–%s: dạng HH:MM, bắt đầu trước kết thúc", b.Start, b.End)
+		}
+	}
+	for _, d := range c.ClosedDates {
+		if _, err := time.Parse(time.DateOnly, d); err != nil || !dateRe.MatchString(d) {
+			return Errorf(EInvalid, "closed date %q: use YYYY-MM-DD", "ngày nghỉ %q: dùng YYYY-MM-DD", d)
+		}
+	}
+	if len(c.Services) == 0 {
+		return Errorf(EInvalid, "a centre needs at least one service", "trung tâm cần ít nhất một lĩnh vực")
+	}
+	codes := map[string]bool{}
+	for _, s := range c.Services {
+		if !serviceCodeRe.MatchString(s.Code) {
+			return Errorf(EInvalid, "service code %q: one or two letters A–Z", "mã lĩnh vực %q: một hoặc hai chữ cái A–Z", s.Code)
+		}
+		if codes[s.Code] {
+			return Errorf(EInvalid, "service code %q is listed twice", "mã lĩnh vực %q bị khai báo hai lần", s.Code)
+		}
+		codes[s.Code] = true
+		if s.Name == "" || len(s.Name) > 200 {
+			return Errorf(EInvalid, "service %s needs a name (at most 200 bytes)", "lĩnh vực %s cần tên (tối đa 200 byte)", s.Code)
+		}
+		if s.Minutes < 1 || s.Minutes > 480 {
+			return Errorf(EInvalid, "service %s: minutes between 1 and 480", "lĩnh vực %s: số phút từ 1 đến 480", s.Code)
+		}
+		if s.Bookable && (s.SlotMinutes < 5 || s.SlotMinutes > 240 || s.SlotCapacity < 1 || s.SlotCapacity > 100) {
+			return Errorf(EInvalid, "service %s: slot_minutes 5–240 and slot_capacity 1–100", "lĩnh vực %s: slot_minutes 5–240 và slot_capacity 1–100", s.Code)
+		}
+	}
+	nums := map[int]bool{}
+	for _, k := range c.Counters {
+		if k.Number < 1 || k.Number > 999 {
+			return Errorf(EInvalid, "counter number %d: 1 to 999", "số quầy %d: từ 1 đến 999", k.Number)
+		}
+		if nums[k.Number] {
+			return Errorf(EInvalid, "counter %d is listed twice", "quầy %d bị khai báo hai lần", k.Number)
+		}
+		nums[k.Number] = true
+		if len(k.Services) == 0 {
+			return Errorf(EInvalid, "counter %d serves no service", "quầy %d chưa phục vụ lĩnh vực nào", k.Number)
+		}
+		for _, s := range k.Services {
+			if !codes[s] {
+				return Errorf(EInvalid, "counter %d serves unknown service %q", "quầy %d phục vụ lĩnh vực không tồn tại %q", k.Number, s)
+			}
+		}
+	}
+	r := c.Rules
+	if r.PriorityMode != PriorityStrict && r.PriorityMode != PriorityInterleave {
+		return Errorf(EInvalid, "priority_mode is strict or interleave", "priority_mode là strict hoặc interleave")
+	}
+	if r.PriorityEvery < 1 || r.PriorityEvery > 50 || r.NoShowMinCalls < 1 || r.NoShowMinCalls > 10 || r.RecallGapSeconds < 0 || r.RecallGapSeconds > 3600 {
+		return Errorf(EInvalid, "rules out of range: priority_every 1–50, no_show_min_calls 1–10, recall_gap_seconds 0–3600", "quy tắc ngoài giới hạn: priority_every 1–50, no_show_min_calls 1–10, recall_gap_seconds 0–3600")
+	}
+	return nil
+}
+
+// Service returns the service with the code, if any.
+func (c *Centre) Service(code string) (Service, bool) {
+	for _, s := range c.Services {
+		if s.Code == code {
+			return s, true
+		}
+	}
+	return Service{}, false
+}
+
+// Counter returns the counter with the number, if any.
+func (c *Centre) Counter(n int) (CounterConfig, bool) {
+	for _, k := range c.Counters {
+		if k.Number == n {
+			return k, true
+		}
+	}
+	return CounterConfig{}, false
+}
+
+// Location returns the centre's time zone (UTC if it cannot be loaded, which
+// Validate prevents).
+func (c *Centre) Location() *time.Location {
+	loc, err := time.LoadLocation(c.Timezone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+// OpenAt reports whether the centre is open at t: a weekday with hours, not a
+// closed date, inside the hours and outside breaks.
+func (c *Centre) OpenAt(t time.Time, loc *time.Location) bool {
+	lt := t.In(loc)
+	day := lt.Format(time.DateOnly)
+	for _, d := range c.ClosedDates {
+		if d == day {
+			return false
+		}
+	}
+	m := lt.Hour()*60 + lt.Minute()
+	for _, h := range c.Hours {
+		if h.Weekday != int(lt.Weekday()) {
+			continue
+		}
+		o, _ := ParseClock(h.Open)
+		cl, _ := ParseClock(h.Close)
+		if m < o || m >= cl {
+			return false
+		}
+		for _, b := range c.Breaks {
+			s, _ := ParseClock(b.Start)
+			e, _ := ParseClock(b.End)
+			if m >= s && m < e {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// ParseClock parses "HH:MM" into minutes after midnight.
+func ParseClock(s string) (int, bool) {
+	if len(s) != 5 || s[2] != ':' {
+		return 0, false
+	}
+	h, m := 0, 0
+	for i, ch := range s {
+		if i == 2 {
+			continue
+		}
+		if ch < '0' || ch > '9' {
+			return 0, false
+		}
+		if i < 2 {
+			h = h*10 + int(ch-'0')
+		} else {
+			m = m*10 + int(ch-'0')
+		}
+	}
+	if h > 24 || m > 59 || (h == 24 && m != 0) {
+		return 0, false
+	}
+	return h*60 + m, true
+}

@@ -1,0 +1,411 @@
+package queue
+
+import (
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// IssueRequest asks for a new ticket.
+type IssueRequest struct {
+	Service   string
+	Priority  string
+	Key       string // idempotency key: the same key returns the same ticket
+	Source    string
+	Kiosk     string
+	Booking   string     // booking code when checked in from a booking
+	SlotStart *time.Time // the booking's slot start: its place in the queue
+}
+
+// MaxKeyLen bounds idempotency keys.
+const MaxKeyLen = 128
+
+// TicketByKey returns the live ticket issued with the idempotency key.
+func (l *Live) TicketByKey(key string) (Ticket, bool) {
+	if id, ok := l.byKey[key]; ok {
+		if t, ok := l.tickets[id]; ok {
+			return *t, true
+		}
+	}
+	return Ticket{}, false
+}
+
+// Issue hands out a new ticket: the next number of the service for the
+// centre's local day. It does not look up idempotency keys of tickets no
+// longer live; the caller checks its store first.
+func (l *Live) Issue(now time.Time, r IssueRequest) (Ticket, error) {
+	l.Roll(now)
+	if r.Priority == "" {
+		r.Priority = PriorityNormal
+	}
+	if _, ok := l.cfg.Service(r.Service); !ok {
+		return Ticket{}, Errorf(ENotFound, "unknown service %q", "không có lĩnh vực %q", r.Service)
+	}
+	if !ValidPriority(r.Priority) {
+		return Ticket{}, Errorf(EInvalid, "priority %q: normal, elderly, disabled, pregnant, child or merit", "đối tượng ưu tiên %q không hợp lệ", r.Priority)
+	}
+	if len(r.Key) > MaxKeyLen || !utf8.ValidString(r.Key) {
+		return Ticket{}, Errorf(EInvalid, "idempotency_key: at most %d bytes of UTF-8", "idempotency_key: tối đa %d byte UTF-8", MaxKeyLen)
+	}
+	if r.Key != "" {
+		if t, ok := l.TicketByKey(r.Key); ok {
+			return t, nil
+		}
+	}
+	seq := l.numbers[r.Service] + 1
+	l.numbers[r.Service] = seq
+	l.dirtyNum[r.Service] = true
+	t := &Ticket{
+		ID:        l.newID(),
+		Centre:    l.cfg.ID,
+		Number:    FormatNumber(r.Service, seq),
+		Service:   r.Service,
+		Seq:       seq,
+		Day:       l.day,
+		Priority:  r.Priority,
+		Status:    StatusWaiting,
+		IssuedAt:  now,
+		OrderAt:   now,
+		Booking:   r.Booking,
+		Source:    r.Source,
+		Kiosk:     r.Kiosk,
+		Key:       r.Key,
+		SlotStart: r.SlotStart,
+	}
+	if r.SlotStart != nil {
+		t.OrderAt = *r.SlotStart
+	}
+	l.tickets[t.ID] = t
+	if t.Key != "" {
+		l.byKey[t.Key] = t.ID
+	}
+	l.touchTicket(t)
+	// The first estimate is kept to measure the estimator against real waits.
+	if _, w, ok := l.Estimate(now, t.ID); ok {
+		secs := int(w / time.Second)
+		t.FirstEstimate = &secs
+	}
+	l.emit(now, Event{Type: EventIssued, Ticket: eventTicket(t)})
+	return *t, nil
+}
+
+func (l *Live) counter(n int) (*Counter, CounterConfig, error) {
+	cfg, ok := l.cfg.Counter(n)
+	c, ok2 := l.counters[n]
+	if !ok || !ok2 {
+		return nil, cfg, Errorf(ENotFound, "no counter %d", "không có quầy %d", n)
+	}
+	return c, cfg, nil
+}
+
+func (l *Live) current(c *Counter) (*Ticket, error) {
+	if c.Current == "" {
+		return nil, Errorf(ENoCurrent, "counter %d is serving no ticket", "quầy %d chưa phục vụ số nào", c.Number)
+	}
+	t, ok := l.tickets[c.Current]
+	if !ok || t.Status != StatusCalled {
+		return nil, Errorf(ENoCurrent, "counter %d is serving no ticket", "quầy %d chưa phục vụ số nào", c.Number)
+	}
+	return t, nil
+}
+
+// finishCurrent closes the counter's current ticket as done, if any.
+func (l *Live) finishCurrent(now time.Time, c *Counter) {
+	t, err := l.current(c)
+	if err != nil {
+		return
+	}
+	t.Status = StatusDone
+	t.FinishedAt = timePtr(now)
+	l.learn(t.Service, now.Sub(*t.CalledAt))
+	c.Current = ""
+	l.touchTicket(t)
+	l.touchCounter(c)
+	l.emit(now, Event{Type: EventFinished, Ticket: eventTicket(t), Counter: c.Number})
+}
+
+// openCounter opens a closed counter for the clerk (the first call of a shift).
+func (l *Live) openCounter(now time.Time, c *Counter, clerk string) {
+	if c.Status == CounterClosed {
+		c.Status, c.Since, c.Reason = CounterOpen, now, ""
+		l.emit(now, Event{Type: EventOpened, Counter: c.Number})
+	}
+	if clerk != "" {
+		c.Clerk = clerk
+	}
+	l.touchCounter(c)
+}
+
+func (l *Live) callTicket(now time.Time, c *Counter, t *Ticket, clerk string, e Event) {
+	t.Status = StatusCalled
+	t.Counter = c.Number
+	t.Calls = 1
+	t.CalledAt = timePtr(now)
+	if t.FirstCalledAt == nil {
+		t.FirstCalledAt = timePtr(now)
+	}
+	t.ServedBy = clerk
+	c.Current = t.ID
+	l.touchTicket(t)
+	l.touchCounter(c)
+	if t.IsPriority() {
+		l.meta.SincePriority = 0
+	} else {
+		l.meta.SincePriority++
+	}
+	l.dirtyMeta = true
+	e.Type, e.Ticket, e.Counter = EventCalled, eventTicket(t), c.Number
+	l.emit(now, e)
+}
+
+// Next finishes the counter's current ticket and calls the next one by the
+// calling rule. It returns false when no one waits.
+func (l *Live) Next(now time.Time, n int, clerk string) (Ticket, bool, error) {
+	l.Roll(now)
+	c, cfg, err := l.counter(n)
+	if err != nil {
+		return Ticket{}, false, err
+	}
+	if c.Status == CounterPaused {
+		return Ticket{}, false, Errorf(ECounterPaused, "counter %d is paused: resume it first", "quầy %d đang tạm dừng: hãy bấm Tiếp tục trước", n)
+	}
+	l.openCounter(now, c, clerk)
+	l.finishCurrent(now, c)
+	t := l.pick(now, cfg.Services)
+	if t == nil {
+		return Ticket{}, false, nil
+	}
+	l.callTicket(now, c, t, clerk, Event{})
+	return *t, true, nil
+}
+
+// Call calls a specific waiting ticket out of order, finishing the current
+// one. The reason is required and audited.
+func (l *Live) Call(now time.Time, n int, ticketID, reason, clerk string) (Ticket, error) {
+	l.Roll(now)
+	c, cfg, err := l.counter(n)
+	if err != nil {
+		return Ticket{}, err
+	}
+	if c.Status == CounterPaused {
+		return Ticket{}, Errorf(ECounterPaused, "counter %d is paused: resume it first", "quầy %d đang tạm dừng: hãy bấm Tiếp tục trước", n)
+	}
+	reason = NFC(reason)
+	if reason == "" || utf8.RuneCountInString(reason) > 200 {
+		return Ticket{}, Errorf(EInvalid, "calling out of order needs a reason (at most 200 characters)", "gọi số không theo thứ tự cần có lý do (tối đa 200 ký tự)")
+	}
+	t, ok := l.tickets[ticketID]
+	if !ok || t.Status != StatusWaiting {
+		if ok {
+			return Ticket{}, Errorf(EConflict, "ticket %s is not waiting", "số %s không ở trạng thái chờ", t.Number)
+		}
+		return Ticket{}, Errorf(ENotFound, "no waiting ticket %q", "không có số đang chờ %q", ticketID)
+	}
+	if !slices.Contains(cfg.Services, t.Service) {
+		return Ticket{}, Errorf(EConflict, "counter %d does not serve service %s", "quầy %d không phục vụ lĩnh vực %s", n, t.Service)
+	}
+	l.openCounter(now, c, clerk)
+	l.finishCurrent(now, c)
+	l.callTicket(now, c, t, clerk, Event{OutOfOrder: true})
+	l.audit = append(l.audit, Audit{At: now, Actor: clerk, Action: "ticket.call_out_of_order", Ticket: t.ID, Reason: reason})
+	return *t, nil
+}
+
+// Recall calls the counter's current ticket again, at least the centre's
+// recall gap after the previous call.
+func (l *Live) Recall(now time.Time, n int) (Ticket, error) {
+	l.Roll(now)
+	c, _, err := l.counter(n)
+	if err != nil {
+		return Ticket{}, err
+	}
+	t, err := l.current(c)
+	if err != nil {
+		return Ticket{}, err
+	}
+	gap := time.Duration(l.cfg.Rules.RecallGapSeconds) * time.Second
+	if wait := t.CalledAt.Add(gap).Sub(now); wait > 0 {
+		return Ticket{}, Errorf(ERecallTooSoon, "ticket %s was called %ds ago: recall in %ds", "số %s vừa được gọi %d giây trước: gọi lại sau %d giây", t.Number, int(now.Sub(*t.CalledAt)/time.Second), int((wait+time.Second-1)/time.Second))
+	}
+	t.Calls++
+	t.CalledAt = timePtr(now)
+	l.touchTicket(t)
+	l.emit(now, Event{Type: EventRecalled, Ticket: eventTicket(t), Counter: n})
+	return *t, nil
+}
+
+// Finish closes the counter's current ticket as served.
+func (l *Live) Finish(now time.Time, n int) (Ticket, error) {
+	l.Roll(now)
+	c, _, err := l.counter(n)
+	if err != nil {
+		return Ticket{}, err
+	}
+	t, err := l.current(c)
+	if err != nil {
+		return Ticket{}, err
+	}
+	l.finishCurrent(now, c)
+	return *t, nil
+}
+
+// NoShow closes the current ticket as absent, allowed only after the
+// centre's minimum number of calls and once the recall gap has passed since
+// the last one.
+func (l *Live) NoShow(now time.Time, n int) (Ticket, error) {
+	l.Roll(now)
+	c, _, err := l.counter(n)
+	if err != nil {
+		return Ticket{}, err
+	}
+	t, err := l.current(c)
+	if err != nil {
+		return Ticket{}, err
+	}
+	min := l.cfg.Rules.NoShowMinCalls
+	if t.Calls < min {
+		return Ticket{}, Errorf(ENoShowTooEarly, "ticket %s was called %d time(s): call it at least %d times before marking it absent", "số %s mới được gọi %d lần: cần gọi ít nhất %d lần trước khi ghi vắng mặt", t.Number, t.Calls, min)
+	}
+	gap := time.Duration(l.cfg.Rules.RecallGapSeconds) * time.Second
+	if wait := t.CalledAt.Add(gap).Sub(now); wait > 0 {
+		return Ticket{}, Errorf(ENoShowTooEarly, "ticket %s was called just now: wait %ds before marking it absent", "số %s vừa được gọi: chờ %d giây nữa trước khi ghi vắng mặt", t.Number, int((wait+time.Second-1)/time.Second))
+	}
+	t.Status = StatusNoShow
+	t.FinishedAt = timePtr(now)
+	c.Current = ""
+	l.touchTicket(t)
+	l.touchCounter(c)
+	l.emit(now, Event{Type: EventNoShow, Ticket: eventTicket(t), Counter: n})
+	return *t, nil
+}
+
+// Transfer sends the counter's current ticket to another service's queue.
+// It keeps its number and its place in time (OrderAt).
+func (l *Live) Transfer(now time.Time, n int, service string) (Ticket, error) {
+	l.Roll(now)
+	c, _, err := l.counter(n)
+	if err != nil {
+		return Ticket{}, err
+	}
+	t, err := l.current(c)
+	if err != nil {
+		return Ticket{}, err
+	}
+	service = strings.ToUpper(strings.TrimSpace(service))
+	if _, ok := l.cfg.Service(service); !ok {
+		return Ticket{}, Errorf(ENotFound, "unknown service %q", "không có lĩnh vực %q", service)
+	}
+	if service == t.Service {
+		return Ticket{}, Errorf(EInvalid, "ticket %s is already in service %s", "số %s đã thuộc lĩnh vực %s", t.Number, service)
+	}
+	from := t.Service
+	t.Transfers = append(slices.Clip(t.Transfers), from)
+	t.Service = service
+	t.Status = StatusWaiting
+	t.Counter = 0
+	t.Calls = 0
+	t.CalledAt = nil
+	c.Current = ""
+	l.touchTicket(t)
+	l.touchCounter(c)
+	ev := eventTicket(t)
+	ev.Service = from
+	l.emit(now, Event{Type: EventTransferred, Ticket: ev, Counter: n, Service: service})
+	return *t, nil
+}
+
+// MaxReasonLen bounds pause and call reasons, in characters.
+const MaxReasonLen = 200
+
+// Pause stops the counter from calling; a ticket being served stays with it.
+func (l *Live) Pause(now time.Time, n int, reason string) (Counter, error) {
+	l.Roll(now)
+	c, _, err := l.counter(n)
+	if err != nil {
+		return Counter{}, err
+	}
+	reason = NFC(reason)
+	if utf8.RuneCountInString(reason) > MaxReasonLen {
+		return Counter{}, Errorf(EInvalid, "reason: at most %d characters", "lý do: tối đa %d ký tự", MaxReasonLen)
+	}
+	if c.Status == CounterPaused {
+		return *c, nil
+	}
+	if c.Status == CounterClosed {
+		return Counter{}, Errorf(EConflict, "counter %d is closed", "quầy %d đang đóng", n)
+	}
+	c.Status, c.Reason, c.Since = CounterPaused, reason, now
+	l.touchCounter(c)
+	l.emit(now, Event{Type: EventPaused, Counter: n, Reason: reason})
+	return *c, nil
+}
+
+// Resume lets a paused (or closed) counter call again.
+func (l *Live) Resume(now time.Time, n int, clerk string) (Counter, error) {
+	l.Roll(now)
+	c, _, err := l.counter(n)
+	if err != nil {
+		return Counter{}, err
+	}
+	switch c.Status {
+	case CounterOpen:
+		return *c, nil
+	case CounterClosed:
+		l.openCounter(now, c, clerk)
+		return *c, nil
+	}
+	c.Status, c.Reason, c.Since = CounterOpen, "", now
+	if clerk != "" {
+		c.Clerk = clerk
+	}
+	l.touchCounter(c)
+	l.emit(now, Event{Type: EventResumed, Counter: n})
+	return *c, nil
+}
+
+// Close ends a counter's shift, finishing the ticket it serves.
+func (l *Live) Close(now time.Time, n int) (Counter, error) {
+	l.Roll(now)
+	c, _, err := l.counter(n)
+	if err != nil {
+		return Counter{}, err
+	}
+	if c.Status == CounterClosed {
+		return *c, nil
+	}
+	l.finishCurrent(now, c)
+	c.Status, c.Reason, c.Clerk, c.Since = CounterClosed, "", "", now
+	l.touchCounter(c)
+	l.emit(now, Event{Type: EventClosed, Counter: n})
+	return *c, nil
+}
+
+// learn feeds a real service duration into the service's moving estimate.
+func (l *Live) learn(service string, d time.Duration) {
+	const alpha = 0.2
+	secs := d.Seconds()
+	// A ticket finished within seconds was a mistake or a hand-over, one
+	// left open over lunch says nothing of the service: both are ignored.
+	if secs < 15 || secs > 4*3600 {
+		return
+	}
+	st := l.stat(service)
+	st.Seconds = (1-alpha)*st.Seconds + alpha*secs
+	st.Samples++
+	l.dirtyStats[service] = true
+}
+
+func (l *Live) stat(service string) *ServiceStat {
+	st, ok := l.stats[service]
+	if !ok {
+		svc, _ := l.cfg.Service(service)
+		m := svc.Minutes
+		if m == 0 {
+			m = DefaultServiceMinutes
+		}
+		st = &ServiceStat{Service: service, Seconds: float64(m * 60)}
+		l.stats[service] = st
+	}
+	return st
+}

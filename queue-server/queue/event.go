@@ -1,0 +1,59 @@
+package queue
+
+import "time"
+
+// Event types.
+const (
+	EventIssued      = "ticket.issued"
+	EventCalled      = "ticket.called"
+	EventRecalled    = "ticket.recalled"
+	EventFinished    = "ticket.finished"
+	EventNoShow      = "ticket.no_show"
+	EventTransferred = "ticket.transferred"
+	EventExpired     = "ticket.expired"
+	EventPaused      = "counter.paused"
+	EventResumed     = "counter.resumed"
+	EventOpened      = "counter.opened"
+	EventClosed      = "counter.closed"
+	EventConfigured  = "centre.configured"
+)
+
+// Event is one change of a centre, numbered by a per-centre gap-free
+// sequence. It never carries personal data: hall displays read it unauthenticated.
+type Event struct {
+	Seq     uint64       `json:"seq"`
+	Type    string       `json:"type"`
+	At      time.Time    `json:"at"`
+	Ticket  *EventTicket `json:"ticket,omitempty"`
+	Counter int          `json:"counter,omitempty"`
+	// Service is the new service of a transferred ticket.
+	Service string `json:"service,omitempty"`
+	// Reason is a pause reason or an out-of-order call's reason code.
+	Reason string `json:"reason,omitempty"`
+	// OutOfOrder marks a call of a specific ticket instead of the next.
+	OutOfOrder bool `json:"out_of_order,omitempty"`
+}
+
+// EventTicket is what an event tells of a ticket.
+type EventTicket struct {
+	ID       string `json:"id"`
+	Number   string `json:"number"`
+	Service  string `json:"service"`
+	Priority bool   `json:"priority,omitempty"` // a legal priority group, not which one
+	Booked   bool   `json:"booked,omitempty"`
+	Offline  bool   `json:"offline,omitempty"`
+}
+
+func eventTicket(t *Ticket) *EventTicket {
+	return &EventTicket{ID: t.ID, Number: t.Number, Service: t.Service, Priority: t.IsPriority(), Booked: t.Booking != "", Offline: t.Offline}
+}
+
+// Audit records a staff action that bends a rule (an out-of-order call) or
+// touches configuration, with who did it and why.
+type Audit struct {
+	At     time.Time `json:"at"`
+	Actor  string    `json:"actor"`
+	Action string    `json:"action"`
+	Ticket string    `json:"ticket,omitempty"`
+	Reason string    `json:"reason,omitempty"`
+}

@@ -1,0 +1,87 @@
+package queue
+
+import (
+	"fmt"
+	"time"
+)
+
+// Ticket statuses: waiting → called → done | no_show; expired when a local
+// day ends with the ticket still open.
+const (
+	StatusWaiting = "waiting"
+	StatusCalled  = "called"
+	StatusDone    = "done"
+	StatusNoShow  = "no_show"
+	StatusExpired = "expired"
+)
+
+// Priority groups. Normal is the default; the others are the legal priority
+// groups one-stop centres serve first (the elderly, people with disabilities,
+// pregnant women, young children, people with revolutionary merit).
+const (
+	PriorityNormal   = "normal"
+	PriorityElderly  = "elderly"
+	PriorityDisabled = "disabled"
+	PriorityPregnant = "pregnant"
+	PriorityChild    = "child"
+	PriorityMerit    = "merit"
+)
+
+// ValidPriority reports whether p names a priority group (or normal).
+func ValidPriority(p string) bool {
+	switch p {
+	case PriorityNormal, PriorityElderly, PriorityDisabled, PriorityPregnant, PriorityChild, PriorityMerit:
+		return true
+	}
+	return false
+}
+
+// Ticket sources.
+const (
+	SourceKiosk   = "kiosk"
+	SourceStaff   = "staff"
+	SourceBooking = "booking"
+)
+
+// Ticket is one number handed to one citizen.
+type Ticket struct {
+	ID       string    `json:"id"`
+	Centre   string    `json:"centre"`
+	Number   string    `json:"number"`
+	Service  string    `json:"service"`
+	Seq      int       `json:"seq"` // the daily sequence inside Number
+	Day      string    `json:"day"` // local date of issue, YYYY-MM-DD
+	Priority string    `json:"priority"`
+	Status   string    `json:"status"`
+	IssuedAt time.Time `json:"issued_at"`
+	// OrderAt is when the ticket joined the queue for the calling rule: its
+	// issue time, or its slot start for a booking; a transfer keeps it.
+	OrderAt   time.Time  `json:"order_at"`
+	Booking   string     `json:"booking,omitempty"`
+	SlotStart *time.Time `json:"slot_start,omitempty"`
+	Source    string     `json:"source,omitempty"`
+	Kiosk     string     `json:"kiosk,omitempty"`
+	Key       string     `json:"idempotency_key,omitempty"`
+	Offline   bool       `json:"offline,omitempty"` // issued by a kiosk while the server was unreachable
+
+	Counter       int        `json:"counter,omitempty"`
+	Calls         int        `json:"calls,omitempty"` // first call and recalls
+	FirstCalledAt *time.Time `json:"first_called_at,omitempty"`
+	CalledAt      *time.Time `json:"called_at,omitempty"` // latest call
+	FinishedAt    *time.Time `json:"finished_at,omitempty"`
+	ServedBy      string     `json:"served_by,omitempty"`
+	Transfers     []string   `json:"transfers,omitempty"` // services it came from, in order
+	FirstEstimate *int       `json:"first_estimate_seconds,omitempty"`
+}
+
+// Open reports whether the ticket still waits or is being served.
+func (t *Ticket) Open() bool { return t.Status == StatusWaiting || t.Status == StatusCalled }
+
+// IsPriority reports whether the ticket belongs to a legal priority group.
+func (t *Ticket) IsPriority() bool { return t.Priority != "" && t.Priority != PriorityNormal }
+
+// FormatNumber writes a ticket number: the service code and a sequence of at
+// least three digits (A001 … A999, A1000).
+func FormatNumber(service string, seq int) string { return fmt.Sprintf("%s%03d", service, seq) }
+
+func timePtr(t time.Time) *time.Time { return &t }
