@@ -344,5 +344,7 @@ func (l *Live) Roll(now time.Time) {
 }
 
 func sortTickets(ts []*Ticket) {
-	sort.Slice(ts, func(i, j int) bool { return ts[i].IssuedAt.Before(ts[j].IssuedAt) || ts[i].IssuedAt.Equal(ts[j].IssuedAt) && ts[i].ID < ts[j].ID })
+	sort.Slice(ts, func(i, j int) bool {
+		return ts[i].IssuedAt.Before(ts[j].IssuedAt) || ts[i].IssuedAt.Equal(ts[j].IssuedAt) && ts[i].ID < ts[j].ID
+	})
 }
