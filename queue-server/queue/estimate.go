@@ -224,6 +224,13 @@ func (l *Live) Estimate(now time.Time, id string) (pos int, wait time.Duration, 
 	e := l.estimate(now)
 	elapsed := now.Sub(e.at)
 	w, ok := e.wait[id]
+	if !ok && (t.IsPriority() || t.SlotStart != nil) {
+		// Issued after the estimate and not at the back of the line: deal again.
+		e = l.simulate(now)
+		l.est = e
+		elapsed = 0
+		w, ok = e.wait[id]
+	}
 	if !ok { // issued after the estimate: behind its service's line
 		n := e.extra[t.Service] + 1
 		e.extra[t.Service] = n

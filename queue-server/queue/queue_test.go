@@ -548,3 +548,14 @@ func TestOpenAt(t *testing.T) {
 		}
 	}
 }
+
+func TestPriorityEstimateNotBehindTheLine(t *testing.T) {
+	l := newTestLive(t, nil)
+	l.Resume(day0, 2, "c")
+	issue(t, l, day0, "A", "")
+	issue(t, l, day0, "A", "")
+	p := issue(t, l, day0, "A", "elderly")
+	if pos, w, _ := l.Estimate(day0, p.ID); pos != 1 || w != 0 {
+		t.Fatalf("priority ticket pos %d wait %v, want 1 and 0", pos, w)
+	}
+}

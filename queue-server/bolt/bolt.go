@@ -1,0 +1,524 @@
+// Package bolt stores the queue server's data in one bbolt file: centres,
+// tickets, events, accounts and sessions. Every Commit is one bbolt write
+// transaction, fsync'd before it returns, so what the API acknowledged
+// survives kill -9 and power loss.
+//
+// Layout (schema version 1):
+//
+//	meta                  "schema" → version
+//	users                 username → User (JSON)
+//	sessions              sha-256 of token → Session (JSON)
+//	tickets               ticket id → centre id (global index for tracking)
+//	centres/<id>/         one bucket per centre:
+//	  "config", "meta"      → Centre, Meta (JSON)
+//	  counters              number (4 bytes BE) → Counter
+//	  tickets               id → Ticket
+//	  days                  "YYYY-MM-DD/" + id → nothing (tickets by day)
+//	  open                  id → nothing (tickets still waiting or called)
+//	  keys                  idempotency key → ticket id
+//	  events                seq (8 bytes BE) → Event
+//	  numbers               "YYYY-MM-DD/A" → last number (4 bytes BE)
+//	  stats                 service → ServiceStat
+//	  audit                 bbolt sequence (8 bytes BE) → Audit
+package bolt
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"xephang/queue-server/queue"
+)
+
+// SchemaVersion is the layout this package writes. Open migrates older
+// files step by step (migrations[v] takes a file from v to v+1) and refuses
+// newer ones.
+const SchemaVersion = 1
+
+var migrations = map[int]func(tx *bolt.Tx) error{}
+
+var (
+	bMeta     = []byte("meta")
+	bUsers    = []byte("users")
+	bSessions = []byte("sessions")
+	bIndex    = []byte("tickets")
+	bCentres  = []byte("centres")
+
+	bCounters = []byte("counters")
+	bTickets  = []byte("tickets")
+	bDays     = []byte("days")
+	bOpen     = []byte("open")
+	bKeys     = []byte("keys")
+	bEvents   = []byte("events")
+	bNumbers  = []byte("numbers")
+	bStats    = []byte("stats")
+	bAudit    = []byte("audit")
+
+	kSchema = []byte("schema")
+	kConfig = []byte("config")
+	kMeta   = []byte("meta")
+)
+
+// ErrNewerSchema means the file was written by a newer version.
+var ErrNewerSchema = errors.New("bolt: data file has a newer schema than this program")
+
+// Store is a queue.Store on one bbolt file.
+type Store struct {
+	db *bolt.DB
+}
+
+var _ queue.Store = (*Store)(nil)
+
+// Open opens (creating if needed) the store in dir/xephang.db.
+func Open(dir string) (*Store, error) {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("bolt: data directory: %w", err)
+	}
+	db, err := bolt.Open(filepath.Join(dir, "xephang.db"), 0o600, &bolt.Options{
+		Timeout:      2 * time.Second, // another process holds the file: say so instead of hanging
+		FreelistType: bolt.FreelistMapType,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("bolt: open %s: %w", dir, err)
+	}
+	s := &Store{db: db}
+	if err := s.init(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Store) init() error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		for _, b := range [][]byte{bMeta, bUsers, bSessions, bIndex, bCentres} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		meta := tx.Bucket(bMeta)
+		v := 0
+		if raw := meta.Get(kSchema); raw != nil {
+			n, err := strconv.Atoi(string(raw))
+			if err != nil {
+				return fmt.Errorf("bolt: schema version %q: %w", raw, err)
+			}
+			v = n
+		} else if tx.Bucket(bCentres).Stats().KeyN == 0 {
+			v = SchemaVersion // a new file
+		}
+		if v > SchemaVersion {
+			return fmt.Errorf("%w (file %d, program %d)", ErrNewerSchema, v, SchemaVersion)
+		}
+		for ; v < SchemaVersion; v++ {
+			m, ok := migrations[v]
+			if !ok {
+				return fmt.Errorf("bolt: no migration from schema %d", v)
+			}
+			if err := m(tx); err != nil {
+				return fmt.Errorf("bolt: migrate schema %d: %w", v, err)
+			}
+		}
+		return meta.Put(kSchema, []byte(strconv.Itoa(SchemaVersion)))
+	})
+}
+
+// Close closes the file.
+func (s *Store) Close() error { return s.db.Close() }
+
+// DB exposes the bbolt handle for benchmarks and tools.
+func (s *Store) DB() *bolt.DB { return s.db }
+
+func u64(n uint64) []byte { b := make([]byte, 8); binary.BigEndian.PutUint64(b, n); return b }
+func u32(n int) []byte    { b := make([]byte, 4); binary.BigEndian.PutUint32(b, uint32(n)); return b }
+
+func put(b *bolt.Bucket, k []byte, v any) error {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return b.Put(k, raw)
+}
+
+func notFound(what, id string) error {
+	return queue.Errorf(queue.ENotFound, "no %s %q", "không tìm thấy %s %q", what, id)
+}
+
+// Commit writes the batch in one fsync'd transaction.
+func (s *Store) Commit(b *queue.Batch) error {
+	if b.Empty() {
+		return nil
+	}
+	return s.db.Update(func(tx *bolt.Tx) error {
+		for _, u := range b.Users {
+			if err := put(tx.Bucket(bUsers), []byte(u.Username), u); err != nil {
+				return err
+			}
+		}
+		for _, se := range b.Sessions {
+			if err := put(tx.Bucket(bSessions), []byte(se.Hash), se); err != nil {
+				return err
+			}
+		}
+		for _, h := range b.DeleteSessions {
+			if err := tx.Bucket(bSessions).Delete([]byte(h)); err != nil {
+				return err
+			}
+		}
+		for _, ch := range b.Centres {
+			if err := commitCentre(tx, ch); err != nil {
+				return fmt.Errorf("bolt: centre %s: %w", ch.Centre, err)
+			}
+		}
+		return nil
+	})
+}
+
+func centreBucket(tx *bolt.Tx, id string, create bool) (*bolt.Bucket, error) {
+	root := tx.Bucket(bCentres)
+	if !create {
+		if b := root.Bucket([]byte(id)); b != nil {
+			return b, nil
+		}
+		return nil, notFound("centre", id)
+	}
+	b, err := root.CreateBucketIfNotExists([]byte(id))
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range [][]byte{bCounters, bTickets, bDays, bOpen, bKeys, bEvents, bNumbers, bStats, bAudit} {
+		if _, err := b.CreateBucketIfNotExists(name); err != nil {
+			return nil, err
+		}
+	}
+	return b, nil
+}
+
+func commitCentre(tx *bolt.Tx, ch *queue.Changes) error {
+	if ch.Empty() {
+		return nil
+	}
+	c, err := centreBucket(tx, ch.Centre, ch.Config != nil)
+	if err != nil {
+		return err
+	}
+	if ch.Config != nil {
+		if err := put(c, kConfig, ch.Config); err != nil {
+			return err
+		}
+	}
+	if ch.Meta != nil {
+		if err := put(c, kMeta, ch.Meta); err != nil {
+			return err
+		}
+	}
+	for _, k := range ch.Counters {
+		if err := put(c.Bucket(bCounters), u32(k.Number), k); err != nil {
+			return err
+		}
+	}
+	for _, n := range ch.Removed {
+		if err := c.Bucket(bCounters).Delete(u32(n)); err != nil {
+			return err
+		}
+	}
+	index := tx.Bucket(bIndex)
+	for _, t := range ch.Tickets {
+		id := []byte(t.ID)
+		if err := put(c.Bucket(bTickets), id, t); err != nil {
+			return err
+		}
+		if err := index.Put(id, []byte(ch.Centre)); err != nil {
+			return err
+		}
+		if err := c.Bucket(bDays).Put([]byte(t.Day+"/"+t.ID), nil); err != nil {
+			return err
+		}
+		if t.Open() {
+			err = c.Bucket(bOpen).Put(id, nil)
+		} else {
+			err = c.Bucket(bOpen).Delete(id)
+		}
+		if err != nil {
+			return err
+		}
+		if t.Key != "" {
+			if err := c.Bucket(bKeys).Put([]byte(t.Key), id); err != nil {
+				return err
+			}
+		}
+	}
+	events := c.Bucket(bEvents)
+	for _, e := range ch.Events {
+		if err := put(events, u64(e.Seq), e); err != nil {
+			return err
+		}
+	}
+	for k, v := range ch.Numbers {
+		if err := c.Bucket(bNumbers).Put([]byte(k), u32(v)); err != nil {
+			return err
+		}
+	}
+	for _, st := range ch.Stats {
+		if err := put(c.Bucket(bStats), []byte(st.Service), st); err != nil {
+			return err
+		}
+	}
+	audit := c.Bucket(bAudit)
+	for _, a := range ch.Audit {
+		seq, err := audit.NextSequence()
+		if err != nil {
+			return err
+		}
+		if err := put(audit, u64(seq), a); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// LoadCentres loads every centre's snapshot.
+func (s *Store) LoadCentres() ([]queue.Snapshot, error) {
+	var ids []string
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bCentres).ForEachBucket(func(k []byte) error {
+			ids = append(ids, string(k))
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]queue.Snapshot, 0, len(ids))
+	for _, id := range ids {
+		snap, err := s.LoadCentre(id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, snap)
+	}
+	return out, nil
+}
+
+// LoadCentre loads what a centre's live state needs: configuration, meta,
+// counters, the tickets still open or of the latest day, numbering, stats.
+func (s *Store) LoadCentre(id string) (queue.Snapshot, error) {
+	var snap queue.Snapshot
+	err := s.db.View(func(tx *bolt.Tx) error {
+		c, err := centreBucket(tx, id, false)
+		if err != nil {
+			return err
+		}
+		if err := json.Unmarshal(c.Get(kConfig), &snap.Config); err != nil {
+			return fmt.Errorf("bolt: centre %s config: %w", id, err)
+		}
+		if raw := c.Get(kMeta); raw != nil {
+			if err := json.Unmarshal(raw, &snap.Meta); err != nil {
+				return fmt.Errorf("bolt: centre %s meta: %w", id, err)
+			}
+		}
+		err = c.Bucket(bCounters).ForEach(func(_, v []byte) error {
+			var k queue.Counter
+			if err := json.Unmarshal(v, &k); err != nil {
+				return err
+			}
+			snap.Counters = append(snap.Counters, k)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		tickets := c.Bucket(bTickets)
+		seen := map[string]bool{}
+		load := func(tid []byte) error {
+			if seen[string(tid)] {
+				return nil
+			}
+			seen[string(tid)] = true
+			var t queue.Ticket
+			if err := json.Unmarshal(tickets.Get(tid), &t); err != nil {
+				return fmt.Errorf("ticket %s: %w", tid, err)
+			}
+			snap.Tickets = append(snap.Tickets, t)
+			return nil
+		}
+		if err := c.Bucket(bOpen).ForEach(func(k, _ []byte) error { return load(k) }); err != nil {
+			return err
+		}
+		if snap.Meta.Day != "" {
+			prefix := []byte(snap.Meta.Day + "/")
+			cur := c.Bucket(bDays).Cursor()
+			for k, _ := cur.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = cur.Next() {
+				if err := load(k[len(prefix):]); err != nil {
+					return err
+				}
+			}
+		}
+		snap.Numbers = map[string]int{}
+		err = c.Bucket(bNumbers).ForEach(func(k, v []byte) error {
+			snap.Numbers[string(k)] = int(binary.BigEndian.Uint32(v))
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		return c.Bucket(bStats).ForEach(func(_, v []byte) error {
+			var st queue.ServiceStat
+			if err := json.Unmarshal(v, &st); err != nil {
+				return err
+			}
+			snap.Stats = append(snap.Stats, st)
+			return nil
+		})
+	})
+	return snap, err
+}
+
+// Events returns up to limit events of a centre with seq > since, in order.
+func (s *Store) Events(centre string, since uint64, limit int) ([]queue.Event, error) {
+	var out []queue.Event
+	err := s.db.View(func(tx *bolt.Tx) error {
+		c, err := centreBucket(tx, centre, false)
+		if err != nil {
+			return err
+		}
+		cur := c.Bucket(bEvents).Cursor()
+		for k, v := cur.Seek(u64(since + 1)); k != nil && len(out) < limit; k, v = cur.Next() {
+			var e queue.Event
+			if err := json.Unmarshal(v, &e); err != nil {
+				return fmt.Errorf("bolt: event %x: %w", k, err)
+			}
+			out = append(out, e)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Ticket finds a ticket by id in any centre.
+func (s *Store) Ticket(id string) (queue.Ticket, error) {
+	var t queue.Ticket
+	err := s.db.View(func(tx *bolt.Tx) error {
+		centre := tx.Bucket(bIndex).Get([]byte(id))
+		if centre == nil {
+			return notFound("ticket", id)
+		}
+		c, err := centreBucket(tx, string(centre), false)
+		if err != nil {
+			return err
+		}
+		return json.Unmarshal(c.Bucket(bTickets).Get([]byte(id)), &t)
+	})
+	return t, err
+}
+
+// TicketByKey finds the ticket issued with an idempotency key.
+func (s *Store) TicketByKey(centre, key string) (queue.Ticket, error) {
+	var t queue.Ticket
+	err := s.db.View(func(tx *bolt.Tx) error {
+		c, err := centreBucket(tx, centre, false)
+		if err != nil {
+			return err
+		}
+		id := c.Bucket(bKeys).Get([]byte(key))
+		if id == nil {
+			return notFound("idempotency key", key)
+		}
+		return json.Unmarshal(c.Bucket(bTickets).Get(id), &t)
+	})
+	return t, err
+}
+
+// Tickets returns a centre's tickets of one local day.
+func (s *Store) Tickets(centre, day string) ([]queue.Ticket, error) {
+	var out []queue.Ticket
+	err := s.db.View(func(tx *bolt.Tx) error {
+		c, err := centreBucket(tx, centre, false)
+		if err != nil {
+			return err
+		}
+		prefix := []byte(day + "/")
+		cur := c.Bucket(bDays).Cursor()
+		tickets := c.Bucket(bTickets)
+		for k, _ := cur.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = cur.Next() {
+			var t queue.Ticket
+			if err := json.Unmarshal(tickets.Get(k[len(prefix):]), &t); err != nil {
+				return err
+			}
+			out = append(out, t)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Audit returns a centre's latest audit records, newest first.
+func (s *Store) Audit(centre string, limit int) ([]queue.Audit, error) {
+	var out []queue.Audit
+	err := s.db.View(func(tx *bolt.Tx) error {
+		c, err := centreBucket(tx, centre, false)
+		if err != nil {
+			return err
+		}
+		cur := c.Bucket(bAudit).Cursor()
+		for k, v := cur.Last(); k != nil && len(out) < limit; k, v = cur.Prev() {
+			var a queue.Audit
+			if err := json.Unmarshal(v, &a); err != nil {
+				return err
+			}
+			out = append(out, a)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// User returns an account.
+func (s *Store) User(username string) (queue.User, error) {
+	var u queue.User
+	err := s.db.View(func(tx *bolt.Tx) error {
+		raw := tx.Bucket(bUsers).Get([]byte(username))
+		if raw == nil {
+			return notFound("user", username)
+		}
+		return json.Unmarshal(raw, &u)
+	})
+	return u, err
+}
+
+// Users returns every account.
+func (s *Store) Users() ([]queue.User, error) {
+	var out []queue.User
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bUsers).ForEach(func(_, v []byte) error {
+			var u queue.User
+			if err := json.Unmarshal(v, &u); err != nil {
+				return err
+			}
+			out = append(out, u)
+			return nil
+		})
+	})
+	return out, err
+}
+
+// Session returns the session of a token hash.
+func (s *Store) Session(hash string) (queue.Session, error) {
+	var se queue.Session
+	err := s.db.View(func(tx *bolt.Tx) error {
+		raw := tx.Bucket(bSessions).Get([]byte(hash))
+		if raw == nil {
+			return notFound("session", "")
+		}
+		return json.Unmarshal(raw, &se)
+	})
+	return se, err
+}

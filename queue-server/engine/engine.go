@@ -1,0 +1,381 @@
+// Package engine runs the queue server's state: one goroutine owns every
+// centre's queue.Live, applies commands in order and group-commits their
+// changes to the store.
+//
+// Group commit: requests that arrive while a commit is being fsync'd wait
+// and are committed together in the next transaction, so a lone request
+// pays one fsync and no added delay (unlike bbolt's Batch, which waits up
+// to MaxBatchDelay), and under load one fsync serves many requests. Replies
+// go out only after the commit: nothing is acknowledged before it is on
+// disk. Read requests in the same round run after the commit, so they never
+// see unacknowledged state. If a commit fails, the centres it touched are
+// reloaded from the store and every request of the round gets an error.
+package engine
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base32"
+	"errors"
+	"log/slog"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"xephang/queue-server/queue"
+)
+
+// MaxBatch bounds how many requests one commit takes.
+const MaxBatch = 512
+
+// Publisher receives the events of every successful commit, in order.
+type Publisher interface {
+	Publish(centre string, events []queue.Event)
+}
+
+// Observer is told about each commit (for metrics); any field may be nil.
+type Observer struct {
+	Commit    func(requests int, d time.Duration, err error)
+	Committed func(ch *queue.Changes) // each centre's committed changes
+}
+
+// Engine serialises commands on the live state of every centre.
+type Engine struct {
+	store queue.Store
+	pub   Publisher
+	obs   Observer
+	now   func() time.Time
+	log   *slog.Logger
+	newID func() string
+
+	reqs    chan *request
+	stop    chan struct{}
+	stopped chan struct{}
+	once    sync.Once
+
+	lives map[string]*queue.Live // owned by the loop
+}
+
+// Config configures an Engine; Now and NewID default to the real clock and
+// 128-bit random ids.
+type Config struct {
+	Store     queue.Store
+	Publisher Publisher
+	Observer  Observer
+	Now       func() time.Time
+	NewID     func() string
+	Log       *slog.Logger
+}
+
+// ErrStopped is returned for requests made after Close.
+var ErrStopped = queue.Errorf(queue.EUnavailable, "the server is shutting down", "máy chủ đang dừng")
+
+// NewID returns a fresh unguessable id: 128 random bits, 26 lower-case base32 characters.
+func NewID() string {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err) // crypto/rand does not fail on Linux
+	}
+	return idEncoding.EncodeToString(b[:])
+}
+
+var idEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
+
+// New loads every centre from the store and starts the loop.
+func New(cfg Config) (*Engine, error) {
+	e := &Engine{
+		store: cfg.Store, pub: cfg.Publisher, obs: cfg.Observer, now: cfg.Now, newID: cfg.NewID, log: cfg.Log,
+		reqs: make(chan *request, MaxBatch), stop: make(chan struct{}), stopped: make(chan struct{}),
+		lives: map[string]*queue.Live{},
+	}
+	if e.now == nil {
+		e.now = time.Now
+	}
+	if e.newID == nil {
+		e.newID = NewID
+	}
+	if e.log == nil {
+		e.log = slog.Default()
+	}
+	snaps, err := e.store.LoadCentres()
+	if err != nil {
+		return nil, err
+	}
+	now := e.now()
+	for _, s := range snaps {
+		e.lives[s.Config.ID] = queue.Restore(s, now, e.newID)
+	}
+	go e.loop()
+	return e, nil
+}
+
+// Close stops the loop after the requests already taken; later requests
+// get ErrStopped.
+func (e *Engine) Close() {
+	e.once.Do(func() { close(e.stop) })
+	<-e.stopped
+}
+
+type result struct {
+	v   any
+	err error
+}
+
+type request struct {
+	ctx   context.Context
+	write bool
+	fn    func(tx *Tx) (any, error)
+	reply chan result
+	res   result
+}
+
+// Tx is what a request's function sees: the live centres, the store for
+// reads, and the accounts to write. It is valid only during the call.
+type Tx struct {
+	e     *Engine
+	Now   time.Time
+	write bool
+	batch *queue.Batch
+	dirty map[string]*queue.Live
+}
+
+// Store returns the store, for reads of what is not live.
+func (tx *Tx) Store() queue.Store { return tx.e.store }
+
+// Live returns a centre's live state. In a write its changes are committed
+// with the round.
+func (tx *Tx) Live(centre string) (*queue.Live, error) {
+	l, ok := tx.e.lives[centre]
+	if !ok {
+		return nil, queue.Errorf(queue.ENotFound, "no centre %q", "không có trung tâm %q", centre)
+	}
+	if tx.write {
+		tx.dirty[centre] = l
+	}
+	return l, nil
+}
+
+// Centres returns the ids of every centre.
+func (tx *Tx) Centres() []string {
+	ids := make([]string, 0, len(tx.e.lives))
+	for id := range tx.e.lives {
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+// PutCentre creates or reconfigures a centre (normalised and validated by
+// the caller).
+func (tx *Tx) PutCentre(cfg queue.Centre, actor string) (created bool) {
+	if l, ok := tx.e.lives[cfg.ID]; ok {
+		l.Configure(tx.Now, cfg, actor)
+		tx.dirty[cfg.ID] = l
+		return false
+	}
+	l := queue.NewLive(cfg, tx.Now, tx.e.newID)
+	tx.e.lives[cfg.ID] = l
+	tx.dirty[cfg.ID] = l
+	return true
+}
+
+// PutUser writes an account.
+func (tx *Tx) PutUser(u queue.User) { tx.batch.Users = append(tx.batch.Users, u) }
+
+// PutSession writes a session.
+func (tx *Tx) PutSession(s queue.Session) { tx.batch.Sessions = append(tx.batch.Sessions, s) }
+
+// DeleteSession removes a session.
+func (tx *Tx) DeleteSession(hash string) {
+	tx.batch.DeleteSessions = append(tx.batch.DeleteSessions, hash)
+}
+
+// Write runs fn in the loop; its changes are committed before Write returns.
+func (e *Engine) Write(ctx context.Context, fn func(tx *Tx) (any, error)) (any, error) {
+	return e.do(ctx, true, fn)
+}
+
+// Read runs fn in the loop on committed state.
+func (e *Engine) Read(ctx context.Context, fn func(tx *Tx) (any, error)) (any, error) {
+	return e.do(ctx, false, fn)
+}
+
+func (e *Engine) do(ctx context.Context, write bool, fn func(tx *Tx) (any, error)) (any, error) {
+	r := &request{ctx: ctx, write: write, fn: fn, reply: make(chan result, 1)}
+	select {
+	case e.reqs <- r:
+	case <-e.stop:
+		return nil, ErrStopped
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	// Once taken, a write is answered after its commit whatever the
+	// caller's context says: the caller may give up, the commit will not.
+	select {
+	case res := <-r.reply:
+		return res.v, res.err
+	case <-e.stopped:
+		select {
+		case res := <-r.reply:
+			return res.v, res.err
+		default:
+			return nil, ErrStopped
+		}
+	}
+}
+
+// tick is the periodic write that rolls centres into a new local day even
+// when no one uses them.
+const tick = 30 * time.Second
+
+func (e *Engine) loop() {
+	defer close(e.stopped)
+	t := time.NewTicker(tick)
+	defer t.Stop()
+	for {
+		var first *request
+		select {
+		case <-e.stop:
+			e.drain()
+			return
+		case first = <-e.reqs:
+		case <-t.C:
+			first = &request{ctx: context.Background(), write: true, reply: make(chan result, 1), fn: func(tx *Tx) (any, error) {
+				for _, id := range tx.Centres() {
+					l, _ := tx.Live(id)
+					l.Roll(tx.Now)
+				}
+				return nil, nil
+			}}
+		}
+		round := []*request{first}
+	more:
+		for len(round) < MaxBatch {
+			select {
+			case r := <-e.reqs:
+				round = append(round, r)
+			default:
+				break more
+			}
+		}
+		e.run(round)
+	}
+}
+
+// drain answers what is still queued at Close.
+func (e *Engine) drain() {
+	for {
+		select {
+		case r := <-e.reqs:
+			r.reply <- result{err: ErrStopped}
+		default:
+			return
+		}
+	}
+}
+
+func (e *Engine) run(round []*request) {
+	now := e.now()
+	tx := &Tx{e: e, Now: now, write: true, batch: &queue.Batch{}, dirty: map[string]*queue.Live{}}
+	var reads []*request
+	tainted := false
+	for _, r := range round {
+		if !r.write {
+			reads = append(reads, r)
+			continue
+		}
+		if err := r.ctx.Err(); err != nil {
+			r.res = result{err: err}
+			continue
+		}
+		v, err := call(r.fn, tx)
+		r.res = result{v: v, err: err}
+		tainted = tainted || errors.Is(err, errPanic)
+	}
+	if err := e.commit(tx, now, len(round)-len(reads), tainted); err != nil {
+		for _, r := range round {
+			if r.write {
+				r.res = result{err: err}
+			}
+		}
+	}
+	for _, r := range round {
+		if r.write {
+			r.reply <- r.res
+		}
+	}
+	rtx := &Tx{e: e, Now: e.now()}
+	for _, r := range reads {
+		if err := r.ctx.Err(); err != nil {
+			r.reply <- result{err: err}
+			continue
+		}
+		v, err := call(r.fn, rtx)
+		r.reply <- result{v: v, err: err}
+	}
+}
+
+// commit writes what the round changed and publishes its events. When a
+// request panicked (a bug may have left a centre half-changed) or the
+// store fails, nothing is published, the centres touched are reloaded
+// from the store, and the error is what every write of the round gets.
+func (e *Engine) commit(tx *Tx, now time.Time, writes int, tainted bool) error {
+	if tainted {
+		e.log.Error("a request panicked; dropping its round and reloading the centres it touched")
+		e.reload(tx.dirty, now)
+		return queue.Errorf(queue.EInternal, "internal error", "lỗi hệ thống")
+	}
+	for _, l := range tx.dirty {
+		if ch := l.TakeChanges(); !ch.Empty() {
+			tx.batch.Centres = append(tx.batch.Centres, ch)
+		}
+	}
+	start := time.Now()
+	err := e.store.Commit(tx.batch)
+	if e.obs.Commit != nil {
+		e.obs.Commit(writes, time.Since(start), err)
+	}
+	if err != nil {
+		e.log.Error("commit failed; reloading the centres it touched", "err", err, "writes", writes)
+		e.reload(tx.dirty, now)
+		return queue.Errorf(queue.EUnavailable, "could not save: try again", "không lưu được: vui lòng thử lại")
+	}
+	for _, ch := range tx.batch.Centres {
+		if e.pub != nil && len(ch.Events) > 0 {
+			e.pub.Publish(ch.Centre, ch.Events)
+		}
+		if e.obs.Committed != nil {
+			e.obs.Committed(ch)
+		}
+	}
+	return nil
+}
+
+var errPanic = errors.New("engine: request panicked")
+
+// call runs a request's function, turning a panic into an error so one
+// bug does not stop every centre.
+func call(fn func(tx *Tx) (any, error), tx *Tx) (v any, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			tx.e.log.Error("request panicked", "panic", p, "stack", string(debug.Stack()))
+			v, err = nil, errPanic
+		}
+	}()
+	return fn(tx)
+}
+
+// reload replaces the live state of centres from the store, after a
+// failed commit or a panic left them ahead of it.
+func (e *Engine) reload(dirty map[string]*queue.Live, now time.Time) {
+	for id := range dirty {
+		snap, err := e.store.LoadCentre(id)
+		switch {
+		case err == nil:
+			e.lives[id] = queue.Restore(snap, now, e.newID)
+		case queue.ErrorCode(err) == queue.ENotFound:
+			delete(e.lives, id) // created in this round, never stored
+		default:
+			e.log.Error("reload failed", "centre", id, "err", err)
+		}
+	}
+}

@@ -1,0 +1,210 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"xephang/queue-server/queue"
+)
+
+// Client is the Go client of the v1 API.
+type Client struct {
+	Base     string       // e.g. "http://127.0.0.1:8080"
+	Token    string       // bearer token, set by Login
+	Language string       // Accept-Language; "" for Vietnamese
+	HTTP     *http.Client // nil: a client with a 15 s timeout
+}
+
+// NewClient returns a client of the server at base.
+func NewClient(base string) *Client {
+	return &Client{Base: strings.TrimRight(base, "/"), HTTP: &http.Client{Timeout: 15 * time.Second}}
+}
+
+// APIError is an error answer of the API.
+type APIError struct {
+	Status  int
+	Code    string
+	Message string
+}
+
+func (e *APIError) Error() string {
+	return fmt.Sprintf("xephang api: %d %s: %s", e.Status, e.Code, e.Message)
+}
+
+// Do sends a request with a JSON body (nil for none) and decodes a JSON
+// answer into out (nil to discard). It returns the HTTP status.
+func (c *Client) Do(ctx context.Context, method, path string, body, out any) (int, error) {
+	var rd io.Reader
+	if body != nil {
+		raw, err := json.Marshal(body)
+		if err != nil {
+			return 0, err
+		}
+		rd = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.Base+path, rd)
+	if err != nil {
+		return 0, err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.Token)
+	}
+	if c.Language != "" {
+		req.Header.Set("Accept-Language", c.Language)
+	}
+	hc := c.HTTP
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode >= 400 {
+		var eb ErrorBody
+		raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+		if json.Unmarshal(raw, &eb) != nil || eb.Error.Code == "" {
+			return resp.StatusCode, &APIError{Status: resp.StatusCode, Code: "http", Message: strings.TrimSpace(string(raw))}
+		}
+		return resp.StatusCode, &APIError{Status: resp.StatusCode, Code: eb.Error.Code, Message: eb.Error.Message}
+	}
+	if out != nil && resp.StatusCode != http.StatusNoContent {
+		if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+			return resp.StatusCode, fmt.Errorf("xephang api: decode %s %s: %w", method, path, err)
+		}
+	} else {
+		io.Copy(io.Discard, resp.Body)
+	}
+	return resp.StatusCode, nil
+}
+
+// Login signs in and keeps the token.
+func (c *Client) Login(ctx context.Context, username, password string) error {
+	var out LoginResponse
+	if _, err := c.Do(ctx, "POST", "/api/v1/login", LoginRequest{Username: username, Password: password}, &out); err != nil {
+		return err
+	}
+	c.Token = out.Token
+	return nil
+}
+
+// PutUser creates or updates an account (admin).
+func (c *Client) PutUser(ctx context.Context, username string, req PutUserRequest) error {
+	_, err := c.Do(ctx, "PUT", "/api/v1/users/"+url.PathEscape(username), req, nil)
+	return err
+}
+
+// PutCentre creates or replaces a centre's configuration (admin).
+func (c *Client) PutCentre(ctx context.Context, centre queue.Centre) (queue.Centre, error) {
+	var out queue.Centre
+	_, err := c.Do(ctx, "PUT", "/api/v1/centres/"+url.PathEscape(centre.ID), centre, &out)
+	return out, err
+}
+
+// Centre returns a centre's configuration.
+func (c *Client) Centre(ctx context.Context, id string) (queue.Centre, error) {
+	var out queue.Centre
+	_, err := c.Do(ctx, "GET", "/api/v1/centres/"+url.PathEscape(id), nil, &out)
+	return out, err
+}
+
+// Issue takes a ticket.
+func (c *Client) Issue(ctx context.Context, centre string, req IssueRequest) (TicketView, error) {
+	var out TicketView
+	_, err := c.Do(ctx, "POST", "/api/v1/centres/"+url.PathEscape(centre)+"/tickets", req, &out)
+	return out, err
+}
+
+// Ticket tracks a ticket by id.
+func (c *Client) Ticket(ctx context.Context, id string) (TicketView, error) {
+	var out TicketView
+	_, err := c.Do(ctx, "GET", "/api/v1/tickets/"+url.PathEscape(id), nil, &out)
+	return out, err
+}
+
+// Tickets lists a centre's tickets of today, or only the waiting ones.
+func (c *Client) Tickets(ctx context.Context, centre string, waitingOnly bool) ([]TicketView, error) {
+	var out []TicketView
+	q := ""
+	if waitingOnly {
+		q = "?status=waiting"
+	}
+	_, err := c.Do(ctx, "GET", "/api/v1/centres/"+url.PathEscape(centre)+"/tickets"+q, nil, &out)
+	return out, err
+}
+
+// Queue returns the queue snapshot of a centre.
+func (c *Client) Queue(ctx context.Context, centre string) (QueueView, error) {
+	var out QueueView
+	_, err := c.Do(ctx, "GET", "/api/v1/centres/"+url.PathEscape(centre)+"/queue", nil, &out)
+	return out, err
+}
+
+// Counter performs a counter action ("next", "recall", "finish", "no-show",
+// "transfer", "pause", "resume", "close", "call"). For "next" with no one
+// waiting the response holds no ticket.
+func (c *Client) Counter(ctx context.Context, centre string, n int, action string, req *CounterRequest) (CounterResponse, error) {
+	var out CounterResponse
+	var body any
+	if req != nil {
+		body = req
+	}
+	_, err := c.Do(ctx, "POST", "/api/v1/centres/"+url.PathEscape(centre)+"/counters/"+strconv.Itoa(n)+"/"+action, body, &out)
+	return out, err
+}
+
+// Next calls the next ticket at a counter; ok is false when no one waits.
+func (c *Client) Next(ctx context.Context, centre string, n int) (t TicketView, ok bool, err error) {
+	resp, err := c.Counter(ctx, centre, n, "next", nil)
+	if err != nil || resp.Ticket == nil {
+		return TicketView{}, false, err
+	}
+	return *resp.Ticket, true, nil
+}
+
+// EventStream is an open event subscription.
+type EventStream struct {
+	conn *websocket.Conn
+}
+
+// Events opens a centre's event stream after since.
+func (c *Client) Events(ctx context.Context, centre string, since uint64) (*EventStream, error) {
+	u := strings.Replace(c.Base, "http", "ws", 1) + "/api/v1/centres/" + url.PathEscape(centre) + "/events?since=" + strconv.FormatUint(since, 10)
+	h := http.Header{}
+	if c.Token != "" {
+		h.Set("Authorization", "Bearer "+c.Token)
+	}
+	conn, resp, err := websocket.DefaultDialer.DialContext(ctx, u, h)
+	if err != nil {
+		if resp != nil {
+			return nil, fmt.Errorf("xephang api: events: %d: %w", resp.StatusCode, err)
+		}
+		return nil, err
+	}
+	return &EventStream{conn: conn}, nil
+}
+
+// Next reads the next event, waiting at most until the deadline.
+func (s *EventStream) Next(deadline time.Time) (queue.Event, error) {
+	var e queue.Event
+	s.conn.SetReadDeadline(deadline)
+	err := s.conn.ReadJSON(&e)
+	return e, err
+}
+
+// Close closes the stream.
+func (s *EventStream) Close() error { return s.conn.Close() }

@@ -1,0 +1,411 @@
+package httpapi
+
+import (
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"xephang/queue-server/engine"
+	"xephang/queue-server/queue"
+)
+
+// timeLayout is RFC 3339 with seconds; times are given in the centre's offset.
+const timeLayout = time.RFC3339
+
+// CentreSummary is one centre in GET /api/v1/centres.
+type CentreSummary struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+func (s *Server) handleCentres(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := s.ctx(r)
+	defer cancel()
+	v, err := s.eng.Read(ctx, func(tx *engine.Tx) (any, error) {
+		out := []CentreSummary{}
+		for _, id := range tx.Centres() {
+			l, _ := tx.Live(id)
+			out = append(out, CentreSummary{ID: id, Name: l.Config().Name})
+		}
+		sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+		return out, nil
+	})
+	s.reply(w, r, http.StatusOK, v, err)
+}
+
+func (s *Server) reply(w http.ResponseWriter, r *http.Request, status int, v any, err error) {
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, status, v)
+}
+
+func (s *Server) handleGetCentre(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := s.ctx(r)
+	defer cancel()
+	v, err := s.eng.Read(ctx, func(tx *engine.Tx) (any, error) {
+		l, err := tx.Live(r.PathValue("centre"))
+		if err != nil {
+			return nil, err
+		}
+		return l.Config(), nil
+	})
+	s.reply(w, r, http.StatusOK, v, err)
+}
+
+func (s *Server) handlePutCentre(w http.ResponseWriter, r *http.Request) {
+	var c queue.Centre
+	if err := decode(w, r, &c); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	id := r.PathValue("centre")
+	if c.ID != "" && c.ID != id {
+		s.writeError(w, r, queue.Errorf(queue.EInvalid, "the body's id %q differs from the path's %q", "mã trong nội dung %q khác mã trên đường dẫn %q", c.ID, id))
+		return
+	}
+	c.ID = id
+	c.Normalize()
+	if err := c.Validate(); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	u, _ := principal(r)
+	ctx, cancel := s.ctx(r)
+	defer cancel()
+	v, err := s.eng.Write(ctx, func(tx *engine.Tx) (any, error) {
+		return tx.PutCentre(c, u.Username), nil
+	})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	status := http.StatusOK
+	if v.(bool) {
+		status = http.StatusCreated
+	}
+	writeJSON(w, status, c)
+}
+
+// TicketView is a ticket as the API shows it.
+type TicketView struct {
+	ID                   string `json:"id"`
+	Centre               string `json:"centre"`
+	Number               string `json:"number"`
+	Service              string `json:"service"`
+	ServiceName          string `json:"service_name,omitempty"`
+	ServiceNameEn        string `json:"service_name_en,omitempty"`
+	Status               string `json:"status"`
+	Priority             string `json:"priority"`
+	Position             int    `json:"position"`
+	EstimatedWaitSeconds int    `json:"estimated_wait_seconds"`
+	IssuedAt             string `json:"issued_at"`
+	Counter              int    `json:"counter,omitempty"`
+	CounterName          string `json:"counter_name,omitempty"`
+	CalledAt             string `json:"called_at,omitempty"`
+	FinishedAt           string `json:"finished_at,omitempty"`
+	Calls                int    `json:"calls,omitempty"`
+	Booking              string `json:"booking,omitempty"`
+	Source               string `json:"source,omitempty"`
+}
+
+func ticketView(l *queue.Live, t queue.Ticket, now time.Time) TicketView {
+	cfg := l.Config()
+	loc := l.Location()
+	v := TicketView{
+		ID: t.ID, Centre: t.Centre, Number: t.Number, Service: t.Service, Status: t.Status, Priority: t.Priority,
+		IssuedAt: t.IssuedAt.In(loc).Format(timeLayout), Counter: t.Counter, Calls: t.Calls, Booking: t.Booking, Source: t.Source,
+	}
+	if svc, ok := cfg.Service(t.Service); ok {
+		v.ServiceName, v.ServiceNameEn = svc.Name, svc.NameEn
+	}
+	if k, ok := cfg.Counter(t.Counter); ok {
+		v.CounterName = k.Name
+	}
+	if t.CalledAt != nil {
+		v.CalledAt = t.CalledAt.In(loc).Format(timeLayout)
+	}
+	if t.FinishedAt != nil {
+		v.FinishedAt = t.FinishedAt.In(loc).Format(timeLayout)
+	}
+	if pos, wait, ok := l.Estimate(now, t.ID); ok {
+		v.Position = pos
+		v.EstimatedWaitSeconds = int(wait / time.Second)
+	}
+	return v
+}
+
+// IssueRequest is the body of POST /api/v1/centres/{centre}/tickets.
+type IssueRequest struct {
+	Service        string `json:"service"`
+	Priority       string `json:"priority,omitempty"`
+	IdempotencyKey string `json:"idempotency_key,omitempty"`
+}
+
+func (s *Server) handleIssue(w http.ResponseWriter, r *http.Request) {
+	var req IssueRequest
+	if err := decode(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	u, _ := principal(r)
+	centre := r.PathValue("centre")
+	source := queue.SourceStaff
+	kiosk := ""
+	if u.Role == queue.RoleKiosk {
+		source, kiosk = queue.SourceKiosk, u.Username
+	}
+	ctx, cancel := s.ctx(r)
+	defer cancel()
+	v, err := s.eng.Write(ctx, func(tx *engine.Tx) (any, error) {
+		l, err := tx.Live(centre)
+		if err != nil {
+			return nil, err
+		}
+		if req.IdempotencyKey != "" {
+			if t, ok := l.TicketByKey(req.IdempotencyKey); ok {
+				return ticketView(l, t, tx.Now), nil
+			}
+			t, err := tx.Store().TicketByKey(centre, req.IdempotencyKey)
+			if err == nil {
+				return ticketView(l, t, tx.Now), nil
+			}
+			if queue.ErrorCode(err) != queue.ENotFound {
+				return nil, err
+			}
+		}
+		t, err := l.Issue(tx.Now, queue.IssueRequest{
+			Service: strings.ToUpper(strings.TrimSpace(req.Service)), Priority: req.Priority,
+			Key: req.IdempotencyKey, Source: source, Kiosk: kiosk,
+		})
+		if err != nil {
+			return nil, err
+		}
+		return ticketView(l, t, tx.Now), nil
+	})
+	s.reply(w, r, http.StatusCreated, v, err)
+}
+
+func (s *Server) handleGetTicket(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	ctx, cancel := s.ctx(r)
+	defer cancel()
+	v, err := s.eng.Read(ctx, func(tx *engine.Tx) (any, error) {
+		for _, c := range tx.Centres() {
+			l, _ := tx.Live(c)
+			if t, ok := l.Ticket(id); ok {
+				return ticketView(l, t, tx.Now), nil
+			}
+		}
+		t, err := tx.Store().Ticket(id)
+		if err != nil {
+			return nil, err
+		}
+		l, err := tx.Live(t.Centre)
+		if err != nil {
+			return nil, err
+		}
+		return ticketView(l, t, tx.Now), nil
+	})
+	s.reply(w, r, http.StatusOK, v, err)
+}
+
+func (s *Server) handleListTickets(w http.ResponseWriter, r *http.Request) {
+	status := r.URL.Query().Get("status")
+	ctx, cancel := s.ctx(r)
+	defer cancel()
+	v, err := s.eng.Read(ctx, func(tx *engine.Tx) (any, error) {
+		l, err := tx.Live(r.PathValue("centre"))
+		if err != nil {
+			return nil, err
+		}
+		var ts []queue.Ticket
+		switch status {
+		case "waiting":
+			ts = l.Waiting(tx.Now)
+		case "":
+			ts = l.Today()
+		default:
+			return nil, queue.Errorf(queue.EInvalid, "status filter: waiting, or none for all of today", "bộ lọc status: waiting, hoặc để trống để xem cả ngày")
+		}
+		out := make([]TicketView, len(ts))
+		for i, t := range ts {
+			out[i] = ticketView(l, t, tx.Now)
+		}
+		return out, nil
+	})
+	s.reply(w, r, http.StatusOK, v, err)
+}
+
+// QueueView is GET /api/v1/centres/{centre}/queue.
+type QueueView struct {
+	Centre   string        `json:"centre"`
+	Name     string        `json:"name"`
+	Now      string        `json:"now"`
+	Open     bool          `json:"open"`
+	LastSeq  uint64        `json:"last_seq"`
+	Services []ServiceView `json:"services"`
+	Counters []CounterView `json:"counters"`
+}
+
+// ServiceView is one service's line.
+type ServiceView struct {
+	Code                 string `json:"code"`
+	Name                 string `json:"name"`
+	NameEn               string `json:"name_en,omitempty"`
+	Waiting              int    `json:"waiting"`
+	EstimatedWaitSeconds int    `json:"estimated_wait_seconds"`
+}
+
+// CounterView is one counter's state.
+type CounterView struct {
+	Number   int            `json:"number"`
+	Name     string         `json:"name"`
+	Services []string       `json:"services"`
+	Status   string         `json:"status"`
+	Reason   string         `json:"reason,omitempty"`
+	Current  *CurrentTicket `json:"current,omitempty"`
+}
+
+// CurrentTicket is the ticket a counter serves.
+type CurrentTicket struct {
+	ID       string `json:"id"`
+	Number   string `json:"number"`
+	Service  string `json:"service"`
+	Priority bool   `json:"priority,omitempty"`
+	Booked   bool   `json:"booked,omitempty"`
+}
+
+func queueView(l *queue.Live, now time.Time) QueueView {
+	cfg := l.Config()
+	q := l.Queue(now)
+	v := QueueView{Centre: cfg.ID, Name: cfg.Name, Now: now.In(l.Location()).Format(timeLayout), Open: cfg.OpenAt(now, l.Location()), LastSeq: l.LastSeq()}
+	for _, svc := range cfg.Services {
+		v.Services = append(v.Services, ServiceView{Code: svc.Code, Name: svc.Name, NameEn: svc.NameEn, Waiting: q[svc.Code].Waiting, EstimatedWaitSeconds: int(q[svc.Code].EstimatedWait / time.Second)})
+	}
+	for _, c := range l.Counters() {
+		k, _ := cfg.Counter(c.Number)
+		cv := CounterView{Number: c.Number, Name: k.Name, Services: k.Services, Status: c.Status, Reason: c.Reason}
+		if t, ok := l.Ticket(c.Current); ok && t.Status == queue.StatusCalled {
+			cv.Current = &CurrentTicket{ID: t.ID, Number: t.Number, Service: t.Service, Priority: t.IsPriority(), Booked: t.Booking != ""}
+		}
+		v.Counters = append(v.Counters, cv)
+	}
+	return v
+}
+
+func (s *Server) handleQueue(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := s.ctx(r)
+	defer cancel()
+	v, err := s.eng.Read(ctx, func(tx *engine.Tx) (any, error) {
+		l, err := tx.Live(r.PathValue("centre"))
+		if err != nil {
+			return nil, err
+		}
+		return queueView(l, tx.Now), nil
+	})
+	s.reply(w, r, http.StatusOK, v, err)
+}
+
+var counterActions = []string{"next", "call", "recall", "finish", "no-show", "transfer", "pause", "resume", "close"}
+
+// CounterRequest is the optional body of counter actions: the service of a
+// transfer, the reason of a pause or of an out-of-order call, the ticket of
+// a call.
+type CounterRequest struct {
+	Service string `json:"service,omitempty"`
+	Reason  string `json:"reason,omitempty"`
+	Ticket  string `json:"ticket,omitempty"`
+}
+
+// CounterResponse answers counter actions.
+type CounterResponse struct {
+	Ticket  *TicketView  `json:"ticket,omitempty"`
+	Counter *CounterView `json:"counter,omitempty"`
+}
+
+func (s *Server) handleCounter(action string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		n, err := pathInt(r, "n")
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		var req CounterRequest
+		if r.ContentLength != 0 {
+			if err := decode(w, r, &req); err != nil {
+				s.writeError(w, r, err)
+				return
+			}
+		}
+		u, _ := principal(r)
+		ctx, cancel := s.ctx(r)
+		defer cancel()
+		v, err := s.eng.Write(ctx, func(tx *engine.Tx) (any, error) {
+			l, err := tx.Live(r.PathValue("centre"))
+			if err != nil {
+				return nil, err
+			}
+			var t queue.Ticket
+			var ok = true
+			switch action {
+			case "next":
+				t, ok, err = l.Next(tx.Now, n, u.Username)
+			case "call":
+				t, err = l.Call(tx.Now, n, req.Ticket, req.Reason, u.Username)
+			case "recall":
+				t, err = l.Recall(tx.Now, n)
+			case "finish":
+				t, err = l.Finish(tx.Now, n)
+			case "no-show":
+				t, err = l.NoShow(tx.Now, n)
+			case "transfer":
+				t, err = l.Transfer(tx.Now, n, req.Service)
+			case "pause":
+				_, err = l.Pause(tx.Now, n, req.Reason)
+				ok = false
+			case "resume":
+				_, err = l.Resume(tx.Now, n, u.Username)
+				ok = false
+			case "close":
+				_, err = l.Close(tx.Now, n)
+				ok = false
+			}
+			if err != nil {
+				return nil, err
+			}
+			resp := CounterResponse{}
+			if ok {
+				tv := ticketView(l, t, tx.Now)
+				resp.Ticket = &tv
+			}
+			qv := queueView(l, tx.Now)
+			for i := range qv.Counters {
+				if qv.Counters[i].Number == n {
+					resp.Counter = &qv.Counters[i]
+				}
+			}
+			return resp, nil
+		})
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		resp := v.(CounterResponse)
+		if action == "next" && resp.Ticket == nil {
+			w.WriteHeader(http.StatusNoContent) // no one waits
+			return
+		}
+		writeJSON(w, http.StatusOK, resp)
+	}
+}
+
+func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request) {
+	out, err := s.store.Audit(r.PathValue("centre"), 200)
+	if out == nil {
+		out = []queue.Audit{}
+	}
+	s.reply(w, r, http.StatusOK, out, err)
+}

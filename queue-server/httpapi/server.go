@@ -1,0 +1,151 @@
+// Package httpapi is queue-server's HTTP and WebSocket API (the v1 contract
+// of ARCHITECTURE.md) and, in client.go, the Go client of the same API that
+// kioskd, the load tools and the tests use.
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"xephang/queue-server/engine"
+	"xephang/queue-server/queue"
+)
+
+// Config configures a Server.
+type Config struct {
+	Engine   *engine.Engine
+	Hub      *engine.Hub
+	Store    queue.Store
+	Log      *slog.Logger
+	Metrics  *Metrics     // nil: no metrics
+	UI       http.Handler // the embedded pages; nil: none
+	TokenTTL time.Duration
+	Now      func() time.Time
+	// Ready reports whether the server should take traffic (for /readyz).
+	Ready func() bool
+}
+
+// Server serves the API.
+type Server struct {
+	eng     *engine.Engine
+	hub     *engine.Hub
+	store   queue.Store
+	log     *slog.Logger
+	metrics *Metrics
+	ui      http.Handler
+	ttl     time.Duration
+	now     func() time.Time
+	ready   func() bool
+	login   *limiter
+	mux     *http.ServeMux
+	routes  []string
+}
+
+// requestTimeout bounds how long a request may wait for the engine.
+const requestTimeout = 10 * time.Second
+
+// New builds the server and its routes.
+func New(cfg Config) *Server {
+	s := &Server{
+		eng: cfg.Engine, hub: cfg.Hub, store: cfg.Store, log: cfg.Log, metrics: cfg.Metrics, ui: cfg.UI,
+		ttl: cfg.TokenTTL, now: cfg.Now, ready: cfg.Ready, mux: http.NewServeMux(),
+		login: newLimiter(10, time.Minute),
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.ttl == 0 {
+		s.ttl = 12 * time.Hour
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	s.routesV1()
+	return s
+}
+
+// handle registers a route and remembers its pattern (for the OpenAPI test).
+func (s *Server) handle(pattern string, h http.HandlerFunc) {
+	s.routes = append(s.routes, pattern)
+	s.mux.Handle(pattern, s.instrument(pattern, h))
+}
+
+// Routes returns every registered route pattern, "METHOD /path".
+func (s *Server) Routes() []string { return append([]string(nil), s.routes...) }
+
+func (s *Server) routesV1() {
+	s.handle("POST /api/v1/login", s.handleLogin)
+	s.handle("POST /api/v1/logout", s.handleLogout)
+	s.handle("GET /api/v1/me", s.handleMe)
+	s.handle("GET /api/v1/users", s.admin(s.handleUsers))
+	s.handle("PUT /api/v1/users/{username}", s.admin(s.handlePutUser))
+
+	s.handle("GET /api/v1/centres", s.handleCentres)
+	s.handle("GET /api/v1/centres/{centre}", s.handleGetCentre)
+	s.handle("PUT /api/v1/centres/{centre}", s.admin(s.handlePutCentre))
+	s.handle("GET /api/v1/centres/{centre}/queue", s.handleQueue)
+	s.handle("GET /api/v1/centres/{centre}/events", s.handleEvents)
+	s.handle("GET /api/v1/centres/{centre}/tickets", s.staff(s.handleListTickets))
+	s.handle("POST /api/v1/centres/{centre}/tickets", s.staffOrKiosk(s.handleIssue))
+	s.handle("GET /api/v1/centres/{centre}/audit", s.admin(s.handleAudit))
+	s.handle("GET /api/v1/tickets/{id}", s.handleGetTicket)
+	for _, a := range counterActions {
+		s.handle("POST /api/v1/centres/{centre}/counters/{n}/"+a, s.staff(s.handleCounter(a)))
+	}
+
+	s.handle("GET /healthz", s.handleHealth)
+	s.handle("GET /readyz", s.handleReady)
+	if s.metrics != nil {
+		s.handle("GET /metrics", s.metrics.handler().ServeHTTP)
+	}
+	if s.ui != nil {
+		s.mux.Handle("/", s.ui)
+	}
+}
+
+// ServeHTTP serves the API.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	s.mux.ServeHTTP(w, r)
+}
+
+func (s *Server) instrument(pattern string, h http.HandlerFunc) http.Handler {
+	if s.metrics == nil {
+		return h
+	}
+	return s.metrics.instrument(pattern, h)
+}
+
+func (s *Server) ctx(r *http.Request) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(r.Context(), requestTimeout)
+}
+
+func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := s.ctx(r)
+	defer cancel()
+	// Ready means the engine answers and the store reads.
+	_, err := s.eng.Read(ctx, func(tx *engine.Tx) (any, error) { return nil, nil })
+	if err == nil && s.ready != nil && !s.ready() {
+		err = queue.Errorf(queue.EUnavailable, "not ready", "chưa sẵn sàng")
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+func pathInt(r *http.Request, name string) (int, error) {
+	n, err := strconv.Atoi(r.PathValue(name))
+	if err != nil || n < 1 || n > 9999 {
+		return 0, queue.Errorf(queue.ENotFound, "no %s %q", "không có %s %q", name, r.PathValue(name))
+	}
+	return n, nil
+}

@@ -1,0 +1,236 @@
+// Command queue-server is Xếp Hàng's central queue server: walk-in tickets,
+// counters, displays and the event stream, on an embedded bbolt store.
+//
+//	queue-server -addr 127.0.0.1:8080 -data ./data [-demo]
+//
+// Environment: XEPHANG_ADDR, XEPHANG_DATA, XEPHANG_ADMIN_PASSWORD,
+// XEPHANG_DEMO=1, XEPHANG_LOG_LEVEL (debug, info, warn, error).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+	_ "time/tzdata" // centres' time zones without the system's tzdata
+
+	"github.com/coreos/go-systemd/v22/daemon"
+
+	"xephang/queue-server/bolt"
+	"xephang/queue-server/demo"
+	"xephang/queue-server/engine"
+	"xephang/queue-server/httpapi"
+	"xephang/queue-server/queue"
+	"xephang/ui"
+)
+
+// Config is queue-server's configuration.
+type Config struct {
+	Addr          string
+	DataDir       string
+	Demo          bool
+	AdminPassword string
+	LogLevel      slog.Level
+}
+
+// ParseConfig reads flags, with the environment as defaults.
+func ParseConfig(args []string, getenv func(string) string) (Config, error) {
+	cfg := Config{Addr: "127.0.0.1:8080", DataDir: "./data"}
+	if v := getenv("XEPHANG_ADDR"); v != "" {
+		cfg.Addr = v
+	}
+	if v := getenv("XEPHANG_DATA"); v != "" {
+		cfg.DataDir = v
+	}
+	cfg.Demo = getenv("XEPHANG_DEMO") == "1"
+	cfg.AdminPassword = getenv("XEPHANG_ADMIN_PASSWORD")
+	if v := getenv("XEPHANG_LOG_LEVEL"); v != "" {
+		if err := cfg.LogLevel.UnmarshalText([]byte(v)); err != nil {
+			return cfg, fmt.Errorf("XEPHANG_LOG_LEVEL: %w", err)
+		}
+	}
+	fs := flag.NewFlagSet("queue-server", flag.ContinueOnError)
+	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address (XEPHANG_ADDR)")
+	fs.StringVar(&cfg.DataDir, "data", cfg.DataDir, "data directory (XEPHANG_DATA)")
+	fs.BoolVar(&cfg.Demo, "demo", cfg.Demo, "load the demo centre into an empty store (XEPHANG_DEMO=1)")
+	if err := fs.Parse(args); err != nil {
+		return cfg, err
+	}
+	if fs.NArg() > 0 {
+		return cfg, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	return cfg, nil
+}
+
+// Main is the running program.
+type Main struct {
+	Config Config
+	Log    *slog.Logger
+	Store  *bolt.Store
+	Engine *engine.Engine
+	Hub    *engine.Hub
+	API    *httpapi.Server
+	ln     net.Listener
+	srv    *http.Server
+}
+
+// NewMain returns a program with the configuration.
+func NewMain(cfg Config, log *slog.Logger) *Main { return &Main{Config: cfg, Log: log} }
+
+// Addr is the address the server listens on (after Run).
+func (m *Main) Addr() string { return m.ln.Addr().String() }
+
+// Run opens the store, starts the engine and serves until Close.
+func (m *Main) Run(ctx context.Context) error {
+	st, err := bolt.Open(m.Config.DataDir)
+	if err != nil {
+		return err
+	}
+	m.Store = st
+	m.Hub = engine.NewHub()
+	metrics := httpapi.NewMetrics()
+	m.Engine, err = engine.New(engine.Config{
+		Store: st, Publisher: m.Hub, Log: m.Log,
+		Observer: engine.Observer{Commit: metrics.ObserveCommit, Committed: metrics.ObserveChanges},
+	})
+	if err != nil {
+		st.Close()
+		return err
+	}
+	m.API = httpapi.New(httpapi.Config{Engine: m.Engine, Hub: m.Hub, Store: st, Log: m.Log, Metrics: metrics, UI: ui.Handler()})
+	if err := m.bootstrap(ctx); err != nil {
+		m.Close()
+		return err
+	}
+	m.ln, err = net.Listen("tcp", m.Config.Addr)
+	if err != nil {
+		m.Close()
+		return fmt.Errorf("listen %s: %w", m.Config.Addr, err)
+	}
+	m.srv = &http.Server{
+		Handler:           m.API,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    16 << 10,
+		ErrorLog:          slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn),
+	}
+	go func() {
+		if err := m.srv.Serve(m.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			m.Log.Error("serve", "err", err)
+		}
+	}()
+	m.Log.Info("queue-server listening", "addr", m.Addr(), "data", m.Config.DataDir)
+	return nil
+}
+
+// bootstrap sets the admin password from the environment and loads the demo.
+func (m *Main) bootstrap(ctx context.Context) error {
+	if pw := m.Config.AdminPassword; pw != "" {
+		if _, err := m.API.PutUser(ctx, "admin", httpapi.PutUserRequest{Role: queue.RoleAdmin, Name: "Quản trị", Password: pw}); err != nil {
+			return fmt.Errorf("admin password from XEPHANG_ADMIN_PASSWORD: %w", err)
+		}
+	} else if _, err := m.Store.User("admin"); err != nil {
+		m.Log.Warn("no admin account: set XEPHANG_ADMIN_PASSWORD and restart to create it")
+	}
+	if !m.Config.Demo {
+		return nil
+	}
+	snaps, err := m.Store.LoadCentres()
+	if err != nil || len(snaps) > 0 {
+		return err
+	}
+	c, err := demo.Centre()
+	if err != nil {
+		return fmt.Errorf("demo centre: %w", err)
+	}
+	if _, err := m.Engine.Write(ctx, func(tx *engine.Tx) (any, error) { tx.PutCentre(c, "demo"); return nil, nil }); err != nil {
+		return err
+	}
+	for _, u := range demo.Clerks {
+		if _, err := m.API.PutUser(ctx, u, httpapi.PutUserRequest{Role: queue.RoleClerk, Centre: c.ID, Name: "Cán bộ " + u[len(u)-1:], Password: demo.ClerkPassword}); err != nil {
+			return err
+		}
+	}
+	m.Log.Info("demo centre loaded", "centre", c.ID, "clerks", demo.Clerks, "clerk_password", demo.ClerkPassword)
+	return nil
+}
+
+// Close stops serving (letting requests in flight finish), then the engine
+// and the store.
+func (m *Main) Close() error {
+	if m.srv != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		m.srv.Shutdown(ctx)
+		cancel()
+	}
+	if m.Engine != nil {
+		m.Engine.Close()
+	}
+	if m.Store != nil {
+		return m.Store.Close()
+	}
+	return nil
+}
+
+func main() {
+	cfg, err := ParseConfig(os.Args[1:], os.Getenv)
+	if errors.Is(err, flag.ErrHelp) {
+		os.Exit(0)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "queue-server:", err)
+		os.Exit(2)
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	slog.SetDefault(log)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	m := NewMain(cfg, log)
+	if err := m.Run(ctx); err != nil {
+		log.Error("start", "err", err)
+		os.Exit(1)
+	}
+	daemon.SdNotify(false, daemon.SdNotifyReady)
+	go watchdog(ctx, m, log)
+	<-ctx.Done()
+	log.Info("shutting down")
+	daemon.SdNotify(false, daemon.SdNotifyStopping)
+	if err := m.Close(); err != nil {
+		log.Error("close", "err", err)
+		os.Exit(1)
+	}
+}
+
+// watchdog pings systemd's watchdog at half its interval, but only while
+// the engine answers: a wedged engine gets the service restarted.
+func watchdog(ctx context.Context, m *Main, log *slog.Logger) {
+	every, err := daemon.SdWatchdogEnabled(false)
+	if err != nil || every == 0 {
+		return
+	}
+	t := time.NewTicker(every / 2)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			c, cancel := context.WithTimeout(ctx, every/4)
+			_, err := m.Engine.Read(c, func(tx *engine.Tx) (any, error) { return nil, nil })
+			cancel()
+			if err != nil {
+				log.Error("engine not answering; withholding the watchdog ping", "err", err)
+				continue
+			}
+			daemon.SdNotify(false, daemon.SdNotifyWatchdog)
+		}
+	}
+}

@@ -1,0 +1,67 @@
+package queue
+
+import "time"
+
+// Roles of staff accounts.
+const (
+	RoleAdmin = "admin" // configures centres, accounts and kiosks
+	RoleClerk = "clerk" // serves at the counters of one centre
+	RoleKiosk = "kiosk" // an enrolled kiosk of one centre
+)
+
+// User is a staff account. PasswordHash is opaque to the domain (the HTTP
+// adapter hashes with bcrypt).
+type User struct {
+	Username     string    `json:"username"`
+	Role         string    `json:"role"`
+	Centre       string    `json:"centre,omitempty"` // clerks and kiosks belong to one centre
+	Name         string    `json:"name,omitempty"`
+	PasswordHash []byte    `json:"password_hash,omitempty"`
+	Disabled     bool      `json:"disabled,omitempty"`
+	CreatedAt    time.Time `json:"created_at"`
+}
+
+// Session is a bearer token's server side; the store keys it by the token's
+// hash, never the token.
+type Session struct {
+	Hash     string    `json:"hash"`
+	Username string    `json:"username"`
+	Expires  time.Time `json:"expires"`
+}
+
+// Batch is everything one commit writes: the changes of any number of
+// centres and of accounts.
+type Batch struct {
+	Centres        []*Changes
+	Users          []User
+	Sessions       []Session
+	DeleteSessions []string // hashes
+}
+
+// Empty reports whether the batch writes nothing.
+func (b *Batch) Empty() bool {
+	for _, c := range b.Centres {
+		if !c.Empty() {
+			return false
+		}
+	}
+	return len(b.Users) == 0 && len(b.Sessions) == 0 && len(b.DeleteSessions) == 0
+}
+
+// Store keeps everything durably. Commit writes a whole batch atomically and
+// durably (fsync'd) or not at all. Reads return ENotFound errors for what
+// does not exist.
+type Store interface {
+	Commit(b *Batch) error
+	LoadCentres() ([]Snapshot, error)
+	LoadCentre(id string) (Snapshot, error)
+	Events(centre string, since uint64, limit int) ([]Event, error)
+	Ticket(id string) (Ticket, error)
+	TicketByKey(centre, key string) (Ticket, error)
+	Tickets(centre, day string) ([]Ticket, error)
+	Audit(centre string, limit int) ([]Audit, error)
+	User(username string) (User, error)
+	Users() ([]User, error)
+	Session(hash string) (Session, error)
+	Close() error
+}
