@@ -1,0 +1,87 @@
+// Command kioskd is the kiosk daemon of Xếp Hàng: it drives the ticket
+// printer, the CCCD readers and the document scanner, serves the local
+// touchscreen UI, and syncs with the queue server.
+//
+// Usage:
+//
+//	kioskd -server URL -addr 127.0.0.1:8090 -data DIR [-simulate]   (the daemon; not yet)
+//	kioskd idcard parse [-today YYYY-MM-DD]      card QR payload or MRZ on stdin → JSON
+//	kioskd printer test [-device SPEC | -simulate DIR] [-profile NAME]
+//	kioskd scanner test [-backend sane|escl|folder] …
+//
+// Technician commands exit 0 when everything checked works, 1 when something
+// does not (and say what in plain words), 2 on a usage error.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// Exit codes of kioskd.
+const (
+	exitOK      = 0 // everything checked works
+	exitProblem = 1 // something does not work; the output says what
+	exitUsage   = 2 // bad command line, or a mode not available yet
+)
+
+// run dispatches a command line; it is main without the process around it,
+// so tests run every command in-process.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "" || args[0][0] == '-' {
+		return runDaemon(ctx, args, stderr)
+	}
+	cmd, sub, rest := args[0], "", args[1:]
+	if len(rest) > 0 {
+		sub, rest = rest[0], rest[1:]
+	}
+	switch cmd + " " + sub {
+	case "idcard parse":
+		return idcardParse(ctx, rest, stdin, stdout, stderr)
+	case "printer test":
+		return printerTest(ctx, rest, stdout, stderr)
+	case "scanner test":
+		return scannerTest(ctx, rest, stdout, stderr)
+	}
+	switch cmd {
+	case "help", "-h", "--help":
+		usage(stdout)
+		return exitOK
+	case "enroll", "precheck":
+		fmt.Fprintf(stderr, "kioskd: %s is not implemented yet\n", cmd)
+		return exitUsage
+	}
+	fmt.Fprintf(stderr, "kioskd: unknown command %q\n", cmd+" "+sub)
+	usage(stderr)
+	return exitUsage
+}
+
+// runDaemon will start the kiosk daemon; until it exists it says so.
+func runDaemon(_ context.Context, _ []string, stderr io.Writer) int {
+	fmt.Fprintln(stderr, "kioskd: the daemon (-server URL -addr ADDR -data DIR [-simulate]) is not implemented yet;")
+	fmt.Fprintln(stderr, "the technician commands work: kioskd idcard parse | printer test | scanner test")
+	return exitUsage
+}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `usage:
+  kioskd -server URL -addr 127.0.0.1:8090 -data DIR [-simulate]   the kiosk daemon (not yet)
+  kioskd idcard parse [-today YYYY-MM-DD]        read a card QR payload or MRZ from stdin, print JSON
+  kioskd printer test [-device SPEC | -simulate DIR] [-profile NAME] [-58]
+                                                 check the ticket printer and print a test ticket
+  kioskd scanner test [-backend sane|escl|folder] [-device D] [-url URL] [-dir DIR] [-out DIR]
+                                                 check the document scanner and scan one page
+device SPEC: serial:/dev/ttyUSB0?baud=9600 | tcp:HOST:9100 | usblp:/dev/usb/lp0
+`)
+}
