@@ -1,0 +1,377 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"xephang/queue-server/bolt"
+	"xephang/queue-server/engine"
+	"xephang/queue-server/httpapi"
+	"xephang/queue-server/queue"
+	"xephang/queue-server/queue/storetest"
+)
+
+const centreID = "phuong-thu"
+
+type env struct {
+	srv   *httptest.Server
+	api   *httpapi.Server
+	store *bolt.Store
+	eng   *engine.Engine
+	admin *httpapi.Client
+	clerk *httpapi.Client
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	st, err := bolt.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	hub := engine.NewHub()
+	m := httpapi.NewMetrics()
+	eng, err := engine.New(engine.Config{Store: st, Publisher: hub, Observer: engine.Observer{Commit: m.ObserveCommit, Committed: m.ObserveChanges}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := httpapi.New(httpapi.Config{Engine: eng, Hub: hub, Store: st, Metrics: m})
+	srv := httptest.NewServer(api)
+	t.Cleanup(func() { srv.Close(); eng.Close(); st.Close() })
+	ctx := context.Background()
+	if _, err := api.PutUser(ctx, "admin", httpapi.PutUserRequest{Role: queue.RoleAdmin, Password: "admin-secret"}); err != nil {
+		t.Fatal(err)
+	}
+	e := &env{srv: srv, api: api, store: st, eng: eng, admin: httpapi.NewClient(srv.URL), clerk: httpapi.NewClient(srv.URL)}
+	must(t, e.admin.Login(ctx, "admin", "admin-secret"))
+	c := storetest.Centre(centreID)
+	c.Counters = append(c.Counters, queue.CounterConfig{Number: 2, Name: "Quầy 2", Services: []string{"A"}})
+	if _, err := e.admin.PutCentre(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	must(t, e.admin.PutUser(ctx, "canbo1", httpapi.PutUserRequest{Role: queue.RoleClerk, Centre: centreID, Password: "clerk-secret"}))
+	must(t, e.clerk.Login(ctx, "canbo1", "clerk-secret"))
+	return e
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func apiCode(err error) string {
+	var ae *httpapi.APIError
+	if errors.As(err, &ae) {
+		return fmt.Sprintf("%d %s", ae.Status, ae.Code)
+	}
+	return fmt.Sprint(err)
+}
+
+func TestTicketFlow(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	a1, err := e.clerk.Issue(ctx, centreID, httpapi.IssueRequest{Service: "A"})
+	must(t, err)
+	a2, err := e.clerk.Issue(ctx, centreID, httpapi.IssueRequest{Service: "a", Priority: "elderly", IdempotencyKey: "k-1"})
+	must(t, err)
+	again, err := e.clerk.Issue(ctx, centreID, httpapi.IssueRequest{Service: "A", IdempotencyKey: "k-1"})
+	must(t, err)
+	if a1.Number != "A001" || a2.Number != "A002" || again.ID != a2.ID || a1.Status != "waiting" || a1.IssuedAt == "" || !strings.HasSuffix(a1.IssuedAt, "+07:00") {
+		t.Fatalf("issued %+v, %+v, again %+v", a1, a2, again)
+	}
+	// The public tracking needs no token.
+	pub := httpapi.NewClient(e.srv.URL)
+	tr, err := pub.Ticket(ctx, a1.ID)
+	must(t, err)
+	if tr.Number != "A001" || tr.Position != 2 || tr.ServiceName != "Hộ tịch" {
+		t.Fatalf("tracked %+v (the elderly ticket is ahead)", tr)
+	}
+	called, ok, err := e.clerk.Next(ctx, centreID, 1)
+	if err != nil || !ok || called.ID != a2.ID || called.Counter != 1 || called.Status != "called" {
+		t.Fatalf("next: %+v %v %v", called, ok, err)
+	}
+	called, _, _ = e.clerk.Next(ctx, centreID, 1)
+	if called.ID != a1.ID {
+		t.Fatalf("second next called %s", called.Number)
+	}
+	if tr, _ := pub.Ticket(ctx, a2.ID); tr.Status != "done" {
+		t.Fatalf("the first called ticket is %s after next", tr.Status)
+	}
+	_, ok, err = e.clerk.Next(ctx, centreID, 1)
+	if err != nil || ok {
+		t.Fatalf("next on an empty queue: ok=%v err=%v (want 204)", ok, err)
+	}
+	q, err := pub.Queue(ctx, centreID)
+	must(t, err)
+	if q.LastSeq == 0 || len(q.Counters) != 2 || q.Counters[0].Status != "open" || q.Services[0].Code != "A" {
+		t.Fatalf("queue %+v", q)
+	}
+	// Transfer and pause with a reason; actions on an idle counter are refused.
+	b, _ := e.clerk.Issue(ctx, centreID, httpapi.IssueRequest{Service: "A"})
+	e.clerk.Next(ctx, centreID, 2)
+	resp, err := e.clerk.Counter(ctx, centreID, 2, "transfer", &httpapi.CounterRequest{Service: "B"})
+	if err != nil || resp.Ticket.Service != "B" || resp.Ticket.Number != b.Number || resp.Ticket.Status != "waiting" {
+		t.Fatalf("transfer: %+v %v", resp.Ticket, err)
+	}
+	if _, err := e.clerk.Counter(ctx, centreID, 2, "finish", nil); apiCode(err) != "409 no_current_ticket" {
+		t.Fatalf("finish on idle counter: %v", err)
+	}
+	resp, err = e.clerk.Counter(ctx, centreID, 2, "pause", &httpapi.CounterRequest{Reason: "Họp"})
+	if err != nil || resp.Counter.Status != "paused" || resp.Counter.Reason != "Họp" {
+		t.Fatalf("pause: %+v %v", resp.Counter, err)
+	}
+	if _, err := e.clerk.Counter(ctx, centreID, 2, "next", nil); apiCode(err) != "409 counter_paused" {
+		t.Fatalf("next while paused: %v", err)
+	}
+	if _, err := e.clerk.Counter(ctx, centreID, 9, "next", nil); apiCode(err) != "404 not_found" {
+		t.Fatalf("unknown counter: %v", err)
+	}
+}
+
+func TestAuth(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	anon := httpapi.NewClient(e.srv.URL)
+	if _, err := anon.Issue(ctx, centreID, httpapi.IssueRequest{Service: "A"}); apiCode(err) != "401 unauthorized" {
+		t.Fatalf("anonymous issue: %v", err)
+	}
+	if err := anon.Login(ctx, "canbo1", "wrong-password"); apiCode(err) != "401 unauthorized" {
+		t.Fatalf("wrong password: %v", err)
+	}
+	if _, err := e.clerk.PutCentre(ctx, storetest.Centre(centreID)); apiCode(err) != "403 forbidden" {
+		t.Fatalf("clerk configuring: %v", err)
+	}
+	// A clerk acts only on counters of their own centre.
+	_, err := e.admin.PutCentre(ctx, storetest.Centre("phuong-khac"))
+	must(t, err)
+	if _, err := e.clerk.Counter(ctx, "phuong-khac", 1, "next", nil); apiCode(err) != "403 forbidden" {
+		t.Fatalf("clerk at another centre: %v", err)
+	}
+	// Passwords are stored as bcrypt hashes.
+	u, _ := e.store.User("canbo1")
+	if bcrypt.CompareHashAndPassword(u.PasswordHash, []byte("clerk-secret")) != nil || bytes.Contains(u.PasswordHash, []byte("clerk-secret")) {
+		t.Fatal("password not stored as a bcrypt hash")
+	}
+	// Messages follow Accept-Language.
+	en := httpapi.NewClient(e.srv.URL)
+	en.Language = "en-US,en;q=0.9"
+	_, err = en.Issue(ctx, centreID, httpapi.IssueRequest{Service: "A"})
+	var ae *httpapi.APIError
+	if !errors.As(err, &ae) || !strings.Contains(ae.Message, "sign in") {
+		t.Fatalf("English message: %v", err)
+	}
+	_, err = anon.Issue(ctx, centreID, httpapi.IssueRequest{Service: "A"})
+	if !errors.As(err, &ae) || !strings.Contains(ae.Message, "đăng nhập") {
+		t.Fatalf("Vietnamese message by default: %v", err)
+	}
+	// Logout ends the token.
+	if _, err := e.clerk.Do(ctx, "POST", "/api/v1/logout", nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.clerk.Issue(ctx, centreID, httpapi.IssueRequest{Service: "A"}); apiCode(err) != "401 unauthorized" {
+		t.Fatalf("after logout: %v", err)
+	}
+}
+
+func TestTokenExpires(t *testing.T) {
+	st, _ := bolt.Open(t.TempDir())
+	hub := engine.NewHub()
+	eng, _ := engine.New(engine.Config{Store: st, Publisher: hub})
+	var mu sync.Mutex
+	now := time.Now()
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	api := httpapi.New(httpapi.Config{Engine: eng, Hub: hub, Store: st, TokenTTL: time.Hour, Now: clock})
+	srv := httptest.NewServer(api)
+	defer func() { srv.Close(); eng.Close(); st.Close() }()
+	ctx := context.Background()
+	api.PutUser(ctx, "admin", httpapi.PutUserRequest{Role: queue.RoleAdmin, Password: "admin-secret"})
+	c := httpapi.NewClient(srv.URL)
+	must(t, c.Login(ctx, "admin", "admin-secret"))
+	if _, err := c.Do(ctx, "GET", "/api/v1/users", nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	now = now.Add(61 * time.Minute)
+	mu.Unlock()
+	if _, err := c.Do(ctx, "GET", "/api/v1/users", nil, nil); apiCode(err) != "401 unauthorized" {
+		t.Fatalf("expired token: %v", err)
+	}
+}
+
+func TestBadInputChangesNothing(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	before, _ := e.clerk.Queue(ctx, centreID)
+	raw := func(method, path, body string) string {
+		req, _ := http.NewRequest(method, e.srv.URL+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+e.admin.Token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var eb httpapi.ErrorBody
+		buf := new(bytes.Buffer)
+		buf.ReadFrom(resp.Body)
+		if resp.StatusCode < 400 {
+			return fmt.Sprint(resp.StatusCode)
+		}
+		if err := jsonUnmarshal(buf.Bytes(), &eb); err != nil || eb.Error.Code == "" || eb.Error.Message == "" {
+			t.Fatalf("%s %s: error body %q is not {error:{code,message}}", method, path, buf.String())
+		}
+		return fmt.Sprintf("%d %s", resp.StatusCode, eb.Error.Code)
+	}
+	tickets := "/api/v1/centres/" + centreID + "/tickets"
+	cases := []struct{ method, path, body, want string }{
+		{"POST", tickets, `{"service":`, "400 bad_request"},
+		{"POST", tickets, `{"service":"A","colour":"red"}`, "400 bad_request"},
+		{"POST", tickets, `{"service":"A"} {"service":"A"}`, "400 bad_request"},
+		{"POST", tickets, `{"service":"Z"}`, "404 not_found"},
+		{"POST", tickets, `{"service":"A","priority":"vip"}`, "422 invalid"},
+		{"POST", tickets, `{"service":"A","idempotency_key":"` + strings.Repeat("x", 200) + `"}`, "422 invalid"},
+		{"POST", tickets, `{"service":"` + strings.Repeat("A", 70<<10) + `"}`, "413 too_large"},
+		{"POST", "/api/v1/centres/nowhere/tickets", `{"service":"A"}`, "404 not_found"},
+		{"PUT", "/api/v1/centres/" + centreID, `{"name":"","services":[]}`, "422 invalid"},
+		{"PUT", "/api/v1/centres/" + centreID, `{"id":"other","name":"x"}`, "422 invalid"},
+		{"PUT", "/api/v1/users/Bad Name", `{"role":"clerk"}`, "422 invalid"},
+		{"PUT", "/api/v1/users/newclerk", `{"role":"clerk","centre":"` + centreID + `","password":"short"}`, "422 invalid"},
+		{"POST", "/api/v1/centres/" + centreID + "/counters/1/call", `{"ticket":"nope","reason":"x"}`, "404 not_found"},
+		{"POST", "/api/v1/centres/" + centreID + "/counters/x/next", ``, "404 not_found"},
+		{"GET", "/api/v1/tickets/nope", ``, "404 not_found"},
+		{"GET", "/api/v1/centres/" + centreID + "/events?since=abc", ``, "422 invalid"},
+	}
+	for _, c := range cases {
+		if got := raw(c.method, c.path, c.body); got != c.want {
+			t.Errorf("%s %s %.40q: got %s, want %s", c.method, c.path, c.body, got, c.want)
+		}
+	}
+	after, _ := e.clerk.Queue(ctx, centreID)
+	if after.LastSeq != before.LastSeq {
+		t.Fatalf("bad requests changed the centre: last_seq %d → %d", before.LastSeq, after.LastSeq)
+	}
+	cfg, _ := e.admin.Centre(ctx, centreID)
+	if cfg.Name == "" || len(cfg.Services) != 2 {
+		t.Fatalf("centre changed by a refused PUT: %+v", cfg)
+	}
+}
+
+func TestConcurrentIssueUniqueNumbers(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	const clients, each = 32, 20
+	var mu sync.Mutex
+	var numbers []string
+	var wg sync.WaitGroup
+	errs := make(chan error, clients)
+	for i := 0; i < clients; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := 0; j < each; j++ {
+				tk, err := e.clerk.Issue(ctx, centreID, httpapi.IssueRequest{Service: "B"})
+				if err != nil {
+					errs <- err
+					return
+				}
+				mu.Lock()
+				numbers = append(numbers, tk.Number)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	sort.Strings(numbers)
+	for i, n := range numbers {
+		if want := queue.FormatNumber("B", i+1); n != want {
+			t.Fatalf("numbers not unique and contiguous: position %d holds %s, want %s", i, n, want)
+		}
+	}
+}
+
+func TestEventStreamResumes(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	q, _ := e.clerk.Queue(ctx, centreID)
+	start := q.LastSeq
+	s, err := e.clerk.Events(ctx, centreID, start)
+	must(t, err)
+	e.clerk.Issue(ctx, centreID, httpapi.IssueRequest{Service: "A"})
+	e.clerk.Next(ctx, centreID, 1)
+	var got []queue.Event
+	for len(got) < 3 { // issued, opened, called
+		ev, err := s.Next(time.Now().Add(5 * time.Second))
+		must(t, err)
+		got = append(got, ev)
+	}
+	if got[0].Type != queue.EventIssued || got[2].Type != queue.EventCalled || got[2].Counter != 1 || got[2].Ticket.Number != "A001" {
+		t.Fatalf("live events %+v", got)
+	}
+	s.Close()
+	// While the display is away, more calls happen; it resumes from its last seq.
+	last := got[len(got)-1].Seq
+	e.clerk.Issue(ctx, centreID, httpapi.IssueRequest{Service: "A"})
+	e.clerk.Next(ctx, centreID, 1)
+	s2, err := e.clerk.Events(ctx, centreID, last)
+	must(t, err)
+	defer s2.Close()
+	want := []string{queue.EventIssued, queue.EventFinished, queue.EventCalled}
+	for i, w := range want {
+		ev, err := s2.Next(time.Now().Add(5 * time.Second))
+		must(t, err)
+		if ev.Seq != last+uint64(i)+1 || ev.Type != w {
+			t.Fatalf("resumed event %d: seq %d type %s, want seq %d type %s", i, ev.Seq, ev.Type, last+uint64(i)+1, w)
+		}
+	}
+	// Then live again, with no gap.
+	e.clerk.Counter(ctx, centreID, 1, "finish", nil)
+	ev, err := s2.Next(time.Now().Add(5 * time.Second))
+	if err != nil || ev.Seq != last+4 || ev.Type != queue.EventFinished {
+		t.Fatalf("live after replay: %+v %v", ev, err)
+	}
+	// Events carry no personal data and the stream needs no token.
+	anon := httpapi.NewClient(e.srv.URL)
+	s3, err := anon.Events(ctx, centreID, 0)
+	must(t, err)
+	defer s3.Close()
+	first, err := s3.Next(time.Now().Add(5 * time.Second))
+	if err != nil || first.Seq != 1 {
+		t.Fatalf("anonymous replay from 0: %+v %v", first, err)
+	}
+}
+
+func TestHealthAndMetrics(t *testing.T) {
+	e := newEnv(t)
+	for _, p := range []string{"/healthz", "/readyz", "/metrics"} {
+		resp, err := http.Get(e.srv.URL + p)
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("%s: %v %v", p, resp.StatusCode, err)
+		}
+		resp.Body.Close()
+	}
+	e.clerk.Issue(context.Background(), centreID, httpapi.IssueRequest{Service: "A"})
+	resp, _ := http.Get(e.srv.URL + "/metrics")
+	buf := new(bytes.Buffer)
+	buf.ReadFrom(resp.Body)
+	resp.Body.Close()
+	for _, m := range []string{`xephang_tickets_total{centre="phuong-thu",event="ticket.issued",service="A"} 1`, "xephang_http_request_duration_seconds_bucket"} {
+		if !strings.Contains(buf.String(), m) {
+			t.Errorf("metrics lack %s", m)
+		}
+	}
+}

@@ -1,0 +1,198 @@
+// Package storetest is the conformance suite every queue.Store passes: run
+// Run from each store's tests with a function that opens a fresh store.
+package storetest
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"xephang/queue-server/queue"
+)
+
+// Open returns a new, empty store; reopen (may be nil) closes it and opens
+// the same data again.
+type Open func(t *testing.T) (s queue.Store, reopen func() queue.Store)
+
+var hcm, _ = time.LoadLocation("Asia/Ho_Chi_Minh")
+
+// Centre returns a small valid centre for tests.
+func Centre(id string) queue.Centre {
+	c := queue.Centre{
+		ID: id, Name: "Trung tâm Phục vụ hành chính công phường Thử", Timezone: "Asia/Ho_Chi_Minh",
+		Hours: []queue.Hours{{Weekday: 1, Open: "07:30", Close: "17:00"}},
+		Services: []queue.Service{
+			{Code: "A", Name: "Hộ tịch", NameEn: "Civil status", Minutes: 10},
+			{Code: "B", Name: "Chứng thực", Minutes: 5},
+		},
+		Counters: []queue.CounterConfig{{Number: 1, Name: "Quầy 1", Services: []string{"A", "B"}}},
+	}
+	c.Normalize()
+	return c
+}
+
+// Run runs the conformance suite.
+func Run(t *testing.T, open Open) {
+	t.Run("RoundTrip", func(t *testing.T) { testRoundTrip(t, open) })
+	t.Run("NotFound", func(t *testing.T) { testNotFound(t, open) })
+	t.Run("Accounts", func(t *testing.T) { testAccounts(t, open) })
+	t.Run("Events", func(t *testing.T) { testEvents(t, open) })
+}
+
+func ids() func() string {
+	n := 0
+	return func() string { n++; return fmt.Sprintf("id%05d", n) }
+}
+
+func commit(t *testing.T, s queue.Store, chs ...*queue.Changes) {
+	t.Helper()
+	if err := s.Commit(&queue.Batch{Centres: chs}); err != nil {
+		t.Fatalf("commit: %v", err)
+	}
+}
+
+func testRoundTrip(t *testing.T, open Open) {
+	s, reopen := open(t)
+	now := time.Date(2026, 11, 23, 9, 0, 0, 0, hcm)
+	l := queue.NewLive(Centre("phuong-a"), now, ids())
+	a, _ := l.Issue(now, queue.IssueRequest{Service: "A", Key: "kiosk-1/0001"})
+	l.Issue(now.Add(time.Second), queue.IssueRequest{Service: "A", Priority: queue.PriorityElderly})
+	l.Issue(now.Add(2*time.Second), queue.IssueRequest{Service: "B"})
+	l.Next(now.Add(time.Minute), 1, "clerk")
+	l.Next(now.Add(11*time.Minute), 1, "clerk")
+	commit(t, s, l.TakeChanges())
+	if reopen != nil {
+		s = reopen()
+	}
+	snaps, err := s.LoadCentres()
+	if err != nil || len(snaps) != 1 {
+		t.Fatalf("LoadCentres: %d, %v", len(snaps), err)
+	}
+	r := queue.Restore(snaps[0], now.Add(12*time.Minute), ids())
+	if r.LastSeq() != l.LastSeq() || r.Config().Name != l.Config().Name {
+		t.Fatalf("restored seq %d name %q, want %d %q", r.LastSeq(), r.Config().Name, l.LastSeq(), l.Config().Name)
+	}
+	rc, lc := r.Counters(), l.Counters()
+	if len(rc) != len(lc) {
+		t.Fatalf("%d counters restored, want %d", len(rc), len(lc))
+	}
+	for i := range rc {
+		a, b := rc[i], lc[i]
+		if a.Number != b.Number || a.Status != b.Status || a.Current != b.Current || a.Clerk != b.Clerk || !a.Since.Equal(b.Since) {
+			t.Fatalf("counter restored as %+v, want %+v", a, b)
+		}
+	}
+	if got, want := len(r.Today()), 3; got != want {
+		t.Fatalf("restored %d tickets of today, want %d", got, want)
+	}
+	for _, tk := range l.Today() {
+		rt, ok := r.Ticket(tk.ID)
+		if !ok || rt.Status != tk.Status || rt.Number != tk.Number || !rt.IssuedAt.Equal(tk.IssuedAt) {
+			t.Fatalf("ticket %s restored as %+v", tk.Number, rt)
+		}
+	}
+	if n, _ := r.Issue(now.Add(13*time.Minute), queue.IssueRequest{Service: "A"}); n.Number != "A003" {
+		t.Fatalf("numbering after reload: %s, want A003", n.Number)
+	}
+	got, err := s.Ticket(a.ID)
+	if err != nil || got.Number != "A001" || got.Status != queue.StatusCalled { // the elderly ticket went first
+		t.Fatalf("Ticket: %+v %v", got, err)
+	}
+	got, err = s.TicketByKey("phuong-a", "kiosk-1/0001")
+	if err != nil || got.ID != a.ID {
+		t.Fatalf("TicketByKey: %+v %v", got, err)
+	}
+	day, err := s.Tickets("phuong-a", "2026-11-23")
+	if err != nil || len(day) != 3 {
+		t.Fatalf("Tickets of the day: %d %v", len(day), err)
+	}
+	// The next day: yesterday's open tickets expire and leave the snapshot.
+	r.TakeChanges()
+	r.Roll(now.Add(24 * time.Hour))
+	commit(t, s, r.TakeChanges())
+	snap, err := s.LoadCentre("phuong-a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(snap.Tickets) != 0 || snap.Meta.Day != "2026-11-24" {
+		t.Fatalf("after the day rolled: %d tickets loaded, day %s", len(snap.Tickets), snap.Meta.Day)
+	}
+}
+
+func testNotFound(t *testing.T, open Open) {
+	s, _ := open(t)
+	checks := map[string]error{}
+	_, checks["Ticket"] = s.Ticket("nope")
+	_, checks["TicketByKey"] = s.TicketByKey("nope", "k")
+	_, checks["LoadCentre"] = s.LoadCentre("nope")
+	_, checks["User"] = s.User("nope")
+	_, checks["Session"] = s.Session("nope")
+	_, checks["Events"] = s.Events("nope", 0, 10)
+	for name, err := range checks {
+		if queue.ErrorCode(err) != queue.ENotFound {
+			t.Errorf("%s of a missing thing: %v, want a not_found error", name, err)
+		}
+	}
+	if err := s.Commit(&queue.Batch{}); err != nil {
+		t.Errorf("empty commit: %v", err)
+	}
+}
+
+func testAccounts(t *testing.T, open Open) {
+	s, reopen := open(t)
+	exp := time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC)
+	err := s.Commit(&queue.Batch{
+		Users:    []queue.User{{Username: "canbo1", Role: queue.RoleClerk, Centre: "x", PasswordHash: []byte("h")}, {Username: "admin", Role: queue.RoleAdmin}},
+		Sessions: []queue.Session{{Hash: "h1", Username: "canbo1", Expires: exp}, {Hash: "h2", Username: "admin", Expires: exp}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Commit(&queue.Batch{DeleteSessions: []string{"h2"}}); err != nil {
+		t.Fatal(err)
+	}
+	if reopen != nil {
+		s = reopen()
+	}
+	u, err := s.User("canbo1")
+	if err != nil || u.Centre != "x" || string(u.PasswordHash) != "h" {
+		t.Fatalf("User: %+v %v", u, err)
+	}
+	if us, _ := s.Users(); len(us) != 2 {
+		t.Fatalf("Users: %d", len(us))
+	}
+	if se, err := s.Session("h1"); err != nil || se.Username != "canbo1" || !se.Expires.Equal(exp) {
+		t.Fatalf("Session: %+v %v", se, err)
+	}
+	if _, err := s.Session("h2"); queue.ErrorCode(err) != queue.ENotFound {
+		t.Fatalf("deleted session: %v", err)
+	}
+}
+
+func testEvents(t *testing.T, open Open) {
+	s, _ := open(t)
+	now := time.Date(2026, 11, 23, 9, 0, 0, 0, hcm)
+	l := queue.NewLive(Centre("phuong-b"), now, ids())
+	for i := 0; i < 30; i++ {
+		l.Issue(now, queue.IssueRequest{Service: "A"})
+		if i%10 == 9 {
+			commit(t, s, l.TakeChanges())
+		}
+	}
+	evs, err := s.Events("phuong-b", 0, 1000)
+	if err != nil || uint64(len(evs)) != l.LastSeq() {
+		t.Fatalf("%d events (%v), want %d", len(evs), err, l.LastSeq())
+	}
+	for i, e := range evs {
+		if e.Seq != uint64(i+1) {
+			t.Fatalf("event %d has seq %d", i, e.Seq)
+		}
+	}
+	page, _ := s.Events("phuong-b", 5, 3)
+	if len(page) != 3 || page[0].Seq != 6 || page[2].Seq != 8 {
+		t.Fatalf("page after 5: %+v", page)
+	}
+	if e, _ := s.Events("phuong-b", l.LastSeq(), 10); len(e) != 0 {
+		t.Fatalf("events after the last: %d", len(e))
+	}
+}
