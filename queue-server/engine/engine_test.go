@@ -1,0 +1,217 @@
+package engine_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"xephang/queue-server/bolt"
+	"xephang/queue-server/engine"
+	"xephang/queue-server/queue"
+	"xephang/queue-server/queue/storetest"
+)
+
+// flakyStore fails commits on demand and counts them.
+type flakyStore struct {
+	queue.Store
+	fail    atomic.Bool
+	commits atomic.Int64
+	delay   time.Duration
+}
+
+func (s *flakyStore) Commit(b *queue.Batch) error {
+	s.commits.Add(1)
+	time.Sleep(s.delay)
+	if s.fail.Load() {
+		return errors.New("disk on fire")
+	}
+	return s.Store.Commit(b)
+}
+
+type recorder struct {
+	mu     sync.Mutex
+	events []queue.Event
+}
+
+func (r *recorder) Publish(_ string, evs []queue.Event) {
+	r.mu.Lock()
+	r.events = append(r.events, evs...)
+	r.mu.Unlock()
+}
+
+func setup(t *testing.T, delay time.Duration) (*engine.Engine, *flakyStore, *recorder) {
+	t.Helper()
+	st, err := bolt.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs := &flakyStore{Store: st, delay: delay}
+	rec := &recorder{}
+	e, err := engine.New(engine.Config{Store: fs, Publisher: rec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close(); st.Close() })
+	_, err = e.Write(context.Background(), func(tx *engine.Tx) (any, error) {
+		tx.PutCentre(storetest.Centre("c1"), "test")
+		return nil, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e, fs, rec
+}
+
+func issue(e *engine.Engine) (queue.Ticket, error) {
+	v, err := e.Write(context.Background(), func(tx *engine.Tx) (any, error) {
+		l, err := tx.Live("c1")
+		if err != nil {
+			return nil, err
+		}
+		return l.Issue(tx.Now, queue.IssueRequest{Service: "A"})
+	})
+	if err != nil {
+		return queue.Ticket{}, err
+	}
+	return v.(queue.Ticket), nil
+}
+
+func TestGroupCommit(t *testing.T) {
+	// Each commit takes 20 ms: 100 concurrent writes must share commits.
+	e, fs, rec := setup(t, 20*time.Millisecond)
+	before := fs.commits.Load()
+	var wg sync.WaitGroup
+	for i := 0; i < 100; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := issue(e); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	n := fs.commits.Load() - before
+	if n >= 50 {
+		t.Fatalf("100 concurrent writes took %d commits; group commit should need far fewer", n)
+	}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	for i := 1; i < len(rec.events); i++ {
+		if rec.events[i].Seq != rec.events[i-1].Seq+1 {
+			t.Fatalf("published events out of order or with a gap at %d: %d after %d", i, rec.events[i].Seq, rec.events[i-1].Seq)
+		}
+	}
+}
+
+func TestFailedCommitAcknowledgesNothing(t *testing.T) {
+	e, fs, rec := setup(t, 0)
+	a, err := issue(e)
+	if err != nil || a.Number != "A001" {
+		t.Fatalf("%+v %v", a, err)
+	}
+	rec.mu.Lock()
+	published := len(rec.events)
+	rec.mu.Unlock()
+	fs.fail.Store(true)
+	if _, err := issue(e); queue.ErrorCode(err) != queue.EUnavailable {
+		t.Fatalf("write during a failing commit: %v, want unavailable", err)
+	}
+	fs.fail.Store(false)
+	// The refused ticket left no trace: the number is given again, no event went out.
+	b, err := issue(e)
+	if err != nil || b.Number != "A002" {
+		t.Fatalf("after recovery got %+v %v, want A002", b, err)
+	}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if len(rec.events) != published+1 {
+		t.Fatalf("%d events published, want %d (none for the failed commit)", len(rec.events), published+1)
+	}
+}
+
+func TestPanicDoesNotStopTheEngine(t *testing.T) {
+	e, _, _ := setup(t, 0)
+	_, err := e.Write(context.Background(), func(tx *engine.Tx) (any, error) {
+		l, _ := tx.Live("c1")
+		l.Issue(tx.Now, queue.IssueRequest{Service: "A"}) // mutates, then the bug strikes
+		panic("bug")
+	})
+	if queue.ErrorCode(err) != queue.EInternal {
+		t.Fatalf("panicking request: %v", err)
+	}
+	tk, err := issue(e)
+	if err != nil || tk.Number != "A001" {
+		t.Fatalf("after a panic: %+v %v (the half-done issue must be rolled back)", tk, err)
+	}
+}
+
+func TestReadsSeeOnlyCommitted(t *testing.T) {
+	e, _, _ := setup(t, 0)
+	tk, _ := issue(e)
+	v, err := e.Read(context.Background(), func(tx *engine.Tx) (any, error) {
+		l, _ := tx.Live("c1")
+		t, ok := l.Ticket(tk.ID)
+		return ok && t.Number == "A001", nil
+	})
+	if err != nil || v != true {
+		t.Fatalf("read after write: %v %v", v, err)
+	}
+	if _, err := e.Read(context.Background(), func(tx *engine.Tx) (any, error) { return tx.Live("nowhere") }); queue.ErrorCode(err) != queue.ENotFound {
+		t.Fatalf("unknown centre: %v", err)
+	}
+}
+
+func TestClose(t *testing.T) {
+	e, _, _ := setup(t, 0)
+	e.Close()
+	if _, err := issue(e); !errors.Is(err, engine.ErrStopped) {
+		t.Fatalf("write after Close: %v", err)
+	}
+}
+
+func TestHubDropsSlowSubscriber(t *testing.T) {
+	h := engine.NewHub()
+	slow := h.Subscribe("c1")
+	fast := h.Subscribe("c1")
+	other := h.Subscribe("c2")
+	done := make(chan int)
+	var read atomic.Int64
+	go func() {
+		n := 0
+		for range fast.C {
+			n++
+			read.Store(int64(n))
+		}
+		done <- n
+	}()
+	total := engine.SubscriberBuffer + 10
+	for i := 1; i <= total; i++ {
+		h.Publish("c1", []queue.Event{{Seq: uint64(i)}}) // never blocks, whoever lags
+		for int64(i)-read.Load() > engine.SubscriberBuffer/2 {
+			time.Sleep(time.Millisecond) // keep the reading subscriber within its buffer
+		}
+	}
+	if !slow.Dropped() {
+		t.Fatal("a subscriber that never reads was not dropped")
+	}
+	n := 0
+	for range slow.C { // closed after what fitted in its buffer
+		n++
+	}
+	if n != engine.SubscriberBuffer {
+		t.Fatalf("slow subscriber got %d buffered events, want %d", n, engine.SubscriberBuffer)
+	}
+	fast.Close()
+	if got := <-done; got != total || fast.Dropped() {
+		t.Fatalf("reading subscriber got %d of %d events (dropped %v)", got, total, fast.Dropped())
+	}
+	if len(other.C) != 0 || h.Subscribers() != 1 {
+		t.Fatalf("other centre's subscriber got %d events; %d subscribers left", len(other.C), h.Subscribers())
+	}
+	other.Close()
+	other.Close() // twice is harmless
+}
