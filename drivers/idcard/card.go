@@ -122,7 +122,7 @@ type Card struct {
 	Sex            Sex      `json:"sex"`                       // M or F
 	ExpiryDate     Date     `json:"expiry_date"`               // null when the card does not expire
 	ExpiryDerived  bool     `json:"expiry_derived,omitempty"`  // computed from birth and issue dates (QR)
-	IssueDate      Date     `json:"issue_date,omitempty"`      // QR only
+	IssueDate      Date     `json:"issue_date,omitzero"`       // QR only
 	Address        string   `json:"address,omitempty"`         // place of permanent residence (QR only)
 	DocumentCode   string   `json:"document_code,omitempty"`   // MRZ document code, "ID" on a CCCD
 	DocumentNumber string   `json:"document_number,omitempty"` // MRZ document number
