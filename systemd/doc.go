@@ -1,0 +1,4 @@
+// Package systemd holds Xếp Hàng's systemd unit files and the test that
+// checks them with the real systemd-analyze: verify must print nothing, and
+// the offline security score of each unit must stay under its threshold.
+package systemd
