@@ -1,0 +1,54 @@
+package queue
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+)
+
+// FuzzCentreJSON feeds arbitrary centre configurations (as an admin's PUT
+// would) through normalisation and validation; whatever validates must
+// then run a day of tickets without panicking.
+func FuzzCentreJSON(f *testing.F) {
+	good, _ := json.Marshal(testCentre())
+	f.Add(good)
+	f.Add([]byte(`{"id":"x","name":"y","services":[{"code":"A","name":"n"}],"counters":[{"number":1,"services":["A"]}],"hours":[{"weekday":1,"open":"24:00","close":"07:00"}]}`))
+	f.Add([]byte(`{"id":"x","name":"y","timezone":"Local","services":[{"code":"a","name":"n","bookable":true}]}`))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		var c Centre
+		if json.Unmarshal(raw, &c) != nil {
+			return
+		}
+		c.Normalize()
+		if c.Validate() != nil {
+			return
+		}
+		n := 0
+		l := NewLive(c, day0, func() string { n++; return string(rune('a'+n%26)) + time.Duration(n).String() })
+		for i, s := range c.Services {
+			if _, err := l.Issue(day0.Add(time.Duration(i)*time.Second), IssueRequest{Service: s.Code}); err != nil {
+				t.Fatalf("issue %s on a valid centre: %v", s.Code, err)
+			}
+		}
+		for _, k := range c.Counters {
+			if _, _, err := l.Next(day0.Add(time.Minute), k.Number, "c"); err != nil {
+				t.Fatalf("next at counter %d: %v", k.Number, err)
+			}
+		}
+		l.Queue(day0.Add(2 * time.Minute))
+		c.OpenAt(day0, l.Location())
+		l.TakeChanges()
+	})
+}
+
+func FuzzParseClock(f *testing.F) {
+	for _, s := range []string{"07:30", "24:00", "23:59", "7:30", "ab:cd", "12:60"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		m, ok := ParseClock(s)
+		if ok && (m < 0 || m > 24*60 || len(s) != 5) {
+			t.Fatalf("ParseClock(%q) = %d, true", s, m)
+		}
+	})
+}
