@@ -51,15 +51,3 @@ func idcardParse(_ context.Context, args []string, stdin io.Reader, stdout, stde
 	}
 	return exitOK
 }
-
-// printerTest implements `kioskd printer test`.
-func printerTest(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "kioskd: printer test: not yet")
-	return exitUsage
-}
-
-// scannerTest implements `kioskd scanner test`.
-func scannerTest(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "kioskd: scanner test: not yet")
-	return exitUsage
-}

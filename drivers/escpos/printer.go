@@ -33,13 +33,26 @@ type Printer struct {
 
 // New returns a Printer writing to w with profile p. r carries the printer's
 // replies (the same port, usually); nil when the link is one-way, and then
-// Status returns ErrNoStatus and PrintTicket prints without asking.
+// Status returns ErrNoStatus and PrintTicket prints without asking. The
+// Printer reads r from its first status request on, so make one Printer per
+// port and keep it.
 func New(w io.Writer, r io.Reader, p Profile) *Printer {
 	return &Printer{w: w, r: r, profile: p}
 }
 
 // Profile returns the printer's profile.
-func (p *Printer) Profile() Profile { return p.profile }
+func (p *Printer) Profile() Profile {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.profile
+}
+
+// SetProfile changes the profile used for the next tickets.
+func (p *Printer) SetProfile(prof Profile) {
+	p.mu.Lock()
+	p.profile = prof
+	p.mu.Unlock()
+}
 
 // startReader copies reply bytes into a channel, so a status request can
 // wait for them with a deadline.
@@ -141,12 +154,12 @@ func (p *Printer) reply(ctx context.Context, timeout time.Duration) (byte, error
 // would not come out, so the kiosk can say why instead of issuing a number
 // nobody holds.
 func (p *Printer) PrintTicket(ctx context.Context, t Ticket) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	data, err := EncodeTicket(t, p.profile)
 	if err != nil {
 		return err
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
 	if p.r != nil {
 		st, err := p.status(ctx)
 		if err != nil {

@@ -1,0 +1,138 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"xephang/drivers/idcard/idcardsim"
+)
+
+// runCmd runs kioskd in-process with a time limit.
+func runCmd(t *testing.T, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var out, errb bytes.Buffer
+	code := run(ctx, args, strings.NewReader(stdin), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestIdcardParse(t *testing.T) {
+	tests := []struct {
+		name, in string
+		code     int
+		want     map[string]any
+	}{
+		{"qr", idcardsim.SampleQR + "\r\n", 0, map[string]any{"id_number": "001095012345", "name": "Nguyễn Văn An",
+			"birth_date": "1995-03-12", "sex": "M", "expiry_date": "2035-03-12", "valid": true, "expired": false}},
+		{"mrz", strings.Join(idcardsim.SampleMRZ, "\n") + "\n", 0, map[string]any{"id_number": "001095012345", "name": "NGUYEN VAN AN",
+			"birth_date": "1995-03-12", "sex": "M", "expiry_date": "2035-03-12", "valid": true}},
+		{"elderly", idcardsim.SampleElderlyQR, 0, map[string]any{"sex": "F", "birth_date": "1948-05-05", "expiry_date": nil, "valid": true}},
+		{"bad check digit", strings.Replace(strings.Join(idcardsim.SampleMRZ, "\n"), "9503124M", "9503125M", 1), 1,
+			map[string]any{"valid": false}},
+		{"garbage", "hello\n", 1, map[string]any{"valid": false}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, errOut := runCmd(t, tc.in, "idcard", "parse", "-today", "2026-11-24")
+			if code != tc.code {
+				t.Fatalf("exit %d, want %d; %s %s", code, tc.code, out, errOut)
+			}
+			var got map[string]any
+			if err := json.Unmarshal([]byte(out), &got); err != nil {
+				t.Fatalf("%v: %s", err, out)
+			}
+			for k, v := range tc.want {
+				if got[k] != v {
+					t.Errorf("%s = %v, want %v", k, got[k], v)
+				}
+			}
+			errs, ok := got["errors"].([]any)
+			if !ok || (tc.code == 0) != (len(errs) == 0) {
+				t.Errorf("errors = %v", got["errors"])
+			}
+		})
+	}
+	code, out, _ := runCmd(t, strings.Replace(idcardsim.SampleQR, "01062021", "01061991", 1), "idcard", "parse", "-today", "2026-11-24")
+	if code != 1 || !strings.Contains(out, `"issue date is before the birth date"`) {
+		t.Errorf("issued before birth: %d %s", code, out)
+	}
+	code, out, _ = runCmd(t, "001200012345||Lê An|01012000|Nam|x|01012018", "idcard", "parse", "-today", "2026-11-24")
+	if code != 0 || !strings.Contains(out, `"expired": true`) {
+		t.Errorf("expired card: %d %s", code, out)
+	}
+	if code, _, _ := runCmd(t, "", "idcard", "parse", "-today", "24/11/2026"); code != exitUsage {
+		t.Errorf("bad -today: exit %d", code)
+	}
+}
+
+func TestPrinterTestOnSimulator(t *testing.T) {
+	dir := t.TempDir()
+	code, out, errOut := runCmd(t, "", "printer", "test", "-simulate", dir, "-profile", "epson-cp1258")
+	if code != 0 {
+		t.Fatalf("exit %d: %s %s", code, out, errOut)
+	}
+	for _, f := range []string{"0001.escpos", "0001.png"} {
+		if fi, err := os.Stat(filepath.Join(dir, f)); err != nil || fi.Size() == 0 {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+	if !strings.Contains(out, "Máy in sẵn sàng") {
+		t.Errorf("output: %s", out)
+	}
+
+	code, out, _ = runCmd(t, "", "printer", "test", "-simulate", t.TempDir(), "-simulate-status", "paper-out")
+	if code != 1 || !strings.Contains(out, "Máy in hết giấy") {
+		t.Errorf("paper out: exit %d, %s", code, out)
+	}
+	code, out, _ = runCmd(t, "", "printer", "test", "-simulate", t.TempDir(), "-simulate-status", "near-end", "-status-only")
+	if code != 0 || !strings.Contains(out, "Giấy in sắp hết") {
+		t.Errorf("near end: exit %d, %s", code, out)
+	}
+	code, out, _ = runCmd(t, "", "printer", "test", "-device", "serial:/dev/nonexistent-printer")
+	if code != 1 || !strings.Contains(out, "Không mở được cổng máy in") {
+		t.Errorf("missing device: exit %d, %s", code, out)
+	}
+	if code, out, _ := runCmd(t, "", "printer", "test", "-list"); code != 0 || !strings.Contains(out, "epson-cp1258") {
+		t.Errorf("-list: %d %s", code, out)
+	}
+	if code, _, _ := runCmd(t, "", "printer", "test"); code != exitUsage {
+		t.Errorf("no device: exit %d", code)
+	}
+}
+
+func TestScannerTest(t *testing.T) {
+	code, out, errOut := runCmd(t, "", "scanner", "test", "-device", "test", "-resolution", "50", "-out", t.TempDir())
+	if code != 0 || !strings.Contains(out, "Quét xong 1 trang") {
+		t.Fatalf("sane test backend: exit %d: %s %s", code, out, errOut)
+	}
+	code, out, _ = runCmd(t, "", "scanner", "test", "-backend", "sim", "-adf", "-out", t.TempDir())
+	if code != 0 || !strings.Contains(out, "Quét xong 3 trang") {
+		t.Errorf("simulated feeder: exit %d: %s", code, out)
+	}
+	code, out, _ = runCmd(t, "", "scanner", "test", "-backend", "folder", "-dir", t.TempDir(), "-timeout", "300ms", "-out", t.TempDir())
+	if code != 1 || !strings.Contains(out, "LỖI") {
+		t.Errorf("empty folder: exit %d: %s", code, out)
+	}
+	code, out, _ = runCmd(t, "", "scanner", "test", "-backend", "escl", "-url", "http://127.0.0.1:1/eSCL", "-timeout", "5s")
+	if code != 1 || !strings.Contains(out, "không trả lời") {
+		t.Errorf("unreachable eSCL: exit %d: %s", code, out)
+	}
+}
+
+func TestDispatch(t *testing.T) {
+	for _, args := range [][]string{{}, {"-server", "http://x", "-data", "/tmp"}, {"bogus"}, {"idcard"}, {"enroll"}} {
+		if code, _, errOut := runCmd(t, "", args...); code != exitUsage || errOut == "" {
+			t.Errorf("%q: exit %d, stderr %q", args, code, errOut)
+		}
+	}
+	if code, out, _ := runCmd(t, "", "help"); code != 0 || !strings.Contains(out, "idcard parse") {
+		t.Errorf("help: %d", code)
+	}
+}

@@ -1,0 +1,166 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"path/filepath"
+	"time"
+
+	"xephang/drivers/escpos"
+	"xephang/drivers/escpos/escpossim"
+	"xephang/drivers/port"
+)
+
+// printerTest implements `kioskd printer test`: open the printer, read its
+// status, print a test ticket (or one slip per profile), say what works.
+func printerTest(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("kioskd printer test", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	device := fs.String("device", "", "printer: serial:/dev/ttyUSB0?baud=9600, tcp:HOST:9100 or usblp:/dev/usb/lp0")
+	simulate := fs.String("simulate", "", "print to the simulated printer instead, keeping jobs in `DIR`")
+	simStatus := fs.String("simulate-status", "", "state of the simulated printer: paper-out, near-end or cover-open")
+	profileName := fs.String("profile", "raster-80", "printer profile (see -list)")
+	list := fs.Bool("list", false, "list the printer profiles and exit")
+	every := fs.Bool("every-profile", false, "print one short slip per profile of the same paper width, to see which prints Vietnamese right")
+	statusOnly := fs.Bool("status-only", false, "read the status without printing")
+	if err := fs.Parse(args); err != nil || fs.NArg() != 0 {
+		return exitUsage
+	}
+	if *list {
+		for _, p := range escpos.Profiles() {
+			fmt.Fprintf(stdout, "%-14s %-7s %d mm  %s\n", p.Name, p.Text, map[int]int{576: 80, 384: 58}[p.Dots], p.Model)
+		}
+		return exitOK
+	}
+	prof, err := escpos.ProfileByName(*profileName)
+	if err != nil {
+		fmt.Fprintf(stderr, "kioskd: %v (kioskd printer test -list)\n", err)
+		return exitUsage
+	}
+	if (*device == "") == (*simulate == "") {
+		fmt.Fprintln(stderr, "kioskd: printer test needs -device SPEC or -simulate DIR")
+		return exitUsage
+	}
+	ok := func(format string, a ...any) { fmt.Fprintf(stdout, "OK    "+format+"\n", a...) }
+	bad := func(format string, a ...any) { fmt.Fprintf(stdout, "LỖI   "+format+"\n", a...) }
+
+	var sim *escpossim.Printer
+	spec := *device
+	if *simulate != "" {
+		sim, err = escpossim.Start(escpossim.Config{Dir: *simulate, Dots: prof.Dots})
+		if err != nil {
+			bad("Không khởi động được máy in giả lập (simulator): %v", err)
+			return exitProblem
+		}
+		defer sim.Close()
+		switch *simStatus {
+		case "":
+		case "paper-out":
+			sim.SetPaperOut(true)
+		case "near-end":
+			sim.SetNearEnd(true)
+		case "cover-open":
+			sim.SetCoverOpen(true)
+		default:
+			fmt.Fprintf(stderr, "kioskd: -simulate-status %q: want paper-out, near-end or cover-open\n", *simStatus)
+			return exitUsage
+		}
+		spec = "serial:" + sim.Path() + "?baud=115200"
+		ok("Máy in giả lập chạy trên %s (simulated printer)", sim.Path())
+	}
+
+	octx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	dev, err := port.Open(octx, spec)
+	if err != nil {
+		bad("Không mở được cổng máy in %s: %v", spec, err)
+		bad("Kiểm tra cáp, nguồn điện và đường dẫn thiết bị (cable, power, device path)")
+		return exitProblem
+	}
+	defer dev.Close()
+	ok("Mở được cổng máy in %s (port open)", spec)
+
+	pr := escpos.New(dev, dev, prof)
+	st, err := pr.Status(octx)
+	switch {
+	case errors.Is(err, escpos.ErrNoReply):
+		bad("Máy in không trả lời yêu cầu trạng thái DLE EOT (no status reply): %s", st.Reason())
+		return exitProblem
+	case err != nil:
+		bad("Không đọc được trạng thái máy in: %v", err)
+		return exitProblem
+	case !st.CanPrint():
+		bad("Máy in chưa in được: %s (%s)", st.Reason(), st.ReasonEN())
+		return exitProblem
+	case st.PaperNearEnd:
+		ok("Máy in sẵn sàng, nhưng: %s (%s)", st.Reason(), st.ReasonEN())
+	default:
+		ok("Máy in sẵn sàng (ready): còn giấy, nắp đóng, không lỗi")
+	}
+	if *statusOnly {
+		return exitOK
+	}
+
+	profs := []escpos.Profile{prof}
+	if *every {
+		profs = nil
+		for _, p := range escpos.Profiles() {
+			if p.Dots == prof.Dots {
+				profs = append(profs, p)
+			}
+		}
+	}
+	for i, p := range profs {
+		pr.SetProfile(p)
+		t := testTicket(p, *every, i)
+		data, err := escpos.EncodeTicket(t, p)
+		if err != nil {
+			bad("Không tạo được vé in thử: %v", err)
+			return exitProblem
+		}
+		start := time.Now()
+		if err := pr.PrintTicket(octx, t); err != nil {
+			bad("In thử hồ sơ %s thất bại: %v", p.Name, err)
+			return exitProblem
+		}
+		ok("Đã gửi vé in thử, hồ sơ %s: %d byte trong %v (test ticket sent)", p.Name, len(data), time.Since(start).Round(time.Millisecond))
+	}
+	if sim != nil {
+		jobs, err := sim.WaitJobs(octx, len(profs))
+		if err != nil {
+			bad("Máy in giả lập không nhận đủ vé: %v", err)
+			return exitProblem
+		}
+		for _, j := range jobs {
+			ok("Vé %04d: %s", j.N, filepath.Clean(j.PNG))
+		}
+	} else {
+		fmt.Fprintln(stdout, "Kiểm tra vé vừa in: chữ tiếng Việt có dấu đúng, số thứ tự to, mã QR quét được, giấy được cắt.")
+		fmt.Fprintln(stdout, "(Check the ticket: Vietnamese diacritics right, big number, QR scans, paper cut.)")
+	}
+	return exitOK
+}
+
+// testTicket is the ticket `printer test` prints.
+func testTicket(p escpos.Profile, short bool, i int) escpos.Ticket {
+	t := escpos.Ticket{
+		Centre:   "Trung tâm Phục vụ hành chính công",
+		Subtitle: "In thử - hồ sơ " + p.Name,
+		Number:   "A000",
+		Service:  "Nguyễn Thị Hương, Đà Nẵng",
+		Counter:  "1",
+		Issued:   time.Now(),
+		Ahead:    3,
+		Wait:     15 * time.Minute,
+		TrackURL: "https://xephang.gov.vn/track/test",
+		Footer:   "Ầ ẩ ẫ ấ ậ Ề ể ễ ế ệ Ồ ổ ỗ ố ộ Ờ ở ỡ ớ ợ Ừ ử ữ ứ ự Ỳ ỷ ỹ ý ỵ Đ đ",
+	}
+	if short {
+		t.Number = fmt.Sprintf("P%d", i+1)
+		t.TrackURL, t.Ahead, t.Wait = "", -1, 0
+	}
+	return t
+}
