@@ -1,0 +1,571 @@
+// Counter console: a clerk signs in, picks a counter and calls, recalls,
+// finishes, marks no-shows, transfers and pauses, with keyboard shortcuts.
+// The screen follows the centre's event stream, so it also shows what
+// other counters and kiosks do.
+
+import { apply, bindSwitch, duration, serviceName, t } from '/assets/i18n.js';
+import { $, api, ApiError, debounce, EventStream, h, seg, setToken, token } from '/assets/api.js';
+
+const choiceKey = 'xephang.counter';
+
+const state = {
+  me: null, // {username, role, centre, name}
+  centres: [], // [{id, name}]
+  centre: '', // chosen centre id
+  counter: 0, // chosen counter number
+  cfg: null, // the centre's configuration
+  queue: null, // GET …/queue
+  waiting: [], // GET …/tickets?status=waiting, this counter's services
+  last: null, // the latest TicketView an action returned
+  stream: null,
+  busy: false,
+};
+
+// ---- screens --------------------------------------------------------------
+
+function show(screen) {
+  for (const id of ['login', 'setup', 'console']) $(id).hidden = id !== screen;
+  const signedIn = screen !== 'login';
+  $('signout').hidden = !signedIn;
+  $('change').hidden = screen !== 'console' || !canChange();
+  $('conn').hidden = screen !== 'console';
+  if (screen !== 'console') {
+    $('where').textContent = '';
+    stopStream();
+  }
+}
+
+function canChange() {
+  if (!state.me) return false;
+  return state.me.role === 'admin' || (state.cfg && state.cfg.counters.length > 1);
+}
+
+let toastTimer = 0;
+function toast(msg) {
+  const el = $('toast');
+  el.textContent = msg;
+  el.classList.add('show');
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => el.classList.remove('show'), 3500);
+}
+
+let errorTimer = 0;
+function showError(el, err) {
+  el.textContent = err instanceof Error ? err.message : String(err);
+  el.hidden = false;
+  if (el === $('error')) {
+    clearTimeout(errorTimer);
+    errorTimer = setTimeout(() => (el.hidden = true), 10000);
+  }
+}
+
+function clearError(el) {
+  el.hidden = true;
+  el.textContent = '';
+}
+
+/** Handles an API failure: an expired session goes back to sign-in. */
+function failed(err, el = $('error')) {
+  if (err instanceof ApiError && err.status === 401 && token()) {
+    setToken('');
+    state.me = null;
+    show('login');
+    showError($('login-error'), err);
+    return;
+  }
+  if (!(err instanceof ApiError)) console.error(err);
+  showError(el, err);
+}
+
+// ---- sign in --------------------------------------------------------------
+
+async function signIn(ev) {
+  ev.preventDefault();
+  const errEl = $('login-error');
+  clearError(errEl);
+  const username = $('username').value.trim();
+  const password = $('password').value;
+  const btn = $('login-submit');
+  btn.disabled = true;
+  btn.textContent = t('login.busy');
+  try {
+    const r = await api('POST', '/api/v1/login', { username, password });
+    setToken(r.token);
+    $('password').value = '';
+    await afterSignIn();
+  } catch (err) {
+    failed(err, errEl);
+    $('password').select();
+  } finally {
+    btn.disabled = false;
+    btn.textContent = t('login.submit');
+  }
+}
+
+async function afterSignIn() {
+  state.me = await api('GET', '/api/v1/me');
+  $('who').textContent = t('console.signed_in_as', { name: state.me.name || state.me.username });
+  if (state.me.role === 'admin') {
+    state.centres = await api('GET', '/api/v1/centres');
+  } else {
+    state.centres = [{ id: state.me.centre, name: state.me.centre }];
+  }
+  const saved = savedChoice();
+  if (saved && state.centres.some((c) => c.id === saved.centre)) {
+    try {
+      await openConsole(saved.centre, saved.counter);
+      return;
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 401) throw err;
+      // The remembered counter is gone: choose again.
+    }
+  }
+  await showSetup();
+}
+
+async function signOut() {
+  try {
+    await api('POST', '/api/v1/logout');
+  } catch {
+    /* the token is forgotten here either way */
+  }
+  setToken('');
+  state.me = null;
+  state.cfg = null;
+  $('who').textContent = '';
+  show('login');
+  $('username').focus();
+}
+
+// ---- choosing the counter -------------------------------------------------
+
+function savedChoice() {
+  try {
+    const v = JSON.parse(localStorage.getItem(choiceKey) || 'null');
+    return v && typeof v.centre === 'string' && Number.isInteger(v.counter) ? v : null;
+  } catch {
+    return null;
+  }
+}
+
+function saveChoice() {
+  try {
+    localStorage.setItem(choiceKey, JSON.stringify({ centre: state.centre, counter: state.counter }));
+  } catch {
+    /* not remembered */
+  }
+}
+
+let setupCfg = null;
+
+async function showSetup() {
+  show('setup');
+  clearError($('setup-error'));
+  const sel = $('centre');
+  sel.replaceChildren(...state.centres.map((c) => h('option', { value: c.id }, c.name || c.id)));
+  sel.disabled = state.centres.length < 2;
+  const saved = savedChoice();
+  if (state.centre && state.centres.some((c) => c.id === state.centre)) sel.value = state.centre;
+  else if (saved && state.centres.some((c) => c.id === saved.centre)) sel.value = saved.centre;
+  await loadSetupCentre();
+  (sel.disabled ? $('counter') : sel).focus();
+}
+
+async function loadSetupCentre() {
+  const id = $('centre').value;
+  const sel = $('counter');
+  sel.replaceChildren();
+  setupCfg = null;
+  if (!id) return;
+  try {
+    setupCfg = await api('GET', `/api/v1/centres/${seg(id)}`);
+  } catch (err) {
+    failed(err, $('setup-error'));
+    return;
+  }
+  // A clerk's centre list only knew the id until now.
+  const c = state.centres.find((x) => x.id === id);
+  if (c) c.name = setupCfg.name;
+  $('centre').selectedOptions[0].textContent = setupCfg.name;
+  sel.replaceChildren(...setupCfg.counters.map((k) => h('option', { value: k.number }, k.name || t('common.counter', { n: k.number }))));
+  const saved = savedChoice();
+  const want = state.counter || (saved && saved.centre === id ? saved.counter : 0);
+  if (want && setupCfg.counters.some((k) => k.number === want)) sel.value = String(want);
+  describeSetupCounter();
+}
+
+function describeSetupCounter() {
+  const k = setupCfg && setupCfg.counters.find((x) => x.number === Number($('counter').value));
+  $('counter-services').textContent = k
+    ? t('setup.services', { list: k.services.map((code) => `${code} – ${serviceName(service(setupCfg, code))}`).join(', ') })
+    : '';
+}
+
+async function submitSetup(ev) {
+  ev.preventDefault();
+  clearError($('setup-error'));
+  const centre = $('centre').value;
+  const counter = Number($('counter').value);
+  if (!centre || !counter) return;
+  try {
+    await openConsole(centre, counter);
+  } catch (err) {
+    failed(err, $('setup-error'));
+  }
+}
+
+// ---- the console ----------------------------------------------------------
+
+function service(cfg, code) {
+  return cfg && cfg.services.find((s) => s.code === code);
+}
+
+function counterCfg() {
+  return state.cfg && state.cfg.counters.find((k) => k.number === state.counter);
+}
+
+function counterView() {
+  return state.queue && state.queue.counters.find((k) => k.number === state.counter);
+}
+
+async function openConsole(centre, counter) {
+  const cfg = await api('GET', `/api/v1/centres/${seg(centre)}`);
+  if (!cfg.counters.some((k) => k.number === counter)) throw new Error('no such counter');
+  state.centre = centre;
+  state.counter = counter;
+  state.cfg = cfg;
+  state.last = null;
+  saveChoice();
+  await refreshNow();
+  show('console');
+  startStream();
+  render();
+  document.activeElement && document.activeElement.blur();
+}
+
+async function refreshNow() {
+  const base = `/api/v1/centres/${seg(state.centre)}`;
+  const [q, waiting] = await Promise.all([api('GET', `${base}/queue`), api('GET', `${base}/tickets?status=waiting`)]);
+  state.queue = q;
+  const mine = new Set((counterCfg() || { services: [] }).services);
+  state.waiting = waiting.filter((tk) => mine.has(tk.service));
+}
+
+const refresh = debounce(async () => {
+  if (!state.cfg) return;
+  try {
+    await refreshNow();
+    render();
+  } catch (err) {
+    failed(err);
+  }
+}, 200);
+
+function startStream() {
+  stopStream();
+  state.stream = new EventStream(state.centre, state.queue.last_seq, {
+    onEvent: (e) => {
+      if (e.type === 'centre.configured') reloadConfig();
+      refresh();
+    },
+    onState: (s) => {
+      const el = $('conn');
+      el.dataset.state = s;
+      el.textContent = t('conn.' + s);
+      if (s === 'live') refresh(); // catch up whatever the snapshot missed while offline
+    },
+    onReset: () => refresh(),
+  }).start();
+}
+
+function stopStream() {
+  if (state.stream) state.stream.stop();
+  state.stream = null;
+}
+
+async function reloadConfig() {
+  try {
+    state.cfg = await api('GET', `/api/v1/centres/${seg(state.centre)}`);
+    render();
+  } catch (err) {
+    failed(err);
+  }
+}
+
+function render() {
+  if (!state.cfg || !state.queue) return;
+  const k = counterCfg();
+  const cv = counterView();
+  $('where').textContent = `${state.cfg.name} — ${(k && k.name) || t('common.counter', { n: state.counter })}`;
+  document.title = `${(k && k.name) || t('common.counter', { n: state.counter })} · ${t('console.title')}`;
+  $('change').hidden = !canChange();
+
+  // Current ticket.
+  const cur = cv && cv.current;
+  const num = $('current-number');
+  const meta = $('current-meta');
+  if (cur) {
+    num.textContent = cur.number;
+    num.classList.remove('none');
+    const svc = service(state.cfg, cur.service);
+    const parts = [h('span', {}, `${cur.service} – ${serviceName(svc)}`)];
+    if (cur.priority) parts.push(h('span', { class: 'badge priority' }, t('common.priority')));
+    if (cur.booked) parts.push(h('span', { class: 'badge booked' }, t('common.booked')));
+    if (state.last && state.last.id === cur.id && state.last.calls > 1) parts.push(h('span', { class: 'muted' }, t('console.calls', { n: state.last.calls })));
+    meta.replaceChildren(...parts);
+  } else {
+    num.textContent = t('console.none');
+    num.classList.add('none');
+    meta.replaceChildren(h('span', { class: 'muted' }, t('console.none_hint')));
+  }
+  num.dataset.number = cur ? cur.number : '';
+
+  // Status banner and buttons.
+  const status = cv ? cv.status : 'closed';
+  const banner = $('banner');
+  if (status === 'paused') {
+    banner.textContent = t('console.paused_banner', { reason: cv.reason ? ` (${cv.reason})` : '' });
+    banner.hidden = false;
+  } else if (status === 'closed' && !cur) {
+    banner.textContent = t('console.closed_banner');
+    banner.hidden = false;
+  } else {
+    banner.hidden = true;
+  }
+  const busy = state.busy;
+  $('btn-next').disabled = busy || status === 'paused';
+  for (const id of ['btn-recall', 'btn-finish', 'btn-noshow', 'btn-transfer']) $(id).disabled = busy || !cur;
+  $('btn-pause').disabled = busy;
+  const pl = $('pause-label');
+  pl.dataset.i18n = status === 'paused' ? 'console.resume' : status === 'closed' ? 'console.open' : 'console.pause';
+  pl.textContent = t(pl.dataset.i18n);
+
+  // Queue per service.
+  const mine = new Set(k ? k.services : []);
+  $('queue').replaceChildren(
+    ...state.queue.services.map((s) =>
+      h('tr', { class: mine.has(s.code) ? 'mine' : '', title: mine.has(s.code) ? t('console.mine') : undefined },
+        h('td', {}, `${s.code} – ${serviceName(s)}`),
+        h('td', { class: 'num' }, s.waiting),
+        h('td', { class: 'num' }, s.waiting ? duration(s.estimated_wait_seconds) : '–'))),
+  );
+
+  // Waiting tickets this counter serves, in calling order.
+  const now = Date.now();
+  const list = state.waiting.slice(0, 50);
+  $('waiting').replaceChildren(
+    ...list.map((tk) =>
+      h('li', { dataset: { id: tk.id, number: tk.number } },
+        h('span', { class: 'n' }, tk.number),
+        h('span', { class: 's' },
+          serviceName({ name: tk.service_name, name_en: tk.service_name_en }) || tk.service,
+          ' · ',
+          t('console.waited', { time: duration((now - Date.parse(tk.issued_at)) / 1000) }),
+          tk.priority && tk.priority !== 'normal' ? [' ', h('span', { class: 'badge priority' }, t('common.priority'))] : null,
+          tk.booking ? [' ', h('span', { class: 'badge booked' }, t('common.booked'))] : null),
+        h('button', {
+          type: 'button', class: 'secondary', disabled: busy || status === 'paused',
+          'aria-label': t('console.call_this', { number: tk.number }), onclick: () => openCall(tk),
+        }, t('console.call')))),
+  );
+  $('waiting-empty').hidden = list.length > 0;
+}
+
+async function act(action, body, { errEl = $('error') } = {}) {
+  if (state.busy) return null;
+  state.busy = true;
+  render();
+  clearError($('error'));
+  try {
+    const r = await api('POST', `/api/v1/centres/${seg(state.centre)}/counters/${state.counter}/${action}`, body);
+    if (r && r.counter && state.queue) {
+      const i = state.queue.counters.findIndex((k) => k.number === state.counter);
+      if (i >= 0) state.queue.counters[i] = r.counter;
+    }
+    if (r && r.ticket) state.last = r.ticket;
+    announce(action, r, body);
+    return r;
+  } catch (err) {
+    failed(err, errEl);
+    return null;
+  } finally {
+    state.busy = false;
+    render();
+    refresh();
+  }
+}
+
+function announce(action, r, body) {
+  const number = r && r.ticket ? r.ticket.number : '';
+  switch (action) {
+    case 'next':
+      if (!r) {
+        toast(t('console.nobody'));
+        if (state.queue) {
+          const cv = counterView();
+          if (cv) delete cv.current;
+        }
+      } else toast(t('console.called', { number }));
+      break;
+    case 'call': toast(t('console.called', { number })); break;
+    case 'recall': toast(t('console.recalled', { number })); break;
+    case 'finish': toast(t('console.finished', { number })); break;
+    case 'no-show': toast(t('console.no_showed', { number })); break;
+    case 'transfer': toast(t('console.transferred', { number, service: body.service })); break;
+    case 'pause': toast(t('console.paused')); break;
+    case 'resume': toast(t('console.resumed')); break;
+  }
+}
+
+// ---- dialogs --------------------------------------------------------------
+
+const pauseReasons = ['reason.pause.lunch', 'reason.pause.meeting', 'reason.pause.break', 'reason.pause.system'];
+const callReasons = ['reason.call.priority', 'reason.call.supplement', 'reason.call.returned', 'reason.call.mistake'];
+
+function fillReasons(select, detail, keys) {
+  select.replaceChildren(...keys.map((k) => h('option', { value: k }, t(k))), h('option', { value: 'other' }, t('dialog.reason.other')));
+  const sync = () => {
+    const other = select.value === 'other';
+    detail.hidden = !other;
+    detail.previousElementSibling.hidden = !other;
+    detail.required = other;
+  };
+  select.onchange = sync;
+  sync();
+}
+
+function reasonOf(select, detail) {
+  return select.value === 'other' ? detail.value.trim() : t(select.value);
+}
+
+function openPause() {
+  fillReasons($('pause-reason'), $('pause-detail'), pauseReasons);
+  $('pause-detail').value = '';
+  $('dlg-pause').showModal();
+}
+
+function togglePause() {
+  const cv = counterView();
+  const status = cv ? cv.status : 'closed';
+  if (status === 'paused' || status === 'closed') act('resume');
+  else openPause();
+}
+
+function openTransfer() {
+  const cur = counterView() && counterView().current;
+  if (!cur) return;
+  $('dlg-transfer-title').textContent = t('dialog.transfer.title', { number: cur.number });
+  $('transfer-service').replaceChildren(
+    ...state.cfg.services.filter((s) => s.code !== cur.service).map((s) => h('option', { value: s.code }, `${s.code} – ${serviceName(s)}`)),
+  );
+  $('dlg-transfer').showModal();
+}
+
+let calling = null;
+
+function openCall(tk) {
+  calling = tk;
+  $('dlg-call-title').textContent = t('dialog.call.title', { number: tk.number });
+  fillReasons($('call-reason'), $('call-detail'), callReasons);
+  $('call-detail').value = '';
+  clearError($('call-error'));
+  $('dlg-call').showModal();
+}
+
+function bindDialogs() {
+  for (const d of document.querySelectorAll('dialog')) {
+    for (const b of d.querySelectorAll('[data-close]')) b.addEventListener('click', () => d.close());
+  }
+  $('pause-form').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const reason = reasonOf($('pause-reason'), $('pause-detail'));
+    if ($('pause-reason').value === 'other' && !reason) {
+      $('pause-detail').focus();
+      return;
+    }
+    $('dlg-pause').close();
+    await act('pause', { reason });
+  });
+  $('transfer-form').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const svc = $('transfer-service').value;
+    $('dlg-transfer').close();
+    if (svc) await act('transfer', { service: svc });
+  });
+  $('call-form').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const reason = reasonOf($('call-reason'), $('call-detail'));
+    if (!reason) {
+      $('call-detail').focus();
+      return;
+    }
+    const r = await act('call', { ticket: calling.id, reason }, { errEl: $('call-error') });
+    if (r) $('dlg-call').close();
+  });
+}
+
+// ---- keyboard -------------------------------------------------------------
+
+const keyActions = {
+  n: () => act('next'),
+  r: () => act('recall'),
+  f: () => act('finish'),
+  v: () => act('no-show'),
+  p: () => togglePause(),
+};
+
+function onKey(ev) {
+  if ($('console').hidden || ev.ctrlKey || ev.altKey || ev.metaKey || ev.repeat) return;
+  if (document.querySelector('dialog[open]')) return;
+  const tag = ev.target && ev.target.tagName;
+  if (tag === 'INPUT' || tag === 'SELECT' || tag === 'TEXTAREA') return;
+  const key = ev.key.toLowerCase();
+  const fn = keyActions[key];
+  if (!fn) return;
+  const btn = document.querySelector(`button[data-key="${key}"]`);
+  if (btn && btn.disabled) return;
+  ev.preventDefault();
+  fn();
+}
+
+// ---- start ----------------------------------------------------------------
+
+function init() {
+  apply();
+  bindSwitch($('lang'));
+  document.addEventListener('langchange', () => {
+    if (state.me) $('who').textContent = t('console.signed_in_as', { name: state.me.name || state.me.username });
+    if (setupCfg && !$('setup').hidden) describeSetupCounter();
+    const conn = $('conn');
+    conn.textContent = t('conn.' + conn.dataset.state);
+    render();
+  });
+  $('login-form').addEventListener('submit', signIn);
+  $('setup-form').addEventListener('submit', submitSetup);
+  $('centre').addEventListener('change', loadSetupCentre);
+  $('counter').addEventListener('change', describeSetupCounter);
+  $('signout').addEventListener('click', signOut);
+  $('change').addEventListener('click', () => showSetup().catch(failed));
+  $('btn-next').addEventListener('click', () => act('next'));
+  $('btn-recall').addEventListener('click', () => act('recall'));
+  $('btn-finish').addEventListener('click', () => act('finish'));
+  $('btn-noshow').addEventListener('click', () => act('no-show'));
+  $('btn-transfer').addEventListener('click', openTransfer);
+  $('btn-pause').addEventListener('click', togglePause);
+  bindDialogs();
+  document.addEventListener('keydown', onKey);
+  // Times in the waiting list age; the snapshot's estimates drift.
+  setInterval(() => !$('console').hidden && refresh(), 30000);
+
+  if (!token()) {
+    show('login');
+    $('username').focus();
+    return;
+  }
+  afterSignIn().catch((err) => {
+    show('login');
+    failed(err, $('login-error'));
+  });
+}
+
+init();

@@ -1,0 +1,284 @@
+package ui_test
+
+import (
+	"context"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"xephang/queue-server/bolt"
+	"xephang/queue-server/demo"
+	"xephang/queue-server/engine"
+	"xephang/queue-server/httpapi"
+	"xephang/queue-server/queue"
+	"xephang/ui"
+)
+
+// chromium is Debian's Chromium; `provisioning/dev-deps.sh test` installs it.
+const chromium = "/usr/bin/chromium"
+
+const (
+	clerk    = "canbo1"
+	password = "demo12345"
+)
+
+// startServer runs a real queue-server (bbolt store, engine, hub, API and
+// the embedded pages) on loopback with the demo centre and one clerk.
+func startServer(t *testing.T) (base string, centre queue.Centre) {
+	t.Helper()
+	st, err := bolt.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	hub := engine.NewHub()
+	eng, err := engine.New(engine.Config{Store: st, Publisher: hub})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(eng.Close)
+	api := httpapi.New(httpapi.Config{Engine: eng, Hub: hub, Store: st, UI: ui.Handler()})
+	centre, err = demo.Centre()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := eng.Write(ctx, func(tx *engine.Tx) (any, error) { tx.PutCentre(centre, "test"); return nil, nil }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := api.PutUser(ctx, clerk, httpapi.PutUserRequest{Role: queue.RoleClerk, Centre: centre.ID, Name: "Nguyễn Thị Lan", Password: password}); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(api) // listens on 127.0.0.1
+	t.Cleanup(srv.Close)
+	return srv.URL, centre
+}
+
+// consoleLog collects what the pages wrote to their consoles that a
+// working page must not: errors, warnings and uncaught exceptions.
+type consoleLog struct {
+	mu       sync.Mutex
+	problems []string
+}
+
+func (l *consoleLog) watch(ctx context.Context, page string) {
+	msgs := chromedp.Console(ctx)
+	go func() {
+		for m, err := range msgs {
+			if err != nil {
+				return
+			}
+			switch m.Type {
+			case chromedp.ConsoleError, chromedp.ConsoleWarning, chromedp.ConsoleException:
+				l.mu.Lock()
+				l.problems = append(l.problems, fmt.Sprintf("%s: %s (%s:%d)", page, m, m.URL, m.Line))
+				l.mu.Unlock()
+			}
+		}
+	}()
+}
+
+func (l *consoleLog) check(t *testing.T) {
+	t.Helper()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, p := range l.problems {
+		t.Errorf("console: %s", p)
+	}
+}
+
+// TestPagesInChromium drives the counter console, the hall display and the
+// tracking page in headless Chromium against a real server: a clerk signs
+// in, a ticket is issued, N calls it, and the display and the tracking page
+// show the call.
+func TestPagesInChromium(t *testing.T) {
+	if _, err := os.Stat(chromium); err != nil {
+		t.Fatalf("Chromium is needed at %s for the browser tests (run provisioning/dev-deps.sh test): %v", chromium, err)
+	}
+	base, centre := startServer(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+
+	client := httpapi.NewClient(base)
+	if err := client.Login(ctx, clerk, password); err != nil {
+		t.Fatal(err)
+	}
+
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx,
+		chromedp.ExecPath(chromium),
+		chromedp.Flag("headless", true),
+		chromedp.Flag("no-sandbox", true),
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		// Hall displays run with sound allowed; so does the test.
+		chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1366, 768),
+	)
+	defer cancelAlloc()
+
+	var logs consoleLog
+	defer logs.check(t)
+
+	// The hall display, first tab.
+	display, cancelDisplay := chromedp.NewContext(allocCtx)
+	defer cancelDisplay()
+	logs.watch(display, "display")
+	must(t, "open the hall display", chromedp.Do(display,
+		chromedp.EmulateViewport(1920, 1080),
+		chromedp.Navigate(base+"/display/?centre="+centre.ID),
+		chromedp.Poll[chromedp.Void](`document.body.dataset.stream === 'live'`),
+	))
+
+	// The counter console, second tab: sign in, choose counter 1.
+	console, cancelConsole := chromedp.NewContext(display)
+	defer cancelConsole()
+	logs.watch(console, "counter")
+	must(t, "sign in to the counter console", chromedp.Do(console,
+		chromedp.EmulateViewport(1366, 768),
+		chromedp.Navigate(base+"/counter/"),
+		chromedp.WaitVisible(chromedp.ID("username")),
+		chromedp.SendKeys(chromedp.ID("username"), clerk),
+		chromedp.SendKeys(chromedp.ID("password"), password),
+		chromedp.Click(chromedp.ID("login-submit")),
+		chromedp.WaitVisible(chromedp.ID("setup-submit")),
+		chromedp.Poll[chromedp.Void](`document.querySelectorAll('#counter option').length === 5`),
+		chromedp.SetValue(chromedp.ID("counter"), "1"),
+		chromedp.Click(chromedp.ID("setup-submit")),
+		chromedp.WaitVisible(chromedp.ID("btn-next")),
+		chromedp.Poll[chromedp.Void](`document.getElementById('conn').dataset.state === 'live'`),
+	))
+	where, err := chromedp.Run(console, chromedp.Text(chromedp.ID("where")))
+	must(t, "read the header", err)
+	if !strings.Contains(where, "Hoàn Kiếm") || !strings.Contains(where, "Quầy 1") {
+		t.Errorf("console header = %q, want the centre's name and Quầy 1", where)
+	}
+
+	// A ticket taken at a kiosk reaches the console through the event stream.
+	tk, err := client.Issue(ctx, centre.ID, httpapi.IssueRequest{Service: "A"})
+	must(t, "issue a ticket", err)
+	must(t, "see the ticket in the waiting list", chromedp.Do(console,
+		chromedp.Poll[chromedp.Void](fmt.Sprintf(`!!document.querySelector('#waiting li[data-number=%q]')`, tk.Number)),
+	))
+
+	// N (the keyboard shortcut) calls it.
+	must(t, "press N", chromedp.Do(console,
+		chromedp.Evaluate[chromedp.Void](`document.activeElement && document.activeElement.blur()`),
+		chromedp.KeyEvent("n"),
+		chromedp.Poll[chromedp.Void](fmt.Sprintf(`document.getElementById('current-number').dataset.number === %q`, tk.Number)),
+	))
+	shown, err := chromedp.Run(console, chromedp.Text(chromedp.ID("current-number")))
+	must(t, "read the current number", err)
+	if shown != tk.Number {
+		t.Errorf("console shows %q, want %q", shown, tk.Number)
+	}
+
+	// The hall display shows the call, with the counter.
+	must(t, "see the call on the hall display", chromedp.Do(display,
+		chromedp.Poll[chromedp.Void](fmt.Sprintf(`document.getElementById('latest-number').textContent === %q`, tk.Number)),
+	))
+	counterText, err := chromedp.Run(display, chromedp.Text(chromedp.ID("latest-counter")))
+	must(t, "read the display's counter", err)
+	if counterText != "Quầy 1" {
+		t.Errorf("display counter = %q, want Quầy 1", counterText)
+	}
+
+	// The tracking page tells the citizen where to go.
+	track, cancelTrack := chromedp.NewContext(display)
+	defer cancelTrack()
+	logs.watch(track, "track")
+	must(t, "open the tracking page", chromedp.Do(track,
+		chromedp.EmulateViewport(360, 740, chromedp.EmulateMobile),
+		chromedp.Navigate(base+"/track/"+tk.ID),
+		chromedp.WaitVisible(chromedp.ID("callout")),
+	))
+	callout, err := chromedp.Run(track, chromedp.Text(chromedp.ID("callout")))
+	must(t, "read the callout", err)
+	if callout != "Mời bạn đến Quầy 1" {
+		t.Errorf("tracking callout = %q", callout)
+	}
+
+	if os.Getenv("XEPHANG_SCREENSHOTS") == "1" {
+		screenshots(t, ctx, client, centre.ID, display, console, track, base)
+	}
+}
+
+// screenshots fills the centre with a morning's queue and saves the three
+// pages to docs/screenshots.
+func screenshots(t *testing.T, ctx context.Context, client *httpapi.Client, centre string, display, console, track context.Context, base string) {
+	t.Helper()
+	issue := func(service, priority string) httpapi.TicketView {
+		tk, err := client.Issue(ctx, centre, httpapi.IssueRequest{Service: service, Priority: priority})
+		must(t, "issue", err)
+		return tk
+	}
+	for _, s := range []string{"B", "C", "A", "B", "C", "D", "E", "F", "B", "C", "A", "F"} {
+		issue(s, "")
+	}
+	issue("A", queue.PriorityElderly)
+	var last httpapi.TicketView
+	for _, n := range []int{2, 3, 5, 4, 2} {
+		tk, ok, err := client.Next(ctx, centre, n)
+		must(t, "call next", err)
+		if ok {
+			last = tk
+		}
+	}
+	waiting := issue("C", "")
+	must(t, "let the display play the calls", chromedp.Do(display,
+		chromedp.Poll[chromedp.Void](fmt.Sprintf(`document.getElementById('latest-number').textContent === %q`, last.Number), chromedp.WithPollingTimeout(20*time.Second)),
+		chromedp.Sleep(300*time.Millisecond),
+	))
+	must(t, "let the console catch up", chromedp.Do(console,
+		chromedp.Poll[chromedp.Void](fmt.Sprintf(`!!document.querySelector('#waiting li[data-number=%q]')`, "B003")),
+		chromedp.Sleep(4*time.Second), // the toast fades
+	))
+	must(t, "open the tracking page of a waiting ticket", chromedp.Do(track,
+		chromedp.Navigate(base+"/track/"+waiting.ID),
+		chromedp.WaitVisible(chromedp.ID("ticket")),
+		chromedp.Poll[chromedp.Void](`document.getElementById('conn').dataset.state === 'live'`),
+	))
+	dir := filepath.Join("..", "docs", "screenshots")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []struct {
+		ctx  context.Context
+		name string
+	}{{console, "counter-console.png"}, {display, "hall-display.png"}, {track, "track.png"}} {
+		png, err := chromedp.Run(s.ctx, chromedp.CaptureScreenshot())
+		must(t, "screenshot "+s.name, err)
+		if err := os.WriteFile(filepath.Join(dir, s.name), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The single-counter variant, in the display's tab.
+	must(t, "open the counter display", chromedp.Do(display,
+		chromedp.Navigate(base+"/display/?centre="+centre+"&counter=1"),
+		chromedp.Poll[chromedp.Void](`document.body.dataset.stream === 'live'`),
+	))
+	png, err := chromedp.Run(display, chromedp.CaptureScreenshot())
+	must(t, "screenshot counter display", err)
+	if err := os.WriteFile(filepath.Join(dir, "counter-display.png"), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func must(t *testing.T, what string, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
