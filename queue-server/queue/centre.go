@@ -54,6 +54,10 @@ type Service struct {
 	Bookable     bool   `json:"bookable"`
 	SlotMinutes  int    `json:"slot_minutes,omitempty"`
 	SlotCapacity int    `json:"slot_capacity,omitempty"`
+	// WalkInShare is the percentage of the service's counter time in each
+	// slot kept for walk-ins: a slot takes at most (100 − share)% of what
+	// the counters serving it can serve in it, and at most SlotCapacity.
+	WalkInShare int `json:"walk_in_share,omitempty"`
 }
 
 // CounterConfig is a counter (quầy) and the services it serves.
@@ -69,6 +73,19 @@ type Rules struct {
 	PriorityEvery    int    `json:"priority_every,omitempty"`     // interleave: priority after every N others (default 3)
 	NoShowMinCalls   int    `json:"no_show_min_calls,omitempty"`  // calls before a no-show is allowed (default 2)
 	RecallGapSeconds int    `json:"recall_gap_seconds,omitempty"` // minimum gap between calls of a ticket (default 30)
+
+	// Booking rules (defaults after iHanoi's online numbers).
+	BookingDays         int `json:"booking_days,omitempty"`           // bookable days from today (default 7: today + 6)
+	MinNoticeMinutes    int `json:"min_notice_minutes,omitempty"`     // a slot must start at least this far ahead (default 30)
+	BookingsPerDay      int `json:"bookings_per_day,omitempty"`       // active bookings per citizen per day (default 2)
+	BookingsPerService  int `json:"bookings_per_service,omitempty"`   // … of one service per day (default 1)
+	MaxReschedules      int `json:"max_reschedules,omitempty"`        // changes of a booking (default 2)
+	CheckInEarlyMinutes int `json:"check_in_early_minutes,omitempty"` // check-in opens this long before the slot (default 60)
+	LateGraceMinutes    int `json:"late_grace_minutes,omitempty"`     // after the slot start, a later arrival is a walk-in (default 15)
+	NoShowLimit         int `json:"no_show_limit,omitempty"`          // no-shows within NoShowWindowDays that block booking (default 2)
+	NoShowWindowDays    int `json:"no_show_window_days,omitempty"`    // default 60
+	NoShowBlockDays     int `json:"no_show_block_days,omitempty"`     // how long booking stays blocked (default 30)
+	RetentionDays       int `json:"retention_days,omitempty"`         // personal data of bookings is purged this long after the slot (default 30)
 }
 
 // Defaults applied by Normalize.
@@ -135,6 +152,18 @@ func (c *Centre) Normalize() {
 	if r.RecallGapSeconds == 0 {
 		r.RecallGapSeconds = DefaultRecallGapSeconds
 	}
+	for _, d := range []struct {
+		v   *int
+		def int
+	}{
+		{&r.BookingDays, 7}, {&r.MinNoticeMinutes, 30}, {&r.BookingsPerDay, 2}, {&r.BookingsPerService, 1},
+		{&r.MaxReschedules, 2}, {&r.CheckInEarlyMinutes, 60}, {&r.LateGraceMinutes, 15},
+		{&r.NoShowLimit, 2}, {&r.NoShowWindowDays, 60}, {&r.NoShowBlockDays, 30}, {&r.RetentionDays, 30},
+	} {
+		if *d.v == 0 {
+			*d.v = d.def
+		}
+	}
 }
 
 // Validate checks a normalised centre and returns an EInvalid *Error naming
@@ -194,6 +223,9 @@ func (c *Centre) Validate() error {
 		if s.Minutes < 1 || s.Minutes > 480 {
 			return Errorf(EInvalid, "service %s: minutes between 1 and 480", "lĩnh vực %s: số phút từ 1 đến 480", s.Code)
 		}
+		if s.WalkInShare < 0 || s.WalkInShare > 90 {
+			return Errorf(EInvalid, "service %s: walk_in_share is a percentage from 0 to 90", "lĩnh vực %s: walk_in_share là phần trăm từ 0 đến 90", s.Code)
+		}
 		if s.Bookable && (s.SlotMinutes < 5 || s.SlotMinutes > 240 || s.SlotCapacity < 1 || s.SlotCapacity > 100) {
 			return Errorf(EInvalid, "service %s: slot_minutes 5–240 and slot_capacity 1–100", "lĩnh vực %s: slot_minutes 5–240 và slot_capacity 1–100", s.Code)
 		}
@@ -222,6 +254,13 @@ func (c *Centre) Validate() error {
 	}
 	if r.PriorityEvery < 1 || r.PriorityEvery > 50 || r.NoShowMinCalls < 1 || r.NoShowMinCalls > 10 || r.RecallGapSeconds < 0 || r.RecallGapSeconds > 3600 {
 		return Errorf(EInvalid, "rules out of range: priority_every 1–50, no_show_min_calls 1–10, recall_gap_seconds 0–3600", "quy tắc ngoài giới hạn: priority_every 1–50, no_show_min_calls 1–10, recall_gap_seconds 0–3600")
+	}
+	if r.BookingDays < 1 || r.BookingDays > 60 || r.MinNoticeMinutes < 0 || r.MinNoticeMinutes > 7*24*60 ||
+		r.BookingsPerDay < 1 || r.BookingsPerDay > 20 || r.BookingsPerService < 1 || r.BookingsPerService > r.BookingsPerDay ||
+		r.MaxReschedules < 0 || r.MaxReschedules > 10 || r.CheckInEarlyMinutes < 0 || r.CheckInEarlyMinutes > 24*60 ||
+		r.LateGraceMinutes < 0 || r.LateGraceMinutes > 240 || r.NoShowLimit < 1 || r.NoShowWindowDays < 1 || r.NoShowWindowDays > 365 ||
+		r.NoShowBlockDays < 0 || r.NoShowBlockDays > 365 || r.RetentionDays < 1 || r.RetentionDays > 3650 {
+		return Errorf(EInvalid, "booking rules out of range (see the API description)", "quy tắc đặt lịch ngoài giới hạn (xem mô tả API)")
 	}
 	return nil
 }

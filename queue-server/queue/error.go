@@ -18,6 +18,11 @@ const (
 	ECounterPaused  = "counter_paused"    // the counter is paused or closed
 	ENoShowTooEarly = "no_show_too_early" // not called often enough, or too recently
 	ERecallTooSoon  = "recall_too_soon"   // the last call was too recent
+	ESlotFull       = "slot_full"         // the slot has no place left
+	ELimitReached   = "limit_reached"     // a per-citizen booking limit
+	EBookingBlocked = "booking_blocked"   // booking blocked after repeated no-shows
+	ECheckInClosed  = "check_in_closed"   // too early to check in, or not today
+	EChallenge      = "challenge_failed"  // the anti-bot proof of work is missing or wrong
 	ETooLarge       = "too_large"         // request body over the limit
 	ERateLimited    = "rate_limited"      // too many requests
 	EUnavailable    = "unavailable"       // shutting down or store failing

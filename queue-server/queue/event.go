@@ -16,6 +16,12 @@ const (
 	EventOpened      = "counter.opened"
 	EventClosed      = "counter.closed"
 	EventConfigured  = "centre.configured"
+
+	EventBooked      = "booking.created"
+	EventCancelled   = "booking.cancelled"
+	EventRescheduled = "booking.rescheduled"
+	EventCheckedIn   = "booking.checked_in"
+	EventBookNoShow  = "booking.no_show"
 )
 
 // Event is one change of a centre, numbered by a per-centre gap-free
@@ -32,6 +38,16 @@ type Event struct {
 	Reason string `json:"reason,omitempty"`
 	// OutOfOrder marks a call of a specific ticket instead of the next.
 	OutOfOrder bool `json:"out_of_order,omitempty"`
+	// Booking tells which slot a booking event is about (never who, nor its code).
+	Booking *EventBooking `json:"booking,omitempty"`
+}
+
+// EventBooking is what an event tells of a booking.
+type EventBooking struct {
+	Service string    `json:"service"`
+	Start   time.Time `json:"start"`
+	From    time.Time `json:"from,omitzero"` // rescheduled: the old start
+	Source  string    `json:"source,omitempty"`
 }
 
 // EventTicket is what an event tells of a ticket.
@@ -51,9 +67,10 @@ func eventTicket(t *Ticket) *EventTicket {
 // Audit records a staff action that bends a rule (an out-of-order call) or
 // touches configuration, with who did it and why.
 type Audit struct {
-	At     time.Time `json:"at"`
-	Actor  string    `json:"actor"`
-	Action string    `json:"action"`
-	Ticket string    `json:"ticket,omitempty"`
-	Reason string    `json:"reason,omitempty"`
+	At      time.Time `json:"at"`
+	Actor   string    `json:"actor"`
+	Action  string    `json:"action"`
+	Ticket  string    `json:"ticket,omitempty"`
+	Booking string    `json:"booking,omitempty"`
+	Reason  string    `json:"reason,omitempty"`
 }

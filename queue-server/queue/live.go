@@ -51,12 +51,15 @@ type Changes struct {
 	Stats    []ServiceStat
 	Meta     *Meta
 	Audit    []Audit
+	Bookings []Booking
+	NoShows  []NoShow
 }
 
 // Empty reports whether there is nothing to commit.
 func (c *Changes) Empty() bool {
 	return c.Config == nil && len(c.Tickets) == 0 && len(c.Counters) == 0 && len(c.Removed) == 0 &&
-		len(c.Events) == 0 && len(c.Numbers) == 0 && len(c.Stats) == 0 && c.Meta == nil && len(c.Audit) == 0
+		len(c.Events) == 0 && len(c.Numbers) == 0 && len(c.Stats) == 0 && c.Meta == nil && len(c.Audit) == 0 &&
+		len(c.Bookings) == 0 && len(c.NoShows) == 0
 }
 
 // Snapshot is what a store loads to restore a centre's Live state: its
@@ -69,6 +72,8 @@ type Snapshot struct {
 	Numbers  map[string]int
 	Stats    []ServiceStat
 	Meta     Meta
+	Bookings []Booking // of the current day and later, and active ones
+	NoShows  []NoShow  // within the rules' no-show window
 }
 
 // NumberKey is the key of a day's numbering for a service.
@@ -91,6 +96,11 @@ type Live struct {
 	est      *estimates
 	prune    bool // earlier days' tickets are to leave memory after the next TakeChanges
 
+	bookings  map[string]*Booking    // code → booking of the current day or later
+	byCitizen map[string][]string    // citizen key → booking codes
+	slotTaken map[string]int         // slotKey → bookings not cancelled
+	noShows   map[string][]time.Time // citizen key → slot starts missed
+
 	dirtyT     map[string]bool
 	dirtyC     map[int]bool
 	removed    []int
@@ -100,6 +110,8 @@ type Live struct {
 	dirtyMeta  bool
 	dirtyCfg   bool
 	audit      []Audit
+	dirtyB     map[string]bool
+	newNoShows []NoShow
 }
 
 // NewLive creates the live state of a newly configured centre. newID returns
@@ -129,6 +141,11 @@ func restore(s Snapshot, now time.Time, newID func() string) *Live {
 		stats:    map[string]*ServiceStat{},
 		meta:     s.Meta,
 		newID:    newID,
+
+		bookings:  map[string]*Booking{},
+		byCitizen: map[string][]string{},
+		slotTaken: map[string]int{},
+		noShows:   map[string][]time.Time{},
 	}
 	l.resetDirty()
 	l.loc = l.cfg.Location()
@@ -152,6 +169,16 @@ func restore(s Snapshot, now time.Time, newID func() string) *Live {
 		st := st
 		l.stats[st.Service] = &st
 	}
+	for i := range s.Bookings {
+		b := s.Bookings[i]
+		l.addBooking(&b)
+		if b.Status != BookingCancelled {
+			l.slotTaken[slotKey(b.Service, b.Start)]++
+		}
+	}
+	for _, ns := range s.NoShows {
+		l.noShows[ns.Key] = append(l.noShows[ns.Key], ns.At)
+	}
 	for k, v := range s.Numbers {
 		if len(k) > 11 && k[:10] == l.day {
 			l.numbers[k[11:]] = v
@@ -171,6 +198,8 @@ func (l *Live) resetDirty() {
 	l.dirtyMeta = false
 	l.dirtyCfg = false
 	l.audit = nil
+	l.dirtyB = map[string]bool{}
+	l.newNoShows = nil
 }
 
 // syncCounters adds configured counters that have no state (closed) and
@@ -232,6 +261,15 @@ func (l *Live) TakeChanges() *Changes {
 		ch.Meta = &m
 	}
 	ch.Audit = l.audit
+	codes := make([]string, 0, len(l.dirtyB))
+	for c := range l.dirtyB {
+		codes = append(codes, c)
+	}
+	sort.Strings(codes)
+	for _, c := range codes {
+		ch.Bookings = append(ch.Bookings, *l.bookings[c])
+	}
+	ch.NoShows = l.newNoShows
 	l.resetDirty()
 	// Tickets of earlier days are on their way to the store; memory keeps
 	// only the open ones and the current day's.
@@ -239,6 +277,7 @@ func (l *Live) TakeChanges() *Changes {
 		return ch
 	}
 	l.prune = false
+	l.pruneBookings()
 	for id, t := range l.tickets {
 		if t.Day < l.day && !t.Open() {
 			delete(l.tickets, id)
@@ -341,6 +380,7 @@ func (l *Live) Roll(now time.Time) {
 	}
 	l.meta.SincePriority = 0
 	l.dirtyMeta = true
+	l.closeBookings(now)
 }
 
 func sortTickets(ts []*Ticket) {
