@@ -20,6 +20,11 @@
 //	  numbers               "YYYY-MM-DD/A" → last number (4 bytes BE)
 //	  stats                 service → ServiceStat
 //	  audit                 bbolt sequence (8 bytes BE) → Audit
+//	  bookings              code → Booking
+//	  bdays                 "YYYY-MM-DD/" + code → nothing (bookings by slot day)
+//	  noshows               bbolt sequence → NoShow (kept for the no-show rule's window)
+//	  "purged"              → the day before which bookings are purged
+//	codes                 booking code → centre id (global index)
 package bolt
 
 import (
@@ -51,6 +56,7 @@ var (
 	bSessions = []byte("sessions")
 	bIndex    = []byte("tickets")
 	bCentres  = []byte("centres")
+	bCodes    = []byte("codes")
 
 	bCounters = []byte("counters")
 	bTickets  = []byte("tickets")
@@ -61,10 +67,14 @@ var (
 	bNumbers  = []byte("numbers")
 	bStats    = []byte("stats")
 	bAudit    = []byte("audit")
+	bBookings = []byte("bookings")
+	bBDays    = []byte("bdays")
+	bNoShows  = []byte("noshows")
 
 	kSchema = []byte("schema")
 	kConfig = []byte("config")
 	kMeta   = []byte("meta")
+	kPurged = []byte("purged")
 )
 
 // ErrNewerSchema means the file was written by a newer version.
@@ -99,7 +109,7 @@ func Open(dir string) (*Store, error) {
 
 func (s *Store) init() error {
 	return s.db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bMeta, bUsers, bSessions, bIndex, bCentres} {
+		for _, b := range [][]byte{bMeta, bUsers, bSessions, bIndex, bCentres, bCodes} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -194,7 +204,7 @@ func centreBucket(tx *bolt.Tx, id string, create bool) (*bolt.Bucket, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, name := range [][]byte{bCounters, bTickets, bDays, bOpen, bKeys, bEvents, bNumbers, bStats, bAudit} {
+	for _, name := range [][]byte{bCounters, bTickets, bDays, bOpen, bKeys, bEvents, bNumbers, bStats, bAudit, bBookings, bBDays, bNoShows} {
 		if _, err := b.CreateBucketIfNotExists(name); err != nil {
 			return nil, err
 		}
@@ -269,6 +279,35 @@ func commitCentre(tx *bolt.Tx, ch *queue.Changes) error {
 	}
 	for _, st := range ch.Stats {
 		if err := put(c.Bucket(bStats), []byte(st.Service), st); err != nil {
+			return err
+		}
+	}
+	for _, b := range ch.Bookings {
+		code := []byte(b.Code)
+		if prev := c.Bucket(bBookings).Get(code); prev != nil {
+			var old queue.Booking
+			if err := json.Unmarshal(prev, &old); err == nil && old.Day != b.Day {
+				if err := c.Bucket(bBDays).Delete([]byte(old.Day + "/" + b.Code)); err != nil {
+					return err
+				}
+			}
+		}
+		if err := put(c.Bucket(bBookings), code, b); err != nil {
+			return err
+		}
+		if err := c.Bucket(bBDays).Put([]byte(b.Day+"/"+b.Code), nil); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bCodes).Put(code, []byte(ch.Centre)); err != nil {
+			return err
+		}
+	}
+	for _, ns := range ch.NoShows {
+		seq, err := c.Bucket(bNoShows).NextSequence()
+		if err != nil {
+			return err
+		}
+		if err := put(c.Bucket(bNoShows), u64(seq), ns); err != nil {
 			return err
 		}
 	}
@@ -361,6 +400,29 @@ func (s *Store) LoadCentre(id string) (queue.Snapshot, error) {
 					return err
 				}
 			}
+		}
+		if snap.Meta.Day != "" {
+			bookings := c.Bucket(bBookings)
+			cur := c.Bucket(bBDays).Cursor()
+			for k, _ := cur.Seek([]byte(snap.Meta.Day)); k != nil; k, _ = cur.Next() {
+				code := k[bytes.IndexByte(k, '/')+1:]
+				var b queue.Booking
+				if err := json.Unmarshal(bookings.Get(code), &b); err != nil {
+					return fmt.Errorf("booking %s: %w", code, err)
+				}
+				snap.Bookings = append(snap.Bookings, b)
+			}
+		}
+		err = c.Bucket(bNoShows).ForEach(func(_, v []byte) error {
+			var ns queue.NoShow
+			if err := json.Unmarshal(v, &ns); err != nil {
+				return err
+			}
+			snap.NoShows = append(snap.NoShows, ns)
+			return nil
+		})
+		if err != nil {
+			return err
 		}
 		snap.Numbers = map[string]int{}
 		err = c.Bucket(bNumbers).ForEach(func(k, v []byte) error {
@@ -521,4 +583,98 @@ func (s *Store) Session(hash string) (queue.Session, error) {
 		return json.Unmarshal(raw, &se)
 	})
 	return se, err
+}
+
+// Booking finds a booking by code in any centre.
+func (s *Store) Booking(code string) (queue.Booking, error) {
+	var b queue.Booking
+	err := s.db.View(func(tx *bolt.Tx) error {
+		centre := tx.Bucket(bCodes).Get([]byte(code))
+		if centre == nil {
+			return notFound("booking", code)
+		}
+		c, err := centreBucket(tx, string(centre), false)
+		if err != nil {
+			return err
+		}
+		return json.Unmarshal(c.Bucket(bBookings).Get([]byte(code)), &b)
+	})
+	return b, err
+}
+
+// Purge erases personal data past retention, in one transaction.
+func (s *Store) Purge(centre, bookingsBefore string, noShowsBefore, now time.Time) (int, error) {
+	n := 0
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		c, err := centreBucket(tx, centre, false)
+		if err != nil {
+			return err
+		}
+		bookings := c.Bucket(bBookings)
+		cur := c.Bucket(bBDays).Cursor()
+		from := c.Get(kPurged)
+		var k []byte
+		if from != nil {
+			k, _ = cur.Seek(from)
+		} else {
+			k, _ = cur.First()
+		}
+		for ; k != nil && string(k) < bookingsBefore; k, _ = cur.Next() {
+			code := k[bytes.IndexByte(k, '/')+1:]
+			var b queue.Booking
+			if err := json.Unmarshal(bookings.Get(code), &b); err != nil {
+				return fmt.Errorf("booking %s: %w", code, err)
+			}
+			if b.Purged {
+				continue
+			}
+			b.Citizen = queue.Citizen{}
+			b.Purged = true
+			if err := put(bookings, code, b); err != nil {
+				return err
+			}
+			n++
+		}
+		if err := c.Put(kPurged, []byte(bookingsBefore)); err != nil {
+			return err
+		}
+		// Deleting under a bbolt cursor can skip the next key: collect first.
+		var stale [][]byte
+		err = c.Bucket(bNoShows).ForEach(func(k, v []byte) error {
+			var rec queue.NoShow
+			if err := json.Unmarshal(v, &rec); err != nil {
+				return err
+			}
+			if rec.At.Before(noShowsBefore) {
+				stale = append(stale, bytes.Clone(k))
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for _, k := range stale {
+			if err := c.Bucket(bNoShows).Delete(k); err != nil {
+				return err
+			}
+		}
+		var expired [][]byte
+		err = tx.Bucket(bSessions).ForEach(func(k, v []byte) error {
+			var se queue.Session
+			if json.Unmarshal(v, &se) == nil && !now.Before(se.Expires) {
+				expired = append(expired, bytes.Clone(k))
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for _, k := range expired {
+			if err := tx.Bucket(bSessions).Delete(k); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return n, err
 }

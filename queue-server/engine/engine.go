@@ -231,12 +231,18 @@ func (e *Engine) loop() {
 	defer close(e.stopped)
 	t := time.NewTicker(tick)
 	defer t.Stop()
+	purge := time.NewTicker(purgeEvery)
+	defer purge.Stop()
+	e.purge()
 	for {
 		var first *request
 		select {
 		case <-e.stop:
 			e.drain()
 			return
+		case <-purge.C:
+			e.purge()
+			continue
 		case first = <-e.reqs:
 		case <-t.C:
 			first = &request{ctx: context.Background(), write: true, reply: make(chan result, 1), fn: func(tx *Tx) (any, error) {
@@ -258,6 +264,29 @@ func (e *Engine) loop() {
 			}
 		}
 		e.run(round)
+	}
+}
+
+// purgeEvery is how often personal data past retention is erased.
+const purgeEvery = time.Hour
+
+// purge erases, for every centre, the personal data of bookings past the
+// centre's retention period and no-show records past its window.
+func (e *Engine) purge() {
+	now := e.now()
+	for id, l := range e.lives {
+		r := l.Config().Rules
+		loc := l.Location()
+		today := time.Date(now.In(loc).Year(), now.In(loc).Month(), now.In(loc).Day(), 0, 0, 0, 0, loc)
+		before := today.AddDate(0, 0, -r.RetentionDays).Format(time.DateOnly)
+		n, err := e.store.Purge(id, before, now.AddDate(0, 0, -r.NoShowWindowDays), now)
+		if err != nil {
+			e.log.Error("purge", "centre", id, "err", err)
+			continue
+		}
+		if n > 0 {
+			e.log.Info("purged personal data of old bookings", "centre", id, "bookings", n, "before", before)
+		}
 	}
 }
 

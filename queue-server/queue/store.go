@@ -63,5 +63,10 @@ type Store interface {
 	User(username string) (User, error)
 	Users() ([]User, error)
 	Session(hash string) (Session, error)
+	Booking(code string) (Booking, error)
+	// Purge erases the personal data of a centre's bookings of days before
+	// bookingsBefore (YYYY-MM-DD), no-show records before noShowsBefore,
+	// and expired sessions; it returns how many bookings it purged.
+	Purge(centre, bookingsBefore string, noShowsBefore time.Time, now time.Time) (int, error)
 	Close() error
 }

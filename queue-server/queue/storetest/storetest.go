@@ -37,6 +37,62 @@ func Run(t *testing.T, open Open) {
 	t.Run("NotFound", func(t *testing.T) { testNotFound(t, open) })
 	t.Run("Accounts", func(t *testing.T) { testAccounts(t, open) })
 	t.Run("Events", func(t *testing.T) { testEvents(t, open) })
+	t.Run("Bookings", func(t *testing.T) { testBookings(t, open) })
+}
+
+func testBookings(t *testing.T, open Open) {
+	s, reopen := open(t)
+	now := time.Date(2026, 11, 23, 8, 0, 0, 0, hcm) // Monday
+	c := Centre("phuong-c")
+	c.Hours = append(c.Hours, queue.Hours{Weekday: 2, Open: "07:30", Close: "17:00"})
+	c.Services[0].Bookable, c.Services[0].SlotMinutes, c.Services[0].SlotCapacity = true, 30, 2
+	l := queue.NewLive(c, now, ids())
+	cit := queue.Citizen{Key: "hmac-of-cccd", IDMasked: "********1234", Name: "Nguyễn Văn An", Phone: "0912345678"}
+	mon := time.Date(2026, 11, 23, 10, 0, 0, 0, hcm)
+	b1, err := l.Book(now, queue.BookRequest{Code: "AAAA2222", Service: "A", Start: mon, Citizen: cit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	commit(t, s, l.TakeChanges())
+	if _, err := l.Reschedule(now, b1.Code, cit.Key, mon.Add(24*time.Hour), false, "public"); err != nil {
+		t.Fatal(err)
+	}
+	commit(t, s, l.TakeChanges())
+	if reopen != nil {
+		s = reopen()
+	}
+	snap, err := s.LoadCentre("phuong-c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(snap.Bookings) != 1 || snap.Bookings[0].Day != "2026-11-24" || snap.Bookings[0].Citizen.Name != "Nguyễn Văn An" {
+		t.Fatalf("loaded bookings %+v (a rescheduled booking is loaded once, on its new day)", snap.Bookings)
+	}
+	got, err := s.Booking("AAAA2222")
+	if err != nil || got.Reschedules != 1 {
+		t.Fatalf("Booking: %+v %v", got, err)
+	}
+	if _, err := s.Booking("ZZZZ9999"); queue.ErrorCode(err) != queue.ENotFound {
+		t.Fatalf("missing booking: %v", err)
+	}
+	ns := queue.NoShow{Key: "k", At: now.AddDate(0, 0, -70), Code: "OLD"}
+	fresh := queue.NoShow{Key: "k", At: now.AddDate(0, 0, -5), Code: "NEW"}
+	commit(t, s, &queue.Changes{Centre: "phuong-c", NoShows: []queue.NoShow{ns, fresh}})
+	n, err := s.Purge("phuong-c", "2026-11-25", now.AddDate(0, 0, -60), now)
+	if err != nil || n != 1 {
+		t.Fatalf("Purge: %d %v", n, err)
+	}
+	got, _ = s.Booking("AAAA2222")
+	if !got.Purged || got.Citizen != (queue.Citizen{}) {
+		t.Fatalf("purged booking still holds %+v", got.Citizen)
+	}
+	if n, _ := s.Purge("phuong-c", "2026-11-25", now.AddDate(0, 0, -60), now); n != 0 {
+		t.Fatalf("second purge purged %d", n)
+	}
+	snap, _ = s.LoadCentre("phuong-c")
+	if len(snap.NoShows) != 1 || snap.NoShows[0].Code != "NEW" {
+		t.Fatalf("no-shows after purge %+v", snap.NoShows)
+	}
 }
 
 func ids() func() string {
