@@ -11,6 +11,12 @@ let centreName = '';
 
 const final = (s) => s === 'done' || s === 'no_show' || s === 'expired';
 
+/** HH:MM DD/MM of an RFC 3339 time, as written: the API gives the centre's offset. */
+function centreTime(s) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(s || '');
+  return m ? `${m[4]}:${m[5]} ${m[3]}/${m[2]}` : '';
+}
+
 function render() {
   if (!ticket) return;
   const tk = ticket;
@@ -29,7 +35,7 @@ function render() {
   $('position').textContent = tk.position > 0 ? String(tk.position) : t('track.ahead_none');
   $('eta').textContent = duration(tk.estimated_wait_seconds);
   $('service').textContent = serviceName({ name: tk.service_name, name_en: tk.service_name_en }) || tk.service;
-  $('issued').textContent = new Intl.DateTimeFormat(locale(), { hour: '2-digit', minute: '2-digit', day: 'numeric', month: 'numeric', hour12: false }).format(new Date(tk.issued_at));
+  $('issued').textContent = centreTime(tk.issued_at);
   const callout = $('callout');
   if (tk.status === 'called' && tk.counter) {
     callout.textContent = t('track.go_to', { counter: t('common.counter', { n: tk.counter }) });
