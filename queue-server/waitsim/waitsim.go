@@ -101,7 +101,9 @@ func mustLoc(name string) *time.Location {
 	return l
 }
 
-func clock(h, m int) time.Time { return Day.Add(time.Duration(h)*time.Hour + time.Duration(m)*time.Minute) }
+func clock(h, m int) time.Time {
+	return Day.Add(time.Duration(h)*time.Hour + time.Duration(m)*time.Minute)
+}
 
 // Arrival weights per half hour from 07:00 to 16:30: a mid-morning peak, a
 // trickle over lunch (people come early for the afternoon), a flatter
