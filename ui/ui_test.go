@@ -258,6 +258,51 @@ func TestPagesInChromium(t *testing.T) {
 	if os.Getenv("XEPHANG_SCREENSHOTS") == "1" {
 		screenshots(t, ctx, client, centre.ID, display, console, track, base)
 	}
+
+	// Calling a specific waiting ticket takes a reason, from a dialog.
+	b, err := client.Issue(ctx, centre.ID, httpapi.IssueRequest{Service: "B"})
+	must(t, "issue a B ticket", err)
+	row := fmt.Sprintf(`#waiting li[data-number=%q]`, b.Number)
+	must(t, "call a specific ticket", chromedp.Do(console,
+		chromedp.WaitVisible(chromedp.CSS(row+" button")),
+		chromedp.Click(chromedp.CSS(row+" button")),
+		chromedp.WaitVisible(chromedp.ID("dlg-call")),
+		chromedp.Click(chromedp.CSS(`#call-form button[type=submit]`)),
+		chromedp.Poll[chromedp.Void](fmt.Sprintf(`document.getElementById('current-number').dataset.number === %q`, b.Number)),
+		chromedp.Poll[chromedp.Void](`!document.getElementById('dlg-call').open`),
+	))
+
+	// P pauses (with a reason) and resumes; Next is refused meanwhile.
+	must(t, "pause and resume", chromedp.Do(console,
+		chromedp.KeyEvent("p"),
+		chromedp.WaitVisible(chromedp.ID("dlg-pause")),
+		chromedp.Click(chromedp.CSS(`#pause-form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.ID("banner")),
+		chromedp.Poll[chromedp.Void](`document.getElementById('btn-next').disabled && document.getElementById('banner').textContent.includes('Nghỉ trưa')`),
+		chromedp.KeyEvent("p"),
+		chromedp.Poll[chromedp.Void](`!document.getElementById('btn-next').disabled && document.getElementById('banner').hidden`),
+	))
+
+	// Transfer sends the current ticket to another service's line.
+	must(t, "transfer", chromedp.Do(console,
+		chromedp.Click(chromedp.ID("btn-transfer")),
+		chromedp.WaitVisible(chromedp.ID("dlg-transfer")),
+		chromedp.SetValue(chromedp.ID("transfer-service"), "F"),
+		chromedp.Click(chromedp.CSS(`#transfer-form button[type=submit]`)),
+		chromedp.Poll[chromedp.Void](`document.getElementById('current-number').dataset.number === ''`),
+	))
+	moved, err := client.Ticket(ctx, b.ID)
+	must(t, "read the transferred ticket", err)
+	if moved.Service != "F" || moved.Status != queue.StatusWaiting {
+		t.Errorf("after transfer: service %s status %s, want F waiting", moved.Service, moved.Status)
+	}
+
+	// Signing out returns to the sign-in form and forgets the token.
+	must(t, "sign out", chromedp.Do(console,
+		chromedp.Click(chromedp.ID("signout")),
+		chromedp.WaitVisible(chromedp.ID("username")),
+		chromedp.Poll[chromedp.Void](`sessionStorage.getItem('xephang.token') === null`),
+	))
 }
 
 // screenshots fills the centre with a morning's queue and saves the three
