@@ -240,6 +240,21 @@ func TestPagesInChromium(t *testing.T) {
 		t.Errorf("display counter = %q, want Quầy 1", counterText)
 	}
 
+	// A call made while the display is disconnected appears once it is back:
+	// the stream resumes with since=.
+	must(t, "drop the display's stream", chromedp.Do(display,
+		chromedp.Evaluate[chromedp.Void](`window.xephangStream.ws.close()`),
+		chromedp.Poll[chromedp.Void](`document.body.dataset.stream === 'offline'`),
+	))
+	c1, err := client.Issue(ctx, centre.ID, httpapi.IssueRequest{Service: "C"})
+	must(t, "issue a C ticket", err)
+	if _, _, err := client.Next(ctx, centre.ID, 3); err != nil {
+		t.Fatal(err)
+	}
+	must(t, "see the call made while offline", chromedp.Do(display,
+		chromedp.Poll[chromedp.Void](fmt.Sprintf(`document.getElementById('latest-number').textContent === %q && document.body.dataset.stream === 'live'`, c1.Number)),
+	))
+
 	// The tracking page tells the citizen where to go.
 	track, cancelTrack := chromedp.NewContext(display)
 	defer cancelTrack()

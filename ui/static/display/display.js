@@ -271,7 +271,8 @@ async function start() {
   soundPrompt();
   setInterval(soundPrompt, 5000);
 
-  new EventStream(centre, q.last_seq, {
+  // Kept on window for diagnostics on a kiosk (and the browser test).
+  window.xephangStream = new EventStream(centre, q.last_seq, {
     onEvent,
     onState: (s) => {
       document.body.dataset.stream = s;
