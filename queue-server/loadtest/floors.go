@@ -1,0 +1,125 @@
+package main
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// maxOps bounds every phase in count as well as in time.
+const maxOps = 2_000_000
+
+// drive runs op from clients goroutines for d (or maxOps in all) and
+// times each call.
+func drive(name string, clients int, d time.Duration, op func(worker, i int) error) row {
+	var mu sync.Mutex
+	r := row{name: name, clients: clients}
+	var wg sync.WaitGroup
+	start := time.Now()
+	deadline := start.Add(d)
+	per := maxOps / clients
+	for w := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			lat := make(latencies, 0, 4096)
+			errs := 0
+			for i := 0; i < per && time.Now().Before(deadline); i++ {
+				t0 := time.Now()
+				if err := op(w, i); err != nil {
+					errs++
+					if errs == 1 {
+						logf("%s: %v", name, err)
+					}
+					continue
+				}
+				lat = append(lat, time.Since(t0))
+			}
+			mu.Lock()
+			r.lat = append(r.lat, lat...)
+			r.errs += errs
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	r.elapsed = time.Since(start)
+	r.n = len(r.lat)
+	logf("%s ×%d: %.0f ops/s", name, clients, r.rate())
+	return r
+}
+
+// openBolt opens a fresh bbolt file in dir, as the store does.
+func openBolt(dir, name string) (*bolt.DB, error) {
+	p := filepath.Join(dir, name)
+	os.Remove(p)
+	return bolt.Open(p, 0o600, &bolt.Options{Timeout: 2 * time.Second, FreelistType: bolt.FreelistMapType})
+}
+
+// boltFloor is the bare-bbolt floor: one fsync'd Update (or Batch) per
+// operation writing one small key.
+func boltFloor(dir string, clients int, d time.Duration, batch bool) (row, error) {
+	name := "bbolt `Update`, 1 key"
+	if batch {
+		name = "bbolt `Batch` (MaxBatchDelay 10 ms), 1 key"
+	}
+	db, err := openBolt(dir, "floor.db")
+	if err != nil {
+		return row{}, err
+	}
+	defer os.Remove(filepath.Join(dir, "floor.db"))
+	defer db.Close()
+	bucket := []byte("b")
+	if err := db.Update(func(tx *bolt.Tx) error { _, err := tx.CreateBucketIfNotExists(bucket); return err }); err != nil {
+		return row{}, err
+	}
+	val := make([]byte, 200) // about a ticket's JSON
+	r := drive(name, clients, d, func(w, i int) error {
+		key := make([]byte, 8)
+		binary.BigEndian.PutUint64(key, uint64(w)<<32|uint64(i))
+		fn := func(tx *bolt.Tx) error { return tx.Bucket(bucket).Put(key, val) }
+		if batch {
+			return db.Batch(fn)
+		}
+		return db.Update(fn)
+	})
+	return r, nil
+}
+
+// The bare HTTP floor: a handler that reads a small JSON body and answers
+// a small JSON, served by net/http in its own process like the server.
+type bareReq struct {
+	Service string `json:"service"`
+}
+
+func serveBare(addr string) {
+	var n int64
+	var mu sync.Mutex
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req bareReq
+		if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<16)).Decode(&req); err != nil {
+			http.Error(w, "bad", 400)
+			return
+		}
+		mu.Lock()
+		n++
+		k := n
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusCreated)
+		json.NewEncoder(w).Encode(map[string]any{"id": "bare" + strconv.FormatInt(k, 10), "number": req.Service + "001", "status": "waiting", "position": 1, "estimated_wait_seconds": 0})
+	})
+	srv := &http.Server{Addr: addr, Handler: h, ReadHeaderTimeout: 5 * time.Second, IdleTimeout: 2 * time.Minute}
+	// The parent kills this child when done; stop by itself after an hour at most.
+	go func() { time.Sleep(time.Hour); srv.Shutdown(context.Background()) }()
+	if err := srv.ListenAndServe(); err != nil && err != http.ErrServerClosed {
+		fatalf("bare server: %v", err)
+	}
+}

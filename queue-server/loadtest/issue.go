@@ -1,0 +1,200 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"runtime/pprof"
+	"sync/atomic"
+	"time"
+
+	"xephang/queue-server/bolt"
+	"xephang/queue-server/demo"
+	"xephang/queue-server/engine"
+	"xephang/queue-server/queue"
+)
+
+var services = []string{"A", "B", "C", "D", "E", "F"}
+
+// issueScenario measures durable ticket issuing over HTTP beside its floors.
+func issueScenario(o options) error {
+	var floors, mids, server []row
+	boltBase := map[int]row{}
+	httpBase := map[int]row{}
+
+	// Floors on the same disk, fresh files.
+	for _, n := range o.clients {
+		r, err := boltFloor(o.dir, n, o.floorDur, false)
+		if err != nil {
+			return err
+		}
+		floors = append(floors, r)
+		boltBase[n] = r
+	}
+	for _, n := range o.clients {
+		r, err := boltFloor(o.dir, n, o.floorDur, true)
+		if err != nil {
+			return err
+		}
+		floors = append(floors, r)
+	}
+	// Our engine's group commit in-process: the same bbolt store, no HTTP.
+	for _, n := range o.clients {
+		r, err := engineRun(o, n)
+		if err != nil {
+			return err
+		}
+		mids = append(mids, r)
+	}
+	// The bare HTTP floor.
+	bare, err := startBare()
+	if err != nil {
+		return err
+	}
+	for _, n := range o.clients {
+		r := httpRun("bare net/http, small JSON", bare.base+"/", "", n, o.floorDur)
+		floors = append(floors, r)
+		httpBase[n] = r
+	}
+	bare.stop()
+
+	// The real server, over real HTTP, a fresh data directory per phase.
+	type srvStat struct {
+		clients                int
+		perCommit, commitMs    float64
+		rss, heap, goroutines  float64
+		waitingAfter, issuedAt int
+	}
+	var stats []srvStat
+	for _, n := range o.clients {
+		srv, err := startServer(o.server, o.dir, fmt.Sprintf("issue-%d", n))
+		if err != nil {
+			return err
+		}
+		ctx := context.Background()
+		token, err := clerk(ctx, srv.base)
+		if err != nil {
+			srv.stop()
+			return err
+		}
+		m0 := srv.metrics()
+		r := httpRun("queue-server `POST …/tickets`", srv.base+"/api/v1/centres/hoan-kiem/tickets", token, n, o.dur)
+		m1 := srv.metrics()
+		commits := m1["xephang_store_commit_requests_count"] - m0["xephang_store_commit_requests_count"]
+		reqs := m1["xephang_store_commit_requests_sum"] - m0["xephang_store_commit_requests_sum"]
+		secs := m1["xephang_store_commit_seconds_sum"] - m0["xephang_store_commit_seconds_sum"]
+		rss, _ := srv.rss()
+		st := srvStat{clients: n, rss: float64(rss), heap: m1["go_memstats_heap_inuse_bytes"], goroutines: m1["go_goroutines"], issuedAt: r.n}
+		if commits > 0 {
+			st.perCommit = reqs / commits
+			st.commitMs = secs / commits * 1000
+		}
+		r.note = fmt.Sprintf("%.1f requests/commit, commit %.2f ms", st.perCommit, st.commitMs)
+		stats = append(stats, st)
+		server = append(server, r)
+		srv.stop()
+	}
+
+	w := os.Stdout
+	fmt.Fprintln(w, "## 1. Tickets issued per second")
+	fmt.Fprintln(w)
+	printRows(w, "Floors (same disk, fresh files; same HTTP client setup)", floors, boltBase, "bbolt Update")
+	printRows(w, "Engine group commit, in-process (bolt store + engine + queue.Live.Issue, no HTTP)", mids, boltBase, "bbolt Update")
+	printRows(w, "queue-server over HTTP (loopback, keep-alive, one clerk token)", server, boltBase, "bbolt Update")
+	fmt.Fprintln(w, "| clients | server ops/s vs bare HTTP | server RSS MiB | Go heap in use MiB | goroutines |")
+	fmt.Fprintln(w, "| ---: | ---: | ---: | ---: | ---: |")
+	for i, st := range stats {
+		ratio := server[i].rate() / httpBase[st.clients].rate()
+		fmt.Fprintf(w, "| %d | %.3f× | %s | %s | %.0f |\n", st.clients, ratio, mib(st.rss), mib(st.heap), st.goroutines)
+	}
+	fmt.Fprintln(w)
+	return nil
+}
+
+// httpRun posts small JSON ticket requests from n keep-alive clients.
+func httpRun(name, url, token string, n int, d time.Duration) row {
+	tr := newTransport(n)
+	defer tr.CloseIdleConnections()
+	hc := &http.Client{Transport: tr, Timeout: 15 * time.Second}
+	return drive(name, n, d, func(w, i int) error {
+		body := fmt.Sprintf(`{"service":%q}`, services[(w+i)%len(services)])
+		req, err := http.NewRequest("POST", url, bytes.NewReader([]byte(body)))
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Content-Type", "application/json")
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := hc.Do(req)
+		if err != nil {
+			return err
+		}
+		_, err = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusCreated {
+			return fmt.Errorf("status %d", resp.StatusCode)
+		}
+		return err
+	})
+}
+
+// engineRun issues tickets through the engine in-process on a fresh bolt
+// store: what group commit gives without HTTP.
+func engineRun(o options, n int) (row, error) {
+	dir, err := os.MkdirTemp(o.dir, "engine-")
+	if err != nil {
+		return row{}, err
+	}
+	defer os.RemoveAll(dir)
+	st, err := bolt.Open(dir)
+	if err != nil {
+		return row{}, err
+	}
+	defer st.Close()
+	var commits, reqs atomic.Int64
+	eng, err := engine.New(engine.Config{Store: st, Observer: engine.Observer{Commit: func(r int, _ time.Duration, _ error) {
+		commits.Add(1)
+		reqs.Add(int64(r))
+	}}})
+	if err != nil {
+		return row{}, err
+	}
+	defer eng.Close()
+	c, err := demo.Centre()
+	if err != nil {
+		return row{}, err
+	}
+	ctx := context.Background()
+	if _, err := eng.Write(ctx, func(tx *engine.Tx) (any, error) { tx.PutCentre(c, "bench"); return nil, nil }); err != nil {
+		return row{}, err
+	}
+	if o.profile != "" && n == o.clients[len(o.clients)-1] {
+		f, err := os.Create(o.profile)
+		if err != nil {
+			return row{}, err
+		}
+		pprof.StartCPUProfile(f)
+		defer f.Close()
+		defer pprof.StopCPUProfile()
+	}
+	commits.Store(0)
+	reqs.Store(0)
+	r := drive("engine.Write(Issue)", n, o.floorDur, func(w, i int) error {
+		_, err := eng.Write(ctx, func(tx *engine.Tx) (any, error) {
+			l, err := tx.Live(c.ID)
+			if err != nil {
+				return nil, err
+			}
+			return l.Issue(tx.Now, queue.IssueRequest{Service: services[(w+i)%len(services)], Source: queue.SourceStaff})
+		})
+		return err
+	})
+	if c := commits.Load(); c > 0 {
+		r.note = fmt.Sprintf("%.1f requests/commit", float64(reqs.Load())/float64(c))
+	}
+	return r, nil
+}
