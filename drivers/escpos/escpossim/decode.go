@@ -41,7 +41,7 @@ var EpsonCodePages = map[byte]Charset{
 
 // Limits keep a decoder fed garbage small and quick.
 const (
-	MaxHeight    = 20000   // dots of paper rendered per job
+	MaxHeight    = 8000    // dots of paper rendered per job: a metre at 203 dpi
 	maxImageData = 1 << 20 // bytes of one GS v 0 image accepted
 )
 
@@ -142,6 +142,12 @@ type monoFonts struct {
 	// DejaVu Sans Mono lacks some Vietnamese letters (ầ, ế, ả…); DejaVu
 	// Sans has them all and stands in, squeezed into the cell.
 	fallback, fallbackBold font.Face
+	glyphs                 map[glyphKey]*image.Alpha // rendered cells, by rune and weight
+}
+
+type glyphKey struct {
+	r    rune
+	bold bool
 }
 
 var (
@@ -163,7 +169,7 @@ func loadMono() *monoFonts {
 			return fc
 		}
 		mono = &monoFonts{regular: mk(dejavusansmono.TTF, 19), bold: mk(dejavusansmonobold.TTF, 19),
-			fallback: mk(dejavusans.TTF, 17), fallbackBold: mk(dejavusansbold.TTF, 17)}
+			fallback: mk(dejavusans.TTF, 17), fallbackBold: mk(dejavusansbold.TTF, 17), glyphs: map[glyphKey]*image.Alpha{}}
 	})
 	return mono
 }
@@ -191,6 +197,7 @@ type decoder struct {
 	page    byte
 	spacing int
 	line    []cell
+	layout  bool   // lay out only, drawing no pixels (fuzzing the parser)
 	pending []byte // bytes of the current text run, same page
 	qrData  string
 	qrSize  int
@@ -213,10 +220,15 @@ func (d *decoder) reset() {
 // dots wide (576 for 80 mm, 384 for 58 mm), and tells what it printed.
 // Unknown commands are skipped; it never fails.
 func Decode(data []byte, dots int, pages map[byte]Charset) (*image.Gray, Info) {
+	return decode(data, dots, pages, false)
+}
+
+func decode(data []byte, dots int, pages map[byte]Charset, layoutOnly bool) (*image.Gray, Info) {
 	if pages == nil {
 		pages = EpsonCodePages
 	}
 	d := newDecoder(dots, pages)
+	d.layout = layoutOnly
 	for len(data) > 0 {
 		n, ok := cmdLen(data)
 		if !ok {
@@ -231,6 +243,9 @@ func Decode(data []byte, dots int, pages map[byte]Charset) (*image.Gray, Info) {
 
 func (d *decoder) result() *image.Gray {
 	h := max(d.y, 1)
+	if d.layout {
+		h = min(h, d.canvas.Bounds().Dy())
+	}
 	return d.canvas.SubImage(image.Rect(0, 0, d.dots, h)).(*image.Gray)
 }
 
@@ -238,6 +253,9 @@ func (d *decoder) result() *image.Gray {
 func (d *decoder) grow(h int) bool {
 	if d.y+h > MaxHeight {
 		return false
+	}
+	if d.layout {
+		return true
 	}
 	if b := d.canvas.Bounds(); d.y+h > b.Dy() {
 		nh := min(max(b.Dy()*2, d.y+h), MaxHeight)
@@ -374,8 +392,20 @@ func (d *decoder) flushText() {
 	}
 	d.pending = d.pending[:0]
 	for _, r := range s {
-		d.line = append(d.line, cell{r: r, bold: d.bold, reverse: d.reverse, underline: d.under, w: d.wmul, h: d.hmul})
+		c := cell{r: r, bold: d.bold, reverse: d.reverse, underline: d.under, w: d.wmul, h: d.hmul}
+		if d.lineWidth()+12*c.w > d.dots && len(d.line) > 0 {
+			d.printLine() // the line buffer is full: the printer prints it and goes on
+		}
+		d.line = append(d.line, c)
 	}
+}
+
+func (d *decoder) lineWidth() int {
+	w := 0
+	for _, c := range d.line {
+		w += 12 * c.w
+	}
+	return w
 }
 
 // flushLine prints the line buffer; an empty buffer feeds one line when
@@ -388,6 +418,11 @@ func (d *decoder) flushLine(feedEmpty bool) {
 		}
 		return
 	}
+	d.printLine()
+}
+
+// printLine draws the cells of the line buffer and empties it.
+func (d *decoder) printLine() {
 	var sb strings.Builder
 	width, hmax := 0, 1
 	for _, c := range d.line {
@@ -398,6 +433,11 @@ func (d *decoder) flushLine(feedEmpty bool) {
 	d.info.Lines = append(d.info.Lines, sb.String())
 	lineH := max(d.spacing, 24*hmax+6)
 	if !d.grow(lineH) {
+		d.line = d.line[:0]
+		return
+	}
+	if d.layout {
+		d.y += lineH
 		d.line = d.line[:0]
 		return
 	}
@@ -437,17 +477,24 @@ func (d *decoder) drawCell(m *monoFonts, c cell, x, y, cw, ch int) {
 			fc = m.fallbackBold
 		}
 	}
-	glyph := image.NewAlpha(image.Rect(0, 0, 12, 24))
-	dr := font.Drawer{Dst: glyph, Src: image.Opaque, Face: fc, Dot: fixed.P(0, 19)}
-	dr.DrawString(string(c.r))
+	key := glyphKey{c.r, c.bold}
+	glyph, ok := m.glyphs[key]
+	if !ok {
+		glyph = image.NewAlpha(image.Rect(0, 0, 12, 24))
+		dr := font.Drawer{Dst: glyph, Src: image.Opaque, Face: fc, Dot: fixed.P(0, 19)}
+		dr.DrawString(string(c.r))
+		if len(m.glyphs) < 4096 {
+			m.glyphs[key] = glyph
+		}
+	}
+	cv := d.canvas
 	for gy := 0; gy < ch; gy++ {
-		for gx := 0; gx < cw; gx++ {
-			ink := glyph.AlphaAt(gx/c.w, gy/c.h).A >= 100
-			if c.underline && gy >= ch-2 {
-				ink = true
-			}
-			if ink != c.reverse && x+gx < d.dots {
-				d.canvas.SetGray(x+gx, y+gy, color.Gray{})
+		row := cv.Pix[(y+gy)*cv.Stride:]
+		grow := glyph.Pix[(gy/c.h)*glyph.Stride:]
+		for gx := 0; gx < cw && x+gx < d.dots; gx++ {
+			ink := grow[gx/c.w] >= 100 || (c.underline && gy >= ch-2)
+			if ink != c.reverse {
+				row[x+gx] = 0
 			}
 		}
 	}
@@ -474,6 +521,10 @@ func (d *decoder) raster(c []byte) {
 		return
 	}
 	d.info.Raster++
+	if d.layout {
+		d.y += h * sy
+		return
+	}
 	x0 := d.alignX(stride * 8 * sx)
 	for y := 0; y < h; y++ {
 		for x := 0; x < stride*8; x++ {
@@ -514,6 +565,10 @@ func (d *decoder) qr(p []byte) {
 
 func (d *decoder) printQR() {
 	if d.qrData == "" {
+		return
+	}
+	if d.layout {
+		d.info.QR = append(d.info.QR, d.qrData)
 		return
 	}
 	q, err := qrcode.New(d.qrData, qrcode.Medium)
