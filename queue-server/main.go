@@ -104,7 +104,13 @@ func (m *Main) Run(ctx context.Context) error {
 		st.Close()
 		return err
 	}
-	m.API = httpapi.New(httpapi.Config{Engine: m.Engine, Hub: m.Hub, Store: st, Log: m.Log, Metrics: metrics, UI: ui.Handler()})
+	secret, err := st.Secret("citizen")
+	if err != nil {
+		m.Engine.Close()
+		st.Close()
+		return err
+	}
+	m.API = httpapi.New(httpapi.Config{Engine: m.Engine, Hub: m.Hub, Store: st, Log: m.Log, Metrics: metrics, UI: ui.Handler(), Secret: secret})
 	if err := m.bootstrap(ctx); err != nil {
 		m.Close()
 		return err

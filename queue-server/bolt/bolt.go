@@ -29,6 +29,7 @@ package bolt
 
 import (
 	"bytes"
+	"crypto/rand"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -677,4 +678,25 @@ func (s *Store) Purge(centre, bookingsBefore string, noShowsBefore, now time.Tim
 		return nil
 	})
 	return n, err
+}
+
+// Secret returns the named 32-byte server secret, creating it on first use.
+// It keys the hashes of CCCD numbers, so it must survive restarts and
+// backups; losing it only stops old bookings from matching their numbers.
+func (s *Store) Secret(name string) ([]byte, error) {
+	var out []byte
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bMeta)
+		k := []byte("secret:" + name)
+		if v := meta.Get(k); v != nil {
+			out = bytes.Clone(v)
+			return nil
+		}
+		out = make([]byte, 32)
+		if _, err := rand.Read(out); err != nil {
+			return err
+		}
+		return meta.Put(k, out)
+	})
+	return out, err
 }

@@ -33,7 +33,11 @@ type env struct {
 	clerk *httpapi.Client
 }
 
-func newEnv(t testing.TB) *env {
+func newEnv(t testing.TB) *env { return newEnvAt(t, nil) }
+
+// newEnvAt starts a server whose engine and handlers read the clock now
+// (nil: the real clock), with centre phuong-thu and clerk canbo1.
+func newEnvAt(t testing.TB, now func() time.Time) *env {
 	t.Helper()
 	st, err := bolt.Open(t.TempDir())
 	if err != nil {
@@ -41,11 +45,12 @@ func newEnv(t testing.TB) *env {
 	}
 	hub := engine.NewHub()
 	m := httpapi.NewMetrics()
-	eng, err := engine.New(engine.Config{Store: st, Publisher: hub, Observer: engine.Observer{Commit: m.ObserveCommit, Committed: m.ObserveChanges}})
+	eng, err := engine.New(engine.Config{Store: st, Publisher: hub, Now: now, Observer: engine.Observer{Commit: m.ObserveCommit, Committed: m.ObserveChanges}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	api := httpapi.New(httpapi.Config{Engine: eng, Hub: hub, Store: st, Metrics: m})
+	secret, _ := st.Secret("citizen")
+	api := httpapi.New(httpapi.Config{Engine: eng, Hub: hub, Store: st, Metrics: m, Now: now, Secret: secret})
 	srv := httptest.NewServer(api)
 	t.Cleanup(func() { srv.Close(); eng.Close(); st.Close() })
 	ctx := context.Background()

@@ -5,6 +5,7 @@ package httpapi
 
 import (
 	"context"
+	"crypto/rand"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -26,6 +27,9 @@ type Config struct {
 	Now      func() time.Time
 	// Ready reports whether the server should take traffic (for /readyz).
 	Ready func() bool
+	// Secret keys the hashes of CCCD numbers and signs anti-bot
+	// challenges; kept in the store so hashes match across restarts.
+	Secret []byte
 }
 
 // Server serves the API.
@@ -40,8 +44,13 @@ type Server struct {
 	now     func() time.Time
 	ready   func() bool
 	login   *limiter
-	mux     *http.ServeMux
-	routes  []string
+	secret  []byte
+	pow     powState
+	// Anonymous booking: per address, bookings and look-ups by code.
+	bookLimit   *limiter
+	lookupLimit *limiter
+	mux         *http.ServeMux
+	routes      []string
 }
 
 // requestTimeout bounds how long a request may wait for the engine.
@@ -52,7 +61,13 @@ func New(cfg Config) *Server {
 	s := &Server{
 		eng: cfg.Engine, hub: cfg.Hub, store: cfg.Store, log: cfg.Log, metrics: cfg.Metrics, ui: cfg.UI,
 		ttl: cfg.TokenTTL, now: cfg.Now, ready: cfg.Ready, mux: http.NewServeMux(),
-		login: newLimiter(10, time.Minute),
+		login: newLimiter(10, time.Minute), secret: cfg.Secret,
+		pow:       powState{used: map[string]time.Time{}},
+		bookLimit: newLimiter(10, time.Hour), lookupLimit: newLimiter(60, time.Minute),
+	}
+	if len(s.secret) == 0 {
+		s.secret = make([]byte, 32)
+		rand.Read(s.secret)
 	}
 	if s.log == nil {
 		s.log = slog.Default()
@@ -92,6 +107,17 @@ func (s *Server) routesV1() {
 	s.handle("POST /api/v1/centres/{centre}/tickets", s.staffOrKiosk(s.handleIssue))
 	s.handle("GET /api/v1/centres/{centre}/audit", s.admin(s.handleAudit))
 	s.handle("GET /api/v1/tickets/{id}", s.handleGetTicket)
+	s.handle("GET /api/v1/challenge", s.handleChallenge)
+	s.handle("GET /api/v1/centres/{centre}/slots", s.handleSlots)
+	s.handle("POST /api/v1/centres/{centre}/bookings", s.handleBook)
+	s.handle("GET /api/v1/centres/{centre}/bookings", s.staff(s.handleListBookings))
+	s.handle("POST /api/v1/centres/{centre}/check-in", s.staffOrKiosk(s.handleCheckInCard))
+	s.handle("GET /api/v1/bookings/{code}", s.handleGetBooking)
+	s.handle("POST /api/v1/bookings/{code}/cancel", s.handleCancel)
+	s.handle("POST /api/v1/bookings/{code}/reschedule", s.handleReschedule)
+	s.handle("POST /api/v1/bookings/{code}/check-in", s.staffOrKiosk(s.handleCheckIn))
+	s.handle("GET /api/v1/bookings/{code}/pdf", s.handleBookingPDF)
+	s.handle("GET /api/v1/bookings/{code}/ics", s.handleBookingICS)
 	for _, a := range counterActions {
 		s.handle("POST /api/v1/centres/{centre}/counters/{n}/"+a, s.staff(s.handleCounter(a)))
 	}

@@ -58,6 +58,9 @@ type Service struct {
 	// slot kept for walk-ins: a slot takes at most (100 − share)% of what
 	// the counters serving it can serve in it, and at most SlotCapacity.
 	WalkInShare int `json:"walk_in_share,omitempty"`
+	// Papers are what a citizen should bring, printed on the booking
+	// confirmation (the dossier catalogue refines them by procedure).
+	Papers []string `json:"papers,omitempty"`
 }
 
 // CounterConfig is a counter (quầy) and the services it serves.
@@ -121,6 +124,9 @@ func (c *Centre) Normalize() {
 		s.Code = strings.ToUpper(strings.TrimSpace(s.Code))
 		s.Name = NFC(s.Name)
 		s.NameEn = NFC(s.NameEn)
+		for j := range s.Papers {
+			s.Papers[j] = NFC(s.Papers[j])
+		}
 		if s.Minutes == 0 {
 			s.Minutes = DefaultServiceMinutes
 		}

@@ -1,0 +1,421 @@
+package httpapi
+
+import (
+	"crypto/rand"
+	"net/http"
+	"strings"
+	"time"
+
+	"xephang/queue-server/engine"
+	"xephang/queue-server/queue"
+)
+
+// codeAlphabet has no 0/O, 1/I: codes are read aloud and typed from paper.
+const codeAlphabet = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+
+// newBookingCode returns 8 random symbols of codeAlphabet (40 bits): with
+// the per-address limits on look-ups, guessing one is hopeless.
+func newBookingCode() string {
+	var b [8]byte
+	rand.Read(b[:])
+	for i := range b {
+		b[i] = codeAlphabet[int(b[i])%len(codeAlphabet)]
+	}
+	return string(b[:])
+}
+
+// normCode accepts a code typed with spaces, dashes or lower case.
+func normCode(s string) string {
+	return strings.ToUpper(strings.NewReplacer("-", "", " ", "").Replace(s))
+}
+
+// SlotView is one slot of GET …/slots.
+type SlotView struct {
+	Start     string `json:"start"`
+	End       string `json:"end"`
+	Capacity  int    `json:"capacity"`
+	Available int    `json:"available"`
+}
+
+func (s *Server) handleSlots(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	ctx, cancel := s.ctx(r)
+	defer cancel()
+	v, err := s.eng.Read(ctx, func(tx *engine.Tx) (any, error) {
+		l, err := tx.Live(r.PathValue("centre"))
+		if err != nil {
+			return nil, err
+		}
+		slots, err := l.Slots(tx.Now, strings.ToUpper(q.Get("service")), q.Get("date"))
+		if err != nil {
+			return nil, err
+		}
+		out := make([]SlotView, len(slots))
+		for i, sl := range slots {
+			out[i] = SlotView{Start: sl.Start.Format(timeLayout), End: sl.End.Format(timeLayout), Capacity: sl.Capacity, Available: sl.Available}
+		}
+		return out, nil
+	})
+	s.reply(w, r, http.StatusOK, v, err)
+}
+
+// CitizenRequest is who a booking is for.
+type CitizenRequest struct {
+	IDNumber string `json:"id_number"`
+	Name     string `json:"name"`
+	Phone    string `json:"phone"`
+}
+
+// BookRequest is the body of POST …/bookings.
+type BookRequest struct {
+	Service string         `json:"service"`
+	Start   string         `json:"start"`
+	Citizen CitizenRequest `json:"citizen"`
+	Altcha  string         `json:"altcha,omitempty"`
+}
+
+// BookingView is a booking as the API shows it. Citizen is shown only to
+// the one who booked (in the 201) and to staff.
+type BookingView struct {
+	Code           string       `json:"code"`
+	Centre         string       `json:"centre"`
+	CentreName     string       `json:"centre_name"`
+	Service        string       `json:"service"`
+	ServiceName    string       `json:"service_name"`
+	ServiceNameEn  string       `json:"service_name_en,omitempty"`
+	Start          string       `json:"start"`
+	End            string       `json:"end"`
+	Status         string       `json:"status"`
+	Reschedules    int          `json:"reschedules"`
+	MaxReschedules int          `json:"max_reschedules"`
+	Ticket         string       `json:"ticket,omitempty"`
+	Late           bool         `json:"late,omitempty"`
+	Citizen        *CitizenView `json:"citizen,omitempty"`
+}
+
+// CitizenView is the stored citizen: the number only masked.
+type CitizenView struct {
+	IDMasked string `json:"id_masked"`
+	Name     string `json:"name"`
+	Phone    string `json:"phone"`
+}
+
+func bookingView(cfg queue.Centre, b queue.Booking, withCitizen bool) BookingView {
+	loc := cfg.Location()
+	v := BookingView{
+		Code: b.Code, Centre: b.Centre, CentreName: cfg.Name, Service: b.Service,
+		Start: b.Start.In(loc).Format(timeLayout), End: b.End.In(loc).Format(timeLayout), Status: b.Status,
+		Reschedules: b.Reschedules, MaxReschedules: cfg.Rules.MaxReschedules, Ticket: b.Ticket, Late: b.Late,
+	}
+	if svc, ok := cfg.Service(b.Service); ok {
+		v.ServiceName, v.ServiceNameEn = svc.Name, svc.NameEn
+	}
+	if withCitizen && !b.Purged {
+		v.Citizen = &CitizenView{IDMasked: b.Citizen.IDMasked, Name: b.Citizen.Name, Phone: b.Citizen.Phone}
+	}
+	return v
+}
+
+// optionalUser returns the staff or kiosk account of a request that
+// carries a valid token.
+func (s *Server) optionalUser(r *http.Request) (queue.User, bool) {
+	if r.Header.Get("Authorization") == "" {
+		return queue.User{}, false
+	}
+	u, err := s.authenticate(r)
+	return u, err == nil && (u.Role == queue.RoleAdmin || u.Role == queue.RoleClerk || u.Role == queue.RoleKiosk)
+}
+
+// actsFor reports whether a staff or kiosk account may act in a centre.
+func actsFor(u queue.User, centre string) bool {
+	return u.Role == queue.RoleAdmin || u.Centre == centre
+}
+
+var errTooMany = queue.Errorf(queue.ERateLimited, "too many requests from your address: try again later", "quá nhiều yêu cầu từ địa chỉ của bạn: vui lòng thử lại sau")
+
+func (s *Server) handleBook(w http.ResponseWriter, r *http.Request) {
+	var req BookRequest
+	if err := decode(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	centre := r.PathValue("centre")
+	now := s.now()
+	u, staff := s.optionalUser(r)
+	source, actor := queue.BookedOnline, "public"
+	if staff {
+		if !actsFor(u, centre) {
+			s.writeError(w, r, queue.Errorf(queue.EForbidden, "your account belongs to another centre", "tài khoản của bạn thuộc trung tâm khác"))
+			return
+		}
+		source, actor = queue.BookedStaff, u.Username
+		if u.Role == queue.RoleKiosk {
+			source = queue.BookedKiosk
+		}
+	} else {
+		if !s.bookLimit.allow(clientIP(r), now) {
+			s.writeError(w, r, errTooMany)
+			return
+		}
+		sol := r.Header.Get("X-Altcha")
+		if sol == "" {
+			sol = req.Altcha
+		}
+		if err := s.verifyPoW(sol, now); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	}
+	number, err := checkCCCD(req.Citizen.IDNumber, now)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	start, err := time.Parse(time.RFC3339, req.Start)
+	if err != nil {
+		s.writeError(w, r, queue.Errorf(queue.EInvalid, "start: an RFC 3339 time as given by the slots", "start: thời điểm dạng RFC 3339 như trong danh sách khung giờ"))
+		return
+	}
+	citizen := queue.Citizen{Key: s.citizenKey(number), IDMasked: maskCCCD(number), Name: req.Citizen.Name, Phone: req.Citizen.Phone}
+	ctx, cancel := s.ctx(r)
+	defer cancel()
+	v, err := s.eng.Write(ctx, func(tx *engine.Tx) (any, error) {
+		l, err := tx.Live(centre)
+		if err != nil {
+			return nil, err
+		}
+		code := s.freeCode(tx, l)
+		b, err := l.Book(tx.Now, queue.BookRequest{Code: code, Service: strings.ToUpper(req.Service), Start: start, Citizen: citizen, Source: source, Actor: actor})
+		if err != nil {
+			return nil, err
+		}
+		return bookingView(l.Config(), b, true), nil
+	})
+	s.reply(w, r, http.StatusCreated, v, err)
+}
+
+// freeCode draws booking codes until one is used nowhere.
+func (s *Server) freeCode(tx *engine.Tx, l *queue.Live) string {
+	for {
+		code := newBookingCode()
+		if _, ok := l.Booking(code); ok {
+			continue
+		}
+		if _, err := tx.Store().Booking(code); queue.ErrorCode(err) == queue.ENotFound {
+			return code
+		}
+	}
+}
+
+// findBooking looks a booking up by code, live first, then in the store.
+func findBooking(tx *engine.Tx, code string) (*queue.Live, queue.Booking, error) {
+	for _, c := range tx.Centres() {
+		l, _ := tx.Live(c)
+		if b, ok := l.Booking(code); ok {
+			return l, b, nil
+		}
+	}
+	b, err := tx.Store().Booking(code)
+	if err != nil {
+		return nil, b, err
+	}
+	l, err := tx.Live(b.Centre)
+	return l, b, err
+}
+
+// lookupLimited applies the per-address limit on requests naming a code.
+func (s *Server) lookupLimited(w http.ResponseWriter, r *http.Request) bool {
+	if _, staff := s.optionalUser(r); staff {
+		return false
+	}
+	if !s.lookupLimit.allow(clientIP(r), s.now()) {
+		s.writeError(w, r, errTooMany)
+		return true
+	}
+	return false
+}
+
+func (s *Server) handleGetBooking(w http.ResponseWriter, r *http.Request) {
+	if s.lookupLimited(w, r) {
+		return
+	}
+	u, staff := s.optionalUser(r)
+	ctx, cancel := s.ctx(r)
+	defer cancel()
+	v, err := s.eng.Read(ctx, func(tx *engine.Tx) (any, error) {
+		l, b, err := findBooking(tx, normCode(r.PathValue("code")))
+		if err != nil {
+			return nil, err
+		}
+		return bookingView(l.Config(), b, staff && actsFor(u, b.Centre)), nil
+	})
+	s.reply(w, r, http.StatusOK, v, err)
+}
+
+// CancelRequest is the body of …/cancel: the CCCD number proves the
+// booking is the caller's (staff need not give it).
+type CancelRequest struct {
+	IDNumber string `json:"id_number"`
+}
+
+// RescheduleRequest is the body of …/reschedule.
+type RescheduleRequest struct {
+	IDNumber string `json:"id_number"`
+	Start    string `json:"start"`
+}
+
+func (s *Server) handleCancel(w http.ResponseWriter, r *http.Request) {
+	var req CancelRequest
+	if err := decode(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.changeBooking(w, r, req.IDNumber, func(tx *engine.Tx, l *queue.Live, code, key string, staff bool, actor string) (queue.Booking, error) {
+		return l.CancelBooking(tx.Now, code, key, staff, actor)
+	})
+}
+
+func (s *Server) handleReschedule(w http.ResponseWriter, r *http.Request) {
+	var req RescheduleRequest
+	if err := decode(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	start, err := time.Parse(time.RFC3339, req.Start)
+	if err != nil {
+		s.writeError(w, r, queue.Errorf(queue.EInvalid, "start: an RFC 3339 time as given by the slots", "start: thời điểm dạng RFC 3339 như trong danh sách khung giờ"))
+		return
+	}
+	s.changeBooking(w, r, req.IDNumber, func(tx *engine.Tx, l *queue.Live, code, key string, staff bool, actor string) (queue.Booking, error) {
+		return l.Reschedule(tx.Now, code, key, start, staff, actor)
+	})
+}
+
+type bookingChange func(tx *engine.Tx, l *queue.Live, code, key string, staff bool, actor string) (queue.Booking, error)
+
+func (s *Server) changeBooking(w http.ResponseWriter, r *http.Request, idNumber string, change bookingChange) {
+	if s.lookupLimited(w, r) {
+		return
+	}
+	u, staff := s.optionalUser(r)
+	key, actor := "", "public"
+	if staff {
+		actor = u.Username
+	} else {
+		n, err := checkCCCD(idNumber, s.now())
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		key = s.citizenKey(n)
+	}
+	code := normCode(r.PathValue("code"))
+	ctx, cancel := s.ctx(r)
+	defer cancel()
+	v, err := s.eng.Write(ctx, func(tx *engine.Tx) (any, error) {
+		l, b, err := findBooking(tx, code)
+		if err != nil {
+			return nil, err
+		}
+		if staff && !actsFor(u, b.Centre) {
+			return nil, queue.Errorf(queue.EForbidden, "your account belongs to another centre", "tài khoản của bạn thuộc trung tâm khác")
+		}
+		nb, err := change(tx, l, code, key, staff, actor)
+		if err != nil {
+			return nil, err
+		}
+		return bookingView(l.Config(), nb, staff), nil
+	})
+	s.reply(w, r, http.StatusOK, v, err)
+}
+
+// CheckInResponse is a booking's check-in: the ticket, marked with the booking.
+type CheckInResponse struct {
+	TicketView
+	BookingStatus string `json:"booking_status"`
+	Late          bool   `json:"late,omitempty"`
+}
+
+func (s *Server) handleCheckIn(w http.ResponseWriter, r *http.Request) {
+	u, _ := principal(r)
+	code := normCode(r.PathValue("code"))
+	ctx, cancel := s.ctx(r)
+	defer cancel()
+	v, err := s.eng.Write(ctx, func(tx *engine.Tx) (any, error) {
+		l, b, err := findBooking(tx, code)
+		if err != nil {
+			return nil, err
+		}
+		if !actsFor(u, b.Centre) {
+			return nil, queue.Errorf(queue.EForbidden, "this booking is for another centre", "lịch hẹn này thuộc trung tâm khác")
+		}
+		t, nb, err := l.CheckIn(tx.Now, code, kioskName(u), u.Username)
+		if err != nil {
+			return nil, err
+		}
+		return CheckInResponse{TicketView: ticketView(l, t, tx.Now), BookingStatus: nb.Status, Late: nb.Late}, nil
+	})
+	s.reply(w, r, http.StatusCreated, v, err)
+}
+
+func kioskName(u queue.User) string {
+	if u.Role == queue.RoleKiosk {
+		return u.Username
+	}
+	return ""
+}
+
+// CheckInCardRequest checks in by the CCCD number read from the card.
+type CheckInCardRequest struct {
+	IDNumber string `json:"id_number"`
+}
+
+func (s *Server) handleCheckInCard(w http.ResponseWriter, r *http.Request) {
+	var req CheckInCardRequest
+	if err := decode(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	n, err := checkCCCD(req.IDNumber, s.now())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	u, _ := principal(r)
+	key := s.citizenKey(n)
+	ctx, cancel := s.ctx(r)
+	defer cancel()
+	v, err := s.eng.Write(ctx, func(tx *engine.Tx) (any, error) {
+		l, err := tx.Live(r.PathValue("centre"))
+		if err != nil {
+			return nil, err
+		}
+		t, nb, err := l.CheckInCitizen(tx.Now, key, kioskName(u), u.Username)
+		if err != nil {
+			return nil, err
+		}
+		return CheckInResponse{TicketView: ticketView(l, t, tx.Now), BookingStatus: nb.Status, Late: nb.Late}, nil
+	})
+	s.reply(w, r, http.StatusCreated, v, err)
+}
+
+func (s *Server) handleListBookings(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := s.ctx(r)
+	defer cancel()
+	v, err := s.eng.Read(ctx, func(tx *engine.Tx) (any, error) {
+		l, err := tx.Live(r.PathValue("centre"))
+		if err != nil {
+			return nil, err
+		}
+		day := r.URL.Query().Get("date")
+		if day == "" {
+			day = l.Day()
+		}
+		out := []BookingView{}
+		for _, b := range l.Bookings(day) {
+			out = append(out, bookingView(l.Config(), b, true))
+		}
+		return out, nil
+	})
+	s.reply(w, r, http.StatusOK, v, err)
+}
