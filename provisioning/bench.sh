@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Runs issue 2's benchmarks (make bench) and writes their tables into
+# docs/benchmarks.md between the "bench:begin" and "bench:end" markers,
+# keeping the hand-written analysis around them.
+#
+#   ROUNDS=3 ISSUE_DURATION=10s FLOOR_DURATION=5s DISPLAYS=1000 CALLS=200 SEEDS=20 bash provisioning/bench.sh
+#
+# Everything listens on 127.0.0.1 only. About 5 minutes on a 2-core machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+ROUNDS="${ROUNDS:-3}"
+ISSUE_DURATION="${ISSUE_DURATION:-10s}"
+FLOOR_DURATION="${FLOOR_DURATION:-5s}"
+DISPLAYS="${DISPLAYS:-1000}"
+CALLS="${CALLS:-200}"
+SEEDS="${SEEDS:-20}"
+DOC=docs/benchmarks.md
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/xephang-bench.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+echo "bench: building" >&2
+go build -o "$work/bin/" ./queue-server ./queue-server/loadtest
+lt=("$work/bin/loadtest" -server "$work/bin/queue-server" -dir "$work")
+
+out="$work/results.md"
+{
+  echo "Run of $(date +%F) by \`make bench\` (provisioning/bench.sh)."
+  echo
+  echo "| machine | |"
+  echo "| --- | --- |"
+  echo "| nproc | $(nproc) |"
+  echo "| CPU | $(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -1) |"
+  echo "| memory | $(free -m | awk '/^Mem:/ {print $2 " MiB"}') |"
+  echo "| go | $(go version) |"
+  echo "| kernel | $(uname -sr) |"
+  echo "| data disk | $(df -T "$work" | awk 'NR==2 {print $2 " on " $1}') (floors and servers use fresh files there) |"
+  echo "| open files | $(ulimit -Hn) (hard limit; the tool raises its soft limit to it) |"
+  echo
+} >"$out"
+
+printf '## 1. Tickets issued per second\n\n%s rounds, each measuring every floor and the server afresh (ratios are within a round).\n\n' "$ROUNDS" >>"$out"
+for r in $(seq 1 "$ROUNDS"); do
+  echo "bench: issue round $r/$ROUNDS" >&2
+  echo "### Round $r of $ROUNDS" >>"$out"
+  echo >>"$out"
+  "${lt[@]}" -scenario issue -duration "$ISSUE_DURATION" -floor-duration "$FLOOR_DURATION" -clients 1,64 |
+    sed -e 's/^### /#### /' -e 's/^## .*//' >>"$out"
+done
+echo "bench: WebSocket displays" >&2
+"${lt[@]}" -scenario ws -displays "$DISPLAYS" -calls "$CALLS" >>"$out"
+echo "bench: wait simulation" >&2
+"${lt[@]}" -scenario wait -seeds "$SEEDS" >>"$out"
+
+# Put the results between the markers of the document (created if absent).
+if [ ! -f "$DOC" ] || ! grep -q '<!-- bench:begin -->' "$DOC"; then
+  {
+    echo "# Benchmarks"
+    echo
+    echo "<!-- bench:begin -->"
+    echo "<!-- bench:end -->"
+  } >"$DOC"
+fi
+awk -v res="$out" '
+  /<!-- bench:begin -->/ { print; while ((getline line < res) > 0) print line; skip = 1; next }
+  /<!-- bench:end -->/   { skip = 0 }
+  !skip { print }
+' "$DOC" >"$work/doc.md"
+mv "$work/doc.md" "$DOC"
+cat "$out"
+echo "bench: wrote $DOC" >&2
