@@ -24,7 +24,10 @@
 //	  bdays                 "YYYY-MM-DD/" + code → nothing (bookings by slot day)
 //	  noshows               bbolt sequence → NoShow (kept for the no-show rule's window)
 //	  "purged"              → the day before which bookings are purged
+//	  blocks                "YYYY-MM-DD/" + id → NumberBlock leased to a kiosk
 //	codes                 booking code → centre id (global index)
+//	kiosks                kiosk id → Kiosk
+//	enrollments           sha-256 of token → Enrollment
 package bolt
 
 import (
@@ -58,6 +61,8 @@ var (
 	bIndex    = []byte("tickets")
 	bCentres  = []byte("centres")
 	bCodes    = []byte("codes")
+	bKiosks   = []byte("kiosks")
+	bEnroll   = []byte("enrollments")
 
 	bCounters = []byte("counters")
 	bTickets  = []byte("tickets")
@@ -71,6 +76,7 @@ var (
 	bBookings = []byte("bookings")
 	bBDays    = []byte("bdays")
 	bNoShows  = []byte("noshows")
+	bBlocks   = []byte("blocks")
 
 	kSchema = []byte("schema")
 	kConfig = []byte("config")
@@ -110,7 +116,7 @@ func Open(dir string) (*Store, error) {
 
 func (s *Store) init() error {
 	return s.db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bMeta, bUsers, bSessions, bIndex, bCentres, bCodes} {
+		for _, b := range [][]byte{bMeta, bUsers, bSessions, bIndex, bCentres, bCodes, bKiosks, bEnroll} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -179,6 +185,16 @@ func (s *Store) Commit(b *queue.Batch) error {
 				return err
 			}
 		}
+		for _, k := range b.Kiosks {
+			if err := put(tx.Bucket(bKiosks), []byte(k.ID), k); err != nil {
+				return err
+			}
+		}
+		for _, en := range b.Enrollments {
+			if err := put(tx.Bucket(bEnroll), []byte(en.Hash), en); err != nil {
+				return err
+			}
+		}
 		for _, h := range b.DeleteSessions {
 			if err := tx.Bucket(bSessions).Delete([]byte(h)); err != nil {
 				return err
@@ -205,7 +221,7 @@ func centreBucket(tx *bolt.Tx, id string, create bool) (*bolt.Bucket, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, name := range [][]byte{bCounters, bTickets, bDays, bOpen, bKeys, bEvents, bNumbers, bStats, bAudit, bBookings, bBDays, bNoShows} {
+	for _, name := range [][]byte{bCounters, bTickets, bDays, bOpen, bKeys, bEvents, bNumbers, bStats, bAudit, bBookings, bBDays, bNoShows, bBlocks} {
 		if _, err := b.CreateBucketIfNotExists(name); err != nil {
 			return nil, err
 		}
@@ -300,6 +316,11 @@ func commitCentre(tx *bolt.Tx, ch *queue.Changes) error {
 			return err
 		}
 		if err := tx.Bucket(bCodes).Put(code, []byte(ch.Centre)); err != nil {
+			return err
+		}
+	}
+	for _, bl := range ch.Blocks {
+		if err := put(c.Bucket(bBlocks), []byte(bl.Day+"/"+bl.ID), bl); err != nil {
 			return err
 		}
 	}
@@ -412,6 +433,18 @@ func (s *Store) LoadCentre(id string) (queue.Snapshot, error) {
 					return fmt.Errorf("booking %s: %w", code, err)
 				}
 				snap.Bookings = append(snap.Bookings, b)
+			}
+		}
+		if snap.Meta.Day != "" {
+			d, _ := time.Parse(time.DateOnly, snap.Meta.Day)
+			from := []byte(d.AddDate(0, 0, -1).Format(time.DateOnly))
+			cur := c.Bucket(bBlocks).Cursor()
+			for k, v := cur.Seek(from); k != nil; k, v = cur.Next() {
+				var bl queue.NumberBlock
+				if err := json.Unmarshal(v, &bl); err != nil {
+					return fmt.Errorf("block %s: %w", k, err)
+				}
+				snap.Blocks = append(snap.Blocks, bl)
 			}
 		}
 		err = c.Bucket(bNoShows).ForEach(func(_, v []byte) error {
@@ -699,4 +732,42 @@ func (s *Store) Secret(name string) ([]byte, error) {
 		return meta.Put(k, out)
 	})
 	return out, err
+}
+
+func getJSON(tx *bolt.Tx, bucket []byte, key, what string, v any) error {
+	raw := tx.Bucket(bucket).Get([]byte(key))
+	if raw == nil {
+		return notFound(what, key)
+	}
+	return json.Unmarshal(raw, v)
+}
+
+// Kiosk returns an enrolled kiosk.
+func (s *Store) Kiosk(id string) (queue.Kiosk, error) {
+	var k queue.Kiosk
+	err := s.db.View(func(tx *bolt.Tx) error { return getJSON(tx, bKiosks, id, "kiosk", &k) })
+	return k, err
+}
+
+// Kiosks returns every enrolled kiosk.
+func (s *Store) Kiosks() ([]queue.Kiosk, error) {
+	var out []queue.Kiosk
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bKiosks).ForEach(func(_, v []byte) error {
+			var k queue.Kiosk
+			if err := json.Unmarshal(v, &k); err != nil {
+				return err
+			}
+			out = append(out, k)
+			return nil
+		})
+	})
+	return out, err
+}
+
+// Enrollment returns an enrolment token's record by its hash.
+func (s *Store) Enrollment(hash string) (queue.Enrollment, error) {
+	var en queue.Enrollment
+	err := s.db.View(func(tx *bolt.Tx) error { return getJSON(tx, bEnroll, hash, "enrolment token", &en) })
+	return en, err
 }

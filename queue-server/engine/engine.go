@@ -132,11 +132,34 @@ type request struct {
 // Tx is what a request's function sees: the live centres, the store for
 // reads, and the accounts to write. It is valid only during the call.
 type Tx struct {
-	e     *Engine
-	Now   time.Time
-	write bool
-	batch *queue.Batch
-	dirty map[string]*queue.Live
+	e      *Engine
+	Now    time.Time
+	write  bool
+	batch  *queue.Batch
+	dirty  map[string]*queue.Live
+	claims map[string]bool
+}
+
+// Claim reports whether key is still free in this round and takes it. Two
+// requests of one round read the same committed store, so a one-time thing
+// checked against the store (an enrolment token) is also claimed here.
+func (tx *Tx) Claim(key string) bool {
+	if tx.claims == nil {
+		tx.claims = map[string]bool{}
+	}
+	if tx.claims[key] {
+		return false
+	}
+	tx.claims[key] = true
+	return true
+}
+
+// PutKiosk writes a kiosk's record.
+func (tx *Tx) PutKiosk(k queue.Kiosk) { tx.batch.Kiosks = append(tx.batch.Kiosks, k) }
+
+// PutEnrollment writes an enrolment token's record.
+func (tx *Tx) PutEnrollment(en queue.Enrollment) {
+	tx.batch.Enrollments = append(tx.batch.Enrollments, en)
 }
 
 // Store returns the store, for reads of what is not live.

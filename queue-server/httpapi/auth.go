@@ -106,6 +106,10 @@ func (s *Server) staff(h http.HandlerFunc) http.HandlerFunc {
 	return s.require([]string{queue.RoleAdmin, queue.RoleClerk}, h)
 }
 
+func (s *Server) kiosk(h http.HandlerFunc) http.HandlerFunc {
+	return s.require([]string{queue.RoleKiosk}, h)
+}
+
 func (s *Server) staffOrKiosk(h http.HandlerFunc) http.HandlerFunc {
 	return s.require([]string{queue.RoleAdmin, queue.RoleClerk, queue.RoleKiosk}, h)
 }

@@ -208,3 +208,64 @@ func (s *EventStream) Next(deadline time.Time) (queue.Event, error) {
 
 // Close closes the stream.
 func (s *EventStream) Close() error { return s.conn.Close() }
+
+// CreateEnrollmentToken makes a one-time kiosk enrolment token (admin).
+func (c *Client) CreateEnrollmentToken(ctx context.Context, centre string) (EnrollmentTokenResponse, error) {
+	var out EnrollmentTokenResponse
+	_, err := c.Do(ctx, "POST", "/api/v1/enrollment-tokens", EnrollmentTokenRequest{Centre: centre}, &out)
+	return out, err
+}
+
+// Enroll trades a one-time token for the kiosk's identity and credential;
+// the client keeps the credential as its token.
+func (c *Client) Enroll(ctx context.Context, token, name string) (EnrollResponse, error) {
+	var out EnrollResponse
+	if _, err := c.Do(ctx, "POST", "/api/v1/kiosks/enroll", EnrollRequest{Token: token, Name: name}, &out); err != nil {
+		return out, err
+	}
+	c.Token = out.Credential
+	return out, nil
+}
+
+// Heartbeat reports a kiosk's state (kiosk).
+func (c *Client) Heartbeat(ctx context.Context, req HeartbeatRequest) (HeartbeatResponse, error) {
+	var out HeartbeatResponse
+	_, err := c.Do(ctx, "POST", "/api/v1/kiosks/heartbeat", req, &out)
+	return out, err
+}
+
+// Kiosks lists enrolled kiosks (admin).
+func (c *Client) Kiosks(ctx context.Context) ([]KioskView, error) {
+	var out []KioskView
+	_, err := c.Do(ctx, "GET", "/api/v1/kiosks", nil, &out)
+	return out, err
+}
+
+// LeaseBlock leases a block of numbers of a service for day ("" for today,
+// or tomorrow's date) to the calling kiosk.
+func (c *Client) LeaseBlock(ctx context.Context, centre, service string, size int, day string) (queue.NumberBlock, error) {
+	var out queue.NumberBlock
+	_, err := c.Do(ctx, "POST", "/api/v1/centres/"+url.PathEscape(centre)+"/number-blocks", BlockRequest{Service: service, Size: size, Day: day}, &out)
+	return out, err
+}
+
+// Blocks lists the calling kiosk's blocks of today and later.
+func (c *Client) Blocks(ctx context.Context, centre string) ([]queue.NumberBlock, error) {
+	var out []queue.NumberBlock
+	_, err := c.Do(ctx, "GET", "/api/v1/centres/"+url.PathEscape(centre)+"/number-blocks", nil, &out)
+	return out, err
+}
+
+// CheckIn turns a booking into a ticket (kiosk or staff).
+func (c *Client) CheckIn(ctx context.Context, code string) (CheckInResponse, error) {
+	var out CheckInResponse
+	_, err := c.Do(ctx, "POST", "/api/v1/bookings/"+url.PathEscape(code)+"/check-in", nil, &out)
+	return out, err
+}
+
+// CheckInCard checks in today's booking of the card holder (kiosk or staff).
+func (c *Client) CheckInCard(ctx context.Context, centre, idNumber string) (CheckInResponse, error) {
+	var out CheckInResponse
+	_, err := c.Do(ctx, "POST", "/api/v1/centres/"+url.PathEscape(centre)+"/check-in", CheckInCardRequest{IDNumber: idNumber}, &out)
+	return out, err
+}

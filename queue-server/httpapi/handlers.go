@@ -142,6 +142,11 @@ type IssueRequest struct {
 	Service        string `json:"service"`
 	Priority       string `json:"priority,omitempty"`
 	IdempotencyKey string `json:"idempotency_key,omitempty"`
+	// A kiosk replaying a ticket it printed while offline: the number from
+	// its leased block and when it printed (RFC 3339).
+	Number   string `json:"number,omitempty"`
+	IssuedAt string `json:"issued_at,omitempty"`
+	Offline  bool   `json:"offline,omitempty"`
 }
 
 func (s *Server) handleIssue(w http.ResponseWriter, r *http.Request) {
@@ -156,6 +161,18 @@ func (s *Server) handleIssue(w http.ResponseWriter, r *http.Request) {
 	kiosk := ""
 	if u.Role == queue.RoleKiosk {
 		source, kiosk = queue.SourceKiosk, u.Username
+	}
+	var issuedAt time.Time
+	if req.Number != "" || req.Offline || req.IssuedAt != "" {
+		var err error
+		if issuedAt, err = time.Parse(time.RFC3339Nano, req.IssuedAt); err != nil || req.Number == "" || req.IdempotencyKey == "" {
+			s.writeError(w, r, queue.Errorf(queue.EInvalid, "an offline ticket needs number, issued_at (RFC 3339) and idempotency_key", "số cấp khi mất kết nối cần number, issued_at (RFC 3339) và idempotency_key"))
+			return
+		}
+		if u.Role != queue.RoleKiosk {
+			s.writeError(w, r, queue.Errorf(queue.EForbidden, "only kiosks send offline tickets", "chỉ ki-ốt gửi số cấp khi mất kết nối"))
+			return
+		}
 	}
 	ctx, cancel := s.ctx(r)
 	defer cancel()
@@ -179,6 +196,7 @@ func (s *Server) handleIssue(w http.ResponseWriter, r *http.Request) {
 		t, err := l.Issue(tx.Now, queue.IssueRequest{
 			Service: strings.ToUpper(strings.TrimSpace(req.Service)), Priority: req.Priority,
 			Key: req.IdempotencyKey, Source: source, Kiosk: kiosk,
+			Number: strings.ToUpper(strings.TrimSpace(req.Number)), IssuedAt: issuedAt,
 		})
 		if err != nil {
 			return nil, err

@@ -49,6 +49,7 @@ type Server struct {
 	// Anonymous booking: per address, bookings and look-ups by code.
 	bookLimit   *limiter
 	lookupLimit *limiter
+	enrollLimit *limiter
 	mux         *http.ServeMux
 	routes      []string
 }
@@ -64,6 +65,7 @@ func New(cfg Config) *Server {
 		login: newLimiter(10, time.Minute), secret: cfg.Secret,
 		pow:       powState{used: map[string]time.Time{}},
 		bookLimit: newLimiter(10, time.Hour), lookupLimit: newLimiter(60, time.Minute),
+		enrollLimit: newLimiter(20, time.Minute),
 	}
 	if len(s.secret) == 0 {
 		s.secret = make([]byte, 32)
@@ -118,6 +120,13 @@ func (s *Server) routesV1() {
 	s.handle("POST /api/v1/bookings/{code}/check-in", s.staffOrKiosk(s.handleCheckIn))
 	s.handle("GET /api/v1/bookings/{code}/pdf", s.handleBookingPDF)
 	s.handle("GET /api/v1/bookings/{code}/ics", s.handleBookingICS)
+	s.handle("POST /api/v1/enrollment-tokens", s.admin(s.handleEnrollmentToken))
+	s.handle("POST /api/v1/kiosks/enroll", s.handleEnroll)
+	s.handle("POST /api/v1/kiosks/heartbeat", s.kiosk(s.handleHeartbeat))
+	s.handle("GET /api/v1/kiosks", s.admin(s.handleKiosks))
+	s.handle("POST /api/v1/kiosks/{id}/revoke", s.admin(s.handleRevokeKiosk))
+	s.handle("POST /api/v1/centres/{centre}/number-blocks", s.kiosk(s.handleLeaseBlock))
+	s.handle("GET /api/v1/centres/{centre}/number-blocks", s.kiosk(s.handleListBlocks))
 	for _, a := range counterActions {
 		s.handle("POST /api/v1/centres/{centre}/counters/{n}/"+a, s.staff(s.handleCounter(a)))
 	}

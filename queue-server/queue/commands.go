@@ -16,6 +16,11 @@ type IssueRequest struct {
 	Kiosk     string
 	Booking   string     // booking code when checked in from a booking
 	SlotStart *time.Time // the booking's slot start: its place in the queue
+
+	// A ticket a kiosk printed while the server was unreachable: its number
+	// from a block leased to that kiosk, and when it printed.
+	Number   string
+	IssuedAt time.Time
 }
 
 // MaxKeyLen bounds idempotency keys.
@@ -53,9 +58,13 @@ func (l *Live) Issue(now time.Time, r IssueRequest) (Ticket, error) {
 			return t, nil
 		}
 	}
-	seq := l.numbers[r.Service] + 1
-	l.numbers[r.Service] = seq
-	l.dirtyNum[r.Service] = true
+	if r.Number != "" {
+		return l.issueOffline(now, r)
+	}
+	key := NumberKey(l.day, r.Service)
+	seq := l.numbers[key] + 1
+	l.numbers[key] = seq
+	l.dirtyNum[key] = true
 	t := &Ticket{
 		ID:        l.newID(),
 		Centre:    l.cfg.ID,

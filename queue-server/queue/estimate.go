@@ -224,7 +224,7 @@ func (l *Live) Estimate(now time.Time, id string) (pos int, wait time.Duration, 
 	e := l.estimate(now)
 	elapsed := now.Sub(e.at)
 	w, ok := e.wait[id]
-	if !ok && (t.IsPriority() || t.SlotStart != nil) {
+	if !ok && (t.IsPriority() || t.SlotStart != nil || t.OrderAt.Before(e.at)) {
 		// Issued after the estimate and not at the back of the line: deal again.
 		e = l.simulate(now)
 		l.est = e

@@ -53,13 +53,14 @@ type Changes struct {
 	Audit    []Audit
 	Bookings []Booking
 	NoShows  []NoShow
+	Blocks   []NumberBlock
 }
 
 // Empty reports whether there is nothing to commit.
 func (c *Changes) Empty() bool {
 	return c.Config == nil && len(c.Tickets) == 0 && len(c.Counters) == 0 && len(c.Removed) == 0 &&
 		len(c.Events) == 0 && len(c.Numbers) == 0 && len(c.Stats) == 0 && c.Meta == nil && len(c.Audit) == 0 &&
-		len(c.Bookings) == 0 && len(c.NoShows) == 0
+		len(c.Bookings) == 0 && len(c.NoShows) == 0 && len(c.Blocks) == 0
 }
 
 // Snapshot is what a store loads to restore a centre's Live state: its
@@ -74,6 +75,7 @@ type Snapshot struct {
 	Meta     Meta
 	Bookings []Booking // of the current day and later, and active ones
 	NoShows  []NoShow  // within the rules' no-show window
+	Blocks   []NumberBlock
 }
 
 // NumberKey is the key of a day's numbering for a service.
@@ -88,7 +90,7 @@ type Live struct {
 	tickets  map[string]*Ticket // open tickets and the current day's
 	byKey    map[string]string  // idempotency key → ticket id
 	counters map[int]*Counter
-	numbers  map[string]int // service → last number of l.day
+	numbers  map[string]int // NumberKey(day, service) → last number given, for l.day and later
 	stats    map[string]*ServiceStat
 	meta     Meta
 	newID    func() string
@@ -96,22 +98,24 @@ type Live struct {
 	est      *estimates
 	prune    bool // earlier days' tickets are to leave memory after the next TakeChanges
 
-	bookings  map[string]*Booking    // code → booking of the current day or later
-	byCitizen map[string][]string    // citizen key → booking codes
-	slotTaken map[string]int         // slotKey → bookings not cancelled
-	noShows   map[string][]time.Time // citizen key → slot starts missed
+	bookings  map[string]*Booking     // code → booking of the current day or later
+	byCitizen map[string][]string     // citizen key → booking codes
+	slotTaken map[string]int          // slotKey → bookings not cancelled
+	noShows   map[string][]time.Time  // citizen key → slot starts missed
+	blocks    map[string]*NumberBlock // id → block of numbers leased to a kiosk, yesterday's on
 
-	dirtyT     map[string]bool
-	dirtyC     map[int]bool
-	removed    []int
-	events     []Event
-	dirtyNum   map[string]bool
-	dirtyStats map[string]bool
-	dirtyMeta  bool
-	dirtyCfg   bool
-	audit      []Audit
-	dirtyB     map[string]bool
-	newNoShows []NoShow
+	dirtyT      map[string]bool
+	dirtyC      map[int]bool
+	removed     []int
+	events      []Event
+	dirtyNum    map[string]bool
+	dirtyStats  map[string]bool
+	dirtyMeta   bool
+	dirtyCfg    bool
+	audit       []Audit
+	dirtyB      map[string]bool
+	newNoShows  []NoShow
+	dirtyBlocks map[string]bool
 }
 
 // NewLive creates the live state of a newly configured centre. newID returns
@@ -146,6 +150,7 @@ func restore(s Snapshot, now time.Time, newID func() string) *Live {
 		byCitizen: map[string][]string{},
 		slotTaken: map[string]int{},
 		noShows:   map[string][]time.Time{},
+		blocks:    map[string]*NumberBlock{},
 	}
 	l.resetDirty()
 	l.loc = l.cfg.Location()
@@ -180,9 +185,13 @@ func restore(s Snapshot, now time.Time, newID func() string) *Live {
 		l.noShows[ns.Key] = append(l.noShows[ns.Key], ns.At)
 	}
 	for k, v := range s.Numbers {
-		if len(k) > 11 && k[:10] == l.day {
-			l.numbers[k[11:]] = v
+		if k >= l.day {
+			l.numbers[k] = v
 		}
+	}
+	for i := range s.Blocks {
+		b := s.Blocks[i]
+		l.blocks[b.ID] = &b
 	}
 	l.syncCounters(now)
 	return l
@@ -200,6 +209,7 @@ func (l *Live) resetDirty() {
 	l.audit = nil
 	l.dirtyB = map[string]bool{}
 	l.newNoShows = nil
+	l.dirtyBlocks = map[string]bool{}
 }
 
 // syncCounters adds configured counters that have no state (closed) and
@@ -249,8 +259,8 @@ func (l *Live) TakeChanges() *Changes {
 	ch.Events = l.events
 	if len(l.dirtyNum) > 0 {
 		ch.Numbers = map[string]int{}
-		for s := range l.dirtyNum {
-			ch.Numbers[NumberKey(l.day, s)] = l.numbers[s]
+		for k := range l.dirtyNum {
+			ch.Numbers[k] = l.numbers[k]
 		}
 	}
 	for s := range l.dirtyStats {
@@ -270,6 +280,14 @@ func (l *Live) TakeChanges() *Changes {
 		ch.Bookings = append(ch.Bookings, *l.bookings[c])
 	}
 	ch.NoShows = l.newNoShows
+	ids = ids[:0]
+	for id := range l.dirtyBlocks {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		ch.Blocks = append(ch.Blocks, *l.blocks[id])
+	}
 	l.resetDirty()
 	// Tickets of earlier days are on their way to the store; memory keeps
 	// only the open ones and the current day's.
@@ -278,6 +296,12 @@ func (l *Live) TakeChanges() *Changes {
 	}
 	l.prune = false
 	l.pruneBookings()
+	yesterday := l.dayStart().AddDate(0, 0, -1).Format(time.DateOnly)
+	for id, b := range l.blocks {
+		if b.Day < yesterday {
+			delete(l.blocks, id)
+		}
+	}
 	for id, t := range l.tickets {
 		if t.Day < l.day && !t.Open() {
 			delete(l.tickets, id)
@@ -349,7 +373,11 @@ func (l *Live) Roll(now time.Time) {
 	l.day = today
 	l.meta.Day = today
 	l.prune = true
-	l.numbers = map[string]int{}
+	for k := range l.numbers {
+		if k < today {
+			delete(l.numbers, k)
+		}
+	}
 	var old []*Ticket
 	for _, t := range l.tickets {
 		if t.Day < today {

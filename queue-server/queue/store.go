@@ -36,6 +36,8 @@ type Batch struct {
 	Users          []User
 	Sessions       []Session
 	DeleteSessions []string // hashes
+	Kiosks         []Kiosk
+	Enrollments    []Enrollment
 }
 
 // Empty reports whether the batch writes nothing.
@@ -45,7 +47,7 @@ func (b *Batch) Empty() bool {
 			return false
 		}
 	}
-	return len(b.Users) == 0 && len(b.Sessions) == 0 && len(b.DeleteSessions) == 0
+	return len(b.Users) == 0 && len(b.Sessions) == 0 && len(b.DeleteSessions) == 0 && len(b.Kiosks) == 0 && len(b.Enrollments) == 0
 }
 
 // Store keeps everything durably. Commit writes a whole batch atomically and
@@ -64,6 +66,9 @@ type Store interface {
 	Users() ([]User, error)
 	Session(hash string) (Session, error)
 	Booking(code string) (Booking, error)
+	Kiosk(id string) (Kiosk, error)
+	Kiosks() ([]Kiosk, error)
+	Enrollment(hash string) (Enrollment, error)
 	// Purge erases the personal data of a centre's bookings of days before
 	// bookingsBefore (YYYY-MM-DD), no-show records before noShowsBefore,
 	// and expired sessions; it returns how many bookings it purged.

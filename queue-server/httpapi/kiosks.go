@@ -1,0 +1,231 @@
+package httpapi
+
+import (
+	"net/http"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"xephang/queue-server/engine"
+	"xephang/queue-server/queue"
+)
+
+// Enrolment and kiosk credentials. A token is one-time and expires after
+// EnrollmentTTL; only its hash is stored. The credential a kiosk gets is a
+// bearer token of a kiosk account, valid KioskCredentialTTL (the
+// provisioning work replaces it with a client certificate).
+const (
+	EnrollmentTTL      = 24 * time.Hour
+	KioskCredentialTTL = 365 * 24 * time.Hour
+)
+
+// EnrollmentTokenRequest is the body of POST /api/v1/enrollment-tokens.
+type EnrollmentTokenRequest struct {
+	Centre string `json:"centre"`
+}
+
+// EnrollmentTokenResponse is its answer.
+type EnrollmentTokenResponse struct {
+	Token     string `json:"token"`
+	Centre    string `json:"centre"`
+	ExpiresAt string `json:"expires_at"`
+}
+
+func (s *Server) handleEnrollmentToken(w http.ResponseWriter, r *http.Request) {
+	var req EnrollmentTokenRequest
+	if err := decode(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	u, _ := principal(r)
+	token := newToken()
+	ctx, cancel := s.ctx(r)
+	defer cancel()
+	v, err := s.eng.Write(ctx, func(tx *engine.Tx) (any, error) {
+		if _, err := tx.Live(req.Centre); err != nil {
+			return nil, err
+		}
+		en := queue.Enrollment{Hash: HashToken(token), Centre: req.Centre, Expires: tx.Now.Add(EnrollmentTTL), CreatedBy: u.Username}
+		tx.PutEnrollment(en)
+		return EnrollmentTokenResponse{Token: token, Centre: req.Centre, ExpiresAt: en.Expires.UTC().Format(timeLayout)}, nil
+	})
+	s.reply(w, r, http.StatusCreated, v, err)
+}
+
+// EnrollRequest is the body of POST /api/v1/kiosks/enroll.
+type EnrollRequest struct {
+	Token string `json:"token"`
+	Name  string `json:"name,omitempty"`
+}
+
+// EnrollResponse gives a kiosk its identity and credential.
+type EnrollResponse struct {
+	Kiosk      string `json:"kiosk"`
+	Centre     string `json:"centre"`
+	Credential string `json:"credential"`
+	ExpiresAt  string `json:"expires_at"`
+	ServerTime string `json:"server_time"`
+}
+
+func (s *Server) handleEnroll(w http.ResponseWriter, r *http.Request) {
+	if !s.enrollLimit.allow(clientIP(r), s.now()) {
+		s.writeError(w, r, errTooMany)
+		return
+	}
+	var req EnrollRequest
+	if err := decode(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	name := queue.NFC(req.Name)
+	if utf8.RuneCountInString(name) > 100 {
+		s.writeError(w, r, queue.Errorf(queue.EInvalid, "kiosk name: at most 100 characters", "tên ki-ốt: tối đa 100 ký tự"))
+		return
+	}
+	bad := queue.Errorf(queue.EUnauthorized, "this enrolment token is unknown, used or expired: ask the administrator for a new one", "mã đăng ký không đúng, đã dùng hoặc đã hết hạn: hãy xin quản trị viên mã mới")
+	hash := HashToken(strings.TrimSpace(req.Token))
+	credential := newToken()
+	ctx, cancel := s.ctx(r)
+	defer cancel()
+	v, err := s.eng.Write(ctx, func(tx *engine.Tx) (any, error) {
+		en, err := tx.Store().Enrollment(hash)
+		if err != nil || en.UsedBy != "" || !tx.Now.Before(en.Expires) || !tx.Claim("enroll:"+hash) {
+			return nil, bad
+		}
+		if _, err := tx.Live(en.Centre); err != nil {
+			return nil, err
+		}
+		id := "kiosk-" + engine.NewID()[:10]
+		en.UsedBy = id
+		tx.PutEnrollment(en)
+		tx.PutUser(queue.User{Username: id, Role: queue.RoleKiosk, Centre: en.Centre, Name: name, CreatedAt: tx.Now})
+		se := queue.Session{Hash: HashToken(credential), Username: id, Expires: tx.Now.Add(KioskCredentialTTL)}
+		tx.PutSession(se)
+		tx.PutKiosk(queue.Kiosk{ID: id, Centre: en.Centre, Name: name, EnrolledAt: tx.Now})
+		return EnrollResponse{Kiosk: id, Centre: en.Centre, Credential: credential, ExpiresAt: se.Expires.UTC().Format(timeLayout), ServerTime: tx.Now.UTC().Format(time.RFC3339Nano)}, nil
+	})
+	s.reply(w, r, http.StatusCreated, v, err)
+}
+
+// HeartbeatRequest is what a kiosk reports every few seconds.
+type HeartbeatRequest struct {
+	Version   string               `json:"version"`
+	Devices   []queue.DeviceStatus `json:"devices"`
+	LastError string               `json:"last_error,omitempty"`
+	Outbox    int                  `json:"outbox"`
+}
+
+// HeartbeatResponse lets the kiosk check its clock.
+type HeartbeatResponse struct {
+	ServerTime string `json:"server_time"`
+}
+
+func (s *Server) handleHeartbeat(w http.ResponseWriter, r *http.Request) {
+	var req HeartbeatRequest
+	if err := decode(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if len(req.Devices) > 32 || len(req.Version) > 64 || len(req.LastError) > 1000 {
+		s.writeError(w, r, queue.Errorf(queue.EInvalid, "heartbeat too large", "báo cáo trạng thái quá lớn"))
+		return
+	}
+	u, _ := principal(r)
+	ctx, cancel := s.ctx(r)
+	defer cancel()
+	v, err := s.eng.Write(ctx, func(tx *engine.Tx) (any, error) {
+		k, err := tx.Store().Kiosk(u.Username)
+		if err != nil {
+			return nil, err
+		}
+		k.LastSeen, k.Version, k.Devices, k.LastError, k.Outbox = tx.Now, req.Version, req.Devices, req.LastError, req.Outbox
+		tx.PutKiosk(k)
+		return HeartbeatResponse{ServerTime: tx.Now.UTC().Format(time.RFC3339Nano)}, nil
+	})
+	s.reply(w, r, http.StatusOK, v, err)
+}
+
+// KioskView is a kiosk in the admin list.
+type KioskView struct {
+	queue.Kiosk
+	Online bool `json:"online"` // a heartbeat within the last 30 s
+}
+
+func (s *Server) handleKiosks(w http.ResponseWriter, r *http.Request) {
+	ks, err := s.store.Kiosks()
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	now := s.now()
+	out := []KioskView{}
+	for _, k := range ks {
+		out = append(out, KioskView{Kiosk: k, Online: !k.Revoked && now.Sub(k.LastSeen) < 30*time.Second})
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) handleRevokeKiosk(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	ctx, cancel := s.ctx(r)
+	defer cancel()
+	v, err := s.eng.Write(ctx, func(tx *engine.Tx) (any, error) {
+		k, err := tx.Store().Kiosk(id)
+		if err != nil {
+			return nil, err
+		}
+		u, err := tx.Store().User(id)
+		if err != nil {
+			return nil, err
+		}
+		k.Revoked, u.Disabled = true, true
+		tx.PutKiosk(k)
+		tx.PutUser(u)
+		return KioskView{Kiosk: k}, nil
+	})
+	s.reply(w, r, http.StatusOK, v, err)
+}
+
+// BlockRequest is the body of POST …/number-blocks.
+type BlockRequest struct {
+	Service string `json:"service"`
+	Size    int    `json:"size,omitempty"`
+	Day     string `json:"day,omitempty"`
+}
+
+func (s *Server) handleLeaseBlock(w http.ResponseWriter, r *http.Request) {
+	var req BlockRequest
+	if err := decode(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	u, _ := principal(r)
+	ctx, cancel := s.ctx(r)
+	defer cancel()
+	v, err := s.eng.Write(ctx, func(tx *engine.Tx) (any, error) {
+		l, err := tx.Live(r.PathValue("centre"))
+		if err != nil {
+			return nil, err
+		}
+		return l.LeaseBlock(tx.Now, u.Username, strings.ToUpper(strings.TrimSpace(req.Service)), req.Day, req.Size)
+	})
+	s.reply(w, r, http.StatusCreated, v, err)
+}
+
+func (s *Server) handleListBlocks(w http.ResponseWriter, r *http.Request) {
+	u, _ := principal(r)
+	ctx, cancel := s.ctx(r)
+	defer cancel()
+	v, err := s.eng.Read(ctx, func(tx *engine.Tx) (any, error) {
+		l, err := tx.Live(r.PathValue("centre"))
+		if err != nil {
+			return nil, err
+		}
+		out := l.Blocks(u.Username)
+		if out == nil {
+			out = []queue.NumberBlock{}
+		}
+		return out, nil
+	})
+	s.reply(w, r, http.StatusOK, v, err)
+}

@@ -1,0 +1,138 @@
+package httpapi_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"xephang/queue-server/httpapi"
+	"xephang/queue-server/queue"
+)
+
+func enrollKiosk(t *testing.T, e *env, name string) (*httpapi.Client, httpapi.EnrollResponse) {
+	t.Helper()
+	ctx := context.Background()
+	tok, err := e.admin.CreateEnrollmentToken(ctx, centreID)
+	must(t, err)
+	k := httpapi.NewClient(e.srv.URL)
+	resp, err := k.Enroll(ctx, tok.Token, name)
+	must(t, err)
+	return k, resp
+}
+
+func TestEnrollment(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	tok, err := e.admin.CreateEnrollmentToken(ctx, centreID)
+	must(t, err)
+	if _, err := e.clerk.CreateEnrollmentToken(ctx, centreID); apiCode(err) != "403 forbidden" {
+		t.Fatalf("clerk creating a token: %v", err)
+	}
+	if _, err := e.admin.CreateEnrollmentToken(ctx, "nowhere"); apiCode(err) != "404 not_found" {
+		t.Fatalf("token for an unknown centre: %v", err)
+	}
+	// Two kiosks race for one token: exactly one wins.
+	var wg sync.WaitGroup
+	results := make(chan error, 8)
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := httpapi.NewClient(e.srv.URL).Enroll(ctx, tok.Token, "Ki-ốt sảnh")
+			results <- err
+		}()
+	}
+	wg.Wait()
+	close(results)
+	wins := 0
+	for err := range results {
+		if err == nil {
+			wins++
+		} else if apiCode(err) != "401 unauthorized" {
+			t.Fatalf("losing enrolment: %v", err)
+		}
+	}
+	if wins != 1 {
+		t.Fatalf("%d kiosks enrolled with one token", wins)
+	}
+	k, resp := enrollKiosk(t, e, "Ki-ốt 2")
+	if resp.Centre != centreID || len(resp.Credential) < 40 {
+		t.Fatalf("enrolment %+v", resp)
+	}
+	// The kiosk issues tickets, heartbeats, but cannot act at counters.
+	if _, err := k.Issue(ctx, centreID, httpapi.IssueRequest{Service: "A"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := k.Counter(ctx, centreID, 1, "next", nil); apiCode(err) != "403 forbidden" {
+		t.Fatalf("kiosk at a counter: %v", err)
+	}
+	_, err = k.Heartbeat(ctx, httpapi.HeartbeatRequest{Version: "1.0.0", Devices: []queue.DeviceStatus{{Name: "printer", Kind: "printer", Status: "warning", Detail: "Sắp hết giấy"}}, Outbox: 2})
+	must(t, err)
+	list, err := e.admin.Kiosks(ctx)
+	must(t, err)
+	var mine *httpapi.KioskView
+	for i := range list {
+		if list[i].ID == resp.Kiosk {
+			mine = &list[i]
+		}
+	}
+	if mine == nil || !mine.Online || mine.Version != "1.0.0" || mine.Devices[0].Detail != "Sắp hết giấy" || mine.Outbox != 2 || mine.Name != "Ki-ốt 2" {
+		t.Fatalf("kiosk list %+v", list)
+	}
+	// Revoked: its credential stops working at once.
+	if _, err := e.admin.Do(ctx, "POST", "/api/v1/kiosks/"+resp.Kiosk+"/revoke", nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := k.Issue(ctx, centreID, httpapi.IssueRequest{Service: "A"}); apiCode(err) != "401 unauthorized" {
+		t.Fatalf("revoked kiosk: %v", err)
+	}
+	// Kiosk credentials cannot sign in with a password.
+	if err := httpapi.NewClient(e.srv.URL).Login(ctx, resp.Kiosk, ""); err == nil {
+		t.Fatal("a kiosk account signed in with a password")
+	}
+}
+
+func TestOfflineTicketsReplay(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	k, _ := enrollKiosk(t, e, "Ki-ốt 1")
+	other, _ := enrollKiosk(t, e, "Ki-ốt 2")
+	b, err := k.LeaseBlock(ctx, centreID, "A", 5, "")
+	must(t, err)
+	if b.From != 1 || b.To != 5 {
+		t.Fatalf("block %+v", b)
+	}
+	ob, _ := other.LeaseBlock(ctx, centreID, "A", 5, "")
+	if ob.From != 6 {
+		t.Fatalf("other kiosk's block %+v", ob)
+	}
+	if _, err := e.clerk.LeaseBlock(ctx, centreID, "A", 5, ""); apiCode(err) != "403 forbidden" {
+		t.Fatalf("clerk leasing: %v", err)
+	}
+	online, _ := e.clerk.Issue(ctx, centreID, httpapi.IssueRequest{Service: "A"})
+	if online.Number != "A011" {
+		t.Fatalf("online ticket after the blocks: %s", online.Number)
+	}
+	printed := time.Now().Add(-5 * time.Minute).Format(time.RFC3339Nano)
+	req := httpapi.IssueRequest{Service: "A", Number: "A001", IssuedAt: printed, Offline: true, IdempotencyKey: "k1-0001"}
+	first, err := k.Issue(ctx, centreID, req)
+	must(t, err)
+	again, err := k.Issue(ctx, centreID, req)
+	if err != nil || again.ID != first.ID || first.Number != "A001" || first.Position != 1 {
+		t.Fatalf("replayed offline ticket: %+v then %+v %v (it was printed first, so it is first in line)", first, again, err)
+	}
+	if _, err := other.Issue(ctx, centreID, httpapi.IssueRequest{Service: "A", Number: "A002", IssuedAt: printed, Offline: true, IdempotencyKey: "k2-x"}); apiCode(err) != "422 invalid" {
+		t.Fatalf("a number from another kiosk's block: %v", err)
+	}
+	if _, err := e.clerk.Issue(ctx, centreID, httpapi.IssueRequest{Service: "A", Number: "A003", IssuedAt: printed, Offline: true, IdempotencyKey: "c-x"}); apiCode(err) != "403 forbidden" {
+		t.Fatalf("staff sending an offline ticket: %v", err)
+	}
+	if _, err := k.Issue(ctx, centreID, httpapi.IssueRequest{Service: "A", Number: "A003", Offline: true, IdempotencyKey: "k1-x"}); apiCode(err) != "422 invalid" {
+		t.Fatalf("offline ticket without issued_at: %v", err)
+	}
+	blocks, err := k.Blocks(ctx, centreID)
+	if err != nil || len(blocks) != 1 || len(blocks[0].Used) != 1 || blocks[0].Used[0] != 1 {
+		t.Fatalf("kiosk's blocks %+v %v", blocks, err)
+	}
+}

@@ -1,0 +1,145 @@
+package queue
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// NumberBlock is a range of ticket numbers of one service and local day
+// leased to one kiosk, so that it can print tickets while the server is
+// unreachable without two kiosks ever printing the same number.
+type NumberBlock struct {
+	ID      string `json:"id"`
+	Kiosk   string `json:"kiosk"`
+	Service string `json:"service"`
+	Day     string `json:"day"`
+	From    int    `json:"from"`
+	To      int    `json:"to"`
+	Used    []int  `json:"used,omitempty"` // numbers the kiosk has reported, sorted
+}
+
+// Block size limits.
+const (
+	DefaultBlockSize = 20
+	MaxBlockSize     = 200
+	// MaxClockSkew is how far in the future a kiosk's issue time may be.
+	MaxClockSkew = 2 * time.Minute
+)
+
+// LeaseBlock reserves the next size numbers of a service on day (today or
+// tomorrow, local) for a kiosk. The numbers are taken from the same daily
+// sequence as online tickets, which continue after them.
+func (l *Live) LeaseBlock(now time.Time, kiosk, service, day string, size int) (NumberBlock, error) {
+	l.Roll(now)
+	if _, ok := l.cfg.Service(service); !ok {
+		return NumberBlock{}, Errorf(ENotFound, "unknown service %q", "không có lĩnh vực %q", service)
+	}
+	if size == 0 {
+		size = DefaultBlockSize
+	}
+	if size < 1 || size > MaxBlockSize {
+		return NumberBlock{}, Errorf(EInvalid, "block size: 1 to %d", "cỡ khối số: từ 1 đến %d", MaxBlockSize)
+	}
+	tomorrow := l.dayStart().AddDate(0, 0, 1).Format(time.DateOnly)
+	if day == "" {
+		day = l.day
+	}
+	if day != l.day && day != tomorrow {
+		return NumberBlock{}, Errorf(EInvalid, "numbers are leased for today (%s) or tomorrow (%s)", "chỉ cấp khối số cho hôm nay (%s) hoặc ngày mai (%s)", l.day, tomorrow)
+	}
+	if kiosk == "" {
+		return NumberBlock{}, Errorf(EForbidden, "only kiosks lease numbers", "chỉ ki-ốt được cấp khối số")
+	}
+	key := NumberKey(day, service)
+	b := &NumberBlock{ID: l.newID(), Kiosk: kiosk, Service: service, Day: day, From: l.numbers[key] + 1}
+	b.To = b.From + size - 1
+	l.numbers[key] = b.To
+	l.dirtyNum[key] = true
+	l.blocks[b.ID] = b
+	l.dirtyBlocks[b.ID] = true
+	l.version++
+	return *b, nil
+}
+
+// parseNumber splits a ticket number into its service code and sequence.
+func parseNumber(number, service string) (int, bool) {
+	rest, ok := strings.CutPrefix(number, service)
+	if !ok || len(rest) < 3 || rest[0] == '+' || rest[0] == '-' {
+		return 0, false
+	}
+	n, err := strconv.Atoi(rest)
+	if err != nil || n < 1 || FormatNumber(service, n) != number {
+		return 0, false
+	}
+	return n, true
+}
+
+// issueOffline records a ticket a kiosk printed from its block while the
+// server was unreachable. It joins the queue by its real issue time; if
+// its day is already over it is recorded as expired.
+func (l *Live) issueOffline(now time.Time, r IssueRequest) (Ticket, error) {
+	seq, ok := parseNumber(r.Number, r.Service)
+	if !ok {
+		return Ticket{}, Errorf(EInvalid, "number %q is not a ticket number of service %s", "số %q không phải số thứ tự của lĩnh vực %s", r.Number, r.Service)
+	}
+	if r.IssuedAt.IsZero() || r.IssuedAt.After(now.Add(MaxClockSkew)) {
+		return Ticket{}, Errorf(EInvalid, "issued_at is required and may not be in the future", "cần issued_at và không được ở tương lai")
+	}
+	if r.Kiosk == "" {
+		return Ticket{}, Errorf(EForbidden, "only kiosks send offline tickets", "chỉ ki-ốt gửi số cấp khi mất kết nối")
+	}
+	day := l.localDay(r.IssuedAt)
+	var block *NumberBlock
+	for _, b := range l.blocks {
+		if b.Kiosk == r.Kiosk && b.Service == r.Service && b.Day == day && seq >= b.From && seq <= b.To {
+			block = b
+		}
+	}
+	if block == nil {
+		return Ticket{}, Errorf(EInvalid, "number %s of %s was not leased to this kiosk", "số %s ngày %s không thuộc khối số đã cấp cho ki-ốt này", r.Number, day)
+	}
+	i, used := slices.BinarySearch(block.Used, seq)
+	if used {
+		return Ticket{}, Errorf(EConflict, "number %s was already reported with another key", "số %s đã được ghi nhận với khóa khác", r.Number)
+	}
+	if day > l.day {
+		return Ticket{}, Errorf(EInvalid, "issued_at is on a day that has not started here", "issued_at thuộc ngày chưa bắt đầu")
+	}
+	block.Used = slices.Insert(slices.Clone(block.Used), i, seq)
+	l.dirtyBlocks[block.ID] = true
+	t := &Ticket{
+		ID: l.newID(), Centre: l.cfg.ID, Number: r.Number, Service: r.Service, Seq: seq, Day: day,
+		Priority: r.Priority, Status: StatusWaiting, IssuedAt: r.IssuedAt, OrderAt: r.IssuedAt,
+		Source: SourceKiosk, Kiosk: r.Kiosk, Key: r.Key, Offline: true,
+	}
+	l.tickets[t.ID] = t
+	if t.Key != "" {
+		l.byKey[t.Key] = t.ID
+	}
+	l.touchTicket(t)
+	l.emit(now, Event{Type: EventIssued, Ticket: eventTicket(t)})
+	if day < l.day {
+		// The day is over: nobody can call it now; it stays for the record.
+		t.Status = StatusExpired
+		t.FinishedAt = timePtr(now)
+		l.prune = true
+		l.emit(now, Event{Type: EventExpired, Ticket: eventTicket(t)})
+	}
+	return *t, nil
+}
+
+// Blocks returns the blocks leased to a kiosk for today and later.
+func (l *Live) Blocks(kiosk string) []NumberBlock {
+	var out []NumberBlock
+	for _, b := range l.blocks {
+		if b.Kiosk == kiosk && b.Day >= l.day {
+			out = append(out, *b)
+		}
+	}
+	slices.SortFunc(out, func(a, b NumberBlock) int {
+		return strings.Compare(a.Day+a.Service+strconv.Itoa(a.From+1e6), b.Day+b.Service+strconv.Itoa(b.From+1e6))
+	})
+	return out
+}

@@ -1,0 +1,35 @@
+package queue
+
+import "time"
+
+// Kiosk is an enrolled kiosk and what its last heartbeat said.
+type Kiosk struct {
+	ID         string         `json:"id"`
+	Centre     string         `json:"centre"`
+	Name       string         `json:"name,omitempty"`
+	EnrolledAt time.Time      `json:"enrolled_at"`
+	LastSeen   time.Time      `json:"last_seen,omitzero"`
+	Version    string         `json:"version,omitempty"`
+	Devices    []DeviceStatus `json:"devices,omitempty"`
+	LastError  string         `json:"last_error,omitempty"`
+	Outbox     int            `json:"outbox,omitempty"` // tickets printed offline not yet replayed
+	Revoked    bool           `json:"revoked,omitempty"`
+}
+
+// DeviceStatus is one device of a kiosk as it reports it.
+type DeviceStatus struct {
+	Name   string `json:"name"`
+	Kind   string `json:"kind"`   // printer, idreader, scanner
+	Status string `json:"status"` // ok, warning, error, disconnected
+	Detail string `json:"detail,omitempty"`
+}
+
+// Enrollment is a one-time enrolment token's server side, stored by the
+// token's hash.
+type Enrollment struct {
+	Hash      string    `json:"hash"`
+	Centre    string    `json:"centre"`
+	Expires   time.Time `json:"expires"`
+	CreatedBy string    `json:"created_by"`
+	UsedBy    string    `json:"used_by,omitempty"` // the kiosk it enrolled
+}
