@@ -38,7 +38,63 @@ func Run(t *testing.T, open Open) {
 	t.Run("Accounts", func(t *testing.T) { testAccounts(t, open) })
 	t.Run("Events", func(t *testing.T) { testEvents(t, open) })
 	t.Run("Bookings", func(t *testing.T) { testBookings(t, open) })
+	t.Run("Kiosks", func(t *testing.T) { testKiosks(t, open) })
 }
+
+func testKiosks(t *testing.T, open Open) {
+	s, reopen := open(t)
+	now := time.Date(2026, 11, 23, 8, 0, 0, 0, hcm)
+	l := queue.NewLive(Centre("phuong-k"), now, ids())
+	b, err := l.LeaseBlock(now, "kiosk-1", "A", "", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Issue(now, queue.IssueRequest{Service: "A", Number: "A003", IssuedAt: now, Kiosk: "kiosk-1", Key: "k/3"}); err != nil {
+		t.Fatal(err)
+	}
+	err = s.Commit(&queue.Batch{
+		Centres:     []*queue.Changes{l.TakeChanges()},
+		Kiosks:      []queue.Kiosk{{ID: "kiosk-1", Centre: "phuong-k", Name: "Ki-ốt sảnh", EnrolledAt: now, Devices: []queue.DeviceStatus{{Name: "printer", Kind: "printer", Status: "ok"}}}},
+		Enrollments: []queue.Enrollment{{Hash: "h", Centre: "phuong-k", Expires: now.Add(24 * time.Hour), UsedBy: "kiosk-1"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if reopen != nil {
+		s = reopen()
+	}
+	snap, err := s.LoadCentre("phuong-k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(snap.Blocks) != 1 || snap.Blocks[0].ID != b.ID || len(snap.Blocks[0].Used) != 1 || snap.Blocks[0].Used[0] != 3 {
+		t.Fatalf("blocks %+v", snap.Blocks)
+	}
+	r := queue.Restore(snap, now.Add(time.Minute), ids())
+	if n, _ := r.Issue(now.Add(time.Minute), queue.IssueRequest{Service: "A"}); n.Number != "A011" {
+		t.Fatalf("online after a stored block: %s, want A011", n.Number)
+	}
+	if _, err := r.Issue(now.Add(time.Minute), queue.IssueRequest{Service: "A", Number: "A003", IssuedAt: now, Kiosk: "kiosk-1", Key: "other"}); queue.ErrorCode(err) != queue.EConflict {
+		t.Fatalf("a used block number after reload: %v", err)
+	}
+	k, err := s.Kiosk("kiosk-1")
+	if err != nil || k.Name != "Ki-ốt sảnh" || k.Devices[0].Status != "ok" {
+		t.Fatalf("Kiosk: %+v %v", k, err)
+	}
+	if ks, _ := s.Kiosks(); len(ks) != 1 {
+		t.Fatalf("Kiosks: %d", len(ks))
+	}
+	if en, err := s.Enrollment("h"); err != nil || en.UsedBy != "kiosk-1" {
+		t.Fatalf("Enrollment: %+v %v", en, err)
+	}
+	for name, err := range map[string]error{"Kiosk": second(s.Kiosk("nope")), "Enrollment": second(s.Enrollment("nope"))} {
+		if queue.ErrorCode(err) != queue.ENotFound {
+			t.Errorf("%s of a missing thing: %v", name, err)
+		}
+	}
+}
+
+func second[T any](_ T, err error) error { return err }
 
 func testBookings(t *testing.T, open Open) {
 	s, reopen := open(t)
