@@ -5,7 +5,7 @@
 set -euo pipefail
 
 run_pkgs=(
-  ca-certificates
+  ca-certificates curl    # curl: run-demo.sh waits for readiness
   fonts-dejavu-core       # Vietnamese glyphs for rendered tickets and PDFs
   sane-utils libsane1     # scanimage and SANE's test backend (simulated scanner)
   tesseract-ocr tesseract-ocr-vie libtesseract-dev libleptonica-dev  # OCR pre-check (gosseract is cgo)
