@@ -1,0 +1,408 @@
+// Package outbox is the kiosk's durable state in one bbolt file: the
+// tickets it printed while the queue server was unreachable (the outbox,
+// replayed with their idempotency keys), the blocks of ticket numbers
+// leased from the server for such times, and the cached configuration of
+// its centre.
+//
+// The rule that makes offline tickets safe: a number is taken from a block
+// and its ticket written to the outbox in one fsync'd transaction before
+// the ticket is printed. A number taken is never taken again, even if the
+// kiosk dies before printing; a ticket that may have printed is never lost.
+package outbox
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"xephang/queue-server/queue"
+)
+
+// Sentinel errors of the package.
+var (
+	// ErrNoNumbers: no leased block of the service and day has a number left.
+	ErrNoNumbers = errors.New("outbox: no leased numbers left")
+	// ErrNotFound: no outbox ticket has that key.
+	ErrNotFound = errors.New("outbox: no such ticket")
+	// ErrNoCentre: no centre configuration was cached yet.
+	ErrNoCentre = errors.New("outbox: no cached centre configuration")
+)
+
+// States of an outbox ticket.
+const (
+	// Pending: written, printing or printed, not yet acknowledged by the server.
+	Pending = "pending"
+	// Sent: the server acknowledged it (kept a while for the record).
+	Sent = "sent"
+	// Void: the printer refused it before printing anything; never replayed.
+	Void = "void"
+	// Rejected: the server refused it for good (a bug or a misconfiguration);
+	// kept for a technician, reported in the heartbeat.
+	Rejected = "rejected"
+)
+
+// Block is a range of ticket numbers of one service and local day leased
+// to this kiosk; Next is the next number to give.
+type Block struct {
+	ID      string `json:"id"`
+	Service string `json:"service"`
+	Day     string `json:"day"` // YYYY-MM-DD, the centre's local day
+	From    int    `json:"from"`
+	To      int    `json:"to"`
+	Next    int    `json:"next"`
+}
+
+// Left is how many numbers of the block are still to give.
+func (b Block) Left() int { return max(b.To-b.Next+1, 0) }
+
+// Ticket is a ticket issued from a leased block.
+type Ticket struct {
+	Key      string    `json:"key"` // idempotency key, sent with every replay
+	Centre   string    `json:"centre"`
+	Service  string    `json:"service"`
+	Number   string    `json:"number"` // queue.FormatNumber(Service, Seq)
+	Seq      int       `json:"seq"`
+	Day      string    `json:"day"`
+	Block    string    `json:"block"`
+	Priority string    `json:"priority,omitempty"`
+	IssuedAt time.Time `json:"issued_at"`
+	State    string    `json:"state"`
+	ServerID string    `json:"server_id,omitempty"`
+	Attempts int       `json:"attempts,omitempty"`
+	Error    string    `json:"error,omitempty"`
+	Done     time.Time `json:"done,omitzero"` // when it was sent, voided or rejected
+}
+
+var (
+	bucketTickets = []byte("tickets") // 8-byte sequence → Ticket (issue order)
+	bucketKeys    = []byte("keys")    // idempotency key → 8-byte sequence
+	bucketBlocks  = []byte("blocks")  // block id → Block
+	bucketMeta    = []byte("meta")    // "centre" → configuration JSON
+)
+
+// Store is the kiosk's bbolt file.
+type Store struct {
+	db *bolt.DB
+}
+
+// Open opens or creates the store at path.
+func Open(path string) (*Store, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("outbox: %w", err)
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
+	if err != nil {
+		return nil, fmt.Errorf("outbox: open %s: %w", path, err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		for _, b := range [][]byte{bucketTickets, bucketKeys, bucketBlocks, bucketMeta} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("outbox: %w", err)
+	}
+	return &Store{db: db}, nil
+}
+
+// Close closes the file.
+func (s *Store) Close() error { return s.db.Close() }
+
+// PutCentre caches the centre's configuration.
+func (s *Store) PutCentre(c queue.Centre) error {
+	raw, err := json.Marshal(c)
+	if err != nil {
+		return err
+	}
+	return s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Put([]byte("centre"), raw) })
+}
+
+// Centre returns the cached configuration, or ErrNoCentre.
+func (s *Store) Centre() (queue.Centre, error) {
+	var c queue.Centre
+	err := s.db.View(func(tx *bolt.Tx) error {
+		raw := tx.Bucket(bucketMeta).Get([]byte("centre"))
+		if raw == nil {
+			return ErrNoCentre
+		}
+		return json.Unmarshal(raw, &c)
+	})
+	if err == nil {
+		c.Normalize()
+	}
+	return c, err
+}
+
+// AddBlock keeps a newly leased block; adding the same block twice keeps
+// the first (and its Next).
+func (s *Store) AddBlock(b Block) error {
+	if b.ID == "" || b.Service == "" || b.Day == "" || b.From < 1 || b.To < b.From {
+		return fmt.Errorf("outbox: invalid block %+v", b)
+	}
+	if b.Next < b.From {
+		b.Next = b.From
+	}
+	return s.db.Update(func(tx *bolt.Tx) error {
+		bk := tx.Bucket(bucketBlocks)
+		if bk.Get([]byte(b.ID)) != nil {
+			return nil
+		}
+		raw, err := json.Marshal(b)
+		if err != nil {
+			return err
+		}
+		return bk.Put([]byte(b.ID), raw)
+	})
+}
+
+// Blocks returns the blocks of a day (all days when day is ""), in the
+// order numbers are given: lowest first.
+func (s *Store) Blocks(day string) ([]Block, error) {
+	var out []Block
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketBlocks).ForEach(func(_, v []byte) error {
+			var b Block
+			if err := json.Unmarshal(v, &b); err != nil {
+				return err
+			}
+			if day == "" || b.Day == day {
+				out = append(out, b)
+			}
+			return nil
+		})
+	})
+	sortBlocks(out)
+	return out, err
+}
+
+func sortBlocks(bs []Block) {
+	sort.Slice(bs, func(i, j int) bool {
+		if bs[i].Service != bs[j].Service {
+			return bs[i].Service < bs[j].Service
+		}
+		if bs[i].Day != bs[j].Day {
+			return bs[i].Day < bs[j].Day
+		}
+		return bs[i].From < bs[j].From
+	})
+}
+
+// Left returns, per service, how many numbers are left for day and in how
+// many blocks that still have some.
+func (s *Store) Left(day string) (numbers, blocks map[string]int, err error) {
+	bs, err := s.Blocks(day)
+	numbers, blocks = map[string]int{}, map[string]int{}
+	for _, b := range bs {
+		if n := b.Left(); n > 0 {
+			numbers[b.Service] += n
+			blocks[b.Service]++
+		}
+	}
+	return numbers, blocks, err
+}
+
+// PruneBlocks forgets the blocks of days before day: their numbers can no
+// longer be given.
+func (s *Store) PruneBlocks(day string) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		bk := tx.Bucket(bucketBlocks)
+		var old [][]byte
+		err := bk.ForEach(func(k, v []byte) error {
+			var b Block
+			if err := json.Unmarshal(v, &b); err != nil || b.Day < day {
+				old = append(old, append([]byte(nil), k...))
+			}
+			return nil
+		})
+		for _, k := range old {
+			if err := bk.Delete(k); err != nil {
+				return err
+			}
+		}
+		return err
+	})
+}
+
+// Take gives t the next number of t.Service for t.Day from the lowest
+// block that has one, and writes t to the outbox as Pending, in one
+// transaction that is on disk when Take returns. t.Key must be new.
+func (s *Store) Take(t Ticket) (Ticket, error) {
+	if t.Key == "" || t.Service == "" || t.Day == "" || t.IssuedAt.IsZero() {
+		return t, fmt.Errorf("outbox: ticket needs key, service, day and issue time")
+	}
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		keys := tx.Bucket(bucketKeys)
+		if keys.Get([]byte(t.Key)) != nil {
+			return fmt.Errorf("outbox: key %q already used", t.Key)
+		}
+		bk := tx.Bucket(bucketBlocks)
+		var best *Block
+		err := bk.ForEach(func(_, v []byte) error {
+			var b Block
+			if err := json.Unmarshal(v, &b); err != nil {
+				return err
+			}
+			if b.Service == t.Service && b.Day == t.Day && b.Left() > 0 && (best == nil || b.From < best.From) {
+				best = &b
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if best == nil {
+			return ErrNoNumbers
+		}
+		t.Seq, t.Block = best.Next, best.ID
+		t.Number = queue.FormatNumber(t.Service, t.Seq)
+		t.State = Pending
+		best.Next++
+		raw, err := json.Marshal(best)
+		if err != nil {
+			return err
+		}
+		if err := bk.Put([]byte(best.ID), raw); err != nil {
+			return err
+		}
+		tb := tx.Bucket(bucketTickets)
+		seq, err := tb.NextSequence()
+		if err != nil {
+			return err
+		}
+		id := binary.BigEndian.AppendUint64(nil, seq)
+		if raw, err = json.Marshal(t); err != nil {
+			return err
+		}
+		if err := tb.Put(id, raw); err != nil {
+			return err
+		}
+		return keys.Put([]byte(t.Key), id)
+	})
+	if err != nil {
+		return Ticket{}, err
+	}
+	return t, nil
+}
+
+// update changes the ticket of key with fn.
+func (s *Store) update(key string, fn func(*Ticket)) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		id := tx.Bucket(bucketKeys).Get([]byte(key))
+		if id == nil {
+			return ErrNotFound
+		}
+		tb := tx.Bucket(bucketTickets)
+		var t Ticket
+		if err := json.Unmarshal(tb.Get(id), &t); err != nil {
+			return err
+		}
+		fn(&t)
+		raw, err := json.Marshal(t)
+		if err != nil {
+			return err
+		}
+		return tb.Put(bytes.Clone(id), raw)
+	})
+}
+
+// Void marks a ticket the printer refused before printing anything: its
+// number stays used, the ticket is never replayed.
+func (s *Store) Void(key string, reason string, now time.Time) error {
+	return s.update(key, func(t *Ticket) {
+		if t.State == Pending {
+			t.State, t.Error, t.Done = Void, reason, now
+		}
+	})
+}
+
+// MarkSent records the server's acknowledgement of a ticket.
+func (s *Store) MarkSent(key, serverID string, now time.Time) error {
+	return s.update(key, func(t *Ticket) {
+		t.State, t.ServerID, t.Error, t.Done = Sent, serverID, "", now
+		t.Attempts++
+	})
+}
+
+// MarkFailed records a failed replay attempt; final makes it Rejected.
+func (s *Store) MarkFailed(key, msg string, final bool, now time.Time) error {
+	return s.update(key, func(t *Ticket) {
+		t.Attempts++
+		t.Error = msg
+		if final {
+			t.State, t.Done = Rejected, now
+		}
+	})
+}
+
+// Tickets returns the outbox tickets in state (all when ""), in issue order.
+func (s *Store) Tickets(state string) ([]Ticket, error) {
+	var out []Ticket
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketTickets).ForEach(func(_, v []byte) error {
+			var t Ticket
+			if err := json.Unmarshal(v, &t); err != nil {
+				return err
+			}
+			if state == "" || t.State == state {
+				out = append(out, t)
+			}
+			return nil
+		})
+	})
+	return out, err
+}
+
+// Counts returns how many tickets are in each state.
+func (s *Store) Counts() (map[string]int, error) {
+	ts, err := s.Tickets("")
+	out := map[string]int{}
+	for _, t := range ts {
+		out[t.State]++
+	}
+	return out, err
+}
+
+// Prune forgets sent and void tickets done before cutoff (rejected ones
+// stay until a technician looks); their keys go with them.
+func (s *Store) Prune(cutoff time.Time) (int, error) {
+	n := 0
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		tb, keys := tx.Bucket(bucketTickets), tx.Bucket(bucketKeys)
+		var drop [][]byte
+		var dropKeys []string
+		err := tb.ForEach(func(k, v []byte) error {
+			var t Ticket
+			if json.Unmarshal(v, &t) == nil && (t.State == Sent || t.State == Void) && t.Done.Before(cutoff) {
+				drop = append(drop, bytes.Clone(k))
+				dropKeys = append(dropKeys, t.Key)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for i, k := range drop {
+			if err := tb.Delete(k); err != nil {
+				return err
+			}
+			if err := keys.Delete([]byte(dropKeys[i])); err != nil {
+				return err
+			}
+		}
+		n = len(drop)
+		return nil
+	})
+	return n, err
+}

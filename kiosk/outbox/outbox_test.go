@@ -1,0 +1,170 @@
+package outbox
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"xephang/queue-server/queue"
+)
+
+// MustOpen opens a store in a temporary directory, closed at the end of the test.
+func MustOpen(tb testing.TB) (*Store, string) {
+	tb.Helper()
+	path := filepath.Join(tb.TempDir(), "kiosk.db")
+	s, err := Open(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { s.Close() })
+	return s, path
+}
+
+var t0 = time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
+
+func ticket(i int, service string) Ticket {
+	return Ticket{Key: fmt.Sprintf("k%d", i), Centre: "c", Service: service, Day: "2026-11-24", IssuedAt: t0.Add(time.Duration(i) * time.Second)}
+}
+
+func TestTakeUsesBlocksInOrderAndNeverInvents(t *testing.T) {
+	s, path := MustOpen(t)
+	if _, err := s.Take(ticket(0, "A")); !errors.Is(err, ErrNoNumbers) {
+		t.Fatalf("no block: %v", err)
+	}
+	for _, b := range []Block{
+		{ID: "b2", Service: "A", Day: "2026-11-24", From: 141, To: 142},
+		{ID: "b1", Service: "A", Day: "2026-11-24", From: 101, To: 102},
+		{ID: "old", Service: "A", Day: "2026-11-23", From: 1, To: 50},
+		{ID: "b", Service: "B", Day: "2026-11-24", From: 7, To: 7},
+	} {
+		if err := s.AddBlock(b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []string
+	for i := range 4 {
+		tk, err := s.Take(ticket(i, "A"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tk.State != Pending {
+			t.Errorf("state %s", tk.State)
+		}
+		got = append(got, tk.Number)
+	}
+	if fmt.Sprint(got) != "[A101 A102 A141 A142]" {
+		t.Errorf("numbers %v", got)
+	}
+	if _, err := s.Take(ticket(9, "A")); !errors.Is(err, ErrNoNumbers) {
+		t.Errorf("after the blocks: %v", err)
+	}
+	if _, err := s.Take(ticket(0, "B")); err == nil {
+		t.Error("a used key was accepted")
+	}
+	// Reopen: what was taken stays taken.
+	s.Close()
+	s2, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	s2.AddBlock(Block{ID: "b1", Service: "A", Day: "2026-11-24", From: 101, To: 102}) // replayed lease: kept as is
+	if _, err := s2.Take(ticket(10, "A")); !errors.Is(err, ErrNoNumbers) {
+		t.Errorf("after reopen: %v", err)
+	}
+	numbers, blocks, _ := s2.Left("2026-11-24")
+	if numbers["A"] != 0 || numbers["B"] != 1 || blocks["B"] != 1 {
+		t.Errorf("left %v %v", numbers, blocks)
+	}
+	if err := s2.PruneBlocks("2026-11-24"); err != nil {
+		t.Fatal(err)
+	}
+	if bs, _ := s2.Blocks(""); len(bs) != 3 {
+		t.Errorf("after prune %d blocks", len(bs))
+	}
+	pend, _ := s2.Tickets(Pending)
+	if len(pend) != 4 || pend[0].Number != "A101" {
+		t.Errorf("pending %v", pend)
+	}
+}
+
+func TestStatesAndPrune(t *testing.T) {
+	s, _ := MustOpen(t)
+	s.AddBlock(Block{ID: "b", Service: "A", Day: "2026-11-24", From: 1, To: 10})
+	for i := range 4 {
+		if _, err := s.Take(ticket(i, "A")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	now := t0.Add(time.Minute)
+	s.MarkSent("k0", "T1", now)
+	s.Void("k1", "paper out", now)
+	s.MarkFailed("k2", "timeout", false, now)
+	s.MarkFailed("k3", "not leased", true, now)
+	s.Void("k0", "late", now) // a sent ticket stays sent
+	c, _ := s.Counts()
+	if c[Sent] != 1 || c[Void] != 1 || c[Pending] != 1 || c[Rejected] != 1 {
+		t.Errorf("counts %v", c)
+	}
+	if err := s.MarkSent("nope", "", now); !errors.Is(err, ErrNotFound) {
+		t.Errorf("unknown key: %v", err)
+	}
+	n, err := s.Prune(now.Add(time.Second))
+	if err != nil || n != 2 {
+		t.Errorf("pruned %d, %v", n, err)
+	}
+	all, _ := s.Tickets("")
+	if len(all) != 2 || all[0].Key != "k2" || all[0].Attempts != 1 {
+		t.Errorf("left %+v", all)
+	}
+}
+
+func TestConcurrentTakesNeverShareANumber(t *testing.T) {
+	s, _ := MustOpen(t)
+	s.AddBlock(Block{ID: "b", Service: "A", Day: "2026-11-24", From: 1, To: 30})
+	var mu sync.Mutex
+	seen := map[string]bool{}
+	var wg sync.WaitGroup
+	for i := range 40 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			tk, err := s.Take(ticket(i, "A"))
+			if errors.Is(err, ErrNoNumbers) {
+				return
+			}
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if seen[tk.Number] {
+				t.Errorf("%s given twice", tk.Number)
+			}
+			seen[tk.Number] = true
+		}()
+	}
+	wg.Wait()
+	if len(seen) != 30 {
+		t.Errorf("%d numbers given, want 30", len(seen))
+	}
+}
+
+func TestCentreCache(t *testing.T) {
+	s, _ := MustOpen(t)
+	if _, err := s.Centre(); !errors.Is(err, ErrNoCentre) {
+		t.Fatal(err)
+	}
+	c := queue.Centre{ID: "c", Name: "Trung tâm", Timezone: "Asia/Ho_Chi_Minh", Services: []queue.Service{{Code: "A", Name: "Hộ tịch"}}}
+	if err := s.PutCentre(c); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Centre()
+	if err != nil || got.Name != c.Name || len(got.Services) != 1 {
+		t.Errorf("%+v %v", got, err)
+	}
+}
