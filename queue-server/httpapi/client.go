@@ -269,3 +269,10 @@ func (c *Client) CheckInCard(ctx context.Context, centre, idNumber string) (Chec
 	_, err := c.Do(ctx, "POST", "/api/v1/centres/"+url.PathEscape(centre)+"/check-in", CheckInCardRequest{IDNumber: idNumber}, &out)
 	return out, err
 }
+
+// AttachPrecheck keeps a dossier pre-check result (what `kioskd precheck`
+// prints) with a ticket, for the counter (kiosk or staff).
+func (c *Client) AttachPrecheck(ctx context.Context, ticketID string, result any) error {
+	_, err := c.Do(ctx, "PUT", "/api/v1/tickets/"+url.PathEscape(ticketID)+"/precheck", result, nil)
+	return err
+}

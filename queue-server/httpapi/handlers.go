@@ -1,6 +1,8 @@
 package httpapi
 
 import (
+	"encoding/json"
+	"io"
 	"net/http"
 	"sort"
 	"strings"
@@ -109,6 +111,17 @@ type TicketView struct {
 	Calls                int    `json:"calls,omitempty"`
 	Booking              string `json:"booking,omitempty"`
 	Source               string `json:"source,omitempty"`
+	// Precheck is shown to staff only: it may hold what was read from papers.
+	Precheck json.RawMessage `json:"precheck,omitempty"`
+}
+
+// staffTicketView is ticketView with what only staff may see.
+func staffTicketView(l *queue.Live, t queue.Ticket, now time.Time) TicketView {
+	v := ticketView(l, t, now)
+	if len(t.Precheck) > 0 {
+		v.Precheck = json.RawMessage(t.Precheck)
+	}
+	return v
 }
 
 func ticketView(l *queue.Live, t queue.Ticket, now time.Time) TicketView {
@@ -250,7 +263,7 @@ func (s *Server) handleListTickets(w http.ResponseWriter, r *http.Request) {
 		}
 		out := make([]TicketView, len(ts))
 		for i, t := range ts {
-			out[i] = ticketView(l, t, tx.Now)
+			out[i] = staffTicketView(l, t, tx.Now)
 		}
 		return out, nil
 	})
@@ -396,7 +409,7 @@ func (s *Server) handleCounter(action string) http.HandlerFunc {
 			}
 			resp := CounterResponse{}
 			if ok {
-				tv := ticketView(l, t, tx.Now)
+				tv := staffTicketView(l, t, tx.Now)
 				resp.Ticket = &tv
 			}
 			qv := queueView(l, tx.Now)
@@ -426,4 +439,62 @@ func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request) {
 		out = []queue.Audit{}
 	}
 	s.reply(w, r, http.StatusOK, out, err)
+}
+
+// PrecheckResult is the shape a pre-check result must have to be attached:
+// what `kioskd precheck` prints.
+type PrecheckResult struct {
+	Procedure string `json:"procedure"`
+	OK        bool   `json:"ok"`
+	Documents []struct {
+		Name    string   `json:"name"`
+		Status  string   `json:"status"`
+		Pages   []int    `json:"pages"`
+		Reasons []string `json:"reasons"`
+	} `json:"documents"`
+	Fields map[string]any `json:"fields"`
+}
+
+func (s *Server) handlePrecheck(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, queue.MaxPrecheckBytes)
+	raw, err := io.ReadAll(r.Body)
+	if err != nil {
+		s.writeError(w, r, queue.Errorf(queue.ETooLarge, "pre-check result over %d bytes", "kết quả kiểm tra hồ sơ vượt quá %d byte", queue.MaxPrecheckBytes))
+		return
+	}
+	var res PrecheckResult
+	if err := json.Unmarshal(raw, &res); err != nil || res.Procedure == "" {
+		s.writeError(w, r, queue.Errorf(queue.EBadRequest, "a pre-check result is JSON with procedure, ok, documents and fields", "kết quả kiểm tra hồ sơ phải là JSON có procedure, ok, documents và fields"))
+		return
+	}
+	for _, d := range res.Documents {
+		switch d.Status {
+		case "present", "missing", "unreadable", "inconsistent":
+		default:
+			s.writeError(w, r, queue.Errorf(queue.EInvalid, "document status %q: present, missing, unreadable or inconsistent", "trạng thái giấy tờ %q không hợp lệ", d.Status))
+			return
+		}
+	}
+	compact, _ := json.Marshal(res)
+	u, _ := principal(r)
+	id := r.PathValue("id")
+	ctx, cancel := s.ctx(r)
+	defer cancel()
+	v, err := s.eng.Write(ctx, func(tx *engine.Tx) (any, error) {
+		for _, c := range tx.Centres() {
+			l, _ := tx.Live(c)
+			if t, ok := l.Ticket(id); ok {
+				if !actsFor(u, t.Centre) {
+					return nil, queue.Errorf(queue.EForbidden, "this ticket belongs to another centre", "số này thuộc trung tâm khác")
+				}
+				t, err := l.AttachPrecheck(tx.Now, id, compact)
+				if err != nil {
+					return nil, err
+				}
+				return staffTicketView(l, t, tx.Now), nil
+			}
+		}
+		return nil, queue.Errorf(queue.ENotFound, "no ticket %q today", "hôm nay không có số %q", id)
+	})
+	s.reply(w, r, http.StatusOK, v, err)
 }

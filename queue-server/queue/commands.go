@@ -418,3 +418,23 @@ func (l *Live) stat(service string) *ServiceStat {
 	}
 	return st
 }
+
+// MaxPrecheckBytes bounds a pre-check result attached to a ticket.
+const MaxPrecheckBytes = 32 << 10
+
+// AttachPrecheck keeps a dossier pre-check result with a live ticket, for
+// the counter that will serve it. The result is opaque JSON to the domain.
+func (l *Live) AttachPrecheck(now time.Time, id string, result []byte) (Ticket, error) {
+	l.Roll(now)
+	t, ok := l.tickets[id]
+	if !ok {
+		return Ticket{}, Errorf(ENotFound, "no ticket %q today", "hôm nay không có số %q", id)
+	}
+	if len(result) > MaxPrecheckBytes {
+		return Ticket{}, Errorf(ETooLarge, "pre-check result over %d bytes", "kết quả kiểm tra hồ sơ vượt quá %d byte", MaxPrecheckBytes)
+	}
+	t.Precheck = slices.Clone(result)
+	l.touchTicket(t)
+	l.emit(now, Event{Type: EventPrechecked, Ticket: eventTicket(t)})
+	return *t, nil
+}

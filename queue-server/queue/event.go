@@ -11,6 +11,7 @@ const (
 	EventNoShow      = "ticket.no_show"
 	EventTransferred = "ticket.transferred"
 	EventExpired     = "ticket.expired"
+	EventPrechecked  = "ticket.prechecked"
 	EventPaused      = "counter.paused"
 	EventResumed     = "counter.resumed"
 	EventOpened      = "counter.opened"

@@ -72,6 +72,8 @@ type Ticket struct {
 	ServedBy      string     `json:"served_by,omitempty"`
 	Transfers     []string   `json:"transfers,omitempty"` // services it came from, in order
 	FirstEstimate *int       `json:"first_estimate_seconds,omitempty"`
+	// Precheck is the kiosk's dossier pre-check result (JSON), for staff only.
+	Precheck []byte `json:"precheck,omitempty"`
 }
 
 // Open reports whether the ticket still waits or is being served.
