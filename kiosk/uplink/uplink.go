@@ -1,0 +1,559 @@
+// Package uplink is the kiosk's link to the queue server: it keeps a copy
+// of the centre's configuration (refreshed when the event stream says it
+// changed), keeps blocks of ticket numbers leased for offline use, replays
+// the outbox with each ticket's idempotency key, and sends a heartbeat
+// with the devices' status every few seconds. It also decides whether the
+// server is reachable now, so a citizen is not kept waiting on a dead link.
+package uplink
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"math/rand/v2"
+	"net/url"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"xephang/kiosk/outbox"
+	"xephang/queue-server/httpapi"
+	"xephang/queue-server/queue"
+)
+
+// Device is one device's status, as the heartbeat and the local API report it.
+type Device struct {
+	Name   string `json:"name"`
+	Kind   string `json:"kind"`   // printer, card-reader, scanner
+	Status string `json:"status"` // ok, warning, error, disconnected
+	Detail string `json:"detail,omitempty"`
+}
+
+// Config configures a Link.
+type Config struct {
+	Client  *httpapi.Client // with the kiosk's credential as Token
+	Store   *outbox.Store
+	Centre  string
+	Version string
+	Log     *slog.Logger
+	// BlockSize is the size of each leased block (20 when zero);
+	// BlocksAhead how many blocks with numbers left to keep per service (2).
+	BlockSize, BlocksAhead int
+	// Heartbeat is the heartbeat period (5 s when zero).
+	Heartbeat time.Duration
+	// Backoff bounds the waits between failed replays and reconnects
+	// (500 ms … 15 s when zero).
+	BackoffMin, BackoffMax time.Duration
+	// Devices returns the devices' status for the heartbeat; nil for none.
+	Devices func() []Device
+	// OnCentre is called with each new configuration; nil for none.
+	OnCentre func(queue.Centre)
+	// OnChange is called when the link goes up or down or the outbox
+	// changes; nil for none.
+	OnChange func(Status)
+}
+
+// Status is what the link knows now.
+type Status struct {
+	Online      bool           `json:"online"`
+	LastContact time.Time      `json:"last_contact,omitzero"`
+	LastError   string         `json:"last_error,omitempty"`
+	Pending     int            `json:"outbox_pending"`
+	Rejected    int            `json:"outbox_rejected"`
+	Left        map[string]int `json:"numbers_left"` // offline numbers left today, per service
+}
+
+// Link keeps the kiosk in sync with the queue server.
+type Link struct {
+	cfg      Config
+	online   atomic.Bool
+	offset   atomic.Int64 // server clock − kiosk clock, nanoseconds
+	kick     chan struct{}
+	refill   chan struct{}
+	up       chan struct{} // closed and replaced when the link comes up
+	mu       sync.Mutex
+	centre   *queue.Centre
+	lastErr  string
+	lastSeen time.Time
+}
+
+// New returns a link; Run starts it.
+func New(cfg Config) *Link {
+	if cfg.BlockSize == 0 {
+		cfg.BlockSize = queue.DefaultBlockSize
+	}
+	if cfg.BlocksAhead == 0 {
+		cfg.BlocksAhead = 2
+	}
+	if cfg.Heartbeat == 0 {
+		cfg.Heartbeat = 5 * time.Second
+	}
+	if cfg.BackoffMin == 0 {
+		cfg.BackoffMin = 500 * time.Millisecond
+	}
+	if cfg.BackoffMax == 0 {
+		cfg.BackoffMax = 15 * time.Second
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	l := &Link{cfg: cfg, kick: make(chan struct{}, 1), refill: make(chan struct{}, 1), up: make(chan struct{})}
+	if c, err := cfg.Store.Centre(); err == nil {
+		l.centre = &c
+	}
+	return l
+}
+
+// Run keeps the link until ctx is done.
+func (l *Link) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	for _, loop := range []func(context.Context){l.heartbeatLoop, l.configLoop, l.refillLoop, l.replayLoop} {
+		wg.Add(1)
+		go func() { defer wg.Done(); loop(ctx) }()
+	}
+	wg.Wait()
+}
+
+// Online reports whether the server answered lately.
+func (l *Link) Online() bool { return l.online.Load() }
+
+// Now is the kiosk's clock corrected by the server's, as the heartbeat
+// measured it: offline tickets carry this time.
+func (l *Link) Now() time.Time { return time.Now().Add(time.Duration(l.offset.Load())) }
+
+// Centre returns the centre's configuration, cached or fresh.
+func (l *Link) Centre() (queue.Centre, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.centre == nil {
+		return queue.Centre{}, false
+	}
+	return *l.centre, true
+}
+
+// Today is the centre's local date now.
+func (l *Link) Today() string {
+	c, ok := l.Centre()
+	loc := time.UTC
+	if ok {
+		loc = c.Location()
+	}
+	return l.Now().In(loc).Format(time.DateOnly)
+}
+
+// Kick wakes the replay and refill loops, e.g. after an offline ticket.
+func (l *Link) Kick() {
+	for _, ch := range []chan struct{}{l.kick, l.refill} {
+		select {
+		case ch <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// Failed records a failed request; a network failure takes the link down.
+func (l *Link) Failed(err error) {
+	if err == nil {
+		return
+	}
+	l.mu.Lock()
+	l.lastErr = err.Error()
+	l.mu.Unlock()
+	if Unreachable(err) && l.online.Swap(false) {
+		l.cfg.Log.Warn("queue server unreachable; issuing from leased blocks", "err", err)
+		l.changed()
+	}
+}
+
+// Reached records an answer from the server: the link is up.
+func (l *Link) Reached() {
+	l.mu.Lock()
+	l.lastSeen = time.Now()
+	up := l.up
+	l.mu.Unlock()
+	if !l.online.Swap(true) {
+		l.cfg.Log.Info("queue server reachable")
+		l.mu.Lock()
+		close(up)
+		l.up = make(chan struct{})
+		l.mu.Unlock()
+		l.Kick()
+		l.changed()
+	}
+}
+
+// upChan is closed when the link next comes up.
+func (l *Link) upChan() <-chan struct{} {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.up
+}
+
+// Status returns the link's state and the outbox's.
+func (l *Link) Status() Status {
+	l.mu.Lock()
+	st := Status{Online: l.online.Load(), LastContact: l.lastSeen, LastError: l.lastErr}
+	l.mu.Unlock()
+	if c, err := l.cfg.Store.Counts(); err == nil {
+		st.Pending, st.Rejected = c[outbox.Pending], c[outbox.Rejected]
+	}
+	st.Left, _, _ = l.cfg.Store.Left(l.Today())
+	return st
+}
+
+func (l *Link) changed() {
+	if l.cfg.OnChange != nil {
+		l.cfg.OnChange(l.Status())
+	}
+}
+
+// Unreachable reports whether err means the server could not be reached
+// (network, timeout, or a 5xx from it or a proxy) rather than a refusal.
+func Unreachable(err error) bool {
+	var ae *httpapi.APIError
+	if errors.As(err, &ae) {
+		return ae.Status >= 500
+	}
+	return err != nil
+}
+
+func (l *Link) sleep(ctx context.Context, d time.Duration, wake <-chan struct{}) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+	case <-wake:
+	}
+	return true
+}
+
+// backoff doubles d within the configured bounds, with jitter.
+func (l *Link) backoff(d time.Duration) time.Duration {
+	d = min(max(2*d, l.cfg.BackoffMin), l.cfg.BackoffMax)
+	return d/2 + rand.N(d/2+1)
+}
+
+// HeartbeatRequest is the body of POST /api/v1/kiosks/heartbeat.
+type HeartbeatRequest struct {
+	Version   string   `json:"version"`
+	Devices   []Device `json:"devices"`
+	LastError string   `json:"last_error"`
+	Outbox    int      `json:"outbox"`
+}
+
+type heartbeatResponse struct {
+	ServerTime time.Time `json:"server_time"`
+}
+
+func (l *Link) heartbeatLoop(ctx context.Context) {
+	for {
+		l.heartbeat(ctx)
+		if !l.sleep(ctx, l.cfg.Heartbeat, nil) {
+			return
+		}
+	}
+}
+
+func (l *Link) heartbeat(ctx context.Context) {
+	req := HeartbeatRequest{Version: l.cfg.Version, Devices: []Device{}}
+	if l.cfg.Devices != nil {
+		req.Devices = l.cfg.Devices()
+	}
+	st := l.Status()
+	req.LastError, req.Outbox = st.LastError, st.Pending
+	c, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	var resp heartbeatResponse
+	sent := time.Now()
+	_, err := l.cfg.Client.Do(c, "POST", "/api/v1/kiosks/heartbeat", req, &resp)
+	if err != nil {
+		if ctx.Err() == nil {
+			l.Failed(err)
+		}
+		if Unreachable(err) {
+			return
+		}
+	}
+	l.Reached()
+	if !resp.ServerTime.IsZero() {
+		rtt := time.Since(sent)
+		off := resp.ServerTime.Sub(sent.Add(rtt / 2))
+		if off.Abs() > time.Minute {
+			l.cfg.Log.Warn("kiosk clock differs from the server's; offline tickets use the server's", "offset", off.Round(time.Second))
+		}
+		// Small differences are noise of the round trip; keep the clock.
+		if off.Abs() < time.Second {
+			off = 0
+		}
+		l.offset.Store(int64(off))
+	}
+}
+
+// configLoop fetches the configuration, then follows the event stream and
+// fetches it again when it changed (or every five minutes, in case the
+// stream died quietly).
+func (l *Link) configLoop(ctx context.Context) {
+	var wait time.Duration
+	for ctx.Err() == nil {
+		err := l.followConfig(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		if err != nil {
+			l.cfg.Log.Debug("config stream", "err", err)
+			var se streamError
+			if !errors.As(err, &se) {
+				l.Failed(err)
+			}
+			wait = l.backoff(wait)
+		} else {
+			wait = 0
+		}
+		if !l.sleep(ctx, wait, l.upChan()) {
+			return
+		}
+	}
+}
+
+func (l *Link) fetchCentre(ctx context.Context) error {
+	c, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	centre, err := l.cfg.Client.Centre(c, l.cfg.Centre)
+	if err != nil {
+		return err
+	}
+	l.Reached()
+	centre.Normalize()
+	if err := l.cfg.Store.PutCentre(centre); err != nil {
+		l.cfg.Log.Error("caching the centre's configuration", "err", err)
+	}
+	l.mu.Lock()
+	l.centre = &centre
+	l.mu.Unlock()
+	if l.cfg.OnCentre != nil {
+		l.cfg.OnCentre(centre)
+	}
+	select {
+	case l.refill <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+func (l *Link) followConfig(ctx context.Context) error {
+	c, cancel := context.WithTimeout(ctx, 5*time.Second)
+	q, err := l.cfg.Client.Queue(c, l.cfg.Centre)
+	cancel()
+	if err != nil {
+		return err
+	}
+	if err := l.fetchCentre(ctx); err != nil {
+		return err
+	}
+	c, cancel = context.WithTimeout(ctx, 5*time.Second)
+	es, err := l.cfg.Client.Events(c, l.cfg.Centre, q.LastSeq)
+	cancel()
+	if err != nil {
+		return streamError{err}
+	}
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		select {
+		case <-ctx.Done():
+		case <-done:
+		}
+		es.Close()
+	}()
+	refresh := time.Now().Add(5 * time.Minute)
+	for {
+		e, err := es.Next(refresh)
+		if err != nil {
+			if time.Now().After(refresh) {
+				return nil // quiet for five minutes: reconnect, fetching again
+			}
+			return streamError{err}
+		}
+		if e.Type == queue.EventConfigured {
+			if err := l.fetchCentre(ctx); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// streamError is a failure of the event stream alone: the server answered
+// just before, so it says nothing of the link (the heartbeat judges that).
+type streamError struct{ err error }
+
+func (e streamError) Error() string { return "event stream: " + e.err.Error() }
+
+// BlockRequest is the body of POST /api/v1/centres/{centre}/number-blocks.
+type BlockRequest struct {
+	Service string `json:"service"`
+	Size    int    `json:"size,omitempty"`
+	Day     string `json:"day,omitempty"`
+}
+
+// BlockResponse is a leased block.
+type BlockResponse struct {
+	ID      string `json:"id"`
+	Service string `json:"service"`
+	Day     string `json:"day"`
+	From    int    `json:"from"`
+	To      int    `json:"to"`
+}
+
+func (l *Link) refillLoop(ctx context.Context) {
+	t := time.NewTicker(10 * time.Second)
+	defer t.Stop()
+	for {
+		if l.Online() {
+			if err := l.Refill(ctx); err != nil && ctx.Err() == nil {
+				l.cfg.Log.Warn("leasing number blocks", "err", err)
+				l.Failed(err)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-l.refill:
+		}
+	}
+}
+
+// Refill leases blocks until every service of the centre has BlocksAhead
+// blocks with numbers left for today, and forgets blocks of past days.
+func (l *Link) Refill(ctx context.Context) error {
+	centre, ok := l.Centre()
+	if !ok {
+		return nil
+	}
+	day := l.Today()
+	if err := l.cfg.Store.PruneBlocks(day); err != nil {
+		return err
+	}
+	_, blocks, err := l.cfg.Store.Left(day)
+	if err != nil {
+		return err
+	}
+	leased := false
+	defer func() {
+		if leased {
+			l.changed()
+		}
+	}()
+	for _, svc := range centre.Services {
+		for n := blocks[svc.Code]; n < l.cfg.BlocksAhead; n++ {
+			c, cancel := context.WithTimeout(ctx, 5*time.Second)
+			var b BlockResponse
+			_, err := l.cfg.Client.Do(c, "POST", "/api/v1/centres/"+url.PathEscape(l.cfg.Centre)+"/number-blocks",
+				BlockRequest{Service: svc.Code, Size: l.cfg.BlockSize, Day: day}, &b)
+			cancel()
+			if err != nil {
+				return err
+			}
+			l.Reached()
+			if err := l.cfg.Store.AddBlock(outbox.Block{ID: b.ID, Service: b.Service, Day: b.Day, From: b.From, To: b.To}); err != nil {
+				return err
+			}
+			leased = true
+			l.cfg.Log.Info("leased number block", "service", b.Service, "day", b.Day, "from", b.From, "to", b.To)
+		}
+	}
+	return nil
+}
+
+// OfflineIssue is the body that replays an outbox ticket: the contract's
+// ticket request with the kiosk fields.
+type OfflineIssue struct {
+	Service        string    `json:"service"`
+	Priority       string    `json:"priority,omitempty"`
+	IdempotencyKey string    `json:"idempotency_key"`
+	Number         string    `json:"number"`
+	IssuedAt       time.Time `json:"issued_at"`
+	Offline        bool      `json:"offline"`
+}
+
+func (l *Link) replayLoop(ctx context.Context) {
+	var wait time.Duration
+	for ctx.Err() == nil {
+		n, err := l.Replay(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		wake := l.kick
+		switch {
+		case err != nil:
+			wait = l.backoff(wait)
+			if !l.sleep(ctx, wait, l.upChan()) {
+				return
+			}
+			continue
+		case n > 0:
+			wait = 0
+			continue
+		}
+		wait = 0
+		if !l.sleep(ctx, 5*time.Second, wake) {
+			return
+		}
+	}
+}
+
+// Replay sends the pending outbox tickets in issue order; it stops at the
+// first one the server could not be reached for. It returns how many it
+// settled (sent or rejected for good).
+func (l *Link) Replay(ctx context.Context) (int, error) {
+	pending, err := l.cfg.Store.Tickets(outbox.Pending)
+	if err != nil || len(pending) == 0 {
+		return 0, err
+	}
+	settled := 0
+	defer func() {
+		if settled > 0 {
+			l.changed()
+		}
+	}()
+	for _, t := range pending {
+		c, cancel := context.WithTimeout(ctx, 10*time.Second)
+		var tv httpapi.TicketView
+		_, err := l.cfg.Client.Do(c, "POST", "/api/v1/centres/"+url.PathEscape(t.Centre)+"/tickets", OfflineIssue{
+			Service: t.Service, Priority: t.Priority, IdempotencyKey: t.Key, Number: t.Number, IssuedAt: t.IssuedAt, Offline: true,
+		}, &tv)
+		cancel()
+		now := time.Now()
+		switch {
+		case err == nil:
+			l.Reached()
+			if err := l.cfg.Store.MarkSent(t.Key, tv.ID, now); err != nil {
+				return settled, err
+			}
+			settled++
+			l.cfg.Log.Info("offline ticket delivered", "number", t.Number, "ticket", tv.ID)
+		case Unreachable(err):
+			l.Failed(err)
+			l.cfg.Store.MarkFailed(t.Key, err.Error(), false, now)
+			return settled, err
+		default:
+			// An answer, but a refusal: a conflict or an invalid ticket
+			// will not get better by retrying; a credential problem may.
+			var ae *httpapi.APIError
+			errors.As(err, &ae)
+			l.Reached()
+			final := ae.Status != 401 && ae.Status != 403 && ae.Status != 429 && ae.Status != 404
+			l.Failed(err)
+			l.cfg.Store.MarkFailed(t.Key, err.Error(), final, now)
+			if final {
+				l.cfg.Log.Error("server refused an offline ticket; kept for a technician", "number", t.Number, "err", err)
+				settled++
+				continue
+			}
+			return settled, err
+		}
+	}
+	return settled, nil
+}
