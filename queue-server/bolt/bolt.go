@@ -771,3 +771,26 @@ func (s *Store) Enrollment(hash string) (queue.Enrollment, error) {
 	err := s.db.View(func(tx *bolt.Tx) error { return getJSON(tx, bEnroll, hash, "enrolment token", &en) })
 	return en, err
 }
+
+// Bookings returns a centre's bookings whose slot is on a local day.
+func (s *Store) Bookings(centre, day string) ([]queue.Booking, error) {
+	var out []queue.Booking
+	err := s.db.View(func(tx *bolt.Tx) error {
+		c, err := centreBucket(tx, centre, false)
+		if err != nil {
+			return err
+		}
+		prefix := []byte(day + "/")
+		bookings := c.Bucket(bBookings)
+		cur := c.Bucket(bBDays).Cursor()
+		for k, _ := cur.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = cur.Next() {
+			var b queue.Booking
+			if err := json.Unmarshal(bookings.Get(k[len(prefix):]), &b); err != nil {
+				return err
+			}
+			out = append(out, b)
+		}
+		return nil
+	})
+	return out, err
+}

@@ -276,3 +276,10 @@ func (c *Client) AttachPrecheck(ctx context.Context, ticketID string, result any
 	_, err := c.Do(ctx, "PUT", "/api/v1/tickets/"+url.PathEscape(ticketID)+"/precheck", result, nil)
 	return err
 }
+
+// Rate records a citizen's rating (1–4) of a served ticket.
+func (c *Client) Rate(ctx context.Context, ticketID string, score int) (TicketView, error) {
+	var out TicketView
+	_, err := c.Do(ctx, "POST", "/api/v1/tickets/"+url.PathEscape(ticketID)+"/rating", RatingRequest{Score: score}, &out)
+	return out, err
+}

@@ -113,6 +113,7 @@ type TicketView struct {
 	Source               string `json:"source,omitempty"`
 	// Precheck is shown to staff only: it may hold what was read from papers.
 	Precheck json.RawMessage `json:"precheck,omitempty"`
+	Rating   int             `json:"rating,omitempty"`
 }
 
 // staffTicketView is ticketView with what only staff may see.
@@ -129,7 +130,7 @@ func ticketView(l *queue.Live, t queue.Ticket, now time.Time) TicketView {
 	loc := l.Location()
 	v := TicketView{
 		ID: t.ID, Centre: t.Centre, Number: t.Number, Service: t.Service, Status: t.Status, Priority: t.Priority,
-		IssuedAt: t.IssuedAt.In(loc).Format(timeLayout), Counter: t.Counter, Calls: t.Calls, Booking: t.Booking, Source: t.Source,
+		IssuedAt: t.IssuedAt.In(loc).Format(timeLayout), Counter: t.Counter, Calls: t.Calls, Booking: t.Booking, Source: t.Source, Rating: t.Rating,
 	}
 	if svc, ok := cfg.Service(t.Service); ok {
 		v.ServiceName, v.ServiceNameEn = svc.Name, svc.NameEn
@@ -492,6 +493,36 @@ func (s *Server) handlePrecheck(w http.ResponseWriter, r *http.Request) {
 					return nil, err
 				}
 				return staffTicketView(l, t, tx.Now), nil
+			}
+		}
+		return nil, queue.Errorf(queue.ENotFound, "no ticket %q today", "hôm nay không có số %q", id)
+	})
+	s.reply(w, r, http.StatusOK, v, err)
+}
+
+// RatingRequest is the body of POST /api/v1/tickets/{id}/rating.
+type RatingRequest struct {
+	Score int `json:"score"`
+}
+
+func (s *Server) handleRating(w http.ResponseWriter, r *http.Request) {
+	var req RatingRequest
+	if err := decode(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	id := r.PathValue("id")
+	ctx, cancel := s.ctx(r)
+	defer cancel()
+	v, err := s.eng.Write(ctx, func(tx *engine.Tx) (any, error) {
+		for _, c := range tx.Centres() {
+			l, _ := tx.Live(c)
+			if _, ok := l.Ticket(id); ok {
+				t, err := l.RateTicket(tx.Now, id, req.Score)
+				if err != nil {
+					return nil, err
+				}
+				return ticketView(l, t, tx.Now), nil
 			}
 		}
 		return nil, queue.Errorf(queue.ENotFound, "no ticket %q today", "hôm nay không có số %q", id)

@@ -43,3 +43,25 @@ func TestPrecheckTravelsWithTheTicket(t *testing.T) {
 		t.Fatalf("anonymous: %v", err)
 	}
 }
+
+func TestRating(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	tk, _ := e.clerk.Issue(ctx, centreID, httpapi.IssueRequest{Service: "A"})
+	pub := httpapi.NewClient(e.srv.URL)
+	if _, err := pub.Rate(ctx, tk.ID, 4); apiCode(err) != "409 conflict" {
+		t.Fatalf("rating a ticket not served: %v", err)
+	}
+	e.clerk.Next(ctx, centreID, 1)
+	e.clerk.Counter(ctx, centreID, 1, "finish", nil)
+	if _, err := pub.Rate(ctx, tk.ID, 5); apiCode(err) != "422 invalid" {
+		t.Fatalf("rating 5: %v", err)
+	}
+	got, err := pub.Rate(ctx, tk.ID, 3)
+	if err != nil || got.Rating != 3 {
+		t.Fatalf("rating: %+v %v", got, err)
+	}
+	if _, err := pub.Rate(ctx, tk.ID, 4); apiCode(err) != "409 conflict" {
+		t.Fatalf("second rating: %v", err)
+	}
+}

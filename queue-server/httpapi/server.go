@@ -110,6 +110,7 @@ func (s *Server) routesV1() {
 	s.handle("GET /api/v1/centres/{centre}/audit", s.admin(s.handleAudit))
 	s.handle("GET /api/v1/tickets/{id}", s.handleGetTicket)
 	s.handle("PUT /api/v1/tickets/{id}/precheck", s.staffOrKiosk(s.handlePrecheck))
+	s.handle("POST /api/v1/tickets/{id}/rating", s.handleRating)
 	s.handle("GET /api/v1/challenge", s.handleChallenge)
 	s.handle("GET /api/v1/centres/{centre}/slots", s.handleSlots)
 	s.handle("POST /api/v1/centres/{centre}/bookings", s.handleBook)

@@ -438,3 +438,26 @@ func (l *Live) AttachPrecheck(now time.Time, id string, result []byte) (Ticket, 
 	l.emit(now, Event{Type: EventPrechecked, Ticket: eventTicket(t)})
 	return *t, nil
 }
+
+// RateTicket records the citizen's rating (1–4) of a ticket served today,
+// once.
+func (l *Live) RateTicket(now time.Time, id string, score int) (Ticket, error) {
+	l.Roll(now)
+	t, ok := l.tickets[id]
+	if !ok {
+		return Ticket{}, Errorf(ENotFound, "no ticket %q today", "hôm nay không có số %q", id)
+	}
+	if score < 1 || score > 4 {
+		return Ticket{}, Errorf(EInvalid, "a rating is from 1 to 4", "điểm đánh giá từ 1 đến 4")
+	}
+	if t.Status != StatusDone && t.Status != StatusCalled {
+		return Ticket{}, Errorf(EConflict, "ticket %s has not been served", "số %s chưa được phục vụ", t.Number)
+	}
+	if t.Rating != 0 {
+		return Ticket{}, Errorf(EConflict, "ticket %s is already rated", "số %s đã được đánh giá", t.Number)
+	}
+	t.Rating = score
+	l.touchTicket(t)
+	l.emit(now, Event{Type: EventRated, Ticket: eventTicket(t), Counter: t.Counter})
+	return *t, nil
+}

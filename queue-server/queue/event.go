@@ -12,6 +12,7 @@ const (
 	EventTransferred = "ticket.transferred"
 	EventExpired     = "ticket.expired"
 	EventPrechecked  = "ticket.prechecked"
+	EventRated       = "ticket.rated"
 	EventPaused      = "counter.paused"
 	EventResumed     = "counter.resumed"
 	EventOpened      = "counter.opened"

@@ -66,6 +66,7 @@ type Store interface {
 	Users() ([]User, error)
 	Session(hash string) (Session, error)
 	Booking(code string) (Booking, error)
+	Bookings(centre, day string) ([]Booking, error)
 	Kiosk(id string) (Kiosk, error)
 	Kiosks() ([]Kiosk, error)
 	Enrollment(hash string) (Enrollment, error)

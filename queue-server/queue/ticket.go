@@ -74,6 +74,9 @@ type Ticket struct {
 	FirstEstimate *int       `json:"first_estimate_seconds,omitempty"`
 	// Precheck is the kiosk's dossier pre-check result (JSON), for staff only.
 	Precheck []byte `json:"precheck,omitempty"`
+	// Rating is the citizen's satisfaction, 1 (not satisfied) to 4 (very
+	// satisfied) as in the national survey; 0 when not rated.
+	Rating int `json:"rating,omitempty"`
 }
 
 // Open reports whether the ticket still waits or is being served.
