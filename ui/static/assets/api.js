@@ -36,11 +36,11 @@ export class ApiError extends Error {
 }
 
 /**
- * Sends a request and returns the decoded JSON answer (null for 204).
- * Throws ApiError with the server's message, localized by Accept-Language.
+ * Sends a request and returns the decoded JSON answer (null for 204);
+ * extra holds more request headers. Throws ApiError with the server's message, localized by Accept-Language.
  */
-export async function api(method, path, body) {
-  const headers = { 'Accept': 'application/json', 'Accept-Language': lang() };
+export async function api(method, path, body, extra = {}) {
+  const headers = { 'Accept': 'application/json', 'Accept-Language': lang(), ...extra };
   const tok = token();
   if (tok) headers['Authorization'] = 'Bearer ' + tok;
   const init = { method, headers, cache: 'no-store' };

@@ -1,0 +1,340 @@
+package ui_test
+
+import (
+	"context"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"xephang/queue-server/bolt"
+	"xephang/queue-server/demo"
+	"xephang/queue-server/engine"
+	"xephang/queue-server/httpapi"
+	"xephang/queue-server/queue"
+	"xephang/ui"
+)
+
+// startBookingServer runs a real queue-server like startServer, with the
+// demo centre open every day 00:00–24:00 (the server keeps the real clock,
+// so there are slots whatever the time) and a second centre, so the page
+// asks which one.
+func startBookingServer(t *testing.T) (base string, centre queue.Centre) {
+	t.Helper()
+	st, err := bolt.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	hub := engine.NewHub()
+	eng, err := engine.New(engine.Config{Store: st, Publisher: hub})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(eng.Close)
+	api := httpapi.New(httpapi.Config{Engine: eng, Hub: hub, Store: st, UI: ui.Handler()})
+	centre, err = demo.Centre()
+	if err != nil {
+		t.Fatal(err)
+	}
+	centre.Hours, centre.Breaks = nil, nil
+	for d := 0; d < 7; d++ {
+		centre.Hours = append(centre.Hours, queue.Hours{Weekday: d, Open: "00:00", Close: "24:00"})
+	}
+	centre.Services[0].Papers = []string{"Tờ khai đăng ký khai sinh", "Giấy chứng sinh"}
+	other := centre
+	other.ID, other.Name = "ba-dinh", "Trung tâm Phục vụ hành chính công phường Ba Đình"
+	ctx := context.Background()
+	for _, c := range []queue.Centre{centre, other} {
+		if err := c.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := eng.Write(ctx, func(tx *engine.Tx) (any, error) { tx.PutCentre(c, "test"); return nil, nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := api.PutUser(ctx, clerk, httpapi.PutUserRequest{Role: queue.RoleClerk, Centre: centre.ID, Name: "Nguyễn Thị Lan", Password: password}); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(api)
+	t.Cleanup(srv.Close)
+	return srv.URL, centre
+}
+
+// TestBookingPageInChromium books an appointment on the public page the
+// way a citizen does on a phone (centre, service, day, time, details, with
+// the page solving the real proof of work), meets a slot filled meanwhile,
+// then looks the code up, moves it and cancels it; the server agrees at
+// each step.
+func TestBookingPageInChromium(t *testing.T) {
+	if _, err := os.Stat(chromium); err != nil {
+		t.Fatalf("Chromium is needed at %s for the browser tests (run provisioning/dev-deps.sh test): %v", chromium, err)
+	}
+	base, centre := startBookingServer(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	staff := httpapi.NewClient(base)
+	must(t, "sign in the clerk", staff.Login(ctx, clerk, password))
+
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx,
+		chromedp.ExecPath(chromium),
+		chromedp.Flag("headless", true),
+		chromedp.Flag("no-sandbox", true),
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(360, 740),
+	)
+	defer cancelAlloc()
+	var logs consoleLog
+	defer logs.check(t)
+	page, cancelPage := chromedp.NewContext(allocCtx)
+	defer cancelPage()
+	logs.watch(page, "booking")
+
+	// do runs actions on the page and, when they fail, says what it shows.
+	do := func(what string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		err := chromedp.Do(page, actions...)
+		if err == nil {
+			return
+		}
+		state, _ := chromedp.Run(page, chromedp.Evaluate[string](`JSON.stringify({url: location.href,
+			step: [...document.querySelectorAll('.step')].filter((s) => !s.hidden).map((s) => s.id),
+			error: document.getElementById('error').textContent, notice: document.getElementById('notice').textContent,
+			pow: document.getElementById('pow-text').textContent, progress: document.getElementById('pow-progress').value})`))
+		t.Fatalf("%s: %v\npage: %s", what, err, state)
+	}
+	shots := os.Getenv("XEPHANG_SCREENSHOTS") == "1"
+	shot := func(name string) {
+		t.Helper()
+		if !shots {
+			return
+		}
+		dir := filepath.Join("..", "docs", "screenshots")
+		must(t, "make the screenshot folder", os.MkdirAll(dir, 0o755))
+		do("settle", chromedp.Sleep(200*time.Millisecond))
+		png, err := chromedp.Run(page, chromedp.CaptureScreenshot())
+		must(t, "screenshot "+name, err)
+		must(t, "save "+name, os.WriteFile(filepath.Join(dir, name), png, 0o644))
+	}
+	text := func(sel string) string {
+		t.Helper()
+		s, err := chromedp.Run(page, chromedp.TextContent(chromedp.CSS(sel)))
+		must(t, "read "+sel, err)
+		return s
+	}
+	// firstFree waits for a bookable slot in box and returns its start.
+	firstFree := func(box string) string {
+		t.Helper()
+		sel := box + ` button.slot:not(:disabled)`
+		do("wait for a free slot in "+box, chromedp.WaitVisible(chromedp.CSS(sel)))
+		start, err := chromedp.Run(page, chromedp.Evaluate[string](fmt.Sprintf(`document.querySelector(%q).dataset.start`, sel)))
+		must(t, "find a free slot in "+box, err)
+		return start
+	}
+	slotButton := func(box, start string) chromedp.CSS {
+		return chromedp.CSS(fmt.Sprintf(`%s button.slot[data-start=%q]`, box, start))
+	}
+
+	loc, err := time.LoadLocation(centre.Timezone)
+	must(t, "load the centre's time zone", err)
+	today := time.Now().In(loc)
+	day1 := today.AddDate(0, 0, 1).Format(time.DateOnly)
+	day2 := today.AddDate(0, 0, 2).Format(time.DateOnly)
+
+	// 1. Centre → service → day → time, on a phone.
+	do("open the booking page",
+		chromedp.EmulateViewport(360, 740, chromedp.EmulateMobile),
+		chromedp.Navigate(base+"/"),
+		chromedp.WaitVisible(chromedp.CSS(`#centres button[data-centre="hoan-kiem"]`)),
+	)
+	if got := text("#stepno"); got != "Bước 1/5" {
+		t.Errorf("step = %q, want Bước 1/5", got)
+	}
+	do("choose the centre",
+		chromedp.Click(chromedp.CSS(`#centres button[data-centre="hoan-kiem"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#services button[data-service="D"]`)),
+	)
+	if n, err := chromedp.Run(page, chromedp.Evaluate[int](`document.querySelectorAll('#services button').length`)); err != nil || n != 5 {
+		t.Errorf("services shown = %d (%v), want the 5 bookable ones", n, err)
+	}
+	if got := text("#centre-name"); got != centre.Name {
+		t.Errorf("centre name = %q", got)
+	}
+	shot("booking-service.png")
+	do("choose a service and tomorrow",
+		chromedp.Click(chromedp.CSS(`#services button[data-service="D"]`)),
+		chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`#dates button[data-date=%q]`, day1))),
+	)
+	if n, err := chromedp.Run(page, chromedp.Evaluate[int](`document.querySelectorAll('#dates button').length`)); err != nil || n != 7 {
+		t.Errorf("days shown = %d (%v), want 7 (booking_days)", n, err)
+	}
+	wantDay := []string{"Chủ nhật", "Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy"}[today.AddDate(0, 0, 1).Weekday()]
+	if got := text(fmt.Sprintf(`#dates button[data-date=%q]`, day1)); !strings.Contains(got, wantDay) || !strings.Contains(got, today.AddDate(0, 0, 1).Format("02/01")) || !strings.Contains(got, "Ngày mai") {
+		t.Errorf("tomorrow's button = %q, want %s and the date", got, wantDay)
+	}
+	do("choose tomorrow",
+		chromedp.Click(chromedp.CSS(fmt.Sprintf(`#dates button[data-date=%q]`, day1))),
+	)
+	first := firstFree("#slots")
+	if !strings.HasPrefix(first, day1+"T") || !strings.HasSuffix(first, "+07:00") {
+		t.Errorf("slot start %q: want tomorrow in the centre's offset", first)
+	}
+	shot("booking-slot.png")
+
+	// 2. Details. While the citizen types, someone else takes the last place.
+	const idNumber, name, phone = "001090000123", "Nguyễn Văn Thành", "0912 345 678"
+	do("choose the slot and fill the form",
+		chromedp.Click(slotButton("#slots", first)),
+		chromedp.WaitVisible(chromedp.ID("id-number")),
+		chromedp.SendKeys(chromedp.ID("id-number"), idNumber),
+		chromedp.SendKeys(chromedp.ID("full-name"), name),
+		chromedp.SendKeys(chromedp.ID("phone"), phone),
+	)
+	if got := text("#privacy"); !strings.Contains(got, "chỉ dùng cho lịch hẹn này") || !strings.Contains(got, "30 ngày") {
+		t.Errorf("privacy note = %q", got)
+	}
+	var taken httpapi.BookingView
+	_, err = staff.Do(ctx, "POST", "/api/v1/centres/"+centre.ID+"/bookings", httpapi.BookRequest{
+		Service: "D", Start: first, Citizen: httpapi.CitizenRequest{IDNumber: "001090000456", Name: "Trần Thị Bình", Phone: "0987654321"},
+	}, &taken)
+	must(t, "fill the slot from the counter", err)
+	logs.expectRefusal("/api/v1/centres/" + centre.ID + "/bookings")
+	do("submit into a full slot",
+		chromedp.Click(chromedp.ID("book-submit")),
+		chromedp.Poll[chromedp.Void](`document.getElementById('notice').textContent.includes('vừa hết chỗ')`),
+		chromedp.WaitVisible(chromedp.ID("slots")),
+		chromedp.Poll[chromedp.Void](fmt.Sprintf(`(() => { const b = document.querySelector('#slots button.slot[data-start=%q]'); return b && b.disabled; })()`, first)),
+	)
+	second := firstFree("#slots")
+	if second == first {
+		t.Fatalf("the full slot %s is still offered", first)
+	}
+	do("book the next slot",
+		chromedp.Click(slotButton("#slots", second)),
+		chromedp.WaitVisible(chromedp.ID("book-submit")),
+		chromedp.Click(chromedp.ID("book-submit")),
+		chromedp.WaitVisible(chromedp.ID("done-code")),
+	)
+	shown := text("#done-code")
+	if !regexp.MustCompile(`^[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}$`).MatchString(shown) {
+		t.Fatalf("booking code shown as %q, want ABCD-EFGH", shown)
+	}
+	code := strings.ReplaceAll(shown, "-", "")
+	if got := text("#done-facts"); !strings.Contains(got, "Xây dựng") || !strings.Contains(got, second[11:16]) {
+		t.Errorf("confirmation facts = %q, want the service and %s", got, second[11:16])
+	}
+	if got := text("#done-bring"); !strings.Contains(got, "thẻ căn cước") {
+		t.Errorf("bring note = %q", got)
+	}
+	docs, err := chromedp.Run(page, chromedp.Evaluate[string](`Promise.all(['done-pdf', 'done-ics'].map((id) =>
+		fetch(document.getElementById(id).href).then((r) => r.status + ' ' + r.headers.get('content-type')))).then((a) => a.join(', '))`, chromedp.EvalAwaitPromise))
+	must(t, "fetch the PDF and ICS links", err)
+	if !strings.Contains(docs, "200 application/pdf") || !strings.Contains(docs, "200 text/calendar") {
+		t.Errorf("document links answer %q", docs)
+	}
+	if id, _ := chromedp.Run(page, chromedp.Value(chromedp.ID("id-number"))); id != "" {
+		t.Errorf("the ID number stays in the form after booking")
+	}
+	shot("booking-confirmation.png")
+
+	booking := func() httpapi.BookingView {
+		t.Helper()
+		var b httpapi.BookingView
+		_, err := staff.Do(ctx, "GET", "/api/v1/bookings/"+code, nil, &b)
+		must(t, "read the booking", err)
+		return b
+	}
+	b := booking()
+	if b.Service != "D" || b.Start != second || b.Status != queue.BookingActive || b.Citizen == nil ||
+		b.Citizen.Name != name || b.Citizen.Phone != "0912345678" || b.Citizen.IDMasked != "••••••••0123" {
+		t.Fatalf("server has %+v (citizen %+v)", b, b.Citizen)
+	}
+
+	// 3. Look it up (from the confirmation), move it to the day after.
+	do("look the booking up",
+		chromedp.Click(chromedp.ID("done-manage")),
+		chromedp.WaitVisible(chromedp.ID("found")),
+		chromedp.Poll[chromedp.Void](fmt.Sprintf(`document.getElementById('found-code').dataset.code === %q && document.getElementById('found-status').dataset.status === 'booked'`, code)),
+		chromedp.Poll[chromedp.Void](`new URLSearchParams(location.search).get('code') !== null`),
+	)
+	if got := text("#found-changes"); got != "2 trên 2 lần" {
+		t.Errorf("changes left = %q, want 2 trên 2 lần", got)
+	}
+	do("open the reschedule panel",
+		chromedp.Click(chromedp.ID("btn-reschedule")),
+		chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`#rs-dates button[data-date=%q]`, day2))),
+		chromedp.Click(chromedp.CSS(fmt.Sprintf(`#rs-dates button[data-date=%q]`, day2))),
+	)
+	moved := firstFree("#rs-slots")
+	do("reschedule",
+		chromedp.Click(slotButton("#rs-slots", moved)),
+		chromedp.SendKeys(chromedp.ID("rs-id"), idNumber),
+		chromedp.Click(chromedp.ID("resched-submit")),
+		chromedp.Poll[chromedp.Void](`document.getElementById('notice').textContent.includes('Đã đổi lịch hẹn sang')`),
+		chromedp.Poll[chromedp.Void](`document.getElementById('found-changes').dataset.left === '1'`),
+		chromedp.WaitNotVisible(chromedp.ID("resched-panel")),
+	)
+	if got := text("#found-facts"); !strings.Contains(got, moved[11:16]) {
+		t.Errorf("after the move the page shows %q, want %s", got, moved[11:16])
+	}
+	if b := booking(); b.Start != moved || b.Reschedules != 1 || b.Status != queue.BookingActive {
+		t.Errorf("after the move the server has start %s, %d changes, %s", b.Start, b.Reschedules, b.Status)
+	}
+
+	// 4. Cancel it: a wrong number is refused, the right one cancels.
+	logs.expectRefusal("/api/v1/bookings/" + code + "/cancel")
+	do("cancel with a wrong number",
+		chromedp.Click(chromedp.ID("btn-cancel")),
+		chromedp.WaitVisible(chromedp.ID("cancel-id")),
+		chromedp.SendKeys(chromedp.ID("cancel-id"), "12345"),
+		chromedp.Click(chromedp.ID("cancel-submit")),
+		chromedp.WaitVisible(chromedp.ID("cancel-id-err")),
+		chromedp.SetValue(chromedp.ID("cancel-id"), "001090000999"),
+		chromedp.Click(chromedp.ID("cancel-submit")),
+		chromedp.WaitVisible(chromedp.ID("error")),
+	)
+	if got := text("#error"); !strings.Contains(got, "không có lịch hẹn") {
+		t.Errorf("wrong-number error = %q", got)
+	}
+	if b := booking(); b.Status != queue.BookingActive {
+		t.Fatalf("a wrong number changed the booking: %s", b.Status)
+	}
+	do("cancel",
+		chromedp.SetValue(chromedp.ID("cancel-id"), idNumber),
+		chromedp.Click(chromedp.ID("cancel-submit")),
+		chromedp.Poll[chromedp.Void](`document.getElementById('found-status').dataset.status === 'cancelled'`),
+		chromedp.Poll[chromedp.Void](`document.getElementById('notice').textContent.includes('Đã hủy lịch hẹn')`),
+		chromedp.WaitNotVisible(chromedp.ID("found-actions")),
+	)
+	if b := booking(); b.Status != queue.BookingCancelled {
+		t.Errorf("after cancelling the server has %s", b.Status)
+	}
+
+	// 5. The deep link opens the look-up; English by the switch.
+	do("open the deep link and switch to English",
+		chromedp.Navigate(base+"/?code="+strings.ToLower(shown)),
+		chromedp.Poll[chromedp.Void](fmt.Sprintf(`document.getElementById('found-code').dataset.code === %q && !document.getElementById('found').hidden`, code)),
+		chromedp.Click(chromedp.ID("lang")),
+		chromedp.Poll[chromedp.Void](`document.documentElement.lang === 'en' && document.getElementById('found-status').textContent === 'Cancelled'`),
+	)
+	if got := text("#tab-lookup"); got != "Look up / change / cancel" {
+		t.Errorf("English tab = %q", got)
+	}
+	do("back to Vietnamese",
+		chromedp.Click(chromedp.ID("lang")),
+		chromedp.Poll[chromedp.Void](`document.documentElement.lang === 'vi'`),
+	)
+}
