@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"encoding/json"
 	"sync"
 	"sync/atomic"
 
@@ -10,7 +11,15 @@ import (
 // SubscriberBuffer is how many events a subscriber may lag behind before it
 // is dropped. A dropped subscriber (a display on a bad link) reconnects with
 // since=its last seq and loses nothing: events are replayed from the store.
-const SubscriberBuffer = 256
+// 64 covers a burst of calls at every counter of a large centre; the
+// buffer is per display, so it is kept small (1,000 displays).
+const SubscriberBuffer = 64
+
+// Message is an event with its JSON, encoded once for every subscriber.
+type Message struct {
+	Event queue.Event
+	JSON  []byte
+}
 
 // Hub fans committed events out to live subscribers. Publish never blocks:
 // a subscriber whose buffer is full is dropped, so one slow display cannot
@@ -27,8 +36,8 @@ func NewHub() *Hub { return &Hub{subs: map[string]map[*Subscription]struct{}{}} 
 // Subscription receives a centre's events until it is closed or dropped;
 // then C is closed.
 type Subscription struct {
-	C       <-chan queue.Event
-	c       chan queue.Event
+	C       <-chan Message
+	c       chan Message
 	hub     *Hub
 	centre  string
 	dropped atomic.Bool
@@ -37,7 +46,7 @@ type Subscription struct {
 
 // Subscribe starts receiving a centre's events.
 func (h *Hub) Subscribe(centre string) *Subscription {
-	c := make(chan queue.Event, SubscriberBuffer)
+	c := make(chan Message, SubscriberBuffer)
 	s := &Subscription{C: c, c: c, hub: h, centre: centre}
 	h.mu.Lock()
 	if h.subs[centre] == nil {
@@ -73,10 +82,18 @@ func (h *Hub) remove(s *Subscription) {
 func (h *Hub) Publish(centre string, events []queue.Event) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if len(h.subs[centre]) == 0 {
+		return
+	}
+	msgs := make([]Message, len(events))
+	for i, e := range events {
+		raw, _ := json.Marshal(e) // plain data: cannot fail
+		msgs[i] = Message{Event: e, JSON: raw}
+	}
 	for s := range h.subs[centre] {
-		for _, e := range events {
+		for _, m := range msgs {
 			select {
-			case s.c <- e:
+			case s.c <- m:
 			default:
 				s.dropped.Store(true)
 				h.remove(s)

@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
+	"time"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/bcrypt"
@@ -55,22 +57,72 @@ func newToken() string {
 
 var errUnauthorized = queue.Errorf(queue.EUnauthorized, "sign in first (missing, expired or unknown token)", "vui lòng đăng nhập (thiếu mã, mã hết hạn hoặc không hợp lệ)")
 
-// authenticate resolves the bearer token, if any.
+// authenticate resolves the bearer token, if any. Resolved sessions are
+// cached for sessionCacheTTL: two store reads per request were a tenth of
+// a lone ticket's time. Every write that can end a session (logout, an
+// account changed or disabled, a kiosk revoked) clears the cache.
 func (s *Server) authenticate(r *http.Request) (queue.User, error) {
 	h := r.Header.Get("Authorization")
 	token, ok := strings.CutPrefix(h, "Bearer ")
 	if !ok || token == "" {
 		return queue.User{}, errUnauthorized
 	}
-	se, err := s.store.Session(HashToken(token))
-	if err != nil || !s.now().Before(se.Expires) {
+	hash := HashToken(token)
+	now := s.now()
+	if c, ok := s.sessions.get(hash, now); ok {
+		return c, nil
+	}
+	se, err := s.store.Session(hash)
+	if err != nil || !now.Before(se.Expires) {
 		return queue.User{}, errUnauthorized
 	}
 	u, err := s.store.User(se.Username)
 	if err != nil || u.Disabled {
 		return queue.User{}, errUnauthorized
 	}
+	until := now.Add(sessionCacheTTL)
+	if se.Expires.Before(until) {
+		until = se.Expires
+	}
+	s.sessions.put(hash, u, until)
 	return u, nil
+}
+
+const sessionCacheTTL = 5 * time.Second
+
+type sessionCache struct {
+	mu sync.Mutex
+	m  map[string]cachedSession
+}
+
+type cachedSession struct {
+	user  queue.User
+	until time.Time
+}
+
+func (c *sessionCache) get(hash string, now time.Time) (queue.User, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[hash]
+	if !ok || !now.Before(e.until) {
+		return queue.User{}, false
+	}
+	return e.user, true
+}
+
+func (c *sessionCache) put(hash string, u queue.User, until time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) > 10000 {
+		c.m = map[string]cachedSession{}
+	}
+	c.m[hash] = cachedSession{u, until}
+}
+
+func (c *sessionCache) clear() {
+	c.mu.Lock()
+	c.m = nil
+	c.mu.Unlock()
 }
 
 // require wraps a handler with authentication and a role check. A clerk or
@@ -181,6 +233,7 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 			s.writeError(w, r, err)
 			return
 		}
+		s.sessions.clear()
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
@@ -294,5 +347,6 @@ func (s *Server) PutUser(ctx context.Context, name string, req PutUserRequest) (
 	if err != nil {
 		return queue.User{}, err
 	}
+	s.sessions.clear()
 	return v.(queue.User), nil
 }

@@ -113,7 +113,8 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 	defer ping.Stop()
 	for {
 		select {
-		case e, ok := <-sub.C:
+		case m, ok := <-sub.C:
+			e := m.Event
 			if !ok {
 				// Dropped for lagging: close so the client reconnects with since=sent.
 				conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseTryAgainLater, "lagging; reconnect with since"), time.Now().Add(time.Second))
@@ -136,7 +137,8 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 					sent = g.Seq
 				}
 			}
-			if err := send(e); err != nil {
+			conn.SetWriteDeadline(time.Now().Add(writeWait))
+			if err := conn.WriteMessage(websocket.TextMessage, m.JSON); err != nil {
 				return
 			}
 			sent = e.Seq

@@ -183,6 +183,7 @@ func (s *Server) handleRevokeKiosk(w http.ResponseWriter, r *http.Request) {
 		tx.PutUser(u)
 		return KioskView{Kiosk: k}, nil
 	})
+	s.sessions.clear()
 	s.reply(w, r, http.StatusOK, v, err)
 }
 

@@ -50,6 +50,7 @@ type Server struct {
 	bookLimit   *limiter
 	lookupLimit *limiter
 	enrollLimit *limiter
+	sessions    sessionCache
 	mux         *http.ServeMux
 	routes      []string
 }

@@ -3,6 +3,7 @@ package queue
 import (
 	"container/heap"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -31,6 +32,7 @@ type estimates struct {
 	count   map[string]int           // service → waiting tickets
 	extra   map[string]int           // service → tickets issued since the estimate
 	sim     []*simCounter            // the counters after dealing: new tickets are dealt on
+	resume  func(time.Time) time.Time
 }
 
 // tail is the wait a new walk-in of the service would have at e.at: when
@@ -53,7 +55,7 @@ func (e *estimates) tail(service string) (time.Duration, *simCounter) {
 func (e *estimates) deal(service string, d time.Duration) time.Duration {
 	w, c := e.tail(service)
 	if c != nil {
-		c.free = c.free.Add(d)
+		c.free = e.resume(c.free.Add(d))
 	}
 	return w
 }
@@ -111,14 +113,9 @@ func (l *Live) simulate(now time.Time) *estimates {
 		version: l.version, at: now,
 		wait: map[string]time.Duration{}, pos: map[string]int{},
 		count: map[string]int{}, extra: map[string]int{},
+		resume: l.servingFrom(now),
 	}
-	var waiting []*Ticket
-	for _, t := range l.tickets {
-		if t.Status == StatusWaiting {
-			waiting = append(waiting, t)
-		}
-	}
-	l.callOrder(now, waiting)
+	waiting := l.sortedWaiting(now)
 	queues := map[string][]*Ticket{}
 	for _, t := range waiting {
 		queues[t.Service] = append(queues[t.Service], t)
@@ -141,7 +138,7 @@ func (l *Live) simulate(now time.Time) *estimates {
 		if t, ok := l.tickets[c.Current]; ok && t.Status == StatusCalled && t.CalledAt != nil {
 			free = later(free, later(now.Add(minRemaining), t.CalledAt.Add(l.mean(t.Service))))
 		}
-		h = append(h, &simCounter{free: free, services: k.Services, index: i})
+		h = append(h, &simCounter{free: e.resume(free), services: k.Services, index: i})
 		for _, s := range k.Services {
 			covered[s] = true
 		}
@@ -158,7 +155,7 @@ func (l *Live) simulate(now time.Time) *estimates {
 			}
 		}
 		if len(missing) > 0 {
-			h = append(h, &simCounter{free: now, services: missing, index: i})
+			h = append(h, &simCounter{free: e.resume(now), services: missing, index: i})
 		}
 	}
 	e.sim = slices.Clone(h)
@@ -185,7 +182,7 @@ func (l *Live) simulate(now time.Time) *estimates {
 		}
 		heads[best.Service]++
 		e.wait[best.ID] = c.free.Sub(now)
-		c.free = c.free.Add(l.mean(best.Service))
+		c.free = e.resume(c.free.Add(l.mean(best.Service)))
 		heap.Fix(&h, 0)
 		dealt++
 	}
@@ -263,4 +260,94 @@ func (l *Live) Queue(now time.Time) map[string]ServiceQueue {
 		out[s.Code] = ServiceQueue{Waiting: n, EstimatedWait: w}
 	}
 	return out
+}
+
+// servingFrom returns a function giving the first moment at or after t
+// when counters serve: t itself inside opening hours, the end of the break
+// t falls in, the opening when t is before it; t unchanged after closing or
+// on a day without hours (the estimate then runs on, as staff usually
+// finish the queue). The day's hours are parsed once per estimate.
+func (l *Live) servingFrom(now time.Time) func(time.Time) time.Time {
+	type span struct{ from, to int }
+	days := map[int]struct {
+		open, close int
+		ok          bool
+	}{}
+	for _, h := range l.cfg.Hours {
+		o, _ := ParseClock(h.Open)
+		c, _ := ParseClock(h.Close)
+		days[h.Weekday] = struct {
+			open, close int
+			ok          bool
+		}{o, c, true}
+	}
+	var breaks []span
+	for _, b := range l.cfg.Breaks {
+		s, _ := ParseClock(b.Start)
+		e, _ := ParseClock(b.End)
+		breaks = append(breaks, span{s, e})
+	}
+	return func(t time.Time) time.Time {
+		lt := t.In(l.loc)
+		d, ok := days[int(lt.Weekday())]
+		if !ok {
+			return t
+		}
+		m := lt.Hour()*60 + lt.Minute()
+		midnight := time.Date(lt.Year(), lt.Month(), lt.Day(), 0, 0, 0, 0, l.loc)
+		switch {
+		case m < d.open:
+			return midnight.Add(time.Duration(d.open) * time.Minute)
+		case m >= d.close:
+			return t
+		}
+		for _, b := range breaks {
+			if m >= b.from && m < b.to {
+				return midnight.Add(time.Duration(b.to) * time.Minute)
+			}
+		}
+		return t
+	}
+}
+
+// sortedWaiting returns the waiting tickets in calling order (strict
+// rule), sorting on keys computed once per ticket: this runs on the
+// engine's goroutine, so its cost is everyone's latency.
+func (l *Live) sortedWaiting(now time.Time) []*Ticket {
+	type keyed struct {
+		class  int
+		order  int64
+		issued int64
+		id     string
+		ticket *Ticket
+	}
+	ks := make([]keyed, 0, len(l.tickets))
+	for _, t := range l.tickets {
+		if t.Status == StatusWaiting {
+			ks = append(ks, keyed{l.class(t, now), t.OrderAt.UnixNano(), t.IssuedAt.UnixNano(), t.ID, t})
+		}
+	}
+	slices.SortFunc(ks, func(a, b keyed) int {
+		switch {
+		case a.class != b.class:
+			return a.class - b.class
+		case a.order != b.order:
+			return cmpInt64(a.order, b.order)
+		case a.issued != b.issued:
+			return cmpInt64(a.issued, b.issued)
+		}
+		return strings.Compare(a.id, b.id)
+	})
+	out := make([]*Ticket, len(ks))
+	for i, k := range ks {
+		out[i] = k.ticket
+	}
+	return out
+}
+
+func cmpInt64(a, b int64) int {
+	if a < b {
+		return -1
+	}
+	return 1
 }

@@ -559,3 +559,21 @@ func TestPriorityEstimateNotBehindTheLine(t *testing.T) {
 		t.Fatalf("priority ticket pos %d wait %v, want 1 and 0", pos, w)
 	}
 }
+
+func TestEstimateRespectsBreaksAndOpening(t *testing.T) {
+	l := newTestLive(t, nil) // Monday 07:30–17:00, lunch 11:30–13:00; A takes 10 min
+	l.Resume(day0, 2, "c")
+	l.Close(day0, 1)
+	at := time.Date(2026, 11, 23, 11, 20, 0, 0, hcm)
+	issue(t, l, at, "A", "")
+	second := issue(t, l, at, "A", "")
+	if _, w, _ := l.Estimate(at, second.ID); w != 100*time.Minute {
+		t.Fatalf("ticket behind one served until 11:30 waits %v, want 1h40m (lunch until 13:00)", w)
+	}
+	early := time.Date(2026, 11, 23, 6, 50, 0, 0, hcm)
+	l2 := newTestLive(t, nil)
+	first := issue(t, l2, early, "C", "")
+	if _, w, _ := l2.Estimate(early, first.ID); w != 40*time.Minute {
+		t.Fatalf("first ticket before opening waits %v, want 40m (opens 07:30)", w)
+	}
+}
