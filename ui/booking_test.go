@@ -306,7 +306,7 @@ func TestBookingPageInChromium(t *testing.T) {
 		chromedp.Click(chromedp.ID("cancel-submit")),
 		chromedp.WaitVisible(chromedp.ID("error")),
 	)
-	if got := text("#error"); !strings.Contains(got, "không có lịch hẹn") {
+	if got := text("#error"); !strings.Contains(got, "Không có lịch hẹn") {
 		t.Errorf("wrong-number error = %q", got)
 	}
 	if b := booking(); b.Status != queue.BookingActive {

@@ -86,19 +86,36 @@ const normCode = (s) => s.toUpperCase().replace(/[\s-]/g, '');
 
 function showError(msg) {
   const el = $('error');
-  el.textContent = msg || '';
+  // The API's messages start in lower case (they also serve as fragments).
+  el.textContent = msg ? msg[0].toUpperCase() + msg.slice(1) : '';
   el.hidden = !msg;
   if (msg) el.focus({ preventScroll: false });
 }
 
-/** A polite announcement; kind is 'info' or 'warn'. */
-function notify(msg, kind = 'info') {
+let notice = null; // {key, params, kind}: re-said in the other language
+
+/** A polite announcement of message key; kind is 'info' or 'warn'. */
+function notify(key, params = {}, kind = 'info') {
+  notice = key ? { key, params, kind } : null;
+  renderNotice();
+}
+
+function renderNotice() {
+  if (notice && notice.params.start) {
+    notice.params.when = whenLabel(notice.params.start, notice.params.end);
+  }
   const el = $('notice');
-  el.className = 'alert ' + kind;
-  el.textContent = msg || '';
+  el.className = 'alert ' + (notice ? notice.kind : '');
+  el.textContent = notice ? t(notice.key, notice.params) : '';
+}
+
+/** Said by screen readers only (the page shows the same). */
+function announce(msg) {
+  $('announce').textContent = msg;
 }
 
 function clearMessages() {
+  announce('');
   showError('');
   notify('');
 }
@@ -276,7 +293,6 @@ function renderCentreName() {
 function renderSummary() {
   const rows = [];
   const i = stepIds.indexOf(state.step);
-  if (state.centre && !state.skipCentre && i > 1 && i < 5) rows.push(['book.summary.centre', state.centre.name]);
   if (state.service && i > 1 && i < 5) rows.push(['book.summary.service', serviceName(state.service)]);
   if (state.date && i > 2 && i < 5) rows.push(['book.summary.date', dayLabel(state.date, true)]);
   if (state.slot && i > 3 && i < 5) rows.push(['book.summary.time', `${clock(state.slot.start)}–${clock(state.slot.end)}`]);
@@ -516,7 +532,7 @@ async function submitBooking(ev) {
   if (busy) return;
   clearMessages();
   if (!validateDetails()) {
-    notify(t('book.err.fix'), 'warn');
+    notify('book.err.fix', {}, 'warn');
     return;
   }
   const body = {
@@ -537,7 +553,7 @@ async function submitBooking(ev) {
     solver.reset();
     renderDone();
     showStep('done');
-    notify(t('book.done.announce', { code: grouped(state.booking.code) }));
+    announce(t('book.done.announce', { code: grouped(state.booking.code) }));
   } catch (err) {
     solver.start(); // the spent or refused solution is replaced
     if (err.code === 'slot_full') {
@@ -545,7 +561,7 @@ async function submitBooking(ev) {
       state.slots = null;
       showStep('slot');
       await loadSlots();
-      notify(t('book.slot.refreshed'), 'warn');
+      notify('book.slot.refreshed', {}, 'warn');
     } else {
       showError(err.message);
     }
@@ -614,7 +630,7 @@ async function lookup(code, focus = true) {
   } catch (err) {
     state.found = null;
     $('found').hidden = true;
-    showError(err.message);
+    showError(err.code === 'not_found' ? t('lookup.not_found', { code: grouped(c) }) : err.message);
   }
 }
 
@@ -692,7 +708,7 @@ async function submitCancel(ev) {
     closePanels();
     await showFound(b);
     $('found-code').focus();
-    notify(t('lookup.cancelled', { code: grouped(b.code) }));
+    notify('lookup.cancelled', { code: grouped(b.code) });
   } catch (err) {
     showError(err.message);
   } finally {
@@ -770,14 +786,14 @@ async function submitReschedule(ev) {
     closePanels();
     await showFound(b);
     $('found-code').focus();
-    notify(t('lookup.rescheduled', { when: whenLabel(b.start, b.end) }));
+    notify('lookup.rescheduled', { start: b.start, end: b.end });
   } catch (err) {
     if (err.code === 'slot_full') {
       state.rs.slot = null;
       state.rs.slots = null;
       renderResched();
       await rsLoadSlots();
-      notify(t('book.slot.refreshed'), 'warn');
+      notify('book.slot.refreshed', {}, 'warn');
     } else {
       showError(err.message);
     }
@@ -795,6 +811,7 @@ function renderAll() {
   renderSlots();
   renderStepNo();
   renderSummary();
+  renderNotice();
   if (state.step === 'details') renderPrivacy();
   renderDone();
   renderFound();
