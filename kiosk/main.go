@@ -4,7 +4,8 @@
 //
 // Usage:
 //
-//	kioskd -server URL -addr 127.0.0.1:8090 -data DIR [-simulate]   (the daemon; not yet)
+//	kioskd [-server URL] [-addr 127.0.0.1:8090] [-data DIR] [-simulate] [-config FILE]   the daemon
+//	kioskd enroll -server URL -token T -data DIR [-name N]   enrol once with a token from the admin
 //	kioskd idcard parse [-today YYYY-MM-DD]      card QR payload or MRZ on stdin → JSON
 //	kioskd printer test [-device SPEC | -simulate DIR] [-profile NAME]
 //	kioskd scanner test [-backend sane|escl|folder] …
@@ -58,8 +59,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "help", "-h", "--help":
 		usage(stdout)
 		return exitOK
-	case "enroll", "precheck":
-		fmt.Fprintf(stderr, "kioskd: %s is not implemented yet\n", cmd)
+	case "enroll":
+		return enroll(ctx, args[1:], stdout, stderr, os.Getenv)
+	case "precheck":
+		fmt.Fprintf(stderr, "kioskd: %s is not implemented yet (the dossier pre-check issue)\n", cmd)
 		return exitUsage
 	}
 	fmt.Fprintf(stderr, "kioskd: unknown command %q\n", cmd+" "+sub)
@@ -67,16 +70,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	return exitUsage
 }
 
-// runDaemon will start the kiosk daemon; until it exists it says so.
-func runDaemon(_ context.Context, _ []string, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "kioskd: the daemon (-server URL -addr ADDR -data DIR [-simulate]) is not implemented yet;")
-	fmt.Fprintln(stderr, "the technician commands work: kioskd idcard parse | printer test | scanner test")
-	return exitUsage
-}
-
 func usage(w io.Writer) {
 	fmt.Fprint(w, `usage:
-  kioskd -server URL -addr 127.0.0.1:8090 -data DIR [-simulate]   the kiosk daemon (not yet)
+  kioskd [-server URL] [-addr 127.0.0.1:8090] [-data DIR] [-simulate] [-config FILE]
+                                                 the kiosk daemon (kioskd -h for every setting)
+  kioskd enroll -server URL -token T -data DIR [-name N] [-force]
+                                                 enrol this kiosk with a one-time token from the admin
   kioskd idcard parse [-today YYYY-MM-DD]        read a card QR payload or MRZ from stdin, print JSON
   kioskd printer test [-device SPEC | -simulate DIR] [-profile NAME] [-58]
                                                  check the ticket printer and print a test ticket

@@ -127,10 +127,15 @@ func TestScannerTest(t *testing.T) {
 }
 
 func TestDispatch(t *testing.T) {
-	for _, args := range [][]string{{}, {"-server", "http://x", "-data", "/tmp"}, {"bogus"}, {"idcard"}, {"enroll"}} {
+	for _, args := range [][]string{{"-addr", "0.0.0.0:8090"}, {"-bogus"}, {"bogus"}, {"idcard"}, {"enroll"}, {"enroll", "-token", "x"}} {
 		if code, _, errOut := runCmd(t, "", args...); code != exitUsage || errOut == "" {
 			t.Errorf("%q: exit %d, stderr %q", args, code, errOut)
 		}
+	}
+	// Not enrolled: the daemon says what to run.
+	dir := t.TempDir()
+	if code, _, errOut := runCmd(t, "", "-data", dir, "-addr", "127.0.0.1:0"); code != exitProblem || !strings.Contains(errOut, "kioskd enroll") {
+		t.Errorf("not enrolled: exit %d, stderr %q", code, errOut)
 	}
 	if code, out, _ := runCmd(t, "", "help"); code != 0 || !strings.Contains(out, "idcard parse") {
 		t.Errorf("help: %d", code)

@@ -1,0 +1,409 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	_ "time/tzdata" // centres' time zones without the system's tzdata
+
+	"github.com/coreos/go-systemd/v22/daemon"
+
+	"xephang/drivers/escpos"
+	"xephang/drivers/idcard"
+	"xephang/kiosk/devices"
+	"xephang/kiosk/flow"
+	"xephang/kiosk/localapi"
+	"xephang/kiosk/outbox"
+	"xephang/kiosk/uplink"
+	"xephang/queue-server/httpapi"
+	"xephang/queue-server/queue"
+	"xephang/ui"
+)
+
+// Config is kioskd's configuration. Sources, later ones winning: defaults,
+// the config file (KEY=VALUE lines, the environment's names; -config or
+// XEPHANG_KIOSK_CONFIG), the environment, the flags.
+type Config struct {
+	Server     string // queue server URL; the enrolled one when empty
+	Addr       string // local UI/API address; loopback only
+	DataDir    string
+	Simulate   bool
+	SimBaud    int
+	Printer    string // port spec of the ticket printer
+	Profile    string // escpos profile
+	Reader     string // port spec of the card/QR reader
+	Scanner    string // sane[:DEV], escl:URL, folder:DIR
+	ElderlyAge int
+	Idle       time.Duration
+	Result     time.Duration
+	PublicURL  string
+	BlockSize  int
+	Blocks     int
+	Heartbeat  time.Duration
+	LogLevel   slog.Level
+}
+
+// env names of each setting (also the config file's keys).
+var envNames = map[string]string{
+	"server": "XEPHANG_SERVER", "addr": "XEPHANG_KIOSK_ADDR", "data": "XEPHANG_KIOSK_DATA",
+	"simulate": "XEPHANG_KIOSK_SIMULATE", "sim-baud": "XEPHANG_KIOSK_SIM_BAUD",
+	"printer": "XEPHANG_KIOSK_PRINTER", "profile": "XEPHANG_KIOSK_PROFILE", "reader": "XEPHANG_KIOSK_READER",
+	"scanner": "XEPHANG_KIOSK_SCANNER", "elderly-age": "XEPHANG_KIOSK_ELDERLY_AGE", "idle": "XEPHANG_KIOSK_IDLE",
+	"result": "XEPHANG_KIOSK_RESULT", "public-url": "XEPHANG_PUBLIC_URL", "block-size": "XEPHANG_KIOSK_BLOCK_SIZE",
+	"blocks": "XEPHANG_KIOSK_BLOCKS", "heartbeat": "XEPHANG_KIOSK_HEARTBEAT", "log-level": "XEPHANG_LOG_LEVEL",
+}
+
+// readConfigFile reads KEY=VALUE lines (# comments, optional quotes), the
+// format of systemd's EnvironmentFile.
+func readConfigFile(path string) (map[string]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	out := map[string]string{}
+	sc := bufio.NewScanner(f)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		k, v, ok := strings.Cut(line, "=")
+		if !ok {
+			return nil, fmt.Errorf("%s:%d: want KEY=VALUE", path, n)
+		}
+		out[strings.TrimSpace(k)] = strings.Trim(strings.TrimSpace(v), `"'`)
+	}
+	return out, sc.Err()
+}
+
+// ParseConfig reads the configuration from args, the environment and the
+// config file.
+func ParseConfig(args []string, getenv func(string) string) (Config, error) {
+	file := map[string]string{}
+	path := getenv("XEPHANG_KIOSK_CONFIG")
+	for i, a := range args { // -config is needed before the flags are parsed
+		if v, ok := strings.CutPrefix(strings.TrimLeft(a, "-"), "config="); ok {
+			path = v
+		} else if strings.TrimLeft(a, "-") == "config" && i+1 < len(args) {
+			path = args[i+1]
+		}
+	}
+	if path != "" {
+		var err error
+		if file, err = readConfigFile(path); err != nil {
+			return Config{}, fmt.Errorf("config file: %w", err)
+		}
+	}
+	get := func(flagName, def string) string {
+		if v := getenv(envNames[flagName]); v != "" {
+			return v
+		}
+		if v, ok := file[envNames[flagName]]; ok {
+			return v
+		}
+		return def
+	}
+	fs := flag.NewFlagSet("kioskd", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	var cfg Config
+	fs.String("config", path, "config file of KEY=VALUE lines (XEPHANG_KIOSK_CONFIG)")
+	fs.StringVar(&cfg.Server, "server", get("server", ""), "queue server URL (XEPHANG_SERVER); the enrolled one when empty")
+	fs.StringVar(&cfg.Addr, "addr", get("addr", "127.0.0.1:8090"), "touchscreen address, loopback only (XEPHANG_KIOSK_ADDR)")
+	fs.StringVar(&cfg.DataDir, "data", get("data", "./kiosk-data"), "data directory (XEPHANG_KIOSK_DATA)")
+	fs.BoolVar(&cfg.Simulate, "simulate", get("simulate", "") == "1" || get("simulate", "") == "true", "simulate every device (XEPHANG_KIOSK_SIMULATE=1)")
+	fs.StringVar(&cfg.Printer, "printer", get("printer", ""), "ticket printer: serial:/dev/xephang-printer?baud=115200, tcp:HOST:9100, usblp:/dev/usb/lp0")
+	fs.StringVar(&cfg.Profile, "profile", get("profile", "raster-80"), "printer profile (kioskd printer test -list)")
+	fs.StringVar(&cfg.Reader, "reader", get("reader", ""), "card/QR reader: serial:/dev/xephang-reader")
+	fs.StringVar(&cfg.Scanner, "scanner", get("scanner", ""), "document scanner: sane[:DEVICE], escl:URL, folder:DIR")
+	fs.StringVar(&cfg.PublicURL, "public-url", get("public-url", ""), "public server URL printed in the tracking QR (XEPHANG_PUBLIC_URL)")
+	ints := []struct {
+		p    *int
+		name string
+		def  string
+		use  string
+	}{
+		{&cfg.SimBaud, "sim-baud", "115200", "line speed of the simulated printer"},
+		{&cfg.ElderlyAge, "elderly-age", "75", "age from which a card read offers elderly priority"},
+		{&cfg.BlockSize, "block-size", "20", "numbers per leased block (1–200)"},
+		{&cfg.Blocks, "blocks", "2", "blocks with numbers left to keep per service"},
+	}
+	for _, v := range ints {
+		n, err := strconv.Atoi(get(v.name, v.def))
+		if err != nil {
+			return cfg, fmt.Errorf("%s: %w", envNames[v.name], err)
+		}
+		fs.IntVar(v.p, v.name, n, v.use+" ("+envNames[v.name]+")")
+	}
+	durs := []struct {
+		p    *time.Duration
+		name string
+		def  string
+		use  string
+	}{
+		{&cfg.Idle, "idle", "60s", "back home after this long without a touch"},
+		{&cfg.Result, "result", "20s", "how long a printed number or an error stays on screen"},
+		{&cfg.Heartbeat, "heartbeat", "5s", "heartbeat period"},
+	}
+	for _, v := range durs {
+		d, err := time.ParseDuration(get(v.name, v.def))
+		if err != nil {
+			return cfg, fmt.Errorf("%s: %w", envNames[v.name], err)
+		}
+		fs.DurationVar(v.p, v.name, d, v.use+" ("+envNames[v.name]+")")
+	}
+	level := get("log-level", "info")
+	fs.StringVar(&level, "log-level", level, "debug, info, warn or error (XEPHANG_LOG_LEVEL)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(os.Stderr)
+			fs.PrintDefaults()
+		}
+		return cfg, err
+	}
+	if fs.NArg() > 0 {
+		return cfg, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	if err := cfg.LogLevel.UnmarshalText([]byte(level)); err != nil {
+		return cfg, fmt.Errorf("log level: %w", err)
+	}
+	host, _, err := net.SplitHostPort(cfg.Addr)
+	if err != nil || (host != "localhost" && !localapi.Loopback(cfg.Addr)) {
+		return cfg, fmt.Errorf("-addr %q: the touchscreen API listens on loopback only (127.0.0.1:PORT)", cfg.Addr)
+	}
+	if cfg.ElderlyAge < 50 || cfg.ElderlyAge > 120 {
+		return cfg, fmt.Errorf("-elderly-age %d: want 50–120", cfg.ElderlyAge)
+	}
+	if cfg.BlockSize < 1 || cfg.BlockSize > queue.MaxBlockSize || cfg.Blocks < 1 || cfg.Blocks > 10 {
+		return cfg, fmt.Errorf("-block-size 1–%d and -blocks 1–10", queue.MaxBlockSize)
+	}
+	if _, err := escpos.ProfileByName(cfg.Profile); err != nil {
+		return cfg, err
+	}
+	return cfg, nil
+}
+
+// version is kioskd's version: the VCS revision it was built from.
+func version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+				return s.Value[:12]
+			}
+		}
+		if bi.Main.Version != "" {
+			return bi.Main.Version
+		}
+	}
+	return "dev"
+}
+
+// Main is the running daemon.
+type Main struct {
+	Config  Config
+	Log     *slog.Logger
+	Cred    Credential
+	Store   *outbox.Store
+	Devices *devices.Devices
+	Link    *uplink.Link
+	Kiosk   *flow.Kiosk
+	Hub     *localapi.Hub
+
+	ln     net.Listener
+	srv    *http.Server
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+// NewMain returns a daemon with the configuration.
+func NewMain(cfg Config, log *slog.Logger) *Main { return &Main{Config: cfg, Log: log} }
+
+// Addr is the address the touchscreen server listens on (after Run).
+func (m *Main) Addr() string { return m.ln.Addr().String() }
+
+// Run starts everything and returns; Close stops it.
+func (m *Main) Run(ctx context.Context) error {
+	cred, err := LoadCredential(m.Config.DataDir)
+	if err != nil {
+		return err
+	}
+	m.Cred = cred
+	server := cred.Server
+	if m.Config.Server != "" {
+		server = strings.TrimRight(m.Config.Server, "/")
+	}
+	if m.Store, err = outbox.Open(filepath.Join(m.Config.DataDir, "kiosk.db")); err != nil {
+		return err
+	}
+	if n, err := m.Store.Prune(time.Now().Add(-7 * 24 * time.Hour)); err == nil && n > 0 {
+		m.Log.Info("pruned delivered outbox tickets", "n", n)
+	}
+	m.Devices, err = devices.Open(devices.Config{
+		Printer: m.Config.Printer, Profile: m.Config.Profile, Reader: m.Config.Reader, Scanner: m.Config.Scanner,
+		Simulate: m.Config.Simulate, SimDir: filepath.Join(m.Config.DataDir, "sim"), SimBaud: m.Config.SimBaud, Log: m.Log,
+	})
+	if err != nil {
+		m.Store.Close()
+		return err
+	}
+	m.Hub = localapi.NewHub()
+	client := httpapi.NewClient(server)
+	client.Token = cred.Credential
+	m.Link = uplink.New(uplink.Config{
+		Client: client, Store: m.Store, Centre: cred.Centre, Version: version(), Log: m.Log,
+		BlockSize: m.Config.BlockSize, BlocksAhead: m.Config.Blocks, Heartbeat: m.Config.Heartbeat,
+		Devices:  m.Devices.Status,
+		OnChange: func(s uplink.Status) { m.Hub.Publish(flow.Event{Type: "link", Link: &s}) },
+		OnCentre: func(queue.Centre) { m.Hub.Publish(flow.Event{Type: "config"}) },
+	})
+	var printer flow.Printer = noPrinter{}
+	if m.Devices.Printer != nil {
+		printer = m.Devices.Printer
+	}
+	m.Kiosk = flow.New(flow.Config{
+		Centre: cred.Centre, Client: client, Link: m.Link, Store: m.Store, Printer: printer, Log: m.Log,
+		ElderlyAge: m.Config.ElderlyAge, PublicURL: m.Config.PublicURL,
+		Timeouts: flow.Timeouts{Idle: m.Config.Idle, Result: m.Config.Result}, Emit: m.Hub.Publish,
+	})
+	var demo *localapi.Demo
+	if m.Devices.Sim != nil {
+		demo = &localapi.Demo{Reader: m.Devices.Sim.Reader, JobsDir: filepath.Join(m.Config.DataDir, "sim", "printer")}
+	}
+	api := localapi.New(localapi.Config{
+		Kiosk: m.Kiosk, Hub: m.Hub, Devices: m.Devices.Status, Link: m.Link.Status, Log: m.Log, UI: ui.KioskHandler(), Demo: demo,
+		Centre: func() (string, string) { c, _ := m.Link.Centre(); return cred.Centre, c.Name },
+	})
+	if m.ln, err = net.Listen("tcp", m.Config.Addr); err != nil {
+		m.Devices.Close()
+		m.Store.Close()
+		return fmt.Errorf("listen %s: %w", m.Config.Addr, err)
+	}
+	m.srv = &http.Server{Handler: api, ReadHeaderTimeout: 5 * time.Second, IdleTimeout: 2 * time.Minute,
+		ErrorLog: slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn)}
+	ctx, m.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	m.goLoop(func() { m.Link.Run(ctx) })
+	m.goLoop(func() {
+		m.Devices.RunStatus(ctx, func(st escpos.Status) {
+			m.Hub.Publish(flow.Event{Type: "printer", Printer: &st, Reason: st.Reason()})
+			m.Hub.Publish(flow.Event{Type: "devices", Devices: m.Devices.Status()})
+		})
+	})
+	m.goLoop(func() {
+		m.Devices.RunReader(ctx, func(ev idcard.Event) { m.Kiosk.Card(ctx, ev) }, func(code string) { m.Kiosk.Code(ctx, code) })
+	})
+	m.goLoop(func() {
+		if err := m.srv.Serve(m.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			m.Log.Error("serve", "err", err)
+		}
+	})
+	m.Log.Info("kioskd listening", "addr", m.Addr(), "server", server, "kiosk", cred.Kiosk, "centre", cred.Centre,
+		"simulate", m.Config.Simulate, "version", version())
+	return nil
+}
+
+func (m *Main) goLoop(f func()) {
+	m.wg.Add(1)
+	go func() { defer m.wg.Done(); f() }()
+}
+
+// Healthy reports whether the device loops run (for the watchdog).
+func (m *Main) Healthy() bool { return m.Devices != nil && m.Devices.Healthy() }
+
+// Close stops serving (a ticket being printed finishes first), the loops,
+// the devices and the store.
+func (m *Main) Close() error {
+	if m.srv != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		m.srv.Shutdown(ctx)
+		cancel()
+	}
+	if m.cancel != nil {
+		m.cancel()
+	}
+	if m.Devices != nil {
+		m.Devices.Close() // unblocks the reader loop
+	}
+	m.wg.Wait()
+	if m.Store != nil {
+		return m.Store.Close()
+	}
+	return nil
+}
+
+// noPrinter stands in when no printer is configured: it refuses, saying so.
+type noPrinter struct{}
+
+func (noPrinter) Status(context.Context) (escpos.Status, error) {
+	return escpos.Status{NoReply: true}, escpos.ErrNoReply
+}
+func (noPrinter) PrintTicket(context.Context, escpos.Ticket) error {
+	return &escpos.StatusError{Status: escpos.Status{NoReply: true}}
+}
+
+// runDaemon runs kioskd until ctx is done: sd_notify READY once serving,
+// watchdog pings while the device loops are healthy, STOPPING on the way out.
+func runDaemon(ctx context.Context, args []string, stderr io.Writer) int {
+	cfg, err := ParseConfig(args, os.Getenv)
+	if errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "kioskd:", err)
+		return exitUsage
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	slog.SetDefault(log)
+	m := NewMain(cfg, log)
+	if err := m.Run(ctx); err != nil {
+		log.Error("start", "err", err)
+		return exitProblem
+	}
+	daemon.SdNotify(false, daemon.SdNotifyReady)
+	wctx, stopWatchdog := context.WithCancel(ctx)
+	go watchdog(wctx, m, log)
+	<-ctx.Done()
+	stopWatchdog()
+	log.Info("shutting down")
+	daemon.SdNotify(false, daemon.SdNotifyStopping)
+	if err := m.Close(); err != nil {
+		log.Error("close", "err", err)
+		return exitProblem
+	}
+	return exitOK
+}
+
+// watchdog pings systemd at half its interval, only while the device
+// loops are healthy: a wedged loop gets kioskd restarted.
+func watchdog(ctx context.Context, m *Main, log *slog.Logger) {
+	every, err := daemon.SdWatchdogEnabled(false)
+	if err != nil || every == 0 {
+		return
+	}
+	t := time.NewTicker(every / 2)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if !m.Healthy() {
+				log.Error("device loops not healthy; withholding the watchdog ping")
+				continue
+			}
+			daemon.SdNotify(false, daemon.SdNotifyWatchdog)
+		}
+	}
+}

@@ -1,0 +1,439 @@
+// Package localapi is kioskd's HTTP server for its own touchscreen, on
+// 127.0.0.1 only: the embedded pages, the local API the pages call
+// (services, take a number, check in, devices, flow steps) and a WebSocket
+// of events (flow steps, card reads, printer status, link state, scan
+// progress). With a simulator attached it also serves the demo endpoints
+// that tap a sample card or scan a booking QR and show the printed ticket.
+package localapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"xephang/drivers/idcard/idcardsim"
+	"xephang/kiosk/flow"
+	"xephang/kiosk/uplink"
+)
+
+// Config configures the server.
+type Config struct {
+	Kiosk   *flow.Kiosk
+	Hub     *Hub
+	Devices func() []uplink.Device
+	Link    func() uplink.Status
+	Centre  func() (id, name string)
+	UI      http.Handler // the touchscreen pages; nil for none
+	Log     *slog.Logger
+	// Demo, when set, enables /api/demo/… (kioskd -simulate).
+	Demo *Demo
+}
+
+// Demo is what the demo endpoints drive: the simulated reader and the
+// simulated printer's job folder.
+type Demo struct {
+	Reader  *idcardsim.Reader
+	JobsDir string
+}
+
+// Server is the local HTTP server.
+type Server struct {
+	cfg Config
+	mux *http.ServeMux
+}
+
+// New returns the server with its routes.
+func New(cfg Config) *Server {
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	s := &Server{cfg: cfg, mux: http.NewServeMux()}
+	s.mux.HandleFunc("GET /api/status", s.handleStatus)
+	s.mux.HandleFunc("GET /api/services", s.handleServices)
+	s.mux.HandleFunc("POST /api/tickets", s.handleTicket)
+	s.mux.HandleFunc("POST /api/check-in", s.handleCheckIn)
+	s.mux.HandleFunc("GET /api/devices", s.handleDevices)
+	s.mux.HandleFunc("POST /api/flow", s.handleFlow)
+	s.mux.HandleFunc("GET /api/events", s.handleEvents)
+	if cfg.Demo != nil {
+		s.mux.HandleFunc("POST /api/demo/card", s.handleDemoCard)
+		s.mux.HandleFunc("POST /api/demo/qr", s.handleDemoQR)
+		s.mux.HandleFunc("GET /api/demo/tickets/latest.png", s.handleDemoTicket)
+	}
+	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, r, &flow.Error{Code: "not_found", VI: "Không có địa chỉ này.", EN: "No such path.", Status: http.StatusNotFound})
+	})
+	if cfg.UI != nil {
+		s.mux.Handle("/", cfg.UI)
+	}
+	return s
+}
+
+// ServeHTTP serves requests from this machine only.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !Loopback(r.RemoteAddr) {
+		http.Error(w, "kioskd serves this machine only", http.StatusForbidden)
+		return
+	}
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("X-Frame-Options", "DENY")
+	s.mux.ServeHTTP(w, r)
+}
+
+// Loopback reports whether a host:port address is on the loopback interface.
+func Loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		host = addr
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.Encode(v)
+}
+
+// writeError writes {"error":{"code","message"}} in the request's language.
+func writeError(w http.ResponseWriter, r *http.Request, err error) {
+	var fe *flow.Error
+	if !errors.As(err, &fe) {
+		fe = &flow.Error{Code: "internal", VI: "Có lỗi xảy ra, vui lòng thử lại.", EN: "Something went wrong, please try again.", Status: http.StatusInternalServerError}
+	}
+	msg := fe.VI
+	if strings.HasPrefix(strings.ToLower(r.Header.Get("Accept-Language")), "en") {
+		msg = fe.EN
+	}
+	status := fe.Status
+	if status == 0 {
+		status = http.StatusBadRequest
+	}
+	writeJSON(w, status, map[string]any{"error": map[string]string{"code": fe.Code, "message": msg}})
+}
+
+func decode(w http.ResponseWriter, r *http.Request, v any) error {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4<<10))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return &flow.Error{Code: "invalid_json", VI: "Yêu cầu không hợp lệ.", EN: "Invalid request: " + err.Error(), Status: http.StatusBadRequest}
+	}
+	return nil
+}
+
+// Status is GET /api/status: what the screen needs on every page.
+type Status struct {
+	Centre     string        `json:"centre"`
+	CentreName string        `json:"centre_name"`
+	Link       uplink.Status `json:"link"`
+	Flow       flow.State    `json:"flow"`
+	Demo       bool          `json:"demo"`
+	Elderly    bool          `json:"elderly"`
+}
+
+func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request) {
+	st := Status{Flow: s.cfg.Kiosk.Machine.State(), Demo: s.cfg.Demo != nil, Elderly: s.cfg.Kiosk.Elderly()}
+	if s.cfg.Centre != nil {
+		st.Centre, st.CentreName = s.cfg.Centre()
+	}
+	if s.cfg.Link != nil {
+		st.Link = s.cfg.Link()
+	}
+	writeJSON(w, http.StatusOK, st)
+}
+
+func (s *Server) handleServices(w http.ResponseWriter, r *http.Request) {
+	svcs, err := s.cfg.Kiosk.Services(r.URL.Query().Get("q"))
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, svcs)
+}
+
+// TicketRequest is POST /api/tickets.
+type TicketRequest struct {
+	Service  string `json:"service"`
+	Priority string `json:"priority,omitempty"`
+}
+
+func (s *Server) handleTicket(w http.ResponseWriter, r *http.Request) {
+	var req TicketRequest
+	if err := decode(w, r, &req); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	// The print must finish even if the page goes away.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 2*time.Minute)
+	defer cancel()
+	p, err := s.cfg.Kiosk.TakeNumber(ctx, req.Service, req.Priority)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, p)
+}
+
+// CheckInRequest is POST /api/check-in.
+type CheckInRequest struct {
+	Code string `json:"code"`
+}
+
+func (s *Server) handleCheckIn(w http.ResponseWriter, r *http.Request) {
+	var req CheckInRequest
+	if err := decode(w, r, &req); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 2*time.Minute)
+	defer cancel()
+	p, err := s.cfg.Kiosk.CheckIn(ctx, req.Code)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, p)
+}
+
+func (s *Server) handleDevices(w http.ResponseWriter, r *http.Request) {
+	devs := []uplink.Device{}
+	if s.cfg.Devices != nil {
+		devs = s.cfg.Devices()
+	}
+	writeJSON(w, http.StatusOK, devs)
+}
+
+// FlowRequest is POST /api/flow: the page starts a flow, moves within
+// it, touches (keeps it from timing out) or goes home.
+type FlowRequest struct {
+	Flow string `json:"flow"`           // home, take-number, check-in, lookup, precheck
+	Step string `json:"step,omitempty"` // a step of the flow; its first when empty
+	// Data is what the step shows (e.g. the chosen service), kept small.
+	Data  json.RawMessage `json:"data,omitempty"`
+	Touch bool            `json:"touch,omitempty"` // only keep the flow alive
+}
+
+func (s *Server) handleFlow(w http.ResponseWriter, r *http.Request) {
+	var req FlowRequest
+	if err := decode(w, r, &req); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	m := s.cfg.Kiosk.Machine
+	var err error
+	switch {
+	case req.Touch:
+		m.Touch()
+	case req.Flow == flow.Home:
+		m.Home()
+	case req.Flow == flow.Precheck:
+		err = s.cfg.Kiosk.StartPrecheck()
+	case req.Step == "":
+		err = m.Start(req.Flow)
+	default:
+		var data any
+		if len(req.Data) > 0 {
+			data = req.Data
+		}
+		err = m.Go(req.Flow, req.Step, data)
+	}
+	if err != nil {
+		writeError(w, r, &flow.Error{Code: "flow", VI: "Thao tác không hợp lệ ở bước này.", EN: err.Error(), Status: http.StatusConflict})
+		return
+	}
+	writeJSON(w, http.StatusOK, m.State())
+}
+
+var upgrader = websocket.Upgrader{
+	ReadBufferSize: 1024, WriteBufferSize: 4096,
+	// Only the kiosk's own pages: same host, or no Origin (local tools).
+	CheckOrigin: func(r *http.Request) bool {
+		o := r.Header.Get("Origin")
+		if o == "" {
+			return true
+		}
+		return strings.TrimPrefix(strings.TrimPrefix(o, "http://"), "https://") == r.Host
+	},
+}
+
+func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
+	conn, err := upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		return
+	}
+	defer conn.Close()
+	sub := s.cfg.Hub.Subscribe()
+	defer s.cfg.Hub.Unsubscribe(sub)
+	// The current state first, so a page (re)loading knows where it is.
+	st := s.cfg.Kiosk.Machine.State()
+	first := []flow.Event{{Type: "flow", Flow: &st}}
+	if s.cfg.Link != nil {
+		ls := s.cfg.Link()
+		first = append(first, flow.Event{Type: "link", Link: &ls})
+	}
+	if s.cfg.Devices != nil {
+		first = append(first, flow.Event{Type: "devices", Devices: s.cfg.Devices()})
+	}
+	for _, e := range first {
+		conn.SetWriteDeadline(time.Now().Add(5 * time.Second))
+		if err := conn.WriteJSON(e); err != nil {
+			return
+		}
+	}
+	// Reads only to notice the page going away.
+	gone := make(chan struct{})
+	go func() {
+		defer close(gone)
+		for {
+			if _, _, err := conn.NextReader(); err != nil {
+				return
+			}
+		}
+	}()
+	ping := time.NewTicker(20 * time.Second)
+	defer ping.Stop()
+	for {
+		select {
+		case <-gone:
+			return
+		case <-r.Context().Done():
+			return
+		case e, ok := <-sub:
+			if !ok {
+				return // too slow: the page reconnects and gets the state again
+			}
+			conn.SetWriteDeadline(time.Now().Add(5 * time.Second))
+			if err := conn.WriteJSON(e); err != nil {
+				return
+			}
+		case <-ping.C:
+			conn.SetWriteDeadline(time.Now().Add(5 * time.Second))
+			if err := conn.WriteMessage(websocket.PingMessage, nil); err != nil {
+				return
+			}
+		}
+	}
+}
+
+// DemoCardRequest is POST /api/demo/card: which sample card to tap.
+type DemoCardRequest struct {
+	Kind string `json:"kind"` // adult (QR), elderly (QR), mrz, bad
+}
+
+func (s *Server) handleDemoCard(w http.ResponseWriter, r *http.Request) {
+	var req DemoCardRequest
+	if err := decode(w, r, &req); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	rd := s.cfg.Demo.Reader
+	var err error
+	switch req.Kind {
+	case "", "adult":
+		err = rd.SendQR(idcardsim.SampleQR)
+	case "elderly":
+		err = rd.SendQR(idcardsim.SampleElderlyQR)
+	case "mrz":
+		err = rd.SendMRZ(idcardsim.SampleMRZ...)
+	case "bad":
+		err = rd.Send([]byte("not a card\r\n"))
+	default:
+		writeError(w, r, &flow.Error{Code: "invalid", VI: "Loại thẻ mẫu: adult, elderly, mrz, bad.", EN: "Sample card kinds: adult, elderly, mrz, bad.", Status: http.StatusBadRequest})
+		return
+	}
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusAccepted)
+}
+
+func (s *Server) handleDemoQR(w http.ResponseWriter, r *http.Request) {
+	var req CheckInRequest
+	if err := decode(w, r, &req); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if err := s.cfg.Demo.Reader.Send([]byte(strings.TrimSpace(req.Code) + "\r\n")); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusAccepted)
+}
+
+// handleDemoTicket serves the latest printed ticket's picture.
+func (s *Server) handleDemoTicket(w http.ResponseWriter, r *http.Request) {
+	names, _ := filepath.Glob(filepath.Join(s.cfg.Demo.JobsDir, "*.png"))
+	sort.Strings(names)
+	if len(names) == 0 {
+		writeError(w, r, &flow.Error{Code: "not_found", VI: "Chưa in vé nào.", EN: "Nothing printed yet.", Status: http.StatusNotFound})
+		return
+	}
+	f, err := os.Open(names[len(names)-1])
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	defer f.Close()
+	w.Header().Set("Content-Type", "image/png")
+	w.Header().Set("Cache-Control", "no-store")
+	io.Copy(w, f)
+}
+
+// Hub fans events out to the open WebSockets. A subscriber that does not
+// keep up is dropped (its channel closed) rather than slow the kiosk.
+type Hub struct {
+	mu   sync.Mutex
+	subs map[chan flow.Event]struct{}
+}
+
+// NewHub returns an empty hub.
+func NewHub() *Hub { return &Hub{subs: map[chan flow.Event]struct{}{}} }
+
+// Subscribe returns a channel of the events from now on.
+func (h *Hub) Subscribe() chan flow.Event {
+	ch := make(chan flow.Event, 64)
+	h.mu.Lock()
+	h.subs[ch] = struct{}{}
+	h.mu.Unlock()
+	return ch
+}
+
+// Unsubscribe stops the events of ch.
+func (h *Hub) Unsubscribe(ch chan flow.Event) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if _, ok := h.subs[ch]; ok {
+		delete(h.subs, ch)
+		close(ch)
+	}
+}
+
+// Publish sends e to every subscriber.
+func (h *Hub) Publish(e flow.Event) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for ch := range h.subs {
+		select {
+		case ch <- e:
+		default:
+			delete(h.subs, ch)
+			close(ch)
+		}
+	}
+}
