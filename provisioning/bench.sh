@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs issue 2's benchmarks (make bench) and writes their tables into
+# Runs the queue server's benchmarks (make bench: issues 2 and 3) and writes their tables into
 # docs/benchmarks.md between the "bench:begin" and "bench:end" markers,
 # keeping the hand-written analysis around them.
 #
@@ -52,6 +52,9 @@ echo "bench: WebSocket displays" >&2
 "${lt[@]}" -scenario ws -displays "$DISPLAYS" -calls "$CALLS" >>"$out"
 echo "bench: wait simulation" >&2
 "${lt[@]}" -scenario wait -seeds "$SEEDS" >>"$out"
+echo "bench: bookings" >&2
+printf '## 4. Bookings\n\n' >>"$out"
+"${lt[@]}" -scenario booking -duration "$ISSUE_DURATION" -clients 1,64 >>"$out"
 
 # Put the results between the markers of the document (created if absent).
 if [ ! -f "$DOC" ] || ! grep -q '<!-- bench:begin -->' "$DOC"; then

@@ -165,8 +165,14 @@ func put(b *bolt.Bucket, k []byte, v any) error {
 	return b.Put(k, raw)
 }
 
+// names gives the Vietnamese for what notFound reports.
+var names = map[string]string{
+	"centre": "trung tâm", "ticket": "số thứ tự", "idempotency key": "khóa chống trùng", "user": "tài khoản",
+	"session": "phiên đăng nhập", "booking": "lịch hẹn", "kiosk": "ki-ốt", "enrolment token": "mã đăng ký ki-ốt",
+}
+
 func notFound(what, id string) error {
-	return queue.Errorf(queue.ENotFound, "no %s %q", "không tìm thấy %s %q", what, id)
+	return queue.Errorf(queue.ENotFound, "no %[1]s %[3]q", "không tìm thấy %[2]s %[3]q", what, names[what], id)
 }
 
 // Commit writes the batch in one fsync'd transaction.

@@ -174,11 +174,11 @@ func TestAuth(t *testing.T) {
 	en.Language = "en-US,en;q=0.9"
 	_, err = en.Issue(ctx, centreID, httpapi.IssueRequest{Service: "A"})
 	var ae *httpapi.APIError
-	if !errors.As(err, &ae) || !strings.Contains(ae.Message, "sign in") {
+	if !errors.As(err, &ae) || !strings.Contains(ae.Message, "Sign in") {
 		t.Fatalf("English message: %v", err)
 	}
 	_, err = anon.Issue(ctx, centreID, httpapi.IssueRequest{Service: "A"})
-	if !errors.As(err, &ae) || !strings.Contains(ae.Message, "đăng nhập") {
+	if !errors.As(err, &ae) || !strings.Contains(ae.Message, "Vui lòng đăng nhập") {
 		t.Fatalf("Vietnamese message by default: %v", err)
 	}
 	// Logout ends the token.

@@ -35,6 +35,9 @@ type SlotView struct {
 	End       string `json:"end"`
 	Capacity  int    `json:"capacity"`
 	Available int    `json:"available"`
+	// Status says why a slot takes no booking: open, full, or too_soon
+	// (within the minimum notice, or past).
+	Status string `json:"status"`
 }
 
 func (s *Server) handleSlots(w http.ResponseWriter, r *http.Request) {
@@ -52,7 +55,14 @@ func (s *Server) handleSlots(w http.ResponseWriter, r *http.Request) {
 		}
 		out := make([]SlotView, len(slots))
 		for i, sl := range slots {
-			out[i] = SlotView{Start: sl.Start.Format(timeLayout), End: sl.End.Format(timeLayout), Capacity: sl.Capacity, Available: sl.Available}
+			status := "open"
+			switch {
+			case sl.TooSoon:
+				status = "too_soon"
+			case sl.Available == 0:
+				status = "full"
+			}
+			out[i] = SlotView{Start: sl.Start.Format(timeLayout), End: sl.End.Format(timeLayout), Capacity: sl.Capacity, Available: sl.Available, Status: status}
 		}
 		return out, nil
 	})

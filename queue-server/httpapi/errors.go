@@ -5,6 +5,8 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"xephang/queue-server/queue"
 )
@@ -66,9 +68,9 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	var body ErrorBody
 	body.Error.Code = qe.Code
-	body.Error.Message = qe.VI
+	body.Error.Message = capitalise(qe.VI)
 	if english(r) {
-		body.Error.Message = qe.EN
+		body.Error.Message = capitalise(qe.EN)
 	}
 	writeJSON(w, status, body)
 }
@@ -99,4 +101,14 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 		return queue.Errorf(queue.EBadRequest, "malformed JSON: more than one value", "JSON không hợp lệ: có nhiều hơn một giá trị")
 	}
 	return nil
+}
+
+// capitalise starts a message with a capital letter, as a sentence shown
+// to a citizen should.
+func capitalise(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	if n == 0 || unicode.IsUpper(r) {
+		return s
+	}
+	return string(unicode.ToUpper(r)) + s[n:]
 }

@@ -17,8 +17,10 @@ const timeLayout = time.RFC3339
 
 // CentreSummary is one centre in GET /api/v1/centres.
 type CentreSummary struct {
-	ID   string `json:"id"`
-	Name string `json:"name"`
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	Address  string `json:"address,omitempty"`
+	Bookable bool   `json:"bookable"` // has a service that takes online bookings
 }
 
 func (s *Server) handleCentres(w http.ResponseWriter, r *http.Request) {
@@ -28,7 +30,12 @@ func (s *Server) handleCentres(w http.ResponseWriter, r *http.Request) {
 		out := []CentreSummary{}
 		for _, id := range tx.Centres() {
 			l, _ := tx.Live(id)
-			out = append(out, CentreSummary{ID: id, Name: l.Config().Name})
+			cfg := l.Config()
+			bookable := false
+			for _, svc := range cfg.Services {
+				bookable = bookable || svc.Bookable
+			}
+			out = append(out, CentreSummary{ID: id, Name: cfg.Name, Address: cfg.Address, Bookable: bookable})
 		}
 		sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 		return out, nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -13,6 +14,10 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 )
+
+// errStop, returned by an op, ends its worker's loop: a phase bounded by
+// its own count.
+var errStop = errors.New("stop")
 
 // maxOps bounds every phase in count as well as in time.
 const maxOps = 2_000_000
@@ -34,7 +39,11 @@ func drive(name string, clients int, d time.Duration, op func(worker, i int) err
 			errs := 0
 			for i := 0; i < per && time.Now().Before(deadline); i++ {
 				t0 := time.Now()
-				if err := op(w, i); err != nil {
+				err := op(w, i)
+				if errors.Is(err, errStop) {
+					break
+				}
+				if err != nil {
 					errs++
 					if errs == 1 {
 						logf("%s: %v", name, err)

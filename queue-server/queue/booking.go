@@ -67,6 +67,7 @@ type Slot struct {
 	End       time.Time
 	Capacity  int
 	Available int
+	TooSoon   bool // starts within the minimum notice (or has passed)
 }
 
 // BookRequest asks for a booking. Code is chosen by the caller, unique
@@ -187,7 +188,7 @@ func (l *Live) Slots(now time.Time, service, date string) ([]Slot, error) {
 		s := &slots[i]
 		s.Available = max(0, s.Capacity-l.slotTaken[slotKey(service, s.Start)])
 		if s.Start.Before(notice) {
-			s.Available = 0
+			s.Available, s.TooSoon = 0, true
 		}
 	}
 	return slots, nil

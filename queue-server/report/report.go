@@ -54,10 +54,10 @@ type Report struct {
 	Staff    []Group `json:"staff"`    // by the clerk of the last call
 	Days     []Group `json:"days"`     // every date of the period, key YYYY-MM-DD
 
-	Arrivals     Heatmap      `json:"arrivals"`
-	WaitBins     []Bin        `json:"wait_distribution"`
-	Bookings     BookingUse   `json:"bookings"`
-	Prechecks    Prechecks    `json:"prechecks"`
+	Arrivals  Heatmap    `json:"arrivals"`
+	WaitBins  []Bin      `json:"wait_distribution"`
+	Bookings  BookingUse `json:"bookings"`
+	Prechecks Prechecks  `json:"prechecks"`
 }
 
 // Figures are the counts and times of a set of tickets.
