@@ -308,7 +308,7 @@ func (k *Kiosk) TakeNumber(ctx context.Context, service, priority string) (Print
 	if priority == queue.PriorityElderly && !elderly {
 		return Printed{}, errNeedsCard
 	}
-	if err := k.Machine.Go(TakeNumber, StepPrinting, map[string]string{"service": svc.Code}); err != nil {
+	if err := k.Machine.Enter(TakeNumber, StepPrinting, map[string]string{"service": svc.Code}); err != nil {
 		return Printed{}, errBusy
 	}
 	p, err := k.takeNumber(ctx, centre, svc, priority)
@@ -475,7 +475,7 @@ func (k *Kiosk) checkIn(ctx context.Context, path string, body any) (Printed, er
 	if !ok {
 		return Printed{}, errNotReady
 	}
-	if err := k.Machine.Go(CheckIn, StepCheckingIn, nil); err != nil {
+	if err := k.Machine.Enter(CheckIn, StepCheckingIn, nil); err != nil {
 		return Printed{}, errBusy
 	}
 	p, err := func() (Printed, error) {

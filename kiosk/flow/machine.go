@@ -165,6 +165,22 @@ func (m *Machine) Go(flow, step string, data any) error {
 	return nil
 }
 
+// Enter moves to a busy step of flow from wherever the kiosk is, unless
+// it is busy already: an action of the local API (take a number, check in)
+// is a whole request in itself, whatever the screen showed before.
+func (m *Machine) Enter(flow, step string, data any) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if busy(m.st.Step) {
+		return &ErrTransition{Flow: m.st.Flow, From: m.st.Step, To: step}
+	}
+	if _, ok := transitions[flow][step]; !ok || !busy(step) {
+		return fmt.Errorf("flow: %s: %s is not an action step", flow, step)
+	}
+	m.set(flow, step, data)
+	return nil
+}
+
 // Touch records a citizen's touch: the idle timeout starts again.
 func (m *Machine) Touch() {
 	m.mu.Lock()
