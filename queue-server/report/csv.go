@@ -42,7 +42,11 @@ func (r *Report) WriteCSVLang(w io.Writer, lang string) error {
 	write("s.summary", l.t("centre"), r.CentreName+" ("+r.Centre+")")
 	write("s.summary", l.t("period"), l.period(r.Period))
 	write("s.summary", l.t("timezone"), r.Timezone)
-	write("s.summary", l.t("generated"), r.GeneratedAt.Format(time.RFC3339))
+	loc, err := time.LoadLocation(r.Timezone)
+	if err != nil {
+		loc = time.UTC
+	}
+	write("s.summary", l.t("generated"), r.GeneratedAt.In(loc).Format("2006-01-02 15:04:05"))
 	write("s.summary", l.t("target"), minutes(float64(r.TargetWaitSeconds)))
 	for i, v := range figureValues(r.Total) {
 		write("s.summary", l.t(figureColumns[i]), v)

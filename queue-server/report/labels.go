@@ -103,6 +103,7 @@ var texts = map[string]map[string]string{
 		"page":            "Trang %d/{nb}",
 		"prechecks.done":  "Hồ sơ đã kiểm tra trước",
 		"prechecks.ok":    "Hồ sơ đủ",
+		"unit.min":        "phút",
 		"wait.note":       "Thời gian chờ = lúc gọi lần đầu − max(lúc lấy số, giờ hẹn); thời gian phục vụ = lúc xong − lúc gọi cuối.",
 	},
 	"en": {
@@ -194,6 +195,7 @@ var texts = map[string]map[string]string{
 		"page":            "Page %d/{nb}",
 		"prechecks.done":  "Dossiers pre-checked",
 		"prechecks.ok":    "Complete dossiers",
+		"unit.min":        "min",
 		"wait.note":       "Wait = first call − max(issue, slot start); service time = finish − last call.",
 	},
 }

@@ -71,8 +71,10 @@ func (d *pdfDoc) mins(secs float64) string {
 	return strconv.FormatFloat(secs/60, 'f', -1, 64) + " " + d.l.t("unit.min")
 }
 
-func (d *pdfDoc) heading(s string) {
-	d.need(22)
+// heading starts a section, on a new page unless the heading and body
+// millimetres of what follows fit.
+func (d *pdfDoc) heading(s string, body float64) {
+	d.need(14 + body)
 	d.Ln(3)
 	d.SetFont(font, "B", 11)
 	d.ink(colText)
@@ -222,7 +224,7 @@ func (d *pdfDoc) keyFigures() {
 // of each service.
 func (d *pdfDoc) serviceChart() {
 	l, r := d.l, d.r
-	d.heading(l.t("chart.services"))
+	d.heading(l.t("chart.services"), 7*float64(min(len(r.Services), 6)))
 	var rows []Group
 	most := 0
 	for _, g := range r.Services {
@@ -289,7 +291,7 @@ func (d *pdfDoc) none() {
 // the count in each cell. Hours outside any arrival and opening are left out.
 func (d *pdfDoc) heatmap() {
 	l, r := d.l, d.r
-	d.heading(l.t("chart.arrivals"))
+	d.heading(l.t("chart.arrivals"), 52)
 	a := r.Arrivals
 	if a.Max == 0 {
 		d.none()
@@ -349,7 +351,7 @@ func (d *pdfDoc) heatmap() {
 // the target in red.
 func (d *pdfDoc) waitChart() {
 	l, r := d.l, d.r
-	d.heading(l.t("chart.waits"))
+	d.heading(l.t("chart.waits"), 60)
 	most := 0
 	for _, b := range r.WaitBins {
 		most = max(most, b.Count)
@@ -469,7 +471,7 @@ func sum(xs []float64) float64 {
 // groupTables draws two tables of groups: counts, then times.
 func (d *pdfDoc) groupTables(title string, gs []Group) {
 	l := d.l
-	d.heading(title)
+	d.heading(title, 30)
 	counts := []string{"c.tickets", "c.walk_in", "c.booked", "c.offline", "c.served", "c.no_shows", "c.expired", "c.cancelled"}
 	head := []string{l.t("c.key"), l.t("c.name")}
 	for _, k := range counts {
@@ -498,7 +500,7 @@ func (d *pdfDoc) groupTables(title string, gs []Group) {
 
 func (d *pdfDoc) bookingTable() {
 	l, r := d.l, d.r
-	d.heading(l.t("s.bookings"))
+	d.heading(l.t("s.bookings"), 20)
 	keys := []string{"c.key", "c.name", "c.capacity", "c.b_booked", "c.checked_in", "c.late", "c.b_no_show", "c.pending", "c.b_cancelled", "c.utilisation", "c.checkin_rate", "c.noshow_rate"}
 	head := make([]string, len(keys))
 	for i, k := range keys {
@@ -518,7 +520,7 @@ func (d *pdfDoc) bookingTable() {
 func (d *pdfDoc) precheckTables() {
 	l, r := d.l, d.r
 	pre := r.Prechecks
-	d.heading(l.t("s.prechecks"))
+	d.heading(l.t("s.prechecks"), 20)
 	head := []string{l.t("c.document"), l.t("c.checked")}
 	for _, s := range DocumentStatuses {
 		head = append(head, l.status(s))
@@ -552,7 +554,7 @@ func (d *pdfDoc) precheckTables() {
 
 func (d *pdfDoc) ratingTable() {
 	l, r := d.l, d.r
-	d.heading(l.t("s.ratings"))
+	d.heading(l.t("s.ratings"), 30)
 	var rows [][]string
 	rt := r.Total.Ratings
 	for i, n := range rt.By {

@@ -367,7 +367,7 @@ func TestPDF(t *testing.T) {
 		"BÁO CÁO THỐNG KÊ", "Trung tâm Phục vụ hành chính công phường Ba Đình", "Ngày 24/11/2026",
 		"Số phiếu theo lĩnh vực", "Hộ tịch", "Đất đai", "Lượt đến theo thứ và giờ", "Thứ Ba",
 		"Phân bố thời gian chờ", "Theo quầy", "Theo cán bộ", "Nguyễn Thị Lan", "Sử dụng lịch hẹn",
-		"Giấy chứng sinh", "Tờ khai đăng ký khai sinh", "Rất hài lòng", "Không hài lòng", "Trang 1/",
+		"Giấy chứng sinh", "Tờ khai đăng ký khai sinh", "Rất hài lòng", "Không hài lòng", "Trang 1/", "≤ 15 phút",
 	} {
 		if !strings.Contains(text, s) {
 			t.Errorf("Vietnamese PDF lacks %q", s)
