@@ -62,6 +62,7 @@ func New(cfg Config) *Server {
 	s := &Server{cfg: cfg, mux: http.NewServeMux()}
 	s.mux.HandleFunc("GET /api/status", s.handleStatus)
 	s.mux.HandleFunc("GET /api/services", s.handleServices)
+	s.mux.HandleFunc("GET /api/procedures", s.handleProcedures)
 	s.mux.HandleFunc("POST /api/tickets", s.handleTicket)
 	s.mux.HandleFunc("POST /api/check-in", s.handleCheckIn)
 	s.mux.HandleFunc("GET /api/devices", s.handleDevices)
@@ -143,11 +144,12 @@ type Status struct {
 	Link       uplink.Status `json:"link"`
 	Flow       flow.State    `json:"flow"`
 	Demo       bool          `json:"demo"`
-	Elderly    bool          `json:"elderly"`
+	Elderly    bool          `json:"elderly"`     // a card read in this session entitles to elderly priority
+	ElderlyAge int           `json:"elderly_age"` // from which age
 }
 
 func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request) {
-	st := Status{Flow: s.cfg.Kiosk.Machine.State(), Demo: s.cfg.Demo != nil, Elderly: s.cfg.Kiosk.Elderly()}
+	st := Status{Flow: s.cfg.Kiosk.Machine.State(), Demo: s.cfg.Demo != nil, Elderly: s.cfg.Kiosk.Elderly(), ElderlyAge: s.cfg.Kiosk.ElderlyAge()}
 	if s.cfg.Centre != nil {
 		st.Centre, st.CentreName = s.cfg.Centre()
 	}
@@ -164,6 +166,10 @@ func (s *Server) handleServices(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, svcs)
+}
+
+func (s *Server) handleProcedures(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, s.cfg.Kiosk.Procedures(r.URL.Query().Get("q")))
 }
 
 // TicketRequest is POST /api/tickets.
