@@ -156,6 +156,9 @@ async function download(format, btn) {
 
 const num = (n) => new Intl.NumberFormat(locale()).format(n || 0);
 const mins = (s) => t('reports.min', { n: new Intl.NumberFormat(locale(), { maximumFractionDigits: 1 }).format((s || 0) / 60) });
+/** Minutes as a bare number, for table cells under a header with the unit. */
+const minsN = (s) => new Intl.NumberFormat(locale(), { minimumFractionDigits: 1, maximumFractionDigits: 1 }).format((s || 0) / 60);
+const unit = (label) => `${label} (${t('reports.min', { n: '' }).trim()})`;
 const pct = (x) => new Intl.NumberFormat(locale(), { style: 'percent', maximumFractionDigits: 1 }).format(x || 0);
 const dateText = (d) => new Date(d + 'T00:00:00').toLocaleDateString(locale(), { day: '2-digit', month: '2-digit', year: 'numeric' });
 const weekdays = () => t('reports.weekdays').split(',');
@@ -289,12 +292,12 @@ function table(title, head, rows, totalLast = false) {
 function groupTable(title, groups, keyText = (g) => g.key, name = nameOf) {
   const head = [t('reports.c.key'), t('reports.c.name'), t('reports.k.tickets'), t('reports.k.walk_in'), t('reports.k.booked'),
     t('reports.k.offline'), t('reports.k.served'), t('reports.k.no_shows'), t('reports.k.expired'), t('reports.k.cancellations'),
-    t('reports.k.wait_mean'), t('reports.k.wait_median'), t('reports.k.wait_p90'), t('reports.k.wait_max'),
-    t('reports.k.svc_mean'), t('reports.k.svc_median'), t('reports.c.within'), t('reports.k.rating')];
+    ...['wait_mean', 'wait_median', 'wait_p90', 'wait_max', 'svc_mean', 'svc_median'].map((k) => unit(t('reports.k.' + k))),
+    t('reports.c.within'), t('reports.k.rating')];
   const rows = groups.map((g) => [keyText(g), name(g), num(g.tickets), num(g.walk_in), num(g.booked), num(g.offline),
-    num(g.served), num(g.no_shows), num(g.expired), num(g.cancellations), mins(g.wait.mean_seconds),
-    mins(g.wait.median_seconds), mins(g.wait.p90_seconds), mins(g.wait.max_seconds), mins(g.service_time.mean_seconds),
-    mins(g.service_time.median_seconds), pct(g.within_target_share), g.ratings.count ? g.ratings.mean.toFixed(2) : '–']);
+    num(g.served), num(g.no_shows), num(g.expired), num(g.cancellations), minsN(g.wait.mean_seconds),
+    minsN(g.wait.median_seconds), minsN(g.wait.p90_seconds), minsN(g.wait.max_seconds), minsN(g.service_time.mean_seconds),
+    minsN(g.service_time.median_seconds), pct(g.within_target_share), g.ratings.count ? g.ratings.mean.toFixed(2) : '–']);
   return table(title, head, rows);
 }
 
@@ -313,7 +316,7 @@ function render() {
   const docStatuses = ['present', 'missing', 'unreadable', 'inconsistent'];
   const pre = r.prechecks;
   const rt = f.ratings;
-  out.replaceChildren(
+  out.replaceChildren(...[
     h('div', { class: 'head' },
       h('h2', {}, `${r.centre_name} · ${t('reports.period.' + (r.period.kind === 'range' ? 'day' : r.period.kind))} ${r.period.from === r.period.to ? dateText(r.period.from) : t('reports.range', { from: dateText(r.period.from), to: dateText(r.period.to) })}`),
       h('p', {}, t('reports.generated', { time: gen, tz }))),
@@ -358,7 +361,7 @@ function render() {
     table(t('reports.s.ratings'), [t('reports.c.key'), t('reports.c.name'), t('reports.c.count'), t('reports.c.share')],
       [...rt.by_score.map((n, i) => [String(i + 1), t('reports.rating.' + (i + 1)), num(n), pct(rt.count ? n / rt.count : 0)]),
         ['', t('reports.all'), num(rt.count), rt.count ? `${rt.mean.toFixed(2)} / 4` : '–']], true),
-  );
+  ].filter(Boolean));
 }
 
 // ---- start ------------------------------------------------------------------
