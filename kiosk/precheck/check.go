@@ -1,0 +1,654 @@
+package precheck
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"xephang/drivers/idcard"
+	"xephang/drivers/scanner"
+	"xephang/kiosk/catalogue"
+)
+
+// Status of one document of the dossier.
+type Status string
+
+// The statuses ARCHITECTURE.md names.
+const (
+	Present      Status = "present"
+	Missing      Status = "missing"
+	Unreadable   Status = "unreadable"
+	Inconsistent Status = "inconsistent"
+)
+
+// Result is the outcome of a pre-check, as `kioskd precheck` prints it and
+// as PUT /api/v1/tickets/{id}/precheck takes it. Nothing is refused on its
+// strength: OK false means "staff should look", never "rejected".
+type Result struct {
+	Procedure string            `json:"procedure"`
+	OK        bool              `json:"ok"` // every required document present and consistent
+	Documents []DocumentResult  `json:"documents"`
+	Fields    map[string]string `json:"fields"` // what was read, by field name
+	Pages     []PageResult      `json:"pages"`
+	Catalogue string            `json:"catalogue"` // catalogue version
+	Checked   time.Time         `json:"checked"`
+}
+
+// DocumentResult is one entry of the procedure's dossier.
+type DocumentResult struct {
+	Name       string   `json:"name"` // Vietnamese, as in the catalogue
+	Status     Status   `json:"status"`
+	Pages      []int    `json:"pages"`   // page numbers, from 1
+	Reasons    []string `json:"reasons"` // plain Vietnamese
+	ReasonsEN  []string `json:"reasons_en"`
+	Confidence float64  `json:"confidence"` // 0–1
+	Required   bool     `json:"required"`
+}
+
+// PageResult says what one page was taken for.
+type PageResult struct {
+	Page       int      `json:"page"`
+	Kind       string   `json:"kind"` // catalogue kind id, "" when not recognised
+	Score      float64  `json:"score"`
+	OCRConf    float64  `json:"ocr_confidence"` // Tesseract's mean word confidence, 0–100
+	DPI        int      `json:"dpi"`
+	Skew       float64  `json:"skew"`
+	Problems   []string `json:"problems"` // plain Vietnamese
+	ProblemsEN []string `json:"problems_en"`
+}
+
+// Page is one scanned page handed to the checker.
+type Page struct {
+	Data []byte // PNG, JPEG, TIFF or BMP
+	DPI  int    // when the scanner says; 0 to read it from the file or estimate it
+}
+
+// PagesFromScan reads the files a scanner.Scanner wrote.
+func PagesFromScan(pages []scanner.Page, dpi int) ([]Page, error) {
+	out := make([]Page, 0, len(pages))
+	for _, p := range pages {
+		b, err := os.ReadFile(p.Path)
+		if err != nil {
+			return nil, fmt.Errorf("precheck: %w", err)
+		}
+		out = append(out, Page{Data: b, DPI: dpi})
+	}
+	return out, nil
+}
+
+// Progress is reported while a dossier is checked.
+type Progress struct {
+	Page  int    // the page concerned, from 1
+	Pages int    // how many pages in all
+	Stage string // "prepare", "ocr", "page-done", "done"
+	Done  int    // pages finished so far
+}
+
+// Config sets up a Checker.
+type Config struct {
+	Catalogue *catalogue.Catalogue // catalogue.Default() when nil
+	OCR       OCROptions
+	Prepare   PrepareOptions
+	Now       func() time.Time // time.Now when nil
+}
+
+// Checker runs dossier pre-checks. It owns a pool of Tesseract clients;
+// make one per kiosk and Close it on shutdown. Check may be called from
+// several goroutines.
+type Checker struct {
+	cat  *catalogue.Catalogue
+	ocr  *OCR
+	prep PrepareOptions
+	now  func() time.Time
+	sem  chan struct{}
+}
+
+// NewChecker starts the OCR workers.
+func NewChecker(cfg Config) (*Checker, error) {
+	if cfg.Catalogue == nil {
+		cfg.Catalogue = catalogue.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	o, err := NewOCR(cfg.OCR)
+	if err != nil {
+		return nil, err
+	}
+	return &Checker{cat: cfg.Catalogue, ocr: o, prep: cfg.Prepare, now: cfg.Now, sem: make(chan struct{}, o.opt.Workers)}, nil
+}
+
+// Close stops the OCR workers.
+func (c *Checker) Close() error { return c.ocr.Close() }
+
+// Catalogue returns the catalogue the checker uses.
+func (c *Checker) Catalogue() *catalogue.Catalogue { return c.cat }
+
+// pageRead is what the pipeline learnt from one page.
+type pageRead struct {
+	res    PageResult
+	text   *Text
+	fields map[string]Value
+}
+
+// Reading is one page through preprocessing and OCR, with timings.
+type Reading struct {
+	Prepared    *Prepared
+	Text        *Text
+	PrepareTime time.Duration
+	OCRTime     time.Duration
+}
+
+// Read prepares and recognises one page.
+func (c *Checker) Read(ctx context.Context, p Page) (*Reading, error) {
+	opt := c.prep
+	if p.DPI > 0 {
+		opt.DPI = p.DPI
+	}
+	t0 := time.Now()
+	prep, err := Prepare(p.Data, opt)
+	if err != nil {
+		return nil, err
+	}
+	t1 := time.Now()
+	text, err := c.ocr.Recognise(ctx, prep.Gray, prep.OCRDPI)
+	if err != nil {
+		return nil, err
+	}
+	return &Reading{Prepared: prep, Text: text, PrepareTime: t1.Sub(t0), OCRTime: time.Since(t1)}, nil
+}
+
+// Check runs the pre-check of a dossier for a procedure: each page is
+// prepared, read, classified and its fields extracted (pages in parallel,
+// as many as there are OCR workers), then the documents are matched to the
+// procedure's list and cross-checked with each other and with the card read
+// at the kiosk (nil when none). progress, if not nil, is called from the
+// page goroutines.
+func (c *Checker) Check(ctx context.Context, procedure string, pages []Page, card *idcard.Card, progress func(Progress)) (*Result, error) {
+	proc, err := c.cat.Procedure(procedure)
+	if err != nil {
+		return nil, err
+	}
+	report := func(p Progress) {
+		if progress != nil {
+			p.Pages = len(pages)
+			progress(p)
+		}
+	}
+	kinds := proc.KindsOf()
+	for _, k := range c.cat.Kinds {
+		if !contains(kinds, k.ID) && !k.AnyText {
+			kinds = append(kinds, k.ID)
+		}
+	}
+	reads := make([]pageRead, len(pages))
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		done     int
+		firstErr error
+	)
+	for i, p := range pages {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case c.sem <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			defer func() { <-c.sem }()
+			report(Progress{Page: i + 1, Stage: "prepare"})
+			r, err := c.readPage(ctx, i+1, p, kinds, report)
+			mu.Lock()
+			if err != nil && firstErr == nil {
+				firstErr = err
+			}
+			reads[i] = r
+			done++
+			d := done
+			mu.Unlock()
+			report(Progress{Page: i + 1, Stage: "page-done", Done: d})
+		}()
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	res := c.judge(proc, reads, card)
+	report(Progress{Stage: "done", Done: len(pages)})
+	return res, nil
+}
+
+func (c *Checker) readPage(ctx context.Context, n int, p Page, kinds []string, report func(Progress)) (pageRead, error) {
+	r := pageRead{res: PageResult{Page: n, Problems: []string{}, ProblemsEN: []string{}}}
+	problem := func(vi, en string) {
+		r.res.Problems = append(r.res.Problems, vi)
+		r.res.ProblemsEN = append(r.res.ProblemsEN, en)
+	}
+	opt := c.prep
+	if p.DPI > 0 {
+		opt.DPI = p.DPI
+	}
+	prep, err := Prepare(p.Data, opt)
+	if err != nil {
+		problem("Không mở được ảnh trang này. Xin quét lại.", "The page image could not be opened. Please scan it again.")
+		return r, nil
+	}
+	r.res.DPI, r.res.Skew = prep.DPI, math.Round(prep.Skew*10)/10
+	if prep.DPI < MinDPI {
+		problem(fmt.Sprintf("Ảnh quét chưa đủ rõ (%d dpi). Xin quét lại ở 300 dpi.", prep.DPI),
+			fmt.Sprintf("The scan is not sharp enough (%d dpi). Please scan again at 300 dpi.", prep.DPI))
+	}
+	switch {
+	case prep.Ink < 0.002:
+		problem("Trang trắng: có thể tờ giấy bị đặt úp. Xin đặt mặt có chữ xuống kính và quét lại.", "Blank page: the paper may be face up. Put the printed side on the glass and scan again.")
+		return r, nil
+	case prep.Ink > 0.5:
+		problem("Trang quá tối, không đọc được. Xin đóng nắp máy quét và quét lại.", "The page is too dark to read. Close the scanner lid and scan again.")
+		return r, nil
+	}
+	report(Progress{Page: n, Stage: "ocr"})
+	text, err := c.ocr.Recognise(ctx, prep.Gray, prep.OCRDPI)
+	if err != nil {
+		return r, err
+	}
+	r.text = text
+	r.res.OCRConf = math.Round(text.Conf*10) / 10
+	if text.Words < 5 || text.Conf < 40 {
+		problem("Không đọc được chữ trên trang này. Xin quét lại cho thẳng và rõ.", "No text could be read on this page. Please scan it again, straight and clear.")
+		return r, nil
+	}
+	cl := Classify(c.cat, kinds, text)
+	r.res.Kind, r.res.Score = cl.Kind, math.Round(cl.Score*100)/100
+	if cl.Kind == "" {
+		problem("Không nhận ra đây là giấy tờ gì.", "This paper was not recognised.")
+		return r, nil
+	}
+	r.fields = Extract(c.cat.Kind(cl.Kind), text)
+	return r, nil
+}
+
+// problem is a cross-check that failed, and the documents it concerns.
+type problem struct {
+	docs   []int
+	vi, en string
+}
+
+// judge matches pages to the procedure's documents and runs the cross-checks.
+func (c *Checker) judge(proc *catalogue.Procedure, reads []pageRead, card *idcard.Card) *Result {
+	now := c.now()
+	res := &Result{Procedure: proc.ID, Fields: map[string]string{}, Catalogue: c.cat.Version, Checked: now.UTC().Truncate(time.Second)}
+	docOf := make([]int, len(reads)) // page → document index, -1 none
+	docs := make([]DocumentResult, len(proc.Documents))
+	for i, d := range proc.Documents {
+		docs[i] = DocumentResult{Name: d.Name, Pages: []int{}, Reasons: []string{}, ReasonsEN: []string{}, Required: d.Required}
+	}
+	reason := func(i int, vi, en string) {
+		if !contains(docs[i].Reasons, vi) {
+			docs[i].Reasons = append(docs[i].Reasons, vi)
+			docs[i].ReasonsEN = append(docs[i].ReasonsEN, en)
+		}
+	}
+	unreadable := 0
+	for p, r := range reads {
+		docOf[p] = -1
+		for i, d := range proc.Documents {
+			if r.res.Kind != "" && contains(d.Kinds, r.res.Kind) {
+				docOf[p] = i
+				docs[i].Pages = append(docs[i].Pages, p+1)
+				break
+			}
+		}
+		if r.res.Kind != "" && docOf[p] < 0 {
+			k := c.cat.Kind(r.res.Kind)
+			r.res.Problems = append(r.res.Problems, fmt.Sprintf("Trang này là %s, không thuộc hồ sơ %s.", k.Name, strings.ToLower(proc.Name)))
+			r.res.ProblemsEN = append(r.res.ProblemsEN, fmt.Sprintf("This page is a %s, not part of a %s dossier.", strings.ToLower(k.NameEN), strings.ToLower(proc.NameEN)))
+		}
+		if r.res.Kind == "" {
+			unreadable++
+		}
+		res.Pages = append(res.Pages, r.res)
+	}
+
+	// Fields: gather, keeping the most confident reading of each.
+	type seen struct {
+		v    Value
+		page int
+	}
+	all := map[string][]seen{}
+	for p, r := range reads {
+		if docOf[p] < 0 {
+			continue
+		}
+		names := make([]string, 0, len(r.fields))
+		for n := range r.fields {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			all[n] = append(all[n], seen{r.fields[n], p})
+		}
+	}
+	var probs []problem
+	addProb := func(pages []int, vi, en string) {
+		var ds []int
+		for _, p := range pages {
+			if d := docOf[p]; d >= 0 && !contains(ds, d) {
+				ds = append(ds, d)
+			}
+		}
+		probs = append(probs, problem{ds, vi, en})
+	}
+	for name, vs := range all {
+		best := vs[0]
+		for _, s := range vs[1:] {
+			if s.v.Conf > best.v.Conf {
+				best = s
+			}
+		}
+		if digits, ok := strings.CutSuffix(name, "_words"); ok {
+			if len(all[digits]) == 0 {
+				res.Fields[digits] = best.v.Value // only written in words
+			}
+			continue
+		}
+		res.Fields[name] = best.v.Value
+		for _, s := range vs {
+			if agree(name, s.v.Value, best.v.Value) {
+				continue
+			}
+			addProb([]int{s.page, best.page}, fmt.Sprintf("%s khác nhau giữa trang %d và trang %d.", fieldLabelVI(name), s.page+1, best.page+1),
+				fmt.Sprintf("%s differs between pages %d and %d.", fieldLabelEN(name), s.page+1, best.page+1))
+		}
+	}
+	// A date in digits against the same date in words.
+	for name, vs := range all {
+		digits, ok := strings.CutSuffix(name, "_words")
+		if !ok {
+			continue
+		}
+		for _, w := range vs {
+			for _, d := range all[digits] {
+				if w.page == d.page && w.v.Value != d.v.Value {
+					addProb([]int{w.page}, fmt.Sprintf("%s ghi bằng số và bằng chữ không khớp (trang %d).", fieldLabelVI(digits), w.page+1),
+						fmt.Sprintf("%s in digits and in words do not match (page %d).", fieldLabelEN(digits), w.page+1))
+				}
+			}
+		}
+	}
+	pagesOf := func(names ...string) []int {
+		var ps []int
+		for _, n := range names {
+			for _, s := range all[n] {
+				ps = append(ps, s.page)
+			}
+		}
+		return ps
+	}
+	// Each person: the personal number against birth year and sex; dates
+	// not in the future; minimum ages.
+	today := idcard.DateOf(now)
+	for _, prefix := range personPrefixes(res.Fields) {
+		id := res.Fields[prefix+"_id_number"]
+		birth := res.Fields[prefix+"_birth_date"]
+		year := res.Fields[prefix+"_birth_year"]
+		if birth != "" {
+			year = birth[:4]
+		}
+		if id != "" {
+			if vi, en := checkIDNumber(id, year, res.Fields[prefix+"_sex"]); vi != "" {
+				addProb(pagesOf(prefix+"_id_number"), fieldLabelVI(prefix+"_id_number")+": "+vi, fieldLabelEN(prefix+"_id_number")+": "+en)
+			}
+		}
+		if birth != "" {
+			if d, ok := parseISODate(birth); ok && today.Before(d) {
+				addProb(pagesOf(prefix+"_birth_date"), fieldLabelVI(prefix+"_birth_date")+" ở sau ngày hôm nay.", fieldLabelEN(prefix+"_birth_date")+" is after today.")
+			} else if min, ok := proc.MinAge[prefix]; ok && ageOn(d, today) < min {
+				addProb(pagesOf(prefix+"_birth_date"), fmt.Sprintf("%s chưa đủ %d tuổi theo ngày sinh ghi trên tờ khai.", personVI(prefix), min),
+					fmt.Sprintf("The %s is under %d by the birth date on the form.", personEN(prefix), min))
+			}
+		}
+	}
+	// The card read at the kiosk.
+	if card != nil {
+		for _, group := range proc.CardMatches {
+			var tried []string
+			matched := false
+			for _, prefix := range group {
+				if res.Fields[prefix+"_name"] == "" && res.Fields[prefix+"_id_number"] == "" {
+					continue
+				}
+				tried = append(tried, prefix)
+				if cardMatches(card, res.Fields, prefix) {
+					matched = true
+				}
+			}
+			if len(tried) > 0 && !matched {
+				var names []string
+				for _, p := range tried {
+					names = append(names, p+"_name", p+"_id_number", p+"_birth_date")
+				}
+				addProb(pagesOf(names...), fmt.Sprintf("Thẻ căn cước đọc tại ki-ốt không khớp với %s trên giấy tờ (họ tên, số định danh hoặc ngày sinh).", personVI(tried[0])),
+					fmt.Sprintf("The ID card read at the kiosk does not match the %s on the papers (name, number or birth date).", personEN(tried[0])))
+			}
+		}
+	}
+	for _, p := range probs {
+		for _, d := range p.docs {
+			reason(d, p.vi, p.en)
+		}
+	}
+
+	// Statuses.
+	res.OK = true
+	for i, d := range proc.Documents {
+		dr := &docs[i]
+		inconsistent := len(dr.Reasons) > 0
+		switch {
+		case len(dr.Pages) == 0 && d.Card && card != nil && card.Valid:
+			dr.Status, dr.Confidence = Present, 1
+			reason(i, "Đã đọc thẻ căn cước tại ki-ốt.", "The ID card was read at the kiosk.")
+		case len(dr.Pages) == 0 && d.Card && card != nil:
+			dr.Status = Inconsistent
+			reason(i, "Thẻ căn cước đọc tại ki-ốt không hợp lệ: xin xuất trình thẻ tại quầy.", "The ID card read at the kiosk is not valid: show it at the counter.")
+		case len(dr.Pages) == 0:
+			dr.Status = Missing
+			if d.Shown {
+				reason(i, "Chưa có: xin mang bản chính để xuất trình tại quầy.", "Not scanned: bring the original to show at the counter.")
+			} else {
+				reason(i, "Chưa có trong các trang đã quét.", "Not among the scanned pages.")
+			}
+			if unreadable > 0 {
+				reason(i, fmt.Sprintf("Có %d trang không đọc được; có thể là giấy tờ này.", unreadable), fmt.Sprintf("%d pages could not be read; this may be one of them.", unreadable))
+			}
+			if d.Note != "" {
+				reason(i, d.Note, d.Note)
+			}
+		default:
+			var conf float64
+			read, want := 0, 0
+			var missingLabels []string
+			for _, p := range dr.Pages {
+				r := reads[p-1]
+				conf += r.res.Score * r.text.Conf / 100
+				for _, f := range c.cat.Kind(r.res.Kind).Fields {
+					want++
+					if _, ok := r.fields[f.Name]; ok {
+						read++
+					} else if !contains(missingLabels, f.Label) {
+						missingLabels = append(missingLabels, f.Label)
+					}
+				}
+				for j, pr := range r.res.Problems {
+					if strings.Contains(pr, "dpi") {
+						reason(i, pr, r.res.ProblemsEN[j])
+					}
+				}
+			}
+			dr.Confidence = math.Round(conf/float64(len(dr.Pages))*100) / 100
+			dr.Status = Present
+			if want > 0 && read*2 < want {
+				dr.Status = Unreadable
+				reason(i, "Không đọc được phần lớn nội dung ("+strings.Join(missingLabels, "; ")+"). Xin quét lại.", "Most of the content could not be read. Please scan again.")
+			} else if len(missingLabels) > 0 {
+				reason(i, "Chưa đọc được: "+strings.Join(missingLabels, "; ")+". Cán bộ sẽ kiểm tra.", fmt.Sprintf("%d fields could not be read; staff will check.", len(missingLabels)))
+			}
+			if inconsistent {
+				dr.Status = Inconsistent
+			}
+		}
+		if d.Required && dr.Status != Present {
+			res.OK = false
+		}
+	}
+	res.Documents = docs
+	if res.Pages == nil {
+		res.Pages = []PageResult{}
+	}
+	return res
+}
+
+// agree compares two readings of the same field.
+func agree(name, a, b string) bool {
+	if a == b {
+		return true
+	}
+	if strings.HasSuffix(name, "_name") {
+		_, close := SameName(a, b)
+		return close
+	}
+	return false
+}
+
+// personPrefixes returns the people named in fields ("child" for
+// child_name, child_birth_date…), sorted.
+func personPrefixes(fields map[string]string) []string {
+	var out []string
+	for n := range fields {
+		for _, suf := range []string{"_name", "_id_number", "_birth_date", "_birth_year"} {
+			if p, ok := strings.CutSuffix(n, suf); ok && !contains(out, p) {
+				out = append(out, p)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// checkIDNumber checks a 12-digit personal number against what it encodes
+// (Thông tư 59/2021/TT-BCA): province code, century and sex digit, year.
+// year and sex ("M"/"F") may be empty when unknown.
+func checkIDNumber(id, year, sex string) (vi, en string) {
+	if len(id) != 12 || digitsOnly(id) != id {
+		return "không phải 12 chữ số.", "not 12 digits."
+	}
+	if _, ok := idcard.ProvinceName(id[:3]); !ok {
+		return "mã tỉnh " + id[:3] + " không có thật.", "province code " + id[:3] + " does not exist."
+	}
+	g := int(id[3] - '0')
+	if year != "" {
+		y, _ := strconv.Atoi(year)
+		if (y/100-19)*2 != g&^1 || fmt.Sprintf("%02d", y%100) != id[4:6] {
+			return "không khớp với năm sinh " + year + ".", "does not match the birth year " + year + "."
+		}
+	}
+	if sex == "M" && g%2 != 0 || sex == "F" && g%2 != 1 {
+		return "không khớp với giới tính.", "does not match the sex."
+	}
+	return "", ""
+}
+
+func cardMatches(card *idcard.Card, f map[string]string, prefix string) bool {
+	if id := f[prefix+"_id_number"]; id != "" && card.IDNumber != "" && id != card.IDNumber {
+		return false
+	}
+	if n := f[prefix+"_name"]; n != "" && card.Name != "" {
+		if _, close := SameName(n, card.Name); !close {
+			return false
+		}
+	}
+	if b := f[prefix+"_birth_date"]; b != "" && !card.BirthDate.IsZero() && b != card.BirthDate.String() {
+		return false
+	}
+	return true
+}
+
+func parseISODate(s string) (idcard.Date, bool) {
+	t, err := time.Parse("2006-01-02", s)
+	if err != nil {
+		return idcard.Date{}, false
+	}
+	return idcard.DateOf(t), true
+}
+
+func ageOn(birth, day idcard.Date) int {
+	a := day.Year - birth.Year
+	if day.Month < birth.Month || day.Month == birth.Month && day.Day < birth.Day {
+		a--
+	}
+	return a
+}
+
+var personNames = map[string][2]string{
+	"applicant": {"người yêu cầu", "applicant"}, "child": {"người được khai sinh", "child"},
+	"mother": {"người mẹ", "mother"}, "father": {"người cha", "father"},
+	"husband": {"bên nam", "husband"}, "wife": {"bên nữ", "wife"},
+	"holder": {"người có thẻ", "card holder"}, "status_person": {"người được xác nhận tình trạng hôn nhân", "person whose marital status is certified"},
+	"witness": {"người làm chứng", "witness"}, "subject": {"người được cấp bản sao", "person named in the extract"},
+}
+
+func personVI(p string) string {
+	if n, ok := personNames[p]; ok {
+		return n[0]
+	}
+	return p
+}
+
+func personEN(p string) string {
+	if n, ok := personNames[p]; ok {
+		return n[1]
+	}
+	return p
+}
+
+var attrNames = map[string][2]string{
+	"name": {"Họ tên", "Name"}, "id_number": {"Số định danh", "Personal number"}, "birth_date": {"Ngày sinh", "Birth date"},
+	"birth_year": {"Năm sinh", "Birth year"}, "sex": {"Giới tính", "Sex"},
+}
+
+func fieldLabelVI(name string) string {
+	for a, n := range attrNames {
+		if p, ok := strings.CutSuffix(name, "_"+a); ok {
+			return n[0] + " " + personVI(p)
+		}
+	}
+	return name
+}
+
+func fieldLabelEN(name string) string {
+	for a, n := range attrNames {
+		if p, ok := strings.CutSuffix(name, "_"+a); ok {
+			return n[1] + " of the " + personEN(p)
+		}
+	}
+	return name
+}
+
+func contains[T comparable](s []T, v T) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}

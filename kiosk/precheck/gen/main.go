@@ -1,0 +1,131 @@
+// Command gen writes a test set of dossier pages for the pre-check: for each
+// procedure of the catalogue, dossiers whose pages are the catalogue's forms
+// filled with made-up people, typed with DejaVu Sans, at each resolution,
+// skew and noise level asked for, as PNG files (with their dpi) plus
+// truth.json saying what each page is and what is written on it.
+//
+//	go run ./kiosk/precheck/gen -out /tmp/testset -dossiers 2 -dpi 300,150 -skew 0,2.5 -noise 0,0.08
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"xephang/kiosk/catalogue"
+	"xephang/kiosk/precheck"
+	"xephang/kiosk/precheck/internal/testset"
+)
+
+// Entry is one page of truth.json.
+type Entry struct {
+	File      string            `json:"file"`
+	Procedure string            `json:"procedure"`
+	Dossier   int               `json:"dossier"`
+	Kind      string            `json:"kind"`
+	DPI       int               `json:"dpi"`
+	Skew      float64           `json:"skew"`
+	Noise     float64           `json:"noise"`
+	Fields    map[string]string `json:"fields"`
+}
+
+func main() {
+	out := flag.String("out", "testset", "directory to write into")
+	n := flag.Int("dossiers", 1, "dossiers per procedure and condition")
+	dpis := flag.String("dpi", "300,150", "resolutions, comma-separated")
+	skews := flag.String("skew", "0,2.5", "skew angles in degrees, comma-separated")
+	noises := flag.String("noise", "0,0.08", "noise levels 0–1, comma-separated")
+	procs := flag.String("procedures", "", "procedure ids, comma-separated; all when empty")
+	seed := flag.Uint64("seed", 1, "random seed")
+	flag.Parse()
+	if err := run(*out, *n, *dpis, *skews, *noises, *procs, *seed); err != nil {
+		fmt.Fprintln(os.Stderr, "gen:", err)
+		os.Exit(1)
+	}
+}
+
+func floats(s string) ([]float64, error) {
+	var out []float64
+	for _, f := range strings.Split(s, ",") {
+		v, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+func run(out string, n int, dpis, skews, noises, procs string, seed uint64) error {
+	ds, err := floats(dpis)
+	if err != nil {
+		return err
+	}
+	ss, err := floats(skews)
+	if err != nil {
+		return err
+	}
+	ns, err := floats(noises)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return err
+	}
+	cat := catalogue.Default()
+	ids := cat.IDs()
+	if procs != "" {
+		ids = strings.Split(procs, ",")
+	}
+	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	var entries []Entry
+	dossier := 0
+	for _, id := range ids {
+		p, err := cat.Procedure(id)
+		if err != nil {
+			return err
+		}
+		for i := 0; i < n; i++ {
+			for _, dpi := range ds {
+				for _, sk := range ss {
+					for _, no := range ns {
+						dossier++
+						d := testset.NewDossier(rng)
+						for _, kid := range testset.PagesFor(p) {
+							k := cat.Kind(kid)
+							opt := testset.Options{DPI: int(dpi), Skew: sk * float64(1-2*rng.IntN(2)), Noise: no}
+							pg, err := testset.Render(k, d, rng, opt)
+							if err != nil {
+								return err
+							}
+							name := fmt.Sprintf("%04d-%s-%s-%d.png", len(entries)+1, id, kid, int(dpi))
+							f, err := os.Create(filepath.Join(out, name))
+							if err != nil {
+								return err
+							}
+							err = precheck.EncodePNG(f, pg.Image, int(dpi))
+							if cerr := f.Close(); err == nil {
+								err = cerr
+							}
+							if err != nil {
+								return err
+							}
+							entries = append(entries, Entry{File: name, Procedure: id, Dossier: dossier, Kind: kid, DPI: int(dpi), Skew: opt.Skew, Noise: no, Fields: pg.Fields})
+						}
+					}
+				}
+			}
+		}
+	}
+	b, err := json.MarshalIndent(entries, "", "  ")
+	if err != nil {
+		return err
+	}
+	fmt.Printf("%d pages in %s\n", len(entries), out)
+	return os.WriteFile(filepath.Join(out, "truth.json"), b, 0o644)
+}

@@ -1,0 +1,327 @@
+package precheck
+
+import (
+	"context"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"image"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/otiai10/gosseract/v2"
+	"golang.org/x/text/unicode/norm"
+)
+
+// ErrClosed means the OCR pool was closed.
+var ErrClosed = errors.New("precheck: OCR pool closed")
+
+// DefaultRecycle is how many pages a Tesseract client reads before it is
+// replaced: gosseract v2.4.1 leaks the C string of every Text/HOCRText
+// result (tens of MB over a few hundred pages), and closing the client is
+// the only way to get that memory back.
+const DefaultRecycle = 100
+
+// initMu makes Tesseract clients initialise one at a time: TessBaseAPI::Init
+// redirects the process's stderr while it runs and is not safe to run
+// concurrently.
+var initMu sync.Mutex
+
+// Line is one line of recognised text with Tesseract's mean word confidence.
+type Line struct {
+	Text string
+	Conf float64 // 0–100
+}
+
+// Text is what OCR read on a page.
+type Text struct {
+	Lines []Line
+	Conf  float64 // mean word confidence, 0–100
+	Words int
+}
+
+// String returns the lines joined by newlines.
+func (t *Text) String() string {
+	var b strings.Builder
+	for _, l := range t.Lines {
+		b.WriteString(l.Text)
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// OCROptions configure the pool.
+type OCROptions struct {
+	Workers  int    // Tesseract clients, one per worker goroutine; 2 when zero
+	Language string // "vie" when empty
+	PSM      int    // page segmentation mode; 3 (automatic) when zero
+	Recycle  int    // pages per client before it is replaced; DefaultRecycle when zero
+}
+
+// OCR is a pool of Tesseract clients (gosseract), one per worker goroutine.
+// Tesseract should run single-threaded (OMP_THREAD_LIMIT=1, see
+// SingleThreaded): with its OpenMP threads a page takes about four times
+// longer on a 2-core kiosk.
+type OCR struct {
+	opt  OCROptions
+	jobs chan ocrJob
+	wg   sync.WaitGroup
+	once sync.Once
+	quit chan struct{}
+}
+
+type ocrJob struct {
+	ctx   context.Context
+	img   *image.Gray
+	dpi   int
+	reply chan ocrReply
+}
+
+type ocrReply struct {
+	text *Text
+	err  error
+}
+
+// NewOCR starts the pool; clients are created and initialised one at a
+// time, so an error (no "vie" traineddata) shows here rather than on the
+// first page.
+func NewOCR(opt OCROptions) (*OCR, error) {
+	if opt.Workers <= 0 {
+		opt.Workers = 2
+	}
+	if opt.Language == "" {
+		opt.Language = "vie"
+	}
+	if opt.PSM == 0 {
+		opt.PSM = 3
+	}
+	if opt.Recycle <= 0 {
+		opt.Recycle = DefaultRecycle
+	}
+	o := &OCR{opt: opt, jobs: make(chan ocrJob), quit: make(chan struct{})}
+	clients := make([]*gosseract.Client, 0, opt.Workers)
+	for range opt.Workers {
+		c, err := o.newClient()
+		if err != nil {
+			for _, c := range clients {
+				c.Close()
+			}
+			return nil, err
+		}
+		clients = append(clients, c)
+	}
+	for _, c := range clients {
+		o.wg.Add(1)
+		go o.worker(c)
+	}
+	return o, nil
+}
+
+// warmPage is a tiny white image read once to force TessBaseAPI::Init,
+// which gosseract otherwise runs lazily inside the first Text call.
+var warmPage = func() []byte {
+	g := image.NewGray(image.Rect(0, 0, 8, 8))
+	for i := range g.Pix {
+		g.Pix[i] = 255
+	}
+	return PNM(g)
+}()
+
+func (o *OCR) newClient() (*gosseract.Client, error) {
+	initMu.Lock()
+	defer initMu.Unlock()
+	c := gosseract.NewClient()
+	if err := c.SetLanguage(o.opt.Language); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("precheck: tesseract: %w", err)
+	}
+	// SetPageSegMode is lost when gosseract initialises the API (v2.4.1);
+	// a variable survives because it is applied after Init.
+	c.SetVariable("tessedit_pageseg_mode", strconv.Itoa(o.opt.PSM))
+	c.SetVariable("debug_file", os.DevNull) // keep "Invalid resolution" chatter off the kiosk's stderr
+	if err := c.SetImageFromBytes(warmPage); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("precheck: tesseract: %w", err)
+	}
+	if _, err := c.Text(); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("precheck: tesseract init (is tesseract-ocr-%s installed?): %w", o.opt.Language, err)
+	}
+	return c, nil
+}
+
+func (o *OCR) worker(c *gosseract.Client) {
+	defer o.wg.Done()
+	pages := 0
+	defer func() { c.Close() }()
+	for {
+		select {
+		case <-o.quit:
+			return
+		case j := <-o.jobs:
+			if err := j.ctx.Err(); err != nil {
+				j.reply <- ocrReply{err: err}
+				continue
+			}
+			if pages >= o.opt.Recycle {
+				nc, err := o.newClient()
+				if err == nil {
+					c.Close()
+					c, pages = nc, 0
+				}
+			}
+			pages++
+			t, err := recognise(c, j.img, j.dpi)
+			j.reply <- ocrReply{t, err}
+		}
+	}
+}
+
+func recognise(c *gosseract.Client, g *image.Gray, dpi int) (*Text, error) {
+	c.SetVariable("user_defined_dpi", strconv.Itoa(dpi))
+	if err := c.SetImageFromBytes(PNM(g)); err != nil {
+		return nil, fmt.Errorf("precheck: tesseract: %w", err)
+	}
+	h, err := c.HOCRText()
+	if err != nil {
+		return nil, fmt.Errorf("precheck: tesseract: %w", err)
+	}
+	return ParseHOCR(strings.NewReader(h))
+}
+
+// Recognise reads one prepared page. It waits for a free worker; ctx
+// cancels the wait, not a page Tesseract has started.
+func (o *OCR) Recognise(ctx context.Context, g *image.Gray, dpi int) (*Text, error) {
+	reply := make(chan ocrReply, 1)
+	select {
+	case o.jobs <- ocrJob{ctx, g, dpi, reply}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-o.quit:
+		return nil, ErrClosed
+	}
+	r := <-reply
+	return r.text, r.err
+}
+
+// Close stops the workers after the pages they are reading and frees the
+// clients.
+func (o *OCR) Close() error {
+	o.once.Do(func() { close(o.quit) })
+	o.wg.Wait()
+	return nil
+}
+
+// ParseHOCR reads Tesseract's hOCR output: the ocr_line spans and the
+// x_wconf of their ocrx_word spans.
+func ParseHOCR(r io.Reader) (*Text, error) {
+	d := xml.NewDecoder(r)
+	d.Strict = false
+	d.AutoClose = xml.HTMLAutoClose
+	d.Entity = xml.HTMLEntity
+	t := &Text{}
+	var (
+		stack []string // class of each open element
+		words []string
+		confs []float64
+		word  strings.Builder
+		conf  float64
+		sum   float64
+	)
+	endLine := func() {
+		if len(words) > 0 {
+			var c float64
+			for _, x := range confs {
+				c += x
+			}
+			t.Lines = append(t.Lines, Line{Text: norm.NFC.String(strings.Join(words, " ")), Conf: c / float64(len(confs))})
+		}
+		words, confs = words[:0], confs[:0]
+	}
+	inWord := func() bool {
+		for _, c := range stack {
+			if c == "ocrx_word" {
+				return true
+			}
+		}
+		return false
+	}
+	for {
+		tok, err := d.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("precheck: hocr: %w", err)
+		}
+		switch e := tok.(type) {
+		case xml.StartElement:
+			class, title := "", ""
+			for _, a := range e.Attr {
+				switch a.Name.Local {
+				case "class":
+					class = a.Value
+				case "title":
+					title = a.Value
+				}
+			}
+			switch class {
+			case "ocr_line", "ocr_caption", "ocr_header", "ocr_textfloat":
+				endLine()
+			case "ocrx_word":
+				word.Reset()
+				conf = wconf(title)
+			}
+			stack = append(stack, class)
+			if len(stack) > 64 {
+				return nil, fmt.Errorf("precheck: hocr: nested too deep")
+			}
+		case xml.EndElement:
+			if len(stack) == 0 {
+				continue
+			}
+			class := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			switch class {
+			case "ocrx_word":
+				if w := strings.TrimSpace(word.String()); w != "" {
+					words = append(words, w)
+					confs = append(confs, conf)
+					sum += conf
+					t.Words++
+				}
+			case "ocr_line", "ocr_caption", "ocr_header", "ocr_textfloat":
+				endLine()
+			}
+		case xml.CharData:
+			if inWord() {
+				word.Write(e)
+			}
+		}
+	}
+	endLine()
+	if t.Words > 0 {
+		t.Conf = sum / float64(t.Words)
+	}
+	return t, nil
+}
+
+func wconf(title string) float64 {
+	for _, part := range strings.Split(title, ";") {
+		part = strings.TrimSpace(part)
+		if v, ok := strings.CutPrefix(part, "x_wconf "); ok {
+			f, _ := strconv.ParseFloat(v, 64)
+			return f
+		}
+	}
+	return 0
+}
+
+// SingleThreaded reports whether Tesseract's OpenMP threads are limited to
+// one (OMP_THREAD_LIMIT=1). libgomp reads it once when the process starts,
+// so it must be in the environment of kioskd (systemd Environment=), not
+// set from Go.
+func SingleThreaded() bool { return os.Getenv("OMP_THREAD_LIMIT") == "1" }
