@@ -4,7 +4,8 @@
 //	queue-server -addr 127.0.0.1:8080 -data ./data [-demo]
 //
 // Environment: XEPHANG_ADDR, XEPHANG_DATA, XEPHANG_ADMIN_PASSWORD,
-// XEPHANG_DEMO=1, XEPHANG_LOG_LEVEL (debug, info, warn, error).
+// XEPHANG_DEMO=1, XEPHANG_LOG_LEVEL (debug, info, warn, error),
+// XEPHANG_KIOSK_TLS_ADDR and XEPHANG_TLS_HOSTS (the kiosks' mutual-TLS listener).
 package main
 
 import (
@@ -17,6 +18,8 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 	_ "time/tzdata" // centres' time zones without the system's tzdata
@@ -24,6 +27,7 @@ import (
 	"github.com/coreos/go-systemd/v22/daemon"
 
 	"xephang/queue-server/bolt"
+	"xephang/queue-server/ca"
 	"xephang/queue-server/demo"
 	"xephang/queue-server/engine"
 	"xephang/queue-server/httpapi"
@@ -38,6 +42,10 @@ type Config struct {
 	Demo          bool
 	AdminPassword string
 	LogLevel      slog.Level
+	// KioskAddr is the mutual-TLS listener for kiosks ("" for none): its
+	// certificate, for TLSHosts, comes from the server's own CA.
+	KioskAddr string
+	TLSHosts  []string
 }
 
 // ParseConfig reads flags, with the environment as defaults.
@@ -50,6 +58,11 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 		cfg.DataDir = v
 	}
 	cfg.Demo = getenv("XEPHANG_DEMO") == "1"
+	cfg.KioskAddr = getenv("XEPHANG_KIOSK_TLS_ADDR")
+	hosts := "localhost,127.0.0.1,::1"
+	if v := getenv("XEPHANG_TLS_HOSTS"); v != "" {
+		hosts = v
+	}
 	cfg.AdminPassword = getenv("XEPHANG_ADMIN_PASSWORD")
 	if v := getenv("XEPHANG_LOG_LEVEL"); v != "" {
 		if err := cfg.LogLevel.UnmarshalText([]byte(v)); err != nil {
@@ -60,8 +73,15 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address (XEPHANG_ADDR)")
 	fs.StringVar(&cfg.DataDir, "data", cfg.DataDir, "data directory (XEPHANG_DATA)")
 	fs.BoolVar(&cfg.Demo, "demo", cfg.Demo, "load the demo centre into an empty store (XEPHANG_DEMO=1)")
+	fs.StringVar(&cfg.KioskAddr, "kiosk-addr", cfg.KioskAddr, "mutual-TLS listener for kiosks, e.g. :8443 (XEPHANG_KIOSK_TLS_ADDR); empty: none")
+	fs.StringVar(&hosts, "tls-hosts", hosts, "names and addresses in the kiosk listener's certificate (XEPHANG_TLS_HOSTS)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
+	}
+	for _, h := range strings.Split(hosts, ",") {
+		if h = strings.TrimSpace(h); h != "" {
+			cfg.TLSHosts = append(cfg.TLSHosts, h)
+		}
 	}
 	if fs.NArg() > 0 {
 		return cfg, fmt.Errorf("unexpected arguments: %v", fs.Args())
@@ -77,8 +97,11 @@ type Main struct {
 	Engine *engine.Engine
 	Hub    *engine.Hub
 	API    *httpapi.Server
+	CA     *ca.Authority
 	ln     net.Listener
 	srv    *http.Server
+	kln    net.Listener
+	ksrv   *http.Server
 }
 
 // NewMain returns a program with the configuration.
@@ -86,6 +109,14 @@ func NewMain(cfg Config, log *slog.Logger) *Main { return &Main{Config: cfg, Log
 
 // Addr is the address the server listens on (after Run).
 func (m *Main) Addr() string { return m.ln.Addr().String() }
+
+// KioskAddr is the address of the kiosks' mutual-TLS listener, if any.
+func (m *Main) KioskAddr() string {
+	if m.kln == nil {
+		return ""
+	}
+	return m.kln.Addr().String()
+}
 
 // Run opens the store, starts the engine and serves until Close.
 func (m *Main) Run(ctx context.Context) error {
@@ -105,12 +136,15 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	secret, err := st.Secret("citizen")
+	if err == nil {
+		m.CA, err = ca.Open(filepath.Join(m.Config.DataDir, "ca"))
+	}
 	if err != nil {
 		m.Engine.Close()
 		st.Close()
 		return err
 	}
-	m.API = httpapi.New(httpapi.Config{Engine: m.Engine, Hub: m.Hub, Store: st, Log: m.Log, Metrics: metrics, UI: ui.Handler(), Secret: secret})
+	m.API = httpapi.New(httpapi.Config{Engine: m.Engine, Hub: m.Hub, Store: st, Log: m.Log, Metrics: metrics, UI: ui.Handler(), Secret: secret, CA: m.CA})
 	if err := m.bootstrap(ctx); err != nil {
 		m.Close()
 		return err
@@ -134,6 +168,24 @@ func (m *Main) Run(ctx context.Context) error {
 		}
 	}()
 	m.Log.Info("queue-server listening", "addr", m.Addr(), "data", m.Config.DataDir)
+	if m.Config.KioskAddr != "" {
+		tlsCfg, err := m.CA.ServerTLS(m.Config.TLSHosts)
+		if err == nil {
+			m.kln, err = net.Listen("tcp", m.Config.KioskAddr)
+		}
+		if err != nil {
+			m.Close()
+			return fmt.Errorf("kiosk listener %s: %w", m.Config.KioskAddr, err)
+		}
+		m.ksrv = &http.Server{Handler: m.API, TLSConfig: tlsCfg, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second,
+			IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 16 << 10, ErrorLog: m.srv.ErrorLog}
+		go func() {
+			if err := m.ksrv.ServeTLS(m.kln, "", ""); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				m.Log.Error("serve kiosks", "err", err)
+			}
+		}()
+		m.Log.Info("kiosk mutual-TLS listener", "addr", m.KioskAddr(), "hosts", m.Config.TLSHosts)
+	}
 	return nil
 }
 
@@ -172,10 +224,12 @@ func (m *Main) bootstrap(ctx context.Context) error {
 // Close stops serving (letting requests in flight finish), then the engine
 // and the store.
 func (m *Main) Close() error {
-	if m.srv != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		m.srv.Shutdown(ctx)
-		cancel()
+	for _, srv := range []*http.Server{m.srv, m.ksrv} {
+		if srv != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			srv.Shutdown(ctx)
+			cancel()
+		}
 	}
 	if m.Engine != nil {
 		m.Engine.Close()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/hex"
 	"net"
@@ -62,6 +63,9 @@ var errUnauthorized = queue.Errorf(queue.EUnauthorized, "sign in first (missing,
 // a lone ticket's time. Every write that can end a session (logout, an
 // account changed or disabled, a kiosk revoked) clears the cache.
 func (s *Server) authenticate(r *http.Request) (queue.User, error) {
+	if r.TLS != nil && len(r.TLS.PeerCertificates) > 0 {
+		return s.authenticateKioskCert(r.TLS.PeerCertificates[0])
+	}
 	h := r.Header.Get("Authorization")
 	token, ok := strings.CutPrefix(h, "Bearer ")
 	if !ok || token == "" {
@@ -79,6 +83,15 @@ func (s *Server) authenticate(r *http.Request) (queue.User, error) {
 	u, err := s.store.User(se.Username)
 	if err != nil || u.Disabled {
 		return queue.User{}, errUnauthorized
+	}
+	if u.Role == queue.RoleKiosk {
+		k, err := s.store.Kiosk(u.Username)
+		if err != nil {
+			return queue.User{}, errUnauthorized
+		}
+		if err := kioskUsable(k); err != nil {
+			return queue.User{}, err
+		}
 	}
 	until := now.Add(sessionCacheTTL)
 	if se.Expires.Before(until) {
@@ -349,4 +362,43 @@ func (s *Server) PutUser(ctx context.Context, name string, req PutUserRequest) (
 	}
 	s.sessions.clear()
 	return v.(queue.User), nil
+}
+
+var (
+	errKioskRevoked = queue.Errorf(queue.EKioskRevoked, "this kiosk's enrolment was revoked or has expired: enrol it again", "ki-ốt này đã bị thu hồi hoặc hết hạn đăng ký: cần đăng ký lại")
+	errKioskPending = queue.Errorf(queue.EKioskPending, "this kiosk waits for an administrator's approval", "ki-ốt này đang chờ quản trị viên phê duyệt")
+)
+
+func kioskUsable(k queue.Kiosk) error {
+	switch {
+	case k.Revoked:
+		return errKioskRevoked
+	case k.Pending:
+		return errKioskPending
+	}
+	return nil
+}
+
+// authenticateKioskCert identifies a kiosk by its client certificate (the
+// TLS layer has verified it was signed by our CA and is in its validity):
+// its serial must be the kiosk's current or previous one, and the kiosk
+// neither revoked nor waiting for approval.
+func (s *Server) authenticateKioskCert(cert *x509.Certificate) (queue.User, error) {
+	id := cert.Subject.CommonName
+	k, err := s.store.Kiosk(id)
+	if err != nil {
+		return queue.User{}, errUnauthorized
+	}
+	if err := kioskUsable(k); err != nil {
+		return queue.User{}, err
+	}
+	sn := cert.SerialNumber.Text(16)
+	if sn != k.CertSerial && sn != k.PrevSerial {
+		return queue.User{}, errKioskRevoked
+	}
+	u, err := s.store.User(id)
+	if err != nil || u.Disabled || u.Role != queue.RoleKiosk {
+		return queue.User{}, errUnauthorized
+	}
+	return u, nil
 }

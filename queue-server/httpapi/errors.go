@@ -28,6 +28,8 @@ var statusOf = map[string]int{
 	queue.EBookingBlocked: http.StatusTooManyRequests,
 	queue.ECheckInClosed:  http.StatusConflict,
 	queue.EChallenge:      http.StatusForbidden,
+	queue.EKioskRevoked:   http.StatusForbidden,
+	queue.EKioskPending:   http.StatusForbidden,
 	queue.ETooLarge:       http.StatusRequestEntityTooLarge,
 	queue.ERateLimited:    http.StatusTooManyRequests,
 	queue.EUnavailable:    http.StatusServiceUnavailable,

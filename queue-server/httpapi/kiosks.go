@@ -17,11 +17,14 @@ import (
 const (
 	EnrollmentTTL      = 24 * time.Hour
 	KioskCredentialTTL = 365 * 24 * time.Hour
+	CertWarning        = 30 * 24 * time.Hour
 )
 
 // EnrollmentTokenRequest is the body of POST /api/v1/enrollment-tokens.
 type EnrollmentTokenRequest struct {
 	Centre string `json:"centre"`
+	// Approval makes the kiosk wait for an admin's approval before use.
+	Approval bool `json:"approval,omitempty"`
 }
 
 // EnrollmentTokenResponse is its answer.
@@ -45,7 +48,7 @@ func (s *Server) handleEnrollmentToken(w http.ResponseWriter, r *http.Request) {
 		if _, err := tx.Live(req.Centre); err != nil {
 			return nil, err
 		}
-		en := queue.Enrollment{Hash: HashToken(token), Centre: req.Centre, Expires: tx.Now.Add(EnrollmentTTL), CreatedBy: u.Username}
+		en := queue.Enrollment{Hash: HashToken(token), Centre: req.Centre, Expires: tx.Now.Add(EnrollmentTTL), CreatedBy: u.Username, Approval: req.Approval}
 		tx.PutEnrollment(en)
 		return EnrollmentTokenResponse{Token: token, Centre: req.Centre, ExpiresAt: en.Expires.UTC().Format(timeLayout)}, nil
 	})
@@ -56,15 +59,21 @@ func (s *Server) handleEnrollmentToken(w http.ResponseWriter, r *http.Request) {
 type EnrollRequest struct {
 	Token string `json:"token"`
 	Name  string `json:"name,omitempty"`
+	// CSR is a PEM certificate request for a key the kiosk made and keeps;
+	// with it the kiosk gets a client certificate instead of a bearer credential.
+	CSR string `json:"csr,omitempty"`
 }
 
 // EnrollResponse gives a kiosk its identity and credential.
 type EnrollResponse struct {
-	Kiosk      string `json:"kiosk"`
-	Centre     string `json:"centre"`
-	Credential string `json:"credential"`
-	ExpiresAt  string `json:"expires_at"`
-	ServerTime string `json:"server_time"`
+	Kiosk       string `json:"kiosk"`
+	Centre      string `json:"centre"`
+	Credential  string `json:"credential,omitempty"`  // bearer token, when no CSR was sent
+	Certificate string `json:"certificate,omitempty"` // PEM client certificate, for a CSR
+	CA          string `json:"ca,omitempty"`          // PEM of the CA that signs the server's kiosk listener and the kiosks
+	ExpiresAt   string `json:"expires_at"`
+	Pending     bool   `json:"pending,omitempty"` // waits for an admin's approval
+	ServerTime  string `json:"server_time"`
 }
 
 func (s *Server) handleEnroll(w http.ResponseWriter, r *http.Request) {
@@ -85,6 +94,10 @@ func (s *Server) handleEnroll(w http.ResponseWriter, r *http.Request) {
 	bad := queue.Errorf(queue.EUnauthorized, "this enrolment token is unknown, used or expired: ask the administrator for a new one", "mã đăng ký không đúng, đã dùng hoặc đã hết hạn: hãy xin quản trị viên mã mới")
 	hash := HashToken(strings.TrimSpace(req.Token))
 	credential := newToken()
+	if req.CSR != "" && s.ca == nil {
+		s.writeError(w, r, queue.Errorf(queue.EInvalid, "this server has no certificate authority: enrol without a CSR", "máy chủ không cấp chứng thư: hãy đăng ký không kèm CSR"))
+		return
+	}
 	ctx, cancel := s.ctx(r)
 	defer cancel()
 	v, err := s.eng.Write(ctx, func(tx *engine.Tx) (any, error) {
@@ -96,13 +109,25 @@ func (s *Server) handleEnroll(w http.ResponseWriter, r *http.Request) {
 			return nil, err
 		}
 		id := "kiosk-" + engine.NewID()[:10]
+		k := queue.Kiosk{ID: id, Centre: en.Centre, Name: name, EnrolledAt: tx.Now, Pending: en.Approval}
+		resp := EnrollResponse{Kiosk: id, Centre: en.Centre, Pending: en.Approval, ServerTime: tx.Now.UTC().Format(time.RFC3339Nano)}
+		if req.CSR != "" {
+			issued, err := s.ca.SignKiosk([]byte(req.CSR), id, en.Centre)
+			if err != nil {
+				return nil, queue.Errorf(queue.EInvalid, "certificate request: %v", "yêu cầu chứng thư không hợp lệ: %v", err)
+			}
+			k.CertSerial, k.CertExpires = issued.Serial, issued.NotAfter
+			resp.Certificate, resp.CA, resp.ExpiresAt = string(issued.PEM), string(s.ca.CertPEM()), issued.NotAfter.UTC().Format(timeLayout)
+		} else {
+			se := queue.Session{Hash: HashToken(credential), Username: id, Expires: tx.Now.Add(KioskCredentialTTL)}
+			tx.PutSession(se)
+			resp.Credential, resp.ExpiresAt = credential, se.Expires.UTC().Format(timeLayout)
+		}
 		en.UsedBy = id
 		tx.PutEnrollment(en)
 		tx.PutUser(queue.User{Username: id, Role: queue.RoleKiosk, Centre: en.Centre, Name: name, CreatedAt: tx.Now})
-		se := queue.Session{Hash: HashToken(credential), Username: id, Expires: tx.Now.Add(KioskCredentialTTL)}
-		tx.PutSession(se)
-		tx.PutKiosk(queue.Kiosk{ID: id, Centre: en.Centre, Name: name, EnrolledAt: tx.Now})
-		return EnrollResponse{Kiosk: id, Centre: en.Centre, Credential: credential, ExpiresAt: se.Expires.UTC().Format(timeLayout), ServerTime: tx.Now.UTC().Format(time.RFC3339Nano)}, nil
+		tx.PutKiosk(k)
+		return resp, nil
 	})
 	s.reply(w, r, http.StatusCreated, v, err)
 }
@@ -149,6 +174,9 @@ func (s *Server) handleHeartbeat(w http.ResponseWriter, r *http.Request) {
 type KioskView struct {
 	queue.Kiosk
 	Online bool `json:"online"` // a heartbeat within the last 30 s
+	// CertExpiring warns the admin a month before the certificate expires,
+	// so an offline kiosk can be reached before it is stranded.
+	CertExpiring bool `json:"cert_expiring,omitempty"`
 }
 
 func (s *Server) handleKiosks(w http.ResponseWriter, r *http.Request) {
@@ -160,7 +188,8 @@ func (s *Server) handleKiosks(w http.ResponseWriter, r *http.Request) {
 	now := s.now()
 	out := []KioskView{}
 	for _, k := range ks {
-		out = append(out, KioskView{Kiosk: k, Online: !k.Revoked && now.Sub(k.LastSeen) < 30*time.Second})
+		out = append(out, KioskView{Kiosk: k, Online: !k.Revoked && now.Sub(k.LastSeen) < 30*time.Second,
+			CertExpiring: !k.CertExpires.IsZero() && k.CertExpires.Sub(now) < CertWarning})
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -227,6 +256,61 @@ func (s *Server) handleListBlocks(w http.ResponseWriter, r *http.Request) {
 			out = []queue.NumberBlock{}
 		}
 		return out, nil
+	})
+	s.reply(w, r, http.StatusOK, v, err)
+}
+
+func (s *Server) handleApproveKiosk(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	ctx, cancel := s.ctx(r)
+	defer cancel()
+	v, err := s.eng.Write(ctx, func(tx *engine.Tx) (any, error) {
+		k, err := tx.Store().Kiosk(id)
+		if err != nil {
+			return nil, err
+		}
+		k.Pending = false
+		tx.PutKiosk(k)
+		return KioskView{Kiosk: k}, nil
+	})
+	s.sessions.clear()
+	s.reply(w, r, http.StatusOK, v, err)
+}
+
+// RenewRequest is the body of POST /api/v1/kiosks/renew.
+type RenewRequest struct {
+	CSR string `json:"csr"`
+}
+
+// handleRenew signs a new certificate for the calling kiosk (at half-life,
+// over its current certificate). The previous one stays valid until it
+// expires, so an answer lost on the way strands nothing.
+func (s *Server) handleRenew(w http.ResponseWriter, r *http.Request) {
+	var req RenewRequest
+	if err := decode(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if s.ca == nil {
+		s.writeError(w, r, queue.Errorf(queue.EInvalid, "this server has no certificate authority", "máy chủ không cấp chứng thư"))
+		return
+	}
+	u, _ := principal(r)
+	ctx, cancel := s.ctx(r)
+	defer cancel()
+	v, err := s.eng.Write(ctx, func(tx *engine.Tx) (any, error) {
+		k, err := tx.Store().Kiosk(u.Username)
+		if err != nil {
+			return nil, err
+		}
+		issued, err := s.ca.SignKiosk([]byte(req.CSR), k.ID, k.Centre)
+		if err != nil {
+			return nil, queue.Errorf(queue.EInvalid, "certificate request: %v", "yêu cầu chứng thư không hợp lệ: %v", err)
+		}
+		k.PrevSerial, k.CertSerial, k.CertExpires = k.CertSerial, issued.Serial, issued.NotAfter
+		tx.PutKiosk(k)
+		return EnrollResponse{Kiosk: k.ID, Centre: k.Centre, Certificate: string(issued.PEM), CA: string(s.ca.CertPEM()),
+			ExpiresAt: issued.NotAfter.UTC().Format(timeLayout), ServerTime: tx.Now.UTC().Format(time.RFC3339Nano)}, nil
 	})
 	s.reply(w, r, http.StatusOK, v, err)
 }

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"time"
 
+	"xephang/queue-server/ca"
 	"xephang/queue-server/engine"
 	"xephang/queue-server/queue"
 )
@@ -30,6 +31,9 @@ type Config struct {
 	// Secret keys the hashes of CCCD numbers and signs anti-bot
 	// challenges; kept in the store so hashes match across restarts.
 	Secret []byte
+	// CA signs kiosk certificates (mutual TLS); nil: kiosks use bearer
+	// credentials only.
+	CA *ca.Authority
 }
 
 // Server serves the API.
@@ -45,6 +49,7 @@ type Server struct {
 	ready   func() bool
 	login   *limiter
 	secret  []byte
+	ca      *ca.Authority
 	pow     powState
 	// Anonymous booking: per address, bookings and look-ups by code.
 	bookLimit   *limiter
@@ -63,7 +68,7 @@ func New(cfg Config) *Server {
 	s := &Server{
 		eng: cfg.Engine, hub: cfg.Hub, store: cfg.Store, log: cfg.Log, metrics: cfg.Metrics, ui: cfg.UI,
 		ttl: cfg.TokenTTL, now: cfg.Now, ready: cfg.Ready, mux: http.NewServeMux(),
-		login: newLimiter(10, time.Minute), secret: cfg.Secret,
+		login: newLimiter(10, time.Minute), secret: cfg.Secret, ca: cfg.CA,
 		pow:       powState{used: map[string]time.Time{}},
 		bookLimit: newLimiter(10, time.Hour), lookupLimit: newLimiter(60, time.Minute),
 		enrollLimit: newLimiter(20, time.Minute),
@@ -128,6 +133,8 @@ func (s *Server) routesV1() {
 	s.handle("POST /api/v1/kiosks/heartbeat", s.kiosk(s.handleHeartbeat))
 	s.handle("GET /api/v1/kiosks", s.admin(s.handleKiosks))
 	s.handle("POST /api/v1/kiosks/{id}/revoke", s.admin(s.handleRevokeKiosk))
+	s.handle("POST /api/v1/kiosks/{id}/approve", s.admin(s.handleApproveKiosk))
+	s.handle("POST /api/v1/kiosks/renew", s.kiosk(s.handleRenew))
 	s.handle("POST /api/v1/centres/{centre}/number-blocks", s.kiosk(s.handleLeaseBlock))
 	s.handle("GET /api/v1/centres/{centre}/number-blocks", s.kiosk(s.handleListBlocks))
 	for _, a := range counterActions {

@@ -23,6 +23,8 @@ const (
 	EBookingBlocked = "booking_blocked"   // booking blocked after repeated no-shows
 	ECheckInClosed  = "check_in_closed"   // too early to check in, or not today
 	EChallenge      = "challenge_failed"  // the anti-bot proof of work is missing or wrong
+	EKioskRevoked   = "kiosk_revoked"     // the kiosk's enrolment was revoked or its certificate expired
+	EKioskPending   = "kiosk_pending"     // the kiosk waits for an admin's approval
 	ETooLarge       = "too_large"         // request body over the limit
 	ERateLimited    = "rate_limited"      // too many requests
 	EUnavailable    = "unavailable"       // shutting down or store failing

@@ -14,6 +14,13 @@ type Kiosk struct {
 	LastError  string         `json:"last_error,omitempty"`
 	Outbox     int            `json:"outbox,omitempty"` // tickets printed offline not yet replayed
 	Revoked    bool           `json:"revoked,omitempty"`
+	// Pending is set while an enrolment that needs approval waits for an admin.
+	Pending bool `json:"pending,omitempty"`
+	// The kiosk's client certificate (mutual TLS): serial, and the previous
+	// one still accepted until it expires, so a renewal never strands it.
+	CertSerial  string    `json:"cert_serial,omitempty"`
+	PrevSerial  string    `json:"prev_serial,omitempty"`
+	CertExpires time.Time `json:"cert_expires,omitzero"`
 }
 
 // DeviceStatus is one device of a kiosk as it reports it.
@@ -31,5 +38,6 @@ type Enrollment struct {
 	Centre    string    `json:"centre"`
 	Expires   time.Time `json:"expires"`
 	CreatedBy string    `json:"created_by"`
-	UsedBy    string    `json:"used_by,omitempty"` // the kiosk it enrolled
+	UsedBy    string    `json:"used_by,omitempty"`  // the kiosk it enrolled
+	Approval  bool      `json:"approval,omitempty"` // the kiosk waits for an admin's approval
 }

@@ -1,0 +1,145 @@
+package httpapi_test
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"xephang/queue-server/bolt"
+	"xephang/queue-server/ca"
+	"xephang/queue-server/engine"
+	"xephang/queue-server/httpapi"
+	"xephang/queue-server/queue"
+	"xephang/queue-server/queue/storetest"
+)
+
+// mtlsEnv serves the API on a TLS listener whose certificate and client
+// verification come from the server's own CA.
+func mtlsEnv(t *testing.T) (*httptest.Server, *httpapi.Client, *ca.Authority) {
+	t.Helper()
+	dir := t.TempDir()
+	st, err := bolt.Open(dir)
+	must(t, err)
+	auth, err := ca.Open(dir + "/ca")
+	must(t, err)
+	hub := engine.NewHub()
+	eng, err := engine.New(engine.Config{Store: st, Publisher: hub})
+	must(t, err)
+	api := httpapi.New(httpapi.Config{Engine: eng, Hub: hub, Store: st, CA: auth})
+	srv := httptest.NewUnstartedServer(api)
+	srv.TLS, err = auth.ServerTLS([]string{"127.0.0.1"})
+	must(t, err)
+	srv.StartTLS()
+	t.Cleanup(func() { srv.Close(); eng.Close(); st.Close() })
+	ctx := context.Background()
+	_, err = api.PutUser(ctx, "admin", httpapi.PutUserRequest{Role: queue.RoleAdmin, Password: "admin-secret"})
+	must(t, err)
+	admin := httpapi.NewClient(srv.URL)
+	admin.HTTP = &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: auth.Pool()}}}
+	must(t, admin.Login(ctx, "admin", "admin-secret"))
+	_, err = admin.PutCentre(ctx, storetest.Centre(centreID))
+	must(t, err)
+	return srv, admin, auth
+}
+
+// kioskClient is a client presenting the kiosk's certificate and trusting
+// only the CA it received at enrolment.
+func kioskClient(t *testing.T, base string, caPEM, certPEM, keyPEM []byte) *httpapi.Client {
+	t.Helper()
+	cert, err := tls.X509KeyPair(certPEM, keyPEM)
+	must(t, err)
+	roots := x509.NewCertPool()
+	if !roots.AppendCertsFromPEM(caPEM) {
+		t.Fatal("CA PEM from enrolment does not parse")
+	}
+	c := httpapi.NewClient(base)
+	c.HTTP = &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots, Certificates: []tls.Certificate{cert}}}}
+	return c
+}
+
+func TestKioskMutualTLS(t *testing.T) {
+	srv, admin, _ := mtlsEnv(t)
+	ctx := context.Background()
+	var tok httpapi.EnrollmentTokenResponse
+	_, err := admin.Do(ctx, "POST", "/api/v1/enrollment-tokens", httpapi.EnrollmentTokenRequest{Centre: centreID, Approval: true}, &tok)
+	must(t, err)
+	keyPEM, csrPEM, err := ca.NewKey("kiosk")
+	must(t, err)
+	plain := httpapi.NewClient(srv.URL)
+	plain.HTTP = admin.HTTP
+	var en httpapi.EnrollResponse
+	_, err = plain.Do(ctx, "POST", "/api/v1/kiosks/enroll", httpapi.EnrollRequest{Token: tok.Token, Name: "Ki-ốt A", CSR: string(csrPEM)}, &en)
+	must(t, err)
+	if en.Credential != "" || en.Certificate == "" || en.CA == "" || !en.Pending {
+		t.Fatalf("enrolment with a CSR: %+v", en)
+	}
+	exp, _ := time.Parse(time.RFC3339, en.ExpiresAt)
+	if d := time.Until(exp); d < 89*24*time.Hour || d > 91*24*time.Hour {
+		t.Fatalf("certificate valid %v, want 90 days", d)
+	}
+	k := kioskClient(t, srv.URL, []byte(en.CA), []byte(en.Certificate), keyPEM)
+	// Waiting for approval: a clear refusal.
+	if _, err := k.Heartbeat(ctx, httpapi.HeartbeatRequest{Version: "1"}); apiCode(err) != "403 kiosk_pending" {
+		t.Fatalf("before approval: %v", err)
+	}
+	_, err = admin.Do(ctx, "POST", "/api/v1/kiosks/"+en.Kiosk+"/approve", nil, nil)
+	must(t, err)
+	if _, err := k.Heartbeat(ctx, httpapi.HeartbeatRequest{Version: "1"}); err != nil {
+		t.Fatalf("after approval: %v", err)
+	}
+	tk, err := k.Issue(ctx, centreID, httpapi.IssueRequest{Service: "A"})
+	if err != nil || tk.Source != "kiosk" {
+		t.Fatalf("issue over mutual TLS: %+v %v", tk, err)
+	}
+	// Renewal: the new certificate works, the previous one still does (its
+	// answer may have been lost); after a second renewal the first does not.
+	renew := func(c *httpapi.Client) ([]byte, httpapi.EnrollResponse) {
+		kp, cp, err := ca.NewKey("kiosk")
+		must(t, err)
+		var out httpapi.EnrollResponse
+		_, err = c.Do(ctx, "POST", "/api/v1/kiosks/renew", httpapi.RenewRequest{CSR: string(cp)}, &out)
+		must(t, err)
+		return kp, out
+	}
+	k2key, r2 := renew(k)
+	k2 := kioskClient(t, srv.URL, []byte(r2.CA), []byte(r2.Certificate), k2key)
+	if _, err := k2.Heartbeat(ctx, httpapi.HeartbeatRequest{Version: "2"}); err != nil {
+		t.Fatalf("renewed certificate: %v", err)
+	}
+	if _, err := k.Heartbeat(ctx, httpapi.HeartbeatRequest{Version: "1"}); err != nil {
+		t.Fatalf("previous certificate right after renewal: %v", err)
+	}
+	renew(k2)
+	if _, err := k.Heartbeat(ctx, httpapi.HeartbeatRequest{Version: "1"}); apiCode(err) != "403 kiosk_revoked" {
+		t.Fatalf("certificate two renewals old: %v", err)
+	}
+	// A certificate the CA did not sign is refused by TLS itself.
+	other, err := ca.Open(t.TempDir())
+	must(t, err)
+	fk, fc, _ := ca.NewKey("forged")
+	forged, err := other.SignKiosk(fc, en.Kiosk, centreID)
+	must(t, err)
+	f := kioskClient(t, srv.URL, []byte(r2.CA), forged.PEM, fk)
+	if _, err := f.Heartbeat(ctx, httpapi.HeartbeatRequest{}); err == nil {
+		t.Fatal("a certificate from another CA was accepted")
+	}
+	// Revoked: refused at once with a code the kiosk shows as "out of service".
+	_, err = admin.Do(ctx, "POST", "/api/v1/kiosks/"+en.Kiosk+"/revoke", nil, nil)
+	must(t, err)
+	if _, err := k2.Heartbeat(ctx, httpapi.HeartbeatRequest{}); apiCode(err) != "403 kiosk_revoked" {
+		t.Fatalf("revoked kiosk: %v", err)
+	}
+	list, _ := admin.Kiosks(ctx)
+	if len(list) != 1 || list[0].CertSerial == "" || list[0].CertExpiring {
+		t.Fatalf("kiosk list %+v", list)
+	}
+	// A bad request is refused clearly.
+	tok2, _ := admin.CreateEnrollmentToken(ctx, centreID)
+	if _, err := plain.Do(ctx, "POST", "/api/v1/kiosks/enroll", httpapi.EnrollRequest{Token: tok2.Token, CSR: "not a csr"}, nil); apiCode(err) != "422 invalid" {
+		t.Fatalf("bad CSR: %v", err)
+	}
+}
