@@ -56,6 +56,7 @@ type Server struct {
 	lookupLimit *limiter
 	enrollLimit *limiter
 	sessions    sessionCache
+	reportSlot  chan struct{}
 	mux         *http.ServeMux
 	routes      []string
 }
@@ -71,7 +72,7 @@ func New(cfg Config) *Server {
 		login: newLimiter(10, time.Minute), secret: cfg.Secret, ca: cfg.CA,
 		pow:       powState{used: map[string]time.Time{}},
 		bookLimit: newLimiter(10, time.Hour), lookupLimit: newLimiter(60, time.Minute),
-		enrollLimit: newLimiter(20, time.Minute),
+		enrollLimit: newLimiter(20, time.Minute), reportSlot: make(chan struct{}, 1),
 	}
 	if len(s.secret) == 0 {
 		s.secret = make([]byte, 32)
@@ -114,6 +115,7 @@ func (s *Server) routesV1() {
 	s.handle("GET /api/v1/centres/{centre}/tickets", s.staff(s.handleListTickets))
 	s.handle("POST /api/v1/centres/{centre}/tickets", s.staffOrKiosk(s.handleIssue))
 	s.handle("GET /api/v1/centres/{centre}/audit", s.admin(s.handleAudit))
+	s.handle("GET /api/v1/centres/{centre}/reports", s.admin(s.handleReport))
 	s.handle("GET /api/v1/tickets/{id}", s.handleGetTicket)
 	s.handle("PUT /api/v1/tickets/{id}/precheck", s.staffOrKiosk(s.handlePrecheck))
 	s.handle("POST /api/v1/tickets/{id}/rating", s.handleRating)
