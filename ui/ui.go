@@ -37,6 +37,20 @@ var pages = []struct{ prefix, file string }{
 	{"/admin/", "admin/index.html"},
 }
 
+// AudioManifest lists the hall display's spoken-call clips, which
+// ui/audio/generate.sh makes with espeak-ng before the build; they are
+// embedded when present.
+const AudioManifest = "display/audio/manifest.json"
+
+// noAudio is the manifest served when the clips were not generated.
+const noAudio = `{"version":1,"clips":{}}`
+
+// HasSpeech reports whether the spoken-call clips were embedded.
+func HasSpeech() bool {
+	_, err := fs.Stat(Static(), AudioManifest)
+	return err == nil
+}
+
 // Handler serves queue-server's pages and their assets, with ETags.
 func Handler() http.Handler { return newServer(Static(), "index.html", pages) }
 
@@ -75,6 +89,10 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	name := s.resolve(r.URL.Path)
 	data, err := fs.ReadFile(s.fsys, name)
+	if err != nil && name == AudioManifest {
+		// Clips not generated (ui/audio/generate.sh): the display chimes only.
+		data, err = []byte(noAudio), nil
+	}
 	if err != nil {
 		http.NotFound(w, r)
 		return
@@ -87,7 +105,7 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	tag := s.etag(name, data)
 	w.Header().Set("ETag", tag)
 	// Pages revalidate every time (cheap with the ETag); assets for an hour.
-	if strings.HasSuffix(name, ".html") {
+	if strings.HasSuffix(name, ".html") || strings.HasSuffix(name, ".json") {
 		w.Header().Set("Cache-Control", "no-cache")
 	} else {
 		w.Header().Set("Cache-Control", "public, max-age=3600")

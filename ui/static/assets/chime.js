@@ -6,6 +6,11 @@ let ctx = null;
 const queue = [];
 let playing = false;
 
+/** The page's shared AudioContext (null without Web Audio). */
+export function audioContext() {
+  return context();
+}
+
 function context() {
   if (!ctx) {
     const AC = window.AudioContext || window.webkitAudioContext;
@@ -61,6 +66,15 @@ function playOne() {
   note(c, 659.25, t0, 1.1, 0.35); // E5
   note(c, 523.25, t0 + 0.45, 1.4, 0.35); // C5
   return new Promise((resolve) => setTimeout(resolve, 2000));
+}
+
+/**
+ * Plays one chime now, outside the queue; resolves when it has sounded
+ * (at once-ish, after a pause, when sound is blocked). For callers that
+ * keep their own queue, such as the spoken-call announcer.
+ */
+export function ding() {
+  return playOne();
 }
 
 async function drain() {

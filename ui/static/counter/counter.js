@@ -1,9 +1,12 @@
 // Counter console: a clerk signs in, picks a counter and calls, recalls,
 // finishes, marks no-shows, transfers and pauses, with keyboard shortcuts.
 // The screen follows the centre's event stream, so it also shows what
-// other counters and kiosks do.
+// other counters and kiosks do. The current ticket shows its booking and
+// the kiosk's dossier pre-check; today's counts sit beside the queue; after
+// a ticket is served the citizen is asked to rate it (here, or on the
+// counter's rating tablet, /counter/rate.html).
 
-import { apply, bindSwitch, duration, serviceName, t } from '/assets/i18n.js';
+import { apply, bindSwitch, duration, locale, serviceName, t } from '/assets/i18n.js';
 import { $, api, ApiError, debounce, EventStream, h, seg, setToken, token } from '/assets/api.js';
 
 const choiceKey = 'xephang.counter';
@@ -17,6 +20,11 @@ const state = {
   queue: null, // GET …/queue
   waiting: [], // GET …/tickets?status=waiting, this counter's services
   last: null, // the latest TicketView an action returned
+  today: [], // GET …/tickets: every ticket of today (counts, pre-checks)
+  bookings: new Map(), // booking code → BookingView of today
+  bookingsLoading: false,
+  bookingsTried: new Set(), // codes looked up, so a missing one is not fetched again and again
+  rating: null, // the served ticket the citizen is asked to rate: {id, number}
   stream: null,
   busy: false,
 };
@@ -29,6 +37,7 @@ function show(screen) {
   $('signout').hidden = !signedIn;
   $('change').hidden = screen !== 'console' || !canChange();
   $('conn').hidden = screen !== 'console';
+  $('rate-link').hidden = screen !== 'console';
   if (screen !== 'console') {
     $('where').textContent = '';
     stopStream();
@@ -235,7 +244,11 @@ async function openConsole(centre, counter) {
   state.counter = counter;
   state.cfg = cfg;
   state.last = null;
+  state.rating = null;
+  state.bookings = new Map();
+  state.bookingsTried = new Set();
   saveChoice();
+  $('rate-link').href = `/counter/rate.html?centre=${seg(centre)}&counter=${counter}`;
   await refreshNow();
   show('console');
   startStream();
@@ -245,8 +258,9 @@ async function openConsole(centre, counter) {
 
 async function refreshNow() {
   const base = `/api/v1/centres/${seg(state.centre)}`;
-  const [q, waiting] = await Promise.all([api('GET', `${base}/queue`), api('GET', `${base}/tickets?status=waiting`)]);
+  const [q, waiting, today] = await Promise.all([api('GET', `${base}/queue`), api('GET', `${base}/tickets?status=waiting`), api('GET', `${base}/tickets`)]);
   state.queue = q;
+  state.today = today;
   const mine = new Set((counterCfg() || { services: [] }).services);
   state.waiting = waiting.filter((tk) => mine.has(tk.service));
 }
@@ -266,6 +280,10 @@ function startStream() {
   state.stream = new EventStream(state.centre, state.queue.last_seq, {
     onEvent: (e) => {
       if (e.type === 'centre.configured') reloadConfig();
+      if (e.type === 'ticket.rated' && state.rating && e.ticket && e.ticket.id === state.rating.id) {
+        state.rating = null;
+        renderRating();
+      }
       refresh();
     },
     onState: (s) => {
@@ -313,7 +331,9 @@ function render() {
     if (cur.booked) parts.push(h('span', { class: 'badge booked' }, t('common.booked')));
     if (state.last && state.last.id === cur.id && state.last.calls > 1) parts.push(h('span', { class: 'muted' }, t('console.calls', { n: state.last.calls })));
     meta.replaceChildren(...parts);
+    renderDetails(cur);
   } else {
+    renderDetails(null);
     num.textContent = t('console.none');
     num.classList.add('none');
     meta.replaceChildren(h('span', { class: 'muted' }, t('console.none_hint')));
@@ -369,15 +389,190 @@ function render() {
         }, t('console.call')))),
   );
   $('waiting-empty').hidden = list.length > 0;
+  renderToday();
+  renderRating();
+}
+
+// ---- the current ticket's booking and pre-check ---------------------------
+
+/** The fullest view of a ticket the console has: an action's answer or today's list. */
+function fullTicket(id) {
+  if (state.last && state.last.id === id) {
+    const listed = state.today.find((x) => x.id === id);
+    // A pre-check attached after the call arrives through the list.
+    return listed && listed.precheck && !state.last.precheck ? listed : state.last;
+  }
+  return state.today.find((x) => x.id === id) || null;
+}
+
+function timeOf(iso) {
+  const tz = (state.cfg && state.cfg.timezone) || 'Asia/Ho_Chi_Minh';
+  return new Intl.DateTimeFormat(locale(), { timeZone: tz, hour: '2-digit', minute: '2-digit', hour12: false }).format(new Date(iso));
+}
+
+async function loadBookings() {
+  if (state.bookingsLoading) return;
+  state.bookingsLoading = true;
+  try {
+    const list = await api('GET', `/api/v1/centres/${seg(state.centre)}/bookings`);
+    state.bookings = new Map(list.map((b) => [b.code, b]));
+    render();
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) failed(err);
+    else console.warn('bookings', err.message);
+  } finally {
+    state.bookingsLoading = false;
+  }
+}
+
+function renderDetails(cur) {
+  const tk = cur ? fullTicket(cur.id) : null;
+  const bk = $('current-booking');
+  if (tk && tk.booking) {
+    const b = state.bookings.get(tk.booking);
+    if (!b && !state.bookingsLoading && !state.bookingsTried.has(tk.booking)) {
+      state.bookingsTried.add(tk.booking);
+      loadBookings();
+    }
+    bk.replaceChildren(
+      h('span', { class: 'label' }, t('booking.code_label')), ' ', h('strong', { class: 'code' }, tk.booking),
+      b ? [' · ', h('span', { class: 'label' }, t('booking.slot_label')), ' ', h('strong', { class: 'slot' }, `${timeOf(b.start)}–${timeOf(b.end)}`)] : null,
+      b && b.late ? [' ', h('span', { class: 'badge late' }, t('booking.late'))] : null,
+    );
+    bk.dataset.booking = tk.booking;
+    bk.hidden = false;
+  } else {
+    bk.hidden = true;
+    bk.dataset.booking = '';
+  }
+  renderPrecheck(tk && tk.precheck);
+}
+
+const statusIcon = { present: '✓', missing: '✗', unreadable: '?', inconsistent: '!' };
+
+function renderPrecheck(pc) {
+  const box = $('precheck');
+  if (!pc || typeof pc !== 'object') {
+    box.hidden = true;
+    box.dataset.procedure = '';
+    return;
+  }
+  box.hidden = false;
+  box.dataset.procedure = pc.procedure || '';
+  box.dataset.ok = pc.ok ? 'true' : 'false';
+  const docs = Array.isArray(pc.documents) ? pc.documents : [];
+  const problems = docs.filter((d) => d.status !== 'present').length;
+  $('precheck-summary').replaceChildren(
+    h('span', { class: 'procedure' }, procedureName(pc.procedure)),
+    h('span', { class: 'verdict ' + (pc.ok ? 'ok' : 'bad') },
+      h('span', { 'aria-hidden': 'true' }, pc.ok ? '✓ ' : '! '),
+      pc.ok ? t('precheck.ok') : t('precheck.not_ok', { n: problems })),
+  );
+  $('precheck-docs').replaceChildren(
+    ...docs.map((d) => {
+      const st = statusIcon[d.status] ? d.status : 'unreadable';
+      const pages = Array.isArray(d.pages) && d.pages.length ? t('precheck.pages', { list: d.pages.join(', ') }) : '';
+      return h('li', { class: 'doc ' + st, dataset: { status: st } },
+        h('span', { class: 'icon', 'aria-hidden': 'true' }, statusIcon[st]),
+        h('span', { class: 'body' },
+          h('span', { class: 'name' }, d.name || '—'),
+          h('span', { class: 'status' }, t('precheck.status.' + st)),
+          pages ? h('span', { class: 'pages' }, pages) : null,
+          Array.isArray(d.reasons) && d.reasons.length ? h('ul', { class: 'reasons' }, ...d.reasons.map((r) => h('li', {}, r))) : null));
+    }),
+  );
+  const fields = pc.fields && typeof pc.fields === 'object' ? Object.entries(pc.fields) : [];
+  $('precheck-fields-box').hidden = fields.length === 0;
+  $('precheck-fields').replaceChildren(
+    ...fields.map(([k, v]) => h('tr', {}, h('th', { scope: 'row' }, fieldName(k)), h('td', {}, v !== null && typeof v === 'object' ? JSON.stringify(v) : String(v ?? '')))),
+  );
+}
+
+const knownProcedure = new Set(['khai-sinh', 'ket-hon', 'trich-luc-ho-tich', 'chung-thuc-ban-sao', 'thuong-tru', 'dat-dai-lan-dau']);
+const knownField = new Set([
+  'applicant_name', 'applicant_id_number', 'applicant_birth_date', 'applicant_sex', 'applicant_relation',
+  'holder_name', 'holder_id_number', 'holder_birth_date', 'holder_sex',
+  'child_name', 'child_birth_date', 'child_sex', 'father_name', 'mother_name',
+  'husband_name', 'wife_name', 'residence_address', 'parcel_number', 'map_sheet',
+]);
+
+function procedureName(id) {
+  return knownProcedure.has(id) ? t('procedure.' + id) : id || '';
+}
+
+function fieldName(k) {
+  return knownField.has(k) ? t('precheck.field.' + k) : k;
+}
+
+// ---- today's counts -----------------------------------------------------------
+
+function renderToday() {
+  const mine = { served: 0, no_show: 0, waiting: state.waiting.length };
+  const all = { served: 0, no_show: 0, waiting: 0 };
+  let sum = 0;
+  let rated = 0;
+  for (const tk of state.today) {
+    const here = tk.counter === state.counter;
+    if (tk.status === 'done') {
+      all.served++;
+      if (here) mine.served++;
+    } else if (tk.status === 'no_show') {
+      all.no_show++;
+      if (here) mine.no_show++;
+    } else if (tk.status === 'waiting') all.waiting++;
+    if (here && tk.rating) {
+      sum += tk.rating;
+      rated++;
+    }
+  }
+  for (const [row, v] of [['today-counter', mine], ['today-centre', all]]) {
+    for (const td of $(row).querySelectorAll('td')) td.textContent = String(v[td.dataset.k]);
+  }
+  $('today-rating').textContent = rated
+    ? t('today.rating', { avg: (sum / rated).toLocaleString(locale(), { maximumFractionDigits: 1 }), n: rated })
+    : t('today.no_rating');
+}
+
+// ---- rating -------------------------------------------------------------------
+
+function askRating(tk) {
+  if (!tk) return;
+  state.rating = { id: tk.id, number: tk.number };
+  renderRating();
+}
+
+function renderRating() {
+  const box = $('rate-prompt');
+  const r = state.rating;
+  box.hidden = !r;
+  box.dataset.ticket = r ? r.id : '';
+  if (r) $('rate-title').textContent = t('rate.console_title', { number: r.number });
+}
+
+async function rate(score) {
+  const r = state.rating;
+  if (!r) return;
+  try {
+    await api('POST', `/api/v1/tickets/${seg(r.id)}/rating`, { score });
+    toast(t('rate.thanks_number', { number: r.number }));
+  } catch (err) {
+    failed(err);
+  }
+  if (state.rating === r) state.rating = null;
+  renderRating();
+  refresh();
 }
 
 async function act(action, body, { errEl = $('error') } = {}) {
   if (state.busy) return null;
   state.busy = true;
+  const before = counterView() && counterView().current;
   render();
   clearError($('error'));
   try {
     const r = await api('POST', `/api/v1/centres/${seg(state.centre)}/counters/${state.counter}/${action}`, body);
+    // The ticket served until now is finished: ask the citizen to rate it.
+    if (before && (action === 'finish' || action === 'next' || action === 'call')) askRating(before);
     if (r && r.counter && state.queue) {
       const i = state.queue.counters.findIndex((k) => k.number === state.counter);
       if (i >= 0) state.queue.counters[i] = r.counter;
@@ -552,6 +747,11 @@ function init() {
   $('btn-noshow').addEventListener('click', () => act('no-show'));
   $('btn-transfer').addEventListener('click', openTransfer);
   $('btn-pause').addEventListener('click', togglePause);
+  for (const b of document.querySelectorAll('#rate-prompt button[data-score]')) b.addEventListener('click', () => rate(Number(b.dataset.score)));
+  $('rate-skip').addEventListener('click', () => {
+    state.rating = null;
+    renderRating();
+  });
   bindDialogs();
   document.addEventListener('keydown', onKey);
   // Times in the waiting list age; the snapshot's estimates drift.

@@ -1,12 +1,14 @@
 // Hall display: the latest calls with their counters (the newest flashing,
-// with a chime), the queue of each service and a clock; ?counter=N shows
+// with a chime and the call spoken in Vietnamese, see announcer.js), the
+// queue of each service and a clock; ?counter=N shows
 // one counter's number alone. It starts from the queue snapshot and follows
 // the event stream from the snapshot's last_seq, resuming with since= after
 // a reconnect, so no call is missed.
 
 import { apply, bindSwitch, duration, locale, serviceName, t } from '/assets/i18n.js';
 import { $, api, debounce, EventStream, h, seg } from '/assets/api.js';
-import { blocked, chime, unlock } from '/assets/chime.js';
+import { blocked, unlock } from '/assets/chime.js';
+import { Announcer } from '/display/announcer.js';
 
 const params = new URLSearchParams(location.search);
 const centre = (params.get('centre') || '').trim();
@@ -15,6 +17,10 @@ const single = Number(params.get('counter')) || 0;
 const recentMax = 8; // tiles under the latest call
 const flashMs = 12000; // how long the newest call flashes
 const announceWithinMs = 120000; // replayed calls older than this arrive silently
+
+// Spoken calls, one at a time (kept on window for the browser test).
+const announcer = new Announcer();
+window.xephangAnnouncer = announcer;
 
 const state = {
   cfg: null,
@@ -139,7 +145,7 @@ function onEvent(e) {
         render();
       };
       const age = Date.now() + state.clockSkew - Date.parse(e.at);
-      if (age < announceWithinMs) chime(show);
+      if (age < announceWithinMs) announcer.announce(call, show);
       else {
         promote(call);
         render();
@@ -243,6 +249,7 @@ async function start() {
   }
   $(single ? 'single' : 'hall').hidden = false;
   document.body.classList.toggle('single-mode', !!single);
+  announcer.load();
   $('sound').addEventListener('click', enableSound);
   document.addEventListener('keydown', enableSound);
   document.addEventListener('pointerdown', enableSound);

@@ -1,0 +1,739 @@
+// Admin: an administrator signs in and manages centres (the whole
+// configuration PUT to /api/v1/centres/{id}: hours, breaks, closed days,
+// services, counters, rules), staff accounts, kiosks (status, revoking,
+// one-time enrolment tokens) and reads a centre's audit log. Sections are
+// chosen by the URL's hash (#centres, #staff, #kiosks, #audit); reports
+// live on their own page (/admin/reports.html).
+
+import { apply, bindSwitch, locale, serviceName, t } from '/assets/i18n.js';
+import { $, api, ApiError, h, seg, setToken, token } from '/assets/api.js';
+
+const sections = ['centres', 'staff', 'kiosks', 'audit'];
+
+const state = {
+  me: null,
+  centres: [], // GET /api/v1/centres
+  users: [],
+  kiosks: [],
+  draft: null, // the centre being edited (the API's JSON)
+  isNew: false,
+  editingUser: null, // username, or '' for a new account
+  revoking: null,
+  kioskTimer: 0,
+};
+
+// ---- helpers ------------------------------------------------------------------
+
+let toastTimer = 0;
+function toast(msg) {
+  const el = $('toast');
+  el.textContent = msg;
+  el.classList.add('show');
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => el.classList.remove('show'), 3500);
+}
+
+function showError(el, err) {
+  el.textContent = err instanceof Error ? err.message : String(err);
+  el.hidden = false;
+}
+
+function clearError(el) {
+  el.hidden = true;
+  el.textContent = '';
+}
+
+/** Handles an API failure: an expired session goes back to sign-in. */
+function failed(err, el) {
+  if (err instanceof ApiError && err.status === 401 && token()) {
+    setToken('');
+    state.me = null;
+    showScreen('login');
+    showError($('login-error'), err);
+    return;
+  }
+  if (!(err instanceof ApiError)) console.error(err);
+  if (el) showError(el, err);
+  else toast(err.message);
+}
+
+function dateTime(iso) {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime()) || d.getFullYear() < 2000) return '—';
+  return new Intl.DateTimeFormat(locale(), { dateStyle: 'short', timeStyle: 'medium' }).format(d);
+}
+
+function ago(iso) {
+  const d = Date.parse(iso);
+  if (!iso || Number.isNaN(d) || new Date(d).getFullYear() < 2000) return t('admin.kiosks.never');
+  const s = Math.max(0, Math.round((Date.now() - d) / 1000));
+  if (s < 60) return t('admin.ago.seconds', { n: s });
+  if (s < 3600) return t('admin.ago.minutes', { n: Math.floor(s / 60) });
+  if (s < 86400) return t('admin.ago.hours', { n: Math.floor(s / 3600) });
+  return dateTime(iso);
+}
+
+const int = (v) => {
+  const n = Number.parseInt(String(v).trim(), 10);
+  return Number.isFinite(n) ? n : 0;
+};
+
+function centreName(id) {
+  const c = state.centres.find((x) => x.id === id);
+  return c ? c.name : id || '—';
+}
+
+function centreOptions(select, { none = false } = {}) {
+  const keep = select.value;
+  select.replaceChildren(
+    ...(none ? [h('option', { value: '' }, t('admin.staff.no_centre'))] : []),
+    ...state.centres.map((c) => h('option', { value: c.id }, `${c.name} (${c.id})`)),
+  );
+  if ([...select.options].some((o) => o.value === keep)) select.value = keep;
+}
+
+// ---- screens and sections --------------------------------------------------------
+
+function showScreen(which) {
+  $('login').hidden = which !== 'login';
+  $('nav').hidden = which === 'login';
+  $('signout').hidden = which === 'login';
+  if (which === 'login') {
+    for (const s of sections) $('sec-' + s).hidden = true;
+    $('who').textContent = '';
+  }
+}
+
+function currentSection() {
+  const s = location.hash.replace('#', '');
+  return sections.includes(s) ? s : 'centres';
+}
+
+async function showSection() {
+  if (!state.me) return;
+  const which = currentSection();
+  for (const s of sections) $('sec-' + s).hidden = s !== which;
+  for (const a of document.querySelectorAll('#nav a[data-section]')) {
+    if (a.dataset.section === which) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
+  }
+  document.body.dataset.section = which;
+  clearInterval(state.kioskTimer);
+  try {
+    if (which === 'centres') await loadCentres();
+    if (which === 'staff') await loadUsers();
+    if (which === 'kiosks') {
+      await loadKiosks();
+      state.kioskTimer = setInterval(() => loadKiosks().catch(() => {}), 10000);
+    }
+    if (which === 'audit') await loadAudit();
+  } catch (err) {
+    failed(err);
+  }
+}
+
+// ---- sign in ----------------------------------------------------------------------
+
+async function signIn(ev) {
+  ev.preventDefault();
+  const errEl = $('login-error');
+  clearError(errEl);
+  const btn = $('login-submit');
+  btn.disabled = true;
+  try {
+    const r = await api('POST', '/api/v1/login', { username: $('username').value.trim(), password: $('password').value });
+    setToken(r.token);
+    $('password').value = '';
+    await afterSignIn();
+  } catch (err) {
+    failed(err, errEl);
+    $('password').select();
+  } finally {
+    btn.disabled = false;
+  }
+}
+
+async function afterSignIn() {
+  const me = await api('GET', '/api/v1/me');
+  if (me.role !== 'admin') {
+    // A clerk's token is no use here; do not keep it.
+    try {
+      await api('POST', '/api/v1/logout');
+    } catch {
+      /* forgotten below */
+    }
+    setToken('');
+    showScreen('login');
+    showError($('login-error'), t('admin.login.not_admin'));
+    return;
+  }
+  state.me = me;
+  $('who').textContent = t('console.signed_in_as', { name: me.name || me.username });
+  showScreen('admin');
+  state.centres = await api('GET', '/api/v1/centres');
+  await showSection();
+}
+
+async function signOut() {
+  try {
+    await api('POST', '/api/v1/logout');
+  } catch {
+    /* the token is forgotten here either way */
+  }
+  setToken('');
+  state.me = null;
+  clearInterval(state.kioskTimer);
+  showScreen('login');
+  $('username').focus();
+}
+
+// ---- centres ------------------------------------------------------------------------
+
+async function loadCentres() {
+  state.centres = await api('GET', '/api/v1/centres');
+  $('centre-list').replaceChildren(
+    ...state.centres.map((c) =>
+      h('tr', { dataset: { centre: c.id } },
+        h('td', {}, h('code', {}, c.id)),
+        h('td', {}, c.name),
+        h('td', {}, c.address || '—'),
+        h('td', {}, c.bookable ? t('admin.yes') : t('admin.no')),
+        h('td', { class: 'row-actions' },
+          h('button', { type: 'button', class: 'secondary small', onclick: () => editCentre(c.id), 'aria-label': t('admin.edit_named', { name: c.name }) }, t('admin.edit')),
+          ' ',
+          h('a', { href: `/display/?centre=${seg(c.id)}`, target: '_blank', rel: 'noopener' }, t('admin.centres.display'))))),
+  );
+}
+
+function blankCentre() {
+  return {
+    id: '', name: '', address: '', timezone: 'Asia/Ho_Chi_Minh',
+    hours: [1, 2, 3, 4, 5].map((d) => ({ weekday: d, open: '07:30', close: '17:00' })),
+    breaks: [{ start: '11:30', end: '13:00' }], closed_dates: [],
+    services: [{ code: 'A', name: '', name_en: '', minutes: 10, bookable: false }],
+    counters: [{ number: 1, name: 'Quầy 1', services: ['A'] }],
+    rules: {},
+  };
+}
+
+async function editCentre(id) {
+  try {
+    const c = id ? await api('GET', `/api/v1/centres/${seg(id)}`) : blankCentre();
+    c.breaks ||= [];
+    c.closed_dates ||= [];
+    c.rules ||= {};
+    for (const s of c.services) s.papers ||= [];
+    state.draft = c;
+    state.isNew = !id;
+    renderEditor();
+    $('centre-form').hidden = false;
+    $('centre-form').scrollIntoView({ block: 'start' });
+    (id ? $('c-name') : $('c-id')).focus();
+  } catch (err) {
+    failed(err);
+  }
+}
+
+function clearCentreErrors() {
+  clearError($('centre-error'));
+  clearError($('centre-error-foot'));
+  for (const el of document.querySelectorAll('#centre-form .part-error')) clearError(el);
+  for (const el of document.querySelectorAll('#centre-form .invalid')) el.classList.remove('invalid');
+}
+
+function renderEditor() {
+  const c = state.draft;
+  clearCentreErrors();
+  $('centre-form-title').textContent = state.isNew ? t('admin.centre.new_title') : t('admin.centre.edit_title', { name: c.name });
+  $('c-id').value = c.id;
+  $('c-id').readOnly = !state.isNew;
+  $('c-name').value = c.name;
+  $('c-address').value = c.address || '';
+  $('c-tz').value = c.timezone || '';
+  renderHours();
+  renderBreaks();
+  renderClosed();
+  renderServices();
+  renderCounters();
+  renderRules();
+}
+
+const weekdays = [1, 2, 3, 4, 5, 6, 0];
+
+function renderHours() {
+  const c = state.draft;
+  $('c-hours').replaceChildren(
+    ...weekdays.map((d) => {
+      const hrs = c.hours.find((x) => x.weekday === d);
+      const open = h('input', { type: 'time', value: hrs ? hrs.open : '07:30', disabled: !hrs, 'aria-label': t('admin.centre.open_at', { day: t('weekday.' + d) }) });
+      const close = h('input', { type: 'time', value: hrs ? hrs.close : '17:00', disabled: !hrs, 'aria-label': t('admin.centre.close_at', { day: t('weekday.' + d) }) });
+      const on = h('input', { type: 'checkbox', checked: !!hrs, id: 'day-' + d });
+      const sync = () => {
+        c.hours = c.hours.filter((x) => x.weekday !== d);
+        if (on.checked) c.hours.push({ weekday: d, open: open.value, close: close.value });
+        c.hours.sort((a, b) => a.weekday - b.weekday);
+        open.disabled = close.disabled = !on.checked;
+      };
+      on.addEventListener('change', sync);
+      open.addEventListener('input', sync);
+      close.addEventListener('input', sync);
+      return h('tr', { dataset: { weekday: d } },
+        h('th', { scope: 'row' }, h('label', { for: 'day-' + d, class: 'day' }, on, ' ', t('weekday.' + d))),
+        h('td', {}, open), h('td', { class: 'dash' }, '–'), h('td', {}, close));
+    }),
+  );
+}
+
+function removeButton(label, fn) {
+  return h('button', { type: 'button', class: 'link remove', 'aria-label': label, onclick: fn }, t('admin.remove'));
+}
+
+function renderBreaks() {
+  const c = state.draft;
+  $('c-breaks').replaceChildren(
+    ...c.breaks.map((b, i) => {
+      const start = h('input', { type: 'time', value: b.start, 'aria-label': t('admin.centre.break_start'), oninput: (e) => (b.start = e.target.value) });
+      const end = h('input', { type: 'time', value: b.end, 'aria-label': t('admin.centre.break_end'), oninput: (e) => (b.end = e.target.value) });
+      return h('li', {}, start, h('span', { class: 'dash' }, '–'), end,
+        removeButton(t('admin.remove'), () => {
+          c.breaks.splice(i, 1);
+          renderBreaks();
+        }));
+    }),
+  );
+}
+
+function renderClosed() {
+  const c = state.draft;
+  $('c-closed').replaceChildren(
+    ...c.closed_dates.map((d, i) =>
+      h('li', {},
+        h('input', { type: 'date', value: d, 'aria-label': t('admin.centre.closed'), oninput: (e) => (c.closed_dates[i] = e.target.value) }),
+        removeButton(t('admin.remove'), () => {
+          c.closed_dates.splice(i, 1);
+          renderClosed();
+        }))),
+  );
+}
+
+/** A labelled input bound to obj[key]; kind is 'text', 'int' or 'bool'. */
+function field(obj, key, label, kind = 'text', props = {}, onchange) {
+  const id = 'f' + Math.random().toString(36).slice(2, 9);
+  let input;
+  if (kind === 'bool') {
+    input = h('input', { type: 'checkbox', id, name: key, checked: !!obj[key] });
+    input.addEventListener('change', () => {
+      obj[key] = input.checked;
+      if (onchange) onchange();
+    });
+    return h('div', { class: 'check' }, h('label', { for: id }, input, ' ', label));
+  }
+  input = h('input', {
+    id, name: key, ...props,
+    type: kind === 'int' ? 'number' : 'text',
+    value: obj[key] === undefined || obj[key] === null || (kind === 'int' && !obj[key]) ? '' : String(obj[key]),
+  });
+  input.addEventListener('input', () => {
+    if (kind === 'int') {
+      if (input.value.trim() === '') delete obj[key];
+      else obj[key] = int(input.value);
+    } else obj[key] = input.value;
+  });
+  if (onchange) input.addEventListener('change', onchange);
+  return h('div', { class: 'field' }, h('label', { for: id }, label), input);
+}
+
+function renderServices() {
+  const c = state.draft;
+  $('c-services').replaceChildren(
+    ...c.services.map((s, i) => {
+      const papers = h('textarea', { rows: 2, name: 'papers', 'aria-label': t('admin.service.papers') });
+      papers.value = (s.papers || []).join('\n');
+      papers.addEventListener('input', () => (s.papers = papers.value.split('\n').map((x) => x.trim()).filter(Boolean)));
+      const slot = h('div', { class: 'slot-fields', hidden: !s.bookable },
+        field(s, 'slot_minutes', t('admin.service.slot_minutes'), 'int', { min: 5, max: 240 }),
+        field(s, 'slot_capacity', t('admin.service.slot_capacity'), 'int', { min: 1, max: 100 }),
+        field(s, 'walk_in_share', t('admin.service.walk_in_share'), 'int', { min: 0, max: 90 }));
+      return h('div', { class: 'svc', dataset: { index: i } },
+        h('div', { class: 'svc-main' },
+          field(s, 'code', t('admin.service.code'), 'text', { maxlength: 2, class: 'code', autocapitalize: 'characters', spellcheck: 'false' }, () => {
+            s.code = s.code.trim().toUpperCase();
+            renderCounters();
+          }),
+          field(s, 'name', t('admin.service.name'), 'text', { maxlength: 200 }),
+          field(s, 'name_en', t('admin.service.name_en'), 'text', { maxlength: 200 }),
+          field(s, 'minutes', t('admin.service.minutes'), 'int', { min: 1, max: 480 }),
+          field(s, 'bookable', t('admin.service.bookable'), 'bool', {}, () => (slot.hidden = !s.bookable))),
+        slot,
+        h('div', { class: 'field papers' }, h('label', {}, t('admin.service.papers')), papers),
+        h('div', { class: 'svc-foot' }, removeButton(t('admin.service.remove', { code: s.code }), () => {
+          c.services.splice(i, 1);
+          renderServices();
+          renderCounters();
+        })));
+    }),
+  );
+}
+
+function renderCounters() {
+  const c = state.draft;
+  const codes = c.services.map((s) => s.code).filter(Boolean);
+  $('c-counters').replaceChildren(
+    ...c.counters.map((k, i) =>
+      h('div', { class: 'ctr', dataset: { index: i } },
+        field(k, 'number', t('admin.counter.number'), 'int', { min: 1, max: 999 }),
+        field(k, 'name', t('admin.counter.name'), 'text', { maxlength: 100 }),
+        h('fieldset', { class: 'ctr-services' },
+          h('legend', {}, t('admin.counter.services')),
+          ...codes.map((code) => {
+            const box = h('input', { type: 'checkbox', name: 'svc-' + code, value: code, checked: k.services.includes(code) });
+            box.addEventListener('change', () => {
+              k.services = codes.filter((x) => (x === code ? box.checked : k.services.includes(x)));
+            });
+            const svc = c.services.find((s) => s.code === code);
+            return h('label', { class: 'chip', title: serviceName(svc) }, box, ' ', code);
+          })),
+        removeButton(t('admin.counter.remove', { n: k.number }), () => {
+          c.counters.splice(i, 1);
+          renderCounters();
+        }))),
+  );
+}
+
+const ruleFields = [
+  ['priority_every', 1, 50], ['no_show_min_calls', 1, 10], ['recall_gap_seconds', 0, 3600],
+  ['booking_days', 1, 60], ['min_notice_minutes', 0, 1440], ['bookings_per_day', 1, 10], ['bookings_per_service', 1, 10],
+  ['max_reschedules', 0, 10], ['check_in_early_minutes', 0, 240], ['late_grace_minutes', 0, 120],
+  ['no_show_limit', 0, 20], ['no_show_window_days', 1, 365], ['no_show_block_days', 1, 365], ['retention_days', 1, 3650],
+];
+
+function renderRules() {
+  const r = state.draft.rules;
+  const mode = h('select', { id: 'r-priority-mode', name: 'priority_mode' },
+    h('option', { value: '' }, t('admin.rules.mode_default')),
+    h('option', { value: 'strict' }, t('admin.rules.mode_strict')),
+    h('option', { value: 'interleave' }, t('admin.rules.mode_interleave')));
+  mode.value = r.priority_mode || '';
+  mode.addEventListener('change', () => {
+    if (mode.value) r.priority_mode = mode.value;
+    else delete r.priority_mode;
+  });
+  $('c-rules').replaceChildren(
+    h('div', { class: 'field' }, h('label', { for: 'r-priority-mode' }, t('admin.rules.priority_mode')), mode),
+    ...ruleFields.map(([k, min, max]) => field(r, k, t('admin.rules.' + k), 'int', { min, max, placeholder: t('admin.rules.default') })),
+  );
+}
+
+/** Puts an API validation message next to the part of the form it is about. */
+function placeCentreError(err) {
+  const msg = (err && err.message) || '';
+  const m = msg.toLowerCase();
+  let part = '';
+  if (/quầy|counter/.test(m)) part = 'counters';
+  else if (/lĩnh vực|service|slot|walk_in/.test(m)) part = 'services';
+  else if (/giờ nghỉ|break|ngày nghỉ|closed date|giờ làm việc|hours|weekday|thứ /.test(m)) part = 'hours';
+  else if (/quy tắc|rules|priority_mode|đặt lịch|booking/.test(m)) part = 'rules';
+  else if (/tên trung tâm|centre name|múi giờ|time zone|mã trung tâm|centre id/.test(m)) part = 'general';
+  const box = part && document.querySelector(`#centre-form fieldset[data-part="${part}"] .part-error`);
+  if (box) {
+    showError(box, err);
+    box.closest('fieldset').classList.add('invalid');
+  }
+  showError($('centre-error'), err);
+  showError($('centre-error-foot'), err);
+  (box || $('centre-error')).scrollIntoView({ block: 'center' });
+}
+
+async function saveCentre(ev) {
+  ev.preventDefault();
+  const c = state.draft;
+  clearCentreErrors();
+  c.id = $('c-id').value.trim();
+  c.name = $('c-name').value.trim();
+  c.address = $('c-address').value.trim();
+  c.timezone = $('c-tz').value.trim();
+  if (!c.id) {
+    placeCentreError(new Error(t('admin.centre.id_required')));
+    $('c-id').focus();
+    return;
+  }
+  for (const s of c.services) {
+    s.code = (s.code || '').trim().toUpperCase();
+    if (!s.bookable) {
+      delete s.slot_minutes;
+      delete s.slot_capacity;
+      delete s.walk_in_share;
+    }
+  }
+  const body = { ...c, closed_dates: c.closed_dates.filter(Boolean) };
+  const btn = $('centre-save');
+  btn.disabled = true;
+  try {
+    const saved = await api('PUT', `/api/v1/centres/${seg(c.id)}`, body);
+    toast(t('admin.centre.saved', { name: saved.name }));
+    document.body.dataset.saved = saved.id + ':' + Date.now();
+    state.isNew = false;
+    state.draft = { ...saved, breaks: saved.breaks || [], closed_dates: saved.closed_dates || [], rules: saved.rules || {} };
+    for (const s of state.draft.services) s.papers ||= [];
+    renderEditor();
+    await loadCentres();
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) failed(err);
+    else placeCentreError(err);
+  } finally {
+    btn.disabled = false;
+  }
+}
+
+// ---- staff ---------------------------------------------------------------------------
+
+async function loadUsers() {
+  state.users = (await api('GET', '/api/v1/users')).filter((u) => u.role !== 'kiosk');
+  state.users.sort((a, b) => a.username.localeCompare(b.username));
+  $('user-list').replaceChildren(
+    ...state.users.map((u) =>
+      h('tr', { dataset: { username: u.username }, class: u.disabled ? 'disabled' : '' },
+        h('td', {}, h('code', {}, u.username)),
+        h('td', {}, u.name || '—'),
+        h('td', {}, u.role === 'admin' || u.role === 'clerk' ? t('admin.role.' + u.role) : u.role),
+        h('td', {}, u.centre ? centreName(u.centre) : '—'),
+        h('td', {}, u.disabled ? h('span', { class: 'badge off' }, t('admin.staff.locked')) : h('span', { class: 'badge on' }, t('admin.staff.active'))),
+        h('td', { class: 'row-actions' }, h('button', { type: 'button', class: 'secondary small', onclick: () => editUser(u), 'aria-label': t('admin.edit_named', { name: u.username }) }, t('admin.edit'))))),
+  );
+}
+
+function editUser(u) {
+  state.editingUser = u ? u.username : '';
+  clearError($('user-error'));
+  centreOptions($('u-centre'), { none: true });
+  $('user-form-title').textContent = u ? t('admin.staff.edit_title', { name: u.username }) : t('admin.staff.new_title');
+  $('u-username').value = u ? u.username : '';
+  $('u-username').readOnly = !!u;
+  $('u-name').value = u ? u.name || '' : '';
+  $('u-role').value = u ? u.role : 'clerk';
+  $('u-centre').value = u ? u.centre || '' : state.centres.length ? state.centres[0].id : '';
+  $('u-password').value = '';
+  $('u-password').required = !u;
+  $('u-password-hint').textContent = u ? t('admin.staff.password_keep') : t('admin.staff.password_new');
+  $('u-disabled').checked = !!(u && u.disabled);
+  $('user-form').hidden = false;
+  (u ? $('u-name') : $('u-username')).focus();
+}
+
+async function saveUser(ev) {
+  ev.preventDefault();
+  clearError($('user-error'));
+  const username = $('u-username').value.trim().toLowerCase();
+  if (!username) {
+    showError($('user-error'), t('admin.staff.username_required'));
+    $('u-username').focus();
+    return;
+  }
+  const body = { role: $('u-role').value, centre: $('u-centre').value, name: $('u-name').value.trim(), disabled: $('u-disabled').checked };
+  if ($('u-password').value) body.password = $('u-password').value;
+  const btn = $('user-save');
+  btn.disabled = true;
+  try {
+    const u = await api('PUT', `/api/v1/users/${seg(username)}`, body);
+    toast(t('admin.staff.saved', { name: u.username }));
+    $('u-password').value = '';
+    $('user-form').hidden = true;
+    await loadUsers();
+  } catch (err) {
+    failed(err, $('user-error'));
+  } finally {
+    btn.disabled = false;
+  }
+}
+
+// ---- kiosks ----------------------------------------------------------------------------
+
+async function loadKiosks() {
+  centreOptions($('enroll-centre'));
+  state.kiosks = await api('GET', '/api/v1/kiosks');
+  state.kiosks.sort((a, b) => Number(a.revoked || 0) - Number(b.revoked || 0) || (a.centre + a.name).localeCompare(b.centre + b.name));
+  $('kiosk-empty').hidden = state.kiosks.length > 0;
+  $('kiosk-list').replaceChildren(
+    ...state.kiosks.map((k) =>
+      h('tr', { dataset: { kiosk: k.id }, class: k.revoked ? 'revoked' : '' },
+        h('td', {},
+          h('span', { class: 'dot ' + (k.revoked ? 'revoked' : k.online ? 'online' : 'offline'), role: 'img', 'aria-label': k.revoked ? t('admin.kiosks.revoked') : k.online ? t('admin.kiosks.online') : t('admin.kiosks.offline') }),
+          h('span', { class: 'kname' }, k.name || k.id), h('br'), h('code', { class: 'kid' }, k.id)),
+        h('td', {}, centreName(k.centre)),
+        h('td', { title: dateTime(k.last_seen) }, ago(k.last_seen)),
+        h('td', {}, k.version || '—'),
+        h('td', {}, devices(k.devices)),
+        h('td', { class: 'num' }, String(k.outbox || 0)),
+        h('td', { class: 'kerr' }, k.last_error || '—'),
+        h('td', { class: 'row-actions' }, k.revoked
+          ? h('span', { class: 'badge off' }, t('admin.kiosks.revoked'))
+          : h('button', { type: 'button', class: 'danger small', onclick: () => askRevoke(k) }, t('admin.kiosks.revoke'))))),
+  );
+}
+
+function devices(list) {
+  if (!list || !list.length) return '—';
+  return h('ul', { class: 'devices' },
+    ...list.map((d) => {
+      const st = ['ok', 'warning', 'error', 'disconnected'].includes(d.status) ? d.status : 'warning';
+      return h('li', { class: 'dev ' + st, title: d.detail || '' },
+        h('span', { class: 'dot ' + st, 'aria-hidden': 'true' }),
+        `${d.name || d.kind}: ${t('admin.device.' + st)}`,
+        d.detail ? h('span', { class: 'detail' }, ` — ${d.detail}`) : null);
+    }));
+}
+
+function askRevoke(k) {
+  state.revoking = k;
+  $('revoke-text').textContent = t('admin.kiosks.revoke_text', { name: k.name || k.id, centre: centreName(k.centre) });
+  $('dlg-revoke').showModal();
+}
+
+async function revoke(ev) {
+  ev.preventDefault();
+  const k = state.revoking;
+  $('dlg-revoke').close();
+  if (!k) return;
+  try {
+    await api('POST', `/api/v1/kiosks/${seg(k.id)}/revoke`);
+    toast(t('admin.kiosks.revoked_done', { name: k.name || k.id }));
+    await loadKiosks();
+  } catch (err) {
+    failed(err);
+  }
+}
+
+async function createToken(ev) {
+  ev.preventDefault();
+  clearError($('enroll-error'));
+  const centre = $('enroll-centre').value;
+  if (!centre) return;
+  const btn = $('enroll-create');
+  btn.disabled = true;
+  try {
+    const r = await api('POST', '/api/v1/enrollment-tokens', { centre });
+    $('enroll-token').textContent = r.token;
+    $('enroll-expires').textContent = dateTime(r.expires_at);
+    $('enroll-command').value = `kioskd enroll -server ${location.origin} -token ${r.token}`;
+    $('enroll-result').hidden = false;
+    $('enroll-command').focus();
+    $('enroll-command').select();
+  } catch (err) {
+    failed(err, $('enroll-error'));
+  } finally {
+    btn.disabled = false;
+  }
+}
+
+async function copyCommand() {
+  const input = $('enroll-command');
+  input.select();
+  try {
+    await navigator.clipboard.writeText(input.value);
+    toast(t('admin.copied'));
+  } catch {
+    // Without the clipboard API (plain http), the text stays selected.
+    toast(t('admin.copy_manual'));
+  }
+}
+
+// ---- audit --------------------------------------------------------------------------------
+
+async function loadAudit() {
+  const sel = $('audit-centre');
+  centreOptions(sel);
+  if (!sel.value) {
+    $('audit-list').replaceChildren();
+    $('audit-empty').hidden = false;
+    return;
+  }
+  const list = await api('GET', `/api/v1/centres/${seg(sel.value)}/audit`);
+  $('audit-empty').hidden = list.length > 0;
+  $('audit-list').replaceChildren(
+    ...list.map((a) =>
+      h('tr', {},
+        h('td', { class: 'nowrap' }, dateTime(a.at)),
+        h('td', {}, a.actor || '—'),
+        h('td', {}, auditAction(a.action)),
+        h('td', {}, a.ticket || a.booking || '—'),
+        h('td', {}, a.reason || ''))),
+  );
+}
+
+const knownActions = new Set(['centre.configure', 'ticket.call_out_of_order', 'booking.create', 'booking.cancel', 'booking.reschedule', 'booking.check_in']);
+
+function auditAction(action) {
+  return knownActions.has(action) ? t('admin.audit.action.' + action) : action;
+}
+
+// ---- start ----------------------------------------------------------------------------------
+
+function init() {
+  apply();
+  bindSwitch($('lang'));
+  document.addEventListener('langchange', () => {
+    if (state.me) {
+      $('who').textContent = t('console.signed_in_as', { name: state.me.name || state.me.username });
+      if (!$('centre-form').hidden && state.draft) {
+        // Keep what was typed: re-render from the draft.
+        const keep = { id: $('c-id').value, name: $('c-name').value, address: $('c-address').value, timezone: $('c-tz').value };
+        Object.assign(state.draft, keep);
+        renderEditor();
+      }
+      showSection();
+    }
+  });
+  $('login-form').addEventListener('submit', signIn);
+  $('signout').addEventListener('click', signOut);
+  window.addEventListener('hashchange', showSection);
+  $('centre-new').addEventListener('click', () => editCentre(''));
+  $('centre-cancel').addEventListener('click', () => ($('centre-form').hidden = true));
+  $('centre-form').addEventListener('submit', saveCentre);
+  $('add-break').addEventListener('click', () => {
+    state.draft.breaks.push({ start: '11:30', end: '13:00' });
+    renderBreaks();
+  });
+  $('add-closed').addEventListener('click', () => {
+    state.draft.closed_dates.push('');
+    renderClosed();
+  });
+  $('add-service').addEventListener('click', () => {
+    const used = new Set(state.draft.services.map((s) => s.code));
+    const code = [...'ABCDEFGHIJKLMNOPQRSTUVWXYZ'].find((x) => !used.has(x)) || '';
+    state.draft.services.push({ code, name: '', name_en: '', minutes: 10, bookable: false, papers: [] });
+    renderServices();
+    renderCounters();
+    const last = $('c-services').lastElementChild;
+    last.querySelector('input[name="name"]').focus();
+  });
+  $('add-counter').addEventListener('click', () => {
+    const n = Math.max(0, ...state.draft.counters.map((k) => k.number || 0)) + 1;
+    state.draft.counters.push({ number: n, name: t('common.counter', { n }), services: [] });
+    renderCounters();
+    $('c-counters').lastElementChild.querySelector('input[name="name"]').focus();
+  });
+  $('user-new').addEventListener('click', () => editUser(null));
+  $('user-cancel').addEventListener('click', () => ($('user-form').hidden = true));
+  $('user-form').addEventListener('submit', saveUser);
+  $('enroll-form').addEventListener('submit', createToken);
+  $('enroll-copy').addEventListener('click', copyCommand);
+  $('kiosk-refresh').addEventListener('click', () => loadKiosks().catch(failed));
+  $('revoke-form').addEventListener('submit', revoke);
+  $('audit-centre').addEventListener('change', () => loadAudit().catch(failed));
+  for (const d of document.querySelectorAll('dialog')) {
+    for (const b of d.querySelectorAll('[data-close]')) b.addEventListener('click', () => d.close());
+  }
+
+  if (!token()) {
+    showScreen('login');
+    $('username').focus();
+    return;
+  }
+  afterSignIn().catch((err) => {
+    showScreen('login');
+    failed(err, $('login-error'));
+  });
+}
+
+init();
