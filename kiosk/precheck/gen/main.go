@@ -5,6 +5,10 @@
 // truth.json saying what each page is and what is written on it.
 //
 //	go run ./kiosk/precheck/gen -out /tmp/testset -dossiers 2 -dpi 300,150 -skew 0,2.5 -noise 0,0.08
+//
+// With -eval it runs the whole evaluation instead (provisioning/bench-precheck.sh):
+//
+//	OMP_THREAD_LIMIT=1 go run ./kiosk/precheck/gen -eval -out /tmp/eval -dossiers 3 -mem-pages 500
 package main
 
 import (
@@ -42,7 +46,16 @@ func main() {
 	noises := flag.String("noise", "0,0.08", "noise levels 0–1, comma-separated")
 	procs := flag.String("procedures", "", "procedure ids, comma-separated; all when empty")
 	seed := flag.Uint64("seed", 1, "random seed")
+	eval := flag.Bool("eval", false, "run the pre-check on a fresh test set and print markdown tables (needs OMP_THREAD_LIMIT=1)")
+	memPages := flag.Int("mem-pages", 500, "with -eval: pages for the memory measurement (0 skips it)")
 	flag.Parse()
+	if *eval {
+		if err := evaluate(os.Stdout, *out, *n, *memPages, *seed); err != nil {
+			fmt.Fprintln(os.Stderr, "gen:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(*out, *n, *dpis, *skews, *noises, *procs, *seed); err != nil {
 		fmt.Fprintln(os.Stderr, "gen:", err)
 		os.Exit(1)

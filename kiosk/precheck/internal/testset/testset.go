@@ -219,9 +219,9 @@ func Render(k *catalogue.Kind, d *Dossier, rng *rand.Rand, opt Options) (*Page, 
 		if k.Form != "" && strings.Contains(k.Form, "CT01") {
 			text(f.small, "Mẫu CT01 ban hành kèm theo Thông tư số 66/2023/TT-BCA", right-int(4.2*in), int(0.5*in))
 		}
-		title := k.Titles[0]
-		if k.AnyText {
-			title = "GIẤY KHAI SINH"
+		title := "GIẤY KHAI SINH" // an original to certify: any paper
+		if len(k.Titles) > 0 {
+			title = k.Titles[0]
 		}
 		centre(f.title, title, w/2, y)
 		y += 2 * line(f.body)
