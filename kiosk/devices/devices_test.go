@@ -1,0 +1,76 @@
+package devices
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"xephang/drivers/escpos"
+	"xephang/drivers/idcard"
+	"xephang/drivers/idcard/idcardsim"
+)
+
+func TestSplitCodes(t *testing.T) {
+	in := "7KQ2-M9XD\r\n" + idcardsim.SampleQR + "\r\nabcdefgh\n" + strings.Join(idcardsim.SampleMRZ, "\n") + "\n0OIL1234\r"
+	var out bytes.Buffer
+	var codes []string
+	splitCodes(strings.NewReader(in), &out, func(c string) { codes = append(codes, c) })
+	if len(codes) != 2 || codes[0] != "7KQ2M9XD" || codes[1] != "ABCDEFGH" {
+		t.Errorf("codes %q", codes)
+	}
+	if s := out.String(); !strings.Contains(s, idcardsim.SampleQR) || !strings.Contains(s, idcardsim.SampleMRZ[2]) || !strings.Contains(s, "0OIL1234") || strings.Contains(s, "7KQ2") {
+		t.Errorf("passed through %q", s)
+	}
+}
+
+// TestSimulatedDevices runs the simulators through the real drivers: the
+// printer's status, a card and a booking code from the reader.
+func TestSimulatedDevices(t *testing.T) {
+	d, err := Open(Config{Simulate: true, SimDir: t.TempDir(), StatusEvery: 100 * time.Millisecond, Profile: "epson-cp1258"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := d.WaitReady(ctx); err != nil {
+		t.Fatal(err)
+	}
+	statuses := make(chan escpos.Status, 10)
+	go d.RunStatus(ctx, func(s escpos.Status) { statuses <- s })
+	cards, codes := make(chan idcard.Event, 4), make(chan string, 4)
+	go d.RunReader(ctx, func(e idcard.Event) { cards <- e }, func(c string) { codes <- c })
+	if st := <-statuses; !st.CanPrint() {
+		t.Fatalf("printer %+v", st)
+	}
+	d.Sim.Printer.SetPaperOut(true)
+	if st := <-statuses; !st.PaperOut {
+		t.Fatalf("paper out not seen: %+v", st)
+	}
+	if devs := d.Status(); devs[0].Status != "error" || devs[0].Detail == "" {
+		t.Errorf("devices %+v", devs)
+	}
+	d.Sim.Reader.SendQR(idcardsim.SampleElderlyQR)
+	d.Sim.Reader.Send([]byte("7KQ2-M9XD\r\n"))
+	select {
+	case e := <-cards:
+		if e.Card == nil || !e.Card.Valid {
+			t.Errorf("card %+v", e)
+		}
+	case <-ctx.Done():
+		t.Fatal("no card")
+	}
+	select {
+	case c := <-codes:
+		if c != "7KQ2M9XD" {
+			t.Errorf("code %q", c)
+		}
+	case <-ctx.Done():
+		t.Fatal("no code")
+	}
+	if !d.Healthy() {
+		t.Error("not healthy")
+	}
+}

@@ -1,0 +1,62 @@
+package localapi
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"xephang/kiosk/flow"
+)
+
+func TestLoopbackOnly(t *testing.T) {
+	s := New(Config{Kiosk: flow.New(flow.Config{}), Hub: NewHub()})
+	for addr, want := range map[string]int{"127.0.0.1:5000": 200, "[::1]:5000": 200, "192.0.2.7:5000": 403} {
+		r := httptest.NewRequest("POST", "/api/flow", strings.NewReader(`{"flow":"lookup"}`))
+		r.RemoteAddr = addr
+		w := httptest.NewRecorder()
+		s.ServeHTTP(w, r)
+		if w.Code != want {
+			t.Errorf("%s: %d, want %d", addr, w.Code, want)
+		}
+	}
+}
+
+func TestErrorsInTheRequestLanguage(t *testing.T) {
+	s := New(Config{Kiosk: flow.New(flow.Config{}), Hub: NewHub()})
+	for lang, want := range map[string]string{"": "Yêu cầu không hợp lệ", "en": "Invalid request"} {
+		r := httptest.NewRequest("POST", "/api/tickets", strings.NewReader(`{"service":`))
+		r.Header.Set("Accept-Language", lang)
+		r.RemoteAddr = "127.0.0.1:1"
+		w := httptest.NewRecorder()
+		s.ServeHTTP(w, r)
+		if w.Code != http.StatusBadRequest || !strings.Contains(w.Body.String(), want) || !strings.Contains(w.Body.String(), `"code":"invalid_json"`) {
+			t.Errorf("%q: %d %s", lang, w.Code, w.Body)
+		}
+	}
+	r := httptest.NewRequest("GET", "/api/nope", nil)
+	r.RemoteAddr = "127.0.0.1:1"
+	w := httptest.NewRecorder()
+	s.ServeHTTP(w, r)
+	if w.Code != 404 || !strings.Contains(w.Body.String(), "not_found") {
+		t.Errorf("unknown path: %d %s", w.Code, w.Body)
+	}
+}
+
+func TestHubDropsSlowSubscribers(t *testing.T) {
+	h := NewHub()
+	slow, fast := h.Subscribe(), h.Subscribe()
+	for i := range 100 {
+		h.Publish(flow.Event{Type: "flow", Reason: string(rune('a' + i%26))})
+		<-fast
+	}
+	n := 0
+	for range slow {
+		n++
+	}
+	if n != 64 {
+		t.Errorf("slow subscriber got %d before being dropped", n)
+	}
+	h.Unsubscribe(slow) // already dropped: no panic
+	h.Unsubscribe(fast)
+}
