@@ -166,7 +166,7 @@ func evaluate(w io.Writer, dir string, n, memPages int, seed uint64) error {
 	fmt.Fprint(w, "\n### Seconds per page, one page at a time (same images, same run)\n\n")
 	fmt.Fprintln(w, "| condition | pages | bare `tesseract` | our OCR, same image, no preprocessing | overhead | preprocessing | our OCR after preprocessing | whole pipeline |")
 	fmt.Fprintln(w, "| --- | --- | --- | --- | --- | --- | --- | --- |")
-	one, err := precheck.NewChecker(precheck.Config{OCR: precheck.OCROptions{Workers: 1}, Prepare: precheck.PrepareOptions{NoDeskew: true, NoBinarise: true, NoUpscale: true}})
+	one, err := precheck.NewChecker(precheck.Config{OCR: precheck.OCROptions{Workers: 1}, Prepare: precheck.PrepareOptions{NoDeskew: true, NoUpscale: true}})
 	if err != nil {
 		return err
 	}
