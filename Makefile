@@ -14,9 +14,11 @@ deps-test:
 	@bash provisioning/dev-deps.sh test
 
 build:
-	$(GO) build -o $(BIN)/ ./queue-server ./kiosk/...
+	$(GO) build -o $(BIN)/ ./queue-server
+	$(GO) build -o $(BIN)/kioskd ./kiosk
 
-# Starts queue-server with the demo centre on an embedded bbolt store.
+# Starts queue-server with the demo centre on an embedded bbolt store, and a
+# kiosk enrolled to it with simulated devices.
 run: deps-run build
 	@bash provisioning/run-demo.sh "$(BIN)" "$(DATA)" "$(ADDR)"
 

@@ -1,21 +1,38 @@
 #!/usr/bin/env bash
-# make run: starts queue-server with the demo centre on ./data and prints the
-# URLs. Stops everything it started on Ctrl-C.
+# make run: starts queue-server with the demo centre on ./data, a kiosk
+# enrolled to it with simulated devices, and prints the URLs. Stops
+# everything it started on Ctrl-C.
 set -euo pipefail
 bin="$1" data="$2" addr="$3"
 export XEPHANG_ADMIN_PASSWORD="${XEPHANG_ADMIN_PASSWORD:-admin12345}"
 mkdir -p "$data"
 "$bin/queue-server" -demo -addr "$addr" -data "$data/server" &
 server=$!
-trap 'kill "$server" 2>/dev/null; wait "$server" 2>/dev/null' EXIT INT TERM
-for _ in $(seq 1 50); do
+trap 'kill "$server" 2>/dev/null; wait "$server" "$kiosk" 2>/dev/null' EXIT INT TERM
+for _ in $(seq 1 100); do
   if curl -fsS "http://$addr/readyz" >/dev/null 2>&1; then break; fi
   sleep 0.1
 done
+curl -fsS "http://$addr/readyz" >/dev/null || { echo "run-demo: queue-server did not become ready" >&2; exit 1; }
+
+# The kiosk: enrolled once with a one-time token, then run with simulators.
+kaddr="${KIOSK_ADDR:-127.0.0.1:8090}"
+token() { sed -E 's/.*"token":"([^"]+)".*/\1/'; }
+if [ ! -f "$data/kiosk/kiosk.json" ]; then
+  admin=$(curl -fsS -X POST -H 'Content-Type: application/json' \
+    -d "{\"username\":\"admin\",\"password\":\"$XEPHANG_ADMIN_PASSWORD\"}" "http://$addr/api/v1/login" | token)
+  enrol=$(curl -fsS -X POST -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
+    -d '{"centre":"hoan-kiem"}' "http://$addr/api/v1/enrollment-tokens" | token)
+  "$bin/kioskd" enroll -server "http://$addr" -token "$enrol" -data "$data/kiosk" -name "Ki-ốt demo"
+fi
+"$bin/kioskd" -server "http://$addr" -addr "$kaddr" -data "$data/kiosk" -simulate &
+kiosk=$!
+trap 'kill "$kiosk" "$server" 2>/dev/null; wait "$kiosk" "$server" 2>/dev/null' EXIT INT TERM
 cat <<MSG
 
   Xếp Hàng demo is running (Ctrl-C to stop)
   ─────────────────────────────────────────
+  Kiosk touchscreen  http://$kaddr/        (simulated devices; printed tickets in $data/kiosk/sim/printer)
   Booking page       http://$addr/
   Counter console    http://$addr/counter/     (canbo1 … canbo5 / demo12345)
   Hall display       http://$addr/display/?centre=hoan-kiem
@@ -25,4 +42,4 @@ cat <<MSG
   Data               $data
 
 MSG
-wait "$server"
+wait "$server" "$kiosk"

@@ -100,39 +100,39 @@ func TestOfflineTicketsReplay(t *testing.T) {
 	other, _ := enrollKiosk(t, e, "Ki-ốt 2")
 	b, err := k.LeaseBlock(ctx, centreID, "A", 5, "")
 	must(t, err)
-	if b.From != 1 || b.To != 5 {
+	if b.From != 901 || b.To != 905 {
 		t.Fatalf("block %+v", b)
 	}
 	ob, _ := other.LeaseBlock(ctx, centreID, "A", 5, "")
-	if ob.From != 6 {
+	if ob.From != 906 {
 		t.Fatalf("other kiosk's block %+v", ob)
 	}
 	if _, err := e.clerk.LeaseBlock(ctx, centreID, "A", 5, ""); apiCode(err) != "403 forbidden" {
 		t.Fatalf("clerk leasing: %v", err)
 	}
 	online, _ := e.clerk.Issue(ctx, centreID, httpapi.IssueRequest{Service: "A"})
-	if online.Number != "A011" {
+	if online.Number != "A001" {
 		t.Fatalf("online ticket after the blocks: %s", online.Number)
 	}
 	printed := time.Now().Add(-5 * time.Minute).Format(time.RFC3339Nano)
-	req := httpapi.IssueRequest{Service: "A", Number: "A001", IssuedAt: printed, Offline: true, IdempotencyKey: "k1-0001"}
+	req := httpapi.IssueRequest{Service: "A", Number: "A901", IssuedAt: printed, Offline: true, IdempotencyKey: "k1-0001"}
 	first, err := k.Issue(ctx, centreID, req)
 	must(t, err)
 	again, err := k.Issue(ctx, centreID, req)
-	if err != nil || again.ID != first.ID || first.Number != "A001" || first.Position != 1 {
+	if err != nil || again.ID != first.ID || first.Number != "A901" || first.Position != 1 {
 		t.Fatalf("replayed offline ticket: %+v then %+v %v (it was printed first, so it is first in line)", first, again, err)
 	}
-	if _, err := other.Issue(ctx, centreID, httpapi.IssueRequest{Service: "A", Number: "A002", IssuedAt: printed, Offline: true, IdempotencyKey: "k2-x"}); apiCode(err) != "422 invalid" {
+	if _, err := other.Issue(ctx, centreID, httpapi.IssueRequest{Service: "A", Number: "A902", IssuedAt: printed, Offline: true, IdempotencyKey: "k2-x"}); apiCode(err) != "422 invalid" {
 		t.Fatalf("a number from another kiosk's block: %v", err)
 	}
-	if _, err := e.clerk.Issue(ctx, centreID, httpapi.IssueRequest{Service: "A", Number: "A003", IssuedAt: printed, Offline: true, IdempotencyKey: "c-x"}); apiCode(err) != "403 forbidden" {
+	if _, err := e.clerk.Issue(ctx, centreID, httpapi.IssueRequest{Service: "A", Number: "A903", IssuedAt: printed, Offline: true, IdempotencyKey: "c-x"}); apiCode(err) != "403 forbidden" {
 		t.Fatalf("staff sending an offline ticket: %v", err)
 	}
-	if _, err := k.Issue(ctx, centreID, httpapi.IssueRequest{Service: "A", Number: "A003", Offline: true, IdempotencyKey: "k1-x"}); apiCode(err) != "422 invalid" {
+	if _, err := k.Issue(ctx, centreID, httpapi.IssueRequest{Service: "A", Number: "A903", Offline: true, IdempotencyKey: "k1-x"}); apiCode(err) != "422 invalid" {
 		t.Fatalf("offline ticket without issued_at: %v", err)
 	}
 	blocks, err := k.Blocks(ctx, centreID)
-	if err != nil || len(blocks) != 1 || len(blocks[0].Used) != 1 || blocks[0].Used[0] != 1 {
+	if err != nil || len(blocks) != 1 || len(blocks[0].Used) != 1 || blocks[0].Used[0] != 901 {
 		t.Fatalf("kiosk's blocks %+v %v", blocks, err)
 	}
 }

@@ -20,8 +20,13 @@ type NumberBlock struct {
 	Used    []int  `json:"used,omitempty"` // numbers the kiosk has reported, sorted
 }
 
-// Block size limits.
+// Block size limits, and where blocks start: numbers for offline use are
+// taken from OfflineBase up (A901, A902 …), apart from the day's online
+// numbers, so a kiosk leasing blocks at dawn does not make the first
+// walk-in of the day A041. Online numbering skips any leased range it
+// reaches on a very busy day, so numbers stay unique.
 const (
+	OfflineBase      = 901
 	DefaultBlockSize = 20
 	MaxBlockSize     = 200
 	// MaxClockSkew is how far in the future a kiosk's issue time may be.
@@ -52,9 +57,9 @@ func (l *Live) LeaseBlock(now time.Time, kiosk, service, day string, size int) (
 	if kiosk == "" {
 		return NumberBlock{}, Errorf(EForbidden, "only kiosks lease numbers", "chỉ ki-ốt được cấp khối số")
 	}
-	key := NumberKey(day, service)
-	b := &NumberBlock{ID: l.newID(), Kiosk: kiosk, Service: service, Day: day, From: l.numbers[key] + 1}
-	b.To = b.From + size - 1
+	key := NumberKey(day, service) + "/offline"
+	from := max(l.numbers[key]+1, OfflineBase, l.numbers[NumberKey(day, service)]+1)
+	b := &NumberBlock{ID: l.newID(), Kiosk: kiosk, Service: service, Day: day, From: from, To: from + size - 1}
 	l.numbers[key] = b.To
 	l.dirtyNum[key] = true
 	l.blocks[b.ID] = b
@@ -142,4 +147,19 @@ func (l *Live) Blocks(kiosk string) []NumberBlock {
 		return strings.Compare(a.Day+a.Service+strconv.Itoa(a.From+1e6), b.Day+b.Service+strconv.Itoa(b.From+1e6))
 	})
 	return out
+}
+
+// nextOnline returns the next online number of a service on a day,
+// stepping over numbers leased to kiosks.
+func (l *Live) nextOnline(day, service string) int {
+	seq := l.numbers[NumberKey(day, service)] + 1
+	for moved := true; moved; {
+		moved = false
+		for _, b := range l.blocks {
+			if b.Day == day && b.Service == service && seq >= b.From && seq <= b.To {
+				seq, moved = b.To+1, true
+			}
+		}
+	}
+	return seq
 }

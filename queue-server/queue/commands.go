@@ -62,7 +62,7 @@ func (l *Live) Issue(now time.Time, r IssueRequest) (Ticket, error) {
 		return l.issueOffline(now, r)
 	}
 	key := NumberKey(l.day, r.Service)
-	seq := l.numbers[key] + 1
+	seq := l.nextOnline(l.day, r.Service)
 	l.numbers[key] = seq
 	l.dirtyNum[key] = true
 	t := &Ticket{

@@ -49,7 +49,7 @@ func testKiosks(t *testing.T, open Open) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := l.Issue(now, queue.IssueRequest{Service: "A", Number: "A003", IssuedAt: now, Kiosk: "kiosk-1", Key: "k/3"}); err != nil {
+	if _, err := l.Issue(now, queue.IssueRequest{Service: "A", Number: "A903", IssuedAt: now, Kiosk: "kiosk-1", Key: "k/3"}); err != nil {
 		t.Fatal(err)
 	}
 	err = s.Commit(&queue.Batch{
@@ -67,14 +67,17 @@ func testKiosks(t *testing.T, open Open) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(snap.Blocks) != 1 || snap.Blocks[0].ID != b.ID || len(snap.Blocks[0].Used) != 1 || snap.Blocks[0].Used[0] != 3 {
+	if len(snap.Blocks) != 1 || snap.Blocks[0].ID != b.ID || len(snap.Blocks[0].Used) != 1 || snap.Blocks[0].Used[0] != 903 {
 		t.Fatalf("blocks %+v", snap.Blocks)
 	}
 	r := queue.Restore(snap, now.Add(time.Minute), ids())
-	if n, _ := r.Issue(now.Add(time.Minute), queue.IssueRequest{Service: "A"}); n.Number != "A011" {
-		t.Fatalf("online after a stored block: %s, want A011", n.Number)
+	if n, _ := r.Issue(now.Add(time.Minute), queue.IssueRequest{Service: "A"}); n.Number != "A001" {
+		t.Fatalf("online after a stored block: %s, want A001", n.Number)
 	}
-	if _, err := r.Issue(now.Add(time.Minute), queue.IssueRequest{Service: "A", Number: "A003", IssuedAt: now, Kiosk: "kiosk-1", Key: "other"}); queue.ErrorCode(err) != queue.EConflict {
+	if b2, _ := r.LeaseBlock(now, "kiosk-1", "A", "", 5); b2.From != 911 {
+		t.Fatalf("block after a stored block: %+v, want from 911", b2)
+	}
+	if _, err := r.Issue(now.Add(time.Minute), queue.IssueRequest{Service: "A", Number: "A903", IssuedAt: now, Kiosk: "kiosk-1", Key: "other"}); queue.ErrorCode(err) != queue.EConflict {
 		t.Fatalf("a used block number after reload: %v", err)
 	}
 	k, err := s.Kiosk("kiosk-1")
