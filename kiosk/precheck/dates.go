@@ -64,6 +64,9 @@ func (p *numParser) number() (int, bool) {
 		p.i++
 		n += d * 100
 		any = true
+		if d == 0 && p.i == len(p.toks) {
+			return 0, false // "không trăm" is followed by the rest of the number
+		}
 	}
 	if any && (p.peek(0) == "linh" || p.peek(0) == "le") {
 		p.i++

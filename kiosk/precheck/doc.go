@@ -5,7 +5,8 @@
 // queueing for the counter. Nothing is refused automatically: staff decide.
 //
 // Pipeline, per page: Prepare (grey, resolution check and enlargement to
-// 300 dpi, deskew by projection profiles; Sauvola binarisation optional) → OCR (Tesseract through gosseract, Vietnamese, one client per
+// 300 dpi, deskew by projection profiles; Sauvola binarisation optional)
+// → OCR (Tesseract through gosseract, Vietnamese, one client per
 // worker) → Classify (printed titles, tone marks ignored, a few letters
 // may differ) → Extract (labelled fields in form order) → normalise (NFC,
 // one tone placement, dates in digits and in words). Then the dossier:
