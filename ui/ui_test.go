@@ -27,6 +27,8 @@ const chromium = "/usr/bin/chromium"
 const (
 	clerk    = "canbo1"
 	password = "demo12345"
+	// admin is an administrator of the test server (admin pages).
+	admin = "quantri"
 )
 
 // startServer runs a real queue-server (bbolt store, engine, hub, API and
@@ -54,6 +56,9 @@ func startServer(t *testing.T) (base string, centre queue.Centre) {
 		t.Fatal(err)
 	}
 	if _, err := api.PutUser(ctx, clerk, httpapi.PutUserRequest{Role: queue.RoleClerk, Centre: centre.ID, Name: "Nguyễn Thị Lan", Password: password}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := api.PutUser(ctx, admin, httpapi.PutUserRequest{Role: queue.RoleAdmin, Name: "Trần Văn Quản", Password: password}); err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(api) // listens on 127.0.0.1
@@ -343,7 +348,7 @@ func screenshots(t *testing.T, ctx context.Context, client *httpapi.Client, cent
 	}
 	waiting := issue("C", "")
 	must(t, "let the display play the calls", chromedp.Do(display,
-		chromedp.Poll[chromedp.Void](fmt.Sprintf(`document.getElementById('latest-number').textContent === %q`, last.Number), chromedp.WithPollingTimeout(20*time.Second)),
+		chromedp.Poll[chromedp.Void](fmt.Sprintf(`document.getElementById('latest-number').textContent === %q`, last.Number), chromedp.WithPollingTimeout(40*time.Second)), // each call is chimed and spoken in turn
 		chromedp.Sleep(300*time.Millisecond),
 	))
 	must(t, "let the console catch up", chromedp.Do(console,

@@ -122,7 +122,7 @@ function face(score) {
   svg.setAttribute('viewBox', '0 0 64 64');
   svg.setAttribute('width', '80');
   svg.setAttribute('height', '80');
-  const curve = { 4: 14, 3: 7, 2: 0, 1: -10 }[score];
+  const curve = { 4: 20, 3: 9, 2: 0, 1: -12 }[score];
   const parts = [
     ['circle', { cx: 32, cy: 32, r: 29, fill: 'none', stroke: '#fff', 'stroke-width': 4 }],
     ['circle', { cx: 22, cy: 25, r: 4, fill: '#fff' }],

@@ -3,13 +3,16 @@
 // /display/audio/manifest.json), so the display speaks without a network.
 // Every call is a job in one queue: its turn shows it on screen, sounds the
 // chime, then speaks the number and the counter; the next call waits for the
-// end, so calls close together never cut each other off. Without clips (no
-// manifest, or a clip that fails) the chime alone sounds.
+// end, so calls close together never cut each other off (calls of one burst
+// share its first chime). Without clips (no manifest, or a clip that fails)
+// the chime alone sounds.
 
 import { audioContext, ding } from '/assets/chime.js';
 
 const base = '/display/audio/';
-const gapMs = 700; // silence between two calls
+const gapMs = 500; // silence between two calls
+const chimeMs = 1600; // the speech starts as the chime fades
+const burstMs = 3000; // a call this soon after the last one is said without a new chime
 const mutedMs = 1500; // how long a call holds the screen when sound is blocked
 
 /** The clip keys that say a ticket number and a counter, in order. */
@@ -36,6 +39,7 @@ export class Announcer {
     this.played = []; // announced calls, oldest first: {number, counter, spoken: [keys], at}
     this.playing = false;
     this.speech = false; // whether clips were found
+    this.lastEnd = 0; // when the last call finished being said
   }
 
   /** Reads the manifest; without one the announcer only chimes. */
@@ -92,21 +96,24 @@ export class Announcer {
       let spoken = [];
       try {
         if (job.before) job.before();
-        spoken = await this.say(job.number, job.counter);
+        // Calls in a burst share the first one's chime.
+        const chime = Date.now() - this.lastEnd > burstMs;
+        spoken = await this.say(job.number, job.counter, chime);
       } catch (err) {
         console.error('announce', err);
       }
       this.played.push({ number: job.number, counter: job.counter, spoken, at: Date.now() });
       if (this.played.length > 50) this.played.shift();
       this.current = null;
+      this.lastEnd = Date.now();
       job.resolve();
       if (this.queue.length) await sleep(gapMs);
     }
     this.playing = false;
   }
 
-  /** Chimes, then speaks the call; returns the clip keys it spoke. */
-  async say(number, counter) {
+  /** Chimes (unless chime is false), then speaks the call; returns the clip keys it spoke. */
+  async say(number, counter, chime = true) {
     const ctx = audioContext();
     if (!ctx || ctx.state !== 'running') {
       await sleep(mutedMs);
@@ -114,7 +121,14 @@ export class Announcer {
     }
     const keys = this.speech ? phrase(number, counter) : [];
     const loading = Promise.all(keys.map((k) => this.buffer(k)));
-    await ding();
+    if (!keys.length) {
+      await ding(); // no clips: the chime alone, whole
+      return [];
+    }
+    if (chime) {
+      ding();
+      await sleep(chimeMs);
+    }
     const bufs = await loading;
     const said = [];
     let at = ctx.currentTime + 0.05;

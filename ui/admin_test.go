@@ -1,0 +1,455 @@
+package ui_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"xephang/queue-server/httpapi"
+	"xephang/queue-server/queue"
+	"xephang/ui"
+)
+
+// newBrowser starts headless Chromium for one test, bounded by ctx.
+func newBrowser(t *testing.T, ctx context.Context) context.Context {
+	t.Helper()
+	if _, err := os.Stat(chromium); err != nil {
+		t.Fatalf("Chromium is needed at %s for the browser tests (run provisioning/dev-deps.sh test): %v", chromium, err)
+	}
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx,
+		chromedp.ExecPath(chromium),
+		chromedp.Flag("headless", true),
+		chromedp.Flag("no-sandbox", true),
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1366, 768),
+	)
+	t.Cleanup(cancelAlloc)
+	first, cancel := chromedp.NewContext(allocCtx)
+	t.Cleanup(cancel)
+	// Start the browser now, so every tab opened later shares it.
+	must(t, "start Chromium", chromedp.Do(first, chromedp.Navigate("about:blank")))
+	return first
+}
+
+// tab opens a new tab of the browser, watched for console problems.
+func tab(t *testing.T, browser context.Context, logs *consoleLog, name string) context.Context {
+	t.Helper()
+	ctx, cancel := chromedp.NewContext(browser)
+	t.Cleanup(cancel)
+	logs.watch(ctx, name)
+	return ctx
+}
+
+func saveScreenshot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	if os.Getenv("XEPHANG_SCREENSHOTS") != "1" {
+		return
+	}
+	dir := filepath.Join("..", "docs", "screenshots")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	must(t, "screenshot "+name, err)
+	if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func signInAt(user string) []chromedp.Action[chromedp.Void] {
+	return []chromedp.Action[chromedp.Void]{
+		chromedp.WaitVisible(chromedp.ID("username")),
+		chromedp.SendKeys(chromedp.ID("username"), user),
+		chromedp.SendKeys(chromedp.ID("password"), password),
+		chromedp.Click(chromedp.ID("login-submit")),
+	}
+}
+
+// TestAdminInChromium: an administrator adds a service and a counter to a
+// centre, creates a clerk who then signs in at the counter console, and
+// creates a kiosk enrolment token that a kiosk then uses; the kiosk shows
+// in the list and is revoked; the audit log shows the configuration.
+func TestAdminInChromium(t *testing.T) {
+	base, centre := startServer(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	browser := newBrowser(t, ctx)
+	var logs consoleLog
+	defer logs.check(t)
+
+	page := tab(t, browser, &logs, "admin")
+	must(t, "sign in to admin", chromedp.Do(page, append([]chromedp.Action[chromedp.Void]{
+		chromedp.EmulateViewport(1366, 768),
+		chromedp.Navigate(base + "/admin/"),
+	}, append(signInAt(admin),
+		chromedp.WaitVisible(chromedp.CSS(`#centre-list tr[data-centre="hoan-kiem"]`)),
+	)...)...))
+
+	// The navigation links to the reports page.
+	href, err := chromedp.Run(page, chromedp.Evaluate[string](`document.getElementById('nav-reports').getAttribute('href')`))
+	must(t, "read the reports link", err)
+	if href != "/admin/reports.html" {
+		t.Errorf("reports link = %q", href)
+	}
+
+	// Edit the centre: add service G and counter 6 serving it.
+	must(t, "add a service and a counter", chromedp.Do(page,
+		chromedp.Click(chromedp.CSS(`#centre-list tr[data-centre="hoan-kiem"] button`)),
+		chromedp.WaitVisible(chromedp.ID("centre-form")),
+		chromedp.Poll[chromedp.Void](`document.getElementById('c-name').value.includes('Hoàn Kiếm')`),
+		chromedp.Click(chromedp.ID("add-service")),
+		chromedp.SendKeys(chromedp.CSS(`#c-services .svc:last-child input[name="name"]`), "Tư pháp – Hộ tịch lưu động"),
+		chromedp.SendKeys(chromedp.CSS(`#c-services .svc:last-child input[name="name_en"]`), "Mobile civil status"),
+		chromedp.Click(chromedp.ID("add-counter")),
+		chromedp.WaitVisible(chromedp.CSS(`#c-counters .ctr:last-child input[name="svc-G"]`)),
+		chromedp.Click(chromedp.CSS(`#c-counters .ctr:last-child input[name="svc-G"]`)),
+	))
+	must(t, "scroll to the top", chromedp.Do(page, chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, 0)`)))
+	saveScreenshot(t, page, "admin-centre.png")
+
+	// A counter without services is refused by the API; the message shows
+	// beside the counters.
+	logs.expectRefusal("/api/v1/centres/hoan-kiem")
+	must(t, "see a validation error", chromedp.Do(page,
+		chromedp.Click(chromedp.CSS(`#c-counters .ctr:last-child input[name="svc-G"]`)), // uncheck
+		chromedp.Click(chromedp.ID("centre-save")),
+		chromedp.WaitVisible(chromedp.CSS(`fieldset[data-part="counters"] .part-error`)),
+	))
+	msg, err := chromedp.Run(page, chromedp.Text(chromedp.CSS(`fieldset[data-part="counters"] .part-error`)))
+	must(t, "read the error", err)
+	if !strings.Contains(msg, "6 chưa phục vụ lĩnh vực nào") {
+		t.Errorf("counter error = %q, want the API's Vietnamese message about quầy 6", msg)
+	}
+	must(t, "save the centre", chromedp.Do(page,
+		chromedp.Click(chromedp.CSS(`#c-counters .ctr:last-child input[name="svc-G"]`)),
+		chromedp.Click(chromedp.ID("centre-save")),
+		chromedp.Poll[chromedp.Void](`(document.body.dataset.saved || '').startsWith('hoan-kiem:') && document.getElementById('centre-error').hidden`),
+	))
+	client := httpapi.NewClient(base)
+	must(t, "sign in the client", client.Login(ctx, admin, password))
+	got, err := client.Centre(ctx, centre.ID)
+	must(t, "read the centre", err)
+	svc, ok := got.Service("G")
+	if !ok || svc.Name != "Tư pháp – Hộ tịch lưu động" || svc.NameEn != "Mobile civil status" || svc.Minutes != 10 {
+		t.Errorf("service G = %+v, %v", svc, ok)
+	}
+	k, ok := got.Counter(6)
+	if !ok || k.Name != "Quầy 6" || len(k.Services) != 1 || k.Services[0] != "G" {
+		t.Errorf("counter 6 = %+v, %v", k, ok)
+	}
+	if len(got.Services) != len(centre.Services)+1 || len(got.Counters) != len(centre.Counters)+1 {
+		t.Errorf("centre has %d services and %d counters, want one more of each", len(got.Services), len(got.Counters))
+	}
+
+	// Staff: create a clerk.
+	must(t, "create a clerk", chromedp.Do(page,
+		chromedp.Click(chromedp.CSS(`#nav a[data-section="staff"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#user-list tr[data-username="canbo1"]`)),
+		chromedp.Click(chromedp.ID("user-new")),
+		chromedp.WaitVisible(chromedp.ID("user-form")),
+		chromedp.SendKeys(chromedp.ID("u-username"), "canbo7"),
+		chromedp.SendKeys(chromedp.ID("u-name"), "Lê Thị Hoa"),
+		chromedp.SendKeys(chromedp.ID("u-password"), password),
+		chromedp.Click(chromedp.ID("user-save")),
+		chromedp.WaitVisible(chromedp.CSS(`#user-list tr[data-username="canbo7"]`)),
+	))
+	row, err := chromedp.Run(page, chromedp.Text(chromedp.CSS(`#user-list tr[data-username="canbo7"]`)))
+	must(t, "read the clerk's row", err)
+	if !strings.Contains(row, "Lê Thị Hoa") || !strings.Contains(row, "Cán bộ một cửa") || !strings.Contains(row, "Hoàn Kiếm") {
+		t.Errorf("clerk row = %q", row)
+	}
+
+	// The new clerk signs in at the counter console and works at counter 6.
+	console := tab(t, browser, &logs, "counter")
+	must(t, "the new clerk signs in", chromedp.Do(console, append([]chromedp.Action[chromedp.Void]{
+		chromedp.EmulateViewport(1366, 768),
+		chromedp.Navigate(base + "/counter/"),
+	}, append(signInAt("canbo7"),
+		chromedp.WaitVisible(chromedp.ID("setup-submit")),
+		chromedp.Poll[chromedp.Void](`document.querySelectorAll('#counter option').length === 6`),
+		chromedp.SetValue(chromedp.ID("counter"), "6"),
+		chromedp.Click(chromedp.ID("setup-submit")),
+		chromedp.WaitVisible(chromedp.ID("btn-next")),
+		chromedp.Poll[chromedp.Void](`document.getElementById('who').textContent.includes('Lê Thị Hoa') && document.getElementById('where').textContent.includes('Quầy 6')`),
+	)...)...))
+
+	// Kiosks: an enrolment token, shown once with the command line.
+	must(t, "create an enrolment token", chromedp.Do(page,
+		chromedp.Click(chromedp.CSS(`#nav a[data-section="kiosks"]`)),
+		chromedp.WaitVisible(chromedp.ID("enroll-create")),
+		chromedp.Poll[chromedp.Void](`document.getElementById('enroll-centre').value === 'hoan-kiem'`),
+		chromedp.Click(chromedp.ID("enroll-create")),
+		chromedp.WaitVisible(chromedp.ID("enroll-result")),
+	))
+	command, err := chromedp.Run(page, chromedp.Value(chromedp.ID("enroll-command")))
+	must(t, "read the command", err)
+	token, err := chromedp.Run(page, chromedp.Text(chromedp.ID("enroll-token")))
+	must(t, "read the token", err)
+	if want := "kioskd enroll -server " + base + " -token " + token; command != want || len(token) < 16 {
+		t.Fatalf("command = %q, want %q", command, want)
+	}
+	kiosk := httpapi.NewClient(base)
+	enrolled, err := kiosk.Enroll(ctx, token, "Ki-ốt sảnh chính")
+	must(t, "enrol with the token from the page", err)
+	_, err = kiosk.Heartbeat(ctx, httpapi.HeartbeatRequest{Version: "1.2.3", Outbox: 2, LastError: "máy in hết giấy",
+		Devices: []queue.DeviceStatus{{Name: "Máy in", Kind: "printer", Status: "error", Detail: "hết giấy"}, {Name: "Đầu đọc CCCD", Kind: "idreader", Status: "ok"}}})
+	must(t, "heartbeat", err)
+	kioskRow := fmt.Sprintf(`#kiosk-list tr[data-kiosk=%q]`, enrolled.Kiosk)
+	must(t, "see the kiosk", chromedp.Do(page,
+		chromedp.Click(chromedp.ID("kiosk-refresh")),
+		chromedp.WaitVisible(chromedp.CSS(kioskRow)),
+		chromedp.WaitVisible(chromedp.CSS(kioskRow+` .dot.online`)),
+	))
+	row, err = chromedp.Run(page, chromedp.Text(chromedp.CSS(kioskRow)))
+	must(t, "read the kiosk row", err)
+	for _, want := range []string{"Ki-ốt sảnh chính", "1.2.3", "Máy in: lỗi", "hết giấy", "Đầu đọc CCCD: bình thường"} {
+		if !strings.Contains(row, want) {
+			t.Errorf("kiosk row %q lacks %q", row, want)
+		}
+	}
+	saveScreenshot(t, page, "admin-kiosks.png")
+	must(t, "revoke the kiosk", chromedp.Do(page,
+		chromedp.Click(chromedp.CSS(kioskRow+` button.danger`)),
+		chromedp.WaitVisible(chromedp.ID("dlg-revoke")),
+		chromedp.Click(chromedp.ID("revoke-confirm")),
+		chromedp.WaitVisible(chromedp.CSS(kioskRow+` .dot.revoked`)),
+	))
+	ks, err := client.Kiosks(ctx)
+	must(t, "list kiosks", err)
+	if len(ks) != 1 || !ks[0].Revoked {
+		t.Errorf("kiosks after revoking: %+v", ks)
+	}
+
+	// Audit: the configuration change, by whom.
+	must(t, "read the audit log", chromedp.Do(page,
+		chromedp.Click(chromedp.CSS(`#nav a[data-section="audit"]`)),
+		chromedp.Poll[chromedp.Void](`[...document.querySelectorAll('#audit-list tr')].some((tr) => tr.textContent.includes('Sửa cấu hình trung tâm') && tr.textContent.includes('quantri'))`),
+	))
+}
+
+// precheckResult is what `kioskd precheck` prints for a birth registration
+// with one paper missing and one that does not match the card.
+const precheckResult = `{"procedure": "khai-sinh", "ok": false,
+ "documents": [
+  {"name": "Tờ khai đăng ký khai sinh", "status": "present", "pages": [1], "reasons": []},
+  {"name": "Giấy chứng sinh (hoặc văn bản của người làm chứng, giấy cam đoan về việc sinh)", "status": "missing", "pages": [], "reasons": ["Không tìm thấy giấy chứng sinh trong các trang đã quét"]},
+  {"name": "Giấy tờ tùy thân của người yêu cầu", "status": "inconsistent", "pages": [2], "reasons": ["Họ tên trên tờ khai (NGUYỄN VĂN AN) khác họ tên trên CCCD (NGUYỄN VĂN ANH)"]}
+ ],
+ "fields": {"applicant_name": "NGUYỄN VĂN AN", "child_name": "NGUYỄN MINH KHÔI", "child_birth_date": "2025-06-02"}}`
+
+// TestCounterPrecheckAndRating: a kiosk issues a ticket and attaches its
+// dossier pre-check; the clerk calls it and sees the result; after Finish
+// the counter's rating tablet asks the citizen, who rates it.
+func TestCounterPrecheckAndRating(t *testing.T) {
+	base, centre := startServer(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+
+	adminClient := httpapi.NewClient(base)
+	must(t, "admin signs in", adminClient.Login(ctx, admin, password))
+	tok, err := adminClient.CreateEnrollmentToken(ctx, centre.ID)
+	must(t, "create an enrolment token", err)
+	kiosk := httpapi.NewClient(base)
+	_, err = kiosk.Enroll(ctx, tok.Token, "Ki-ốt 1")
+	must(t, "enrol the kiosk", err)
+	tk, err := kiosk.Issue(ctx, centre.ID, httpapi.IssueRequest{Service: "A"})
+	must(t, "issue a ticket at the kiosk", err)
+	must(t, "attach the pre-check", kiosk.AttachPrecheck(ctx, tk.ID, json.RawMessage(precheckResult)))
+
+	browser := newBrowser(t, ctx)
+	var logs consoleLog
+	defer logs.check(t)
+
+	console := tab(t, browser, &logs, "counter")
+	must(t, "sign in to the console", chromedp.Do(console, append([]chromedp.Action[chromedp.Void]{
+		chromedp.EmulateViewport(1366, 768),
+		chromedp.Navigate(base + "/counter/"),
+	}, append(signInAt(clerk),
+		chromedp.WaitVisible(chromedp.ID("setup-submit")),
+		chromedp.Poll[chromedp.Void](`document.querySelectorAll('#counter option').length === 5`),
+		chromedp.SetValue(chromedp.ID("counter"), "1"),
+		chromedp.Click(chromedp.ID("setup-submit")),
+		chromedp.WaitVisible(chromedp.ID("btn-next")),
+		chromedp.Poll[chromedp.Void](`document.getElementById('conn').dataset.state === 'live'`),
+	)...)...))
+
+	// The counter's rating tablet, idle.
+	tablet := tab(t, browser, &logs, "rate")
+	must(t, "open the rating tablet", chromedp.Do(tablet,
+		chromedp.EmulateViewport(1280, 800),
+		chromedp.Navigate(fmt.Sprintf("%s/counter/rate.html?centre=%s&counter=1", base, centre.ID)),
+		chromedp.Poll[chromedp.Void](`document.body.dataset.stream === 'live' && document.body.dataset.state === 'idle'`),
+	))
+
+	must(t, "call the ticket", chromedp.Do(console,
+		chromedp.Click(chromedp.ID("btn-next")),
+		chromedp.Poll[chromedp.Void](fmt.Sprintf(`document.getElementById('current-number').dataset.number === %q`, tk.Number)),
+		chromedp.WaitVisible(chromedp.ID("precheck")),
+	))
+	statuses, err := chromedp.Run(console, chromedp.Evaluate[[]string](`[...document.querySelectorAll('#precheck-docs > li')].map((li) => li.dataset.status + ':' + li.querySelector('.status').textContent)`))
+	must(t, "read the documents", err)
+	if want := []string{"present:Có đủ", "missing:Thiếu", "inconsistent:Không khớp"}; fmt.Sprint(statuses) != fmt.Sprint(want) {
+		t.Errorf("pre-check documents = %q, want %q", statuses, want)
+	}
+	text, err := chromedp.Run(console, chromedp.TextContent(chromedp.ID("precheck")))
+	must(t, "read the pre-check", err)
+	for _, want := range []string{"Đăng ký khai sinh", "Cần xem lại 2 giấy tờ", "khác họ tên trên CCCD", "Họ tên trẻ", "NGUYỄN MINH KHÔI"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("pre-check panel lacks %q: %q", want, text)
+		}
+	}
+	must(t, "open the read fields", chromedp.Do(console,
+		chromedp.Click(chromedp.CSS(`#precheck-fields-box summary`)),
+		chromedp.Poll[chromedp.Void](`!document.querySelector('#waiting li')`),
+		chromedp.Evaluate[chromedp.Void](`document.getElementById('toast').classList.remove('show')`),
+	))
+	saveScreenshot(t, console, "counter-precheck.png")
+
+	// Finish: the tablet asks the citizen; the console offers the same.
+	must(t, "finish", chromedp.Do(console,
+		chromedp.Click(chromedp.ID("btn-finish")),
+		chromedp.WaitVisible(chromedp.ID("rate-prompt")),
+		chromedp.Poll[chromedp.Void](`document.querySelector('#today-counter td[data-k="served"]').textContent === '1' && document.querySelector('#today-centre td[data-k="served"]').textContent === '1'`),
+	))
+	must(t, "the tablet asks", chromedp.Do(tablet,
+		chromedp.Poll[chromedp.Void](fmt.Sprintf(`document.body.dataset.state === 'ask' && document.body.dataset.ticket === %q`, tk.ID)),
+	))
+	question, err := chromedp.Run(tablet, chromedp.Text(chromedp.ID("ask-title")))
+	must(t, "read the question", err)
+	if !strings.Contains(question, tk.Number) {
+		t.Errorf("tablet question = %q, want the number %s", question, tk.Number)
+	}
+	saveScreenshot(t, tablet, "rating-tablet.png")
+	must(t, "rate: very satisfied", chromedp.Do(tablet,
+		chromedp.Click(chromedp.CSS(`#ask button[data-score="4"]`)),
+		chromedp.Poll[chromedp.Void](`document.body.dataset.state === 'thanks'`),
+	))
+	rated, err := adminClient.Ticket(ctx, tk.ID)
+	must(t, "read the ticket", err)
+	if rated.Rating != 4 {
+		t.Errorf("rating = %d, want 4", rated.Rating)
+	}
+	// The console's prompt goes away once the tablet has the answer.
+	must(t, "the console's prompt closes", chromedp.Do(console,
+		chromedp.Poll[chromedp.Void](`document.getElementById('rate-prompt').hidden && document.getElementById('today-rating').textContent.includes('4/4')`),
+	))
+}
+
+// TestDisplaySpeaksCalls: with the clips generated by ui/audio/generate.sh,
+// the hall display loads the manifest and, for two calls made together,
+// says one after the other, each with its counter.
+func TestDisplaySpeaksCalls(t *testing.T) {
+	base, centre := startServer(t)
+	if !ui.HasSpeech() {
+		// Not generated before the build: generate now and serve the clips
+		// from disk beside the server (the test binary embedded none).
+		if _, err := exec.LookPath("espeak-ng"); err != nil {
+			t.Fatal("espeak-ng is needed to generate the spoken calls (Debian package espeak-ng; run provisioning/dev-deps.sh test)")
+		}
+		out, err := exec.Command("bash", filepath.Join("audio", "generate.sh")).CombinedOutput()
+		if err != nil {
+			t.Fatalf("ui/audio/generate.sh: %v\n%s", err, out)
+		}
+		target, _ := url.Parse(base)
+		proxy := httputil.NewSingleHostReverseProxy(target)
+		clips := http.StripPrefix("/display/audio/", http.FileServer(http.Dir(filepath.Join("static", "display", "audio"))))
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.HasPrefix(r.URL.Path, "/display/audio/") {
+				clips.ServeHTTP(w, r)
+				return
+			}
+			proxy.ServeHTTP(w, r)
+		}))
+		t.Cleanup(srv.Close)
+		base = srv.URL
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	client := httpapi.NewClient(base)
+	must(t, "sign in", client.Login(ctx, clerk, password))
+
+	browser := newBrowser(t, ctx)
+	var logs consoleLog
+	defer logs.check(t)
+	display := tab(t, browser, &logs, "display")
+	must(t, "open the display", chromedp.Do(display,
+		chromedp.EmulateViewport(1920, 1080),
+		chromedp.Navigate(base+"/display/?centre="+centre.ID),
+		chromedp.Poll[chromedp.Void](`document.body.dataset.stream === 'live' && document.body.dataset.speech === 'on'`),
+	))
+	state, err := chromedp.Run(display, chromedp.Evaluate[string](`(() => { const c = window.xephangAnnouncer && document.body.dataset.speech; return c ? 'ok' : 'none'; })()`))
+	must(t, "find the announcer", err)
+	if state != "ok" {
+		t.Fatal("window.xephangAnnouncer is missing")
+	}
+
+	a, err := client.Issue(ctx, centre.ID, httpapi.IssueRequest{Service: "A"})
+	must(t, "issue A", err)
+	c, err := client.Issue(ctx, centre.ID, httpapi.IssueRequest{Service: "C"})
+	must(t, "issue C", err)
+	if _, _, err := client.Next(ctx, centre.ID, 1); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := client.Next(ctx, centre.ID, 3); err != nil {
+		t.Fatal(err)
+	}
+	// The second call waits while the first is said.
+	must(t, "see the second call queued", chromedp.Do(display,
+		chromedp.Poll[chromedp.Void](`window.xephangAnnouncer.current !== null && window.xephangAnnouncer.queue.length === 1`, chromedp.WithPollingTimeout(5*time.Second)),
+	))
+	type played struct {
+		Number  string   `json:"number"`
+		Counter int      `json:"counter"`
+		Spoken  []string `json:"spoken"`
+		At      float64  `json:"at"`
+	}
+	must(t, "let both calls be said", chromedp.Do(display,
+		chromedp.Poll[chromedp.Void](`window.xephangAnnouncer.played.length >= 2 && window.xephangAnnouncer.queue.length === 0`, chromedp.WithPollingTimeout(30*time.Second)),
+	))
+	list, err := chromedp.Run(display, chromedp.Evaluate[[]played](`window.xephangAnnouncer.played`))
+	must(t, "read what was said", err)
+	if len(list) != 2 {
+		t.Fatalf("said %d calls, want 2: %+v", len(list), list)
+	}
+	for i, want := range []struct {
+		number  string
+		counter int
+	}{{a.Number, 1}, {c.Number, 3}} {
+		p := list[i]
+		if p.Number != want.number || p.Counter != want.counter {
+			t.Errorf("call %d = %s at %d, want %s at %d", i, p.Number, p.Counter, want.number, want.counter)
+		}
+		spoken := strings.Join(p.Spoken, " ")
+		wantSpoken := "call letter." + want.number[:1]
+		for _, d := range want.number[1:] {
+			wantSpoken += " digit." + string(d)
+		}
+		wantSpoken += fmt.Sprintf(" to_counter number.%d", want.counter)
+		if spoken != wantSpoken {
+			t.Errorf("call %d spoke %q, want %q", i, spoken, wantSpoken)
+		}
+	}
+	if gap := list[1].At - list[0].At; gap < 2000 {
+		t.Errorf("the second call ended %.0f ms after the first: it cut in", gap)
+	}
+}
