@@ -314,3 +314,31 @@ func (s *Server) handleRenew(w http.ResponseWriter, r *http.Request) {
 	})
 	s.reply(w, r, http.StatusOK, v, err)
 }
+
+// VoidRequest names a ticket by the idempotency key its kiosk issued it with.
+type VoidRequest struct {
+	IdempotencyKey string `json:"idempotency_key"`
+}
+
+func (s *Server) handleVoid(w http.ResponseWriter, r *http.Request) {
+	var req VoidRequest
+	if err := decode(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	u, _ := principal(r)
+	ctx, cancel := s.ctx(r)
+	defer cancel()
+	v, err := s.eng.Write(ctx, func(tx *engine.Tx) (any, error) {
+		l, err := tx.Live(r.PathValue("centre"))
+		if err != nil {
+			return nil, err
+		}
+		t, err := l.VoidTicket(tx.Now, req.IdempotencyKey, u.Username)
+		if err != nil {
+			return nil, err
+		}
+		return ticketView(l, t, tx.Now), nil
+	})
+	s.reply(w, r, http.StatusOK, v, err)
+}

@@ -136,3 +136,27 @@ func TestOfflineTicketsReplay(t *testing.T) {
 		t.Fatalf("kiosk's blocks %+v %v", blocks, err)
 	}
 }
+
+func TestVoidUnprintedTicket(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	k, _ := enrollKiosk(t, e, "Ki-ốt 1")
+	other, _ := enrollKiosk(t, e, "Ki-ốt 2")
+	tk, err := k.Issue(ctx, centreID, httpapi.IssueRequest{Service: "A", IdempotencyKey: "k1/42"})
+	must(t, err)
+	if _, err := other.Do(ctx, "POST", "/api/v1/centres/"+centreID+"/tickets/void", httpapi.VoidRequest{IdempotencyKey: "k1/42"}, nil); apiCode(err) != "404 not_found" {
+		t.Fatalf("another kiosk voiding: %v", err)
+	}
+	var v httpapi.TicketView
+	_, err = k.Do(ctx, "POST", "/api/v1/centres/"+centreID+"/tickets/void", httpapi.VoidRequest{IdempotencyKey: "k1/42"}, &v)
+	if err != nil || v.ID != tk.ID || v.Status != "void" {
+		t.Fatalf("void: %+v %v", v, err)
+	}
+	if _, ok, _ := e.clerk.Next(ctx, centreID, 1); ok {
+		t.Fatal("a voided ticket was called")
+	}
+	// Again: the same answer (the kiosk may retry).
+	if _, err := k.Do(ctx, "POST", "/api/v1/centres/"+centreID+"/tickets/void", httpapi.VoidRequest{IdempotencyKey: "k1/42"}, nil); err != nil {
+		t.Fatalf("second void: %v", err)
+	}
+}

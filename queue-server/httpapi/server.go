@@ -139,6 +139,7 @@ func (s *Server) routesV1() {
 	s.handle("POST /api/v1/kiosks/renew", s.kiosk(s.handleRenew))
 	s.handle("POST /api/v1/centres/{centre}/number-blocks", s.kiosk(s.handleLeaseBlock))
 	s.handle("GET /api/v1/centres/{centre}/number-blocks", s.kiosk(s.handleListBlocks))
+	s.handle("POST /api/v1/centres/{centre}/tickets/void", s.kiosk(s.handleVoid))
 	for _, a := range counterActions {
 		s.handle("POST /api/v1/centres/{centre}/counters/{n}/"+a, s.staff(s.handleCounter(a)))
 	}

@@ -464,3 +464,25 @@ func (l *Live) RateTicket(now time.Time, id string, score int) (Ticket, error) {
 	l.emit(now, Event{Type: EventRated, Ticket: eventTicket(t), Counter: t.Counter})
 	return *t, nil
 }
+
+// VoidTicket withdraws a waiting ticket its kiosk did not print, found by
+// its idempotency key: it leaves the queue instead of ending as a no-show.
+func (l *Live) VoidTicket(now time.Time, key, kiosk string) (Ticket, error) {
+	l.Roll(now)
+	t, ok := l.TicketByKey(key)
+	if !ok || t.Kiosk != kiosk || kiosk == "" {
+		return Ticket{}, Errorf(ENotFound, "no ticket of this kiosk with that key today", "hôm nay ki-ốt này không có số với khóa đó")
+	}
+	if t.Status == StatusVoid {
+		return t, nil
+	}
+	if t.Status != StatusWaiting {
+		return Ticket{}, Errorf(EConflict, "ticket %s is %s: it can no longer be withdrawn", "số %s đang ở trạng thái %s: không thể hủy", t.Number, t.Status)
+	}
+	tp := l.tickets[t.ID]
+	tp.Status = StatusVoid
+	tp.FinishedAt = timePtr(now)
+	l.touchTicket(tp)
+	l.emit(now, Event{Type: EventVoided, Ticket: eventTicket(tp)})
+	return *tp, nil
+}

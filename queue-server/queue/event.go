@@ -13,6 +13,7 @@ const (
 	EventExpired     = "ticket.expired"
 	EventPrechecked  = "ticket.prechecked"
 	EventRated       = "ticket.rated"
+	EventVoided      = "ticket.voided"
 	EventPaused      = "counter.paused"
 	EventResumed     = "counter.resumed"
 	EventOpened      = "counter.opened"

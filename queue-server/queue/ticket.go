@@ -13,6 +13,9 @@ const (
 	StatusDone    = "done"
 	StatusNoShow  = "no_show"
 	StatusExpired = "expired"
+	// StatusVoid is a ticket its kiosk never printed (the printer failed
+	// after the server answered, or the answer was lost).
+	StatusVoid = "void"
 )
 
 // Priority groups. Normal is the default; the others are the legal priority

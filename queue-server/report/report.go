@@ -385,8 +385,8 @@ func Compute(in Input) *Report {
 		if day == "" {
 			day = t.IssuedAt.In(loc).Format(time.DateOnly)
 		}
-		if !in.Period.Contains(day) {
-			continue
+		if !in.Period.Contains(day) || t.Status == queue.StatusVoid {
+			continue // a voided ticket was never printed: nobody held it
 		}
 		w, hasW := waitOf(t)
 		s, hasS := serviceOf(t)
