@@ -227,6 +227,7 @@ func TestAdminInChromium(t *testing.T) {
 			t.Errorf("kiosk row %q lacks %q", row, want)
 		}
 	}
+	must(t, "hide the toast", chromedp.Do(page, chromedp.Evaluate[chromedp.Void](`(() => { const el = document.getElementById('toast'); el.style.transition = 'none'; el.classList.remove('show'); })()`)))
 	saveScreenshot(t, page, "admin-kiosks.png")
 	must(t, "revoke the kiosk", chromedp.Do(page,
 		chromedp.Click(chromedp.CSS(kioskRow+` button.danger`)),
@@ -321,7 +322,7 @@ func TestCounterPrecheckAndRating(t *testing.T) {
 	must(t, "open the read fields", chromedp.Do(console,
 		chromedp.Click(chromedp.CSS(`#precheck-fields-box summary`)),
 		chromedp.Poll[chromedp.Void](`!document.querySelector('#waiting li')`),
-		chromedp.Evaluate[chromedp.Void](`document.getElementById('toast').classList.remove('show')`),
+		chromedp.Evaluate[chromedp.Void](`(() => { const el = document.getElementById('toast'); el.style.transition = 'none'; el.classList.remove('show'); })()`),
 	))
 	saveScreenshot(t, console, "counter-precheck.png")
 
