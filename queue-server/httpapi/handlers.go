@@ -513,6 +513,9 @@ type RatingRequest struct {
 }
 
 func (s *Server) handleRating(w http.ResponseWriter, r *http.Request) {
+	if s.lookupLimited(w, r) {
+		return
+	}
 	var req RatingRequest
 	if err := decode(w, r, &req); err != nil {
 		s.writeError(w, r, err)

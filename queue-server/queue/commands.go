@@ -442,6 +442,9 @@ func (l *Live) AttachPrecheck(now time.Time, id string, result []byte) (Ticket, 
 	return *t, nil
 }
 
+// RatingWindow is how long after service a rating is taken.
+const RatingWindow = 15 * time.Minute
+
 // RateTicket records the citizen's rating (1–4) of a ticket served today,
 // once.
 func (l *Live) RateTicket(now time.Time, id string, score int) (Ticket, error) {
@@ -458,6 +461,11 @@ func (l *Live) RateTicket(now time.Time, id string, score int) (Ticket, error) {
 	}
 	if t.Rating != 0 {
 		return Ticket{}, Errorf(EConflict, "ticket %s is already rated", "số %s đã được đánh giá", t.Number)
+	}
+	// The rating tablet asks right after service; much later, the rating
+	// is more likely someone else's (ticket ids are on the public stream).
+	if t.FinishedAt != nil && now.Sub(*t.FinishedAt) > RatingWindow {
+		return Ticket{}, Errorf(EConflict, "ratings are taken within %d minutes of service", "chỉ nhận đánh giá trong vòng %d phút sau khi được phục vụ", int(RatingWindow/time.Minute))
 	}
 	t.Rating = score
 	l.touchTicket(t)
