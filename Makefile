@@ -5,7 +5,7 @@ DATA ?= ./data
 ADDR ?= 127.0.0.1:8080
 BIN := bin
 
-.PHONY: run test bench fuzz build deps-run deps-test vet fmt-check clean
+.PHONY: run test bench fuzz build audio deps-run deps-test vet fmt-check clean
 
 deps-run:
 	@bash provisioning/dev-deps.sh run
@@ -13,7 +13,12 @@ deps-run:
 deps-test:
 	@bash provisioning/dev-deps.sh test
 
-build:
+# Spoken calls of the hall display: clips made with espeak-ng, embedded in
+# the binary when present (generated, not committed).
+audio:
+	@bash ui/audio/generate.sh
+
+build: audio
 	$(GO) build -o $(BIN)/ ./queue-server
 	$(GO) build -o $(BIN)/kioskd ./kiosk
 
@@ -30,14 +35,14 @@ vet:
 	$(GO) vet ./...
 
 # The whole suite, race detector on, plus a short run of every fuzz target.
-test: deps-test fmt-check vet
+test: deps-test audio fmt-check vet
 	$(GO) test -race -count=1 -timeout 20m ./...
 	@bash provisioning/fuzz.sh 10s
 
 fuzz:
 	@bash provisioning/fuzz.sh 2m
 
-bench: deps-test
+bench: deps-test audio
 	@bash provisioning/bench.sh
 
 clean:

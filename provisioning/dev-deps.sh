@@ -9,6 +9,7 @@ run_pkgs=(
   fonts-dejavu-core       # Vietnamese glyphs for rendered tickets and PDFs
   sane-utils libsane1     # scanimage and SANE's test backend (simulated scanner)
   tesseract-ocr tesseract-ocr-vie libtesseract-dev libleptonica-dev  # OCR pre-check (gosseract is cgo)
+  espeak-ng sox           # spoken calls of the hall display, generated at build time
 )
 test_pkgs=(
   "${run_pkgs[@]}"
@@ -16,7 +17,6 @@ test_pkgs=(
   poppler-utils           # pdftotext, pdftoppm: PDFs are checked by their extracted text
   systemd                 # systemd-analyze verify/security on the unit files
   shellcheck              # lint of every shell script
-  espeak-ng sox           # spoken calls for the hall display, generated offline
 )
 
 case "${1:-test}" in
