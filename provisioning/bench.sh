@@ -43,18 +43,22 @@ out="$work/results.md"
 printf '## 1. Tickets issued per second\n\n%s rounds, each measuring every floor and the server afresh (ratios are within a round).\n\n' "$ROUNDS" >>"$out"
 for r in $(seq 1 "$ROUNDS"); do
   echo "bench: issue round $r/$ROUNDS" >&2
-  echo "### Round $r of $ROUNDS" >>"$out"
-  echo >>"$out"
-  "${lt[@]}" -scenario issue -duration "$ISSUE_DURATION" -floor-duration "$FLOOR_DURATION" -clients 1,64 |
-    sed -e 's/^### /#### /' -e 's/^## .*//' >>"$out"
+  {
+    echo "### Round $r of $ROUNDS"
+    echo
+    "${lt[@]}" -scenario issue -duration "$ISSUE_DURATION" -floor-duration "$FLOOR_DURATION" -clients 1,64 |
+      sed -e 's/^### /#### /' -e 's/^## .*//'
+  } >>"$out"
 done
-echo "bench: WebSocket displays" >&2
-"${lt[@]}" -scenario ws -displays "$DISPLAYS" -calls "$CALLS" >>"$out"
-echo "bench: wait simulation" >&2
-"${lt[@]}" -scenario wait -seeds "$SEEDS" >>"$out"
-echo "bench: bookings" >&2
-printf '## 4. Bookings\n\n' >>"$out"
-"${lt[@]}" -scenario booking -duration "$ISSUE_DURATION" -clients 1,64 >>"$out"
+{
+  echo "bench: WebSocket displays" >&2
+  "${lt[@]}" -scenario ws -displays "$DISPLAYS" -calls "$CALLS"
+  echo "bench: wait simulation" >&2
+  "${lt[@]}" -scenario wait -seeds "$SEEDS"
+  echo "bench: bookings" >&2
+  printf '## 4. Bookings\n\n'
+  "${lt[@]}" -scenario booking -duration "$ISSUE_DURATION" -clients 1,64
+} >>"$out"
 
 # Put the results between the markers of the document (created if absent).
 if [ ! -f "$DOC" ] || ! grep -q '<!-- bench:begin -->' "$DOC"; then

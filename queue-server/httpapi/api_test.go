@@ -50,7 +50,7 @@ func newEnvAt(t testing.TB, now func() time.Time) *env {
 		t.Fatal(err)
 	}
 	secret, _ := st.Secret("citizen")
-	api := httpapi.New(httpapi.Config{Engine: eng, Hub: hub, Store: st, Metrics: m, Now: now, Secret: secret})
+	api := httpapi.New(httpapi.Config{BcryptCost: bcrypt.MinCost, Engine: eng, Hub: hub, Store: st, Metrics: m, Now: now, Secret: secret})
 	srv := httptest.NewServer(api)
 	t.Cleanup(func() { srv.Close(); eng.Close(); st.Close() })
 	ctx := context.Background()
@@ -197,7 +197,7 @@ func TestTokenExpires(t *testing.T) {
 	var mu sync.Mutex
 	now := time.Now()
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	api := httpapi.New(httpapi.Config{Engine: eng, Hub: hub, Store: st, TokenTTL: time.Hour, Now: clock})
+	api := httpapi.New(httpapi.Config{BcryptCost: bcrypt.MinCost, Engine: eng, Hub: hub, Store: st, TokenTTL: time.Hour, Now: clock})
 	srv := httptest.NewServer(api)
 	defer func() { srv.Close(); eng.Close(); st.Close() }()
 	ctx := context.Background()

@@ -330,7 +330,7 @@ func (s *Server) PutUser(ctx context.Context, name string, req PutUserRequest) (
 	var hash []byte
 	if req.Password != "" {
 		var err error
-		if hash, err = bcrypt.GenerateFromPassword([]byte(req.Password), BcryptCost); err != nil {
+		if hash, err = bcrypt.GenerateFromPassword([]byte(req.Password), s.bcryptCost); err != nil {
 			return queue.User{}, err
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"golang.org/x/crypto/bcrypt"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -29,7 +30,7 @@ func mtlsEnv(t *testing.T) (*httptest.Server, *httpapi.Client, *ca.Authority) {
 	hub := engine.NewHub()
 	eng, err := engine.New(engine.Config{Store: st, Publisher: hub})
 	must(t, err)
-	api := httpapi.New(httpapi.Config{Engine: eng, Hub: hub, Store: st, CA: auth})
+	api := httpapi.New(httpapi.Config{BcryptCost: bcrypt.MinCost, Engine: eng, Hub: hub, Store: st, CA: auth})
 	srv := httptest.NewUnstartedServer(api)
 	srv.TLS, err = auth.ServerTLS([]string{"127.0.0.1"})
 	must(t, err)

@@ -34,23 +34,27 @@ type Config struct {
 	// CA signs kiosk certificates (mutual TLS); nil: kiosks use bearer
 	// credentials only.
 	CA *ca.Authority
+	// BcryptCost of new password hashes; zero means BcryptCost. Tests use
+	// bcrypt.MinCost: the race detector makes the real cost seconds.
+	BcryptCost int
 }
 
 // Server serves the API.
 type Server struct {
-	eng     *engine.Engine
-	hub     *engine.Hub
-	store   queue.Store
-	log     *slog.Logger
-	metrics *Metrics
-	ui      http.Handler
-	ttl     time.Duration
-	now     func() time.Time
-	ready   func() bool
-	login   *limiter
-	secret  []byte
-	ca      *ca.Authority
-	pow     powState
+	eng        *engine.Engine
+	hub        *engine.Hub
+	store      queue.Store
+	log        *slog.Logger
+	metrics    *Metrics
+	ui         http.Handler
+	ttl        time.Duration
+	now        func() time.Time
+	ready      func() bool
+	login      *limiter
+	secret     []byte
+	ca         *ca.Authority
+	bcryptCost int
+	pow        powState
 	// Anonymous booking: per address, bookings and look-ups by code.
 	bookLimit   *limiter
 	lookupLimit *limiter
@@ -69,7 +73,7 @@ func New(cfg Config) *Server {
 	s := &Server{
 		eng: cfg.Engine, hub: cfg.Hub, store: cfg.Store, log: cfg.Log, metrics: cfg.Metrics, ui: cfg.UI,
 		ttl: cfg.TokenTTL, now: cfg.Now, ready: cfg.Ready, mux: http.NewServeMux(),
-		login: newLimiter(10, time.Minute), secret: cfg.Secret, ca: cfg.CA,
+		login: newLimiter(10, time.Minute), secret: cfg.Secret, ca: cfg.CA, bcryptCost: cfg.BcryptCost,
 		pow:       powState{used: map[string]time.Time{}},
 		bookLimit: newLimiter(10, time.Hour), lookupLimit: newLimiter(60, time.Minute),
 		enrollLimit: newLimiter(20, time.Minute), reportSlot: make(chan struct{}, 1),
@@ -80,6 +84,9 @@ func New(cfg Config) *Server {
 	}
 	if s.log == nil {
 		s.log = slog.Default()
+	}
+	if s.bcryptCost == 0 {
+		s.bcryptCost = BcryptCost
 	}
 	if s.ttl == 0 {
 		s.ttl = 12 * time.Hour
