@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"golang.org/x/crypto/bcrypt"
 	"log/slog"
 	"net/http/httptest"
 	"testing"
@@ -26,7 +27,7 @@ func startServer(tb testing.TB) *httpapi.Client {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	api := httpapi.New(httpapi.Config{Engine: eng, Hub: hub, Store: st, Log: log})
+	api := httpapi.New(httpapi.Config{BcryptCost: bcrypt.MinCost, Engine: eng, Hub: hub, Store: st, Log: log})
 	srv := httptest.NewServer(api)
 	tb.Cleanup(func() { srv.Close(); eng.Close(); st.Close() })
 	ctx := context.Background()

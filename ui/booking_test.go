@@ -3,6 +3,7 @@ package ui_test
 import (
 	"context"
 	"fmt"
+	"golang.org/x/crypto/bcrypt"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -38,7 +39,7 @@ func startBookingServer(t *testing.T) (base string, centre queue.Centre) {
 		t.Fatal(err)
 	}
 	t.Cleanup(eng.Close)
-	api := httpapi.New(httpapi.Config{Engine: eng, Hub: hub, Store: st, UI: ui.Handler()})
+	api := httpapi.New(httpapi.Config{BcryptCost: bcrypt.MinCost, Engine: eng, Hub: hub, Store: st, UI: ui.Handler()})
 	centre, err = demo.Centre()
 	if err != nil {
 		t.Fatal(err)
