@@ -114,7 +114,7 @@ func TestOfflineTicketsReplay(t *testing.T) {
 	if online.Number != "A001" {
 		t.Fatalf("online ticket after the blocks: %s", online.Number)
 	}
-	printed := time.Now().Add(-5 * time.Minute).Format(time.RFC3339Nano)
+	printed := time.Now().Add(-time.Second).Format(time.RFC3339Nano) // before the online ticket, and (but for a second a day) the same local day
 	req := httpapi.IssueRequest{Service: "A", Number: "A901", IssuedAt: printed, Offline: true, IdempotencyKey: "k1-0001"}
 	first, err := k.Issue(ctx, centreID, req)
 	must(t, err)
