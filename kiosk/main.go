@@ -9,6 +9,7 @@
 //	kioskd idcard parse [-today YYYY-MM-DD]      card QR payload or MRZ on stdin → JSON
 //	kioskd printer test [-device SPEC | -simulate DIR] [-profile NAME]
 //	kioskd scanner test [-backend sane|escl|folder] …
+//	kioskd precheck -procedure ID [-card PAYLOAD] IMAGE…   dossier pre-check on page images → JSON
 //
 // Technician commands exit 0 when everything checked works, 1 when something
 // does not (and say what in plain words), 2 on a usage error.
@@ -21,6 +22,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"xephang/kiosk/precheck"
 )
 
 func main() {
@@ -62,8 +65,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "enroll":
 		return enroll(ctx, args[1:], stdout, stderr, os.Getenv)
 	case "precheck":
-		fmt.Fprintf(stderr, "kioskd: %s is not implemented yet (the dossier pre-check issue)\n", cmd)
-		return exitUsage
+		return precheck.Command(args[1:], stdin, stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "kioskd: unknown command %q\n", cmd+" "+sub)
 	usage(stderr)
@@ -81,6 +83,8 @@ func usage(w io.Writer) {
                                                  check the ticket printer and print a test ticket
   kioskd scanner test [-backend sane|escl|folder] [-device D] [-url URL] [-dir DIR] [-out DIR]
                                                  check the document scanner and scan one page
+  kioskd precheck -procedure ID [-card PAYLOAD] IMAGE…
+                                                 pre-check a dossier's page images with OCR, print JSON
 device SPEC: serial:/dev/ttyUSB0?baud=9600 | tcp:HOST:9100 | usblp:/dev/usb/lp0
 `)
 }

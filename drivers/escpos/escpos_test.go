@@ -478,3 +478,35 @@ func FuzzStatusReplies(f *testing.F) {
 		}
 	})
 }
+
+func TestEncodeLines(t *testing.T) {
+	lines := []Line{{Text: "KIỂM TRA HỒ SƠ", Bold: true, Centre: true}, {Text: "[x] Tờ khai đăng ký khai sinh"}, {}, {Text: "ASCII only line", Small: true}}
+	for _, p := range Profiles() {
+		b, err := EncodeLines(lines, p)
+		if err != nil {
+			t.Fatalf("%s: %v", p.Name, err)
+		}
+		if !bytes.HasPrefix(b, []byte{0x1B, '@'}) || !bytes.HasSuffix(b, []byte{0x1D, 'V', 66, 0}) {
+			t.Errorf("%s: not a whole job", p.Name)
+		}
+		if !bytes.Contains(b, []byte("ASCII only line\n")) {
+			t.Errorf("%s: the ASCII line is not in the printer's font", p.Name)
+		}
+		for i := 0; i+1 < len(b); i++ {
+			if b[i] == 0x10 && (b[i+1] == 0x04 || b[i+1] == 0x05 || b[i+1] == 0x14) {
+				t.Fatalf("%s: real-time command at %d", p.Name, i)
+			}
+		}
+		switch p.Text {
+		case TextCP1258:
+			enc, _ := EncodeCP1258("[x] Tờ khai đăng ký khai sinh")
+			if !bytes.Contains(b, enc) {
+				t.Errorf("%s: the Vietnamese line is not in CP1258", p.Name)
+			}
+		case TextRaster:
+			if !bytes.Contains(b, []byte{0x1D, 'v', '0'}) {
+				t.Errorf("%s: no raster line", p.Name)
+			}
+		}
+	}
+}
