@@ -48,15 +48,15 @@ function parseChar(c) {
 
 export class Word {
   constructor(text = '') {
-    this.letters = [];
-    this.tone = '';
-    if (text && !this.load(text)) this.letters = [];
+    if (!this.load(text)) this.load('');
   }
 
   /** Loads an already composed word (e.g. the end of an input's value); false if it is not one. */
   load(text) {
     this.letters = [];
     this.tone = '';
+    this.lastW = false; // the last key was a w that marked a vowel
+    this.wAlone = false; // … and that w made an ư of its own
     for (const c of text.normalize('NFC')) {
       const p = parseChar(c);
       if (!p) return false;
@@ -184,9 +184,13 @@ export class Word {
         const hooked = L.slice(i, j).filter((l) => l.mark === 'horn' || l.mark === 'breve');
         const wasW = hooked.length > 0 && this.lastW;
         if (wasW) {
-          for (const l of hooked) l.mark = '';
-          this.push('w', upper);
-          this.lastW = false;
+          if (this.wAlone) {
+            L[L.length - 1] = { ch: 'w', upper, mark: '' }; // ww → w
+          } else {
+            for (const l of hooked) l.mark = '';
+            this.push('w', upper);
+          }
+          this.lastW = this.wAlone = false;
           return true;
         }
         for (let q = i; q + 1 < j; q++) {
@@ -201,22 +205,18 @@ export class Word {
         }
       } else if (!L.some(isVowel) && ONSETS.has(this.text().toLowerCase())) {
         this.push('u', upper, 'horn');
+        this.wAlone = true;
         return this.wDone();
-      } else if (L.length > 0 && L[L.length - 1].ch === 'u' && L[L.length - 1].mark === 'horn' && this.lastW) {
-        // w alone pressed twice: w.
-        L[L.length - 1] = { ch: 'w', upper, mark: '' };
-        this.lastW = false;
-        return true;
       }
     }
 
-    this.lastW = false;
+    this.lastW = this.wAlone = false;
     this.push(lower, upper);
     return true;
   }
 
   wDone() {
-    this.lastW = true;
+    this.lastW = true; // a second w undoes this one
     return true;
   }
 
@@ -224,7 +224,7 @@ export class Word {
   backspace() {
     if (this.empty) return false;
     this.letters.pop();
-    this.lastW = false;
+    this.lastW = this.wAlone = false;
     if (!this.letters.some(isVowel)) this.tone = '';
     return true;
   }
