@@ -40,6 +40,7 @@ mkdir -p "$cache/apt-archives/partial"
 work=$(mktemp -d /var/tmp/xephang-e2e.XXXXXX)
 root=$work/root
 port=${XEPHANG_E2E_PORT:-18080}
+ct_port=$((port + 1)) # the container's own queue-server (install-server.sh)
 declare -A timing
 
 # The Debian mirror this machine's apt uses (deb822 or one-line sources).
@@ -150,6 +151,21 @@ if grep -E 'installed|created|installing' "$work/install2.log"; then
 	die "the second run of install-kiosk.sh changed something (above): not idempotent"
 fi
 say "second run changed nothing: $(tr '\n' ' ' <"$work/install2.log")"
+# install-server.sh too, in the same folder: its unit then boots beside kioskd.
+echo "e2e-container-admin" >"$work/src/admin-password"
+t0=$(now)
+for run in 1 2; do
+	chroot "$root" /opt/xephang/provisioning/install-server.sh --addr "127.0.0.1:$ct_port" --kiosk-tls-addr "127.0.0.1:$((port + 2))" \
+		--admin-password-file /opt/xephang/admin-password --bin /opt/xephang/bin >"$work/server$run.log" 2>&1 ||
+		{ cat "$work/server$run.log"; die "install-server.sh, run $run"; }
+done
+timing[install_server_twice]=$(secs "$t0" "$(now)")
+sed 's/^/    /' "$work/server1.log"
+if grep -q installed "$work/server2.log"; then
+	die "the second run of install-server.sh changed something: not idempotent"
+fi
+grep -q '^XEPHANG_ADMIN_PASSWORD=e2e-container-admin$' "$root/etc/xephang/queue-server.env" || die "queue-server.env has not the password"
+[ "$(stat -c %a "$root/etc/xephang/queue-server.env")" = 600 ] || die "queue-server.env is not mode 0600"
 for ((i = ${#mounted[@]} - 1; i >= 0; i--)); do umount -l "${mounted[i]}"; done
 mounted=()
 grep -q '"credential"' "$root/var/lib/xephang-kiosk/kiosk.json" || die "no credential after enrolment"
@@ -190,6 +206,31 @@ done
 grep -q '"online":true' <<<"$online" || die "kioskd is not online with the server: $online"
 say "kioskd reports the link online: $(head -c 200 <<<"$online")"
 
+# What systemd said about the units at boot, warnings and worse (informational).
+in_ct journalctl --no-pager -b -p warning -u kioskd.service -u queue-server.service -u kiosk-browser.service |
+	grep -v -- '-- ' | sed 's/^/    warning: /' || true
+
+# queue-server as install-server.sh left it: active (READY), serving, admin login works.
+for _ in $(seq 1 100); do
+	[ "$(prop queue-server.service ActiveState)" = active ] && break
+	sleep 0.1
+done
+[ "$(prop queue-server.service ActiveState)" = active ] || {
+	in_ct journalctl --no-pager -b -u queue-server.service | tail -20
+	die "queue-server in the container is not active"
+}
+api -d '{"username":"admin","password":"e2e-container-admin"}' "http://127.0.0.1:$ct_port/api/v1/login" >/dev/null ||
+	die "admin login on the container's queue-server"
+# The kiosks' listener asks for a client certificate: a TCP connect is the check here
+# (mutual TLS itself is queue-server/httpapi's TestKioskMutualTLS).
+(exec 3<>"/dev/tcp/127.0.0.1/$((port + 2))") 2>/dev/null || die "no kiosk TLS listener on :$((port + 2))"
+say "queue-server (install-server.sh) active in the container; admin login works; kiosk TLS listener up"
+
+# No tty1 in a container: the screen's unit is skipped by its condition, not failed.
+if [ "$(prop kiosk-browser.service ConditionResult)" != no ] || [ "$(prop kiosk-browser.service ActiveState)" != inactive ]; then
+	die "kiosk-browser.service: $(prop kiosk-browser.service ActiveState), condition $(prop kiosk-browser.service ConditionResult)"
+fi
+
 # The browser-restart request path, as kioskd will use it: the file written
 # by kioskd's user makes the path unit run the restart service.
 [ "$(prop kiosk-browser-restart.path ActiveState)" = active ] || die "kiosk-browser-restart.path is not active"
@@ -227,7 +268,7 @@ in_ct journalctl --no-pager -b -u kioskd.service | grep -iE 'watchdog|Scheduled 
 
 echo
 echo "test-provisioning: PASS"
-for k in debootstrap unpack_cached_base go_build install_first install_again boot_to_kioskd_ready sigstop_to_ready_again; do
+for k in debootstrap unpack_cached_base go_build install_first install_again install_server_twice boot_to_kioskd_ready sigstop_to_ready_again; do
 	if [ -n "${timing[$k]:-}" ]; then printf '  %-24s %6ss\n' "$k" "${timing[$k]}"; fi
 done
 printf '  %-24s %6ss\n' total "$(elapsed)"
