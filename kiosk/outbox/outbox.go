@@ -47,6 +47,13 @@ const (
 	// Rejected: the server refused it for good (a bug or a misconfiguration);
 	// kept for a technician, reported in the heartbeat.
 	Rejected = "rejected"
+	// Printing: a ticket the server issued (Online) is being printed; Sent
+	// once printed. One still Printing when kioskd starts died with it.
+	Printing = "printing"
+	// Voiding: an online ticket that did not print; the server is asked to
+	// withdraw it (by its idempotency key) so it does not end as a no-show,
+	// then it is Void.
+	Voiding = "voiding"
 )
 
 // Block is a range of ticket numbers of one service and local day leased
@@ -79,6 +86,14 @@ type Ticket struct {
 	Attempts int       `json:"attempts,omitempty"`
 	Error    string    `json:"error,omitempty"`
 	Done     time.Time `json:"done,omitzero"` // when it was sent, voided or rejected
+	// Online: the server issued it (ServerID, Number); it is kept only to
+	// withdraw it if it does not print, and to attach its pre-check.
+	Online bool `json:"online,omitempty"`
+	// Precheck is the dossier pre-check result to attach to the ticket on
+	// the server (PUT /api/v1/tickets/{id}/precheck) once it is there.
+	Precheck         json.RawMessage `json:"precheck,omitempty"`
+	PrecheckAttached bool            `json:"precheck_attached,omitempty"`
+	PrecheckError    string          `json:"precheck_error,omitempty"`
 }
 
 var (
@@ -296,6 +311,103 @@ func (s *Store) Take(t Ticket) (Ticket, error) {
 	return t, nil
 }
 
+// Record writes a ticket the server issued (t.Online, t.ServerID,
+// t.Number, t.Key set) in state Printing, fsync'd, before it prints: if
+// the print fails, or kioskd dies while printing, it is withdrawn on the
+// server instead of ending as a no-show.
+func (s *Store) Record(t Ticket) error {
+	if t.Key == "" || t.ServerID == "" || t.Number == "" {
+		return fmt.Errorf("outbox: an online ticket needs key, server id and number")
+	}
+	t.Online, t.State = true, Printing
+	return s.db.Update(func(tx *bolt.Tx) error {
+		keys := tx.Bucket(bucketKeys)
+		if keys.Get([]byte(t.Key)) != nil {
+			return fmt.Errorf("outbox: key %q already used", t.Key)
+		}
+		tb := tx.Bucket(bucketTickets)
+		seq, err := tb.NextSequence()
+		if err != nil {
+			return err
+		}
+		id := binary.BigEndian.AppendUint64(nil, seq)
+		raw, err := json.Marshal(t)
+		if err != nil {
+			return err
+		}
+		if err := tb.Put(id, raw); err != nil {
+			return err
+		}
+		return keys.Put([]byte(t.Key), id)
+	})
+}
+
+// Printed records that an online ticket came out of the printer.
+func (s *Store) Printed(key string, now time.Time) error {
+	return s.update(key, func(t *Ticket) {
+		if t.State == Printing {
+			t.State, t.Done = Sent, now
+		}
+	})
+}
+
+// Withdraw marks an online ticket that did not print: the server is to
+// withdraw it.
+func (s *Store) Withdraw(key, reason string) error {
+	return s.update(key, func(t *Ticket) {
+		if t.State == Printing {
+			t.State, t.Error = Voiding, reason
+		}
+	})
+}
+
+// Recover withdraws the online tickets still Printing: kioskd died while
+// printing them (call it at start, before anything prints).
+func (s *Store) Recover() (int, error) {
+	ts, err := s.Tickets(Printing)
+	if err != nil {
+		return 0, err
+	}
+	for _, t := range ts {
+		if err := s.Withdraw(t.Key, "kioskd stopped while printing"); err != nil {
+			return 0, err
+		}
+	}
+	return len(ts), nil
+}
+
+// MarkVoided records that the server withdrew a Voiding ticket (or has
+// none to withdraw).
+func (s *Store) MarkVoided(key, note string, now time.Time) error {
+	return s.update(key, func(t *Ticket) {
+		if t.State == Voiding {
+			t.State, t.Done = Void, now
+			if note != "" {
+				t.Error = note
+			}
+		}
+	})
+}
+
+// PrecheckAttached records that the ticket's pre-check reached the server,
+// or, with a non-empty failure, that it never will.
+func (s *Store) PrecheckAttached(key, failure string) error {
+	return s.update(key, func(t *Ticket) { t.PrecheckAttached, t.PrecheckError = true, failure })
+}
+
+// PrechecksToAttach returns the tickets the server has whose pre-check
+// result has not reached it yet, in issue order.
+func (s *Store) PrechecksToAttach() ([]Ticket, error) {
+	ts, err := s.Tickets(Sent)
+	out := ts[:0]
+	for _, t := range ts {
+		if len(t.Precheck) > 0 && !t.PrecheckAttached && t.ServerID != "" {
+			out = append(out, t)
+		}
+	}
+	return out, err
+}
+
 // update changes the ticket of key with fn.
 func (s *Store) update(key string, fn func(*Ticket)) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
@@ -384,7 +496,11 @@ func (s *Store) Prune(cutoff time.Time) (int, error) {
 		var dropKeys []string
 		err := tb.ForEach(func(k, v []byte) error {
 			var t Ticket
-			if json.Unmarshal(v, &t) == nil && (t.State == Sent || t.State == Void) && t.Done.Before(cutoff) {
+			if json.Unmarshal(v, &t) != nil {
+				return nil
+			}
+			waiting := len(t.Precheck) > 0 && !t.PrecheckAttached && t.State == Sent
+			if (t.State == Sent || t.State == Void) && t.Done.Before(cutoff) && !waiting {
 				drop = append(drop, bytes.Clone(k))
 				dropKeys = append(dropKeys, t.Key)
 			}

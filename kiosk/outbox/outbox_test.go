@@ -1,6 +1,7 @@
 package outbox
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -166,5 +167,51 @@ func TestCentreCache(t *testing.T) {
 	got, err := s.Centre()
 	if err != nil || got.Name != c.Name || len(got.Services) != 1 {
 		t.Errorf("%+v %v", got, err)
+	}
+}
+
+func TestOnlineTicketsAndPrechecks(t *testing.T) {
+	s, path := MustOpen(t)
+	now := time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
+	pre := json.RawMessage(`{"procedure":"khai-sinh","ok":true}`)
+	for i, k := range []string{"on1", "on2", "on3"} {
+		if err := s.Record(Ticket{Key: k, Centre: "c", Service: "A", Number: fmt.Sprintf("A%03d", i+1), ServerID: "T" + k, IssuedAt: now, Precheck: pre}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Record(Ticket{Key: "on1", ServerID: "x", Number: "A009"}); err == nil {
+		t.Error("a key recorded twice")
+	}
+	s.Printed("on1", now)
+	s.Withdraw("on2", "paper out")
+	// on3 is still printing when kioskd dies: withdrawn at the next start.
+	s.Close()
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if n, err := s.Recover(); n != 1 || err != nil {
+		t.Fatalf("recovered %d %v", n, err)
+	}
+	voiding, _ := s.Tickets(Voiding)
+	if len(voiding) != 2 || voiding[0].Key != "on2" || voiding[1].Key != "on3" {
+		t.Fatalf("voiding %+v", voiding)
+	}
+	if p, _ := s.Tickets(Pending); len(p) != 0 {
+		t.Errorf("online tickets must never be replayed: %+v", p)
+	}
+	s.MarkVoided("on2", "", now)
+	todo, _ := s.PrechecksToAttach()
+	if len(todo) != 1 || todo[0].Key != "on1" || string(todo[0].Precheck) != string(pre) {
+		t.Fatalf("prechecks to attach %+v", todo)
+	}
+	// A sent ticket whose pre-check has not reached the server is not pruned.
+	if n, _ := s.Prune(now.Add(time.Hour)); n != 1 {
+		t.Errorf("pruned %d, want only the void one", n)
+	}
+	s.PrecheckAttached("on1", "")
+	if todo, _ := s.PrechecksToAttach(); len(todo) != 0 {
+		t.Errorf("still to attach: %+v", todo)
 	}
 }

@@ -51,7 +51,22 @@ type Config struct {
 	// OnChange is called when the link goes up or down or the outbox
 	// changes; nil for none.
 	OnChange func(Status)
+	// EveningFrom is the local time of day from which tomorrow's blocks
+	// are leased too (18:00 when zero), so a kiosk that starts the next
+	// day offline has numbers; they are also leased once the centre has
+	// closed for the day, if that is earlier.
+	EveningFrom time.Duration
+	// Clock is the kiosk's clock (time.Now when nil); tests move it.
+	Clock func() time.Time
 }
+
+// Reasons the server refuses to serve this kiosk (Status.Suspended).
+const (
+	SuspendedRevoked      = "revoked"      // 403 kiosk_revoked: the admin revoked it (or its certificate is too old)
+	SuspendedPending      = "pending"      // 403 kiosk_pending: enrolled, waiting for the admin's approval
+	SuspendedExpired      = "expired"      // its client certificate expired
+	SuspendedUnauthorized = "unauthorized" // 401: its credential is not accepted
+)
 
 // Status is what the link knows now.
 type Status struct {
@@ -61,6 +76,10 @@ type Status struct {
 	Pending     int            `json:"outbox_pending"`
 	Rejected    int            `json:"outbox_rejected"`
 	Left        map[string]int `json:"numbers_left"` // offline numbers left today, per service
+	// Suspended says why the server will not serve this kiosk (revoked,
+	// pending, expired, unauthorized); empty when it does. A suspended
+	// kiosk issues nothing, not even from its blocks.
+	Suspended string `json:"suspended,omitempty"`
 }
 
 // Link keeps the kiosk in sync with the queue server.
@@ -75,6 +94,10 @@ type Link struct {
 	centre   *queue.Centre
 	lastErr  string
 	lastSeen time.Time
+	susp     string
+	// refusedDay is a day the server refused to lease blocks for (only
+	// the refill loop touches it).
+	refusedDay string
 }
 
 // New returns a link; Run starts it.
@@ -96,6 +119,12 @@ func New(cfg Config) *Link {
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
+	}
+	if cfg.EveningFrom == 0 {
+		cfg.EveningFrom = 18 * time.Hour
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
 	}
 	l := &Link{cfg: cfg, kick: make(chan struct{}, 1), refill: make(chan struct{}, 1), up: make(chan struct{})}
 	if c, err := cfg.Store.Centre(); err == nil {
@@ -119,7 +148,7 @@ func (l *Link) Online() bool { return l.online.Load() }
 
 // Now is the kiosk's clock corrected by the server's, as the heartbeat
 // measured it: offline tickets carry this time.
-func (l *Link) Now() time.Time { return time.Now().Add(time.Duration(l.offset.Load())) }
+func (l *Link) Now() time.Time { return l.cfg.Clock().Add(time.Duration(l.offset.Load())) }
 
 // Centre returns the centre's configuration, cached or fresh.
 func (l *Link) Centre() (queue.Centre, bool) {
@@ -151,10 +180,55 @@ func (l *Link) Kick() {
 	}
 }
 
+// Suspended says why the server will not serve this kiosk, "" when it does.
+func (l *Link) Suspended() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.susp
+}
+
+// SetSuspended records why the server will not serve this kiosk ("" when
+// it does again): from its answers, or from the kiosk's own certificate
+// having expired.
+func (l *Link) SetSuspended(why string) {
+	l.mu.Lock()
+	changed := l.susp != why
+	l.susp = why
+	l.mu.Unlock()
+	if changed {
+		if why != "" {
+			l.cfg.Log.Error("the queue server does not serve this kiosk; out of service", "why", why)
+		} else {
+			l.cfg.Log.Info("the queue server serves this kiosk again")
+		}
+		l.changed()
+	}
+}
+
+// suspension reads a refusal of the kiosk itself from an API error.
+func suspension(err error) string {
+	var ae *httpapi.APIError
+	if !errors.As(err, &ae) {
+		return ""
+	}
+	switch {
+	case ae.Status == 403 && ae.Code == "kiosk_revoked":
+		return SuspendedRevoked
+	case ae.Status == 403 && ae.Code == "kiosk_pending":
+		return SuspendedPending
+	case ae.Status == 401:
+		return SuspendedUnauthorized
+	}
+	return ""
+}
+
 // Failed records a failed request; a network failure takes the link down.
 func (l *Link) Failed(err error) {
 	if err == nil {
 		return
+	}
+	if why := suspension(err); why != "" {
+		l.SetSuspended(why)
 	}
 	l.mu.Lock()
 	l.lastErr = err.Error()
@@ -192,7 +266,7 @@ func (l *Link) upChan() <-chan struct{} {
 // Status returns the link's state and the outbox's.
 func (l *Link) Status() Status {
 	l.mu.Lock()
-	st := Status{Online: l.online.Load(), LastContact: l.lastSeen, LastError: l.lastErr}
+	st := Status{Online: l.online.Load(), LastContact: l.lastSeen, LastError: l.lastErr, Suspended: l.susp}
 	l.mu.Unlock()
 	if c, err := l.cfg.Store.Counts(); err == nil {
 		st.Pending, st.Rejected = c[outbox.Pending], c[outbox.Rejected]
@@ -277,6 +351,9 @@ func (l *Link) heartbeat(ctx context.Context) {
 		}
 	}
 	l.Reached()
+	if err == nil && l.Suspended() != SuspendedExpired {
+		l.SetSuspended("") // served again (e.g. approved)
+	}
 	if !resp.ServerTime.IsZero() {
 		rtt := time.Since(sent)
 		off := resp.ServerTime.Sub(sent.Add(rtt / 2))
@@ -426,7 +503,8 @@ func (l *Link) refillLoop(ctx context.Context) {
 }
 
 // Refill leases blocks until every service of the centre has BlocksAhead
-// blocks with numbers left for today, and forgets blocks of past days.
+// blocks with numbers left for today (and, in the evening, for tomorrow),
+// and forgets blocks of past days.
 func (l *Link) Refill(ctx context.Context) error {
 	centre, ok := l.Centre()
 	if !ok {
@@ -436,35 +514,80 @@ func (l *Link) Refill(ctx context.Context) error {
 	if err := l.cfg.Store.PruneBlocks(day); err != nil {
 		return err
 	}
-	_, blocks, err := l.cfg.Store.Left(day)
-	if err != nil {
-		return err
-	}
-	leased := false
+	n, err := l.leaseFor(ctx, centre, day)
+	leased := n > 0
 	defer func() {
 		if leased {
 			l.changed()
 		}
 	}()
+	if err != nil {
+		return err
+	}
+	if tomorrow, ok := l.evening(centre); ok && l.refusedDay != tomorrow {
+		n, err := l.leaseFor(ctx, centre, tomorrow)
+		leased = leased || n > 0
+		if err != nil && Unreachable(err) {
+			return err
+		}
+		if err != nil {
+			// The server may not lease for a day the centre is closed:
+			// do not ask again for that day.
+			l.refusedDay = tomorrow
+			l.cfg.Log.Info("the server leases no blocks for tomorrow", "day", tomorrow, "err", err)
+		}
+	}
+	return nil
+}
+
+// evening reports whether it is time to lease tomorrow's blocks (from
+// EveningFrom, or once the centre closed today), and tomorrow's date.
+func (l *Link) evening(centre queue.Centre) (string, bool) {
+	now := l.Now().In(centre.Location())
+	midnight := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, now.Location())
+	tomorrow := midnight.AddDate(0, 0, 1).Format(time.DateOnly)
+	since := now.Sub(midnight)
+	if since >= l.cfg.EveningFrom {
+		return tomorrow, true
+	}
+	closes := time.Duration(-1)
+	for _, h := range centre.Hours {
+		if h.Weekday != int(now.Weekday()) {
+			continue
+		}
+		if c, err := time.Parse("15:04", h.Close); err == nil {
+			closes = max(closes, time.Duration(c.Hour())*time.Hour+time.Duration(c.Minute())*time.Minute)
+		}
+	}
+	return tomorrow, closes > 0 && since >= closes
+}
+
+// leaseFor leases blocks of day until every service has BlocksAhead.
+func (l *Link) leaseFor(ctx context.Context, centre queue.Centre, day string) (int, error) {
+	_, blocks, err := l.cfg.Store.Left(day)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
 	for _, svc := range centre.Services {
-		for n := blocks[svc.Code]; n < l.cfg.BlocksAhead; n++ {
+		for have := blocks[svc.Code]; have < l.cfg.BlocksAhead; have++ {
 			c, cancel := context.WithTimeout(ctx, 5*time.Second)
 			var b BlockResponse
 			_, err := l.cfg.Client.Do(c, "POST", "/api/v1/centres/"+url.PathEscape(l.cfg.Centre)+"/number-blocks",
 				BlockRequest{Service: svc.Code, Size: l.cfg.BlockSize, Day: day}, &b)
 			cancel()
 			if err != nil {
-				return err
+				return n, err
 			}
 			l.Reached()
 			if err := l.cfg.Store.AddBlock(outbox.Block{ID: b.ID, Service: b.Service, Day: b.Day, From: b.From, To: b.To}); err != nil {
-				return err
+				return n, err
 			}
-			leased = true
+			n++
 			l.cfg.Log.Info("leased number block", "service", b.Service, "day", b.Day, "from", b.From, "to", b.To)
 		}
 	}
-	return nil
+	return n, nil
 }
 
 // OfflineIssue is the body that replays an outbox ticket: the contract's
@@ -504,10 +627,120 @@ func (l *Link) replayLoop(ctx context.Context) {
 	}
 }
 
-// Replay sends the pending outbox tickets in issue order; it stops at the
-// first one the server could not be reached for. It returns how many it
-// settled (sent or rejected for good).
+// Replay sends the pending outbox tickets in issue order, then withdraws
+// the online tickets that did not print and attaches the pre-check
+// results the server does not have yet; it stops at the first request the
+// server could not be reached for. It returns how many it settled.
 func (l *Link) Replay(ctx context.Context) (int, error) {
+	n, err := l.replayTickets(ctx)
+	if err != nil {
+		return n, err
+	}
+	m, err := l.replayVoids(ctx)
+	n += m
+	if err != nil {
+		return n, err
+	}
+	m, err = l.replayPrechecks(ctx)
+	return n + m, err
+}
+
+// final reports whether a refusal will not change by retrying (a
+// credential problem or a rate limit may).
+func final(err error) bool {
+	var ae *httpapi.APIError
+	return errors.As(err, &ae) && ae.Status != 401 && ae.Status != 403 && ae.Status != 429
+}
+
+// VoidRequest is the body of POST /api/v1/centres/{centre}/tickets/void.
+type VoidRequest struct {
+	IdempotencyKey string `json:"idempotency_key"`
+}
+
+// replayVoids asks the server to withdraw the online tickets that did not
+// print (the printer failed after the server answered, or kioskd died
+// while printing), so they leave the queue instead of ending as no-shows.
+func (l *Link) replayVoids(ctx context.Context) (int, error) {
+	ts, err := l.cfg.Store.Tickets(outbox.Voiding)
+	if err != nil || len(ts) == 0 {
+		return 0, err
+	}
+	settled := 0
+	defer func() {
+		if settled > 0 {
+			l.changed()
+		}
+	}()
+	for _, t := range ts {
+		c, cancel := context.WithTimeout(ctx, 10*time.Second)
+		_, err := l.cfg.Client.Do(c, "POST", "/api/v1/centres/"+url.PathEscape(t.Centre)+"/tickets/void", VoidRequest{IdempotencyKey: t.Key}, nil)
+		cancel()
+		switch {
+		case err == nil:
+			l.Reached()
+			l.cfg.Log.Info("unprinted ticket withdrawn", "number", t.Number, "ticket", t.ServerID)
+		case Unreachable(err):
+			l.Failed(err)
+			return settled, err
+		case final(err):
+			// 404: another day or never issued; 409: already called.
+			// Either way there is nothing left to withdraw.
+			l.Reached()
+			l.cfg.Log.Warn("could not withdraw an unprinted ticket", "number", t.Number, "err", err)
+		default:
+			l.Failed(err)
+			return settled, err
+		}
+		msg := ""
+		if err != nil {
+			msg = err.Error()
+		}
+		if err := l.cfg.Store.MarkVoided(t.Key, msg, time.Now()); err != nil {
+			return settled, err
+		}
+		settled++
+	}
+	return settled, nil
+}
+
+// replayPrechecks attaches the pre-check results kept with tickets the
+// server now has (an offline ticket replayed, or an online one whose
+// attach failed).
+func (l *Link) replayPrechecks(ctx context.Context) (int, error) {
+	ts, err := l.cfg.Store.PrechecksToAttach()
+	if err != nil || len(ts) == 0 {
+		return 0, err
+	}
+	settled := 0
+	for _, t := range ts {
+		c, cancel := context.WithTimeout(ctx, 10*time.Second)
+		err := l.cfg.Client.AttachPrecheck(c, t.ServerID, t.Precheck)
+		cancel()
+		switch {
+		case err == nil:
+			l.Reached()
+			err = l.cfg.Store.PrecheckAttached(t.Key, "")
+			l.cfg.Log.Info("pre-check attached", "number", t.Number, "ticket", t.ServerID)
+		case Unreachable(err):
+			l.Failed(err)
+			return settled, err
+		case final(err):
+			l.Reached()
+			l.cfg.Log.Error("server refused a pre-check result; dropped", "number", t.Number, "err", err)
+			err = l.cfg.Store.PrecheckAttached(t.Key, err.Error())
+		default:
+			l.Failed(err)
+			return settled, err
+		}
+		if err != nil {
+			return settled, err
+		}
+		settled++
+	}
+	return settled, nil
+}
+
+func (l *Link) replayTickets(ctx context.Context) (int, error) {
 	pending, err := l.cfg.Store.Tickets(outbox.Pending)
 	if err != nil || len(pending) == 0 {
 		return 0, err

@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -29,6 +31,12 @@ type fakeServer struct {
 	issues    int
 	beats     []HeartbeatRequest
 	configGet int
+	days      map[string]int    // blocks leased per day
+	voids     []string          // idempotency keys withdrawn
+	prechecks map[string]string // ticket id → result
+	refuse    string            // a day whose blocks are refused
+	status    int               // answer every kiosk call with this status and code when set
+	code      string
 }
 
 func (f *fakeServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -43,7 +51,27 @@ func (f *fakeServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(code)
 		json.NewEncoder(w).Encode(v)
 	}
+	if f.status != 0 {
+		reply(f.status, map[string]any{"error": map[string]string{"code": f.code, "message": "no"}})
+		return
+	}
 	switch r.Method + " " + r.URL.Path {
+	case "POST /api/v1/centres/c/tickets/void":
+		var v VoidRequest
+		json.NewDecoder(r.Body).Decode(&v)
+		if _, ok := f.tickets[v.IdempotencyKey]; !ok {
+			reply(404, map[string]any{"error": map[string]string{"code": "not_found", "message": "không có"}})
+			return
+		}
+		f.voids = append(f.voids, v.IdempotencyKey)
+		reply(200, httpapi.TicketView{ID: "T-" + v.IdempotencyKey, Status: "void"})
+	case "PUT /api/v1/tickets/T-on1/precheck", "PUT /api/v1/tickets/T-key0/precheck":
+		raw, _ := io.ReadAll(r.Body)
+		if f.prechecks == nil {
+			f.prechecks = map[string]string{}
+		}
+		f.prechecks[strings.Split(r.URL.Path, "/")[4]] = string(raw)
+		w.WriteHeader(204)
 	case "GET /api/v1/centres/c":
 		f.configGet++
 		reply(200, queue.Centre{ID: "c", Name: "Trung tâm", Timezone: "Asia/Ho_Chi_Minh",
@@ -58,6 +86,14 @@ func (f *fakeServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "POST /api/v1/centres/c/number-blocks":
 		var b BlockRequest
 		json.NewDecoder(r.Body).Decode(&b)
+		if b.Day == f.refuse {
+			reply(422, map[string]any{"error": map[string]string{"code": "invalid", "message": "closed"}})
+			return
+		}
+		if f.days == nil {
+			f.days = map[string]int{}
+		}
+		f.days[b.Day]++
 		f.next += 100
 		reply(201, BlockResponse{ID: fmt.Sprint("blk", f.next), Service: b.Service, Day: b.Day, From: f.next, To: f.next + b.Size - 1})
 	case "POST /api/v1/centres/c/tickets":
@@ -81,7 +117,7 @@ func (f *fakeServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func newLink(t *testing.T, f *fakeServer) (*Link, *outbox.Store) {
+func newLink(t *testing.T, f *fakeServer, opts ...func(*Config)) (*Link, *outbox.Store) {
 	t.Helper()
 	srv := httptest.NewServer(f)
 	t.Cleanup(srv.Close)
@@ -92,9 +128,13 @@ func newLink(t *testing.T, f *fakeServer) (*Link, *outbox.Store) {
 	t.Cleanup(func() { st.Close() })
 	cl := httpapi.NewClient(srv.URL)
 	cl.Token = "kiosk-token"
-	l := New(Config{Client: cl, Store: st, Centre: "c", Version: "test", Log: slog.New(slog.DiscardHandler),
+	cfg := Config{Client: cl, Store: st, Centre: "c", Version: "test", Log: slog.New(slog.DiscardHandler),
 		BlockSize: 5, Heartbeat: 50 * time.Millisecond, BackoffMin: 10 * time.Millisecond, BackoffMax: 50 * time.Millisecond,
-		Devices: func() []Device { return []Device{{Name: "printer", Kind: "printer", Status: "ok"}} }})
+		Devices: func() []Device { return []Device{{Name: "printer", Kind: "printer", Status: "ok"}} }}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	l := New(cfg)
 	return l, st
 }
 
@@ -203,5 +243,165 @@ func TestUnreachable(t *testing.T) {
 		if got := Unreachable(tc.err); got != tc.want {
 			t.Errorf("Unreachable(%v) = %v", tc.err, got)
 		}
+	}
+}
+
+// clockAt is a kiosk clock at the local time hh:mm of the fake server's
+// clock (an hour ahead of the kiosk's, which the heartbeat corrects).
+func clockAt(hh, mm int) func() time.Time {
+	loc, _ := time.LoadLocation("Asia/Ho_Chi_Minh")
+	n := time.Now().In(loc)
+	at := time.Date(n.Year(), n.Month(), n.Day(), hh, mm, 0, 0, loc).Add(-time.Hour)
+	start := time.Now()
+	return func() time.Time { return at.Add(time.Since(start)) }
+}
+
+func TestLinkLeasesTomorrowInTheEvening(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		hh, mm   int
+		hours    bool // the centre closes at 17:00 today
+		tomorrow bool
+	}{
+		{"morning", 9, 0, false, false},
+		{"evening", 18, 30, false, true},
+		{"after closing", 17, 10, true, true},
+		{"before closing", 16, 50, true, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := &fakeServer{tickets: map[string]string{}}
+			l, st := newLink(t, f, func(c *Config) { c.Clock = clockAt(tc.hh, tc.mm) })
+			l.heartbeat(context.Background()) // learns the server's clock
+			centre := queue.Centre{ID: "c", Name: "Trung tâm", Timezone: "Asia/Ho_Chi_Minh",
+				Services: []queue.Service{{Code: "A", Name: "Hộ tịch"}, {Code: "B", Name: "Đất đai"}}}
+			if tc.hours {
+				now := l.Now().In(centre.Location())
+				centre.Hours = []queue.Hours{{Weekday: int(now.Weekday()), Open: "07:30", Close: "17:00"}}
+			}
+			l.mu.Lock()
+			l.centre = &centre
+			l.mu.Unlock()
+			if err := l.Refill(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			today := l.Today()
+			now := l.Now().In(centre.Location())
+			tomorrow := time.Date(now.Year(), now.Month(), now.Day()+1, 12, 0, 0, 0, now.Location()).Format(time.DateOnly)
+			_, blocks, _ := st.Left(tomorrow)
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			if f.days[today] != 4 {
+				t.Errorf("today's blocks: %v", f.days)
+			}
+			want := 0
+			if tc.tomorrow {
+				want = 2
+			}
+			if blocks["A"] != want || blocks["B"] != want {
+				t.Errorf("tomorrow (%s) blocks %v, want %d per service", tomorrow, blocks, want)
+			}
+		})
+	}
+	// At midnight tomorrow's blocks are today's: a kiosk offline from
+	// the start of the day issues from them.
+	f := &fakeServer{tickets: map[string]string{}}
+	l, st := newLink(t, f, func(c *Config) { c.Clock = clockAt(19, 0) })
+	l.heartbeat(context.Background())
+	if err := l.fetchCentre(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Refill(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	loc, _ := time.LoadLocation("Asia/Ho_Chi_Minh")
+	next := l.Now().In(loc)
+	day := time.Date(next.Year(), next.Month(), next.Day()+1, 7, 30, 0, 0, loc)
+	tk, err := st.Take(outbox.Ticket{Key: "morning", Centre: "c", Service: "A", Day: day.Format(time.DateOnly), IssuedAt: day})
+	if err != nil || tk.Number == "" {
+		t.Fatalf("first ticket of tomorrow, offline: %+v %v", tk, err)
+	}
+	// A day the server will not lease (closed) is not asked again.
+	f2 := &fakeServer{tickets: map[string]string{}}
+	l2, _ := newLink(t, f2, func(c *Config) { c.Clock = clockAt(20, 0) })
+	l2.heartbeat(context.Background())
+	l2.fetchCentre(context.Background())
+	now2 := l2.Now().In(loc)
+	f2.mu.Lock()
+	f2.refuse = time.Date(now2.Year(), now2.Month(), now2.Day()+1, 12, 0, 0, 0, loc).Format(time.DateOnly)
+	f2.mu.Unlock()
+	for range 2 {
+		if err := l2.Refill(context.Background()); err != nil {
+			t.Fatalf("a refusal for tomorrow is not a failure: %v", err)
+		}
+	}
+	if l2.refusedDay != f2.refuse {
+		t.Errorf("refused day %q", l2.refusedDay)
+	}
+}
+
+func TestLinkWithdrawsUnprintedAndAttachesPrechecks(t *testing.T) {
+	f := &fakeServer{tickets: map[string]string{"on1": "A001", "on2": "A002"}}
+	l, st := newLink(t, f)
+	ctx := context.Background()
+	now := time.Now()
+	pre := json.RawMessage(`{"procedure":"khai-sinh","ok":false}`)
+	st.Record(outbox.Ticket{Key: "on1", Centre: "c", Service: "A", Number: "A001", ServerID: "T-on1", IssuedAt: now, Precheck: pre})
+	st.Record(outbox.Ticket{Key: "on2", Centre: "c", Service: "A", Number: "A002", ServerID: "T-on2", IssuedAt: now})
+	st.Record(outbox.Ticket{Key: "gone", Centre: "c", Service: "A", Number: "A003", ServerID: "T-gone", IssuedAt: now})
+	st.Printed("on1", now)
+	st.Withdraw("on2", "paper out")
+	st.Recover() // "gone" was printing when kioskd died; the server never had it
+	// An offline ticket with a pre-check: replayed, then its result attached.
+	st.AddBlock(outbox.Block{ID: "b", Service: "A", Day: "2026-11-24", From: 50, To: 60})
+	st.Take(outbox.Ticket{Key: "key0", Centre: "c", Service: "A", Day: "2026-11-24", IssuedAt: now, Precheck: pre})
+	n, err := l.Replay(ctx)
+	if err != nil || n != 5 {
+		t.Fatalf("replay settled %d: %v", n, err)
+	}
+	f.mu.Lock()
+	if len(f.voids) != 1 || f.voids[0] != "on2" {
+		t.Errorf("voids %v", f.voids)
+	}
+	if f.prechecks["T-on1"] != string(pre) || f.prechecks["T-key0"] != string(pre) {
+		t.Errorf("prechecks %v", f.prechecks)
+	}
+	f.mu.Unlock()
+	if c, _ := st.Counts(); c[outbox.Void] != 2 || c[outbox.Voiding] != 0 || c[outbox.Sent] != 2 {
+		t.Errorf("counts %v", c)
+	}
+	if todo, _ := st.PrechecksToAttach(); len(todo) != 0 {
+		t.Errorf("left to attach %+v", todo)
+	}
+	if n, err := l.Replay(ctx); n != 0 || err != nil {
+		t.Errorf("second replay %d %v", n, err)
+	}
+}
+
+func TestLinkSuspendedWhenRevokedOrPending(t *testing.T) {
+	f := &fakeServer{tickets: map[string]string{}, status: 403, code: "kiosk_pending"}
+	l, _ := newLink(t, f)
+	ctx := context.Background()
+	l.heartbeat(ctx)
+	if got := l.Status().Suspended; got != SuspendedPending {
+		t.Fatalf("pending: %q", got)
+	}
+	f.mu.Lock()
+	f.code = "kiosk_revoked"
+	f.mu.Unlock()
+	l.heartbeat(ctx)
+	if got := l.Suspended(); got != SuspendedRevoked {
+		t.Fatalf("revoked: %q", got)
+	}
+	f.mu.Lock()
+	f.status = 0
+	f.mu.Unlock()
+	l.heartbeat(ctx)
+	if got := l.Suspended(); got != "" {
+		t.Fatalf("served again: %q", got)
+	}
+	l.SetSuspended(SuspendedExpired)
+	l.heartbeat(ctx)
+	if got := l.Suspended(); got != SuspendedExpired {
+		t.Fatalf("an expired certificate is the kiosk's own finding: %q", got)
 	}
 }
