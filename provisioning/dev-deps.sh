@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages that `make run` and `make test` need, only the
 # ones missing, so a second run costs a dpkg query and nothing else.
-# Usage: provisioning/dev-deps.sh run|test
+# Usage: provisioning/dev-deps.sh run|test|provisioning
 set -euo pipefail
 
 run_pkgs=(
@@ -19,10 +19,16 @@ test_pkgs=(
   shellcheck              # lint of every shell script
 )
 
+prov_pkgs=(
+  debootstrap systemd-container  # make test-provisioning: Debian 12 in a folder, booted with nspawn
+  curl bc
+)
+
 case "${1:-test}" in
   run) want=("${run_pkgs[@]}") ;;
   test) want=("${test_pkgs[@]}") ;;
-  *) echo "usage: $0 run|test" >&2; exit 2 ;;
+  provisioning) want=("${prov_pkgs[@]}") ;;
+  *) echo "usage: $0 run|test|provisioning" >&2; exit 2 ;;
 esac
 
 missing=()
