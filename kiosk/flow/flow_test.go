@@ -102,6 +102,7 @@ type fakePrinter struct {
 	mu      sync.Mutex
 	status  escpos.Status
 	printed []escpos.Ticket
+	docs    [][]byte
 	fail    error
 }
 
@@ -124,10 +125,22 @@ func (p *fakePrinter) PrintTicket(_ context.Context, t escpos.Ticket) error {
 	return nil
 }
 
-type fakeLink struct {
-	centre queue.Centre
-	kicks  int
+func (p *fakePrinter) Write(_ context.Context, b []byte) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.docs = append(p.docs, b)
+	return nil
 }
+
+func (p *fakePrinter) Profile() escpos.Profile { prof, _ := escpos.ProfileByName("epson-cp1258"); return prof }
+
+type fakeLink struct {
+	centre    queue.Centre
+	kicks     int
+	suspended string
+}
+
+func (l *fakeLink) Suspended() string { return l.suspended }
 
 func (l *fakeLink) Online() bool                 { return false }
 func (l *fakeLink) Centre() (queue.Centre, bool) { return l.centre, true }

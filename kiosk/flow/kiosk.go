@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -45,12 +46,16 @@ type Link interface {
 	Failed(error)
 	Reached()
 	Kick()
+	// Suspended says why the server will not serve this kiosk (revoked,
+	// pending, expired, unauthorized), "" when it does.
+	Suspended() string
 }
 
-// Prechecker runs the dossier pre-check on scanned pages (the OCR issue
-// builds it). With none, the pre-check flow says it is not available yet.
-type Prechecker interface {
-	Precheck(ctx context.Context, procedure string, pages []scanner.Page, card *idcard.Card) (any, error)
+// DocumentPrinter is a printer that also prints documents other than
+// tickets (*escpos.Printer): the pre-check's checklist.
+type DocumentPrinter interface {
+	Write(ctx context.Context, data []byte) error
+	Profile() escpos.Profile
 }
 
 // Config configures a Kiosk.
@@ -71,8 +76,21 @@ type Config struct {
 	// number (3 s when zero).
 	IssueTimeout time.Duration
 	// Emit sends an event to the touchscreen; nil for none.
-	Emit       func(Event)
+	Emit func(Event)
+	// Prechecker runs the dossier pre-check (one per daemon); with none,
+	// or no Scanner, the pre-check flow says it is not available.
 	Prechecker Prechecker
+	Scanner    scanner.Scanner
+	// ScanDir is where scanned pages are written, and deleted after the
+	// check; ScanSource the scanner's source (ADF when empty); ScanDPI
+	// its resolution (300 when zero).
+	ScanDir    string
+	ScanSource scanner.Source
+	ScanDPI    int
+	// PrecheckServices maps a procedure id to the service code whose
+	// number a pre-checked citizen takes; procedures not in it are matched
+	// by the service's name (e.g. "Hộ tịch"), or the citizen chooses.
+	PrecheckServices map[string]string
 }
 
 // Event is one message to the touchscreen over the local WebSocket.
@@ -85,6 +103,7 @@ type Event struct {
 	Link    *uplink.Status  `json:"link,omitempty"`
 	Devices []uplink.Device `json:"devices,omitempty"`
 	Scan    *ScanProgress   `json:"scan,omitempty"`
+	Check   *CheckProgress  `json:"check,omitempty"`
 }
 
 // CardRead is what the screen learns of a card read: never the number, the
@@ -142,6 +161,7 @@ type Kiosk struct {
 
 	mu      sync.Mutex
 	elderly bool // a card read in this session entitles to elderly priority
+	pre     *precheckSession
 	printMu sync.Mutex
 }
 
@@ -174,6 +194,7 @@ func (k *Kiosk) emit(e Event) {
 func (k *Kiosk) forget() {
 	k.mu.Lock()
 	k.elderly = false
+	k.pre = nil // the pages, the card and the result go with the citizen
 	k.mu.Unlock()
 }
 
@@ -250,6 +271,28 @@ var (
 		"The server cannot be reached, so the booking cannot be checked. Please take a normal number or ask at a counter.")
 )
 
+// outOfService is the refusal of a kiosk the server does not serve.
+func outOfService(why string) *Error {
+	if why == uplink.SuspendedPending {
+		return errorf(http.StatusServiceUnavailable, "kiosk_pending",
+			"Ki-ốt đang chờ quản trị viên phê duyệt, chưa cấp số được. Vui lòng đến quầy.",
+			"This kiosk is waiting for the administrator's approval and cannot issue numbers yet. Please go to a counter.")
+	}
+	return errorf(http.StatusServiceUnavailable, "out_of_service",
+		"Ki-ốt tạm ngừng phục vụ. Vui lòng đến quầy để được hỗ trợ.",
+		"This kiosk is out of service. Please go to a counter for help.")
+}
+
+// serving refuses when the server does not serve this kiosk (revoked,
+// pending approval, certificate expired): it issues nothing, not even
+// from its blocks.
+func (k *Kiosk) serving() error {
+	if why := k.cfg.Link.Suspended(); why != "" {
+		return outOfService(why)
+	}
+	return nil
+}
+
 // printerReady says why the printer cannot print, if it cannot.
 func (k *Kiosk) printerReady(ctx context.Context) error {
 	st, err := k.cfg.Printer.Status(ctx)
@@ -289,6 +332,9 @@ func (k *Kiosk) TakeNumber(ctx context.Context, service, priority string) (Print
 		return Printed{}, errBusy
 	}
 	defer k.printMu.Unlock()
+	if err := k.serving(); err != nil {
+		return Printed{}, err
+	}
 	centre, ok := k.cfg.Link.Centre()
 	if !ok {
 		return Printed{}, errNotReady
@@ -312,7 +358,7 @@ func (k *Kiosk) TakeNumber(ctx context.Context, service, priority string) (Print
 	if err := k.Machine.Enter(TakeNumber, StepPrinting, map[string]string{"service": svc.Code}); err != nil {
 		return Printed{}, errBusy
 	}
-	p, err := k.takeNumber(ctx, centre, svc, priority)
+	p, err := k.takeNumber(ctx, centre, svc, priority, nil)
 	k.finish(TakeNumber, p, err)
 	return p, err
 }
@@ -330,18 +376,21 @@ func (k *Kiosk) finish(flow string, p Printed, err error) {
 	k.Machine.Go(flow, StepPrinted, p)
 }
 
-func (k *Kiosk) takeNumber(ctx context.Context, centre queue.Centre, svc queue.Service, priority string) (Printed, error) {
+// takeNumber issues and prints; pre, when not nil, is a pre-check result
+// to attach to the ticket (at once online, on replay offline).
+func (k *Kiosk) takeNumber(ctx context.Context, centre queue.Centre, svc queue.Service, priority string, pre json.RawMessage) (Printed, error) {
 	if err := k.printerReady(ctx); err != nil {
 		return Printed{}, err
 	}
 	if k.cfg.Link.Online() {
+		key := newKey()
 		c, cancel := context.WithTimeout(ctx, k.cfg.IssueTimeout)
-		tv, err := k.cfg.Client.Issue(c, k.cfg.Centre, httpapi.IssueRequest{Service: svc.Code, Priority: priority, IdempotencyKey: newKey()})
+		tv, err := k.cfg.Client.Issue(c, k.cfg.Centre, httpapi.IssueRequest{Service: svc.Code, Priority: priority, IdempotencyKey: key})
 		cancel()
 		switch {
 		case err == nil:
 			k.cfg.Link.Reached()
-			return k.printServerTicket(ctx, centre, svc, tv, false)
+			return k.printOnline(ctx, centre, svc, tv, key, pre)
 		case uplink.Unreachable(err):
 			// The answer may have been lost after the server issued it; that
 			// ticket was never printed and ends as a no-show. What the
@@ -352,7 +401,52 @@ func (k *Kiosk) takeNumber(ctx context.Context, centre queue.Centre, svc queue.S
 			return Printed{}, apiError(err)
 		}
 	}
-	return k.takeOffline(ctx, centre, svc, priority)
+	return k.takeOffline(ctx, centre, svc, priority, pre)
+}
+
+// printOnline prints a ticket the server issued with idempotency key key.
+// It is recorded in the outbox first: if the printer refuses it, or
+// kioskd dies while printing it, the server is asked to withdraw it
+// (tickets/void) instead of calling a number nobody holds.
+func (k *Kiosk) printOnline(ctx context.Context, centre queue.Centre, svc queue.Service, tv httpapi.TicketView, key string, pre json.RawMessage) (Printed, error) {
+	attached := false
+	if pre != nil && tv.ID != "" {
+		c, cancel := context.WithTimeout(ctx, k.cfg.IssueTimeout)
+		err := k.cfg.Client.AttachPrecheck(c, tv.ID, pre)
+		cancel()
+		if err != nil {
+			k.cfg.Link.Failed(err)
+			k.cfg.Log.Warn("attaching the pre-check failed; kept to attach later", "number", tv.Number, "err", err)
+		}
+		attached = err == nil
+	}
+	rec := outbox.Ticket{Key: key, Centre: k.cfg.Centre, Service: svc.Code, Number: tv.Number, ServerID: tv.ID,
+		Priority: tv.Priority, IssuedAt: k.cfg.Link.Now(), Precheck: pre, PrecheckAttached: attached}
+	recorded := true
+	if err := k.cfg.Store.Record(rec); err != nil {
+		recorded = false // print anyway: a citizen is waiting
+		k.cfg.Log.Error("recording an online ticket", "number", tv.Number, "err", err)
+	}
+	p, err := k.printServerTicket(ctx, centre, svc, tv, false)
+	var fe *Error
+	switch {
+	case err == nil:
+		if recorded {
+			k.cfg.Store.Printed(key, time.Now())
+		}
+	case recorded && errors.As(err, &fe) && fe.Code == "printer":
+		// Refused before a byte was sent: nobody holds this number.
+		k.cfg.Store.Withdraw(key, fe.EN)
+		k.cfg.Link.Kick()
+	case recorded:
+		// It may have come out in part and the screen gave the number:
+		// it stays in the queue.
+		k.cfg.Store.Printed(key, time.Now())
+	}
+	if !recorded && pre != nil && !attached {
+		k.cfg.Log.Error("a pre-check result is lost (not attached, not recorded)", "number", tv.Number)
+	}
+	return p, err
 }
 
 // apiError turns the server's refusal into words for the screen.
@@ -368,10 +462,10 @@ func apiError(err error) error {
 	return errorf(http.StatusBadGateway, "server", "Máy chủ không trả lời, vui lòng thử lại.", "The server did not answer, please try again.")
 }
 
-func (k *Kiosk) takeOffline(ctx context.Context, centre queue.Centre, svc queue.Service, priority string) (Printed, error) {
+func (k *Kiosk) takeOffline(ctx context.Context, centre queue.Centre, svc queue.Service, priority string, pre json.RawMessage) (Printed, error) {
 	now := k.cfg.Link.Now()
 	t, err := k.cfg.Store.Take(outbox.Ticket{Key: newKey(), Centre: k.cfg.Centre, Service: svc.Code,
-		Day: now.In(centre.Location()).Format(time.DateOnly), Priority: priority, IssuedAt: now})
+		Day: now.In(centre.Location()).Format(time.DateOnly), Priority: priority, IssuedAt: now, Precheck: pre})
 	if errors.Is(err, outbox.ErrNoNumbers) {
 		return Printed{}, errNoNumbers
 	}
@@ -472,6 +566,9 @@ func (k *Kiosk) checkIn(ctx context.Context, path string, body any) (Printed, er
 		return Printed{}, errBusy
 	}
 	defer k.printMu.Unlock()
+	if err := k.serving(); err != nil {
+		return Printed{}, err
+	}
 	centre, ok := k.cfg.Link.Centre()
 	if !ok {
 		return Printed{}, errNotReady
@@ -564,6 +661,14 @@ func (k *Kiosk) Card(ctx context.Context, ev idcard.Event) {
 		k.emit(Event{Type: "card", Card: &CardRead{OK: true, Message: "Đã đọc thẻ, đang tìm lịch hẹn…", EN: "Card read, looking for your booking…"}})
 		id := card.IDNumber
 		go k.CheckInCard(ctx, id)
+	case Precheck:
+		if busy(st.Step) {
+			return
+		}
+		k.precheckCard(card)
+		k.Machine.Touch()
+		k.emit(Event{Type: "card", Card: &CardRead{OK: true, Message: "Đã đọc thẻ; thông tin trên thẻ sẽ được đối chiếu với giấy tờ.",
+			EN: "Card read; it will be compared with your papers."}})
 	default:
 		k.emit(Event{Type: "card", Card: &CardRead{OK: true, Message: "Đã đọc thẻ.", EN: "Card read."}})
 	}
@@ -576,19 +681,6 @@ func (k *Kiosk) Code(ctx context.Context, code string) {
 		return
 	}
 	go k.CheckIn(ctx, code)
-}
-
-// StartPrecheck begins the dossier pre-check flow: the hook for the OCR
-// issue. Without a Prechecker it shows that it is not available yet.
-func (k *Kiosk) StartPrecheck() error {
-	if k.cfg.Prechecker == nil {
-		return k.Machine.Go(Precheck, StepUnavailable, &Error{Code: "precheck_unavailable",
-			VI: "Kiểm tra hồ sơ tự động sẽ sớm có. Vui lòng lấy số và nộp hồ sơ tại quầy.",
-			EN: "Automatic dossier checking is coming soon. Please take a number and hand in your papers at a counter."})
-	}
-	// The OCR issue adds the steps scan → check → result → printed
-	// checklist here, driving the scanner with ScanProgress events.
-	return k.Machine.Start(Precheck)
 }
 
 // Elderly reports whether this session's card entitles to elderly priority.

@@ -27,21 +27,26 @@ const (
 // Steps.
 const (
 	StepHome          = "home"
-	StepChooseService = "choose-service" // take-number: pick a service (search by name)
-	StepCard          = "card"           // take-number: a service is chosen; a card tap may offer priority
-	StepScan          = "scan"           // check-in: waiting for the booking QR, a typed code or the card
-	StepCheckingIn    = "checking-in"    // check-in: asking the server
-	StepPrinting      = "printing"       // printing the ticket
-	StepPrinted       = "printed"        // the number is on screen
-	StepFailed        = "failed"         // why it did not work, in words
-	StepList          = "list"           // lookup: the procedures
-	StepDetail        = "detail"         // lookup: one procedure
-	StepUnavailable   = "unavailable"    // precheck: not built yet (the OCR issue)
+	StepChooseService = "choose-service"   // take-number: pick a service (search by name)
+	StepCard          = "card"             // take-number: a service is chosen; a card tap may offer priority
+	StepScan          = "scan"             // check-in: waiting for the booking QR, a typed code or the card
+	StepCheckingIn    = "checking-in"      // check-in: asking the server
+	StepPrinting      = "printing"         // printing the ticket
+	StepPrinted       = "printed"          // the number is on screen
+	StepFailed        = "failed"           // why it did not work, in words
+	StepList          = "list"             // lookup: the procedures
+	StepDetail        = "detail"           // lookup: one procedure
+	StepUnavailable   = "unavailable"      // precheck: no scanner or no OCR on this kiosk
+	StepChooseProc    = "choose-procedure" // precheck: pick the procedure
+	StepInsert        = "insert"           // precheck: "put your papers in the scanner"
+	StepScanning      = "scanning"         // precheck: the scanner runs (progress events)
+	StepChecking      = "checking"         // precheck: OCR and the checks (progress events)
+	StepResult        = "result"           // precheck: per document present/missing/unreadable/inconsistent
 )
 
 // first is each flow's first step.
 var first = map[string]string{
-	Home: StepHome, TakeNumber: StepChooseService, CheckIn: StepScan, Lookup: StepList, Precheck: StepUnavailable,
+	Home: StepHome, TakeNumber: StepChooseService, CheckIn: StepScan, Lookup: StepList, Precheck: StepChooseProc,
 }
 
 // transitions are the allowed step changes within a flow.
@@ -60,12 +65,24 @@ var transitions = map[string]map[string][]string{
 		StepFailed:     {StepScan, StepCheckingIn},
 		StepPrinted:    {StepScan},
 	},
-	Lookup:   {StepList: {StepList, StepDetail}, StepDetail: {StepList, StepDetail}},
-	Precheck: {StepUnavailable: {}},
+	Lookup: {StepList: {StepList, StepDetail}, StepDetail: {StepList, StepDetail}},
+	Precheck: {
+		StepUnavailable: {},
+		StepChooseProc:  {StepChooseProc, StepInsert, StepUnavailable},
+		StepInsert:      {StepChooseProc, StepInsert, StepUnavailable},
+		StepScanning:    {StepChecking, StepFailed},
+		StepChecking:    {StepResult, StepFailed},
+		StepResult:      {StepChooseProc, StepInsert, StepResult},
+		StepPrinting:    {StepPrinted, StepFailed},
+		StepFailed:      {StepChooseProc, StepInsert, StepResult},
+		StepPrinted:     {StepChooseProc},
+	},
 }
 
 // busy steps are not interrupted: a ticket half printed must finish.
-func busy(step string) bool { return step == StepPrinting || step == StepCheckingIn }
+func busy(step string) bool {
+	return step == StepPrinting || step == StepCheckingIn || step == StepScanning || step == StepChecking
+}
 
 // State is where the kiosk is: the flow, its step, and what the step shows.
 type State struct {
