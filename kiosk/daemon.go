@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -11,11 +12,14 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	_ "time/tzdata" // centres' time zones without the system's tzdata
 
@@ -23,10 +27,12 @@ import (
 
 	"xephang/drivers/escpos"
 	"xephang/drivers/idcard"
+	"xephang/drivers/scanner"
 	"xephang/kiosk/devices"
 	"xephang/kiosk/flow"
 	"xephang/kiosk/localapi"
 	"xephang/kiosk/outbox"
+	"xephang/kiosk/precheck"
 	"xephang/kiosk/uplink"
 	"xephang/queue-server/httpapi"
 	"xephang/queue-server/queue"
@@ -54,7 +60,23 @@ type Config struct {
 	Blocks     int
 	Heartbeat  time.Duration
 	LogLevel   slog.Level
+	// Pre-check: OCR workers (0 turns the pre-check off), the scanner's
+	// source (adf or flatbed), procedure → service code overrides.
+	PrecheckWorkers  int
+	ScanSource       string
+	PrecheckServices map[string]string
+	// Evening is the local time of day from which tomorrow's number
+	// blocks are leased too.
+	Evening time.Duration
+	// BrowserRestart is the command run when the touchscreen page stopped
+	// pinging for BrowserTimeout ("" disables the browser watchdog).
+	BrowserRestart string
+	BrowserTimeout time.Duration
 }
+
+// DefaultBrowserRestart restarts the kiosk browser (systemd/kiosk-browser.service;
+// a polkit rule lets kioskd's user run it).
+const DefaultBrowserRestart = "systemctl restart kiosk-browser.service"
 
 // env names of each setting (also the config file's keys).
 var envNames = map[string]string{
@@ -64,6 +86,9 @@ var envNames = map[string]string{
 	"scanner": "XEPHANG_KIOSK_SCANNER", "elderly-age": "XEPHANG_KIOSK_ELDERLY_AGE", "idle": "XEPHANG_KIOSK_IDLE",
 	"result": "XEPHANG_KIOSK_RESULT", "public-url": "XEPHANG_PUBLIC_URL", "block-size": "XEPHANG_KIOSK_BLOCK_SIZE",
 	"blocks": "XEPHANG_KIOSK_BLOCKS", "heartbeat": "XEPHANG_KIOSK_HEARTBEAT", "log-level": "XEPHANG_LOG_LEVEL",
+	"precheck-workers": "XEPHANG_KIOSK_PRECHECK_WORKERS", "scan-source": "XEPHANG_KIOSK_SCAN_SOURCE",
+	"precheck-services": "XEPHANG_KIOSK_PRECHECK_SERVICES", "evening": "XEPHANG_KIOSK_EVENING",
+	"browser-restart": "XEPHANG_BROWSER_RESTART", "browser-timeout": "XEPHANG_BROWSER_TIMEOUT",
 }
 
 // readConfigFile reads KEY=VALUE lines (# comments, optional quotes), the
@@ -130,6 +155,16 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 	fs.StringVar(&cfg.Reader, "reader", get("reader", ""), "card/QR reader: serial:/dev/xephang-reader")
 	fs.StringVar(&cfg.Scanner, "scanner", get("scanner", ""), "document scanner: sane[:DEVICE], escl:URL, folder:DIR")
 	fs.StringVar(&cfg.PublicURL, "public-url", get("public-url", ""), "public server URL printed in the tracking QR (XEPHANG_PUBLIC_URL)")
+	fs.StringVar(&cfg.ScanSource, "scan-source", get("scan-source", "adf"), "scanner source for the pre-check: adf or flatbed (XEPHANG_KIOSK_SCAN_SOURCE)")
+	services := get("precheck-services", "")
+	fs.StringVar(&services, "precheck-services", services, "procedure=SERVICE,… whose number a pre-checked citizen takes (XEPHANG_KIOSK_PRECHECK_SERVICES); else by the service's name")
+	evening := get("evening", "18:00")
+	fs.StringVar(&evening, "evening", evening, "local time from which tomorrow's number blocks are leased too (XEPHANG_KIOSK_EVENING)")
+	browserDef := DefaultBrowserRestart
+	if get("simulate", "") == "1" || get("simulate", "") == "true" || slices.Contains(args, "-simulate") || slices.Contains(args, "--simulate") {
+		browserDef = "" // a demo does not restart anybody's browser
+	}
+	fs.StringVar(&cfg.BrowserRestart, "browser-restart", get("browser-restart", browserDef), "command run when the touchscreen stops pinging; empty or off disables (XEPHANG_BROWSER_RESTART)")
 	ints := []struct {
 		p    *int
 		name string
@@ -140,6 +175,7 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 		{&cfg.ElderlyAge, "elderly-age", "75", "age from which a card read offers elderly priority"},
 		{&cfg.BlockSize, "block-size", "20", "numbers per leased block (1–200)"},
 		{&cfg.Blocks, "blocks", "2", "blocks with numbers left to keep per service"},
+		{&cfg.PrecheckWorkers, "precheck-workers", "2", "OCR workers of the dossier pre-check; 0 turns it off"},
 	}
 	for _, v := range ints {
 		n, err := strconv.Atoi(get(v.name, v.def))
@@ -157,6 +193,7 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 		{&cfg.Idle, "idle", "60s", "back home after this long without a touch"},
 		{&cfg.Result, "result", "20s", "how long a printed number or an error stays on screen"},
 		{&cfg.Heartbeat, "heartbeat", "5s", "heartbeat period"},
+		{&cfg.BrowserTimeout, "browser-timeout", "30s", "restart the browser when the page has not pinged for this long"},
 	}
 	for _, v := range durs {
 		d, err := time.ParseDuration(get(v.name, v.def))
@@ -176,6 +213,33 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 	}
 	if fs.NArg() > 0 {
 		return cfg, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	if v := strings.TrimSpace(cfg.BrowserRestart); v == "off" || v == "none" {
+		cfg.BrowserRestart = ""
+	}
+	if cfg.ScanSource != "adf" && cfg.ScanSource != "flatbed" {
+		return cfg, fmt.Errorf("-scan-source %q: adf or flatbed", cfg.ScanSource)
+	}
+	if cfg.PrecheckWorkers < 0 || cfg.PrecheckWorkers > 8 {
+		return cfg, fmt.Errorf("-precheck-workers %d: want 0–8", cfg.PrecheckWorkers)
+	}
+	if services != "" {
+		cfg.PrecheckServices = map[string]string{}
+		for _, kv := range strings.Split(services, ",") {
+			k, v, ok := strings.Cut(strings.TrimSpace(kv), "=")
+			if !ok || k == "" || v == "" {
+				return cfg, fmt.Errorf("-precheck-services %q: want procedure=SERVICE,…", services)
+			}
+			cfg.PrecheckServices[k] = strings.ToUpper(v)
+		}
+	}
+	ev, err := time.Parse("15:04", evening)
+	if err != nil {
+		return cfg, fmt.Errorf("-evening %q: want HH:MM", evening)
+	}
+	cfg.Evening = time.Duration(ev.Hour())*time.Hour + time.Duration(ev.Minute())*time.Minute
+	if cfg.BrowserTimeout < time.Second {
+		return cfg, fmt.Errorf("-browser-timeout %v: at least 1s (and well above the page's 5 s pings)", cfg.BrowserTimeout)
 	}
 	if err := cfg.LogLevel.UnmarshalText([]byte(level)); err != nil {
 		return cfg, fmt.Errorf("log level: %w", err)
@@ -221,6 +285,18 @@ type Main struct {
 	Link    *uplink.Link
 	Kiosk   *flow.Kiosk
 	Hub     *localapi.Hub
+	// Checker is the dossier pre-check's OCR (one per daemon), nil when
+	// turned off or Tesseract is missing.
+	Checker *precheck.Checker
+	// Scanner, when set before Run, replaces the configured (or simulated)
+	// scanner; tests feed it generated dossiers.
+	Scanner scanner.Scanner
+	// TLS is the kiosk's mutual-TLS identity when enrolled with a
+	// certificate; nil with a bearer credential.
+	TLS *Identity
+
+	lastPing       atomic.Int64 // unix nanoseconds of the page's last ping; 0 before the first
+	browserRestart atomic.Int64 // restarts of the browser so far
 
 	ln     net.Listener
 	srv    *http.Server
@@ -259,25 +335,66 @@ func (m *Main) Run(ctx context.Context) error {
 		m.Store.Close()
 		return err
 	}
+	if n, err := m.Store.Recover(); err == nil && n > 0 {
+		m.Log.Warn("kioskd stopped while printing online tickets; they will be withdrawn on the server", "n", n)
+	}
 	m.Hub = localapi.NewHub()
 	client := httpapi.NewClient(server)
 	client.Token = cred.Credential
+	var tlsCfg *tls.Config
+	if cred.MTLS {
+		if m.TLS, err = LoadIdentity(m.Config.DataDir); err != nil {
+			m.Devices.Close()
+			m.Store.Close()
+			return err
+		}
+		client.Token = ""
+		client.HTTP = m.TLS.HTTPClient(15 * time.Second)
+		tlsCfg = m.TLS.TLSConfig()
+	}
 	m.Link = uplink.New(uplink.Config{
 		Client: client, Store: m.Store, Centre: cred.Centre, Version: version(), Log: m.Log,
 		BlockSize: m.Config.BlockSize, BlocksAhead: m.Config.Blocks, Heartbeat: m.Config.Heartbeat,
-		Devices:  m.Devices.Status,
-		OnChange: func(s uplink.Status) { m.Hub.Publish(flow.Event{Type: "link", Link: &s}) },
-		OnCentre: func(queue.Centre) { m.Hub.Publish(flow.Event{Type: "config"}) },
+		Devices:     m.Devices.Status,
+		OnChange:    func(s uplink.Status) { m.Hub.Publish(flow.Event{Type: "link", Link: &s}) },
+		OnCentre:    func(queue.Centre) { m.Hub.Publish(flow.Event{Type: "config"}) },
+		EveningFrom: m.Config.Evening, TLS: tlsCfg,
 	})
+	if m.TLS != nil && m.TLS.Expired(time.Now()) {
+		m.Link.SetSuspended(uplink.SuspendedExpired)
+	}
+	sc := m.Devices.Scanner
+	if m.Scanner != nil {
+		sc = m.Scanner
+	}
+	if sc != nil && m.Config.PrecheckWorkers > 0 {
+		if !precheck.SingleThreaded() {
+			m.Log.Warn("OMP_THREAD_LIMIT is not 1: the dossier pre-check's OCR will be several times slower (set it in kioskd's unit)")
+		}
+		if m.Checker, err = precheck.NewChecker(precheck.Config{OCR: precheck.OCROptions{Workers: m.Config.PrecheckWorkers}}); err != nil {
+			m.Log.Error("dossier pre-check off: the OCR did not start (tesseract-ocr-vie installed?)", "err", err)
+			m.Checker = nil
+		}
+	}
 	var printer flow.Printer = noPrinter{}
 	if m.Devices.Printer != nil {
 		printer = m.Devices.Printer
 	}
-	m.Kiosk = flow.New(flow.Config{
+	fc := flow.Config{
 		Centre: cred.Centre, Client: client, Link: m.Link, Store: m.Store, Printer: printer, Log: m.Log,
 		ElderlyAge: m.Config.ElderlyAge, PublicURL: m.Config.PublicURL,
 		Timeouts: flow.Timeouts{Idle: m.Config.Idle, Result: m.Config.Result}, Emit: m.Hub.Publish,
-	})
+		Scanner: sc, ScanDir: filepath.Join(m.Config.DataDir, "scans"), ScanSource: scanner.Source(m.Config.ScanSource),
+		PrecheckServices: m.Config.PrecheckServices,
+	}
+	if m.Checker != nil {
+		fc.Prechecker = m.Checker
+	}
+	if err := os.MkdirAll(fc.ScanDir, 0o700); err != nil {
+		m.closeStarted()
+		return err
+	}
+	m.Kiosk = flow.New(fc)
 	var demo *localapi.Demo
 	if m.Devices.Sim != nil {
 		demo = &localapi.Demo{Reader: m.Devices.Sim.Reader, JobsDir: filepath.Join(m.Config.DataDir, "sim", "printer")}
@@ -285,10 +402,10 @@ func (m *Main) Run(ctx context.Context) error {
 	api := localapi.New(localapi.Config{
 		Kiosk: m.Kiosk, Hub: m.Hub, Devices: m.Devices.Status, Link: m.Link.Status, Log: m.Log, UI: ui.KioskHandler(), Demo: demo,
 		Centre: func() (string, string) { c, _ := m.Link.Centre(); return cred.Centre, c.Name },
+		Ping:   func() { m.lastPing.Store(time.Now().UnixNano()) },
 	})
 	if m.ln, err = net.Listen("tcp", m.Config.Addr); err != nil {
-		m.Devices.Close()
-		m.Store.Close()
+		m.closeStarted()
 		return fmt.Errorf("listen %s: %w", m.Config.Addr, err)
 	}
 	m.srv = &http.Server{Handler: api, ReadHeaderTimeout: 5 * time.Second, IdleTimeout: 2 * time.Minute,
@@ -304,6 +421,10 @@ func (m *Main) Run(ctx context.Context) error {
 	m.goLoop(func() {
 		m.Devices.RunReader(ctx, func(ev idcard.Event) { m.Kiosk.Card(ctx, ev) }, func(code string) { m.Kiosk.Code(ctx, code) })
 	})
+	m.goLoop(func() { m.watchBrowser(ctx) })
+	if m.TLS != nil {
+		m.goLoop(func() { m.renewLoop(ctx, client) })
+	}
 	m.goLoop(func() {
 		if err := m.srv.Serve(m.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			m.Log.Error("serve", "err", err)
@@ -337,10 +458,60 @@ func (m *Main) Close() error {
 		m.Devices.Close() // unblocks the reader loop
 	}
 	m.wg.Wait()
+	if m.Checker != nil {
+		m.Checker.Close()
+	}
 	if m.Store != nil {
 		return m.Store.Close()
 	}
 	return nil
+}
+
+// closeStarted undoes a Run that failed part way.
+func (m *Main) closeStarted() {
+	if m.Checker != nil {
+		m.Checker.Close()
+	}
+	m.Devices.Close()
+	m.Store.Close()
+}
+
+// BrowserRestarts is how many times the browser watchdog restarted the browser.
+func (m *Main) BrowserRestarts() int { return int(m.browserRestart.Load()) }
+
+// watchBrowser runs the restart command when the touchscreen page, which
+// pings every 5 s, has been silent for BrowserTimeout: a hung renderer or
+// a crash page never pings. It arms at the first ping (a browser that does
+// not start at all is its unit's Restart= business) and, after a restart,
+// gives the browser another whole timeout to come back.
+func (m *Main) watchBrowser(ctx context.Context) {
+	cmd := strings.Fields(m.Config.BrowserRestart)
+	if len(cmd) == 0 {
+		return
+	}
+	every := max(m.Config.BrowserTimeout/5, 200*time.Millisecond)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		last := m.lastPing.Load()
+		if last == 0 || time.Since(time.Unix(0, last)) < m.Config.BrowserTimeout {
+			continue
+		}
+		m.Log.Warn("the touchscreen page stopped pinging; restarting the browser", "silent", time.Since(time.Unix(0, last)).Round(time.Second), "command", m.Config.BrowserRestart)
+		c, cancel := context.WithTimeout(ctx, 30*time.Second)
+		out, err := exec.CommandContext(c, cmd[0], cmd[1:]...).CombinedOutput()
+		cancel()
+		m.browserRestart.Add(1)
+		if err != nil {
+			m.Log.Error("browser restart failed", "err", err, "output", strings.TrimSpace(string(out)))
+		}
+		m.lastPing.Store(time.Now().UnixNano())
+	}
 }
 
 // noPrinter stands in when no printer is configured: it refuses, saying so.

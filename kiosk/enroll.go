@@ -2,16 +2,21 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
+	"xephang/queue-server/ca"
 	"xephang/queue-server/httpapi"
 )
 
@@ -24,8 +29,13 @@ type Credential struct {
 	Server     string    `json:"server"`
 	Kiosk      string    `json:"kiosk"`
 	Centre     string    `json:"centre"`
-	Credential string    `json:"credential"` // bearer token of role kiosk
+	Credential string    `json:"credential,omitempty"` // bearer token of role kiosk (http:// servers)
 	EnrolledAt time.Time `json:"enrolled_at"`
+	// MTLS: enrolled with a certificate (kiosk-identity.pem, kiosk-ca.pem);
+	// every call uses mutual TLS with Server, an https:// URL.
+	MTLS        bool      `json:"mtls,omitempty"`
+	CertExpires time.Time `json:"cert_expires,omitzero"`
+	Pending     bool      `json:"pending,omitempty"` // waited for the admin's approval at enrolment
 }
 
 // LoadCredential reads the credential from the data directory.
@@ -38,7 +48,7 @@ func LoadCredential(dir string) (Credential, error) {
 	if err != nil {
 		return c, err
 	}
-	if err := json.Unmarshal(raw, &c); err != nil || c.Credential == "" || c.Centre == "" {
+	if err := json.Unmarshal(raw, &c); err != nil || (c.Credential == "" && !c.MTLS) || c.Centre == "" {
 		return c, fmt.Errorf("%s is damaged: enrol again with a new token", filepath.Join(dir, credentialFile))
 	}
 	return c, nil
@@ -46,55 +56,11 @@ func LoadCredential(dir string) (Credential, error) {
 
 // SaveCredential writes the credential atomically with mode 0600.
 func SaveCredential(dir string, c Credential) error {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
-	}
 	raw, err := json.MarshalIndent(c, "", "  ")
 	if err != nil {
 		return err
 	}
-	f, err := os.CreateTemp(dir, ".kiosk-*.json")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if err := f.Chmod(0o600); err != nil {
-		f.Close()
-		return err
-	}
-	if _, err := f.Write(append(raw, '\n')); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(f.Name(), filepath.Join(dir, credentialFile)); err != nil {
-		return err
-	}
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
-	}
-	return nil
-}
-
-// EnrollRequest is the body of POST /api/v1/kiosks/enroll.
-type EnrollRequest struct {
-	Token string `json:"token"`
-	Name  string `json:"name"`
-}
-
-// EnrollResponse is its answer.
-type EnrollResponse struct {
-	Kiosk      string    `json:"kiosk"`
-	Centre     string    `json:"centre"`
-	Credential string    `json:"credential"`
-	ServerTime time.Time `json:"server_time"`
+	return writeFileAtomic(dir, credentialFile, append(raw, '\n'), 0o600)
 }
 
 // enroll implements `kioskd enroll`.
@@ -107,6 +73,9 @@ func enroll(ctx context.Context, args []string, stdout, stderr io.Writer, getenv
 	host, _ := os.Hostname()
 	name := fs.String("name", host, "this kiosk's name as the admin sees it")
 	force := fs.Bool("force", false, "enrol again, replacing the stored credential")
+	mtls := fs.Bool("mtls", false, "enrol with a certificate (mutual TLS) even though -server is http://; needs -kiosk-server")
+	kioskServer := fs.String("kiosk-server", "", "the server's mutual-TLS listener for every later call (https://HOST:8443); -server when it is https://")
+	caPath := fs.String("ca", "", "PEM of the server's CA to check the https:// server at enrolment; without it the first contact is trusted and checked against the CA it returns")
 	if err := fs.Parse(args); err != nil || fs.NArg() != 0 {
 		return exitUsage
 	}
@@ -118,15 +87,24 @@ func enroll(ctx context.Context, args []string, stdout, stderr io.Writer, getenv
 		fmt.Fprintf(stderr, "kioskd enroll: -server %q: want http(s)://HOST[:PORT]\n", *server)
 		return exitUsage
 	}
+	useTLS := *mtls || strings.HasPrefix(*server, "https://")
+	later := strings.TrimRight(firstNonEmpty(*kioskServer, *server), "/")
+	if useTLS && !strings.HasPrefix(later, "https://") {
+		fmt.Fprintln(stderr, "kioskd enroll: -mtls needs -kiosk-server https://HOST:PORT (the server's mutual-TLS listener, queue-server -kiosk-addr)")
+		return exitUsage
+	}
 	if c, err := LoadCredential(*data); err == nil && !*force {
 		fmt.Fprintf(stderr, "kioskd enroll: already enrolled as %q at centre %q (%s); use -force to replace\n", c.Kiosk, c.Centre, filepath.Join(*data, credentialFile))
 		return exitProblem
 	}
+	if useTLS {
+		return enrollTLS(ctx, *server, later, *caPath, strings.TrimSpace(*token), *name, *data, stdout, stderr)
+	}
 	cl := httpapi.NewClient(*server)
 	c, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
-	var resp EnrollResponse
-	_, err := cl.Do(c, "POST", "/api/v1/kiosks/enroll", EnrollRequest{Token: strings.TrimSpace(*token), Name: *name}, &resp)
+	var resp httpapi.EnrollResponse
+	_, err := cl.Do(c, "POST", "/api/v1/kiosks/enroll", httpapi.EnrollRequest{Token: strings.TrimSpace(*token), Name: *name}, &resp)
 	if err != nil {
 		fmt.Fprintln(stderr, "kioskd enroll:", describeEnrollError(err, *server))
 		return exitProblem
@@ -135,15 +113,119 @@ func enroll(ctx context.Context, args []string, stdout, stderr io.Writer, getenv
 		fmt.Fprintln(stderr, "kioskd enroll: the server's answer has no credential or centre; is it a Xếp Hàng queue server?")
 		return exitProblem
 	}
-	cred := Credential{Server: strings.TrimRight(*server, "/"), Kiosk: resp.Kiosk, Centre: resp.Centre, Credential: resp.Credential, EnrolledAt: time.Now().UTC()}
+	cred := Credential{Server: strings.TrimRight(*server, "/"), Kiosk: resp.Kiosk, Centre: resp.Centre, Credential: resp.Credential,
+		EnrolledAt: time.Now().UTC(), Pending: resp.Pending}
 	if err := SaveCredential(*data, cred); err != nil {
 		fmt.Fprintln(stderr, "kioskd enroll: storing the credential:", err)
 		return exitProblem
 	}
 	fmt.Fprintf(stdout, "enrolled: kiosk %q, centre %q; credential in %s (mode 0600)\n", resp.Kiosk, resp.Centre, filepath.Join(*data, credentialFile))
-	if d := time.Until(resp.ServerTime); !resp.ServerTime.IsZero() && d.Abs() > time.Minute {
+	enrolledNotes(stdout, resp)
+	return exitOK
+}
+
+// enrolledNotes tells the technician what is left: approval, the clock.
+func enrolledNotes(stdout io.Writer, resp httpapi.EnrollResponse) {
+	if resp.Pending {
+		fmt.Fprintln(stdout, "waiting for approval: the administrator must approve this kiosk before it issues numbers (the screen says so)")
+	}
+	st, err := time.Parse(time.RFC3339Nano, resp.ServerTime)
+	if d := time.Until(st); err == nil && d.Abs() > time.Minute {
 		fmt.Fprintf(stdout, "warning: this kiosk's clock differs from the server's by %v; enable NTP (timedatectl set-ntp true)\n", d.Round(time.Second))
 	}
+}
+
+// enrollTLS enrols with a certificate: the key is made here and never
+// leaves the kiosk; the server signs its request with the token and
+// returns the certificate and its CA, which becomes the only root the
+// kiosk trusts for the server.
+func enrollTLS(ctx context.Context, server, later, caPath, token, name, data string, stdout, stderr io.Writer) int {
+	keyPEM, csrPEM, err := ca.NewKey(name)
+	if err != nil {
+		fmt.Fprintln(stderr, "kioskd enroll: making the key:", err)
+		return exitProblem
+	}
+	cl := httpapi.NewClient(server)
+	var seen []*x509.Certificate // the chain the server presented (first contact)
+	if strings.HasPrefix(server, "https://") {
+		tc := &tls.Config{MinVersion: tls.VersionTLS12}
+		if caPath != "" {
+			pemData, err := os.ReadFile(caPath)
+			if err != nil {
+				fmt.Fprintln(stderr, "kioskd enroll: -ca:", err)
+				return exitUsage
+			}
+			tc.RootCAs = x509.NewCertPool()
+			if !tc.RootCAs.AppendCertsFromPEM(pemData) {
+				fmt.Fprintln(stderr, "kioskd enroll: -ca: no PEM certificate in", caPath)
+				return exitUsage
+			}
+		} else {
+			// Trust on first use: the chain is checked against the CA the
+			// server returns, below; -ca closes the gap.
+			tc.InsecureSkipVerify = true
+			tc.VerifyConnection = func(cs tls.ConnectionState) error { seen = cs.PeerCertificates; return nil }
+		}
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.TLSClientConfig = tc
+		cl.HTTP = &http.Client{Timeout: 20 * time.Second, Transport: tr}
+	}
+	c, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	var resp httpapi.EnrollResponse
+	_, err = cl.Do(c, "POST", "/api/v1/kiosks/enroll", httpapi.EnrollRequest{Token: token, Name: name, CSR: string(csrPEM)}, &resp)
+	if err != nil {
+		fmt.Fprintln(stderr, "kioskd enroll:", describeEnrollError(err, server))
+		return exitProblem
+	}
+	if resp.Certificate == "" || resp.CA == "" || resp.Centre == "" {
+		fmt.Fprintln(stderr, "kioskd enroll: the server's answer has no certificate, CA or centre; is it a Xếp Hàng queue server with its CA?")
+		return exitProblem
+	}
+	caCert, err := parseCA(resp.CA)
+	if err != nil {
+		fmt.Fprintln(stderr, "kioskd enroll: the server's CA:", err)
+		return exitProblem
+	}
+	if len(seen) > 0 {
+		roots := x509.NewCertPool()
+		roots.AddCert(caCert)
+		inter := x509.NewCertPool()
+		for _, c := range seen[1:] {
+			inter.AddCert(c)
+		}
+		host := strings.TrimPrefix(server, "https://")
+		if h, _, err := net.SplitHostPort(host); err == nil {
+			host = h
+		}
+		if _, err := seen[0].Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, DNSName: host}); err != nil {
+			fmt.Fprintln(stderr, "kioskd enroll: the server's certificate is not from the CA it returned (someone in between?):", err)
+			return exitProblem
+		}
+		fmt.Fprintln(stdout, "note: the server was trusted on first contact and checked against the CA it returned; pass -ca FILE to check it beforehand")
+	}
+	pair := append([]byte(resp.Certificate), keyPEM...)
+	if _, err := tls.X509KeyPair(pair, pair); err != nil {
+		fmt.Fprintln(stderr, "kioskd enroll: the certificate does not match the key made here:", err)
+		return exitProblem
+	}
+	if err := writeFileAtomic(data, caFile, []byte(resp.CA), 0o644); err != nil {
+		fmt.Fprintln(stderr, "kioskd enroll: storing the CA:", err)
+		return exitProblem
+	}
+	if err := writeFileAtomic(data, identityFile, pair, 0o600); err != nil {
+		fmt.Fprintln(stderr, "kioskd enroll: storing the key:", err)
+		return exitProblem
+	}
+	exp, _ := time.Parse(time.RFC3339, resp.ExpiresAt)
+	cred := Credential{Server: later, Kiosk: resp.Kiosk, Centre: resp.Centre, EnrolledAt: time.Now().UTC(), MTLS: true, CertExpires: exp, Pending: resp.Pending}
+	if err := SaveCredential(data, cred); err != nil {
+		fmt.Fprintln(stderr, "kioskd enroll: storing the credential:", err)
+		return exitProblem
+	}
+	fmt.Fprintf(stdout, "enrolled with a certificate: kiosk %q, centre %q, valid until %s; key in %s (mode 0600), later calls to %s with mutual TLS\n",
+		resp.Kiosk, resp.Centre, resp.ExpiresAt, filepath.Join(data, identityFile), later)
+	enrolledNotes(stdout, resp)
 	return exitOK
 }
 

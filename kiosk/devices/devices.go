@@ -102,7 +102,7 @@ func Open(cfg Config) (*Devices, error) {
 		d.Sim = &Sim{Printer: ps, Reader: rs}
 		cfg.Printer = fmt.Sprintf("serial:%s?baud=%d", ps.Path(), cfg.SimBaud)
 		cfg.Reader = "serial:" + rs.Path()
-		d.Scanner = &scannersim.Scanner{Pages: 3, Delay: 300 * time.Millisecond}
+		d.Scanner = simFeeder{}
 		cfg.Log.Info("simulated devices", "printer", ps.Path(), "reader", rs.Path(), "jobs", dir, "baud", cfg.SimBaud)
 	} else if d.Scanner, err = openScanner(cfg.Scanner); err != nil {
 		return nil, err
@@ -120,6 +120,16 @@ func Open(cfg Config) (*Devices, error) {
 			port.Backoff{}, func(s port.State, err error) { cfg.Log.Info("card reader port", "state", s.String(), "err", err) })
 	}
 	return d, nil
+}
+
+// simFeeder is the simulated scanner with three sheets put in its feeder
+// before every scan, as a citizen does.
+type simFeeder struct{}
+
+func (simFeeder) String() string { return "simulated" }
+
+func (simFeeder) Scan(ctx context.Context, opt scanner.Options, progress func(scanner.Progress)) ([]scanner.Page, error) {
+	return (&scannersim.Scanner{Pages: 3, Delay: 300 * time.Millisecond, DPI: 100}).Scan(ctx, opt, progress)
 }
 
 func openScanner(spec string) (scanner.Scanner, error) {

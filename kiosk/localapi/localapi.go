@@ -39,6 +39,9 @@ type Config struct {
 	Log     *slog.Logger
 	// Demo, when set, enables /api/demo/… (kioskd -simulate).
 	Demo *Demo
+	// Ping is called on every POST /api/ping of the touchscreen page (the
+	// browser watchdog); nil for none.
+	Ping func()
 }
 
 // Demo is what the demo endpoints drive: the simulated reader and the
@@ -68,6 +71,16 @@ func New(cfg Config) *Server {
 	s.mux.HandleFunc("GET /api/devices", s.handleDevices)
 	s.mux.HandleFunc("POST /api/flow", s.handleFlow)
 	s.mux.HandleFunc("GET /api/events", s.handleEvents)
+	s.mux.HandleFunc("POST /api/precheck/start", s.handlePrecheckScan(false))
+	s.mux.HandleFunc("POST /api/precheck/more", s.handlePrecheckScan(true))
+	s.mux.HandleFunc("GET /api/precheck", s.handlePrecheckResult)
+	s.mux.HandleFunc("POST /api/precheck/ticket", s.handlePrecheckTicket)
+	s.mux.HandleFunc("POST /api/ping", func(w http.ResponseWriter, r *http.Request) {
+		if s.cfg.Ping != nil {
+			s.cfg.Ping()
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
 	if cfg.Demo != nil {
 		s.mux.HandleFunc("POST /api/demo/card", s.handleDemoCard)
 		s.mux.HandleFunc("POST /api/demo/qr", s.handleDemoQR)
@@ -146,10 +159,12 @@ type Status struct {
 	Demo       bool          `json:"demo"`
 	Elderly    bool          `json:"elderly"`     // a card read in this session entitles to elderly priority
 	ElderlyAge int           `json:"elderly_age"` // from which age
+	Precheck   bool          `json:"precheck"`    // this kiosk can pre-check dossiers (scanner + OCR)
 }
 
 func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request) {
-	st := Status{Flow: s.cfg.Kiosk.Machine.State(), Demo: s.cfg.Demo != nil, Elderly: s.cfg.Kiosk.Elderly(), ElderlyAge: s.cfg.Kiosk.ElderlyAge()}
+	st := Status{Flow: s.cfg.Kiosk.Machine.State(), Demo: s.cfg.Demo != nil, Elderly: s.cfg.Kiosk.Elderly(), ElderlyAge: s.cfg.Kiosk.ElderlyAge(),
+		Precheck: s.cfg.Kiosk.PrecheckAvailable()}
 	if s.cfg.Centre != nil {
 		st.Centre, st.CentreName = s.cfg.Centre()
 	}
@@ -263,6 +278,71 @@ func (s *Server) handleFlow(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, m.State())
+}
+
+// PrecheckRequest is POST /api/precheck/start and /more: scan the papers
+// for a procedure (more: add pages to this session's) and check them.
+type PrecheckRequest struct {
+	Procedure string `json:"procedure,omitempty"`
+}
+
+func (s *Server) handlePrecheckScan(more bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var req PrecheckRequest
+		if r.ContentLength != 0 {
+			if err := decode(w, r, &req); err != nil {
+				writeError(w, r, err)
+				return
+			}
+		}
+		if !more && req.Procedure == "" {
+			writeError(w, r, &flow.Error{Code: "invalid", VI: "Vui lòng chọn thủ tục.", EN: "Please choose a procedure.", Status: http.StatusBadRequest})
+			return
+		}
+		// Scanning and OCR finish even if the page goes away.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 5*time.Minute)
+		defer cancel()
+		v, err := s.cfg.Kiosk.ScanPrecheck(ctx, req.Procedure, more)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, v)
+	}
+}
+
+func (s *Server) handlePrecheckResult(w http.ResponseWriter, r *http.Request) {
+	v, ok := s.cfg.Kiosk.PrecheckResult()
+	if !ok {
+		writeError(w, r, &flow.Error{Code: "no_precheck", VI: "Chưa có kết quả kiểm tra hồ sơ.", EN: "No dossier check yet.", Status: http.StatusNotFound})
+		return
+	}
+	writeJSON(w, http.StatusOK, v)
+}
+
+// PrecheckTicketRequest is POST /api/precheck/ticket: take a number with
+// the result attached; service only when the result named none.
+type PrecheckTicketRequest struct {
+	Service  string `json:"service,omitempty"`
+	Priority string `json:"priority,omitempty"`
+}
+
+func (s *Server) handlePrecheckTicket(w http.ResponseWriter, r *http.Request) {
+	var req PrecheckTicketRequest
+	if r.ContentLength != 0 {
+		if err := decode(w, r, &req); err != nil {
+			writeError(w, r, err)
+			return
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 2*time.Minute)
+	defer cancel()
+	v, err := s.cfg.Kiosk.PrecheckTicket(ctx, req.Service, req.Priority)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, v)
 }
 
 var upgrader = websocket.Upgrader{

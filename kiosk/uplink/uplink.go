@@ -8,13 +8,19 @@ package uplink
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
+	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"net/url"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/gorilla/websocket"
 
 	"xephang/kiosk/outbox"
 	"xephang/queue-server/httpapi"
@@ -58,6 +64,10 @@ type Config struct {
 	EveningFrom time.Duration
 	// Clock is the kiosk's clock (time.Now when nil); tests move it.
 	Clock func() time.Time
+	// TLS is the mutual-TLS client configuration (kiosk certificate, the
+	// enrolment's CA) for the event stream's WebSocket; nil with a bearer
+	// credential. (httpapi.Client.Events dials with the default dialer.)
+	TLS *tls.Config
 }
 
 // Reasons the server refuses to serve this kiosk (Status.Suspended).
@@ -430,7 +440,7 @@ func (l *Link) followConfig(ctx context.Context) error {
 		return err
 	}
 	c, cancel = context.WithTimeout(ctx, 5*time.Second)
-	es, err := l.cfg.Client.Events(c, l.cfg.Centre, q.LastSeq)
+	es, err := l.events(c, q.LastSeq)
 	cancel()
 	if err != nil {
 		return streamError{err}
@@ -460,6 +470,41 @@ func (l *Link) followConfig(ctx context.Context) error {
 		}
 	}
 }
+
+// eventStream is a centre's event stream (*httpapi.EventStream).
+type eventStream interface {
+	Next(deadline time.Time) (queue.Event, error)
+	Close() error
+}
+
+// events opens the centre's event stream after since: with the client's
+// own dialer, or over mutual TLS when configured.
+func (l *Link) events(ctx context.Context, since uint64) (eventStream, error) {
+	if l.cfg.TLS == nil {
+		return l.cfg.Client.Events(ctx, l.cfg.Centre, since)
+	}
+	u := strings.Replace(l.cfg.Client.Base, "http", "ws", 1) + "/api/v1/centres/" + url.PathEscape(l.cfg.Centre) + "/events?since=" + strconv.FormatUint(since, 10)
+	d := websocket.Dialer{TLSClientConfig: l.cfg.TLS, HandshakeTimeout: 5 * time.Second}
+	conn, resp, err := d.DialContext(ctx, u, nil)
+	if err != nil {
+		if resp != nil {
+			return nil, fmt.Errorf("uplink: events: %d: %w", resp.StatusCode, err)
+		}
+		return nil, err
+	}
+	return wsStream{conn}, nil
+}
+
+type wsStream struct{ conn *websocket.Conn }
+
+func (s wsStream) Next(deadline time.Time) (queue.Event, error) {
+	var e queue.Event
+	s.conn.SetReadDeadline(deadline)
+	err := s.conn.ReadJSON(&e)
+	return e, err
+}
+
+func (s wsStream) Close() error { return s.conn.Close() }
 
 // streamError is a failure of the event stream alone: the server answered
 // just before, so it says nothing of the link (the heartbeat judges that).
