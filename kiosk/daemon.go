@@ -295,6 +295,7 @@ type Main struct {
 	// certificate; nil with a bearer credential.
 	TLS *Identity
 
+	client         *httpapi.Client
 	lastPing       atomic.Int64 // unix nanoseconds of the page's last ping; 0 before the first
 	browserRestart atomic.Int64 // restarts of the browser so far
 
@@ -352,6 +353,7 @@ func (m *Main) Run(ctx context.Context) error {
 		client.HTTP = m.TLS.HTTPClient(15 * time.Second)
 		tlsCfg = m.TLS.TLSConfig()
 	}
+	m.client = client
 	m.Link = uplink.New(uplink.Config{
 		Client: client, Store: m.Store, Centre: cred.Centre, Version: version(), Log: m.Log,
 		BlockSize: m.Config.BlockSize, BlocksAhead: m.Config.Blocks, Heartbeat: m.Config.Heartbeat,
@@ -423,7 +425,7 @@ func (m *Main) Run(ctx context.Context) error {
 	})
 	m.goLoop(func() { m.watchBrowser(ctx) })
 	if m.TLS != nil {
-		m.goLoop(func() { m.renewLoop(ctx, client) })
+		m.goLoop(func() { m.renewLoop(ctx) })
 	}
 	m.goLoop(func() {
 		if err := m.srv.Serve(m.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {

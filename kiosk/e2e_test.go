@@ -202,7 +202,8 @@ type statusView struct {
 	Link struct {
 		Online  bool           `json:"online"`
 		Pending int            `json:"outbox_pending"`
-		Left    map[string]int `json:"numbers_left"`
+		Left      map[string]int `json:"numbers_left"`
+		Suspended string         `json:"suspended"`
 	} `json:"link"`
 }
 
@@ -374,6 +375,7 @@ func (k *localClient) waitStatus(t *testing.T, ctx context.Context, what string,
 	for {
 		resp, err := http.Get(k.base + "/api/status")
 		if err == nil {
+			last = statusView{} // omitted members must not keep old values
 			json.NewDecoder(resp.Body).Decode(&last)
 			resp.Body.Close()
 			if ok(last) {

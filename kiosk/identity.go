@@ -180,14 +180,14 @@ var renewCheck = time.Hour
 // with a new key's request, over the current certificate), retrying every
 // renewCheck until it works, and marks the kiosk out of service once the
 // certificate has expired.
-func (m *Main) renewLoop(ctx context.Context, client *httpapi.Client) {
+func (m *Main) renewLoop(ctx context.Context) {
 	for {
 		now := time.Now()
 		if m.TLS.Expired(now) {
 			m.Link.SetSuspended(uplink.SuspendedExpired)
 		}
 		if !now.Before(m.TLS.RenewAt()) {
-			if err := m.renew(ctx, client); err != nil {
+			if err := m.Renew(ctx); err != nil {
 				m.Log.Warn("certificate renewal failed; will retry", "err", err, "expires", m.TLS.Certificate().NotAfter)
 			} else {
 				if m.Link.Suspended() == uplink.SuspendedExpired {
@@ -205,8 +205,13 @@ func (m *Main) renewLoop(ctx context.Context, client *httpapi.Client) {
 	}
 }
 
-// renew gets and stores a new certificate for a new key.
-func (m *Main) renew(ctx context.Context, client *httpapi.Client) error {
+// Renew gets and stores a new certificate for a new key, over the current
+// one; the old pair stays on disk until the new one is stored.
+func (m *Main) Renew(ctx context.Context) error {
+	if m.TLS == nil {
+		return errors.New("kioskd: enrolled with a bearer credential: nothing to renew")
+	}
+	client := m.client
 	keyPEM, csrPEM, err := ca.NewKey(m.Cred.Kiosk)
 	if err != nil {
 		return err

@@ -210,6 +210,7 @@ func (l *Link) SetSuspended(why string) {
 			l.cfg.Log.Error("the queue server does not serve this kiosk; out of service", "why", why)
 		} else {
 			l.cfg.Log.Info("the queue server serves this kiosk again")
+			l.Kick() // lease and replay now rather than at the next round
 		}
 		l.changed()
 	}
