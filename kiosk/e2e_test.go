@@ -200,8 +200,8 @@ type ticketView struct {
 
 type statusView struct {
 	Link struct {
-		Online  bool           `json:"online"`
-		Pending int            `json:"outbox_pending"`
+		Online    bool           `json:"online"`
+		Pending   int            `json:"outbox_pending"`
 		Left      map[string]int `json:"numbers_left"`
 		Suspended string         `json:"suspended"`
 	} `json:"link"`
