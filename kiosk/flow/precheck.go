@@ -337,8 +337,15 @@ func (k *Kiosk) PrecheckTicket(ctx context.Context, service, priority string) (P
 	if e := k.printChecklist(ctx, cl); e != nil {
 		v.PrintError = e // the number is printed: the checklist is a nicety
 	}
-	k.Machine.Go(Precheck, StepPrinted, v)
+	k.Machine.Go(Precheck, StepPrinted, PrecheckPrinted{Printed: p, Precheck: v})
 	return v, nil
+}
+
+// PrecheckPrinted is what the printed step of the pre-check shows: the
+// ticket, as every printed step, with the result and checklist beside it.
+type PrecheckPrinted struct {
+	Printed
+	Precheck PrecheckView `json:"precheck"`
 }
 
 // printChecklist prints the checklist on the ticket printer.
