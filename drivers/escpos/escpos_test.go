@@ -169,9 +169,10 @@ func TestTicketStructure(t *testing.T) {
 		must("QR store", append([]byte{0x1D, '(', 'k', byte(len(tk.TrackURL) + 3), 0, 49, 80, 48}, tk.TrackURL...))
 		must("QR print", []byte{0x1D, '(', 'k', 3, 0, 49, 81, 48})
 		must("cut", []byte{0x1D, 'V', 66, 0})
-		if p.Text != TextRaster {
-			must("time", []byte("24/11/2026"))
-		}
+		// The time goes in the printer's font in every profile: raster
+		// profiles print the label as raster and the value under it.
+		must("date", []byte("24/11/2026"))
+		must("time", []byte("09:15:02\n"))
 		if !bytes.HasPrefix(b, []byte{0x1B, '@'}) || !bytes.HasSuffix(b, []byte{0x1D, 'V', 66, 0}) {
 			t.Errorf("%s: does not run from ESC @ to the cut", p.Name)
 		}
@@ -186,6 +187,8 @@ func TestTicketStructure(t *testing.T) {
 			}
 			// Plain ASCII lines stay text even in raster mode.
 			must("ASCII separator as text", []byte("--------"))
+			must("hotline as text", []byte("1900 1234\n"))
+			must("service at GS v 0 m=3", []byte{0x1D, 'v', '0', 3})
 		case TextCP1258:
 			must("code page", []byte{0x1B, 't', p.CodePage})
 			must("Hộ tịch in CP1258", []byte{'H', 0xF4, 0xF2, ' ', 't', 'i', 0xF2, 'c', 'h'})
@@ -298,9 +301,26 @@ func TestRasterLineIsCroppedAndDefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bm, err := fs.render("Đà Nẵng", false, 22, false)
+	rl, err := fs.render("Đà Nẵng", false, 22, false, false)
 	if err != nil {
 		t.Fatal(err)
+	}
+	bm := rl.bm
+	// Cropped to the ink both ways: the blank part of the line box is fed
+	// (ESC J), not sent as white rows.
+	if rl.mode != 0 || rl.above < 1 || rl.below < 1 || rl.above+bm.Height+rl.below < 30 {
+		t.Errorf("line box: mode %d, %d above, %d rows, %d below", rl.mode, rl.above, bm.Height, rl.below)
+	}
+	for _, y := range []int{0, bm.Height - 1} {
+		row := 0
+		for x := 0; x < bm.Width; x++ {
+			if bm.At(x, y) {
+				row++
+			}
+		}
+		if row == 0 {
+			t.Errorf("row %d of the cropped bitmap is blank", y)
+		}
 	}
 	if bm.Width < 60 || bm.Width > 120 || bm.Height < 22 || bm.Height > 40 {
 		t.Errorf("bitmap %dx%d", bm.Width, bm.Height)

@@ -94,10 +94,34 @@ func (f *fontSet) measure(s string, bold bool, px int) (int, error) {
 	return font.MeasureString(fc, s).Ceil(), nil
 }
 
-// render draws one line of text and crops it to its ink horizontally; the
-// height is the face's full line height, so lines stack evenly. invert gives
-// white text on a black band (the booking mark).
-func (f *fontSet) render(s string, bold bool, px int, invert bool) (*Bitmap, error) {
+// rasterLine is one line of text drawn for GS v 0: the bitmap cropped to
+// its ink, the print mode m (0 dot for dot, 3 twice as wide and as high)
+// and the blank dots of the line box above and below the ink, fed with
+// ESC J instead of being sent as white rows.
+type rasterLine struct {
+	bm           *Bitmap
+	mode         byte
+	above, below int // blank dots on paper (after the mode's scaling)
+}
+
+// inkThreshold is the glyph coverage (of 255) from which a dot is black.
+// The font is drawn without hinting, so a tone mark one dot thick straddles
+// two rows at partial coverage; at half coverage (128) the acute and the
+// hook above of é and ẻ at 18 dots, or the grave of Ồ, lose the dots that
+// tell them apart. A quarter keeps them, and slightly bolder text suits a
+// thermal head anyway.
+const inkThreshold = 64
+
+// tallLetters are the letters that reach highest above the baseline.
+const tallLetters = "ỖẪỄỮẴẲẨỂỔỞỬỶ"
+
+// render draws one line of text and crops it to its ink, horizontally and
+// vertically. px is the face size in dots of the bitmap; quad says it is
+// printed at m=3. The line box is the face's full height plus two dots each
+// side, so lines stack evenly; the blank part of it is returned as
+// above/below. invert gives white text on a black band (the booking mark),
+// which keeps its whole box.
+func (f *fontSet) render(s string, bold bool, px int, quad, invert bool) (*rasterLine, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	fc, err := f.face(bold, px)
@@ -105,45 +129,61 @@ func (f *fontSet) render(s string, bold bool, px int, invert bool) (*Bitmap, err
 		return nil, err
 	}
 	m := fc.Metrics()
+	// Capitals with two marks (Ỗ, Ấ, Ẵ) rise above the face's ascent
+	// (3 dots at 17 to 22 px): the box reaches above them, or the top of
+	// their marks is cut off; every line of a size has the same box.
+	ascent, descent := m.Ascent.Ceil(), m.Descent.Ceil()
+	if b, _ := font.BoundString(fc, tallLetters); -b.Min.Y.Floor() > ascent {
+		ascent = -b.Min.Y.Floor()
+	}
+	if b, _ := font.BoundString(fc, s); b.Max.Y.Ceil() > descent {
+		descent = b.Max.Y.Ceil()
+	}
 	pad := 2
 	w := font.MeasureString(fc, s).Ceil() + 2*pad
-	h := (m.Ascent + m.Descent).Ceil() + 2*pad
+	h := ascent + descent + 2*pad
 	dst := image.NewAlpha(image.Rect(0, 0, w, h))
-	d := font.Drawer{Dst: dst, Src: image.Opaque, Face: fc, Dot: fixed.P(pad, pad+m.Ascent.Ceil())}
+	d := font.Drawer{Dst: dst, Src: image.Opaque, Face: fc, Dot: fixed.P(pad, pad+ascent)}
 	d.DrawString(s)
-	left, right := w, 0
+	left, right, top, bottom := w, 0, h, 0
 	for y := 0; y < h; y++ {
 		for x := 0; x < w; x++ {
-			if dst.AlphaAt(x, y).A >= 128 {
+			if dst.AlphaAt(x, y).A >= inkThreshold {
 				left, right = min(left, x), max(right, x+1)
+				top, bottom = min(top, y), max(bottom, y+1)
 			}
 		}
 	}
 	if right <= left {
-		left, right = 0, 1 // blank line: keep one dot of width
+		left, right, top, bottom = 0, 1, 0, 1 // blank line: one white dot
 	}
 	if invert {
 		left, right = max(left-8, 0), min(right+8, w)
+		top, bottom = 0, h
 	}
-	bm := newBitmap(right-left, h)
-	for y := 0; y < h; y++ {
+	bm := newBitmap(right-left, bottom-top)
+	for y := top; y < bottom; y++ {
 		for x := left; x < right; x++ {
-			ink := dst.AlphaAt(x, y).A >= 128
-			if ink != invert {
-				bm.Bits[y*bm.Stride+(x-left)/8] |= 0x80 >> ((x - left) % 8)
+			if (dst.AlphaAt(x, y).A >= inkThreshold) != invert {
+				bm.Bits[(y-top)*bm.Stride+(x-left)/8] |= 0x80 >> ((x - left) % 8)
 			}
 		}
 	}
 	if invert {
 		// Blacken the padding bits past Width in each row's last byte too,
 		// so the band has clean edges on printers that print whole bytes.
-		for y := 0; y < h; y++ {
+		for y := 0; y < bm.Height; y++ {
 			for x := bm.Width; x < bm.Stride*8; x++ {
 				bm.Bits[y*bm.Stride+x/8] |= 0x80 >> (x % 8)
 			}
 		}
 	}
-	return bm, nil
+	rl := &rasterLine{bm: bm, above: top, below: h - bottom}
+	if quad {
+		rl.mode = 3
+		rl.above, rl.below = 2*rl.above, 2*rl.below
+	}
+	return rl, nil
 }
 
 func newBitmap(w, h int) *Bitmap {
@@ -167,10 +207,11 @@ func FromImage(img image.Image) *Bitmap {
 	return bm
 }
 
-// appendRaster appends GS v 0 (normal density) for bm. Real-time command
+// appendRaster appends GS v 0 for bm; mode 0 prints it dot for dot, 1 at
+// double width, 2 double height, 3 both. Real-time command
 // sequences inside the data are broken up (see the package doc).
-func appendRaster(dst []byte, bm *Bitmap) []byte {
-	dst = append(dst, 0x1D, 'v', '0', 0,
+func appendRaster(dst []byte, bm *Bitmap, mode byte) []byte {
+	dst = append(dst, 0x1D, 'v', '0', mode,
 		byte(bm.Stride), byte(bm.Stride>>8), byte(bm.Height), byte(bm.Height>>8))
 	start := len(dst)
 	dst = append(dst, bm.Bits...)

@@ -172,12 +172,13 @@ type style struct {
 	double bool // double height in the printer's font; 1.5× in raster
 	invert bool // white on black
 	small  bool // raster only: a smaller face
+	title  bool // raster only: the centre's name, large where the paper allows
 }
 
 var (
 	styleBody  = style{}
 	styleBold  = style{bold: true}
-	styleTitle = style{bold: true}
+	styleTitle = style{bold: true, title: true}
 	styleBig   = style{bold: true, double: true}
 	styleMark  = style{bold: true, invert: true}
 	styleSmall = style{small: true}
@@ -189,9 +190,23 @@ type job struct {
 	buf  []byte
 	page byte // code page selected now
 	err  error
+	gap  int // blank dots below the last raster line, not fed yet
 }
 
-func (j *job) raw(b ...byte) { j.buf = append(j.buf, b...) }
+func (j *job) raw(b ...byte) {
+	j.flushGap()
+	j.buf = append(j.buf, b...)
+}
+
+// flushGap feeds the blank dots raster lines left (ESC J, at most 255 a
+// time), so white rows are never sent as image data.
+func (j *job) flushGap() {
+	for j.gap > 0 {
+		n := min(j.gap, 255)
+		j.buf = append(j.buf, 0x1B, 'J', byte(n))
+		j.gap -= n
+	}
+}
 
 func (j *job) feed(n byte) { j.raw(0x1B, 'd', n) }
 
@@ -236,6 +251,11 @@ func (j *job) line(s string, st style) {
 	}
 	switch j.p.Text {
 	case TextRaster:
+		if head, tail, ok := splitASCIITail(s); ok && !st.invert {
+			j.rasterLines(head, st)
+			j.textLines(tail, tail, st, nil)
+			return
+		}
 		j.rasterLines(s, st)
 	case TextCP1258:
 		j.textLines(s, "", st, func(part string) ([]byte, byte, error) {
@@ -250,6 +270,26 @@ func (j *job) line(s string, st style) {
 	default:
 		j.textLines(ToASCII(s), ToASCII(s), st, nil)
 	}
+}
+
+// minASCIITail is the shortest value after a label worth its own line in
+// the printer's font: a time, a date, a phone number.
+const minASCIITail = 8
+
+// splitASCIITail splits "THỜI GIAN IN VÉ: 24/11/2026 - 09:15:02" into the
+// label "THỜI GIAN IN VÉ:", drawn as raster, and the value, which goes
+// under it in the printer's font for a fraction of the bytes: the raster
+// profiles send as raster only what the printer's font cannot print.
+func splitASCIITail(s string) (head, tail string, ok bool) {
+	i := strings.LastIndex(s, ": ")
+	if i <= 0 {
+		return "", "", false
+	}
+	head, tail = s[:i+1], strings.TrimSpace(s[i+2:])
+	if len(tail) < minASCIITail || !isASCII(tail) || isASCII(head) {
+		return "", "", false
+	}
+	return head, tail, true
 }
 
 // textLines prints s in the printer's font, wrapped to the columns; enc
@@ -317,51 +357,95 @@ func (j *job) textLines(s, ascii string, st style, enc func(string) ([]byte, byt
 	}
 }
 
-// Raster text sizes in dots for body text, by paper width: close to the
-// printer's 12×24 font A so raster and text lines look alike.
-func rasterPx(p Profile, st style) int {
-	px := 22
-	if p.Dots < 500 {
-		px = 20
-	}
+// Raster face sizes, in dots of the bitmap: the smallest at which every
+// toned letter stays apart from its neighbours (TestDiacriticsSurvive in
+// escpossim; at 16 dots é and ẻ, Ò and Ó come out the same).
+const (
+	rasterBody   = 20 // body text: about the printer's 12×24 font A
+	rasterSmall  = 18 // the small lines (QR caption, footer)
+	rasterBold80 = 22 // bold headings (SỐ THỨ TỰ, the booking mark)
+	rasterBold58 = 20
+	// rasterQuad is the size drawn for lines printed at GS v 0 m=3 (twice as
+	// wide and high, so 34 dots on paper): the service name and the
+	// centre's name. Below about 16 dots the stacked marks of capitals
+	// (Ấ, Ẫ, Ặ) run together once doubled.
+	rasterQuad = 17
+)
+
+// rasterSpec returns how a raster line of style st is drawn: the face size
+// px in dots of the bitmap, and quad when the bitmap is printed at GS v 0
+// m=3, twice as wide and as high, for a quarter of the bytes of the same
+// line drawn dot for dot. Only large text is doubled: Vietnamese marks are
+// a few dots wide and need every one at body size (halving the columns
+// alone, m=1, flattens the tilde of Ã into a bar, so no line uses it).
+// TestDiacriticsSurvive in escpossim checks every toned letter stays apart
+// from its neighbours at each of these sizes.
+func rasterSpec(p Profile, st style) (px int, quad bool) {
 	switch {
-	case st.double:
-		px = px * 3 / 2
+	case st.double, st.title:
+		return rasterQuad, true
 	case st.small:
-		px = px * 5 / 6
+		return rasterSmall, false
+	case st.bold && p.Dots < 500:
+		return rasterBold58, false
+	case st.bold:
+		return rasterBold80, false
 	}
-	return px
+	return rasterBody, false
 }
 
 // rasterLines draws s with the embedded font, wrapped to the paper width,
-// one GS v 0 image per line.
+// one GS v 0 image per line, cropped to its ink; the blank dots between
+// lines are fed with ESC J.
 func (j *job) rasterLines(s string, st style) {
 	fs, err := loadFonts()
 	if err != nil {
 		j.err = err
 		return
 	}
-	px := rasterPx(j.p, st)
+	px, quad := rasterSpec(j.p, st)
 	limit := j.p.Dots - 16
+	if quad {
+		limit /= 2
+	}
 	var werr error
-	parts := wrap(s, func(p string) bool {
-		w, err := fs.measure(p, st.bold, px)
-		if err != nil {
-			werr = err
+	fitsIn := func(limit int) func(string) bool {
+		return func(p string) bool {
+			w, err := fs.measure(p, st.bold, px)
+			if err != nil {
+				werr = err
+			}
+			return w <= limit
 		}
-		return w <= limit
-	})
+	}
+	parts := wrap(s, fitsIn(limit))
+	// Balance a wrapped line: the narrowest width that needs no more lines,
+	// so "TRUNG TÂM PHỤC VỤ / HÀNH CHÍNH CÔNG" rather than a lone last word.
+	if n := len(parts); n > 1 {
+		lo, hi := limit/2, limit // hi always fits in n lines
+		for lo < hi {
+			if mid := (lo + hi) / 2; len(wrap(s, fitsIn(mid))) <= n {
+				hi = mid
+			} else {
+				lo = mid + 1
+			}
+		}
+		parts = wrap(s, fitsIn(hi))
+	}
 	if werr != nil {
 		j.err = werr
 		return
 	}
 	for _, part := range parts {
-		bm, err := fs.render(part, st.bold, px, st.invert)
+		rl, err := fs.render(part, st.bold, px, quad, st.invert)
 		if err != nil {
 			j.err = err
 			return
 		}
-		j.buf = appendRaster(j.buf, bm)
+		j.gap += rl.above
+		j.flushGap()
+		j.buf = appendRaster(j.buf, rl.bm, rl.mode)
+		j.gap = rl.below
 	}
 }
 
