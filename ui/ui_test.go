@@ -87,8 +87,9 @@ func (l *consoleLog) expected(m chromedp.ConsoleMessage) bool {
 	if m.Source != "network" || !strings.Contains(m.Text, "status of 4") {
 		return false
 	}
+	u, _, _ := strings.Cut(m.URL, "?")
 	for _, p := range l.refusals {
-		if strings.HasSuffix(m.URL, p) {
+		if strings.HasSuffix(u, p) {
 			return true
 		}
 	}

@@ -2,7 +2,8 @@
 // WebSocket (/api/events) and calls the local API. The machine decides
 // which screen shows (and goes home after inactivity); this page shows it
 // and sends touches. Texts come from the one catalogue, /assets/i18n.js.
-import { t, apply, bindSwitch, serviceName, duration, lang, locale } from '/assets/i18n.js';
+import { t, apply, bindSwitch, serviceName, duration, lang, locale, setLang } from '/assets/i18n.js';
+import { Keyboard } from '/assets/osk.js';
 
 const $ = (id) => document.getElementById(id);
 let flow = { flow: 'home', step: 'home', seq: 0 };
@@ -35,12 +36,16 @@ function show(state) {
   if (state.seq < flow.seq && state.flow === flow.flow) return; // stale
   const prev = flow;
   flow = state;
+  if (state.flow === 'home' && prev.flow !== 'home' && prev.until && Date.now() >= new Date(prev.until).getTime() - 1500) {
+    resetSession(); // gone home by itself: the next citizen starts afresh
+  }
   let id = `s-${state.flow}-${state.step}`;
   if (state.flow === 'home') id = 's-home';
   if (['printing', 'checking-in'].includes(state.step)) id = 's-printing';
   if (state.step === 'printed') id = 's-printed';
   if (state.step === 'failed') id = 's-failed';
   for (const s of document.querySelectorAll('.screen')) s.hidden = s.id !== id;
+  if (prev.flow !== state.flow || prev.step !== state.step) hideKeyboards();
   $('home-btn').hidden = state.flow === 'home' || ['printing', 'checking-in'].includes(state.step);
   $('printing-msg').textContent = t(state.step === 'checking-in' ? 'kiosk.checking' : 'kiosk.printing');
   if (state.flow === 'home') { chosen = null; elderly = false; $('search').value = ''; $('code').value = ''; }
@@ -51,7 +56,7 @@ function show(state) {
   if (id === 's-lookup-list' && prev.step !== state.step) loadProcedures();
   if (id === 's-lookup-detail') renderProcedure(state.data);
   if (id === 's-precheck-unavailable') $('precheck-msg').textContent = messageOf(state.data);
-  if (id === 's-check-in-scan') { $('checkin-card-msg').hidden = true; }
+  if (id === 's-check-in-scan') { $('checkin-card-msg').hidden = true; $('checkin-offline').hidden = linkOnline; }
   if (id !== 's-take-number-card') $('card-msg').hidden = true;
   renderIdle();
 }
@@ -61,13 +66,30 @@ function messageOf(d) {
   return lang() === 'en' ? (d.message_en || d.message) : d.message;
 }
 
+// The machine goes home after inactivity; the page counts down the last
+// seconds on every screen, and catches up by itself if an event was missed.
 function renderIdle() {
   const note = $('idle-note');
-  if (!flow.until) { note.textContent = ''; return; }
-  const s = Math.max(0, Math.round((new Date(flow.until) - Date.now()) / 1000));
+  const bar = $('idle-bar');
+  if (!flow.until || flow.flow === 'home') { note.textContent = ''; bar.hidden = true; return; }
+  const ms = new Date(flow.until) - Date.now();
+  const s = Math.max(0, Math.round(ms / 1000));
   note.textContent = t('kiosk.idle', { s });
+  bar.hidden = flow.step === 'printed' || s > 15;
+  $('idle-text').textContent = t('kiosk.idle', { s });
+  if (ms < -4000 && !catchingUp) {
+    catchingUp = true;
+    api('GET', '/api/status').then((st) => show(st.flow)).catch(() => {}).finally(() => { catchingUp = false; });
+  }
 }
+let catchingUp = false;
 setInterval(renderIdle, 1000);
+
+function resetSession() {
+  document.documentElement.classList.remove('large-text');
+  renderTextSize();
+  if (lang() !== 'vi') setLang('vi');
+}
 
 // --- take a number -----------------------------------------------------------
 async function loadServices() {
@@ -135,35 +157,63 @@ function renderPrinted(p) {
   $('printed-ahead').textContent = p.ahead >= 0 ? t('kiosk.printed.ahead', { n: p.ahead }) : '';
   $('printed-wait').textContent = p.ahead >= 0 ? t('kiosk.printed.wait', { d: duration(p.estimated_wait_seconds) }) : '';
   $('printed-offline').hidden = !p.offline;
-  if (demo) {
-    $('ticket-img').src = '/api/demo/tickets/latest.png?t=' + Date.now();
-    $('ticket-fig').hidden = false;
-  }
+  if (demo) showDemoTicket(p.number);
+}
+
+// Demo: the simulated printer renders the job a moment after the last byte,
+// so the picture is asked for after a short wait, and again until it comes.
+let demoTicketTimer;
+function showDemoTicket(number, tries = 0) {
+  clearTimeout(demoTicketTimer);
+  if (tries > 8) return;
+  demoTicketTimer = setTimeout(() => {
+    const probe = new Image();
+    probe.onload = () => {
+      for (const img of [$('ticket-img'), $('demo-ticket-img')]) {
+        img.src = probe.src;
+        img.alt = t('kiosk.demo.ticket') + (number ? ` ${number}` : '');
+        img.hidden = false;
+      }
+      $('ticket-fig').hidden = false;
+      $('demo-ticket-cap').dataset.i18n = 'kiosk.demo.ticket';
+      apply($('demo'));
+    };
+    probe.onerror = () => showDemoTicket(number, tries + 1);
+    probe.src = '/api/demo/tickets/latest.png?t=' + Date.now();
+  }, tries === 0 ? 700 : 600);
 }
 
 // --- check in ----------------------------------------------------------------
-const alphabet = '23456789ABCDEFGHJKLMNPQRSTUVWXYZ';
-for (const ch of alphabet) {
-  const b = document.createElement('button');
-  b.className = 'secondary';
-  b.textContent = ch;
-  b.addEventListener('click', () => { if ($('code').value.length < 9) $('code').value += ch; codeChanged(); });
-  $('keypad').append(b);
-}
-const del = document.createElement('button');
-del.className = 'secondary';
-del.dataset.i18n = 'kiosk.checkin.delete';
-del.addEventListener('click', () => { $('code').value = $('code').value.slice(0, -1); codeChanged(); });
-$('keypad').append(del);
+// The booking code is typed on the on-screen keypad (no system keyboard).
+const codePad = new Keyboard({ layout: 'code', label: 'osk.code_label' }).attach($('code'));
+$('keypad').append(codePad.element);
 function codeChanged() {
+  $('code').value = $('code').value.toUpperCase();
   $('code-submit').disabled = $('code').value.replace(/[-\s]/g, '').length !== 8;
-  go({ touch: true });
 }
 $('code').addEventListener('input', codeChanged);
 $('code-submit').addEventListener('click', async () => {
   lastAction = null;
   try { await api('POST', '/api/check-in', { code: $('code').value }); } catch { /* shown by the machine */ }
 });
+
+// --- on-screen keyboards for text ---------------------------------------------
+// Each search box gets a Telex keyboard, shown when the box is touched and
+// kept at the bottom of the screen while the results scroll above it.
+const keyboards = [];
+for (const input of document.querySelectorAll('input[data-osk="text"]')) {
+  const kb = new Keyboard({ layout: 'text', onDone: () => { kb.element.hidden = true; input.blur(); } }).attach(input);
+  kb.element.hidden = true;
+  kb.element.classList.add('osk-dock');
+  input.closest('.screen').append(kb.element);
+  const open = () => { kb.element.hidden = false; };
+  input.addEventListener('pointerdown', open);
+  input.addEventListener('focus', open);
+  keyboards.push(kb);
+}
+function hideKeyboards() {
+  for (const kb of keyboards) kb.element.hidden = true;
+}
 
 // --- look up -----------------------------------------------------------------
 async function loadProcedures() {
@@ -216,16 +266,57 @@ function renderLink(l) {
   el.textContent = l.online ? t('conn.live') : t('conn.offline');
   const off = $('offline');
   off.hidden = l.online;
+  document.body.dataset.link = l.online ? 'online' : 'offline';
+  $('checkin-offline').hidden = l.online;
   if (!l.online) {
     const left = Object.entries(l.numbers_left || {}).map(([s, n]) => `${s}: ${t('kiosk.offline.left', { n })}`).join(', ');
     off.textContent = t('kiosk.offline.banner') + (left ? ` (${left})` : '') + (l.outbox_pending ? ' · ' + t('kiosk.outbox', { n: l.outbox_pending }) : '');
   }
 }
-function renderPrinter(st, reason) {
-  const bad = st && (st.no_reply || st.paper_out || st.cover_open || st.offline || st.error || st.unrecoverable || st.cutter_error);
-  $('printer').hidden = !bad && !(st && st.paper_near_end);
-  $('printer').textContent = t('kiosk.printer.problem', { reason: reason || '' });
+// The printer's state: a stopped printer is said in words on every screen,
+// and the actions that print are closed until it is back.
+let printer = { st: null, reason: '' };
+function printerReason(st, reason) {
+  if (st.paper_out) return t('kiosk.printer.paper_out');
+  if (st.cover_open) return t('kiosk.printer.cover_open');
+  if (st.no_reply) return t('kiosk.printer.no_reply');
+  if (st.offline || st.error || st.unrecoverable || st.cutter_error) return lang() === 'vi' && reason ? reason : t('kiosk.printer.fault');
+  if (st.paper_near_end) return t('kiosk.printer.paper_near_end');
+  return reason || '';
 }
+function renderPrinter(st, reason) {
+  printer = { st, reason };
+  const bad = !!(st && (st.no_reply || st.paper_out || st.cover_open || st.offline || st.error || st.unrecoverable || st.cutter_error));
+  const low = !!(st && st.paper_near_end);
+  $('printer').hidden = !bad && !low;
+  $('printer').className = bad ? 'alert error banner' : 'alert warn banner';
+  $('printer-reason').textContent = st ? printerReason(st, reason) : '';
+  $('printer-advice').textContent = bad ? t('kiosk.printer.stopped') : '';
+  document.body.dataset.printer = bad ? 'stopped' : low ? 'low' : 'ok';
+  for (const id of ['print', 'print-priority', 'code-submit']) if (bad) $(id).disabled = true;
+  if (!bad) { $('print').disabled = false; $('print-priority').disabled = false; codeChanged(); }
+  $('take-note').hidden = !bad;
+  for (const tile of document.querySelectorAll('[data-start="take-number"], [data-start="check-in"]')) tile.disabled = bad;
+}
+
+// Each device's status, small in the header (from /api/devices and events).
+function renderDevices(list) {
+  devices = list || [];
+  $('devices').replaceChildren(...devices.map((d) => {
+    const li = document.createElement('li');
+    li.dataset.kind = d.kind;
+    li.dataset.status = d.status;
+    const name = DEVICE_KINDS.includes(d.kind) ? t('kiosk.device.' + d.kind) : d.name;
+    const status = DEVICE_STATUSES.includes(d.status) ? t('kiosk.device.' + d.status) : d.status;
+    li.textContent = name;
+    li.title = `${name}: ${status}${d.detail ? ' — ' + d.detail : ''}`;
+    li.setAttribute('aria-label', li.title);
+    return li;
+  }));
+}
+let devices = [];
+const DEVICE_KINDS = ['printer', 'card-reader', 'scanner'];
+const DEVICE_STATUSES = ['ok', 'warning', 'error', 'disconnected'];
 function onCard(c) {
   const box = flow.flow === 'check-in' ? $('checkin-card-msg') : $('card-msg');
   box.hidden = false;
@@ -244,20 +335,26 @@ async function status() {
   elderly = s.elderly;
   elderlyAge = s.elderly_age || elderlyAge;
   renderLink(s.link);
+  renderDevices(await api('GET', '/api/devices').catch(() => devices));
 }
 
 function connect() {
   const ws = new WebSocket(`ws://${location.host}/api/events`);
-  ws.onmessage = (m) => {
-    const e = JSON.parse(m.data);
+  ws.onmessage = (m) => handle(JSON.parse(m.data));
+  ws.onclose = () => { $('link').dataset.state = 'connecting'; setTimeout(() => status().then(connect), 1000); };
+}
+
+// One event of /api/events (also window.xephangKiosk.event, for tests and
+// for showing states the simulator cannot make, such as paper out).
+function handle(e) {
     if (e.type === 'flow') show(e.flow);
     else if (e.type === 'link') renderLink(e.link);
     else if (e.type === 'printer') renderPrinter(e.printer, e.reason);
+    else if (e.type === 'devices') renderDevices(e.devices);
     else if (e.type === 'card') onCard(e.card);
     else if (e.type === 'config') { status(); if (flow.step === 'choose-service') loadServices(); }
-  };
-  ws.onclose = () => { $('link').dataset.state = 'connecting'; setTimeout(() => status().then(connect), 1000); };
 }
+window.xephangKiosk = { event: handle, state: () => flow };
 
 // Demo: tap a sample card or scan a booking code on the simulated reader.
 for (const b of document.querySelectorAll('[data-card]')) {
@@ -270,8 +367,29 @@ function tick() {
 }
 setInterval(tick, 15000);
 
+// The larger-text switch (kept until the kiosk goes home by itself).
+function renderTextSize() {
+  const on = document.documentElement.classList.contains('large-text');
+  const b = $('text-size');
+  b.setAttribute('aria-pressed', String(on));
+  b.dataset.i18n = on ? 'kiosk.text_size_normal' : 'kiosk.text_size';
+  b.textContent = t(b.dataset.i18n);
+}
+$('text-size').addEventListener('click', () => {
+  document.documentElement.classList.toggle('large-text');
+  renderTextSize();
+});
+$('idle-continue').addEventListener('click', () => { lastTouch = Date.now(); go({ touch: true }); });
+
 bindSwitch($('lang'));
-document.addEventListener('langchange', () => { apply(); show({ ...flow, seq: flow.seq }); tick(); });
+document.addEventListener('langchange', () => {
+  apply();
+  show({ ...flow, seq: flow.seq });
+  tick();
+  renderTextSize();
+  renderDevices(devices);
+  if (printer.st) renderPrinter(printer.st, printer.reason);
+});
 apply();
 tick();
 status().then(connect);
