@@ -13,8 +13,12 @@
 // profile:
 //   - TextRaster (the safe default): lines with diacritics are drawn with the
 //     embedded DejaVu Sans font and sent as raster images (GS v 0, MSB is the
-//     leftmost dot); lines in plain ASCII still go as text, so raster is kept
-//     to the lines that need it.
+//     leftmost dot); lines in plain ASCII still go as text, and so does an
+//     ASCII value after a label (the time, a phone number), so raster is
+//     kept to what the printer's font cannot print. Each line is cropped to
+//     its ink both ways, the blank rows fed with ESC J; large lines (the
+//     centre's name, the service) are drawn at half size and printed at
+//     GS v 0 m=3.
 //   - TextCP1258: Windows-1258 code page (ESC t 52 on Epson TM-T20II/III,
 //     TM-T88V, TM-m30III; 27 or 94 on Zjiang; 35 on Rongta). CP1258 holds the
 //     base vowels with circumflex, breve and horn and five separate tone
