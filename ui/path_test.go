@@ -95,14 +95,19 @@ func (k *kioskd) Write(p []byte) (int, error) {
 	return k.log.Write(p)
 }
 
-// startKioskd builds kioskd, enrols it to the server with a token the
-// administrator creates, and runs it with simulated devices.
-func startKioskd(t *testing.T, ctx context.Context, base, centre string) *kioskd {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "kioskd")
+// buildKioskd builds kioskd (with the pages as they are now) into dir.
+func buildKioskd(ctx context.Context, dir string) (string, error) {
+	bin := filepath.Join(dir, "kioskd")
 	if out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "xephang/kiosk").CombinedOutput(); err != nil {
-		t.Fatalf("go build kioskd: %v\n%s", err, out)
+		return "", fmt.Errorf("go build kioskd: %v\n%s", err, out)
 	}
+	return bin, nil
+}
+
+// startKioskd enrols kioskd to the server with a token the administrator
+// creates, and runs it with simulated devices.
+func startKioskd(t *testing.T, ctx context.Context, bin, base, centre string) *kioskd {
+	t.Helper()
 	adm := httpapi.NewClient(base)
 	must(t, "sign the administrator in", adm.Login(ctx, admin, password))
 	var tok struct{ Token string }
@@ -180,8 +185,13 @@ func TestWholePathInChromium(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	base, centre := startPathServer(t)
-	built := make(chan *kioskd, 1)
-	go func() { built <- startKioskd(t, ctx, base, centre.ID) }() // builds while the citizen books
+	type result struct {
+		bin string
+		err error
+	}
+	built := make(chan result, 1)
+	binDir := t.TempDir()
+	go func() { bin, err := buildKioskd(ctx, binDir); built <- result{bin, err} }() // while the citizen books
 
 	browser := newBrowser(t, ctx)
 	var logs consoleLog
@@ -250,10 +260,9 @@ func TestWholePathInChromium(t *testing.T) {
 	))
 
 	// 2. At the kiosk (portrait): the Telex keyboard, then check in by code.
-	k := <-built
-	if t.Failed() {
-		t.FailNow()
-	}
+	b := <-built
+	must(t, "build kioskd", b.err)
+	k := startKioskd(t, ctx, b.bin, base, centre.ID)
 	kiosk := tab(t, browser, &logs, "kiosk")
 	// The simulated printer renders a ticket's picture a moment after its
 	// last byte: the page asks again until it is there.
@@ -382,7 +391,9 @@ func TestWholePathInChromium(t *testing.T) {
 		saveScreenshot(t, kiosk, "kiosk-printer-out.png")
 	}
 	must(t, "the printer is back", chromedp.Do(kiosk,
-		chromedp.Evaluate[chromedp.Void](`window.xephangKiosk.event({type: 'printer', printer: {}}); window.xephangKiosk.event({type: 'link', link: {online: true}})`),
+		chromedp.Evaluate[chromedp.Void](`window.xephangKiosk.event({type: 'printer', printer: {}}); window.xephangKiosk.event({type: 'link', link: {online: true}});
+			fetch('/api/devices').then((r) => r.json()).then((d) => window.xephangKiosk.event({type: 'devices', devices: d}))`),
+		chromedp.Poll[chromedp.Void](`!document.querySelector('#devices li[data-status="error"]')`),
 		chromedp.WaitNotVisible(chromedp.ID("printer")),
 		chromedp.Poll[chromedp.Void](`!document.querySelector('[data-start="take-number"]').disabled`),
 		// The larger-text switch.
