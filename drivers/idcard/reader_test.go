@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -159,7 +160,11 @@ func TestReaderOnSimulator(t *testing.T) {
 		t.Fatalf("garbage event: %+v", ev)
 	}
 
-	// Unplug and plug a new reader in under the same name.
+	// Unplug and plug a new reader in under the same name. As udev does,
+	// the stable name goes first: otherwise the freed /dev/pts/N may be
+	// handed to another process's pty and reopened before the state is
+	// seen Disconnected (a flaky test on a loaded machine).
+	os.Remove(link)
 	sim.Close()
 	if err := dev.WaitState(ctx, port.Disconnected); err != nil {
 		t.Fatal(err)

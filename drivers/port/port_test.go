@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -178,6 +179,10 @@ func TestReconnectingReplug(t *testing.T) {
 		reads <- string(b[:n])
 	}()
 	time.Sleep(50 * time.Millisecond)
+	// As udev does on unplug, the stable name goes first: otherwise the
+	// freed /dev/pts/N may be handed to another process's pty and reopened
+	// before the state is seen Disconnected.
+	os.Remove(link)
 	p1.Close()
 	if err := r.WaitState(ctx, Disconnected); err != nil {
 		t.Fatal(err)

@@ -4,8 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/tarm/serial"
@@ -26,11 +28,32 @@ type SerialConfig struct {
 // Serial is an open serial port whose Read blocks until there is data, the
 // device fails, or the port is closed.
 type Serial struct {
-	path   string
-	p      *serial.Port
-	closed atomic.Bool
-	once   sync.Once
-	rmu    sync.Mutex // one Read at a time, so Close can wait for it
+	path    string
+	p       *serial.Port
+	closed  atomic.Bool
+	once    sync.Once
+	rmu     sync.Mutex // one Read at a time, so Close can wait for it
+	dev     uint64     // device number of what path named at open
+	checked time.Time  // last look at path while reads time out
+}
+
+// goneCheckEvery is how often a Read that keeps timing out looks whether the
+// device node it opened is still there: a hung-up tty may keep answering
+// reads with nothing instead of EIO, and udev removes (or repoints) the
+// node on unplug.
+const goneCheckEvery = 250 * time.Millisecond
+
+// deviceOf returns the device number path names, following links.
+func deviceOf(path string) (uint64, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return 0, err
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return 0, nil
+	}
+	return uint64(st.Rdev), nil
 }
 
 // OpenSerial opens a serial port, 8N1, raw, with a read timeout.
@@ -45,7 +68,8 @@ func OpenSerial(cfg SerialConfig) (*Serial, error) {
 	if err != nil {
 		return nil, fmt.Errorf("port: open %s: %w", cfg.Path, err)
 	}
-	return &Serial{path: cfg.Path, p: p}, nil
+	dev, _ := deviceOf(cfg.Path)
+	return &Serial{path: cfg.Path, p: p, dev: dev, checked: time.Now()}, nil
 }
 
 // Read reads at least one byte, blocking until there is data. It returns
@@ -66,7 +90,14 @@ func (s *Serial) Read(b []byte) (int, error) {
 			return n, nil
 		}
 		if err == nil || errors.Is(err, io.EOF) {
-			continue // the read timed out: nothing yet
+			// The read timed out: nothing yet, unless the device is gone.
+			if s.dev != 0 && time.Since(s.checked) >= goneCheckEvery {
+				s.checked = time.Now()
+				if d, serr := deviceOf(s.path); serr != nil || d != s.dev {
+					return 0, fmt.Errorf("port: read %s: device node gone or replaced: %w", s.path, ErrDisconnected)
+				}
+			}
+			continue
 		}
 		if s.closed.Load() {
 			return 0, fmt.Errorf("port: read %s: %w", s.path, ErrClosed)
