@@ -132,7 +132,10 @@ func (p *fakePrinter) Write(_ context.Context, b []byte) error {
 	return nil
 }
 
-func (p *fakePrinter) Profile() escpos.Profile { prof, _ := escpos.ProfileByName("epson-cp1258"); return prof }
+func (p *fakePrinter) Profile() escpos.Profile {
+	prof, _ := escpos.ProfileByName("epson-cp1258")
+	return prof
+}
 
 type fakeLink struct {
 	centre    queue.Centre
