@@ -173,34 +173,44 @@ func writeFileAtomic(dir, name string, data []byte, mode os.FileMode) error {
 	return nil
 }
 
-// renewCheck is how often the renewal loop looks at the certificate.
-var renewCheck = time.Hour
+// How often the renewal loop looks at the certificate, and retries a
+// failed renewal.
+var (
+	renewCheck = time.Hour
+	renewRetry = 10 * time.Minute
+)
 
 // renewLoop renews the certificate at half-life (POST /api/v1/kiosks/renew
 // with a new key's request, over the current certificate), retrying every
-// renewCheck until it works, and marks the kiosk out of service once the
-// certificate has expired.
+// renewRetry until it works, and marks the kiosk out of service once the
+// certificate has expired (the server can no longer be reached with it).
 func (m *Main) renewLoop(ctx context.Context) {
 	for {
 		now := time.Now()
 		if m.TLS.Expired(now) {
 			m.Link.SetSuspended(uplink.SuspendedExpired)
 		}
+		wait := renewCheck
 		if !now.Before(m.TLS.RenewAt()) {
-			if err := m.Renew(ctx); err != nil {
-				m.Log.Warn("certificate renewal failed; will retry", "err", err, "expires", m.TLS.Certificate().NotAfter)
-			} else {
+			err := m.Renew(ctx)
+			if err == nil {
 				if m.Link.Suspended() == uplink.SuspendedExpired {
 					m.Link.SetSuspended("")
 				}
 				continue
 			}
+			m.Log.Warn("certificate renewal failed; will retry", "err", err, "expires", m.TLS.Certificate().NotAfter)
+			wait = renewRetry
+		} else {
+			wait = min(wait, time.Until(m.TLS.RenewAt()))
 		}
-		wait := min(renewCheck, max(time.Until(m.TLS.RenewAt()), time.Second))
+		if left := time.Until(m.TLS.Certificate().NotAfter); left > 0 {
+			wait = min(wait, left) // notice the expiry when it comes
+		}
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(wait):
+		case <-time.After(max(wait, time.Second)):
 		}
 	}
 }
