@@ -223,7 +223,14 @@ env_changed=0
 	[ -n "$scanner" ] && echo "XEPHANG_KIOSK_SCANNER=$scanner"
 	[ -n "$public_url" ] && echo "XEPHANG_PUBLIC_URL=$public_url"
 	[ "$simulate" -eq 1 ] && echo "XEPHANG_KIOSK_SIMULATE=1"
-	true
+	# kioskd asks for a screen restart by touching this file, which
+	# kiosk-browser-restart.path turns into a restart of the browser: no
+	# privilege, no polkit rule.
+	if [ "$browser" -eq 1 ]; then
+		echo "XEPHANG_BROWSER_RESTART=touch /run/xephang-kiosk/browser-restart"
+	else
+		echo "XEPHANG_BROWSER_RESTART=off"
+	fi
 } | put_text "$etc/kioskd.env" 0644 && env_changed=1
 
 # ── 6. Data directory and enrolment ──────────────────────────────────────────
