@@ -184,7 +184,7 @@ func (m *Main) Run(ctx context.Context) error {
 				m.Log.Error("serve kiosks", "err", err)
 			}
 		}()
-		m.Log.Info("kiosk mutual-TLS listener", "addr", m.KioskAddr(), "hosts", m.Config.TLSHosts)
+		m.Log.Info("kiosk mutual-TLS listener", "addr", m.KioskAddr(), "hosts", m.Config.TLSHosts, "ca_sha256", m.CA.Fingerprint())
 	}
 	return nil
 }

@@ -188,7 +188,13 @@ func (c *Client) Events(ctx context.Context, centre string, since uint64) (*Even
 	if c.Token != "" {
 		h.Set("Authorization", "Bearer "+c.Token)
 	}
-	conn, resp, err := websocket.DefaultDialer.DialContext(ctx, u, h)
+	d := *websocket.DefaultDialer
+	if hc := c.HTTP; hc != nil {
+		if tr, ok := hc.Transport.(*http.Transport); ok && tr.TLSClientConfig != nil {
+			d.TLSClientConfig = tr.TLSClientConfig // the kiosk's client certificate and CA
+		}
+	}
+	conn, resp, err := d.DialContext(ctx, u, h)
 	if err != nil {
 		if resp != nil {
 			return nil, fmt.Errorf("xephang api: events: %d: %w", resp.StatusCode, err)

@@ -229,13 +229,21 @@ func (s *Server) handleIssue(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleGetTicket(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
+	u, staff := s.optionalUser(r)
+	view := func(l *queue.Live, t queue.Ticket, now time.Time) TicketView {
+		// Staff of the ticket's centre also see its pre-check.
+		if staff && u.Role != queue.RoleKiosk && actsFor(u, t.Centre) {
+			return staffTicketView(l, t, now)
+		}
+		return ticketView(l, t, now)
+	}
 	ctx, cancel := s.ctx(r)
 	defer cancel()
 	v, err := s.eng.Read(ctx, func(tx *engine.Tx) (any, error) {
 		for _, c := range tx.Centres() {
 			l, _ := tx.Live(c)
 			if t, ok := l.Ticket(id); ok {
-				return ticketView(l, t, tx.Now), nil
+				return view(l, t, tx.Now), nil
 			}
 		}
 		t, err := tx.Store().Ticket(id)
@@ -246,7 +254,7 @@ func (s *Server) handleGetTicket(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return nil, err
 		}
-		return ticketView(l, t, tx.Now), nil
+		return view(l, t, tx.Now), nil
 	})
 	s.reply(w, r, http.StatusOK, v, err)
 }

@@ -25,6 +25,10 @@ func TestPrecheckTravelsWithTheTicket(t *testing.T) {
 	if pub.Precheck != nil {
 		t.Fatalf("public view shows the pre-check: %s", pub.Precheck)
 	}
+	// Staff see it when they look the ticket up.
+	if st, err := e.clerk.Ticket(ctx, tk.ID); err != nil || st.Precheck == nil {
+		t.Fatalf("staff view without the pre-check: %+v %v", st, err)
+	}
 	// The counter sees it when it calls the ticket.
 	called, _, err := e.clerk.Next(ctx, centreID, 1)
 	must(t, err)
