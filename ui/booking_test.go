@@ -3,8 +3,6 @@ package ui_test
 import (
 	"context"
 	"fmt"
-	"golang.org/x/crypto/bcrypt"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -14,12 +12,9 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"xephang/queue-server/bolt"
 	"xephang/queue-server/demo"
-	"xephang/queue-server/engine"
 	"xephang/queue-server/httpapi"
 	"xephang/queue-server/queue"
-	"xephang/ui"
 )
 
 // startBookingServer runs a real queue-server like startServer, with the
@@ -28,19 +23,7 @@ import (
 // asks which one.
 func startBookingServer(t *testing.T) (base string, centre queue.Centre) {
 	t.Helper()
-	st, err := bolt.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	hub := engine.NewHub()
-	eng, err := engine.New(engine.Config{Store: st, Publisher: hub})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(eng.Close)
-	api := httpapi.New(httpapi.Config{BcryptCost: bcrypt.MinCost, Engine: eng, Hub: hub, Store: st, UI: ui.Handler()})
-	centre, err = demo.Centre()
+	centre, err := demo.Centre()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,21 +34,7 @@ func startBookingServer(t *testing.T) (base string, centre queue.Centre) {
 	centre.Services[0].Papers = []string{"Tờ khai đăng ký khai sinh", "Giấy chứng sinh"}
 	other := centre
 	other.ID, other.Name = "ba-dinh", "Trung tâm Phục vụ hành chính công phường Ba Đình"
-	ctx := context.Background()
-	for _, c := range []queue.Centre{centre, other} {
-		if err := c.Validate(); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := eng.Write(ctx, func(tx *engine.Tx) (any, error) { tx.PutCentre(c, "test"); return nil, nil }); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := api.PutUser(ctx, clerk, httpapi.PutUserRequest{Role: queue.RoleClerk, Centre: centre.ID, Name: "Nguyễn Thị Lan", Password: password}); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(api)
-	t.Cleanup(srv.Close)
-	return srv.URL, centre
+	return serveCentres(t, centre, other), centre
 }
 
 // TestBookingPageInChromium books an appointment on the public page the

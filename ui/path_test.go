@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,14 +15,10 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"golang.org/x/crypto/bcrypt"
 
-	"xephang/queue-server/bolt"
 	"xephang/queue-server/demo"
-	"xephang/queue-server/engine"
 	"xephang/queue-server/httpapi"
 	"xephang/queue-server/queue"
-	"xephang/ui"
 )
 
 // startPathServer runs a real queue-server on loopback with the demo
@@ -32,19 +27,7 @@ import (
 // slot today within the hour the kiosk's check-in allows.
 func startPathServer(t *testing.T) (base string, centre queue.Centre) {
 	t.Helper()
-	st, err := bolt.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	hub := engine.NewHub()
-	eng, err := engine.New(engine.Config{Store: st, Publisher: hub})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(eng.Close)
-	api := httpapi.New(httpapi.Config{BcryptCost: bcrypt.MinCost, Engine: eng, Hub: hub, Store: st, UI: ui.Handler()})
-	centre, err = demo.Centre()
+	centre, err := demo.Centre()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,22 +45,7 @@ func startPathServer(t *testing.T) (base string, centre queue.Centre) {
 	for d := 0; d < 7; d++ {
 		centre.Hours = append(centre.Hours, queue.Hours{Weekday: d, Open: "00:00", Close: "24:00"})
 	}
-	if err := centre.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	if _, err := eng.Write(ctx, func(tx *engine.Tx) (any, error) { tx.PutCentre(centre, "test"); return nil, nil }); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := api.PutUser(ctx, clerk, httpapi.PutUserRequest{Role: queue.RoleClerk, Centre: centre.ID, Name: "Nguyễn Thị Lan", Password: password}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := api.PutUser(ctx, admin, httpapi.PutUserRequest{Role: queue.RoleAdmin, Name: "Trần Văn Quản", Password: password}); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(api)
-	t.Cleanup(srv.Close)
-	return srv.URL, centre
+	return serveCentres(t, centre), centre
 }
 
 // kioskd is a real kioskd process.

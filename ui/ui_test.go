@@ -36,6 +36,18 @@ const (
 // the embedded pages) on loopback with the demo centre and one clerk.
 func startServer(t *testing.T) (base string, centre queue.Centre) {
 	t.Helper()
+	centre, err := demo.Centre()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return serveCentres(t, centre), centre
+}
+
+// serveCentres runs a real queue-server on loopback (bbolt store, engine,
+// hub, API and the embedded pages) with the centres, the clerk of the first
+// and an administrator, and returns its URL.
+func serveCentres(t *testing.T, centres ...queue.Centre) string {
+	t.Helper()
 	st, err := bolt.Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -48,15 +60,16 @@ func startServer(t *testing.T) (base string, centre queue.Centre) {
 	}
 	t.Cleanup(eng.Close)
 	api := httpapi.New(httpapi.Config{BcryptCost: bcrypt.MinCost, Engine: eng, Hub: hub, Store: st, UI: ui.Handler()})
-	centre, err = demo.Centre()
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx := context.Background()
-	if _, err := eng.Write(ctx, func(tx *engine.Tx) (any, error) { tx.PutCentre(centre, "test"); return nil, nil }); err != nil {
-		t.Fatal(err)
+	for _, c := range centres {
+		if err := c.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := eng.Write(ctx, func(tx *engine.Tx) (any, error) { tx.PutCentre(c, "test"); return nil, nil }); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if _, err := api.PutUser(ctx, clerk, httpapi.PutUserRequest{Role: queue.RoleClerk, Centre: centre.ID, Name: "Nguyễn Thị Lan", Password: password}); err != nil {
+	if _, err := api.PutUser(ctx, clerk, httpapi.PutUserRequest{Role: queue.RoleClerk, Centre: centres[0].ID, Name: "Nguyễn Thị Lan", Password: password}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := api.PutUser(ctx, admin, httpapi.PutUserRequest{Role: queue.RoleAdmin, Name: "Trần Văn Quản", Password: password}); err != nil {
@@ -64,7 +77,7 @@ func startServer(t *testing.T) (base string, centre queue.Centre) {
 	}
 	srv := httptest.NewServer(api) // listens on 127.0.0.1
 	t.Cleanup(srv.Close)
-	return srv.URL, centre
+	return srv.URL
 }
 
 // consoleLog collects what the pages wrote to their consoles that a
