@@ -194,26 +194,44 @@ func (s *Server) handleKiosks(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-func (s *Server) handleRevokeKiosk(w http.ResponseWriter, r *http.Request) {
-	id := r.PathValue("id")
-	ctx, cancel := s.ctx(r)
-	defer cancel()
-	v, err := s.eng.Write(ctx, func(tx *engine.Tx) (any, error) {
-		k, err := tx.Store().Kiosk(id)
-		if err != nil {
-			return nil, err
-		}
-		u, err := tx.Store().User(id)
-		if err != nil {
-			return nil, err
-		}
-		k.Revoked, u.Disabled = true, true
-		tx.PutKiosk(k)
-		tx.PutUser(u)
-		return KioskView{Kiosk: k}, nil
-	})
-	s.sessions.clear()
-	s.reply(w, r, http.StatusOK, v, err)
+// kioskChange serves an admin action on the kiosk named in the path: it
+// applies change and stores the kiosk. Sessions are dropped from the cache,
+// so a revocation takes effect at once.
+func (s *Server) kioskChange(change func(tx *engine.Tx, k *queue.Kiosk) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id := r.PathValue("id")
+		ctx, cancel := s.ctx(r)
+		defer cancel()
+		v, err := s.eng.Write(ctx, func(tx *engine.Tx) (any, error) {
+			k, err := tx.Store().Kiosk(id)
+			if err != nil {
+				return nil, err
+			}
+			if err := change(tx, &k); err != nil {
+				return nil, err
+			}
+			tx.PutKiosk(k)
+			return KioskView{Kiosk: k}, nil
+		})
+		s.sessions.clear()
+		s.reply(w, r, http.StatusOK, v, err)
+	}
+}
+
+// revokeKiosk stops a kiosk: its certificate and its bearer credential.
+func revokeKiosk(tx *engine.Tx, k *queue.Kiosk) error {
+	u, err := tx.Store().User(k.ID)
+	if err != nil {
+		return err
+	}
+	k.Revoked, u.Disabled = true, true
+	tx.PutUser(u)
+	return nil
+}
+
+func approveKiosk(_ *engine.Tx, k *queue.Kiosk) error {
+	k.Pending = false
+	return nil
 }
 
 // BlockRequest is the body of POST …/number-blocks.
@@ -257,23 +275,6 @@ func (s *Server) handleListBlocks(w http.ResponseWriter, r *http.Request) {
 		}
 		return out, nil
 	})
-	s.reply(w, r, http.StatusOK, v, err)
-}
-
-func (s *Server) handleApproveKiosk(w http.ResponseWriter, r *http.Request) {
-	id := r.PathValue("id")
-	ctx, cancel := s.ctx(r)
-	defer cancel()
-	v, err := s.eng.Write(ctx, func(tx *engine.Tx) (any, error) {
-		k, err := tx.Store().Kiosk(id)
-		if err != nil {
-			return nil, err
-		}
-		k.Pending = false
-		tx.PutKiosk(k)
-		return KioskView{Kiosk: k}, nil
-	})
-	s.sessions.clear()
 	s.reply(w, r, http.StatusOK, v, err)
 }
 

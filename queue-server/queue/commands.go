@@ -119,6 +119,16 @@ func (l *Live) current(c *Counter) (*Ticket, error) {
 	return t, nil
 }
 
+// serving returns a counter and the ticket it serves.
+func (l *Live) serving(n int) (*Counter, *Ticket, error) {
+	c, _, err := l.counter(n)
+	if err != nil {
+		return nil, nil, err
+	}
+	t, err := l.current(c)
+	return c, t, err
+}
+
 // finishCurrent closes the counter's current ticket as done, if any.
 func (l *Live) finishCurrent(now time.Time, c *Counter) {
 	t, err := l.current(c)
@@ -225,11 +235,7 @@ func (l *Live) Call(now time.Time, n int, ticketID, reason, clerk string) (Ticke
 // recall gap after the previous call.
 func (l *Live) Recall(now time.Time, n int) (Ticket, error) {
 	l.Roll(now)
-	c, _, err := l.counter(n)
-	if err != nil {
-		return Ticket{}, err
-	}
-	t, err := l.current(c)
+	_, t, err := l.serving(n)
 	if err != nil {
 		return Ticket{}, err
 	}
@@ -247,11 +253,7 @@ func (l *Live) Recall(now time.Time, n int) (Ticket, error) {
 // Finish closes the counter's current ticket as served.
 func (l *Live) Finish(now time.Time, n int) (Ticket, error) {
 	l.Roll(now)
-	c, _, err := l.counter(n)
-	if err != nil {
-		return Ticket{}, err
-	}
-	t, err := l.current(c)
+	c, t, err := l.serving(n)
 	if err != nil {
 		return Ticket{}, err
 	}
@@ -264,11 +266,7 @@ func (l *Live) Finish(now time.Time, n int) (Ticket, error) {
 // the last one.
 func (l *Live) NoShow(now time.Time, n int) (Ticket, error) {
 	l.Roll(now)
-	c, _, err := l.counter(n)
-	if err != nil {
-		return Ticket{}, err
-	}
-	t, err := l.current(c)
+	c, t, err := l.serving(n)
 	if err != nil {
 		return Ticket{}, err
 	}
@@ -293,11 +291,7 @@ func (l *Live) NoShow(now time.Time, n int) (Ticket, error) {
 // It keeps its number and its place in time (OrderAt).
 func (l *Live) Transfer(now time.Time, n int, service string) (Ticket, error) {
 	l.Roll(now)
-	c, _, err := l.counter(n)
-	if err != nil {
-		return Ticket{}, err
-	}
-	t, err := l.current(c)
+	c, t, err := l.serving(n)
 	if err != nil {
 		return Ticket{}, err
 	}
