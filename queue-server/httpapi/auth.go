@@ -207,8 +207,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req LoginRequest
-	if err := decode(w, r, &req); err != nil {
-		s.writeError(w, r, err)
+	if !s.decodeBody(w, r, &req) {
 		return
 	}
 	bad := queue.Errorf(queue.EUnauthorized, "wrong username or password", "sai tên đăng nhập hoặc mật khẩu")
@@ -298,8 +297,7 @@ type PutUserRequest struct {
 
 func (s *Server) handlePutUser(w http.ResponseWriter, r *http.Request) {
 	var req PutUserRequest
-	if err := decode(w, r, &req); err != nil {
-		s.writeError(w, r, err)
+	if !s.decodeBody(w, r, &req) {
 		return
 	}
 	name := r.PathValue("username")

@@ -42,9 +42,7 @@ type SlotView struct {
 
 func (s *Server) handleSlots(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	ctx, cancel := s.ctx(r)
-	defer cancel()
-	v, err := s.eng.Read(ctx, func(tx *engine.Tx) (any, error) {
+	v, err := s.read(r, func(tx *engine.Tx) (any, error) {
 		l, err := tx.Live(r.PathValue("centre"))
 		if err != nil {
 			return nil, err
@@ -145,8 +143,7 @@ var errTooMany = queue.Errorf(queue.ERateLimited, "too many requests from your a
 
 func (s *Server) handleBook(w http.ResponseWriter, r *http.Request) {
 	var req BookRequest
-	if err := decode(w, r, &req); err != nil {
-		s.writeError(w, r, err)
+	if !s.decodeBody(w, r, &req) {
 		return
 	}
 	centre := r.PathValue("centre")
@@ -187,9 +184,7 @@ func (s *Server) handleBook(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	citizen := queue.Citizen{Key: s.citizenKey(number), IDMasked: maskCCCD(number), Name: req.Citizen.Name, Phone: req.Citizen.Phone}
-	ctx, cancel := s.ctx(r)
-	defer cancel()
-	v, err := s.eng.Write(ctx, func(tx *engine.Tx) (any, error) {
+	v, err := s.write(r, func(tx *engine.Tx) (any, error) {
 		l, err := tx.Live(centre)
 		if err != nil {
 			return nil, err
@@ -250,9 +245,7 @@ func (s *Server) handleGetBooking(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u, staff := s.optionalUser(r)
-	ctx, cancel := s.ctx(r)
-	defer cancel()
-	v, err := s.eng.Read(ctx, func(tx *engine.Tx) (any, error) {
+	v, err := s.read(r, func(tx *engine.Tx) (any, error) {
 		l, b, err := findBooking(tx, normCode(r.PathValue("code")))
 		if err != nil {
 			return nil, err
@@ -276,8 +269,7 @@ type RescheduleRequest struct {
 
 func (s *Server) handleCancel(w http.ResponseWriter, r *http.Request) {
 	var req CancelRequest
-	if err := decode(w, r, &req); err != nil {
-		s.writeError(w, r, err)
+	if !s.decodeBody(w, r, &req) {
 		return
 	}
 	s.changeBooking(w, r, req.IDNumber, func(tx *engine.Tx, l *queue.Live, code, key string, staff bool, actor string) (queue.Booking, error) {
@@ -287,8 +279,7 @@ func (s *Server) handleCancel(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleReschedule(w http.ResponseWriter, r *http.Request) {
 	var req RescheduleRequest
-	if err := decode(w, r, &req); err != nil {
-		s.writeError(w, r, err)
+	if !s.decodeBody(w, r, &req) {
 		return
 	}
 	start, err := time.Parse(time.RFC3339, req.Start)
@@ -320,9 +311,7 @@ func (s *Server) changeBooking(w http.ResponseWriter, r *http.Request, idNumber 
 		key = s.citizenKey(n)
 	}
 	code := normCode(r.PathValue("code"))
-	ctx, cancel := s.ctx(r)
-	defer cancel()
-	v, err := s.eng.Write(ctx, func(tx *engine.Tx) (any, error) {
+	v, err := s.write(r, func(tx *engine.Tx) (any, error) {
 		l, b, err := findBooking(tx, code)
 		if err != nil {
 			return nil, err
@@ -349,9 +338,7 @@ type CheckInResponse struct {
 func (s *Server) handleCheckIn(w http.ResponseWriter, r *http.Request) {
 	u, _ := principal(r)
 	code := normCode(r.PathValue("code"))
-	ctx, cancel := s.ctx(r)
-	defer cancel()
-	v, err := s.eng.Write(ctx, func(tx *engine.Tx) (any, error) {
+	v, err := s.write(r, func(tx *engine.Tx) (any, error) {
 		l, b, err := findBooking(tx, code)
 		if err != nil {
 			return nil, err
@@ -382,8 +369,7 @@ type CheckInCardRequest struct {
 
 func (s *Server) handleCheckInCard(w http.ResponseWriter, r *http.Request) {
 	var req CheckInCardRequest
-	if err := decode(w, r, &req); err != nil {
-		s.writeError(w, r, err)
+	if !s.decodeBody(w, r, &req) {
 		return
 	}
 	n, err := checkCCCD(req.IDNumber, s.now())
@@ -393,9 +379,7 @@ func (s *Server) handleCheckInCard(w http.ResponseWriter, r *http.Request) {
 	}
 	u, _ := principal(r)
 	key := s.citizenKey(n)
-	ctx, cancel := s.ctx(r)
-	defer cancel()
-	v, err := s.eng.Write(ctx, func(tx *engine.Tx) (any, error) {
+	v, err := s.write(r, func(tx *engine.Tx) (any, error) {
 		l, err := tx.Live(r.PathValue("centre"))
 		if err != nil {
 			return nil, err
@@ -410,9 +394,7 @@ func (s *Server) handleCheckInCard(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleListBookings(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := s.ctx(r)
-	defer cancel()
-	v, err := s.eng.Read(ctx, func(tx *engine.Tx) (any, error) {
+	v, err := s.read(r, func(tx *engine.Tx) (any, error) {
 		l, err := tx.Live(r.PathValue("centre"))
 		if err != nil {
 			return nil, err

@@ -24,9 +24,7 @@ type CentreSummary struct {
 }
 
 func (s *Server) handleCentres(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := s.ctx(r)
-	defer cancel()
-	v, err := s.eng.Read(ctx, func(tx *engine.Tx) (any, error) {
+	v, err := s.read(r, func(tx *engine.Tx) (any, error) {
 		out := []CentreSummary{}
 		for _, id := range tx.Centres() {
 			l, _ := tx.Live(id)
@@ -52,9 +50,7 @@ func (s *Server) reply(w http.ResponseWriter, r *http.Request, status int, v any
 }
 
 func (s *Server) handleGetCentre(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := s.ctx(r)
-	defer cancel()
-	v, err := s.eng.Read(ctx, func(tx *engine.Tx) (any, error) {
+	v, err := s.read(r, func(tx *engine.Tx) (any, error) {
 		l, err := tx.Live(r.PathValue("centre"))
 		if err != nil {
 			return nil, err
@@ -82,9 +78,7 @@ func (s *Server) handlePutCentre(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u, _ := principal(r)
-	ctx, cancel := s.ctx(r)
-	defer cancel()
-	v, err := s.eng.Write(ctx, func(tx *engine.Tx) (any, error) {
+	v, err := s.write(r, func(tx *engine.Tx) (any, error) {
 		return tx.PutCentre(c, u.Username), nil
 	})
 	if err != nil {
@@ -172,8 +166,7 @@ type IssueRequest struct {
 
 func (s *Server) handleIssue(w http.ResponseWriter, r *http.Request) {
 	var req IssueRequest
-	if err := decode(w, r, &req); err != nil {
-		s.writeError(w, r, err)
+	if !s.decodeBody(w, r, &req) {
 		return
 	}
 	u, _ := principal(r)
@@ -195,9 +188,7 @@ func (s *Server) handleIssue(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	ctx, cancel := s.ctx(r)
-	defer cancel()
-	v, err := s.eng.Write(ctx, func(tx *engine.Tx) (any, error) {
+	v, err := s.write(r, func(tx *engine.Tx) (any, error) {
 		l, err := tx.Live(centre)
 		if err != nil {
 			return nil, err
@@ -237,9 +228,7 @@ func (s *Server) handleGetTicket(w http.ResponseWriter, r *http.Request) {
 		}
 		return ticketView(l, t, now)
 	}
-	ctx, cancel := s.ctx(r)
-	defer cancel()
-	v, err := s.eng.Read(ctx, func(tx *engine.Tx) (any, error) {
+	v, err := s.read(r, func(tx *engine.Tx) (any, error) {
 		for _, c := range tx.Centres() {
 			l, _ := tx.Live(c)
 			if t, ok := l.Ticket(id); ok {
@@ -261,9 +250,7 @@ func (s *Server) handleGetTicket(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleListTickets(w http.ResponseWriter, r *http.Request) {
 	status := r.URL.Query().Get("status")
-	ctx, cancel := s.ctx(r)
-	defer cancel()
-	v, err := s.eng.Read(ctx, func(tx *engine.Tx) (any, error) {
+	v, err := s.read(r, func(tx *engine.Tx) (any, error) {
 		l, err := tx.Live(r.PathValue("centre"))
 		if err != nil {
 			return nil, err
@@ -344,9 +331,7 @@ func queueView(l *queue.Live, now time.Time) QueueView {
 }
 
 func (s *Server) handleQueue(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := s.ctx(r)
-	defer cancel()
-	v, err := s.eng.Read(ctx, func(tx *engine.Tx) (any, error) {
+	v, err := s.read(r, func(tx *engine.Tx) (any, error) {
 		l, err := tx.Live(r.PathValue("centre"))
 		if err != nil {
 			return nil, err
@@ -388,9 +373,7 @@ func (s *Server) handleCounter(action string) http.HandlerFunc {
 			}
 		}
 		u, _ := principal(r)
-		ctx, cancel := s.ctx(r)
-		defer cancel()
-		v, err := s.eng.Write(ctx, func(tx *engine.Tx) (any, error) {
+		v, err := s.write(r, func(tx *engine.Tx) (any, error) {
 			l, err := tx.Live(r.PathValue("centre"))
 			if err != nil {
 				return nil, err
@@ -494,9 +477,7 @@ func (s *Server) handlePrecheck(w http.ResponseWriter, r *http.Request) {
 	compact, _ := json.Marshal(res)
 	u, _ := principal(r)
 	id := r.PathValue("id")
-	ctx, cancel := s.ctx(r)
-	defer cancel()
-	v, err := s.eng.Write(ctx, func(tx *engine.Tx) (any, error) {
+	v, err := s.write(r, func(tx *engine.Tx) (any, error) {
 		for _, c := range tx.Centres() {
 			l, _ := tx.Live(c)
 			if t, ok := l.Ticket(id); ok {
@@ -525,14 +506,11 @@ func (s *Server) handleRating(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req RatingRequest
-	if err := decode(w, r, &req); err != nil {
-		s.writeError(w, r, err)
+	if !s.decodeBody(w, r, &req) {
 		return
 	}
 	id := r.PathValue("id")
-	ctx, cancel := s.ctx(r)
-	defer cancel()
-	v, err := s.eng.Write(ctx, func(tx *engine.Tx) (any, error) {
+	v, err := s.write(r, func(tx *engine.Tx) (any, error) {
 		for _, c := range tx.Centres() {
 			l, _ := tx.Live(c)
 			if _, ok := l.Ticket(id); ok {

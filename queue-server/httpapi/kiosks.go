@@ -36,15 +36,12 @@ type EnrollmentTokenResponse struct {
 
 func (s *Server) handleEnrollmentToken(w http.ResponseWriter, r *http.Request) {
 	var req EnrollmentTokenRequest
-	if err := decode(w, r, &req); err != nil {
-		s.writeError(w, r, err)
+	if !s.decodeBody(w, r, &req) {
 		return
 	}
 	u, _ := principal(r)
 	token := newToken()
-	ctx, cancel := s.ctx(r)
-	defer cancel()
-	v, err := s.eng.Write(ctx, func(tx *engine.Tx) (any, error) {
+	v, err := s.write(r, func(tx *engine.Tx) (any, error) {
 		if _, err := tx.Live(req.Centre); err != nil {
 			return nil, err
 		}
@@ -82,8 +79,7 @@ func (s *Server) handleEnroll(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req EnrollRequest
-	if err := decode(w, r, &req); err != nil {
-		s.writeError(w, r, err)
+	if !s.decodeBody(w, r, &req) {
 		return
 	}
 	name := queue.NFC(req.Name)
@@ -98,9 +94,7 @@ func (s *Server) handleEnroll(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, queue.Errorf(queue.EInvalid, "this server has no certificate authority: enrol without a CSR", "máy chủ không cấp chứng thư: hãy đăng ký không kèm CSR"))
 		return
 	}
-	ctx, cancel := s.ctx(r)
-	defer cancel()
-	v, err := s.eng.Write(ctx, func(tx *engine.Tx) (any, error) {
+	v, err := s.write(r, func(tx *engine.Tx) (any, error) {
 		en, err := tx.Store().Enrollment(hash)
 		if err != nil || en.UsedBy != "" || !tx.Now.Before(en.Expires) || !tx.Claim("enroll:"+hash) {
 			return nil, bad
@@ -147,8 +141,7 @@ type HeartbeatResponse struct {
 
 func (s *Server) handleHeartbeat(w http.ResponseWriter, r *http.Request) {
 	var req HeartbeatRequest
-	if err := decode(w, r, &req); err != nil {
-		s.writeError(w, r, err)
+	if !s.decodeBody(w, r, &req) {
 		return
 	}
 	if len(req.Devices) > 32 || len(req.Version) > 64 || len(req.LastError) > 1000 {
@@ -156,9 +149,7 @@ func (s *Server) handleHeartbeat(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u, _ := principal(r)
-	ctx, cancel := s.ctx(r)
-	defer cancel()
-	v, err := s.eng.Write(ctx, func(tx *engine.Tx) (any, error) {
+	v, err := s.write(r, func(tx *engine.Tx) (any, error) {
 		k, err := tx.Store().Kiosk(u.Username)
 		if err != nil {
 			return nil, err
@@ -200,9 +191,7 @@ func (s *Server) handleKiosks(w http.ResponseWriter, r *http.Request) {
 func (s *Server) kioskChange(change func(tx *engine.Tx, k *queue.Kiosk) error) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		id := r.PathValue("id")
-		ctx, cancel := s.ctx(r)
-		defer cancel()
-		v, err := s.eng.Write(ctx, func(tx *engine.Tx) (any, error) {
+		v, err := s.write(r, func(tx *engine.Tx) (any, error) {
 			k, err := tx.Store().Kiosk(id)
 			if err != nil {
 				return nil, err
@@ -243,14 +232,11 @@ type BlockRequest struct {
 
 func (s *Server) handleLeaseBlock(w http.ResponseWriter, r *http.Request) {
 	var req BlockRequest
-	if err := decode(w, r, &req); err != nil {
-		s.writeError(w, r, err)
+	if !s.decodeBody(w, r, &req) {
 		return
 	}
 	u, _ := principal(r)
-	ctx, cancel := s.ctx(r)
-	defer cancel()
-	v, err := s.eng.Write(ctx, func(tx *engine.Tx) (any, error) {
+	v, err := s.write(r, func(tx *engine.Tx) (any, error) {
 		l, err := tx.Live(r.PathValue("centre"))
 		if err != nil {
 			return nil, err
@@ -262,9 +248,7 @@ func (s *Server) handleLeaseBlock(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleListBlocks(w http.ResponseWriter, r *http.Request) {
 	u, _ := principal(r)
-	ctx, cancel := s.ctx(r)
-	defer cancel()
-	v, err := s.eng.Read(ctx, func(tx *engine.Tx) (any, error) {
+	v, err := s.read(r, func(tx *engine.Tx) (any, error) {
 		l, err := tx.Live(r.PathValue("centre"))
 		if err != nil {
 			return nil, err
@@ -288,8 +272,7 @@ type RenewRequest struct {
 // expires, so an answer lost on the way strands nothing.
 func (s *Server) handleRenew(w http.ResponseWriter, r *http.Request) {
 	var req RenewRequest
-	if err := decode(w, r, &req); err != nil {
-		s.writeError(w, r, err)
+	if !s.decodeBody(w, r, &req) {
 		return
 	}
 	if s.ca == nil {
@@ -297,9 +280,7 @@ func (s *Server) handleRenew(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u, _ := principal(r)
-	ctx, cancel := s.ctx(r)
-	defer cancel()
-	v, err := s.eng.Write(ctx, func(tx *engine.Tx) (any, error) {
+	v, err := s.write(r, func(tx *engine.Tx) (any, error) {
 		k, err := tx.Store().Kiosk(u.Username)
 		if err != nil {
 			return nil, err
@@ -323,14 +304,11 @@ type VoidRequest struct {
 
 func (s *Server) handleVoid(w http.ResponseWriter, r *http.Request) {
 	var req VoidRequest
-	if err := decode(w, r, &req); err != nil {
-		s.writeError(w, r, err)
+	if !s.decodeBody(w, r, &req) {
 		return
 	}
 	u, _ := principal(r)
-	ctx, cancel := s.ctx(r)
-	defer cancel()
-	v, err := s.eng.Write(ctx, func(tx *engine.Tx) (any, error) {
+	v, err := s.write(r, func(tx *engine.Tx) (any, error) {
 		l, err := tx.Live(r.PathValue("centre"))
 		if err != nil {
 			return nil, err

@@ -178,6 +178,30 @@ func (s *Server) ctx(r *http.Request) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(r.Context(), requestTimeout)
 }
 
+// write runs fn as an engine write within the request's time limit.
+func (s *Server) write(r *http.Request, fn func(tx *engine.Tx) (any, error)) (any, error) {
+	ctx, cancel := s.ctx(r)
+	defer cancel()
+	return s.eng.Write(ctx, fn)
+}
+
+// read runs fn as an engine read within the request's time limit.
+func (s *Server) read(r *http.Request, fn func(tx *engine.Tx) (any, error)) (any, error) {
+	ctx, cancel := s.ctx(r)
+	defer cancel()
+	return s.eng.Read(ctx, fn)
+}
+
+// decodeBody reads a JSON body into v, answering the error itself when it
+// cannot; it reports whether the handler may go on.
+func (s *Server) decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
+	if err := decode(w, r, v); err != nil {
+		s.writeError(w, r, err)
+		return false
+	}
+	return true
+}
+
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
