@@ -23,6 +23,7 @@ import (
 
 	"xephang/drivers/scanner"
 	"xephang/kiosk/outbox"
+	"xephang/kiosk/precheck/omptest"
 	"xephang/queue-server/bolt"
 	"xephang/queue-server/ca"
 	"xephang/queue-server/engine"
@@ -30,24 +31,8 @@ import (
 	"xephang/queue-server/queue"
 )
 
-// TestMain runs the tests with OMP_THREAD_LIMIT=1, as kioskd's unit does:
-// libgomp reads it only when the process starts.
-func TestMain(m *testing.M) {
-	if os.Getenv("OMP_THREAD_LIMIT") != "1" {
-		cmd := exec.Command(os.Args[0], os.Args[1:]...)
-		cmd.Env = append(os.Environ(), "OMP_THREAD_LIMIT=1")
-		cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
-		if err := cmd.Run(); err != nil {
-			if ee, ok := err.(*exec.ExitError); ok {
-				os.Exit(ee.ExitCode())
-			}
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(1)
-		}
-		os.Exit(0)
-	}
-	os.Exit(m.Run())
-}
+// TestMain runs the tests with OMP_THREAD_LIMIT=1, as kioskd's unit does.
+func TestMain(m *testing.M) { omptest.Main(m) }
 
 // dossierScanner is a scanner whose feeder holds the pages of a generated
 // dossier (kiosk/precheck/gen: forms rendered with a font at 300 dpi).
