@@ -28,21 +28,7 @@ func newBrowser(t *testing.T, ctx context.Context) context.Context {
 	if _, err := os.Stat(chromium); err != nil {
 		t.Fatalf("Chromium is needed at %s for the browser tests (run provisioning/dev-deps.sh test): %v", chromium, err)
 	}
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(chromium),
-		chromedp.Flag("headless", true),
-		chromedp.Flag("no-sandbox", true),
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1366, 768),
-	)
+	allocCtx, cancelAlloc := chromiumAllocator(ctx, t, 1366, 768, true)
 	t.Cleanup(cancelAlloc)
 	first, cancel := chromedp.NewContext(allocCtx)
 	t.Cleanup(cancel)

@@ -52,20 +52,7 @@ func TestBookingPageInChromium(t *testing.T) {
 	staff := httpapi.NewClient(base)
 	must(t, "sign in the clerk", staff.Login(ctx, clerk, password))
 
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(chromium),
-		chromedp.Flag("headless", true),
-		chromedp.Flag("no-sandbox", true),
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(360, 740),
-	)
+	allocCtx, cancelAlloc := chromiumAllocator(ctx, t, 360, 740, false)
 	defer cancelAlloc()
 	var logs consoleLog
 	defer logs.check(t)

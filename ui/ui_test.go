@@ -80,6 +80,32 @@ func serveCentres(t *testing.T, centres ...queue.Centre) string {
 	return srv.URL
 }
 
+// chromiumAllocator starts Debian's Chromium headless at the given window
+// size, with the flags this closed network needs (no background traffic)
+// and a fresh profile; sound lets pages play without a gesture, as the
+// hall displays do.
+func chromiumAllocator(ctx context.Context, t *testing.T, width, height int, sound bool) (context.Context, context.CancelFunc) {
+	t.Helper()
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromium),
+		chromedp.Flag("headless", true),
+		chromedp.Flag("no-sandbox", true),
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(width, height),
+	}
+	if sound {
+		opts = append(opts, chromedp.Flag("autoplay-policy", "no-user-gesture-required"))
+	}
+	return chromedp.NewExecAllocator(ctx, opts...)
+}
+
 // consoleLog collects what the pages wrote to their consoles that a
 // working page must not: errors, warnings and uncaught exceptions.
 type consoleLog struct {
@@ -156,22 +182,7 @@ func TestPagesInChromium(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(chromium),
-		chromedp.Flag("headless", true),
-		chromedp.Flag("no-sandbox", true),
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		// Hall displays run with sound allowed; so does the test.
-		chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1366, 768),
-	)
+	allocCtx, cancelAlloc := chromiumAllocator(ctx, t, 1366, 768, true)
 	defer cancelAlloc()
 
 	var logs consoleLog
