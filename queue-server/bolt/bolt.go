@@ -3,21 +3,24 @@
 // transaction, fsync'd before it returns, so what the API acknowledged
 // survives kill -9 and power loss.
 //
-// Layout (schema version 1):
+// Layout (schema version 2):
 //
-//	meta                  "schema" → version
+//	meta                  "schema" → version; "secret:<name>" → 32 bytes
 //	users                 username → User (JSON)
 //	sessions              sha-256 of token → Session (JSON)
-//	tickets               ticket id → centre id (global index for tracking)
+//	ticketids             ticket id → centre id, NUL, tickets key: only for
+//	                      ids that do not carry their day (see queue.TicketID)
 //	centres/<id>/         one bucket per centre:
-//	  "config", "meta"      → Centre, Meta (JSON)
+//	  "meta"                → Meta (JSON)
+//	  config                "centre" → Centre (its own bucket: the centre's
+//	                        page is rewritten by every commit, so it stays small)
 //	  counters              number (4 bytes BE) → Counter
-//	  tickets               id → Ticket
-//	  days                  "YYYY-MM-DD/" + id → nothing (tickets by day)
-//	  open                  id → nothing (tickets still waiting or called)
-//	  keys                  idempotency key → ticket id
+//	  tickets               "YYYY-MM-DD/" + id → Ticket (a day's tickets are
+//	                        one range; the open ones are all of the current day)
+//	  keys                  idempotency key → tickets key
 //	  events                seq (8 bytes BE) → Event
-//	  numbers               "YYYY-MM-DD/A" → last number (4 bytes BE)
+//	  numbers               "YYYY-MM-DD/A" → last number (4 bytes BE), from the
+//	                        current day on (small enough to live inline)
 //	  stats                 service → ServiceStat
 //	  audit                 bbolt sequence (8 bytes BE) → Audit
 //	  bookings              code → Booking
@@ -28,6 +31,12 @@
 //	codes                 booking code → centre id (global index)
 //	kiosks                kiosk id → Kiosk
 //	enrollments           sha-256 of token → Enrollment
+//
+// Issuing a ticket writes two growing buckets of its centre (tickets,
+// events) and the centre's own small page: bbolt rewrites every page a
+// commit touches, and fdatasync's cost grows with them, so the schema keeps
+// that set small (schema 1 also wrote a day index, an open index and a
+// global id index on every issue: 17 pages per commit against 8).
 package bolt
 
 import (
@@ -50,15 +59,15 @@ import (
 // SchemaVersion is the layout this package writes. Open migrates older
 // files step by step (migrations[v] takes a file from v to v+1) and refuses
 // newer ones.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
-var migrations = map[int]func(tx *bolt.Tx) error{}
+var migrations = map[int]func(tx *bolt.Tx) error{1: migrateV1}
 
 var (
 	bMeta     = []byte("meta")
 	bUsers    = []byte("users")
 	bSessions = []byte("sessions")
-	bIndex    = []byte("tickets")
+	bIDs      = []byte("ticketids")
 	bCentres  = []byte("centres")
 	bCodes    = []byte("codes")
 	bKiosks   = []byte("kiosks")
@@ -66,8 +75,7 @@ var (
 
 	bCounters = []byte("counters")
 	bTickets  = []byte("tickets")
-	bDays     = []byte("days")
-	bOpen     = []byte("open")
+	bConfig   = []byte("config")
 	bKeys     = []byte("keys")
 	bEvents   = []byte("events")
 	bNumbers  = []byte("numbers")
@@ -79,7 +87,7 @@ var (
 	bBlocks   = []byte("blocks")
 
 	kSchema = []byte("schema")
-	kConfig = []byte("config")
+	kCentre = []byte("centre")
 	kMeta   = []byte("meta")
 	kPurged = []byte("purged")
 )
@@ -116,7 +124,7 @@ func Open(dir string) (*Store, error) {
 
 func (s *Store) init() error {
 	return s.db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bMeta, bUsers, bSessions, bIndex, bCentres, bCodes, bKiosks, bEnroll} {
+		for _, b := range [][]byte{bMeta, bUsers, bSessions, bIDs, bCentres, bCodes, bKiosks, bEnroll} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -215,6 +223,11 @@ func (s *Store) Commit(b *queue.Batch) error {
 	})
 }
 
+var centreBuckets = [][]byte{bConfig, bCounters, bTickets, bKeys, bEvents, bNumbers, bStats, bAudit, bBookings, bBDays, bNoShows, bBlocks}
+
+// ticketKey is where a ticket lives in its centre's tickets bucket.
+func ticketKey(day, id string) []byte { return []byte(day + "/" + id) }
+
 func centreBucket(tx *bolt.Tx, id string, create bool) (*bolt.Bucket, error) {
 	root := tx.Bucket(bCentres)
 	if !create {
@@ -227,7 +240,7 @@ func centreBucket(tx *bolt.Tx, id string, create bool) (*bolt.Bucket, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, name := range [][]byte{bCounters, bTickets, bDays, bOpen, bKeys, bEvents, bNumbers, bStats, bAudit, bBookings, bBDays, bNoShows, bBlocks} {
+	for _, name := range centreBuckets {
 		if _, err := b.CreateBucketIfNotExists(name); err != nil {
 			return nil, err
 		}
@@ -244,12 +257,12 @@ func commitCentre(tx *bolt.Tx, ch *queue.Changes) error {
 		return err
 	}
 	if ch.Config != nil {
-		if err := put(c, kConfig, ch.Config); err != nil {
+		if err := put(c.Bucket(bConfig), kCentre, ch.Config); err != nil {
 			return err
 		}
 	}
 	if ch.Meta != nil {
-		if err := put(c, kMeta, ch.Meta); err != nil {
+		if err := putMeta(c, ch.Meta); err != nil {
 			return err
 		}
 	}
@@ -263,33 +276,29 @@ func commitCentre(tx *bolt.Tx, ch *queue.Changes) error {
 			return err
 		}
 	}
-	index := tx.Bucket(bIndex)
+	tickets, keys := c.Bucket(bTickets), c.Bucket(bKeys)
 	for _, t := range ch.Tickets {
-		id := []byte(t.ID)
-		if err := put(c.Bucket(bTickets), id, t); err != nil {
+		if t.ID == "" || t.Day == "" {
+			return fmt.Errorf("ticket %q of day %q: id and day are required", t.ID, t.Day)
+		}
+		key := ticketKey(t.Day, t.ID)
+		if err := put(tickets, key, t); err != nil {
 			return err
 		}
-		if err := index.Put(id, []byte(ch.Centre)); err != nil {
-			return err
-		}
-		if err := c.Bucket(bDays).Put([]byte(t.Day+"/"+t.ID), nil); err != nil {
-			return err
-		}
-		if t.Open() {
-			err = c.Bucket(bOpen).Put(id, nil)
-		} else {
-			err = c.Bucket(bOpen).Delete(id)
-		}
-		if err != nil {
-			return err
+		if day, _ := queue.TicketDay(t.ID); day != t.Day {
+			// An id that does not tell its day: index it (rare).
+			if err := tx.Bucket(bIDs).Put([]byte(t.ID), idsValue(ch.Centre, key)); err != nil {
+				return err
+			}
 		}
 		if t.Key != "" {
-			if err := c.Bucket(bKeys).Put([]byte(t.Key), id); err != nil {
+			if err := keys.Put([]byte(t.Key), key); err != nil {
 				return err
 			}
 		}
 	}
 	events := c.Bucket(bEvents)
+	events.FillPercent = 1 // append-only: fill pages instead of leaving them half empty
 	for _, e := range ch.Events {
 		if err := put(events, u64(e.Seq), e); err != nil {
 			return err
@@ -352,6 +361,43 @@ func commitCentre(tx *bolt.Tx, ch *queue.Changes) error {
 	return nil
 }
 
+// putMeta writes a centre's meta; when its day changes, numbering of
+// earlier days is dropped (the live state keeps only the current day on).
+func putMeta(c *bolt.Bucket, m *queue.Meta) error {
+	var old queue.Meta
+	if raw := c.Get(kMeta); raw != nil {
+		if err := json.Unmarshal(raw, &old); err != nil {
+			return fmt.Errorf("meta: %w", err)
+		}
+	}
+	if m.Day != old.Day && m.Day != "" {
+		if err := deleteBefore(c.Bucket(bNumbers), []byte(m.Day)); err != nil {
+			return err
+		}
+	}
+	return put(c, kMeta, m)
+}
+
+// deleteBefore deletes a bucket's keys that sort before limit.
+func deleteBefore(b *bolt.Bucket, limit []byte) error {
+	// Deleting under a bbolt cursor can skip the next key: collect first.
+	var stale [][]byte
+	cur := b.Cursor()
+	for k, _ := cur.First(); k != nil && bytes.Compare(k, limit) < 0; k, _ = cur.Next() {
+		stale = append(stale, bytes.Clone(k))
+	}
+	for _, k := range stale {
+		if err := b.Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func idsValue(centre string, key []byte) []byte {
+	return append(append([]byte(centre), 0), key...)
+}
+
 // LoadCentres loads every centre's snapshot.
 func (s *Store) LoadCentres() ([]queue.Snapshot, error) {
 	var ids []string
@@ -384,7 +430,7 @@ func (s *Store) LoadCentre(id string) (queue.Snapshot, error) {
 		if err != nil {
 			return err
 		}
-		if err := json.Unmarshal(c.Get(kConfig), &snap.Config); err != nil {
+		if err := json.Unmarshal(c.Bucket(bConfig).Get(kCentre), &snap.Config); err != nil {
 			return fmt.Errorf("bolt: centre %s config: %w", id, err)
 		}
 		if raw := c.Get(kMeta); raw != nil {
@@ -403,30 +449,17 @@ func (s *Store) LoadCentre(id string) (queue.Snapshot, error) {
 		if err != nil {
 			return err
 		}
-		tickets := c.Bucket(bTickets)
-		seen := map[string]bool{}
-		load := func(tid []byte) error {
-			if seen[string(tid)] {
-				return nil
-			}
-			seen[string(tid)] = true
-			var t queue.Ticket
-			if err := json.Unmarshal(tickets.Get(tid), &t); err != nil {
-				return fmt.Errorf("ticket %s: %w", tid, err)
-			}
-			snap.Tickets = append(snap.Tickets, t)
-			return nil
-		}
-		if err := c.Bucket(bOpen).ForEach(func(k, _ []byte) error { return load(k) }); err != nil {
-			return err
-		}
+		// The current day's tickets, open ones among them: a ticket still
+		// open when its day ended was expired in the commit that started
+		// the next day.
 		if snap.Meta.Day != "" {
-			prefix := []byte(snap.Meta.Day + "/")
-			cur := c.Bucket(bDays).Cursor()
-			for k, _ := cur.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = cur.Next() {
-				if err := load(k[len(prefix):]); err != nil {
-					return err
+			cur := c.Bucket(bTickets).Cursor()
+			for k, v := cur.Seek([]byte(snap.Meta.Day + "/")); k != nil; k, v = cur.Next() {
+				var t queue.Ticket
+				if err := json.Unmarshal(v, &t); err != nil {
+					return fmt.Errorf("ticket %s: %w", k, err)
 				}
+				snap.Tickets = append(snap.Tickets, t)
 			}
 		}
 		if snap.Meta.Day != "" {
@@ -505,21 +538,45 @@ func (s *Store) Events(centre string, since uint64, limit int) ([]queue.Event, e
 	return out, err
 }
 
-// Ticket finds a ticket by id in any centre.
+// Ticket finds a ticket by id in any centre: the day its id carries names
+// the key, and the few centres are asked in turn; ids that do not carry
+// their day are indexed.
 func (s *Store) Ticket(id string) (queue.Ticket, error) {
 	var t queue.Ticket
 	err := s.db.View(func(tx *bolt.Tx) error {
-		centre := tx.Bucket(bIndex).Get([]byte(id))
-		if centre == nil {
+		if v := tx.Bucket(bIDs).Get([]byte(id)); v != nil {
+			centre, key, _ := bytes.Cut(v, []byte{0})
+			c, err := centreBucket(tx, string(centre), false)
+			if err != nil {
+				return err
+			}
+			return getTicket(c, key, &t)
+		}
+		day, ok := queue.TicketDay(id)
+		if !ok {
 			return notFound("ticket", id)
 		}
-		c, err := centreBucket(tx, string(centre), false)
-		if err != nil {
-			return err
+		key := ticketKey(day, id)
+		cur := tx.Bucket(bCentres).Cursor()
+		for k, v := cur.First(); k != nil; k, v = cur.Next() {
+			if v != nil {
+				continue
+			}
+			if raw := tx.Bucket(bCentres).Bucket(k).Bucket(bTickets).Get(key); raw != nil {
+				return json.Unmarshal(raw, &t)
+			}
 		}
-		return json.Unmarshal(c.Bucket(bTickets).Get([]byte(id)), &t)
+		return notFound("ticket", id)
 	})
 	return t, err
+}
+
+func getTicket(c *bolt.Bucket, key []byte, t *queue.Ticket) error {
+	raw := c.Bucket(bTickets).Get(key)
+	if raw == nil {
+		return fmt.Errorf("bolt: ticket %s is indexed but missing", key)
+	}
+	return json.Unmarshal(raw, t)
 }
 
 // TicketByKey finds the ticket issued with an idempotency key.
@@ -530,11 +587,11 @@ func (s *Store) TicketByKey(centre, key string) (queue.Ticket, error) {
 		if err != nil {
 			return err
 		}
-		id := c.Bucket(bKeys).Get([]byte(key))
-		if id == nil {
+		k := c.Bucket(bKeys).Get([]byte(key))
+		if k == nil {
 			return notFound("idempotency key", key)
 		}
-		return json.Unmarshal(c.Bucket(bTickets).Get(id), &t)
+		return getTicket(c, k, &t)
 	})
 	return t, err
 }
@@ -548,12 +605,11 @@ func (s *Store) Tickets(centre, day string) ([]queue.Ticket, error) {
 			return err
 		}
 		prefix := []byte(day + "/")
-		cur := c.Bucket(bDays).Cursor()
-		tickets := c.Bucket(bTickets)
-		for k, _ := cur.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = cur.Next() {
+		cur := c.Bucket(bTickets).Cursor()
+		for k, v := cur.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = cur.Next() {
 			var t queue.Ticket
-			if err := json.Unmarshal(tickets.Get(k[len(prefix):]), &t); err != nil {
-				return err
+			if err := json.Unmarshal(v, &t); err != nil {
+				return fmt.Errorf("bolt: ticket %s: %w", k, err)
 			}
 			out = append(out, t)
 		}

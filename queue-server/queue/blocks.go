@@ -115,7 +115,7 @@ func (l *Live) issueOffline(now time.Time, r IssueRequest) (Ticket, error) {
 	block.Used = slices.Insert(slices.Clone(block.Used), i, seq)
 	l.dirtyBlocks[block.ID] = true
 	t := &Ticket{
-		ID: l.newID(), Centre: l.cfg.ID, Number: r.Number, Service: r.Service, Seq: seq, Day: day,
+		ID: TicketID(day, l.newID()), Centre: l.cfg.ID, Number: r.Number, Service: r.Service, Seq: seq, Day: day,
 		Priority: r.Priority, Status: StatusWaiting, IssuedAt: r.IssuedAt, OrderAt: r.IssuedAt,
 		Source: SourceKiosk, Kiosk: r.Kiosk, Key: r.Key, Offline: true,
 	}

@@ -66,7 +66,7 @@ func (l *Live) Issue(now time.Time, r IssueRequest) (Ticket, error) {
 	l.numbers[key] = seq
 	l.dirtyNum[key] = true
 	t := &Ticket{
-		ID:        l.newID(),
+		ID:        TicketID(l.day, l.newID()),
 		Centre:    l.cfg.ID,
 		Number:    FormatNumber(r.Service, seq),
 		Service:   r.Service,

@@ -4,6 +4,7 @@ package storetest
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -39,6 +40,88 @@ func Run(t *testing.T, open Open) {
 	t.Run("Events", func(t *testing.T) { testEvents(t, open) })
 	t.Run("Bookings", func(t *testing.T) { testBookings(t, open) })
 	t.Run("Kiosks", func(t *testing.T) { testKiosks(t, open) })
+	t.Run("TicketLookup", func(t *testing.T) { testTicketLookup(t, open) })
+}
+
+// testTicketLookup finds tickets by id, key and day across centres and
+// days, whether or not their ids carry their day (queue.TicketID).
+func testTicketLookup(t *testing.T, open Open) {
+	s, reopen := open(t)
+	mon := time.Date(2026, 11, 23, 9, 0, 0, 0, hcm)
+	tue := mon.Add(24 * time.Hour)
+	var want []queue.Ticket
+	newID := ids() // ids are unique across centres
+	for _, id := range []string{"phuong-x", "phuong-y"} {
+		l := queue.NewLive(Centre(id), mon, newID)
+		for i := 0; i < 3; i++ {
+			tk, err := l.Issue(mon.Add(time.Duration(i)*time.Minute), queue.IssueRequest{Service: "A", Key: fmt.Sprintf("%s/mon/%d", id, i)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want = append(want, tk)
+		}
+		commit(t, s, l.TakeChanges())
+		for i := 0; i < 2; i++ {
+			tk, _ := l.Issue(tue.Add(time.Duration(i)*time.Minute), queue.IssueRequest{Service: "B"})
+			want = append(want, tk)
+		}
+		commit(t, s, l.TakeChanges())
+	}
+	// Ids that do not carry their day: from another source, or naming
+	// another day than the ticket's.
+	odd := []queue.Ticket{
+		{ID: "legacy-0001", Centre: "phuong-y", Number: "A901", Service: "A", Seq: 901, Day: "2026-11-20", Status: queue.StatusDone, Key: "kiosk-9/1", IssuedAt: mon.AddDate(0, 0, -3)},
+		{ID: queue.TicketID("2026-11-01", "odd"), Centre: "phuong-y", Number: "A902", Service: "A", Seq: 902, Day: "2026-11-20", Status: queue.StatusDone, IssuedAt: mon.AddDate(0, 0, -3)},
+	}
+	commit(t, s, &queue.Changes{Centre: "phuong-y", Tickets: odd})
+	want = append(want, odd...)
+	if reopen != nil {
+		s = reopen()
+	}
+	perDay := map[string]int{}
+	for _, w := range want {
+		got, err := s.Ticket(w.ID)
+		if err != nil || got.ID != w.ID || got.Centre != w.Centre || got.Number != w.Number || got.Day != w.Day {
+			t.Fatalf("Ticket(%s) of %s %s: %+v %v", w.ID, w.Centre, w.Day, got, err)
+		}
+		if w.Key != "" {
+			if got, err := s.TicketByKey(w.Centre, w.Key); err != nil || got.ID != w.ID {
+				t.Fatalf("TicketByKey(%s): %+v %v", w.Key, got, err)
+			}
+		}
+		perDay[w.Centre+" "+w.Day]++
+	}
+	for cd, n := range perDay {
+		centre, day, _ := strings.Cut(cd, " ")
+		got, err := s.Tickets(centre, day)
+		if err != nil || len(got) != n {
+			t.Fatalf("Tickets(%s, %s): %d %v, want %d", centre, day, len(got), err, n)
+		}
+		for _, g := range got {
+			if g.Day != day || g.Centre != centre {
+				t.Fatalf("Tickets(%s, %s) gave %s of %s %s", centre, day, g.ID, g.Centre, g.Day)
+			}
+		}
+	}
+	for _, id := range []string{queue.TicketID("2026-11-23", "nosuchticket"), "nope", ""} {
+		if _, err := s.Ticket(id); queue.ErrorCode(err) != queue.ENotFound {
+			t.Errorf("Ticket(%q) of nothing: %v", id, err)
+		}
+	}
+	// Tuesday is the current day: its tickets load, Monday's (expired when
+	// the day rolled) and the odd past ones do not.
+	snap, err := s.LoadCentre("phuong-y")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(snap.Tickets) != 2 {
+		t.Fatalf("loaded %d tickets, want Tuesday's 2", len(snap.Tickets))
+	}
+	for _, tk := range snap.Tickets {
+		if tk.Day != "2026-11-24" || tk.Status != queue.StatusWaiting {
+			t.Fatalf("loaded %+v", tk)
+		}
+	}
 }
 
 func testKiosks(t *testing.T, open Open) {
