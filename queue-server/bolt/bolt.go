@@ -16,7 +16,8 @@
 //	                        page is rewritten by every commit, so it stays small)
 //	  counters              number (4 bytes BE) → Counter
 //	  tickets               "YYYY-MM-DD/" + id → Ticket (a day's tickets are
-//	                        one range; the open ones are all of the current day)
+//	                        one range; the open ones are all of the current day),
+//	                        written from a ticket's first change on (see below)
 //	  keys                  idempotency key → tickets key
 //	  events                seq (8 bytes BE) → Event
 //	  numbers               "YYYY-MM-DD/A" → last number (4 bytes BE), from the
@@ -32,11 +33,16 @@
 //	kiosks                kiosk id → Kiosk
 //	enrollments           sha-256 of token → Enrollment
 //
-// Issuing a ticket writes two growing buckets of its centre (tickets,
-// events) and the centre's own small page: bbolt rewrites every page a
-// commit touches, and fdatasync's cost grows with them, so the schema keeps
-// that set small (schema 1 also wrote a day index, an open index and a
-// global id index on every issue: 17 pages per commit against 8).
+// Issuing a ticket appends its event and rewrites the centre's own small
+// page: bbolt rewrites every page a commit touches, and fdatasync's cost
+// grows with them, so the schema keeps that set small. A new ticket of the
+// current day lives only in its "ticket.issued" event (stored with the
+// ticket's whole state under "state", which queue.Event does not have, so
+// it never reaches the public event stream) until it first changes; then it
+// is written to tickets, which wins over the event from then on. The store
+// keeps such tickets in memory too (pending), rebuilt at open from the
+// current day's events (they follow Meta.DaySeq). Schema 1 wrote seven
+// buckets on every issue (17 pages per commit); schema 2 writes one (7).
 package bolt
 
 import (
@@ -48,7 +54,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -98,6 +106,20 @@ var ErrNewerSchema = errors.New("bolt: data file has a newer schema than this pr
 // Store is a queue.Store on one bbolt file.
 type Store struct {
 	db *bolt.DB
+
+	// pending holds the tickets kept only in their issued event (see the
+	// package comment). Commit updates it after bbolt commits; readers
+	// hold mu across their bbolt transaction, and a ticket found in the
+	// bucket wins over its pending copy.
+	mu      sync.RWMutex
+	pending map[string]queue.Ticket
+}
+
+// storedEvent is an event as stored: an issued event may carry its
+// ticket's whole state.
+type storedEvent struct {
+	queue.Event
+	State *queue.Ticket `json:"state,omitempty"`
 }
 
 var _ queue.Store = (*Store)(nil)
@@ -114,12 +136,47 @@ func Open(dir string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bolt: open %s: %w", dir, err)
 	}
-	s := &Store{db: db}
+	s := &Store{db: db, pending: map[string]queue.Ticket{}}
 	if err := s.init(); err != nil {
 		db.Close()
 		return nil, err
 	}
+	if err := s.loadPending(); err != nil {
+		db.Close()
+		return nil, err
+	}
 	return s, nil
+}
+
+// loadPending finds the tickets kept only in their issued event: those of
+// the current day's events that tickets does not hold.
+func (s *Store) loadPending() error {
+	return s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bCentres).ForEachBucket(func(id []byte) error {
+			c := tx.Bucket(bCentres).Bucket(id)
+			var meta queue.Meta
+			if raw := c.Get(kMeta); raw != nil {
+				if err := json.Unmarshal(raw, &meta); err != nil {
+					return fmt.Errorf("bolt: centre %s meta: %w", id, err)
+				}
+			}
+			tickets := c.Bucket(bTickets)
+			cur := c.Bucket(bEvents).Cursor()
+			for k, v := cur.Seek(u64(meta.DaySeq + 1)); k != nil; k, v = cur.Next() {
+				if !bytes.Contains(v, []byte(`"state":`)) {
+					continue
+				}
+				var e storedEvent
+				if err := json.Unmarshal(v, &e); err != nil {
+					return fmt.Errorf("bolt: centre %s event %x: %w", id, k, err)
+				}
+				if e.State != nil && tickets.Get(ticketKey(e.State.Day, e.State.ID)) == nil {
+					s.pending[e.State.ID] = *e.State
+				}
+			}
+			return nil
+		})
+	})
 }
 
 func (s *Store) init() error {
@@ -188,7 +245,8 @@ func (s *Store) Commit(b *queue.Batch) error {
 	if b.Empty() {
 		return nil
 	}
-	return s.db.Update(func(tx *bolt.Tx) error {
+	var w written
+	err := s.db.Update(func(tx *bolt.Tx) error {
 		for _, u := range b.Users {
 			if err := put(tx.Bucket(bUsers), []byte(u.Username), u); err != nil {
 				return err
@@ -215,12 +273,31 @@ func (s *Store) Commit(b *queue.Batch) error {
 			}
 		}
 		for _, ch := range b.Centres {
-			if err := commitCentre(tx, ch); err != nil {
+			if err := commitCentre(tx, ch, &w); err != nil {
 				return fmt.Errorf("bolt: centre %s: %w", ch.Centre, err)
 			}
 		}
 		return nil
 	})
+	if err != nil || len(w.pending)+len(w.tickets) == 0 {
+		return err
+	}
+	s.mu.Lock()
+	for _, id := range w.tickets {
+		delete(s.pending, id)
+	}
+	for _, t := range w.pending {
+		s.pending[t.ID] = t
+	}
+	s.mu.Unlock()
+	return nil
+}
+
+// written is what a commit did with tickets: kept only in their issued
+// event, or written to the tickets bucket.
+type written struct {
+	pending []queue.Ticket
+	tickets []string
 }
 
 var centreBuckets = [][]byte{bConfig, bCounters, bTickets, bKeys, bEvents, bNumbers, bStats, bAudit, bBookings, bBDays, bNoShows, bBlocks}
@@ -248,7 +325,7 @@ func centreBucket(tx *bolt.Tx, id string, create bool) (*bolt.Bucket, error) {
 	return b, nil
 }
 
-func commitCentre(tx *bolt.Tx, ch *queue.Changes) error {
+func commitCentre(tx *bolt.Tx, ch *queue.Changes, w *written) error {
 	if ch.Empty() {
 		return nil
 	}
@@ -276,16 +353,40 @@ func commitCentre(tx *bolt.Tx, ch *queue.Changes) error {
 			return err
 		}
 	}
+	// A ticket issued in this commit that is still open on the current day
+	// is kept in its issued event only: it will be written when it changes
+	// (called, expired when the day ends...).
+	day := ""
+	if ch.Meta != nil {
+		day = ch.Meta.Day
+	}
+	issued := map[string]bool{}
+	for _, e := range ch.Events {
+		if e.Type == queue.EventIssued && e.Ticket != nil {
+			issued[e.Ticket.ID] = true
+		}
+	}
+	var state map[string]*queue.Ticket
 	tickets, keys := c.Bucket(bTickets), c.Bucket(bKeys)
-	for _, t := range ch.Tickets {
+	for i := range ch.Tickets {
+		t := &ch.Tickets[i]
 		if t.ID == "" || t.Day == "" {
 			return fmt.Errorf("ticket %q of day %q: id and day are required", t.ID, t.Day)
 		}
 		key := ticketKey(t.Day, t.ID)
-		if err := put(tickets, key, t); err != nil {
-			return err
+		if issued[t.ID] && t.Open() && t.Day == day {
+			if state == nil {
+				state = map[string]*queue.Ticket{}
+			}
+			state[t.ID] = t
+			w.pending = append(w.pending, *t)
+		} else {
+			if err := put(tickets, key, t); err != nil {
+				return err
+			}
+			w.tickets = append(w.tickets, t.ID)
 		}
-		if day, _ := queue.TicketDay(t.ID); day != t.Day {
+		if d, _ := queue.TicketDay(t.ID); d != t.Day {
 			// An id that does not tell its day: index it (rare).
 			if err := tx.Bucket(bIDs).Put([]byte(t.ID), idsValue(ch.Centre, key)); err != nil {
 				return err
@@ -300,7 +401,11 @@ func commitCentre(tx *bolt.Tx, ch *queue.Changes) error {
 	events := c.Bucket(bEvents)
 	events.FillPercent = 1 // append-only: fill pages instead of leaving them half empty
 	for _, e := range ch.Events {
-		if err := put(events, u64(e.Seq), e); err != nil {
+		var v any = e
+		if e.Type == queue.EventIssued && e.Ticket != nil && state[e.Ticket.ID] != nil {
+			v = storedEvent{Event: e, State: state[e.Ticket.ID]}
+		}
+		if err := put(events, u64(e.Seq), v); err != nil {
 			return err
 		}
 	}
@@ -425,6 +530,8 @@ func (s *Store) LoadCentres() ([]queue.Snapshot, error) {
 // counters, the tickets still open or of the latest day, numbering, stats.
 func (s *Store) LoadCentre(id string) (queue.Snapshot, error) {
 	var snap queue.Snapshot
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	err := s.db.View(func(tx *bolt.Tx) error {
 		c, err := centreBucket(tx, id, false)
 		if err != nil {
@@ -453,14 +560,11 @@ func (s *Store) LoadCentre(id string) (queue.Snapshot, error) {
 		// open when its day ended was expired in the commit that started
 		// the next day.
 		if snap.Meta.Day != "" {
-			cur := c.Bucket(bTickets).Cursor()
-			for k, v := cur.Seek([]byte(snap.Meta.Day + "/")); k != nil; k, v = cur.Next() {
-				var t queue.Ticket
-				if err := json.Unmarshal(v, &t); err != nil {
-					return fmt.Errorf("ticket %s: %w", k, err)
-				}
-				snap.Tickets = append(snap.Tickets, t)
+			ts, err := s.tickets(c, id, []byte(snap.Meta.Day+"/"), nil)
+			if err != nil {
+				return err
 			}
+			snap.Tickets = ts
 		}
 		if snap.Meta.Day != "" {
 			bookings := c.Bucket(bBookings)
@@ -538,11 +642,43 @@ func (s *Store) Events(centre string, since uint64, limit int) ([]queue.Event, e
 	return out, err
 }
 
+// tickets returns a centre's tickets with keys from from (inclusive) on
+// that begin with prefix (nil: any), with the pending ones among them, in
+// key order. The caller holds s.mu.
+func (s *Store) tickets(c *bolt.Bucket, centre string, from, prefix []byte) ([]queue.Ticket, error) {
+	var out []queue.Ticket
+	seen := map[string]bool{}
+	cur := c.Bucket(bTickets).Cursor()
+	for k, v := cur.Seek(from); k != nil && bytes.HasPrefix(k, prefix); k, v = cur.Next() {
+		var t queue.Ticket
+		if err := json.Unmarshal(v, &t); err != nil {
+			return nil, fmt.Errorf("bolt: ticket %s: %w", k, err)
+		}
+		out = append(out, t)
+		seen[t.ID] = true
+	}
+	n := len(out)
+	for _, t := range s.pending {
+		k := ticketKey(t.Day, t.ID)
+		if t.Centre == centre && !seen[t.ID] && bytes.Compare(k, from) >= 0 && bytes.HasPrefix(k, prefix) {
+			out = append(out, t)
+		}
+	}
+	if len(out) > n {
+		sort.Slice(out, func(i, j int) bool {
+			return out[i].Day < out[j].Day || out[i].Day == out[j].Day && out[i].ID < out[j].ID
+		})
+	}
+	return out, nil
+}
+
 // Ticket finds a ticket by id in any centre: the day its id carries names
 // the key, and the few centres are asked in turn; ids that do not carry
 // their day are indexed.
 func (s *Store) Ticket(id string) (queue.Ticket, error) {
 	var t queue.Ticket
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	err := s.db.View(func(tx *bolt.Tx) error {
 		if v := tx.Bucket(bIDs).Get([]byte(id)); v != nil {
 			centre, key, _ := bytes.Cut(v, []byte{0})
@@ -550,38 +686,49 @@ func (s *Store) Ticket(id string) (queue.Ticket, error) {
 			if err != nil {
 				return err
 			}
-			return getTicket(c, key, &t)
+			return s.getTicket(c, key, &t)
 		}
-		day, ok := queue.TicketDay(id)
-		if !ok {
-			return notFound("ticket", id)
+		if day, ok := queue.TicketDay(id); ok {
+			key := ticketKey(day, id)
+			cur := tx.Bucket(bCentres).Cursor()
+			for k, v := cur.First(); k != nil; k, v = cur.Next() {
+				if v != nil {
+					continue
+				}
+				if raw := tx.Bucket(bCentres).Bucket(k).Bucket(bTickets).Get(key); raw != nil {
+					return json.Unmarshal(raw, &t)
+				}
+			}
 		}
-		key := ticketKey(day, id)
-		cur := tx.Bucket(bCentres).Cursor()
-		for k, v := cur.First(); k != nil; k, v = cur.Next() {
-			if v != nil {
-				continue
-			}
-			if raw := tx.Bucket(bCentres).Bucket(k).Bucket(bTickets).Get(key); raw != nil {
-				return json.Unmarshal(raw, &t)
-			}
+		if p, ok := s.pending[id]; ok {
+			t = p
+			return nil
 		}
 		return notFound("ticket", id)
 	})
 	return t, err
 }
 
-func getTicket(c *bolt.Bucket, key []byte, t *queue.Ticket) error {
-	raw := c.Bucket(bTickets).Get(key)
-	if raw == nil {
-		return fmt.Errorf("bolt: ticket %s is indexed but missing", key)
+// getTicket reads the ticket at key, or its pending copy. The caller
+// holds s.mu.
+func (s *Store) getTicket(c *bolt.Bucket, key []byte, t *queue.Ticket) error {
+	if raw := c.Bucket(bTickets).Get(key); raw != nil {
+		return json.Unmarshal(raw, t)
 	}
-	return json.Unmarshal(raw, t)
+	if _, id, ok := bytes.Cut(key, []byte("/")); ok {
+		if p, ok := s.pending[string(id)]; ok {
+			*t = p
+			return nil
+		}
+	}
+	return fmt.Errorf("bolt: ticket %s is indexed but missing", key)
 }
 
 // TicketByKey finds the ticket issued with an idempotency key.
 func (s *Store) TicketByKey(centre, key string) (queue.Ticket, error) {
 	var t queue.Ticket
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	err := s.db.View(func(tx *bolt.Tx) error {
 		c, err := centreBucket(tx, centre, false)
 		if err != nil {
@@ -591,7 +738,7 @@ func (s *Store) TicketByKey(centre, key string) (queue.Ticket, error) {
 		if k == nil {
 			return notFound("idempotency key", key)
 		}
-		return getTicket(c, k, &t)
+		return s.getTicket(c, k, &t)
 	})
 	return t, err
 }
@@ -599,21 +746,16 @@ func (s *Store) TicketByKey(centre, key string) (queue.Ticket, error) {
 // Tickets returns a centre's tickets of one local day.
 func (s *Store) Tickets(centre, day string) ([]queue.Ticket, error) {
 	var out []queue.Ticket
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	err := s.db.View(func(tx *bolt.Tx) error {
 		c, err := centreBucket(tx, centre, false)
 		if err != nil {
 			return err
 		}
 		prefix := []byte(day + "/")
-		cur := c.Bucket(bTickets).Cursor()
-		for k, v := cur.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = cur.Next() {
-			var t queue.Ticket
-			if err := json.Unmarshal(v, &t); err != nil {
-				return fmt.Errorf("bolt: ticket %s: %w", k, err)
-			}
-			out = append(out, t)
-		}
-		return nil
+		out, err = s.tickets(c, centre, prefix, prefix)
+		return err
 	})
 	return out, err
 }

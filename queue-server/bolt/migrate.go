@@ -23,7 +23,8 @@ var (
 // transaction, so a crash leaves the file as it was: tickets are keyed by
 // their day (the day and open indexes go), idempotency keys point at the
 // new keys, the centre's configuration moves into its own bucket, numbering
-// of days before the current one is dropped, and the global id index
+// of days before the current one is dropped, the current day's events are
+// marked as read (Meta.DaySeq), and the global id index
 // becomes ticketids, for the ids that do not carry their day (all of
 // schema 1's, which were random).
 func migrateV1(tx *bolt.Tx) error {
@@ -138,6 +139,12 @@ func migrateCentreV1(c *bolt.Bucket, centre string, ids *bolt.Bucket) error {
 		if err := json.Unmarshal(raw, &meta); err != nil {
 			return fmt.Errorf("meta: %w", err)
 		}
+	}
+	// Schema 1 wrote every ticket: no event holds one, so none of the
+	// current day's events need reading at open.
+	meta.DaySeq = meta.LastSeq
+	if err := put(c, kMeta, meta); err != nil {
+		return err
 	}
 	if meta.Day != "" {
 		return deleteBefore(c.Bucket(bNumbers), []byte(meta.Day))

@@ -36,6 +36,10 @@ type Meta struct {
 	LastSeq       uint64 `json:"last_seq"`
 	Day           string `json:"day"`            // local date the current numbering belongs to
 	SincePriority int    `json:"since_priority"` // interleave: others called since the last priority ticket
+	// DaySeq is the seq of the last event before the current day began:
+	// the day's events follow it (a store may keep a new ticket only in
+	// its issued event until the ticket changes).
+	DaySeq uint64 `json:"day_seq,omitempty"`
 }
 
 // Changes is everything one or more commands changed in a centre, to be
@@ -372,6 +376,7 @@ func (l *Live) Roll(now time.Time) {
 	}
 	l.day = today
 	l.meta.Day = today
+	l.meta.DaySeq = l.meta.LastSeq
 	l.prune = true
 	for k := range l.numbers {
 		if k < today {

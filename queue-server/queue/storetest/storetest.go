@@ -62,11 +62,18 @@ func testTicketLookup(t *testing.T, open Open) {
 		}
 		commit(t, s, l.TakeChanges())
 		for i := 0; i < 2; i++ {
-			tk, _ := l.Issue(tue.Add(time.Duration(i)*time.Minute), queue.IssueRequest{Service: "B"})
+			tk, _ := l.Issue(tue.Add(time.Duration(i)*time.Minute), queue.IssueRequest{Service: "B", Key: fmt.Sprintf("%s/tue/%d", id, i)})
 			want = append(want, tk)
 		}
 		commit(t, s, l.TakeChanges())
 	}
+	// A ticket that changes after its issue's commit: its last state wins.
+	ly := queue.Restore(mustLoad(t, s, "phuong-y"), tue.Add(5*time.Minute), newID)
+	called, _, err := ly.Next(tue.Add(5*time.Minute), 1, "canbo1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	commit(t, s, ly.TakeChanges())
 	// Ids that do not carry their day: from another source, or naming
 	// another day than the ticket's.
 	odd := []queue.Ticket{
@@ -88,6 +95,15 @@ func testTicketLookup(t *testing.T, open Open) {
 			if got, err := s.TicketByKey(w.Centre, w.Key); err != nil || got.ID != w.ID {
 				t.Fatalf("TicketByKey(%s): %+v %v", w.Key, got, err)
 			}
+		}
+		// Monday's tickets were still waiting when Tuesday began: the
+		// store must give their last state, not the one they were issued in.
+		wantStatus := map[string]string{"2026-11-23": queue.StatusExpired, "2026-11-24": queue.StatusWaiting}[w.Day]
+		if w.ID == called.ID {
+			wantStatus = queue.StatusCalled
+		}
+		if wantStatus != "" && got.Status != wantStatus {
+			t.Fatalf("Ticket(%s) of %s: status %s, want %s", w.ID, w.Day, got.Status, wantStatus)
 		}
 		perDay[w.Centre+" "+w.Day]++
 	}
@@ -118,10 +134,19 @@ func testTicketLookup(t *testing.T, open Open) {
 		t.Fatalf("loaded %d tickets, want Tuesday's 2", len(snap.Tickets))
 	}
 	for _, tk := range snap.Tickets {
-		if tk.Day != "2026-11-24" || tk.Status != queue.StatusWaiting {
+		if tk.Day != "2026-11-24" || tk.Status != queue.StatusWaiting && tk.ID != called.ID || tk.ID == called.ID && tk.Status != queue.StatusCalled {
 			t.Fatalf("loaded %+v", tk)
 		}
 	}
+}
+
+func mustLoad(t *testing.T, s queue.Store, centre string) queue.Snapshot {
+	t.Helper()
+	snap, err := s.LoadCentre(centre)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return snap
 }
 
 func testKiosks(t *testing.T, open Open) {
