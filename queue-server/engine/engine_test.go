@@ -215,3 +215,60 @@ func TestHubDropsSlowSubscriber(t *testing.T) {
 	other.Close()
 	other.Close() // twice is harmless
 }
+
+// Close while many writers wait for the lead: every call returns, either
+// committed or ErrStopped, and what was acknowledged is in the store.
+func TestCloseUnderLoad(t *testing.T) {
+	st, err := bolt.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	fs := &flakyStore{Store: st, delay: 2 * time.Millisecond}
+	e, err := engine.New(engine.Config{Store: fs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Write(context.Background(), func(tx *engine.Tx) (any, error) { tx.PutCentre(storetest.Centre("c1"), "test"); return nil, nil })
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		acked []queue.Ticket
+	)
+	for i := 0; i < 32; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				tk, err := issue(e)
+				if errors.Is(err, engine.ErrStopped) {
+					return
+				}
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				mu.Lock()
+				acked = append(acked, tk)
+				mu.Unlock()
+			}
+		}()
+	}
+	time.Sleep(50 * time.Millisecond)
+	e.Close()
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("writers still waiting 10 s after Close")
+	}
+	if len(acked) == 0 {
+		t.Fatal("no ticket was issued before Close")
+	}
+	for _, tk := range acked {
+		if _, err := st.Ticket(tk.ID); err != nil {
+			t.Fatalf("acknowledged ticket %s: %v", tk.Number, err)
+		}
+	}
+}
