@@ -35,3 +35,21 @@ func TestTicketID(t *testing.T) {
 		t.Errorf("short random part: %q", id)
 	}
 }
+
+// FuzzTicketDay: ids come from URLs. Any string either carries no day or
+// carries one that an id made for that day carries again.
+func FuzzTicketDay(f *testing.F) {
+	for _, s := range []string{"", "ajs7abcdefghijklmnopqrstuv", "zzzz", "ABCD1234", "7777777777", "aaaa\x00"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, id string) {
+		day, ok := TicketDay(id)
+		if !ok {
+			return
+		}
+		again := TicketID(day, id[TagLen:])
+		if d, ok := TicketDay(again); !ok || d != day {
+			t.Fatalf("TicketDay(%q) = %s, but TicketDay(TicketID(%s, …)) = %s %v", id, day, day, d, ok)
+		}
+	})
+}
