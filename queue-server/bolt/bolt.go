@@ -10,8 +10,14 @@
 //	sessions              sha-256 of token → Session (JSON)
 //	ticketids             ticket id → centre id, NUL, tickets key: only for
 //	                      ids that do not carry their day (see queue.TicketID)
-//	centres/<id>/         one bucket per centre:
+//	log/<id>              a centre's log, a top-level bucket so that appending
+//	                      to it rewrites no other bucket's page:
+//	  seq (8 bytes BE)      → Event (the keys of events begin with 0)
 //	  "meta"                → Meta (JSON)
+//	  "num/YYYY-MM-DD/A"    → last number (4 bytes BE), from the current day on
+//	                        (these keys sort after every event: they share
+//	                        the last page with the newest events)
+//	centres/<id>/         one bucket per centre:
 //	  config                "centre" → Centre (its own bucket: the centre's
 //	                        page is rewritten by every commit, so it stays small)
 //	  counters              number (4 bytes BE) → Counter
@@ -19,9 +25,6 @@
 //	                        one range; the open ones are all of the current day),
 //	                        written from a ticket's first change on (see below)
 //	  keys                  idempotency key → tickets key
-//	  events                seq (8 bytes BE) → Event
-//	  numbers               "YYYY-MM-DD/A" → last number (4 bytes BE), from the
-//	                        current day on (small enough to live inline)
 //	  stats                 service → ServiceStat
 //	  audit                 bbolt sequence (8 bytes BE) → Audit
 //	  bookings              code → Booking
@@ -33,16 +36,17 @@
 //	kiosks                kiosk id → Kiosk
 //	enrollments           sha-256 of token → Enrollment
 //
-// Issuing a ticket appends its event and rewrites the centre's own small
-// page: bbolt rewrites every page a commit touches, and fdatasync's cost
-// grows with them, so the schema keeps that set small. A new ticket of the
+// Issuing a ticket appends its event, meta and numbering to the last page
+// of the centre's log and nothing else: bbolt rewrites every page a commit
+// touches (with the branches above it), and fdatasync's cost grows with
+// them, so the schema keeps that set small. A new ticket of the
 // current day lives only in its "ticket.issued" event (stored with the
 // ticket's whole state under "state", which queue.Event does not have, so
 // it never reaches the public event stream) until it first changes; then it
 // is written to tickets, which wins over the event from then on. The store
 // keeps such tickets in memory too (pending), rebuilt at open from the
 // current day's events (they follow Meta.DaySeq). Schema 1 wrote seven
-// buckets on every issue (17 pages per commit); schema 2 writes one (7).
+// buckets on every issue (17 pages per commit); schema 2 writes one (5).
 package bolt
 
 import (
@@ -85,8 +89,8 @@ var (
 	bTickets  = []byte("tickets")
 	bConfig   = []byte("config")
 	bKeys     = []byte("keys")
-	bEvents   = []byte("events")
-	bNumbers  = []byte("numbers")
+	bEvents   = []byte("events")  // schema 1 only
+	bNumbers  = []byte("numbers") // schema 1 only
 	bStats    = []byte("stats")
 	bAudit    = []byte("audit")
 	bBookings = []byte("bookings")
@@ -97,6 +101,7 @@ var (
 	kSchema = []byte("schema")
 	kCentre = []byte("centre")
 	kMeta   = []byte("meta")
+	kNum    = []byte("num/")
 	kPurged = []byte("purged")
 )
 
@@ -154,15 +159,19 @@ func (s *Store) loadPending() error {
 	return s.db.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bCentres).ForEachBucket(func(id []byte) error {
 			c := tx.Bucket(bCentres).Bucket(id)
+			lg, err := centreLog(tx, string(id))
+			if err != nil {
+				return err
+			}
 			var meta queue.Meta
-			if raw := c.Get(kMeta); raw != nil {
+			if raw := lg.Get(kMeta); raw != nil {
 				if err := json.Unmarshal(raw, &meta); err != nil {
 					return fmt.Errorf("bolt: centre %s meta: %w", id, err)
 				}
 			}
 			tickets := c.Bucket(bTickets)
-			cur := c.Bucket(bEvents).Cursor()
-			for k, v := cur.Seek(u64(meta.DaySeq + 1)); k != nil; k, v = cur.Next() {
+			cur := lg.Cursor()
+			for k, v := cur.Seek(u64(meta.DaySeq + 1)); k != nil && isSeq(k); k, v = cur.Next() {
 				if !bytes.Contains(v, []byte(`"state":`)) {
 					continue
 				}
@@ -300,10 +309,24 @@ type written struct {
 	tickets []string
 }
 
-var centreBuckets = [][]byte{bConfig, bCounters, bTickets, bKeys, bEvents, bNumbers, bStats, bAudit, bBookings, bBDays, bNoShows, bBlocks}
+var centreBuckets = [][]byte{bConfig, bCounters, bTickets, bKeys, bStats, bAudit, bBookings, bBDays, bNoShows, bBlocks}
 
 // ticketKey is where a ticket lives in its centre's tickets bucket.
 func ticketKey(day, id string) []byte { return []byte(day + "/" + id) }
+
+// logName is the name of a centre's log bucket.
+func logName(centre string) []byte { return []byte("log/" + centre) }
+
+// isSeq reports whether a key of a log is an event's.
+func isSeq(k []byte) bool { return len(k) == 8 && k[0] == 0 }
+
+// centreLog returns a centre's log bucket.
+func centreLog(tx *bolt.Tx, centre string) (*bolt.Bucket, error) {
+	if lg := tx.Bucket(logName(centre)); lg != nil {
+		return lg, nil
+	}
+	return nil, notFound("centre", centre)
+}
 
 func centreBucket(tx *bolt.Tx, id string, create bool) (*bolt.Bucket, error) {
 	root := tx.Bucket(bCentres)
@@ -315,6 +338,9 @@ func centreBucket(tx *bolt.Tx, id string, create bool) (*bolt.Bucket, error) {
 	}
 	b, err := root.CreateBucketIfNotExists([]byte(id))
 	if err != nil {
+		return nil, err
+	}
+	if _, err := tx.CreateBucketIfNotExists(logName(id)); err != nil {
 		return nil, err
 	}
 	for _, name := range centreBuckets {
@@ -338,8 +364,12 @@ func commitCentre(tx *bolt.Tx, ch *queue.Changes, w *written) error {
 			return err
 		}
 	}
+	lg, err := centreLog(tx, ch.Centre)
+	if err != nil {
+		return err
+	}
 	if ch.Meta != nil {
-		if err := putMeta(c, ch.Meta); err != nil {
+		if err := putMeta(lg, ch.Meta); err != nil {
 			return err
 		}
 	}
@@ -398,19 +428,18 @@ func commitCentre(tx *bolt.Tx, ch *queue.Changes, w *written) error {
 			}
 		}
 	}
-	events := c.Bucket(bEvents)
-	events.FillPercent = 1 // append-only: fill pages instead of leaving them half empty
+	lg.FillPercent = 1 // append-only: fill pages instead of leaving them half empty
 	for _, e := range ch.Events {
 		var v any = e
 		if e.Type == queue.EventIssued && e.Ticket != nil && state[e.Ticket.ID] != nil {
 			v = storedEvent{Event: e, State: state[e.Ticket.ID]}
 		}
-		if err := put(events, u64(e.Seq), v); err != nil {
+		if err := put(lg, u64(e.Seq), v); err != nil {
 			return err
 		}
 	}
 	for k, v := range ch.Numbers {
-		if err := c.Bucket(bNumbers).Put([]byte(k), u32(v)); err != nil {
+		if err := lg.Put(append(bytes.Clone(kNum), k...), u32(v)); err != nil {
 			return err
 		}
 	}
@@ -466,29 +495,30 @@ func commitCentre(tx *bolt.Tx, ch *queue.Changes, w *written) error {
 	return nil
 }
 
-// putMeta writes a centre's meta; when its day changes, numbering of
-// earlier days is dropped (the live state keeps only the current day on).
-func putMeta(c *bolt.Bucket, m *queue.Meta) error {
+// putMeta writes a centre's meta in its log; when its day changes,
+// numbering of earlier days is dropped (the live state keeps only the
+// current day on).
+func putMeta(lg *bolt.Bucket, m *queue.Meta) error {
 	var old queue.Meta
-	if raw := c.Get(kMeta); raw != nil {
+	if raw := lg.Get(kMeta); raw != nil {
 		if err := json.Unmarshal(raw, &old); err != nil {
 			return fmt.Errorf("meta: %w", err)
 		}
 	}
 	if m.Day != old.Day && m.Day != "" {
-		if err := deleteBefore(c.Bucket(bNumbers), []byte(m.Day)); err != nil {
+		if err := deleteBetween(lg, kNum, append(bytes.Clone(kNum), m.Day...)); err != nil {
 			return err
 		}
 	}
-	return put(c, kMeta, m)
+	return put(lg, kMeta, m)
 }
 
-// deleteBefore deletes a bucket's keys that sort before limit.
-func deleteBefore(b *bolt.Bucket, limit []byte) error {
+// deleteBetween deletes a bucket's keys from from (inclusive) to limit.
+func deleteBetween(b *bolt.Bucket, from, limit []byte) error {
 	// Deleting under a bbolt cursor can skip the next key: collect first.
 	var stale [][]byte
 	cur := b.Cursor()
-	for k, _ := cur.First(); k != nil && bytes.Compare(k, limit) < 0; k, _ = cur.Next() {
+	for k, _ := cur.Seek(from); k != nil && bytes.Compare(k, limit) < 0; k, _ = cur.Next() {
 		stale = append(stale, bytes.Clone(k))
 	}
 	for _, k := range stale {
@@ -540,7 +570,11 @@ func (s *Store) LoadCentre(id string) (queue.Snapshot, error) {
 		if err := json.Unmarshal(c.Bucket(bConfig).Get(kCentre), &snap.Config); err != nil {
 			return fmt.Errorf("bolt: centre %s config: %w", id, err)
 		}
-		if raw := c.Get(kMeta); raw != nil {
+		lg, err := centreLog(tx, id)
+		if err != nil {
+			return err
+		}
+		if raw := lg.Get(kMeta); raw != nil {
 			if err := json.Unmarshal(raw, &snap.Meta); err != nil {
 				return fmt.Errorf("bolt: centre %s meta: %w", id, err)
 			}
@@ -602,12 +636,9 @@ func (s *Store) LoadCentre(id string) (queue.Snapshot, error) {
 			return err
 		}
 		snap.Numbers = map[string]int{}
-		err = c.Bucket(bNumbers).ForEach(func(k, v []byte) error {
-			snap.Numbers[string(k)] = int(binary.BigEndian.Uint32(v))
-			return nil
-		})
-		if err != nil {
-			return err
+		cur := lg.Cursor()
+		for k, v := cur.Seek(kNum); k != nil && bytes.HasPrefix(k, kNum); k, v = cur.Next() {
+			snap.Numbers[string(k[len(kNum):])] = int(binary.BigEndian.Uint32(v))
 		}
 		return c.Bucket(bStats).ForEach(func(_, v []byte) error {
 			var st queue.ServiceStat
@@ -625,12 +656,12 @@ func (s *Store) LoadCentre(id string) (queue.Snapshot, error) {
 func (s *Store) Events(centre string, since uint64, limit int) ([]queue.Event, error) {
 	var out []queue.Event
 	err := s.db.View(func(tx *bolt.Tx) error {
-		c, err := centreBucket(tx, centre, false)
+		lg, err := centreLog(tx, centre)
 		if err != nil {
 			return err
 		}
-		cur := c.Bucket(bEvents).Cursor()
-		for k, v := cur.Seek(u64(since + 1)); k != nil && len(out) < limit; k, v = cur.Next() {
+		cur := lg.Cursor()
+		for k, v := cur.Seek(u64(since + 1)); k != nil && isSeq(k) && len(out) < limit; k, v = cur.Next() {
 			var e queue.Event
 			if err := json.Unmarshal(v, &e); err != nil {
 				return fmt.Errorf("bolt: event %x: %w", k, err)

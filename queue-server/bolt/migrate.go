@@ -22,9 +22,10 @@ var (
 // migrateV1 takes a schema-1 file to schema 2 inside the opening
 // transaction, so a crash leaves the file as it was: tickets are keyed by
 // their day (the day and open indexes go), idempotency keys point at the
-// new keys, the centre's configuration moves into its own bucket, numbering
-// of days before the current one is dropped, the current day's events are
-// marked as read (Meta.DaySeq), and the global id index
+// new keys, the centre's configuration moves into its own bucket, events,
+// meta and numbering move to the centre's log (numbering of days before
+// the current one is dropped, the current day's events are marked as read:
+// Meta.DaySeq), and the global id index
 // becomes ticketids, for the ids that do not carry their day (all of
 // schema 1's, which were random).
 func migrateV1(tx *bolt.Tx) error {
@@ -134,20 +135,43 @@ func migrateCentreV1(c *bolt.Bucket, centre string, ids *bolt.Bucket) error {
 		return err
 	}
 
+	// Events, meta and numbering move to the centre's log.
+	lg, err := c.Tx().CreateBucket(logName(centre))
+	if err != nil {
+		return err
+	}
+	lg.FillPercent = 1
+	if err := c.Bucket(bEvents).ForEach(func(k, v []byte) error { return lg.Put(bytes.Clone(k), bytes.Clone(v)) }); err != nil {
+		return err
+	}
 	var meta queue.Meta
 	if raw := c.Get(kMeta); raw != nil {
 		if err := json.Unmarshal(raw, &meta); err != nil {
 			return fmt.Errorf("meta: %w", err)
 		}
+		if err := c.Delete(kMeta); err != nil {
+			return err
+		}
 	}
 	// Schema 1 wrote every ticket: no event holds one, so none of the
 	// current day's events need reading at open.
 	meta.DaySeq = meta.LastSeq
-	if err := put(c, kMeta, meta); err != nil {
+	if err := put(lg, kMeta, meta); err != nil {
 		return err
 	}
-	if meta.Day != "" {
-		return deleteBefore(c.Bucket(bNumbers), []byte(meta.Day))
+	err = c.Bucket(bNumbers).ForEach(func(k, v []byte) error {
+		if string(k) < meta.Day { // numbering of earlier days is not kept
+			return nil
+		}
+		return lg.Put(append(bytes.Clone(kNum), k...), bytes.Clone(v))
+	})
+	if err != nil {
+		return err
+	}
+	for _, b := range [][]byte{bEvents, bNumbers} {
+		if err := c.DeleteBucket(b); err != nil {
+			return err
+		}
 	}
 	return nil
 }

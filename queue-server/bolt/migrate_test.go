@@ -155,13 +155,16 @@ func TestMigrateV1(t *testing.T) {
 			t.Error("schema 1's global ticket index is still there")
 		}
 		c := tx.Bucket([]byte("centres")).Bucket([]byte("phuong-m"))
-		for _, gone := range []string{"days", "open", "tickets.v2"} {
+		for _, gone := range []string{"days", "open", "tickets.v2", "events", "numbers"} {
 			if c.Bucket([]byte(gone)) != nil {
 				t.Errorf("bucket %s is still there", gone)
 			}
 		}
 		if c.Bucket([]byte("config")) == nil {
 			t.Error("the configuration did not move into its bucket")
+		}
+		if c.Get([]byte("meta")) != nil || tx.Bucket([]byte("log/phuong-m")) == nil {
+			t.Error("meta and events did not move to the centre's log")
 		}
 		return nil
 	})
