@@ -827,18 +827,7 @@ func (s *Store) User(username string) (queue.User, error) {
 
 // Users returns every account.
 func (s *Store) Users() ([]queue.User, error) {
-	var out []queue.User
-	err := s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bUsers).ForEach(func(_, v []byte) error {
-			var u queue.User
-			if err := json.Unmarshal(v, &u); err != nil {
-				return err
-			}
-			out = append(out, u)
-			return nil
-		})
-	})
-	return out, err
+	return all[queue.User](s, bUsers)
 }
 
 // Session returns the session of a token hash.
@@ -986,14 +975,19 @@ func (s *Store) Kiosk(id string) (queue.Kiosk, error) {
 
 // Kiosks returns every enrolled kiosk.
 func (s *Store) Kiosks() ([]queue.Kiosk, error) {
-	var out []queue.Kiosk
+	return all[queue.Kiosk](s, bKiosks)
+}
+
+// all decodes every value of a top-level bucket.
+func all[T any](s *Store, bucket []byte) ([]T, error) {
+	var out []T
 	err := s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bKiosks).ForEach(func(_, v []byte) error {
-			var k queue.Kiosk
-			if err := json.Unmarshal(v, &k); err != nil {
-				return err
+		return tx.Bucket(bucket).ForEach(func(k, v []byte) error {
+			var x T
+			if err := json.Unmarshal(v, &x); err != nil {
+				return fmt.Errorf("bolt: %s %s: %w", bucket, k, err)
 			}
-			out = append(out, k)
+			out = append(out, x)
 			return nil
 		})
 	})
