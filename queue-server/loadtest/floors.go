@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/http"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strconv"
 	"sync"
@@ -69,7 +70,7 @@ func drive(name string, clients int, d time.Duration, op func(worker, i int) err
 func openBolt(dir, name string) (*bolt.DB, error) {
 	p := filepath.Join(dir, name)
 	os.Remove(p)
-	return bolt.Open(p, 0o600, &bolt.Options{Timeout: 2 * time.Second, FreelistType: bolt.FreelistMapType})
+	return bolt.Open(p, 0o600, &bolt.Options{Timeout: 2 * time.Second, FreelistType: bolt.FreelistArrayType})
 }
 
 // boltFloor is the bare-bbolt floor: one fsync'd Update (or Batch) per
@@ -102,13 +103,30 @@ func boltFloor(dir string, clients int, d time.Duration, batch bool) (row, error
 	return r, nil
 }
 
-// The bare HTTP floor: a handler that reads a small JSON body and answers
-// a small JSON, served by net/http in its own process like the server.
+// The bare HTTP floors: a handler that reads a small JSON body and answers
+// a small JSON, served by net/http in its own process like the server;
+// with a bbolt directory it also commits one small key per request with a
+// bare Update before answering: the most any HTTP service durable on bbolt
+// can do on this machine, what the server's own work is measured against.
 type bareReq struct {
 	Service string `json:"service"`
 }
 
-func serveBare(addr string) {
+func serveBare(addr, boltDir string) {
+	var db *bolt.DB
+	bucket := []byte("b")
+	if boltDir != "" {
+		var err error
+		if db, err = openBolt(boltDir, "bare-http.db"); err != nil {
+			fatalf("bare server: %v", err)
+		}
+		defer os.Remove(filepath.Join(boltDir, "bare-http.db"))
+		defer db.Close()
+		if err := db.Update(func(tx *bolt.Tx) error { _, err := tx.CreateBucketIfNotExists(bucket); return err }); err != nil {
+			fatalf("bare server: %v", err)
+		}
+	}
+	val := make([]byte, 200) // as the bbolt floor
 	var n int64
 	var mu sync.Mutex
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -121,13 +139,23 @@ func serveBare(addr string) {
 		n++
 		k := n
 		mu.Unlock()
+		if db != nil && r.Method == http.MethodPost {
+			key := binary.BigEndian.AppendUint64(nil, uint64(k))
+			if err := db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucket).Put(key, val) }); err != nil {
+				http.Error(w, err.Error(), 500)
+				return
+			}
+		}
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusCreated)
 		json.NewEncoder(w).Encode(map[string]any{"id": "bare" + strconv.FormatInt(k, 10), "number": req.Service + "001", "status": "waiting", "position": 1, "estimated_wait_seconds": 0})
 	})
 	srv := &http.Server{Addr: addr, Handler: h, ReadHeaderTimeout: 5 * time.Second, IdleTimeout: 2 * time.Minute}
-	// The parent kills this child when done; stop by itself after an hour at most.
+	// The parent stops this child when done; stop by itself after an hour at most.
 	go func() { time.Sleep(time.Hour); srv.Shutdown(context.Background()) }()
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, os.Interrupt)
+	go func() { <-stop; srv.Shutdown(context.Background()) }()
 	if err := srv.ListenAndServe(); err != nil && err != http.ErrServerClosed {
 		fatalf("bare server: %v", err)
 	}

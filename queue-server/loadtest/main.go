@@ -35,6 +35,7 @@ type options struct {
 	seeds    int
 	profile  string
 	addr     string // bare-server child only
+	bareBolt string // bare-server child only: commit each request here
 }
 
 func main() {
@@ -51,9 +52,10 @@ func main() {
 	flag.IntVar(&o.seeds, "seeds", 20, "simulated days for the wait scenario")
 	flag.StringVar(&o.profile, "cpuprofile", "", "write a CPU profile of the in-process engine phase (64 writers) here")
 	flag.StringVar(&o.addr, "bare-addr", "", "internal: serve the bare JSON handler on this address")
+	flag.StringVar(&o.bareBolt, "bare-bolt", "", "internal: the bare handler also commits one key per request to a fresh bbolt file in this directory")
 	flag.Parse()
 	if o.addr != "" {
-		serveBare(o.addr)
+		serveBare(o.addr, o.bareBolt)
 		return
 	}
 	for _, f := range splitInts(clients) {

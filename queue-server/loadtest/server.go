@@ -76,13 +76,18 @@ func startServer(bin, dir, name string) (*child, error) {
 	return startChild(bin, []string{"-addr", "{addr}", "-data", data, "-demo"}, nil, "/readyz")
 }
 
-// startBare runs this program as the bare JSON server.
-func startBare() (*child, error) {
+// startBare runs this program as the bare JSON server; with boltDir, its
+// handler also commits one key per request to a fresh bbolt file there.
+func startBare(boltDir string) (*child, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return nil, err
 	}
-	return startChild(self, []string{"-bare-addr", "{addr}"}, nil, "/")
+	args := []string{"-bare-addr", "{addr}"}
+	if boltDir != "" {
+		args = append(args, "-bare-bolt", boltDir)
+	}
+	return startChild(self, args, nil, "/")
 }
 
 // stop ends the child (SIGTERM, then SIGKILL after 10 s).

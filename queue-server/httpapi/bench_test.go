@@ -1,0 +1,50 @@
+package httpapi_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"xephang/queue-server/httpapi"
+)
+
+// BenchmarkIssueHandler issues tickets through the whole handler (routing,
+// auth, decoding, engine, fsync'd bbolt commit, reply) without the network:
+// the server's own cost of a lone ticket.
+func BenchmarkIssueHandler(b *testing.B) { benchIssueHandler(b, false) }
+
+// BenchmarkIssueHandlerCPU is the same with fsync off: the CPU a ticket
+// costs the server, which make bench sets against a bare bbolt Update's.
+func BenchmarkIssueHandlerCPU(b *testing.B) { benchIssueHandler(b, true) }
+
+func benchIssueHandler(b *testing.B, nosync bool) {
+	e := newEnv(b)
+	e.store.DB().NoSync = nosync
+	bodies := []string{`{"service":"A"}`, `{"service":"B"}`}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		req := httptest.NewRequest("POST", "/api/v1/centres/"+centreID+"/tickets", strings.NewReader(bodies[i%2]))
+		req.Header.Set("Authorization", "Bearer "+e.clerk.Token)
+		req.Header.Set("Content-Type", "application/json")
+		w := httptest.NewRecorder()
+		e.api.ServeHTTP(w, req)
+		if w.Code != http.StatusCreated {
+			b.Fatalf("status %d: %s", w.Code, w.Body)
+		}
+	}
+}
+
+// BenchmarkIssueLoopback issues tickets from one client over real HTTP on
+// loopback (keep-alive), client and server in this process.
+func BenchmarkIssueLoopback(b *testing.B) {
+	e := newEnv(b)
+	ctx := context.Background()
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		if _, err := e.clerk.Issue(ctx, centreID, httpapi.IssueRequest{Service: []string{"A", "B"}[i%2]}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
