@@ -404,7 +404,7 @@ func commitCentre(tx *bolt.Tx, ch *queue.Changes, w *written) error {
 		}
 	}
 	var state map[string]*queue.Ticket
-	tickets, keys := c.Bucket(bTickets), c.Bucket(bKeys)
+	var tickets, keys *bolt.Bucket // opened when needed: a new ticket needs neither
 	for i := range ch.Tickets {
 		t := &ch.Tickets[i]
 		if t.ID == "" || t.Day == "" {
@@ -418,6 +418,9 @@ func commitCentre(tx *bolt.Tx, ch *queue.Changes, w *written) error {
 			state[t.ID] = t
 			w.pending = append(w.pending, *t)
 		} else {
+			if tickets == nil {
+				tickets = c.Bucket(bTickets)
+			}
 			if err := put(tickets, key, t); err != nil {
 				return err
 			}
@@ -430,6 +433,9 @@ func commitCentre(tx *bolt.Tx, ch *queue.Changes, w *written) error {
 			}
 		}
 		if t.Key != "" {
+			if keys == nil {
+				keys = c.Bucket(bKeys)
+			}
 			if err := keys.Put([]byte(t.Key), key); err != nil {
 				return err
 			}
@@ -446,7 +452,7 @@ func commitCentre(tx *bolt.Tx, ch *queue.Changes, w *written) error {
 		}
 	}
 	for k, v := range ch.Numbers {
-		if err := lg.Put(append(bytes.Clone(kNum), k...), u32(v)); err != nil {
+		if err := lg.Put(append(append(make([]byte, 0, len(kNum)+len(k)), kNum...), k...), u32(v)); err != nil {
 			return err
 		}
 	}
@@ -507,12 +513,16 @@ func commitCentre(tx *bolt.Tx, ch *queue.Changes, w *written) error {
 // current day on).
 func putMeta(lg *bolt.Bucket, m *queue.Meta) error {
 	var old queue.Meta
-	if raw := lg.Get(kMeta); raw != nil {
+	raw := lg.Get(kMeta)
+	// Nearly every commit keeps the day: say so without decoding the old
+	// meta ("day" is its only field of that name, written by put).
+	same := m.Day != "" && raw != nil && bytes.Contains(raw, []byte(`"day":"`+m.Day+`"`))
+	if raw != nil && !same {
 		if err := json.Unmarshal(raw, &old); err != nil {
 			return fmt.Errorf("meta: %w", err)
 		}
 	}
-	if m.Day != old.Day && m.Day != "" {
+	if !same && m.Day != old.Day && m.Day != "" {
 		if err := deleteBetween(lg, kNum, append(bytes.Clone(kNum), m.Day...)); err != nil {
 			return err
 		}
