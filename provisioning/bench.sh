@@ -58,6 +58,11 @@ done
   echo "bench: bookings" >&2
   printf '## 4. Bookings\n\n'
   "${lt[@]}" -scenario booking -duration "$ISSUE_DURATION" -clients 1,64
+  echo "bench: CPU per ticket" >&2
+  printf '## 5. CPU per ticket (Go benchmarks, fsync off)\n\n'
+  printf 'What a ticket costs in CPU when the disk does not hide it: the store'"'"'s commit of an issued ticket (with `Live.Issue`) against a bare one-key `Update`, and the whole handler, all with bbolt'"'"'s `NoSync`.\n\n```\n'
+  go test -run '^$' -bench 'CPU$' -benchtime 20000x -count 3 ./queue-server/bolt ./queue-server/httpapi | grep '^Benchmark'
+  printf '```\n\n'
 } >>"$out"
 
 # Put the results between the markers of the document (created if absent).
