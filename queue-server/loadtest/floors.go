@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -26,6 +27,13 @@ const maxOps = 2_000_000
 // drive runs op from clients goroutines for d (or maxOps in all) and
 // times each call.
 func drive(name string, clients int, d time.Duration, op func(worker, i int) error) row {
+	r := driveQuiet(name, clients, d, op)
+	logf("%s ×%d: %.0f ops/s", name, clients, r.rate())
+	return r
+}
+
+// driveQuiet is drive without its log line.
+func driveQuiet(name string, clients int, d time.Duration, op func(worker, i int) error) row {
 	var mu sync.Mutex
 	r := row{name: name, clients: clients}
 	var wg sync.WaitGroup
@@ -62,8 +70,15 @@ func drive(name string, clients int, d time.Duration, op func(worker, i int) err
 	wg.Wait()
 	r.elapsed = time.Since(start)
 	r.n = len(r.lat)
-	logf("%s ×%d: %.0f ops/s", name, clients, r.rate())
 	return r
+}
+
+// add merges another measurement of the same thing into r.
+func (r *row) add(o row) {
+	r.n += o.n
+	r.errs += o.errs
+	r.elapsed += o.elapsed
+	r.lat = append(r.lat, o.lat...)
 }
 
 // openBolt opens a fresh bbolt file in dir, as the store does.
@@ -80,27 +95,43 @@ func boltFloor(dir string, clients int, d time.Duration, batch bool) (row, error
 	if batch {
 		name = "bbolt `Batch` (MaxBatchDelay 10 ms), 1 key"
 	}
-	db, err := openBolt(dir, "floor.db")
+	db, bucket, err := floorFile(dir, "floor.db")
 	if err != nil {
 		return row{}, err
 	}
 	defer os.Remove(filepath.Join(dir, "floor.db"))
 	defer db.Close()
+	r := drive(name, clients, d, boltOp(db, bucket, batch))
+	return r, nil
+}
+
+// floorFile opens a fresh bbolt file in dir with one bucket for the floor.
+func floorFile(dir, name string) (*bolt.DB, []byte, error) {
+	db, err := openBolt(dir, name)
+	if err != nil {
+		return nil, nil, err
+	}
 	bucket := []byte("b")
 	if err := db.Update(func(tx *bolt.Tx) error { _, err := tx.CreateBucketIfNotExists(bucket); return err }); err != nil {
-		return row{}, err
+		db.Close()
+		return nil, nil, err
 	}
-	val := make([]byte, 200) // about a ticket's JSON
-	r := drive(name, clients, d, func(w, i int) error {
-		key := make([]byte, 8)
-		binary.BigEndian.PutUint64(key, uint64(w)<<32|uint64(i))
+	return db, bucket, nil
+}
+
+// boltOp writes one new 200-byte key (about a ticket's JSON) with an
+// Update (or a Batch).
+func boltOp(db *bolt.DB, bucket []byte, batch bool) func(w, i int) error {
+	val := make([]byte, 200)
+	var next atomic.Uint64
+	return func(w, i int) error {
+		key := binary.BigEndian.AppendUint64(nil, next.Add(1))
 		fn := func(tx *bolt.Tx) error { return tx.Bucket(bucket).Put(key, val) }
 		if batch {
 			return db.Batch(fn)
 		}
 		return db.Update(fn)
-	})
-	return r, nil
+	}
 }
 
 // The bare HTTP floors: a handler that reads a small JSON body and answers

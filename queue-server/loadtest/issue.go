@@ -7,7 +7,9 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"runtime/pprof"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -111,6 +113,13 @@ func issueScenario(o options) error {
 		srv.stop()
 	}
 
+	var inter []row
+	if slices.Contains(o.clients, 1) {
+		if inter, err = interleaved(o, o.dur); err != nil {
+			return err
+		}
+	}
+
 	w := os.Stdout
 	fmt.Fprintln(w, "## 1. Tickets issued per second")
 	fmt.Fprintln(w)
@@ -125,6 +134,10 @@ func issueScenario(o options) error {
 		fmt.Fprintf(w, "| %d | %.3f× | %.3f× | %s | %s | %.0f |\n", st.clients, ratio, ceil, mib(st.rss), mib(st.heap), st.goroutines)
 	}
 	fmt.Fprintln(w)
+	if len(inter) > 0 {
+		printRows(w, "One client, interleaved: 0.5-s slices of each in turn on a fresh file / server", inter, map[int]row{1: inter[0]}, "bbolt Update")
+		fmt.Fprintf(w, "Server against the bare HTTP + `Update` ceiling, interleaved: **%.3f×**.\n\n", inter[2].rate()/inter[1].rate())
+	}
 	return nil
 }
 
@@ -132,8 +145,13 @@ func issueScenario(o options) error {
 func httpRun(name, url, token string, n int, d time.Duration) row {
 	tr := newTransport(n)
 	defer tr.CloseIdleConnections()
+	return drive(name, n, d, httpOp(tr, url, token))
+}
+
+// httpOp posts one small JSON ticket request and expects 201 Created.
+func httpOp(tr *http.Transport, url, token string) func(w, i int) error {
 	hc := &http.Client{Transport: tr, Timeout: 15 * time.Second}
-	return drive(name, n, d, func(w, i int) error {
+	return func(w, i int) error {
 		body := fmt.Sprintf(`{"service":%q}`, services[(w+i)%len(services)])
 		req, err := http.NewRequest("POST", url, bytes.NewReader([]byte(body)))
 		if err != nil {
@@ -153,7 +171,59 @@ func httpRun(name, url, token string, n int, d time.Duration) row {
 			return fmt.Errorf("status %d", resp.StatusCode)
 		}
 		return err
-	})
+	}
+}
+
+// interleaved measures one client against the bare bbolt Update, the bare
+// HTTP + Update ceiling and the server in alternating slices of 0.5 s, d
+// for each in all: a drift of the machine (other tenants of the host, the
+// disk's moods) then weighs on all three alike, which phases run one
+// after the other cannot promise.
+func interleaved(o options, d time.Duration) ([]row, error) {
+	db, bucket, err := floorFile(o.dir, "interleaved-floor.db")
+	if err != nil {
+		return nil, err
+	}
+	defer os.Remove(filepath.Join(o.dir, "interleaved-floor.db"))
+	defer db.Close()
+	ceil, err := startBare(o.dir)
+	if err != nil {
+		return nil, err
+	}
+	defer ceil.stop()
+	srv, err := startServer(o.server, o.dir, "interleaved")
+	if err != nil {
+		return nil, err
+	}
+	defer srv.stop()
+	token, err := clerk(context.Background(), srv.base)
+	if err != nil {
+		return nil, err
+	}
+	tr := newTransport(2)
+	defer tr.CloseIdleConnections()
+	phases := []struct {
+		name string
+		op   func(w, i int) error
+	}{
+		{"bbolt `Update`, 1 key", boltOp(db, bucket, false)},
+		{"bare net/http + bbolt `Update` of 1 key", httpOp(tr, ceil.base+"/", "")},
+		{"queue-server `POST …/tickets`", httpOp(tr, srv.base+"/api/v1/centres/hoan-kiem/tickets", token)},
+	}
+	rows := make([]row, len(phases))
+	for i, p := range phases {
+		rows[i] = row{name: p.name, clients: 1}
+	}
+	const slice = 500 * time.Millisecond
+	for done := time.Duration(0); done < d; done += slice {
+		for i, p := range phases {
+			rows[i].add(driveQuiet(p.name, 1, slice, p.op))
+		}
+	}
+	for _, r := range rows {
+		logf("interleaved %s ×1: %.0f ops/s", r.name, r.rate())
+	}
+	return rows, nil
 }
 
 // engineRun issues tickets through the engine in-process on a fresh bolt
