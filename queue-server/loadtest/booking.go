@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"sync/atomic"
 	"time"
 
@@ -36,7 +37,9 @@ func benchCentre() queue.Centre {
 // citizen), then 64 clients all fighting for one slot of capacity 3:
 // exactly 3 must win, every other answer must be 409.
 func bookingScenario(o options) error {
-	srv, err := startChild(o.server, []string{"-addr", "{addr}", "-data", o.dir + "/booking"}, append(os.Environ(), "XEPHANG_ADMIN_PASSWORD=bench-admin-pw"), "/readyz")
+	data := filepath.Join(o.dir, "booking")
+	os.RemoveAll(data) // a fresh store: slots taken by an earlier run would skew this one
+	srv, err := startChild(o.server, []string{"-addr", "{addr}", "-data", data}, append(os.Environ(), "XEPHANG_ADMIN_PASSWORD=bench-admin-pw"), "/readyz")
 	if err != nil {
 		return err
 	}
