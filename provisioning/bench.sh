@@ -5,7 +5,7 @@
 #
 #   ROUNDS=3 ISSUE_DURATION=10s FLOOR_DURATION=5s DISPLAYS=1000 CALLS=200 SEEDS=20 bash provisioning/bench.sh
 #
-# Everything listens on 127.0.0.1 only. About 5 minutes on a 2-core machine.
+# Everything listens on 127.0.0.1 only. About 9 minutes on a 2-core machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
