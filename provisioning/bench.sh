@@ -59,8 +59,13 @@ done
   printf '## 4. Bookings\n\n'
   "${lt[@]}" -scenario booking -duration "$ISSUE_DURATION" -clients 1,64
   echo "bench: CPU per ticket" >&2
-  printf '## 5. CPU per ticket (Go benchmarks, fsync off)\n\n'
-  printf 'What a ticket costs in CPU when the disk does not hide it: the store'"'"'s commit of an issued ticket (with `Live.Issue`) against a bare one-key `Update`, and the whole handler, all with bbolt'"'"'s `NoSync`.\n\n```\n'
+  cat <<'TEXT'
+## 5. CPU per ticket (Go benchmarks, fsync off)
+
+What a ticket costs in CPU when the disk does not hide it: the store's commit of an issued ticket (with `Live.Issue`) against a bare one-key `Update`, and the whole handler, all with bbolt's `NoSync`.
+
+```
+TEXT
   go test -run '^$' -bench 'CPU$' -benchtime 20000x -count 3 ./queue-server/bolt ./queue-server/httpapi | grep '^Benchmark'
   printf '```\n\n'
 } >>"$out"
