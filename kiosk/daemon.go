@@ -403,8 +403,15 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	api := localapi.New(localapi.Config{
 		Kiosk: m.Kiosk, Hub: m.Hub, Devices: m.Devices.Status, Link: m.Link.Status, Log: m.Log, UI: ui.KioskHandler(), Demo: demo,
-		Centre: func() (string, string) { c, _ := m.Link.Centre(); return cred.Centre, c.Name },
-		Ping:   func() { m.lastPing.Store(time.Now().UnixNano()) },
+		Centre: func() (string, string, string) {
+			c, _ := m.Link.Centre()
+			tz := c.Timezone
+			if tz == "" { // not fetched yet: the zone of every centre in Việt Nam
+				tz = queue.DefaultTimezone
+			}
+			return cred.Centre, c.Name, tz
+		},
+		Ping: func() { m.lastPing.Store(time.Now().UnixNano()) },
 	})
 	if m.ln, err = net.Listen("tcp", m.Config.Addr); err != nil {
 		m.closeStarted()

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"xephang/queue-server/demo"
@@ -235,12 +237,25 @@ func TestWholePathInChromium(t *testing.T) {
 	// The simulated printer renders a ticket's picture a moment after its
 	// last byte: the page asks again until it is there.
 	logs.expectRefusal("/api/demo/tickets/latest.png")
+	// The machine's zone is not the centre's (Debian installs in UTC): the
+	// tab runs in Kathmandu's (UTC+5:45, whose minutes no centre zone of
+	// this test shares); the clock must still show the centre's time.
 	must(t, "open the kiosk", chromedp.Do(kiosk,
+		chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			_, err := cdp.Call(ctx, tg, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: "Asia/Kathmandu"})
+			return err
+		}),
 		chromedp.EmulateViewport(1080, 1920),
 		chromedp.Navigate(k.base+"/"),
 		chromedp.WaitVisible(chromedp.CSS(`[data-start="check-in"]`)),
 		chromedp.Poll[chromedp.Void](`document.getElementById('link').dataset.state === 'live' && document.querySelectorAll('#devices li').length === 3`),
 	))
+	now := time.Now().In(loc)
+	clockWant := []string{now.Format("15:04"), now.Add(-time.Minute).Format("15:04"), now.Add(time.Minute).Format("15:04")} // ticks every 15 s
+	if err := chromedp.Do(kiosk, chromedp.Poll[chromedp.Void](fmt.Sprintf(`%q.split(' ').some((hm) => document.getElementById('clock').textContent.includes(hm))`, strings.Join(clockWant, " ")), chromedp.WithPollingTimeout(5*time.Second))); err != nil {
+		shown, _ := chromedp.Run(kiosk, chromedp.Text(chromedp.ID("clock")))
+		t.Errorf("kiosk clock %q in a Kathmandu browser, want the centre's time (%s, %s)", shown, clockWant[0], centre.Timezone)
+	}
 	checkTargets(t, kiosk, "kiosk home, portrait")
 	if shots {
 		saveScreenshot(t, kiosk, "kiosk-portrait.png")

@@ -34,9 +34,12 @@ type Config struct {
 	Hub     *Hub
 	Devices func() []uplink.Device
 	Link    func() uplink.Status
-	Centre  func() (id, name string)
-	UI      http.Handler // the touchscreen pages; nil for none
-	Log     *slog.Logger
+	// Centre tells the centre this kiosk serves: its id, name and IANA
+	// time zone (the clock on screen shows the centre's time, whatever
+	// zone the machine was installed with).
+	Centre func() (id, name, timezone string)
+	UI     http.Handler // the touchscreen pages; nil for none
+	Log    *slog.Logger
 	// Demo, when set, enables /api/demo/… (kioskd -simulate).
 	Demo *Demo
 	// Ping is called on every POST /api/ping of the touchscreen page (the
@@ -154,6 +157,7 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 type Status struct {
 	Centre     string        `json:"centre"`
 	CentreName string        `json:"centre_name"`
+	Timezone   string        `json:"timezone"` // the centre's IANA zone, for the clock
 	Link       uplink.Status `json:"link"`
 	Flow       flow.State    `json:"flow"`
 	Demo       bool          `json:"demo"`
@@ -166,7 +170,7 @@ func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request) {
 	st := Status{Flow: s.cfg.Kiosk.Machine.State(), Demo: s.cfg.Demo != nil, Elderly: s.cfg.Kiosk.Elderly(), ElderlyAge: s.cfg.Kiosk.ElderlyAge(),
 		Precheck: s.cfg.Kiosk.PrecheckAvailable()}
 	if s.cfg.Centre != nil {
-		st.Centre, st.CentreName = s.cfg.Centre()
+		st.Centre, st.CentreName, st.Timezone = s.cfg.Centre()
 	}
 	if s.cfg.Link != nil {
 		st.Link = s.cfg.Link()

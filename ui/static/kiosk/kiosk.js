@@ -326,10 +326,14 @@ function onCard(c) {
 }
 
 let demo = false;
+// The centre's time zone: the clock shows the centre's time even when the
+// machine was installed in another zone (Debian's default is UTC).
+let timeZone = 'Asia/Ho_Chi_Minh';
 async function status() {
   const s = await api('GET', '/api/status').catch(() => null);
   if (!s) return;
   if (s.centre_name) $('centre-name').textContent = s.centre_name;
+  if (s.timezone && s.timezone !== timeZone) { timeZone = s.timezone; tick(); }
   demo = s.demo;
   $('demo').hidden = !demo;
   elderly = s.elderly;
@@ -363,7 +367,13 @@ for (const b of document.querySelectorAll('[data-card]')) {
 $('demo-qr').addEventListener('click', () => api('POST', '/api/demo/qr', { code: $('demo-code').value }).catch(() => {}));
 
 function tick() {
-  $('clock').textContent = new Date().toLocaleString(locale(), { hour: '2-digit', minute: '2-digit', day: '2-digit', month: '2-digit', year: 'numeric' });
+  let text;
+  try {
+    text = new Date().toLocaleString(locale(), { timeZone, hour: '2-digit', minute: '2-digit', day: '2-digit', month: '2-digit', year: 'numeric', hour12: false });
+  } catch { // a zone this browser does not know: its own clock rather than none
+    text = new Date().toLocaleString(locale(), { hour: '2-digit', minute: '2-digit', day: '2-digit', month: '2-digit', year: 'numeric', hour12: false });
+  }
+  $('clock').textContent = text;
 }
 setInterval(tick, 15000);
 
