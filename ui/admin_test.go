@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"xephang/queue-server/httpapi"
@@ -84,7 +86,10 @@ func TestAdminInChromium(t *testing.T) {
 	defer logs.check(t)
 
 	page := tab(t, browser, &logs, "admin")
+	// The administrator's computer is in another zone than the centre:
+	// the centre's times must still read in the centre's zone.
 	must(t, "sign in to admin", chromedp.Do(page, append([]chromedp.Action[chromedp.Void]{
+		inZone("Asia/Kathmandu"),
 		chromedp.EmulateViewport(1366, 768),
 		chromedp.Navigate(base + "/admin/"),
 	}, append(signInAt(admin),
@@ -227,11 +232,28 @@ func TestAdminInChromium(t *testing.T) {
 		t.Errorf("kiosks after revoking: %+v", ks)
 	}
 
-	// Audit: the configuration change, by whom.
+	// Audit: the configuration change, by whom, at the centre's time.
 	must(t, "read the audit log", chromedp.Do(page,
 		chromedp.Click(chromedp.CSS(`#nav a[data-section="audit"]`)),
 		chromedp.Poll[chromedp.Void](`[...document.querySelectorAll('#audit-list tr')].some((tr) => tr.textContent.includes('Sửa cấu hình trung tâm') && tr.textContent.includes('quantri'))`),
 	))
+	loc, err := time.LoadLocation(centre.Timezone)
+	must(t, "load the centre's zone", err)
+	edited, err := chromedp.Run(page, chromedp.Evaluate[string](`[...document.querySelectorAll('#audit-list tr')].find((tr) => tr.textContent.includes('Sửa cấu hình trung tâm')).cells[0].textContent`))
+	must(t, "read the audit time", err)
+	now := time.Now().In(loc)
+	if !strings.Contains(edited, now.Format("15:04")) && !strings.Contains(edited, now.Add(-time.Minute).Format("15:04")) {
+		t.Errorf("audit time %q in a Kathmandu browser, want the centre's time (about %s, %s)", edited, now.Format("15:04"), centre.Timezone)
+	}
+}
+
+// inZone makes a tab run in another time zone than the machine's, as on a
+// computer or kiosk installed in UTC or abroad.
+func inZone(tz string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: tz})
+		return err
+	})
 }
 
 // precheckResult is what `kioskd precheck` prints for a birth registration

@@ -14,8 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/cdp"
-	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"xephang/queue-server/demo"
@@ -241,10 +239,7 @@ func TestWholePathInChromium(t *testing.T) {
 	// tab runs in Kathmandu's (UTC+5:45, whose minutes no centre zone of
 	// this test shares); the clock must still show the centre's time.
 	must(t, "open the kiosk", chromedp.Do(kiosk,
-		chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-			_, err := cdp.Call(ctx, tg, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: "Asia/Kathmandu"})
-			return err
-		}),
+		inZone("Asia/Kathmandu"),
 		chromedp.EmulateViewport(1080, 1920),
 		chromedp.Navigate(k.base+"/"),
 		chromedp.WaitVisible(chromedp.CSS(`[data-start="check-in"]`)),

@@ -57,21 +57,33 @@ function failed(err, el) {
   else toast(err.message);
 }
 
-function dateTime(iso) {
+// The time zone of a centre (as configured; every centre in Việt Nam is in
+// Asia/Ho_Chi_Minh): times of a centre's kiosks, tokens and audit are shown
+// in it, not in the zone of the computer the administrator uses.
+function centreZone(id) {
+  const c = state.centres.find((x) => x.id === id);
+  return (c && c.timezone) || 'Asia/Ho_Chi_Minh';
+}
+
+function dateTime(iso, timeZone) {
   if (!iso) return '—';
   const d = new Date(iso);
   if (Number.isNaN(d.getTime()) || d.getFullYear() < 2000) return '—';
-  return new Intl.DateTimeFormat(locale(), { dateStyle: 'short', timeStyle: 'medium' }).format(d);
+  try {
+    return new Intl.DateTimeFormat(locale(), { dateStyle: 'short', timeStyle: 'medium', timeZone }).format(d);
+  } catch { // a zone this browser does not know
+    return new Intl.DateTimeFormat(locale(), { dateStyle: 'short', timeStyle: 'medium' }).format(d);
+  }
 }
 
-function ago(iso) {
+function ago(iso, timeZone) {
   const d = Date.parse(iso);
   if (!iso || Number.isNaN(d) || new Date(d).getFullYear() < 2000) return t('admin.kiosks.never');
   const s = Math.max(0, Math.round((Date.now() - d) / 1000));
   if (s < 60) return t('admin.ago.seconds', { n: s });
   if (s < 3600) return t('admin.ago.minutes', { n: Math.floor(s / 60) });
   if (s < 86400) return t('admin.ago.hours', { n: Math.floor(s / 3600) });
-  return dateTime(iso);
+  return dateTime(iso, timeZone);
 }
 
 const int = (v) => {
@@ -561,7 +573,7 @@ async function loadKiosks() {
           h('span', { class: 'dot ' + (k.revoked ? 'revoked' : k.online ? 'online' : 'offline'), role: 'img', 'aria-label': k.revoked ? t('admin.kiosks.revoked') : k.online ? t('admin.kiosks.online') : t('admin.kiosks.offline') }),
           h('span', { class: 'kname' }, k.name || k.id), h('br'), h('code', { class: 'kid' }, k.id)),
         h('td', {}, centreName(k.centre)),
-        h('td', { title: dateTime(k.last_seen) }, ago(k.last_seen)),
+        h('td', { title: dateTime(k.last_seen, centreZone(k.centre)) }, ago(k.last_seen, centreZone(k.centre))),
         h('td', {}, k.version || '—'),
         h('td', {}, devices(k.devices)),
         h('td', { class: 'num' }, String(k.outbox || 0)),
@@ -614,7 +626,7 @@ async function createToken(ev) {
   try {
     const r = await api('POST', '/api/v1/enrollment-tokens', { centre });
     $('enroll-token').textContent = r.token;
-    $('enroll-expires').textContent = dateTime(r.expires_at);
+    $('enroll-expires').textContent = dateTime(r.expires_at, centreZone(centre));
     $('enroll-command').value = `kioskd enroll -server ${location.origin} -token ${r.token}`;
     $('enroll-result').hidden = false;
     $('enroll-command').focus();
@@ -653,7 +665,7 @@ async function loadAudit() {
   $('audit-list').replaceChildren(
     ...list.map((a) =>
       h('tr', {},
-        h('td', { class: 'nowrap' }, dateTime(a.at)),
+        h('td', { class: 'nowrap' }, dateTime(a.at, centreZone(sel.value))),
         h('td', {}, a.actor || '—'),
         h('td', {}, auditAction(a.action)),
         h('td', {}, a.ticket || a.booking || '—'),
