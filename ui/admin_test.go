@@ -131,6 +131,17 @@ func TestAdminInChromium(t *testing.T) {
 	if !strings.Contains(msg, "6 chưa phục vụ lĩnh vực nào") {
 		t.Errorf("counter error = %q, want the API's Vietnamese message about quầy 6", msg)
 	}
+	// A duplicate service code: the API names the field, the form marks and
+	// focuses that very input.
+	setCode := func(code string) chromedp.Action[chromedp.Void] {
+		return chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(() => { const el = document.querySelector('#c-services .svc:last-child input[name="code"]'); el.value = %q; el.dispatchEvent(new Event('input', { bubbles: true })); el.dispatchEvent(new Event('change', { bubbles: true })); })()`, code))
+	}
+	must(t, "see the field of an error marked", chromedp.Do(page,
+		setCode("A"),
+		chromedp.Click(chromedp.ID("centre-save")),
+		chromedp.Poll[chromedp.Void](`(() => { const el = document.querySelector('#c-services .svc:last-child input[name="code"]'); return el.getAttribute('aria-invalid') === 'true' && document.activeElement === el && document.querySelector('fieldset[data-part="services"]').classList.contains('invalid'); })()`, chromedp.WithPollingTimeout(5*time.Second)),
+		setCode("G"),
+	))
 	must(t, "save the centre", chromedp.Do(page,
 		chromedp.Click(chromedp.CSS(`#c-counters .ctr:last-child input[name="svc-G"]`)),
 		chromedp.Click(chromedp.ID("centre-save")),

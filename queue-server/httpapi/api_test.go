@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -269,6 +270,63 @@ func TestBadInputChangesNothing(t *testing.T) {
 	cfg, _ := e.admin.Centre(ctx, centreID)
 	if cfg.Name == "" || len(cfg.Services) != 2 {
 		t.Fatalf("centre changed by a refused PUT: %+v", cfg)
+	}
+}
+
+// TestDecodeErrorsNameTheField: a body the API cannot read is answered in
+// its own words (JSON names and kinds, not the server's Go types), in both
+// languages, with the field at fault named for a form to point at.
+func TestDecodeErrorsNameTheField(t *testing.T) {
+	e := newEnv(t)
+	tickets := "/api/v1/centres/" + centreID + "/tickets"
+	post := func(path, body, lang string) (int, httpapi.ErrorBody) {
+		t.Helper()
+		req, _ := http.NewRequest("POST", e.srv.URL+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+e.admin.Token)
+		req.Header.Set("Accept-Language", lang)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var eb httpapi.ErrorBody
+		if err := json.NewDecoder(resp.Body).Decode(&eb); err != nil {
+			t.Fatal(err)
+		}
+		return resp.StatusCode, eb
+	}
+	cases := []struct {
+		path, body, field, en, vi string
+	}{
+		{tickets, `{"service":5}`, "service", `Field "service" must be a string, not number`, `Trường "service" phải là chuỗi, không phải số`},
+		{tickets, `{"service":"A","offline":"yes"}`, "offline", `Field "offline" must be a boolean, not string`, `Trường "offline" phải là giá trị đúng/sai, không phải chuỗi`},
+		{tickets, `{"service":"A","colour":"red"}`, "colour", `Unknown field "colour"`, `Trường không được hỗ trợ "colour"`},
+		{tickets, `["A"]`, "", `The body must be a JSON object, not array`, `Nội dung phải là đối tượng JSON, không phải mảng`},
+		{tickets, ``, "", `The request body is empty`, `Nội dung yêu cầu trống`},
+		{tickets, `{"service":`, "", `ends before the object does`, `kết thúc trước khi đối tượng kết thúc`},
+		{tickets, `{"service" "A"}`, "", `Malformed JSON at byte 12`, `JSON không hợp lệ ở byte 12`},
+		{"/api/v1/centres/" + centreID + "/bookings", `{"service":"A","start":"2026-11-24T09:00:00+07:00","citizen":{"id_number":1}}`, "citizen.id_number", `Field "citizen.id_number" must be a string, not number`, `Trường "citizen.id_number" phải là chuỗi`},
+	}
+	for _, c := range cases {
+		for _, lang := range []string{"en", "vi"} {
+			code, eb := post(c.path, c.body, lang)
+			want := c.vi
+			if lang == "en" {
+				want = c.en
+			}
+			if code != http.StatusBadRequest || eb.Error.Code != "bad_request" || eb.Error.Field != c.field || !strings.Contains(eb.Error.Message, want) {
+				t.Errorf("%.50s (%s): %d %+v, want 400 bad_request field %q message with %q", c.body, lang, code, eb.Error, c.field, want)
+			}
+			if strings.Contains(eb.Error.Message, "Go ") || strings.Contains(eb.Error.Message, "httpapi.") || strings.Contains(eb.Error.Message, "%!") {
+				t.Errorf("%.50s (%s): message %q shows the server's internals", c.body, lang, eb.Error.Message)
+			}
+		}
+	}
+	// The Go client carries the field.
+	_, err := e.clerk.Do(context.Background(), "POST", tickets, map[string]any{"service": true}, nil)
+	var ae *httpapi.APIError
+	if !errors.As(err, &ae) || ae.Field != "service" {
+		t.Errorf("client error %v, want one naming the field service", err)
 	}
 }
 

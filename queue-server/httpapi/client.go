@@ -35,6 +35,7 @@ type APIError struct {
 	Status  int
 	Code    string
 	Message string
+	Field   string // the request's field at fault, when the server names one
 }
 
 func (e *APIError) Error() string {
@@ -80,7 +81,7 @@ func (c *Client) Do(ctx context.Context, method, path string, body, out any) (in
 		if json.Unmarshal(raw, &eb) != nil || eb.Error.Code == "" {
 			return resp.StatusCode, &APIError{Status: resp.StatusCode, Code: "http", Message: strings.TrimSpace(string(raw))}
 		}
-		return resp.StatusCode, &APIError{Status: resp.StatusCode, Code: eb.Error.Code, Message: eb.Error.Message}
+		return resp.StatusCode, &APIError{Status: resp.StatusCode, Code: eb.Error.Code, Message: eb.Error.Message, Field: eb.Error.Field}
 	}
 	if out != nil && resp.StatusCode != http.StatusNoContent {
 		if err := json.NewDecoder(resp.Body).Decode(out); err != nil {

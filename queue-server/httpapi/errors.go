@@ -3,8 +3,11 @@ package httpapi
 import (
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
+	"reflect"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -41,6 +44,7 @@ type ErrorBody struct {
 	Error struct {
 		Code    string `json:"code"`
 		Message string `json:"message"`
+		Field   string `json:"field,omitempty"` // the request's field at fault, as a path of JSON names
 	} `json:"error"`
 }
 
@@ -70,6 +74,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	var body ErrorBody
 	body.Error.Code = qe.Code
+	body.Error.Field = qe.Field
 	body.Error.Message = capitalise(qe.VI)
 	if english(r) {
 		body.Error.Message = capitalise(qe.EN)
@@ -93,16 +98,77 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 	dec := json.NewDecoder(r.Body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return queue.Errorf(queue.ETooLarge, "request body over %d bytes", "nội dung yêu cầu vượt quá %d byte", maxBody)
-		}
-		return queue.Errorf(queue.EBadRequest, "malformed JSON: %v", "JSON không hợp lệ: %v", err)
+		return decodeError(err)
 	}
 	if dec.More() {
 		return queue.Errorf(queue.EBadRequest, "malformed JSON: more than one value", "JSON không hợp lệ: có nhiều hơn một giá trị")
 	}
 	return nil
+}
+
+// decodeError says what is wrong with a body in the words of the API (its
+// JSON names, not the server's Go types), in both languages, naming the
+// field at fault when there is one.
+func decodeError(err error) *queue.Error {
+	var (
+		tooBig *http.MaxBytesError
+		syntax *json.SyntaxError
+		typ    *json.UnmarshalTypeError
+	)
+	switch {
+	case errors.As(err, &tooBig):
+		return queue.Errorf(queue.ETooLarge, "request body over %d bytes", "nội dung yêu cầu vượt quá %d byte", maxBody)
+	case errors.Is(err, io.EOF):
+		return queue.Errorf(queue.EBadRequest, "the request body is empty: send a JSON object", "nội dung yêu cầu trống: hãy gửi một đối tượng JSON")
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return queue.Errorf(queue.EBadRequest, "malformed JSON: the body ends before the object does", "JSON không hợp lệ: nội dung kết thúc trước khi đối tượng kết thúc")
+	case errors.As(err, &syntax):
+		return queue.Errorf(queue.EBadRequest, "malformed JSON at byte %d: %v", "JSON không hợp lệ ở byte %d: %v", syntax.Offset, syntax)
+	case errors.As(err, &typ):
+		want, got := jsonKind(typ.Type), typ.Value
+		if f := strings.Fields(got); len(f) > 0 {
+			got = f[0] // "number -5" → "number"
+		}
+		if typ.Field == "" { // the body itself
+			return queue.Errorf(queue.EBadRequest, "the body must be a JSON %[1]s, not %[2]s", "nội dung phải là %[3]s JSON, không phải %[4]s", want, got, jsonKindVI[want], jsonKindVI[got])
+		}
+		return queue.Errorf(queue.EBadRequest, "field %[1]q must be a %[2]s, not %[3]s", "trường %[1]q phải là %[4]s, không phải %[5]s", typ.Field, want, got, jsonKindVI[want], jsonKindVI[got]).At(typ.Field)
+	}
+	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		name = strings.Trim(name, `"`)
+		return queue.Errorf(queue.EBadRequest, "unknown field %q", "trường không được hỗ trợ %q", name).At(name)
+	}
+	return queue.Errorf(queue.EBadRequest, "malformed JSON: %v", "JSON không hợp lệ: %v", err)
+}
+
+// jsonKind names the JSON kind a Go type decodes from.
+func jsonKind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "string"
+	case reflect.Bool:
+		return "boolean"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Float32, reflect.Float64:
+		return "number"
+	case reflect.Slice, reflect.Array:
+		return "array"
+	case reflect.Map, reflect.Struct:
+		if t == reflect.TypeFor[time.Time]() {
+			return "string"
+		}
+		return "object"
+	case reflect.Pointer:
+		return jsonKind(t.Elem())
+	}
+	return t.Kind().String()
+}
+
+// jsonKindVI is how a JSON kind (as encoding/json names a value it found,
+// or jsonKind a type) reads in Vietnamese.
+var jsonKindVI = map[string]string{
+	"string": "chuỗi", "number": "số", "bool": "giá trị đúng/sai", "boolean": "giá trị đúng/sai",
+	"array": "mảng", "object": "đối tượng", "null": "null",
 }
 
 // capitalise starts a message with a capital letter, as a sentence shown

@@ -13,7 +13,8 @@ import (
 // ticket (201) or a JSON error with a code, and an error changes nothing.
 func FuzzIssueBody(f *testing.F) {
 	e := newEnv(f)
-	for _, s := range []string{`{"service":"A"}`, `{"service":"B","priority":"elderly","idempotency_key":"k"}`, `{"service":`, `[]`, `{"service":"A","x":1}`, "\xff"} {
+	for _, s := range []string{`{"service":"A"}`, `{"service":"B","priority":"elderly","idempotency_key":"k"}`, `{"service":`, `[]`, `{"service":"A","x":1}`, "\xff",
+		`{"service":5}`, `{"service":"A","offline":"yes"}`, `{"service" "A"}`, ``, `null`, `{"service":-1.5e9}`} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, body string) {
@@ -33,6 +34,10 @@ func FuzzIssueBody(f *testing.F) {
 		}
 		if err := json.Unmarshal(rec.Body.Bytes(), &eb); err != nil || eb.Error.Code == "" || eb.Error.Message == "" || rec.Code < 400 || rec.Code >= 500 {
 			t.Fatalf("body %q: status %d, answer %q", body, rec.Code, rec.Body.String())
+		}
+		// In the API's words: no format slip, no Go type of the server.
+		if strings.Contains(eb.Error.Message, "%!") || strings.Contains(eb.Error.Message, "Go struct") || strings.Contains(eb.Error.Message, "httpapi.") {
+			t.Fatalf("body %q: message %q", body, eb.Error.Message)
 		}
 		q1, _ := e.clerk.Queue(context.Background(), centreID)
 		if q1.LastSeq != q0.LastSeq {

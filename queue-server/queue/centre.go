@@ -1,6 +1,7 @@
 package queue
 
 import (
+	"fmt"
 	"regexp"
 	"sort"
 	"strings"
@@ -176,97 +177,97 @@ func (c *Centre) Normalize() {
 // the first problem.
 func (c *Centre) Validate() error {
 	if !ValidCentreID(c.ID) {
-		return Errorf(EInvalid, "centre id %q: use lower-case letters, digits and hyphens", "mã trung tâm %q: chỉ dùng chữ thường, số và dấu gạch ngang", c.ID)
+		return Errorf(EInvalid, "centre id %q: use lower-case letters, digits and hyphens", "mã trung tâm %q: chỉ dùng chữ thường, số và dấu gạch ngang", c.ID).At("id")
 	}
 	if c.Name == "" || len(c.Name) > 200 {
-		return Errorf(EInvalid, "centre name is required (at most 200 bytes)", "cần tên trung tâm (tối đa 200 byte)")
+		return Errorf(EInvalid, "centre name is required (at most 200 bytes)", "cần tên trung tâm (tối đa 200 byte)").At("name")
 	}
 	if _, err := time.LoadLocation(c.Timezone); err != nil {
-		return Errorf(EInvalid, "unknown time zone %q", "múi giờ không hợp lệ %q", c.Timezone)
+		return Errorf(EInvalid, "unknown time zone %q", "múi giờ không hợp lệ %q", c.Timezone).At("timezone")
 	}
 	seenDay := map[int]bool{}
-	for _, h := range c.Hours {
+	for i, h := range c.Hours {
 		if h.Weekday < 0 || h.Weekday > 6 {
-			return Errorf(EInvalid, "weekday %d: use 0 (Sunday) to 6 (Saturday)", "thứ %d: dùng 0 (Chủ nhật) đến 6 (Thứ bảy)", h.Weekday)
+			return Errorf(EInvalid, "weekday %d: use 0 (Sunday) to 6 (Saturday)", "thứ %d: dùng 0 (Chủ nhật) đến 6 (Thứ bảy)", h.Weekday).At(fmt.Sprintf("hours[%d].weekday", i))
 		}
 		if seenDay[h.Weekday] {
-			return Errorf(EInvalid, "weekday %d is listed twice", "thứ %d bị khai báo hai lần", h.Weekday)
+			return Errorf(EInvalid, "weekday %d is listed twice", "thứ %d bị khai báo hai lần", h.Weekday).At(fmt.Sprintf("hours[%d].weekday", i))
 		}
 		seenDay[h.Weekday] = true
 		o, ok1 := ParseClock(h.Open)
 		cl, ok2 := ParseClock(h.Close)
 		if !ok1 || !ok2 || o >= cl {
-			return Errorf(EInvalid, "hours of weekday %d: open and close are HH:MM, open before close", "giờ làm việc thứ %d: giờ mở và đóng dạng HH:MM, mở trước đóng", h.Weekday)
+			return Errorf(EInvalid, "hours of weekday %d: open and close are HH:MM, open before close", "giờ làm việc thứ %d: giờ mở và đóng dạng HH:MM, mở trước đóng", h.Weekday).At(fmt.Sprintf("hours[%d]", i))
 		}
 	}
-	for _, b := range c.Breaks {
+	for i, b := range c.Breaks {
 		s, ok1 := ParseClock(b.Start)
 		e, ok2 := ParseClock(b.End)
 		if !ok1 || !ok2 || s >= e {
-			return Errorf(EInvalid, "break %s–%s: start and end are HH:MM, start before end", "giờ nghỉ %s–%s: dạng HH:MM, bắt đầu trước kết thúc", b.Start, b.End)
+			return Errorf(EInvalid, "break %s–%s: start and end are HH:MM, start before end", "giờ nghỉ %s–%s: dạng HH:MM, bắt đầu trước kết thúc", b.Start, b.End).At(fmt.Sprintf("breaks[%d]", i))
 		}
 	}
-	for _, d := range c.ClosedDates {
+	for i, d := range c.ClosedDates {
 		if _, err := time.Parse(time.DateOnly, d); err != nil || !dateRe.MatchString(d) {
-			return Errorf(EInvalid, "closed date %q: use YYYY-MM-DD", "ngày nghỉ %q: dùng YYYY-MM-DD", d)
+			return Errorf(EInvalid, "closed date %q: use YYYY-MM-DD", "ngày nghỉ %q: dùng YYYY-MM-DD", d).At(fmt.Sprintf("closed_dates[%d]", i))
 		}
 	}
 	if len(c.Services) == 0 {
-		return Errorf(EInvalid, "a centre needs at least one service", "trung tâm cần ít nhất một lĩnh vực")
+		return Errorf(EInvalid, "a centre needs at least one service", "trung tâm cần ít nhất một lĩnh vực").At("services")
 	}
 	codes := map[string]bool{}
-	for _, s := range c.Services {
+	for i, s := range c.Services {
 		if !serviceCodeRe.MatchString(s.Code) {
-			return Errorf(EInvalid, "service code %q: one or two letters A–Z", "mã lĩnh vực %q: một hoặc hai chữ cái A–Z", s.Code)
+			return Errorf(EInvalid, "service code %q: one or two letters A–Z", "mã lĩnh vực %q: một hoặc hai chữ cái A–Z", s.Code).At(fmt.Sprintf("services[%d].code", i))
 		}
 		if codes[s.Code] {
-			return Errorf(EInvalid, "service code %q is listed twice", "mã lĩnh vực %q bị khai báo hai lần", s.Code)
+			return Errorf(EInvalid, "service code %q is listed twice", "mã lĩnh vực %q bị khai báo hai lần", s.Code).At(fmt.Sprintf("services[%d].code", i))
 		}
 		codes[s.Code] = true
 		if s.Name == "" || len(s.Name) > 200 {
-			return Errorf(EInvalid, "service %s needs a name (at most 200 bytes)", "lĩnh vực %s cần tên (tối đa 200 byte)", s.Code)
+			return Errorf(EInvalid, "service %s needs a name (at most 200 bytes)", "lĩnh vực %s cần tên (tối đa 200 byte)", s.Code).At(fmt.Sprintf("services[%d].name", i))
 		}
 		if s.Minutes < 1 || s.Minutes > 480 {
-			return Errorf(EInvalid, "service %s: minutes between 1 and 480", "lĩnh vực %s: số phút từ 1 đến 480", s.Code)
+			return Errorf(EInvalid, "service %s: minutes between 1 and 480", "lĩnh vực %s: số phút từ 1 đến 480", s.Code).At(fmt.Sprintf("services[%d].minutes", i))
 		}
 		if s.WalkInShare < 0 || s.WalkInShare > 90 {
-			return Errorf(EInvalid, "service %s: walk_in_share is a percentage from 0 to 90", "lĩnh vực %s: walk_in_share là phần trăm từ 0 đến 90", s.Code)
+			return Errorf(EInvalid, "service %s: walk_in_share is a percentage from 0 to 90", "lĩnh vực %s: walk_in_share là phần trăm từ 0 đến 90", s.Code).At(fmt.Sprintf("services[%d].walk_in_share", i))
 		}
 		if s.Bookable && (s.SlotMinutes < 5 || s.SlotMinutes > 240 || s.SlotCapacity < 1 || s.SlotCapacity > 100) {
-			return Errorf(EInvalid, "service %s: slot_minutes 5–240 and slot_capacity 1–100", "lĩnh vực %s: slot_minutes 5–240 và slot_capacity 1–100", s.Code)
+			return Errorf(EInvalid, "service %s: slot_minutes 5–240 and slot_capacity 1–100", "lĩnh vực %s: slot_minutes 5–240 và slot_capacity 1–100", s.Code).At(fmt.Sprintf("services[%d]", i))
 		}
 	}
 	nums := map[int]bool{}
-	for _, k := range c.Counters {
+	for i, k := range c.Counters {
 		if k.Number < 1 || k.Number > 999 {
-			return Errorf(EInvalid, "counter number %d: 1 to 999", "số quầy %d: từ 1 đến 999", k.Number)
+			return Errorf(EInvalid, "counter number %d: 1 to 999", "số quầy %d: từ 1 đến 999", k.Number).At(fmt.Sprintf("counters[%d].number", i))
 		}
 		if nums[k.Number] {
-			return Errorf(EInvalid, "counter %d is listed twice", "quầy %d bị khai báo hai lần", k.Number)
+			return Errorf(EInvalid, "counter %d is listed twice", "quầy %d bị khai báo hai lần", k.Number).At(fmt.Sprintf("counters[%d].number", i))
 		}
 		nums[k.Number] = true
 		if len(k.Services) == 0 {
-			return Errorf(EInvalid, "counter %d serves no service", "quầy %d chưa phục vụ lĩnh vực nào", k.Number)
+			return Errorf(EInvalid, "counter %d serves no service", "quầy %d chưa phục vụ lĩnh vực nào", k.Number).At(fmt.Sprintf("counters[%d].services", i))
 		}
-		for _, s := range k.Services {
+		for j, s := range k.Services {
 			if !codes[s] {
-				return Errorf(EInvalid, "counter %d serves unknown service %q", "quầy %d phục vụ lĩnh vực không tồn tại %q", k.Number, s)
+				return Errorf(EInvalid, "counter %d serves unknown service %q", "quầy %d phục vụ lĩnh vực không tồn tại %q", k.Number, s).At(fmt.Sprintf("counters[%d].services[%d]", i, j))
 			}
 		}
 	}
 	r := c.Rules
 	if r.PriorityMode != PriorityStrict && r.PriorityMode != PriorityInterleave {
-		return Errorf(EInvalid, "priority_mode is strict or interleave", "priority_mode là strict hoặc interleave")
+		return Errorf(EInvalid, "priority_mode is strict or interleave", "priority_mode là strict hoặc interleave").At("rules.priority_mode")
 	}
 	if r.PriorityEvery < 1 || r.PriorityEvery > 50 || r.NoShowMinCalls < 1 || r.NoShowMinCalls > 10 || r.RecallGapSeconds < 0 || r.RecallGapSeconds > 3600 {
-		return Errorf(EInvalid, "rules out of range: priority_every 1–50, no_show_min_calls 1–10, recall_gap_seconds 0–3600", "quy tắc ngoài giới hạn: priority_every 1–50, no_show_min_calls 1–10, recall_gap_seconds 0–3600")
+		return Errorf(EInvalid, "rules out of range: priority_every 1–50, no_show_min_calls 1–10, recall_gap_seconds 0–3600", "quy tắc ngoài giới hạn: priority_every 1–50, no_show_min_calls 1–10, recall_gap_seconds 0–3600").At("rules")
 	}
 	if r.BookingDays < 1 || r.BookingDays > 60 || r.MinNoticeMinutes < 0 || r.MinNoticeMinutes > 7*24*60 ||
 		r.BookingsPerDay < 1 || r.BookingsPerDay > 20 || r.BookingsPerService < 1 || r.BookingsPerService > r.BookingsPerDay ||
 		r.MaxReschedules < 0 || r.MaxReschedules > 10 || r.CheckInEarlyMinutes < 0 || r.CheckInEarlyMinutes > 24*60 ||
 		r.LateGraceMinutes < 0 || r.LateGraceMinutes > 240 || r.NoShowLimit < 1 || r.NoShowWindowDays < 1 || r.NoShowWindowDays > 365 ||
 		r.NoShowBlockDays < 0 || r.NoShowBlockDays > 365 || r.RetentionDays < 1 || r.RetentionDays > 3650 {
-		return Errorf(EInvalid, "booking rules out of range (see the API description)", "quy tắc đặt lịch ngoài giới hạn (xem mô tả API)")
+		return Errorf(EInvalid, "booking rules out of range (see the API description)", "quy tắc đặt lịch ngoài giới hạn (xem mô tả API)").At("rules")
 	}
 	return nil
 }

@@ -37,6 +37,17 @@ type Error struct {
 	Code string
 	VI   string // Vietnamese message (default)
 	EN   string // English message
+	// Field names the field of the request at fault when one is, as a
+	// path of JSON names ("services[2].code", "citizen.phone"), so that
+	// a form can point at it; "" when the error is not about one field.
+	Field string
+}
+
+// At returns a copy of e that names the field at fault.
+func (e *Error) At(field string) *Error {
+	c := *e
+	c.Field = field
+	return &c
 }
 
 func (e *Error) Error() string { return e.Code + ": " + e.EN }

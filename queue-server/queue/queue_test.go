@@ -2,6 +2,7 @@ package queue
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -479,26 +480,27 @@ func TestValidate(t *testing.T) {
 		name   string
 		mutate func(*Centre)
 		ok     bool
+		field  string // the field the error names
 	}{
-		{"valid", func(c *Centre) {}, true},
-		{"bad id", func(c *Centre) { c.ID = "Phường 1" }, false},
-		{"no name", func(c *Centre) { c.Name = "" }, false},
-		{"bad tz", func(c *Centre) { c.Timezone = "Mars/Base" }, false},
-		{"bad weekday", func(c *Centre) { c.Hours[0].Weekday = 7 }, false},
-		{"open after close", func(c *Centre) { c.Hours[0].Open = "18:00" }, false},
-		{"bad clock", func(c *Centre) { c.Hours[0].Close = "25:00" }, false},
-		{"duplicate weekday", func(c *Centre) { c.Hours = append(c.Hours, c.Hours[0]) }, false},
-		{"bad break", func(c *Centre) { c.Breaks[0].End = "11:00" }, false},
-		{"bad closed date", func(c *Centre) { c.ClosedDates = []string{"2026-02-30"} }, false},
-		{"no services", func(c *Centre) { c.Services = nil; c.Counters = nil }, false},
-		{"bad code", func(c *Centre) { c.Services[0].Code = "A1" }, false},
-		{"duplicate code", func(c *Centre) { c.Services[1].Code = "A" }, false},
-		{"minutes out of range", func(c *Centre) { c.Services[0].Minutes = 1000 }, false},
-		{"bookable without capacity", func(c *Centre) { c.Services[0].Bookable = true; c.Services[0].SlotMinutes = 3 }, false},
-		{"counter 0", func(c *Centre) { c.Counters[0].Number = 0 }, false},
-		{"duplicate counter", func(c *Centre) { c.Counters[1].Number = 1 }, false},
-		{"unknown counter service", func(c *Centre) { c.Counters[0].Services = []string{"Q"} }, false},
-		{"bad priority mode", func(c *Centre) { c.Rules.PriorityMode = "random" }, false},
+		{"valid", func(c *Centre) {}, true, ""},
+		{"bad id", func(c *Centre) { c.ID = "Phường 1" }, false, "id"},
+		{"no name", func(c *Centre) { c.Name = "" }, false, "name"},
+		{"bad tz", func(c *Centre) { c.Timezone = "Mars/Base" }, false, "timezone"},
+		{"bad weekday", func(c *Centre) { c.Hours[0].Weekday = 7 }, false, "hours[0].weekday"},
+		{"open after close", func(c *Centre) { c.Hours[0].Open = "18:00" }, false, "hours[0]"},
+		{"bad clock", func(c *Centre) { c.Hours[0].Close = "25:00" }, false, "hours[0]"},
+		{"duplicate weekday", func(c *Centre) { c.Hours = append(c.Hours, c.Hours[0]) }, false, "hours[LAST].weekday"},
+		{"bad break", func(c *Centre) { c.Breaks[0].End = "11:00" }, false, "breaks[0]"},
+		{"bad closed date", func(c *Centre) { c.ClosedDates = []string{"2026-02-30"} }, false, "closed_dates[0]"},
+		{"no services", func(c *Centre) { c.Services = nil; c.Counters = nil }, false, "services"},
+		{"bad code", func(c *Centre) { c.Services[0].Code = "A1" }, false, "services[0].code"},
+		{"duplicate code", func(c *Centre) { c.Services[1].Code = "A" }, false, "services[1].code"},
+		{"minutes out of range", func(c *Centre) { c.Services[0].Minutes = 1000 }, false, "services[0].minutes"},
+		{"bookable without capacity", func(c *Centre) { c.Services[0].Bookable = true; c.Services[0].SlotMinutes = 3 }, false, "services[0]"},
+		{"counter 0", func(c *Centre) { c.Counters[0].Number = 0 }, false, "counters[0].number"},
+		{"duplicate counter", func(c *Centre) { c.Counters[1].Number = 1 }, false, "counters[1].number"},
+		{"unknown counter service", func(c *Centre) { c.Counters[0].Services = []string{"Q"} }, false, "counters[0].services[0]"},
+		{"bad priority mode", func(c *Centre) { c.Rules.PriorityMode = "random" }, false, "rules.priority_mode"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -510,6 +512,10 @@ func TestValidate(t *testing.T) {
 			}
 			if err != nil && (ErrorCode(err) != EInvalid || err.(*Error).VI == "") {
 				t.Fatalf("error %#v lacks code or Vietnamese message", err)
+			}
+			want := strings.Replace(tc.field, "LAST", strconv.Itoa(len(c.Hours)-1), 1)
+			if err != nil && err.(*Error).Field != want {
+				t.Fatalf("error %v names field %q, want %q", err, err.(*Error).Field, want)
 			}
 		})
 	}

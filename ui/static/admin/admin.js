@@ -252,6 +252,23 @@ function clearCentreErrors() {
   clearError($('centre-error-foot'));
   for (const el of document.querySelectorAll('#centre-form .part-error')) clearError(el);
   for (const el of document.querySelectorAll('#centre-form .invalid')) el.classList.remove('invalid');
+  for (const el of document.querySelectorAll('#centre-form [aria-invalid]')) el.removeAttribute('aria-invalid');
+}
+
+// The part of the centre form, and the input when there is one, that a
+// server error names in its field ("services[2].code", "counters[0].number",
+// "timezone", "rules.priority_mode"…).
+function fieldTarget(path) {
+  if (!path) return {};
+  const m = /^(services|counters)\[(\d+)\](?:\.([a-z_]+))?/.exec(path);
+  if (m) {
+    const row = m[1] === 'services' ? '#c-services .svc' : '#c-counters .ctr';
+    return { part: m[1], input: m[3] ? document.querySelector(`${row}[data-index="${m[2]}"] [name="${m[3]}"]`) : null };
+  }
+  const top = path.split(/[.[]/)[0];
+  const parts = { id: 'general', name: 'general', address: 'general', timezone: 'general', hours: 'hours', breaks: 'hours', closed_dates: 'hours', services: 'services', counters: 'counters', rules: 'rules' };
+  const inputs = { id: 'c-id', name: 'c-name', timezone: 'c-tz' };
+  return { part: parts[top] || '', input: inputs[path] ? $(inputs[path]) : null };
 }
 
 function renderEditor() {
@@ -441,8 +458,9 @@ function renderRules() {
 function placeCentreError(err) {
   const msg = (err && err.message) || '';
   const m = msg.toLowerCase();
-  let part = '';
-  if (/quầy|counter/.test(m)) part = 'counters';
+  const target = fieldTarget(err && err.field);
+  let part = target.part || '';
+  if (part) { /* named by the server */ } else if (/quầy|counter/.test(m)) part = 'counters';
   else if (/lĩnh vực|service|slot|walk_in/.test(m)) part = 'services';
   else if (/giờ nghỉ|break|ngày nghỉ|closed date|giờ làm việc|hours|weekday|thứ /.test(m)) part = 'hours';
   else if (/quy tắc|rules|priority_mode|đặt lịch|booking/.test(m)) part = 'rules';
@@ -454,7 +472,11 @@ function placeCentreError(err) {
   }
   showError($('centre-error'), err);
   showError($('centre-error-foot'), err);
-  (box || $('centre-error')).scrollIntoView({ block: 'center' });
+  if (target.input) {
+    target.input.setAttribute('aria-invalid', 'true');
+    target.input.focus();
+  }
+  (target.input || box || $('centre-error')).scrollIntoView({ block: 'center' });
 }
 
 async function saveCentre(ev) {

@@ -28,10 +28,11 @@ export function setToken(v) {
 
 /** An error answer of the API, or a network failure (status 0). */
 export class ApiError extends Error {
-  constructor(status, code, message) {
+  constructor(status, code, message, field = '') {
     super(message);
     this.status = status;
     this.code = code;
+    this.field = field; // the request's field at fault ("services[2].code"), when the server names one
   }
 }
 
@@ -63,7 +64,7 @@ export async function api(method, path, body, extra = {}) {
   }
   if (!resp.ok) {
     const e = data && data.error;
-    throw new ApiError(resp.status, e ? e.code : 'http', e ? e.message : `HTTP ${resp.status}`);
+    throw new ApiError(resp.status, e ? e.code : 'http', e ? e.message : `HTTP ${resp.status}`, (e && e.field) || '');
   }
   return data;
 }
