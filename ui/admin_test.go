@@ -243,6 +243,30 @@ func TestAdminInChromium(t *testing.T) {
 		t.Errorf("kiosks after revoking: %+v", ks)
 	}
 
+	// Tokens: the used one is listed with its kiosk; a second one, which
+	// went astray, is cancelled from the list and enrols nothing.
+	usedRow := `#token-list tr[data-status="used"]`
+	must(t, "see the used token", chromedp.Do(page,
+		chromedp.Click(chromedp.ID("kiosk-refresh")),
+		chromedp.WaitVisible(chromedp.CSS(usedRow)),
+	))
+	if used, err := chromedp.Run(page, chromedp.Text(chromedp.CSS(usedRow))); err != nil || !strings.Contains(used, "Đã dùng cho "+enrolled.Kiosk) || !strings.Contains(used, admin) {
+		t.Errorf("used token row %q (%v)", used, err)
+	}
+	must(t, "create a second token", chromedp.Do(page,
+		chromedp.Click(chromedp.ID("enroll-create")),
+		chromedp.Poll[chromedp.Void](`document.querySelectorAll('#token-list tr[data-status="active"]').length === 1`),
+	))
+	astray, err := chromedp.Run(page, chromedp.Text(chromedp.ID("enroll-token")))
+	must(t, "read the second token", err)
+	must(t, "cancel it", chromedp.Do(page,
+		chromedp.Click(chromedp.CSS(`#token-list tr[data-status="active"] button`)),
+		chromedp.Poll[chromedp.Void](`document.querySelectorAll('#token-list tr[data-status="active"]').length === 0 && [...document.querySelectorAll('#token-list tr[data-status="cancelled"]')].some((tr) => tr.textContent.includes('Đã huỷ'))`),
+	))
+	if _, err := httpapi.NewClient(base).Enroll(ctx, astray, "Ki-ốt lạc"); err == nil {
+		t.Error("a kiosk enrolled with the token cancelled on the page")
+	}
+
 	// Audit: the configuration change, by whom, at the centre's time.
 	must(t, "read the audit log", chromedp.Do(page,
 		chromedp.Click(chromedp.CSS(`#nav a[data-section="audit"]`)),

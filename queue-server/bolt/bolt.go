@@ -1018,6 +1018,11 @@ func (s *Store) Enrollment(hash string) (queue.Enrollment, error) {
 	return en, err
 }
 
+// Enrollments returns every enrolment token's record.
+func (s *Store) Enrollments() ([]queue.Enrollment, error) {
+	return all[queue.Enrollment](s, bEnroll)
+}
+
 // Bookings returns a centre's bookings whose slot is on a local day.
 func (s *Store) Bookings(centre, day string) ([]queue.Booking, error) {
 	var out []queue.Booking

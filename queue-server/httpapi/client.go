@@ -223,6 +223,24 @@ func (c *Client) CreateEnrollmentToken(ctx context.Context, centre string) (Enro
 	return out, err
 }
 
+// EnrollmentTokens lists enrolment tokens (centre "" for every centre).
+func (c *Client) EnrollmentTokens(ctx context.Context, centre string) ([]EnrollmentTokenView, error) {
+	var out []EnrollmentTokenView
+	path := "/api/v1/enrollment-tokens"
+	if centre != "" {
+		path += "?centre=" + url.QueryEscape(centre)
+	}
+	_, err := c.Do(ctx, "GET", path, nil, &out)
+	return out, err
+}
+
+// CancelEnrollmentToken cancels an enrolment token by its id.
+func (c *Client) CancelEnrollmentToken(ctx context.Context, id string) (EnrollmentTokenView, error) {
+	var out EnrollmentTokenView
+	_, err := c.Do(ctx, "DELETE", "/api/v1/enrollment-tokens/"+url.PathEscape(id), nil, &out)
+	return out, err
+}
+
 // Enroll trades a one-time token for the kiosk's identity and credential;
 // the client keeps the credential as its token.
 func (c *Client) Enroll(ctx context.Context, token, name string) (EnrollResponse, error) {

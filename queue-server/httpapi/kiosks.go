@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"sort"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -30,8 +31,110 @@ type EnrollmentTokenRequest struct {
 // EnrollmentTokenResponse is its answer.
 type EnrollmentTokenResponse struct {
 	Token     string `json:"token"`
+	ID        string `json:"id"` // how the token is listed and cancelled
 	Centre    string `json:"centre"`
 	ExpiresAt string `json:"expires_at"`
+}
+
+// tokenIDLen is how many hex digits of a token's SHA-256 name it in lists:
+// 64 bits, enough to tell a centre's tokens apart, useless to enrol.
+const tokenIDLen = 16
+
+// EnrollmentTokenView is a token as GET /api/v1/enrollment-tokens lists it
+// (never the token itself, which only its creator saw once).
+type EnrollmentTokenView struct {
+	ID          string `json:"id"`
+	Centre      string `json:"centre"`
+	Status      string `json:"status"` // active, used, cancelled or expired
+	CreatedBy   string `json:"created_by"`
+	CreatedAt   string `json:"created_at,omitempty"`
+	ExpiresAt   string `json:"expires_at"`
+	Approval    bool   `json:"approval,omitempty"`
+	UsedBy      string `json:"used_by,omitempty"` // the kiosk it enrolled
+	CancelledBy string `json:"cancelled_by,omitempty"`
+	CancelledAt string `json:"cancelled_at,omitempty"`
+}
+
+func enrollmentView(en queue.Enrollment, now time.Time) EnrollmentTokenView {
+	v := EnrollmentTokenView{ID: en.Hash[:min(tokenIDLen, len(en.Hash))], Centre: en.Centre, Status: en.Status(now), CreatedBy: en.CreatedBy,
+		ExpiresAt: en.Expires.UTC().Format(timeLayout), Approval: en.Approval, UsedBy: en.UsedBy, CancelledBy: en.CancelledBy}
+	if !en.CreatedAt.IsZero() {
+		v.CreatedAt = en.CreatedAt.UTC().Format(timeLayout)
+	}
+	if !en.CancelledAt.IsZero() {
+		v.CancelledAt = en.CancelledAt.UTC().Format(timeLayout)
+	}
+	return v
+}
+
+// tokensShownFor is how long a used, cancelled or expired token stays in
+// the list after its end.
+const tokensShownFor = 7 * 24 * time.Hour
+
+// handleEnrollmentTokens lists the tokens still active and those that
+// ended in the last week (?centre= for one centre), newest first.
+func (s *Server) handleEnrollmentTokens(w http.ResponseWriter, r *http.Request) {
+	centre := r.URL.Query().Get("centre")
+	v, err := s.read(r, func(tx *engine.Tx) (any, error) {
+		ens, err := tx.Store().Enrollments()
+		if err != nil {
+			return nil, err
+		}
+		out := []EnrollmentTokenView{}
+		for _, en := range ens {
+			if centre != "" && en.Centre != centre {
+				continue
+			}
+			ended := en.Expires
+			if !en.CancelledAt.IsZero() {
+				ended = en.CancelledAt
+			}
+			if en.Status(tx.Now) != "active" && tx.Now.Sub(ended) > tokensShownFor {
+				continue
+			}
+			out = append(out, enrollmentView(en, tx.Now))
+		}
+		sort.Slice(out, func(i, j int) bool { return out[i].ExpiresAt > out[j].ExpiresAt })
+		return out, nil
+	})
+	s.reply(w, r, http.StatusOK, v, err)
+}
+
+// handleCancelEnrollmentToken cancels a token not used yet: a token
+// written on a paper that went astray, a kiosk that will not come.
+// Cancelling it again, or an expired one, answers the same.
+func (s *Server) handleCancelEnrollmentToken(w http.ResponseWriter, r *http.Request) {
+	id := strings.ToLower(r.PathValue("id"))
+	u, _ := principal(r)
+	v, err := s.write(r, func(tx *engine.Tx) (any, error) {
+		ens, err := tx.Store().Enrollments()
+		if err != nil {
+			return nil, err
+		}
+		var found []queue.Enrollment
+		for _, en := range ens {
+			if len(id) == tokenIDLen && strings.HasPrefix(en.Hash, id) {
+				found = append(found, en)
+			}
+		}
+		if len(found) != 1 { // two tokens sharing 64 bits of hash: never, but not guessed at
+			return nil, queue.Errorf(queue.ENotFound, "no enrolment token %q", "không tìm thấy mã đăng ký %q", id)
+		}
+		en := found[0]
+		switch en.Status(tx.Now) {
+		case "used":
+			return nil, queue.Errorf(queue.EConflict, "this token already enrolled kiosk %s: revoke the kiosk instead", "mã này đã dùng để đăng ký ki-ốt %s: hãy thu hồi ki-ốt đó", en.UsedBy)
+		case "cancelled", "expired":
+			return enrollmentView(en, tx.Now), nil
+		}
+		if !tx.Claim("enroll:" + en.Hash) {
+			return nil, queue.Errorf(queue.EConflict, "a kiosk is enrolling with this token right now", "một ki-ốt đang đăng ký bằng mã này")
+		}
+		en.CancelledBy, en.CancelledAt = u.Username, tx.Now
+		tx.PutEnrollment(en)
+		return enrollmentView(en, tx.Now), nil
+	})
+	s.reply(w, r, http.StatusOK, v, err)
 }
 
 func (s *Server) handleEnrollmentToken(w http.ResponseWriter, r *http.Request) {
@@ -45,9 +148,9 @@ func (s *Server) handleEnrollmentToken(w http.ResponseWriter, r *http.Request) {
 		if _, err := tx.Live(req.Centre); err != nil {
 			return nil, err
 		}
-		en := queue.Enrollment{Hash: HashToken(token), Centre: req.Centre, Expires: tx.Now.Add(EnrollmentTTL), CreatedBy: u.Username, Approval: req.Approval}
+		en := queue.Enrollment{Hash: HashToken(token), Centre: req.Centre, Expires: tx.Now.Add(EnrollmentTTL), CreatedBy: u.Username, CreatedAt: tx.Now, Approval: req.Approval}
 		tx.PutEnrollment(en)
-		return EnrollmentTokenResponse{Token: token, Centre: req.Centre, ExpiresAt: en.Expires.UTC().Format(timeLayout)}, nil
+		return EnrollmentTokenResponse{Token: token, ID: en.Hash[:tokenIDLen], Centre: req.Centre, ExpiresAt: en.Expires.UTC().Format(timeLayout)}, nil
 	})
 	s.reply(w, r, http.StatusCreated, v, err)
 }
@@ -87,7 +190,7 @@ func (s *Server) handleEnroll(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, queue.Errorf(queue.EInvalid, "kiosk name: at most 100 characters", "tên ki-ốt: tối đa 100 ký tự"))
 		return
 	}
-	bad := queue.Errorf(queue.EUnauthorized, "this enrolment token is unknown, used or expired: ask the administrator for a new one", "mã đăng ký không đúng, đã dùng hoặc đã hết hạn: hãy xin quản trị viên mã mới")
+	bad := queue.Errorf(queue.EUnauthorized, "this enrolment token is unknown, used, cancelled or expired: ask the administrator for a new one", "mã đăng ký không đúng, đã dùng, đã huỷ hoặc đã hết hạn: hãy xin quản trị viên mã mới")
 	hash := HashToken(strings.TrimSpace(req.Token))
 	credential := newToken()
 	if req.CSR != "" && s.ca == nil {
@@ -96,7 +199,7 @@ func (s *Server) handleEnroll(w http.ResponseWriter, r *http.Request) {
 	}
 	v, err := s.write(r, func(tx *engine.Tx) (any, error) {
 		en, err := tx.Store().Enrollment(hash)
-		if err != nil || en.UsedBy != "" || !tx.Now.Before(en.Expires) || !tx.Claim("enroll:"+hash) {
+		if err != nil || en.Status(tx.Now) != "active" || !tx.Claim("enroll:"+hash) {
 			return nil, bad
 		}
 		if _, err := tx.Live(en.Centre); err != nil {

@@ -93,6 +93,100 @@ func TestEnrollment(t *testing.T) {
 	}
 }
 
+// TestEnrollmentTokensListedAndCancelled: an administrator sees the tokens
+// (never the tokens themselves) and cancels one that went astray; a kiosk
+// can no longer enrol with it, and a used token cannot be cancelled.
+func TestEnrollmentTokensListedAndCancelled(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	astray, err := e.admin.CreateEnrollmentToken(ctx, centreID)
+	must(t, err)
+	kept, err := e.admin.CreateEnrollmentToken(ctx, centreID)
+	must(t, err)
+	if len(astray.ID) != 16 || astray.ID == kept.ID {
+		t.Fatalf("token ids %q %q", astray.ID, kept.ID)
+	}
+	list, err := e.admin.EnrollmentTokens(ctx, centreID)
+	must(t, err)
+	byID := map[string]httpapi.EnrollmentTokenView{}
+	for _, v := range list {
+		byID[v.ID] = v
+	}
+	if len(list) != 2 || byID[astray.ID].Status != "active" || byID[astray.ID].CreatedBy != "admin" || byID[astray.ID].CreatedAt == "" || byID[kept.ID].ExpiresAt != kept.ExpiresAt {
+		t.Fatalf("tokens %+v", list)
+	}
+	if _, err := e.clerk.EnrollmentTokens(ctx, ""); apiCode(err) != "403 forbidden" {
+		t.Fatalf("clerk listing tokens: %v", err)
+	}
+	if other, _ := e.admin.EnrollmentTokens(ctx, "nowhere"); len(other) != 0 {
+		t.Fatalf("tokens of another centre: %+v", other)
+	}
+
+	// Cancelled: listed so, enrolment refused, cancelling again the same.
+	v, err := e.admin.CancelEnrollmentToken(ctx, astray.ID)
+	must(t, err)
+	if v.Status != "cancelled" || v.CancelledBy != "admin" || v.CancelledAt == "" {
+		t.Fatalf("cancelled token %+v", v)
+	}
+	if _, err := httpapi.NewClient(e.srv.URL).Enroll(ctx, astray.Token, "Ki-ốt lạc"); apiCode(err) != "401 unauthorized" {
+		t.Fatalf("enrolling with a cancelled token: %v", err)
+	}
+	if again, err := e.admin.CancelEnrollmentToken(ctx, astray.ID); err != nil || again.Status != "cancelled" || again.CancelledAt != v.CancelledAt {
+		t.Fatalf("cancelling again: %+v %v", again, err)
+	}
+	if _, err := e.clerk.CancelEnrollmentToken(ctx, kept.ID); apiCode(err) != "403 forbidden" {
+		t.Fatalf("clerk cancelling: %v", err)
+	}
+	for _, id := range []string{"0000000000000000", astray.ID[:8], "nope"} {
+		if _, err := e.admin.CancelEnrollmentToken(ctx, id); apiCode(err) != "404 not_found" {
+			t.Fatalf("cancelling %q: %v", id, err)
+		}
+	}
+
+	// Used: enrolment works with the other, which then cannot be cancelled.
+	k, err := httpapi.NewClient(e.srv.URL).Enroll(ctx, kept.Token, "Ki-ốt sảnh")
+	must(t, err)
+	if _, err := e.admin.CancelEnrollmentToken(ctx, kept.ID); apiCode(err) != "409 conflict" {
+		t.Fatalf("cancelling a used token: %v", err)
+	}
+	list, err = e.admin.EnrollmentTokens(ctx, "")
+	must(t, err)
+	byID = map[string]httpapi.EnrollmentTokenView{}
+	for _, v := range list {
+		byID[v.ID] = v
+	}
+	if byID[kept.ID].Status != "used" || byID[kept.ID].UsedBy != k.Kiosk || byID[astray.ID].Status != "cancelled" {
+		t.Fatalf("tokens after use %+v", list)
+	}
+}
+
+// TestEndedTokensLeaveTheList: an expired token is listed as such for a
+// week after its end, then no more.
+func TestEndedTokensLeaveTheList(t *testing.T) {
+	var mu sync.Mutex
+	now := time.Now()
+	e := newEnvAt(t, func() time.Time { mu.Lock(); defer mu.Unlock(); return now })
+	advance := func(d time.Duration) {
+		mu.Lock()
+		now = now.Add(d)
+		mu.Unlock()
+		must(t, e.admin.Login(context.Background(), "admin", "admin-secret")) // sessions end too
+	}
+	ctx := context.Background()
+	tok, err := e.admin.CreateEnrollmentToken(ctx, centreID)
+	must(t, err)
+	advance(httpapi.EnrollmentTTL + time.Hour)
+	list, err := e.admin.EnrollmentTokens(ctx, centreID)
+	must(t, err)
+	if len(list) != 1 || list[0].ID != tok.ID || list[0].Status != "expired" {
+		t.Fatalf("a day after expiry: %+v", list)
+	}
+	advance(7 * 24 * time.Hour)
+	if list, _ := e.admin.EnrollmentTokens(ctx, centreID); len(list) != 0 {
+		t.Fatalf("a week after expiry: %+v", list)
+	}
+}
+
 func TestOfflineTicketsReplay(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()

@@ -138,6 +138,8 @@ func (s *Server) routesV1() {
 	s.handle("GET /api/v1/bookings/{code}/pdf", s.handleBookingPDF)
 	s.handle("GET /api/v1/bookings/{code}/ics", s.handleBookingICS)
 	s.handle("POST /api/v1/enrollment-tokens", s.admin(s.handleEnrollmentToken))
+	s.handle("GET /api/v1/enrollment-tokens", s.admin(s.handleEnrollmentTokens))
+	s.handle("DELETE /api/v1/enrollment-tokens/{id}", s.admin(s.handleCancelEnrollmentToken))
 	s.handle("POST /api/v1/kiosks/enroll", s.handleEnroll)
 	s.handle("POST /api/v1/kiosks/heartbeat", s.kiosk(s.handleHeartbeat))
 	s.handle("GET /api/v1/kiosks", s.admin(s.handleKiosks))

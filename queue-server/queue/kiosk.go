@@ -34,10 +34,27 @@ type DeviceStatus struct {
 // Enrollment is a one-time enrolment token's server side, stored by the
 // token's hash.
 type Enrollment struct {
-	Hash      string    `json:"hash"`
-	Centre    string    `json:"centre"`
-	Expires   time.Time `json:"expires"`
-	CreatedBy string    `json:"created_by"`
-	UsedBy    string    `json:"used_by,omitempty"`  // the kiosk it enrolled
-	Approval  bool      `json:"approval,omitempty"` // the kiosk waits for an admin's approval
+	Hash        string    `json:"hash"`
+	Centre      string    `json:"centre"`
+	Expires     time.Time `json:"expires"`
+	CreatedBy   string    `json:"created_by"`
+	CreatedAt   time.Time `json:"created_at,omitzero"`
+	UsedBy      string    `json:"used_by,omitempty"`  // the kiosk it enrolled
+	Approval    bool      `json:"approval,omitempty"` // the kiosk waits for an admin's approval
+	CancelledBy string    `json:"cancelled_by,omitempty"`
+	CancelledAt time.Time `json:"cancelled_at,omitzero"`
+}
+
+// EnrollmentStatus says where a token stands at now: active, used,
+// cancelled or expired.
+func (en Enrollment) Status(now time.Time) string {
+	switch {
+	case en.UsedBy != "":
+		return "used"
+	case en.CancelledBy != "":
+		return "cancelled"
+	case !now.Before(en.Expires):
+		return "expired"
+	}
+	return "active"
 }

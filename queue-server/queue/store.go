@@ -70,6 +70,7 @@ type Store interface {
 	Kiosk(id string) (Kiosk, error)
 	Kiosks() ([]Kiosk, error)
 	Enrollment(hash string) (Enrollment, error)
+	Enrollments() ([]Enrollment, error)
 	// Purge erases the personal data of a centre's bookings of days before
 	// bookingsBefore (YYYY-MM-DD), no-show records before noShowsBefore,
 	// and expired sessions; it returns how many bookings it purged.

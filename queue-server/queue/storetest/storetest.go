@@ -198,6 +198,9 @@ func testKiosks(t *testing.T, open Open) {
 	if en, err := s.Enrollment("h"); err != nil || en.UsedBy != "kiosk-1" {
 		t.Fatalf("Enrollment: %+v %v", en, err)
 	}
+	if ens, err := s.Enrollments(); err != nil || len(ens) != 1 || ens[0].Hash != "h" || ens[0].Status(now) != "used" {
+		t.Fatalf("Enrollments: %+v %v", ens, err)
+	}
 	for name, err := range map[string]error{"Kiosk": second(s.Kiosk("nope")), "Enrollment": second(s.Enrollment("nope"))} {
 		if queue.ErrorCode(err) != queue.ENotFound {
 			t.Errorf("%s of a missing thing: %v", name, err)

@@ -585,6 +585,7 @@ async function saveUser(ev) {
 
 async function loadKiosks() {
   centreOptions($('enroll-centre'));
+  loadTokens().catch(failed);
   state.kiosks = await api('GET', '/api/v1/kiosks');
   state.kiosks.sort((a, b) => Number(a.revoked || 0) - Number(b.revoked || 0) || (a.centre + a.name).localeCompare(b.centre + b.name));
   $('kiosk-empty').hidden = state.kiosks.length > 0;
@@ -638,6 +639,35 @@ async function revoke(ev) {
   }
 }
 
+// The enrolment tokens still active and those ended in the last week:
+// never the tokens themselves, only their ids (the start of their hash).
+async function loadTokens() {
+  const list = await api('GET', '/api/v1/enrollment-tokens');
+  $('tokens').hidden = list.length === 0;
+  $('token-list').replaceChildren(
+    ...list.map((tk) =>
+      h('tr', { dataset: { token: tk.id, status: tk.status } },
+        h('td', {}, h('code', {}, tk.id.slice(0, 8))),
+        h('td', {}, centreName(tk.centre)),
+        h('td', {}, tk.created_by || '—'),
+        h('td', { class: 'nowrap' }, dateTime(tk.expires_at, centreZone(tk.centre))),
+        h('td', {}, tk.status === 'used' ? t('admin.kiosks.token_used', { kiosk: tk.used_by }) : t('admin.kiosks.token_' + tk.status)),
+        h('td', { class: 'row-actions' }, tk.status === 'active'
+          ? h('button', { type: 'button', class: 'secondary small', onclick: () => cancelToken(tk) }, t('admin.kiosks.cancel_token'))
+          : null))),
+  );
+}
+
+async function cancelToken(tk) {
+  try {
+    await api('DELETE', `/api/v1/enrollment-tokens/${seg(tk.id)}`);
+    toast(t('admin.kiosks.token_cancelled_done', { id: tk.id.slice(0, 8) }));
+    await loadTokens();
+  } catch (err) {
+    failed(err);
+  }
+}
+
 async function createToken(ev) {
   ev.preventDefault();
   clearError($('enroll-error'));
@@ -651,6 +681,7 @@ async function createToken(ev) {
     $('enroll-expires').textContent = dateTime(r.expires_at, centreZone(centre));
     $('enroll-command').value = `kioskd enroll -server ${location.origin} -token ${r.token}`;
     $('enroll-result').hidden = false;
+    loadTokens().catch(failed);
     $('enroll-command').focus();
     $('enroll-command').select();
   } catch (err) {
