@@ -36,6 +36,7 @@ cat <<MSG
   Booking page       http://$addr/
   Counter console    http://$addr/counter/     (canbo1 … canbo5 / demo12345)
   Hall display       http://$addr/display/?centre=hoan-kiem
+  Rating screen      http://$addr/counter/rate.html?centre=hoan-kiem&counter=1   (paired once by a clerk)
   Admin              http://$addr/admin/       (admin / $XEPHANG_ADMIN_PASSWORD)
   Queue (JSON)       http://$addr/api/v1/centres/hoan-kiem/queue
   Metrics            http://$addr/metrics

@@ -337,13 +337,23 @@ func TestCounterPrecheckAndRating(t *testing.T) {
 		chromedp.Poll[chromedp.Void](`document.getElementById('conn').dataset.state === 'live'`),
 	)...)...))
 
-	// The counter's rating tablet, idle.
+	// The counter's rating tablet: paired once by the clerk signing in on
+	// it (ticket ids are public; ratings are not), then idle.
 	tablet := tab(t, browser, &logs, "rate")
 	must(t, "open the rating tablet", chromedp.Do(tablet,
 		chromedp.EmulateViewport(1280, 800),
 		chromedp.Navigate(fmt.Sprintf("%s/counter/rate.html?centre=%s&counter=1", base, centre.ID)),
-		chromedp.Poll[chromedp.Void](`document.body.dataset.stream === 'live' && document.body.dataset.state === 'idle'`),
+		chromedp.Poll[chromedp.Void](`document.body.dataset.stream === 'live' && document.body.dataset.state === 'pair'`),
+		chromedp.SendKeys(chromedp.ID("pair-user"), clerk),
+		chromedp.SendKeys(chromedp.ID("pair-pass"), password),
+		chromedp.Click(chromedp.ID("pair-submit")),
+		chromedp.Poll[chromedp.Void](`document.body.dataset.state === 'idle'`),
 	))
+	stored, err := chromedp.Run(tablet, chromedp.Evaluate[string](`JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage })`))
+	must(t, "read the tablet's storage", err)
+	if !strings.Contains(stored, "xephang.rating.") || strings.Contains(stored, password) {
+		t.Errorf("tablet storage %s: want its own token and never the password", stored)
+	}
 
 	must(t, "call the ticket", chromedp.Do(console,
 		chromedp.Click(chromedp.ID("btn-next")),

@@ -212,7 +212,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	bad := queue.Errorf(queue.EUnauthorized, "wrong username or password", "sai tên đăng nhập hoặc mật khẩu")
 	u, err := s.store.User(strings.ToLower(strings.TrimSpace(req.Username)))
-	if err != nil || u.Disabled || u.Role == queue.RoleKiosk {
+	if err != nil || u.Disabled || u.Role == queue.RoleKiosk || u.Role == queue.RoleRating {
 		// Spend the same time as a real check, so timing does not tell
 		// which usernames exist.
 		bcrypt.CompareHashAndPassword(dummyHash, []byte(req.Password))

@@ -302,6 +302,14 @@ func (c *Client) AttachPrecheck(ctx context.Context, ticketID string, result any
 	return err
 }
 
+// PairRatingTablet pairs a rating tablet with a counter (staff of the
+// centre): the answer's token is the tablet's.
+func (c *Client) PairRatingTablet(ctx context.Context, centre string, counter int) (RatingTabletResponse, error) {
+	var out RatingTabletResponse
+	_, err := c.Do(ctx, "POST", fmt.Sprintf("/api/v1/centres/%s/counters/%d/rating-tablet", url.PathEscape(centre), counter), nil, &out)
+	return out, err
+}
+
 // Rate records a citizen's rating (1–4) of a served ticket.
 func (c *Client) Rate(ctx context.Context, ticketID string, score int) (TicketView, error) {
 	var out TicketView

@@ -2,9 +2,12 @@ package httpapi
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -501,19 +504,80 @@ type RatingRequest struct {
 	Score int `json:"score"`
 }
 
-func (s *Server) handleRating(w http.ResponseWriter, r *http.Request) {
-	if s.lookupLimited(w, r) {
+// RatingTabletResponse is the answer of POST …/counters/{n}/rating-tablet.
+type RatingTabletResponse struct {
+	Token     string `json:"token"` // the tablet keeps it; shown once
+	Centre    string `json:"centre"`
+	Counter   int    `json:"counter"`
+	ExpiresAt string `json:"expires_at"`
+}
+
+// RatingTabletTTL is how long a paired rating tablet stays paired.
+const RatingTabletTTL = 365 * 24 * time.Hour
+
+// handleRatingTablet pairs a rating tablet with a counter: a clerk of the
+// centre (or an admin) signs in on the tablet once, and the tablet gets a
+// token that may only rate the tickets of that counter. Pairing again
+// unpairs the counter's earlier tablet.
+func (s *Server) handleRatingTablet(w http.ResponseWriter, r *http.Request) {
+	centre := r.PathValue("centre")
+	n, err := strconv.Atoi(r.PathValue("n"))
+	if err != nil {
+		s.writeError(w, r, queue.Errorf(queue.ENotFound, "no counter %q", "không có quầy %q", r.PathValue("n")))
 		return
 	}
+	u, _ := principal(r)
+	token := newToken()
+	v, err := s.write(r, func(tx *engine.Tx) (any, error) {
+		l, err := tx.Live(centre)
+		if err != nil {
+			return nil, err
+		}
+		if !slices.ContainsFunc(l.Config().Counters, func(k queue.CounterConfig) bool { return k.Number == n }) {
+			return nil, queue.Errorf(queue.ENotFound, "no counter %d", "không có quầy %d", n)
+		}
+		users, err := tx.Store().Users()
+		if err != nil {
+			return nil, err
+		}
+		for _, old := range users {
+			if old.Role == queue.RoleRating && old.Centre == centre && old.Counter == n && !old.Disabled {
+				old.Disabled = true
+				tx.PutUser(old)
+			}
+		}
+		tablet := queue.User{Username: fmt.Sprintf("rating-%s-%d-%s", centre, n, engine.NewID()[:6]), Role: queue.RoleRating, Centre: centre, Counter: n,
+			Name: fmt.Sprintf("Máy đánh giá quầy %d (ghép bởi %s)", n, u.Username), CreatedAt: tx.Now}
+		tx.PutUser(tablet)
+		se := queue.Session{Hash: HashToken(token), Username: tablet.Username, Expires: tx.Now.Add(RatingTabletTTL)}
+		tx.PutSession(se)
+		return RatingTabletResponse{Token: token, Centre: centre, Counter: n, ExpiresAt: se.Expires.UTC().Format(timeLayout)}, nil
+	})
+	s.sessions.clear()
+	s.reply(w, r, http.StatusCreated, v, err)
+}
+
+// handleRating takes a citizen's rating from the rating tablet of the
+// counter that served the ticket (or from staff of its centre). Ticket ids
+// are on the public event stream, so a rating needs the tablet's token: a
+// stranger following the stream cannot rate other people's service.
+func (s *Server) handleRating(w http.ResponseWriter, r *http.Request) {
 	var req RatingRequest
 	if !s.decodeBody(w, r, &req) {
 		return
 	}
+	u, _ := principal(r)
 	id := r.PathValue("id")
 	v, err := s.write(r, func(tx *engine.Tx) (any, error) {
 		for _, c := range tx.Centres() {
 			l, _ := tx.Live(c)
-			if _, ok := l.Ticket(id); ok {
+			if t, ok := l.Ticket(id); ok {
+				if !actsFor(u, c) {
+					return nil, queue.Errorf(queue.EForbidden, "your account belongs to another centre", "tài khoản của bạn thuộc trung tâm khác")
+				}
+				if u.Role == queue.RoleRating && t.Counter != 0 && u.Counter != t.Counter {
+					return nil, queue.Errorf(queue.EForbidden, "this tablet rates the tickets of counter %d only", "máy này chỉ nhận đánh giá cho quầy %d", u.Counter)
+				}
 				t, err := l.RateTicket(tx.Now, id, req.Score)
 				if err != nil {
 					return nil, err

@@ -48,24 +48,61 @@ func TestPrecheckTravelsWithTheTicket(t *testing.T) {
 	}
 }
 
+// TestRating: a rating comes from the rating tablet a clerk paired with
+// the counter that served the ticket, once, within its window; not from a
+// stranger who read the ticket's id on the public stream, nor from
+// another counter's tablet, nor from a tablet paired again since.
 func TestRating(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	tk, _ := e.clerk.Issue(ctx, centreID, httpapi.IssueRequest{Service: "A"})
-	pub := httpapi.NewClient(e.srv.URL)
-	if _, err := pub.Rate(ctx, tk.ID, 4); apiCode(err) != "409 conflict" {
+	pair := func(n int) *httpapi.Client {
+		t.Helper()
+		p, err := e.clerk.PairRatingTablet(ctx, centreID, n)
+		must(t, err)
+		if p.Counter != n || len(p.Token) < 40 {
+			t.Fatalf("pairing %+v", p)
+		}
+		c := httpapi.NewClient(e.srv.URL)
+		c.Token = p.Token
+		return c
+	}
+	tablet, other := pair(1), pair(2)
+	if _, err := tablet.Rate(ctx, tk.ID, 4); apiCode(err) != "409 conflict" {
 		t.Fatalf("rating a ticket not served: %v", err)
 	}
 	e.clerk.Next(ctx, centreID, 1)
 	e.clerk.Counter(ctx, centreID, 1, "finish", nil)
-	if _, err := pub.Rate(ctx, tk.ID, 5); apiCode(err) != "422 invalid" {
+	if _, err := httpapi.NewClient(e.srv.URL).Rate(ctx, tk.ID, 1); apiCode(err) != "401 unauthorized" {
+		t.Fatalf("a stranger rating: %v", err)
+	}
+	if _, err := other.Rate(ctx, tk.ID, 1); apiCode(err) != "403 forbidden" {
+		t.Fatalf("counter 2's tablet rating counter 1: %v", err)
+	}
+	if _, err := tablet.Rate(ctx, tk.ID, 5); apiCode(err) != "422 invalid" {
 		t.Fatalf("rating 5: %v", err)
 	}
-	got, err := pub.Rate(ctx, tk.ID, 3)
+	got, err := tablet.Rate(ctx, tk.ID, 3)
 	if err != nil || got.Rating != 3 {
 		t.Fatalf("rating: %+v %v", got, err)
 	}
-	if _, err := pub.Rate(ctx, tk.ID, 4); apiCode(err) != "409 conflict" {
+	if _, err := tablet.Rate(ctx, tk.ID, 4); apiCode(err) != "409 conflict" {
 		t.Fatalf("second rating: %v", err)
+	}
+	// Paired again: the earlier tablet of the counter is unpaired.
+	pair(1)
+	tk2, _ := e.clerk.Issue(ctx, centreID, httpapi.IssueRequest{Service: "A"})
+	e.clerk.Next(ctx, centreID, 1)
+	if _, err := tablet.Rate(ctx, tk2.ID, 4); apiCode(err) != "401 unauthorized" {
+		t.Fatalf("an unpaired tablet rating: %v", err)
+	}
+	if _, err := e.clerk.PairRatingTablet(ctx, centreID, 9); apiCode(err) != "404 not_found" {
+		t.Fatalf("pairing an unknown counter: %v", err)
+	}
+	if _, err := tablet.PairRatingTablet(ctx, centreID, 1); apiCode(err) != "401 unauthorized" {
+		t.Fatalf("a tablet pairing: %v", err)
+	}
+	if _, err := other.Issue(ctx, centreID, httpapi.IssueRequest{Service: "A"}); apiCode(err) != "403 forbidden" {
+		t.Fatalf("a rating tablet issuing a ticket: %v", err)
 	}
 }

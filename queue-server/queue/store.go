@@ -7,6 +7,9 @@ const (
 	RoleAdmin = "admin" // configures centres, accounts and kiosks
 	RoleClerk = "clerk" // serves at the counters of one centre
 	RoleKiosk = "kiosk" // an enrolled kiosk of one centre
+	// RoleRating is a counter's rating tablet, paired by a clerk of its
+	// centre: it may only rate the tickets served at its counter.
+	RoleRating = "rating"
 )
 
 // User is a staff account. PasswordHash is opaque to the domain (the HTTP
@@ -14,7 +17,8 @@ const (
 type User struct {
 	Username     string    `json:"username"`
 	Role         string    `json:"role"`
-	Centre       string    `json:"centre,omitempty"` // clerks and kiosks belong to one centre
+	Centre       string    `json:"centre,omitempty"`  // clerks and kiosks belong to one centre
+	Counter      int       `json:"counter,omitempty"` // a rating tablet's counter
 	Name         string    `json:"name,omitempty"`
 	PasswordHash []byte    `json:"password_hash,omitempty"`
 	Disabled     bool      `json:"disabled,omitempty"`

@@ -523,7 +523,7 @@ async function saveCentre(ev) {
 // ---- staff ---------------------------------------------------------------------------
 
 async function loadUsers() {
-  state.users = (await api('GET', '/api/v1/users')).filter((u) => u.role !== 'kiosk');
+  state.users = (await api('GET', '/api/v1/users')).filter((u) => u.role !== 'kiosk' && u.role !== 'rating');
   state.users.sort((a, b) => a.username.localeCompare(b.username));
   $('user-list').replaceChildren(
     ...state.users.map((u) =>

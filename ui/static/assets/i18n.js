@@ -622,6 +622,9 @@ const messages = {
     'rate.thanks': 'Cảm ơn ông/bà đã đánh giá!',
     'rate.thanks_hint': 'Ý kiến của ông/bà giúp chúng tôi phục vụ tốt hơn.',
     'rate.no_counter': 'Thiếu ?centre=…&counter=N trong địa chỉ màn hình đánh giá.',
+    'rate.pair_title': 'Ghép màn hình với quầy',
+    'rate.pair_hint': 'Cán bộ của trung tâm đăng nhập một lần để màn hình này nhận đánh giá cho quầy. Mật khẩu không được lưu lại.',
+    'rate.pair_submit': 'Ghép màn hình',
   },
   en: {
     'app.name': 'Xếp Hàng',
@@ -1240,6 +1243,9 @@ const messages = {
     'rate.thanks': 'Thank you for your rating!',
     'rate.thanks_hint': 'Your opinion helps us serve you better.',
     'rate.no_counter': 'The rating screen’s address needs ?centre=…&counter=N.',
+    'rate.pair_title': 'Pair this screen with the counter',
+    'rate.pair_hint': 'A member of the centre’s staff signs in once so that this screen takes ratings for the counter. The password is not kept.',
+    'rate.pair_submit': 'Pair this screen',
   },
 };
 

@@ -1,12 +1,14 @@
 // The counter's rating tablet (/counter/rate.html?centre=ID&counter=N): it
 // follows the centre's event stream and, when the counter finishes serving
 // a ticket, asks the citizen to rate it on the four levels of the national
-// satisfaction survey (Rất hài lòng 4 … Không hài lòng 1). The rating
-// endpoint is public: the tablet needs no account, only the ticket id the
-// event carries.
+// satisfaction survey (Rất hài lòng 4 … Không hài lòng 1). Ticket ids are
+// on the public stream, so a rating needs a token: opened from the counter
+// console, the page has the clerk's session; a tablet of its own is paired
+// once by a clerk of the centre signing in on it, and keeps a token that
+// may only rate this counter's tickets (the password is not kept).
 
 import { apply, bindSwitch, t } from '/assets/i18n.js';
-import { $, api, ApiError, EventStream, h, seg } from '/assets/api.js';
+import { $, api, ApiError, EventStream, h, seg, token } from '/assets/api.js';
 
 const params = new URLSearchParams(location.search);
 const centre = (params.get('centre') || '').trim();
@@ -17,6 +19,7 @@ const thanksMs = 6000;
 const askWithinMs = 120000; // replayed finishes older than this are not asked
 
 const state = {
+  tablet: '', // the tablet's token when storage is disabled
   cfg: null,
   current: null, // the ticket being served at the counter: {id, number}
   asking: null, // the ticket asked about: {id, number}
@@ -30,9 +33,66 @@ function setState(s) {
   $('idle').hidden = s !== 'idle';
   $('ask').hidden = s !== 'ask';
   $('thanks').hidden = s !== 'thanks';
+  $('pair').hidden = s !== 'pair';
+}
+
+// The tablet's own token, kept across restarts (localStorage), one per
+// centre and counter.
+const tabletKey = `xephang.rating.${centre}.${counter}`;
+function tabletToken() {
+  try {
+    return localStorage.getItem(tabletKey) || '';
+  } catch {
+    return state.tablet || '';
+  }
+}
+function setTabletToken(v) {
+  state.tablet = v;
+  try {
+    if (v) localStorage.setItem(tabletKey, v);
+    else localStorage.removeItem(tabletKey);
+  } catch {
+    /* storage disabled: paired until reload */
+  }
+}
+const paired = () => !!(token() || tabletToken());
+const auth = () => (tabletToken() && !token() ? { Authorization: 'Bearer ' + tabletToken() } : {});
+
+async function pair(ev) {
+  ev.preventDefault();
+  $('pair-error').hidden = true;
+  $('pair-submit').disabled = true;
+  try {
+    const s = await api('POST', '/api/v1/login', { username: $('pair-user').value.trim(), password: $('pair-pass').value });
+    const clerk = { Authorization: 'Bearer ' + s.token };
+    try {
+      const p = await api('POST', `/api/v1/centres/${seg(centre)}/counters/${counter}/rating-tablet`, undefined, clerk);
+      setTabletToken(p.token);
+    } finally {
+      api('POST', '/api/v1/logout', undefined, clerk).catch(() => {}); // the clerk's session is not kept here
+    }
+    $('pair-pass').value = '';
+    idle();
+  } catch (err) {
+    $('pair-error').textContent = err.message;
+    $('pair-error').hidden = false;
+  } finally {
+    $('pair-submit').disabled = false;
+  }
+}
+
+function unpaired() {
+  setTabletToken('');
+  clearTimeout(state.timer);
+  state.asking = null;
+  setState('pair');
 }
 
 function idle() {
+  if (!paired()) {
+    unpaired();
+    return;
+  }
   clearTimeout(state.timer);
   state.asking = null;
   document.body.dataset.ticket = '';
@@ -75,10 +135,11 @@ async function rate(score) {
   state.busy = true;
   for (const b of document.querySelectorAll('button.rate')) b.disabled = true;
   try {
-    await api('POST', `/api/v1/tickets/${seg(tk.id)}/rating`, { score });
+    await api('POST', `/api/v1/tickets/${seg(tk.id)}/rating`, { score }, auth());
     thanks();
   } catch (err) {
     if (err instanceof ApiError && err.code === 'conflict') thanks(); // already rated (at the counter)
+    else if (err instanceof ApiError && (err.status === 401 || err.status === 403) && !token()) unpaired(); // paired again elsewhere
     else {
       $('ask-error').textContent = err.message;
       $('ask-error').hidden = false;
@@ -90,7 +151,7 @@ async function rate(score) {
 }
 
 function onEvent(e) {
-  if (e.counter !== counter || !e.ticket) return;
+  if (e.counter !== counter || !e.ticket || !paired()) return;
   const tk = e.ticket;
   const fresh = Date.now() + state.clockSkew - Date.parse(e.at) < askWithinMs;
   switch (e.type) {
@@ -147,7 +208,8 @@ async function start() {
   });
   for (const el of document.querySelectorAll('[data-face]')) el.replaceChildren(face(Number(el.dataset.face)));
   for (const b of document.querySelectorAll('button.rate')) b.addEventListener('click', () => rate(Number(b.dataset.score)));
-  setState('idle');
+  $('pair-form').addEventListener('submit', pair);
+  setState(paired() ? 'idle' : 'pair');
   render();
   if (!centre || !counter) {
     $('fatal').textContent = t('rate.no_counter');
