@@ -54,27 +54,25 @@ func issueScenario(o options) error {
 	// The bare HTTP floor, then the same handler committing one key per
 	// request with a bare bbolt Update: the ceiling of any HTTP service
 	// durable on bbolt here.
-	bare, err := startBare("")
-	if err != nil {
-		return err
-	}
-	for _, n := range o.clients {
-		r := httpRun("bare net/http, small JSON", bare.base+"/", "", n, o.floorDur)
-		floors = append(floors, r)
-		httpBase[n] = r
-	}
-	bare.stop()
 	ceiling := map[int]row{}
-	bare, err = startBare(o.dir)
-	if err != nil {
-		return err
+	for _, b := range []struct {
+		name, boltDir string
+		into          map[int]row
+	}{
+		{"bare net/http, small JSON", "", httpBase},
+		{"bare net/http + bbolt `Update` of 1 key", o.dir, ceiling},
+	} {
+		bare, err := startBare(b.boltDir)
+		if err != nil {
+			return err
+		}
+		for _, n := range o.clients {
+			r := httpRun(b.name, bare.base+"/", "", n, o.floorDur)
+			floors = append(floors, r)
+			b.into[n] = r
+		}
+		bare.stop()
 	}
-	for _, n := range o.clients {
-		r := httpRun("bare net/http + bbolt `Update` of 1 key", bare.base+"/", "", n, o.floorDur)
-		floors = append(floors, r)
-		ceiling[n] = r
-	}
-	bare.stop()
 
 	// The real server, over real HTTP, a fresh data directory per phase.
 	type srvStat struct {
@@ -115,6 +113,7 @@ func issueScenario(o options) error {
 
 	var inter []row
 	if slices.Contains(o.clients, 1) {
+		var err error
 		if inter, err = interleaved(o, o.dur); err != nil {
 			return err
 		}
