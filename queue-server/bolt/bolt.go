@@ -495,7 +495,10 @@ func commitCentre(tx *bolt.Tx, ch *queue.Changes, w *written) error {
 			return err
 		}
 	}
-	audit := c.Bucket(bAudit)
+	var audit *bolt.Bucket
+	if len(ch.Audit) > 0 {
+		audit = c.Bucket(bAudit)
+	}
 	for _, a := range ch.Audit {
 		seq, err := audit.NextSequence()
 		if err != nil {

@@ -202,18 +202,29 @@ func restore(s Snapshot, now time.Time, newID func() string) *Live {
 }
 
 func (l *Live) resetDirty() {
-	l.dirtyT = map[string]bool{}
-	l.dirtyC = map[int]bool{}
+	l.dirtyT = emptied(l.dirtyT)
+	l.dirtyC = emptied(l.dirtyC)
 	l.removed = nil
 	l.events = nil
-	l.dirtyNum = map[string]bool{}
-	l.dirtyStats = map[string]bool{}
+	l.dirtyNum = emptied(l.dirtyNum)
+	l.dirtyStats = emptied(l.dirtyStats)
 	l.dirtyMeta = false
 	l.dirtyCfg = false
 	l.audit = nil
-	l.dirtyB = map[string]bool{}
+	l.dirtyB = emptied(l.dirtyB)
 	l.newNoShows = nil
-	l.dirtyBlocks = map[string]bool{}
+	l.dirtyBlocks = emptied(l.dirtyBlocks)
+}
+
+// emptied returns m cleared for the next round, or a new map when m is
+// nil or grew large (clearing costs its capacity, which a day's roll can
+// leave big): every round resets these sets, most hold a ticket or two.
+func emptied[K comparable](m map[K]bool) map[K]bool {
+	if m == nil || len(m) > 64 {
+		return map[K]bool{}
+	}
+	clear(m)
+	return m
 }
 
 // syncCounters adds configured counters that have no state (closed) and
