@@ -44,8 +44,9 @@
 // ticket's whole state under "state", which queue.Event does not have, so
 // it never reaches the public event stream) until it first changes; then it
 // is written to tickets, which wins over the event from then on. The store
-// keeps such tickets in memory too (pending), rebuilt at open from the
-// current day's events (they follow Meta.DaySeq). Schema 1 wrote seven
+// keeps where such tickets are (pending: their centre, day and the seq of
+// their issued event), rebuilt at open from the current day's events (they
+// follow Meta.DaySeq), and reads them from their event. Schema 1 wrote seven
 // buckets on every issue (17 pages per commit); schema 2 writes one (5).
 package bolt
 
@@ -112,12 +113,40 @@ var ErrNewerSchema = errors.New("bolt: data file has a newer schema than this pr
 type Store struct {
 	db *bolt.DB
 
-	// pending holds the tickets kept only in their issued event (see the
-	// package comment). Commit updates it after bbolt commits; readers
-	// hold mu across their bbolt transaction, and a ticket found in the
-	// bucket wins over its pending copy.
+	// pending locates the tickets kept only in their issued event (see
+	// the package comment), by id. Commit updates it after bbolt commits;
+	// readers hold mu across their bbolt transaction, and a ticket found
+	// in the bucket wins over its event. A reference, not a copy: a
+	// centre's day can hold many (≈ 40 bytes each instead of a ticket's
+	// few hundred).
 	mu      sync.RWMutex
-	pending map[string]queue.Ticket
+	pending map[string]pendingRef
+}
+
+// pendingRef is where a ticket kept only in its issued event is.
+type pendingRef struct {
+	centre, day string
+	seq         uint64
+}
+
+// pendingTicket reads a pending ticket from its issued event.
+func pendingTicket(tx *bolt.Tx, id string, p pendingRef) (queue.Ticket, error) {
+	lg, err := centreLog(tx, p.centre)
+	if err != nil {
+		return queue.Ticket{}, err
+	}
+	var e storedEvent
+	raw := lg.Get(u64(p.seq))
+	if raw == nil {
+		return queue.Ticket{}, fmt.Errorf("bolt: ticket %s: its issued event %d is missing", id, p.seq)
+	}
+	if err := json.Unmarshal(raw, &e); err != nil {
+		return queue.Ticket{}, fmt.Errorf("bolt: ticket %s: event %d: %w", id, p.seq, err)
+	}
+	if e.State == nil || e.State.ID != id {
+		return queue.Ticket{}, fmt.Errorf("bolt: ticket %s: event %d does not hold it", id, p.seq)
+	}
+	return *e.State, nil
 }
 
 // storedEvent is an event as stored: an issued event may carry its
@@ -148,7 +177,7 @@ func Open(dir string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bolt: open %s: %w", dir, err)
 	}
-	s := &Store{db: db, pending: map[string]queue.Ticket{}}
+	s := &Store{db: db, pending: map[string]pendingRef{}}
 	if err := s.init(); err != nil {
 		db.Close()
 		return nil, err
@@ -187,7 +216,7 @@ func (s *Store) loadPending() error {
 					return fmt.Errorf("bolt: centre %s event %x: %w", id, k, err)
 				}
 				if e.State != nil && tickets.Get(ticketKey(e.State.Day, e.State.ID)) == nil {
-					s.pending[e.State.ID] = *e.State
+					s.pending[e.State.ID] = pendingRef{centre: string(id), day: e.State.Day, seq: binary.BigEndian.Uint64(k)}
 				}
 			}
 			return nil
@@ -302,8 +331,8 @@ func (s *Store) Commit(b *queue.Batch) error {
 	for _, id := range w.tickets {
 		delete(s.pending, id)
 	}
-	for _, t := range w.pending {
-		s.pending[t.ID] = t
+	for id, p := range w.pending {
+		s.pending[id] = p
 	}
 	s.mu.Unlock()
 	return nil
@@ -312,7 +341,7 @@ func (s *Store) Commit(b *queue.Batch) error {
 // written is what a commit did with tickets: kept only in their issued
 // event, or written to the tickets bucket.
 type written struct {
-	pending []queue.Ticket
+	pending map[string]pendingRef
 	tickets []string
 }
 
@@ -416,7 +445,6 @@ func commitCentre(tx *bolt.Tx, ch *queue.Changes, w *written) error {
 				state = map[string]*queue.Ticket{}
 			}
 			state[t.ID] = t
-			w.pending = append(w.pending, *t)
 		} else {
 			if tickets == nil {
 				tickets = c.Bucket(bTickets)
@@ -445,7 +473,12 @@ func commitCentre(tx *bolt.Tx, ch *queue.Changes, w *written) error {
 	for _, e := range ch.Events {
 		var v any = e
 		if e.Type == queue.EventIssued && e.Ticket != nil && state[e.Ticket.ID] != nil {
-			v = storedEvent{Event: e, State: state[e.Ticket.ID]}
+			t := state[e.Ticket.ID]
+			v = storedEvent{Event: e, State: t}
+			if w.pending == nil {
+				w.pending = map[string]pendingRef{}
+			}
+			w.pending[t.ID] = pendingRef{centre: ch.Centre, day: t.Day, seq: e.Seq}
 		}
 		if err := put(lg, u64(e.Seq), v); err != nil {
 			return err
@@ -709,9 +742,13 @@ func (s *Store) tickets(c *bolt.Bucket, centre string, from, prefix []byte) ([]q
 		seen[t.ID] = true
 	}
 	n := len(out)
-	for _, t := range s.pending {
-		k := ticketKey(t.Day, t.ID)
-		if t.Centre == centre && !seen[t.ID] && bytes.Compare(k, from) >= 0 && bytes.HasPrefix(k, prefix) {
+	for id, p := range s.pending {
+		k := ticketKey(p.day, id)
+		if p.centre == centre && !seen[id] && bytes.Compare(k, from) >= 0 && bytes.HasPrefix(k, prefix) {
+			t, err := pendingTicket(c.Tx(), id, p)
+			if err != nil {
+				return nil, err
+			}
 			out = append(out, t)
 		}
 	}
@@ -752,24 +789,26 @@ func (s *Store) Ticket(id string) (queue.Ticket, error) {
 			}
 		}
 		if p, ok := s.pending[id]; ok {
-			t = p
-			return nil
+			var err error
+			t, err = pendingTicket(tx, id, p)
+			return err
 		}
 		return notFound("ticket", id)
 	})
 	return t, err
 }
 
-// getTicket reads the ticket at key, or its pending copy. The caller
-// holds s.mu.
+// getTicket reads the ticket at key, or from its issued event if pending.
+// The caller holds s.mu.
 func (s *Store) getTicket(c *bolt.Bucket, key []byte, t *queue.Ticket) error {
 	if raw := c.Bucket(bTickets).Get(key); raw != nil {
 		return json.Unmarshal(raw, t)
 	}
 	if _, id, ok := bytes.Cut(key, []byte("/")); ok {
 		if p, ok := s.pending[string(id)]; ok {
-			*t = p
-			return nil
+			var err error
+			*t, err = pendingTicket(c.Tx(), string(id), p)
+			return err
 		}
 	}
 	return fmt.Errorf("bolt: ticket %s is indexed but missing", key)
