@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -71,6 +72,21 @@ func signInAt(user string) []chromedp.Action[chromedp.Void] {
 		chromedp.SendKeys(chromedp.ID("password"), password),
 		chromedp.Click(chromedp.ID("login-submit")),
 	}
+}
+
+// atCounter opens the counter console in a 1366×768 window, signs user in
+// and chooses counter n among the centre's counters (options of them).
+func atCounter(base, user string, counters, n int) []chromedp.Action[chromedp.Void] {
+	return append(append([]chromedp.Action[chromedp.Void]{
+		chromedp.EmulateViewport(1366, 768),
+		chromedp.Navigate(base + "/counter/"),
+	}, signInAt(user)...),
+		chromedp.WaitVisible(chromedp.ID("setup-submit")),
+		chromedp.Poll[chromedp.Void](fmt.Sprintf(`document.querySelectorAll('#counter option').length === %d`, counters)),
+		chromedp.SetValue(chromedp.ID("counter"), strconv.Itoa(n)),
+		chromedp.Click(chromedp.ID("setup-submit")),
+		chromedp.WaitVisible(chromedp.ID("btn-next")),
+	)
 }
 
 // TestAdminInChromium: an administrator adds a service and a counter to a
@@ -183,17 +199,9 @@ func TestAdminInChromium(t *testing.T) {
 
 	// The new clerk signs in at the counter console and works at counter 6.
 	console := tab(t, browser, &logs, "counter")
-	must(t, "the new clerk signs in", chromedp.Do(console, append([]chromedp.Action[chromedp.Void]{
-		chromedp.EmulateViewport(1366, 768),
-		chromedp.Navigate(base + "/counter/"),
-	}, append(signInAt("canbo7"),
-		chromedp.WaitVisible(chromedp.ID("setup-submit")),
-		chromedp.Poll[chromedp.Void](`document.querySelectorAll('#counter option').length === 6`),
-		chromedp.SetValue(chromedp.ID("counter"), "6"),
-		chromedp.Click(chromedp.ID("setup-submit")),
-		chromedp.WaitVisible(chromedp.ID("btn-next")),
+	must(t, "the new clerk signs in", chromedp.Do(console, append(atCounter(base, "canbo7", 6, 6),
 		chromedp.Poll[chromedp.Void](`document.getElementById('who').textContent.includes('Lê Thị Hoa') && document.getElementById('where').textContent.includes('Quầy 6')`),
-	)...)...))
+	)...))
 
 	// Kiosks: an enrolment token, shown once with the command line.
 	must(t, "create an enrolment token", chromedp.Do(page,
@@ -325,17 +333,9 @@ func TestCounterPrecheckAndRating(t *testing.T) {
 	defer logs.check(t)
 
 	console := tab(t, browser, &logs, "counter")
-	must(t, "sign in to the console", chromedp.Do(console, append([]chromedp.Action[chromedp.Void]{
-		chromedp.EmulateViewport(1366, 768),
-		chromedp.Navigate(base + "/counter/"),
-	}, append(signInAt(clerk),
-		chromedp.WaitVisible(chromedp.ID("setup-submit")),
-		chromedp.Poll[chromedp.Void](`document.querySelectorAll('#counter option').length === 5`),
-		chromedp.SetValue(chromedp.ID("counter"), "1"),
-		chromedp.Click(chromedp.ID("setup-submit")),
-		chromedp.WaitVisible(chromedp.ID("btn-next")),
+	must(t, "sign in to the console", chromedp.Do(console, append(atCounter(base, clerk, 5, 1),
 		chromedp.Poll[chromedp.Void](`document.getElementById('conn').dataset.state === 'live'`),
-	)...)...))
+	)...))
 
 	// The counter's rating tablet: paired once by the clerk signing in on
 	// it (ticket ids are public; ratings are not), then idle.

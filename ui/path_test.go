@@ -213,18 +213,8 @@ func TestWholePathInChromium(t *testing.T) {
 	))
 	console := tab(t, browser, &logs, "counter")
 	must(t, "sign in at counter 1", chromedp.Do(console,
-		chromedp.EmulateViewport(1366, 768),
-		chromedp.Navigate(base+"/counter/"),
-		chromedp.WaitVisible(chromedp.ID("username")),
-		chromedp.SendKeys(chromedp.ID("username"), clerk),
-		chromedp.SendKeys(chromedp.ID("password"), password),
-		chromedp.Click(chromedp.ID("login-submit")),
-		chromedp.WaitVisible(chromedp.ID("setup-submit")),
-		chromedp.Poll[chromedp.Void](`document.querySelectorAll('#counter option').length === 5`),
-		chromedp.SetValue(chromedp.ID("counter"), "1"),
-		chromedp.Click(chromedp.ID("setup-submit")),
-		chromedp.WaitVisible(chromedp.ID("btn-next")),
-		chromedp.Poll[chromedp.Void](`document.getElementById('conn').dataset.state === 'live'`),
+		append(atCounter(base, clerk, 5, 1),
+			chromedp.Poll[chromedp.Void](`document.getElementById('conn').dataset.state === 'live'`))...,
 	))
 
 	// 2. At the kiosk (portrait): the Telex keyboard, then check in by code.

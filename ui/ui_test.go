@@ -203,18 +203,8 @@ func TestPagesInChromium(t *testing.T) {
 	defer cancelConsole()
 	logs.watch(console, "counter")
 	must(t, "sign in to the counter console", chromedp.Do(console,
-		chromedp.EmulateViewport(1366, 768),
-		chromedp.Navigate(base+"/counter/"),
-		chromedp.WaitVisible(chromedp.ID("username")),
-		chromedp.SendKeys(chromedp.ID("username"), clerk),
-		chromedp.SendKeys(chromedp.ID("password"), password),
-		chromedp.Click(chromedp.ID("login-submit")),
-		chromedp.WaitVisible(chromedp.ID("setup-submit")),
-		chromedp.Poll[chromedp.Void](`document.querySelectorAll('#counter option').length === 5`),
-		chromedp.SetValue(chromedp.ID("counter"), "1"),
-		chromedp.Click(chromedp.ID("setup-submit")),
-		chromedp.WaitVisible(chromedp.ID("btn-next")),
-		chromedp.Poll[chromedp.Void](`document.getElementById('conn').dataset.state === 'live'`),
+		append(atCounter(base, clerk, 5, 1),
+			chromedp.Poll[chromedp.Void](`document.getElementById('conn').dataset.state === 'live'`))...,
 	))
 	where, err := chromedp.Run(console, chromedp.Text(chromedp.ID("where")))
 	must(t, "read the header", err)
