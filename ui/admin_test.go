@@ -253,13 +253,15 @@ func TestAdminInChromium(t *testing.T) {
 
 	// Tokens: the used one is listed with its kiosk; a second one, which
 	// went astray, is cancelled from the list and enrols nothing.
-	usedRow := `#token-list tr[data-status="used"]`
-	must(t, "see the used token", chromedp.Do(page,
+	// The list is redrawn as it reloads: look at it in one expression, not
+	// wait for a row and then read it (it may have been replaced between).
+	usedRow := fmt.Sprintf(`[...document.querySelectorAll('#token-list tr[data-status="used"]')].some((tr) => tr.textContent.includes(%q) && tr.textContent.includes(%q))`, "Đã dùng cho "+enrolled.Kiosk, admin)
+	if err := chromedp.Do(page,
 		chromedp.Click(chromedp.ID("kiosk-refresh")),
-		chromedp.WaitVisible(chromedp.CSS(usedRow)),
-	))
-	if used, err := chromedp.Run(page, chromedp.Text(chromedp.CSS(usedRow))); err != nil || !strings.Contains(used, "Đã dùng cho "+enrolled.Kiosk) || !strings.Contains(used, admin) {
-		t.Errorf("used token row %q (%v)", used, err)
+		chromedp.Poll[chromedp.Void](usedRow, chromedp.WithPollingTimeout(10*time.Second)),
+	); err != nil {
+		rows, _ := chromedp.Run(page, chromedp.TextContent(chromedp.ID("token-list")))
+		t.Errorf("no used token row naming %s and %s: %q (%v)", enrolled.Kiosk, admin, rows, err)
 	}
 	must(t, "create a second token", chromedp.Do(page,
 		chromedp.Click(chromedp.ID("enroll-create")),
