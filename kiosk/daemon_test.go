@@ -28,6 +28,7 @@ import (
 	"xephang/queue-server/ca"
 	"xephang/queue-server/engine"
 	"xephang/queue-server/httpapi"
+	"xephang/queue-server/httpapi/openapitest"
 	"xephang/queue-server/queue"
 )
 
@@ -336,7 +337,7 @@ func mtlsServer(t *testing.T) (*httptest.Server, *httpapi.Client) {
 		t.Fatal(err)
 	}
 	api := httpapi.New(httpapi.Config{BcryptCost: bcrypt.MinCost, Engine: eng, Hub: hub, Store: st, CA: auth, Log: log})
-	srv := httptest.NewUnstartedServer(api)
+	srv := httptest.NewUnstartedServer(openapitest.Wrap(t, api))
 	if srv.TLS, err = auth.ServerTLS([]string{"127.0.0.1"}); err != nil {
 		t.Fatal(err)
 	}

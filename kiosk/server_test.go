@@ -4,12 +4,14 @@ import (
 	"context"
 	"golang.org/x/crypto/bcrypt"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"testing"
 
 	"xephang/queue-server/bolt"
 	"xephang/queue-server/engine"
 	"xephang/queue-server/httpapi"
+	"xephang/queue-server/httpapi/openapitest"
 	"xephang/queue-server/queue"
 )
 
@@ -28,7 +30,11 @@ func startServer(tb testing.TB) *httpapi.Client {
 		tb.Fatal(err)
 	}
 	api := httpapi.New(httpapi.Config{BcryptCost: bcrypt.MinCost, Engine: eng, Hub: hub, Store: st, Log: log})
-	srv := httptest.NewServer(api)
+	var h http.Handler = api
+	if t, ok := tb.(*testing.T); ok { // benchmarks measure the server alone
+		h = openapitest.Wrap(t, api)
+	}
+	srv := httptest.NewServer(h)
 	tb.Cleanup(func() { srv.Close(); eng.Close(); st.Close() })
 	ctx := context.Background()
 	if _, err := api.PutUser(ctx, "admin", httpapi.PutUserRequest{Role: queue.RoleAdmin, Name: "Quản trị", Password: "secret-bench-1"}); err != nil {

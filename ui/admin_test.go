@@ -222,7 +222,7 @@ func TestAdminInChromium(t *testing.T) {
 	enrolled, err := kiosk.Enroll(ctx, token, "Ki-ốt sảnh chính")
 	must(t, "enrol with the token from the page", err)
 	_, err = kiosk.Heartbeat(ctx, httpapi.HeartbeatRequest{Version: "1.2.3", Outbox: 2, LastError: "máy in hết giấy",
-		Devices: []queue.DeviceStatus{{Name: "Máy in", Kind: "printer", Status: "error", Detail: "hết giấy"}, {Name: "Đầu đọc CCCD", Kind: "idreader", Status: "ok"}}})
+		Devices: []queue.DeviceStatus{{Name: "Máy in", Kind: "printer", Status: "error", Detail: "hết giấy"}, {Name: "Đầu đọc CCCD", Kind: "card-reader", Status: "ok"}}})
 	must(t, "heartbeat", err)
 	kioskRow := fmt.Sprintf(`#kiosk-list tr[data-kiosk=%q]`, enrolled.Kiosk)
 	must(t, "see the kiosk", chromedp.Do(page,

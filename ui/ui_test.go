@@ -18,6 +18,7 @@ import (
 	"xephang/queue-server/demo"
 	"xephang/queue-server/engine"
 	"xephang/queue-server/httpapi"
+	"xephang/queue-server/httpapi/openapitest"
 	"xephang/queue-server/queue"
 	"xephang/ui"
 )
@@ -75,7 +76,7 @@ func serveCentres(t *testing.T, centres ...queue.Centre) string {
 	if _, err := api.PutUser(ctx, admin, httpapi.PutUserRequest{Role: queue.RoleAdmin, Name: "Trần Văn Quản", Password: password}); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(api) // listens on 127.0.0.1
+	srv := httptest.NewServer(openapitest.Wrap(t, api)) // listens on 127.0.0.1
 	t.Cleanup(srv.Close)
 	return srv.URL
 }

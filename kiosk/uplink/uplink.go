@@ -323,7 +323,7 @@ func (l *Link) backoff(d time.Duration) time.Duration {
 // HeartbeatRequest is the body of POST /api/v1/kiosks/heartbeat.
 type HeartbeatRequest struct {
 	Version   string   `json:"version"`
-	Devices   []Device `json:"devices"`
+	Devices   []Device `json:"devices,omitempty"`
 	LastError string   `json:"last_error"`
 	Outbox    int      `json:"outbox"`
 }

@@ -19,6 +19,7 @@ import (
 	"xephang/queue-server/bolt"
 	"xephang/queue-server/engine"
 	"xephang/queue-server/httpapi"
+	"xephang/queue-server/httpapi/openapitest"
 	"xephang/queue-server/queue"
 	"xephang/queue-server/queue/storetest"
 )
@@ -52,7 +53,7 @@ func newEnvAt(t testing.TB, now func() time.Time) *env {
 	}
 	secret, _ := st.Secret("citizen")
 	api := httpapi.New(httpapi.Config{BcryptCost: bcrypt.MinCost, Engine: eng, Hub: hub, Store: st, Metrics: m, Now: now, Secret: secret})
-	srv := httptest.NewServer(api)
+	srv := httptest.NewServer(openapitest.Wrap(t, api))
 	t.Cleanup(func() { srv.Close(); eng.Close(); st.Close() })
 	ctx := context.Background()
 	if _, err := api.PutUser(ctx, "admin", httpapi.PutUserRequest{Role: queue.RoleAdmin, Password: "admin-secret"}); err != nil {
@@ -199,7 +200,7 @@ func TestTokenExpires(t *testing.T) {
 	now := time.Now()
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
 	api := httpapi.New(httpapi.Config{BcryptCost: bcrypt.MinCost, Engine: eng, Hub: hub, Store: st, TokenTTL: time.Hour, Now: clock})
-	srv := httptest.NewServer(api)
+	srv := httptest.NewServer(openapitest.Wrap(t, api))
 	defer func() { srv.Close(); eng.Close(); st.Close() }()
 	ctx := context.Background()
 	api.PutUser(ctx, "admin", httpapi.PutUserRequest{Role: queue.RoleAdmin, Password: "admin-secret"})

@@ -232,7 +232,7 @@ func (s *Server) handleEnroll(w http.ResponseWriter, r *http.Request) {
 // HeartbeatRequest is what a kiosk reports every few seconds.
 type HeartbeatRequest struct {
 	Version   string               `json:"version"`
-	Devices   []queue.DeviceStatus `json:"devices"`
+	Devices   []queue.DeviceStatus `json:"devices,omitempty"`
 	LastError string               `json:"last_error,omitempty"`
 	Outbox    int                  `json:"outbox"`
 }

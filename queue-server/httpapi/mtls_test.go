@@ -14,6 +14,7 @@ import (
 	"xephang/queue-server/ca"
 	"xephang/queue-server/engine"
 	"xephang/queue-server/httpapi"
+	"xephang/queue-server/httpapi/openapitest"
 	"xephang/queue-server/queue"
 	"xephang/queue-server/queue/storetest"
 )
@@ -31,7 +32,7 @@ func mtlsEnv(t *testing.T) (*httptest.Server, *httpapi.Client, *ca.Authority) {
 	eng, err := engine.New(engine.Config{Store: st, Publisher: hub})
 	must(t, err)
 	api := httpapi.New(httpapi.Config{BcryptCost: bcrypt.MinCost, Engine: eng, Hub: hub, Store: st, CA: auth})
-	srv := httptest.NewUnstartedServer(api)
+	srv := httptest.NewUnstartedServer(openapitest.Wrap(t, api))
 	srv.TLS, err = auth.ServerTLS([]string{"127.0.0.1"})
 	must(t, err)
 	srv.StartTLS()

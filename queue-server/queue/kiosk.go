@@ -26,8 +26,8 @@ type Kiosk struct {
 // DeviceStatus is one device of a kiosk as it reports it.
 type DeviceStatus struct {
 	Name   string `json:"name"`
-	Kind   string `json:"kind"`   // printer, idreader, scanner
-	Status string `json:"status"` // ok, warning, error, disconnected
+	Kind   string `json:"kind"`   // printer, card-reader, scanner
+	Status string `json:"status"` // ok, warning, error, disconnected, unknown, absent
 	Detail string `json:"detail,omitempty"`
 }
 
