@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -64,7 +65,23 @@ func english(r *http.Request) bool {
 
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var qe *queue.Error
-	if !errors.As(err, &qe) {
+	switch {
+	case errors.As(err, &qe):
+	case r.Context().Err() != nil && errors.Is(err, r.Context().Err()):
+		// The client went away (closed the connection, or its own
+		// deadline): not the server's fault, nothing for an operator to
+		// do. Counted, logged at debug; the answer goes nowhere.
+		s.log.Debug("client gone before the answer", "method", r.Method, "path", r.URL.Path, "err", err)
+		if s.metrics != nil {
+			s.metrics.clientGone.Inc()
+		}
+		qe = queue.Errorf(queue.EUnavailable, "the request was cancelled", "yêu cầu đã bị huỷ")
+	case errors.Is(err, context.DeadlineExceeded):
+		// Our own time limit: the store is too slow. An operator should
+		// know, but one slow request is not an error of the service.
+		s.log.Warn("request timed out waiting for the store", "method", r.Method, "path", r.URL.Path, "limit", requestTimeout)
+		qe = queue.Errorf(queue.EUnavailable, "the service is busy: try again", "hệ thống đang bận: vui lòng thử lại")
+	default:
 		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 		qe = queue.Errorf(queue.EInternal, "internal error", "lỗi hệ thống")
 	}

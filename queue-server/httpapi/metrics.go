@@ -23,6 +23,7 @@ type Metrics struct {
 	commitSize  prometheus.Histogram
 	commitFails prometheus.Counter
 	subscribers prometheus.Gauge
+	clientGone  prometheus.Counter
 }
 
 // NewMetrics registers the metrics (and the Go runtime's) on a new registry.
@@ -50,8 +51,11 @@ func NewMetrics() *Metrics {
 		}),
 		commitFails: prometheus.NewCounter(prometheus.CounterOpts{Name: "xephang_store_commit_failures_total", Help: "Failed commits."}),
 		subscribers: prometheus.NewGauge(prometheus.GaugeOpts{Name: "xephang_event_subscribers", Help: "Open event-stream WebSockets."}),
+		clientGone: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "xephang_http_client_gone_total", Help: "Requests whose client went away before the answer (logged at debug, not an error).",
+		}),
 	}
-	m.reg.MustRegister(m.requests, m.tickets, m.waits, m.commits, m.commitSize, m.commitFails, m.subscribers,
+	m.reg.MustRegister(m.requests, m.tickets, m.waits, m.commits, m.commitSize, m.commitFails, m.subscribers, m.clientGone,
 		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	return m
 }
