@@ -30,6 +30,7 @@ import (
 	"xephang/queue-server/httpapi"
 	"xephang/queue-server/httpapi/openapitest"
 	"xephang/queue-server/queue"
+	"xephang/queue-server/queue/storetest"
 )
 
 // TestMain runs the tests with OMP_THREAD_LIMIT=1, as kioskd's unit does.
@@ -353,13 +354,11 @@ func mtlsServer(t *testing.T) (*httptest.Server, *httpapi.Client) {
 	if err := admin.Login(ctx, "admin", "secret-mtls-1"); err != nil {
 		t.Fatal(err)
 	}
-	var hours []queue.Hours
-	for d := range 7 {
-		hours = append(hours, queue.Hours{Weekday: d, Open: "00:00", Close: "23:59"})
-	}
-	if _, err := admin.PutCentre(ctx, queue.Centre{ID: "tls", Name: "Trung tâm Phục vụ hành chính công phường Thử", Timezone: "Asia/Ho_Chi_Minh", Hours: hours,
+	c := queue.Centre{ID: "tls", Name: "Trung tâm Phục vụ hành chính công phường Thử", Timezone: "Asia/Ho_Chi_Minh",
 		Services: []queue.Service{{Code: "A", Name: "Hộ tịch", Minutes: 10}},
-		Counters: []queue.CounterConfig{{Number: 1, Name: "Quầy 1", Services: []string{"A"}}}}); err != nil {
+		Counters: []queue.CounterConfig{{Number: 1, Name: "Quầy 1", Services: []string{"A"}}}}
+	storetest.AlwaysOpen(&c) // kiosks issue numbers only in the centre's window
+	if _, err := admin.PutCentre(ctx, c); err != nil {
 		t.Fatal(err)
 	}
 	return srv, admin

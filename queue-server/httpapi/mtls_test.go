@@ -43,7 +43,9 @@ func mtlsEnv(t *testing.T) (*httptest.Server, *httpapi.Client, *ca.Authority) {
 	admin := httpapi.NewClient(srv.URL)
 	admin.HTTP = &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: auth.Pool()}}}
 	must(t, admin.Login(ctx, "admin", "admin-secret"))
-	_, err = admin.PutCentre(ctx, storetest.Centre(centreID))
+	c := storetest.Centre(centreID)
+	storetest.AlwaysOpen(&c) // kiosks issue only in the centre's window
+	_, err = admin.PutCentre(ctx, c)
 	must(t, err)
 	return srv, admin, auth
 }
