@@ -1,5 +1,5 @@
-// Package httpapi is queue-server's HTTP and WebSocket API (the v1 contract
-// of ARCHITECTURE.md) and, in client.go, the Go client of the same API that
+// Package httpapi is queue-server's HTTP and WebSocket API (the v1 contract,
+// docs/openapi.yaml) and, in client.go, the Go client of the same API that
 // kioskd, the load tools and the tests use.
 package httpapi
 
