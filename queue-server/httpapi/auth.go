@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -81,7 +82,10 @@ func (s *Server) authenticate(r *http.Request) (queue.User, error) {
 		return queue.User{}, errUnauthorized
 	}
 	u, err := s.store.User(se.Username)
-	if err != nil || u.Disabled {
+	if err != nil || u.Disabled || se.Epoch != u.Epoch {
+		// A session of an earlier epoch was ended by a password change,
+		// a disable or a re-pairing: enabling the account again does not
+		// bring it back.
 		return queue.User{}, errUnauthorized
 	}
 	if u.Role == queue.RoleKiosk {
@@ -226,7 +230,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	token := newToken()
 	ctx, cancel := s.ctx(r)
 	defer cancel()
-	se := queue.Session{Hash: HashToken(token), Username: u.Username, Expires: s.now().Add(s.ttl)}
+	se := queue.Session{Hash: HashToken(token), Username: u.Username, Expires: s.now().Add(s.ttl), Epoch: u.Epoch}
 	if _, err := s.eng.Write(ctx, func(tx *engine.Tx) (any, error) { tx.PutSession(se); return nil, nil }); err != nil {
 		s.writeError(w, r, err)
 		return
@@ -280,6 +284,9 @@ func (s *Server) handleUsers(w http.ResponseWriter, r *http.Request) {
 	}
 	out := []UserView{}
 	for _, u := range us {
+		if u.IsDevice() { // listed and managed under /api/v1/kiosks and the counters
+			continue
+		}
 		out = append(out, userView(u))
 	}
 	writeJSON(w, http.StatusOK, out)
@@ -311,8 +318,32 @@ func (s *Server) handlePutUser(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, userView(u))
 }
 
-// PutUser creates or updates an account, checking every field first.
+// errDeviceAccount refuses to manage a kiosk or rating tablet as a user.
+var errDeviceAccount = queue.Errorf(queue.EForbidden,
+	"this is a device account (a kiosk or a rating tablet), not a user: revoke or approve kiosks under /api/v1/kiosks, pair a rating tablet again from its counter",
+	"đây là tài khoản thiết bị (ki-ốt hoặc máy đánh giá), không phải người dùng: thu hồi hay phê duyệt ki-ốt ở mục ki-ốt, ghép lại máy đánh giá từ quầy")
+
+// reservedName reports whether a username (in any case) begins with a
+// prefix kept for device accounts.
+func reservedName(name string) bool {
+	lower := strings.ToLower(name)
+	for _, p := range queue.DevicePrefixes {
+		if strings.HasPrefix(lower, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// PutUser creates or updates an account, checking every field first. A
+// device account, or a name kept for devices, is refused: a kiosk or a
+// rating tablet turned admin, or a tablet re-enabled after its counter was
+// paired again, would be a credential nobody manages. A new password or a
+// disable ends the account's sessions (User.Epoch).
 func (s *Server) PutUser(ctx context.Context, name string, req PutUserRequest) (queue.User, error) {
+	if reservedName(name) {
+		return queue.User{}, queue.Errorf(queue.EForbidden, "usernames beginning with kiosk- or rating- belong to device accounts, which are not users", "tên đăng nhập bắt đầu bằng kiosk- hoặc rating- thuộc về tài khoản thiết bị, không phải người dùng")
+	}
 	if !usernameRe.MatchString(name) {
 		return queue.User{}, queue.Errorf(queue.EInvalid, "username: 2–64 lower-case letters, digits, '.', '_' or '-'", "tên đăng nhập: 2–64 ký tự chữ thường, số, '.', '_' hoặc '-'")
 	}
@@ -325,10 +356,14 @@ func (s *Server) PutUser(ctx context.Context, name string, req PutUserRequest) (
 	if req.Password != "" && (utf8.RuneCountInString(req.Password) < MinPasswordLen || len(req.Password) > 72) {
 		return queue.User{}, queue.Errorf(queue.EInvalid, "password: %d to 72 bytes", "mật khẩu: từ %d đến 72 byte", MinPasswordLen)
 	}
-	var hash []byte
+	var hash, sameHash []byte
 	if req.Password != "" {
-		var err error
-		if hash, err = bcrypt.GenerateFromPassword([]byte(req.Password), s.bcryptCost); err != nil {
+		// The same password again (the admin's, set from the environment
+		// at every start) is no change: it keeps the sessions.
+		if cur, err := s.store.User(name); err == nil && !cur.IsDevice() && len(cur.PasswordHash) > 0 &&
+			bcrypt.CompareHashAndPassword(cur.PasswordHash, []byte(req.Password)) == nil {
+			sameHash = cur.PasswordHash
+		} else if hash, err = bcrypt.GenerateFromPassword([]byte(req.Password), s.bcryptCost); err != nil {
 			return queue.User{}, err
 		}
 	}
@@ -342,11 +377,19 @@ func (s *Server) PutUser(ctx context.Context, name string, req PutUserRequest) (
 		if err != nil && queue.ErrorCode(err) != queue.ENotFound {
 			return nil, err
 		}
+		if err == nil && u.IsDevice() {
+			return nil, errDeviceAccount
+		}
+		if sameHash != nil && (err != nil || !bytes.Equal(u.PasswordHash, sameHash)) {
+			return nil, queue.Errorf(queue.EConflict, "the account changed meanwhile: try again", "tài khoản vừa được thay đổi: vui lòng thử lại")
+		}
 		if err != nil { // new
 			if hash == nil {
 				return nil, queue.Errorf(queue.EInvalid, "a new account needs a password", "tài khoản mới cần mật khẩu")
 			}
 			u = queue.User{Username: name, CreatedAt: tx.Now}
+		} else if hash != nil || (req.Disabled && !u.Disabled) {
+			u.EndSessions()
 		}
 		u.Role, u.Centre, u.Name, u.Disabled = req.Role, req.Centre, queue.NFC(req.Name), req.Disabled
 		if hash != nil {
