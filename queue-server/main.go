@@ -177,7 +177,9 @@ func (m *Main) Run(ctx context.Context) error {
 			m.Close()
 			return fmt.Errorf("kiosk listener %s: %w", m.Config.KioskAddr, err)
 		}
-		m.ksrv = &http.Server{Handler: m.API, TLSConfig: tlsCfg, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second,
+		// Only the kiosks' routes, and only to a verified kiosk certificate
+		// (the handshake refuses a client without one).
+		m.ksrv = &http.Server{Handler: m.API.KioskHandler(), TLSConfig: tlsCfg, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second,
 			IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 16 << 10, ErrorLog: m.srv.ErrorLog}
 		go func() {
 			if err := m.ksrv.ServeTLS(m.kln, "", ""); err != nil && !errors.Is(err, http.ErrServerClosed) {

@@ -64,7 +64,7 @@ var errUnauthorized = queue.Errorf(queue.EUnauthorized, "sign in first (missing,
 // a lone ticket's time. Every write that can end a session (logout, an
 // account changed or disabled, a kiosk revoked) clears the cache.
 func (s *Server) authenticate(r *http.Request) (queue.User, error) {
-	if r.TLS != nil && len(r.TLS.PeerCertificates) > 0 {
+	if onKioskTLS(r) { // the certificate is the credential there, and the only one
 		return s.authenticateKioskCert(r.TLS.PeerCertificates[0])
 	}
 	h := r.Header.Get("Authorization")
