@@ -62,3 +62,21 @@ func TestKioskListenerRequiresCertificate(t *testing.T) {
 		}
 	}
 }
+
+func TestTrustedProxiesConfig(t *testing.T) {
+	env := map[string]string{"XEPHANG_TRUSTED_PROXIES": "10.0.0.0/8"}
+	cfg, err := ParseConfig(nil, func(k string) string { return env[k] })
+	if err != nil || len(cfg.TrustedProxies) != 1 || cfg.TrustedProxies[0].String() != "10.0.0.0/8" {
+		t.Fatalf("from the environment: %+v %v", cfg.TrustedProxies, err)
+	}
+	cfg, err = ParseConfig([]string{"-trusted-proxies", "127.0.0.1, ::1"}, func(k string) string { return env[k] })
+	if err != nil || len(cfg.TrustedProxies) != 2 || cfg.TrustedProxies[0].String() != "127.0.0.1/32" {
+		t.Fatalf("the flag over the environment: %+v %v", cfg.TrustedProxies, err)
+	}
+	if cfg, err := ParseConfig(nil, func(string) string { return "" }); err != nil || len(cfg.TrustedProxies) != 0 {
+		t.Fatalf("default: %+v %v", cfg.TrustedProxies, err)
+	}
+	if _, err := ParseConfig([]string{"-trusted-proxies", "proxy.local"}, func(string) string { return "" }); err == nil {
+		t.Fatal("a host name accepted")
+	}
+}

@@ -206,6 +206,6 @@ func (s *Server) KioskHandler() http.Handler {
 			s.writeError(w, r, queue.Errorf(queue.ENotFound, "not served on the kiosk listener", "không phục vụ trên cổng dành cho ki-ốt"))
 			return
 		}
-		s.kmux.ServeHTTP(w, r)
+		s.kmux.ServeHTTP(w, s.withClientAddr(r))
 	})
 }

@@ -8,9 +8,9 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/hex"
-	"net"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -183,14 +183,6 @@ func (s *Server) staffOrKiosk(h http.HandlerFunc) http.HandlerFunc {
 	return s.require([]string{queue.RoleAdmin, queue.RoleClerk, queue.RoleKiosk}, h)
 }
 
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
-
 // LoginRequest is the body of POST /api/v1/login.
 type LoginRequest struct {
 	Username string `json:"username"`
@@ -206,17 +198,34 @@ type LoginResponse struct {
 }
 
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
-	if !s.login.allow(clientIP(r), s.now()) {
-		s.writeError(w, r, queue.Errorf(queue.ERateLimited, "too many sign-in attempts: wait a minute", "đăng nhập sai quá nhiều lần: vui lòng chờ một phút"))
-		return
-	}
 	var req LoginRequest
 	if !s.decodeBody(w, r, &req) {
 		return
 	}
+	name := strings.ToLower(strings.TrimSpace(req.Username))
+	addr := clientIP(r)
+	// Failed sign-ins slow down the account and the address with growing
+	// delays (limiter.go); nothing is checked while one must wait. An
+	// address the account signed in from before has its own count for the
+	// account, so strangers failing elsewhere cannot keep its owner out.
+	acct := "account:" + name
+	if s.knownAddrs.has(name, addr, s.now()) {
+		acct += "@" + addr
+	}
+	now := s.now()
+	if wait := max(s.loginAccount.wait(acct, now), s.loginAddr.wait(addr, now)); wait > 0 {
+		secs := int((wait + time.Second - 1) / time.Second)
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
+		s.writeError(w, r, queue.Errorf(queue.ERateLimited, "too many failed sign-ins: try again in %d s", "đăng nhập sai nhiều lần: vui lòng thử lại sau %d giây", secs))
+		return
+	}
+	// Counted as a failure before the check, taken back if it succeeds:
+	// parallel guesses do not all slip through one open moment.
+	s.loginAccount.fail(acct, now)
+	s.loginAddr.fail(addr, now)
 	bad := queue.Errorf(queue.EUnauthorized, "wrong username or password", "sai tên đăng nhập hoặc mật khẩu")
-	u, err := s.store.User(strings.ToLower(strings.TrimSpace(req.Username)))
-	if err != nil || u.Disabled || u.Role == queue.RoleKiosk || u.Role == queue.RoleRating {
+	u, err := s.store.User(name)
+	if err != nil || u.Disabled || u.IsDevice() {
 		// Spend the same time as a real check, so timing does not tell
 		// which usernames exist.
 		bcrypt.CompareHashAndPassword(dummyHash, []byte(req.Password))
@@ -227,6 +236,9 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, bad)
 		return
 	}
+	s.loginAccount.reset(acct)
+	s.loginAddr.undo(addr)
+	s.knownAddrs.add(name, addr, s.now())
 	token := newToken()
 	ctx, cancel := s.ctx(r)
 	defer cancel()
@@ -236,6 +248,48 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, LoginResponse{Token: token, ExpiresAt: se.Expires.UTC().Format(timeLayout), Role: u.Role, Centre: u.Centre})
+}
+
+// knownAddrs remembers, per account, the addresses it signed in from in
+// the last knownAddrTTL (at most knownAddrMax each, in memory only).
+type knownAddrs struct {
+	mu sync.Mutex
+	m  map[string]map[string]time.Time
+}
+
+const (
+	knownAddrTTL = 30 * 24 * time.Hour
+	knownAddrMax = 8
+)
+
+func (k *knownAddrs) has(account, addr string, now time.Time) bool {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	at, ok := k.m[account][addr]
+	return ok && now.Sub(at) < knownAddrTTL
+}
+
+func (k *knownAddrs) add(account, addr string, now time.Time) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.m == nil {
+		k.m = map[string]map[string]time.Time{}
+	}
+	as := k.m[account]
+	if as == nil {
+		as = map[string]time.Time{}
+		k.m[account] = as
+	}
+	as[addr] = now
+	for len(as) > knownAddrMax { // drop the oldest
+		oldest := addr
+		for a, t := range as {
+			if t.Before(as[oldest]) {
+				oldest = a
+			}
+		}
+		delete(as, oldest)
+	}
 }
 
 var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("not a password"), BcryptCost)

@@ -34,6 +34,9 @@ type Config struct {
 	// CA signs kiosk certificates (mutual TLS); nil: kiosks use bearer
 	// credentials only.
 	CA *ca.Authority
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client (every per-address limit); none by default.
+	TrustedProxies TrustedProxies
 	// BcryptCost of new password hashes; zero means BcryptCost. Tests use
 	// bcrypt.MinCost: the race detector makes the real cost seconds.
 	BcryptCost int
@@ -41,20 +44,23 @@ type Config struct {
 
 // Server serves the API.
 type Server struct {
-	eng        *engine.Engine
-	hub        *engine.Hub
-	store      queue.Store
-	log        *slog.Logger
-	metrics    *Metrics
-	ui         http.Handler
-	ttl        time.Duration
-	now        func() time.Time
-	ready      func() bool
-	login      *limiter
-	secret     []byte
-	ca         *ca.Authority
-	bcryptCost int
-	pow        powState
+	eng     *engine.Engine
+	hub     *engine.Hub
+	store   queue.Store
+	log     *slog.Logger
+	metrics *Metrics
+	ui      http.Handler
+	ttl     time.Duration
+	now     func() time.Time
+	ready   func() bool
+	proxies TrustedProxies
+	// Failed sign-ins: growing delays per account and per address.
+	loginAccount, loginAddr *backoff
+	knownAddrs              knownAddrs
+	secret                  []byte
+	ca                      *ca.Authority
+	bcryptCost              int
+	pow                     powState
 	// Anonymous booking: per address, bookings and look-ups by code.
 	bookLimit   *limiter
 	lookupLimit *limiter
@@ -74,7 +80,7 @@ func New(cfg Config) *Server {
 	s := &Server{
 		eng: cfg.Engine, hub: cfg.Hub, store: cfg.Store, log: cfg.Log, metrics: cfg.Metrics, ui: cfg.UI,
 		ttl: cfg.TokenTTL, now: cfg.Now, ready: cfg.Ready, mux: http.NewServeMux(), kmux: http.NewServeMux(),
-		login: newLimiter(10, time.Minute), secret: cfg.Secret, ca: cfg.CA, bcryptCost: cfg.BcryptCost,
+		proxies: cfg.TrustedProxies, loginAccount: newBackoff(loginAccountPolicy), loginAddr: newBackoff(loginAddrPolicy), secret: cfg.Secret, ca: cfg.CA, bcryptCost: cfg.BcryptCost,
 		pow:       powState{used: map[string]time.Time{}},
 		bookLimit: newLimiter(10, time.Hour), lookupLimit: newLimiter(60, time.Minute),
 		enrollLimit: newLimiter(20, time.Minute), reportSlot: make(chan struct{}, 1),
@@ -189,7 +195,7 @@ func (s *Server) routesV1() {
 // ServeHTTP serves the API.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
-	s.mux.ServeHTTP(w, r)
+	s.mux.ServeHTTP(w, s.withClientAddr(r))
 }
 
 func (s *Server) instrument(pattern string, h http.HandlerFunc) http.Handler {
