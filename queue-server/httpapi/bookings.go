@@ -238,7 +238,7 @@ func findBooking(tx *engine.Tx, code string) (*queue.Live, queue.Booking, error)
 
 // lookupLimited applies the per-address limit on requests naming a code.
 func (s *Server) lookupLimited(w http.ResponseWriter, r *http.Request) bool {
-	if _, staff := s.optionalUser(r); staff {
+	if _, staff := s.staffUser(r); staff { // a kiosk's token does not lift the limit
 		return false
 	}
 	if !s.lookupLimit.allow(clientIP(r), s.now()) {
