@@ -177,6 +177,12 @@ type kioskTLSKey struct{}
 // listener, whose only credential is the verified client certificate.
 func onKioskTLS(r *http.Request) bool { return r.Context().Value(kioskTLSKey{}) != nil }
 
+// kioskTLSUser is the kiosk that viaKioskTLS identified by its certificate.
+func kioskTLSUser(r *http.Request) (queue.User, bool) {
+	u, ok := r.Context().Value(kioskTLSKey{}).(queue.User)
+	return u, ok
+}
+
 // viaKioskTLS admits a request on the kiosk listener only with a client
 // certificate that TLS verified against the kiosk CA and that names a
 // usable kiosk. The listener's TLS configuration already refuses a
@@ -187,11 +193,12 @@ func (s *Server) viaKioskTLS(h http.HandlerFunc) http.HandlerFunc {
 			s.writeError(w, r, errUnauthorized)
 			return
 		}
-		if _, err := s.authenticateKioskCert(r.TLS.PeerCertificates[0]); err != nil {
+		u, err := s.authenticateKioskCert(r.TLS.PeerCertificates[0])
+		if err != nil {
 			s.writeError(w, r, err)
 			return
 		}
-		h(w, r.WithContext(context.WithValue(r.Context(), kioskTLSKey{}, true)))
+		h(w, r.WithContext(context.WithValue(r.Context(), kioskTLSKey{}, u)))
 	}
 }
 

@@ -65,7 +65,10 @@ var errUnauthorized = queue.Errorf(queue.EUnauthorized, "sign in first (missing,
 // account changed or disabled, a kiosk revoked) clears the cache.
 func (s *Server) authenticate(r *http.Request) (queue.User, error) {
 	if onKioskTLS(r) { // the certificate is the credential there, and the only one
-		return s.authenticateKioskCert(r.TLS.PeerCertificates[0])
+		if u, ok := kioskTLSUser(r); ok {
+			return u, nil
+		}
+		return queue.User{}, errUnauthorized
 	}
 	h := r.Header.Get("Authorization")
 	token, ok := strings.CutPrefix(h, "Bearer ")

@@ -85,6 +85,9 @@ type strikes struct {
 	until time.Time // no attempt is checked before
 }
 
+// maxBackoffKeys bounds the memory of a backoff under a flood.
+const maxBackoffKeys = 100_000
+
 func newBackoff(p backoffPolicy) *backoff { return &backoff{policy: p, keys: map[string]*strikes{}} }
 
 // delay is the wait after n failures.
@@ -152,6 +155,15 @@ func (b *backoff) get(key string, now time.Time, create bool) *strikes {
 		st, ok = nil, false
 	}
 	if !ok && create {
+		if len(b.keys) >= maxBackoffKeys {
+			// A flood of new keys (names sprayed from many addresses):
+			// forget the keys that wait for nothing now, keep the delays.
+			for k, old := range b.keys {
+				if !now.Before(old.until) {
+					delete(b.keys, k)
+				}
+			}
+		}
 		st = &strikes{}
 		b.keys[key] = st
 	}
