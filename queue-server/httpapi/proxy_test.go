@@ -7,6 +7,8 @@ import (
 	"net/http/httputil"
 	"net/netip"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -276,5 +278,29 @@ func TestLoginThrottleGrowsAndLetsTheOwnerIn(t *testing.T) {
 	}
 	if !limited {
 		t.Fatal("twelve failures from one address on twelve accounts were all checked")
+	}
+}
+
+// Every per-address limit keys by clientIP: no other source file of the
+// package reads the peer's address or X-Forwarded-For itself (a limiter
+// that did would count everyone behind a proxy as one, or believe a forged
+// header).
+func TestOneClientAddressFunction(t *testing.T) {
+	files, err := filepath.Glob("*.go")
+	must(t, err)
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") || f == "proxy.go" {
+			continue
+		}
+		raw, err := os.ReadFile(f)
+		must(t, err)
+		for i, line := range strings.Split(string(raw), "\n") {
+			code, _, _ := strings.Cut(line, "//") // comments may name them
+			for _, s := range []string{"RemoteAddr", "X-Forwarded-For", "X-Real-Ip", "X-Real-IP"} {
+				if strings.Contains(code, s) {
+					t.Errorf("%s:%d reads %s: use clientIP(r)", f, i+1, s)
+				}
+			}
+		}
 	}
 }
