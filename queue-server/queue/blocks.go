@@ -92,7 +92,7 @@ func parseNumber(number, service string) (int, bool) {
 // citizen's printed ticket stays valid) and the correction audited; a
 // kiosk cannot place its tickets ahead of walk-ins who came earlier. If
 // its day is already over the ticket is recorded as expired.
-func (l *Live) issueOffline(now time.Time, r IssueRequest) (Ticket, error) {
+func (l *Live) issueOffline(now time.Time, r IssueRequest, pending bool) (Ticket, error) {
 	seq, ok := parseNumber(r.Number, r.Service)
 	if !ok {
 		return Ticket{}, Errorf(EInvalid, "number %q is not a ticket number of service %s", "số %q không phải số thứ tự của lĩnh vực %s", r.Number, r.Service)
@@ -131,7 +131,7 @@ func (l *Live) issueOffline(now time.Time, r IssueRequest) (Ticket, error) {
 	l.dirtyBlocks[block.ID] = true
 	t := &Ticket{
 		ID: TicketID(day, l.newID()), Centre: l.cfg.ID, Number: r.Number, Service: r.Service, Seq: seq, Day: day,
-		Priority: r.Priority, Status: StatusWaiting, IssuedAt: issued, OrderAt: issued,
+		Priority: r.Priority, PriorityPending: pending, Status: StatusWaiting, IssuedAt: issued, OrderAt: issued,
 		Source: SourceKiosk, Kiosk: r.Kiosk, Key: r.Key, Offline: true,
 	}
 	l.tickets[t.ID] = t

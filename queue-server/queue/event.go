@@ -14,11 +14,15 @@ const (
 	EventPrechecked  = "ticket.prechecked"
 	EventRated       = "ticket.rated"
 	EventVoided      = "ticket.voided"
-	EventPaused      = "counter.paused"
-	EventResumed     = "counter.resumed"
-	EventOpened      = "counter.opened"
-	EventClosed      = "counter.closed"
-	EventConfigured  = "centre.configured"
+	// The counter confirmed, or downgraded to normal, a priority claimed
+	// at a kiosk (the event never says which group).
+	EventPriorityConfirmed  = "ticket.priority_confirmed"
+	EventPriorityDowngraded = "ticket.priority_downgraded"
+	EventPaused             = "counter.paused"
+	EventResumed            = "counter.resumed"
+	EventOpened             = "counter.opened"
+	EventClosed             = "counter.closed"
+	EventConfigured         = "centre.configured"
 
 	EventBooked      = "booking.created"
 	EventCancelled   = "booking.cancelled"

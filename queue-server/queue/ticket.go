@@ -39,6 +39,13 @@ func ValidPriority(p string) bool {
 	return false
 }
 
+// KioskGrants reports whether a kiosk may grant priority p on its own:
+// normal, and elderly, which the kiosk checks against the birth date on
+// the citizen's ID card. The other groups (disability, pregnancy, a young
+// child, revolutionary merit) have no proof a kiosk can read; a kiosk's
+// ticket of theirs is a priority to be confirmed at the counter.
+func KioskGrants(p string) bool { return p == PriorityNormal || p == PriorityElderly || p == "" }
+
 // Ticket sources.
 const (
 	SourceKiosk   = "kiosk"
@@ -48,15 +55,19 @@ const (
 
 // Ticket is one number handed to one citizen.
 type Ticket struct {
-	ID       string    `json:"id"`
-	Centre   string    `json:"centre"`
-	Number   string    `json:"number"`
-	Service  string    `json:"service"`
-	Seq      int       `json:"seq"` // the daily sequence inside Number
-	Day      string    `json:"day"` // local date of issue, YYYY-MM-DD
-	Priority string    `json:"priority"`
-	Status   string    `json:"status"`
-	IssuedAt time.Time `json:"issued_at"`
+	ID       string `json:"id"`
+	Centre   string `json:"centre"`
+	Number   string `json:"number"`
+	Service  string `json:"service"`
+	Seq      int    `json:"seq"` // the daily sequence inside Number
+	Day      string `json:"day"` // local date of issue, YYYY-MM-DD
+	Priority string `json:"priority"`
+	// PriorityPending marks a priority a kiosk issued without proof: the
+	// ticket is called as priority, and the clerk confirms it at the
+	// counter or downgrades it to normal.
+	PriorityPending bool      `json:"priority_pending,omitempty"`
+	Status          string    `json:"status"`
+	IssuedAt        time.Time `json:"issued_at"`
 	// OrderAt is when the ticket joined the queue for the calling rule: its
 	// issue time, or its slot start for a booking; a transfer keeps it.
 	OrderAt   time.Time  `json:"order_at"`
