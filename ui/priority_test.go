@@ -3,6 +3,7 @@ package ui_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -84,5 +85,66 @@ func TestCounterConfirmsKioskPriority(t *testing.T) {
 	must(t, "read the confirmed ticket", err)
 	if got.Priority != "pregnant" || got.PriorityPending {
 		t.Errorf("confirmed ticket %+v", got)
+	}
+}
+
+// TestKioskPriorityGroupInChromium: at a real kioskd, a citizen chooses a
+// service and a priority group the kiosk cannot check; the ticket prints,
+// the screen says it is to be confirmed at the counter, and the server
+// holds it as a pending priority.
+func TestKioskPriorityGroupInChromium(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	base, centre := startPathServer(t)
+	bin, err := buildKioskd(ctx, t.TempDir())
+	must(t, "build kioskd", err)
+	k := startKioskd(t, ctx, bin, base, centre.ID)
+
+	browser := newBrowser(t, ctx)
+	var logs consoleLog
+	defer logs.check(t)
+	logs.expectRefusal("/api/demo/tickets/latest.png")
+	kiosk := tab(t, browser, &logs, "kiosk")
+	must(t, "choose a service, then the pregnant group", chromedp.Do(kiosk,
+		chromedp.EmulateViewport(1080, 1920),
+		chromedp.Navigate(k.base+"/"),
+		chromedp.Poll[chromedp.Void](`document.getElementById('link').dataset.state === 'live'`),
+		chromedp.Click(chromedp.ID("tile-take")),
+		chromedp.WaitVisible(chromedp.CSS(`#services button.service`)),
+		chromedp.Click(chromedp.CSS(`#services button.service`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-priority="pregnant"]`)),
+	))
+	checkTargets(t, kiosk, "kiosk take-number card step")
+	if os.Getenv("XEPHANG_SCREENSHOTS") == "1" {
+		saveScreenshot(t, kiosk, "kiosk-priority-groups.png")
+	}
+	must(t, "print", chromedp.Do(kiosk,
+		chromedp.Click(chromedp.CSS(`[data-priority="pregnant"]`)),
+		chromedp.WaitVisible(chromedp.ID("s-printed")),
+		chromedp.Poll[chromedp.Void](`document.getElementById('number').textContent !== ''`),
+	))
+	badges, err := chromedp.Run(kiosk, chromedp.TextContent(chromedp.ID("printed-badges")))
+	must(t, "read the badges", err)
+	if !strings.Contains(badges, "xác nhận tại quầy") {
+		t.Errorf("printed badges %q: the pending priority is not shown", badges)
+	}
+	number, err := chromedp.Run(kiosk, chromedp.Text(chromedp.ID("number")))
+	must(t, "read the number", err)
+
+	clerkClient := httpapi.NewClient(base)
+	must(t, "clerk signs in", clerkClient.Login(ctx, clerk, password))
+	waiting, err := clerkClient.Tickets(ctx, centre.ID, true)
+	must(t, "list the waiting tickets", err)
+	found := false
+	for _, tv := range waiting {
+		if tv.Number == number {
+			found = true
+			if tv.Priority != "pregnant" || !tv.PriorityPending || tv.Source != "kiosk" {
+				t.Errorf("server's ticket %+v", tv)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("%s is not waiting at the server: %+v", number, waiting)
 	}
 }
