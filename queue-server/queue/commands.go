@@ -70,24 +70,23 @@ func (l *Live) Issue(now time.Time, r IssueRequest) (Ticket, error) {
 	l.numbers[key] = seq
 	l.dirtyNum[key] = true
 	t := &Ticket{
-		ID:       TicketID(l.day, l.newID()),
-		Centre:   l.cfg.ID,
-		Number:   FormatNumber(r.Service, seq),
-		Service:  r.Service,
-		Seq:      seq,
-		Day:      l.day,
-		Priority: r.Priority,
-		// PriorityPending: see pending above.
-		PriorityPending: pending,
-		Status:          StatusWaiting,
-		IssuedAt:        now,
-		OrderAt:         now,
-		Booking:         r.Booking,
-		Source:          r.Source,
-		Kiosk:           r.Kiosk,
-		Key:             r.Key,
-		SlotStart:       r.SlotStart,
+		ID:        TicketID(l.day, l.newID()),
+		Centre:    l.cfg.ID,
+		Number:    FormatNumber(r.Service, seq),
+		Service:   r.Service,
+		Seq:       seq,
+		Day:       l.day,
+		Priority:  r.Priority,
+		Status:    StatusWaiting,
+		IssuedAt:  now,
+		OrderAt:   now,
+		Booking:   r.Booking,
+		Source:    r.Source,
+		Kiosk:     r.Kiosk,
+		Key:       r.Key,
+		SlotStart: r.SlotStart,
 	}
+	t.PriorityPending = pending
 	if r.SlotStart != nil {
 		t.OrderAt = *r.SlotStart
 	}

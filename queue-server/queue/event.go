@@ -14,21 +14,22 @@ const (
 	EventPrechecked  = "ticket.prechecked"
 	EventRated       = "ticket.rated"
 	EventVoided      = "ticket.voided"
-	// The counter confirmed, or downgraded to normal, a priority claimed
-	// at a kiosk (the event never says which group).
-	EventPriorityConfirmed  = "ticket.priority_confirmed"
-	EventPriorityDowngraded = "ticket.priority_downgraded"
-	EventPaused             = "counter.paused"
-	EventResumed            = "counter.resumed"
-	EventOpened             = "counter.opened"
-	EventClosed             = "counter.closed"
-	EventConfigured         = "centre.configured"
+	EventPaused      = "counter.paused"
+	EventResumed     = "counter.resumed"
+	EventOpened      = "counter.opened"
+	EventClosed      = "counter.closed"
+	EventConfigured  = "centre.configured"
 
 	EventBooked      = "booking.created"
 	EventCancelled   = "booking.cancelled"
 	EventRescheduled = "booking.rescheduled"
 	EventCheckedIn   = "booking.checked_in"
 	EventBookNoShow  = "booking.no_show"
+
+	// The counter confirmed, or downgraded to normal, a priority claimed
+	// at a kiosk (the event never says which group).
+	EventPriorityConfirmed  = "ticket.priority_confirmed"
+	EventPriorityDowngraded = "ticket.priority_downgraded"
 )
 
 // Event is one change of a centre, numbered by a per-centre gap-free

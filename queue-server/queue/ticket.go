@@ -55,19 +55,15 @@ const (
 
 // Ticket is one number handed to one citizen.
 type Ticket struct {
-	ID       string `json:"id"`
-	Centre   string `json:"centre"`
-	Number   string `json:"number"`
-	Service  string `json:"service"`
-	Seq      int    `json:"seq"` // the daily sequence inside Number
-	Day      string `json:"day"` // local date of issue, YYYY-MM-DD
-	Priority string `json:"priority"`
-	// PriorityPending marks a priority a kiosk issued without proof: the
-	// ticket is called as priority, and the clerk confirms it at the
-	// counter or downgrades it to normal.
-	PriorityPending bool      `json:"priority_pending,omitempty"`
-	Status          string    `json:"status"`
-	IssuedAt        time.Time `json:"issued_at"`
+	ID       string    `json:"id"`
+	Centre   string    `json:"centre"`
+	Number   string    `json:"number"`
+	Service  string    `json:"service"`
+	Seq      int       `json:"seq"` // the daily sequence inside Number
+	Day      string    `json:"day"` // local date of issue, YYYY-MM-DD
+	Priority string    `json:"priority"`
+	Status   string    `json:"status"`
+	IssuedAt time.Time `json:"issued_at"`
 	// OrderAt is when the ticket joined the queue for the calling rule: its
 	// issue time, or its slot start for a booking; a transfer keeps it.
 	OrderAt   time.Time  `json:"order_at"`
@@ -91,6 +87,11 @@ type Ticket struct {
 	// Rating is the citizen's satisfaction, 1 (not satisfied) to 4 (very
 	// satisfied) as in the national survey; 0 when not rated.
 	Rating int `json:"rating,omitempty"`
+
+	// PriorityPending marks a priority a kiosk issued without proof: the
+	// ticket is called as priority, and the clerk confirms it at the
+	// counter or downgrades it to normal.
+	PriorityPending bool `json:"priority_pending,omitempty"`
 }
 
 // Open reports whether the ticket still waits or is being served.
