@@ -412,6 +412,7 @@ func (m *Main) Run(ctx context.Context) error {
 			return cred.Centre, c.Name, tz
 		},
 		Ping: func() { m.lastPing.Store(time.Now().UnixNano()) },
+		Addr: m.Config.Addr,
 	})
 	if m.ln, err = net.Listen("tcp", m.Config.Addr); err != nil {
 		m.closeStarted()

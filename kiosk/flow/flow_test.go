@@ -305,3 +305,53 @@ func TestTakeNumberOutsideWindow(t *testing.T) {
 		t.Errorf("a leased number was used: %v", n)
 	}
 }
+
+// TestKioskPriorityGroups: per group, what the kiosk grants. Elderly needs
+// a card of that age; the other groups are printed as a priority to be
+// confirmed at the counter (the server marks them so too).
+func TestKioskPriorityGroups(t *testing.T) {
+	cases := []struct {
+		priority string
+		card     bool
+		code     string // refusal
+		pending  bool
+	}{
+		{"normal", false, "", false},
+		{"elderly", false, "priority_needs_card", false},
+		{"elderly", true, "", false},
+		{"disabled", false, "", true},
+		{"pregnant", false, "", true},
+		{"child", false, "", true},
+		{"merit", false, "", true},
+		{"vip", false, "invalid_priority", false},
+	}
+	for _, c := range cases {
+		t.Run(c.priority, func(t *testing.T) {
+			k, pr, _, _ := newOfflineKiosk(t)
+			ctx := context.Background()
+			if c.card {
+				k.Machine.Start(TakeNumber)
+				card, _ := idcard.ParseQR(idcardsim.SampleElderlyQR, time.Now())
+				k.Card(ctx, idcard.Event{Card: card})
+			}
+			p, err := k.TakeNumber(ctx, "A", c.priority)
+			var fe *Error
+			if c.code != "" {
+				if !errors.As(err, &fe) || fe.Code != c.code || len(pr.printed) != 0 {
+					t.Fatalf("%v, want %s and nothing printed", err, c.code)
+				}
+				return
+			}
+			if err != nil || p.Priority != c.priority || p.PriorityPending != c.pending || len(pr.printed) != 1 {
+				t.Fatalf("%+v %v", p, err)
+			}
+			footer := pr.printed[0].Footer
+			if c.pending != strings.Contains(footer, "xác nhận tại quầy") {
+				t.Fatalf("footer %q (pending %v)", footer, c.pending)
+			}
+			if c.priority != "normal" && !strings.Contains(footer, "Ưu tiên: ") {
+				t.Fatalf("footer %q", footer)
+			}
+		})
+	}
+}

@@ -140,18 +140,21 @@ func errorf(status int, code, vi, en string) *Error {
 
 // Printed is a ticket that came out of the printer.
 type Printed struct {
-	Number      string    `json:"number"`
-	Service     string    `json:"service"`
-	ServiceName string    `json:"service_name"`
-	ServiceEN   string    `json:"service_name_en,omitempty"`
-	Priority    string    `json:"priority"`
-	Booked      bool      `json:"booked,omitempty"`
-	Offline     bool      `json:"offline,omitempty"`
-	Ahead       int       `json:"ahead"` // -1 when not known (offline)
-	WaitSeconds int       `json:"estimated_wait_seconds"`
-	IssuedAt    time.Time `json:"issued_at"`
-	TicketID    string    `json:"ticket_id,omitempty"`
-	Counters    string    `json:"counters,omitempty"`
+	Number      string `json:"number"`
+	Service     string `json:"service"`
+	ServiceName string `json:"service_name"`
+	ServiceEN   string `json:"service_name_en,omitempty"`
+	Priority    string `json:"priority"`
+	// PriorityPending: a priority the kiosk cannot check (all but
+	// elderly), to be confirmed at the counter; it is printed so.
+	PriorityPending bool      `json:"priority_pending,omitempty"`
+	Booked          bool      `json:"booked,omitempty"`
+	Offline         bool      `json:"offline,omitempty"`
+	Ahead           int       `json:"ahead"` // -1 when not known (offline)
+	WaitSeconds     int       `json:"estimated_wait_seconds"`
+	IssuedAt        time.Time `json:"issued_at"`
+	TicketID        string    `json:"ticket_id,omitempty"`
+	Counters        string    `json:"counters,omitempty"`
 }
 
 // Kiosk runs the flows.
@@ -355,6 +358,9 @@ func (k *Kiosk) TakeNumber(ctx context.Context, service, priority string) (Print
 	k.mu.Lock()
 	elderly := k.elderly
 	k.mu.Unlock()
+	// Elderly is granted here from the card's birth date; the other
+	// groups have no proof a kiosk can read: the server marks them to be
+	// confirmed at the counter (priority_pending), and the ticket says so.
 	if priority == queue.PriorityElderly && !elderly {
 		return Printed{}, errNeedsCard
 	}
@@ -476,7 +482,7 @@ func (k *Kiosk) takeOffline(ctx context.Context, centre queue.Centre, svc queue.
 		return Printed{}, fmt.Errorf("flow: outbox: %w", err)
 	}
 	p := Printed{Number: t.Number, Service: svc.Code, ServiceName: svc.Name, ServiceEN: svc.NameEn, Priority: priority,
-		Offline: true, Ahead: -1, IssuedAt: now, Counters: counters(centre, svc.Code)}
+		PriorityPending: !queue.KioskGrants(priority), Offline: true, Ahead: -1, IssuedAt: now, Counters: counters(centre, svc.Code)}
 	err = k.cfg.Printer.PrintTicket(ctx, k.ticket(centre, p, ""))
 	var se *escpos.StatusError
 	switch {
@@ -501,7 +507,7 @@ func (k *Kiosk) takeOffline(ctx context.Context, centre queue.Centre, svc queue.
 func (k *Kiosk) printServerTicket(ctx context.Context, centre queue.Centre, svc queue.Service, tv httpapi.TicketView, booked bool) (Printed, error) {
 	issued, _ := time.Parse(time.RFC3339, tv.IssuedAt)
 	p := Printed{Number: tv.Number, Service: svc.Code, ServiceName: svc.Name, ServiceEN: svc.NameEn, Priority: tv.Priority,
-		Booked: booked, Ahead: tv.Position - 1, WaitSeconds: tv.EstimatedWaitSeconds, IssuedAt: issued, TicketID: tv.ID,
+		PriorityPending: tv.PriorityPending, Booked: booked, Ahead: tv.Position - 1, WaitSeconds: tv.EstimatedWaitSeconds, IssuedAt: issued, TicketID: tv.ID,
 		Counters: counters(centre, svc.Code)}
 	if tv.Position <= 0 {
 		p.Ahead = -1
@@ -536,6 +542,9 @@ func (k *Kiosk) ticket(centre queue.Centre, p Printed, track string) escpos.Tick
 	}
 	if p.Priority != "" && p.Priority != queue.PriorityNormal {
 		t.Footer = "Ưu tiên: " + priorityName(p.Priority)
+		if p.PriorityPending {
+			t.Footer += " (xác nhận tại quầy)\nVui lòng xuất trình giấy tờ khi được gọi; không có giấy tờ, số trở về thứ tự thường."
+		}
 	}
 	if p.Offline {
 		t.Footer = strings.TrimSpace(t.Footer + "\nVé cấp khi mất kết nối mạng; thứ tự gọi theo giờ lấy số.")
@@ -741,6 +750,9 @@ func (k *Kiosk) Procedures(query string) []Procedure {
 // centre's window (the same rule the server applies, so it holds offline
 // too), and when it opens next when not.
 func (k *Kiosk) WalkIn() (open bool, next time.Time) {
+	if k.cfg.Link == nil {
+		return true, time.Time{}
+	}
 	centre, ok := k.cfg.Link.Centre()
 	if !ok {
 		return true, time.Time{} // not configured yet: TakeNumber says so

@@ -45,6 +45,10 @@ type Config struct {
 	// Ping is called on every POST /api/ping of the touchscreen page (the
 	// browser watchdog); nil for none.
 	Ping func()
+	// Addr is the address the server listens on; requests are checked
+	// against the port they came in on, this one only when a handler is
+	// called without a connection.
+	Addr string
 }
 
 // Demo is what the demo endpoints drive: the simulated reader and the
@@ -56,8 +60,9 @@ type Demo struct {
 
 // Server is the local HTTP server.
 type Server struct {
-	cfg Config
-	mux *http.ServeMux
+	cfg      Config
+	mux      *http.ServeMux
+	upgrader websocket.Upgrader
 }
 
 // New returns the server with its routes.
@@ -66,6 +71,7 @@ func New(cfg Config) *Server {
 		cfg.Log = slog.Default()
 	}
 	s := &Server{cfg: cfg, mux: http.NewServeMux()}
+	s.upgrader = websocket.Upgrader{ReadBufferSize: 1024, WriteBufferSize: 4096, CheckOrigin: s.checkOrigin}
 	s.mux.HandleFunc("GET /api/status", s.handleStatus)
 	s.mux.HandleFunc("GET /api/services", s.handleServices)
 	s.mux.HandleFunc("GET /api/procedures", s.handleProcedures)
@@ -98,7 +104,8 @@ func New(cfg Config) *Server {
 	return s
 }
 
-// ServeHTTP serves requests from this machine only.
+// ServeHTTP serves requests from this machine only, and of those only the
+// ones that come from the kiosk's own pages (see guard).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !Loopback(r.RemoteAddr) {
 		http.Error(w, "kioskd serves this machine only", http.StatusForbidden)
@@ -106,6 +113,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("X-Frame-Options", "DENY")
+	if err := s.guard(r); err != nil {
+		s.cfg.Log.Warn("local request refused", "code", err.Code, "method", r.Method, "path", r.URL.Path,
+			"host", r.Host, "origin", r.Header.Get("Origin"))
+		writeError(w, r, err)
+		return
+	}
 	s.mux.ServeHTTP(w, r)
 }
 
@@ -363,20 +376,8 @@ func (s *Server) handlePrecheckTicket(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, v)
 }
 
-var upgrader = websocket.Upgrader{
-	ReadBufferSize: 1024, WriteBufferSize: 4096,
-	// Only the kiosk's own pages: same host, or no Origin (local tools).
-	CheckOrigin: func(r *http.Request) bool {
-		o := r.Header.Get("Origin")
-		if o == "" {
-			return true
-		}
-		return strings.TrimPrefix(strings.TrimPrefix(o, "http://"), "https://") == r.Host
-	},
-}
-
 func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
-	conn, err := upgrader.Upgrade(w, r, nil)
+	conn, err := s.upgrader.Upgrade(w, r, nil)
 	if err != nil {
 		return
 	}

@@ -10,9 +10,10 @@ import (
 )
 
 func TestLoopbackOnly(t *testing.T) {
-	s := New(Config{Kiosk: flow.New(flow.Config{}), Hub: NewHub()})
+	s := New(Config{Kiosk: flow.New(flow.Config{}), Hub: NewHub(), Addr: "127.0.0.1:5000"})
 	for addr, want := range map[string]int{"127.0.0.1:5000": 200, "[::1]:5000": 200, "192.0.2.7:5000": 403} {
-		r := httptest.NewRequest("POST", "/api/flow", strings.NewReader(`{"flow":"lookup"}`))
+		r := httptest.NewRequest("POST", "http://127.0.0.1:5000/api/flow", strings.NewReader(`{"flow":"lookup"}`))
+		r.Header.Set("Content-Type", "application/json")
 		r.RemoteAddr = addr
 		w := httptest.NewRecorder()
 		s.ServeHTTP(w, r)
@@ -23,9 +24,10 @@ func TestLoopbackOnly(t *testing.T) {
 }
 
 func TestErrorsInTheRequestLanguage(t *testing.T) {
-	s := New(Config{Kiosk: flow.New(flow.Config{}), Hub: NewHub()})
+	s := New(Config{Kiosk: flow.New(flow.Config{}), Hub: NewHub(), Addr: "127.0.0.1:5000"})
 	for lang, want := range map[string]string{"": "Yêu cầu không hợp lệ", "en": "Invalid request"} {
-		r := httptest.NewRequest("POST", "/api/tickets", strings.NewReader(`{"service":`))
+		r := httptest.NewRequest("POST", "http://127.0.0.1:5000/api/tickets", strings.NewReader(`{"service":`))
+		r.Header.Set("Content-Type", "application/json")
 		r.Header.Set("Accept-Language", lang)
 		r.RemoteAddr = "127.0.0.1:1"
 		w := httptest.NewRecorder()
@@ -34,7 +36,7 @@ func TestErrorsInTheRequestLanguage(t *testing.T) {
 			t.Errorf("%q: %d %s", lang, w.Code, w.Body)
 		}
 	}
-	r := httptest.NewRequest("GET", "/api/nope", nil)
+	r := httptest.NewRequest("GET", "http://127.0.0.1:5000/api/nope", nil)
 	r.RemoteAddr = "127.0.0.1:1"
 	w := httptest.NewRecorder()
 	s.ServeHTTP(w, r)

@@ -325,9 +325,12 @@ var domainAnswers = map[string][]string{
 	"POST /api/v1/centres/{centre}/counters/{n}/recall":   {queue.ERecallTooSoon},
 	"POST /api/v1/centres/{centre}/counters/{n}/no-show":  {queue.ENoCurrent},
 	"POST /api/v1/centres/{centre}/counters/{n}/transfer": {queue.ENoCurrent},
-	"POST /api/v1/kiosks/renew":                           {queue.EInvalid},
-	"POST /api/v1/centres/{centre}/tickets/void":          {queue.ENotFound},
-	"POST /api/v1/centres/{centre}/bookings":              {queue.EChallenge},
+	// Counter 1 serves nobody when the priority is decided.
+	"POST /api/v1/centres/{centre}/counters/{n}/confirm-priority":   {queue.ENoCurrent},
+	"POST /api/v1/centres/{centre}/counters/{n}/downgrade-priority": {queue.ENoCurrent},
+	"POST /api/v1/kiosks/renew":                                     {queue.EInvalid},
+	"POST /api/v1/centres/{centre}/tickets/void":                    {queue.ENotFound},
+	"POST /api/v1/centres/{centre}/bookings":                        {queue.EChallenge},
 }
 
 func boolInt(b bool) int {

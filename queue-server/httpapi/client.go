@@ -156,7 +156,8 @@ func (c *Client) Queue(ctx context.Context, centre string) (QueueView, error) {
 }
 
 // Counter performs a counter action ("next", "recall", "finish", "no-show",
-// "transfer", "pause", "resume", "close", "call"). For "next" with no one
+// "transfer", "pause", "resume", "close", "call", "confirm-priority",
+// "downgrade-priority"). For "next" with no one
 // waiting the response holds no ticket.
 func (c *Client) Counter(ctx context.Context, centre string, n int, action string, req *CounterRequest) (CounterResponse, error) {
 	var out CounterResponse

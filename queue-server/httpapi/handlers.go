@@ -118,6 +118,10 @@ type TicketView struct {
 	// Precheck is shown to staff only: it may hold what was read from papers.
 	Precheck json.RawMessage `json:"precheck,omitempty"`
 	Rating   int             `json:"rating,omitempty"`
+
+	// PriorityPending: a priority claimed at a kiosk, called as priority,
+	// that the counter confirms or downgrades.
+	PriorityPending bool `json:"priority_pending,omitempty"`
 }
 
 // staffTicketView is ticketView with what only staff may see.
@@ -136,6 +140,7 @@ func ticketView(l *queue.Live, t queue.Ticket, now time.Time) TicketView {
 		ID: t.ID, Centre: t.Centre, Number: t.Number, Service: t.Service, Status: t.Status, Priority: t.Priority,
 		IssuedAt: t.IssuedAt.In(loc).Format(timeLayout), Counter: t.Counter, Calls: t.Calls, Booking: t.Booking, Source: t.Source, Rating: t.Rating,
 	}
+	v.PriorityPending = t.PriorityPending
 	if svc, ok := cfg.Service(t.Service); ok {
 		v.ServiceName, v.ServiceNameEn = svc.Name, svc.NameEn
 	}
@@ -313,6 +318,10 @@ type CurrentTicket struct {
 	Service  string `json:"service"`
 	Priority bool   `json:"priority,omitempty"`
 	Booked   bool   `json:"booked,omitempty"`
+
+	// PriorityPending: its priority, claimed at a kiosk, awaits the
+	// counter's confirmation.
+	PriorityPending bool `json:"priority_pending,omitempty"`
 }
 
 func queueView(l *queue.Live, now time.Time) QueueView {
@@ -326,7 +335,7 @@ func queueView(l *queue.Live, now time.Time) QueueView {
 		k, _ := cfg.Counter(c.Number)
 		cv := CounterView{Number: c.Number, Name: k.Name, Services: k.Services, Status: c.Status, Reason: c.Reason}
 		if t, ok := l.Ticket(c.Current); ok && t.Status == queue.StatusCalled {
-			cv.Current = &CurrentTicket{ID: t.ID, Number: t.Number, Service: t.Service, Priority: t.IsPriority(), Booked: t.Booking != ""}
+			cv.Current = &CurrentTicket{ID: t.ID, Number: t.Number, Service: t.Service, Priority: t.IsPriority(), PriorityPending: t.PriorityPending, Booked: t.Booking != ""}
 		}
 		v.Counters = append(v.Counters, cv)
 	}
@@ -344,11 +353,16 @@ func (s *Server) handleQueue(w http.ResponseWriter, r *http.Request) {
 	s.reply(w, r, http.StatusOK, v, err)
 }
 
-var counterActions = []string{"next", "call", "recall", "finish", "no-show", "transfer", "pause", "resume", "close"}
+// counterActions are the routes POST …/counters/{n}/ACTION. The last two
+// decide on a priority claimed at a kiosk for the ticket at the counter:
+// confirm it (the clerk saw the proof) or downgrade it to normal (the
+// ticket waits again by its issue time); both audited.
+var counterActions = []string{"next", "call", "recall", "finish", "no-show", "transfer", "pause", "resume", "close",
+	"confirm-priority", "downgrade-priority"}
 
 // CounterRequest is the optional body of counter actions: the service of a
-// transfer, the reason of a pause or of an out-of-order call, the ticket of
-// a call.
+// transfer, the reason of a pause, of an out-of-order call or of a
+// priority decision, the ticket of a call.
 type CounterRequest struct {
 	Service string `json:"service,omitempty"`
 	Reason  string `json:"reason,omitempty"`
@@ -405,6 +419,10 @@ func (s *Server) handleCounter(action string) http.HandlerFunc {
 			case "close":
 				_, err = l.Close(tx.Now, n)
 				ok = false
+			case "confirm-priority":
+				t, err = l.ConfirmPriority(tx.Now, n, req.Reason, u.Username)
+			case "downgrade-priority":
+				t, err = l.DowngradePriority(tx.Now, n, req.Reason, u.Username)
 			}
 			if err != nil {
 				return nil, err

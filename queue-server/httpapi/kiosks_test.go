@@ -274,3 +274,47 @@ func TestKioskNumbersOnlyInTheWindow(t *testing.T) {
 		t.Fatalf("staff at 01:23: %+v %v", tk, err)
 	}
 }
+
+// TestOfflineReplayCannotJumpTheQueue: a kiosk replays a number of its
+// block with an issue time from before the block was leased; it joins the
+// queue at the lease, behind the walk-in who came earlier, and the
+// correction is in the centre's audit log.
+func TestOfflineReplayCannotJumpTheQueue(t *testing.T) {
+	var mu sync.Mutex
+	now := time.Date(2026, 11, 23, 8, 0, 0, 0, time.FixedZone("ICT", 7*3600))
+	e := newEnvAt(t, func() time.Time { mu.Lock(); defer mu.Unlock(); return now })
+	set := func(t time.Time) { mu.Lock(); now = t; mu.Unlock() }
+	ctx := context.Background()
+	k, _ := enrollKiosk(t, e, "Ki-ốt 1")
+	start := now
+	set(start.Add(5 * time.Minute))
+	walkIn, err := e.clerk.Issue(ctx, centreID, httpapi.IssueRequest{Service: "A"})
+	must(t, err)
+	leased := start.Add(10 * time.Minute)
+	set(leased)
+	if _, err := k.LeaseBlock(ctx, centreID, "A", 5, ""); err != nil {
+		t.Fatal(err)
+	}
+	set(start.Add(time.Hour))
+	claimed := start.Add(-30 * time.Minute).Format(time.RFC3339Nano)
+	off, err := k.Issue(ctx, centreID, httpapi.IssueRequest{Service: "A", Number: "A901", IssuedAt: claimed, Offline: true, IdempotencyKey: "k1-early"})
+	must(t, err)
+	if off.IssuedAt != leased.Format(time.RFC3339) || off.Position != 2 {
+		t.Fatalf("replayed ticket issued %s at position %d, want %s behind the walk-in", off.IssuedAt, off.Position, leased.Format(time.RFC3339))
+	}
+	called, ok, err := e.clerk.Next(ctx, centreID, 1)
+	if err != nil || !ok || called.ID != walkIn.ID {
+		t.Fatalf("called first %+v %v %v, want the walk-in %s", called, ok, err, walkIn.Number)
+	}
+	var audit []queue.Audit
+	if _, err := e.admin.Do(ctx, "GET", "/api/v1/centres/"+centreID+"/audit", nil, &audit); err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, a := range audit {
+		found = found || a.Action == queue.AuditIssuedAtCorrected && a.Ticket == off.ID && a.Reason != "" && a.Actor != ""
+	}
+	if !found {
+		t.Fatalf("no audit of the correction in %+v", audit)
+	}
+}

@@ -1,6 +1,7 @@
 package queue
 
 import (
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -18,6 +19,9 @@ type NumberBlock struct {
 	From    int    `json:"from"`
 	To      int    `json:"to"`
 	Used    []int  `json:"used,omitempty"` // numbers the kiosk has reported, sorted
+	// LeasedAt is when the server leased the block: no ticket of it was
+	// printed before, so a replayed issue time is never earlier.
+	LeasedAt time.Time `json:"leased_at,omitzero"`
 }
 
 // Block size limits, and where blocks start: numbers for offline use are
@@ -59,7 +63,7 @@ func (l *Live) LeaseBlock(now time.Time, kiosk, service, day string, size int) (
 	}
 	key := NumberKey(day, service) + "/offline"
 	from := max(l.numbers[key]+1, OfflineBase, l.numbers[NumberKey(day, service)]+1)
-	b := &NumberBlock{ID: l.newID(), Kiosk: kiosk, Service: service, Day: day, From: from, To: from + size - 1}
+	b := &NumberBlock{ID: l.newID(), Kiosk: kiosk, Service: service, Day: day, From: from, To: from + size - 1, LeasedAt: now}
 	l.numbers[key] = b.To
 	l.dirtyNum[key] = true
 	l.blocks[b.ID] = b
@@ -82,9 +86,13 @@ func parseNumber(number, service string) (int, bool) {
 }
 
 // issueOffline records a ticket a kiosk printed from its block while the
-// server was unreachable. It joins the queue by its real issue time; if
-// its day is already over it is recorded as expired.
-func (l *Live) issueOffline(now time.Time, r IssueRequest) (Ticket, error) {
+// server was unreachable. It joins the queue by its issue time, bounded to
+// what can be true: not before its block was leased (nor before its day
+// began), not after the replay arrived. A time outside is corrected (the
+// citizen's printed ticket stays valid) and the correction audited; a
+// kiosk cannot place its tickets ahead of walk-ins who came earlier. If
+// its day is already over the ticket is recorded as expired.
+func (l *Live) issueOffline(now time.Time, r IssueRequest, pending bool) (Ticket, error) {
 	seq, ok := parseNumber(r.Number, r.Service)
 	if !ok {
 		return Ticket{}, Errorf(EInvalid, "number %q is not a ticket number of service %s", "số %q không phải số thứ tự của lĩnh vực %s", r.Number, r.Service)
@@ -95,7 +103,11 @@ func (l *Live) issueOffline(now time.Time, r IssueRequest) (Ticket, error) {
 	if r.Kiosk == "" {
 		return Ticket{}, Errorf(EForbidden, "only kiosks send offline tickets", "chỉ ki-ốt gửi số cấp khi mất kết nối")
 	}
-	day := l.localDay(r.IssuedAt)
+	claimed, issued := r.IssuedAt, r.IssuedAt
+	if issued.After(now) { // a kiosk clock a little ahead
+		issued = now
+	}
+	day := l.localDay(issued)
 	var block *NumberBlock
 	for _, b := range l.blocks {
 		if b.Kiosk == r.Kiosk && b.Service == r.Service && b.Day == day && seq >= b.From && seq <= b.To {
@@ -112,11 +124,14 @@ func (l *Live) issueOffline(now time.Time, r IssueRequest) (Ticket, error) {
 	if day > l.day {
 		return Ticket{}, Errorf(EInvalid, "issued_at is on a day that has not started here", "issued_at thuộc ngày chưa bắt đầu")
 	}
+	if earliest := l.blockStart(block); issued.Before(earliest) {
+		issued = earliest
+	}
 	block.Used = slices.Insert(slices.Clone(block.Used), i, seq)
 	l.dirtyBlocks[block.ID] = true
 	t := &Ticket{
 		ID: TicketID(day, l.newID()), Centre: l.cfg.ID, Number: r.Number, Service: r.Service, Seq: seq, Day: day,
-		Priority: r.Priority, Status: StatusWaiting, IssuedAt: r.IssuedAt, OrderAt: r.IssuedAt,
+		Priority: r.Priority, PriorityPending: pending, Status: StatusWaiting, IssuedAt: issued, OrderAt: issued,
 		Source: SourceKiosk, Kiosk: r.Kiosk, Key: r.Key, Offline: true,
 	}
 	l.tickets[t.ID] = t
@@ -124,6 +139,12 @@ func (l *Live) issueOffline(now time.Time, r IssueRequest) (Ticket, error) {
 		l.byKey[t.Key] = t.ID
 	}
 	l.touchTicket(t)
+	if !issued.Equal(claimed) {
+		l.audit = append(l.audit, Audit{At: now, Actor: r.Kiosk, Action: AuditIssuedAtCorrected, Ticket: t.ID,
+			Reason: fmt.Sprintf("issued_at %s corrected to %s (block %s leased %s, replay received %s)",
+				claimed.In(l.loc).Format(time.RFC3339Nano), issued.In(l.loc).Format(time.RFC3339Nano), block.ID,
+				block.LeasedAt.In(l.loc).Format(time.RFC3339), now.In(l.loc).Format(time.RFC3339))})
+	}
 	l.emit(now, Event{Type: EventIssued, Ticket: eventTicket(t)})
 	if day < l.day {
 		// The day is over: nobody can call it now; it stays for the record.
@@ -133,6 +154,25 @@ func (l *Live) issueOffline(now time.Time, r IssueRequest) (Ticket, error) {
 		l.emit(now, Event{Type: EventExpired, Ticket: eventTicket(t)})
 	}
 	return *t, nil
+}
+
+// AuditIssuedAtCorrected is the audit action of an offline ticket whose
+// issue time was moved into its block's bounds.
+const AuditIssuedAtCorrected = "ticket.offline_issued_at_corrected"
+
+// blockStart is the earliest a ticket of block b can have been printed:
+// when it was leased, and not before its day began (a block of tomorrow
+// is leased today). A block stored before lease times were kept is
+// bounded by its day alone.
+func (l *Live) blockStart(b *NumberBlock) time.Time {
+	start := l.dayStart()
+	if d, err := time.ParseInLocation(time.DateOnly, b.Day, l.loc); err == nil {
+		start = d
+	}
+	if b.LeasedAt.After(start) {
+		return b.LeasedAt
+	}
+	return start
 }
 
 // Blocks returns the blocks leased to a kiosk for today and later.

@@ -116,3 +116,99 @@ func TestBlocksAcrossDays(t *testing.T) {
 		t.Fatalf("blocks of today on: %+v", bs)
 	}
 }
+
+// TestOfflineIssueTimeBounds: a replayed offline ticket joins the queue no
+// earlier than its block's lease and no later than the replay's arrival;
+// a time outside is corrected and audited, so a kiosk cannot place its
+// tickets ahead of walk-ins who came before the block existed.
+func TestOfflineIssueTimeBounds(t *testing.T) {
+	walkIn := day0.Add(5 * time.Minute)   // 08:05, online
+	leased := day0.Add(10 * time.Minute)  // 08:10, the kiosk's block
+	arrival := day0.Add(60 * time.Minute) // 09:00, the replay reaches the server
+	cases := []struct {
+		name    string
+		claimed time.Time
+		want    time.Time // the issue time kept; zero when refused
+		code    string
+		first   bool // the offline ticket is called before the walk-in
+	}{
+		{"before the lease, same day", day0.Add(-time.Hour), leased, "", false},
+		{"just before the lease", leased.Add(-time.Nanosecond), leased, "", false},
+		{"ahead of the walk-in", walkIn.Add(-time.Minute), leased, "", false},
+		{"at the lease", leased, leased, "", false},
+		{"between lease and arrival", day0.Add(15 * time.Minute), day0.Add(15 * time.Minute), "", false},
+		{"at arrival", arrival, arrival, "", false},
+		{"a kiosk clock a minute ahead", arrival.Add(time.Minute), arrival, "", false},
+		{"beyond the clock skew", arrival.Add(MaxClockSkew + time.Second), time.Time{}, EInvalid, false},
+		{"the day before (no block then)", day0.Add(-10 * time.Hour), time.Time{}, EInvalid, false},
+		{"far in the past", time.Date(2001, 1, 1, 0, 0, 0, 0, hcm), time.Time{}, EInvalid, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			l := newTestLive(t, nil)
+			w := issue(t, l, walkIn, "A", "")
+			b, err := l.LeaseBlock(leased, "kiosk-1", "A", "", 5)
+			if err != nil || !b.LeasedAt.Equal(leased) {
+				t.Fatalf("lease %+v %v", b, err)
+			}
+			l.TakeChanges()
+			tk, err := l.Issue(arrival, IssueRequest{Service: "A", Number: "A901", IssuedAt: c.claimed, Kiosk: "kiosk-1", Key: "k/1"})
+			ch := l.TakeChanges()
+			if c.code != "" {
+				if ErrorCode(err) != c.code || !ch.Empty() {
+					t.Fatalf("%v (changes %+v), want %s and nothing changed", err, ch, c.code)
+				}
+				return
+			}
+			if err != nil || !tk.IssuedAt.Equal(c.want) || !tk.OrderAt.Equal(c.want) {
+				t.Fatalf("issued %v order %v %v, want %v", tk.IssuedAt, tk.OrderAt, err, c.want)
+			}
+			corrected := !c.claimed.Equal(c.want)
+			if got := len(ch.Audit); corrected != (got == 1) || got > 1 {
+				t.Fatalf("audit %+v (corrected: %v)", ch.Audit, corrected)
+			}
+			if corrected {
+				a := ch.Audit[0]
+				if a.Action != AuditIssuedAtCorrected || a.Actor != "kiosk-1" || a.Ticket != tk.ID || !a.At.Equal(arrival) || a.Reason == "" {
+					t.Fatalf("audit entry %+v", a)
+				}
+			}
+			next, _, _ := l.Next(arrival.Add(time.Minute), 1, "c")
+			if (next.ID == tk.ID) != c.first || (!c.first && next.ID != w.ID) {
+				t.Fatalf("called first %s (%v), want the walk-in %s", next.Number, next.IssuedAt, w.Number)
+			}
+		})
+	}
+}
+
+// TestOfflineIssueTimeOfTomorrowsBlock: a block leased the day before is
+// bounded by the start of its own day; one stored before lease times were
+// kept, by its day alone.
+func TestOfflineIssueTimeOfTomorrowsBlock(t *testing.T) {
+	l := newTestLive(t, nil)
+	if _, err := l.LeaseBlock(day0, "k", "A", "2026-11-24", 5); err != nil {
+		t.Fatal(err)
+	}
+	legacy, err := l.LeaseBlock(day0, "k", "B", "", 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch := l.TakeChanges()
+	for i := range ch.Blocks {
+		if ch.Blocks[i].ID == legacy.ID {
+			ch.Blocks[i].LeasedAt = time.Time{} // as stored before this field
+		}
+	}
+	snap := Snapshot{Config: l.Config(), Meta: Meta{Day: l.Day(), LastSeq: l.LastSeq()}, Numbers: ch.Numbers, Blocks: ch.Blocks, Counters: l.Counters()}
+	r := Restore(snap, day0, func() string { return "id" + time.Now().String() })
+	old, err := r.Issue(day0.Add(time.Hour), IssueRequest{Service: "B", Number: "B901", IssuedAt: day0.Add(-7 * time.Hour), Kiosk: "k", Key: "k/b"})
+	if err != nil || !old.IssuedAt.Equal(day0.Add(-7*time.Hour)) {
+		t.Fatalf("block without a lease time, claimed after midnight: %+v %v", old, err)
+	}
+	next := time.Date(2026, 11, 24, 9, 0, 0, 0, hcm)
+	midnight := time.Date(2026, 11, 24, 0, 0, 0, 0, hcm)
+	tk, err := r.Issue(next, IssueRequest{Service: "A", Number: "A901", IssuedAt: midnight.Add(time.Minute), Kiosk: "k", Key: "k/a"})
+	if err != nil || !tk.IssuedAt.Equal(midnight.Add(time.Minute)) || tk.Day != "2026-11-24" {
+		t.Fatalf("tomorrow's block, the next morning: %+v %v", tk, err)
+	}
+}

@@ -12,6 +12,11 @@ const (
 	classOther           // walk-ins, and bookings before their slot
 )
 
+// A priority claimed at a kiosk and not yet confirmed (PriorityPending) is
+// called as priority: the law owes these citizens priority, and nobody can
+// check their proof before the counter sees them; at the counter the
+// clerk confirms it, or downgrades it and the ticket waits again by its
+// issue time, so a false claim gains nothing.
 func (l *Live) class(t *Ticket, now time.Time) int {
 	switch {
 	case t.IsPriority():

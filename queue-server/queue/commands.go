@@ -58,8 +58,12 @@ func (l *Live) Issue(now time.Time, r IssueRequest) (Ticket, error) {
 			return t, nil
 		}
 	}
+	// A kiosk grants only what it can check: the other groups wait for
+	// the counter's confirmation (the kiosk cannot be trusted to have
+	// asked for proof, and a stolen kiosk credential grants nothing more).
+	pending := (r.Source == SourceKiosk || r.Kiosk != "") && !KioskGrants(r.Priority)
 	if r.Number != "" {
-		return l.issueOffline(now, r)
+		return l.issueOffline(now, r, pending)
 	}
 	if r.Source == SourceKiosk && r.Booking == "" {
 		if open, next := l.cfg.WalkInOpen(now); !open {
@@ -87,6 +91,7 @@ func (l *Live) Issue(now time.Time, r IssueRequest) (Ticket, error) {
 		Key:       r.Key,
 		SlotStart: r.SlotStart,
 	}
+	t.PriorityPending = pending
 	if r.SlotStart != nil {
 		t.OrderAt = *r.SlotStart
 	}
@@ -320,6 +325,78 @@ func (l *Live) Transfer(now time.Time, n int, service string) (Ticket, error) {
 	ev := eventTicket(t)
 	ev.Service = from
 	l.emit(now, Event{Type: EventTransferred, Ticket: ev, Counter: n, Service: service})
+	return *t, nil
+}
+
+// Audit actions of the counter's decision on a priority claimed at a kiosk.
+const (
+	AuditPriorityConfirmed  = "ticket.priority_confirmed"
+	AuditPriorityDowngraded = "ticket.priority_downgraded"
+)
+
+// pendingPriority returns the counter's current ticket when its priority
+// waits for the counter's confirmation.
+func (l *Live) pendingPriority(n int, reason string) (*Counter, *Ticket, string, error) {
+	c, t, err := l.serving(n)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	reason = NFC(strings.TrimSpace(reason))
+	if utf8.RuneCountInString(reason) > MaxReasonLen {
+		return nil, nil, "", Errorf(EInvalid, "reason: at most %d characters", "lý do: tối đa %d ký tự", MaxReasonLen)
+	}
+	if !t.PriorityPending || !t.IsPriority() {
+		return nil, nil, "", Errorf(EConflict, "ticket %s has no priority awaiting confirmation", "số %s không có quyền ưu tiên nào đang chờ xác nhận", t.Number)
+	}
+	return c, t, reason, nil
+}
+
+// priorityAudit is the audit's reason: the group claimed, then the clerk's words.
+func priorityAudit(group, reason string) string {
+	if reason == "" {
+		return group
+	}
+	return group + ": " + reason
+}
+
+// ConfirmPriority confirms the priority of the counter's current ticket,
+// claimed at a kiosk: the clerk has seen the proof. Audited.
+func (l *Live) ConfirmPriority(now time.Time, n int, reason, clerk string) (Ticket, error) {
+	l.Roll(now)
+	_, t, reason, err := l.pendingPriority(n, reason)
+	if err != nil {
+		return Ticket{}, err
+	}
+	t.PriorityPending = false
+	l.touchTicket(t)
+	l.audit = append(l.audit, Audit{At: now, Actor: clerk, Action: AuditPriorityConfirmed, Ticket: t.ID, Reason: priorityAudit(t.Priority, reason)})
+	l.emit(now, Event{Type: EventPriorityConfirmed, Ticket: eventTicket(t), Counter: n})
+	return *t, nil
+}
+
+// DowngradePriority turns the priority of the counter's current ticket,
+// claimed at a kiosk without proof, into a normal ticket. It goes back to
+// waiting at the place its issue time gives among normal tickets: the
+// claim gained nothing, and the citizen lost nothing they were owed. The
+// counter is free to call the next. Audited.
+func (l *Live) DowngradePriority(now time.Time, n int, reason, clerk string) (Ticket, error) {
+	l.Roll(now)
+	c, t, reason, err := l.pendingPriority(n, reason)
+	if err != nil {
+		return Ticket{}, err
+	}
+	group := t.Priority
+	t.Priority = PriorityNormal
+	t.PriorityPending = false
+	t.Status = StatusWaiting
+	t.Counter = 0
+	t.Calls = 0
+	t.CalledAt = nil
+	c.Current = ""
+	l.touchTicket(t)
+	l.touchCounter(c)
+	l.audit = append(l.audit, Audit{At: now, Actor: clerk, Action: AuditPriorityDowngraded, Ticket: t.ID, Reason: priorityAudit(group, reason)})
+	l.emit(now, Event{Type: EventPriorityDowngraded, Ticket: eventTicket(t), Counter: n})
 	return *t, nil
 }
 

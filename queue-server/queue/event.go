@@ -25,6 +25,11 @@ const (
 	EventRescheduled = "booking.rescheduled"
 	EventCheckedIn   = "booking.checked_in"
 	EventBookNoShow  = "booking.no_show"
+
+	// The counter confirmed, or downgraded to normal, a priority claimed
+	// at a kiosk (the event never says which group).
+	EventPriorityConfirmed  = "ticket.priority_confirmed"
+	EventPriorityDowngraded = "ticket.priority_downgraded"
 )
 
 // Event is one change of a centre, numbered by a per-centre gap-free

@@ -39,6 +39,13 @@ func ValidPriority(p string) bool {
 	return false
 }
 
+// KioskGrants reports whether a kiosk may grant priority p on its own:
+// normal, and elderly, which the kiosk checks against the birth date on
+// the citizen's ID card. The other groups (disability, pregnancy, a young
+// child, revolutionary merit) have no proof a kiosk can read; a kiosk's
+// ticket of theirs is a priority to be confirmed at the counter.
+func KioskGrants(p string) bool { return p == PriorityNormal || p == PriorityElderly || p == "" }
+
 // Ticket sources.
 const (
 	SourceKiosk   = "kiosk"
@@ -80,6 +87,11 @@ type Ticket struct {
 	// Rating is the citizen's satisfaction, 1 (not satisfied) to 4 (very
 	// satisfied) as in the national survey; 0 when not rated.
 	Rating int `json:"rating,omitempty"`
+
+	// PriorityPending marks a priority a kiosk issued without proof: the
+	// ticket is called as priority, and the clerk confirms it at the
+	// counter or downgrades it to normal.
+	PriorityPending bool `json:"priority_pending,omitempty"`
 }
 
 // Open reports whether the ticket still waits or is being served.

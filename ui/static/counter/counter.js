@@ -1,5 +1,6 @@
 // Counter console: a clerk signs in, picks a counter and calls, recalls,
-// finishes, marks no-shows, transfers and pauses, with keyboard shortcuts.
+// finishes, marks no-shows, transfers and pauses, with keyboard shortcuts,
+// and confirms or downgrades a priority claimed at a kiosk.
 // The screen follows the centre's event stream, so it also shows what
 // other counters and kiosks do. The current ticket shows its booking and
 // the kiosk's dossier pre-check; today's counts sit beside the queue; after
@@ -327,13 +328,14 @@ function render() {
     num.classList.remove('none');
     const svc = service(state.cfg, cur.service);
     const parts = [h('span', {}, `${cur.service} – ${serviceName(svc)}`)];
-    if (cur.priority) parts.push(h('span', { class: 'badge priority' }, t('common.priority')));
+    if (cur.priority) parts.push(h('span', { class: cur.priority_pending ? 'badge priority pending' : 'badge priority' }, t(cur.priority_pending ? 'common.priority_pending' : 'common.priority')));
     if (cur.booked) parts.push(h('span', { class: 'badge booked' }, t('common.booked')));
     if (state.last && state.last.id === cur.id && state.last.calls > 1) parts.push(h('span', { class: 'muted' }, t('console.calls', { n: state.last.calls })));
     meta.replaceChildren(...parts);
     renderDetails(cur);
   } else {
     renderDetails(null);
+    $('priority-check').hidden = true;
     num.textContent = t('console.none');
     num.classList.add('none');
     meta.replaceChildren(h('span', { class: 'muted' }, t('console.none_hint')));
@@ -355,6 +357,7 @@ function render() {
   const busy = state.busy;
   $('btn-next').disabled = busy || status === 'paused';
   for (const id of ['btn-recall', 'btn-finish', 'btn-noshow', 'btn-transfer']) $(id).disabled = busy || !cur;
+  for (const id of ['btn-priority-confirm', 'btn-priority-downgrade']) $(id).disabled = busy;
   $('btn-pause').disabled = busy;
   const pl = $('pause-label');
   pl.dataset.i18n = status === 'paused' ? 'console.resume' : status === 'closed' ? 'console.open' : 'console.pause';
@@ -381,7 +384,9 @@ function render() {
           serviceName({ name: tk.service_name, name_en: tk.service_name_en }) || tk.service,
           ' · ',
           t('console.waited', { time: duration((now - Date.parse(tk.issued_at)) / 1000) }),
-          tk.priority && tk.priority !== 'normal' ? [' ', h('span', { class: 'badge priority' }, t('common.priority'))] : null,
+          tk.priority && tk.priority !== 'normal'
+            ? [' ', h('span', { class: tk.priority_pending ? 'badge priority pending' : 'badge priority' }, t(tk.priority_pending ? 'common.priority_pending' : 'common.priority'))]
+            : null,
           tk.booking ? [' ', h('span', { class: 'badge booked' }, t('common.booked'))] : null),
         h('button', {
           type: 'button', class: 'secondary', disabled: busy || status === 'paused',
@@ -425,8 +430,18 @@ async function loadBookings() {
   }
 }
 
+/** The clerk's decision on a priority claimed at a kiosk, for the ticket at the counter. */
+function renderPriorityCheck(cur, tk) {
+  const box = $('priority-check');
+  box.hidden = !(cur && cur.priority_pending);
+  if (box.hidden) return;
+  const group = tk && tk.priority ? t('priority.' + tk.priority) : t('common.priority');
+  $('priority-check-text').textContent = t('console.priority_pending', { group });
+}
+
 function renderDetails(cur) {
   const tk = cur ? fullTicket(cur.id) : null;
+  renderPriorityCheck(cur, tk);
   const bk = $('current-booking');
   if (tk && tk.booking) {
     const b = state.bookings.get(tk.booking);
@@ -609,6 +624,8 @@ function announce(action, r, body) {
     case 'transfer': toast(t('console.transferred', { number, service: body.service })); break;
     case 'pause': toast(t('console.paused')); break;
     case 'resume': toast(t('console.resumed')); break;
+    case 'confirm-priority': toast(t('console.priority_confirmed', { number })); break;
+    case 'downgrade-priority': toast(t('console.priority_downgraded', { number })); break;
   }
 }
 
@@ -747,6 +764,8 @@ function init() {
   $('btn-noshow').addEventListener('click', () => act('no-show'));
   $('btn-transfer').addEventListener('click', openTransfer);
   $('btn-pause').addEventListener('click', togglePause);
+  $('btn-priority-confirm').addEventListener('click', () => act('confirm-priority'));
+  $('btn-priority-downgrade').addEventListener('click', () => act('downgrade-priority'));
   for (const b of document.querySelectorAll('#rate-prompt button[data-score]')) b.addEventListener('click', () => rate(Number(b.dataset.score)));
   $('rate-skip').addEventListener('click', () => {
     state.rating = null;

@@ -167,6 +167,7 @@ function onEvent(e) {
       break;
     case 'ticket.no_show':
     case 'ticket.transferred':
+    case 'ticket.priority_downgraded': // back to waiting, as normal
       if (state.current && state.current.id === tk.id) state.current = null;
       render();
       break;

@@ -155,6 +155,7 @@ function onEvent(e) {
     case 'ticket.finished':
     case 'ticket.no_show':
     case 'ticket.transferred':
+    case 'ticket.priority_downgraded': // back to waiting, as normal
       patchCounter(e.counter, (cv) => {
         if (cv.current && cv.current.id === tk.id) delete cv.current;
       });

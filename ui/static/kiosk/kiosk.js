@@ -142,6 +142,9 @@ async function takeNumber(priority) {
 }
 $('print').addEventListener('click', () => takeNumber(undefined));
 $('print-priority').addEventListener('click', () => takeNumber('elderly'));
+// The groups a kiosk cannot check: printed as a priority to be confirmed at the counter.
+const groupButtons = () => document.querySelectorAll('[data-priority]');
+for (const b of groupButtons()) b.addEventListener('click', () => takeNumber(b.dataset.priority));
 $('retry').addEventListener('click', () => {
   if (flow.flow === 'take-number' && chosen) go({ flow: 'take-number', step: 'card', data: chosen });
   else if (flow.flow === 'check-in') go({ flow: 'check-in', step: 'scan' });
@@ -153,7 +156,7 @@ function renderPrinted(p) {
   $('printed-service').textContent = p.service_name ? `${p.service} · ${lang() === 'en' && p.service_name_en ? p.service_name_en : p.service_name}` : '';
   const badges = [];
   if (p.booked) badges.push(`<span class="badge booked">${t('kiosk.printed.booked')}</span>`);
-  if (p.priority && p.priority !== 'normal') badges.push(`<span class="badge priority">${t('kiosk.printed.priority')}</span>`);
+  if (p.priority && p.priority !== 'normal') badges.push(`<span class="badge priority">${t(p.priority_pending ? 'kiosk.printed.priority_pending' : 'kiosk.printed.priority')}</span>`);
   $('printed-badges').innerHTML = badges.join(' ');
   $('printed-ahead').textContent = p.ahead >= 0 ? t('kiosk.printed.ahead', { n: p.ahead }) : '';
   $('printed-wait').textContent = p.ahead >= 0 ? t('kiosk.printed.wait', { d: duration(p.estimated_wait_seconds) }) : '';
@@ -295,6 +298,7 @@ function renderPrinter(st, reason) {
   $('printer-advice').textContent = bad ? t('kiosk.printer.stopped') : '';
   document.body.dataset.printer = bad ? 'stopped' : low ? 'low' : 'ok';
   for (const id of ['print', 'print-priority', 'code-submit']) if (bad) $(id).disabled = true;
+  for (const b of groupButtons()) b.disabled = bad;
   if (!bad) { $('print').disabled = false; $('print-priority').disabled = false; codeChanged(); }
   $('take-note').hidden = !bad;
   for (const tile of document.querySelectorAll('[data-start="take-number"], [data-start="check-in"]')) tile.disabled = bad;
