@@ -113,8 +113,12 @@ type TicketView struct {
 	CalledAt             string `json:"called_at,omitempty"`
 	FinishedAt           string `json:"finished_at,omitempty"`
 	Calls                int    `json:"calls,omitempty"`
-	Booking              string `json:"booking,omitempty"`
-	Source               string `json:"source,omitempty"`
+	// Booked marks a ticket taken by a booking's check-in; Booking, the
+	// booking's code, is shown to staff of the centre only (a ticket id is
+	// public, on the event stream, and the code opens the booking).
+	Booked  bool   `json:"booked,omitempty"`
+	Booking string `json:"booking,omitempty"`
+	Source  string `json:"source,omitempty"`
 	// Precheck is shown to staff only: it may hold what was read from papers.
 	Precheck json.RawMessage `json:"precheck,omitempty"`
 	Rating   int             `json:"rating,omitempty"`
@@ -123,6 +127,7 @@ type TicketView struct {
 // staffTicketView is ticketView with what only staff may see.
 func staffTicketView(l *queue.Live, t queue.Ticket, now time.Time) TicketView {
 	v := ticketView(l, t, now)
+	v.Booking = t.Booking
 	if len(t.Precheck) > 0 {
 		v.Precheck = json.RawMessage(t.Precheck)
 	}
@@ -134,7 +139,7 @@ func ticketView(l *queue.Live, t queue.Ticket, now time.Time) TicketView {
 	loc := l.Location()
 	v := TicketView{
 		ID: t.ID, Centre: t.Centre, Number: t.Number, Service: t.Service, Status: t.Status, Priority: t.Priority,
-		IssuedAt: t.IssuedAt.In(loc).Format(timeLayout), Counter: t.Counter, Calls: t.Calls, Booking: t.Booking, Source: t.Source, Rating: t.Rating,
+		IssuedAt: t.IssuedAt.In(loc).Format(timeLayout), Counter: t.Counter, Calls: t.Calls, Booked: t.Booking != "", Source: t.Source, Rating: t.Rating,
 	}
 	if svc, ok := cfg.Service(t.Service); ok {
 		v.ServiceName, v.ServiceNameEn = svc.Name, svc.NameEn

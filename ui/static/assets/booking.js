@@ -24,6 +24,10 @@ const state = {
   view: 'book', // or 'lookup'
   step: '',
   found: null, // the booking looked up
+  // Signed links to a booking's PDF and ICS, by code: the server gives them
+  // only with the booking, a reschedule or a cancel (the code alone does
+  // not open the documents). Kept in this page only.
+  docs: new Map(),
   foundCentre: null,
   rs: { date: '', slots: null, slot: null },
 };
@@ -548,6 +552,7 @@ async function submitBooking(ev) {
   setBusy(button, true, 'book.submitting', 'book.submit');
   try {
     state.booking = await postBooking(body);
+    keepDocs(state.booking);
     // Done with the personal data: forget it.
     $('details-form').reset();
     solver.reset();
@@ -581,9 +586,17 @@ function factRows(dl, b) {
   );
 }
 
+/** Remembers the signed document links of an answer that carries them. */
+function keepDocs(b) {
+  if (b && b.pdf_url && b.ics_url) state.docs.set(b.code, { pdf: b.pdf_url, ics: b.ics_url });
+}
+
+/** Points the PDF and ICS buttons at the booking's signed links; false when there are none. */
 function docLinks(prefix, code) {
-  $(prefix + '-pdf').href = `/api/v1/bookings/${seg(code)}/pdf`;
-  $(prefix + '-ics').href = `/api/v1/bookings/${seg(code)}/ics`;
+  const d = state.docs.get(code);
+  $(prefix + '-pdf').href = d ? d.pdf : '#';
+  $(prefix + '-ics').href = d ? d.ics : '#';
+  return !!d;
 }
 
 function renderDone() {
@@ -635,6 +648,7 @@ async function lookup(code, focus = true) {
 }
 
 async function showFound(b) {
+  keepDocs(b);
   state.found = b;
   if (!state.foundCentre || state.foundCentre.id !== b.centre) {
     try {
@@ -665,8 +679,9 @@ function renderFound() {
   const left = Math.max(0, b.max_reschedules - b.reschedules);
   $('found-facts').append(h('div', {}, h('dt', {}, t('lookup.changes')),
     h('dd', { id: 'found-changes', dataset: { left: String(left) } }, t('lookup.changes_value', { n: left, max: b.max_reschedules }))));
-  $('found-downloads').hidden = b.status === 'cancelled';
-  docLinks('found', b.code);
+  const docs = docLinks('found', b.code);
+  $('found-downloads').hidden = b.status === 'cancelled' || !docs;
+  $('found-docs-note').hidden = b.status === 'cancelled' || docs;
   const can = changeable(b) && !!state.foundCentre;
   $('found-actions').hidden = !can;
   $('btn-reschedule').disabled = left === 0;
