@@ -28,8 +28,10 @@ type Config struct {
 	Now      func() time.Time
 	// Ready reports whether the server should take traffic (for /readyz).
 	Ready func() bool
-	// Secret keys the hashes of CCCD numbers and signs anti-bot
-	// challenges; kept in the store so hashes match across restarts.
+	// Secret keys the hashes of CCCD numbers and signs anti-bot challenges
+	// and document links; kept in a key file apart from the store (see
+	// package keyfile) so hashes match across restarts and a copy of the
+	// store alone cannot test guesses; nil: a random one (tests).
 	Secret []byte
 	// CA signs kiosk certificates (mutual TLS); nil: kiosks use bearer
 	// credentials only.
