@@ -197,7 +197,9 @@ func TestKeyOutsideStore(t *testing.T) {
 	m.Close()
 }
 
-func threeDigits(n int) string { return string([]byte{byte('0' + n/100), byte('0' + n/10%10), byte('0' + n%10)}) }
+func threeDigits(n int) string {
+	return string([]byte{byte('0' + n/100), byte('0' + n/10%10), byte('0' + n%10)})
+}
 
 func must(t *testing.T, err error) {
 	t.Helper()
