@@ -5,9 +5,10 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode"
 
 	"golang.org/x/text/unicode/norm"
+
+	"xephang/personname"
 )
 
 // Source says which side of the card a Card was read from.
@@ -241,19 +242,9 @@ func cleanName(s string) string {
 	return strings.Join(strings.Fields(norm.NFC.String(s)), " ")
 }
 
-// plausibleName reports whether s is made only of letters, spaces and the
-// few marks found in names.
-func plausibleName(s string) bool {
-	if s == "" {
-		return false
-	}
-	for _, r := range s {
-		if !unicode.IsLetter(r) && !unicode.Is(unicode.Mn, r) && r != ' ' && r != '-' && r != '\'' {
-			return false
-		}
-	}
-	return true
-}
+// plausibleName reports whether s is a name by the one rule of package
+// personname (the rule bookings use too).
+func plausibleName(s string) bool { return personname.Valid(s) }
 
 // provinces maps the three-digit code at the start of a personal number to the
 // province where the birth was registered (63 codes, Thông tư 59/2021/TT-BCA,

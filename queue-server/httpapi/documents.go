@@ -113,9 +113,30 @@ func bookingPDF(cfg queue.Centre, b queue.Booking) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// icsEscape escapes a TEXT value (RFC 5545 §3.3.11).
+// icsEscape escapes a TEXT value (RFC 5545 §3.3.11): backslash, semicolon
+// and comma get a backslash; a line break (CR LF, LF or a lone CR) becomes
+// \n; other control characters, which TEXT may not hold, are dropped. A
+// raw CR or LF would end the content line and start one of the sender's
+// choosing (an ATTENDEE, a URL, a second event).
 func icsEscape(s string) string {
-	return strings.NewReplacer(`\`, `\\`, ";", `\;`, ",", `\,`, "\n", `\n`).Replace(s)
+	var b strings.Builder
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	for _, r := range s {
+		switch {
+		case r == '\\':
+			b.WriteString(`\\`)
+		case r == ';':
+			b.WriteString(`\;`)
+		case r == ',':
+			b.WriteString(`\,`)
+		case r == '\n' || r == '\r' || r == 0x85 || r == 0x2028 || r == 0x2029:
+			b.WriteString(`\n`)
+		case r < 0x20 && r != '\t', r == 0x7f, r >= 0x80 && r < 0xa0:
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
 
 // icsFold folds a content line at 75 octets without splitting a UTF-8

@@ -226,10 +226,11 @@ func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 }
 
-func pathInt(r *http.Request, name string) (int, error) {
-	n, err := strconv.Atoi(r.PathValue(name))
+// counterNumber reads the counter number {n} of a path: 1 to 9999.
+func counterNumber(r *http.Request) (int, error) {
+	n, err := strconv.Atoi(r.PathValue("n"))
 	if err != nil || n < 1 || n > 9999 {
-		return 0, queue.Errorf(queue.ENotFound, "no %s %q", "không có %s %q", name, r.PathValue(name))
+		return 0, queue.Errorf(queue.ENotFound, "no counter %q: a counter is a number from 1 to 9999", "không có quầy %q: số quầy là số từ 1 đến 9999", r.PathValue("n"))
 	}
 	return n, nil
 }

@@ -1,11 +1,13 @@
 package queue
 
 import (
+	"errors"
 	"slices"
 	"sort"
 	"strings"
 	"time"
-	"unicode/utf8"
+
+	"xephang/personname"
 )
 
 // Booking statuses.
@@ -249,6 +251,18 @@ func (l *Live) checkCitizen(now time.Time, key, service, day, except string) err
 	return nil
 }
 
+// CitizenName returns a citizen's full name in its stored form, or an
+// EInvalid error saying why it is not a name: the one rule of package
+// personname, for every way a booking is made.
+func CitizenName(s string) (string, error) {
+	name, err := personname.Parse(s)
+	var pe *personname.Error
+	if errors.As(err, &pe) {
+		return "", (&Error{Code: EInvalid, EN: "full name: " + pe.EN, VI: "họ và tên: " + pe.VI}).At("citizen.name")
+	}
+	return name, err
+}
+
 // ValidPhone reports whether s is a Vietnamese mobile number: 10 digits
 // starting 03, 05, 07, 08 or 09 (or +84 / 84 and the 9 digits after the 0).
 // It returns the number in its 0… form.
@@ -279,13 +293,14 @@ func (l *Live) Book(now time.Time, r BookRequest) (Booking, error) {
 	if err != nil {
 		return Booking{}, err
 	}
-	r.Citizen.Name = NFC(r.Citizen.Name)
-	if n := utf8.RuneCountInString(r.Citizen.Name); n < 2 || n > 100 {
-		return Booking{}, Errorf(EInvalid, "full name: 2 to 100 characters", "họ và tên: từ 2 đến 100 ký tự")
+	name, err := CitizenName(r.Citizen.Name)
+	if err != nil {
+		return Booking{}, err
 	}
+	r.Citizen.Name = name
 	phone, ok := ValidPhone(r.Citizen.Phone)
 	if !ok {
-		return Booking{}, Errorf(EInvalid, "phone: a Vietnamese mobile number of 10 digits", "số điện thoại: số di động Việt Nam gồm 10 chữ số")
+		return Booking{}, Errorf(EInvalid, "phone: a Vietnamese mobile number of 10 digits", "số điện thoại: số di động Việt Nam gồm 10 chữ số").At("citizen.phone")
 	}
 	r.Citizen.Phone = phone
 	if r.Citizen.Key == "" || r.Code == "" {
