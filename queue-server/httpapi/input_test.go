@@ -122,16 +122,25 @@ func TestHeartbeatIsChecked(t *testing.T) {
 		"unknown status":  {Devices: []queue.DeviceStatus{{Name: "printer", Kind: "printer", Status: "on fire"}}},
 		"html name":       {Devices: []queue.DeviceStatus{{Name: "<b>p</b>", Kind: "printer", Status: "ok"}}},
 		"negative outbox": {Devices: []queue.DeviceStatus{ok}, Outbox: -1},
-		"control detail":  {Devices: []queue.DeviceStatus{{Name: "printer", Kind: "printer", Status: "ok", Detail: "a\x1b[2Jb"}}},
 		"version":         {Version: "1.0<script>", Devices: []queue.DeviceStatus{ok}},
-		"bidi last error": {LastError: "lỗi \u202e", Devices: []queue.DeviceStatus{ok}},
+		"long detail":     {Devices: []queue.DeviceStatus{{Name: "printer", Kind: "printer", Status: "ok", Detail: strings.Repeat("x", 301)}}},
 	} {
 		if _, err := k.Heartbeat(ctx, req); apiCode(err) != "422 invalid" {
 			t.Errorf("%s: %v", what, err)
 		}
 	}
-	if _, err := k.Heartbeat(ctx, httpapi.HeartbeatRequest{Version: "1.2.3", Devices: []queue.DeviceStatus{ok, {Name: "card-reader", Kind: "card-reader", Status: "disconnected"}}, Outbox: 3}); err != nil {
-		t.Errorf("a good heartbeat: %v", err)
+	for _, v := range []string{"1.2.3", "0123456789ab", "(devel)", "v0.0.0-20261204165100-0123456789ab"} {
+		if _, err := k.Heartbeat(ctx, httpapi.HeartbeatRequest{Version: v, Devices: []queue.DeviceStatus{ok, {Name: "card-reader", Kind: "card-reader", Status: "disconnected"}}, Outbox: 3}); err != nil {
+			t.Errorf("a good heartbeat, version %s: %v", v, err)
+		}
+	}
+	// Texts in the device's own words are kept, as one line of plain text.
+	_, err := k.Heartbeat(ctx, httpapi.HeartbeatRequest{Version: "1", Devices: []queue.DeviceStatus{{Name: "printer", Kind: "printer", Status: "error", Detail: "lỗi\r\nX\x1b[2J\u202e"}}, LastError: "502:\n<html>"})
+	must(t, err)
+	ks, err := e.admin.Kiosks(ctx)
+	must(t, err)
+	if len(ks) != 1 || ks[0].LastError != "502: <html>" || ks[0].Devices[0].Detail != "lỗi  X [2J " {
+		t.Errorf("stored %q %q", ks[0].LastError, ks[0].Devices[0].Detail)
 	}
 }
 

@@ -261,7 +261,10 @@ func (s *Server) handleHeartbeat(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return nil, err
 		}
-		k.LastSeen, k.Version, k.Devices, k.LastError, k.Outbox = tx.Now, req.Version, req.Devices, req.LastError, req.Outbox
+		for i := range req.Devices {
+			req.Devices[i].Detail = queue.PlainText(req.Devices[i].Detail)
+		}
+		k.LastSeen, k.Version, k.Devices, k.LastError, k.Outbox = tx.Now, req.Version, req.Devices, queue.PlainText(req.LastError), req.Outbox
 		tx.PutKiosk(k)
 		return HeartbeatResponse{ServerTime: tx.Now.UTC().Format(time.RFC3339Nano)}, nil
 	})

@@ -3,6 +3,7 @@ package queue
 import (
 	"regexp"
 	"strconv"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 )
@@ -45,14 +46,30 @@ var deviceStatuses = map[string]bool{"ok": true, "warning": true, "error": true,
 // deviceWord is a device's name or kind: a short lower-case word.
 var deviceWord = regexp.MustCompile(`^[a-z][a-z0-9-]{0,31}$`)
 
-// versionRe is a program version as kioskd reports it.
-var versionRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$`)
+// versionRe is a program version as kioskd reports it: a commit, a
+// module version (v1.2.3, a pseudo-version) or "(devel)".
+var versionRe = regexp.MustCompile(`^[A-Za-z0-9()][A-Za-z0-9()._+~-]{0,63}$`)
+
+// PlainText is s as one line of plain text: invalid UTF-8, control
+// characters, line and paragraph separators and invisible formatting
+// characters become spaces. For what a device reports in its own words
+// (an error's text may hold a line break): shown, never refused.
+func PlainText(s string) string {
+	s = strings.ToValidUTF8(s, " ")
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || unicode.In(r, unicode.Zl, unicode.Zp, unicode.Cf) {
+			return ' '
+		}
+		return r
+	}, s)
+}
 
 // ValidateHeartbeat checks what a kiosk reports: a version like 1.2.3 or
 // a commit, at most 32 devices with a name and kind of [a-z0-9-], a status
-// from the closed list (ok, warning, error, disconnected, unknown, absent)
-// and a detail of plain text, a last error of plain text, and an outbox
-// count from 0.
+// from the closed list (ok, warning, error, disconnected, unknown, absent),
+// a detail of at most 300 bytes, a last error of at most 1000, and an
+// outbox count from 0. The texts are free: the handler stores them as
+// PlainText.
 func ValidateHeartbeat(version string, devices []DeviceStatus, lastError string, outbox int) error {
 	if version != "" && !versionRe.MatchString(version) {
 		return Errorf(EInvalid, "version: letters, digits and . _ + - (at most 64)", "version: chữ, số và các dấu . _ + - (tối đa 64 ký tự)").At("version")
@@ -71,12 +88,12 @@ func ValidateHeartbeat(version string, devices []DeviceStatus, lastError string,
 		if !deviceStatuses[d.Status] {
 			return Errorf(EInvalid, "%s: ok, warning, error, disconnected, unknown or absent", "%s: ok, warning, error, disconnected, unknown hoặc absent", at("status")).At(at("status"))
 		}
-		if err := CheckText(at("detail"), d.Detail, 300); err != nil {
-			return err
+		if len(d.Detail) > 300 {
+			return Errorf(EInvalid, "%s: at most 300 bytes", "%s: tối đa 300 byte", at("detail")).At(at("detail"))
 		}
 	}
-	if err := CheckText("last_error", lastError, 1000); err != nil {
-		return err
+	if len(lastError) > 1000 {
+		return Errorf(EInvalid, "last_error: at most 1000 bytes", "last_error: tối đa 1000 byte").At("last_error")
 	}
 	if outbox < 0 || outbox > 1_000_000 {
 		return Errorf(EInvalid, "outbox: a count from 0", "outbox: số lượng từ 0 trở lên").At("outbox")
