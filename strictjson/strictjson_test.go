@@ -48,10 +48,10 @@ func TestUnmarshal(t *testing.T) {
 		`{"citizen":{"ID_Number":"1"}}`:                                             Case + " citizen.ID_Number",
 		`{"ptr":{"Name":"x"}}`:                                                      Case + " ptr.Name",
 		`{"plain":1}`:                                                               Case + " plain",
-		`{"Skip":"x"}`:                                                              "json",
+		`{"Skip":"x"}`:                                                              Unknown + " Skip",
 		`{"service":"A"}{"service":"B"}`:                                            Trailing + " ",
 		`{"service":"A"} x`:                                                         Trailing + " ",
-		`{"nope":1}`:                                                                "json",
+		`{"nope":1}`:                                                                Unknown + " nope",
 		`{"service":`:                                                               "json",
 		``:                                                                          "json",
 	} {
