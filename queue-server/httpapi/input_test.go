@@ -120,7 +120,8 @@ func TestHeartbeatIsChecked(t *testing.T) {
 	for what, req := range map[string]httpapi.HeartbeatRequest{
 		"html status":     {Devices: []queue.DeviceStatus{{Name: "printer", Kind: "printer", Status: "<img src=x onerror=alert(1)>"}}},
 		"unknown status":  {Devices: []queue.DeviceStatus{{Name: "printer", Kind: "printer", Status: "on fire"}}},
-		"html name":       {Devices: []queue.DeviceStatus{{Name: "<b>p</b>", Kind: "printer", Status: "ok"}}},
+		"empty name":      {Devices: []queue.DeviceStatus{{Name: "", Kind: "printer", Status: "ok"}}},
+		"html kind":       {Devices: []queue.DeviceStatus{{Name: "printer", Kind: "<b>p</b>", Status: "ok"}}},
 		"negative outbox": {Devices: []queue.DeviceStatus{ok}, Outbox: -1},
 		"version":         {Version: "1.0<script>", Devices: []queue.DeviceStatus{ok}},
 		"long detail":     {Devices: []queue.DeviceStatus{{Name: "printer", Kind: "printer", Status: "ok", Detail: strings.Repeat("x", 301)}}},

@@ -43,7 +43,7 @@ func CheckText(field, s string, maxBytes int) error {
 // Device statuses a kiosk reports, a closed list: the admin page shows them.
 var deviceStatuses = map[string]bool{"ok": true, "warning": true, "error": true, "disconnected": true, "unknown": true, "absent": true}
 
-// deviceWord is a device's name or kind: a short lower-case word.
+// deviceWord is a device's kind: a short lower-case word.
 var deviceWord = regexp.MustCompile(`^[a-z][a-z0-9-]{0,31}$`)
 
 // versionRe is a program version as kioskd reports it: a commit, a
@@ -65,11 +65,12 @@ func PlainText(s string) string {
 }
 
 // ValidateHeartbeat checks what a kiosk reports: a version like 1.2.3 or
-// a commit, at most 32 devices with a name and kind of [a-z0-9-], a status
+// a commit, at most 32 devices with a name (1 to 64 bytes), a kind of
+// [a-z0-9-], a status
 // from the closed list (ok, warning, error, disconnected, unknown, absent),
 // a detail of at most 300 bytes, a last error of at most 1000, and an
-// outbox count from 0. The texts are free: the handler stores them as
-// PlainText.
+// outbox count from 0. Names, details and the last error are the
+// device's own words: the handler stores them as PlainText.
 func ValidateHeartbeat(version string, devices []DeviceStatus, lastError string, outbox int) error {
 	if version != "" && !versionRe.MatchString(version) {
 		return Errorf(EInvalid, "version: letters, digits and . _ + - (at most 64)", "version: chữ, số và các dấu . _ + - (tối đa 64 ký tự)").At("version")
@@ -79,8 +80,8 @@ func ValidateHeartbeat(version string, devices []DeviceStatus, lastError string,
 	}
 	for i, d := range devices {
 		at := func(f string) string { return "devices[" + strconv.Itoa(i) + "]." + f }
-		if !deviceWord.MatchString(d.Name) {
-			return Errorf(EInvalid, "%s: a lower-case word (a-z, 0-9, -)", "%s: một từ viết thường (a-z, 0-9, -)", at("name")).At(at("name"))
+		if d.Name == "" || len(d.Name) > 64 {
+			return Errorf(EInvalid, "%s: 1 to 64 bytes", "%s: từ 1 đến 64 byte", at("name")).At(at("name"))
 		}
 		if !deviceWord.MatchString(d.Kind) {
 			return Errorf(EInvalid, "%s: a lower-case word (a-z, 0-9, -)", "%s: một từ viết thường (a-z, 0-9, -)", at("kind")).At(at("kind"))
