@@ -496,13 +496,23 @@ function renderPrivacy() {
   $('privacy').textContent = t('book.privacy', { days });
 }
 
+/**
+ * The server's name rule, checked before sending (the server decides):
+ * letters, combining marks, spaces and ' ’ - ., beginning with a letter,
+ * 2 to 100 characters once in NFC with single spaces.
+ */
+function validName(v) {
+  const n = v.normalize('NFC').trim().replace(/\s+/gu, ' ');
+  return /^\p{L}[\p{L}\p{M} '’.-]*$/u.test(n) && [...n].length >= 2 && [...n].length <= 100;
+}
+
 function validateDetails() {
   const id = $('id-number');
   const name = $('full-name');
   const phone = $('phone');
   const ok = [
     fieldError(id, validID(id.value) ? '' : t('book.err.id_number')),
-    fieldError(name, name.value.trim().length >= 2 ? '' : t('book.err.name')),
+    fieldError(name, validName(name.value) ? '' : t('book.err.name')),
     fieldError(phone, validPhone(phone.value) ? '' : t('book.err.phone')),
   ];
   const first = [id, name, phone][ok.indexOf(false)];
@@ -544,7 +554,7 @@ async function submitBooking(ev) {
     start: state.slot.start,
     citizen: {
       id_number: $('id-number').value.replace(/\s/g, ''),
-      name: $('full-name').value.trim().normalize('NFC'),
+      name: $('full-name').value.normalize('NFC').trim().replace(/\s+/gu, ' '),
       phone: $('phone').value.trim(),
     },
   };
@@ -567,6 +577,9 @@ async function submitBooking(ev) {
       showStep('slot');
       await loadSlots();
       notify('book.slot.refreshed', {}, 'warn');
+    } else if (err.field === 'citizen.name') {
+      fieldError($('full-name'), err.message); // the server says which character
+      $('full-name').focus();
     } else {
       showError(err.message);
     }
