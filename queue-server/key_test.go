@@ -154,14 +154,20 @@ func TestKeyOutsideStore(t *testing.T) {
 	// An older version's store: the key inside, no key file.
 	os.Remove(keyPath)
 	legacy, _ := bolt.Open(dir)
+	oldMask := "••••••••" + keyTestCCCD[8:] // as older versions masked it
 	must(t, legacy.DB().Update(func(tx *bbolt.Tx) error {
 		meta := tx.Bucket([]byte("meta"))
 		meta.Delete([]byte("keyid:citizen"))
+		bookings := tx.Bucket([]byte("centres")).Bucket([]byte("hoan-kiem")).Bucket([]byte("bookings"))
+		raw := bytes.Replace(bookings.Get([]byte(b.Code)), []byte(masked), []byte(oldMask), 1)
+		if err := bookings.Put([]byte(b.Code), raw); err != nil {
+			return err
+		}
 		return meta.Put([]byte("secret:citizen"), key)
 	}))
 	legacy.Close()
-	if raw, _ := os.ReadFile(filepath.Join(dir, "xephang.db")); !bytes.Contains(raw, key) {
-		t.Fatal("the legacy store does not hold its key")
+	if raw, _ := os.ReadFile(filepath.Join(dir, "xephang.db")); !bytes.Contains(raw, key) || !bytes.Contains(raw, []byte(oldMask)) {
+		t.Fatal("the legacy store does not hold its key and four-digit mask")
 	}
 	m = quietMain(Config{DataDir: dir, KeyFile: keyPath})
 	must(t, m.Run(ctx))
@@ -176,6 +182,12 @@ func TestKeyOutsideStore(t *testing.T) {
 		t.Fatalf("the key file after the move: %v", err)
 	}
 	assertNoKeyInStore(t, dir, key, hash)
+	if raw, _ := os.ReadFile(filepath.Join(dir, "xephang.db")); bytes.Contains(raw, []byte(oldMask)) {
+		t.Fatal("the four-digit mask of an older booking is still in the store file")
+	}
+	if _, m := storedCitizenKey(t, dir, b.Code); m != masked {
+		t.Fatalf("an older booking's mask after the move: %q, want %q", m, masked)
+	}
 
 	// A wrong key file is refused; so is a lost one, unless -new-key.
 	os.Remove(keyPath)

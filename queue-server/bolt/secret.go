@@ -2,6 +2,7 @@ package bolt
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -9,6 +10,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"xephang/queue-server/queue"
 )
 
 // The key that hashes CCCD numbers is not kept in the store: a copy of
@@ -53,7 +56,12 @@ func MoveSecret(dir, name string, keep func(old []byte) error) (moved bool, err 
 		return false, fmt.Errorf("bolt: move secret: %w", err)
 	}
 	defer db.Close()
-	if err := db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bMeta).Delete(k) }); err != nil {
+	if err := db.Update(func(tx *bolt.Tx) error {
+		if err := remaskBookings(tx); err != nil {
+			return err
+		}
+		return tx.Bucket(bMeta).Delete(k)
+	}); err != nil {
 		return false, fmt.Errorf("bolt: move secret: %w", err)
 	}
 	// The deleted value's old page is free but not cleared: rewrite the file.
@@ -101,5 +109,46 @@ func (s *Store) KeyID(name string) (string, error) {
 func (s *Store) SetKeyID(name, id string) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
 		return tx.Bucket(bMeta).Put([]byte("keyid:"+name), []byte(id))
+	})
+}
+
+// remaskBookings shortens the masked CCCD numbers of bookings stored by
+// versions that showed four digits (queue.MaskID); the rewrite that
+// follows leaves no old page with the longer form.
+func remaskBookings(tx *bolt.Tx) error {
+	centres := tx.Bucket(bCentres)
+	if centres == nil {
+		return nil
+	}
+	return centres.ForEachBucket(func(id []byte) error {
+		bookings := centres.Bucket(id).Bucket(bBookings)
+		if bookings == nil {
+			return nil
+		}
+		var change [][2][]byte
+		err := bookings.ForEach(func(code, raw []byte) error {
+			var b queue.Booking
+			if err := json.Unmarshal(raw, &b); err != nil {
+				return fmt.Errorf("booking %s: %w", code, err)
+			}
+			if m := queue.MaskID(b.Citizen.IDMasked); m != b.Citizen.IDMasked {
+				b.Citizen.IDMasked = m
+				v, err := json.Marshal(b)
+				if err != nil {
+					return err
+				}
+				change = append(change, [2][]byte{bytes.Clone(code), v})
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for _, c := range change { // not while iterating
+			if err := bookings.Put(c[0], c[1]); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }

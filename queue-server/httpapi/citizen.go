@@ -45,18 +45,9 @@ func (s *Server) citizenKey(number string) string {
 	return hex.EncodeToString(m.Sum(nil))
 }
 
-// maskCCCD keeps only the last two digits of a number, to tell two
-// bookings apart when reading them back: with four, the province, century
-// and year digits (known structure) left about ten thousand candidates,
-// tried in minutes against a copied database.
-func maskCCCD(n string) string { return strings.Repeat("•", len(n)-2) + n[len(n)-2:] }
+// maskCCCD masks a number for storing and reading back (queue.MaskID).
+func maskCCCD(n string) string { return queue.MaskID(n) }
 
-// shownMask shows a stored masked number with at most its last two digits:
-// bookings made before the mask was shortened kept four.
-func shownMask(m string) string {
-	r := []rune(m)
-	if len(r) <= 2 {
-		return m
-	}
-	return strings.Repeat("•", len(r)-2) + string(r[len(r)-2:])
-}
+// shownMask shows a stored masked number with no more digits than
+// queue.MaskedDigits, whenever it was stored.
+func shownMask(m string) string { return queue.MaskID(m) }

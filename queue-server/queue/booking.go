@@ -251,6 +251,22 @@ func (l *Live) checkCitizen(now time.Time, key, service, day, except string) err
 	return nil
 }
 
+// MaskedDigits is how many last digits of a CCCD number a masked number
+// shows: with four, the number's structure (province, century, year) left
+// about ten thousand candidates to test against a copied database.
+const MaskedDigits = 2
+
+// MaskID masks a CCCD number, or re-masks one masked with more digits
+// (bookings made before the mask was shortened kept four): every character
+// but the last MaskedDigits becomes a bullet.
+func MaskID(s string) string {
+	r := []rune(s)
+	if len(r) <= MaskedDigits {
+		return s
+	}
+	return strings.Repeat("•", len(r)-MaskedDigits) + string(r[len(r)-MaskedDigits:])
+}
+
 // CitizenName returns a citizen's full name in its stored form, or an
 // EInvalid error saying why it is not a name: the one rule of package
 // personname, for every way a booking is made.
