@@ -11,7 +11,12 @@
 #
 # The unit runs as a DynamicUser (no account to manage); its data is
 # /var/lib/xephang (bbolt store, and the CA in /var/lib/xephang/ca: back
-# it up, the kiosks' certificates chain to it).
+# it up, the kiosks' certificates chain to it). The key that hashes CCCD
+# numbers is /var/lib/xephang-key/citizen.key (XEPHANG_KEY_FILE in the
+# unit), made 0600 by the server on its first start, or moved there out of
+# the store of an older version: back it up once, apart from the store's
+# backups. Without it bookings no longer match their numbers; with a copy
+# of the store it lets guesses of numbers be tested.
 set -euo pipefail
 
 usage() {
@@ -137,3 +142,4 @@ if [ "$changed" -eq 1 ] || ! systemctl -q is-active queue-server.service; then
 	systemctl restart queue-server.service || die "queue-server did not start: journalctl -u queue-server"
 fi
 say "queue-server is running on $addr${kiosk_addr:+, kiosks (mutual TLS) on $kiosk_addr}; logs: journalctl -u queue-server"
+say "back up /var/lib/xephang-key/citizen.key once, apart from the backups of /var/lib/xephang (it keys the CCCD hashes)"

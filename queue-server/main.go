@@ -7,6 +7,7 @@
 // XEPHANG_DEMO=1, XEPHANG_LOG_LEVEL (debug, info, warn, error),
 // XEPHANG_KIOSK_TLS_ADDR and XEPHANG_TLS_HOSTS (the kiosks' mutual-TLS listener),
 // XEPHANG_TRUSTED_PROXIES (reverse proxies whose X-Forwarded-For is believed).
+// XEPHANG_KEY_FILE (the key that hashes CCCD numbers, kept out of the store).
 package main
 
 import (
@@ -50,6 +51,11 @@ type Config struct {
 	// TrustedProxies: the reverse proxies whose X-Forwarded-For names the
 	// client for every per-address limit (none by default).
 	TrustedProxies httpapi.TrustedProxies
+	// KeyFile holds the key that hashes CCCD numbers, apart from the store
+	// ("": citizen.key in DataDir); NewKey accepts a new one for a store
+	// whose key file is lost (its bookings no longer match their numbers).
+	KeyFile string
+	NewKey  bool
 }
 
 // ParseConfig reads flags, with the environment as defaults.
@@ -69,6 +75,7 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 	}
 	proxies := getenv("XEPHANG_TRUSTED_PROXIES")
 	cfg.AdminPassword = getenv("XEPHANG_ADMIN_PASSWORD")
+	cfg.KeyFile = getenv("XEPHANG_KEY_FILE")
 	if v := getenv("XEPHANG_LOG_LEVEL"); v != "" {
 		if err := cfg.LogLevel.UnmarshalText([]byte(v)); err != nil {
 			return cfg, fmt.Errorf("XEPHANG_LOG_LEVEL: %w", err)
@@ -81,6 +88,8 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 	fs.StringVar(&cfg.KioskAddr, "kiosk-addr", cfg.KioskAddr, "mutual-TLS listener for kiosks, e.g. :8443 (XEPHANG_KIOSK_TLS_ADDR); empty: none")
 	fs.StringVar(&hosts, "tls-hosts", hosts, "names and addresses in the kiosk listener's certificate (XEPHANG_TLS_HOSTS)")
 	fs.StringVar(&proxies, "trusted-proxies", proxies, "reverse proxies whose X-Forwarded-For is believed, CIDR list, e.g. 127.0.0.1/32,10.0.0.0/8 (XEPHANG_TRUSTED_PROXIES); empty: none")
+	fs.StringVar(&cfg.KeyFile, "key-file", cfg.KeyFile, "file of the key that hashes CCCD numbers, mode 0600, made on first start (XEPHANG_KEY_FILE); default citizen.key in the data directory")
+	fs.BoolVar(&cfg.NewKey, "new-key", false, "start with a new key when the key file is lost (bookings made until now no longer match their CCCD numbers)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
@@ -130,6 +139,9 @@ func (m *Main) KioskAddr() string {
 
 // Run opens the store, starts the engine and serves until Close.
 func (m *Main) Run(ctx context.Context) error {
+	if err := m.moveKeyOutOfStore(); err != nil {
+		return err
+	}
 	st, err := bolt.Open(m.Config.DataDir)
 	if err != nil {
 		return err
@@ -145,7 +157,7 @@ func (m *Main) Run(ctx context.Context) error {
 		st.Close()
 		return err
 	}
-	secret, err := st.Secret("citizen")
+	secret, err := m.citizenKey(st)
 	if err == nil {
 		m.CA, err = ca.Open(filepath.Join(m.Config.DataDir, "ca"))
 	}

@@ -26,6 +26,7 @@ import (
 	"xephang/drivers/idcard/idcardsim"
 	"xephang/kiosk/flow"
 	"xephang/kiosk/uplink"
+	"xephang/queue-server/strictjson"
 )
 
 // Config configures the server.
@@ -157,10 +158,14 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	writeJSON(w, status, map[string]any{"error": map[string]string{"code": fe.Code, "message": msg}})
 }
 
+// decode reads a request body strictly (package strictjson: known fields
+// only, each once, in their exact case, one value), at most 4 KiB.
 func decode(w http.ResponseWriter, r *http.Request, v any) error {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4<<10))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 4<<10))
+	if err == nil {
+		err = strictjson.Unmarshal(raw, v)
+	}
+	if err != nil {
 		return &flow.Error{Code: "invalid_json", VI: "Yêu cầu không hợp lệ.", EN: "Invalid request: " + err.Error(), Status: http.StatusBadRequest}
 	}
 	return nil

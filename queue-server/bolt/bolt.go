@@ -5,7 +5,8 @@
 //
 // Layout (schema version 2):
 //
-//	meta                  "schema" → version; "secret:<name>" → 32 bytes
+//	meta                  "schema" → version; "keyid:<name>" → the fingerprint
+//	                      of the key (kept in a key file, see secret.go)
 //	users                 username → User (JSON)
 //	sessions              sha-256 of token → Session (JSON)
 //	ticketids             ticket id → centre id, NUL, tickets key: only for
@@ -52,7 +53,6 @@ package bolt
 
 import (
 	"bytes"
-	"crypto/rand"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -994,27 +994,6 @@ func (s *Store) Purge(centre, bookingsBefore string, noShowsBefore, now time.Tim
 		return nil
 	})
 	return n, err
-}
-
-// Secret returns the named 32-byte server secret, creating it on first use.
-// It keys the hashes of CCCD numbers, so it must survive restarts and
-// backups; losing it only stops old bookings from matching their numbers.
-func (s *Store) Secret(name string) ([]byte, error) {
-	var out []byte
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		meta := tx.Bucket(bMeta)
-		k := []byte("secret:" + name)
-		if v := meta.Get(k); v != nil {
-			out = bytes.Clone(v)
-			return nil
-		}
-		out = make([]byte, 32)
-		if _, err := rand.Read(out); err != nil {
-			return err
-		}
-		return meta.Put(k, out)
-	})
-	return out, err
 }
 
 func getJSON(tx *bolt.Tx, bucket []byte, key, what string, v any) error {

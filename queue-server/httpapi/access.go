@@ -23,6 +23,9 @@ const (
 	PublicView = "public view"
 	// OwnCounter: only for tickets served at the tablet's own counter.
 	OwnCounter = "own counter"
+	// SignedLink: only through the signed link given to the citizen with
+	// the booking (pdf_url, ics_url); the code alone is refused.
+	SignedLink = "with signed link"
 )
 
 // Anonymous names the caller without a credential in the access table.
@@ -95,8 +98,8 @@ var accessTable = func() []Access {
 		row("POST /api/v1/bookings/{code}/cancel", y, y, WithIDNumber, WithIDNumber, WithIDNumber, false),
 		row("POST /api/v1/bookings/{code}/reschedule", y, y, WithIDNumber, WithIDNumber, WithIDNumber, false),
 		row("POST /api/v1/bookings/{code}/check-in", y, y, y, n, n, true),
-		row("GET /api/v1/bookings/{code}/pdf", y, y, n, n, y, false),
-		row("GET /api/v1/bookings/{code}/ics", y, y, n, n, y, false),
+		row("GET /api/v1/bookings/{code}/pdf", y, y, SignedLink, SignedLink, SignedLink, false),
+		row("GET /api/v1/bookings/{code}/ics", y, y, SignedLink, SignedLink, SignedLink, false),
 		row("POST /api/v1/enrollment-tokens", y, n, n, n, n, false),
 		row("GET /api/v1/enrollment-tokens", y, n, n, n, n, false),
 		row("DELETE /api/v1/enrollment-tokens/{id}", y, n, n, n, n, false),

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -48,7 +49,7 @@ func TestReadmeAccessTableIsTheCode(t *testing.T) {
 	for _, a := range httpapi.AccessTable() {
 		for _, role := range httpapi.AccessRoles {
 			switch a.Cell(role) {
-			case httpapi.Allowed, httpapi.Refused, httpapi.WithIDNumber, httpapi.PublicView, httpapi.OwnCounter:
+			case httpapi.Allowed, httpapi.Refused, httpapi.WithIDNumber, httpapi.PublicView, httpapi.OwnCounter, httpapi.SignedLink:
 			default:
 				t.Errorf("%s, %s: unknown cell %q", a.Route, role, a.Cell(role))
 			}
@@ -60,8 +61,9 @@ func TestReadmeAccessTableIsTheCode(t *testing.T) {
 const (
 	secretName  = "Nguyễn Văn Thành"
 	secretPhone = "0912345678"
-	maskedB1    = "••••••••0007" // the masked CCCD numbers of B1 and B2
-	maskedB2    = "••••••••0008"
+	maskedB1    = "••••••••••07" // the masked CCCD numbers of B1 and B2
+	maskedB2    = "••••••••••08"
+	fullB1      = "001090000007" // and B1's whole number
 )
 
 // accessFixture is a centre in service on a Tuesday morning: two bookings
@@ -73,6 +75,7 @@ type accessFixture struct {
 	e                 *env
 	clients           map[string]*httpapi.Client // by role of AccessRoles
 	b1, b2            string                     // booking codes
+	b1Links           map[string]string          // B1's signed links by document: pdf, ics
 	t1, t2            string                     // tickets served at counters 1 and 2
 	kiosk2, tokenID   string
 	enrolToken, csr   string
@@ -90,6 +93,7 @@ func newAccessFixture(t *testing.T) *accessFixture {
 	b2, err := bookAs(e.clerk, "2026-11-24T10:00:00+07:00", 8, nil)
 	must(t, err)
 	f.b1, f.b2 = b1.Code, b2.Code
+	f.b1Links = map[string]string{"pdf": b1.PDFURL, "ics": b1.ICSURL}
 	ck.Set(time.Date(2026, 11, 24, 2, 10, 0, 0, time.UTC)) // Tuesday 09:10 local
 	must(t, e.admin.Login(ctx, "admin", "admin-secret"))
 	must(t, e.clerk.Login(ctx, "canbo1", "clerk-secret"))
@@ -272,6 +276,17 @@ func TestAccessTableRouteByRoute(t *testing.T) {
 							t.Errorf("%s as %s with id_number %q changed the booking: %s → %s", row.Route, role, bad, before, got)
 						}
 					}
+				case httpapi.SignedLink:
+					// The code alone is refused; the citizen's link is served.
+					if a := f.send(t, role, method, path, body); a.status != http.StatusForbidden {
+						t.Errorf("%s as %s by code alone: %d %s, want 403", row.Route, role, a.status, a.code)
+					}
+					link := f.b1Links[path[strings.LastIndex(path, "/")+1:]]
+					u, err := url.Parse(link)
+					if err != nil || u.RawQuery == "" {
+						t.Fatalf("B1's signed link %q", link)
+					}
+					path = u.Path + "?" + u.RawQuery
 				case httpapi.OwnCounter:
 					other := strings.Replace(path, f.t1, f.t2, 1)
 					if a := f.send(t, role, method, other, body); a.code != queue.EForbidden {
@@ -300,7 +315,7 @@ func TestAccessTableRouteByRoute(t *testing.T) {
 					}
 				}
 				if role != queue.RoleAdmin && role != queue.RoleClerk && !strings.HasPrefix(a.ctype, "application/pdf") {
-					for _, secret := range []string{secretName, secretPhone, maskedB1, maskedB2} {
+					for _, secret := range []string{secretName, secretPhone, maskedB1, maskedB2, fullB1} {
 						if bytes.Contains(a.body, []byte(secret)) {
 							t.Errorf("%s as %s: the answer shows %q: %.300s", row.Route, role, secret, a.body)
 						}

@@ -51,8 +51,7 @@ func newEnvAt(t testing.TB, now func() time.Time) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	secret, _ := st.Secret("citizen")
-	api := httpapi.New(httpapi.Config{BcryptCost: bcrypt.MinCost, Engine: eng, Hub: hub, Store: st, Metrics: m, Now: now, Secret: secret})
+	api := httpapi.New(httpapi.Config{BcryptCost: bcrypt.MinCost, Engine: eng, Hub: hub, Store: st, Metrics: m, Now: now})
 	srv := httptest.NewServer(openapitest.Wrap(t, api))
 	t.Cleanup(func() { srv.Close(); eng.Close(); st.Close() })
 	ctx := context.Background()

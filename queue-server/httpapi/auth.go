@@ -410,6 +410,9 @@ func (s *Server) PutUser(ctx context.Context, name string, req PutUserRequest) (
 	if req.Role == queue.RoleClerk && req.Centre == "" {
 		return queue.User{}, queue.Errorf(queue.EInvalid, "a clerk belongs to a centre", "cán bộ phải thuộc một trung tâm")
 	}
+	if err := queue.CheckText("name", queue.NFC(req.Name), 200); err != nil { // a display name: no control or invisible characters
+		return queue.User{}, err
+	}
 	if req.Password != "" && (utf8.RuneCountInString(req.Password) < MinPasswordLen || len(req.Password) > 72) {
 		return queue.User{}, queue.Errorf(queue.EInvalid, "password: %d to 72 bytes", "mật khẩu: từ %d đến 72 byte", MinPasswordLen)
 	}

@@ -99,6 +99,12 @@ type BookingView struct {
 	Ticket         string       `json:"ticket,omitempty"`
 	Late           bool         `json:"late,omitempty"`
 	Citizen        *CitizenView `json:"citizen,omitempty"`
+	// PDFURL and ICSURL are signed links to the booking's documents, given
+	// only to whoever proved the booking is theirs: in the answer to the
+	// booking, and to a citizen's reschedule or cancel (which need the
+	// CCCD number). The code alone does not open the documents.
+	PDFURL string `json:"pdf_url,omitempty"`
+	ICSURL string `json:"ics_url,omitempty"`
 }
 
 // CitizenView is the stored citizen: the number only masked.
@@ -119,7 +125,7 @@ func bookingView(cfg queue.Centre, b queue.Booking, withCitizen bool) BookingVie
 		v.ServiceName, v.ServiceNameEn = svc.Name, svc.NameEn
 	}
 	if withCitizen && !b.Purged {
-		v.Citizen = &CitizenView{IDMasked: b.Citizen.IDMasked, Name: b.Citizen.Name, Phone: b.Citizen.Phone}
+		v.Citizen = &CitizenView{IDMasked: shownMask(b.Citizen.IDMasked), Name: b.Citizen.Name, Phone: b.Citizen.Phone}
 	}
 	return v
 }
@@ -202,7 +208,9 @@ func (s *Server) handleBook(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return nil, err
 		}
-		return bookingView(l.Config(), b, true), nil
+		bv := bookingView(l.Config(), b, true)
+		s.signDocuments(&bv, b, tx.Now)
+		return bv, nil
 	})
 	s.reply(w, r, http.StatusCreated, v, err)
 }
@@ -331,7 +339,9 @@ func (s *Server) changeBooking(w http.ResponseWriter, r *http.Request, idNumber 
 		if err != nil {
 			return nil, err
 		}
-		return bookingView(l.Config(), nb, staff), nil
+		bv := bookingView(l.Config(), nb, staff)
+		s.signDocuments(&bv, nb, tx.Now) // the CCCD number (or staff) proved it theirs
+		return bv, nil
 	})
 	s.reply(w, r, http.StatusOK, v, err)
 }
@@ -358,7 +368,9 @@ func (s *Server) handleCheckIn(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return nil, err
 		}
-		return CheckInResponse{TicketView: ticketView(l, t, tx.Now), BookingStatus: nb.Status, Late: nb.Late}, nil
+		tv := ticketView(l, t, tx.Now)
+		tv.Booking = t.Booking // the caller gave the code
+		return CheckInResponse{TicketView: tv, BookingStatus: nb.Status, Late: nb.Late}, nil
 	})
 	s.reply(w, r, http.StatusCreated, v, err)
 }
@@ -396,7 +408,11 @@ func (s *Server) handleCheckInCard(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return nil, err
 		}
-		return CheckInResponse{TicketView: ticketView(l, t, tx.Now), BookingStatus: nb.Status, Late: nb.Late}, nil
+		tv := ticketView(l, t, tx.Now)
+		if u.Role != queue.RoleKiosk {
+			tv.Booking = t.Booking // staff; a kiosk prints the ticket without it
+		}
+		return CheckInResponse{TicketView: tv, BookingStatus: nb.Status, Late: nb.Late}, nil
 	})
 	s.reply(w, r, http.StatusCreated, v, err)
 }

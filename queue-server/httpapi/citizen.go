@@ -45,4 +45,9 @@ func (s *Server) citizenKey(number string) string {
 	return hex.EncodeToString(m.Sum(nil))
 }
 
-func maskCCCD(n string) string { return strings.Repeat("•", 8) + n[8:] }
+// maskCCCD masks a number for storing and reading back (queue.MaskID).
+func maskCCCD(n string) string { return queue.MaskID(n) }
+
+// shownMask shows a stored masked number with no more digits than
+// queue.MaskedDigits, whenever it was stored.
+func shownMask(m string) string { return queue.MaskID(m) }

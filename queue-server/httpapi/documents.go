@@ -2,8 +2,13 @@ package httpapi
 
 import (
 	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
 	"fmt"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -84,7 +89,7 @@ func bookingPDF(cfg queue.Centre, b queue.Booking) ([]byte, error) {
 	row("Thời gian:", localWhen(b, loc))
 	if !b.Purged && b.Citizen.Name != "" {
 		row("Người hẹn:", b.Citizen.Name)
-		row("Số căn cước:", b.Citizen.IDMasked)
+		row("Số căn cước:", shownMask(b.Citizen.IDMasked))
 	}
 	pdf.Ln(3)
 	pdf.SetFont("DejaVu", "B", 10)
@@ -108,9 +113,30 @@ func bookingPDF(cfg queue.Centre, b queue.Booking) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// icsEscape escapes a TEXT value (RFC 5545 §3.3.11).
+// icsEscape escapes a TEXT value (RFC 5545 §3.3.11): backslash, semicolon
+// and comma get a backslash; a line break (CR LF, LF or a lone CR) becomes
+// \n; other control characters, which TEXT may not hold, are dropped. A
+// raw CR or LF would end the content line and start one of the sender's
+// choosing (an ATTENDEE, a URL, a second event).
 func icsEscape(s string) string {
-	return strings.NewReplacer(`\`, `\\`, ";", `\;`, ",", `\,`, "\n", `\n`).Replace(s)
+	var b strings.Builder
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	for _, r := range s {
+		switch {
+		case r == '\\':
+			b.WriteString(`\\`)
+		case r == ';':
+			b.WriteString(`\;`)
+		case r == ',':
+			b.WriteString(`\,`)
+		case r == '\n' || r == '\r' || r == 0x85 || r == 0x2028 || r == 0x2029:
+			b.WriteString(`\n`)
+		case r < 0x20 && r != '\t', r == 0x7f, r >= 0x80 && r < 0xa0:
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
 
 // icsFold folds a content line at 75 octets without splitting a UTF-8
@@ -173,19 +199,82 @@ func bookingICS(cfg queue.Centre, b queue.Booking, now time.Time) []byte {
 	return []byte(out.String())
 }
 
+// docLinkTTL is how long after its slot ends a booking's signed document
+// links keep working: long enough to print the confirmation again, short
+// enough that an old link found in a browser history expires.
+const docLinkTTL = 7 * 24 * time.Hour
+
+// docSignature signs a booking code and an expiry (Unix seconds) for the
+// booking's PDF and ICS. The key is derived from the server's secret for
+// this one use.
+func (s *Server) docSignature(code string, exp int64) string {
+	k := hmac.New(sha256.New, s.secret)
+	k.Write([]byte("booking-documents"))
+	m := hmac.New(sha256.New, k.Sum(nil))
+	fmt.Fprintf(m, "%s\x00%d", code, exp)
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:18])
+}
+
+// signDocuments adds a booking's signed document links to its view.
+func (s *Server) signDocuments(v *BookingView, b queue.Booking, now time.Time) {
+	exp := b.End.Add(docLinkTTL)
+	if min := now.Add(docLinkTTL); exp.Before(min) {
+		exp = min
+	}
+	q := url.Values{"exp": {strconv.FormatInt(exp.Unix(), 10)}, "sig": {s.docSignature(b.Code, exp.Unix())}}.Encode()
+	base := "/api/v1/bookings/" + url.PathEscape(b.Code)
+	v.PDFURL, v.ICSURL = base+"/pdf?"+q, base+"/ics?"+q
+}
+
+var errDocLink = queue.Errorf(queue.EForbidden,
+	"the booking's documents open with the link given when it was made (or by staff): the code alone is not enough",
+	"phiếu hẹn chỉ mở được bằng đường dẫn nhận được khi đặt lịch (hoặc do cán bộ mở): chỉ có mã lịch hẹn thì không đủ")
+
+var errDocLinkExpired = queue.Errorf(queue.EForbidden,
+	"this link to the booking's documents has expired",
+	"đường dẫn tới phiếu hẹn này đã hết hạn")
+
+// documentAllowed reports whether a request may read a booking's
+// documents: staff of its centre by code alone, anyone else only with a
+// valid, unexpired signed link.
+func (s *Server) documentAllowed(r *http.Request, code string, now time.Time) error {
+	if u, ok := s.optionalUser(r); ok && u.Role != queue.RoleKiosk {
+		return nil // the centre is checked against the booking's once found
+	}
+	q := r.URL.Query()
+	exp, err := strconv.ParseInt(q.Get("exp"), 10, 64)
+	sig := q.Get("sig")
+	if err != nil || sig == "" || !hmac.Equal([]byte(sig), []byte(s.docSignature(code, exp))) {
+		return errDocLink
+	}
+	if now.Unix() > exp {
+		return errDocLinkExpired
+	}
+	return nil
+}
+
 func (s *Server) bookingDocument(w http.ResponseWriter, r *http.Request, render func(cfg queue.Centre, b queue.Booking, now time.Time) ([]byte, string, error)) {
 	if s.lookupLimited(w, r) {
 		return
 	}
+	code := normCode(r.PathValue("code"))
+	if err := s.documentAllowed(r, code, s.now()); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	u, staff := s.optionalUser(r)
 	ctx, cancel := s.ctx(r)
 	defer cancel()
 	var cfg queue.Centre
 	var b queue.Booking
 	var now time.Time
 	_, err := s.eng.Read(ctx, func(tx *engine.Tx) (any, error) {
-		l, found, err := findBooking(tx, normCode(r.PathValue("code")))
+		l, found, err := findBooking(tx, code)
 		if err != nil {
 			return nil, err
+		}
+		if staff && u.Role != queue.RoleKiosk && !actsFor(u, found.Centre) {
+			return nil, queue.Errorf(queue.EForbidden, "this booking is for another centre", "lịch hẹn này thuộc trung tâm khác")
 		}
 		cfg, b, now = l.Config(), found, tx.Now
 		return nil, nil

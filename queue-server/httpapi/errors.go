@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"xephang/queue-server/queue"
+	"xephang/queue-server/strictjson"
 )
 
 // statusOf maps the domain's error codes to HTTP statuses: the one table.
@@ -110,16 +111,24 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // maxBody bounds request bodies.
 const maxBody = 64 << 10
 
-// decode reads a JSON body strictly: one object, known fields, within maxBody.
+// decode reads a JSON body strictly: one object, known fields, within
+// maxBody, each key once and in its exact case (package strictjson).
 func decode(w http.ResponseWriter, r *http.Request, v any) error {
-	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
-	dec := json.NewDecoder(r.Body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return decodeError(err)
+	return decodeLimit(w, r, v, maxBody)
+}
+
+// decodeLimit is decode with another bound on the body.
+func decodeLimit(w http.ResponseWriter, r *http.Request, v any, limit int64) error {
+	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return queue.Errorf(queue.ETooLarge, "request body over %d bytes", "nội dung yêu cầu vượt quá %d byte", limit)
+		}
+		return queue.Errorf(queue.EBadRequest, "the request body could not be read", "không đọc được nội dung yêu cầu")
 	}
-	if dec.More() {
-		return queue.Errorf(queue.EBadRequest, "malformed JSON: more than one value", "JSON không hợp lệ: có nhiều hơn một giá trị")
+	if err := strictjson.Unmarshal(raw, v); err != nil {
+		return decodeError(err)
 	}
 	return nil
 }
@@ -132,8 +141,19 @@ func decodeError(err error) *queue.Error {
 		tooBig *http.MaxBytesError
 		syntax *json.SyntaxError
 		typ    *json.UnmarshalTypeError
+		strict *strictjson.Error
 	)
 	switch {
+	case errors.As(err, &strict):
+		switch strict.Problem {
+		case strictjson.Duplicate:
+			return queue.Errorf(queue.EBadRequest, "field %q is given twice", "trường %q xuất hiện hai lần", strict.Path).At(strict.Path)
+		case strictjson.Case:
+			return queue.Errorf(queue.EBadRequest, "unknown field %q: field names are case-sensitive, did you mean %q?", "trường không được hỗ trợ %q: tên trường phân biệt chữ hoa, chữ thường; có phải là %q?", strict.Path, strict.Want).At(strict.Path)
+		case strictjson.Unknown:
+			return queue.Errorf(queue.EBadRequest, "unknown field %q", "trường không được hỗ trợ %q", strict.Path).At(strict.Path)
+		}
+		return queue.Errorf(queue.EBadRequest, "malformed JSON: more than one value", "JSON không hợp lệ: có nhiều hơn một giá trị")
 	case errors.As(err, &tooBig):
 		return queue.Errorf(queue.ETooLarge, "request body over %d bytes", "nội dung yêu cầu vượt quá %d byte", maxBody)
 	case errors.Is(err, io.EOF):
@@ -141,11 +161,18 @@ func decodeError(err error) *queue.Error {
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return queue.Errorf(queue.EBadRequest, "malformed JSON: the body ends before the object does", "JSON không hợp lệ: nội dung kết thúc trước khi đối tượng kết thúc")
 	case errors.As(err, &syntax):
-		return queue.Errorf(queue.EBadRequest, "malformed JSON at byte %d: %v", "JSON không hợp lệ ở byte %d: %v", syntax.Offset, syntax)
+		return queue.Errorf(queue.EBadRequest, "malformed JSON at byte %[1]d: %[2]v", "JSON không hợp lệ ở byte %[1]d", syntax.Offset, syntax)
 	case errors.As(err, &typ):
 		want, got := jsonKind(typ.Type), typ.Value
 		if f := strings.Fields(got); len(f) > 0 {
 			got = f[0] // "number -5" → "number"
+		}
+		if want == got { // a number out of the field's range, or with a fraction
+			num := strings.TrimPrefix(typ.Value, "number ")
+			if typ.Field == "" {
+				return queue.Errorf(queue.EBadRequest, "the body %[1]s is out of range: a whole number is expected", "nội dung %[1]s không hợp lệ: cần một số nguyên trong khoảng cho phép", num)
+			}
+			return queue.Errorf(queue.EBadRequest, "field %[1]q: %[2]s is out of range (a whole number is expected)", "trường %[1]q: giá trị %[2]s không hợp lệ (cần một số nguyên trong khoảng cho phép)", typ.Field, num).At(typ.Field)
 		}
 		if typ.Field == "" { // the body itself
 			return queue.Errorf(queue.EBadRequest, "the body must be a JSON %[1]s, not %[2]s", "nội dung phải là %[3]s JSON, không phải %[4]s", want, got, jsonKindVI[want], jsonKindVI[got])
@@ -156,7 +183,7 @@ func decodeError(err error) *queue.Error {
 		name = strings.Trim(name, `"`)
 		return queue.Errorf(queue.EBadRequest, "unknown field %q", "trường không được hỗ trợ %q", name).At(name)
 	}
-	return queue.Errorf(queue.EBadRequest, "malformed JSON: %v", "JSON không hợp lệ: %v", err)
+	return &queue.Error{Code: queue.EBadRequest, EN: "malformed JSON: " + err.Error(), VI: "JSON không hợp lệ"}
 }
 
 // jsonKind names the JSON kind a Go type decodes from.

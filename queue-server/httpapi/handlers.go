@@ -3,11 +3,9 @@ package httpapi
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -113,8 +111,12 @@ type TicketView struct {
 	CalledAt             string `json:"called_at,omitempty"`
 	FinishedAt           string `json:"finished_at,omitempty"`
 	Calls                int    `json:"calls,omitempty"`
-	Booking              string `json:"booking,omitempty"`
-	Source               string `json:"source,omitempty"`
+	// Booked marks a ticket taken by a booking's check-in; Booking, the
+	// booking's code, is shown to staff of the centre only (a ticket id is
+	// public, on the event stream, and the code opens the booking).
+	Booked  bool   `json:"booked,omitempty"`
+	Booking string `json:"booking,omitempty"`
+	Source  string `json:"source,omitempty"`
 	// Precheck is shown to staff only: it may hold what was read from papers.
 	Precheck json.RawMessage `json:"precheck,omitempty"`
 	Rating   int             `json:"rating,omitempty"`
@@ -127,6 +129,7 @@ type TicketView struct {
 // staffTicketView is ticketView with what only staff may see.
 func staffTicketView(l *queue.Live, t queue.Ticket, now time.Time) TicketView {
 	v := ticketView(l, t, now)
+	v.Booking = t.Booking
 	if len(t.Precheck) > 0 {
 		v.Precheck = json.RawMessage(t.Precheck)
 	}
@@ -138,7 +141,7 @@ func ticketView(l *queue.Live, t queue.Ticket, now time.Time) TicketView {
 	loc := l.Location()
 	v := TicketView{
 		ID: t.ID, Centre: t.Centre, Number: t.Number, Service: t.Service, Status: t.Status, Priority: t.Priority,
-		IssuedAt: t.IssuedAt.In(loc).Format(timeLayout), Counter: t.Counter, Calls: t.Calls, Booking: t.Booking, Source: t.Source, Rating: t.Rating,
+		IssuedAt: t.IssuedAt.In(loc).Format(timeLayout), Counter: t.Counter, Calls: t.Calls, Booked: t.Booking != "", Source: t.Source, Rating: t.Rating,
 	}
 	v.PriorityPending = t.PriorityPending
 	if svc, ok := cfg.Service(t.Service); ok {
@@ -377,7 +380,7 @@ type CounterResponse struct {
 
 func (s *Server) handleCounter(action string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		n, err := pathInt(r, "n")
+		n, err := counterNumber(r)
 		if err != nil {
 			s.writeError(w, r, err)
 			return
@@ -462,29 +465,49 @@ func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request) {
 }
 
 // PrecheckResult is the shape a pre-check result must have to be attached:
-// what `kioskd precheck` prints.
+// what `kioskd precheck` prints (package kiosk/precheck's Result), field
+// for field; any other field is refused.
 type PrecheckResult struct {
-	Procedure string `json:"procedure"`
-	OK        bool   `json:"ok"`
-	Documents []struct {
-		Name    string   `json:"name"`
-		Status  string   `json:"status"`
-		Pages   []int    `json:"pages"`
-		Reasons []string `json:"reasons"`
-	} `json:"documents"`
-	Fields map[string]any `json:"fields"`
+	Procedure string             `json:"procedure"`
+	OK        bool               `json:"ok"`
+	Documents []PrecheckDocument `json:"documents"`
+	Fields    map[string]any     `json:"fields"`
+	Pages     []PrecheckPage     `json:"pages,omitempty"`
+	Catalogue string             `json:"catalogue,omitempty"`
+	Checked   *time.Time         `json:"checked,omitempty"`
+}
+
+// PrecheckDocument is one paper of a pre-check result.
+type PrecheckDocument struct {
+	Name       string   `json:"name"`
+	Status     string   `json:"status"`
+	Pages      []int    `json:"pages"`
+	Reasons    []string `json:"reasons"`
+	ReasonsEN  []string `json:"reasons_en,omitempty"`
+	Confidence float64  `json:"confidence,omitempty"`
+	Required   bool     `json:"required,omitempty"`
+}
+
+// PrecheckPage is what a scanned page was taken for.
+type PrecheckPage struct {
+	Page       int      `json:"page"`
+	Kind       string   `json:"kind"`
+	Score      float64  `json:"score"`
+	OCRConf    float64  `json:"ocr_confidence"`
+	DPI        int      `json:"dpi"`
+	Skew       float64  `json:"skew"`
+	Problems   []string `json:"problems"`
+	ProblemsEN []string `json:"problems_en"`
 }
 
 func (s *Server) handlePrecheck(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, queue.MaxPrecheckBytes)
-	raw, err := io.ReadAll(r.Body)
-	if err != nil {
-		s.writeError(w, r, queue.Errorf(queue.ETooLarge, "pre-check result over %d bytes", "kết quả kiểm tra hồ sơ vượt quá %d byte", queue.MaxPrecheckBytes))
+	var res PrecheckResult
+	if err := decodeLimit(w, r, &res, queue.MaxPrecheckBytes); err != nil {
+		s.writeError(w, r, err)
 		return
 	}
-	var res PrecheckResult
-	if err := json.Unmarshal(raw, &res); err != nil || res.Procedure == "" {
-		s.writeError(w, r, queue.Errorf(queue.EBadRequest, "a pre-check result is JSON with procedure, ok, documents and fields", "kết quả kiểm tra hồ sơ phải là JSON có procedure, ok, documents và fields"))
+	if res.Procedure == "" {
+		s.writeError(w, r, queue.Errorf(queue.EInvalid, "a pre-check result is JSON with procedure, ok, documents and fields", "kết quả kiểm tra hồ sơ phải là JSON có procedure, ok, documents và fields").At("procedure"))
 		return
 	}
 	for _, d := range res.Documents {
@@ -539,9 +562,9 @@ const RatingTabletTTL = 365 * 24 * time.Hour
 // unpairs the counter's earlier tablet.
 func (s *Server) handleRatingTablet(w http.ResponseWriter, r *http.Request) {
 	centre := r.PathValue("centre")
-	n, err := strconv.Atoi(r.PathValue("n"))
+	n, err := counterNumber(r)
 	if err != nil {
-		s.writeError(w, r, queue.Errorf(queue.ENotFound, "no counter %q", "không có quầy %q", r.PathValue("n")))
+		s.writeError(w, r, err)
 		return
 	}
 	u, _ := principal(r)

@@ -190,6 +190,10 @@ func (s *Server) handleEnroll(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, queue.Errorf(queue.EInvalid, "kiosk name: at most 100 characters", "tên ki-ốt: tối đa 100 ký tự"))
 		return
 	}
+	if err := queue.CheckText("name", name, 400); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	bad := queue.Errorf(queue.EUnauthorized, "this enrolment token is unknown, used, cancelled or expired: ask the administrator for a new one", "mã đăng ký không đúng, đã dùng, đã huỷ hoặc đã hết hạn: hãy xin quản trị viên mã mới")
 	hash := HashToken(strings.TrimSpace(req.Token))
 	credential := newToken()
@@ -247,8 +251,8 @@ func (s *Server) handleHeartbeat(w http.ResponseWriter, r *http.Request) {
 	if !s.decodeBody(w, r, &req) {
 		return
 	}
-	if len(req.Devices) > 32 || len(req.Version) > 64 || len(req.LastError) > 1000 {
-		s.writeError(w, r, queue.Errorf(queue.EInvalid, "heartbeat too large", "báo cáo trạng thái quá lớn"))
+	if err := queue.ValidateHeartbeat(req.Version, req.Devices, req.LastError, req.Outbox); err != nil {
+		s.writeError(w, r, err)
 		return
 	}
 	u, _ := principal(r)
@@ -257,7 +261,11 @@ func (s *Server) handleHeartbeat(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return nil, err
 		}
-		k.LastSeen, k.Version, k.Devices, k.LastError, k.Outbox = tx.Now, req.Version, req.Devices, req.LastError, req.Outbox
+		for i := range req.Devices {
+			req.Devices[i].Name = queue.PlainText(req.Devices[i].Name)
+			req.Devices[i].Detail = queue.PlainText(req.Devices[i].Detail)
+		}
+		k.LastSeen, k.Version, k.Devices, k.LastError, k.Outbox = tx.Now, req.Version, req.Devices, queue.PlainText(req.LastError), req.Outbox
 		tx.PutKiosk(k)
 		return HeartbeatResponse{ServerTime: tx.Now.UTC().Format(time.RFC3339Nano)}, nil
 	})

@@ -19,17 +19,6 @@ import (
 // holds about a gigabyte while loading.
 func (s *Server) handleReport(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	var p report.Period
-	var err error
-	if from, to := q.Get("from"), q.Get("to"); from != "" || to != "" {
-		p, err = report.Between(from, to)
-	} else {
-		p, err = report.PeriodOf(q.Get("period"), q.Get("date"))
-	}
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
 	lang := q.Get("lang")
 	if lang != "vi" && lang != "en" {
 		lang = "vi"
@@ -43,6 +32,7 @@ func (s *Server) handleReport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var target int
+	var err error
 	if v := q.Get("target_minutes"); v != "" {
 		if target, err = strconv.Atoi(v); err != nil || target < 1 || target > 480 {
 			s.writeError(w, r, queue.Errorf(queue.EInvalid, "target_minutes: 1 to 480", "target_minutes: từ 1 đến 480"))
@@ -62,6 +52,21 @@ func (s *Server) handleReport(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	cfg := v.(queue.Centre)
+	var p report.Period
+	if from, to := q.Get("from"), q.Get("to"); from != "" || to != "" {
+		p, err = report.Between(from, to)
+	} else {
+		date := q.Get("date")
+		if date == "" { // today, in the centre's time zone
+			date = s.now().In(cfg.Location()).Format(time.DateOnly)
+		}
+		p, err = report.PeriodOf(q.Get("period"), date)
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	select {
 	case s.reportSlot <- struct{}{}:
 		defer func() { <-s.reportSlot }()
@@ -69,7 +74,7 @@ func (s *Server) handleReport(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, queue.Errorf(queue.EUnavailable, "another report is being computed: try again", "đang lập một báo cáo khác: vui lòng thử lại"))
 		return
 	}
-	in, err := report.Load(ctx, s.store, v.(queue.Centre), p)
+	in, err := report.Load(ctx, s.store, cfg, p)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -28,8 +28,10 @@ type Config struct {
 	Now      func() time.Time
 	// Ready reports whether the server should take traffic (for /readyz).
 	Ready func() bool
-	// Secret keys the hashes of CCCD numbers and signs anti-bot
-	// challenges; kept in the store so hashes match across restarts.
+	// Secret keys the hashes of CCCD numbers and signs anti-bot challenges
+	// and document links; kept in a key file apart from the store (see
+	// package keyfile) so hashes match across restarts and a copy of the
+	// store alone cannot test guesses; nil: a random one (tests).
 	Secret []byte
 	// CA signs kiosk certificates (mutual TLS); nil: kiosks use bearer
 	// credentials only.
@@ -252,10 +254,11 @@ func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 }
 
-func pathInt(r *http.Request, name string) (int, error) {
-	n, err := strconv.Atoi(r.PathValue(name))
+// counterNumber reads the counter number {n} of a path: 1 to 9999.
+func counterNumber(r *http.Request) (int, error) {
+	n, err := strconv.Atoi(r.PathValue("n"))
 	if err != nil || n < 1 || n > 9999 {
-		return 0, queue.Errorf(queue.ENotFound, "no %s %q", "không có %s %q", name, r.PathValue(name))
+		return 0, queue.Errorf(queue.ENotFound, "no counter %q: a counter is a number from 1 to 9999", "không có quầy %q: số quầy là số từ 1 đến 9999", r.PathValue("n"))
 	}
 	return n, nil
 }

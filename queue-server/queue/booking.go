@@ -1,11 +1,13 @@
 package queue
 
 import (
+	"errors"
 	"slices"
 	"sort"
 	"strings"
 	"time"
-	"unicode/utf8"
+
+	"xephang/queue-server/queue/personname"
 )
 
 // Booking statuses.
@@ -249,6 +251,34 @@ func (l *Live) checkCitizen(now time.Time, key, service, day, except string) err
 	return nil
 }
 
+// MaskedDigits is how many last digits of a CCCD number a masked number
+// shows: with four, the number's structure (province, century, year) left
+// about ten thousand candidates to test against a copied database.
+const MaskedDigits = 2
+
+// MaskID masks a CCCD number, or re-masks one masked with more digits
+// (bookings made before the mask was shortened kept four): every character
+// but the last MaskedDigits becomes a bullet.
+func MaskID(s string) string {
+	r := []rune(s)
+	if len(r) <= MaskedDigits {
+		return s
+	}
+	return strings.Repeat("•", len(r)-MaskedDigits) + string(r[len(r)-MaskedDigits:])
+}
+
+// CitizenName returns a citizen's full name in its stored form, or an
+// EInvalid error saying why it is not a name: the one rule of package
+// personname, for every way a booking is made.
+func CitizenName(s string) (string, error) {
+	name, err := personname.Parse(s)
+	var pe *personname.Error
+	if errors.As(err, &pe) {
+		return "", (&Error{Code: EInvalid, EN: "full name: " + pe.EN, VI: "họ và tên: " + pe.VI}).At("citizen.name")
+	}
+	return name, err
+}
+
 // ValidPhone reports whether s is a Vietnamese mobile number: 10 digits
 // starting 03, 05, 07, 08 or 09 (or +84 / 84 and the 9 digits after the 0).
 // It returns the number in its 0… form.
@@ -279,13 +309,14 @@ func (l *Live) Book(now time.Time, r BookRequest) (Booking, error) {
 	if err != nil {
 		return Booking{}, err
 	}
-	r.Citizen.Name = NFC(r.Citizen.Name)
-	if n := utf8.RuneCountInString(r.Citizen.Name); n < 2 || n > 100 {
-		return Booking{}, Errorf(EInvalid, "full name: 2 to 100 characters", "họ và tên: từ 2 đến 100 ký tự")
+	name, err := CitizenName(r.Citizen.Name)
+	if err != nil {
+		return Booking{}, err
 	}
+	r.Citizen.Name = name
 	phone, ok := ValidPhone(r.Citizen.Phone)
 	if !ok {
-		return Booking{}, Errorf(EInvalid, "phone: a Vietnamese mobile number of 10 digits", "số điện thoại: số di động Việt Nam gồm 10 chữ số")
+		return Booking{}, Errorf(EInvalid, "phone: a Vietnamese mobile number of 10 digits", "số điện thoại: số di động Việt Nam gồm 10 chữ số").At("citizen.phone")
 	}
 	r.Citizen.Phone = phone
 	if r.Citizen.Key == "" || r.Code == "" {

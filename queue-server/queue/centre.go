@@ -198,8 +198,16 @@ func (c *Centre) Validate() error {
 	if c.Name == "" || len(c.Name) > 200 {
 		return Errorf(EInvalid, "centre name is required (at most 200 bytes)", "cần tên trung tâm (tối đa 200 byte)").At("name")
 	}
-	if _, err := time.LoadLocation(c.Timezone); err != nil {
-		return Errorf(EInvalid, "unknown time zone %q", "múi giờ không hợp lệ %q", c.Timezone).At("timezone")
+	if err := CheckText("name", c.Name, 200); err != nil {
+		return err
+	}
+	if err := CheckText("address", c.Address, 500); err != nil {
+		return err
+	}
+	// "Local" is the server's own zone, whatever the machine says: a
+	// centre names its zone (IANA, e.g. Asia/Ho_Chi_Minh).
+	if _, err := time.LoadLocation(c.Timezone); err != nil || c.Timezone == "Local" || c.Timezone == "" {
+		return Errorf(EInvalid, "time zone %q: an IANA name such as Asia/Ho_Chi_Minh", "múi giờ %q: dùng tên IANA, ví dụ Asia/Ho_Chi_Minh", c.Timezone).At("timezone")
 	}
 	seenDay := map[int]bool{}
 	for i, h := range c.Hours {
@@ -243,6 +251,17 @@ func (c *Centre) Validate() error {
 		if s.Name == "" || len(s.Name) > 200 {
 			return Errorf(EInvalid, "service %s needs a name (at most 200 bytes)", "lĩnh vực %s cần tên (tối đa 200 byte)", s.Code).At(fmt.Sprintf("services[%d].name", i))
 		}
+		if err := CheckText(fmt.Sprintf("services[%d].name", i), s.Name, 200); err != nil {
+			return err
+		}
+		if err := CheckText(fmt.Sprintf("services[%d].name_en", i), s.NameEn, 200); err != nil {
+			return err
+		}
+		for j, p := range s.Papers {
+			if err := CheckText(fmt.Sprintf("services[%d].papers[%d]", i, j), p, 500); err != nil {
+				return err
+			}
+		}
 		if s.Minutes < 1 || s.Minutes > 480 {
 			return Errorf(EInvalid, "service %s: minutes between 1 and 480", "lĩnh vực %s: số phút từ 1 đến 480", s.Code).At(fmt.Sprintf("services[%d].minutes", i))
 		}
@@ -262,6 +281,9 @@ func (c *Centre) Validate() error {
 			return Errorf(EInvalid, "counter %d is listed twice", "quầy %d bị khai báo hai lần", k.Number).At(fmt.Sprintf("counters[%d].number", i))
 		}
 		nums[k.Number] = true
+		if err := CheckText(fmt.Sprintf("counters[%d].name", i), k.Name, 200); err != nil {
+			return err
+		}
 		if len(k.Services) == 0 {
 			return Errorf(EInvalid, "counter %d serves no service", "quầy %d chưa phục vụ lĩnh vực nào", k.Number).At(fmt.Sprintf("counters[%d].services", i))
 		}

@@ -2,7 +2,6 @@ package report
 
 import (
 	"bufio"
-	"encoding/csv"
 	"fmt"
 	"io"
 	"time"
@@ -25,8 +24,7 @@ func (r *Report) WriteCSVLang(w io.Writer, lang string) error {
 	if _, err := bw.WriteString(bom); err != nil {
 		return fmt.Errorf("report: csv: %w", err)
 	}
-	cw := csv.NewWriter(bw)
-	cw.UseCRLF = true // what Excel writes and expects
+	cw := NewSafeCSV(bw) // names typed by staff could be formulas
 	write := func(section string, cells ...string) {
 		cw.Write(append([]string{l.t(section)}, cells...))
 	}

@@ -394,3 +394,27 @@ func TestPDFEmptyAndLong(t *testing.T) {
 		t.Errorf("empty quarter: %s", text)
 	}
 }
+
+func TestSafeCell(t *testing.T) {
+	for in, want := range map[string]string{
+		"":                   "",
+		"Hộ tịch":            "Hộ tịch",
+		"=1+1":               "'=1+1",
+		"+cmd|' /C calc'!A0": "'+cmd|' /C calc'!A0",
+		"-2+3":               "'-2+3",
+		"@SUM(A1)":           "'@SUM(A1)",
+		"\t=1":               "'\t=1",
+		"\r=1":               "'\r=1",
+		"\n=1":               "'\n=1",
+		"-12":                "-12", // a negative figure stays a number
+		"-0.5":               "-0.5",
+		"12.5":               "12.5",
+		"-":                  "'-",
+		"-1e3":               "'-1e3",
+		"a=1":                "a=1",
+	} {
+		if got := SafeCell(in); got != want {
+			t.Errorf("SafeCell(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

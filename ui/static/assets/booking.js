@@ -24,6 +24,10 @@ const state = {
   view: 'book', // or 'lookup'
   step: '',
   found: null, // the booking looked up
+  // Signed links to a booking's PDF and ICS, by code: the server gives them
+  // only with the booking, a reschedule or a cancel (the code alone does
+  // not open the documents). Kept in this page only.
+  docs: new Map(),
   foundCentre: null,
   rs: { date: '', slots: null, slot: null },
 };
@@ -492,13 +496,23 @@ function renderPrivacy() {
   $('privacy').textContent = t('book.privacy', { days });
 }
 
+/**
+ * The server's name rule, checked before sending (the server decides):
+ * letters, combining marks, spaces and ' ’ - ., beginning with a letter,
+ * 2 to 100 characters once in NFC with single spaces.
+ */
+function validName(v) {
+  const n = v.normalize('NFC').trim().replace(/\s+/gu, ' ');
+  return /^\p{L}[\p{L}\p{M} '’.-]*$/u.test(n) && [...n].length >= 2 && [...n].length <= 100;
+}
+
 function validateDetails() {
   const id = $('id-number');
   const name = $('full-name');
   const phone = $('phone');
   const ok = [
     fieldError(id, validID(id.value) ? '' : t('book.err.id_number')),
-    fieldError(name, name.value.trim().length >= 2 ? '' : t('book.err.name')),
+    fieldError(name, validName(name.value) ? '' : t('book.err.name')),
     fieldError(phone, validPhone(phone.value) ? '' : t('book.err.phone')),
   ];
   const first = [id, name, phone][ok.indexOf(false)];
@@ -540,7 +554,7 @@ async function submitBooking(ev) {
     start: state.slot.start,
     citizen: {
       id_number: $('id-number').value.replace(/\s/g, ''),
-      name: $('full-name').value.trim().normalize('NFC'),
+      name: $('full-name').value.normalize('NFC').trim().replace(/\s+/gu, ' '),
       phone: $('phone').value.trim(),
     },
   };
@@ -548,6 +562,7 @@ async function submitBooking(ev) {
   setBusy(button, true, 'book.submitting', 'book.submit');
   try {
     state.booking = await postBooking(body);
+    keepDocs(state.booking);
     // Done with the personal data: forget it.
     $('details-form').reset();
     solver.reset();
@@ -562,6 +577,9 @@ async function submitBooking(ev) {
       showStep('slot');
       await loadSlots();
       notify('book.slot.refreshed', {}, 'warn');
+    } else if (err.field === 'citizen.name') {
+      fieldError($('full-name'), err.message); // the server says which character
+      $('full-name').focus();
     } else {
       showError(err.message);
     }
@@ -581,9 +599,17 @@ function factRows(dl, b) {
   );
 }
 
+/** Remembers the signed document links of an answer that carries them. */
+function keepDocs(b) {
+  if (b && b.pdf_url && b.ics_url) state.docs.set(b.code, { pdf: b.pdf_url, ics: b.ics_url });
+}
+
+/** Points the PDF and ICS buttons at the booking's signed links; false when there are none. */
 function docLinks(prefix, code) {
-  $(prefix + '-pdf').href = `/api/v1/bookings/${seg(code)}/pdf`;
-  $(prefix + '-ics').href = `/api/v1/bookings/${seg(code)}/ics`;
+  const d = state.docs.get(code);
+  $(prefix + '-pdf').href = d ? d.pdf : '#';
+  $(prefix + '-ics').href = d ? d.ics : '#';
+  return !!d;
 }
 
 function renderDone() {
@@ -635,6 +661,7 @@ async function lookup(code, focus = true) {
 }
 
 async function showFound(b) {
+  keepDocs(b);
   state.found = b;
   if (!state.foundCentre || state.foundCentre.id !== b.centre) {
     try {
@@ -665,8 +692,9 @@ function renderFound() {
   const left = Math.max(0, b.max_reschedules - b.reschedules);
   $('found-facts').append(h('div', {}, h('dt', {}, t('lookup.changes')),
     h('dd', { id: 'found-changes', dataset: { left: String(left) } }, t('lookup.changes_value', { n: left, max: b.max_reschedules }))));
-  $('found-downloads').hidden = b.status === 'cancelled';
-  docLinks('found', b.code);
+  const docs = docLinks('found', b.code);
+  $('found-downloads').hidden = b.status === 'cancelled' || !docs;
+  $('found-docs-note').hidden = b.status === 'cancelled' || docs;
   const can = changeable(b) && !!state.foundCentre;
   $('found-actions').hidden = !can;
   $('btn-reschedule').disabled = left === 0;

@@ -26,7 +26,7 @@ function render() {
   document.title = `${tk.number} · ${t('track.title')}`;
   const b = [];
   if (tk.priority && tk.priority !== 'normal') b.push(h('span', { class: 'badge priority' }, t('common.priority')));
-  if (tk.booking) b.push(h('span', { class: 'badge booked' }, t('common.booked')));
+  if (tk.booked || tk.booking) b.push(h('span', { class: 'badge booked' }, t('common.booked')));
   $('badges').replaceChildren(...b);
   $('status').textContent = t('status.' + tk.status);
   const waiting = tk.status === 'waiting';

@@ -1,0 +1,145 @@
+package httpapi_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"xephang/queue-server/httpapi"
+)
+
+// publicGet reads a route without any credential.
+func publicGet(t *testing.T, base, path string) (int, string, http.Header) {
+	t.Helper()
+	resp, err := http.Get(base + path)
+	must(t, err)
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body), resp.Header
+}
+
+// TestPublicIdentifiersRevealNothingPersonal follows a booking from its
+// booking to its ticket and reads every route a stranger can reach with
+// the public identifiers (the ticket id from the event stream, the booking
+// code): none shows the name, the phone or digits of the CCCD number; the
+// public ticket view does not show the booking code; the PDF and ICS open
+// only with the signed links given to whoever booked (or to staff).
+func TestPublicIdentifiersRevealNothingPersonal(t *testing.T) {
+	e, ck := bookingEnv(t, time.Date(2026, 11, 23, 1, 0, 0, 0, time.UTC))
+	ctx := context.Background()
+	pub := httpapi.NewClient(e.srv.URL)
+	var ch httpapi.Challenge
+	_, err := pub.Do(ctx, "GET", "/api/v1/challenge", nil, &ch)
+	must(t, err)
+	sol, _ := httpapi.SolveChallenge(ch)
+	const name, phone, id = "Trần Thị Bích Ngọc", "0987654321", "079195123457"
+	var b httpapi.BookingView
+	_, err = pub.Do(ctx, "POST", "/api/v1/centres/"+centreID+"/bookings", httpapi.BookRequest{Service: "A", Start: "2026-11-24T09:00:00+07:00",
+		Citizen: httpapi.CitizenRequest{IDNumber: id, Name: name, Phone: phone}, Altcha: sol}, &b)
+	must(t, err)
+	if b.Citizen == nil || b.Citizen.Name != name || b.PDFURL == "" || b.ICSURL == "" || !strings.Contains(b.PDFURL, "sig=") {
+		t.Fatalf("the 201 gives the one who booked the citizen and the signed links: %+v", b)
+	}
+	// The day: the citizen checks in at the counter; the ticket's id goes on the public stream.
+	ck.Set(time.Date(2026, 11, 24, 2, 10, 0, 0, time.UTC))
+	must(t, e.clerk.Login(ctx, "canbo1", "clerk-secret"))
+	var tk httpapi.CheckInResponse
+	_, err = e.clerk.Do(ctx, "POST", "/api/v1/bookings/"+b.Code+"/check-in", nil, &tk)
+	must(t, err)
+	ws, _, err := websocket.DefaultDialer.Dial(strings.Replace(e.srv.URL, "http", "ws", 1)+"/api/v1/centres/"+centreID+"/events?since=0", nil)
+	must(t, err)
+	var stream strings.Builder
+	for wait := 10 * time.Second; ; {
+		ws.SetReadDeadline(time.Now().Add(wait))
+		_, msg, err := ws.ReadMessage()
+		if err != nil {
+			break
+		}
+		stream.Write(msg)
+		if strings.Contains(stream.String(), tk.ID) {
+			wait = 300 * time.Millisecond // the rest of the replay, then quiet
+		}
+	}
+	ws.Close()
+	if !strings.Contains(stream.String(), tk.ID) {
+		t.Fatalf("the ticket %s is not on the public stream: %s", tk.ID, stream.String())
+	}
+
+	personal := []string{name, "Ngọc", phone, "987654321", id, id[8:], id[6:], "••"}
+	check := func(what, body string, codeToo bool) {
+		t.Helper()
+		for _, p := range personal {
+			if strings.Contains(body, p) {
+				t.Errorf("%s shows %q: %s", what, p, body)
+			}
+		}
+		if codeToo && strings.Contains(body, b.Code) {
+			t.Errorf("%s shows the booking code: %s", what, body)
+		}
+	}
+	check("the event stream", stream.String(), true)
+	status, body, _ := publicGet(t, e.srv.URL, "/api/v1/tickets/"+tk.ID)
+	if status != 200 || !strings.Contains(body, `"booked":true`) {
+		t.Fatalf("public ticket %d %s", status, body)
+	}
+	check("the public ticket", body, true)
+	for _, path := range []string{"/api/v1/centres/" + centreID + "/queue", "/api/v1/centres/" + centreID + "/slots?service=A&date=2026-11-24",
+		"/api/v1/centres", "/api/v1/centres/" + centreID} {
+		_, body, _ := publicGet(t, e.srv.URL, path)
+		check(path, body, true)
+	}
+	// The code alone (as anyone who saw it has it): the booking's facts, nobody's data.
+	status, body, _ = publicGet(t, e.srv.URL, "/api/v1/bookings/"+b.Code)
+	if status != 200 {
+		t.Fatalf("public look-up %d", status)
+	}
+	check("the public look-up", body, false)
+	for _, doc := range []string{"pdf", "ics"} {
+		for _, q := range []string{"", "?exp=9999999999&sig=x", "?sig=" + url.QueryEscape(sigOf(b.PDFURL))} {
+			status, body, _ := publicGet(t, e.srv.URL, "/api/v1/bookings/"+b.Code+"/"+doc+q)
+			if status != http.StatusForbidden {
+				t.Errorf("%s by code%s: %d, want 403", doc, q, status)
+			}
+			check(doc+" refused", body, false)
+		}
+	}
+	// A signed link is for its code only.
+	other, err := bookAs(e.clerk, "2026-11-25T09:00:00+07:00", 3, nil)
+	must(t, err)
+	if status, _, _ := publicGet(t, e.srv.URL, strings.Replace(b.PDFURL, b.Code, other.Code, 1)); status != http.StatusForbidden {
+		t.Errorf("a link signed for %s opened %s: %d", b.Code, other.Code, status)
+	}
+	// The links given at booking open the documents, and so does staff's token.
+	for _, u := range []string{b.PDFURL, b.ICSURL} {
+		status, body, h := publicGet(t, e.srv.URL, u)
+		if status != 200 || (!strings.HasPrefix(body, "%PDF") && !strings.HasPrefix(body, "BEGIN:VCALENDAR")) || h.Get("Cache-Control") != "no-store" {
+			t.Errorf("signed link %s: %d %.40q", u, status, body)
+		}
+	}
+	if _, err := e.clerk.Do(ctx, "GET", "/api/v1/bookings/"+b.Code+"/pdf", nil, nil); err != nil {
+		t.Errorf("staff by code: %v", err)
+	}
+	// Public cancel needs the number, answers without the citizen, with fresh links.
+	var cancelled httpapi.BookingView
+	_, err = pub.Do(ctx, "POST", "/api/v1/bookings/"+other.Code+"/cancel", httpapi.CancelRequest{IDNumber: cccd(3)}, &cancelled)
+	must(t, err)
+	if cancelled.Citizen != nil || cancelled.ICSURL == "" {
+		t.Errorf("public cancel answers %+v", cancelled)
+	}
+	// Links expire a week after the slot.
+	ck.Set(time.Date(2026, 12, 2, 3, 0, 0, 0, time.UTC))
+	if status, body, _ := publicGet(t, e.srv.URL, b.ICSURL); status != http.StatusForbidden || !strings.Contains(body, "hết hạn") {
+		t.Errorf("an expired link: %d %s", status, body)
+	}
+}
+
+func sigOf(link string) string {
+	u, _ := url.Parse(link)
+	return u.Query().Get("sig")
+}
