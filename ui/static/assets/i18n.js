@@ -1310,11 +1310,17 @@ export function apply(root = document) {
   }
 }
 
-/** Makes button a switch between Vietnamese and English. */
+/**
+ * Makes button a switch between Vietnamese and English. Its name is its
+ * visible text, the other language's own name in that language (a speech
+ * user says what they see, WCAG 2.5.3); the longer "switch to…" is its
+ * description.
+ */
 export function bindSwitch(button) {
   const render = () => {
     button.textContent = t('lang.switch');
-    button.setAttribute('aria-label', t('lang.switch.label'));
+    button.removeAttribute('aria-label');
+    button.title = t('lang.switch.label');
     button.lang = lang() === 'vi' ? 'en' : 'vi';
   };
   button.addEventListener('click', () => setLang(lang() === 'vi' ? 'en' : 'vi'));
