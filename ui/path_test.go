@@ -73,8 +73,8 @@ func buildKioskd(ctx context.Context, dir string) (string, error) {
 }
 
 // startKioskd enrols kioskd to the server with a token the administrator
-// creates, and runs it with simulated devices.
-func startKioskd(t *testing.T, ctx context.Context, bin, base, centre string) *kioskd {
+// creates, and runs it with simulated devices and the flags given.
+func startKioskd(t *testing.T, ctx context.Context, bin, base, centre string, flags ...string) *kioskd {
 	t.Helper()
 	adm := httpapi.NewClient(base)
 	must(t, "sign the administrator in", adm.Login(ctx, admin, password))
@@ -90,7 +90,7 @@ func startKioskd(t *testing.T, ctx context.Context, bin, base, centre string) *k
 	addr := ln.Addr().String()
 	ln.Close()
 	k.base = "http://" + addr
-	k.cmd = exec.CommandContext(ctx, bin, "-addr", addr, "-data", k.data, "-simulate", "-heartbeat", "500ms")
+	k.cmd = exec.CommandContext(ctx, bin, append([]string{"-addr", addr, "-data", k.data, "-simulate", "-heartbeat", "500ms"}, flags...)...)
 	k.cmd.Stdout, k.cmd.Stderr = k, k
 	must(t, "start kioskd", k.cmd.Start())
 	done := make(chan struct{})
