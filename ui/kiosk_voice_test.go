@@ -116,6 +116,7 @@ func TestKioskWithoutSight(t *testing.T) {
 		}
 	}
 	assertAccessible(t, kiosk, "kiosk home, voice guidance on")
+	saveScreenshot(t, kiosk, "kiosk-voice.png")
 
 	// + is louder, up to the top.
 	forget()
@@ -171,6 +172,7 @@ func TestKioskWithoutSight(t *testing.T) {
 		t.Errorf("during the idle warning the key focus is on %q, want the more-time button", id)
 	}
 	assertAccessible(t, kiosk, "kiosk card, idle warning")
+	saveScreenshot(t, kiosk, "kiosk-idle-warning.png")
 	untilBefore := text(`window.xephangKiosk.state().until`)
 	forget()
 	must(t, "press Enter for more time", chromedp.Do(kiosk,
