@@ -307,6 +307,14 @@ func TestPagesInChromium(t *testing.T) {
 		t.Errorf("tracking callout = %q", callout)
 	}
 	assertAccessible(t, track, "track, called to a counter")
+	waiting, err := client.Issue(ctx, centre.ID, httpapi.IssueRequest{Service: "D"})
+	must(t, "issue a D ticket", err)
+	must(t, "track a waiting ticket", chromedp.Do(track,
+		chromedp.Navigate(base+"/track/"+waiting.ID),
+		chromedp.WaitVisible(chromedp.ID("position-row")),
+		chromedp.Poll[chromedp.Void](`document.getElementById('conn').dataset.state === 'live'`),
+	))
+	assertAccessible(t, track, "track, waiting")
 
 	if os.Getenv("XEPHANG_SCREENSHOTS") == "1" {
 		screenshots(t, ctx, client, centre.ID, display, console, track, base)
@@ -369,6 +377,13 @@ func TestPagesInChromium(t *testing.T) {
 		chromedp.Poll[chromedp.Void](`sessionStorage.getItem('xephang.token') === null`),
 	))
 	assertAccessible(t, console, "counter, signed out")
+
+	// The display of one counter, above its desk.
+	must(t, "open the counter display", chromedp.Do(display,
+		chromedp.Navigate(base+"/display/?centre="+centre.ID+"&counter=1"),
+		chromedp.Poll[chromedp.Void](`document.body.dataset.stream === 'live'`),
+	))
+	assertAccessible(t, display, "counter display, counter 1")
 }
 
 // screenshots fills the centre with a morning's queue and saves the three
