@@ -38,8 +38,8 @@ func TestKioskWithoutSight(t *testing.T) {
 	base, centre := startPathServer(t)
 	bin, err := buildKioskd(ctx, t.TempDir())
 	must(t, "build kioskd", err)
-	// 34 s without a key: the warning (30 s before) comes 4 s after the last one.
-	k := startKioskd(t, ctx, bin, base, centre.ID, "-idle", "34s")
+	// 40 s without a key: the warning (30 s before) comes 10 s after the last one.
+	k := startKioskd(t, ctx, bin, base, centre.ID, "-idle", "40s")
 	browser := newBrowser(t, ctx)
 	var logs consoleLog
 	defer logs.check(t)
@@ -204,4 +204,72 @@ func TestKioskWithoutSight(t *testing.T) {
 	if slices.ContainsFunc(said(), func(u utterance) bool { return u.Volume != 1 }) {
 		t.Errorf("the volume changed by itself: %+v", said())
 	}
+
+	// The other screens, by keys too, each read and checked by axe.
+	home := func() {
+		t.Helper()
+		arrowTo(`#home-btn`)
+		must(t, "go home", chromedp.Do(kiosk, chromedp.KeyEvent(kb.Enter), chromedp.WaitVisible(chromedp.ID("s-home"))))
+	}
+	// open chooses the home tile of flow and waits for the screen's title
+	// to have the key focus and be said.
+	open := func(flow, screen string) {
+		t.Helper()
+		arrowTo(fmt.Sprintf(`[data-start=%q]`, flow))
+		forget()
+		must(t, "open "+flow, chromedp.Do(kiosk,
+			chromedp.KeyEvent(kb.Enter),
+			chromedp.WaitVisible(chromedp.ID(screen)),
+			chromedp.Poll[chromedp.Void](fmt.Sprintf(`document.activeElement.matches('#%s h1')`, screen), chromedp.WithPollingTimeout(3*time.Second)),
+		))
+		waitSaid(screen, text(fmt.Sprintf(`document.querySelector('#%s h1').textContent`, screen)))
+	}
+	home()
+	open("lookup", "s-lookup-list")
+	must(t, "wait for the procedures", chromedp.Do(kiosk, chromedp.Poll[chromedp.Void](`document.querySelectorAll('#procedures button').length > 0`)))
+	assertAccessible(t, kiosk, "kiosk look-up, voice guidance on")
+	arrowTo(`#procedures button`)
+	forget()
+	must(t, "open a procedure", chromedp.Do(kiosk,
+		chromedp.KeyEvent(kb.Enter),
+		chromedp.WaitVisible(chromedp.ID("s-lookup-detail")),
+		chromedp.Poll[chromedp.Void](`document.activeElement.id === 'proc-name' && document.getElementById('proc-papers').children.length > 0`, chromedp.WithPollingTimeout(3*time.Second)),
+	))
+	waitSaid("the procedure", text(`document.getElementById('proc-name').textContent`), text(`document.querySelector('#proc-papers li').textContent`))
+	assertAccessible(t, kiosk, "kiosk procedure, voice guidance on")
+
+	home()
+	open("check-in", "s-check-in-scan")
+	assertAccessible(t, kiosk, "kiosk check-in, voice guidance on")
+	logs.expectRefusal("/api/check-in")
+	forget()
+	must(t, "check in with a code that is no booking", chromedp.Do(kiosk, append(tapKeys(`#keypad .osk`, "A", "B", "C", "D", "E", "F", "G", "H"),
+		chromedp.Click(chromedp.ID("code-submit")),
+		chromedp.WaitVisible(chromedp.ID("s-failed")),
+		chromedp.Poll[chromedp.Void](`document.getElementById('failed-msg').textContent !== ''`),
+	)...))
+	waitSaid("the refusal", text(`document.querySelector('#s-failed h1').textContent`), text(`document.getElementById('failed-msg').textContent`))
+	assertAccessible(t, kiosk, "kiosk check-in refused, voice guidance on")
+
+	home()
+	arrowTo(`[data-start="precheck"]`)
+	forget()
+	must(t, "open the pre-check", chromedp.Do(kiosk,
+		chromedp.KeyEvent(kb.Enter),
+		chromedp.Poll[chromedp.Void](`['s-precheck-choose-procedure', 's-precheck-unavailable'].some((id) => { const s = document.getElementById(id); return s && !s.hidden && s.contains(document.activeElement); })`, chromedp.WithPollingTimeout(3*time.Second)),
+	))
+	waitSaid("the pre-check", text(`document.querySelector('main .screen:not([hidden]) h1').textContent`))
+	assertAccessible(t, kiosk, "kiosk pre-check, voice guidance on")
+	if text(`String(!document.getElementById('s-precheck-choose-procedure').hidden)`) == "true" {
+		arrowTo(`#s-precheck-choose-procedure button`)
+		forget()
+		must(t, "choose a procedure to check", chromedp.Do(kiosk,
+			chromedp.KeyEvent(kb.Enter),
+			chromedp.Poll[chromedp.Void](`!document.getElementById('s-precheck-insert').hidden`, chromedp.WithPollingTimeout(5*time.Second)),
+			chromedp.Poll[chromedp.Void](`document.getElementById('s-precheck-insert').contains(document.activeElement)`, chromedp.WithPollingTimeout(3*time.Second)),
+		))
+		waitSaid("the scanner's guidance", text(`document.querySelector('#s-precheck-insert h1').textContent`))
+		assertAccessible(t, kiosk, "kiosk pre-check insert, voice guidance on")
+	}
+	home()
 }
