@@ -248,7 +248,19 @@ func TestKioskWithoutSight(t *testing.T) {
 		chromedp.WaitVisible(chromedp.ID("s-failed")),
 		chromedp.Poll[chromedp.Void](`document.getElementById('failed-msg').textContent !== ''`),
 	)...))
-	waitSaid("the refusal", text(`document.querySelector('#s-failed h1').textContent`), text(`document.getElementById('failed-msg').textContent`))
+	refusal := text(`document.getElementById('failed-msg').textContent`)
+	waitSaid("the refusal", text(`document.querySelector('#s-failed h1').textContent`), refusal)
+	// An error shows for 20 s: the idle bar comes with it, and is said
+	// after the screen, with the key focus on "more time".
+	waitSaid("the warning after the refusal", "Bạn có cần thêm thời gian không?")
+	order := slices.IndexFunc(said(), func(u utterance) bool { return strings.Contains(u.Text, refusal) }) <
+		slices.IndexFunc(said(), func(u utterance) bool { return strings.Contains(u.Text, "Bạn có cần thêm thời gian không?") })
+	if !order {
+		t.Errorf("the refusal and the idle warning were said in this order: %+v", said())
+	}
+	if id := text(`document.activeElement.id`); id != "idle-continue" {
+		t.Errorf("on the refusal with the idle bar up, the key focus is on %q, want the more-time button", id)
+	}
 	assertAccessible(t, kiosk, "kiosk check-in refused, voice guidance on")
 
 	home()

@@ -40,11 +40,14 @@ function voiceFor(l) {
   return synth.getVoices().find((v) => v.lang.toLowerCase().replace('_', '-').split('-')[0] === want) || null;
 }
 
-/** Says texts one after the other, cutting off whatever was being said. */
-function say(texts, l = lang()) {
+/**
+ * Says texts one after the other, cutting off whatever was being said
+ * unless queue is set.
+ */
+function say(texts, { l = lang(), queue = false } = {}) {
   const synth = window.speechSynthesis;
   if (!synth) return;
-  synth.cancel();
+  if (!queue) synth.cancel();
   for (const text of [].concat(texts)) {
     const s = clean(text);
     if (!s) continue;
@@ -104,10 +107,11 @@ function reading(screen) {
   return out.map(clean).filter(Boolean);
 }
 
-let readTimer;
+let readTimer = null;
 function readScreen() {
   clearTimeout(readTimer);
   readTimer = setTimeout(() => {
+    readTimer = null;
     const screen = currentScreen();
     if (!screen) return;
     // A screen drawn by its own module (precheck.js) may have had no title yet.
@@ -117,6 +121,9 @@ function readScreen() {
       quietFocus = false;
     }
     if (on) say(reading(screen));
+    // A screen that comes with the idle bar already up (an error shows
+    // 20 s): the screen first, then the warning.
+    if (!$('idle-bar').hidden) warnIdle(true);
   }, settleMs);
 }
 
@@ -208,7 +215,7 @@ document.addEventListener('keydown', (e) => {
     const synth = window.speechSynthesis;
     if (synth) {
       synth.cancel();
-      for (const l of offerLangs) say1(tIn(l, 'kiosk.voice.offer'), l);
+      for (const l of offerLangs) say(tIn(l, 'kiosk.voice.offer'), { l, queue: true });
     }
     $('voice').focus();
     e.preventDefault();
@@ -233,16 +240,6 @@ document.addEventListener('keydown', (e) => {
   e.preventDefault();
 });
 
-/** Says one text without cutting off what is being said (the offer's two languages). */
-function say1(text, l) {
-  const u = new SpeechSynthesisUtterance(text);
-  u.lang = l === 'en' ? 'en-GB' : 'vi-VN';
-  const v = voiceFor(l);
-  if (v) u.voice = v;
-  u.volume = volume;
-  window.speechSynthesis.speak(u);
-}
-
 // --- screens, the idle warning, a new citizen -------------------------------------
 
 document.addEventListener('kiosk:screen', (e) => {
@@ -258,17 +255,27 @@ document.addEventListener('kiosk:screen', (e) => {
 });
 document.addEventListener('langchange', () => { render(); if (on) readScreen(); });
 
+// The idle warning: the key focus on "more time" (with voice, or for whoever
+// uses the keys), said after what is being said when queue is set.
+let warned = false;
+function warnIdle(queue) {
+  if (warned) return;
+  warned = true;
+  beforeIdle = document.activeElement;
+  if (on || byKey) { quietFocus = true; $('idle-continue').focus(); quietFocus = false; }
+  if (on) {
+    const s = Math.max(0, Math.round((new Date(window.xephangKiosk.state().until) - Date.now()) / 1000));
+    say([t('kiosk.voice.idle', { s }), nameOf($('idle-continue'))], { queue });
+  }
+}
+
 // The idle bar's `hidden` is set by kiosk.js each second.
 new MutationObserver(() => {
   const bar = $('idle-bar');
-  if (!bar.hidden && beforeIdle === null) {
-    beforeIdle = document.activeElement;
-    if (on || byKey) { quietFocus = true; $('idle-continue').focus(); quietFocus = false; }
-    if (on) {
-      const s = Math.max(0, Math.round((new Date(window.xephangKiosk.state().until) - Date.now()) / 1000));
-      say([t('kiosk.voice.idle', { s }), nameOf($('idle-continue'))]);
-    }
-  } else if (bar.hidden && beforeIdle !== null) {
+  if (!bar.hidden && !warned) {
+    if (readTimer === null) warnIdle(false); // else once the new screen is read
+  } else if (bar.hidden && warned) {
+    warned = false;
     const back = beforeIdle;
     beforeIdle = null;
     const home = !!$('s-home') && !$('s-home').hidden;
