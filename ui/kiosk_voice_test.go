@@ -285,3 +285,42 @@ func TestKioskWithoutSight(t *testing.T) {
 	}
 	home()
 }
+
+// TestKioskVoiceEndsWithTheCitizen: voice guidance, its volume and the
+// larger text are one citizen's; when the kiosk goes home by itself after
+// the printed number, the next citizen finds them off.
+func TestKioskVoiceEndsWithTheCitizen(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	base, centre := startPathServer(t)
+	bin, err := buildKioskd(ctx, t.TempDir())
+	must(t, "build kioskd", err)
+	k := startKioskd(t, ctx, bin, base, centre.ID, "-result", "2s")
+	browser := newBrowser(t, ctx)
+	var logs consoleLog
+	defer logs.check(t)
+	kiosk := tab(t, browser, &logs, "kiosk")
+	logs.expectRefusal("/api/demo/tickets/latest.png")
+	must(t, "take a number with voice, louder, larger text", chromedp.Do(kiosk,
+		chromedp.EmulateViewport(1080, 1920),
+		chromedp.Navigate(k.base+"/"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-start="take-number"]`)),
+		chromedp.Poll[chromedp.Void](`document.getElementById('link').dataset.state === 'live'`),
+		chromedp.Evaluate[chromedp.Void](recordSpeech),
+		chromedp.KeyEvent(kb.Tab),
+		chromedp.KeyEvent(kb.Enter),
+		chromedp.KeyEvent("+"),
+		chromedp.Click(chromedp.ID("text-size")),
+		chromedp.Poll[chromedp.Void](`document.body.dataset.voice === 'on' && window.xephangVoice.state().volume === 1 && document.documentElement.classList.contains('large-text')`),
+		chromedp.Click(chromedp.CSS(`[data-start="take-number"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#services button`)),
+		chromedp.Click(chromedp.CSS(`#services button`)),
+		chromedp.WaitVisible(chromedp.ID("print")),
+		chromedp.Click(chromedp.ID("print")),
+		chromedp.WaitVisible(chromedp.ID("s-printed")),
+	))
+	must(t, "the kiosk goes home by itself, everything off", chromedp.Do(kiosk,
+		chromedp.WaitVisible(chromedp.ID("s-home")),
+		chromedp.Poll[chromedp.Void](`document.body.dataset.voice === 'off' && document.getElementById('voice').getAttribute('aria-pressed') === 'false' && document.getElementById('volume').hidden && window.xephangVoice.state().volume === 0.8 && !document.documentElement.classList.contains('large-text')`, chromedp.WithPollingTimeout(5*time.Second)),
+	))
+}
