@@ -199,7 +199,7 @@ func TestKioskWithoutSight(t *testing.T) {
 		chromedp.Poll[chromedp.Void](`document.getElementById('number').textContent !== ''`),
 	))
 	number := text(`document.getElementById('number').textContent`)
-	waitSaid("the printed screen", number)
+	waitSaid("the printed screen", strings.Join(strings.Split(number, ""), " ")) // A 9 0 1, sign by sign
 	assertAccessible(t, kiosk, "kiosk printed, voice guidance on")
 	if slices.ContainsFunc(said(), func(u utterance) bool { return u.Volume != 1 }) {
 		t.Errorf("the volume changed by itself: %+v", said())

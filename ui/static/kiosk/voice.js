@@ -99,7 +99,8 @@ function reading(screen) {
   for (const el of screen.querySelectorAll('.number, .guide-title, p, .alert, h2, li')) {
     if (!visible(el) || el.id === 'idle-note' || el.closest('button, .osk, .services, .tiles') || el === title) continue;
     if (el.querySelector('p, li, .alert')) continue; // said by its parts
-    out.push(el.textContent);
+    // A ticket number is said sign by sign (A 0 1 2), as the hall display calls it.
+    out.push(el.matches('.number') ? [...clean(el.textContent)].join(' ') : el.textContent);
   }
   const choices = choicesOf(screen).map(nameOf).filter(Boolean);
   if (choices.length) out.push(t('kiosk.voice.choices', { n: choices.length, list: choices.join('; ') }));
@@ -258,9 +259,11 @@ document.addEventListener('langchange', () => { render(); if (on) readScreen(); 
 // The idle warning: the key focus on "more time" (with voice, or for whoever
 // uses the keys), said after what is being said when queue is set.
 let warned = false;
+let warnedOn = ''; // the screen the warning was given on
 function warnIdle(queue) {
   if (warned) return;
   warned = true;
+  warnedOn = lastScreen;
   beforeIdle = document.activeElement;
   if (on || byKey) { quietFocus = true; $('idle-continue').focus(); quietFocus = false; }
   if (on) {
@@ -278,12 +281,12 @@ new MutationObserver(() => {
     warned = false;
     const back = beforeIdle;
     beforeIdle = null;
-    const home = !!$('s-home') && !$('s-home').hidden;
-    if (!home && (document.activeElement === $('idle-continue') || document.activeElement === document.body)) {
+    if (lastScreen !== warnedOn || lastScreen === 's-home') return; // moved on, or gone home
+    if (document.activeElement === $('idle-continue') || document.activeElement === document.body) {
       if (back && back !== document.body && visible(back)) back.focus({ preventScroll: true });
       else { const s = currentScreen(); if (s) focusTitle(s); }
     }
-    if (on && !home) say(t('kiosk.voice.more_time'));
+    if (on) say(t('kiosk.voice.more_time'));
   }
 }).observe($('idle-bar'), { attributes: true, attributeFilter: ['hidden'] });
 
