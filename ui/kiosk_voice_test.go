@@ -284,6 +284,19 @@ func TestKioskWithoutSight(t *testing.T) {
 		assertAccessible(t, kiosk, "kiosk pre-check insert, voice guidance on")
 	}
 	home()
+
+	// English, by the keys: the screen is read again, in English.
+	arrowTo(`#lang`)
+	forget()
+	must(t, "switch to English", chromedp.Do(kiosk,
+		chromedp.KeyEvent(kb.Enter),
+		chromedp.Poll[chromedp.Void](`document.documentElement.lang === 'en'`),
+	))
+	waitSaid("the home screen in English", "Hello! What do you need?", "choices")
+	if u := said(); !slices.ContainsFunc(u, func(u utterance) bool { return u.Lang == "en-GB" && strings.Contains(u.Text, "Hello!") }) {
+		t.Errorf("the English home screen was said %+v, want in en-GB", u)
+	}
+	assertAccessible(t, kiosk, "kiosk home in English, voice guidance on")
 }
 
 // TestKioskVoiceEndsWithTheCitizen: voice guidance, its volume and the
