@@ -52,7 +52,8 @@ type axeViolation struct {
 // assertAccessible runs axe-core's WCAG 2.2 A/AA rules on the page as it
 // is now and fails the test for each violation, naming the rule, its
 // impact, the elements and the help. step says where in the flow the page
-// is. The page's own script never sees axe before the first check.
+// is. axe is loaded into the page on its first check (and again after a
+// navigation).
 func assertAccessible(t *testing.T, ctx context.Context, step string) {
 	t.Helper()
 	src, err := axeSource()

@@ -32,6 +32,8 @@ type utterance struct {
 // screen starts with the key focus on its title. Mid-step, the idle
 // warning comes at least 20 s before the kiosk would go home, is said,
 // has the key focus, and Enter gives more time without losing the step.
+// Then, still by keys: look-up, a procedure, check-in, a refused code (read
+// before its idle warning), the pre-check, English. axe checks each screen.
 func TestKioskWithoutSight(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
