@@ -37,7 +37,9 @@ function voiceFor(l) {
   const synth = window.speechSynthesis;
   if (!synth) return null;
   const want = l === 'en' ? 'en' : 'vi';
-  return synth.getVoices().find((v) => v.lang.toLowerCase().replace('_', '-').split('-')[0] === want) || null;
+  const voices = synth.getVoices().filter((v) => v.lang.toLowerCase().replace('_', '-').split('-')[0] === want);
+  // espeak-ng's first: the voice of the hall display's calls.
+  return voices.find((v) => /espeak/i.test(v.name + ' ' + v.voiceURI)) || voices[0] || null;
 }
 
 /**
