@@ -202,6 +202,8 @@ func TestKioskWithoutSight(t *testing.T) {
 	))
 	number := text(`document.getElementById('number').textContent`)
 	waitSaid("the printed screen", strings.Join(strings.Split(number, ""), " ")) // A 9 0 1, sign by sign
+	// It goes home in 20 s: with voice on, after the number, the warning.
+	waitSaid("the warning after the number", "Bạn có cần thêm thời gian không?")
 	assertAccessible(t, kiosk, "kiosk printed, voice guidance on")
 	if slices.ContainsFunc(said(), func(u utterance) bool { return u.Volume != 1 }) {
 		t.Errorf("the volume changed by itself: %+v", said())

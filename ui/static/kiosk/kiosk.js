@@ -80,7 +80,9 @@ function renderIdle() {
   const ms = new Date(flow.until) - Date.now();
   const s = Math.max(0, Math.round(ms / 1000));
   note.textContent = t('kiosk.idle', { s });
-  bar.hidden = flow.step === 'printed' || s > idleWarnS;
+  // A printed number goes home without asking, unless voice.js is reading
+  // it to someone who cannot see the ticket.
+  bar.hidden = (flow.step === 'printed' && document.body.dataset.voice !== 'on') || s > idleWarnS;
   $('idle-text').textContent = t('kiosk.idle', { s });
   if (ms < -4000 && !catchingUp) {
     catchingUp = true;
