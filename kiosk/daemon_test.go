@@ -30,6 +30,7 @@ import (
 	"xephang/queue-server/httpapi"
 	"xephang/queue-server/httpapi/openapitest"
 	"xephang/queue-server/queue"
+	"xephang/queue-server/queue/storetest"
 )
 
 // TestMain runs the tests with OMP_THREAD_LIMIT=1, as kioskd's unit does.
@@ -317,8 +318,10 @@ func TestBrowserWatchdog(t *testing.T) {
 	}
 }
 
-// mtlsServer is a queue server in-process with its CA and a TLS listener
-// like -kiosk-addr (client certificates verified when presented).
+// mtlsServer is a queue server in-process with its CA: the public listener
+// (enrolment, admin) and a TLS listener like -kiosk-addr (the kiosks'
+// routes, a client certificate required). It returns the kiosk listener
+// and the admin on the public one.
 func mtlsServer(t *testing.T) (*httptest.Server, *httpapi.Client) {
 	t.Helper()
 	dir := t.TempDir()
@@ -337,29 +340,26 @@ func mtlsServer(t *testing.T) (*httptest.Server, *httpapi.Client) {
 		t.Fatal(err)
 	}
 	api := httpapi.New(httpapi.Config{BcryptCost: bcrypt.MinCost, Engine: eng, Hub: hub, Store: st, CA: auth, Log: log})
-	srv := httptest.NewUnstartedServer(openapitest.Wrap(t, api))
+	pub := httptest.NewServer(openapitest.Wrap(t, api))
+	srv := httptest.NewUnstartedServer(openapitest.WrapKioskListener(t, api.KioskHandler()))
 	if srv.TLS, err = auth.ServerTLS([]string{"127.0.0.1"}); err != nil {
 		t.Fatal(err)
 	}
 	srv.StartTLS()
-	t.Cleanup(func() { srv.Close(); eng.Close(); st.Close() })
+	t.Cleanup(func() { srv.Close(); pub.Close(); eng.Close(); st.Close() })
 	ctx := context.Background()
 	if _, err := api.PutUser(ctx, "admin", httpapi.PutUserRequest{Role: queue.RoleAdmin, Password: "secret-mtls-1"}); err != nil {
 		t.Fatal(err)
 	}
-	admin := httpapi.NewClient(srv.URL)
-	admin.HTTP = &http.Client{Timeout: 10 * time.Second, Transport: srv.Client().Transport}
-	admin.HTTP.Transport.(*http.Transport).TLSClientConfig.RootCAs = auth.Pool()
+	admin := httpapi.NewClient(pub.URL)
 	if err := admin.Login(ctx, "admin", "secret-mtls-1"); err != nil {
 		t.Fatal(err)
 	}
-	var hours []queue.Hours
-	for d := range 7 {
-		hours = append(hours, queue.Hours{Weekday: d, Open: "00:00", Close: "23:59"})
-	}
-	if _, err := admin.PutCentre(ctx, queue.Centre{ID: "tls", Name: "Trung tâm Phục vụ hành chính công phường Thử", Timezone: "Asia/Ho_Chi_Minh", Hours: hours,
+	c := queue.Centre{ID: "tls", Name: "Trung tâm Phục vụ hành chính công phường Thử", Timezone: "Asia/Ho_Chi_Minh",
 		Services: []queue.Service{{Code: "A", Name: "Hộ tịch", Minutes: 10}},
-		Counters: []queue.CounterConfig{{Number: 1, Name: "Quầy 1", Services: []string{"A"}}}}); err != nil {
+		Counters: []queue.CounterConfig{{Number: 1, Name: "Quầy 1", Services: []string{"A"}}}}
+	storetest.AlwaysOpen(&c) // kiosks issue numbers only in the centre's window
+	if _, err := admin.PutCentre(ctx, c); err != nil {
 		t.Fatal(err)
 	}
 	return srv, admin
@@ -399,7 +399,18 @@ func TestMutualTLS(t *testing.T) {
 	}
 	dir := t.TempDir()
 	var out, errb stringWriter
-	if code := enroll(ctx, []string{"-server", srv.URL, "-token", tok.Token, "-data", dir, "-name", "ki-ốt TLS"}, &out, &errb, func(string) string { return "" }); code != exitOK {
+	// Enrolment on the public listener: the kiosk listener admits only
+	// enrolled kiosks.
+	if code := enroll(ctx, []string{"-server", srv.URL, "-token", tok.Token, "-data", dir}, &out, &errb, func(string) string { return "" }); code != exitProblem {
+		t.Fatalf("enrolling at the kiosk listener: %d %s", code, errb)
+	}
+	errb = stringWriter{}
+	if code := enroll(ctx, []string{"-server", srv.URL, "-mtls", "-token", tok.Token, "-data", dir}, &out, &errb, func(string) string { return "" }); code != exitUsage ||
+		!strings.Contains(errb.String(), "-kiosk-server") {
+		t.Fatalf("-mtls without -kiosk-server: %d %s", code, errb)
+	}
+	errb = stringWriter{}
+	if code := enroll(ctx, []string{"-server", admin.Base, "-kiosk-server", srv.URL, "-token", tok.Token, "-data", dir, "-name", "ki-ốt TLS"}, &out, &errb, func(string) string { return "" }); code != exitOK {
 		t.Fatalf("enroll: %d %s", code, errb)
 	}
 	if !strings.Contains(out.String(), "waiting for approval") {

@@ -21,6 +21,7 @@ import (
 	"xephang/drivers/escpos/escpossim"
 	"xephang/queue-server/httpapi"
 	"xephang/queue-server/queue"
+	"xephang/queue-server/queue/storetest"
 )
 
 // TestEndToEndOfflineExactlyOnce runs the real binaries on loopback:
@@ -49,13 +50,11 @@ func TestEndToEndOfflineExactlyOnce(t *testing.T) {
 	if err := admin.Login(ctx, "admin", "secret-e2e-1"); err != nil {
 		t.Fatal(err)
 	}
-	var hours []queue.Hours
-	for d := range 7 {
-		hours = append(hours, queue.Hours{Weekday: d, Open: "00:00", Close: "23:59"})
-	}
-	if _, err := admin.PutCentre(ctx, queue.Centre{ID: "e2e", Name: "Trung tâm Phục vụ hành chính công phường Thử", Timezone: "Asia/Ho_Chi_Minh", Hours: hours,
+	c := queue.Centre{ID: "e2e", Name: "Trung tâm Phục vụ hành chính công phường Thử", Timezone: "Asia/Ho_Chi_Minh",
 		Services: []queue.Service{{Code: "A", Name: "Hộ tịch", Minutes: 10}, {Code: "B", Name: "Đất đai", Minutes: 20}},
-		Counters: []queue.CounterConfig{{Number: 1, Name: "Quầy 1", Services: []string{"A", "B"}}}}); err != nil {
+		Counters: []queue.CounterConfig{{Number: 1, Name: "Quầy 1", Services: []string{"A", "B"}}}}
+	storetest.AlwaysOpen(&c) // kiosks issue numbers only in the centre's window
+	if _, err := admin.PutCentre(ctx, c); err != nil {
 		t.Fatal(err)
 	}
 	var tok struct{ Token string }

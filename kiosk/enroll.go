@@ -9,8 +9,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -73,9 +71,9 @@ func enroll(ctx context.Context, args []string, stdout, stderr io.Writer, getenv
 	host, _ := os.Hostname()
 	name := fs.String("name", host, "this kiosk's name as the admin sees it")
 	force := fs.Bool("force", false, "enrol again, replacing the stored credential")
-	mtls := fs.Bool("mtls", false, "enrol with a certificate (mutual TLS) even though -server is http://; needs -kiosk-server")
-	kioskServer := fs.String("kiosk-server", "", "the server's mutual-TLS listener for every later call (https://HOST:8443); -server when it is https://")
-	caPath := fs.String("ca", "", "PEM of the server's CA to check the https:// server at enrolment; without it the first contact is trusted and checked against the CA it returns")
+	mtls := fs.Bool("mtls", false, "enrol with a certificate (mutual TLS); needs -kiosk-server")
+	kioskServer := fs.String("kiosk-server", "", "the server's mutual-TLS listener for every later call (https://HOST:8443, queue-server -kiosk-addr); giving it enrols with a certificate")
+	caPath := fs.String("ca", "", "PEM of the server's kiosk CA: the CA the enrolment returns must be this one")
 	if err := fs.Parse(args); err != nil || fs.NArg() != 0 {
 		return exitUsage
 	}
@@ -87,10 +85,12 @@ func enroll(ctx context.Context, args []string, stdout, stderr io.Writer, getenv
 		fmt.Fprintf(stderr, "kioskd enroll: -server %q: want http(s)://HOST[:PORT]\n", *server)
 		return exitUsage
 	}
-	useTLS := *mtls || strings.HasPrefix(*server, "https://")
+	useTLS := *mtls || *kioskServer != ""
 	later := strings.TrimRight(firstNonEmpty(*kioskServer, *server), "/")
-	if useTLS && !strings.HasPrefix(later, "https://") {
-		fmt.Fprintln(stderr, "kioskd enroll: -mtls needs -kiosk-server https://HOST:PORT (the server's mutual-TLS listener, queue-server -kiosk-addr)")
+	// The kiosk listener admits only enrolled kiosks (the handshake wants
+	// a client certificate): enrolment goes to -server, the public one.
+	if useTLS && (!strings.HasPrefix(later, "https://") || later == strings.TrimRight(*server, "/")) {
+		fmt.Fprintln(stderr, "kioskd enroll: a certificate needs -kiosk-server https://HOST:PORT (the server's mutual-TLS listener, queue-server -kiosk-addr) apart from -server (the public address, where enrolment happens)")
 		return exitUsage
 	}
 	if c, err := LoadCredential(*data); err == nil && !*force {
@@ -145,30 +145,17 @@ func enrollTLS(ctx context.Context, server, later, caPath, token, name, data str
 		fmt.Fprintln(stderr, "kioskd enroll: making the key:", err)
 		return exitProblem
 	}
-	cl := httpapi.NewClient(server)
-	var seen []*x509.Certificate // the chain the server presented (first contact)
-	if strings.HasPrefix(server, "https://") {
-		tc := &tls.Config{MinVersion: tls.VersionTLS12}
-		if caPath != "" {
-			pemData, err := os.ReadFile(caPath)
-			if err != nil {
-				fmt.Fprintln(stderr, "kioskd enroll: -ca:", err)
-				return exitUsage
-			}
-			tc.RootCAs = x509.NewCertPool()
-			if !tc.RootCAs.AppendCertsFromPEM(pemData) {
-				fmt.Fprintln(stderr, "kioskd enroll: -ca: no PEM certificate in", caPath)
-				return exitUsage
-			}
-		} else {
-			// Trust on first use: the chain is checked against the CA the
-			// server returns, below; -ca closes the gap.
-			tc.InsecureSkipVerify = true
-			tc.VerifyConnection = func(cs tls.ConnectionState) error { seen = cs.PeerCertificates; return nil }
+	cl := httpapi.NewClient(server) // an https:// -server is checked against the system's roots
+	var pinned *x509.Certificate
+	if caPath != "" {
+		pemData, err := os.ReadFile(caPath)
+		if err == nil {
+			pinned, err = parseCA(string(pemData))
 		}
-		tr := http.DefaultTransport.(*http.Transport).Clone()
-		tr.TLSClientConfig = tc
-		cl.HTTP = &http.Client{Timeout: 20 * time.Second, Transport: tr}
+		if err != nil {
+			fmt.Fprintln(stderr, "kioskd enroll: -ca:", err)
+			return exitUsage
+		}
 	}
 	c, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
@@ -187,22 +174,12 @@ func enrollTLS(ctx context.Context, server, later, caPath, token, name, data str
 		fmt.Fprintln(stderr, "kioskd enroll: the server's CA:", err)
 		return exitProblem
 	}
-	if len(seen) > 0 {
-		roots := x509.NewCertPool()
-		roots.AddCert(caCert)
-		inter := x509.NewCertPool()
-		for _, c := range seen[1:] {
-			inter.AddCert(c)
-		}
-		host := strings.TrimPrefix(server, "https://")
-		if h, _, err := net.SplitHostPort(host); err == nil {
-			host = h
-		}
-		if _, err := seen[0].Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, DNSName: host}); err != nil {
-			fmt.Fprintln(stderr, "kioskd enroll: the server's certificate is not from the CA it returned (someone in between?):", err)
-			return exitProblem
-		}
-		fmt.Fprintln(stdout, "note: the server was trusted on first contact and checked against the CA it returned; pass -ca FILE to check it beforehand")
+	if pinned != nil && !pinned.Equal(caCert) {
+		fmt.Fprintln(stderr, "kioskd enroll: the server returned another CA than -ca (someone in between?)")
+		return exitProblem
+	}
+	if pinned == nil {
+		fmt.Fprintln(stdout, "note: the kiosk CA was taken from the enrolment answer; pass -ca FILE to pin it beforehand")
 	}
 	pair := append([]byte(resp.Certificate), keyPEM...)
 	if _, err := tls.X509KeyPair(pair, pair); err != nil {

@@ -76,7 +76,7 @@ func usage(w io.Writer) {
 	fmt.Fprint(w, `usage:
   kioskd [-server URL] [-addr 127.0.0.1:8090] [-data DIR] [-simulate] [-config FILE]
                                                  the kiosk daemon (kioskd -h for every setting)
-  kioskd enroll -server URL -token T -data DIR [-name N] [-force] [-ca FILE] [-mtls -kiosk-server https://HOST:PORT]
+  kioskd enroll -server URL -token T -data DIR [-name N] [-force] [-kiosk-server https://HOST:PORT [-ca FILE]]
                                                  enrol this kiosk with a one-time token from the admin
                                                  (https:// or -mtls: a key made here and a client certificate)
   kioskd idcard parse [-today YYYY-MM-DD]        read a card QR payload or MRZ from stdin, print JSON

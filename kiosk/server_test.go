@@ -13,6 +13,7 @@ import (
 	"xephang/queue-server/httpapi"
 	"xephang/queue-server/httpapi/openapitest"
 	"xephang/queue-server/queue"
+	"xephang/queue-server/queue/storetest"
 )
 
 // startServer runs a queue server in-process on loopback with a centre
@@ -44,13 +45,11 @@ func startServer(tb testing.TB) *httpapi.Client {
 	if err := admin.Login(ctx, "admin", "secret-bench-1"); err != nil {
 		tb.Fatal(err)
 	}
-	var hours []queue.Hours
-	for d := range 7 {
-		hours = append(hours, queue.Hours{Weekday: d, Open: "00:00", Close: "23:59"})
-	}
-	if _, err := admin.PutCentre(ctx, queue.Centre{ID: "bench", Name: "Trung tâm Phục vụ hành chính công phường Thử", Timezone: "Asia/Ho_Chi_Minh", Hours: hours,
+	c := queue.Centre{ID: "bench", Name: "Trung tâm Phục vụ hành chính công phường Thử", Timezone: "Asia/Ho_Chi_Minh",
 		Services: []queue.Service{{Code: "A", Name: "Hộ tịch", Minutes: 10}, {Code: "C", Name: "Đất đai", Minutes: 25}},
-		Counters: []queue.CounterConfig{{Number: 1, Name: "Quầy 1", Services: []string{"A", "C"}}, {Number: 2, Name: "Quầy 2", Services: []string{"A"}}}}); err != nil {
+		Counters: []queue.CounterConfig{{Number: 1, Name: "Quầy 1", Services: []string{"A", "C"}}, {Number: 2, Name: "Quầy 2", Services: []string{"A"}}}}
+	storetest.AlwaysOpen(&c) // kiosks issue numbers only in the centre's window
+	if _, err := admin.PutCentre(ctx, c); err != nil {
 		tb.Fatal(err)
 	}
 	return admin

@@ -20,6 +20,8 @@ usage: install-server.sh [options]
   --addr HOST:PORT          HTTP listener (default 127.0.0.1:8080, behind a TLS reverse proxy)
   --kiosk-tls-addr ADDR     the kiosks' mutual-TLS listener, e.g. :8443 (default: none)
   --tls-hosts H1,H2         names and addresses in that listener's certificate
+  --trusted-proxies CIDRS   reverse proxies whose X-Forwarded-For names the client,
+                            e.g. 127.0.0.1/32 for a proxy on this host (default: none)
   --admin-password-file F   the admin password, first line of F (or XEPHANG_ADMIN_PASSWORD;
                             default: keep the current one, or make one and print it once)
   --demo                    load the demo centre into an empty store
@@ -38,7 +40,7 @@ say() { echo "install-server: $*"; }
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 src=$(dirname "$here")
 bin="$src/bin"
-addr="127.0.0.1:8080" kiosk_addr="" tls_hosts="" password="${XEPHANG_ADMIN_PASSWORD:-}" demo=0 log_level="" start=1
+addr="127.0.0.1:8080" kiosk_addr="" tls_hosts="" trusted_proxies="" password="${XEPHANG_ADMIN_PASSWORD:-}" demo=0 log_level="" start=1
 
 need_arg() {
 	if [ "$#" -lt 2 ] || [ -z "$2" ]; then
@@ -50,6 +52,7 @@ while [ "$#" -gt 0 ]; do
 	--addr) need_arg "$@"; addr=$2; shift ;;
 	--kiosk-tls-addr) need_arg "$@"; kiosk_addr=$2; shift ;;
 	--tls-hosts) need_arg "$@"; tls_hosts=$2; shift ;;
+	--trusted-proxies) need_arg "$@"; trusted_proxies=$2; shift ;;
 	--admin-password-file)
 		need_arg "$@"
 		[ -r "$2" ] || die "cannot read $2"
@@ -109,6 +112,7 @@ trap 'rm -f "$tmp"' EXIT
 	echo "XEPHANG_ADMIN_PASSWORD=$password"
 	[ -n "$kiosk_addr" ] && echo "XEPHANG_KIOSK_TLS_ADDR=$kiosk_addr"
 	[ -n "$tls_hosts" ] && echo "XEPHANG_TLS_HOSTS=$tls_hosts"
+	[ -n "$trusted_proxies" ] && echo "XEPHANG_TRUSTED_PROXIES=$trusted_proxies"
 	[ "$demo" -eq 1 ] && echo "XEPHANG_DEMO=1"
 	[ -n "$log_level" ] && echo "XEPHANG_LOG_LEVEL=$log_level"
 	true

@@ -5,7 +5,8 @@
 //
 // Environment: XEPHANG_ADDR, XEPHANG_DATA, XEPHANG_ADMIN_PASSWORD,
 // XEPHANG_DEMO=1, XEPHANG_LOG_LEVEL (debug, info, warn, error),
-// XEPHANG_KIOSK_TLS_ADDR and XEPHANG_TLS_HOSTS (the kiosks' mutual-TLS listener).
+// XEPHANG_KIOSK_TLS_ADDR and XEPHANG_TLS_HOSTS (the kiosks' mutual-TLS listener),
+// XEPHANG_TRUSTED_PROXIES (reverse proxies whose X-Forwarded-For is believed).
 package main
 
 import (
@@ -46,6 +47,9 @@ type Config struct {
 	// certificate, for TLSHosts, comes from the server's own CA.
 	KioskAddr string
 	TLSHosts  []string
+	// TrustedProxies: the reverse proxies whose X-Forwarded-For names the
+	// client for every per-address limit (none by default).
+	TrustedProxies httpapi.TrustedProxies
 }
 
 // ParseConfig reads flags, with the environment as defaults.
@@ -63,6 +67,7 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 	if v := getenv("XEPHANG_TLS_HOSTS"); v != "" {
 		hosts = v
 	}
+	proxies := getenv("XEPHANG_TRUSTED_PROXIES")
 	cfg.AdminPassword = getenv("XEPHANG_ADMIN_PASSWORD")
 	if v := getenv("XEPHANG_LOG_LEVEL"); v != "" {
 		if err := cfg.LogLevel.UnmarshalText([]byte(v)); err != nil {
@@ -75,8 +80,13 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 	fs.BoolVar(&cfg.Demo, "demo", cfg.Demo, "load the demo centre into an empty store (XEPHANG_DEMO=1)")
 	fs.StringVar(&cfg.KioskAddr, "kiosk-addr", cfg.KioskAddr, "mutual-TLS listener for kiosks, e.g. :8443 (XEPHANG_KIOSK_TLS_ADDR); empty: none")
 	fs.StringVar(&hosts, "tls-hosts", hosts, "names and addresses in the kiosk listener's certificate (XEPHANG_TLS_HOSTS)")
+	fs.StringVar(&proxies, "trusted-proxies", proxies, "reverse proxies whose X-Forwarded-For is believed, CIDR list, e.g. 127.0.0.1/32,10.0.0.0/8 (XEPHANG_TRUSTED_PROXIES); empty: none")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
+	}
+	var err error
+	if cfg.TrustedProxies, err = httpapi.ParseTrustedProxies(proxies); err != nil {
+		return cfg, fmt.Errorf("-trusted-proxies: %w", err)
 	}
 	for _, h := range strings.Split(hosts, ",") {
 		if h = strings.TrimSpace(h); h != "" {
@@ -144,7 +154,7 @@ func (m *Main) Run(ctx context.Context) error {
 		st.Close()
 		return err
 	}
-	m.API = httpapi.New(httpapi.Config{Engine: m.Engine, Hub: m.Hub, Store: st, Log: m.Log, Metrics: metrics, UI: ui.Handler(), Secret: secret, CA: m.CA})
+	m.API = httpapi.New(httpapi.Config{Engine: m.Engine, Hub: m.Hub, Store: st, Log: m.Log, Metrics: metrics, UI: ui.Handler(), Secret: secret, CA: m.CA, TrustedProxies: m.Config.TrustedProxies})
 	if err := m.bootstrap(ctx); err != nil {
 		m.Close()
 		return err
@@ -167,7 +177,7 @@ func (m *Main) Run(ctx context.Context) error {
 			m.Log.Error("serve", "err", err)
 		}
 	}()
-	m.Log.Info("queue-server listening", "addr", m.Addr(), "data", m.Config.DataDir)
+	m.Log.Info("queue-server listening", "addr", m.Addr(), "data", m.Config.DataDir, "trusted_proxies", len(m.Config.TrustedProxies))
 	if m.Config.KioskAddr != "" {
 		tlsCfg, err := m.CA.ServerTLS(m.Config.TLSHosts)
 		if err == nil {
@@ -177,7 +187,9 @@ func (m *Main) Run(ctx context.Context) error {
 			m.Close()
 			return fmt.Errorf("kiosk listener %s: %w", m.Config.KioskAddr, err)
 		}
-		m.ksrv = &http.Server{Handler: m.API, TLSConfig: tlsCfg, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second,
+		// Only the kiosks' routes, and only to a verified kiosk certificate
+		// (the handshake refuses a client without one).
+		m.ksrv = &http.Server{Handler: m.API.KioskHandler(), TLSConfig: tlsCfg, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second,
 			IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 16 << 10, ErrorLog: m.srv.ErrorLog}
 		go func() {
 			if err := m.ksrv.ServeTLS(m.kln, "", ""); err != nil && !errors.Is(err, http.ErrServerClosed) {

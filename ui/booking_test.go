@@ -15,6 +15,7 @@ import (
 	"xephang/queue-server/demo"
 	"xephang/queue-server/httpapi"
 	"xephang/queue-server/queue"
+	"xephang/queue-server/queue/storetest"
 )
 
 // startBookingServer runs a real queue-server like startServer, with the
@@ -27,10 +28,7 @@ func startBookingServer(t *testing.T) (base string, centre queue.Centre) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	centre.Hours, centre.Breaks = nil, nil
-	for d := 0; d < 7; d++ {
-		centre.Hours = append(centre.Hours, queue.Hours{Weekday: d, Open: "00:00", Close: "24:00"})
-	}
+	storetest.AlwaysOpen(&centre)
 	centre.Services[0].Papers = []string{"Tờ khai đăng ký khai sinh", "Giấy chứng sinh"}
 	other := centre
 	other.ID, other.Name = "ba-dinh", "Trung tâm Phục vụ hành chính công phường Ba Đình"

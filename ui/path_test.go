@@ -19,6 +19,7 @@ import (
 	"xephang/queue-server/demo"
 	"xephang/queue-server/httpapi"
 	"xephang/queue-server/queue"
+	"xephang/queue-server/queue/storetest"
 )
 
 // startPathServer runs a real queue-server on loopback with the demo
@@ -41,10 +42,7 @@ func startPathServer(t *testing.T) (base string, centre queue.Centre) {
 			break
 		}
 	}
-	centre.Hours, centre.Breaks = nil, nil
-	for d := 0; d < 7; d++ {
-		centre.Hours = append(centre.Hours, queue.Hours{Weekday: d, Open: "00:00", Close: "24:00"})
-	}
+	storetest.AlwaysOpen(&centre)
 	return serveCentres(t, centre), centre
 }
 

@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// The procedure ids ARCHITECTURE.md promises.
+// The procedure ids of the public contract (docs/architecture.md, "The public contract").
 var architectureIDs = []string{"khai-sinh", "ket-hon", "trich-luc-ho-tich", "chung-thuc-ban-sao", "thuong-tru", "dat-dai-lan-dau"}
 
 func TestDefault(t *testing.T) {

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net/http"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -14,6 +16,7 @@ import (
 	"xephang/drivers/idcard/idcardsim"
 	"xephang/kiosk/outbox"
 	"xephang/queue-server/queue"
+	"xephang/queue-server/queue/storetest"
 )
 
 func TestMachineTransitions(t *testing.T) {
@@ -164,6 +167,7 @@ func newOfflineKiosk(t *testing.T) (*Kiosk, *fakePrinter, *outbox.Store, chan Ev
 	c := queue.Centre{ID: "c", Name: "Trung tâm Phục vụ hành chính công phường Thử", Timezone: "Asia/Ho_Chi_Minh",
 		Services: []queue.Service{{Code: "A", Name: "Hộ tịch", NameEn: "Civil status"}, {Code: "C", Name: "Đất đai"}},
 		Counters: []queue.CounterConfig{{Number: 1, Services: []string{"A"}}, {Number: 3, Services: []string{"A", "C"}}}}
+	storetest.AlwaysOpen(&c)
 	pr := &fakePrinter{}
 	events := make(chan Event, 100)
 	k := New(Config{Centre: "c", Link: &fakeLink{centre: c}, Store: st, Printer: pr, Log: slog.New(slog.DiscardHandler),
@@ -275,5 +279,29 @@ func TestBadCardSaysSo(t *testing.T) {
 		case <-time.After(time.Second):
 			t.Fatal("no card event")
 		}
+	}
+}
+
+// Outside the centre's walk-in window the kiosk prints nothing, online or
+// not (the rule is the server's, applied from the kiosk's copy of the
+// centre), and says when numbers are issued again.
+func TestTakeNumberOutsideWindow(t *testing.T) {
+	k, pr, st, _ := newOfflineKiosk(t)
+	link := k.cfg.Link.(*fakeLink)
+	link.centre.Hours = []queue.Hours{{Weekday: 1, Open: "07:30", Close: "17:00"}} // Mondays; the link's now is a Tuesday
+	if open, next := k.WalkIn(); open || next.Format(time.RFC3339) != "2026-11-30T07:00:00+07:00" {
+		t.Fatalf("WalkIn = %v %v", open, next)
+	}
+	_, err := k.TakeNumber(context.Background(), "A", "")
+	var fe *Error
+	if !errors.As(err, &fe) || fe.Code != "outside_hours" || fe.Status != http.StatusConflict ||
+		!strings.Contains(fe.VI, "07:00, Thứ Hai ngày 30/11/2026") || !strings.Contains(fe.EN, "07:00 on Monday 30/11/2026") {
+		t.Fatalf("outside the window: %#v", err)
+	}
+	if len(pr.printed) != 0 {
+		t.Error("printed a ticket outside the window")
+	}
+	if n, _, _ := st.Left("2026-11-24"); n["A"] != 2 {
+		t.Errorf("a leased number was used: %v", n)
 	}
 }

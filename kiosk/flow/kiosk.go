@@ -343,6 +343,9 @@ func (k *Kiosk) TakeNumber(ctx context.Context, service, priority string) (Print
 	if !ok {
 		return Printed{}, errorf(http.StatusNotFound, "unknown_service", "Không có lĩnh vực "+service+".", "No service "+service+".")
 	}
+	if open, next := k.WalkIn(); !open {
+		return Printed{}, outsideHours(next, centre.Location())
+	}
 	if priority == "" {
 		priority = queue.PriorityNormal
 	}
@@ -732,4 +735,26 @@ func (k *Kiosk) Procedures(query string) []Procedure {
 		out = append(out, pr)
 	}
 	return out
+}
+
+// WalkIn reports whether the kiosk issues walk-in numbers now, by the
+// centre's window (the same rule the server applies, so it holds offline
+// too), and when it opens next when not.
+func (k *Kiosk) WalkIn() (open bool, next time.Time) {
+	centre, ok := k.cfg.Link.Centre()
+	if !ok {
+		return true, time.Time{} // not configured yet: TakeNumber says so
+	}
+	return centre.WalkInOpen(k.cfg.Link.Now())
+}
+
+// outsideHours is the refusal of a number outside the centre's window.
+func outsideHours(next time.Time, loc *time.Location) *Error {
+	if next.IsZero() {
+		return errorf(http.StatusConflict, "outside_hours", "Hiện ki-ốt không cấp số: trung tâm chưa có giờ làm việc.", "The kiosk issues no numbers now: the centre has no opening hours.")
+	}
+	lt := next.In(loc)
+	return errorf(http.StatusConflict, "outside_hours",
+		fmt.Sprintf("Chưa đến giờ cấp số. Ki-ốt cấp số từ %s, %s ngày %s.", lt.Format("15:04"), queue.WeekdayVI(lt.Weekday()), lt.Format("02/01/2006")),
+		fmt.Sprintf("Numbers are not issued yet. The kiosk issues numbers from %s on %s %s.", lt.Format("15:04"), lt.Weekday(), lt.Format("02/01/2006")))
 }

@@ -164,11 +164,25 @@ type Status struct {
 	Elderly    bool          `json:"elderly"`     // a card read in this session entitles to elderly priority
 	ElderlyAge int           `json:"elderly_age"` // from which age
 	Precheck   bool          `json:"precheck"`    // this kiosk can pre-check dossiers (scanner + OCR)
+	// WalkIn says whether numbers are issued now (the centre's window)
+	// and, when not, from when: the screen still offers the rest.
+	WalkIn WalkIn `json:"walk_in"`
+}
+
+// WalkIn is the centre's walk-in window as the kiosk applies it.
+type WalkIn struct {
+	Open    bool   `json:"open"`
+	OpensAt string `json:"opens_at,omitempty"` // RFC 3339 in the centre's offset
 }
 
 func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request) {
 	st := Status{Flow: s.cfg.Kiosk.Machine.State(), Demo: s.cfg.Demo != nil, Elderly: s.cfg.Kiosk.Elderly(), ElderlyAge: s.cfg.Kiosk.ElderlyAge(),
 		Precheck: s.cfg.Kiosk.PrecheckAvailable()}
+	open, next := s.cfg.Kiosk.WalkIn()
+	st.WalkIn.Open = open
+	if !next.IsZero() {
+		st.WalkIn.OpensAt = next.Format(time.RFC3339)
+	}
 	if s.cfg.Centre != nil {
 		st.Centre, st.CentreName, st.Timezone = s.cfg.Centre()
 	}

@@ -19,7 +19,7 @@ import (
 // Status of one document of the dossier.
 type Status string
 
-// The statuses ARCHITECTURE.md names.
+// The statuses of the public contract (docs/architecture.md).
 const (
 	Present      Status = "present"
 	Missing      Status = "missing"

@@ -203,8 +203,9 @@ func (a *Authority) SignKiosk(csrPEM []byte, kiosk, centre string) (Issued, erro
 }
 
 // ServerTLS returns the configuration of the kiosk listener: a server
-// certificate for hosts signed by the authority, and client certificates
-// from the authority verified when presented (handlers decide who needs one).
+// certificate for hosts signed by the authority, and a client certificate
+// from the authority required and verified in the handshake: the listener
+// is for enrolled kiosks only (enrolment itself is on the public listener).
 func (a *Authority) ServerTLS(hosts []string) (*tls.Config, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -233,7 +234,7 @@ func (a *Authority) ServerTLS(hosts []string) (*tls.Config, error) {
 	return &tls.Config{
 		MinVersion:   tls.VersionTLS12,
 		Certificates: []tls.Certificate{{Certificate: [][]byte{der, a.cert.Raw}, PrivateKey: key}},
-		ClientAuth:   tls.VerifyClientCertIfGiven,
+		ClientAuth:   tls.RequireAndVerifyClientCert,
 		ClientCAs:    a.Pool(),
 	}, nil
 }

@@ -61,14 +61,30 @@ func newEnvAt(t testing.TB, now func() time.Time) *env {
 	}
 	e := &env{srv: srv, api: api, store: st, eng: eng, admin: httpapi.NewClient(srv.URL), clerk: httpapi.NewClient(srv.URL)}
 	must(t, e.admin.Login(ctx, "admin", "admin-secret"))
-	c := storetest.Centre(centreID)
-	c.Counters = append(c.Counters, queue.CounterConfig{Number: 2, Name: "Quầy 2", Services: []string{"A"}})
-	if _, err := e.admin.PutCentre(ctx, c); err != nil {
+	if _, err := e.admin.PutCentre(ctx, envCentre()); err != nil {
 		t.Fatal(err)
 	}
 	must(t, e.admin.PutUser(ctx, "canbo1", httpapi.PutUserRequest{Role: queue.RoleClerk, Centre: centreID, Password: "clerk-secret"}))
 	must(t, e.clerk.Login(ctx, "canbo1", "clerk-secret"))
 	return e
+}
+
+// envCentre is the test centre: open Mondays 07:30–17:00, two counters.
+func envCentre() queue.Centre {
+	c := storetest.Centre(centreID)
+	c.Counters = append(c.Counters, queue.CounterConfig{Number: 2, Name: "Quầy 2", Services: []string{"A"}})
+	return c
+}
+
+// alwaysOpen opens the test centre round the clock, for tests of kiosks
+// on the real clock (kiosks issue numbers only in the centre's window).
+func (e *env) alwaysOpen(t testing.TB) {
+	t.Helper()
+	c := envCentre()
+	storetest.AlwaysOpen(&c)
+	if _, err := e.admin.PutCentre(context.Background(), c); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func must(t testing.TB, err error) {

@@ -1,15 +1,16 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/hex"
-	"net"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -63,8 +64,11 @@ var errUnauthorized = queue.Errorf(queue.EUnauthorized, "sign in first (missing,
 // a lone ticket's time. Every write that can end a session (logout, an
 // account changed or disabled, a kiosk revoked) clears the cache.
 func (s *Server) authenticate(r *http.Request) (queue.User, error) {
-	if r.TLS != nil && len(r.TLS.PeerCertificates) > 0 {
-		return s.authenticateKioskCert(r.TLS.PeerCertificates[0])
+	if onKioskTLS(r) { // the certificate is the credential there, and the only one
+		if u, ok := kioskTLSUser(r); ok {
+			return u, nil
+		}
+		return queue.User{}, errUnauthorized
 	}
 	h := r.Header.Get("Authorization")
 	token, ok := strings.CutPrefix(h, "Bearer ")
@@ -81,7 +85,10 @@ func (s *Server) authenticate(r *http.Request) (queue.User, error) {
 		return queue.User{}, errUnauthorized
 	}
 	u, err := s.store.User(se.Username)
-	if err != nil || u.Disabled {
+	if err != nil || u.Disabled || se.Epoch != u.Epoch {
+		// A session of an earlier epoch was ended by a password change,
+		// a disable or a re-pairing: enabling the account again does not
+		// bring it back.
 		return queue.User{}, errUnauthorized
 	}
 	if u.Role == queue.RoleKiosk {
@@ -179,14 +186,6 @@ func (s *Server) staffOrKiosk(h http.HandlerFunc) http.HandlerFunc {
 	return s.require([]string{queue.RoleAdmin, queue.RoleClerk, queue.RoleKiosk}, h)
 }
 
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
-
 // LoginRequest is the body of POST /api/v1/login.
 type LoginRequest struct {
 	Username string `json:"username"`
@@ -202,17 +201,34 @@ type LoginResponse struct {
 }
 
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
-	if !s.login.allow(clientIP(r), s.now()) {
-		s.writeError(w, r, queue.Errorf(queue.ERateLimited, "too many sign-in attempts: wait a minute", "đăng nhập sai quá nhiều lần: vui lòng chờ một phút"))
-		return
-	}
 	var req LoginRequest
 	if !s.decodeBody(w, r, &req) {
 		return
 	}
+	name := strings.ToLower(strings.TrimSpace(req.Username))
+	addr := clientIP(r)
+	// Failed sign-ins slow down the account and the address with growing
+	// delays (limiter.go); nothing is checked while one must wait. An
+	// address the account signed in from before has its own count for the
+	// account, so strangers failing elsewhere cannot keep its owner out.
+	acct := "account:" + name
+	if s.knownAddrs.has(name, addr, s.now()) {
+		acct += "@" + addr
+	}
+	now := s.now()
+	if wait := max(s.loginAccount.wait(acct, now), s.loginAddr.wait(addr, now)); wait > 0 {
+		secs := int((wait + time.Second - 1) / time.Second)
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
+		s.writeError(w, r, queue.Errorf(queue.ERateLimited, "too many failed sign-ins: try again in %d s", "đăng nhập sai nhiều lần: vui lòng thử lại sau %d giây", secs))
+		return
+	}
+	// Counted as a failure before the check, taken back if it succeeds:
+	// parallel guesses do not all slip through one open moment.
+	s.loginAccount.fail(acct, now)
+	s.loginAddr.fail(addr, now)
 	bad := queue.Errorf(queue.EUnauthorized, "wrong username or password", "sai tên đăng nhập hoặc mật khẩu")
-	u, err := s.store.User(strings.ToLower(strings.TrimSpace(req.Username)))
-	if err != nil || u.Disabled || u.Role == queue.RoleKiosk || u.Role == queue.RoleRating {
+	u, err := s.store.User(name)
+	if err != nil || u.Disabled || u.IsDevice() {
 		// Spend the same time as a real check, so timing does not tell
 		// which usernames exist.
 		bcrypt.CompareHashAndPassword(dummyHash, []byte(req.Password))
@@ -223,15 +239,60 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, bad)
 		return
 	}
+	s.loginAccount.reset(acct)
+	s.loginAddr.undo(addr)
+	s.knownAddrs.add(name, addr, s.now())
 	token := newToken()
 	ctx, cancel := s.ctx(r)
 	defer cancel()
-	se := queue.Session{Hash: HashToken(token), Username: u.Username, Expires: s.now().Add(s.ttl)}
+	se := queue.Session{Hash: HashToken(token), Username: u.Username, Expires: s.now().Add(s.ttl), Epoch: u.Epoch}
 	if _, err := s.eng.Write(ctx, func(tx *engine.Tx) (any, error) { tx.PutSession(se); return nil, nil }); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, LoginResponse{Token: token, ExpiresAt: se.Expires.UTC().Format(timeLayout), Role: u.Role, Centre: u.Centre})
+}
+
+// knownAddrs remembers, per account, the addresses it signed in from in
+// the last knownAddrTTL (at most knownAddrMax each, in memory only).
+type knownAddrs struct {
+	mu sync.Mutex
+	m  map[string]map[string]time.Time
+}
+
+const (
+	knownAddrTTL = 30 * 24 * time.Hour
+	knownAddrMax = 8
+)
+
+func (k *knownAddrs) has(account, addr string, now time.Time) bool {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	at, ok := k.m[account][addr]
+	return ok && now.Sub(at) < knownAddrTTL
+}
+
+func (k *knownAddrs) add(account, addr string, now time.Time) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.m == nil {
+		k.m = map[string]map[string]time.Time{}
+	}
+	as := k.m[account]
+	if as == nil {
+		as = map[string]time.Time{}
+		k.m[account] = as
+	}
+	as[addr] = now
+	for len(as) > knownAddrMax { // drop the oldest
+		oldest := addr
+		for a, t := range as {
+			if t.Before(as[oldest]) {
+				oldest = a
+			}
+		}
+		delete(as, oldest)
+	}
 }
 
 var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("not a password"), BcryptCost)
@@ -280,6 +341,9 @@ func (s *Server) handleUsers(w http.ResponseWriter, r *http.Request) {
 	}
 	out := []UserView{}
 	for _, u := range us {
+		if u.IsDevice() { // listed and managed under /api/v1/kiosks and the counters
+			continue
+		}
 		out = append(out, userView(u))
 	}
 	writeJSON(w, http.StatusOK, out)
@@ -311,8 +375,32 @@ func (s *Server) handlePutUser(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, userView(u))
 }
 
-// PutUser creates or updates an account, checking every field first.
+// errDeviceAccount refuses to manage a kiosk or rating tablet as a user.
+var errDeviceAccount = queue.Errorf(queue.EForbidden,
+	"this is a device account (a kiosk or a rating tablet), not a user: revoke or approve kiosks under /api/v1/kiosks, pair a rating tablet again from its counter",
+	"đây là tài khoản thiết bị (ki-ốt hoặc máy đánh giá), không phải người dùng: thu hồi hay phê duyệt ki-ốt ở mục ki-ốt, ghép lại máy đánh giá từ quầy")
+
+// reservedName reports whether a username (in any case) begins with a
+// prefix kept for device accounts.
+func reservedName(name string) bool {
+	lower := strings.ToLower(name)
+	for _, p := range queue.DevicePrefixes {
+		if strings.HasPrefix(lower, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// PutUser creates or updates an account, checking every field first. A
+// device account, or a name kept for devices, is refused: a kiosk or a
+// rating tablet turned admin, or a tablet re-enabled after its counter was
+// paired again, would be a credential nobody manages. A new password or a
+// disable ends the account's sessions (User.Epoch).
 func (s *Server) PutUser(ctx context.Context, name string, req PutUserRequest) (queue.User, error) {
+	if reservedName(name) {
+		return queue.User{}, queue.Errorf(queue.EForbidden, "usernames beginning with kiosk- or rating- belong to device accounts, which are not users", "tên đăng nhập bắt đầu bằng kiosk- hoặc rating- thuộc về tài khoản thiết bị, không phải người dùng")
+	}
 	if !usernameRe.MatchString(name) {
 		return queue.User{}, queue.Errorf(queue.EInvalid, "username: 2–64 lower-case letters, digits, '.', '_' or '-'", "tên đăng nhập: 2–64 ký tự chữ thường, số, '.', '_' hoặc '-'")
 	}
@@ -325,10 +413,14 @@ func (s *Server) PutUser(ctx context.Context, name string, req PutUserRequest) (
 	if req.Password != "" && (utf8.RuneCountInString(req.Password) < MinPasswordLen || len(req.Password) > 72) {
 		return queue.User{}, queue.Errorf(queue.EInvalid, "password: %d to 72 bytes", "mật khẩu: từ %d đến 72 byte", MinPasswordLen)
 	}
-	var hash []byte
+	var hash, sameHash []byte
 	if req.Password != "" {
-		var err error
-		if hash, err = bcrypt.GenerateFromPassword([]byte(req.Password), s.bcryptCost); err != nil {
+		// The same password again (the admin's, set from the environment
+		// at every start) is no change: it keeps the sessions.
+		if cur, err := s.store.User(name); err == nil && !cur.IsDevice() && len(cur.PasswordHash) > 0 &&
+			bcrypt.CompareHashAndPassword(cur.PasswordHash, []byte(req.Password)) == nil {
+			sameHash = cur.PasswordHash
+		} else if hash, err = bcrypt.GenerateFromPassword([]byte(req.Password), s.bcryptCost); err != nil {
 			return queue.User{}, err
 		}
 	}
@@ -342,11 +434,19 @@ func (s *Server) PutUser(ctx context.Context, name string, req PutUserRequest) (
 		if err != nil && queue.ErrorCode(err) != queue.ENotFound {
 			return nil, err
 		}
+		if err == nil && u.IsDevice() {
+			return nil, errDeviceAccount
+		}
+		if sameHash != nil && (err != nil || !bytes.Equal(u.PasswordHash, sameHash)) {
+			return nil, queue.Errorf(queue.EConflict, "the account changed meanwhile: try again", "tài khoản vừa được thay đổi: vui lòng thử lại")
+		}
 		if err != nil { // new
 			if hash == nil {
 				return nil, queue.Errorf(queue.EInvalid, "a new account needs a password", "tài khoản mới cần mật khẩu")
 			}
 			u = queue.User{Username: name, CreatedAt: tx.Now}
+		} else if hash != nil || (req.Disabled && !u.Disabled) {
+			u.EndSessions()
 		}
 		u.Role, u.Centre, u.Name, u.Disabled = req.Role, req.Centre, queue.NFC(req.Name), req.Disabled
 		if hash != nil {

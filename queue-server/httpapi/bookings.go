@@ -134,6 +134,14 @@ func (s *Server) optionalUser(r *http.Request) (queue.User, bool) {
 	return u, err == nil && (u.Role == queue.RoleAdmin || u.Role == queue.RoleClerk || u.Role == queue.RoleKiosk)
 }
 
+// staffUser returns the admin or clerk account of a request: the only
+// roles that act on a booking by its code alone and see personal data (a
+// kiosk or tablet token counts for no more than the public there).
+func (s *Server) staffUser(r *http.Request) (queue.User, bool) {
+	u, ok := s.optionalUser(r)
+	return u, ok && (u.Role == queue.RoleAdmin || u.Role == queue.RoleClerk)
+}
+
 // actsFor reports whether a staff or kiosk account may act in a centre.
 func actsFor(u queue.User, centre string) bool {
 	return u.Role == queue.RoleAdmin || u.Centre == centre
@@ -230,7 +238,7 @@ func findBooking(tx *engine.Tx, code string) (*queue.Live, queue.Booking, error)
 
 // lookupLimited applies the per-address limit on requests naming a code.
 func (s *Server) lookupLimited(w http.ResponseWriter, r *http.Request) bool {
-	if _, staff := s.optionalUser(r); staff {
+	if _, staff := s.staffUser(r); staff { // a kiosk's token does not lift the limit
 		return false
 	}
 	if !s.lookupLimit.allow(clientIP(r), s.now()) {
@@ -244,7 +252,7 @@ func (s *Server) handleGetBooking(w http.ResponseWriter, r *http.Request) {
 	if s.lookupLimited(w, r) {
 		return
 	}
-	u, staff := s.optionalUser(r)
+	u, staff := s.staffUser(r)
 	v, err := s.read(r, func(tx *engine.Tx) (any, error) {
 		l, b, err := findBooking(tx, normCode(r.PathValue("code")))
 		if err != nil {
@@ -298,7 +306,7 @@ func (s *Server) changeBooking(w http.ResponseWriter, r *http.Request, idNumber 
 	if s.lookupLimited(w, r) {
 		return
 	}
-	u, staff := s.optionalUser(r)
+	u, staff := s.staffUser(r)
 	key, actor := "", "public"
 	if staff {
 		actor = u.Username

@@ -31,6 +31,7 @@ var statusOf = map[string]int{
 	queue.ELimitReached:   http.StatusTooManyRequests,
 	queue.EBookingBlocked: http.StatusTooManyRequests,
 	queue.ECheckInClosed:  http.StatusConflict,
+	queue.EOutsideHours:   http.StatusConflict,
 	queue.EChallenge:      http.StatusForbidden,
 	queue.EKioskRevoked:   http.StatusForbidden,
 	queue.EKioskPending:   http.StatusForbidden,

@@ -543,6 +543,7 @@ func (s *Server) handleRatingTablet(w http.ResponseWriter, r *http.Request) {
 		for _, old := range users {
 			if old.Role == queue.RoleRating && old.Centre == centre && old.Counter == n && !old.Disabled {
 				old.Disabled = true
+				old.EndSessions()
 				tx.PutUser(old)
 			}
 		}

@@ -317,6 +317,7 @@ func revokeKiosk(tx *engine.Tx, k *queue.Kiosk) error {
 		return err
 	}
 	k.Revoked, u.Disabled = true, true
+	u.EndSessions()
 	tx.PutUser(u)
 	return nil
 }

@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -23,6 +24,7 @@ func enrollKiosk(t *testing.T, e *env, name string) (*httpapi.Client, httpapi.En
 
 func TestEnrollment(t *testing.T) {
 	e := newEnv(t)
+	e.alwaysOpen(t)
 	ctx := context.Background()
 	tok, err := e.admin.CreateEnrollmentToken(ctx, centreID)
 	must(t, err)
@@ -233,6 +235,7 @@ func TestOfflineTicketsReplay(t *testing.T) {
 
 func TestVoidUnprintedTicket(t *testing.T) {
 	e := newEnv(t)
+	e.alwaysOpen(t)
 	ctx := context.Background()
 	k, _ := enrollKiosk(t, e, "Ki-ốt 1")
 	other, _ := enrollKiosk(t, e, "Ki-ốt 2")
@@ -252,5 +255,22 @@ func TestVoidUnprintedTicket(t *testing.T) {
 	// Again: the same answer (the kiosk may retry).
 	if _, err := k.Do(ctx, "POST", "/api/v1/centres/"+centreID+"/tickets/void", httpapi.VoidRequest{IdempotencyKey: "k1/42"}, nil); err != nil {
 		t.Fatalf("second void: %v", err)
+	}
+}
+
+// A kiosk's walk-in number outside the centre's window is refused with
+// when numbers start again; staff still issue; nothing was numbered.
+func TestKioskNumbersOnlyInTheWindow(t *testing.T) {
+	night := time.Date(2026, 11, 23, 1, 23, 0, 0, time.FixedZone("ICT", 7*3600)) // a Monday
+	e := newEnvAt(t, func() time.Time { return night })
+	ctx := context.Background()
+	k, _ := enrollKiosk(t, e, "Ki-ốt 1")
+	_, err := k.Issue(ctx, centreID, httpapi.IssueRequest{Service: "A"})
+	if apiCode(err) != "409 outside_hours" || !strings.Contains(err.Error(), "07:00") {
+		t.Fatalf("kiosk at 01:23: %v", err)
+	}
+	tk, err := e.clerk.Issue(ctx, centreID, httpapi.IssueRequest{Service: "A"})
+	if err != nil || tk.Number != "A001" {
+		t.Fatalf("staff at 01:23: %+v %v", tk, err)
 	}
 }

@@ -49,3 +49,123 @@ func (l *limiter) allow(key string, now time.Time) bool {
 	b.tokens--
 	return true
 }
+
+// backoffPolicy says how failures of one key are slowed down: the first
+// Free failures cost nothing, then each one makes the key wait Base,
+// doubling up to Max; a key with no failure for Forget starts afresh.
+type backoffPolicy struct {
+	Free      int
+	Base, Max time.Duration
+	Forget    time.Duration
+}
+
+// Failed sign-ins. Per account: three typos free, then 1 s doubling up
+// to 30 s, so an attacker anywhere gets at most one guess per 30 s at an
+// account, and its owner never waits more than 30 s. Per address: ten
+// failures free (an office behind one address), then 1 s up to 60 s.
+var (
+	loginAccountPolicy = backoffPolicy{Free: 3, Base: time.Second, Max: 30 * time.Second, Forget: 15 * time.Minute}
+	loginAddrPolicy    = backoffPolicy{Free: 10, Base: time.Second, Max: time.Minute, Forget: 15 * time.Minute}
+)
+
+// backoff tracks failures per key (an account, an address) and the time
+// each key must wait before its next attempt is even checked. Unlike a
+// lockout it never refuses for longer than Max: the right password after
+// the wait works.
+type backoff struct {
+	mu     sync.Mutex
+	policy backoffPolicy
+	keys   map[string]*strikes
+	swept  time.Time
+}
+
+type strikes struct {
+	n     int
+	last  time.Time // the last failure
+	until time.Time // no attempt is checked before
+}
+
+// maxBackoffKeys bounds the memory of a backoff under a flood.
+const maxBackoffKeys = 100_000
+
+func newBackoff(p backoffPolicy) *backoff { return &backoff{policy: p, keys: map[string]*strikes{}} }
+
+// delay is the wait after n failures.
+func (p backoffPolicy) delay(n int) time.Duration {
+	if n <= p.Free {
+		return 0
+	}
+	d := p.Base
+	for i := p.Free + 1; i < n && d < p.Max; i++ {
+		d *= 2
+	}
+	return min(d, p.Max)
+}
+
+// wait returns how long key must still wait at now (0: it may try).
+func (b *backoff) wait(key string, now time.Time) time.Duration {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	st := b.get(key, now, false)
+	if st == nil || !now.Before(st.until) {
+		return 0
+	}
+	return st.until.Sub(now)
+}
+
+// fail counts a failure of key at now.
+func (b *backoff) fail(key string, now time.Time) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	st := b.get(key, now, true)
+	st.n++
+	st.last, st.until = now, now.Add(b.policy.delay(st.n))
+}
+
+// undo takes back one failure counted ahead of a check that succeeded.
+func (b *backoff) undo(key string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if st, ok := b.keys[key]; ok && st.n > 0 {
+		st.n--
+		st.until = st.last.Add(b.policy.delay(st.n))
+	}
+}
+
+// reset forgets key's failures.
+func (b *backoff) reset(key string) {
+	b.mu.Lock()
+	delete(b.keys, key)
+	b.mu.Unlock()
+}
+
+// get returns key's strikes (created when create), forgetting stale keys.
+func (b *backoff) get(key string, now time.Time, create bool) *strikes {
+	if now.Sub(b.swept) > b.policy.Forget {
+		for k, st := range b.keys {
+			if now.Sub(st.last) > b.policy.Forget && !now.Before(st.until) {
+				delete(b.keys, k)
+			}
+		}
+		b.swept = now
+	}
+	st, ok := b.keys[key]
+	if ok && now.Sub(st.last) > b.policy.Forget && !now.Before(st.until) {
+		delete(b.keys, key)
+		st, ok = nil, false
+	}
+	if !ok && create {
+		if len(b.keys) >= maxBackoffKeys {
+			// A flood of new keys (names sprayed from many addresses):
+			// forget the keys that wait for nothing now, keep the delays.
+			for k, old := range b.keys {
+				if !now.Before(old.until) {
+					delete(b.keys, k)
+				}
+			}
+		}
+		st = &strikes{}
+		b.keys[key] = st
+	}
+	return st
+}

@@ -40,3 +40,20 @@ func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 		t.Fatalf("only %d routes registered", len(registered))
 	}
 }
+
+// The spec marks exactly the operations the kiosks' listener serves.
+func TestOpenAPIMarksTheKioskListener(t *testing.T) {
+	spec := openapitest.Load(t)
+	for _, a := range httpapi.AccessTable() {
+		method, path, _ := strings.Cut(a.Route, " ")
+		item := spec.Doc.Paths.Find(path)
+		if item == nil || item.GetOperation(method) == nil {
+			t.Errorf("%s is not described", a.Route)
+			continue
+		}
+		marked, _ := item.GetOperation(method).Extensions["x-kiosk-listener"].(bool)
+		if marked != a.KioskTLS {
+			t.Errorf("%s: x-kiosk-listener %v in docs/openapi.yaml, served on the kiosk listener: %v", a.Route, marked, a.KioskTLS)
+		}
+	}
+}

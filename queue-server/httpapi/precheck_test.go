@@ -10,6 +10,7 @@ import (
 
 func TestPrecheckTravelsWithTheTicket(t *testing.T) {
 	e := newEnv(t)
+	e.alwaysOpen(t)
 	ctx := context.Background()
 	k, _ := enrollKiosk(t, e, "Ki-ốt 1")
 	tk, err := k.Issue(ctx, centreID, httpapi.IssueRequest{Service: "A"})

@@ -1,5 +1,5 @@
-// Package httpapi is queue-server's HTTP and WebSocket API (the v1 contract
-// of ARCHITECTURE.md) and, in client.go, the Go client of the same API that
+// Package httpapi is queue-server's HTTP and WebSocket API (the v1 contract,
+// docs/openapi.yaml) and, in client.go, the Go client of the same API that
 // kioskd, the load tools and the tests use.
 package httpapi
 
@@ -34,6 +34,9 @@ type Config struct {
 	// CA signs kiosk certificates (mutual TLS); nil: kiosks use bearer
 	// credentials only.
 	CA *ca.Authority
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client (every per-address limit); none by default.
+	TrustedProxies TrustedProxies
 	// BcryptCost of new password hashes; zero means BcryptCost. Tests use
 	// bcrypt.MinCost: the race detector makes the real cost seconds.
 	BcryptCost int
@@ -41,20 +44,23 @@ type Config struct {
 
 // Server serves the API.
 type Server struct {
-	eng        *engine.Engine
-	hub        *engine.Hub
-	store      queue.Store
-	log        *slog.Logger
-	metrics    *Metrics
-	ui         http.Handler
-	ttl        time.Duration
-	now        func() time.Time
-	ready      func() bool
-	login      *limiter
-	secret     []byte
-	ca         *ca.Authority
-	bcryptCost int
-	pow        powState
+	eng     *engine.Engine
+	hub     *engine.Hub
+	store   queue.Store
+	log     *slog.Logger
+	metrics *Metrics
+	ui      http.Handler
+	ttl     time.Duration
+	now     func() time.Time
+	ready   func() bool
+	proxies TrustedProxies
+	// Failed sign-ins: growing delays per account and per address.
+	loginAccount, loginAddr *backoff
+	knownAddrs              knownAddrs
+	secret                  []byte
+	ca                      *ca.Authority
+	bcryptCost              int
+	pow                     powState
 	// Anonymous booking: per address, bookings and look-ups by code.
 	bookLimit   *limiter
 	lookupLimit *limiter
@@ -62,6 +68,7 @@ type Server struct {
 	sessions    sessionCache
 	reportSlot  chan struct{}
 	mux         *http.ServeMux
+	kmux        *http.ServeMux // the kiosks' mutual-TLS listener
 	routes      []string
 }
 
@@ -72,8 +79,8 @@ const requestTimeout = 10 * time.Second
 func New(cfg Config) *Server {
 	s := &Server{
 		eng: cfg.Engine, hub: cfg.Hub, store: cfg.Store, log: cfg.Log, metrics: cfg.Metrics, ui: cfg.UI,
-		ttl: cfg.TokenTTL, now: cfg.Now, ready: cfg.Ready, mux: http.NewServeMux(),
-		login: newLimiter(10, time.Minute), secret: cfg.Secret, ca: cfg.CA, bcryptCost: cfg.BcryptCost,
+		ttl: cfg.TokenTTL, now: cfg.Now, ready: cfg.Ready, mux: http.NewServeMux(), kmux: http.NewServeMux(),
+		proxies: cfg.TrustedProxies, loginAccount: newBackoff(loginAccountPolicy), loginAddr: newBackoff(loginAddrPolicy), secret: cfg.Secret, ca: cfg.CA, bcryptCost: cfg.BcryptCost,
 		pow:       powState{used: map[string]time.Time{}},
 		bookLimit: newLimiter(10, time.Hour), lookupLimit: newLimiter(60, time.Minute),
 		enrollLimit: newLimiter(20, time.Minute), reportSlot: make(chan struct{}, 1),
@@ -108,56 +115,77 @@ func (s *Server) handle(pattern string, h http.HandlerFunc) {
 func (s *Server) Routes() []string { return append([]string(nil), s.routes...) }
 
 func (s *Server) routesV1() {
-	s.handle("POST /api/v1/login", s.handleLogin)
-	s.handle("POST /api/v1/logout", s.handleLogout)
-	s.handle("GET /api/v1/me", s.handleMe)
-	s.handle("GET /api/v1/users", s.admin(s.handleUsers))
-	s.handle("PUT /api/v1/users/{username}", s.admin(s.handlePutUser))
+	h := map[string]http.HandlerFunc{
+		"POST /api/v1/login":           s.handleLogin,
+		"POST /api/v1/logout":          s.handleLogout,
+		"GET /api/v1/me":               s.handleMe,
+		"GET /api/v1/users":            s.handleUsers,
+		"PUT /api/v1/users/{username}": s.handlePutUser,
 
-	s.handle("GET /api/v1/centres", s.handleCentres)
-	s.handle("GET /api/v1/centres/{centre}", s.handleGetCentre)
-	s.handle("PUT /api/v1/centres/{centre}", s.admin(s.handlePutCentre))
-	s.handle("GET /api/v1/centres/{centre}/queue", s.handleQueue)
-	s.handle("GET /api/v1/centres/{centre}/events", s.handleEvents)
-	s.handle("GET /api/v1/centres/{centre}/tickets", s.staff(s.handleListTickets))
-	s.handle("POST /api/v1/centres/{centre}/tickets", s.staffOrKiosk(s.handleIssue))
-	s.handle("GET /api/v1/centres/{centre}/audit", s.admin(s.handleAudit))
-	s.handle("GET /api/v1/centres/{centre}/reports", s.admin(s.handleReport))
-	s.handle("GET /api/v1/tickets/{id}", s.handleGetTicket)
-	s.handle("PUT /api/v1/tickets/{id}/precheck", s.staffOrKiosk(s.handlePrecheck))
-	s.handle("POST /api/v1/tickets/{id}/rating", s.require([]string{queue.RoleRating, queue.RoleClerk, queue.RoleAdmin}, s.handleRating))
-	s.handle("POST /api/v1/centres/{centre}/counters/{n}/rating-tablet", s.staff(s.handleRatingTablet))
-	s.handle("GET /api/v1/challenge", s.handleChallenge)
-	s.handle("GET /api/v1/centres/{centre}/slots", s.handleSlots)
-	s.handle("POST /api/v1/centres/{centre}/bookings", s.handleBook)
-	s.handle("GET /api/v1/centres/{centre}/bookings", s.staff(s.handleListBookings))
-	s.handle("POST /api/v1/centres/{centre}/check-in", s.staffOrKiosk(s.handleCheckInCard))
-	s.handle("GET /api/v1/bookings/{code}", s.handleGetBooking)
-	s.handle("POST /api/v1/bookings/{code}/cancel", s.handleCancel)
-	s.handle("POST /api/v1/bookings/{code}/reschedule", s.handleReschedule)
-	s.handle("POST /api/v1/bookings/{code}/check-in", s.staffOrKiosk(s.handleCheckIn))
-	s.handle("GET /api/v1/bookings/{code}/pdf", s.handleBookingPDF)
-	s.handle("GET /api/v1/bookings/{code}/ics", s.handleBookingICS)
-	s.handle("POST /api/v1/enrollment-tokens", s.admin(s.handleEnrollmentToken))
-	s.handle("GET /api/v1/enrollment-tokens", s.admin(s.handleEnrollmentTokens))
-	s.handle("DELETE /api/v1/enrollment-tokens/{id}", s.admin(s.handleCancelEnrollmentToken))
-	s.handle("POST /api/v1/kiosks/enroll", s.handleEnroll)
-	s.handle("POST /api/v1/kiosks/heartbeat", s.kiosk(s.handleHeartbeat))
-	s.handle("GET /api/v1/kiosks", s.admin(s.handleKiosks))
-	s.handle("POST /api/v1/kiosks/{id}/revoke", s.admin(s.kioskChange(revokeKiosk)))
-	s.handle("POST /api/v1/kiosks/{id}/approve", s.admin(s.kioskChange(approveKiosk)))
-	s.handle("POST /api/v1/kiosks/renew", s.kiosk(s.handleRenew))
-	s.handle("POST /api/v1/centres/{centre}/number-blocks", s.kiosk(s.handleLeaseBlock))
-	s.handle("GET /api/v1/centres/{centre}/number-blocks", s.kiosk(s.handleListBlocks))
-	s.handle("POST /api/v1/centres/{centre}/tickets/void", s.kiosk(s.handleVoid))
-	for _, a := range counterActions {
-		s.handle("POST /api/v1/centres/{centre}/counters/{n}/"+a, s.staff(s.handleCounter(a)))
+		"GET /api/v1/centres":                                      s.handleCentres,
+		"GET /api/v1/centres/{centre}":                             s.handleGetCentre,
+		"PUT /api/v1/centres/{centre}":                             s.handlePutCentre,
+		"GET /api/v1/centres/{centre}/queue":                       s.handleQueue,
+		"GET /api/v1/centres/{centre}/events":                      s.handleEvents,
+		"GET /api/v1/centres/{centre}/tickets":                     s.handleListTickets,
+		"POST /api/v1/centres/{centre}/tickets":                    s.handleIssue,
+		"GET /api/v1/centres/{centre}/audit":                       s.handleAudit,
+		"GET /api/v1/centres/{centre}/reports":                     s.handleReport,
+		"GET /api/v1/tickets/{id}":                                 s.handleGetTicket,
+		"PUT /api/v1/tickets/{id}/precheck":                        s.handlePrecheck,
+		"POST /api/v1/tickets/{id}/rating":                         s.handleRating,
+		"POST /api/v1/centres/{centre}/counters/{n}/rating-tablet": s.handleRatingTablet,
+		"GET /api/v1/challenge":                                    s.handleChallenge,
+		"GET /api/v1/centres/{centre}/slots":                       s.handleSlots,
+		"POST /api/v1/centres/{centre}/bookings":                   s.handleBook,
+		"GET /api/v1/centres/{centre}/bookings":                    s.handleListBookings,
+		"POST /api/v1/centres/{centre}/check-in":                   s.handleCheckInCard,
+		"GET /api/v1/bookings/{code}":                              s.handleGetBooking,
+		"POST /api/v1/bookings/{code}/cancel":                      s.handleCancel,
+		"POST /api/v1/bookings/{code}/reschedule":                  s.handleReschedule,
+		"POST /api/v1/bookings/{code}/check-in":                    s.handleCheckIn,
+		"GET /api/v1/bookings/{code}/pdf":                          s.handleBookingPDF,
+		"GET /api/v1/bookings/{code}/ics":                          s.handleBookingICS,
+		"POST /api/v1/enrollment-tokens":                           s.handleEnrollmentToken,
+		"GET /api/v1/enrollment-tokens":                            s.handleEnrollmentTokens,
+		"DELETE /api/v1/enrollment-tokens/{id}":                    s.handleCancelEnrollmentToken,
+		"POST /api/v1/kiosks/enroll":                               s.handleEnroll,
+		"POST /api/v1/kiosks/heartbeat":                            s.handleHeartbeat,
+		"GET /api/v1/kiosks":                                       s.handleKiosks,
+		"POST /api/v1/kiosks/{id}/revoke":                          s.kioskChange(revokeKiosk),
+		"POST /api/v1/kiosks/{id}/approve":                         s.kioskChange(approveKiosk),
+		"POST /api/v1/kiosks/renew":                                s.handleRenew,
+		"POST /api/v1/centres/{centre}/number-blocks":              s.handleLeaseBlock,
+		"GET /api/v1/centres/{centre}/number-blocks":               s.handleListBlocks,
+		"POST /api/v1/centres/{centre}/tickets/void":               s.handleVoid,
+
+		"GET /healthz": s.handleHealth,
+		"GET /readyz":  s.handleReady,
 	}
-
-	s.handle("GET /healthz", s.handleHealth)
-	s.handle("GET /readyz", s.handleReady)
+	for _, a := range counterActions {
+		h["POST /api/v1/centres/{centre}/counters/{n}/"+a] = s.handleCounter(a)
+	}
 	if s.metrics != nil {
-		s.handle("GET /metrics", s.metrics.handler().ServeHTTP)
+		h["GET /metrics"] = s.metrics.handler().ServeHTTP
+	}
+	// Every route is registered from its row of the access table, guarded
+	// as the row says: no route without a row, no row without a route.
+	for _, a := range accessTable {
+		fn, ok := h[a.Route]
+		if !ok && a.Route == "GET /metrics" {
+			continue
+		}
+		if !ok {
+			panic("httpapi: no handler for the access table's " + a.Route)
+		}
+		delete(h, a.Route)
+		s.handle(a.Route, s.guard(a, fn))
+		if a.KioskTLS {
+			s.kmux.Handle(a.Route, s.instrument(a.Route, s.viaKioskTLS(s.guard(a, fn))))
+		}
+	}
+	for route := range h {
+		panic("httpapi: route " + route + " has no row in the access table")
 	}
 	if s.ui != nil {
 		s.mux.Handle("/", s.ui)
@@ -167,7 +195,7 @@ func (s *Server) routesV1() {
 // ServeHTTP serves the API.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
-	s.mux.ServeHTTP(w, r)
+	s.mux.ServeHTTP(w, s.withClientAddr(r))
 }
 
 func (s *Server) instrument(pattern string, h http.HandlerFunc) http.Handler {

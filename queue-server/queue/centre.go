@@ -90,6 +90,13 @@ type Rules struct {
 	NoShowWindowDays    int `json:"no_show_window_days,omitempty"`    // default 60
 	NoShowBlockDays     int `json:"no_show_block_days,omitempty"`     // how long booking stays blocked (default 30)
 	RetentionDays       int `json:"retention_days,omitempty"`         // personal data of bookings is purged this long after the slot (default 30)
+
+	// The window in which kiosks issue walk-in numbers, relative to each
+	// day's opening and closing (defaults 30 and 30): a kiosk does not
+	// print A001 at 01:23 for a centre that opens at 07:30. Staff issue
+	// at any time. Pointers: zero is a real setting (at opening).
+	WalkInOpensMinutesBefore  *int `json:"walk_in_opens_minutes_before,omitempty"`
+	WalkInClosesMinutesBefore *int `json:"walk_in_closes_minutes_before,omitempty"`
 }
 
 // Defaults applied by Normalize.
@@ -98,6 +105,9 @@ const (
 	DefaultNoShowMinCalls   = 2
 	DefaultRecallGapSeconds = 30
 	DefaultServiceMinutes   = 10
+	// DefaultWalkInMinutes is how long before opening kiosks start issuing
+	// numbers, and how long before closing they stop.
+	DefaultWalkInMinutes = 30
 )
 
 var (
@@ -169,6 +179,12 @@ func (c *Centre) Normalize() {
 	} {
 		if *d.v == 0 {
 			*d.v = d.def
+		}
+	}
+	for _, p := range []**int{&r.WalkInOpensMinutesBefore, &r.WalkInClosesMinutesBefore} {
+		if *p == nil {
+			v := DefaultWalkInMinutes
+			*p = &v
 		}
 	}
 }
@@ -269,7 +285,74 @@ func (c *Centre) Validate() error {
 		r.NoShowBlockDays < 0 || r.NoShowBlockDays > 365 || r.RetentionDays < 1 || r.RetentionDays > 3650 {
 		return Errorf(EInvalid, "booking rules out of range (see the API description)", "quy tắc đặt lịch ngoài giới hạn (xem mô tả API)").At("rules")
 	}
+	if v := r.WalkInOpensMinutesBefore; v != nil && (*v < 0 || *v > 240) {
+		return Errorf(EInvalid, "walk_in_opens_minutes_before: 0 to 240 minutes", "walk_in_opens_minutes_before: từ 0 đến 240 phút").At("rules.walk_in_opens_minutes_before")
+	}
+	if v := r.WalkInClosesMinutesBefore; v != nil && (*v < -60 || *v > 240) {
+		return Errorf(EInvalid, "walk_in_closes_minutes_before: -60 to 240 minutes (negative: after closing)", "walk_in_closes_minutes_before: từ -60 đến 240 phút (số âm: sau giờ đóng cửa)").At("rules.walk_in_closes_minutes_before")
+	}
 	return nil
+}
+
+// walkInMinutes returns the rules' walk-in offsets, defaults applied.
+func (r Rules) walkInMinutes() (before, closeBefore int) {
+	before, closeBefore = DefaultWalkInMinutes, DefaultWalkInMinutes
+	if r.WalkInOpensMinutesBefore != nil {
+		before = *r.WalkInOpensMinutesBefore
+	}
+	if r.WalkInClosesMinutesBefore != nil {
+		closeBefore = *r.WalkInClosesMinutesBefore
+	}
+	return before, closeBefore
+}
+
+// WalkInOpen reports whether kiosks issue walk-in numbers at t: on a day the
+// centre opens (its weekday has hours, not a closed date), from
+// walk_in_opens_minutes_before its opening to walk_in_closes_minutes_before
+// its closing. Lunch breaks do not stop it: people arriving then wait. When
+// closed, next is when the window opens again (zero if not within 31 days:
+// no hours configured).
+func (c *Centre) WalkInOpen(t time.Time) (open bool, next time.Time) {
+	loc := c.Location()
+	lt := t.In(loc)
+	before, closeBefore := c.Rules.walkInMinutes()
+	closed := map[string]bool{}
+	for _, d := range c.ClosedDates {
+		closed[d] = true
+	}
+	midnight := time.Date(lt.Year(), lt.Month(), lt.Day(), 0, 0, 0, 0, loc)
+	for d := 0; d <= 31; d++ {
+		day := midnight.AddDate(0, 0, d)
+		if closed[day.Format(time.DateOnly)] {
+			continue
+		}
+		for _, h := range c.Hours {
+			if h.Weekday != int(day.Weekday()) {
+				continue
+			}
+			o, ok1 := ParseClock(h.Open)
+			cl, ok2 := ParseClock(h.Close)
+			if !ok1 || !ok2 {
+				continue
+			}
+			// Wall-clock minutes of that local day (time.Date keeps DST right).
+			from := time.Date(day.Year(), day.Month(), day.Day(), 0, o-before, 0, 0, loc)
+			until := time.Date(day.Year(), day.Month(), day.Day(), 0, cl-closeBefore, 0, 0, loc)
+			if !until.After(from) {
+				continue
+			}
+			if !lt.Before(from) && lt.Before(until) {
+				return true, time.Time{}
+			}
+			if lt.Before(from) && (next.IsZero() || from.Before(next)) {
+				next = from
+			}
+		}
+		if !next.IsZero() {
+			return false, next
+		}
+	}
+	return false, time.Time{}
 }
 
 // Service returns the service with the code, if any.

@@ -61,6 +61,11 @@ func (l *Live) Issue(now time.Time, r IssueRequest) (Ticket, error) {
 	if r.Number != "" {
 		return l.issueOffline(now, r)
 	}
+	if r.Source == SourceKiosk && r.Booking == "" {
+		if open, next := l.cfg.WalkInOpen(now); !open {
+			return Ticket{}, outsideHours(next, l.cfg.Location())
+		}
+	}
 	key := NumberKey(l.day, r.Service)
 	seq := l.nextOnline(l.day, r.Service)
 	l.numbers[key] = seq
@@ -488,3 +493,19 @@ func (l *Live) VoidTicket(now time.Time, key, kiosk string) (Ticket, error) {
 	l.emit(now, Event{Type: EventVoided, Ticket: eventTicket(tp)})
 	return *tp, nil
 }
+
+// outsideHours is the refusal of a kiosk's walk-in number outside the
+// centre's window, saying when numbers are issued again.
+func outsideHours(next time.Time, loc *time.Location) error {
+	if next.IsZero() {
+		return Errorf(EOutsideHours, "the centre issues no walk-in numbers now: no opening hours are set", "hiện trung tâm không cấp số: chưa có giờ làm việc")
+	}
+	lt := next.In(loc)
+	return Errorf(EOutsideHours, "walk-in numbers are issued from %[1]s on %[2]s %[3]s", "trung tâm cấp số từ %[1]s, %[4]s ngày %[3]s",
+		lt.Format("15:04"), lt.Weekday(), lt.Format("02/01/2006"), WeekdayVI(lt.Weekday()))
+}
+
+var weekdaysVI = [...]string{"Chủ nhật", "Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy"}
+
+// WeekdayVI names a weekday in Vietnamese ("Thứ Hai").
+func WeekdayVI(d time.Weekday) string { return weekdaysVI[d] }

@@ -22,6 +22,7 @@ const (
 	ELimitReached   = "limit_reached"     // a per-citizen booking limit
 	EBookingBlocked = "booking_blocked"   // booking blocked after repeated no-shows
 	ECheckInClosed  = "check_in_closed"   // too early to check in, or not today
+	EOutsideHours   = "outside_hours"     // kiosks issue walk-in numbers only in the centre's window
 	EChallenge      = "challenge_failed"  // the anti-bot proof of work is missing or wrong
 	EKioskRevoked   = "kiosk_revoked"     // the kiosk's enrolment was revoked or its certificate expired
 	EKioskPending   = "kiosk_pending"     // the kiosk waits for an admin's approval

@@ -23,7 +23,24 @@ type User struct {
 	PasswordHash []byte    `json:"password_hash,omitempty"`
 	Disabled     bool      `json:"disabled,omitempty"`
 	CreatedAt    time.Time `json:"created_at"`
+	// Epoch is the account's session generation: a session is valid only
+	// while it carries the account's current epoch, so raising it (a
+	// password change, a disable, a device revoked or re-paired) ends every
+	// session at once, and enabling the account again revives none.
+	Epoch int `json:"epoch,omitempty"`
 }
+
+// EndSessions ends every session of the account (see Epoch).
+func (u *User) EndSessions() { u.Epoch++ }
+
+// IsDevice reports whether the account is a device's (a kiosk, a rating
+// tablet): devices get their credentials from enrolment or pairing and are
+// never managed as users.
+func (u User) IsDevice() bool { return u.Role == RoleKiosk || u.Role == RoleRating }
+
+// DevicePrefixes are the name prefixes of device accounts ("kiosk-…",
+// "rating-…"): reserved, no user account may take one.
+var DevicePrefixes = []string{"kiosk-", "rating-"}
 
 // Session is a bearer token's server side; the store keys it by the token's
 // hash, never the token.
@@ -31,6 +48,8 @@ type Session struct {
 	Hash     string    `json:"hash"`
 	Username string    `json:"username"`
 	Expires  time.Time `json:"expires"`
+	// Epoch is the account's epoch when the session began (User.Epoch).
+	Epoch int `json:"epoch,omitempty"`
 }
 
 // Batch is everything one commit writes: the changes of any number of

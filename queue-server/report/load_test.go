@@ -50,7 +50,7 @@ func TestLoadAcrossMidnight(t *testing.T) {
 			evening, morning := at(loc, tc.evening), at(loc, tc.morning)
 			l := queue.NewLive(c, evening.Add(-time.Hour), newID)
 			commit(t, st, l)
-			if _, err := l.Issue(evening, queue.IssueRequest{Service: "A", Source: queue.SourceKiosk}); err != nil {
+			if _, err := l.Issue(evening, queue.IssueRequest{Service: "A", Source: queue.SourceStaff}); err != nil {
 				t.Fatal(err)
 			}
 			commit(t, st, l)

@@ -354,17 +354,6 @@ func Compute(in Input) *Report {
 		Centre: c.ID, CentreName: c.Name, Timezone: loc.String(), Period: in.Period,
 		GeneratedAt: in.GeneratedAt, TargetWaitSeconds: int(target / time.Second),
 	}
-	var total acc
-	var services, counters, staff, byDay groups
-	for _, s := range c.Services {
-		services.get(s.Code)
-	}
-	for _, k := range c.Counters {
-		counters.get(strconv.Itoa(k.Number))
-	}
-	for _, d := range days {
-		byDay.get(d)
-	}
 	for _, d := range days {
 		if t, err := time.Parse(time.DateOnly, d); err == nil {
 			r.Arrivals.Days[t.Weekday()]++
@@ -377,7 +366,7 @@ func Compute(in Input) *Report {
 			r.WaitBins[i].To = waitBins[i+1]
 		}
 	}
-	pre := newPrechecks()
+	tl := newTally(c, days)
 	tgt := target.Seconds()
 	for i := range in.Tickets {
 		t := &in.Tickets[i]
@@ -388,17 +377,7 @@ func Compute(in Input) *Report {
 		if !in.Period.Contains(day) || t.Status == queue.StatusVoid {
 			continue // a voided ticket was never printed: nobody held it
 		}
-		w, hasW := waitOf(t)
-		s, hasS := serviceOf(t)
-		total.add(t, w, s, hasW, hasS, tgt)
-		services.get(t.Service).add(t, w, s, hasW, hasS, tgt)
-		byDay.get(day).add(t, w, s, hasW, hasS, tgt)
-		if t.Counter > 0 {
-			counters.get(strconv.Itoa(t.Counter)).add(t, w, s, hasW, hasS, tgt)
-		}
-		if t.ServedBy != "" {
-			staff.get(t.ServedBy).add(t, w, s, hasW, hasS, tgt)
-		}
+		w, hasW := tl.addTicket(t, day, tgt)
 		lt := t.IssuedAt.In(loc)
 		r.Arrivals.Counts[lt.Weekday()][lt.Hour()]++
 		if hasW {
@@ -409,18 +388,103 @@ func Compute(in Input) *Report {
 			}
 			r.WaitBins[b].Count++
 		}
-		if len(t.Precheck) > 0 {
-			pre.add(t.Precheck)
-		}
 	}
 	for _, row := range r.Arrivals.Counts {
 		for _, n := range row {
 			r.Arrivals.Max = max(r.Arrivals.Max, n)
 		}
 	}
+	r.Bookings = bookingsOf(c, days, in, tl)
+	tl.finish(r, c, in.Staff)
+	return r
+}
 
-	// Bookings: cancellations join the ticket figures of their service and
-	// day; the rest is booking use.
+// tally accumulates the ticket figures of a period: in all, and grouped by
+// service, counter, member of staff and day; and the pre-checks.
+type tally struct {
+	total                            acc
+	services, counters, staff, byDay groups
+	pre                              *precheckAcc
+}
+
+// newTally starts the groups every report lists even when empty: each
+// configured service and counter, each day of the period.
+func newTally(c queue.Centre, days []string) *tally {
+	tl := &tally{pre: newPrechecks()}
+	for _, s := range c.Services {
+		tl.services.get(s.Code)
+	}
+	for _, k := range c.Counters {
+		tl.counters.get(strconv.Itoa(k.Number))
+	}
+	for _, d := range days {
+		tl.byDay.get(d)
+	}
+	return tl
+}
+
+// addTicket counts a ticket of the local day in every group it belongs
+// to, and returns its wait when it has one.
+func (tl *tally) addTicket(t *queue.Ticket, day string, target float64) (float64, bool) {
+	w, hasW := waitOf(t)
+	s, hasS := serviceOf(t)
+	tl.total.add(t, w, s, hasW, hasS, target)
+	tl.services.get(t.Service).add(t, w, s, hasW, hasS, target)
+	tl.byDay.get(day).add(t, w, s, hasW, hasS, target)
+	if t.Counter > 0 {
+		tl.counters.get(strconv.Itoa(t.Counter)).add(t, w, s, hasW, hasS, target)
+	}
+	if t.ServedBy != "" {
+		tl.staff.get(t.ServedBy).add(t, w, s, hasW, hasS, target)
+	}
+	if len(t.Precheck) > 0 {
+		tl.pre.add(t.Precheck)
+	}
+	return w, hasW
+}
+
+// finish writes the tally's groups into r, named from the centre's
+// configuration and the staff's names.
+func (tl *tally) finish(r *Report, c queue.Centre, staffNames map[string]string) {
+	r.Total = tl.total.finish()
+	r.Services = make([]Group, 0, len(tl.services.keys))
+	for _, k := range tl.services.keys {
+		name, nameEn := serviceName(c, k)
+		r.Services = append(r.Services, Group{Key: k, Name: name, NameEn: nameEn, Figures: tl.services.m[k].finish()})
+	}
+	r.Counters = make([]Group, 0, len(tl.counters.keys))
+	slices.SortStableFunc(tl.counters.keys, func(a, b string) int {
+		x, _ := strconv.Atoi(a)
+		y, _ := strconv.Atoi(b)
+		return x - y
+	})
+	for _, k := range tl.counters.keys {
+		n, _ := strconv.Atoi(k)
+		name := "Quầy " + k
+		if kc, ok := c.Counter(n); ok && kc.Name != "" {
+			name = kc.Name
+		}
+		r.Counters = append(r.Counters, Group{Key: k, Name: name, NameEn: "Counter " + k, Figures: tl.counters.m[k].finish()})
+	}
+	sort.Strings(tl.staff.keys)
+	r.Staff = make([]Group, 0, len(tl.staff.keys))
+	for _, k := range tl.staff.keys {
+		name := staffNames[k]
+		if name == "" {
+			name = k
+		}
+		r.Staff = append(r.Staff, Group{Key: k, Name: name, Figures: tl.staff.m[k].finish()})
+	}
+	r.Days = make([]Group, 0, len(tl.byDay.keys))
+	for _, k := range tl.byDay.keys {
+		r.Days = append(r.Days, Group{Key: k, Name: k, Figures: tl.byDay.m[k].finish()})
+	}
+	r.Prechecks = tl.pre.finish()
+}
+
+// bookingsOf computes the period's booking use per bookable service.
+// Cancellations also join the ticket figures of their service and day.
+func bookingsOf(c queue.Centre, days []string, in Input, tl *tally) BookingUse {
 	capacity := slotCapacities(c, days)
 	bookingSvc := map[string]*BookingFigures{}
 	var bookingOrder []string
@@ -446,9 +510,9 @@ func Compute(in Input) *Report {
 		bf := bsvc(b.Service)
 		if b.Status == queue.BookingCancelled {
 			bf.Cancelled++
-			total.f.Cancellations++
-			services.get(b.Service).f.Cancellations++
-			byDay.get(b.Day).f.Cancellations++
+			tl.total.f.Cancellations++
+			tl.services.get(b.Service).f.Cancellations++
+			tl.byDay.get(b.Day).f.Cancellations++
 			continue
 		}
 		bf.Booked++
@@ -464,6 +528,7 @@ func Compute(in Input) *Report {
 			bf.Pending++
 		}
 	}
+	var out BookingUse
 	var all BookingFigures
 	for _, code := range bookingOrder {
 		bf := bookingSvc[code]
@@ -476,49 +541,14 @@ func Compute(in Input) *Report {
 		all.Cancelled += bf.Cancelled
 		bf.rates()
 		name, nameEn := serviceName(c, code)
-		r.Bookings.Services = append(r.Bookings.Services, BookingService{Service: code, Name: name, NameEn: nameEn, BookingFigures: *bf})
+		out.Services = append(out.Services, BookingService{Service: code, Name: name, NameEn: nameEn, BookingFigures: *bf})
 	}
 	all.rates()
-	r.Bookings.BookingFigures = all
-	if r.Bookings.Services == nil {
-		r.Bookings.Services = []BookingService{}
+	out.BookingFigures = all
+	if out.Services == nil {
+		out.Services = []BookingService{}
 	}
-
-	r.Total = total.finish()
-	r.Services = make([]Group, 0, len(services.keys))
-	for _, k := range services.keys {
-		name, nameEn := serviceName(c, k)
-		r.Services = append(r.Services, Group{Key: k, Name: name, NameEn: nameEn, Figures: services.m[k].finish()})
-	}
-	r.Counters = make([]Group, 0, len(counters.keys))
-	slices.SortStableFunc(counters.keys, func(a, b string) int {
-		x, _ := strconv.Atoi(a)
-		y, _ := strconv.Atoi(b)
-		return x - y
-	})
-	for _, k := range counters.keys {
-		n, _ := strconv.Atoi(k)
-		name := "Quầy " + k
-		if kc, ok := c.Counter(n); ok && kc.Name != "" {
-			name = kc.Name
-		}
-		r.Counters = append(r.Counters, Group{Key: k, Name: name, NameEn: "Counter " + k, Figures: counters.m[k].finish()})
-	}
-	sort.Strings(staff.keys)
-	r.Staff = make([]Group, 0, len(staff.keys))
-	for _, k := range staff.keys {
-		name := in.Staff[k]
-		if name == "" {
-			name = k
-		}
-		r.Staff = append(r.Staff, Group{Key: k, Name: name, Figures: staff.m[k].finish()})
-	}
-	r.Days = make([]Group, 0, len(byDay.keys))
-	for _, k := range byDay.keys {
-		r.Days = append(r.Days, Group{Key: k, Name: k, Figures: byDay.m[k].finish()})
-	}
-	r.Prechecks = pre.finish()
-	return r
+	return out
 }
 
 func (b *BookingFigures) rates() {

@@ -228,25 +228,94 @@ type counterState struct {
 	breaks []time.Time // random breaks still to take, in order
 }
 
+// day is one simulated day: the centre's live state, the queue of
+// simulated events, the counters, and what is recorded of each ticket.
+type day struct {
+	seed     int64
+	rng      *rand.Rand
+	svc      map[string]Service
+	serving  map[string]int // counters serving each service
+	arrivals []arrival
+	l        *queue.Live
+	q        events
+	seq      int
+	counters map[int]*counterState
+	order    []int // counter numbers in configuration order
+	opened   map[int]bool
+	res      *Result
+	recs     map[string]*Record
+	recOrder []string
+	moving   map[string][]float64 // the last waits per service (moving-30 baseline)
+}
+
 // Run simulates one day with the seed.
 func Run(seed int64) (*Result, error) {
+	d, err := newDay(seed)
+	if err != nil {
+		return nil, err
+	}
+	if err := d.run(); err != nil {
+		return nil, err
+	}
+	for _, id := range d.recOrder {
+		d.res.Records = append(d.res.Records, *d.recs[id])
+	}
+	if d.res.Called != len(d.arrivals) {
+		return d.res, fmt.Errorf("seed %d: %d of %d tickets called", seed, d.res.Called, len(d.arrivals))
+	}
+	return d.res, nil
+}
+
+// newDay draws the day's arrivals and the counters' breaks, and queues the
+// first events. (The random draws keep their order: a seed gives the same
+// day as before.)
+func newDay(seed int64) (*day, error) {
 	cfg, err := Centre()
 	if err != nil {
 		return nil, err
 	}
-	rng := rand.New(rand.NewPCG(uint64(seed), 0x9e3779b97f4a7c15))
-	svc := map[string]Service{}
-	serving := map[string]int{}
+	d := &day{seed: seed, rng: rand.New(rand.NewPCG(uint64(seed), 0x9e3779b97f4a7c15)),
+		svc: map[string]Service{}, serving: map[string]int{}, counters: map[int]*counterState{},
+		opened: map[int]bool{}, recs: map[string]*Record{}, moving: map[string][]float64{}}
 	for _, s := range Services {
-		svc[s.Code] = s
+		d.svc[s.Code] = s
 	}
 	for _, k := range cfg.Counters {
 		for _, s := range k.Services {
-			serving[s]++
+			d.serving[s]++
 		}
 	}
+	d.arrivals = drawArrivals(d.rng)
+	d.res = &Result{Seed: seed, Arrivals: len(d.arrivals)}
 
-	// The day's arrivals.
+	ids := 0
+	d.l = queue.NewLive(cfg, clock(6, 0), func() string { ids++; return fmt.Sprintf("t%05d", ids) })
+	d.l.TakeChanges()
+	for i, a := range d.arrivals {
+		d.push(a.at, evArrive, 0, i)
+	}
+	for _, k := range cfg.Counters {
+		cs := &counterState{cfg: k}
+		for range 2 { // two short breaks a day, taken after the citizen at hand
+			m := 8*60 + d.rng.IntN(8*60) // 08:00–16:00
+			if m >= lunchStart-15 && m < lunchEnd {
+				m += 120
+			}
+			cs.breaks = append(cs.breaks, clock(0, m))
+		}
+		slices.SortFunc(cs.breaks, func(a, b time.Time) int { return a.Compare(b) })
+		d.counters[k.Number] = cs
+		d.order = append(d.order, k.Number)
+		// Counters open between 07:30 and 07:35.
+		d.push(clock(7, 30).Add(time.Duration(d.rng.IntN(300))*time.Second), evFree, k.Number, 0)
+		d.push(clock(11, 30), evLunch, k.Number, 0)
+	}
+	return d, nil
+}
+
+// drawArrivals draws 800–1,000 arrivals over the day by the half-hour
+// weights and the services' shares, in time order.
+func drawArrivals(rng *rand.Rand) []arrival {
 	n := 800 + rng.IntN(201)
 	var total float64
 	for _, w := range arrivalWeights {
@@ -272,217 +341,176 @@ func Run(seed int64) (*Result, error) {
 		arrivals[i] = arrival{at: at.Truncate(time.Second), service: code, priority: rng.Float64() < priorityRate}
 	}
 	sort.Slice(arrivals, func(i, j int) bool { return arrivals[i].at.Before(arrivals[j].at) })
+	return arrivals
+}
 
-	ids := 0
-	l := queue.NewLive(cfg, clock(6, 0), func() string { ids++; return fmt.Sprintf("t%05d", ids) })
-	l.TakeChanges()
+func (d *day) push(at time.Time, kind, counter, arr int) {
+	d.seq++
+	heap.Push(&d.q, &event{at: at, kind: kind, counter: counter, arrival: arr, seq: d.seq})
+}
 
-	var q events
-	seq := 0
-	push := func(at time.Time, kind, counter, arr int) {
-		seq++
-		heap.Push(&q, &event{at: at, kind: kind, counter: counter, arrival: arr, seq: seq})
-	}
-	for i, a := range arrivals {
-		push(a.at, evArrive, 0, i)
-	}
-	counters := map[int]*counterState{}
-	var order []int
-	for _, k := range cfg.Counters {
-		cs := &counterState{cfg: k}
-		for range 2 { // two short breaks a day, taken after the citizen at hand
-			m := 8*60 + rng.IntN(8*60) // 08:00–16:00
-			if m >= lunchStart-15 && m < lunchEnd {
-				m += 120
-			}
-			cs.breaks = append(cs.breaks, clock(0, m))
-		}
-		slices.SortFunc(cs.breaks, func(a, b time.Time) int { return a.Compare(b) })
-		counters[k.Number] = cs
-		order = append(order, k.Number)
-		// Counters open between 07:30 and 07:35.
-		push(clock(7, 30).Add(time.Duration(rng.IntN(300))*time.Second), evFree, k.Number, 0)
-		push(clock(11, 30), evLunch, k.Number, 0)
-	}
-	opened := map[int]bool{}
+// duration draws how long a citizen of the service takes at the counter.
+func (d *day) duration(code string) time.Duration {
+	s := d.svc[code]
+	mu := math.Log(s.RealMean) - s.Sigma*s.Sigma/2 // lognormal with mean RealMean
+	m := math.Exp(mu + s.Sigma*d.rng.NormFloat64())
+	m = math.Max(1, math.Min(m, 90))
+	return time.Duration(m * float64(time.Minute)).Truncate(time.Second)
+}
 
-	res := &Result{Seed: seed, Arrivals: n}
-	recs := map[string]*Record{}
-	var recOrder []string
-	moving := map[string][]float64{}
-	absent := map[string]bool{}
-
-	duration := func(code string) time.Duration {
-		s := svc[code]
-		mu := math.Log(s.RealMean) - s.Sigma*s.Sigma/2 // lognormal with mean RealMean
-		m := math.Exp(mu + s.Sigma*rng.NormFloat64())
-		m = math.Max(1, math.Min(m, 90))
-		return time.Duration(m * float64(time.Minute)).Truncate(time.Second)
+// call asks counter k for its next citizen at now; false if no one waits.
+func (d *day) call(now time.Time, k int) (bool, error) {
+	cs := d.counters[k]
+	t, ok, err := d.l.Next(now, k, "sim")
+	if err != nil {
+		return false, fmt.Errorf("next at counter %d: %w", k, err)
 	}
-
-	// call asks counter k for its next citizen at now; false if no one waits.
-	call := func(now time.Time, k int) (bool, error) {
-		cs := counters[k]
-		t, ok, err := l.Next(now, k, "sim")
-		if err != nil {
-			return false, fmt.Errorf("next at counter %d: %w", k, err)
-		}
-		if !ok {
-			cs.busy = false
-			return false, nil
-		}
-		cs.busy = true
-		rec := recs[t.ID]
-		if rec.Real < 0 {
-			rec.Real = t.FirstCalledAt.Sub(t.IssuedAt).Seconds()
-			w := append(moving[t.Service], rec.Real)
-			if len(w) > movingWindow {
-				w = w[len(w)-movingWindow:]
-			}
-			moving[t.Service] = w
-			res.Called++
-		}
-		if rng.Float64() < svc[t.Service].NoShowRate {
-			absent[t.ID] = true
-			push(now.Add(recallGap), evRecall, k, 0)
-		} else {
-			push(now.Add(duration(t.Service)), evFree, k, 0)
-		}
-		return true, nil
+	if !ok {
+		cs.busy = false
+		return false, nil
 	}
-	// breakDue pauses a counter whose citizen has just left if it is lunch
-	// time or one of its breaks is due; it reports whether it paused.
-	breakDue := func(now time.Time, k int) (bool, error) {
-		cs := counters[k]
-		mins := now.Sub(Day).Minutes()
-		var until time.Time
-		switch {
-		case mins >= lunchStart && mins < lunchEnd:
-			until = clock(13, 0).Add(time.Duration(rng.IntN(300)) * time.Second)
-		case len(cs.breaks) > 0 && !now.Before(cs.breaks[0]):
-			cs.breaks = cs.breaks[1:]
-			until = now.Add(time.Duration(5+rng.IntN(11)) * time.Minute)
-		default:
-			return false, nil
+	cs.busy = true
+	rec := d.recs[t.ID]
+	if rec.Real < 0 {
+		rec.Real = t.FirstCalledAt.Sub(t.IssuedAt).Seconds()
+		w := append(d.moving[t.Service], rec.Real)
+		if len(w) > movingWindow {
+			w = w[len(w)-movingWindow:]
 		}
-		if _, err := l.Finish(now, k); err != nil && queue.ErrorCode(err) != queue.ENoCurrent {
-			return false, err
-		}
-		if _, err := l.Pause(now, k, "nghỉ"); err != nil {
-			return false, err
-		}
-		cs.busy, cs.paused = false, true
-		res.Pauses++
-		push(until, evResume, k, 0)
-		return true, nil
+		d.moving[t.Service] = w
+		d.res.Called++
 	}
+	if d.rng.Float64() < d.svc[t.Service].NoShowRate {
+		d.push(now.Add(recallGap), evRecall, k, 0)
+	} else {
+		d.push(now.Add(d.duration(t.Service)), evFree, k, 0)
+	}
+	return true, nil
+}
 
+// breakDue pauses a counter whose citizen has just left if it is lunch
+// time or one of its breaks is due; it reports whether it paused.
+func (d *day) breakDue(now time.Time, k int) (bool, error) {
+	cs := d.counters[k]
+	mins := now.Sub(Day).Minutes()
+	var until time.Time
+	switch {
+	case mins >= lunchStart && mins < lunchEnd:
+		until = clock(13, 0).Add(time.Duration(d.rng.IntN(300)) * time.Second)
+	case len(cs.breaks) > 0 && !now.Before(cs.breaks[0]):
+		cs.breaks = cs.breaks[1:]
+		until = now.Add(time.Duration(5+d.rng.IntN(11)) * time.Minute)
+	default:
+		return false, nil
+	}
+	if _, err := d.l.Finish(now, k); err != nil && queue.ErrorCode(err) != queue.ENoCurrent {
+		return false, err
+	}
+	if _, err := d.l.Pause(now, k, "nghỉ"); err != nil {
+		return false, err
+	}
+	cs.busy, cs.paused = false, true
+	d.res.Pauses++
+	d.push(until, evResume, k, 0)
+	return true, nil
+}
+
+// next is what a counter does when it is free again: a break if one is
+// due, else call the next citizen.
+func (d *day) next(now time.Time, k int) error {
+	if paused, err := d.breakDue(now, k); err != nil || paused {
+		return err
+	}
+	_, err := d.call(now, k)
+	return err
+}
+
+// arrive issues the arrival's ticket as a kiosk would, records the three
+// estimates, and lets an idle counter serving it call at once.
+func (d *day) arrive(now time.Time, a arrival) error {
+	p := queue.PriorityNormal
+	if a.priority {
+		p = queue.PriorityElderly
+	}
+	t, err := d.l.Issue(now, queue.IssueRequest{Service: a.service, Priority: p, Source: queue.SourceKiosk})
+	if err != nil {
+		return err
+	}
+	pos, _, _ := d.l.Estimate(now, t.ID)
+	rec := &Record{ID: t.ID, Service: a.service, Issued: now, Priority: a.priority, Position: pos, Real: -1}
+	if t.FirstEstimate != nil {
+		rec.Ours = float64(*t.FirstEstimate)
+	}
+	rec.Naive = float64(pos) * float64(d.svc[a.service].Minutes*60) / float64(d.serving[a.service])
+	if w := d.moving[a.service]; len(w) > 0 {
+		var sum float64
+		for _, x := range w {
+			sum += x
+		}
+		rec.Moving = sum / float64(len(w))
+	} else {
+		rec.Moving = rec.Naive
+	}
+	d.recs[t.ID] = rec
+	d.recOrder = append(d.recOrder, t.ID)
+	// Idle open counters serving the service call at once.
+	for _, k := range d.order {
+		cs := d.counters[k]
+		if d.opened[k] && !cs.busy && !cs.paused && slices.Contains(cs.cfg.Services, a.service) {
+			_, err := d.call(now, k)
+			return err
+		}
+	}
+	return nil
+}
+
+// run plays the day's events in time order.
+func (d *day) run() error {
 	const maxEvents = 100000
-	for steps := 0; q.Len() > 0; steps++ {
+	for steps := 0; d.q.Len() > 0; steps++ {
 		if steps > maxEvents {
-			return nil, fmt.Errorf("seed %d: more than %d events", seed, maxEvents)
+			return fmt.Errorf("seed %d: more than %d events", d.seed, maxEvents)
 		}
-		ev := heap.Pop(&q).(*event)
+		ev := heap.Pop(&d.q).(*event)
 		now := ev.at
+		var err error
 		switch ev.kind {
 		case evArrive:
-			a := arrivals[ev.arrival]
-			p := queue.PriorityNormal
-			if a.priority {
-				p = queue.PriorityElderly
-			}
-			t, err := l.Issue(now, queue.IssueRequest{Service: a.service, Priority: p, Source: queue.SourceKiosk})
-			if err != nil {
-				return nil, err
-			}
-			pos, _, _ := l.Estimate(now, t.ID)
-			rec := &Record{ID: t.ID, Service: a.service, Issued: now, Priority: a.priority, Position: pos, Real: -1}
-			if t.FirstEstimate != nil {
-				rec.Ours = float64(*t.FirstEstimate)
-			}
-			rec.Naive = float64(pos) * float64(svc[a.service].Minutes*60) / float64(serving[a.service])
-			if w := moving[a.service]; len(w) > 0 {
-				var sum float64
-				for _, x := range w {
-					sum += x
-				}
-				rec.Moving = sum / float64(len(w))
-			} else {
-				rec.Moving = rec.Naive
-			}
-			recs[t.ID] = rec
-			recOrder = append(recOrder, t.ID)
-			// Idle open counters serving the service call at once.
-			for _, k := range order {
-				cs := counters[k]
-				if opened[k] && !cs.busy && !cs.paused && slices.Contains(cs.cfg.Services, a.service) {
-					if _, err := call(now, k); err != nil {
-						return nil, err
-					}
-					break
-				}
-			}
+			err = d.arrive(now, d.arrivals[ev.arrival])
 		case evFree:
-			opened[ev.counter] = true
-			if paused, err := breakDue(now, ev.counter); err != nil {
-				return nil, err
-			} else if paused {
-				break
-			}
-			if _, err := call(now, ev.counter); err != nil {
-				return nil, err
-			}
+			d.opened[ev.counter] = true
+			err = d.next(now, ev.counter)
 		case evRecall:
-			if _, err := l.Recall(now, ev.counter); err != nil {
-				return nil, fmt.Errorf("recall: %w", err)
+			if _, err = d.l.Recall(now, ev.counter); err != nil {
+				return fmt.Errorf("recall: %w", err)
 			}
-			push(now.Add(recallGap), evAbsent, ev.counter, 0)
+			d.push(now.Add(recallGap), evAbsent, ev.counter, 0)
 		case evAbsent:
-			if _, err := l.NoShow(now, ev.counter); err != nil {
-				return nil, fmt.Errorf("no-show: %w", err)
+			if _, err = d.l.NoShow(now, ev.counter); err != nil {
+				return fmt.Errorf("no-show: %w", err)
 			}
-			res.NoShows++
-			if paused, err := breakDue(now, ev.counter); err != nil {
-				return nil, err
-			} else if paused {
-				break
-			}
-			if _, err := call(now, ev.counter); err != nil {
-				return nil, err
-			}
+			d.res.NoShows++
+			err = d.next(now, ev.counter)
 		case evLunch:
-			if cs := counters[ev.counter]; opened[ev.counter] && !cs.busy && !cs.paused {
-				if _, err := breakDue(now, ev.counter); err != nil {
-					return nil, err
-				}
+			if cs := d.counters[ev.counter]; d.opened[ev.counter] && !cs.busy && !cs.paused {
+				_, err = d.breakDue(now, ev.counter)
 			}
 		case evResume:
-			cs := counters[ev.counter]
-			if _, err := l.Resume(now, ev.counter, "sim"); err != nil {
-				return nil, err
+			if _, err = d.l.Resume(now, ev.counter, "sim"); err != nil {
+				return err
 			}
-			cs.paused = false
-			if paused, err := breakDue(now, ev.counter); err != nil {
-				return nil, err
-			} else if paused {
-				break
-			}
-			if _, err := call(now, ev.counter); err != nil {
-				return nil, err
-			}
+			d.counters[ev.counter].paused = false
+			err = d.next(now, ev.counter)
 		}
-		if ev.kind != evArrive || now.After(res.LastCall) {
-			res.LastCall = now
+		if err != nil {
+			return err
 		}
-		l.TakeChanges()
+		if ev.kind != evArrive || now.After(d.res.LastCall) {
+			d.res.LastCall = now
+		}
+		d.l.TakeChanges()
 	}
-	for _, id := range recOrder {
-		res.Records = append(res.Records, *recs[id])
-	}
-	if res.Called != n {
-		return res, fmt.Errorf("seed %d: %d of %d tickets called", seed, res.Called, n)
-	}
-	return res, nil
+	return nil
 }
 
 // Summary is the estimators' errors over several days: mean and standard

@@ -32,6 +32,18 @@ func Centre(id string) queue.Centre {
 	return c
 }
 
+// AlwaysOpen opens c every day round the clock, so that tests of kiosks
+// on the real clock issue numbers whatever the hour they run at.
+func AlwaysOpen(c *queue.Centre) {
+	c.Hours = nil
+	for d := 0; d < 7; d++ {
+		c.Hours = append(c.Hours, queue.Hours{Weekday: d, Open: "00:00", Close: "24:00"})
+	}
+	zero := 0
+	c.Breaks, c.ClosedDates = nil, nil
+	c.Rules.WalkInClosesMinutesBefore = &zero
+}
+
 // Run runs the conformance suite.
 func Run(t *testing.T, open Open) {
 	t.Run("RoundTrip", func(t *testing.T) { testRoundTrip(t, open) })
@@ -368,8 +380,8 @@ func testAccounts(t *testing.T, open Open) {
 	s, reopen := open(t)
 	exp := time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC)
 	err := s.Commit(&queue.Batch{
-		Users:    []queue.User{{Username: "canbo1", Role: queue.RoleClerk, Centre: "x", PasswordHash: []byte("h")}, {Username: "admin", Role: queue.RoleAdmin}},
-		Sessions: []queue.Session{{Hash: "h1", Username: "canbo1", Expires: exp}, {Hash: "h2", Username: "admin", Expires: exp}},
+		Users:    []queue.User{{Username: "canbo1", Role: queue.RoleClerk, Centre: "x", PasswordHash: []byte("h"), Epoch: 3}, {Username: "admin", Role: queue.RoleAdmin}},
+		Sessions: []queue.Session{{Hash: "h1", Username: "canbo1", Expires: exp, Epoch: 3}, {Hash: "h2", Username: "admin", Expires: exp}},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -381,13 +393,13 @@ func testAccounts(t *testing.T, open Open) {
 		s = reopen()
 	}
 	u, err := s.User("canbo1")
-	if err != nil || u.Centre != "x" || string(u.PasswordHash) != "h" {
+	if err != nil || u.Centre != "x" || string(u.PasswordHash) != "h" || u.Epoch != 3 { // the epoch ends sessions: it must persist
 		t.Fatalf("User: %+v %v", u, err)
 	}
 	if us, _ := s.Users(); len(us) != 2 {
 		t.Fatalf("Users: %d", len(us))
 	}
-	if se, err := s.Session("h1"); err != nil || se.Username != "canbo1" || !se.Expires.Equal(exp) {
+	if se, err := s.Session("h1"); err != nil || se.Username != "canbo1" || !se.Expires.Equal(exp) || se.Epoch != 3 {
 		t.Fatalf("Session: %+v %v", se, err)
 	}
 	if _, err := s.Session("h2"); queue.ErrorCode(err) != queue.ENotFound {

@@ -7,6 +7,7 @@
 
 import { apply, bindSwitch, locale, serviceName, t } from '/assets/i18n.js';
 import { $, api, ApiError, h, seg, setToken, token } from '/assets/api.js';
+import { dateField } from '/assets/dates.js';
 
 const sections = ['centres', 'staff', 'kiosks', 'audit'];
 
@@ -338,7 +339,9 @@ function renderClosed() {
   $('c-closed').replaceChildren(
     ...c.closed_dates.map((d, i) =>
       h('li', {},
-        h('input', { type: 'date', value: d, 'aria-label': t('admin.centre.closed'), oninput: (e) => (c.closed_dates[i] = e.target.value) }),
+        // dd/mm/yyyy whatever the browser's locale; what is not a date
+        // goes to the server as typed, which names the field at fault.
+        dateField(h('input', { 'aria-label': t('admin.centre.closed'), oninput: (e) => (c.closed_dates[i] = e.target.iso || e.target.value) }), d),
         removeButton(t('admin.remove'), () => {
           c.closed_dates.splice(i, 1);
           renderClosed();

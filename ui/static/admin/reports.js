@@ -5,6 +5,7 @@
 
 import { apply, bindSwitch, lang, locale, serviceName, t } from '/assets/i18n.js';
 import { $, api, ApiError, h, seg, setToken, token } from '/assets/api.js';
+import { dateField, formatDate } from '/assets/dates.js';
 
 const state = { me: null, report: null };
 const svgNS = 'http://www.w3.org/2000/svg';
@@ -69,7 +70,7 @@ async function afterSignIn() {
   const q = new URLSearchParams(location.search);
   if (q.get('centre')) sel.value = q.get('centre');
   if (q.get('period')) $('period').value = q.get('period');
-  $('date').value = q.get('date') || today();
+  $('date').iso = q.get('date') || today();
   show('reports');
   if (centres.length) await load();
 }
@@ -87,6 +88,8 @@ async function signOut() {
   show('login');
 }
 
+dateField($('date'));
+
 function today() {
   const d = new Date();
   const pad = (n) => String(n).padStart(2, '0');
@@ -96,20 +99,32 @@ function today() {
 // ---- loading and downloads -------------------------------------------------
 
 function query(extra = {}) {
-  const p = new URLSearchParams({ period: $('period').value, date: $('date').value, ...extra });
+  const p = new URLSearchParams({ period: $('period').value, ...extra });
+  if ($('date').iso) p.set('date', $('date').iso); // none: the server's today
   return `/api/v1/centres/${seg($('centre').value)}/reports?${p}`;
+}
+
+// dateOK says, next to the field, when what is typed is not a date.
+function dateOK() {
+  const f = $('date');
+  if (!f.value.trim() || f.iso) return true;
+  f.setAttribute('aria-invalid', 'true');
+  failed(new ApiError(0, 'invalid', t('common.date_invalid')));
+  f.focus();
+  return false;
 }
 
 async function load(ev) {
   if (ev) ev.preventDefault();
   $('error').hidden = true;
+  if (!dateOK()) return;
   const btn = $('show');
   btn.disabled = true;
   btn.textContent = t('reports.loading');
   try {
     state.report = await api('GET', query());
     const u = new URL(location.href);
-    u.search = new URLSearchParams({ centre: $('centre').value, period: $('period').value, date: $('date').value });
+    u.search = new URLSearchParams({ centre: $('centre').value, period: $('period').value, date: $('date').iso });
     history.replaceState(null, '', u);
     render();
   } catch (err) {
@@ -123,6 +138,7 @@ async function load(ev) {
 /** Downloads a format with the bearer token (a plain link cannot send it). */
 async function download(format, btn) {
   $('error').hidden = true;
+  if (!dateOK()) return;
   btn.disabled = true;
   try {
     const resp = await fetch(query({ format, lang: lang() }), {
@@ -140,7 +156,7 @@ async function download(format, btn) {
     }
     const blob = await resp.blob();
     const url = URL.createObjectURL(blob);
-    const a = h('a', { href: url, download: `bao-cao-${$('centre').value}-${$('period').value}-${$('date').value}.${format}` });
+    const a = h('a', { href: url, download: `bao-cao-${$('centre').value}-${$('period').value}-${$('date').iso || today()}.${format}` });
     document.body.append(a);
     a.click();
     a.remove();
@@ -160,7 +176,7 @@ const mins = (s) => t('reports.min', { n: new Intl.NumberFormat(locale(), { maxi
 const minsN = (s) => new Intl.NumberFormat(locale(), { minimumFractionDigits: 1, maximumFractionDigits: 1 }).format((s || 0) / 60);
 const unit = (label) => `${label} (${t('reports.min', { n: '' }).trim()})`;
 const pct = (x) => new Intl.NumberFormat(locale(), { style: 'percent', maximumFractionDigits: 1 }).format(x || 0);
-const dateText = (d) => new Date(d + 'T00:00:00').toLocaleDateString(locale(), { day: '2-digit', month: '2-digit', year: 'numeric' });
+const dateText = formatDate;
 const weekdays = () => t('reports.weekdays').split(',');
 const mondayFirst = [1, 2, 3, 4, 5, 6, 0];
 const nameOf = (g) => (lang() === 'en' && g.name_en ? g.name_en : g.name);

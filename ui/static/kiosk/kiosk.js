@@ -122,6 +122,7 @@ async function loadServices() {
     if (!linkOnline) parts.push(t('kiosk.offline.left', { n: s.offline_left }));
     meta.textContent = parts.join(' · ');
     b.append(name, meta);
+    b.disabled = !walkIn.open;
     b.addEventListener('click', () => go({ flow: 'take-number', step: 'card', data: { code: s.code, name: s.name, name_en: s.name_en } }));
     return b;
   }));
@@ -335,6 +336,19 @@ function onCard(c) {
   if (c.priority === 'elderly') { elderly = true; $('print-priority').hidden = false; }
 }
 
+// The centre's walk-in window: outside it the kiosk says when numbers are
+// issued again and still offers look-up, check-in and the pre-check.
+let walkIn = { open: true };
+function renderWalkIn() {
+  const el = $('walk-in');
+  el.hidden = walkIn.open;
+  if (walkIn.open) return;
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}:\d{2})/.exec(walkIn.opens_at || '');
+  if (!m) { el.textContent = t('kiosk.walkin.none'); return; }
+  const weekday = new Date(Date.UTC(+m[1], +m[2] - 1, +m[3])).getUTCDay();
+  el.textContent = t('kiosk.walkin.closed', { time: m[4], day: t('weekday.' + weekday), date: `${m[3]}/${m[2]}/${m[1]}` });
+}
+
 let demo = false;
 // The centre's time zone: the clock shows the centre's time even when the
 // machine was installed in another zone (Debian's default is UTC).
@@ -348,6 +362,10 @@ async function status() {
   $('demo').hidden = !demo;
   elderly = s.elderly;
   elderlyAge = s.elderly_age || elderlyAge;
+  const wasOpen = walkIn.open;
+  walkIn = s.walk_in || { open: true };
+  renderWalkIn();
+  if (wasOpen !== walkIn.open) loadServices();
   renderLink(s.link);
   renderDevices(await api('GET', '/api/devices').catch(() => devices));
 }
@@ -413,3 +431,5 @@ document.addEventListener('langchange', () => {
 apply();
 tick();
 status().then(connect);
+// The walk-in window opens and closes with the clock.
+setInterval(status, 60 * 1000);

@@ -1,0 +1,338 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"xephang/queue-server/ca"
+	"xephang/queue-server/httpapi"
+	"xephang/queue-server/queue"
+)
+
+// The README's role table is the access table, cell for cell.
+func TestReadmeAccessTableIsTheCode(t *testing.T) {
+	raw, err := os.ReadFile("../../README.md")
+	must(t, err)
+	const open, end = "<!-- access-table -->\n", "<!-- /access-table -->"
+	_, rest, ok := strings.Cut(string(raw), open)
+	table, _, ok2 := strings.Cut(rest, end)
+	if !ok || !ok2 {
+		t.Fatalf("README.md has no table between %q and %q", strings.TrimSpace(open), end)
+	}
+	want := httpapi.AccessMarkdown()
+	if strings.TrimSpace(table) != strings.TrimSpace(want) {
+		got := strings.Split(strings.TrimSpace(table), "\n")
+		exp := strings.Split(strings.TrimSpace(want), "\n")
+		for i := range max(len(got), len(exp)) {
+			var g, e string
+			if i < len(got) {
+				g = got[i]
+			}
+			if i < len(exp) {
+				e = exp[i]
+			}
+			if g != e {
+				t.Errorf("README line %d:\n have %s\n want %s", i+1, g, e)
+			}
+		}
+		t.Fatal("README.md's access table and httpapi's differ: paste httpapi.AccessMarkdown()")
+	}
+	for _, a := range httpapi.AccessTable() {
+		for _, role := range httpapi.AccessRoles {
+			switch a.Cell(role) {
+			case httpapi.Allowed, httpapi.Refused, httpapi.WithIDNumber, httpapi.PublicView, httpapi.OwnCounter:
+			default:
+				t.Errorf("%s, %s: unknown cell %q", a.Route, role, a.Cell(role))
+			}
+		}
+	}
+}
+
+// The citizen of the fixture's bookings: what only admin and clerk may see.
+const (
+	secretName  = "Nguyễn Văn Thành"
+	secretPhone = "0912345678"
+	maskedB1    = "••••••••0007" // the masked CCCD numbers of B1 and B2
+	maskedB2    = "••••••••0008"
+)
+
+// accessFixture is a centre in service on a Tuesday morning: two bookings
+// (B1 to check in, B2 to cancel or move), a ticket served and finished at
+// counter 1 with a pre-check naming the citizen, one served at counter 2,
+// a kiosk and a rating tablet of counter 1, a second kiosk and two
+// enrolment tokens for the admin's routes.
+type accessFixture struct {
+	e                 *env
+	clients           map[string]*httpapi.Client // by role of AccessRoles
+	b1, b2            string                     // booking codes
+	t1, t2            string                     // tickets served at counters 1 and 2
+	kiosk2, tokenID   string
+	enrolToken, csr   string
+	centre            []byte // the centre's configuration, JSON
+	idNumber, otherID string // B2's citizen, and someone else
+}
+
+func newAccessFixture(t *testing.T) *accessFixture {
+	t.Helper()
+	e, ck := bookingEnv(t, time.Date(2026, 11, 23, 1, 0, 0, 0, time.UTC)) // Monday 08:00 local
+	ctx := context.Background()
+	f := &accessFixture{e: e, idNumber: cccd(8), otherID: cccd(9)}
+	b1, err := bookAs(e.clerk, "2026-11-24T09:30:00+07:00", 7, nil)
+	must(t, err)
+	b2, err := bookAs(e.clerk, "2026-11-24T10:00:00+07:00", 8, nil)
+	must(t, err)
+	f.b1, f.b2 = b1.Code, b2.Code
+	ck.Set(time.Date(2026, 11, 24, 2, 10, 0, 0, time.UTC)) // Tuesday 09:10 local
+	must(t, e.admin.Login(ctx, "admin", "admin-secret"))
+	must(t, e.clerk.Login(ctx, "canbo1", "clerk-secret"))
+	kiosk, _ := enrollKiosk(t, e, "Ki-ốt 1")
+	_, en2 := enrollKiosk(t, e, "Ki-ốt 2")
+	f.kiosk2 = en2.Kiosk
+	p, err := e.clerk.PairRatingTablet(ctx, centreID, 1)
+	must(t, err)
+	tablet := httpapi.NewClient(e.srv.URL)
+	tablet.Token = p.Token
+	f.clients = map[string]*httpapi.Client{
+		queue.RoleAdmin: e.admin, queue.RoleClerk: e.clerk, queue.RoleKiosk: kiosk, queue.RoleRating: tablet,
+		httpapi.Anonymous: httpapi.NewClient(e.srv.URL),
+	}
+	t1, err := e.clerk.Issue(ctx, centreID, httpapi.IssueRequest{Service: "A"})
+	must(t, err)
+	must(t, e.clerk.AttachPrecheck(ctx, t1.ID, map[string]any{"procedure": "khai-sinh", "ok": true, "documents": []any{},
+		"fields": map[string]string{"ho_ten": secretName, "so_dien_thoai": secretPhone}}))
+	_, _, err = e.clerk.Next(ctx, centreID, 1)
+	must(t, err)
+	_, err = e.clerk.Counter(ctx, centreID, 1, "finish", nil)
+	must(t, err)
+	t2, err := e.clerk.Issue(ctx, centreID, httpapi.IssueRequest{Service: "A"})
+	must(t, err)
+	_, _, err = e.clerk.Next(ctx, centreID, 2)
+	must(t, err)
+	_, err = e.clerk.Counter(ctx, centreID, 2, "finish", nil)
+	must(t, err)
+	f.t1, f.t2 = t1.ID, t2.ID
+	tok, err := e.admin.CreateEnrollmentToken(ctx, centreID)
+	must(t, err)
+	f.tokenID = tok.ID
+	tok, err = e.admin.CreateEnrollmentToken(ctx, centreID)
+	must(t, err)
+	f.enrolToken = tok.Token
+	_, csr, err := ca.NewKey("kiosk")
+	must(t, err)
+	f.csr = string(csr)
+	c, err := e.admin.Centre(ctx, centreID)
+	must(t, err)
+	f.centre, _ = json.Marshal(c)
+	return f
+}
+
+// request is what the walk sends for a route: the path with its values,
+// and the body.
+func (f *accessFixture) request(route string) (method, path string, body any) {
+	method, pattern, _ := strings.Cut(route, " ")
+	id, code := f.t1, f.b1
+	switch {
+	case strings.HasPrefix(pattern, "/api/v1/kiosks/{id}"):
+		id = f.kiosk2
+	case strings.HasPrefix(pattern, "/api/v1/enrollment-tokens/{id}"):
+		id = f.tokenID
+	case strings.HasSuffix(pattern, "/cancel"), strings.HasSuffix(pattern, "/reschedule"):
+		code = f.b2
+	}
+	path = strings.NewReplacer("{centre}", centreID, "{n}", "1", "{id}", id, "{code}", code, "{username}", "canbo9").Replace(pattern)
+	switch route {
+	case "POST /api/v1/login":
+		body = httpapi.LoginRequest{Username: "canbo1", Password: "clerk-secret"}
+	case "PUT /api/v1/users/{username}":
+		body = httpapi.PutUserRequest{Role: queue.RoleClerk, Centre: centreID, Password: "canbo9-secret"}
+	case "PUT /api/v1/centres/{centre}":
+		body = json.RawMessage(f.centre)
+	case "POST /api/v1/centres/{centre}/tickets":
+		body = httpapi.IssueRequest{Service: "A"}
+	case "GET /api/v1/centres/{centre}/reports":
+		path += "?date=2026-11-24"
+	case "PUT /api/v1/tickets/{id}/precheck":
+		body = map[string]any{"procedure": "khai-sinh", "ok": true, "documents": []any{}, "fields": map[string]string{}}
+	case "POST /api/v1/tickets/{id}/rating":
+		body = httpapi.RatingRequest{Score: 4}
+	case "GET /api/v1/centres/{centre}/slots":
+		path += "?service=A&date=2026-11-24"
+	case "POST /api/v1/centres/{centre}/bookings":
+		body = httpapi.BookRequest{Service: "A", Start: "2026-11-24T11:00:00+07:00",
+			Citizen: httpapi.CitizenRequest{IDNumber: cccd(50), Name: "Trần Thị Hoa", Phone: "0987654321"}}
+	case "POST /api/v1/centres/{centre}/check-in":
+		body = httpapi.CheckInCardRequest{IDNumber: cccd(7)}
+	case "POST /api/v1/bookings/{code}/cancel":
+		body = httpapi.CancelRequest{IDNumber: f.idNumber}
+	case "POST /api/v1/bookings/{code}/reschedule":
+		body = httpapi.RescheduleRequest{IDNumber: f.idNumber, Start: "2026-11-24T10:30:00+07:00"}
+	case "POST /api/v1/enrollment-tokens":
+		body = httpapi.EnrollmentTokenRequest{Centre: centreID}
+	case "POST /api/v1/kiosks/enroll":
+		body = httpapi.EnrollRequest{Token: f.enrolToken, Name: "Ki-ốt 3"}
+	case "POST /api/v1/kiosks/heartbeat":
+		body = httpapi.HeartbeatRequest{Version: "1"}
+	case "POST /api/v1/kiosks/renew":
+		body = httpapi.RenewRequest{CSR: f.csr}
+	case "POST /api/v1/centres/{centre}/number-blocks":
+		body = httpapi.BlockRequest{Service: "A", Size: 5}
+	case "POST /api/v1/centres/{centre}/tickets/void":
+		body = httpapi.VoidRequest{IdempotencyKey: "never-issued"}
+	}
+	return method, path, body
+}
+
+type answer struct {
+	status int
+	code   string // the error's code, if any
+	ctype  string
+	body   []byte
+}
+
+func (a answer) refused() bool {
+	return a.code == queue.EUnauthorized || a.code == queue.EForbidden
+}
+
+func (f *accessFixture) send(t *testing.T, role, method, path string, body any) answer {
+	t.Helper()
+	var rd io.Reader
+	if body != nil {
+		raw, err := json.Marshal(body)
+		must(t, err)
+		rd = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequest(method, f.e.srv.URL+path, rd)
+	must(t, err)
+	req.Header.Set("Content-Type", "application/json")
+	if tok := f.clients[role].Token; tok != "" {
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	must(t, err)
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	a := answer{status: resp.StatusCode, ctype: resp.Header.Get("Content-Type"), body: raw}
+	var eb struct {
+		Error struct{ Code string } `json:"error"`
+	}
+	if resp.StatusCode >= 400 && json.Unmarshal(raw, &eb) == nil {
+		a.code = eb.Error.Code
+	}
+	return a
+}
+
+func (f *accessFixture) bookingStatus(t *testing.T, code string) string {
+	t.Helper()
+	var v httpapi.BookingView
+	_, err := f.e.admin.Do(context.Background(), "GET", "/api/v1/bookings/"+code, nil, &v)
+	must(t, err)
+	return v.Status
+}
+
+// The access table, walked route by route for every role, on a fresh
+// centre per role: each cell holds, and no answer to a kiosk, a tablet or
+// an anonymous caller carries a name, a phone or ID digits.
+func TestAccessTableRouteByRoute(t *testing.T) {
+	rows := httpapi.AccessTable()
+	// Signing out ends the walk: it ends the caller's token.
+	slices.SortStableFunc(rows, func(a, b httpapi.Access) int {
+		return boolInt(a.Route == "POST /api/v1/logout") - boolInt(b.Route == "POST /api/v1/logout")
+	})
+	for _, role := range httpapi.AccessRoles {
+		t.Run(role, func(t *testing.T) {
+			f := newAccessFixture(t)
+			for _, row := range rows {
+				if row.Route == "GET /metrics" {
+					continue // served only with metrics configured; public when it is
+				}
+				cell := row.Cell(role)
+				method, path, body := f.request(row.Route)
+				switch cell {
+				case httpapi.WithIDNumber:
+					// Without the number, or with another citizen's, nothing
+					// happens; with it, the caller acts as the citizen.
+					before := f.bookingStatus(t, f.b2)
+					for _, bad := range []string{"", f.otherID} {
+						b := map[string]string{"id_number": bad}
+						if strings.HasSuffix(row.Route, "/reschedule") {
+							b["start"] = "2026-11-24T10:30:00+07:00"
+						}
+						if a := f.send(t, role, method, path, b); a.status < 400 {
+							t.Errorf("%s as %s with id_number %q: %d, want a refusal", row.Route, role, bad, a.status)
+						}
+						if got := f.bookingStatus(t, f.b2); got != before {
+							t.Errorf("%s as %s with id_number %q changed the booking: %s → %s", row.Route, role, bad, before, got)
+						}
+					}
+				case httpapi.OwnCounter:
+					other := strings.Replace(path, f.t1, f.t2, 1)
+					if a := f.send(t, role, method, other, body); a.code != queue.EForbidden {
+						t.Errorf("%s as %s for another counter's ticket: %d %s, want 403 forbidden", row.Route, role, a.status, a.code)
+					}
+				}
+				a := f.send(t, role, method, path, body)
+				switch cell {
+				case httpapi.Refused:
+					want := queue.EForbidden
+					if role == httpapi.Anonymous {
+						want = queue.EUnauthorized
+					}
+					if a.code != want {
+						t.Errorf("%s as %s: %d %s, want %s", row.Route, role, a.status, a.code, want)
+					}
+				case httpapi.PublicView:
+					if a.status >= 300 {
+						t.Errorf("%s as %s: %d %s, want the public view", row.Route, role, a.status, a.code)
+					}
+				default:
+					if a.refused() {
+						t.Errorf("%s as %s: refused (%d %s), the table says %q", row.Route, role, a.status, a.code, cell)
+					} else if a.status >= 300 && !slices.Contains(domainAnswers[row.Route], a.code) {
+						t.Errorf("%s as %s: %d %s, want it served", row.Route, role, a.status, a.code)
+					}
+				}
+				if role != queue.RoleAdmin && role != queue.RoleClerk && !strings.HasPrefix(a.ctype, "application/pdf") {
+					for _, secret := range []string{secretName, secretPhone, maskedB1, maskedB2} {
+						if bytes.Contains(a.body, []byte(secret)) {
+							t.Errorf("%s as %s: the answer shows %q: %.300s", row.Route, role, secret, a.body)
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
+// domainAnswers are the refusals of the domain, not of access, that the
+// walk's requests meet on an allowed route: the event stream wants a
+// WebSocket, B2 was cancelled before it is moved, B1 was checked in by
+// card before by code, counter 1 serves nobody after next and finish, the
+// test server has no CA to renew with, the void names no ticket, and
+// anonymous bookings need the proof of work.
+var domainAnswers = map[string][]string{
+	"GET /api/v1/centres/{centre}/events":                 {queue.EBadRequest},
+	"POST /api/v1/bookings/{code}/reschedule":             {queue.EConflict},
+	"POST /api/v1/bookings/{code}/check-in":               {queue.EConflict},
+	"POST /api/v1/centres/{centre}/counters/{n}/call":     {queue.EInvalid},
+	"POST /api/v1/centres/{centre}/counters/{n}/recall":   {queue.ERecallTooSoon},
+	"POST /api/v1/centres/{centre}/counters/{n}/no-show":  {queue.ENoCurrent},
+	"POST /api/v1/centres/{centre}/counters/{n}/transfer": {queue.ENoCurrent},
+	"POST /api/v1/kiosks/renew":                           {queue.EInvalid},
+	"POST /api/v1/centres/{centre}/tickets/void":          {queue.ENotFound},
+	"POST /api/v1/centres/{centre}/bookings":              {queue.EChallenge},
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
