@@ -301,6 +301,20 @@ func TestKioskWithoutSight(t *testing.T) {
 		t.Errorf("the English home screen was said %+v, want in en-GB", u)
 	}
 	assertAccessible(t, kiosk, "kiosk home in English, voice guidance on")
+
+	// A banner over every screen (the printer stopped) is read with it: *
+	// reads the screen again.
+	forget()
+	must(t, "stop the printer and press *", chromedp.Do(kiosk,
+		chromedp.Evaluate[chromedp.Void](`window.xephangKiosk.event({type: 'printer', printer: {paper_out: true}, reason: 'Máy in hết giấy'})`),
+		chromedp.WaitVisible(chromedp.ID("printer")),
+		chromedp.KeyEvent("*"),
+	))
+	waitSaid("the printer banner", "Hello! What do you need?", text(`document.getElementById('printer-reason').textContent`))
+	must(t, "the printer is back", chromedp.Do(kiosk,
+		chromedp.Evaluate[chromedp.Void](`window.xephangKiosk.event({type: 'printer', printer: {}})`),
+		chromedp.WaitNotVisible(chromedp.ID("printer")),
+	))
 }
 
 // TestKioskVoiceEndsWithTheCitizen: voice guidance, its volume and the

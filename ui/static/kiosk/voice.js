@@ -98,6 +98,8 @@ function reading(screen) {
   const out = [];
   const title = screen.querySelector('h1');
   if (visible(title)) out.push(title.textContent);
+  // What holds for every screen: printer stopped, offline, numbers not issued now.
+  for (const el of document.querySelectorAll('body > .banner')) if (visible(el)) out.push(el.textContent);
   for (const el of screen.querySelectorAll('.number, .guide-title, p, .alert, h2, li')) {
     if (!visible(el) || el.id === 'idle-note' || el.closest('button, .osk, .services, .tiles') || el === title) continue;
     if (el.querySelector('p, li, .alert')) continue; // said by its parts
