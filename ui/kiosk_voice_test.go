@@ -286,6 +286,16 @@ func TestKioskWithoutSight(t *testing.T) {
 		))
 		waitSaid("the scanner's guidance", text(`document.querySelector('#s-precheck-insert h1').textContent`))
 		assertAccessible(t, kiosk, "kiosk pre-check insert, voice guidance on")
+		// The simulated scanner's pages are test patterns: nothing is recognised.
+		arrowTo(`#s-precheck-insert button.huge`)
+		forget()
+		must(t, "scan the papers", chromedp.Do(kiosk,
+			chromedp.KeyEvent(kb.Enter),
+			chromedp.Poll[chromedp.Void](`['s-precheck-result', 's-failed'].some((id) => { const s = document.getElementById(id); return s && !s.hidden && s.contains(document.activeElement); })`, chromedp.WithPollingTimeout(60*time.Second)),
+		))
+		first := text(`(() => { const li = document.querySelector('#s-precheck-result li'); return li.querySelector('.badge').textContent + ', ' + li.querySelector('strong').textContent.trim(); })()`)
+		waitSaid("the pre-check result", text(`document.querySelector('#s-precheck-result h1').textContent`), first)
+		assertAccessible(t, kiosk, "kiosk pre-check result, voice guidance on")
 	}
 	home()
 

@@ -102,14 +102,24 @@ function reading(screen) {
   for (const el of document.querySelectorAll('body > .banner')) if (visible(el)) out.push(el.textContent);
   for (const el of screen.querySelectorAll('.number, .guide-title, p, .alert, h2, li')) {
     if (!visible(el) || el.id === 'idle-note' || el.closest('button, .osk, .services, .tiles') || el === title) continue;
-    if (el.querySelector('p, li, .alert')) continue; // said by its parts
     // A ticket number is said sign by sign (A 0 1 2), as the hall display calls it.
-    out.push(el.matches('.number') ? [...clean(el.textContent)].join(' ') : el.textContent);
+    if (el.matches('.number')) out.push([...clean(el.textContent)].join(' '));
+    else out.push(el.querySelector(blocks) ? ownText(el) : el.textContent);
   }
   const choices = choicesOf(screen).map(nameOf).filter(Boolean);
-  if (choices.length) out.push(t('kiosk.voice.choices', { n: choices.length, list: choices.join('; ') }));
-  out.push(t('kiosk.voice.keys'));
+  if (choices.length) {
+    out.push(t('kiosk.voice.choices', { n: choices.length, list: choices.join('; ') }));
+    out.push(t('kiosk.voice.keys'));
+  }
   return out.map(clean).filter(Boolean);
+}
+
+const blocks = 'p, li, ul, ol, .alert';
+
+/** An element's text without its blocks, which are said on their own (a pre-check document's status and name, then its reasons). */
+function ownText(el) {
+  return [...el.childNodes].filter((n) => !(n.nodeType === Node.ELEMENT_NODE && n.matches(blocks)))
+    .map((n) => clean(n.textContent)).filter(Boolean).join(', ');
 }
 
 let readTimer = null;
