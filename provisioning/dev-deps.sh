@@ -2,7 +2,14 @@
 # Installs the Debian packages that `make run` and `make test` need, only the
 # ones missing, so a second run costs a dpkg query and nothing else.
 # Usage: provisioning/dev-deps.sh run|test|provisioning
+# `test` also puts axe-core (the accessibility engine the Chromium tests run
+# in every page) into ~/.cache/xephang, once per pinned version.
 set -euo pipefail
+
+# AXE_VERSION is pinned: a new axe release may add rules, which should fail
+# a commit that updates it, not an unrelated one. ui/a11y_test.go reads the
+# same number.
+AXE_VERSION=4.14.1
 
 run_pkgs=(
   ca-certificates curl    # curl: run-demo.sh waits for readiness
@@ -18,6 +25,9 @@ test_pkgs=(
   systemd                 # systemd-analyze verify/security on the unit files
   shellcheck              # lint of every shell script
 )
+# npm fetches axe-core; a machine with Node.js from elsewhere (NodeSource)
+# already has it, and Debian's npm package would conflict with that.
+if ! command -v npm >/dev/null; then test_pkgs+=(npm); fi
 
 prov_pkgs=(
   debootstrap systemd-container  # make test-provisioning: Debian 12 in a folder, booted with nspawn
@@ -31,18 +41,32 @@ case "${1:-test}" in
   *) echo "usage: $0 run|test|provisioning" >&2; exit 2 ;;
 esac
 
+# axe installs axe-core from the npm registry into the user's cache, unless
+# that version is there already.
+axe() {
+  local dir="${XDG_CACHE_HOME:-$HOME/.cache}/xephang/axe-core-$AXE_VERSION"
+  if [ -f "$dir/node_modules/axe-core/axe.min.js" ]; then
+    return 0
+  fi
+  echo "dev-deps: installing axe-core@$AXE_VERSION into $dir" >&2
+  mkdir -p "$dir"
+  npm install --silent --no-audit --no-fund --no-save --prefix "$dir" "axe-core@$AXE_VERSION" >/dev/null
+}
+
 missing=()
 for p in "${want[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
     missing+=("$p")
   fi
 done
-if [ "${#missing[@]}" -eq 0 ]; then
-  exit 0
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "dev-deps: installing ${missing[*]}" >&2
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-echo "dev-deps: installing ${missing[*]}" >&2
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+if [ "${1:-test}" = test ]; then
+  axe
+fi

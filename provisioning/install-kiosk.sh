@@ -134,6 +134,9 @@ pkgs=(
 )
 if [ "$browser" -eq 1 ]; then
 	pkgs+=(chromium cage)
+	# The touchscreen's voice guidance: Chromium's speechSynthesis speaks
+	# through speech-dispatcher with espeak-ng's Vietnamese voice.
+	pkgs+=(speech-dispatcher speech-dispatcher-espeak-ng)
 fi
 if [ "$packages" -eq 1 ]; then
 	missing=()

@@ -104,13 +104,17 @@ func TestAdminInChromium(t *testing.T) {
 	page := tab(t, browser, &logs, "admin")
 	// The administrator's computer is in another zone than the centre:
 	// the centre's times must still read in the centre's zone.
-	must(t, "sign in to admin", chromedp.Do(page, append([]chromedp.Action[chromedp.Void]{
+	must(t, "open admin", chromedp.Do(page,
 		inZone("Asia/Kathmandu"),
 		chromedp.EmulateViewport(1366, 768),
-		chromedp.Navigate(base + "/admin/"),
-	}, append(signInAt(admin),
+		chromedp.Navigate(base+"/admin/"),
+		chromedp.WaitVisible(chromedp.ID("username")),
+	))
+	assertAccessible(t, page, "admin, sign-in form")
+	must(t, "sign in to admin", chromedp.Do(page, append(signInAt(admin),
 		chromedp.WaitVisible(chromedp.CSS(`#centre-list tr[data-centre="hoan-kiem"]`)),
-	)...)...))
+	)...))
+	assertAccessible(t, page, "admin, centres")
 
 	// The navigation links to the reports page.
 	href, err := chromedp.Run(page, chromedp.Evaluate[string](`document.getElementById('nav-reports').getAttribute('href')`))
@@ -133,6 +137,7 @@ func TestAdminInChromium(t *testing.T) {
 	))
 	must(t, "scroll to the top", chromedp.Do(page, chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, 0)`)))
 	saveScreenshot(t, page, "admin-centre.png")
+	assertAccessible(t, page, "admin, editing a centre")
 
 	// A counter without services is refused by the API; the message shows
 	// beside the counters.
@@ -147,6 +152,7 @@ func TestAdminInChromium(t *testing.T) {
 	if !strings.Contains(msg, "6 chưa phục vụ lĩnh vực nào") {
 		t.Errorf("counter error = %q, want the API's Vietnamese message about quầy 6", msg)
 	}
+	assertAccessible(t, page, "admin, a counter refused")
 	// A duplicate service code: the API names the field, the form marks and
 	// focuses that very input.
 	setCode := func(code string) chromedp.Action[chromedp.Void] {
@@ -156,13 +162,15 @@ func TestAdminInChromium(t *testing.T) {
 		setCode("A"),
 		chromedp.Click(chromedp.ID("centre-save")),
 		chromedp.Poll[chromedp.Void](`(() => { const el = document.querySelector('#c-services .svc:last-child input[name="code"]'); return el.getAttribute('aria-invalid') === 'true' && document.activeElement === el && document.querySelector('fieldset[data-part="services"]').classList.contains('invalid'); })()`, chromedp.WithPollingTimeout(5*time.Second)),
-		setCode("G"),
 	))
+	assertAccessible(t, page, "admin, a field marked invalid")
+	must(t, "correct the code", chromedp.Do(page, setCode("G")))
 	must(t, "save the centre", chromedp.Do(page,
 		chromedp.Click(chromedp.CSS(`#c-counters .ctr:last-child input[name="svc-G"]`)),
 		chromedp.Click(chromedp.ID("centre-save")),
 		chromedp.Poll[chromedp.Void](`(document.body.dataset.saved || '').startsWith('hoan-kiem:') && document.getElementById('centre-error').hidden`),
 	))
+	assertAccessible(t, page, "admin, centre saved")
 	client := httpapi.NewClient(base)
 	must(t, "sign in the client", client.Login(ctx, admin, password))
 	got, err := client.Centre(ctx, centre.ID)
@@ -183,8 +191,14 @@ func TestAdminInChromium(t *testing.T) {
 	must(t, "create a clerk", chromedp.Do(page,
 		chromedp.Click(chromedp.CSS(`#nav a[data-section="staff"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#user-list tr[data-username="canbo1"]`)),
+	))
+	assertAccessible(t, page, "admin, staff")
+	must(t, "fill the clerk's form", chromedp.Do(page,
 		chromedp.Click(chromedp.ID("user-new")),
 		chromedp.WaitVisible(chromedp.ID("user-form")),
+	))
+	assertAccessible(t, page, "admin, new staff form")
+	must(t, "save the clerk", chromedp.Do(page,
 		chromedp.SendKeys(chromedp.ID("u-username"), "canbo7"),
 		chromedp.SendKeys(chromedp.ID("u-name"), "Lê Thị Hoa"),
 		chromedp.SendKeys(chromedp.ID("u-password"), password),
@@ -196,12 +210,14 @@ func TestAdminInChromium(t *testing.T) {
 	if !strings.Contains(row, "Lê Thị Hoa") || !strings.Contains(row, "Cán bộ một cửa") || !strings.Contains(row, "Hoàn Kiếm") {
 		t.Errorf("clerk row = %q", row)
 	}
+	assertAccessible(t, page, "admin, clerk created")
 
 	// The new clerk signs in at the counter console and works at counter 6.
 	console := tab(t, browser, &logs, "counter")
 	must(t, "the new clerk signs in", chromedp.Do(console, append(atCounter(base, "canbo7", 6, 6),
 		chromedp.Poll[chromedp.Void](`document.getElementById('who').textContent.includes('Lê Thị Hoa') && document.getElementById('where').textContent.includes('Quầy 6')`),
 	)...))
+	assertAccessible(t, console, "counter, the new clerk at counter 6")
 
 	// Kiosks: an enrolment token, shown once with the command line.
 	must(t, "create an enrolment token", chromedp.Do(page,
@@ -218,6 +234,7 @@ func TestAdminInChromium(t *testing.T) {
 	if want := "kioskd enroll -server " + base + " -token " + token; command != want || len(token) < 16 {
 		t.Fatalf("command = %q, want %q", command, want)
 	}
+	assertAccessible(t, page, "admin, enrolment token shown")
 	kiosk := httpapi.NewClient(base)
 	enrolled, err := kiosk.Enroll(ctx, token, "Ki-ốt sảnh chính")
 	must(t, "enrol with the token from the page", err)
@@ -239,9 +256,13 @@ func TestAdminInChromium(t *testing.T) {
 	}
 	must(t, "hide the toast", chromedp.Do(page, chromedp.Evaluate[chromedp.Void](`(() => { const el = document.getElementById('toast'); el.style.transition = 'none'; el.classList.remove('show'); })()`)))
 	saveScreenshot(t, page, "admin-kiosks.png")
+	assertAccessible(t, page, "admin, kiosks")
 	must(t, "revoke the kiosk", chromedp.Do(page,
 		chromedp.Click(chromedp.CSS(kioskRow+` button.danger`)),
 		chromedp.WaitVisible(chromedp.ID("dlg-revoke")),
+	))
+	assertAccessible(t, page, "admin, revoke dialog")
+	must(t, "confirm", chromedp.Do(page,
 		chromedp.Click(chromedp.ID("revoke-confirm")),
 		chromedp.WaitVisible(chromedp.CSS(kioskRow+` .dot.revoked`)),
 	))
@@ -276,6 +297,7 @@ func TestAdminInChromium(t *testing.T) {
 	if _, err := httpapi.NewClient(base).Enroll(ctx, astray, "Ki-ốt lạc"); err == nil {
 		t.Error("a kiosk enrolled with the token cancelled on the page")
 	}
+	assertAccessible(t, page, "admin, tokens")
 
 	// Audit: the configuration change, by whom, at the centre's time.
 	must(t, "read the audit log", chromedp.Do(page,
@@ -290,6 +312,20 @@ func TestAdminInChromium(t *testing.T) {
 	if !strings.Contains(edited, now.Format("15:04")) && !strings.Contains(edited, now.Add(-time.Minute).Format("15:04")) {
 		t.Errorf("audit time %q in a Kathmandu browser, want the centre's time (about %s, %s)", edited, now.Format("15:04"), centre.Timezone)
 	}
+	assertAccessible(t, page, "admin, audit log")
+
+	// Reports: the form, then a day's figures.
+	must(t, "open the reports", chromedp.Do(page,
+		chromedp.Navigate(base+"/admin/reports.html"),
+		chromedp.WaitVisible(chromedp.ID("reports")),
+		chromedp.Poll[chromedp.Void](`document.getElementById('centre').value !== ''`),
+	))
+	assertAccessible(t, page, "reports, form")
+	must(t, "show the report", chromedp.Do(page,
+		chromedp.Click(chromedp.ID("show")),
+		chromedp.Poll[chromedp.Void](`document.getElementById('result').children.length > 0`),
+	))
+	assertAccessible(t, page, "reports, shown")
 }
 
 // inZone makes a tab run in another time zone than the machine's, as on a
@@ -346,6 +382,9 @@ func TestCounterPrecheckAndRating(t *testing.T) {
 		chromedp.EmulateViewport(1280, 800),
 		chromedp.Navigate(fmt.Sprintf("%s/counter/rate.html?centre=%s&counter=1", base, centre.ID)),
 		chromedp.Poll[chromedp.Void](`document.body.dataset.stream === 'live' && document.body.dataset.state === 'pair'`),
+	))
+	assertAccessible(t, tablet, "rating tablet, pairing")
+	must(t, "pair the rating tablet", chromedp.Do(tablet,
 		chromedp.SendKeys(chromedp.ID("pair-user"), clerk),
 		chromedp.SendKeys(chromedp.ID("pair-pass"), password),
 		chromedp.Click(chromedp.ID("pair-submit")),
@@ -356,6 +395,7 @@ func TestCounterPrecheckAndRating(t *testing.T) {
 	if !strings.Contains(stored, "xephang.rating.") || strings.Contains(stored, password) {
 		t.Errorf("tablet storage %s: want its own token and never the password", stored)
 	}
+	assertAccessible(t, tablet, "rating tablet, idle")
 
 	must(t, "call the ticket", chromedp.Do(console,
 		chromedp.Click(chromedp.ID("btn-next")),
@@ -374,12 +414,14 @@ func TestCounterPrecheckAndRating(t *testing.T) {
 			t.Errorf("pre-check panel lacks %q: %q", want, text)
 		}
 	}
+	assertAccessible(t, console, "counter, a ticket's pre-check")
 	must(t, "open the read fields", chromedp.Do(console,
 		chromedp.Click(chromedp.CSS(`#precheck-fields-box summary`)),
 		chromedp.Poll[chromedp.Void](`!document.querySelector('#waiting li')`),
 		chromedp.Evaluate[chromedp.Void](`(() => { const el = document.getElementById('toast'); el.style.transition = 'none'; el.classList.remove('show'); })()`),
 	))
 	saveScreenshot(t, console, "counter-precheck.png")
+	assertAccessible(t, console, "counter, pre-check fields open")
 
 	// Finish: the tablet asks the citizen; the console offers the same.
 	must(t, "finish", chromedp.Do(console,
@@ -387,6 +429,7 @@ func TestCounterPrecheckAndRating(t *testing.T) {
 		chromedp.WaitVisible(chromedp.ID("rate-prompt")),
 		chromedp.Poll[chromedp.Void](`document.querySelector('#today-counter td[data-k="served"]').textContent === '1' && document.querySelector('#today-centre td[data-k="served"]').textContent === '1'`),
 	))
+	assertAccessible(t, console, "counter, finished, rating asked")
 	must(t, "the tablet asks", chromedp.Do(tablet,
 		chromedp.Poll[chromedp.Void](fmt.Sprintf(`document.body.dataset.state === 'ask' && document.body.dataset.ticket === %q`, tk.ID)),
 	))
@@ -396,10 +439,12 @@ func TestCounterPrecheckAndRating(t *testing.T) {
 		t.Errorf("tablet question = %q, want the number %s", question, tk.Number)
 	}
 	saveScreenshot(t, tablet, "rating-tablet.png")
+	assertAccessible(t, tablet, "rating tablet, asking")
 	must(t, "rate: very satisfied", chromedp.Do(tablet,
 		chromedp.Click(chromedp.CSS(`#ask button[data-score="4"]`)),
 		chromedp.Poll[chromedp.Void](`document.body.dataset.state === 'thanks'`),
 	))
+	assertAccessible(t, tablet, "rating tablet, thanks")
 	rated, err := adminClient.Ticket(ctx, tk.ID)
 	must(t, "read the ticket", err)
 	if rated.Rating != 4 {

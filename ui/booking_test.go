@@ -118,6 +118,7 @@ func TestBookingPageInChromium(t *testing.T) {
 	if got := text("#stepno"); got != "Bước 1/5" {
 		t.Errorf("step = %q, want Bước 1/5", got)
 	}
+	assertAccessible(t, page, "booking, step 1: centre")
 	do("choose the centre",
 		chromedp.Click(chromedp.CSS(`#centres button[data-centre="hoan-kiem"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#services button[data-service="D"]`)),
@@ -128,6 +129,7 @@ func TestBookingPageInChromium(t *testing.T) {
 	if got := text("#centre-name"); got != centre.Name {
 		t.Errorf("centre name = %q", got)
 	}
+	assertAccessible(t, page, "booking, step 2: service")
 	shot("booking-service.png")
 	do("choose a service and tomorrow",
 		chromedp.Click(chromedp.CSS(`#services button[data-service="D"]`)),
@@ -140,6 +142,7 @@ func TestBookingPageInChromium(t *testing.T) {
 	if got := text(fmt.Sprintf(`#dates button[data-date=%q]`, day1)); !strings.Contains(got, wantDay) || !strings.Contains(got, today.AddDate(0, 0, 1).Format("02/01")) || !strings.Contains(got, "Ngày mai") {
 		t.Errorf("tomorrow's button = %q, want %s and the date", got, wantDay)
 	}
+	assertAccessible(t, page, "booking, step 3: day")
 	do("choose tomorrow",
 		chromedp.Click(chromedp.CSS(fmt.Sprintf(`#dates button[data-date=%q]`, day1))),
 	)
@@ -147,6 +150,7 @@ func TestBookingPageInChromium(t *testing.T) {
 	if !strings.HasPrefix(first, day1+"T") || !strings.HasSuffix(first, "+07:00") {
 		t.Errorf("slot start %q: want tomorrow in the centre's offset", first)
 	}
+	assertAccessible(t, page, "booking, step 4: time")
 	shot("booking-slot.png")
 
 	// 2. Details. While the citizen types, someone else takes the last place.
@@ -161,6 +165,7 @@ func TestBookingPageInChromium(t *testing.T) {
 	if got := text("#privacy"); !strings.Contains(got, "chỉ dùng cho lịch hẹn này") || !strings.Contains(got, "30 ngày") {
 		t.Errorf("privacy note = %q", got)
 	}
+	assertAccessible(t, page, "booking, step 5: details filled")
 	var taken httpapi.BookingView
 	_, err = staff.Do(ctx, "POST", "/api/v1/centres/"+centre.ID+"/bookings", httpapi.BookRequest{
 		Service: "D", Start: first, Citizen: httpapi.CitizenRequest{IDNumber: "001090000456", Name: "Trần Thị Bình", Phone: "0987654321"},
@@ -177,6 +182,7 @@ func TestBookingPageInChromium(t *testing.T) {
 	if second == first {
 		t.Fatalf("the full slot %s is still offered", first)
 	}
+	assertAccessible(t, page, "booking, the slot just filled")
 	do("book the next slot",
 		chromedp.Click(slotButton("#slots", second)),
 		chromedp.WaitVisible(chromedp.ID("book-submit")),
@@ -203,6 +209,7 @@ func TestBookingPageInChromium(t *testing.T) {
 	if id, _ := chromedp.Run(page, chromedp.Value(chromedp.ID("id-number"))); id != "" {
 		t.Errorf("the ID number stays in the form after booking")
 	}
+	assertAccessible(t, page, "booking, confirmation")
 	shot("booking-confirmation.png")
 
 	booking := func() httpapi.BookingView {
@@ -228,12 +235,14 @@ func TestBookingPageInChromium(t *testing.T) {
 	if got := text("#found-changes"); got != "2 trên 2 lần" {
 		t.Errorf("changes left = %q, want 2 trên 2 lần", got)
 	}
+	assertAccessible(t, page, "booking, looked up")
 	do("open the reschedule panel",
 		chromedp.Click(chromedp.ID("btn-reschedule")),
 		chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`#rs-dates button[data-date=%q]`, day2))),
 		chromedp.Click(chromedp.CSS(fmt.Sprintf(`#rs-dates button[data-date=%q]`, day2))),
 	)
 	moved := firstFree("#rs-slots")
+	assertAccessible(t, page, "booking, reschedule panel")
 	do("reschedule",
 		chromedp.Click(slotButton("#rs-slots", moved)),
 		chromedp.SendKeys(chromedp.ID("rs-id"), idNumber),
@@ -248,6 +257,7 @@ func TestBookingPageInChromium(t *testing.T) {
 	if b := booking(); b.Start != moved || b.Reschedules != 1 || b.Status != queue.BookingActive {
 		t.Errorf("after the move the server has start %s, %d changes, %s", b.Start, b.Reschedules, b.Status)
 	}
+	assertAccessible(t, page, "booking, rescheduled")
 
 	// 4. Cancel it: a wrong number is refused, the right one cancels.
 	logs.expectRefusal("/api/v1/bookings/" + code + "/cancel")
@@ -264,6 +274,7 @@ func TestBookingPageInChromium(t *testing.T) {
 	if got := text("#error"); !strings.Contains(got, "Không có lịch hẹn") {
 		t.Errorf("wrong-number error = %q", got)
 	}
+	assertAccessible(t, page, "booking, cancel refused")
 	if b := booking(); b.Status != queue.BookingActive {
 		t.Fatalf("a wrong number changed the booking: %s", b.Status)
 	}
@@ -277,6 +288,7 @@ func TestBookingPageInChromium(t *testing.T) {
 	if b := booking(); b.Status != queue.BookingCancelled {
 		t.Errorf("after cancelling the server has %s", b.Status)
 	}
+	assertAccessible(t, page, "booking, cancelled")
 
 	// 5. The deep link opens the look-up; English by the switch.
 	do("open the deep link and switch to English",
@@ -288,6 +300,7 @@ func TestBookingPageInChromium(t *testing.T) {
 	if got := text("#tab-lookup"); got != "Look up / change / cancel" {
 		t.Errorf("English tab = %q", got)
 	}
+	assertAccessible(t, page, "booking, in English")
 	do("back to Vietnamese",
 		chromedp.Click(chromedp.ID("lang")),
 		chromedp.Poll[chromedp.Void](`document.documentElement.lang === 'vi'`),

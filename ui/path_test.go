@@ -71,8 +71,8 @@ func buildKioskd(ctx context.Context, dir string) (string, error) {
 }
 
 // startKioskd enrols kioskd to the server with a token the administrator
-// creates, and runs it with simulated devices.
-func startKioskd(t *testing.T, ctx context.Context, bin, base, centre string) *kioskd {
+// creates, and runs it with simulated devices and the flags given.
+func startKioskd(t *testing.T, ctx context.Context, bin, base, centre string, flags ...string) *kioskd {
 	t.Helper()
 	adm := httpapi.NewClient(base)
 	must(t, "sign the administrator in", adm.Login(ctx, admin, password))
@@ -88,7 +88,7 @@ func startKioskd(t *testing.T, ctx context.Context, bin, base, centre string) *k
 	addr := ln.Addr().String()
 	ln.Close()
 	k.base = "http://" + addr
-	k.cmd = exec.CommandContext(ctx, bin, "-addr", addr, "-data", k.data, "-simulate", "-heartbeat", "500ms")
+	k.cmd = exec.CommandContext(ctx, bin, append([]string{"-addr", addr, "-data", k.data, "-simulate", "-heartbeat", "500ms"}, flags...)...)
 	k.cmd.Stdout, k.cmd.Stderr = k, k
 	must(t, "start kioskd", k.cmd.Start())
 	done := make(chan struct{})
@@ -240,6 +240,7 @@ func TestWholePathInChromium(t *testing.T) {
 		t.Errorf("kiosk clock %q in a Kathmandu browser, want the centre's time (%s, %s)", shown, clockWant[0], centre.Timezone)
 	}
 	checkTargets(t, kiosk, "kiosk home, portrait")
+	assertAccessible(t, kiosk, "kiosk home, portrait")
 	if shots {
 		saveScreenshot(t, kiosk, "kiosk-portrait.png")
 	}
@@ -257,6 +258,7 @@ func TestWholePathInChromium(t *testing.T) {
 	if typed != "Nguyễn" {
 		t.Errorf("the Telex keyboard typed %q, want Nguyễn", typed)
 	}
+	assertAccessible(t, kiosk, "kiosk look-up, typing on the Telex keyboard")
 	// Clear it, search a procedure without diacritics, open it.
 	clear := tapKeys(`#s-lookup-list .osk`, "backspace", "backspace", "backspace", "backspace", "backspace", "backspace")
 	must(t, "search a procedure", chromedp.Do(kiosk, append(append(clear,
@@ -267,6 +269,7 @@ func TestWholePathInChromium(t *testing.T) {
 	if shots {
 		saveScreenshot(t, kiosk, "kiosk-keyboard.png")
 	}
+	assertAccessible(t, kiosk, "kiosk look-up, procedures found")
 	must(t, "go home and start the check-in", chromedp.Do(kiosk,
 		chromedp.Click(chromedp.ID("home-btn")),
 		chromedp.WaitVisible(chromedp.ID("s-home")),
@@ -281,6 +284,7 @@ func TestWholePathInChromium(t *testing.T) {
 		chromedp.Poll[chromedp.Void](fmt.Sprintf(`document.getElementById('code').value === %q && !document.getElementById('code-submit').disabled`, code), chromedp.WithPollingTimeout(2*time.Second)))...,
 	))
 	checkTargets(t, kiosk, "kiosk check-in, portrait")
+	assertAccessible(t, kiosk, "kiosk check-in, code typed")
 	if shots {
 		saveScreenshot(t, kiosk, "kiosk-checkin.png")
 	}
@@ -309,6 +313,7 @@ func TestWholePathInChromium(t *testing.T) {
 		saveScreenshot(t, kiosk, "kiosk-printed.png")
 	}
 	t.Logf("checked in and printed %s (%v)", number, time.Since(start).Round(time.Millisecond))
+	assertAccessible(t, kiosk, "kiosk, ticket printed")
 
 	// 3. The counter calls it.
 	must(t, "see the ticket at the counter", chromedp.Do(console,
@@ -337,6 +342,7 @@ func TestWholePathInChromium(t *testing.T) {
 		chromedp.WaitVisible(chromedp.ID("s-home")),
 	))
 	checkTargets(t, kiosk, "kiosk home, landscape")
+	assertAccessible(t, kiosk, "kiosk home, landscape")
 	if shots {
 		saveScreenshot(t, kiosk, "kiosk-landscape.png")
 	}
@@ -353,6 +359,7 @@ func TestWholePathInChromium(t *testing.T) {
 	if !strings.Contains(banner, "Máy in hết giấy") || !strings.Contains(banner, "quầy hướng dẫn") {
 		t.Errorf("printer banner %q", banner)
 	}
+	assertAccessible(t, kiosk, "kiosk home, printer out and offline")
 	if shots {
 		saveScreenshot(t, kiosk, "kiosk-printer-out.png")
 	}
@@ -367,6 +374,7 @@ func TestWholePathInChromium(t *testing.T) {
 		chromedp.Poll[chromedp.Void](`document.documentElement.classList.contains('large-text') && document.getElementById('text-size').getAttribute('aria-pressed') === 'true'`),
 	))
 	checkTargets(t, kiosk, "kiosk home, larger text")
+	assertAccessible(t, kiosk, "kiosk home, larger text")
 	if shots {
 		must(t, "open the services with larger text", chromedp.Do(kiosk,
 			chromedp.Click(chromedp.CSS(`[data-start="take-number"]`)),

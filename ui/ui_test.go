@@ -200,6 +200,7 @@ func TestPagesInChromium(t *testing.T) {
 		chromedp.Navigate(base+"/display/?centre="+centre.ID),
 		chromedp.Poll[chromedp.Void](`document.body.dataset.stream === 'live'`),
 	))
+	assertAccessible(t, display, "display, waiting for calls")
 
 	// The counter console, second tab: sign in, choose counter 1.
 	// The console on the clerk's own machine: a browser context of its
@@ -208,6 +209,12 @@ func TestPagesInChromium(t *testing.T) {
 	console, cancelConsole := chromedp.NewContext(display, chromedp.WithNewBrowserContext())
 	defer cancelConsole()
 	logs.watch(console, "counter")
+	must(t, "open the counter console", chromedp.Do(console,
+		chromedp.EmulateViewport(1366, 768),
+		chromedp.Navigate(base+"/counter/"),
+		chromedp.WaitVisible(chromedp.ID("username")),
+	))
+	assertAccessible(t, console, "counter, sign-in form")
 	must(t, "sign in to the counter console", chromedp.Do(console,
 		append(atCounter(base, clerk, 5, 1),
 			chromedp.Poll[chromedp.Void](`document.getElementById('conn').dataset.state === 'live'`))...,
@@ -217,6 +224,7 @@ func TestPagesInChromium(t *testing.T) {
 	if !strings.Contains(where, "Hoàn Kiếm") || !strings.Contains(where, "Quầy 1") {
 		t.Errorf("console header = %q, want the centre's name and Quầy 1", where)
 	}
+	assertAccessible(t, console, "counter, signed in at counter 1")
 
 	// A ticket taken at a kiosk reaches the console through the event stream.
 	tk, err := client.Issue(ctx, centre.ID, httpapi.IssueRequest{Service: "A"})
@@ -224,6 +232,7 @@ func TestPagesInChromium(t *testing.T) {
 	must(t, "see the ticket in the waiting list", chromedp.Do(console,
 		chromedp.Poll[chromedp.Void](fmt.Sprintf(`!!document.querySelector('#waiting li[data-number=%q]')`, tk.Number)),
 	))
+	assertAccessible(t, console, "counter, a ticket waiting")
 
 	// N (the keyboard shortcut) calls it.
 	must(t, "press N", chromedp.Do(console,
@@ -236,6 +245,7 @@ func TestPagesInChromium(t *testing.T) {
 	if shown != tk.Number {
 		t.Errorf("console shows %q, want %q", shown, tk.Number)
 	}
+	assertAccessible(t, console, "counter, serving a ticket")
 
 	// A refused action shows the API's message, in the page's language.
 	logs.expectRefusal("/counters/1/recall")
@@ -248,11 +258,15 @@ func TestPagesInChromium(t *testing.T) {
 	if !strings.Contains(msg, "vừa được gọi") {
 		t.Errorf("recall error = %q, want the Vietnamese message", msg)
 	}
+	assertAccessible(t, console, "counter, an error shown")
 	must(t, "switch to English and recall", chromedp.Do(console,
 		chromedp.Click(chromedp.ID("lang")),
 		chromedp.Poll[chromedp.Void](`document.querySelector('#btn-next span').textContent === 'Call next'`),
 		chromedp.Click(chromedp.ID("btn-recall")),
 		chromedp.Poll[chromedp.Void](`document.getElementById('error').textContent.includes('recall in')`),
+	))
+	assertAccessible(t, console, "counter, in English")
+	must(t, "switch back to Vietnamese", chromedp.Do(console,
 		chromedp.Click(chromedp.ID("lang")),
 		chromedp.Poll[chromedp.Void](`document.documentElement.lang === 'vi' && document.querySelector('#btn-next span').textContent === 'Gọi số tiếp theo'`),
 	))
@@ -266,6 +280,7 @@ func TestPagesInChromium(t *testing.T) {
 	if counterText != "Quầy 1" {
 		t.Errorf("display counter = %q, want Quầy 1", counterText)
 	}
+	assertAccessible(t, display, "display, a call shown")
 
 	// A call made while the display is disconnected appears once it is back:
 	// the stream resumes with since=.
@@ -296,6 +311,15 @@ func TestPagesInChromium(t *testing.T) {
 	if callout != "Mời bạn đến Quầy 1" {
 		t.Errorf("tracking callout = %q", callout)
 	}
+	assertAccessible(t, track, "track, called to a counter")
+	waiting, err := client.Issue(ctx, centre.ID, httpapi.IssueRequest{Service: "D"})
+	must(t, "issue a D ticket", err)
+	must(t, "track a waiting ticket", chromedp.Do(track,
+		chromedp.Navigate(base+"/track/"+waiting.ID),
+		chromedp.WaitVisible(chromedp.ID("position-row")),
+		chromedp.Poll[chromedp.Void](`document.getElementById('conn').dataset.state === 'live'`),
+	))
+	assertAccessible(t, track, "track, waiting")
 
 	if os.Getenv("XEPHANG_SCREENSHOTS") == "1" {
 		screenshots(t, ctx, client, centre.ID, display, console, track, base)
@@ -309,6 +333,9 @@ func TestPagesInChromium(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(row+" button")),
 		chromedp.Click(chromedp.CSS(row+" button")),
 		chromedp.WaitVisible(chromedp.ID("dlg-call")),
+	))
+	assertAccessible(t, console, "counter, call-this-ticket dialog")
+	must(t, "give the reason", chromedp.Do(console,
 		chromedp.Click(chromedp.CSS(`#call-form button[type=submit]`)),
 		chromedp.Poll[chromedp.Void](fmt.Sprintf(`document.getElementById('current-number').dataset.number === %q`, b.Number)),
 		chromedp.Poll[chromedp.Void](`!document.getElementById('dlg-call').open`),
@@ -318,9 +345,15 @@ func TestPagesInChromium(t *testing.T) {
 	must(t, "pause and resume", chromedp.Do(console,
 		chromedp.KeyEvent("p"),
 		chromedp.WaitVisible(chromedp.ID("dlg-pause")),
+	))
+	assertAccessible(t, console, "counter, pause dialog")
+	must(t, "pause", chromedp.Do(console,
 		chromedp.Click(chromedp.CSS(`#pause-form button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.ID("banner")),
 		chromedp.Poll[chromedp.Void](`document.getElementById('btn-next').disabled && document.getElementById('banner').textContent.includes('Nghỉ trưa')`),
+	))
+	assertAccessible(t, console, "counter, paused")
+	must(t, "resume", chromedp.Do(console,
 		chromedp.KeyEvent("p"),
 		chromedp.Poll[chromedp.Void](`!document.getElementById('btn-next').disabled && document.getElementById('banner').hidden`),
 	))
@@ -329,6 +362,9 @@ func TestPagesInChromium(t *testing.T) {
 	must(t, "transfer", chromedp.Do(console,
 		chromedp.Click(chromedp.ID("btn-transfer")),
 		chromedp.WaitVisible(chromedp.ID("dlg-transfer")),
+	))
+	assertAccessible(t, console, "counter, transfer dialog")
+	must(t, "transfer to F", chromedp.Do(console,
 		chromedp.SetValue(chromedp.ID("transfer-service"), "F"),
 		chromedp.Click(chromedp.CSS(`#transfer-form button[type=submit]`)),
 		chromedp.Poll[chromedp.Void](`document.getElementById('current-number').dataset.number === ''`),
@@ -345,6 +381,14 @@ func TestPagesInChromium(t *testing.T) {
 		chromedp.WaitVisible(chromedp.ID("username")),
 		chromedp.Poll[chromedp.Void](`sessionStorage.getItem('xephang.token') === null`),
 	))
+	assertAccessible(t, console, "counter, signed out")
+
+	// The display of one counter, above its desk.
+	must(t, "open the counter display", chromedp.Do(display,
+		chromedp.Navigate(base+"/display/?centre="+centre.ID+"&counter=1"),
+		chromedp.Poll[chromedp.Void](`document.body.dataset.stream === 'live'`),
+	))
+	assertAccessible(t, display, "counter display, counter 1")
 }
 
 // screenshots fills the centre with a morning's queue and saves the three

@@ -298,7 +298,7 @@ func (s *Server) handleFlow(w http.ResponseWriter, r *http.Request) {
 		m.Touch()
 	case req.Flow == flow.Home:
 		m.Home()
-	case req.Flow == flow.Precheck:
+	case req.Flow == flow.Precheck && req.Step == "": // a step within it (insert) is a Go
 		err = s.cfg.Kiosk.StartPrecheck()
 	case req.Step == "":
 		err = m.Start(req.Flow)

@@ -391,7 +391,6 @@ function renderDayList(list, centre, selected, onPick) {
     return h('li', {}, h('button', {
       type: 'button', class: 'day', dataset: { date: d }, disabled: !open,
       'aria-pressed': String(d === selected),
-      'aria-label': `${dayLabel(d, true)}${tag ? ', ' + tag : ''}${open ? '' : ', ' + t('book.date.closed')}`,
       onclick: () => onPick(d),
     },
     h('span', { class: 'day-name' }, t('weekday.' + weekday(d))),
@@ -470,7 +469,6 @@ function renderSlotList(box, slots, centre, day, selected, onPick, current = '')
       return h('li', {}, h('button', {
         type: 'button', class: 'slot', dataset: { start: s.start, available: String(s.available) }, disabled: !free,
         'aria-pressed': String(!!selected && selected.start === s.start),
-        'aria-label': free ? t('book.slot.pick', { time: clock(s.start), n: s.available }) : `${clock(s.start)}, ${label}`,
         onclick: () => onPick(s),
       }, h('span', { class: 'slot-time' }, clock(s.start)), h('span', { class: 'slot-left' }, label)));
     })));

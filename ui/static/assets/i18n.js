@@ -164,7 +164,6 @@ const messages = {
     'book.slot.left': 'Còn {n} chỗ',
     'book.slot.full': 'Hết chỗ',
     'book.slot.current': 'Giờ hẹn hiện tại',
-    'book.slot.pick': 'Chọn giờ {time}, còn {n} chỗ',
     'book.slot.none': 'Ngày này không còn giờ trống. Vui lòng chọn ngày khác.',
     'book.slot.closed': 'Trung tâm nghỉ ngày này. Vui lòng chọn ngày khác.',
     'book.slot.refreshed': 'Khung giờ bạn chọn vừa hết chỗ. Danh sách giờ đã được cập nhật, vui lòng chọn giờ khác.',
@@ -301,9 +300,26 @@ const messages = {
     'kiosk.demo.qr': 'Quét mã lịch hẹn',
     'kiosk.demo.ticket': 'Vé vừa in (giả lập)',
     'kiosk.demo.no_ticket': 'Chưa có vé nào được in.',
-    'kiosk.idle_continue': 'Tôi vẫn đang dùng',
+    'kiosk.idle_continue': 'Tôi cần thêm thời gian',
     'kiosk.text_size': 'Chữ to hơn',
     'kiosk.text_size_normal': 'Chữ thường',
+    'kiosk.voice': 'Hướng dẫn bằng giọng nói',
+    'kiosk.voice.on': 'đang bật',
+    'kiosk.voice.off': 'đang tắt',
+    'kiosk.voice.started': 'Đã bật hướng dẫn bằng giọng nói.',
+    'kiosk.voice.stopped': 'Đã tắt hướng dẫn bằng giọng nói.',
+    'kiosk.voice.offer': 'Để nghe hướng dẫn bằng giọng nói, nhấn phím Enter.',
+    'kiosk.voice.keys': 'Dùng phím mũi tên hoặc phím Tab để nghe từng lựa chọn, phím Enter để chọn. Phím sao để nghe lại.',
+    'kiosk.voice.choices': 'Có {n} lựa chọn: {list}.',
+    'kiosk.voice.input': 'ô nhập',
+    'kiosk.voice.selected': 'đang chọn',
+    'kiosk.voice.unavailable': 'tạm ngừng',
+    'kiosk.voice.volume': 'Âm lượng',
+    'kiosk.voice.volume_down': 'Nhỏ hơn',
+    'kiosk.voice.volume_up': 'To hơn',
+    'kiosk.voice.volume_level': 'Âm lượng {n}%',
+    'kiosk.voice.idle': 'Bạn có cần thêm thời gian không? Màn hình sẽ tự quay về màn hình chính sau {s} giây. Nhấn phím Enter để thêm thời gian.',
+    'kiosk.voice.more_time': 'Đã thêm thời gian. Bạn tiếp tục ở bước này.',
     'kiosk.guide.card': 'Đặt thẻ căn cước lên đầu đọc',
     'kiosk.guide.card_hint': 'Mặt có mã QR hướng lên, giữ yên đến khi nghe tiếng bíp.',
     'kiosk.guide.qr': 'Hoặc đưa mã QR trên phiếu hẹn vào đầu đọc',
@@ -804,7 +820,6 @@ const messages = {
     'book.slot.left': '{n} left',
     'book.slot.full': 'Full',
     'book.slot.current': 'Current time',
-    'book.slot.pick': 'Choose {time}, {n} places left',
     'book.slot.none': 'No free time is left on this day. Please choose another day.',
     'book.slot.closed': 'The centre is closed on this day. Please choose another day.',
     'book.slot.refreshed': 'The time you chose has just filled up. The list is updated: please choose another time.',
@@ -941,9 +956,26 @@ const messages = {
     'kiosk.demo.qr': 'Scan a booking code',
     'kiosk.demo.ticket': 'Ticket just printed (simulated)',
     'kiosk.demo.no_ticket': 'No ticket printed yet.',
-    'kiosk.idle_continue': 'I am still here',
+    'kiosk.idle_continue': 'I need more time',
     'kiosk.text_size': 'Larger text',
     'kiosk.text_size_normal': 'Normal text',
+    'kiosk.voice': 'Voice guidance',
+    'kiosk.voice.on': 'on',
+    'kiosk.voice.off': 'off',
+    'kiosk.voice.started': 'Voice guidance is on.',
+    'kiosk.voice.stopped': 'Voice guidance is off.',
+    'kiosk.voice.offer': 'For voice guidance, press Enter.',
+    'kiosk.voice.keys': 'Use the arrow keys or Tab to hear each choice, and Enter to choose. Press star to hear this again.',
+    'kiosk.voice.choices': '{n} choices: {list}.',
+    'kiosk.voice.input': 'text box',
+    'kiosk.voice.selected': 'selected',
+    'kiosk.voice.unavailable': 'unavailable',
+    'kiosk.voice.volume': 'Volume',
+    'kiosk.voice.volume_down': 'Softer',
+    'kiosk.voice.volume_up': 'Louder',
+    'kiosk.voice.volume_level': 'Volume {n}%',
+    'kiosk.voice.idle': 'Do you need more time? The screen goes back home in {s} seconds. Press Enter for more time.',
+    'kiosk.voice.more_time': 'More time given. You are still at this step.',
     'kiosk.guide.card': 'Place your ID card on the reader',
     'kiosk.guide.card_hint': 'QR code side up; hold it still until the beep.',
     'kiosk.guide.qr': 'Or hold the QR code of your booking to the reader',
@@ -1325,8 +1357,12 @@ export function setLang(l) {
 
 /** The message of key in the current language, with {name} filled from params. */
 export function t(key, params = {}) {
-  const l = lang();
-  let s = messages[l][key] ?? messages.vi[key];
+  return tIn(lang(), key, params);
+}
+
+/** The message of key in language l (a kiosk offers its voice in both). */
+export function tIn(l, key, params = {}) {
+  let s = messages[l]?.[key] ?? messages.vi[key];
   if (s === undefined) {
     console.warn('i18n: no message', key);
     return key;
@@ -1348,11 +1384,17 @@ export function apply(root = document) {
   }
 }
 
-/** Makes button a switch between Vietnamese and English. */
+/**
+ * Makes button a switch between Vietnamese and English. Its name is its
+ * visible text, the other language's own name in that language (a speech
+ * user says what they see, WCAG 2.5.3); the longer "switch to…" is its
+ * description.
+ */
 export function bindSwitch(button) {
   const render = () => {
     button.textContent = t('lang.switch');
-    button.setAttribute('aria-label', t('lang.switch.label'));
+    button.removeAttribute('aria-label');
+    button.title = t('lang.switch.label');
     button.lang = lang() === 'vi' ? 'en' : 'vi';
   };
   button.addEventListener('click', () => setLang(lang() === 'vi' ? 'en' : 'vi'));

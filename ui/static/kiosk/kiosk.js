@@ -59,6 +59,7 @@ function show(state) {
   if (id === 's-check-in-scan') { $('checkin-card-msg').hidden = true; $('checkin-offline').hidden = linkOnline; }
   if (id !== 's-take-number-card') $('card-msg').hidden = true;
   renderIdle();
+  document.dispatchEvent(new CustomEvent('kiosk:screen', { detail: id })); // voice.js
 }
 
 function messageOf(d) {
@@ -68,6 +69,10 @@ function messageOf(d) {
 
 // The machine goes home after inactivity; the page counts down the last
 // seconds on every screen, and catches up by itself if an event was missed.
+// The bar with "more time" shows idleWarnS before: WCAG 2.2.1 asks for at
+// least 20 s to answer a warning, and a citizen listening to voice.js needs
+// the time to hear it.
+const idleWarnS = 30;
 function renderIdle() {
   const note = $('idle-note');
   const bar = $('idle-bar');
@@ -75,7 +80,9 @@ function renderIdle() {
   const ms = new Date(flow.until) - Date.now();
   const s = Math.max(0, Math.round(ms / 1000));
   note.textContent = t('kiosk.idle', { s });
-  bar.hidden = flow.step === 'printed' || s > 15;
+  // A printed number goes home without asking, unless voice.js is reading
+  // it to someone who cannot see the ticket.
+  bar.hidden = (flow.step === 'printed' && document.body.dataset.voice !== 'on') || s > idleWarnS;
   $('idle-text').textContent = t('kiosk.idle', { s });
   if (ms < -4000 && !catchingUp) {
     catchingUp = true;
@@ -86,6 +93,7 @@ let catchingUp = false;
 setInterval(renderIdle, 1000);
 
 function resetSession() {
+  document.dispatchEvent(new CustomEvent('kiosk:reset')); // voice.js
   document.documentElement.classList.remove('large-text');
   renderTextSize();
   if (lang() !== 'vi') setLang('vi');
@@ -257,9 +265,11 @@ document.addEventListener('click', (e) => {
 });
 $('home-btn').addEventListener('click', () => go({ flow: 'home' }));
 let lastTouch = 0;
-document.addEventListener('pointerdown', () => {
-  if (flow.flow !== 'home' && Date.now() - lastTouch > 5000) { lastTouch = Date.now(); go({ touch: true }); }
-});
+for (const type of ['pointerdown', 'keydown']) { // a key of the keypad is a touch too
+  document.addEventListener(type, () => {
+    if (flow.flow !== 'home' && Date.now() - lastTouch > 5000) { lastTouch = Date.now(); go({ touch: true }); }
+  });
+}
 
 // --- link, printer, cards ----------------------------------------------------
 let linkOnline = true;

@@ -225,10 +225,14 @@ function renderPrinted(data) {
     pre.print_error ? el('p', { text: en() ? pre.print_error.message_en : pre.print_error.message }) : null);
 }
 
-function show(st) {
+function show(st, redraw = false) {
   if (st.seq < state.seq && st.flow === state.flow) return;
+  // A touch (or key) re-sends the same step: drawing it again would take
+  // the key focus off the button it is on.
+  const same = st.flow === state.flow && st.step === state.step && JSON.stringify(st.data) === JSON.stringify(state.data);
   state = st;
   if (st.flow !== 'precheck') { printedBox.hidden = true; return; }
+  if (same && !redraw) return;
   switch (st.step) {
     case 'choose-procedure': loadProcedures().then(renderChoose); break;
     case 'insert': loadProcedures().then(() => renderInsert(st.data)); break;
@@ -260,6 +264,6 @@ function connect() {
   ws.onclose = () => setTimeout(connect, 1000);
 }
 
-document.addEventListener('langchange', () => { show({ ...state }); renderCover(); });
+document.addEventListener('langchange', () => { show({ ...state }, true); renderCover(); });
 api('GET', '/api/status').then((s) => { suspended = s?.link?.suspended || ''; renderCover(); }).catch(() => {});
 connect();
