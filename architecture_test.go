@@ -103,9 +103,12 @@ func TestImportDirections(t *testing.T) {
 				return under(p, "queue-server/bolt", "queue-server/engine", "queue-server/report", "queue-server/waitsim")
 			},
 			ours("queue-server/httpapi", "kiosk", "drivers", "ui", "queue-server/bolt", "queue-server/engine", "queue-server/ca")},
-		{"the kiosk's packages do not import the server's engine, stores, reports or CA",
+		{"the kiosk's packages reach the server through the contract (apiv1) only",
 			func(p string) bool { return under(p, "kiosk") },
-			ours("queue-server/engine", "queue-server/bolt", "queue-server/report", "queue-server/loadtest", "queue-server/waitsim")},
+			ours("queue-server/engine", "queue-server/bolt", "queue-server/report", "queue-server/httpapi", "queue-server/ca", "queue-server/loadtest", "queue-server/waitsim")},
+		{"the contract imports only the domain",
+			func(p string) bool { return p == "queue-server/apiv1" },
+			func(imp string) bool { return strings.HasPrefix(imp, module) && !under(rel(imp), "queue-server/queue") }},
 		{"the pages are static files",
 			func(p string) bool { return p == "ui" },
 			ours("")},
@@ -138,33 +141,39 @@ func TestImportDirections(t *testing.T) {
 }
 
 // kioskd links none of the server's internals (measured by the whole
-// dependency set of the binary, not only direct imports).
+// dependency set of the binary, not only direct imports): it talks to the
+// server through the contract package, apiv1, alone.
 func TestKioskdDoesNotLinkTheServer(t *testing.T) {
-	forbidden := []string{"queue-server/engine", "queue-server/bolt", "queue-server/report", "queue-server/loadtest", "queue-server/waitsim"}
-	// Through queue-server/httpapi, which holds the Go client beside the
-	// handlers today.
-	pendingLinks := map[string]string{
-		"queue-server/engine": "issue 16: the API contract in its own light package",
-		"queue-server/report": "issue 16: the API contract in its own light package",
+	forbidden := []string{
+		module + "queue-server/engine", module + "queue-server/bolt", module + "queue-server/report",
+		module + "queue-server/httpapi", module + "queue-server/ca", module + "queue-server/loadtest",
+		module + "queue-server/waitsim", "golang.org/x/crypto/bcrypt", "github.com/prometheus/",
 	}
 	p := goList(t, "./kiosk")
 	if len(p) != 1 {
 		t.Fatalf("go list ./kiosk: %d packages", len(p))
 	}
-	linked := map[string]bool{}
 	for _, d := range p[0].Deps {
 		for _, f := range forbidden {
-			if strings.HasPrefix(d, module) && under(rel(d), f) {
-				linked[f] = true
-				if _, ok := pendingLinks[f]; !ok {
-					t.Errorf("kioskd links %s", d)
-				}
+			if d == f || strings.HasPrefix(d, strings.TrimSuffix(f, "/")+"/") {
+				t.Errorf("kioskd links %s", d)
 			}
 		}
 	}
-	for f, why := range pendingLinks {
-		if !linked[f] {
-			t.Errorf("kioskd no longer links %s (listed as pending: %s): remove it from the list", f, why)
+}
+
+// The contract package is light: the standard library, the WebSocket
+// library and the domain's types, nothing of the server.
+func TestContractIsLight(t *testing.T) {
+	for _, p := range goList(t, "./queue-server/apiv1") {
+		for _, d := range p.Deps {
+			if strings.HasPrefix(d, module) && !under(rel(d), "queue-server/queue") {
+				t.Errorf("apiv1 depends on %s", d)
+			}
+			if !strings.HasPrefix(d, module) && strings.Contains(strings.SplitN(d, "/", 2)[0], ".") &&
+				!strings.HasPrefix(d, "github.com/gorilla/websocket") && !strings.HasPrefix(d, "golang.org/x/text/") {
+				t.Errorf("apiv1 depends on %s", d)
+			}
 		}
 	}
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -34,7 +33,7 @@ import (
 	"xephang/kiosk/outbox"
 	"xephang/kiosk/precheck"
 	"xephang/kiosk/uplink"
-	"xephang/queue-server/httpapi"
+	"xephang/queue-server/apiv1"
 	"xephang/queue-server/queue"
 	"xephang/ui"
 )
@@ -295,7 +294,7 @@ type Main struct {
 	// certificate; nil with a bearer credential.
 	TLS *Identity
 
-	client         *httpapi.Client
+	client         *apiv1.Client
 	lastPing       atomic.Int64 // unix nanoseconds of the page's last ping; 0 before the first
 	browserRestart atomic.Int64 // restarts of the browser so far
 
@@ -340,9 +339,8 @@ func (m *Main) Run(ctx context.Context) error {
 		m.Log.Warn("kioskd stopped while printing online tickets; they will be withdrawn on the server", "n", n)
 	}
 	m.Hub = localapi.NewHub()
-	client := httpapi.NewClient(server)
+	client := apiv1.NewClient(server)
 	client.Token = cred.Credential
-	var tlsCfg *tls.Config
 	if cred.MTLS {
 		if m.TLS, err = LoadIdentity(m.Config.DataDir); err != nil {
 			m.Devices.Close()
@@ -351,7 +349,6 @@ func (m *Main) Run(ctx context.Context) error {
 		}
 		client.Token = ""
 		client.HTTP = m.TLS.HTTPClient(15 * time.Second)
-		tlsCfg = m.TLS.TLSConfig()
 	}
 	m.client = client
 	m.Link = uplink.New(uplink.Config{
@@ -360,7 +357,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Devices:     m.Devices.Status,
 		OnChange:    func(s uplink.Status) { m.Hub.Publish(flow.Event{Type: "link", Link: &s}) },
 		OnCentre:    func(queue.Centre) { m.Hub.Publish(flow.Event{Type: "config"}) },
-		EveningFrom: m.Config.Evening, TLS: tlsCfg,
+		EveningFrom: m.Config.Evening,
 	})
 	if m.TLS != nil && m.TLS.Expired(time.Now()) {
 		m.Link.SetSuspended(uplink.SuspendedExpired)

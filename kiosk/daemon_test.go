@@ -24,6 +24,7 @@ import (
 	"xephang/drivers/scanner"
 	"xephang/kiosk/outbox"
 	"xephang/kiosk/precheck/omptest"
+	"xephang/queue-server/apiv1"
 	"xephang/queue-server/bolt"
 	"xephang/queue-server/ca"
 	"xephang/queue-server/engine"
@@ -206,7 +207,7 @@ func TestPrecheckEndToEnd(t *testing.T) {
 		t.Errorf("checklist %q", v.Checklist)
 	}
 	waitJobs(t, ctx, filepath.Join(dir, "sim", "printer"), len(jobs)+2) // the ticket, then the checklist
-	var tv httpapi.TicketView
+	var tv apiv1.TicketView
 	all, err := admin.Tickets(ctx, "bench", false) // the staff's view, with pre-checks
 	if err != nil {
 		t.Fatal(err)
@@ -249,9 +250,9 @@ func TestVoidsOnlineTicketNotPrinted(t *testing.T) {
 	dir := t.TempDir()
 	enrollKiosk(t, admin, "bench", dir)
 	cred, _ := LoadCredential(dir)
-	kc := httpapi.NewClient(admin.Base)
+	kc := apiv1.NewClient(admin.Base)
 	kc.Token = cred.Credential
-	tk, err := kc.Issue(ctx, "bench", httpapi.IssueRequest{Service: "A", IdempotencyKey: "kiosk-died-printing"})
+	tk, err := kc.Issue(ctx, "bench", apiv1.IssueRequest{Service: "A", IdempotencyKey: "kiosk-died-printing"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -322,7 +323,7 @@ func TestBrowserWatchdog(t *testing.T) {
 // (enrolment, admin) and a TLS listener like -kiosk-addr (the kiosks'
 // routes, a client certificate required). It returns the kiosk listener
 // and the admin on the public one.
-func mtlsServer(t *testing.T) (*httptest.Server, *httpapi.Client) {
+func mtlsServer(t *testing.T) (*httptest.Server, *apiv1.Client) {
 	t.Helper()
 	dir := t.TempDir()
 	st, err := bolt.Open(dir)
@@ -348,10 +349,10 @@ func mtlsServer(t *testing.T) (*httptest.Server, *httpapi.Client) {
 	srv.StartTLS()
 	t.Cleanup(func() { srv.Close(); pub.Close(); eng.Close(); st.Close() })
 	ctx := context.Background()
-	if _, err := api.PutUser(ctx, "admin", httpapi.PutUserRequest{Role: queue.RoleAdmin, Password: "secret-mtls-1"}); err != nil {
+	if _, err := api.PutUser(ctx, "admin", apiv1.PutUserRequest{Role: queue.RoleAdmin, Password: "secret-mtls-1"}); err != nil {
 		t.Fatal(err)
 	}
-	admin := httpapi.NewClient(pub.URL)
+	admin := apiv1.NewClient(pub.URL)
 	if err := admin.Login(ctx, "admin", "secret-mtls-1"); err != nil {
 		t.Fatal(err)
 	}
@@ -393,8 +394,8 @@ func TestMutualTLS(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	srv, admin := mtlsServer(t)
-	var tok httpapi.EnrollmentTokenResponse
-	if _, err := admin.Do(ctx, "POST", "/api/v1/enrollment-tokens", httpapi.EnrollmentTokenRequest{Centre: "tls", Approval: true}, &tok); err != nil {
+	var tok apiv1.EnrollmentTokenResponse
+	if _, err := admin.Do(ctx, "POST", "/api/v1/enrollment-tokens", apiv1.EnrollmentTokenRequest{Centre: "tls", Approval: true}, &tok); err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()

@@ -19,7 +19,7 @@ import (
 	"time"
 
 	"xephang/drivers/escpos/escpossim"
-	"xephang/queue-server/httpapi"
+	"xephang/queue-server/apiv1"
 	"xephang/queue-server/queue"
 	"xephang/queue-server/queue/storetest"
 )
@@ -46,7 +46,7 @@ func TestEndToEndOfflineExactlyOnce(t *testing.T) {
 		"-addr", serverAddr, "-data", filepath.Join(dir, "server"))
 	waitHTTP(t, ctx, "http://"+serverAddr+"/readyz")
 
-	admin := httpapi.NewClient("http://" + serverAddr)
+	admin := apiv1.NewClient("http://" + serverAddr)
 	if err := admin.Login(ctx, "admin", "secret-e2e-1"); err != nil {
 		t.Fatal(err)
 	}

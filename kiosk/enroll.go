@@ -14,8 +14,7 @@ import (
 	"strings"
 	"time"
 
-	"xephang/queue-server/ca"
-	"xephang/queue-server/httpapi"
+	"xephang/queue-server/apiv1"
 )
 
 // credentialFile is where enrolment keeps the kiosk's identity, in the
@@ -100,11 +99,10 @@ func enroll(ctx context.Context, args []string, stdout, stderr io.Writer, getenv
 	if useTLS {
 		return enrollTLS(ctx, *server, later, *caPath, strings.TrimSpace(*token), *name, *data, stdout, stderr)
 	}
-	cl := httpapi.NewClient(*server)
+	cl := apiv1.NewClient(*server)
 	c, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
-	var resp httpapi.EnrollResponse
-	_, err := cl.Do(c, "POST", "/api/v1/kiosks/enroll", httpapi.EnrollRequest{Token: strings.TrimSpace(*token), Name: *name}, &resp)
+	resp, err := cl.Enroll(c, strings.TrimSpace(*token), *name)
 	if err != nil {
 		fmt.Fprintln(stderr, "kioskd enroll:", describeEnrollError(err, *server))
 		return exitProblem
@@ -125,7 +123,7 @@ func enroll(ctx context.Context, args []string, stdout, stderr io.Writer, getenv
 }
 
 // enrolledNotes tells the technician what is left: approval, the clock.
-func enrolledNotes(stdout io.Writer, resp httpapi.EnrollResponse) {
+func enrolledNotes(stdout io.Writer, resp apiv1.EnrollResponse) {
 	if resp.Pending {
 		fmt.Fprintln(stdout, "waiting for approval: the administrator must approve this kiosk before it issues numbers (the screen says so)")
 	}
@@ -140,12 +138,12 @@ func enrolledNotes(stdout io.Writer, resp httpapi.EnrollResponse) {
 // returns the certificate and its CA, which becomes the only root the
 // kiosk trusts for the server.
 func enrollTLS(ctx context.Context, server, later, caPath, token, name, data string, stdout, stderr io.Writer) int {
-	keyPEM, csrPEM, err := ca.NewKey(name)
+	keyPEM, csrPEM, err := apiv1.NewKey(name)
 	if err != nil {
 		fmt.Fprintln(stderr, "kioskd enroll: making the key:", err)
 		return exitProblem
 	}
-	cl := httpapi.NewClient(server) // an https:// -server is checked against the system's roots
+	cl := apiv1.NewClient(server) // an https:// -server is checked against the system's roots
 	var pinned *x509.Certificate
 	if caPath != "" {
 		pemData, err := os.ReadFile(caPath)
@@ -159,8 +157,7 @@ func enrollTLS(ctx context.Context, server, later, caPath, token, name, data str
 	}
 	c, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
-	var resp httpapi.EnrollResponse
-	_, err = cl.Do(c, "POST", "/api/v1/kiosks/enroll", httpapi.EnrollRequest{Token: token, Name: name, CSR: string(csrPEM)}, &resp)
+	resp, err := cl.EnrollWith(c, apiv1.EnrollRequest{Token: token, Name: name, CSR: string(csrPEM)})
 	if err != nil {
 		fmt.Fprintln(stderr, "kioskd enroll:", describeEnrollError(err, server))
 		return exitProblem
@@ -208,7 +205,7 @@ func enrollTLS(ctx context.Context, server, later, caPath, token, name, data str
 
 // describeEnrollError says in plain words why enrolment failed.
 func describeEnrollError(err error, server string) string {
-	var ae *httpapi.APIError
+	var ae *apiv1.APIError
 	if !errors.As(err, &ae) {
 		return fmt.Sprintf("cannot reach the queue server at %s (%v): check the address and the network", server, err)
 	}

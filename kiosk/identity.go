@@ -14,8 +14,7 @@ import (
 	"time"
 
 	"xephang/kiosk/uplink"
-	"xephang/queue-server/ca"
-	"xephang/queue-server/httpapi"
+	"xephang/queue-server/apiv1"
 )
 
 // Files of a kiosk enrolled with a certificate, in its data directory.
@@ -222,14 +221,14 @@ func (m *Main) Renew(ctx context.Context) error {
 		return errors.New("kioskd: enrolled with a bearer credential: nothing to renew")
 	}
 	client := m.client
-	keyPEM, csrPEM, err := ca.NewKey(m.Cred.Kiosk)
+	keyPEM, csrPEM, err := apiv1.NewKey(m.Cred.Kiosk)
 	if err != nil {
 		return err
 	}
 	c, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
-	var resp httpapi.EnrollResponse
-	if _, err := client.Do(c, "POST", "/api/v1/kiosks/renew", httpapi.RenewRequest{CSR: string(csrPEM)}, &resp); err != nil {
+	resp, err := client.Renew(c, string(csrPEM))
+	if err != nil {
 		m.Link.Failed(err)
 		return err
 	}

@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
-	"golang.org/x/crypto/bcrypt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 
+	"golang.org/x/crypto/bcrypt"
+
+	"xephang/queue-server/apiv1"
 	"xephang/queue-server/bolt"
 	"xephang/queue-server/engine"
 	"xephang/queue-server/httpapi"
@@ -18,7 +20,7 @@ import (
 
 // startServer runs a queue server in-process on loopback with a centre
 // open all week, and returns an admin client of it.
-func startServer(tb testing.TB) *httpapi.Client {
+func startServer(tb testing.TB) *apiv1.Client {
 	tb.Helper()
 	st, err := bolt.Open(tb.TempDir())
 	if err != nil {
@@ -38,10 +40,10 @@ func startServer(tb testing.TB) *httpapi.Client {
 	srv := httptest.NewServer(h)
 	tb.Cleanup(func() { srv.Close(); eng.Close(); st.Close() })
 	ctx := context.Background()
-	if _, err := api.PutUser(ctx, "admin", httpapi.PutUserRequest{Role: queue.RoleAdmin, Name: "Quản trị", Password: "secret-bench-1"}); err != nil {
+	if _, err := api.PutUser(ctx, "admin", apiv1.PutUserRequest{Role: queue.RoleAdmin, Name: "Quản trị", Password: "secret-bench-1"}); err != nil {
 		tb.Fatal(err)
 	}
-	admin := httpapi.NewClient(srv.URL)
+	admin := apiv1.NewClient(srv.URL)
 	if err := admin.Login(ctx, "admin", "secret-bench-1"); err != nil {
 		tb.Fatal(err)
 	}
@@ -57,7 +59,7 @@ func startServer(tb testing.TB) *httpapi.Client {
 
 // enrollKiosk enrols a kiosk to centre with a fresh token, storing the
 // credential in dir as `kioskd enroll` does.
-func enrollKiosk(tb testing.TB, admin *httpapi.Client, centre, dir string) {
+func enrollKiosk(tb testing.TB, admin *apiv1.Client, centre, dir string) {
 	tb.Helper()
 	ctx := context.Background()
 	var tok struct{ Token string }

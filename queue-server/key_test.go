@@ -18,8 +18,8 @@ import (
 	bbolt "go.etcd.io/bbolt"
 
 	"xephang/drivers/idcard"
+	"xephang/queue-server/apiv1"
 	"xephang/queue-server/bolt"
-	"xephang/queue-server/httpapi"
 	"xephang/queue-server/keyfile"
 )
 
@@ -32,24 +32,24 @@ func quietMain(cfg Config) *Main {
 
 // bookSomewhere books the first open slot of the demo centre's service A
 // for keyTestCCCD, as a clerk.
-func bookSomewhere(t *testing.T, m *Main) httpapi.BookingView {
+func bookSomewhere(t *testing.T, m *Main) apiv1.BookingView {
 	t.Helper()
 	ctx := context.Background()
-	c := httpapi.NewClient("http://" + m.Addr())
+	c := apiv1.NewClient("http://" + m.Addr())
 	if err := c.Login(ctx, "canbo1", "demo12345"); err != nil {
 		t.Fatal(err)
 	}
 	for d := 1; d <= 7; d++ {
-		var slots []httpapi.SlotView
+		var slots []apiv1.SlotView
 		day := time.Now().AddDate(0, 0, d).Format(time.DateOnly)
 		c.Do(ctx, "GET", "/api/v1/centres/hoan-kiem/slots?service=A&date="+day, nil, &slots)
 		for _, s := range slots {
 			if s.Status != "open" {
 				continue
 			}
-			var b httpapi.BookingView
-			_, err := c.Do(ctx, "POST", "/api/v1/centres/hoan-kiem/bookings", httpapi.BookRequest{Service: "A", Start: s.Start,
-				Citizen: httpapi.CitizenRequest{IDNumber: keyTestCCCD, Name: "Lê Văn Tám", Phone: "0912345678"}}, &b)
+			var b apiv1.BookingView
+			_, err := c.Do(ctx, "POST", "/api/v1/centres/hoan-kiem/bookings", apiv1.BookRequest{Service: "A", Start: s.Start,
+				Citizen: apiv1.CitizenRequest{IDNumber: keyTestCCCD, Name: "Lê Văn Tám", Phone: "0912345678"}}, &b)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -57,7 +57,7 @@ func bookSomewhere(t *testing.T, m *Main) httpapi.BookingView {
 		}
 	}
 	t.Fatal("no open slot in a week")
-	return httpapi.BookingView{}
+	return apiv1.BookingView{}
 }
 
 // storedCitizenKey reads a booking's stored hash straight from the file.
@@ -172,8 +172,8 @@ func TestKeyOutsideStore(t *testing.T) {
 	m = quietMain(Config{DataDir: dir, KeyFile: keyPath})
 	must(t, m.Run(ctx))
 	// The citizen's number still matches: a public cancel with it works.
-	var v httpapi.BookingView
-	_, err = httpapi.NewClient("http://"+m.Addr()).Do(ctx, "POST", "/api/v1/bookings/"+b.Code+"/cancel", httpapi.CancelRequest{IDNumber: keyTestCCCD}, &v)
+	var v apiv1.BookingView
+	_, err = apiv1.NewClient("http://"+m.Addr()).Do(ctx, "POST", "/api/v1/bookings/"+b.Code+"/cancel", apiv1.CancelRequest{IDNumber: keyTestCCCD}, &v)
 	m.Close()
 	if err != nil || v.Status != "cancelled" {
 		t.Fatalf("cancel with the number after the key moved: %+v %v", v, err)

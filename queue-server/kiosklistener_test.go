@@ -10,9 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"xephang/queue-server/ca"
+	"xephang/queue-server/apiv1"
 	"xephang/queue-server/demo"
-	"xephang/queue-server/httpapi"
 	"xephang/queue-server/queue/storetest"
 )
 
@@ -32,7 +31,7 @@ func TestKioskListenerRequiresCertificate(t *testing.T) {
 		resp.Body.Close()
 		t.Fatalf("admin login on the kiosk listener without a certificate: %d", resp.StatusCode)
 	}
-	admin := httpapi.NewClient("http://" + m.Addr())
+	admin := apiv1.NewClient("http://" + m.Addr())
 	if err := admin.Login(ctx, "admin", "admin-secret"); err != nil {
 		t.Fatal(err)
 	}
@@ -48,21 +47,21 @@ func TestKioskListenerRequiresCertificate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	keyPEM, csrPEM, _ := ca.NewKey("kiosk")
-	var en httpapi.EnrollResponse
-	if _, err := httpapi.NewClient("http://"+m.Addr()).Do(ctx, "POST", "/api/v1/kiosks/enroll", httpapi.EnrollRequest{Token: tok.Token, CSR: string(csrPEM)}, &en); err != nil {
+	keyPEM, csrPEM, _ := apiv1.NewKey("kiosk")
+	var en apiv1.EnrollResponse
+	if _, err := apiv1.NewClient("http://"+m.Addr()).Do(ctx, "POST", "/api/v1/kiosks/enroll", apiv1.EnrollRequest{Token: tok.Token, CSR: string(csrPEM)}, &en); err != nil {
 		t.Fatal(err)
 	}
 	cert, err := tls.X509KeyPair([]byte(en.Certificate), keyPEM)
 	if err != nil {
 		t.Fatal(err)
 	}
-	k := httpapi.NewClient(kurl)
+	k := apiv1.NewClient(kurl)
 	k.HTTP = &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: m.CA.Pool(), Certificates: []tls.Certificate{cert}}}}
-	if _, err := k.Heartbeat(ctx, httpapi.HeartbeatRequest{Version: "1"}); err != nil {
+	if _, err := k.Heartbeat(ctx, apiv1.HeartbeatRequest{Version: "1"}); err != nil {
 		t.Fatalf("heartbeat with the kiosk's certificate: %v", err)
 	}
-	if tk, err := k.Issue(ctx, "hoan-kiem", httpapi.IssueRequest{Service: "C"}); err != nil || tk.Source != "kiosk" {
+	if tk, err := k.Issue(ctx, "hoan-kiem", apiv1.IssueRequest{Service: "C"}); err != nil || tk.Source != "kiosk" {
 		t.Fatalf("issue: %+v %v", tk, err)
 	}
 	for _, r := range []struct{ method, path string }{{"POST", "/api/v1/login"}, {"GET", "/api/v1/users"}, {"GET", "/api/v1/kiosks"}, {"GET", "/admin/"}} {

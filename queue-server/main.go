@@ -28,6 +28,7 @@ import (
 
 	"github.com/coreos/go-systemd/v22/daemon"
 
+	"xephang/queue-server/apiv1"
 	"xephang/queue-server/bolt"
 	"xephang/queue-server/ca"
 	"xephang/queue-server/demo"
@@ -216,7 +217,7 @@ func (m *Main) Run(ctx context.Context) error {
 // bootstrap sets the admin password from the environment and loads the demo.
 func (m *Main) bootstrap(ctx context.Context) error {
 	if pw := m.Config.AdminPassword; pw != "" {
-		if _, err := m.API.PutUser(ctx, "admin", httpapi.PutUserRequest{Role: queue.RoleAdmin, Name: "Quản trị", Password: pw}); err != nil {
+		if _, err := m.API.PutUser(ctx, "admin", apiv1.PutUserRequest{Role: queue.RoleAdmin, Name: "Quản trị", Password: pw}); err != nil {
 			return fmt.Errorf("admin password from XEPHANG_ADMIN_PASSWORD: %w", err)
 		}
 	} else if _, err := m.Store.User("admin"); err != nil {
@@ -237,7 +238,7 @@ func (m *Main) bootstrap(ctx context.Context) error {
 		return err
 	}
 	for _, u := range demo.Clerks {
-		if _, err := m.API.PutUser(ctx, u, httpapi.PutUserRequest{Role: queue.RoleClerk, Centre: c.ID, Name: "Cán bộ " + u[len(u)-1:], Password: demo.ClerkPassword}); err != nil {
+		if _, err := m.API.PutUser(ctx, u, apiv1.PutUserRequest{Role: queue.RoleClerk, Centre: c.ID, Name: "Cán bộ " + u[len(u)-1:], Password: demo.ClerkPassword}); err != nil {
 			return err
 		}
 	}

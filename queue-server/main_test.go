@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"xephang/queue-server/httpapi"
+	"xephang/queue-server/apiv1"
 	"xephang/queue-server/queue"
 )
 
@@ -40,11 +40,11 @@ func TestMainDemo(t *testing.T) {
 	if err := m.Run(ctx); err != nil {
 		t.Fatal(err)
 	}
-	c := httpapi.NewClient("http://" + m.Addr())
+	c := apiv1.NewClient("http://" + m.Addr())
 	if err := c.Login(ctx, "canbo1", "demo12345"); err != nil {
 		t.Fatal(err)
 	}
-	tk, err := c.Issue(ctx, "hoan-kiem", httpapi.IssueRequest{Service: "C"})
+	tk, err := c.Issue(ctx, "hoan-kiem", apiv1.IssueRequest{Service: "C"})
 	if err != nil || tk.Number != "C001" || tk.ServiceName != "Đất đai" {
 		t.Fatalf("%+v %v", tk, err)
 	}
@@ -55,7 +55,7 @@ func TestMainDemo(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer m2.Close()
-	c2 := httpapi.NewClient("http://" + m2.Addr())
+	c2 := apiv1.NewClient("http://" + m2.Addr())
 	got, err := c2.Ticket(ctx, tk.ID)
 	if err != nil || got.Number != "C001" {
 		t.Fatalf("after restart: %+v %v", got, err)
@@ -113,8 +113,8 @@ func TestKill9LosesNothingAcknowledged(t *testing.T) {
 	data := t.TempDir()
 	cmd, url := startProcess(t, bin, data)
 	ctx := context.Background()
-	login := func(url string) *httpapi.Client {
-		c := httpapi.NewClient(url)
+	login := func(url string) *apiv1.Client {
+		c := apiv1.NewClient(url)
 		if err := c.Login(ctx, "canbo1", "demo12345"); err != nil {
 			t.Fatal(err)
 		}
@@ -135,7 +135,7 @@ func TestKill9LosesNothingAcknowledged(t *testing.T) {
 					return
 				default:
 				}
-				tk, err := c.Issue(ctx, "hoan-kiem", httpapi.IssueRequest{Service: "B"})
+				tk, err := c.Issue(ctx, "hoan-kiem", apiv1.IssueRequest{Service: "B"})
 				if err != nil {
 					return // the server is gone
 				}
@@ -187,7 +187,7 @@ func TestKill9LosesNothingAcknowledged(t *testing.T) {
 			t.Fatalf("after restart numbers are not unique and contiguous at %d: %s, want %s", i, n, want)
 		}
 	}
-	next, err := c2.Issue(ctx, "hoan-kiem", httpapi.IssueRequest{Service: "B"})
+	next, err := c2.Issue(ctx, "hoan-kiem", apiv1.IssueRequest{Service: "B"})
 	if err != nil || next.Number != formatB(len(numbers)+1) {
 		t.Fatalf("numbering after restart: %+v %v, want %s", next, err, formatB(len(numbers)+1))
 	}

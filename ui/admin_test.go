@@ -20,7 +20,7 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
-	"xephang/queue-server/httpapi"
+	"xephang/queue-server/apiv1"
 	"xephang/queue-server/queue"
 	"xephang/ui"
 )
@@ -171,7 +171,7 @@ func TestAdminInChromium(t *testing.T) {
 		chromedp.Poll[chromedp.Void](`(document.body.dataset.saved || '').startsWith('hoan-kiem:') && document.getElementById('centre-error').hidden`),
 	))
 	assertAccessible(t, page, "admin, centre saved")
-	client := httpapi.NewClient(base)
+	client := apiv1.NewClient(base)
 	must(t, "sign in the client", client.Login(ctx, admin, password))
 	got, err := client.Centre(ctx, centre.ID)
 	must(t, "read the centre", err)
@@ -235,10 +235,10 @@ func TestAdminInChromium(t *testing.T) {
 		t.Fatalf("command = %q, want %q", command, want)
 	}
 	assertAccessible(t, page, "admin, enrolment token shown")
-	kiosk := httpapi.NewClient(base)
+	kiosk := apiv1.NewClient(base)
 	enrolled, err := kiosk.Enroll(ctx, token, "Ki-ốt sảnh chính")
 	must(t, "enrol with the token from the page", err)
-	_, err = kiosk.Heartbeat(ctx, httpapi.HeartbeatRequest{Version: "1.2.3", Outbox: 2, LastError: "máy in hết giấy",
+	_, err = kiosk.Heartbeat(ctx, apiv1.HeartbeatRequest{Version: "1.2.3", Outbox: 2, LastError: "máy in hết giấy",
 		Devices: []queue.DeviceStatus{{Name: "Máy in", Kind: "printer", Status: "error", Detail: "hết giấy"}, {Name: "Đầu đọc CCCD", Kind: "card-reader", Status: "ok"}}})
 	must(t, "heartbeat", err)
 	kioskRow := fmt.Sprintf(`#kiosk-list tr[data-kiosk=%q]`, enrolled.Kiosk)
@@ -294,7 +294,7 @@ func TestAdminInChromium(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`#token-list tr[data-status="active"] button`)),
 		chromedp.Poll[chromedp.Void](`document.querySelectorAll('#token-list tr[data-status="active"]').length === 0 && [...document.querySelectorAll('#token-list tr[data-status="cancelled"]')].some((tr) => tr.textContent.includes('Đã huỷ'))`),
 	))
-	if _, err := httpapi.NewClient(base).Enroll(ctx, astray, "Ki-ốt lạc"); err == nil {
+	if _, err := apiv1.NewClient(base).Enroll(ctx, astray, "Ki-ốt lạc"); err == nil {
 		t.Error("a kiosk enrolled with the token cancelled on the page")
 	}
 	assertAccessible(t, page, "admin, tokens")
@@ -355,14 +355,14 @@ func TestCounterPrecheckAndRating(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 
-	adminClient := httpapi.NewClient(base)
+	adminClient := apiv1.NewClient(base)
 	must(t, "admin signs in", adminClient.Login(ctx, admin, password))
 	tok, err := adminClient.CreateEnrollmentToken(ctx, centre.ID)
 	must(t, "create an enrolment token", err)
-	kiosk := httpapi.NewClient(base)
+	kiosk := apiv1.NewClient(base)
 	_, err = kiosk.Enroll(ctx, tok.Token, "Ki-ốt 1")
 	must(t, "enrol the kiosk", err)
-	tk, err := kiosk.Issue(ctx, centre.ID, httpapi.IssueRequest{Service: "A"})
+	tk, err := kiosk.Issue(ctx, centre.ID, apiv1.IssueRequest{Service: "A"})
 	must(t, "issue a ticket at the kiosk", err)
 	must(t, "attach the pre-check", kiosk.AttachPrecheck(ctx, tk.ID, json.RawMessage(precheckResult)))
 
@@ -486,7 +486,7 @@ func TestDisplaySpeaksCalls(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	client := httpapi.NewClient(base)
+	client := apiv1.NewClient(base)
 	must(t, "sign in", client.Login(ctx, clerk, password))
 
 	browser := newBrowser(t, ctx)
@@ -504,9 +504,9 @@ func TestDisplaySpeaksCalls(t *testing.T) {
 		t.Fatal("window.xephangAnnouncer is missing")
 	}
 
-	a, err := client.Issue(ctx, centre.ID, httpapi.IssueRequest{Service: "A"})
+	a, err := client.Issue(ctx, centre.ID, apiv1.IssueRequest{Service: "A"})
 	must(t, "issue A", err)
-	c, err := client.Issue(ctx, centre.ID, httpapi.IssueRequest{Service: "C"})
+	c, err := client.Issue(ctx, centre.ID, apiv1.IssueRequest{Service: "C"})
 	must(t, "issue C", err)
 	if _, _, err := client.Next(ctx, centre.ID, 1); err != nil {
 		t.Fatal(err)

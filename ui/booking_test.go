@@ -12,8 +12,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"xephang/queue-server/apiv1"
 	"xephang/queue-server/demo"
-	"xephang/queue-server/httpapi"
 	"xephang/queue-server/queue"
 	"xephang/queue-server/queue/storetest"
 )
@@ -47,7 +47,7 @@ func TestBookingPageInChromium(t *testing.T) {
 	base, centre := startBookingServer(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	staff := httpapi.NewClient(base)
+	staff := apiv1.NewClient(base)
 	must(t, "sign in the clerk", staff.Login(ctx, clerk, password))
 
 	allocCtx, cancelAlloc := chromiumAllocator(ctx, t, 360, 740, false)
@@ -166,9 +166,9 @@ func TestBookingPageInChromium(t *testing.T) {
 		t.Errorf("privacy note = %q", got)
 	}
 	assertAccessible(t, page, "booking, step 5: details filled")
-	var taken httpapi.BookingView
-	_, err = staff.Do(ctx, "POST", "/api/v1/centres/"+centre.ID+"/bookings", httpapi.BookRequest{
-		Service: "D", Start: first, Citizen: httpapi.CitizenRequest{IDNumber: "001090000456", Name: "Trần Thị Bình", Phone: "0987654321"},
+	var taken apiv1.BookingView
+	_, err = staff.Do(ctx, "POST", "/api/v1/centres/"+centre.ID+"/bookings", apiv1.BookRequest{
+		Service: "D", Start: first, Citizen: apiv1.CitizenRequest{IDNumber: "001090000456", Name: "Trần Thị Bình", Phone: "0987654321"},
 	}, &taken)
 	must(t, "fill the slot from the counter", err)
 	logs.expectRefusal("/api/v1/centres/" + centre.ID + "/bookings")
@@ -212,9 +212,9 @@ func TestBookingPageInChromium(t *testing.T) {
 	assertAccessible(t, page, "booking, confirmation")
 	shot("booking-confirmation.png")
 
-	booking := func() httpapi.BookingView {
+	booking := func() apiv1.BookingView {
 		t.Helper()
-		var b httpapi.BookingView
+		var b apiv1.BookingView
 		_, err := staff.Do(ctx, "GET", "/api/v1/bookings/"+code, nil, &b)
 		must(t, "read the booking", err)
 		return b

@@ -16,8 +16,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"xephang/queue-server/apiv1"
 	"xephang/queue-server/demo"
-	"xephang/queue-server/httpapi"
 	"xephang/queue-server/queue"
 	"xephang/queue-server/queue/storetest"
 )
@@ -74,7 +74,7 @@ func buildKioskd(ctx context.Context, dir string) (string, error) {
 // creates, and runs it with simulated devices and the flags given.
 func startKioskd(t *testing.T, ctx context.Context, bin, base, centre string, flags ...string) *kioskd {
 	t.Helper()
-	adm := httpapi.NewClient(base)
+	adm := apiv1.NewClient(base)
 	must(t, "sign the administrator in", adm.Login(ctx, admin, password))
 	var tok struct{ Token string }
 	_, err := adm.Do(ctx, "POST", "/api/v1/enrollment-tokens", map[string]string{"centre": centre}, &tok)

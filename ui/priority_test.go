@@ -7,10 +7,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"xephang/queue-server/apiv1"
 
 	"github.com/chromedp/chromedp"
-
-	"xephang/queue-server/httpapi"
 )
 
 // TestCounterConfirmsKioskPriority: a kiosk issues a pregnant woman's and
@@ -22,16 +21,16 @@ func TestCounterConfirmsKioskPriority(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 
-	adminClient := httpapi.NewClient(base)
+	adminClient := apiv1.NewClient(base)
 	must(t, "admin signs in", adminClient.Login(ctx, admin, password))
 	tok, err := adminClient.CreateEnrollmentToken(ctx, centre.ID)
 	must(t, "create an enrolment token", err)
-	kiosk := httpapi.NewClient(base)
+	kiosk := apiv1.NewClient(base)
 	_, err = kiosk.Enroll(ctx, tok.Token, "Ki-ốt 1")
 	must(t, "enrol the kiosk", err)
-	pregnant, err := kiosk.Issue(ctx, centre.ID, httpapi.IssueRequest{Service: "A", Priority: "pregnant"})
+	pregnant, err := kiosk.Issue(ctx, centre.ID, apiv1.IssueRequest{Service: "A", Priority: "pregnant"})
 	must(t, "issue a pregnant woman's ticket", err)
-	disabled, err := kiosk.Issue(ctx, centre.ID, httpapi.IssueRequest{Service: "A", Priority: "disabled"})
+	disabled, err := kiosk.Issue(ctx, centre.ID, apiv1.IssueRequest{Service: "A", Priority: "disabled"})
 	must(t, "issue a disabled person's ticket", err)
 	if !pregnant.PriorityPending || !disabled.PriorityPending {
 		t.Fatalf("kiosk priorities not pending: %+v %+v", pregnant, disabled)
@@ -131,7 +130,7 @@ func TestKioskPriorityGroupInChromium(t *testing.T) {
 	number, err := chromedp.Run(kiosk, chromedp.Text(chromedp.ID("number")))
 	must(t, "read the number", err)
 
-	clerkClient := httpapi.NewClient(base)
+	clerkClient := apiv1.NewClient(base)
 	must(t, "clerk signs in", clerkClient.Login(ctx, clerk, password))
 	waiting, err := clerkClient.Tickets(ctx, centre.ID, true)
 	must(t, "list the waiting tickets", err)

@@ -3,7 +3,6 @@ package ui_test
 import (
 	"context"
 	"fmt"
-	"golang.org/x/crypto/bcrypt"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -12,8 +11,11 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"github.com/chromedp/chromedp"
 
+	"xephang/queue-server/apiv1"
 	"xephang/queue-server/bolt"
 	"xephang/queue-server/demo"
 	"xephang/queue-server/engine"
@@ -72,10 +74,10 @@ func serveCentres(t *testing.T, centres ...queue.Centre) string {
 			t.Fatal(err)
 		}
 	}
-	if _, err := api.PutUser(ctx, clerk, httpapi.PutUserRequest{Role: queue.RoleClerk, Centre: centres[0].ID, Name: "Nguyễn Thị Lan", Password: password}); err != nil {
+	if _, err := api.PutUser(ctx, clerk, apiv1.PutUserRequest{Role: queue.RoleClerk, Centre: centres[0].ID, Name: "Nguyễn Thị Lan", Password: password}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := api.PutUser(ctx, admin, httpapi.PutUserRequest{Role: queue.RoleAdmin, Name: "Trần Văn Quản", Password: password}); err != nil {
+	if _, err := api.PutUser(ctx, admin, apiv1.PutUserRequest{Role: queue.RoleAdmin, Name: "Trần Văn Quản", Password: password}); err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(openapitest.Wrap(t, api)) // listens on 127.0.0.1
@@ -180,7 +182,7 @@ func TestPagesInChromium(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 
-	client := httpapi.NewClient(base)
+	client := apiv1.NewClient(base)
 	if err := client.Login(ctx, clerk, password); err != nil {
 		t.Fatal(err)
 	}
@@ -227,7 +229,7 @@ func TestPagesInChromium(t *testing.T) {
 	assertAccessible(t, console, "counter, signed in at counter 1")
 
 	// A ticket taken at a kiosk reaches the console through the event stream.
-	tk, err := client.Issue(ctx, centre.ID, httpapi.IssueRequest{Service: "A"})
+	tk, err := client.Issue(ctx, centre.ID, apiv1.IssueRequest{Service: "A"})
 	must(t, "issue a ticket", err)
 	must(t, "see the ticket in the waiting list", chromedp.Do(console,
 		chromedp.Poll[chromedp.Void](fmt.Sprintf(`!!document.querySelector('#waiting li[data-number=%q]')`, tk.Number)),
@@ -288,7 +290,7 @@ func TestPagesInChromium(t *testing.T) {
 		chromedp.Evaluate[chromedp.Void](`window.xephangStream.ws.close()`),
 		chromedp.Poll[chromedp.Void](`document.body.dataset.stream === 'offline'`),
 	))
-	c1, err := client.Issue(ctx, centre.ID, httpapi.IssueRequest{Service: "C"})
+	c1, err := client.Issue(ctx, centre.ID, apiv1.IssueRequest{Service: "C"})
 	must(t, "issue a C ticket", err)
 	if _, _, err := client.Next(ctx, centre.ID, 3); err != nil {
 		t.Fatal(err)
@@ -312,7 +314,7 @@ func TestPagesInChromium(t *testing.T) {
 		t.Errorf("tracking callout = %q", callout)
 	}
 	assertAccessible(t, track, "track, called to a counter")
-	waiting, err := client.Issue(ctx, centre.ID, httpapi.IssueRequest{Service: "D"})
+	waiting, err := client.Issue(ctx, centre.ID, apiv1.IssueRequest{Service: "D"})
 	must(t, "issue a D ticket", err)
 	must(t, "track a waiting ticket", chromedp.Do(track,
 		chromedp.Navigate(base+"/track/"+waiting.ID),
@@ -326,7 +328,7 @@ func TestPagesInChromium(t *testing.T) {
 	}
 
 	// Calling a specific waiting ticket takes a reason, from a dialog.
-	b, err := client.Issue(ctx, centre.ID, httpapi.IssueRequest{Service: "B"})
+	b, err := client.Issue(ctx, centre.ID, apiv1.IssueRequest{Service: "B"})
 	must(t, "issue a B ticket", err)
 	row := fmt.Sprintf(`#waiting li[data-number=%q]`, b.Number)
 	must(t, "call a specific ticket", chromedp.Do(console,
@@ -393,10 +395,10 @@ func TestPagesInChromium(t *testing.T) {
 
 // screenshots fills the centre with a morning's queue and saves the three
 // pages to docs/screenshots.
-func screenshots(t *testing.T, ctx context.Context, client *httpapi.Client, centre string, display, console, track context.Context, base string) {
+func screenshots(t *testing.T, ctx context.Context, client *apiv1.Client, centre string, display, console, track context.Context, base string) {
 	t.Helper()
-	issue := func(service, priority string) httpapi.TicketView {
-		tk, err := client.Issue(ctx, centre, httpapi.IssueRequest{Service: service, Priority: priority})
+	issue := func(service, priority string) apiv1.TicketView {
+		tk, err := client.Issue(ctx, centre, apiv1.IssueRequest{Service: service, Priority: priority})
 		must(t, "issue", err)
 		return tk
 	}
@@ -404,7 +406,7 @@ func screenshots(t *testing.T, ctx context.Context, client *httpapi.Client, cent
 		issue(s, "")
 	}
 	issue("A", queue.PriorityElderly)
-	var last httpapi.TicketView
+	var last apiv1.TicketView
 	for _, n := range []int{2, 3, 5, 4, 2} {
 		tk, ok, err := client.Next(ctx, centre, n)
 		must(t, "call next", err)

@@ -25,7 +25,7 @@ import (
 	"xephang/drivers/port"
 	"xephang/drivers/scanner"
 	"xephang/drivers/scanner/scannersim"
-	"xephang/kiosk/uplink"
+	"xephang/queue-server/queue"
 )
 
 // Config says which devices to open.
@@ -277,14 +277,14 @@ func isBookingCode(s string) bool {
 }
 
 // Status returns each device's status for the screen and the heartbeat.
-func (d *Devices) Status() []uplink.Device {
+func (d *Devices) Status() []queue.DeviceStatus {
 	d.mu.Lock()
 	st, serr, polled := d.status, d.statusErr, d.polled
 	alive, rerr := d.readerAlive, d.readerErr
 	d.mu.Unlock()
-	var out []uplink.Device
+	var out []queue.DeviceStatus
 	if d.printerDev != nil {
-		dev := uplink.Device{Name: "printer", Kind: "printer", Status: "ok", Detail: st.Reason()}
+		dev := queue.DeviceStatus{Name: "printer", Kind: "printer", Status: "ok", Detail: st.Reason()}
 		ps, perr := d.printerDev.State()
 		switch {
 		case ps != port.Connected:
@@ -301,10 +301,10 @@ func (d *Devices) Status() []uplink.Device {
 		}
 		out = append(out, dev)
 	} else {
-		out = append(out, uplink.Device{Name: "printer", Kind: "printer", Status: "absent", Detail: "Không cấu hình máy in"})
+		out = append(out, queue.DeviceStatus{Name: "printer", Kind: "printer", Status: "absent", Detail: "Không cấu hình máy in"})
 	}
 	if d.readerDev != nil {
-		dev := uplink.Device{Name: "card-reader", Kind: "card-reader", Status: "ok", Detail: "Sẵn sàng đọc thẻ"}
+		dev := queue.DeviceStatus{Name: "card-reader", Kind: "card-reader", Status: "ok", Detail: "Sẵn sàng đọc thẻ"}
 		rs, perr := d.readerDev.State()
 		switch {
 		case rs != port.Connected:
@@ -318,7 +318,7 @@ func (d *Devices) Status() []uplink.Device {
 		out = append(out, dev)
 	}
 	if d.Scanner != nil {
-		out = append(out, uplink.Device{Name: "scanner", Kind: "scanner", Status: "ok", Detail: fmt.Sprint(d.Scanner)})
+		out = append(out, queue.DeviceStatus{Name: "scanner", Kind: "scanner", Status: "ok", Detail: fmt.Sprint(d.Scanner)})
 	}
 	return out
 }

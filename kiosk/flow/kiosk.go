@@ -27,7 +27,7 @@ import (
 	"xephang/kiosk/catalogue"
 	"xephang/kiosk/outbox"
 	"xephang/kiosk/uplink"
-	"xephang/queue-server/httpapi"
+	"xephang/queue-server/apiv1"
 	"xephang/queue-server/queue"
 )
 
@@ -61,7 +61,7 @@ type DocumentPrinter interface {
 // Config configures a Kiosk.
 type Config struct {
 	Centre  string
-	Client  *httpapi.Client
+	Client  *apiv1.Client
 	Link    Link
 	Store   *outbox.Store
 	Printer Printer
@@ -95,15 +95,15 @@ type Config struct {
 
 // Event is one message to the touchscreen over the local WebSocket.
 type Event struct {
-	Type    string          `json:"type"` // flow, card, code, printer, link, devices, scan
-	Flow    *State          `json:"flow,omitempty"`
-	Card    *CardRead       `json:"card,omitempty"`
-	Printer *escpos.Status  `json:"printer,omitempty"`
-	Reason  string          `json:"reason,omitempty"`
-	Link    *uplink.Status  `json:"link,omitempty"`
-	Devices []uplink.Device `json:"devices,omitempty"`
-	Scan    *ScanProgress   `json:"scan,omitempty"`
-	Check   *CheckProgress  `json:"check,omitempty"`
+	Type    string               `json:"type"` // flow, card, code, printer, link, devices, scan
+	Flow    *State               `json:"flow,omitempty"`
+	Card    *CardRead            `json:"card,omitempty"`
+	Printer *escpos.Status       `json:"printer,omitempty"`
+	Reason  string               `json:"reason,omitempty"`
+	Link    *uplink.Status       `json:"link,omitempty"`
+	Devices []queue.DeviceStatus `json:"devices,omitempty"`
+	Scan    *ScanProgress        `json:"scan,omitempty"`
+	Check   *CheckProgress       `json:"check,omitempty"`
 }
 
 // CardRead is what the screen learns of a card read: never the number, the
@@ -394,7 +394,7 @@ func (k *Kiosk) takeNumber(ctx context.Context, centre queue.Centre, svc queue.S
 	if k.cfg.Link.Online() {
 		key := newKey()
 		c, cancel := context.WithTimeout(ctx, k.cfg.IssueTimeout)
-		tv, err := k.cfg.Client.Issue(c, k.cfg.Centre, httpapi.IssueRequest{Service: svc.Code, Priority: priority, IdempotencyKey: key})
+		tv, err := k.cfg.Client.Issue(c, k.cfg.Centre, apiv1.IssueRequest{Service: svc.Code, Priority: priority, IdempotencyKey: key})
 		cancel()
 		switch {
 		case err == nil:
@@ -417,7 +417,7 @@ func (k *Kiosk) takeNumber(ctx context.Context, centre queue.Centre, svc queue.S
 // It is recorded in the outbox first: if the printer refuses it, or
 // kioskd dies while printing it, the server is asked to withdraw it
 // (tickets/void) instead of calling a number nobody holds.
-func (k *Kiosk) printOnline(ctx context.Context, centre queue.Centre, svc queue.Service, tv httpapi.TicketView, key string, pre json.RawMessage) (Printed, error) {
+func (k *Kiosk) printOnline(ctx context.Context, centre queue.Centre, svc queue.Service, tv apiv1.TicketView, key string, pre json.RawMessage) (Printed, error) {
 	attached := false
 	if pre != nil && tv.ID != "" {
 		c, cancel := context.WithTimeout(ctx, k.cfg.IssueTimeout)
@@ -460,7 +460,7 @@ func (k *Kiosk) printOnline(ctx context.Context, centre queue.Centre, svc queue.
 
 // apiError turns the server's refusal into words for the screen.
 func apiError(err error) error {
-	var ae *httpapi.APIError
+	var ae *apiv1.APIError
 	if errors.As(err, &ae) {
 		status := ae.Status
 		if status < 400 || status > 499 {
@@ -504,7 +504,7 @@ func (k *Kiosk) takeOffline(ctx context.Context, centre queue.Centre, svc queue.
 }
 
 // printServerTicket prints a ticket the server issued.
-func (k *Kiosk) printServerTicket(ctx context.Context, centre queue.Centre, svc queue.Service, tv httpapi.TicketView, booked bool) (Printed, error) {
+func (k *Kiosk) printServerTicket(ctx context.Context, centre queue.Centre, svc queue.Service, tv apiv1.TicketView, booked bool) (Printed, error) {
 	issued, _ := time.Parse(time.RFC3339, tv.IssuedAt)
 	p := Printed{Number: tv.Number, Service: svc.Code, ServiceName: svc.Name, ServiceEN: svc.NameEn, Priority: tv.Priority,
 		PriorityPending: tv.PriorityPending, Booked: booked, Ahead: tv.Position - 1, WaitSeconds: tv.EstimatedWaitSeconds, IssuedAt: issued, TicketID: tv.ID,
@@ -565,15 +565,19 @@ func (k *Kiosk) CheckIn(ctx context.Context, code string) (Printed, error) {
 	if !ValidBookingCode(code) {
 		return Printed{}, errorf(http.StatusBadRequest, "invalid_code", "Mã lịch hẹn gồm 8 ký tự, ví dụ 7KQ2-M9XD.", "A booking code has 8 characters, e.g. 7KQ2-M9XD.")
 	}
-	return k.checkIn(ctx, "/api/v1/bookings/"+url.PathEscape(code)+"/check-in", nil)
+	return k.checkIn(ctx, func(c context.Context) (apiv1.CheckInResponse, error) { return k.cfg.Client.CheckIn(c, code) })
 }
 
 // CheckInCard checks in the booking of the card's holder.
 func (k *Kiosk) CheckInCard(ctx context.Context, idNumber string) (Printed, error) {
-	return k.checkIn(ctx, "/api/v1/centres/"+url.PathEscape(k.cfg.Centre)+"/check-in", httpapi.CheckInCardRequest{IDNumber: idNumber})
+	return k.checkIn(ctx, func(c context.Context) (apiv1.CheckInResponse, error) {
+		return k.cfg.Client.CheckInCard(c, k.cfg.Centre, idNumber)
+	})
 }
 
-func (k *Kiosk) checkIn(ctx context.Context, path string, body any) (Printed, error) {
+// checkIn asks the server to check a booking in (by the request call
+// makes) and prints the ticket it answers.
+func (k *Kiosk) checkIn(ctx context.Context, call func(context.Context) (apiv1.CheckInResponse, error)) (Printed, error) {
 	if !k.printMu.TryLock() {
 		return Printed{}, errBusy
 	}
@@ -596,8 +600,7 @@ func (k *Kiosk) checkIn(ctx context.Context, path string, body any) (Printed, er
 			return Printed{}, err
 		}
 		c, cancel := context.WithTimeout(ctx, 2*k.cfg.IssueTimeout)
-		var resp httpapi.CheckInResponse
-		_, err := k.cfg.Client.Do(c, "POST", path, body, &resp)
+		resp, err := call(c)
 		cancel()
 		if err != nil {
 			if uplink.Unreachable(err) {

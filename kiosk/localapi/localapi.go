@@ -26,6 +26,7 @@ import (
 	"xephang/drivers/idcard/idcardsim"
 	"xephang/kiosk/flow"
 	"xephang/kiosk/uplink"
+	"xephang/queue-server/queue"
 	"xephang/queue-server/strictjson"
 )
 
@@ -33,7 +34,7 @@ import (
 type Config struct {
 	Kiosk   *flow.Kiosk
 	Hub     *Hub
-	Devices func() []uplink.Device
+	Devices func() []queue.DeviceStatus
 	Link    func() uplink.Status
 	// Centre tells the centre this kiosk serves: its id, name and IANA
 	// time zone (the clock on screen shows the centre's time, whatever
@@ -268,7 +269,7 @@ func (s *Server) handleCheckIn(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleDevices(w http.ResponseWriter, r *http.Request) {
-	devs := []uplink.Device{}
+	devs := []queue.DeviceStatus{}
 	if s.cfg.Devices != nil {
 		devs = s.cfg.Devices()
 	}

@@ -8,36 +8,21 @@ package uplink
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
-	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"net/url"
-	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/gorilla/websocket"
-
 	"xephang/kiosk/outbox"
-	"xephang/queue-server/httpapi"
+	"xephang/queue-server/apiv1"
 	"xephang/queue-server/queue"
 )
 
-// Device is one device's status, as the heartbeat and the local API report it.
-type Device struct {
-	Name   string `json:"name"`
-	Kind   string `json:"kind"`   // printer, card-reader, scanner
-	Status string `json:"status"` // ok, warning, error, disconnected
-	Detail string `json:"detail,omitempty"`
-}
-
 // Config configures a Link.
 type Config struct {
-	Client  *httpapi.Client // with the kiosk's credential as Token
+	Client  *apiv1.Client // with the kiosk's credential as Token
 	Store   *outbox.Store
 	Centre  string
 	Version string
@@ -51,7 +36,7 @@ type Config struct {
 	// (500 ms … 15 s when zero).
 	BackoffMin, BackoffMax time.Duration
 	// Devices returns the devices' status for the heartbeat; nil for none.
-	Devices func() []Device
+	Devices func() []queue.DeviceStatus
 	// OnCentre is called with each new configuration; nil for none.
 	OnCentre func(queue.Centre)
 	// OnChange is called when the link goes up or down or the outbox
@@ -64,10 +49,6 @@ type Config struct {
 	EveningFrom time.Duration
 	// Clock is the kiosk's clock (time.Now when nil); tests move it.
 	Clock func() time.Time
-	// TLS is the mutual-TLS client configuration (kiosk certificate, the
-	// enrolment's CA) for the event stream's WebSocket; nil with a bearer
-	// credential. (httpapi.Client.Events dials with the default dialer.)
-	TLS *tls.Config
 }
 
 // Reasons the server refuses to serve this kiosk (Status.Suspended).
@@ -218,7 +199,7 @@ func (l *Link) SetSuspended(why string) {
 
 // suspension reads a refusal of the kiosk itself from an API error.
 func suspension(err error) string {
-	var ae *httpapi.APIError
+	var ae *apiv1.APIError
 	if !errors.As(err, &ae) {
 		return ""
 	}
@@ -295,7 +276,7 @@ func (l *Link) changed() {
 // Unreachable reports whether err means the server could not be reached
 // (network, timeout, or a 5xx from it or a proxy) rather than a refusal.
 func Unreachable(err error) bool {
-	var ae *httpapi.APIError
+	var ae *apiv1.APIError
 	if errors.As(err, &ae) {
 		return ae.Status >= 500
 	}
@@ -320,18 +301,6 @@ func (l *Link) backoff(d time.Duration) time.Duration {
 	return d/2 + rand.N(d/2+1)
 }
 
-// HeartbeatRequest is the body of POST /api/v1/kiosks/heartbeat.
-type HeartbeatRequest struct {
-	Version   string   `json:"version"`
-	Devices   []Device `json:"devices,omitempty"`
-	LastError string   `json:"last_error"`
-	Outbox    int      `json:"outbox"`
-}
-
-type heartbeatResponse struct {
-	ServerTime time.Time `json:"server_time"`
-}
-
 func (l *Link) heartbeatLoop(ctx context.Context) {
 	for {
 		l.heartbeat(ctx)
@@ -342,7 +311,7 @@ func (l *Link) heartbeatLoop(ctx context.Context) {
 }
 
 func (l *Link) heartbeat(ctx context.Context) {
-	req := HeartbeatRequest{Version: l.cfg.Version, Devices: []Device{}}
+	req := apiv1.HeartbeatRequest{Version: l.cfg.Version}
 	if l.cfg.Devices != nil {
 		req.Devices = l.cfg.Devices()
 	}
@@ -350,9 +319,8 @@ func (l *Link) heartbeat(ctx context.Context) {
 	req.LastError, req.Outbox = st.LastError, st.Pending
 	c, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
-	var resp heartbeatResponse
 	sent := time.Now()
-	_, err := l.cfg.Client.Do(c, "POST", "/api/v1/kiosks/heartbeat", req, &resp)
+	resp, err := l.cfg.Client.Heartbeat(c, req)
 	if err != nil {
 		if ctx.Err() == nil {
 			l.Failed(err)
@@ -365,9 +333,9 @@ func (l *Link) heartbeat(ctx context.Context) {
 	if err == nil && l.Suspended() != SuspendedExpired {
 		l.SetSuspended("") // served again (e.g. approved)
 	}
-	if !resp.ServerTime.IsZero() {
+	if serverTime, perr := time.Parse(time.RFC3339Nano, resp.ServerTime); err == nil && perr == nil {
 		rtt := time.Since(sent)
-		off := resp.ServerTime.Sub(sent.Add(rtt / 2))
+		off := serverTime.Sub(sent.Add(rtt / 2))
 		if off.Abs() > time.Minute {
 			l.cfg.Log.Warn("kiosk clock differs from the server's; offline tickets use the server's", "offset", off.Round(time.Second))
 		}
@@ -472,62 +440,23 @@ func (l *Link) followConfig(ctx context.Context) error {
 	}
 }
 
-// eventStream is a centre's event stream (*httpapi.EventStream).
+// eventStream is a centre's event stream (*apiv1.EventStream).
 type eventStream interface {
 	Next(deadline time.Time) (queue.Event, error)
 	Close() error
 }
 
-// events opens the centre's event stream after since: with the client's
-// own dialer, or over mutual TLS when configured.
+// events opens the centre's event stream after since, with the client's
+// own transport (the kiosk's certificate over mutual TLS when enrolled so).
 func (l *Link) events(ctx context.Context, since uint64) (eventStream, error) {
-	if l.cfg.TLS == nil {
-		return l.cfg.Client.Events(ctx, l.cfg.Centre, since)
-	}
-	u := strings.Replace(l.cfg.Client.Base, "http", "ws", 1) + "/api/v1/centres/" + url.PathEscape(l.cfg.Centre) + "/events?since=" + strconv.FormatUint(since, 10)
-	d := websocket.Dialer{TLSClientConfig: l.cfg.TLS, HandshakeTimeout: 5 * time.Second}
-	conn, resp, err := d.DialContext(ctx, u, nil)
-	if err != nil {
-		if resp != nil {
-			return nil, fmt.Errorf("uplink: events: %d: %w", resp.StatusCode, err)
-		}
-		return nil, err
-	}
-	return wsStream{conn}, nil
+	return l.cfg.Client.Events(ctx, l.cfg.Centre, since)
 }
-
-type wsStream struct{ conn *websocket.Conn }
-
-func (s wsStream) Next(deadline time.Time) (queue.Event, error) {
-	var e queue.Event
-	s.conn.SetReadDeadline(deadline)
-	err := s.conn.ReadJSON(&e)
-	return e, err
-}
-
-func (s wsStream) Close() error { return s.conn.Close() }
 
 // streamError is a failure of the event stream alone: the server answered
 // just before, so it says nothing of the link (the heartbeat judges that).
 type streamError struct{ err error }
 
 func (e streamError) Error() string { return "event stream: " + e.err.Error() }
-
-// BlockRequest is the body of POST /api/v1/centres/{centre}/number-blocks.
-type BlockRequest struct {
-	Service string `json:"service"`
-	Size    int    `json:"size,omitempty"`
-	Day     string `json:"day,omitempty"`
-}
-
-// BlockResponse is a leased block.
-type BlockResponse struct {
-	ID      string `json:"id"`
-	Service string `json:"service"`
-	Day     string `json:"day"`
-	From    int    `json:"from"`
-	To      int    `json:"to"`
-}
 
 func (l *Link) refillLoop(ctx context.Context) {
 	t := time.NewTicker(10 * time.Second)
@@ -618,9 +547,7 @@ func (l *Link) leaseFor(ctx context.Context, centre queue.Centre, day string) (i
 	for _, svc := range centre.Services {
 		for have := blocks[svc.Code]; have < l.cfg.BlocksAhead; have++ {
 			c, cancel := context.WithTimeout(ctx, 5*time.Second)
-			var b BlockResponse
-			_, err := l.cfg.Client.Do(c, "POST", "/api/v1/centres/"+url.PathEscape(l.cfg.Centre)+"/number-blocks",
-				BlockRequest{Service: svc.Code, Size: l.cfg.BlockSize, Day: day}, &b)
+			b, err := l.cfg.Client.LeaseBlock(c, l.cfg.Centre, svc.Code, l.cfg.BlockSize, day)
 			cancel()
 			if err != nil {
 				return n, err
@@ -634,17 +561,6 @@ func (l *Link) leaseFor(ctx context.Context, centre queue.Centre, day string) (i
 		}
 	}
 	return n, nil
-}
-
-// OfflineIssue is the body that replays an outbox ticket: the contract's
-// ticket request with the kiosk fields.
-type OfflineIssue struct {
-	Service        string    `json:"service"`
-	Priority       string    `json:"priority,omitempty"`
-	IdempotencyKey string    `json:"idempotency_key"`
-	Number         string    `json:"number"`
-	IssuedAt       time.Time `json:"issued_at"`
-	Offline        bool      `json:"offline"`
 }
 
 func (l *Link) replayLoop(ctx context.Context) {
@@ -694,13 +610,8 @@ func (l *Link) Replay(ctx context.Context) (int, error) {
 // final reports whether a refusal will not change by retrying (a
 // credential problem or a rate limit may).
 func final(err error) bool {
-	var ae *httpapi.APIError
+	var ae *apiv1.APIError
 	return errors.As(err, &ae) && ae.Status != 401 && ae.Status != 403 && ae.Status != 429
-}
-
-// VoidRequest is the body of POST /api/v1/centres/{centre}/tickets/void.
-type VoidRequest struct {
-	IdempotencyKey string `json:"idempotency_key"`
 }
 
 // replayVoids asks the server to withdraw the online tickets that did not
@@ -719,7 +630,7 @@ func (l *Link) replayVoids(ctx context.Context) (int, error) {
 	}()
 	for _, t := range ts {
 		c, cancel := context.WithTimeout(ctx, 10*time.Second)
-		_, err := l.cfg.Client.Do(c, "POST", "/api/v1/centres/"+url.PathEscape(t.Centre)+"/tickets/void", VoidRequest{IdempotencyKey: t.Key}, nil)
+		err := l.cfg.Client.Void(c, t.Centre, t.Key)
 		cancel()
 		switch {
 		case err == nil:
@@ -799,10 +710,10 @@ func (l *Link) replayTickets(ctx context.Context) (int, error) {
 	}()
 	for _, t := range pending {
 		c, cancel := context.WithTimeout(ctx, 10*time.Second)
-		var tv httpapi.TicketView
-		_, err := l.cfg.Client.Do(c, "POST", "/api/v1/centres/"+url.PathEscape(t.Centre)+"/tickets", OfflineIssue{
-			Service: t.Service, Priority: t.Priority, IdempotencyKey: t.Key, Number: t.Number, IssuedAt: t.IssuedAt, Offline: true,
-		}, &tv)
+		tv, err := l.cfg.Client.Issue(c, t.Centre, apiv1.IssueRequest{
+			Service: t.Service, Priority: t.Priority, IdempotencyKey: t.Key, Number: t.Number,
+			IssuedAt: t.IssuedAt.Format(time.RFC3339Nano), Offline: true,
+		})
 		cancel()
 		now := time.Now()
 		switch {
@@ -820,7 +731,7 @@ func (l *Link) replayTickets(ctx context.Context) (int, error) {
 		default:
 			// An answer, but a refusal: a conflict or an invalid ticket
 			// will not get better by retrying; a credential problem may.
-			var ae *httpapi.APIError
+			var ae *apiv1.APIError
 			errors.As(err, &ae)
 			l.Reached()
 			final := ae.Status != 401 && ae.Status != 403 && ae.Status != 429 && ae.Status != 404

@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"xephang/kiosk/outbox"
-	"xephang/queue-server/httpapi"
+	"xephang/queue-server/apiv1"
 	"xephang/queue-server/queue"
 )
 
@@ -29,7 +29,7 @@ type fakeServer struct {
 	next      int
 	tickets   map[string]string // idempotency key → number
 	issues    int
-	beats     []HeartbeatRequest
+	beats     []apiv1.HeartbeatRequest
 	configGet int
 	days      map[string]int    // blocks leased per day
 	voids     []string          // idempotency keys withdrawn
@@ -57,14 +57,14 @@ func (f *fakeServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	switch r.Method + " " + r.URL.Path {
 	case "POST /api/v1/centres/c/tickets/void":
-		var v VoidRequest
+		var v apiv1.VoidRequest
 		json.NewDecoder(r.Body).Decode(&v)
 		if _, ok := f.tickets[v.IdempotencyKey]; !ok {
 			reply(404, map[string]any{"error": map[string]string{"code": "not_found", "message": "không có"}})
 			return
 		}
 		f.voids = append(f.voids, v.IdempotencyKey)
-		reply(200, httpapi.TicketView{ID: "T-" + v.IdempotencyKey, Status: "void"})
+		reply(200, apiv1.TicketView{ID: "T-" + v.IdempotencyKey, Status: "void"})
 	case "PUT /api/v1/tickets/T-on1/precheck", "PUT /api/v1/tickets/T-key0/precheck":
 		raw, _ := io.ReadAll(r.Body)
 		if f.prechecks == nil {
@@ -77,14 +77,14 @@ func (f *fakeServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		reply(200, queue.Centre{ID: "c", Name: "Trung tâm", Timezone: "Asia/Ho_Chi_Minh",
 			Services: []queue.Service{{Code: "A", Name: "Hộ tịch"}, {Code: "B", Name: "Đất đai"}}})
 	case "GET /api/v1/centres/c/queue":
-		reply(200, httpapi.QueueView{LastSeq: 7})
+		reply(200, apiv1.QueueView{LastSeq: 7})
 	case "POST /api/v1/kiosks/heartbeat":
-		var hb HeartbeatRequest
+		var hb apiv1.HeartbeatRequest
 		json.NewDecoder(r.Body).Decode(&hb)
 		f.beats = append(f.beats, hb)
 		reply(200, map[string]any{"server_time": time.Now().Add(time.Hour)})
 	case "POST /api/v1/centres/c/number-blocks":
-		var b BlockRequest
+		var b apiv1.BlockRequest
 		json.NewDecoder(r.Body).Decode(&b)
 		if b.Day == f.refuse {
 			reply(422, map[string]any{"error": map[string]string{"code": "invalid", "message": "closed"}})
@@ -95,9 +95,9 @@ func (f *fakeServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		f.days[b.Day]++
 		f.next += 100
-		reply(201, BlockResponse{ID: fmt.Sprint("blk", f.next), Service: b.Service, Day: b.Day, From: f.next, To: f.next + b.Size - 1})
+		reply(201, queue.NumberBlock{ID: fmt.Sprint("blk", f.next), Service: b.Service, Day: b.Day, From: f.next, To: f.next + b.Size - 1})
 	case "POST /api/v1/centres/c/tickets":
-		var t OfflineIssue
+		var t apiv1.IssueRequest
 		json.NewDecoder(r.Body).Decode(&t)
 		if t.Number == "A999" {
 			reply(409, map[string]any{"error": map[string]string{"code": "conflict", "message": "đã có"}})
@@ -111,7 +111,7 @@ func (f *fakeServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			f.lose--
 			panic(http.ErrAbortHandler) // committed, answer lost
 		}
-		reply(201, httpapi.TicketView{ID: "T-" + t.IdempotencyKey, Number: t.Number})
+		reply(201, apiv1.TicketView{ID: "T-" + t.IdempotencyKey, Number: t.Number})
 	default:
 		http.NotFound(w, r)
 	}
@@ -126,11 +126,13 @@ func newLink(t *testing.T, f *fakeServer, opts ...func(*Config)) (*Link, *outbox
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	cl := httpapi.NewClient(srv.URL)
+	cl := apiv1.NewClient(srv.URL)
 	cl.Token = "kiosk-token"
 	cfg := Config{Client: cl, Store: st, Centre: "c", Version: "test", Log: slog.New(slog.DiscardHandler),
 		BlockSize: 5, Heartbeat: 50 * time.Millisecond, BackoffMin: 10 * time.Millisecond, BackoffMax: 50 * time.Millisecond,
-		Devices: func() []Device { return []Device{{Name: "printer", Kind: "printer", Status: "ok"}} }}
+		Devices: func() []queue.DeviceStatus {
+			return []queue.DeviceStatus{{Name: "printer", Kind: "printer", Status: "ok"}}
+		}}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -236,8 +238,8 @@ func TestUnreachable(t *testing.T) {
 		want bool
 	}{
 		{context.DeadlineExceeded, true},
-		{&httpapi.APIError{Status: 502}, true},
-		{&httpapi.APIError{Status: 409}, false},
+		{&apiv1.APIError{Status: 502}, true},
+		{&apiv1.APIError{Status: 409}, false},
 		{nil, false},
 	} {
 		if got := Unreachable(tc.err); got != tc.want {

@@ -239,23 +239,6 @@ func (a *Authority) ServerTLS(hosts []string) (*tls.Config, error) {
 	}, nil
 }
 
-// NewKey makes a kiosk key and its certificate request (kiosk side).
-func NewKey(name string) (keyPEM, csrPEM []byte, err error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, nil, err
-	}
-	der, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{Subject: pkix.Name{CommonName: name}}, key)
-	if err != nil {
-		return nil, nil, err
-	}
-	kd, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		return nil, nil, err
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kd}), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der}), nil
-}
-
 // Fingerprint is the SHA-256 of the authority's certificate, hex: what a
 // technician compares with `kioskd enroll -ca` before trusting the server.
 func (a *Authority) Fingerprint() string {

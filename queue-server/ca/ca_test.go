@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"xephang/queue-server/apiv1"
 )
 
 func TestOpenCreatesOnceAndReloads(t *testing.T) {
@@ -31,7 +32,7 @@ func TestOpenCreatesOnceAndReloads(t *testing.T) {
 
 func TestSignKiosk(t *testing.T) {
 	a, _ := Open(t.TempDir())
-	_, csr, err := NewKey("I am the admin") // the subject asked for is ignored
+	_, csr, err := apiv1.NewKey("I am the admin") // the subject asked for is ignored
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +57,7 @@ func TestSignKiosk(t *testing.T) {
 
 func FuzzSignKiosk(f *testing.F) {
 	a, _ := Open(f.TempDir())
-	_, csr, _ := NewKey("k")
+	_, csr, _ := apiv1.NewKey("k")
 	f.Add(csr)
 	f.Add([]byte("-----BEGIN CERTIFICATE REQUEST-----\nMIIB\n-----END CERTIFICATE REQUEST-----\n"))
 	f.Fuzz(func(t *testing.T, raw []byte) {

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"xephang/queue-server/ca"
+	"xephang/queue-server/apiv1"
 	"xephang/queue-server/httpapi"
 	"xephang/queue-server/queue"
 )
@@ -73,10 +73,10 @@ const (
 // enrolment tokens for the admin's routes.
 type accessFixture struct {
 	e                 *env
-	clients           map[string]*httpapi.Client // by role of AccessRoles
-	b1, b2            string                     // booking codes
-	b1Links           map[string]string          // B1's signed links by document: pdf, ics
-	t1, t2            string                     // tickets served at counters 1 and 2
+	clients           map[string]*apiv1.Client // by role of AccessRoles
+	b1, b2            string                   // booking codes
+	b1Links           map[string]string        // B1's signed links by document: pdf, ics
+	t1, t2            string                   // tickets served at counters 1 and 2
 	kiosk2, tokenID   string
 	enrolToken, csr   string
 	centre            []byte // the centre's configuration, JSON
@@ -102,13 +102,13 @@ func newAccessFixture(t *testing.T) *accessFixture {
 	f.kiosk2 = en2.Kiosk
 	p, err := e.clerk.PairRatingTablet(ctx, centreID, 1)
 	must(t, err)
-	tablet := httpapi.NewClient(e.srv.URL)
+	tablet := apiv1.NewClient(e.srv.URL)
 	tablet.Token = p.Token
-	f.clients = map[string]*httpapi.Client{
+	f.clients = map[string]*apiv1.Client{
 		queue.RoleAdmin: e.admin, queue.RoleClerk: e.clerk, queue.RoleKiosk: kiosk, queue.RoleRating: tablet,
-		httpapi.Anonymous: httpapi.NewClient(e.srv.URL),
+		httpapi.Anonymous: apiv1.NewClient(e.srv.URL),
 	}
-	t1, err := e.clerk.Issue(ctx, centreID, httpapi.IssueRequest{Service: "A"})
+	t1, err := e.clerk.Issue(ctx, centreID, apiv1.IssueRequest{Service: "A"})
 	must(t, err)
 	must(t, e.clerk.AttachPrecheck(ctx, t1.ID, map[string]any{"procedure": "khai-sinh", "ok": true, "documents": []any{},
 		"fields": map[string]string{"ho_ten": secretName, "so_dien_thoai": secretPhone}}))
@@ -116,7 +116,7 @@ func newAccessFixture(t *testing.T) *accessFixture {
 	must(t, err)
 	_, err = e.clerk.Counter(ctx, centreID, 1, "finish", nil)
 	must(t, err)
-	t2, err := e.clerk.Issue(ctx, centreID, httpapi.IssueRequest{Service: "A"})
+	t2, err := e.clerk.Issue(ctx, centreID, apiv1.IssueRequest{Service: "A"})
 	must(t, err)
 	_, _, err = e.clerk.Next(ctx, centreID, 2)
 	must(t, err)
@@ -129,7 +129,7 @@ func newAccessFixture(t *testing.T) *accessFixture {
 	tok, err = e.admin.CreateEnrollmentToken(ctx, centreID)
 	must(t, err)
 	f.enrolToken = tok.Token
-	_, csr, err := ca.NewKey("kiosk")
+	_, csr, err := apiv1.NewKey("kiosk")
 	must(t, err)
 	f.csr = string(csr)
 	c, err := e.admin.Centre(ctx, centreID)
@@ -154,42 +154,42 @@ func (f *accessFixture) request(route string) (method, path string, body any) {
 	path = strings.NewReplacer("{centre}", centreID, "{n}", "1", "{id}", id, "{code}", code, "{username}", "canbo9").Replace(pattern)
 	switch route {
 	case "POST /api/v1/login":
-		body = httpapi.LoginRequest{Username: "canbo1", Password: "clerk-secret"}
+		body = apiv1.LoginRequest{Username: "canbo1", Password: "clerk-secret"}
 	case "PUT /api/v1/users/{username}":
-		body = httpapi.PutUserRequest{Role: queue.RoleClerk, Centre: centreID, Password: "canbo9-secret"}
+		body = apiv1.PutUserRequest{Role: queue.RoleClerk, Centre: centreID, Password: "canbo9-secret"}
 	case "PUT /api/v1/centres/{centre}":
 		body = json.RawMessage(f.centre)
 	case "POST /api/v1/centres/{centre}/tickets":
-		body = httpapi.IssueRequest{Service: "A"}
+		body = apiv1.IssueRequest{Service: "A"}
 	case "GET /api/v1/centres/{centre}/reports":
 		path += "?date=2026-11-24"
 	case "PUT /api/v1/tickets/{id}/precheck":
 		body = map[string]any{"procedure": "khai-sinh", "ok": true, "documents": []any{}, "fields": map[string]string{}}
 	case "POST /api/v1/tickets/{id}/rating":
-		body = httpapi.RatingRequest{Score: 4}
+		body = apiv1.RatingRequest{Score: 4}
 	case "GET /api/v1/centres/{centre}/slots":
 		path += "?service=A&date=2026-11-24"
 	case "POST /api/v1/centres/{centre}/bookings":
-		body = httpapi.BookRequest{Service: "A", Start: "2026-11-24T11:00:00+07:00",
-			Citizen: httpapi.CitizenRequest{IDNumber: cccd(50), Name: "Trần Thị Hoa", Phone: "0987654321"}}
+		body = apiv1.BookRequest{Service: "A", Start: "2026-11-24T11:00:00+07:00",
+			Citizen: apiv1.CitizenRequest{IDNumber: cccd(50), Name: "Trần Thị Hoa", Phone: "0987654321"}}
 	case "POST /api/v1/centres/{centre}/check-in":
-		body = httpapi.CheckInCardRequest{IDNumber: cccd(7)}
+		body = apiv1.CheckInCardRequest{IDNumber: cccd(7)}
 	case "POST /api/v1/bookings/{code}/cancel":
-		body = httpapi.CancelRequest{IDNumber: f.idNumber}
+		body = apiv1.CancelRequest{IDNumber: f.idNumber}
 	case "POST /api/v1/bookings/{code}/reschedule":
-		body = httpapi.RescheduleRequest{IDNumber: f.idNumber, Start: "2026-11-24T10:30:00+07:00"}
+		body = apiv1.RescheduleRequest{IDNumber: f.idNumber, Start: "2026-11-24T10:30:00+07:00"}
 	case "POST /api/v1/enrollment-tokens":
-		body = httpapi.EnrollmentTokenRequest{Centre: centreID}
+		body = apiv1.EnrollmentTokenRequest{Centre: centreID}
 	case "POST /api/v1/kiosks/enroll":
-		body = httpapi.EnrollRequest{Token: f.enrolToken, Name: "Ki-ốt 3"}
+		body = apiv1.EnrollRequest{Token: f.enrolToken, Name: "Ki-ốt 3"}
 	case "POST /api/v1/kiosks/heartbeat":
-		body = httpapi.HeartbeatRequest{Version: "1"}
+		body = apiv1.HeartbeatRequest{Version: "1"}
 	case "POST /api/v1/kiosks/renew":
-		body = httpapi.RenewRequest{CSR: f.csr}
+		body = apiv1.RenewRequest{CSR: f.csr}
 	case "POST /api/v1/centres/{centre}/number-blocks":
-		body = httpapi.BlockRequest{Service: "A", Size: 5}
+		body = apiv1.BlockRequest{Service: "A", Size: 5}
 	case "POST /api/v1/centres/{centre}/tickets/void":
-		body = httpapi.VoidRequest{IdempotencyKey: "never-issued"}
+		body = apiv1.VoidRequest{IdempotencyKey: "never-issued"}
 	}
 	return method, path, body
 }
@@ -235,7 +235,7 @@ func (f *accessFixture) send(t *testing.T, role, method, path string, body any) 
 
 func (f *accessFixture) bookingStatus(t *testing.T, code string) string {
 	t.Helper()
-	var v httpapi.BookingView
+	var v apiv1.BookingView
 	_, err := f.e.admin.Do(context.Background(), "GET", "/api/v1/bookings/"+code, nil, &v)
 	must(t, err)
 	return v.Status

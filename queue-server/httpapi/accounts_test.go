@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"xephang/queue-server/httpapi"
+	"xephang/queue-server/apiv1"
 	"xephang/queue-server/queue"
 )
 
@@ -17,7 +17,7 @@ func TestDeviceAccountsAreNotUsers(t *testing.T) {
 	kiosk, en := enrollKiosk(t, e, "Ki-ốt 1")
 	p, err := e.clerk.PairRatingTablet(ctx, centreID, 1)
 	must(t, err)
-	tablet := httpapi.NewClient(e.srv.URL)
+	tablet := apiv1.NewClient(e.srv.URL)
 	tablet.Token = p.Token
 	// Pairing counter 1 again unpairs the first tablet.
 	_, err = e.clerk.PairRatingTablet(ctx, centreID, 1)
@@ -33,17 +33,17 @@ func TestDeviceAccountsAreNotUsers(t *testing.T) {
 	if unpaired == "" {
 		t.Fatal("no unpaired tablet account")
 	}
-	admin := httpapi.PutUserRequest{Role: queue.RoleAdmin, Password: "new-admin-pass"}
-	clerk := httpapi.PutUserRequest{Role: queue.RoleClerk, Centre: centreID}
+	admin := apiv1.PutUserRequest{Role: queue.RoleAdmin, Password: "new-admin-pass"}
+	clerk := apiv1.PutUserRequest{Role: queue.RoleClerk, Centre: centreID}
 	for _, c := range []struct {
 		name, user string
-		req        httpapi.PutUserRequest
+		req        apiv1.PutUserRequest
 		want       string
 	}{
 		{"kiosk made admin", en.Kiosk, admin, "403 forbidden"},
-		{"kiosk made admin without a password", en.Kiosk, httpapi.PutUserRequest{Role: queue.RoleAdmin}, "403 forbidden"},
+		{"kiosk made admin without a password", en.Kiosk, apiv1.PutUserRequest{Role: queue.RoleAdmin}, "403 forbidden"},
 		{"kiosk kept clerk of its centre", en.Kiosk, clerk, "403 forbidden"},
-		{"kiosk disabled", en.Kiosk, httpapi.PutUserRequest{Role: queue.RoleClerk, Centre: centreID, Disabled: true}, "403 forbidden"},
+		{"kiosk disabled", en.Kiosk, apiv1.PutUserRequest{Role: queue.RoleClerk, Centre: centreID, Disabled: true}, "403 forbidden"},
 		{"kiosk in upper case", strings.ToUpper(en.Kiosk), admin, "403 forbidden"},
 		{"kiosk in mixed case", "Kiosk-" + strings.TrimPrefix(en.Kiosk, "kiosk-"), admin, "403 forbidden"},
 		{"unpaired tablet enabled again", unpaired, clerk, "403 forbidden"},
@@ -74,10 +74,10 @@ func TestDeviceAccountsAreNotUsers(t *testing.T) {
 	if _, err := tablet.Do(ctx, "GET", "/api/v1/me", nil, nil); apiCode(err) != "401 unauthorized" {
 		t.Fatalf("unpaired tablet's token: %v", err)
 	}
-	if _, err := kiosk.Heartbeat(ctx, httpapi.HeartbeatRequest{Version: "1"}); err != nil {
+	if _, err := kiosk.Heartbeat(ctx, apiv1.HeartbeatRequest{Version: "1"}); err != nil {
 		t.Fatalf("the kiosk after the refused changes: %v", err)
 	}
-	var list []httpapi.UserView
+	var list []apiv1.UserView
 	_, err = e.admin.Do(ctx, "GET", "/api/v1/users", nil, &list)
 	must(t, err)
 	for _, u := range list {
@@ -95,17 +95,17 @@ func TestDeviceAccountsAreNotUsers(t *testing.T) {
 func TestSessionsEndOnPasswordChangeAndDisable(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	me := func(c *httpapi.Client) string {
+	me := func(c *apiv1.Client) string {
 		_, err := c.Do(ctx, "GET", "/api/v1/me", nil, nil)
 		return apiCode(err)
 	}
-	second := httpapi.NewClient(e.srv.URL) // the same clerk on another screen
+	second := apiv1.NewClient(e.srv.URL) // the same clerk on another screen
 	must(t, second.Login(ctx, "canbo1", "clerk-secret"))
 	// Warm the session cache: the change must clear it.
 	if me(e.clerk) != "<nil>" || me(second) != "<nil>" {
 		t.Fatal("sessions do not work")
 	}
-	clerk := httpapi.PutUserRequest{Role: queue.RoleClerk, Centre: centreID}
+	clerk := apiv1.PutUserRequest{Role: queue.RoleClerk, Centre: centreID}
 	// The same password again (as the admin's from the environment at each
 	// start) is no change.
 	same := clerk
@@ -118,7 +118,7 @@ func TestSessionsEndOnPasswordChangeAndDisable(t *testing.T) {
 	changed := clerk
 	changed.Password = "clerk-secret-2"
 	must(t, e.admin.PutUser(ctx, "canbo1", changed))
-	for _, c := range []*httpapi.Client{e.clerk, second} {
+	for _, c := range []*apiv1.Client{e.clerk, second} {
 		if got := me(c); got != "401 unauthorized" {
 			t.Fatalf("a token from before the password change: %s", got)
 		}
@@ -143,7 +143,7 @@ func TestSessionsEndOnPasswordChangeAndDisable(t *testing.T) {
 		t.Fatal("a new sign-in after enabling does not work")
 	}
 	// An admin's own password change ends the admin's sessions too.
-	must(t, e.admin.PutUser(ctx, "admin", httpapi.PutUserRequest{Role: queue.RoleAdmin, Password: "admin-secret-2"}))
+	must(t, e.admin.PutUser(ctx, "admin", apiv1.PutUserRequest{Role: queue.RoleAdmin, Password: "admin-secret-2"}))
 	if got := me(e.admin); got != "401 unauthorized" {
 		t.Fatalf("admin token after its password change: %s", got)
 	}

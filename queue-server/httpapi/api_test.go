@@ -16,6 +16,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"xephang/queue-server/apiv1"
 	"xephang/queue-server/bolt"
 	"xephang/queue-server/engine"
 	"xephang/queue-server/httpapi"
@@ -31,8 +32,8 @@ type env struct {
 	api   *httpapi.Server
 	store *bolt.Store
 	eng   *engine.Engine
-	admin *httpapi.Client
-	clerk *httpapi.Client
+	admin *apiv1.Client
+	clerk *apiv1.Client
 }
 
 func newEnv(t testing.TB) *env { return newEnvAt(t, nil) }
@@ -55,15 +56,15 @@ func newEnvAt(t testing.TB, now func() time.Time) *env {
 	srv := httptest.NewServer(openapitest.Wrap(t, api))
 	t.Cleanup(func() { srv.Close(); eng.Close(); st.Close() })
 	ctx := context.Background()
-	if _, err := api.PutUser(ctx, "admin", httpapi.PutUserRequest{Role: queue.RoleAdmin, Password: "admin-secret"}); err != nil {
+	if _, err := api.PutUser(ctx, "admin", apiv1.PutUserRequest{Role: queue.RoleAdmin, Password: "admin-secret"}); err != nil {
 		t.Fatal(err)
 	}
-	e := &env{srv: srv, api: api, store: st, eng: eng, admin: httpapi.NewClient(srv.URL), clerk: httpapi.NewClient(srv.URL)}
+	e := &env{srv: srv, api: api, store: st, eng: eng, admin: apiv1.NewClient(srv.URL), clerk: apiv1.NewClient(srv.URL)}
 	must(t, e.admin.Login(ctx, "admin", "admin-secret"))
 	if _, err := e.admin.PutCentre(ctx, envCentre()); err != nil {
 		t.Fatal(err)
 	}
-	must(t, e.admin.PutUser(ctx, "canbo1", httpapi.PutUserRequest{Role: queue.RoleClerk, Centre: centreID, Password: "clerk-secret"}))
+	must(t, e.admin.PutUser(ctx, "canbo1", apiv1.PutUserRequest{Role: queue.RoleClerk, Centre: centreID, Password: "clerk-secret"}))
 	must(t, e.clerk.Login(ctx, "canbo1", "clerk-secret"))
 	return e
 }
@@ -94,7 +95,7 @@ func must(t testing.TB, err error) {
 }
 
 func apiCode(err error) string {
-	var ae *httpapi.APIError
+	var ae *apiv1.APIError
 	if errors.As(err, &ae) {
 		return fmt.Sprintf("%d %s", ae.Status, ae.Code)
 	}
@@ -104,17 +105,17 @@ func apiCode(err error) string {
 func TestTicketFlow(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	a1, err := e.clerk.Issue(ctx, centreID, httpapi.IssueRequest{Service: "A"})
+	a1, err := e.clerk.Issue(ctx, centreID, apiv1.IssueRequest{Service: "A"})
 	must(t, err)
-	a2, err := e.clerk.Issue(ctx, centreID, httpapi.IssueRequest{Service: "a", Priority: "elderly", IdempotencyKey: "k-1"})
+	a2, err := e.clerk.Issue(ctx, centreID, apiv1.IssueRequest{Service: "a", Priority: "elderly", IdempotencyKey: "k-1"})
 	must(t, err)
-	again, err := e.clerk.Issue(ctx, centreID, httpapi.IssueRequest{Service: "A", IdempotencyKey: "k-1"})
+	again, err := e.clerk.Issue(ctx, centreID, apiv1.IssueRequest{Service: "A", IdempotencyKey: "k-1"})
 	must(t, err)
 	if a1.Number != "A001" || a2.Number != "A002" || again.ID != a2.ID || a1.Status != "waiting" || a1.IssuedAt == "" || !strings.HasSuffix(a1.IssuedAt, "+07:00") {
 		t.Fatalf("issued %+v, %+v, again %+v", a1, a2, again)
 	}
 	// The public tracking needs no token.
-	pub := httpapi.NewClient(e.srv.URL)
+	pub := apiv1.NewClient(e.srv.URL)
 	tr, err := pub.Ticket(ctx, a1.ID)
 	must(t, err)
 	if tr.Number != "A001" || tr.Position != 2 || tr.ServiceName != "Hộ tịch" {
@@ -141,16 +142,16 @@ func TestTicketFlow(t *testing.T) {
 		t.Fatalf("queue %+v", q)
 	}
 	// Transfer and pause with a reason; actions on an idle counter are refused.
-	b, _ := e.clerk.Issue(ctx, centreID, httpapi.IssueRequest{Service: "A"})
+	b, _ := e.clerk.Issue(ctx, centreID, apiv1.IssueRequest{Service: "A"})
 	e.clerk.Next(ctx, centreID, 2)
-	resp, err := e.clerk.Counter(ctx, centreID, 2, "transfer", &httpapi.CounterRequest{Service: "B"})
+	resp, err := e.clerk.Counter(ctx, centreID, 2, "transfer", &apiv1.CounterRequest{Service: "B"})
 	if err != nil || resp.Ticket.Service != "B" || resp.Ticket.Number != b.Number || resp.Ticket.Status != "waiting" {
 		t.Fatalf("transfer: %+v %v", resp.Ticket, err)
 	}
 	if _, err := e.clerk.Counter(ctx, centreID, 2, "finish", nil); apiCode(err) != "409 no_current_ticket" {
 		t.Fatalf("finish on idle counter: %v", err)
 	}
-	resp, err = e.clerk.Counter(ctx, centreID, 2, "pause", &httpapi.CounterRequest{Reason: "Họp"})
+	resp, err = e.clerk.Counter(ctx, centreID, 2, "pause", &apiv1.CounterRequest{Reason: "Họp"})
 	if err != nil || resp.Counter.Status != "paused" || resp.Counter.Reason != "Họp" {
 		t.Fatalf("pause: %+v %v", resp.Counter, err)
 	}
@@ -165,8 +166,8 @@ func TestTicketFlow(t *testing.T) {
 func TestAuth(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	anon := httpapi.NewClient(e.srv.URL)
-	if _, err := anon.Issue(ctx, centreID, httpapi.IssueRequest{Service: "A"}); apiCode(err) != "401 unauthorized" {
+	anon := apiv1.NewClient(e.srv.URL)
+	if _, err := anon.Issue(ctx, centreID, apiv1.IssueRequest{Service: "A"}); apiCode(err) != "401 unauthorized" {
 		t.Fatalf("anonymous issue: %v", err)
 	}
 	if err := anon.Login(ctx, "canbo1", "wrong-password"); apiCode(err) != "401 unauthorized" {
@@ -187,14 +188,14 @@ func TestAuth(t *testing.T) {
 		t.Fatal("password not stored as a bcrypt hash")
 	}
 	// Messages follow Accept-Language.
-	en := httpapi.NewClient(e.srv.URL)
+	en := apiv1.NewClient(e.srv.URL)
 	en.Language = "en-US,en;q=0.9"
-	_, err = en.Issue(ctx, centreID, httpapi.IssueRequest{Service: "A"})
-	var ae *httpapi.APIError
+	_, err = en.Issue(ctx, centreID, apiv1.IssueRequest{Service: "A"})
+	var ae *apiv1.APIError
 	if !errors.As(err, &ae) || !strings.Contains(ae.Message, "Sign in") {
 		t.Fatalf("English message: %v", err)
 	}
-	_, err = anon.Issue(ctx, centreID, httpapi.IssueRequest{Service: "A"})
+	_, err = anon.Issue(ctx, centreID, apiv1.IssueRequest{Service: "A"})
 	if !errors.As(err, &ae) || !strings.Contains(ae.Message, "Vui lòng đăng nhập") {
 		t.Fatalf("Vietnamese message by default: %v", err)
 	}
@@ -202,7 +203,7 @@ func TestAuth(t *testing.T) {
 	if _, err := e.clerk.Do(ctx, "POST", "/api/v1/logout", nil, nil); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.clerk.Issue(ctx, centreID, httpapi.IssueRequest{Service: "A"}); apiCode(err) != "401 unauthorized" {
+	if _, err := e.clerk.Issue(ctx, centreID, apiv1.IssueRequest{Service: "A"}); apiCode(err) != "401 unauthorized" {
 		t.Fatalf("after logout: %v", err)
 	}
 }
@@ -218,8 +219,8 @@ func TestTokenExpires(t *testing.T) {
 	srv := httptest.NewServer(openapitest.Wrap(t, api))
 	defer func() { srv.Close(); eng.Close(); st.Close() }()
 	ctx := context.Background()
-	api.PutUser(ctx, "admin", httpapi.PutUserRequest{Role: queue.RoleAdmin, Password: "admin-secret"})
-	c := httpapi.NewClient(srv.URL)
+	api.PutUser(ctx, "admin", apiv1.PutUserRequest{Role: queue.RoleAdmin, Password: "admin-secret"})
+	c := apiv1.NewClient(srv.URL)
 	must(t, c.Login(ctx, "admin", "admin-secret"))
 	if _, err := c.Do(ctx, "GET", "/api/v1/users", nil, nil); err != nil {
 		t.Fatal(err)
@@ -244,7 +245,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer resp.Body.Close()
-		var eb httpapi.ErrorBody
+		var eb apiv1.ErrorBody
 		buf := new(bytes.Buffer)
 		buf.ReadFrom(resp.Body)
 		if resp.StatusCode < 400 {
@@ -295,7 +296,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 func TestDecodeErrorsNameTheField(t *testing.T) {
 	e := newEnv(t)
 	tickets := "/api/v1/centres/" + centreID + "/tickets"
-	post := func(path, body, lang string) (int, httpapi.ErrorBody) {
+	post := func(path, body, lang string) (int, apiv1.ErrorBody) {
 		t.Helper()
 		req, _ := http.NewRequest("POST", e.srv.URL+path, strings.NewReader(body))
 		req.Header.Set("Authorization", "Bearer "+e.admin.Token)
@@ -305,7 +306,7 @@ func TestDecodeErrorsNameTheField(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer resp.Body.Close()
-		var eb httpapi.ErrorBody
+		var eb apiv1.ErrorBody
 		if err := json.NewDecoder(resp.Body).Decode(&eb); err != nil {
 			t.Fatal(err)
 		}
@@ -340,7 +341,7 @@ func TestDecodeErrorsNameTheField(t *testing.T) {
 	}
 	// The Go client carries the field.
 	_, err := e.clerk.Do(context.Background(), "POST", tickets, map[string]any{"service": true}, nil)
-	var ae *httpapi.APIError
+	var ae *apiv1.APIError
 	if !errors.As(err, &ae) || ae.Field != "service" {
 		t.Errorf("client error %v, want one naming the field service", err)
 	}
@@ -359,7 +360,7 @@ func TestConcurrentIssueUniqueNumbers(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for j := 0; j < each; j++ {
-				tk, err := e.clerk.Issue(ctx, centreID, httpapi.IssueRequest{Service: "B"})
+				tk, err := e.clerk.Issue(ctx, centreID, apiv1.IssueRequest{Service: "B"})
 				if err != nil {
 					errs <- err
 					return
@@ -390,7 +391,7 @@ func TestEventStreamResumes(t *testing.T) {
 	start := q.LastSeq
 	s, err := e.clerk.Events(ctx, centreID, start)
 	must(t, err)
-	e.clerk.Issue(ctx, centreID, httpapi.IssueRequest{Service: "A"})
+	e.clerk.Issue(ctx, centreID, apiv1.IssueRequest{Service: "A"})
 	e.clerk.Next(ctx, centreID, 1)
 	var got []queue.Event
 	for len(got) < 3 { // issued, opened, called
@@ -404,7 +405,7 @@ func TestEventStreamResumes(t *testing.T) {
 	s.Close()
 	// While the display is away, more calls happen; it resumes from its last seq.
 	last := got[len(got)-1].Seq
-	e.clerk.Issue(ctx, centreID, httpapi.IssueRequest{Service: "A"})
+	e.clerk.Issue(ctx, centreID, apiv1.IssueRequest{Service: "A"})
 	e.clerk.Next(ctx, centreID, 1)
 	s2, err := e.clerk.Events(ctx, centreID, last)
 	must(t, err)
@@ -424,7 +425,7 @@ func TestEventStreamResumes(t *testing.T) {
 		t.Fatalf("live after replay: %+v %v", ev, err)
 	}
 	// Events carry no personal data and the stream needs no token.
-	anon := httpapi.NewClient(e.srv.URL)
+	anon := apiv1.NewClient(e.srv.URL)
 	s3, err := anon.Events(ctx, centreID, 0)
 	must(t, err)
 	defer s3.Close()
@@ -443,7 +444,7 @@ func TestHealthAndMetrics(t *testing.T) {
 		}
 		resp.Body.Close()
 	}
-	e.clerk.Issue(context.Background(), centreID, httpapi.IssueRequest{Service: "A"})
+	e.clerk.Issue(context.Background(), centreID, apiv1.IssueRequest{Service: "A"})
 	resp, _ := http.Get(e.srv.URL + "/metrics")
 	buf := new(bytes.Buffer)
 	buf.ReadFrom(resp.Body)

@@ -18,6 +18,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"xephang/queue-server/apiv1"
 	"xephang/queue-server/engine"
 	"xephang/queue-server/queue"
 )
@@ -186,22 +187,8 @@ func (s *Server) staffOrKiosk(h http.HandlerFunc) http.HandlerFunc {
 	return s.require([]string{queue.RoleAdmin, queue.RoleClerk, queue.RoleKiosk}, h)
 }
 
-// LoginRequest is the body of POST /api/v1/login.
-type LoginRequest struct {
-	Username string `json:"username"`
-	Password string `json:"password"`
-}
-
-// LoginResponse is its answer.
-type LoginResponse struct {
-	Token     string `json:"token"`
-	ExpiresAt string `json:"expires_at"`
-	Role      string `json:"role"`
-	Centre    string `json:"centre,omitempty"`
-}
-
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
-	var req LoginRequest
+	var req apiv1.LoginRequest
 	if !s.decodeBody(w, r, &req) {
 		return
 	}
@@ -250,7 +237,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, LoginResponse{Token: token, ExpiresAt: se.Expires.UTC().Format(timeLayout), Role: u.Role, Centre: u.Centre})
+	writeJSON(w, http.StatusOK, apiv1.LoginResponse{Token: token, ExpiresAt: se.Expires.UTC().Format(timeLayout), Role: u.Role, Centre: u.Centre})
 }
 
 // knownAddrs remembers, per account, the addresses it signed in from in
@@ -311,17 +298,8 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// UserView is an account as the API shows it (never the hash).
-type UserView struct {
-	Username string `json:"username"`
-	Role     string `json:"role"`
-	Centre   string `json:"centre,omitempty"`
-	Name     string `json:"name,omitempty"`
-	Disabled bool   `json:"disabled,omitempty"`
-}
-
-func userView(u queue.User) UserView {
-	return UserView{Username: u.Username, Role: u.Role, Centre: u.Centre, Name: u.Name, Disabled: u.Disabled}
+func userView(u queue.User) apiv1.UserView {
+	return apiv1.UserView{Username: u.Username, Role: u.Role, Centre: u.Centre, Name: u.Name, Disabled: u.Disabled}
 }
 
 func (s *Server) handleMe(w http.ResponseWriter, r *http.Request) {
@@ -339,7 +317,7 @@ func (s *Server) handleUsers(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	out := []UserView{}
+	out := []apiv1.UserView{}
 	for _, u := range us {
 		if u.IsDevice() { // listed and managed under /api/v1/kiosks and the counters
 			continue
@@ -349,18 +327,8 @@ func (s *Server) handleUsers(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-// PutUserRequest creates or updates an account; an empty password keeps
-// the current one.
-type PutUserRequest struct {
-	Role     string `json:"role"`
-	Centre   string `json:"centre,omitempty"`
-	Name     string `json:"name,omitempty"`
-	Password string `json:"password,omitempty"`
-	Disabled bool   `json:"disabled,omitempty"`
-}
-
 func (s *Server) handlePutUser(w http.ResponseWriter, r *http.Request) {
-	var req PutUserRequest
+	var req apiv1.PutUserRequest
 	if !s.decodeBody(w, r, &req) {
 		return
 	}
@@ -397,7 +365,7 @@ func reservedName(name string) bool {
 // rating tablet turned admin, or a tablet re-enabled after its counter was
 // paired again, would be a credential nobody manages. A new password or a
 // disable ends the account's sessions (User.Epoch).
-func (s *Server) PutUser(ctx context.Context, name string, req PutUserRequest) (queue.User, error) {
+func (s *Server) PutUser(ctx context.Context, name string, req apiv1.PutUserRequest) (queue.User, error) {
 	if reservedName(name) {
 		return queue.User{}, queue.Errorf(queue.EForbidden, "usernames beginning with kiosk- or rating- belong to device accounts, which are not users", "tên đăng nhập bắt đầu bằng kiosk- hoặc rating- thuộc về tài khoản thiết bị, không phải người dùng")
 	}

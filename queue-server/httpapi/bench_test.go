@@ -6,8 +6,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
-
-	"xephang/queue-server/httpapi"
+	"xephang/queue-server/apiv1"
 )
 
 // BenchmarkIssueHandler issues tickets through the whole handler (routing,
@@ -43,7 +42,7 @@ func BenchmarkIssueLoopback(b *testing.B) {
 	ctx := context.Background()
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
-		if _, err := e.clerk.Issue(ctx, centreID, httpapi.IssueRequest{Service: []string{"A", "B"}[i%2]}); err != nil {
+		if _, err := e.clerk.Issue(ctx, centreID, apiv1.IssueRequest{Service: []string{"A", "B"}[i%2]}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"xephang/queue-server/apiv1"
 	"xephang/queue-server/engine"
 	"xephang/queue-server/queue"
 )
@@ -29,17 +30,6 @@ func normCode(s string) string {
 	return strings.ToUpper(strings.NewReplacer("-", "", " ", "").Replace(s))
 }
 
-// SlotView is one slot of GET …/slots.
-type SlotView struct {
-	Start     string `json:"start"`
-	End       string `json:"end"`
-	Capacity  int    `json:"capacity"`
-	Available int    `json:"available"`
-	// Status says why a slot takes no booking: open, full, or too_soon
-	// (within the minimum notice, or past).
-	Status string `json:"status"`
-}
-
 func (s *Server) handleSlots(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	v, err := s.read(r, func(tx *engine.Tx) (any, error) {
@@ -51,7 +41,7 @@ func (s *Server) handleSlots(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return nil, err
 		}
-		out := make([]SlotView, len(slots))
+		out := make([]apiv1.SlotView, len(slots))
 		for i, sl := range slots {
 			status := "open"
 			switch {
@@ -60,63 +50,16 @@ func (s *Server) handleSlots(w http.ResponseWriter, r *http.Request) {
 			case sl.Available == 0:
 				status = "full"
 			}
-			out[i] = SlotView{Start: sl.Start.Format(timeLayout), End: sl.End.Format(timeLayout), Capacity: sl.Capacity, Available: sl.Available, Status: status}
+			out[i] = apiv1.SlotView{Start: sl.Start.Format(timeLayout), End: sl.End.Format(timeLayout), Capacity: sl.Capacity, Available: sl.Available, Status: status}
 		}
 		return out, nil
 	})
 	s.reply(w, r, http.StatusOK, v, err)
 }
 
-// CitizenRequest is who a booking is for.
-type CitizenRequest struct {
-	IDNumber string `json:"id_number"`
-	Name     string `json:"name"`
-	Phone    string `json:"phone"`
-}
-
-// BookRequest is the body of POST …/bookings.
-type BookRequest struct {
-	Service string         `json:"service"`
-	Start   string         `json:"start"`
-	Citizen CitizenRequest `json:"citizen"`
-	Altcha  string         `json:"altcha,omitempty"`
-}
-
-// BookingView is a booking as the API shows it. Citizen is shown only to
-// the one who booked (in the 201) and to staff.
-type BookingView struct {
-	Code           string       `json:"code"`
-	Centre         string       `json:"centre"`
-	CentreName     string       `json:"centre_name"`
-	Service        string       `json:"service"`
-	ServiceName    string       `json:"service_name"`
-	ServiceNameEn  string       `json:"service_name_en,omitempty"`
-	Start          string       `json:"start"`
-	End            string       `json:"end"`
-	Status         string       `json:"status"`
-	Reschedules    int          `json:"reschedules"`
-	MaxReschedules int          `json:"max_reschedules"`
-	Ticket         string       `json:"ticket,omitempty"`
-	Late           bool         `json:"late,omitempty"`
-	Citizen        *CitizenView `json:"citizen,omitempty"`
-	// PDFURL and ICSURL are signed links to the booking's documents, given
-	// only to whoever proved the booking is theirs: in the answer to the
-	// booking, and to a citizen's reschedule or cancel (which need the
-	// CCCD number). The code alone does not open the documents.
-	PDFURL string `json:"pdf_url,omitempty"`
-	ICSURL string `json:"ics_url,omitempty"`
-}
-
-// CitizenView is the stored citizen: the number only masked.
-type CitizenView struct {
-	IDMasked string `json:"id_masked"`
-	Name     string `json:"name"`
-	Phone    string `json:"phone"`
-}
-
-func bookingView(cfg queue.Centre, b queue.Booking, withCitizen bool) BookingView {
+func bookingView(cfg queue.Centre, b queue.Booking, withCitizen bool) apiv1.BookingView {
 	loc := cfg.Location()
-	v := BookingView{
+	v := apiv1.BookingView{
 		Code: b.Code, Centre: b.Centre, CentreName: cfg.Name, Service: b.Service,
 		Start: b.Start.In(loc).Format(timeLayout), End: b.End.In(loc).Format(timeLayout), Status: b.Status,
 		Reschedules: b.Reschedules, MaxReschedules: cfg.Rules.MaxReschedules, Ticket: b.Ticket, Late: b.Late,
@@ -125,7 +68,7 @@ func bookingView(cfg queue.Centre, b queue.Booking, withCitizen bool) BookingVie
 		v.ServiceName, v.ServiceNameEn = svc.Name, svc.NameEn
 	}
 	if withCitizen && !b.Purged {
-		v.Citizen = &CitizenView{IDMasked: shownMask(b.Citizen.IDMasked), Name: b.Citizen.Name, Phone: b.Citizen.Phone}
+		v.Citizen = &apiv1.CitizenView{IDMasked: shownMask(b.Citizen.IDMasked), Name: b.Citizen.Name, Phone: b.Citizen.Phone}
 	}
 	return v
 }
@@ -156,7 +99,7 @@ func actsFor(u queue.User, centre string) bool {
 var errTooMany = queue.Errorf(queue.ERateLimited, "too many requests from your address: try again later", "quá nhiều yêu cầu từ địa chỉ của bạn: vui lòng thử lại sau")
 
 func (s *Server) handleBook(w http.ResponseWriter, r *http.Request) {
-	var req BookRequest
+	var req apiv1.BookRequest
 	if !s.decodeBody(w, r, &req) {
 		return
 	}
@@ -271,20 +214,8 @@ func (s *Server) handleGetBooking(w http.ResponseWriter, r *http.Request) {
 	s.reply(w, r, http.StatusOK, v, err)
 }
 
-// CancelRequest is the body of …/cancel: the CCCD number proves the
-// booking is the caller's (staff need not give it).
-type CancelRequest struct {
-	IDNumber string `json:"id_number"`
-}
-
-// RescheduleRequest is the body of …/reschedule.
-type RescheduleRequest struct {
-	IDNumber string `json:"id_number"`
-	Start    string `json:"start"`
-}
-
 func (s *Server) handleCancel(w http.ResponseWriter, r *http.Request) {
-	var req CancelRequest
+	var req apiv1.CancelRequest
 	if !s.decodeBody(w, r, &req) {
 		return
 	}
@@ -294,7 +225,7 @@ func (s *Server) handleCancel(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleReschedule(w http.ResponseWriter, r *http.Request) {
-	var req RescheduleRequest
+	var req apiv1.RescheduleRequest
 	if !s.decodeBody(w, r, &req) {
 		return
 	}
@@ -346,13 +277,6 @@ func (s *Server) changeBooking(w http.ResponseWriter, r *http.Request, idNumber 
 	s.reply(w, r, http.StatusOK, v, err)
 }
 
-// CheckInResponse is a booking's check-in: the ticket, marked with the booking.
-type CheckInResponse struct {
-	TicketView
-	BookingStatus string `json:"booking_status"`
-	Late          bool   `json:"late,omitempty"`
-}
-
 func (s *Server) handleCheckIn(w http.ResponseWriter, r *http.Request) {
 	u, _ := principal(r)
 	code := normCode(r.PathValue("code"))
@@ -370,7 +294,7 @@ func (s *Server) handleCheckIn(w http.ResponseWriter, r *http.Request) {
 		}
 		tv := ticketView(l, t, tx.Now)
 		tv.Booking = t.Booking // the caller gave the code
-		return CheckInResponse{TicketView: tv, BookingStatus: nb.Status, Late: nb.Late}, nil
+		return apiv1.CheckInResponse{TicketView: tv, BookingStatus: nb.Status, Late: nb.Late}, nil
 	})
 	s.reply(w, r, http.StatusCreated, v, err)
 }
@@ -382,13 +306,8 @@ func kioskName(u queue.User) string {
 	return ""
 }
 
-// CheckInCardRequest checks in by the CCCD number read from the card.
-type CheckInCardRequest struct {
-	IDNumber string `json:"id_number"`
-}
-
 func (s *Server) handleCheckInCard(w http.ResponseWriter, r *http.Request) {
-	var req CheckInCardRequest
+	var req apiv1.CheckInCardRequest
 	if !s.decodeBody(w, r, &req) {
 		return
 	}
@@ -412,7 +331,7 @@ func (s *Server) handleCheckInCard(w http.ResponseWriter, r *http.Request) {
 		if u.Role != queue.RoleKiosk {
 			tv.Booking = t.Booking // staff; a kiosk prints the ticket without it
 		}
-		return CheckInResponse{TicketView: tv, BookingStatus: nb.Status, Late: nb.Late}, nil
+		return apiv1.CheckInResponse{TicketView: tv, BookingStatus: nb.Status, Late: nb.Late}, nil
 	})
 	s.reply(w, r, http.StatusCreated, v, err)
 }
@@ -427,7 +346,7 @@ func (s *Server) handleListBookings(w http.ResponseWriter, r *http.Request) {
 		if day == "" {
 			day = l.Day()
 		}
-		out := []BookingView{}
+		out := []apiv1.BookingView{}
 		for _, b := range l.Bookings(day) {
 			out = append(out, bookingView(l.Config(), b, true))
 		}

@@ -15,6 +15,7 @@ import (
 
 	ical "github.com/emersion/go-ical"
 
+	"xephang/queue-server/apiv1"
 	"xephang/queue-server/httpapi"
 	"xephang/queue-server/queue"
 )
@@ -56,9 +57,9 @@ func bookingEnv(t *testing.T, at time.Time) (*env, *clock) {
 // cccd returns a valid personal number: Hà Nội (001), born 1990s male.
 func cccd(i int) string { return fmt.Sprintf("001090%06d", i) }
 
-func bookAs(c *httpapi.Client, start string, i int, header http.Header) (httpapi.BookingView, error) {
-	var out httpapi.BookingView
-	body := httpapi.BookRequest{Service: "A", Start: start, Citizen: httpapi.CitizenRequest{IDNumber: cccd(i), Name: "Nguyễn Văn Thành", Phone: "0912345678"}}
+func bookAs(c *apiv1.Client, start string, i int, header http.Header) (apiv1.BookingView, error) {
+	var out apiv1.BookingView
+	body := apiv1.BookRequest{Service: "A", Start: start, Citizen: apiv1.CitizenRequest{IDNumber: cccd(i), Name: "Nguyễn Văn Thành", Phone: "0912345678"}}
 	if header != nil {
 		body.Altcha = header.Get("X-Altcha")
 	}
@@ -66,9 +67,9 @@ func bookAs(c *httpapi.Client, start string, i int, header http.Header) (httpapi
 	return out, err
 }
 
-func slotsOf(t *testing.T, c *httpapi.Client, date string) []httpapi.SlotView {
+func slotsOf(t *testing.T, c *apiv1.Client, date string) []apiv1.SlotView {
 	t.Helper()
-	var out []httpapi.SlotView
+	var out []apiv1.SlotView
 	_, err := c.Do(context.Background(), "GET", "/api/v1/centres/"+centreID+"/slots?service=A&date="+date, nil, &out)
 	must(t, err)
 	return out
@@ -77,7 +78,7 @@ func slotsOf(t *testing.T, c *httpapi.Client, date string) []httpapi.SlotView {
 func TestSlotsInCentreTime(t *testing.T) {
 	// 08:00 local on Monday 23 Nov 2026 is 01:00 UTC.
 	e, _ := bookingEnv(t, time.Date(2026, 11, 23, 1, 0, 0, 0, time.UTC))
-	slots := slotsOf(t, httpapi.NewClient(e.srv.URL), "2026-11-24")
+	slots := slotsOf(t, apiv1.NewClient(e.srv.URL), "2026-11-24")
 	if len(slots) != 16 || slots[0].Start != "2026-11-24T07:30:00+07:00" || slots[0].End != "2026-11-24T08:00:00+07:00" || slots[8].Start != "2026-11-24T13:00:00+07:00" || slots[0].Capacity != 3 || slots[0].Available != 3 {
 		t.Fatalf("slots %+v", slots[:2])
 	}
@@ -85,8 +86,8 @@ func TestSlotsInCentreTime(t *testing.T) {
 
 func TestSlotWindowFollowsLocalDate(t *testing.T) {
 	e, ck := bookingEnv(t, time.Date(2026, 11, 23, 16, 50, 0, 0, time.UTC)) // 23:50 Monday local
-	pub := httpapi.NewClient(e.srv.URL)
-	var out []httpapi.SlotView
+	pub := apiv1.NewClient(e.srv.URL)
+	var out []apiv1.SlotView
 	_, err := pub.Do(context.Background(), "GET", "/api/v1/centres/"+centreID+"/slots?service=A&date=2026-11-30", nil, &out)
 	if apiCode(err) != "422 invalid" {
 		t.Fatalf("Monday 30 Nov from Monday 23 (8th day): %v", err)
@@ -131,7 +132,7 @@ func TestParallelBookingsOneSlot(t *testing.T) {
 
 func TestAnonymousBookingNeedsProofOfWork(t *testing.T) {
 	e, _ := bookingEnv(t, time.Date(2026, 11, 23, 1, 0, 0, 0, time.UTC))
-	pub := httpapi.NewClient(e.srv.URL)
+	pub := apiv1.NewClient(e.srv.URL)
 	start := "2026-11-24T09:00:00+07:00"
 	if _, err := bookAs(pub, start, 1, nil); apiCode(err) != "403 challenge_failed" {
 		t.Fatalf("without proof of work: %v", err)
@@ -157,11 +158,11 @@ func TestAnonymousBookingNeedsProofOfWork(t *testing.T) {
 		t.Fatalf("tampered solution: %v", err)
 	}
 	// The public look-up shows no personal data.
-	got, err := httpapi.NewClient(e.srv.URL).Do(context.Background(), "GET", "/api/v1/bookings/"+strings.ToLower(b.Code[:4]+"-"+b.Code[4:]), nil, nil)
+	got, err := apiv1.NewClient(e.srv.URL).Do(context.Background(), "GET", "/api/v1/bookings/"+strings.ToLower(b.Code[:4]+"-"+b.Code[4:]), nil, nil)
 	if err != nil || got != 200 {
 		t.Fatalf("look-up by a code typed in lower case with a dash: %d %v", got, err)
 	}
-	var view httpapi.BookingView
+	var view apiv1.BookingView
 	pub.Do(context.Background(), "GET", "/api/v1/bookings/"+b.Code, nil, &view)
 	if view.Citizen != nil || view.ServiceName != "Hộ tịch" {
 		t.Fatalf("public view %+v", view)
@@ -182,18 +183,18 @@ func TestBookingLifecycle(t *testing.T) {
 	if _, err := bookAs(e.clerk, "2026-11-24T10:00:00+07:00", 7, nil); apiCode(err) != "429 limit_reached" {
 		t.Fatalf("second booking of the service the same day: %v", err)
 	}
-	pub := httpapi.NewClient(e.srv.URL)
-	var v httpapi.BookingView
-	_, err = pub.Do(ctx, "POST", "/api/v1/bookings/"+b.Code+"/cancel", httpapi.CancelRequest{IDNumber: cccd(8)}, &v)
+	pub := apiv1.NewClient(e.srv.URL)
+	var v apiv1.BookingView
+	_, err = pub.Do(ctx, "POST", "/api/v1/bookings/"+b.Code+"/cancel", apiv1.CancelRequest{IDNumber: cccd(8)}, &v)
 	if apiCode(err) != "404 not_found" {
 		t.Fatalf("cancel with another CCCD number: %v", err)
 	}
-	_, err = pub.Do(ctx, "POST", "/api/v1/bookings/"+b.Code+"/reschedule", httpapi.RescheduleRequest{IDNumber: cccd(7), Start: "2026-11-24T09:30:00+07:00"}, &v)
+	_, err = pub.Do(ctx, "POST", "/api/v1/bookings/"+b.Code+"/reschedule", apiv1.RescheduleRequest{IDNumber: cccd(7), Start: "2026-11-24T09:30:00+07:00"}, &v)
 	if err != nil || v.Start != "2026-11-24T09:30:00+07:00" || v.Reschedules != 1 {
 		t.Fatalf("reschedule: %+v %v", v, err)
 	}
 	for _, bad := range []string{"12345", "999090000001", "001990000001"} { // short, unknown province, born 2090
-		_, err := pub.Do(ctx, "POST", "/api/v1/bookings/"+b.Code+"/cancel", httpapi.CancelRequest{IDNumber: bad}, nil)
+		_, err := pub.Do(ctx, "POST", "/api/v1/bookings/"+b.Code+"/cancel", apiv1.CancelRequest{IDNumber: bad}, nil)
 		if apiCode(err) != "422 invalid" {
 			t.Errorf("CCCD %s: %v", bad, err)
 		}
@@ -201,7 +202,7 @@ func TestBookingLifecycle(t *testing.T) {
 	// Check-in at the counter (staff) on the day, 20 minutes early.
 	ck.Set(time.Date(2026, 11, 24, 2, 10, 0, 0, time.UTC)) // 09:10 local
 	must(t, e.clerk.Login(ctx, "canbo1", "clerk-secret"))  // yesterday's token has expired
-	var tk httpapi.CheckInResponse
+	var tk apiv1.CheckInResponse
 	_, err = e.clerk.Do(ctx, "POST", "/api/v1/bookings/"+b.Code+"/check-in", nil, &tk)
 	if err != nil || tk.Booking != b.Code || tk.Number != "A001" || tk.BookingStatus != "checked_in" || tk.Source != "booking" {
 		t.Fatalf("check-in: %+v %v", tk, err)
@@ -212,11 +213,11 @@ func TestBookingLifecycle(t *testing.T) {
 	// Check-in by card for another citizen.
 	b2, err := bookAs(e.clerk, "2026-11-24T10:00:00+07:00", 9, nil)
 	must(t, err)
-	_, err = e.clerk.Do(ctx, "POST", "/api/v1/centres/"+centreID+"/check-in", httpapi.CheckInCardRequest{IDNumber: cccd(9)}, &tk)
+	_, err = e.clerk.Do(ctx, "POST", "/api/v1/centres/"+centreID+"/check-in", apiv1.CheckInCardRequest{IDNumber: cccd(9)}, &tk)
 	if err != nil || tk.Booking != b2.Code {
 		t.Fatalf("check-in by card: %+v %v", tk, err)
 	}
-	var list []httpapi.BookingView
+	var list []apiv1.BookingView
 	_, err = e.clerk.Do(ctx, "GET", "/api/v1/centres/"+centreID+"/bookings?date=2026-11-24", nil, &list)
 	if err != nil || len(list) != 2 || list[0].Citizen == nil || list[0].Citizen.Name != "Nguyễn Văn Thành" {
 		t.Fatalf("staff list %+v %v", list, err)
@@ -225,7 +226,7 @@ func TestBookingLifecycle(t *testing.T) {
 
 func TestAnonymousAddressLimit(t *testing.T) {
 	e, _ := bookingEnv(t, time.Date(2026, 11, 23, 1, 0, 0, 0, time.UTC))
-	pub := httpapi.NewClient(e.srv.URL)
+	pub := apiv1.NewClient(e.srv.URL)
 	var last error
 	for i := 0; i < 11; i++ {
 		_, last = bookAs(pub, "2026-11-24T09:00:00+07:00", 100+i, nil) // no solution: refused, but counted

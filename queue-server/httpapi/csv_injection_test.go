@@ -9,8 +9,7 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"xephang/queue-server/httpapi"
+	"xephang/queue-server/apiv1"
 )
 
 // TestReportCSVNeutralisesFormulas puts formulas into every kind of free
@@ -28,7 +27,7 @@ func TestReportCSVNeutralisesFormulas(t *testing.T) {
 	c.Counters[0].Name = "@SUM(1+1)*cmd|' /C calc'!A0"
 	_, err = e.admin.PutCentre(ctx, c)
 	must(t, err)
-	tk, err := e.clerk.Issue(ctx, centreID, httpapi.IssueRequest{Service: "A"})
+	tk, err := e.clerk.Issue(ctx, centreID, apiv1.IssueRequest{Service: "A"})
 	must(t, err)
 	must(t, e.clerk.AttachPrecheck(ctx, tk.ID, map[string]any{
 		"procedure": "\t=1+2", "ok": false, "fields": map[string]any{},

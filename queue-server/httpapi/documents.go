@@ -17,6 +17,7 @@ import (
 	"github.com/jung-kurt/gofpdf"
 	qrcode "github.com/skip2/go-qrcode"
 
+	"xephang/queue-server/apiv1"
 	"xephang/queue-server/engine"
 	"xephang/queue-server/queue"
 )
@@ -216,7 +217,7 @@ func (s *Server) docSignature(code string, exp int64) string {
 }
 
 // signDocuments adds a booking's signed document links to its view.
-func (s *Server) signDocuments(v *BookingView, b queue.Booking, now time.Time) {
+func (s *Server) signDocuments(v *apiv1.BookingView, b queue.Booking, now time.Time) {
 	exp := b.End.Add(docLinkTTL)
 	if min := now.Add(docLinkTTL); exp.Before(min) {
 		exp = min

@@ -12,6 +12,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"xephang/queue-server/apiv1"
 	"xephang/queue-server/queue"
 	"xephang/queue-server/strictjson"
 )
@@ -40,15 +41,6 @@ var statusOf = map[string]int{
 	queue.ERateLimited:    http.StatusTooManyRequests,
 	queue.EUnavailable:    http.StatusServiceUnavailable,
 	queue.EInternal:       http.StatusInternalServerError,
-}
-
-// ErrorBody is the JSON of every API error.
-type ErrorBody struct {
-	Error struct {
-		Code    string `json:"code"`
-		Message string `json:"message"`
-		Field   string `json:"field,omitempty"` // the request's field at fault, as a path of JSON names
-	} `json:"error"`
 }
 
 // english reports whether the request prefers English to Vietnamese.
@@ -91,7 +83,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if !ok {
 		status = http.StatusInternalServerError
 	}
-	var body ErrorBody
+	var body apiv1.ErrorBody
 	body.Error.Code = qe.Code
 	body.Error.Field = qe.Field
 	body.Error.Message = capitalise(qe.VI)

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"xephang/queue-server/apiv1"
 	"xephang/queue-server/engine"
 	"xephang/queue-server/queue"
 )
@@ -16,17 +17,9 @@ import (
 // timeLayout is RFC 3339 with seconds; times are given in the centre's offset.
 const timeLayout = time.RFC3339
 
-// CentreSummary is one centre in GET /api/v1/centres.
-type CentreSummary struct {
-	ID       string `json:"id"`
-	Name     string `json:"name"`
-	Address  string `json:"address,omitempty"`
-	Bookable bool   `json:"bookable"` // has a service that takes online bookings
-}
-
 func (s *Server) handleCentres(w http.ResponseWriter, r *http.Request) {
 	v, err := s.read(r, func(tx *engine.Tx) (any, error) {
-		out := []CentreSummary{}
+		out := []apiv1.CentreSummary{}
 		for _, id := range tx.Centres() {
 			l, _ := tx.Live(id)
 			cfg := l.Config()
@@ -34,7 +27,7 @@ func (s *Server) handleCentres(w http.ResponseWriter, r *http.Request) {
 			for _, svc := range cfg.Services {
 				bookable = bookable || svc.Bookable
 			}
-			out = append(out, CentreSummary{ID: id, Name: cfg.Name, Address: cfg.Address, Bookable: bookable})
+			out = append(out, apiv1.CentreSummary{ID: id, Name: cfg.Name, Address: cfg.Address, Bookable: bookable})
 		}
 		sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 		return out, nil
@@ -93,41 +86,8 @@ func (s *Server) handlePutCentre(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, status, c)
 }
 
-// TicketView is a ticket as the API shows it.
-type TicketView struct {
-	ID                   string `json:"id"`
-	Centre               string `json:"centre"`
-	Number               string `json:"number"`
-	Service              string `json:"service"`
-	ServiceName          string `json:"service_name,omitempty"`
-	ServiceNameEn        string `json:"service_name_en,omitempty"`
-	Status               string `json:"status"`
-	Priority             string `json:"priority"`
-	Position             int    `json:"position"`
-	EstimatedWaitSeconds int    `json:"estimated_wait_seconds"`
-	IssuedAt             string `json:"issued_at"`
-	Counter              int    `json:"counter,omitempty"`
-	CounterName          string `json:"counter_name,omitempty"`
-	CalledAt             string `json:"called_at,omitempty"`
-	FinishedAt           string `json:"finished_at,omitempty"`
-	Calls                int    `json:"calls,omitempty"`
-	// Booked marks a ticket taken by a booking's check-in; Booking, the
-	// booking's code, is shown to staff of the centre only (a ticket id is
-	// public, on the event stream, and the code opens the booking).
-	Booked  bool   `json:"booked,omitempty"`
-	Booking string `json:"booking,omitempty"`
-	Source  string `json:"source,omitempty"`
-	// Precheck is shown to staff only: it may hold what was read from papers.
-	Precheck json.RawMessage `json:"precheck,omitempty"`
-	Rating   int             `json:"rating,omitempty"`
-
-	// PriorityPending: a priority claimed at a kiosk, called as priority,
-	// that the counter confirms or downgrades.
-	PriorityPending bool `json:"priority_pending,omitempty"`
-}
-
 // staffTicketView is ticketView with what only staff may see.
-func staffTicketView(l *queue.Live, t queue.Ticket, now time.Time) TicketView {
+func staffTicketView(l *queue.Live, t queue.Ticket, now time.Time) apiv1.TicketView {
 	v := ticketView(l, t, now)
 	v.Booking = t.Booking
 	if len(t.Precheck) > 0 {
@@ -136,10 +96,10 @@ func staffTicketView(l *queue.Live, t queue.Ticket, now time.Time) TicketView {
 	return v
 }
 
-func ticketView(l *queue.Live, t queue.Ticket, now time.Time) TicketView {
+func ticketView(l *queue.Live, t queue.Ticket, now time.Time) apiv1.TicketView {
 	cfg := l.Config()
 	loc := l.Location()
-	v := TicketView{
+	v := apiv1.TicketView{
 		ID: t.ID, Centre: t.Centre, Number: t.Number, Service: t.Service, Status: t.Status, Priority: t.Priority,
 		IssuedAt: t.IssuedAt.In(loc).Format(timeLayout), Counter: t.Counter, Calls: t.Calls, Booked: t.Booking != "", Source: t.Source, Rating: t.Rating,
 	}
@@ -163,20 +123,8 @@ func ticketView(l *queue.Live, t queue.Ticket, now time.Time) TicketView {
 	return v
 }
 
-// IssueRequest is the body of POST /api/v1/centres/{centre}/tickets.
-type IssueRequest struct {
-	Service        string `json:"service"`
-	Priority       string `json:"priority,omitempty"`
-	IdempotencyKey string `json:"idempotency_key,omitempty"`
-	// A kiosk replaying a ticket it printed while offline: the number from
-	// its leased block and when it printed (RFC 3339).
-	Number   string `json:"number,omitempty"`
-	IssuedAt string `json:"issued_at,omitempty"`
-	Offline  bool   `json:"offline,omitempty"`
-}
-
 func (s *Server) handleIssue(w http.ResponseWriter, r *http.Request) {
-	var req IssueRequest
+	var req apiv1.IssueRequest
 	if !s.decodeBody(w, r, &req) {
 		return
 	}
@@ -232,7 +180,7 @@ func (s *Server) handleIssue(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleGetTicket(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	u, staff := s.optionalUser(r)
-	view := func(l *queue.Live, t queue.Ticket, now time.Time) TicketView {
+	view := func(l *queue.Live, t queue.Ticket, now time.Time) apiv1.TicketView {
 		// Staff of the ticket's centre also see its pre-check.
 		if staff && u.Role != queue.RoleKiosk && actsFor(u, t.Centre) {
 			return staffTicketView(l, t, now)
@@ -275,7 +223,7 @@ func (s *Server) handleListTickets(w http.ResponseWriter, r *http.Request) {
 		default:
 			return nil, queue.Errorf(queue.EInvalid, "status filter: waiting, or none for all of today", "bộ lọc status: waiting, hoặc để trống để xem cả ngày")
 		}
-		out := make([]TicketView, len(ts))
+		out := make([]apiv1.TicketView, len(ts))
 		for i, t := range ts {
 			out[i] = staffTicketView(l, t, tx.Now)
 		}
@@ -284,61 +232,18 @@ func (s *Server) handleListTickets(w http.ResponseWriter, r *http.Request) {
 	s.reply(w, r, http.StatusOK, v, err)
 }
 
-// QueueView is GET /api/v1/centres/{centre}/queue.
-type QueueView struct {
-	Centre   string        `json:"centre"`
-	Name     string        `json:"name"`
-	Now      string        `json:"now"`
-	Open     bool          `json:"open"`
-	LastSeq  uint64        `json:"last_seq"`
-	Services []ServiceView `json:"services"`
-	Counters []CounterView `json:"counters"`
-}
-
-// ServiceView is one service's line.
-type ServiceView struct {
-	Code                 string `json:"code"`
-	Name                 string `json:"name"`
-	NameEn               string `json:"name_en,omitempty"`
-	Waiting              int    `json:"waiting"`
-	EstimatedWaitSeconds int    `json:"estimated_wait_seconds"`
-}
-
-// CounterView is one counter's state.
-type CounterView struct {
-	Number   int            `json:"number"`
-	Name     string         `json:"name"`
-	Services []string       `json:"services"`
-	Status   string         `json:"status"`
-	Reason   string         `json:"reason,omitempty"`
-	Current  *CurrentTicket `json:"current,omitempty"`
-}
-
-// CurrentTicket is the ticket a counter serves.
-type CurrentTicket struct {
-	ID       string `json:"id"`
-	Number   string `json:"number"`
-	Service  string `json:"service"`
-	Priority bool   `json:"priority,omitempty"`
-	Booked   bool   `json:"booked,omitempty"`
-
-	// PriorityPending: its priority, claimed at a kiosk, awaits the
-	// counter's confirmation.
-	PriorityPending bool `json:"priority_pending,omitempty"`
-}
-
-func queueView(l *queue.Live, now time.Time) QueueView {
+func queueView(l *queue.Live, now time.Time) apiv1.QueueView {
 	cfg := l.Config()
 	q := l.Queue(now)
-	v := QueueView{Centre: cfg.ID, Name: cfg.Name, Now: now.In(l.Location()).Format(timeLayout), Open: cfg.OpenAt(now, l.Location()), LastSeq: l.LastSeq()}
+	v := apiv1.QueueView{Centre: cfg.ID, Name: cfg.Name, Now: now.In(l.Location()).Format(timeLayout), Open: cfg.OpenAt(now, l.Location()), LastSeq: l.LastSeq()}
 	for _, svc := range cfg.Services {
-		v.Services = append(v.Services, ServiceView{Code: svc.Code, Name: svc.Name, NameEn: svc.NameEn, Waiting: q[svc.Code].Waiting, EstimatedWaitSeconds: int(q[svc.Code].EstimatedWait / time.Second)})
+		v.Services = append(v.Services, apiv1.ServiceView{Code: svc.Code, Name: svc.Name, NameEn: svc.NameEn, Waiting: q[svc.Code].Waiting, EstimatedWaitSeconds: int(q[svc.Code].EstimatedWait / time.Second)})
 	}
 	for _, c := range l.Counters() {
 		k, _ := cfg.Counter(c.Number)
-		cv := CounterView{Number: c.Number, Name: k.Name, Services: k.Services, Status: c.Status, Reason: c.Reason}
+		cv := apiv1.CounterView{Number: c.Number, Name: k.Name, Services: k.Services, Status: c.Status, Reason: c.Reason}
 		if t, ok := l.Ticket(c.Current); ok && t.Status == queue.StatusCalled {
-			cv.Current = &CurrentTicket{ID: t.ID, Number: t.Number, Service: t.Service, Priority: t.IsPriority(), PriorityPending: t.PriorityPending, Booked: t.Booking != ""}
+			cv.Current = &apiv1.CurrentTicket{ID: t.ID, Number: t.Number, Service: t.Service, Priority: t.IsPriority(), PriorityPending: t.PriorityPending, Booked: t.Booking != ""}
 		}
 		v.Counters = append(v.Counters, cv)
 	}
@@ -363,21 +268,6 @@ func (s *Server) handleQueue(w http.ResponseWriter, r *http.Request) {
 var counterActions = []string{"next", "call", "recall", "finish", "no-show", "transfer", "pause", "resume", "close",
 	"confirm-priority", "downgrade-priority"}
 
-// CounterRequest is the optional body of counter actions: the service of a
-// transfer, the reason of a pause, of an out-of-order call or of a
-// priority decision, the ticket of a call.
-type CounterRequest struct {
-	Service string `json:"service,omitempty"`
-	Reason  string `json:"reason,omitempty"`
-	Ticket  string `json:"ticket,omitempty"`
-}
-
-// CounterResponse answers counter actions.
-type CounterResponse struct {
-	Ticket  *TicketView  `json:"ticket,omitempty"`
-	Counter *CounterView `json:"counter,omitempty"`
-}
-
 func (s *Server) handleCounter(action string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		n, err := counterNumber(r)
@@ -385,7 +275,7 @@ func (s *Server) handleCounter(action string) http.HandlerFunc {
 			s.writeError(w, r, err)
 			return
 		}
-		var req CounterRequest
+		var req apiv1.CounterRequest
 		if r.ContentLength != 0 {
 			if err := decode(w, r, &req); err != nil {
 				s.writeError(w, r, err)
@@ -430,7 +320,7 @@ func (s *Server) handleCounter(action string) http.HandlerFunc {
 			if err != nil {
 				return nil, err
 			}
-			resp := CounterResponse{}
+			resp := apiv1.CounterResponse{}
 			if ok {
 				tv := staffTicketView(l, t, tx.Now)
 				resp.Ticket = &tv
@@ -447,7 +337,7 @@ func (s *Server) handleCounter(action string) http.HandlerFunc {
 			s.writeError(w, r, err)
 			return
 		}
-		resp := v.(CounterResponse)
+		resp := v.(apiv1.CounterResponse)
 		if action == "next" && resp.Ticket == nil {
 			w.WriteHeader(http.StatusNoContent) // no one waits
 			return
@@ -464,44 +354,8 @@ func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request) {
 	s.reply(w, r, http.StatusOK, out, err)
 }
 
-// PrecheckResult is the shape a pre-check result must have to be attached:
-// what `kioskd precheck` prints (package kiosk/precheck's Result), field
-// for field; any other field is refused.
-type PrecheckResult struct {
-	Procedure string             `json:"procedure"`
-	OK        bool               `json:"ok"`
-	Documents []PrecheckDocument `json:"documents"`
-	Fields    map[string]any     `json:"fields"`
-	Pages     []PrecheckPage     `json:"pages,omitempty"`
-	Catalogue string             `json:"catalogue,omitempty"`
-	Checked   *time.Time         `json:"checked,omitempty"`
-}
-
-// PrecheckDocument is one paper of a pre-check result.
-type PrecheckDocument struct {
-	Name       string   `json:"name"`
-	Status     string   `json:"status"`
-	Pages      []int    `json:"pages"`
-	Reasons    []string `json:"reasons"`
-	ReasonsEN  []string `json:"reasons_en,omitempty"`
-	Confidence float64  `json:"confidence,omitempty"`
-	Required   bool     `json:"required,omitempty"`
-}
-
-// PrecheckPage is what a scanned page was taken for.
-type PrecheckPage struct {
-	Page       int      `json:"page"`
-	Kind       string   `json:"kind"`
-	Score      float64  `json:"score"`
-	OCRConf    float64  `json:"ocr_confidence"`
-	DPI        int      `json:"dpi"`
-	Skew       float64  `json:"skew"`
-	Problems   []string `json:"problems"`
-	ProblemsEN []string `json:"problems_en"`
-}
-
 func (s *Server) handlePrecheck(w http.ResponseWriter, r *http.Request) {
-	var res PrecheckResult
+	var res apiv1.PrecheckResult
 	if err := decodeLimit(w, r, &res, queue.MaxPrecheckBytes); err != nil {
 		s.writeError(w, r, err)
 		return
@@ -538,19 +392,6 @@ func (s *Server) handlePrecheck(w http.ResponseWriter, r *http.Request) {
 		return nil, queue.Errorf(queue.ENotFound, "no ticket %q today", "hôm nay không có số %q", id)
 	})
 	s.reply(w, r, http.StatusOK, v, err)
-}
-
-// RatingRequest is the body of POST /api/v1/tickets/{id}/rating.
-type RatingRequest struct {
-	Score int `json:"score"`
-}
-
-// RatingTabletResponse is the answer of POST …/counters/{n}/rating-tablet.
-type RatingTabletResponse struct {
-	Token     string `json:"token"` // the tablet keeps it; shown once
-	Centre    string `json:"centre"`
-	Counter   int    `json:"counter"`
-	ExpiresAt string `json:"expires_at"`
 }
 
 // RatingTabletTTL is how long a paired rating tablet stays paired.
@@ -593,7 +434,7 @@ func (s *Server) handleRatingTablet(w http.ResponseWriter, r *http.Request) {
 		tx.PutUser(tablet)
 		se := queue.Session{Hash: HashToken(token), Username: tablet.Username, Expires: tx.Now.Add(RatingTabletTTL)}
 		tx.PutSession(se)
-		return RatingTabletResponse{Token: token, Centre: centre, Counter: n, ExpiresAt: se.Expires.UTC().Format(timeLayout)}, nil
+		return apiv1.RatingTabletResponse{Token: token, Centre: centre, Counter: n, ExpiresAt: se.Expires.UTC().Format(timeLayout)}, nil
 	})
 	s.sessions.clear()
 	s.reply(w, r, http.StatusCreated, v, err)
@@ -604,7 +445,7 @@ func (s *Server) handleRatingTablet(w http.ResponseWriter, r *http.Request) {
 // are on the public event stream, so a rating needs the tablet's token: a
 // stranger following the stream cannot rate other people's service.
 func (s *Server) handleRating(w http.ResponseWriter, r *http.Request) {
-	var req RatingRequest
+	var req apiv1.RatingRequest
 	if !s.decodeBody(w, r, &req) {
 		return
 	}

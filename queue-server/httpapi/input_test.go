@@ -11,14 +11,14 @@ import (
 
 	ical "github.com/emersion/go-ical"
 
+	"xephang/queue-server/apiv1"
 	"xephang/queue-server/engine"
-	"xephang/queue-server/httpapi"
 	"xephang/queue-server/queue"
 )
 
 // send makes a request with a raw body and a token; it returns the
 // status and the decoded error (if any).
-func send(t *testing.T, e *env, c *httpapi.Client, method, path, body, lang string) (int, httpapi.ErrorBody, string) {
+func send(t *testing.T, e *env, c *apiv1.Client, method, path, body, lang string) (int, apiv1.ErrorBody, string) {
 	t.Helper()
 	req, _ := http.NewRequest(method, e.srv.URL+path, strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
@@ -30,7 +30,7 @@ func send(t *testing.T, e *env, c *httpapi.Client, method, path, body, lang stri
 	must(t, err)
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
-	var eb httpapi.ErrorBody
+	var eb apiv1.ErrorBody
 	json.Unmarshal(raw, &eb)
 	return resp.StatusCode, eb, string(raw)
 }
@@ -43,17 +43,17 @@ func TestCitizenNameRule(t *testing.T) {
 	e, _ := bookingEnv(t, time.Date(2026, 11, 23, 1, 0, 0, 0, time.UTC))
 	kiosk, _ := enrollKiosk(t, e, "Ki-ốt sảnh")
 	ctx := context.Background()
-	book := func(c *httpapi.Client, i int, name string) (httpapi.BookingView, error) {
-		var out httpapi.BookingView
-		_, err := c.Do(ctx, "POST", "/api/v1/centres/"+centreID+"/bookings", httpapi.BookRequest{Service: "A", Start: "2026-11-24T09:00:00+07:00",
-			Citizen: httpapi.CitizenRequest{IDNumber: cccd(i), Name: name, Phone: "0912345678"}}, &out)
+	book := func(c *apiv1.Client, i int, name string) (apiv1.BookingView, error) {
+		var out apiv1.BookingView
+		_, err := c.Do(ctx, "POST", "/api/v1/centres/"+centreID+"/bookings", apiv1.BookRequest{Service: "A", Start: "2026-11-24T09:00:00+07:00",
+			Citizen: apiv1.CitizenRequest{IDNumber: cccd(i), Name: name, Phone: "0912345678"}}, &out)
 		return out, err
 	}
 	for i, bad := range []string{"Nguyễn\rVăn An", "Nguyễn\nATTENDEE:x", "Nguyễn Văn\u202e nA", "\u2066Nguyễn\u2069", "\u200b\u200b\u200b", "\u3164\u3164\u3164",
 		"Ng\u200duyễn", "Nguyễn Văn 7", "<img src=x>", "=HYPERLINK(1)", " ", "a\u0301\u0302\u0303\u0304"} {
-		for _, c := range []*httpapi.Client{e.clerk, kiosk} {
+		for _, c := range []*apiv1.Client{e.clerk, kiosk} {
 			_, err := book(c, 100+i, bad)
-			var ae *httpapi.APIError
+			var ae *apiv1.APIError
 			if apiCode(err) != "422 invalid" || !asAPIError(err, &ae) || ae.Field != "citizen.name" || !strings.HasPrefix(ae.Message, "Họ và tên: ") {
 				t.Errorf("name %q: %v", bad, err)
 			}
@@ -64,17 +64,17 @@ func TestCitizenNameRule(t *testing.T) {
 		t.Fatalf("a name in combining form: %+v %v", b.Citizen, err)
 	}
 	// Staff display names and kiosk names: no control or invisible characters either.
-	if err := e.admin.PutUser(ctx, "canbo2", httpapi.PutUserRequest{Role: queue.RoleClerk, Centre: centreID, Name: "Cán bộ\u202e 2", Password: "clerk-secret"}); apiCode(err) != "422 invalid" {
+	if err := e.admin.PutUser(ctx, "canbo2", apiv1.PutUserRequest{Role: queue.RoleClerk, Centre: centreID, Name: "Cán bộ\u202e 2", Password: "clerk-secret"}); apiCode(err) != "422 invalid" {
 		t.Errorf("a display name with a right-to-left override: %v", err)
 	}
 	tok, _ := e.admin.CreateEnrollmentToken(ctx, centreID)
-	if _, err := httpapi.NewClient(e.srv.URL).Enroll(ctx, tok.Token, "Ki-ốt\r\n2"); apiCode(err) != "422 invalid" {
+	if _, err := apiv1.NewClient(e.srv.URL).Enroll(ctx, tok.Token, "Ki-ốt\r\n2"); apiCode(err) != "422 invalid" {
 		t.Errorf("a kiosk name with a line break: %v", err)
 	}
 }
 
-func asAPIError(err error, ae **httpapi.APIError) bool {
-	a, ok := err.(*httpapi.APIError)
+func asAPIError(err error, ae **apiv1.APIError) bool {
+	a, ok := err.(*apiv1.APIError)
 	*ae = a
 	return ok
 }
@@ -97,7 +97,7 @@ func TestCentreTextAndTimezone(t *testing.T) {
 		must(t, err)
 		change(&c)
 		_, err = e.admin.PutCentre(ctx, c)
-		var ae *httpapi.APIError
+		var ae *apiv1.APIError
 		if apiCode(err) != "422 invalid" || !asAPIError(err, &ae) || ae.Field != field {
 			t.Errorf("%s: %v", field, err)
 		}
@@ -117,7 +117,7 @@ func TestHeartbeatIsChecked(t *testing.T) {
 	k, _ := enrollKiosk(t, e, "Ki-ốt 1")
 	ctx := context.Background()
 	ok := queue.DeviceStatus{Name: "printer", Kind: "printer", Status: "ok", Detail: "Sẵn sàng"}
-	for what, req := range map[string]httpapi.HeartbeatRequest{
+	for what, req := range map[string]apiv1.HeartbeatRequest{
 		"html status":     {Devices: []queue.DeviceStatus{{Name: "printer", Kind: "printer", Status: "<img src=x onerror=alert(1)>"}}},
 		"unknown status":  {Devices: []queue.DeviceStatus{{Name: "printer", Kind: "printer", Status: "on fire"}}},
 		"empty name":      {Devices: []queue.DeviceStatus{{Name: "", Kind: "printer", Status: "ok"}}},
@@ -131,12 +131,12 @@ func TestHeartbeatIsChecked(t *testing.T) {
 		}
 	}
 	for _, v := range []string{"1.2.3", "0123456789ab", "(devel)", "v0.0.0-20261204165100-0123456789ab"} {
-		if _, err := k.Heartbeat(ctx, httpapi.HeartbeatRequest{Version: v, Devices: []queue.DeviceStatus{ok, {Name: "card-reader", Kind: "card-reader", Status: "disconnected"}}, Outbox: 3}); err != nil {
+		if _, err := k.Heartbeat(ctx, apiv1.HeartbeatRequest{Version: v, Devices: []queue.DeviceStatus{ok, {Name: "card-reader", Kind: "card-reader", Status: "disconnected"}}, Outbox: 3}); err != nil {
 			t.Errorf("a good heartbeat, version %s: %v", v, err)
 		}
 	}
 	// Texts in the device's own words are kept, as one line of plain text.
-	_, err := k.Heartbeat(ctx, httpapi.HeartbeatRequest{Version: "1", Devices: []queue.DeviceStatus{{Name: "printer", Kind: "printer", Status: "error", Detail: "lỗi\r\nX\x1b[2J\u202e"}}, LastError: "502:\n<html>"})
+	_, err := k.Heartbeat(ctx, apiv1.HeartbeatRequest{Version: "1", Devices: []queue.DeviceStatus{{Name: "printer", Kind: "printer", Status: "error", Detail: "lỗi\r\nX\x1b[2J\u202e"}}, LastError: "502:\n<html>"})
 	must(t, err)
 	ks, err := e.admin.Kiosks(ctx)
 	must(t, err)
@@ -153,11 +153,11 @@ func TestStrictJSONServer(t *testing.T) {
 	k, _ := enrollKiosk(t, e, "Ki-ốt 1")
 	ctx := context.Background()
 	tickets := "/api/v1/centres/" + centreID + "/tickets"
-	tk, err := e.clerk.Issue(ctx, centreID, httpapi.IssueRequest{Service: "A"})
+	tk, err := e.clerk.Issue(ctx, centreID, apiv1.IssueRequest{Service: "A"})
 	must(t, err)
 	precheck := "/api/v1/tickets/" + tk.ID + "/precheck"
 	cases := []struct {
-		c            *httpapi.Client
+		c            *apiv1.Client
 		method, path string
 		body, field  string
 		vi           string
@@ -207,7 +207,7 @@ func TestStrictJSONServer(t *testing.T) {
 // description says.
 func TestReportWithoutDate(t *testing.T) {
 	e := newEnv(t)
-	e.clerk.Issue(context.Background(), centreID, httpapi.IssueRequest{Service: "A"})
+	e.clerk.Issue(context.Background(), centreID, apiv1.IssueRequest{Service: "A"})
 	for _, q := range []string{"", "?period=day", "?period=week", "?format=csv"} {
 		status, _, raw := send(t, e, e.admin, "GET", "/api/v1/centres/"+centreID+"/reports"+q, "", "vi")
 		if status != 200 {

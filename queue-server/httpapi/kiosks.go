@@ -7,6 +7,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"xephang/queue-server/apiv1"
 	"xephang/queue-server/engine"
 	"xephang/queue-server/queue"
 )
@@ -21,42 +22,12 @@ const (
 	CertWarning        = 30 * 24 * time.Hour
 )
 
-// EnrollmentTokenRequest is the body of POST /api/v1/enrollment-tokens.
-type EnrollmentTokenRequest struct {
-	Centre string `json:"centre"`
-	// Approval makes the kiosk wait for an admin's approval before use.
-	Approval bool `json:"approval,omitempty"`
-}
-
-// EnrollmentTokenResponse is its answer.
-type EnrollmentTokenResponse struct {
-	Token     string `json:"token"`
-	ID        string `json:"id"` // how the token is listed and cancelled
-	Centre    string `json:"centre"`
-	ExpiresAt string `json:"expires_at"`
-}
-
 // tokenIDLen is how many hex digits of a token's SHA-256 name it in lists:
 // 64 bits, enough to tell a centre's tokens apart, useless to enrol.
 const tokenIDLen = 16
 
-// EnrollmentTokenView is a token as GET /api/v1/enrollment-tokens lists it
-// (never the token itself, which only its creator saw once).
-type EnrollmentTokenView struct {
-	ID          string `json:"id"`
-	Centre      string `json:"centre"`
-	Status      string `json:"status"` // active, used, cancelled or expired
-	CreatedBy   string `json:"created_by"`
-	CreatedAt   string `json:"created_at,omitempty"`
-	ExpiresAt   string `json:"expires_at"`
-	Approval    bool   `json:"approval,omitempty"`
-	UsedBy      string `json:"used_by,omitempty"` // the kiosk it enrolled
-	CancelledBy string `json:"cancelled_by,omitempty"`
-	CancelledAt string `json:"cancelled_at,omitempty"`
-}
-
-func enrollmentView(en queue.Enrollment, now time.Time) EnrollmentTokenView {
-	v := EnrollmentTokenView{ID: en.Hash[:min(tokenIDLen, len(en.Hash))], Centre: en.Centre, Status: en.Status(now), CreatedBy: en.CreatedBy,
+func enrollmentView(en queue.Enrollment, now time.Time) apiv1.EnrollmentTokenView {
+	v := apiv1.EnrollmentTokenView{ID: en.Hash[:min(tokenIDLen, len(en.Hash))], Centre: en.Centre, Status: en.Status(now), CreatedBy: en.CreatedBy,
 		ExpiresAt: en.Expires.UTC().Format(timeLayout), Approval: en.Approval, UsedBy: en.UsedBy, CancelledBy: en.CancelledBy}
 	if !en.CreatedAt.IsZero() {
 		v.CreatedAt = en.CreatedAt.UTC().Format(timeLayout)
@@ -80,7 +51,7 @@ func (s *Server) handleEnrollmentTokens(w http.ResponseWriter, r *http.Request) 
 		if err != nil {
 			return nil, err
 		}
-		out := []EnrollmentTokenView{}
+		out := []apiv1.EnrollmentTokenView{}
 		for _, en := range ens {
 			if centre != "" && en.Centre != centre {
 				continue
@@ -138,7 +109,7 @@ func (s *Server) handleCancelEnrollmentToken(w http.ResponseWriter, r *http.Requ
 }
 
 func (s *Server) handleEnrollmentToken(w http.ResponseWriter, r *http.Request) {
-	var req EnrollmentTokenRequest
+	var req apiv1.EnrollmentTokenRequest
 	if !s.decodeBody(w, r, &req) {
 		return
 	}
@@ -150,30 +121,9 @@ func (s *Server) handleEnrollmentToken(w http.ResponseWriter, r *http.Request) {
 		}
 		en := queue.Enrollment{Hash: HashToken(token), Centre: req.Centre, Expires: tx.Now.Add(EnrollmentTTL), CreatedBy: u.Username, CreatedAt: tx.Now, Approval: req.Approval}
 		tx.PutEnrollment(en)
-		return EnrollmentTokenResponse{Token: token, ID: en.Hash[:tokenIDLen], Centre: req.Centre, ExpiresAt: en.Expires.UTC().Format(timeLayout)}, nil
+		return apiv1.EnrollmentTokenResponse{Token: token, ID: en.Hash[:tokenIDLen], Centre: req.Centre, ExpiresAt: en.Expires.UTC().Format(timeLayout)}, nil
 	})
 	s.reply(w, r, http.StatusCreated, v, err)
-}
-
-// EnrollRequest is the body of POST /api/v1/kiosks/enroll.
-type EnrollRequest struct {
-	Token string `json:"token"`
-	Name  string `json:"name,omitempty"`
-	// CSR is a PEM certificate request for a key the kiosk made and keeps;
-	// with it the kiosk gets a client certificate instead of a bearer credential.
-	CSR string `json:"csr,omitempty"`
-}
-
-// EnrollResponse gives a kiosk its identity and credential.
-type EnrollResponse struct {
-	Kiosk       string `json:"kiosk"`
-	Centre      string `json:"centre"`
-	Credential  string `json:"credential,omitempty"`  // bearer token, when no CSR was sent
-	Certificate string `json:"certificate,omitempty"` // PEM client certificate, for a CSR
-	CA          string `json:"ca,omitempty"`          // PEM of the CA that signs the server's kiosk listener and the kiosks
-	ExpiresAt   string `json:"expires_at"`
-	Pending     bool   `json:"pending,omitempty"` // waits for an admin's approval
-	ServerTime  string `json:"server_time"`
 }
 
 func (s *Server) handleEnroll(w http.ResponseWriter, r *http.Request) {
@@ -181,7 +131,7 @@ func (s *Server) handleEnroll(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, errTooMany)
 		return
 	}
-	var req EnrollRequest
+	var req apiv1.EnrollRequest
 	if !s.decodeBody(w, r, &req) {
 		return
 	}
@@ -211,7 +161,7 @@ func (s *Server) handleEnroll(w http.ResponseWriter, r *http.Request) {
 		}
 		id := "kiosk-" + engine.NewID()[:10]
 		k := queue.Kiosk{ID: id, Centre: en.Centre, Name: name, EnrolledAt: tx.Now, Pending: en.Approval}
-		resp := EnrollResponse{Kiosk: id, Centre: en.Centre, Pending: en.Approval, ServerTime: tx.Now.UTC().Format(time.RFC3339Nano)}
+		resp := apiv1.EnrollResponse{Kiosk: id, Centre: en.Centre, Pending: en.Approval, ServerTime: tx.Now.UTC().Format(time.RFC3339Nano)}
 		if req.CSR != "" {
 			issued, err := s.ca.SignKiosk([]byte(req.CSR), id, en.Centre)
 			if err != nil {
@@ -233,21 +183,8 @@ func (s *Server) handleEnroll(w http.ResponseWriter, r *http.Request) {
 	s.reply(w, r, http.StatusCreated, v, err)
 }
 
-// HeartbeatRequest is what a kiosk reports every few seconds.
-type HeartbeatRequest struct {
-	Version   string               `json:"version"`
-	Devices   []queue.DeviceStatus `json:"devices,omitempty"`
-	LastError string               `json:"last_error,omitempty"`
-	Outbox    int                  `json:"outbox"`
-}
-
-// HeartbeatResponse lets the kiosk check its clock.
-type HeartbeatResponse struct {
-	ServerTime string `json:"server_time"`
-}
-
 func (s *Server) handleHeartbeat(w http.ResponseWriter, r *http.Request) {
-	var req HeartbeatRequest
+	var req apiv1.HeartbeatRequest
 	if !s.decodeBody(w, r, &req) {
 		return
 	}
@@ -267,18 +204,9 @@ func (s *Server) handleHeartbeat(w http.ResponseWriter, r *http.Request) {
 		}
 		k.LastSeen, k.Version, k.Devices, k.LastError, k.Outbox = tx.Now, req.Version, req.Devices, queue.PlainText(req.LastError), req.Outbox
 		tx.PutKiosk(k)
-		return HeartbeatResponse{ServerTime: tx.Now.UTC().Format(time.RFC3339Nano)}, nil
+		return apiv1.HeartbeatResponse{ServerTime: tx.Now.UTC().Format(time.RFC3339Nano)}, nil
 	})
 	s.reply(w, r, http.StatusOK, v, err)
-}
-
-// KioskView is a kiosk in the admin list.
-type KioskView struct {
-	queue.Kiosk
-	Online bool `json:"online"` // a heartbeat within the last 30 s
-	// CertExpiring warns the admin a month before the certificate expires,
-	// so an offline kiosk can be reached before it is stranded.
-	CertExpiring bool `json:"cert_expiring,omitempty"`
 }
 
 func (s *Server) handleKiosks(w http.ResponseWriter, r *http.Request) {
@@ -288,9 +216,9 @@ func (s *Server) handleKiosks(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.now()
-	out := []KioskView{}
+	out := []apiv1.KioskView{}
 	for _, k := range ks {
-		out = append(out, KioskView{Kiosk: k, Online: !k.Revoked && now.Sub(k.LastSeen) < 30*time.Second,
+		out = append(out, apiv1.KioskView{Kiosk: k, Online: !k.Revoked && now.Sub(k.LastSeen) < 30*time.Second,
 			CertExpiring: !k.CertExpires.IsZero() && k.CertExpires.Sub(now) < CertWarning})
 	}
 	writeJSON(w, http.StatusOK, out)
@@ -311,7 +239,7 @@ func (s *Server) kioskChange(change func(tx *engine.Tx, k *queue.Kiosk) error) h
 				return nil, err
 			}
 			tx.PutKiosk(k)
-			return KioskView{Kiosk: k}, nil
+			return apiv1.KioskView{Kiosk: k}, nil
 		})
 		s.sessions.clear()
 		s.reply(w, r, http.StatusOK, v, err)
@@ -335,15 +263,8 @@ func approveKiosk(_ *engine.Tx, k *queue.Kiosk) error {
 	return nil
 }
 
-// BlockRequest is the body of POST …/number-blocks.
-type BlockRequest struct {
-	Service string `json:"service"`
-	Size    int    `json:"size,omitempty"`
-	Day     string `json:"day,omitempty"`
-}
-
 func (s *Server) handleLeaseBlock(w http.ResponseWriter, r *http.Request) {
-	var req BlockRequest
+	var req apiv1.BlockRequest
 	if !s.decodeBody(w, r, &req) {
 		return
 	}
@@ -374,16 +295,11 @@ func (s *Server) handleListBlocks(w http.ResponseWriter, r *http.Request) {
 	s.reply(w, r, http.StatusOK, v, err)
 }
 
-// RenewRequest is the body of POST /api/v1/kiosks/renew.
-type RenewRequest struct {
-	CSR string `json:"csr"`
-}
-
 // handleRenew signs a new certificate for the calling kiosk (at half-life,
 // over its current certificate). The previous one stays valid until it
 // expires, so an answer lost on the way strands nothing.
 func (s *Server) handleRenew(w http.ResponseWriter, r *http.Request) {
-	var req RenewRequest
+	var req apiv1.RenewRequest
 	if !s.decodeBody(w, r, &req) {
 		return
 	}
@@ -403,19 +319,14 @@ func (s *Server) handleRenew(w http.ResponseWriter, r *http.Request) {
 		}
 		k.PrevSerial, k.CertSerial, k.CertExpires = k.CertSerial, issued.Serial, issued.NotAfter
 		tx.PutKiosk(k)
-		return EnrollResponse{Kiosk: k.ID, Centre: k.Centre, Certificate: string(issued.PEM), CA: string(s.ca.CertPEM()),
+		return apiv1.EnrollResponse{Kiosk: k.ID, Centre: k.Centre, Certificate: string(issued.PEM), CA: string(s.ca.CertPEM()),
 			ExpiresAt: issued.NotAfter.UTC().Format(timeLayout), ServerTime: tx.Now.UTC().Format(time.RFC3339Nano)}, nil
 	})
 	s.reply(w, r, http.StatusOK, v, err)
 }
 
-// VoidRequest names a ticket by the idempotency key its kiosk issued it with.
-type VoidRequest struct {
-	IdempotencyKey string `json:"idempotency_key"`
-}
-
 func (s *Server) handleVoid(w http.ResponseWriter, r *http.Request) {
-	var req VoidRequest
+	var req apiv1.VoidRequest
 	if !s.decodeBody(w, r, &req) {
 		return
 	}

@@ -7,16 +7,17 @@ import (
 	"testing"
 	"time"
 
+	"xephang/queue-server/apiv1"
 	"xephang/queue-server/httpapi"
 	"xephang/queue-server/queue"
 )
 
-func enrollKiosk(t *testing.T, e *env, name string) (*httpapi.Client, httpapi.EnrollResponse) {
+func enrollKiosk(t *testing.T, e *env, name string) (*apiv1.Client, apiv1.EnrollResponse) {
 	t.Helper()
 	ctx := context.Background()
 	tok, err := e.admin.CreateEnrollmentToken(ctx, centreID)
 	must(t, err)
-	k := httpapi.NewClient(e.srv.URL)
+	k := apiv1.NewClient(e.srv.URL)
 	resp, err := k.Enroll(ctx, tok.Token, name)
 	must(t, err)
 	return k, resp
@@ -41,7 +42,7 @@ func TestEnrollment(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, err := httpapi.NewClient(e.srv.URL).Enroll(ctx, tok.Token, "Ki-ốt sảnh")
+			_, err := apiv1.NewClient(e.srv.URL).Enroll(ctx, tok.Token, "Ki-ốt sảnh")
 			results <- err
 		}()
 	}
@@ -63,17 +64,17 @@ func TestEnrollment(t *testing.T) {
 		t.Fatalf("enrolment %+v", resp)
 	}
 	// The kiosk issues tickets, heartbeats, but cannot act at counters.
-	if _, err := k.Issue(ctx, centreID, httpapi.IssueRequest{Service: "A"}); err != nil {
+	if _, err := k.Issue(ctx, centreID, apiv1.IssueRequest{Service: "A"}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := k.Counter(ctx, centreID, 1, "next", nil); apiCode(err) != "403 forbidden" {
 		t.Fatalf("kiosk at a counter: %v", err)
 	}
-	_, err = k.Heartbeat(ctx, httpapi.HeartbeatRequest{Version: "1.0.0", Devices: []queue.DeviceStatus{{Name: "printer", Kind: "printer", Status: "warning", Detail: "Sắp hết giấy"}}, Outbox: 2})
+	_, err = k.Heartbeat(ctx, apiv1.HeartbeatRequest{Version: "1.0.0", Devices: []queue.DeviceStatus{{Name: "printer", Kind: "printer", Status: "warning", Detail: "Sắp hết giấy"}}, Outbox: 2})
 	must(t, err)
 	list, err := e.admin.Kiosks(ctx)
 	must(t, err)
-	var mine *httpapi.KioskView
+	var mine *apiv1.KioskView
 	for i := range list {
 		if list[i].ID == resp.Kiosk {
 			mine = &list[i]
@@ -86,11 +87,11 @@ func TestEnrollment(t *testing.T) {
 	if _, err := e.admin.Do(ctx, "POST", "/api/v1/kiosks/"+resp.Kiosk+"/revoke", nil, nil); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := k.Issue(ctx, centreID, httpapi.IssueRequest{Service: "A"}); apiCode(err) != "401 unauthorized" {
+	if _, err := k.Issue(ctx, centreID, apiv1.IssueRequest{Service: "A"}); apiCode(err) != "401 unauthorized" {
 		t.Fatalf("revoked kiosk: %v", err)
 	}
 	// Kiosk credentials cannot sign in with a password.
-	if err := httpapi.NewClient(e.srv.URL).Login(ctx, resp.Kiosk, ""); err == nil {
+	if err := apiv1.NewClient(e.srv.URL).Login(ctx, resp.Kiosk, ""); err == nil {
 		t.Fatal("a kiosk account signed in with a password")
 	}
 }
@@ -110,7 +111,7 @@ func TestEnrollmentTokensListedAndCancelled(t *testing.T) {
 	}
 	list, err := e.admin.EnrollmentTokens(ctx, centreID)
 	must(t, err)
-	byID := map[string]httpapi.EnrollmentTokenView{}
+	byID := map[string]apiv1.EnrollmentTokenView{}
 	for _, v := range list {
 		byID[v.ID] = v
 	}
@@ -130,7 +131,7 @@ func TestEnrollmentTokensListedAndCancelled(t *testing.T) {
 	if v.Status != "cancelled" || v.CancelledBy != "admin" || v.CancelledAt == "" {
 		t.Fatalf("cancelled token %+v", v)
 	}
-	if _, err := httpapi.NewClient(e.srv.URL).Enroll(ctx, astray.Token, "Ki-ốt lạc"); apiCode(err) != "401 unauthorized" {
+	if _, err := apiv1.NewClient(e.srv.URL).Enroll(ctx, astray.Token, "Ki-ốt lạc"); apiCode(err) != "401 unauthorized" {
 		t.Fatalf("enrolling with a cancelled token: %v", err)
 	}
 	if again, err := e.admin.CancelEnrollmentToken(ctx, astray.ID); err != nil || again.Status != "cancelled" || again.CancelledAt != v.CancelledAt {
@@ -146,14 +147,14 @@ func TestEnrollmentTokensListedAndCancelled(t *testing.T) {
 	}
 
 	// Used: enrolment works with the other, which then cannot be cancelled.
-	k, err := httpapi.NewClient(e.srv.URL).Enroll(ctx, kept.Token, "Ki-ốt sảnh")
+	k, err := apiv1.NewClient(e.srv.URL).Enroll(ctx, kept.Token, "Ki-ốt sảnh")
 	must(t, err)
 	if _, err := e.admin.CancelEnrollmentToken(ctx, kept.ID); apiCode(err) != "409 conflict" {
 		t.Fatalf("cancelling a used token: %v", err)
 	}
 	list, err = e.admin.EnrollmentTokens(ctx, "")
 	must(t, err)
-	byID = map[string]httpapi.EnrollmentTokenView{}
+	byID = map[string]apiv1.EnrollmentTokenView{}
 	for _, v := range list {
 		byID[v.ID] = v
 	}
@@ -206,25 +207,25 @@ func TestOfflineTicketsReplay(t *testing.T) {
 	if _, err := e.clerk.LeaseBlock(ctx, centreID, "A", 5, ""); apiCode(err) != "403 forbidden" {
 		t.Fatalf("clerk leasing: %v", err)
 	}
-	online, _ := e.clerk.Issue(ctx, centreID, httpapi.IssueRequest{Service: "A"})
+	online, _ := e.clerk.Issue(ctx, centreID, apiv1.IssueRequest{Service: "A"})
 	if online.Number != "A001" {
 		t.Fatalf("online ticket after the blocks: %s", online.Number)
 	}
 	printed := time.Now().Add(-time.Second).Format(time.RFC3339Nano) // before the online ticket, and (but for a second a day) the same local day
-	req := httpapi.IssueRequest{Service: "A", Number: "A901", IssuedAt: printed, Offline: true, IdempotencyKey: "k1-0001"}
+	req := apiv1.IssueRequest{Service: "A", Number: "A901", IssuedAt: printed, Offline: true, IdempotencyKey: "k1-0001"}
 	first, err := k.Issue(ctx, centreID, req)
 	must(t, err)
 	again, err := k.Issue(ctx, centreID, req)
 	if err != nil || again.ID != first.ID || first.Number != "A901" || first.Position != 1 {
 		t.Fatalf("replayed offline ticket: %+v then %+v %v (it was printed first, so it is first in line)", first, again, err)
 	}
-	if _, err := other.Issue(ctx, centreID, httpapi.IssueRequest{Service: "A", Number: "A902", IssuedAt: printed, Offline: true, IdempotencyKey: "k2-x"}); apiCode(err) != "422 invalid" {
+	if _, err := other.Issue(ctx, centreID, apiv1.IssueRequest{Service: "A", Number: "A902", IssuedAt: printed, Offline: true, IdempotencyKey: "k2-x"}); apiCode(err) != "422 invalid" {
 		t.Fatalf("a number from another kiosk's block: %v", err)
 	}
-	if _, err := e.clerk.Issue(ctx, centreID, httpapi.IssueRequest{Service: "A", Number: "A903", IssuedAt: printed, Offline: true, IdempotencyKey: "c-x"}); apiCode(err) != "403 forbidden" {
+	if _, err := e.clerk.Issue(ctx, centreID, apiv1.IssueRequest{Service: "A", Number: "A903", IssuedAt: printed, Offline: true, IdempotencyKey: "c-x"}); apiCode(err) != "403 forbidden" {
 		t.Fatalf("staff sending an offline ticket: %v", err)
 	}
-	if _, err := k.Issue(ctx, centreID, httpapi.IssueRequest{Service: "A", Number: "A903", Offline: true, IdempotencyKey: "k1-x"}); apiCode(err) != "422 invalid" {
+	if _, err := k.Issue(ctx, centreID, apiv1.IssueRequest{Service: "A", Number: "A903", Offline: true, IdempotencyKey: "k1-x"}); apiCode(err) != "422 invalid" {
 		t.Fatalf("offline ticket without issued_at: %v", err)
 	}
 	blocks, err := k.Blocks(ctx, centreID)
@@ -239,13 +240,13 @@ func TestVoidUnprintedTicket(t *testing.T) {
 	ctx := context.Background()
 	k, _ := enrollKiosk(t, e, "Ki-ốt 1")
 	other, _ := enrollKiosk(t, e, "Ki-ốt 2")
-	tk, err := k.Issue(ctx, centreID, httpapi.IssueRequest{Service: "A", IdempotencyKey: "k1/42"})
+	tk, err := k.Issue(ctx, centreID, apiv1.IssueRequest{Service: "A", IdempotencyKey: "k1/42"})
 	must(t, err)
-	if _, err := other.Do(ctx, "POST", "/api/v1/centres/"+centreID+"/tickets/void", httpapi.VoidRequest{IdempotencyKey: "k1/42"}, nil); apiCode(err) != "404 not_found" {
+	if _, err := other.Do(ctx, "POST", "/api/v1/centres/"+centreID+"/tickets/void", apiv1.VoidRequest{IdempotencyKey: "k1/42"}, nil); apiCode(err) != "404 not_found" {
 		t.Fatalf("another kiosk voiding: %v", err)
 	}
-	var v httpapi.TicketView
-	_, err = k.Do(ctx, "POST", "/api/v1/centres/"+centreID+"/tickets/void", httpapi.VoidRequest{IdempotencyKey: "k1/42"}, &v)
+	var v apiv1.TicketView
+	_, err = k.Do(ctx, "POST", "/api/v1/centres/"+centreID+"/tickets/void", apiv1.VoidRequest{IdempotencyKey: "k1/42"}, &v)
 	if err != nil || v.ID != tk.ID || v.Status != "void" {
 		t.Fatalf("void: %+v %v", v, err)
 	}
@@ -253,7 +254,7 @@ func TestVoidUnprintedTicket(t *testing.T) {
 		t.Fatal("a voided ticket was called")
 	}
 	// Again: the same answer (the kiosk may retry).
-	if _, err := k.Do(ctx, "POST", "/api/v1/centres/"+centreID+"/tickets/void", httpapi.VoidRequest{IdempotencyKey: "k1/42"}, nil); err != nil {
+	if _, err := k.Do(ctx, "POST", "/api/v1/centres/"+centreID+"/tickets/void", apiv1.VoidRequest{IdempotencyKey: "k1/42"}, nil); err != nil {
 		t.Fatalf("second void: %v", err)
 	}
 }
@@ -265,11 +266,11 @@ func TestKioskNumbersOnlyInTheWindow(t *testing.T) {
 	e := newEnvAt(t, func() time.Time { return night })
 	ctx := context.Background()
 	k, _ := enrollKiosk(t, e, "Ki-ốt 1")
-	_, err := k.Issue(ctx, centreID, httpapi.IssueRequest{Service: "A"})
+	_, err := k.Issue(ctx, centreID, apiv1.IssueRequest{Service: "A"})
 	if apiCode(err) != "409 outside_hours" || !strings.Contains(err.Error(), "07:00") {
 		t.Fatalf("kiosk at 01:23: %v", err)
 	}
-	tk, err := e.clerk.Issue(ctx, centreID, httpapi.IssueRequest{Service: "A"})
+	tk, err := e.clerk.Issue(ctx, centreID, apiv1.IssueRequest{Service: "A"})
 	if err != nil || tk.Number != "A001" {
 		t.Fatalf("staff at 01:23: %+v %v", tk, err)
 	}
@@ -288,7 +289,7 @@ func TestOfflineReplayCannotJumpTheQueue(t *testing.T) {
 	k, _ := enrollKiosk(t, e, "Ki-ốt 1")
 	start := now
 	set(start.Add(5 * time.Minute))
-	walkIn, err := e.clerk.Issue(ctx, centreID, httpapi.IssueRequest{Service: "A"})
+	walkIn, err := e.clerk.Issue(ctx, centreID, apiv1.IssueRequest{Service: "A"})
 	must(t, err)
 	leased := start.Add(10 * time.Minute)
 	set(leased)
@@ -297,7 +298,7 @@ func TestOfflineReplayCannotJumpTheQueue(t *testing.T) {
 	}
 	set(start.Add(time.Hour))
 	claimed := start.Add(-30 * time.Minute).Format(time.RFC3339Nano)
-	off, err := k.Issue(ctx, centreID, httpapi.IssueRequest{Service: "A", Number: "A901", IssuedAt: claimed, Offline: true, IdempotencyKey: "k1-early"})
+	off, err := k.Issue(ctx, centreID, apiv1.IssueRequest{Service: "A", Number: "A901", IssuedAt: claimed, Offline: true, IdempotencyKey: "k1-early"})
 	must(t, err)
 	if off.IssuedAt != leased.Format(time.RFC3339) || off.Position != 2 {
 		t.Fatalf("replayed ticket issued %s at position %d, want %s behind the walk-in", off.IssuedAt, off.Position, leased.Format(time.RFC3339))

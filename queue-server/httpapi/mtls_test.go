@@ -5,13 +5,15 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
-	"golang.org/x/crypto/bcrypt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/bcrypt"
+
+	"xephang/queue-server/apiv1"
 	"xephang/queue-server/bolt"
 	"xephang/queue-server/ca"
 	"xephang/queue-server/engine"
@@ -26,7 +28,7 @@ import (
 // whose certificate and client verification come from the server's own CA.
 // It returns the kiosk listener, the admin on the public one, the CA and
 // the public listener's URL.
-func mtlsEnv(t *testing.T) (*httptest.Server, *httpapi.Client, *ca.Authority, string) {
+func mtlsEnv(t *testing.T) (*httptest.Server, *apiv1.Client, *ca.Authority, string) {
 	t.Helper()
 	dir := t.TempDir()
 	st, err := bolt.Open(dir)
@@ -44,9 +46,9 @@ func mtlsEnv(t *testing.T) (*httptest.Server, *httpapi.Client, *ca.Authority, st
 	srv.StartTLS()
 	t.Cleanup(func() { srv.Close(); pub.Close(); eng.Close(); st.Close() })
 	ctx := context.Background()
-	_, err = api.PutUser(ctx, "admin", httpapi.PutUserRequest{Role: queue.RoleAdmin, Password: "admin-secret"})
+	_, err = api.PutUser(ctx, "admin", apiv1.PutUserRequest{Role: queue.RoleAdmin, Password: "admin-secret"})
 	must(t, err)
-	admin := httpapi.NewClient(pub.URL)
+	admin := apiv1.NewClient(pub.URL)
 	must(t, admin.Login(ctx, "admin", "admin-secret"))
 	c := storetest.Centre(centreID)
 	storetest.AlwaysOpen(&c) // kiosks issue only in the centre's window
@@ -57,7 +59,7 @@ func mtlsEnv(t *testing.T) (*httptest.Server, *httpapi.Client, *ca.Authority, st
 
 // kioskClient is a client presenting the kiosk's certificate and trusting
 // only the CA it received at enrolment.
-func kioskClient(t *testing.T, base string, caPEM, certPEM, keyPEM []byte) *httpapi.Client {
+func kioskClient(t *testing.T, base string, caPEM, certPEM, keyPEM []byte) *apiv1.Client {
 	t.Helper()
 	cert, err := tls.X509KeyPair(certPEM, keyPEM)
 	must(t, err)
@@ -65,7 +67,7 @@ func kioskClient(t *testing.T, base string, caPEM, certPEM, keyPEM []byte) *http
 	if !roots.AppendCertsFromPEM(caPEM) {
 		t.Fatal("CA PEM from enrolment does not parse")
 	}
-	c := httpapi.NewClient(base)
+	c := apiv1.NewClient(base)
 	c.HTTP = &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots, Certificates: []tls.Certificate{cert}}}}
 	return c
 }
@@ -73,14 +75,14 @@ func kioskClient(t *testing.T, base string, caPEM, certPEM, keyPEM []byte) *http
 func TestKioskMutualTLS(t *testing.T) {
 	srv, admin, _, pubURL := mtlsEnv(t)
 	ctx := context.Background()
-	var tok httpapi.EnrollmentTokenResponse
-	_, err := admin.Do(ctx, "POST", "/api/v1/enrollment-tokens", httpapi.EnrollmentTokenRequest{Centre: centreID, Approval: true}, &tok)
+	var tok apiv1.EnrollmentTokenResponse
+	_, err := admin.Do(ctx, "POST", "/api/v1/enrollment-tokens", apiv1.EnrollmentTokenRequest{Centre: centreID, Approval: true}, &tok)
 	must(t, err)
-	keyPEM, csrPEM, err := ca.NewKey("kiosk")
+	keyPEM, csrPEM, err := apiv1.NewKey("kiosk")
 	must(t, err)
-	plain := httpapi.NewClient(pubURL) // enrolment is on the public listener: the kiosk has no certificate yet
-	var en httpapi.EnrollResponse
-	_, err = plain.Do(ctx, "POST", "/api/v1/kiosks/enroll", httpapi.EnrollRequest{Token: tok.Token, Name: "Ki-ốt A", CSR: string(csrPEM)}, &en)
+	plain := apiv1.NewClient(pubURL) // enrolment is on the public listener: the kiosk has no certificate yet
+	var en apiv1.EnrollResponse
+	_, err = plain.Do(ctx, "POST", "/api/v1/kiosks/enroll", apiv1.EnrollRequest{Token: tok.Token, Name: "Ki-ốt A", CSR: string(csrPEM)}, &en)
 	must(t, err)
 	if en.Credential != "" || en.Certificate == "" || en.CA == "" || !en.Pending {
 		t.Fatalf("enrolment with a CSR: %+v", en)
@@ -91,54 +93,54 @@ func TestKioskMutualTLS(t *testing.T) {
 	}
 	k := kioskClient(t, srv.URL, []byte(en.CA), []byte(en.Certificate), keyPEM)
 	// Waiting for approval: a clear refusal.
-	if _, err := k.Heartbeat(ctx, httpapi.HeartbeatRequest{Version: "1"}); apiCode(err) != "403 kiosk_pending" {
+	if _, err := k.Heartbeat(ctx, apiv1.HeartbeatRequest{Version: "1"}); apiCode(err) != "403 kiosk_pending" {
 		t.Fatalf("before approval: %v", err)
 	}
 	_, err = admin.Do(ctx, "POST", "/api/v1/kiosks/"+en.Kiosk+"/approve", nil, nil)
 	must(t, err)
-	if _, err := k.Heartbeat(ctx, httpapi.HeartbeatRequest{Version: "1"}); err != nil {
+	if _, err := k.Heartbeat(ctx, apiv1.HeartbeatRequest{Version: "1"}); err != nil {
 		t.Fatalf("after approval: %v", err)
 	}
-	tk, err := k.Issue(ctx, centreID, httpapi.IssueRequest{Service: "A"})
+	tk, err := k.Issue(ctx, centreID, apiv1.IssueRequest{Service: "A"})
 	if err != nil || tk.Source != "kiosk" {
 		t.Fatalf("issue over mutual TLS: %+v %v", tk, err)
 	}
 	// Renewal: the new certificate works, the previous one still does (its
 	// answer may have been lost); after a second renewal the first does not.
-	renew := func(c *httpapi.Client) ([]byte, httpapi.EnrollResponse) {
-		kp, cp, err := ca.NewKey("kiosk")
+	renew := func(c *apiv1.Client) ([]byte, apiv1.EnrollResponse) {
+		kp, cp, err := apiv1.NewKey("kiosk")
 		must(t, err)
-		var out httpapi.EnrollResponse
-		_, err = c.Do(ctx, "POST", "/api/v1/kiosks/renew", httpapi.RenewRequest{CSR: string(cp)}, &out)
+		var out apiv1.EnrollResponse
+		_, err = c.Do(ctx, "POST", "/api/v1/kiosks/renew", apiv1.RenewRequest{CSR: string(cp)}, &out)
 		must(t, err)
 		return kp, out
 	}
 	k2key, r2 := renew(k)
 	k2 := kioskClient(t, srv.URL, []byte(r2.CA), []byte(r2.Certificate), k2key)
-	if _, err := k2.Heartbeat(ctx, httpapi.HeartbeatRequest{Version: "2"}); err != nil {
+	if _, err := k2.Heartbeat(ctx, apiv1.HeartbeatRequest{Version: "2"}); err != nil {
 		t.Fatalf("renewed certificate: %v", err)
 	}
-	if _, err := k.Heartbeat(ctx, httpapi.HeartbeatRequest{Version: "1"}); err != nil {
+	if _, err := k.Heartbeat(ctx, apiv1.HeartbeatRequest{Version: "1"}); err != nil {
 		t.Fatalf("previous certificate right after renewal: %v", err)
 	}
 	renew(k2)
-	if _, err := k.Heartbeat(ctx, httpapi.HeartbeatRequest{Version: "1"}); apiCode(err) != "403 kiosk_revoked" {
+	if _, err := k.Heartbeat(ctx, apiv1.HeartbeatRequest{Version: "1"}); apiCode(err) != "403 kiosk_revoked" {
 		t.Fatalf("certificate two renewals old: %v", err)
 	}
 	// A certificate the CA did not sign is refused by TLS itself.
 	other, err := ca.Open(t.TempDir())
 	must(t, err)
-	fk, fc, _ := ca.NewKey("forged")
+	fk, fc, _ := apiv1.NewKey("forged")
 	forged, err := other.SignKiosk(fc, en.Kiosk, centreID)
 	must(t, err)
 	f := kioskClient(t, srv.URL, []byte(r2.CA), forged.PEM, fk)
-	if _, err := f.Heartbeat(ctx, httpapi.HeartbeatRequest{}); err == nil {
+	if _, err := f.Heartbeat(ctx, apiv1.HeartbeatRequest{}); err == nil {
 		t.Fatal("a certificate from another CA was accepted")
 	}
 	// Revoked: refused at once with a code the kiosk shows as "out of service".
 	_, err = admin.Do(ctx, "POST", "/api/v1/kiosks/"+en.Kiosk+"/revoke", nil, nil)
 	must(t, err)
-	if _, err := k2.Heartbeat(ctx, httpapi.HeartbeatRequest{}); apiCode(err) != "403 kiosk_revoked" {
+	if _, err := k2.Heartbeat(ctx, apiv1.HeartbeatRequest{}); apiCode(err) != "403 kiosk_revoked" {
 		t.Fatalf("revoked kiosk: %v", err)
 	}
 	list, _ := admin.Kiosks(ctx)
@@ -147,22 +149,22 @@ func TestKioskMutualTLS(t *testing.T) {
 	}
 	// A bad request is refused clearly.
 	tok2, _ := admin.CreateEnrollmentToken(ctx, centreID)
-	if _, err := plain.Do(ctx, "POST", "/api/v1/kiosks/enroll", httpapi.EnrollRequest{Token: tok2.Token, CSR: "not a csr"}, nil); apiCode(err) != "422 invalid" {
+	if _, err := plain.Do(ctx, "POST", "/api/v1/kiosks/enroll", apiv1.EnrollRequest{Token: tok2.Token, CSR: "not a csr"}, nil); apiCode(err) != "422 invalid" {
 		t.Fatalf("bad CSR: %v", err)
 	}
 }
 
 // enrollWithCert enrols an approved kiosk with a certificate on the public
 // listener and returns its client for the kiosk listener.
-func enrollWithCert(t *testing.T, admin *httpapi.Client, pubURL, kioskURL string) (*httpapi.Client, httpapi.EnrollResponse) {
+func enrollWithCert(t *testing.T, admin *apiv1.Client, pubURL, kioskURL string) (*apiv1.Client, apiv1.EnrollResponse) {
 	t.Helper()
 	ctx := context.Background()
 	tok, err := admin.CreateEnrollmentToken(ctx, centreID)
 	must(t, err)
-	keyPEM, csrPEM, err := ca.NewKey("kiosk")
+	keyPEM, csrPEM, err := apiv1.NewKey("kiosk")
 	must(t, err)
-	var en httpapi.EnrollResponse
-	_, err = httpapi.NewClient(pubURL).Do(ctx, "POST", "/api/v1/kiosks/enroll", httpapi.EnrollRequest{Token: tok.Token, Name: "Ki-ốt B", CSR: string(csrPEM)}, &en)
+	var en apiv1.EnrollResponse
+	_, err = apiv1.NewClient(pubURL).Do(ctx, "POST", "/api/v1/kiosks/enroll", apiv1.EnrollRequest{Token: tok.Token, Name: "Ki-ốt B", CSR: string(csrPEM)}, &en)
 	must(t, err)
 	return kioskClient(t, kioskURL, []byte(en.CA), []byte(en.Certificate), keyPEM), en
 }
@@ -187,17 +189,17 @@ func TestKioskListenerServesOnlyKiosks(t *testing.T) {
 	// A certificate of another CA: refused in the handshake too.
 	other, err := ca.Open(t.TempDir())
 	must(t, err)
-	fk, fc, _ := ca.NewKey("forged")
+	fk, fc, _ := apiv1.NewKey("forged")
 	forged, err := other.SignKiosk(fc, en.Kiosk, centreID)
 	must(t, err)
-	if _, err := kioskClient(t, srv.URL, []byte(en.CA), forged.PEM, fk).Heartbeat(ctx, httpapi.HeartbeatRequest{}); err == nil || apiCode(err) != fmt.Sprint(err) {
+	if _, err := kioskClient(t, srv.URL, []byte(en.CA), forged.PEM, fk).Heartbeat(ctx, apiv1.HeartbeatRequest{}); err == nil || apiCode(err) != fmt.Sprint(err) {
 		t.Fatalf("a certificate of another CA: %v", err)
 	}
 	// The kiosk's own routes work with its certificate.
-	if _, err := k.Heartbeat(ctx, httpapi.HeartbeatRequest{Version: "1"}); err != nil {
+	if _, err := k.Heartbeat(ctx, apiv1.HeartbeatRequest{Version: "1"}); err != nil {
 		t.Fatalf("heartbeat: %v", err)
 	}
-	tk, err := k.Issue(ctx, centreID, httpapi.IssueRequest{Service: "A"})
+	tk, err := k.Issue(ctx, centreID, apiv1.IssueRequest{Service: "A"})
 	if err != nil || tk.Source != "kiosk" {
 		t.Fatalf("issue: %+v %v", tk, err)
 	}

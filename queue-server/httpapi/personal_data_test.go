@@ -11,6 +11,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"xephang/queue-server/apiv1"
 	"xephang/queue-server/httpapi"
 )
 
@@ -33,15 +34,15 @@ func publicGet(t *testing.T, base, path string) (int, string, http.Header) {
 func TestPublicIdentifiersRevealNothingPersonal(t *testing.T) {
 	e, ck := bookingEnv(t, time.Date(2026, 11, 23, 1, 0, 0, 0, time.UTC))
 	ctx := context.Background()
-	pub := httpapi.NewClient(e.srv.URL)
+	pub := apiv1.NewClient(e.srv.URL)
 	var ch httpapi.Challenge
 	_, err := pub.Do(ctx, "GET", "/api/v1/challenge", nil, &ch)
 	must(t, err)
 	sol, _ := httpapi.SolveChallenge(ch)
 	const name, phone, id = "Trần Thị Bích Ngọc", "0987654321", "079195123457"
-	var b httpapi.BookingView
-	_, err = pub.Do(ctx, "POST", "/api/v1/centres/"+centreID+"/bookings", httpapi.BookRequest{Service: "A", Start: "2026-11-24T09:00:00+07:00",
-		Citizen: httpapi.CitizenRequest{IDNumber: id, Name: name, Phone: phone}, Altcha: sol}, &b)
+	var b apiv1.BookingView
+	_, err = pub.Do(ctx, "POST", "/api/v1/centres/"+centreID+"/bookings", apiv1.BookRequest{Service: "A", Start: "2026-11-24T09:00:00+07:00",
+		Citizen: apiv1.CitizenRequest{IDNumber: id, Name: name, Phone: phone}, Altcha: sol}, &b)
 	must(t, err)
 	if b.Citizen == nil || b.Citizen.Name != name || b.PDFURL == "" || b.ICSURL == "" || !strings.Contains(b.PDFURL, "sig=") {
 		t.Fatalf("the 201 gives the one who booked the citizen and the signed links: %+v", b)
@@ -49,7 +50,7 @@ func TestPublicIdentifiersRevealNothingPersonal(t *testing.T) {
 	// The day: the citizen checks in at the counter; the ticket's id goes on the public stream.
 	ck.Set(time.Date(2026, 11, 24, 2, 10, 0, 0, time.UTC))
 	must(t, e.clerk.Login(ctx, "canbo1", "clerk-secret"))
-	var tk httpapi.CheckInResponse
+	var tk apiv1.CheckInResponse
 	_, err = e.clerk.Do(ctx, "POST", "/api/v1/bookings/"+b.Code+"/check-in", nil, &tk)
 	must(t, err)
 	ws, _, err := websocket.DefaultDialer.Dial(strings.Replace(e.srv.URL, "http", "ws", 1)+"/api/v1/centres/"+centreID+"/events?since=0", nil)
@@ -126,8 +127,8 @@ func TestPublicIdentifiersRevealNothingPersonal(t *testing.T) {
 		t.Errorf("staff by code: %v", err)
 	}
 	// Public cancel needs the number, answers without the citizen, with fresh links.
-	var cancelled httpapi.BookingView
-	_, err = pub.Do(ctx, "POST", "/api/v1/bookings/"+other.Code+"/cancel", httpapi.CancelRequest{IDNumber: cccd(3)}, &cancelled)
+	var cancelled apiv1.BookingView
+	_, err = pub.Do(ctx, "POST", "/api/v1/bookings/"+other.Code+"/cancel", apiv1.CancelRequest{IDNumber: cccd(3)}, &cancelled)
 	must(t, err)
 	if cancelled.Citizen != nil || cancelled.ICSURL == "" {
 		t.Errorf("public cancel answers %+v", cancelled)

@@ -4,8 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"testing"
-
-	"xephang/queue-server/httpapi"
+	"xephang/queue-server/apiv1"
 )
 
 func TestPrecheckTravelsWithTheTicket(t *testing.T) {
@@ -13,7 +12,7 @@ func TestPrecheckTravelsWithTheTicket(t *testing.T) {
 	e.alwaysOpen(t)
 	ctx := context.Background()
 	k, _ := enrollKiosk(t, e, "Ki-ốt 1")
-	tk, err := k.Issue(ctx, centreID, httpapi.IssueRequest{Service: "A"})
+	tk, err := k.Issue(ctx, centreID, apiv1.IssueRequest{Service: "A"})
 	must(t, err)
 	result := map[string]any{
 		"procedure": "khai-sinh", "ok": false,
@@ -22,7 +21,7 @@ func TestPrecheckTravelsWithTheTicket(t *testing.T) {
 	}
 	must(t, k.AttachPrecheck(ctx, tk.ID, result))
 	// The public tracking page never shows it.
-	pub, _ := httpapi.NewClient(e.srv.URL).Ticket(ctx, tk.ID)
+	pub, _ := apiv1.NewClient(e.srv.URL).Ticket(ctx, tk.ID)
 	if pub.Precheck != nil {
 		t.Fatalf("public view shows the pre-check: %s", pub.Precheck)
 	}
@@ -33,7 +32,7 @@ func TestPrecheckTravelsWithTheTicket(t *testing.T) {
 	// The counter sees it when it calls the ticket.
 	called, _, err := e.clerk.Next(ctx, centreID, 1)
 	must(t, err)
-	var got httpapi.PrecheckResult
+	var got apiv1.PrecheckResult
 	if err := json.Unmarshal(called.Precheck, &got); err != nil || got.Procedure != "khai-sinh" || len(got.Documents) != 2 || got.Documents[1].Status != "missing" || got.Fields["ho_ten"] != "Nguyễn Văn An" {
 		t.Fatalf("pre-check at the counter: %s %v", called.Precheck, err)
 	}
@@ -44,7 +43,7 @@ func TestPrecheckTravelsWithTheTicket(t *testing.T) {
 	if err := k.AttachPrecheck(ctx, "nope", result); apiCode(err) != "404 not_found" {
 		t.Fatalf("unknown ticket: %v", err)
 	}
-	if err := httpapi.NewClient(e.srv.URL).AttachPrecheck(ctx, tk.ID, result); apiCode(err) != "401 unauthorized" {
+	if err := apiv1.NewClient(e.srv.URL).AttachPrecheck(ctx, tk.ID, result); apiCode(err) != "401 unauthorized" {
 		t.Fatalf("anonymous: %v", err)
 	}
 }
@@ -56,15 +55,15 @@ func TestPrecheckTravelsWithTheTicket(t *testing.T) {
 func TestRating(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	tk, _ := e.clerk.Issue(ctx, centreID, httpapi.IssueRequest{Service: "A"})
-	pair := func(n int) *httpapi.Client {
+	tk, _ := e.clerk.Issue(ctx, centreID, apiv1.IssueRequest{Service: "A"})
+	pair := func(n int) *apiv1.Client {
 		t.Helper()
 		p, err := e.clerk.PairRatingTablet(ctx, centreID, n)
 		must(t, err)
 		if p.Counter != n || len(p.Token) < 40 {
 			t.Fatalf("pairing %+v", p)
 		}
-		c := httpapi.NewClient(e.srv.URL)
+		c := apiv1.NewClient(e.srv.URL)
 		c.Token = p.Token
 		return c
 	}
@@ -74,7 +73,7 @@ func TestRating(t *testing.T) {
 	}
 	e.clerk.Next(ctx, centreID, 1)
 	e.clerk.Counter(ctx, centreID, 1, "finish", nil)
-	if _, err := httpapi.NewClient(e.srv.URL).Rate(ctx, tk.ID, 1); apiCode(err) != "401 unauthorized" {
+	if _, err := apiv1.NewClient(e.srv.URL).Rate(ctx, tk.ID, 1); apiCode(err) != "401 unauthorized" {
 		t.Fatalf("a stranger rating: %v", err)
 	}
 	if _, err := other.Rate(ctx, tk.ID, 1); apiCode(err) != "403 forbidden" {
@@ -92,7 +91,7 @@ func TestRating(t *testing.T) {
 	}
 	// Paired again: the earlier tablet of the counter is unpaired.
 	pair(1)
-	tk2, _ := e.clerk.Issue(ctx, centreID, httpapi.IssueRequest{Service: "A"})
+	tk2, _ := e.clerk.Issue(ctx, centreID, apiv1.IssueRequest{Service: "A"})
 	e.clerk.Next(ctx, centreID, 1)
 	if _, err := tablet.Rate(ctx, tk2.ID, 4); apiCode(err) != "401 unauthorized" {
 		t.Fatalf("an unpaired tablet rating: %v", err)
@@ -103,7 +102,7 @@ func TestRating(t *testing.T) {
 	if _, err := tablet.PairRatingTablet(ctx, centreID, 1); apiCode(err) != "401 unauthorized" {
 		t.Fatalf("a tablet pairing: %v", err)
 	}
-	if _, err := other.Issue(ctx, centreID, httpapi.IssueRequest{Service: "A"}); apiCode(err) != "403 forbidden" {
+	if _, err := other.Issue(ctx, centreID, apiv1.IssueRequest{Service: "A"}); apiCode(err) != "403 forbidden" {
 		t.Fatalf("a rating tablet issuing a ticket: %v", err)
 	}
 }

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"xephang/queue-server/httpapi"
+	"xephang/queue-server/apiv1"
 	"xephang/queue-server/queue"
 )
 
@@ -26,18 +26,18 @@ func TestKioskPriorityConfirmedAtTheCounter(t *testing.T) {
 	must(t, err)
 	defer events.Close()
 
-	walkIn, err := k.Issue(ctx, centreID, httpapi.IssueRequest{Service: "A"})
+	walkIn, err := k.Issue(ctx, centreID, apiv1.IssueRequest{Service: "A"})
 	must(t, err)
-	issued := map[string]httpapi.TicketView{}
+	issued := map[string]apiv1.TicketView{}
 	for _, p := range []string{"elderly", "disabled", "pregnant", "child", "merit"} {
-		tv, err := k.Issue(ctx, centreID, httpapi.IssueRequest{Service: "A", Priority: p})
+		tv, err := k.Issue(ctx, centreID, apiv1.IssueRequest{Service: "A", Priority: p})
 		must(t, err)
 		if tv.Priority != p || tv.PriorityPending != (p != "elderly") {
 			t.Fatalf("kiosk %s: %+v", p, tv)
 		}
 		issued[p] = tv
 	}
-	staff, err := e.clerk.Issue(ctx, centreID, httpapi.IssueRequest{Service: "A", Priority: "merit"})
+	staff, err := e.clerk.Issue(ctx, centreID, apiv1.IssueRequest{Service: "A", Priority: "merit"})
 	if err != nil || staff.PriorityPending {
 		t.Fatalf("staff's merit ticket: %+v %v", staff, err)
 	}
@@ -60,7 +60,7 @@ func TestKioskPriorityConfirmedAtTheCounter(t *testing.T) {
 	if r.Ticket.ID != issued["disabled"].ID || !r.Ticket.PriorityPending || r.Counter == nil || r.Counter.Current == nil || !r.Counter.Current.PriorityPending {
 		t.Fatalf("second call %+v counter %+v", r.Ticket, r.Counter)
 	}
-	r, err = e.clerk.Counter(ctx, centreID, 1, "confirm-priority", &httpapi.CounterRequest{Reason: "Thẻ người khuyết tật"})
+	r, err = e.clerk.Counter(ctx, centreID, 1, "confirm-priority", &apiv1.CounterRequest{Reason: "Thẻ người khuyết tật"})
 	if err != nil || r.Ticket.PriorityPending || r.Ticket.Priority != "disabled" || r.Ticket.Status != "called" || r.Counter.Current.PriorityPending {
 		t.Fatalf("confirm: %+v %v", r.Ticket, err)
 	}
@@ -74,10 +74,10 @@ func TestKioskPriorityConfirmedAtTheCounter(t *testing.T) {
 		t.Fatalf("third call %s", r.Ticket.Number)
 	}
 	long := strings.Repeat("x", queue.MaxReasonLen+1)
-	if _, err := e.clerk.Counter(ctx, centreID, 1, "downgrade-priority", &httpapi.CounterRequest{Reason: long}); apiCode(err) != "422 invalid" {
+	if _, err := e.clerk.Counter(ctx, centreID, 1, "downgrade-priority", &apiv1.CounterRequest{Reason: long}); apiCode(err) != "422 invalid" {
 		t.Fatalf("reason too long: %v", err)
 	}
-	r, err = e.clerk.Counter(ctx, centreID, 1, "downgrade-priority", &httpapi.CounterRequest{Reason: "Không có giấy tờ"})
+	r, err = e.clerk.Counter(ctx, centreID, 1, "downgrade-priority", &apiv1.CounterRequest{Reason: "Không có giấy tờ"})
 	if err != nil || r.Ticket.Priority != "normal" || r.Ticket.PriorityPending || r.Ticket.Status != "waiting" || r.Counter.Current != nil {
 		t.Fatalf("downgrade: %+v %+v %v", r.Ticket, r.Counter, err)
 	}

@@ -16,6 +16,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"xephang/queue-server/apiv1"
 	"xephang/queue-server/bolt"
 	"xephang/queue-server/engine"
 	"xephang/queue-server/httpapi"
@@ -25,7 +26,7 @@ import (
 
 // proxyEnv serves the API with cfg adjusted by tune, the centre and clerk
 // canbo1 of newEnv, and returns the server's URL and its admin client.
-func proxyEnv(t *testing.T, now func() time.Time, tune func(*httpapi.Config)) (*httptest.Server, *httpapi.Client) {
+func proxyEnv(t *testing.T, now func() time.Time, tune func(*httpapi.Config)) (*httptest.Server, *apiv1.Client) {
 	t.Helper()
 	st, err := bolt.Open(t.TempDir())
 	must(t, err)
@@ -38,13 +39,13 @@ func proxyEnv(t *testing.T, now func() time.Time, tune func(*httpapi.Config)) (*
 	srv := httptest.NewServer(api)
 	t.Cleanup(func() { srv.Close(); eng.Close(); st.Close() })
 	ctx := context.Background()
-	_, err = api.PutUser(ctx, "admin", httpapi.PutUserRequest{Role: queue.RoleAdmin, Password: "admin-secret"})
+	_, err = api.PutUser(ctx, "admin", apiv1.PutUserRequest{Role: queue.RoleAdmin, Password: "admin-secret"})
 	must(t, err)
-	admin := httpapi.NewClient(srv.URL)
+	admin := apiv1.NewClient(srv.URL)
 	must(t, admin.Login(ctx, "admin", "admin-secret"))
 	_, err = admin.PutCentre(ctx, storetest.Centre(centreID))
 	must(t, err)
-	must(t, admin.PutUser(ctx, "canbo1", httpapi.PutUserRequest{Role: queue.RoleClerk, Centre: centreID, Password: "clerk-secret"}))
+	must(t, admin.PutUser(ctx, "canbo1", apiv1.PutUserRequest{Role: queue.RoleClerk, Centre: centreID, Password: "clerk-secret"}))
 	return srv, admin
 }
 
@@ -204,7 +205,7 @@ func TestLoginThrottleGrowsAndLetsTheOwnerIn(t *testing.T) {
 		c.TrustedProxies, _ = httpapi.ParseTrustedProxies("127.0.0.1")
 	})
 	for i := range 12 { // real accounts: an unknown name costs a full-cost bcrypt
-		must(t, admin.PutUser(context.Background(), "user"+strconv.Itoa(i), httpapi.PutUserRequest{Role: queue.RoleClerk, Centre: centreID, Password: "password-" + strconv.Itoa(i)}))
+		must(t, admin.PutUser(context.Background(), "user"+strconv.Itoa(i), apiv1.PutUserRequest{Role: queue.RoleClerk, Centre: centreID, Password: "password-" + strconv.Itoa(i)}))
 	}
 	login := func(user, password, addr string) (int, string) {
 		return post(t, srv.URL, "/api/v1/login", `{"username":"`+user+`","password":"`+password+`"}`, addr)

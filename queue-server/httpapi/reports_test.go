@@ -9,21 +9,20 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"xephang/queue-server/httpapi"
+	"xephang/queue-server/apiv1"
 )
 
 func TestReportEndpoint(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	for i := 0; i < 3; i++ {
-		e.clerk.Issue(ctx, centreID, httpapi.IssueRequest{Service: "A"})
+		e.clerk.Issue(ctx, centreID, apiv1.IssueRequest{Service: "A"})
 	}
 	first, _, _ := e.clerk.Next(ctx, centreID, 1)
 	e.clerk.Next(ctx, centreID, 1) // finishes the first
-	httpapi.NewClient(e.srv.URL).Rate(ctx, first.ID, 4)
+	apiv1.NewClient(e.srv.URL).Rate(ctx, first.ID, 4)
 	today := time.Now().In(hcm).Format(time.DateOnly)
-	get := func(c *httpapi.Client, q string) (*http.Response, []byte) {
+	get := func(c *apiv1.Client, q string) (*http.Response, []byte) {
 		req, _ := http.NewRequest("GET", e.srv.URL+"/api/v1/centres/"+centreID+"/reports?"+q, nil)
 		req.Header.Set("Authorization", "Bearer "+c.Token)
 		resp, err := http.DefaultClient.Do(req)

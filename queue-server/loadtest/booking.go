@@ -11,7 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"xephang/queue-server/httpapi"
+	"xephang/queue-server/apiv1"
 	"xephang/queue-server/queue"
 )
 
@@ -45,7 +45,7 @@ func bookingScenario(o options) error {
 	}
 	defer srv.stop()
 	ctx := context.Background()
-	admin := httpapi.NewClient(srv.base)
+	admin := apiv1.NewClient(srv.base)
 	if err := admin.Login(ctx, "admin", "bench-admin-pw"); err != nil {
 		return err
 	}
@@ -57,7 +57,7 @@ func bookingScenario(o options) error {
 	today := time.Now().In(hcm)
 	for d := 1; d < 7; d++ { // from tomorrow: no slot falls inside the notice
 		date := today.AddDate(0, 0, d).Format(time.DateOnly)
-		var s []httpapi.SlotView
+		var s []apiv1.SlotView
 		if _, err := admin.Do(ctx, "GET", "/api/v1/centres/bench/slots?service=A&date="+date, nil, &s); err != nil {
 			return err
 		}

@@ -14,8 +14,8 @@ import (
 	"strings"
 	"time"
 
+	"xephang/queue-server/apiv1"
 	"xephang/queue-server/demo"
-	"xephang/queue-server/httpapi"
 )
 
 // child is a server process under test.
@@ -167,7 +167,7 @@ func newTransport(clients int) *http.Transport {
 
 // clerk logs in once as the demo's first clerk and returns the token.
 func clerk(ctx context.Context, base string) (string, error) {
-	c := httpapi.NewClient(base)
+	c := apiv1.NewClient(base)
 	if err := c.Login(ctx, demo.Clerks[0], demo.ClerkPassword); err != nil {
 		return "", err
 	}

@@ -9,10 +9,9 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"xephang/queue-server/apiv1"
 
 	"github.com/gorilla/websocket"
-
-	"xephang/queue-server/httpapi"
 )
 
 type seen struct {
@@ -40,11 +39,11 @@ func wsScenario(o options) error {
 	if err != nil {
 		return err
 	}
-	c := httpapi.NewClient(srv.base)
+	c := apiv1.NewClient(srv.base)
 	c.Token = token
 	const centre = "hoan-kiem"
 	for i := 0; i < o.calls+5; i++ {
-		if _, err := c.Issue(ctx, centre, httpapi.IssueRequest{Service: "A"}); err != nil {
+		if _, err := c.Issue(ctx, centre, apiv1.IssueRequest{Service: "A"}); err != nil {
 			return fmt.Errorf("pre-issue: %w", err)
 		}
 	}

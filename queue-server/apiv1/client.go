@@ -1,4 +1,4 @@
-package httpapi
+package apiv1
 
 import (
 	"bytes"
@@ -191,6 +191,7 @@ func (c *Client) Events(ctx context.Context, centre string, since uint64) (*Even
 		h.Set("Authorization", "Bearer "+c.Token)
 	}
 	d := *websocket.DefaultDialer
+	d.HandshakeTimeout = 10 * time.Second
 	if hc := c.HTTP; hc != nil {
 		if tr, ok := hc.Transport.(*http.Transport); ok && tr.TLSClientConfig != nil {
 			d.TLSClientConfig = tr.TLSClientConfig // the kiosk's client certificate and CA
@@ -245,12 +246,35 @@ func (c *Client) CancelEnrollmentToken(ctx context.Context, id string) (Enrollme
 // Enroll trades a one-time token for the kiosk's identity and credential;
 // the client keeps the credential as its token.
 func (c *Client) Enroll(ctx context.Context, token, name string) (EnrollResponse, error) {
+	return c.EnrollWith(ctx, EnrollRequest{Token: token, Name: name})
+}
+
+// EnrollWith enrols with a full request (a certificate request for mutual
+// TLS); the client keeps the credential, when one is given, as its token.
+func (c *Client) EnrollWith(ctx context.Context, req EnrollRequest) (EnrollResponse, error) {
 	var out EnrollResponse
-	if _, err := c.Do(ctx, "POST", "/api/v1/kiosks/enroll", EnrollRequest{Token: token, Name: name}, &out); err != nil {
+	if _, err := c.Do(ctx, "POST", "/api/v1/kiosks/enroll", req, &out); err != nil {
 		return out, err
 	}
-	c.Token = out.Credential
+	if out.Credential != "" {
+		c.Token = out.Credential
+	}
 	return out, nil
+}
+
+// Renew asks for a new kiosk certificate for the request csrPEM (kiosk,
+// over mutual TLS).
+func (c *Client) Renew(ctx context.Context, csrPEM string) (EnrollResponse, error) {
+	var out EnrollResponse
+	_, err := c.Do(ctx, "POST", "/api/v1/kiosks/renew", RenewRequest{CSR: csrPEM}, &out)
+	return out, err
+}
+
+// Void withdraws a ticket the kiosk issued but never printed, by its
+// idempotency key (kiosk).
+func (c *Client) Void(ctx context.Context, centre, key string) error {
+	_, err := c.Do(ctx, "POST", "/api/v1/centres/"+url.PathEscape(centre)+"/tickets/void", VoidRequest{IdempotencyKey: key}, nil)
+	return err
 }
 
 // Heartbeat reports a kiosk's state (kiosk).
