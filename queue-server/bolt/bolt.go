@@ -57,11 +57,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -113,6 +115,12 @@ var ErrNewerSchema = errors.New("bolt: data file has a newer schema than this pr
 type Store struct {
 	db *bolt.DB
 
+	// path and id are the file's, to notice it deleted or replaced
+	// (Verify); lost is set once it was.
+	path string
+	id   fileID
+	lost atomic.Pointer[error]
+
 	// pending locates the tickets kept only in their issued event (see
 	// the package comment), by id. Commit updates it after bbolt commits;
 	// readers hold mu across their bbolt transaction, and a ticket found
@@ -158,12 +166,35 @@ type storedEvent struct {
 
 var _ queue.Store = (*Store)(nil)
 
-// Open opens (creating if needed) the store in dir/xephang.db.
-func Open(dir string) (*Store, error) {
+// Options changes how Open treats the data directory.
+type Options struct {
+	// Init creates a new empty store even in a directory that held one
+	// (its file deleted or lost): never done without it.
+	Init bool
+}
+
+// Open opens the store in dir/xephang.db, creating it in a directory that
+// never held one.
+func Open(dir string) (*Store, error) { return OpenWith(dir, Options{}) }
+
+// OpenWith opens the store in dir/xephang.db. An existing file is checked
+// first (header, then bbolt's consistency check) and refused, with what is
+// wrong and how to restore it, when damaged: a 0-byte file is damaged, not
+// new. A missing file is created only in a directory that never held a
+// store, or with o.Init.
+func OpenWith(dir string, o Options) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("bolt: data directory: %w", err)
 	}
-	db, err := bolt.Open(filepath.Join(dir, "xephang.db"), 0o600, &bolt.Options{
+	path := filepath.Join(dir, FileName)
+	if _, err := os.Lstat(path); errors.Is(err, fs.ErrNotExist) {
+		if heldStore(dir) && !o.Init {
+			return nil, fmt.Errorf("%w: %s. If the file was deleted or moved, %s", ErrStoreMissing, path, restoreHint)
+		}
+	} else if _, err := checkFile(path); err != nil {
+		return nil, err
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{
 		Timeout: 2 * time.Second, // another process holds the file: say so instead of hanging
 		// The array freelist hands out the lowest free pages first, so a
 		// commit's pages mostly form one contiguous run: one write
@@ -177,12 +208,19 @@ func Open(dir string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bolt: open %s: %w", dir, err)
 	}
-	s := &Store{db: db, pending: map[string]pendingRef{}}
-	if err := s.init(); err != nil {
-		db.Close()
-		return nil, err
+	s := &Store{db: db, path: path, pending: map[string]pendingRef{}}
+	fi, err := os.Stat(path) // just opened and locked: the file bbolt holds
+	if err == nil {
+		s.id, _ = statID(fi)
+		err = s.init()
 	}
-	if err := s.loadPending(); err != nil {
+	if err == nil {
+		err = s.loadPending()
+	}
+	if err == nil {
+		err = writeMarker(dir)
+	}
+	if err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -289,6 +327,10 @@ func notFound(what, id string) error {
 func (s *Store) Commit(b *queue.Batch) error {
 	if b.Empty() {
 		return nil
+	}
+	if err := s.Verify(); err != nil {
+		// Written into a deleted or replaced file, it would be lost.
+		return err
 	}
 	var w written
 	err := s.db.Update(func(tx *bolt.Tx) error {
