@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-
 	"xephang/queue-server/bolt"
 	"xephang/queue-server/queue"
 )
@@ -204,4 +203,3 @@ func TestFileGoneWhileOpen(t *testing.T) {
 		})
 	}
 }
-
