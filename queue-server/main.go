@@ -1,7 +1,8 @@
 // Command queue-server is Xếp Hàng's central queue server: walk-in tickets,
 // counters, displays and the event stream, on an embedded bbolt store.
 //
-//	queue-server -addr 127.0.0.1:8080 -data ./data [-demo]
+//	queue-server -addr 127.0.0.1:8080 -data ./data [-demo] [-init]
+//	queue-server check -data ./data
 //
 // Environment: XEPHANG_ADDR, XEPHANG_DATA, XEPHANG_ADMIN_PASSWORD,
 // XEPHANG_DEMO=1, XEPHANG_LOG_LEVEL (debug, info, warn, error),
@@ -46,11 +47,20 @@ type Config struct {
 	// certificate, for TLSHosts, comes from the server's own CA.
 	KioskAddr string
 	TLSHosts  []string
+	// Init creates a new empty store in a data directory that held one
+	// whose file is gone; without it the server refuses to start there.
+	Init bool
+	// MinFree is the free space beside the store under which /readyz
+	// answers not ready.
+	MinFree uint64
+	// StreamsPerAddr bounds the event streams open from one address.
+	StreamsPerAddr int
 }
 
 // ParseConfig reads flags, with the environment as defaults.
 func ParseConfig(args []string, getenv func(string) string) (Config, error) {
-	cfg := Config{Addr: "127.0.0.1:8080", DataDir: "./data"}
+	cfg := Config{Addr: "127.0.0.1:8080", DataDir: "./data", MinFree: 256 << 20, StreamsPerAddr: httpapi.DefaultStreamsPerAddr}
+	minFreeMB := int(cfg.MinFree >> 20)
 	if v := getenv("XEPHANG_ADDR"); v != "" {
 		cfg.Addr = v
 	}
@@ -75,9 +85,16 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 	fs.BoolVar(&cfg.Demo, "demo", cfg.Demo, "load the demo centre into an empty store (XEPHANG_DEMO=1)")
 	fs.StringVar(&cfg.KioskAddr, "kiosk-addr", cfg.KioskAddr, "mutual-TLS listener for kiosks, e.g. :8443 (XEPHANG_KIOSK_TLS_ADDR); empty: none")
 	fs.StringVar(&hosts, "tls-hosts", hosts, "names and addresses in the kiosk listener's certificate (XEPHANG_TLS_HOSTS)")
+	fs.BoolVar(&cfg.Init, "init", false, "create a new empty store even where one was (its file lost): only on purpose")
+	fs.IntVar(&minFreeMB, "min-free-mb", minFreeMB, "not ready when the store's disk has less free space (MiB)")
+	fs.IntVar(&cfg.StreamsPerAddr, "streams-per-addr", cfg.StreamsPerAddr, "event-stream WebSockets open at once from one address")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
+	if minFreeMB < 0 || cfg.StreamsPerAddr < 1 {
+		return cfg, fmt.Errorf("-min-free-mb must be ≥ 0 and -streams-per-addr ≥ 1")
+	}
+	cfg.MinFree = uint64(minFreeMB) << 20
 	for _, h := range strings.Split(hosts, ",") {
 		if h = strings.TrimSpace(h); h != "" {
 			cfg.TLSHosts = append(cfg.TLSHosts, h)
@@ -102,6 +119,7 @@ type Main struct {
 	srv    *http.Server
 	kln    net.Listener
 	ksrv   *http.Server
+	stop   context.CancelFunc
 }
 
 // NewMain returns a program with the configuration.
@@ -120,13 +138,15 @@ func (m *Main) KioskAddr() string {
 
 // Run opens the store, starts the engine and serves until Close.
 func (m *Main) Run(ctx context.Context) error {
-	st, err := bolt.Open(m.Config.DataDir)
+	st, err := bolt.OpenWith(m.Config.DataDir, bolt.Options{Init: m.Config.Init})
 	if err != nil {
 		return err
 	}
 	m.Store = st
 	m.Hub = engine.NewHub()
 	metrics := httpapi.NewMetrics()
+	watch := &storeWatch{st: st, minFree: m.Config.MinFree, log: m.Log, metrics: metrics}
+
 	m.Engine, err = engine.New(engine.Config{
 		Store: st, Publisher: m.Hub, Log: m.Log,
 		Observer: engine.Observer{Commit: metrics.ObserveCommit, Committed: metrics.ObserveChanges},
@@ -144,11 +164,15 @@ func (m *Main) Run(ctx context.Context) error {
 		st.Close()
 		return err
 	}
-	m.API = httpapi.New(httpapi.Config{Engine: m.Engine, Hub: m.Hub, Store: st, Log: m.Log, Metrics: metrics, UI: ui.Handler(), Secret: secret, CA: m.CA})
+	m.API = httpapi.New(httpapi.Config{Engine: m.Engine, Hub: m.Hub, Store: st, Log: m.Log, Metrics: metrics, UI: ui.Handler(), Secret: secret, CA: m.CA,
+		Ready: watch.problem, StreamsPerAddr: m.Config.StreamsPerAddr})
 	if err := m.bootstrap(ctx); err != nil {
 		m.Close()
 		return err
 	}
+	var wctx context.Context
+	wctx, m.stop = context.WithCancel(context.Background())
+	go watch.run(wctx)
 	m.ln, err = net.Listen("tcp", m.Config.Addr)
 	if err != nil {
 		m.Close()
@@ -224,6 +248,9 @@ func (m *Main) bootstrap(ctx context.Context) error {
 // Close stops serving (letting requests in flight finish), then the engine
 // and the store.
 func (m *Main) Close() error {
+	if m.stop != nil {
+		m.stop()
+	}
 	for _, srv := range []*http.Server{m.srv, m.ksrv} {
 		if srv != nil {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -241,6 +268,9 @@ func (m *Main) Close() error {
 }
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "check" {
+		os.Exit(runCheck(os.Args[2:], os.Getenv, os.Stdout, os.Stderr))
+	}
 	cfg, err := ParseConfig(os.Args[1:], os.Getenv)
 	if errors.Is(err, flag.ErrHelp) {
 		os.Exit(0)

@@ -997,6 +997,9 @@ func (s *Store) Purge(centre, bookingsBefore string, noShowsBefore, now time.Tim
 		if err := c.Put(kPurged, []byte(bookingsBefore)); err != nil {
 			return err
 		}
+		if err := purgeEvents(tx, c, centre, bookingsBefore); err != nil {
+			return err
+		}
 		// Deleting under a bbolt cursor can skip the next key: collect first.
 		var stale [][]byte
 		err = c.Bucket(bNoShows).ForEach(func(k, v []byte) error {
@@ -1036,6 +1039,57 @@ func (s *Store) Purge(centre, bookingsBefore string, noShowsBefore, now time.Tim
 		return nil
 	})
 	return n, err
+}
+
+// purgeEventsMax bounds the events one Purge deletes: it runs in the
+// engine's loop, so a long backlog (a store from before events were
+// purged) drains over a few runs instead of stalling the clerks once.
+const purgeEventsMax = 20_000
+
+// purgeEvents deletes a centre's events of local days before day, never
+// one of the current day (a ticket may live in its issued event).
+func purgeEvents(tx *bolt.Tx, c *bolt.Bucket, centre, day string) error {
+	lg, err := centreLog(tx, centre)
+	if err != nil {
+		return err
+	}
+	var cfg queue.Centre
+	if err := json.Unmarshal(c.Bucket(bConfig).Get(kCentre), &cfg); err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	cutoff, err := time.ParseInLocation(time.DateOnly, day, cfg.Location())
+	if err != nil {
+		return fmt.Errorf("purge day %q: %w", day, err)
+	}
+	var meta queue.Meta
+	if raw := lg.Get(kMeta); raw != nil {
+		if err := json.Unmarshal(raw, &meta); err != nil {
+			return fmt.Errorf("meta: %w", err)
+		}
+	}
+	var stale [][]byte
+	cur := lg.Cursor()
+	for k, v := cur.First(); k != nil && isSeq(k) && len(stale) < purgeEventsMax; k, v = cur.Next() {
+		var e struct {
+			At time.Time `json:"at"`
+		}
+		if binary.BigEndian.Uint64(k) > meta.DaySeq {
+			break
+		}
+		if err := json.Unmarshal(v, &e); err != nil {
+			return fmt.Errorf("event %x: %w", k, err)
+		}
+		if !e.At.Before(cutoff) {
+			break
+		}
+		stale = append(stale, bytes.Clone(k))
+	}
+	for _, k := range stale {
+		if err := lg.Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Secret returns the named 32-byte server secret, creating it on first use.
