@@ -82,7 +82,7 @@ func New(cfg Config) *Server {
 		pow:       powState{used: map[string]time.Time{}},
 		bookLimit: newLimiter(10, time.Hour), lookupLimit: newLimiter(60, time.Minute),
 		enrollLimit: newLimiter(20, time.Minute), reportSlot: make(chan struct{}, 1),
-		streams:     newStreamLimit(cfg.StreamsPerAddr),
+		streams: newStreamLimit(cfg.StreamsPerAddr),
 	}
 	if len(s.secret) == 0 {
 		s.secret = make([]byte, 32)
