@@ -35,6 +35,8 @@
 //	codes                 booking code → centre id (global index)
 //	kiosks                kiosk id → Kiosk
 //	enrollments           sha-256 of token → Enrollment
+//	pow                   expiry (8 bytes BE, unix s) + challenge → 1:
+//	                      spent anti-bot challenges, until they expire
 //
 // Issuing a ticket appends its event, meta and numbering to the last page
 // of the centre's log and nothing else: bbolt rewrites every page a commit
@@ -87,6 +89,7 @@ var (
 	bCodes    = []byte("codes")
 	bKiosks   = []byte("kiosks")
 	bEnroll   = []byte("enrollments")
+	bSpent    = []byte("pow")
 
 	bCounters = []byte("counters")
 	bTickets  = []byte("tickets")
@@ -264,7 +267,7 @@ func (s *Store) loadPending() error {
 
 func (s *Store) init() error {
 	return s.db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bMeta, bUsers, bSessions, bIDs, bCentres, bCodes, bKiosks, bEnroll} {
+		for _, b := range [][]byte{bMeta, bUsers, bSessions, bIDs, bCentres, bCodes, bKiosks, bEnroll, bSpent} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -1090,6 +1093,39 @@ func purgeEvents(tx *bolt.Tx, c *bolt.Bucket, centre, day string) error {
 		}
 	}
 	return nil
+}
+
+// spentPurgeMax bounds the expired challenges one SpendChallenge deletes.
+const spentPurgeMax = 64
+
+// SpendChallenge records an anti-bot challenge as spent until it expires
+// and reports whether it was fresh; it deletes a few expired ones (keyed
+// by expiry first, they are the bucket's first keys).
+func (s *Store) SpendChallenge(challenge string, expires, now time.Time) (bool, error) {
+	if err := s.Verify(); err != nil {
+		return false, err
+	}
+	key := append(u64(uint64(expires.Unix())), challenge...)
+	fresh := false
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bSpent)
+		if b.Get(key) != nil {
+			return nil
+		}
+		var stale [][]byte
+		cur := b.Cursor()
+		for k, _ := cur.First(); k != nil && len(stale) < spentPurgeMax && int64(binary.BigEndian.Uint64(k)) < now.Unix(); k, _ = cur.Next() {
+			stale = append(stale, bytes.Clone(k))
+		}
+		for _, k := range stale {
+			if err := b.Delete(k); err != nil {
+				return err
+			}
+		}
+		fresh = true
+		return b.Put(key, []byte{1})
+	})
+	return fresh, err
 }
 
 // Secret returns the named 32-byte server secret, creating it on first use.
