@@ -38,8 +38,8 @@ var (
 )
 
 // restoreHint ends the message of a store that cannot be opened.
-const restoreHint = "stop the server, move the damaged file aside, and restore the latest backup into the data directory " +
-	"(see the README, \"Backups\"); start with -init only to begin an empty store on purpose"
+const restoreHint = "stop the server, move the damaged file aside, copy xephang.db from the latest backup of the data directory into it " +
+	"and run `queue-server check -data DIR` on it before starting; start with -init only to begin an empty store on purpose"
 
 // Check checks the store in dir offline, as Open does before serving: the
 // file is there, its header is sane (so bbolt's memory map cannot fault),
