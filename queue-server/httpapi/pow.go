@@ -26,12 +26,14 @@ import (
 // expires. Staff and kiosks skip it.
 //
 // The difficulty comes from a measured budget (docs/benchmarks.md, "Proof
-// of work"): at powBaseNumber a phone's browser pays about half a second
-// on average (the page solves while the citizen types), a native script
-// about 25 ms of one core per booking. Under load — more than
+// of work"): on average maxnumber/2 hashes. At powBaseNumber headless
+// Chromium pays 0.2-0.4 s on this project's server core (a phone perhaps
+// four times that, solved while the citizen types, with progress shown),
+// a tuned native script 25-80 ms of one core per booking: the per-address
+// booking limit, not the work, bounds a script. Under load — more than
 // powLoadStep challenges issued in the last minute — maxnumber grows by
-// one base per step, up to powMaxFactor bases, so a flood pays more and
-// the page shows its progress meanwhile.
+// one base per step, up to powMaxFactor bases, so a flood pays up to six
+// times more while it lasts.
 const (
 	powBaseNumber = 500_000
 	powMaxFactor  = 6
