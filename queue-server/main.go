@@ -6,7 +6,8 @@
 //
 // Environment: XEPHANG_ADDR, XEPHANG_DATA, XEPHANG_ADMIN_PASSWORD,
 // XEPHANG_DEMO=1, XEPHANG_LOG_LEVEL (debug, info, warn, error),
-// XEPHANG_KIOSK_TLS_ADDR and XEPHANG_TLS_HOSTS (the kiosks' mutual-TLS listener).
+// XEPHANG_KIOSK_TLS_ADDR and XEPHANG_TLS_HOSTS (the kiosks' mutual-TLS listener),
+// XEPHANG_MIN_FREE_MB, XEPHANG_STREAMS_PER_ADDR.
 package main
 
 import (
@@ -20,6 +21,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -61,6 +63,18 @@ type Config struct {
 func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 	cfg := Config{Addr: "127.0.0.1:8080", DataDir: "./data", MinFree: 256 << 20, StreamsPerAddr: httpapi.DefaultStreamsPerAddr}
 	minFreeMB := int(cfg.MinFree >> 20)
+	for _, v := range []struct {
+		name string
+		to   *int
+	}{{"XEPHANG_MIN_FREE_MB", &minFreeMB}, {"XEPHANG_STREAMS_PER_ADDR", &cfg.StreamsPerAddr}} {
+		if raw := getenv(v.name); raw != "" {
+			n, err := strconv.Atoi(raw)
+			if err != nil {
+				return cfg, fmt.Errorf("%s: %w", v.name, err)
+			}
+			*v.to = n
+		}
+	}
 	if v := getenv("XEPHANG_ADDR"); v != "" {
 		cfg.Addr = v
 	}
@@ -86,8 +100,8 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 	fs.StringVar(&cfg.KioskAddr, "kiosk-addr", cfg.KioskAddr, "mutual-TLS listener for kiosks, e.g. :8443 (XEPHANG_KIOSK_TLS_ADDR); empty: none")
 	fs.StringVar(&hosts, "tls-hosts", hosts, "names and addresses in the kiosk listener's certificate (XEPHANG_TLS_HOSTS)")
 	fs.BoolVar(&cfg.Init, "init", false, "create a new empty store even where one was (its file lost): only on purpose")
-	fs.IntVar(&minFreeMB, "min-free-mb", minFreeMB, "not ready when the store's disk has less free space (MiB)")
-	fs.IntVar(&cfg.StreamsPerAddr, "streams-per-addr", cfg.StreamsPerAddr, "event-stream WebSockets open at once from one address")
+	fs.IntVar(&minFreeMB, "min-free-mb", minFreeMB, "not ready when the store's disk has less free space, MiB (XEPHANG_MIN_FREE_MB)")
+	fs.IntVar(&cfg.StreamsPerAddr, "streams-per-addr", cfg.StreamsPerAddr, "event-stream WebSockets open at once from one address (XEPHANG_STREAMS_PER_ADDR)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}

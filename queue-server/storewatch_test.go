@@ -255,3 +255,18 @@ func (s *syncWriter) String() string {
 	defer s.mu.Unlock()
 	return s.w.String()
 }
+
+func TestParseConfigStoreAndStreams(t *testing.T) {
+	env := map[string]string{"XEPHANG_MIN_FREE_MB": "10", "XEPHANG_STREAMS_PER_ADDR": "40"}
+	cfg, err := ParseConfig([]string{"-init"}, func(k string) string { return env[k] })
+	if err != nil || !cfg.Init || cfg.MinFree != 10<<20 || cfg.StreamsPerAddr != 40 {
+		t.Fatalf("%+v %v", cfg, err)
+	}
+	cfg, err = ParseConfig(nil, func(string) string { return "" })
+	if err != nil || cfg.Init || cfg.MinFree != 256<<20 || cfg.StreamsPerAddr != httpapi.DefaultStreamsPerAddr {
+		t.Fatalf("defaults: %+v %v", cfg, err)
+	}
+	if _, err := ParseConfig([]string{"-streams-per-addr", "0"}, func(string) string { return "" }); err == nil {
+		t.Fatal("-streams-per-addr 0 accepted")
+	}
+}
