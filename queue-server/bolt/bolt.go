@@ -62,6 +62,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sort"
 	"strconv"
 	"sync"
@@ -215,10 +216,7 @@ func OpenWith(dir string, o Options) (*Store, error) {
 	fi, err := os.Stat(path) // just opened and locked: the file bbolt holds
 	if err == nil {
 		s.id, _ = statID(fi)
-		err = s.init()
-	}
-	if err == nil {
-		err = s.loadPending()
+		err = s.load()
 	}
 	if err == nil {
 		err = writeMarker(dir)
@@ -228,6 +226,22 @@ func OpenWith(dir string, o Options) (*Store, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// load migrates the file and finds the pending tickets: the first reads of
+// its pages. Damage the checks did not see (a page sound in form, wrong in
+// content) makes bbolt panic, or fault: reported as damage, not a crash.
+func (s *Store) load() (err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("%w: %s: reading it failed: %v. To restore: %s", ErrDamaged, s.path, p, restoreHint)
+		}
+	}()
+	if err := s.init(); err != nil {
+		return err
+	}
+	return s.loadPending()
 }
 
 // loadPending finds the tickets kept only in their issued event: those of

@@ -164,6 +164,145 @@ func checkHeader(f *os.File, size int64) error {
 	if need := int64(best.pgid) * int64(best.pageSize); size < need {
 		return fmt.Errorf("the file is %d bytes but its pages reach %d bytes: it was truncated", size, need)
 	}
+	return walkPages(f, best)
+}
+
+// Page flags and element sizes of the bbolt format.
+const (
+	branchPage   = 0x01
+	leafPage     = 0x02
+	freelistPage = 0x10
+	bucketLeaf   = 0x01
+	elementSize  = 16
+	maxDepth     = 64
+)
+
+// pageWalk reads the tree of pages with bounds checked on every read,
+// before bbolt walks it trusting them: a page pointing back to one of its
+// ancestors would send bbolt's check into endless recursion (a fatal stack
+// overflow), an element past its page would read past the map.
+type pageWalk struct {
+	f    *os.File
+	m    meta
+	seen map[uint64]bool
+}
+
+// walkPages checks the freelist page and every page reachable from the
+// root bucket: in range, read once, of the right kind, elements inside.
+func walkPages(f *os.File, m meta) error {
+	w := &pageWalk{f: f, m: m, seen: map[uint64]bool{}}
+	if m.freelist != noFreelist {
+		p, err := w.read(m.freelist)
+		if err != nil {
+			return fmt.Errorf("freelist: %w", err)
+		}
+		if binary.LittleEndian.Uint16(p[8:]) != freelistPage {
+			return fmt.Errorf("freelist: page %d is not a freelist page", m.freelist)
+		}
+		n := uint64(binary.LittleEndian.Uint16(p[10:]))
+		skip := uint64(0)
+		if n == 0xFFFF { // the count overflows into the first element
+			if len(p) < pageHeader+8 {
+				return fmt.Errorf("freelist: page %d too short", m.freelist)
+			}
+			n, skip = binary.LittleEndian.Uint64(p[pageHeader:]), 1
+		}
+		if (n+skip)*8 > uint64(len(p)-pageHeader) {
+			return fmt.Errorf("freelist: page %d claims %d free pages, more than it holds", m.freelist, n)
+		}
+	}
+	return w.tree(m.root, 0)
+}
+
+// read returns the page id with its overflow pages.
+func (w *pageWalk) read(id uint64) ([]byte, error) {
+	ps := uint64(w.m.pageSize)
+	if id < 2 || id >= w.m.pgid {
+		return nil, fmt.Errorf("page %d out of range (2 to %d)", id, w.m.pgid-1)
+	}
+	var h [pageHeader]byte
+	if _, err := w.f.ReadAt(h[:], int64(id*ps)); err != nil {
+		return nil, fmt.Errorf("page %d: %w", id, err)
+	}
+	if got := binary.LittleEndian.Uint64(h[0:]); got != id {
+		return nil, fmt.Errorf("page %d says it is page %d", id, got)
+	}
+	over := uint64(binary.LittleEndian.Uint32(h[12:]))
+	if id+over >= w.m.pgid {
+		return nil, fmt.Errorf("page %d: %d overflow pages run past the last page", id, over)
+	}
+	p := make([]byte, (over+1)*ps)
+	if _, err := w.f.ReadAt(p, int64(id*ps)); err != nil {
+		return nil, fmt.Errorf("page %d: %w", id, err)
+	}
+	return p, nil
+}
+
+// tree checks the branch or leaf page id and what it leads to.
+func (w *pageWalk) tree(id uint64, depth int) error {
+	if depth > maxDepth {
+		return fmt.Errorf("page %d: the tree is deeper than %d levels", id, maxDepth)
+	}
+	if w.seen[id] {
+		return fmt.Errorf("page %d is reached twice (a loop, or two parents)", id)
+	}
+	w.seen[id] = true
+	p, err := w.read(id)
+	if err != nil {
+		return err
+	}
+	return w.page(id, p, depth)
+}
+
+// page checks a page's elements (p may be an inline bucket's page).
+func (w *pageWalk) page(id uint64, p []byte, depth int) error {
+	if len(p) < pageHeader {
+		return fmt.Errorf("page %d: too short", id)
+	}
+	flags := binary.LittleEndian.Uint16(p[8:])
+	count := int(binary.LittleEndian.Uint16(p[10:]))
+	if pageHeader+count*elementSize > len(p) {
+		return fmt.Errorf("page %d: %d elements do not fit in it", id, count)
+	}
+	le := binary.LittleEndian
+	for i := range count {
+		at := pageHeader + i*elementSize
+		e := p[at : at+elementSize]
+		switch flags {
+		case branchPage:
+			pos, ksize := uint64(le.Uint32(e[0:])), uint64(le.Uint32(e[4:]))
+			if uint64(at)+pos+ksize > uint64(len(p)) {
+				return fmt.Errorf("page %d: key %d runs past the page", id, i)
+			}
+			if err := w.tree(le.Uint64(e[8:]), depth+1); err != nil {
+				return err
+			}
+		case leafPage:
+			eflags, pos, ksize, vsize := le.Uint32(e[0:]), uint64(le.Uint32(e[4:])), uint64(le.Uint32(e[8:])), uint64(le.Uint32(e[12:]))
+			end := uint64(at) + pos + ksize + vsize
+			if end > uint64(len(p)) {
+				return fmt.Errorf("page %d: element %d runs past the page", id, i)
+			}
+			if eflags&bucketLeaf == 0 {
+				continue
+			}
+			v := p[uint64(at)+pos+ksize : end]
+			if len(v) < 16 {
+				return fmt.Errorf("page %d: bucket %d: value too short", id, i)
+			}
+			if root := le.Uint64(v); root != 0 {
+				if err := w.tree(root, depth+1); err != nil {
+					return err
+				}
+			} else if inline := v[16:]; len(inline) < pageHeader || le.Uint16(inline[8:]) != leafPage {
+				return fmt.Errorf("page %d: inline bucket %d is not a leaf", id, i) // bbolt would panic on it
+			} else if err := w.page(id, inline, depth+1); err != nil {
+				return fmt.Errorf("inline bucket: %w", err)
+			}
+		default:
+			return fmt.Errorf("page %d: neither a branch nor a leaf (flags %#x)", id, flags)
+		}
+	}
 	return nil
 }
 
