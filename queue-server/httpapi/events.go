@@ -169,7 +169,7 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if !s.replay(r, centre, &sent, send) {
+	if !s.replay(r, gone, centre, &sent, send) {
 		return
 	}
 	// What was committed during the replay is in the subscription; a
@@ -222,10 +222,12 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 // replay sends the stored events after *sent, holding one of the few
 // replay slots while it reads and encodes them; it reports whether the
 // stream may go on.
-func (s *Server) replay(r *http.Request, centre string, sent *uint64, send func(queue.Event) error) bool {
+func (s *Server) replay(r *http.Request, gone <-chan struct{}, centre string, sent *uint64, send func(queue.Event) error) bool {
 	select {
 	case s.streams.replays <- struct{}{}:
 		defer func() { <-s.streams.replays }()
+	case <-gone: // the client left while waiting
+		return false
 	case <-r.Context().Done():
 		return false
 	}
