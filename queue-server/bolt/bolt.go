@@ -193,7 +193,8 @@ func OpenWith(dir string, o Options) (*Store, error) {
 	path := filepath.Join(dir, FileName)
 	if _, err := os.Lstat(path); errors.Is(err, fs.ErrNotExist) {
 		if heldStore(dir) && !o.Init {
-			return nil, fmt.Errorf("%w: %s. If the file was deleted or moved, %s", ErrStoreMissing, path, restoreHint)
+			return nil, fmt.Errorf("%w: %s. Copy xephang.db from the latest backup of the data directory into it "+
+				"and run `queue-server check -data DIR` before starting; start with -init only to begin an empty store on purpose", ErrStoreMissing, path)
 		}
 	} else if _, err := checkFile(path); err != nil {
 		return nil, err
