@@ -5,7 +5,7 @@
 #
 #   ROUNDS=3 ISSUE_DURATION=10s FLOOR_DURATION=5s DISPLAYS=1000 CALLS=200 SEEDS=20 bash provisioning/bench.sh
 #
-# Everything listens on 127.0.0.1 only. About 9 minutes on a 2-core machine.
+# Everything listens on 127.0.0.1 only. About 11 minutes on a 2-core machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -67,6 +67,20 @@ What a ticket costs in CPU when the disk does not hide it: the store's commit of
 ```
 TEXT
   go test -run '^$' -bench 'CPU$' -benchtime 20000x -count 3 ./queue-server/bolt ./queue-server/httpapi | grep '^Benchmark'
+  printf '```\n\n'
+  echo "bench: event replay attack" >&2
+  printf '## 6. Event replay attack (issue 14)\n\n'
+  "${lt[@]}" -scenario replay -duration "$ISSUE_DURATION" | sed -e 's/^### /#### /'
+  echo "bench: proof of work" >&2
+  cat <<'TEXT'
+## 7. Proof of work: what a booking costs (issue 14)
+
+A native solver (`SolveChallenge`, as a tuned script) per booking at the base difficulty, and the booking page's solver in headless Chromium.
+
+```
+TEXT
+  go test -run '^$' -bench 'SolveChallenge$' -benchtime 64x ./queue-server/httpapi | grep '^Benchmark'
+  go test -run '^$' -bench 'PowSolverChromium$' -benchtime 3x ./ui | grep '^Benchmark'
   printf '```\n\n'
 } >>"$out"
 

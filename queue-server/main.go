@@ -1,13 +1,15 @@
 // Command queue-server is Xếp Hàng's central queue server: walk-in tickets,
 // counters, displays and the event stream, on an embedded bbolt store.
 //
-//	queue-server -addr 127.0.0.1:8080 -data ./data [-demo]
+//	queue-server -addr 127.0.0.1:8080 -data ./data [-demo] [-init]
+//	queue-server check -data ./data
 //
 // Environment: XEPHANG_ADDR, XEPHANG_DATA, XEPHANG_ADMIN_PASSWORD,
 // XEPHANG_DEMO=1, XEPHANG_LOG_LEVEL (debug, info, warn, error),
 // XEPHANG_KIOSK_TLS_ADDR and XEPHANG_TLS_HOSTS (the kiosks' mutual-TLS listener),
-// XEPHANG_TRUSTED_PROXIES (reverse proxies whose X-Forwarded-For is believed).
-// XEPHANG_KEY_FILE (the key that hashes CCCD numbers, kept out of the store).
+// XEPHANG_TRUSTED_PROXIES (reverse proxies whose X-Forwarded-For is believed),
+// XEPHANG_KEY_FILE (the key that hashes CCCD numbers, kept out of the store),
+// XEPHANG_MIN_FREE_MB, XEPHANG_STREAMS_PER_ADDR.
 package main
 
 import (
@@ -21,6 +23,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -57,11 +60,32 @@ type Config struct {
 	// whose key file is lost (its bookings no longer match their numbers).
 	KeyFile string
 	NewKey  bool
+	// Init creates a new empty store in a data directory that held one
+	// whose file is gone; without it the server refuses to start there.
+	Init bool
+	// MinFree is the free space beside the store under which /readyz
+	// answers not ready.
+	MinFree uint64
+	// StreamsPerAddr bounds the event streams open from one address.
+	StreamsPerAddr int
 }
 
 // ParseConfig reads flags, with the environment as defaults.
 func ParseConfig(args []string, getenv func(string) string) (Config, error) {
-	cfg := Config{Addr: "127.0.0.1:8080", DataDir: "./data"}
+	cfg := Config{Addr: "127.0.0.1:8080", DataDir: "./data", MinFree: 256 << 20, StreamsPerAddr: httpapi.DefaultStreamsPerAddr}
+	minFreeMB := int(cfg.MinFree >> 20)
+	for _, v := range []struct {
+		name string
+		to   *int
+	}{{"XEPHANG_MIN_FREE_MB", &minFreeMB}, {"XEPHANG_STREAMS_PER_ADDR", &cfg.StreamsPerAddr}} {
+		if raw := getenv(v.name); raw != "" {
+			n, err := strconv.Atoi(raw)
+			if err != nil {
+				return cfg, fmt.Errorf("%s: %w", v.name, err)
+			}
+			*v.to = n
+		}
+	}
 	if v := getenv("XEPHANG_ADDR"); v != "" {
 		cfg.Addr = v
 	}
@@ -91,9 +115,16 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 	fs.StringVar(&proxies, "trusted-proxies", proxies, "reverse proxies whose X-Forwarded-For is believed, CIDR list, e.g. 127.0.0.1/32,10.0.0.0/8 (XEPHANG_TRUSTED_PROXIES); empty: none")
 	fs.StringVar(&cfg.KeyFile, "key-file", cfg.KeyFile, "file of the key that hashes CCCD numbers, mode 0600, made on first start (XEPHANG_KEY_FILE); default citizen.key in the data directory")
 	fs.BoolVar(&cfg.NewKey, "new-key", false, "start with a new key when the key file is lost (bookings made until now no longer match their CCCD numbers)")
+	fs.BoolVar(&cfg.Init, "init", false, "create a new empty store even where one was (its file lost): only on purpose")
+	fs.IntVar(&minFreeMB, "min-free-mb", minFreeMB, "not ready when the store's disk has less free space, MiB (XEPHANG_MIN_FREE_MB)")
+	fs.IntVar(&cfg.StreamsPerAddr, "streams-per-addr", cfg.StreamsPerAddr, "event-stream WebSockets open at once from one address (XEPHANG_STREAMS_PER_ADDR)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
+	if minFreeMB < 0 || cfg.StreamsPerAddr < 1 {
+		return cfg, fmt.Errorf("-min-free-mb must be ≥ 0 and -streams-per-addr ≥ 1")
+	}
+	cfg.MinFree = uint64(minFreeMB) << 20
 	var err error
 	if cfg.TrustedProxies, err = httpapi.ParseTrustedProxies(proxies); err != nil {
 		return cfg, fmt.Errorf("-trusted-proxies: %w", err)
@@ -122,6 +153,7 @@ type Main struct {
 	srv    *http.Server
 	kln    net.Listener
 	ksrv   *http.Server
+	stop   context.CancelFunc
 }
 
 // NewMain returns a program with the configuration.
@@ -143,13 +175,15 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := m.moveKeyOutOfStore(); err != nil {
 		return err
 	}
-	st, err := bolt.Open(m.Config.DataDir)
+	st, err := bolt.OpenWith(m.Config.DataDir, bolt.Options{Init: m.Config.Init})
 	if err != nil {
 		return err
 	}
 	m.Store = st
 	m.Hub = engine.NewHub()
 	metrics := httpapi.NewMetrics()
+	watch := &storeWatch{st: st, minFree: m.Config.MinFree, log: m.Log, metrics: metrics}
+
 	m.Engine, err = engine.New(engine.Config{
 		Store: st, Publisher: m.Hub, Log: m.Log,
 		Observer: engine.Observer{Commit: metrics.ObserveCommit, Committed: metrics.ObserveChanges},
@@ -167,11 +201,15 @@ func (m *Main) Run(ctx context.Context) error {
 		st.Close()
 		return err
 	}
-	m.API = httpapi.New(httpapi.Config{Engine: m.Engine, Hub: m.Hub, Store: st, Log: m.Log, Metrics: metrics, UI: ui.Handler(), Secret: secret, CA: m.CA, TrustedProxies: m.Config.TrustedProxies})
+	m.API = httpapi.New(httpapi.Config{Engine: m.Engine, Hub: m.Hub, Store: st, Log: m.Log, Metrics: metrics, UI: ui.Handler(), Secret: secret, CA: m.CA, TrustedProxies: m.Config.TrustedProxies,
+		Ready: watch.problem, StreamsPerAddr: m.Config.StreamsPerAddr})
 	if err := m.bootstrap(ctx); err != nil {
 		m.Close()
 		return err
 	}
+	var wctx context.Context
+	wctx, m.stop = context.WithCancel(context.Background())
+	go watch.run(wctx)
 	m.ln, err = net.Listen("tcp", m.Config.Addr)
 	if err != nil {
 		m.Close()
@@ -249,6 +287,9 @@ func (m *Main) bootstrap(ctx context.Context) error {
 // Close stops serving (letting requests in flight finish), then the engine
 // and the store.
 func (m *Main) Close() error {
+	if m.stop != nil {
+		m.stop()
+	}
 	for _, srv := range []*http.Server{m.srv, m.ksrv} {
 		if srv != nil {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -266,6 +307,9 @@ func (m *Main) Close() error {
 }
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "check" {
+		os.Exit(runCheck(os.Args[2:], os.Getenv, os.Stdout, os.Stderr))
+	}
 	cfg, err := ParseConfig(os.Args[1:], os.Getenv)
 	if errors.Is(err, flag.ErrHelp) {
 		os.Exit(0)

@@ -36,6 +36,8 @@
 //	codes                 booking code → centre id (global index)
 //	kiosks                kiosk id → Kiosk
 //	enrollments           sha-256 of token → Enrollment
+//	pow                   expiry (8 bytes BE, unix s) + challenge → 1:
+//	                      spent anti-bot challenges, until they expire
 //
 // Issuing a ticket appends its event, meta and numbering to the last page
 // of the centre's log and nothing else: bbolt rewrites every page a commit
@@ -57,11 +59,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sort"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -85,6 +90,7 @@ var (
 	bCodes    = []byte("codes")
 	bKiosks   = []byte("kiosks")
 	bEnroll   = []byte("enrollments")
+	bSpent    = []byte("pow")
 
 	bCounters = []byte("counters")
 	bTickets  = []byte("tickets")
@@ -112,6 +118,12 @@ var ErrNewerSchema = errors.New("bolt: data file has a newer schema than this pr
 // Store is a queue.Store on one bbolt file.
 type Store struct {
 	db *bolt.DB
+
+	// path and id are the file's, to notice it deleted or replaced
+	// (Verify); lost is set once it was.
+	path string
+	id   fileID
+	lost atomic.Pointer[error]
 
 	// pending locates the tickets kept only in their issued event (see
 	// the package comment), by id. Commit updates it after bbolt commits;
@@ -158,12 +170,36 @@ type storedEvent struct {
 
 var _ queue.Store = (*Store)(nil)
 
-// Open opens (creating if needed) the store in dir/xephang.db.
-func Open(dir string) (*Store, error) {
+// Options changes how Open treats the data directory.
+type Options struct {
+	// Init creates a new empty store even in a directory that held one
+	// (its file deleted or lost): never done without it.
+	Init bool
+}
+
+// Open opens the store in dir/xephang.db, creating it in a directory that
+// never held one.
+func Open(dir string) (*Store, error) { return OpenWith(dir, Options{}) }
+
+// OpenWith opens the store in dir/xephang.db. An existing file is checked
+// first (header, then bbolt's consistency check) and refused, with what is
+// wrong and how to restore it, when damaged: a 0-byte file is damaged, not
+// new. A missing file is created only in a directory that never held a
+// store, or with o.Init.
+func OpenWith(dir string, o Options) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("bolt: data directory: %w", err)
 	}
-	db, err := bolt.Open(filepath.Join(dir, "xephang.db"), 0o600, &bolt.Options{
+	path := filepath.Join(dir, FileName)
+	if _, err := os.Lstat(path); errors.Is(err, fs.ErrNotExist) {
+		if heldStore(dir) && !o.Init {
+			return nil, fmt.Errorf("%w: %s. Copy xephang.db from the latest backup of the data directory into it "+
+				"and run `queue-server check -data DIR` before starting; start with -init only to begin an empty store on purpose", ErrStoreMissing, path)
+		}
+	} else if _, err := checkFile(path); err != nil {
+		return nil, err
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{
 		Timeout: 2 * time.Second, // another process holds the file: say so instead of hanging
 		// The array freelist hands out the lowest free pages first, so a
 		// commit's pages mostly form one contiguous run: one write
@@ -177,16 +213,36 @@ func Open(dir string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bolt: open %s: %w", dir, err)
 	}
-	s := &Store{db: db, pending: map[string]pendingRef{}}
-	if err := s.init(); err != nil {
-		db.Close()
-		return nil, err
+	s := &Store{db: db, path: path, pending: map[string]pendingRef{}}
+	fi, err := os.Stat(path) // just opened and locked: the file bbolt holds
+	if err == nil {
+		s.id, _ = statID(fi)
+		err = s.load()
 	}
-	if err := s.loadPending(); err != nil {
+	if err == nil {
+		err = writeMarker(dir)
+	}
+	if err != nil {
 		db.Close()
 		return nil, err
 	}
 	return s, nil
+}
+
+// load migrates the file and finds the pending tickets: the first reads of
+// its pages. Damage the checks did not see (a page sound in form, wrong in
+// content) makes bbolt panic, or fault: reported as damage, not a crash.
+func (s *Store) load() (err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("%w: %s: reading it failed: %v. To restore: %s", ErrDamaged, s.path, p, restoreHint)
+		}
+	}()
+	if err := s.init(); err != nil {
+		return err
+	}
+	return s.loadPending()
 }
 
 // loadPending finds the tickets kept only in their issued event: those of
@@ -226,7 +282,7 @@ func (s *Store) loadPending() error {
 
 func (s *Store) init() error {
 	return s.db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bMeta, bUsers, bSessions, bIDs, bCentres, bCodes, bKiosks, bEnroll} {
+		for _, b := range [][]byte{bMeta, bUsers, bSessions, bIDs, bCentres, bCodes, bKiosks, bEnroll, bSpent} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -289,6 +345,10 @@ func notFound(what, id string) error {
 func (s *Store) Commit(b *queue.Batch) error {
 	if b.Empty() {
 		return nil
+	}
+	if err := s.Verify(); err != nil {
+		// Written into a deleted or replaced file, it would be lost.
+		return err
 	}
 	var w written
 	err := s.db.Update(func(tx *bolt.Tx) error {
@@ -955,6 +1015,9 @@ func (s *Store) Purge(centre, bookingsBefore string, noShowsBefore, now time.Tim
 		if err := c.Put(kPurged, []byte(bookingsBefore)); err != nil {
 			return err
 		}
+		if err := purgeEvents(tx, c, centre, bookingsBefore); err != nil {
+			return err
+		}
 		// Deleting under a bbolt cursor can skip the next key: collect first.
 		var stale [][]byte
 		err = c.Bucket(bNoShows).ForEach(func(k, v []byte) error {
@@ -994,6 +1057,90 @@ func (s *Store) Purge(centre, bookingsBefore string, noShowsBefore, now time.Tim
 		return nil
 	})
 	return n, err
+}
+
+// purgeEventsMax bounds the events one Purge deletes: it runs in the
+// engine's loop, so a long backlog (a store from before events were
+// purged) drains over a few runs instead of stalling the clerks once.
+const purgeEventsMax = 20_000
+
+// purgeEvents deletes a centre's events of local days before day, never
+// one of the current day (a ticket may live in its issued event).
+func purgeEvents(tx *bolt.Tx, c *bolt.Bucket, centre, day string) error {
+	lg, err := centreLog(tx, centre)
+	if err != nil {
+		return err
+	}
+	var cfg queue.Centre
+	if err := json.Unmarshal(c.Bucket(bConfig).Get(kCentre), &cfg); err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	cutoff, err := time.ParseInLocation(time.DateOnly, day, cfg.Location())
+	if err != nil {
+		return fmt.Errorf("purge day %q: %w", day, err)
+	}
+	var meta queue.Meta
+	if raw := lg.Get(kMeta); raw != nil {
+		if err := json.Unmarshal(raw, &meta); err != nil {
+			return fmt.Errorf("meta: %w", err)
+		}
+	}
+	var stale [][]byte
+	cur := lg.Cursor()
+	for k, v := cur.First(); k != nil && isSeq(k) && len(stale) < purgeEventsMax; k, v = cur.Next() {
+		var e struct {
+			At time.Time `json:"at"`
+		}
+		if binary.BigEndian.Uint64(k) > meta.DaySeq {
+			break
+		}
+		if err := json.Unmarshal(v, &e); err != nil {
+			return fmt.Errorf("event %x: %w", k, err)
+		}
+		if !e.At.Before(cutoff) {
+			break
+		}
+		stale = append(stale, bytes.Clone(k))
+	}
+	for _, k := range stale {
+		if err := lg.Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// spentPurgeMax bounds the expired challenges one SpendChallenge deletes.
+const spentPurgeMax = 64
+
+// SpendChallenge records an anti-bot challenge as spent until it expires
+// and reports whether it was fresh; it deletes a few expired ones (keyed
+// by expiry first, they are the bucket's first keys).
+func (s *Store) SpendChallenge(challenge string, expires, now time.Time) (bool, error) {
+	if err := s.Verify(); err != nil {
+		return false, err
+	}
+	key := append(u64(uint64(expires.Unix())), challenge...)
+	fresh := false
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bSpent)
+		if b.Get(key) != nil {
+			return nil
+		}
+		var stale [][]byte
+		cur := b.Cursor()
+		for k, _ := cur.First(); k != nil && len(stale) < spentPurgeMax && int64(binary.BigEndian.Uint64(k)) < now.Unix(); k, _ = cur.Next() {
+			stale = append(stale, bytes.Clone(k))
+		}
+		for _, k := range stale {
+			if err := b.Delete(k); err != nil {
+				return err
+			}
+		}
+		fresh = true
+		return b.Put(key, []byte{1})
+	})
+	return fresh, err
 }
 
 func getJSON(tx *bolt.Tx, bucket []byte, key, what string, v any) error {

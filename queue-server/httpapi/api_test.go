@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -28,12 +29,13 @@ import (
 const centreID = "phuong-thu"
 
 type env struct {
-	srv   *httptest.Server
-	api   *httpapi.Server
-	store *bolt.Store
-	eng   *engine.Engine
-	admin *apiv1.Client
-	clerk *apiv1.Client
+	srv    *httptest.Server
+	api    *httpapi.Server
+	store  *bolt.Store
+	eng    *engine.Engine
+	admin  *apiv1.Client
+	clerk  *apiv1.Client
+	secret []byte
 }
 
 func newEnv(t testing.TB) *env { return newEnvAt(t, nil) }
@@ -52,14 +54,18 @@ func newEnvAt(t testing.TB, now func() time.Time) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	api := httpapi.New(httpapi.Config{BcryptCost: bcrypt.MinCost, Engine: eng, Hub: hub, Store: st, Metrics: m, Now: now})
+	// The server's key (hashes of CCCD numbers, signed challenges and
+	// links), kept so a test can restart a server that still knows them.
+	secret := make([]byte, 32)
+	rand.Read(secret)
+	api := httpapi.New(httpapi.Config{BcryptCost: bcrypt.MinCost, Engine: eng, Hub: hub, Store: st, Metrics: m, Now: now, Secret: secret})
 	srv := httptest.NewServer(openapitest.Wrap(t, api))
 	t.Cleanup(func() { srv.Close(); eng.Close(); st.Close() })
 	ctx := context.Background()
 	if _, err := api.PutUser(ctx, "admin", apiv1.PutUserRequest{Role: queue.RoleAdmin, Password: "admin-secret"}); err != nil {
 		t.Fatal(err)
 	}
-	e := &env{srv: srv, api: api, store: st, eng: eng, admin: apiv1.NewClient(srv.URL), clerk: apiv1.NewClient(srv.URL)}
+	e := &env{srv: srv, api: api, store: st, eng: eng, secret: secret, admin: apiv1.NewClient(srv.URL), clerk: apiv1.NewClient(srv.URL)}
 	must(t, e.admin.Login(ctx, "admin", "admin-secret"))
 	if _, err := e.admin.PutCentre(ctx, envCentre()); err != nil {
 		t.Fatal(err)

@@ -2,11 +2,14 @@ package httpapi_test
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"xephang/queue-server/apiv1"
+	"xephang/queue-server/httpapi"
 )
 
 // BenchmarkIssueHandler issues tickets through the whole handler (routing,
@@ -46,4 +49,35 @@ func BenchmarkIssueLoopback(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkSolveChallenge is what a native script pays per anonymous
+// booking at the base difficulty: a real challenge solved as a tuned
+// native solver does (SolveChallenge: one buffer, SHA-256 in assembly).
+// ns/op is the average over random secret numbers; docs/benchmarks.md
+// sets it beside the browser's cost.
+func BenchmarkSolveChallenge(b *testing.B) {
+	e := newEnv(b)
+	pub := apiv1.NewClient(e.srv.URL)
+	var chs []httpapi.Challenge
+	for range 16 {
+		var ch httpapi.Challenge
+		if _, err := pub.Do(context.Background(), "GET", "/api/v1/challenge", nil, &ch); err != nil {
+			b.Fatal(err)
+		}
+		chs = append(chs, ch)
+	}
+	b.ReportMetric(float64(chs[0].MaxNumber), "maxnumber")
+	hashes := 0
+	for i := 0; b.Loop(); i++ {
+		sol, ok := httpapi.SolveChallenge(chs[i%len(chs)])
+		if !ok {
+			b.Fatal("no solution")
+		}
+		raw, _ := base64.StdEncoding.DecodeString(sol)
+		var s httpapi.Solution
+		json.Unmarshal(raw, &s)
+		hashes += s.Number + 1
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(hashes), "ns/hash")
 }

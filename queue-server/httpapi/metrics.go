@@ -24,6 +24,8 @@ type Metrics struct {
 	commitFails prometheus.Counter
 	subscribers prometheus.Gauge
 	clientGone  prometheus.Counter
+	storeOK     prometheus.Gauge
+	diskFree    prometheus.Gauge
 }
 
 // NewMetrics registers the metrics (and the Go runtime's) on a new registry.
@@ -54,10 +56,25 @@ func NewMetrics() *Metrics {
 		clientGone: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "xephang_http_client_gone_total", Help: "Requests whose client went away before the answer (logged at debug, not an error).",
 		}),
+		storeOK: prometheus.NewGauge(prometheus.GaugeOpts{Name: "xephang_store_file_ok",
+			Help: "1 while the store's file is the one the server opened; 0 once it was deleted or replaced (writes refused)."}),
+		diskFree: prometheus.NewGauge(prometheus.GaugeOpts{Name: "xephang_store_disk_free_bytes", Help: "Free bytes in the store's file system."}),
 	}
-	m.reg.MustRegister(m.requests, m.tickets, m.waits, m.commits, m.commitSize, m.commitFails, m.subscribers, m.clientGone,
+	m.storeOK.Set(1)
+	m.reg.MustRegister(m.requests, m.tickets, m.waits, m.commits, m.commitSize, m.commitFails, m.subscribers, m.clientGone, m.storeOK, m.diskFree,
 		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	return m
+}
+
+// ObserveStore records whether the store's file is still the open one and
+// the free space beside it.
+func (m *Metrics) ObserveStore(fileOK bool, free uint64) {
+	if fileOK {
+		m.storeOK.Set(1)
+	} else {
+		m.storeOK.Set(0)
+	}
+	m.diskFree.Set(float64(free))
 }
 
 func (m *Metrics) handler() http.Handler {

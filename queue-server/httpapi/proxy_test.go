@@ -20,6 +20,7 @@ import (
 	"xephang/queue-server/bolt"
 	"xephang/queue-server/engine"
 	"xephang/queue-server/httpapi"
+	"xephang/queue-server/httpapi/openapitest"
 	"xephang/queue-server/queue"
 	"xephang/queue-server/queue/storetest"
 )
@@ -36,7 +37,7 @@ func proxyEnv(t *testing.T, now func() time.Time, tune func(*httpapi.Config)) (*
 	cfg := httpapi.Config{BcryptCost: bcrypt.MinCost, Engine: eng, Hub: hub, Store: st, Now: now}
 	tune(&cfg)
 	api := httpapi.New(cfg)
-	srv := httptest.NewServer(api)
+	srv := httptest.NewServer(openapitest.Wrap(t, api))
 	t.Cleanup(func() { srv.Close(); eng.Close(); st.Close() })
 	ctx := context.Background()
 	_, err = api.PutUser(ctx, "admin", apiv1.PutUserRequest{Role: queue.RoleAdmin, Password: "admin-secret"})

@@ -26,8 +26,9 @@ type Config struct {
 	UI       http.Handler // the embedded pages; nil: none
 	TokenTTL time.Duration
 	Now      func() time.Time
-	// Ready reports whether the server should take traffic (for /readyz).
-	Ready func() bool
+	// Ready says why the server should not take traffic (for /readyz):
+	// nil when it should.
+	Ready func() error
 	// Secret keys the hashes of CCCD numbers and signs anti-bot challenges
 	// and document links; kept in a key file apart from the store (see
 	// package keyfile) so hashes match across restarts and a copy of the
@@ -39,6 +40,9 @@ type Config struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
 	// the client (every per-address limit); none by default.
 	TrustedProxies TrustedProxies
+	// StreamsPerAddr bounds the event streams open at once from one
+	// address; zero means DefaultStreamsPerAddr.
+	StreamsPerAddr int
 	// BcryptCost of new password hashes; zero means BcryptCost. Tests use
 	// bcrypt.MinCost: the race detector makes the real cost seconds.
 	BcryptCost int
@@ -54,7 +58,7 @@ type Server struct {
 	ui      http.Handler
 	ttl     time.Duration
 	now     func() time.Time
-	ready   func() bool
+	ready   func() error
 	proxies TrustedProxies
 	// Failed sign-ins: growing delays per account and per address.
 	loginAccount, loginAddr *backoff
@@ -63,6 +67,7 @@ type Server struct {
 	ca                      *ca.Authority
 	bcryptCost              int
 	pow                     powState
+	streams                 *streamLimit
 	// Anonymous booking: per address, bookings and look-ups by code.
 	bookLimit   *limiter
 	lookupLimit *limiter
@@ -86,6 +91,7 @@ func New(cfg Config) *Server {
 		pow:       powState{used: map[string]time.Time{}},
 		bookLimit: newLimiter(10, time.Hour), lookupLimit: newLimiter(60, time.Minute),
 		enrollLimit: newLimiter(20, time.Minute), reportSlot: make(chan struct{}, 1),
+		streams: newStreamLimit(cfg.StreamsPerAddr),
 	}
 	if len(s.secret) == 0 {
 		s.secret = make([]byte, 32)
@@ -244,8 +250,8 @@ func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	// Ready means the engine answers and the store reads.
 	_, err := s.eng.Read(ctx, func(tx *engine.Tx) (any, error) { return nil, nil })
-	if err == nil && s.ready != nil && !s.ready() {
-		err = queue.Errorf(queue.EUnavailable, "not ready", "chưa sẵn sàng")
+	if err == nil && s.ready != nil {
+		err = s.ready()
 	}
 	if err != nil {
 		s.writeError(w, r, err)

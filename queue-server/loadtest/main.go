@@ -5,6 +5,7 @@
 //	loadtest -scenario ws -server bin/queue-server      # next → event at 1,000 WebSocket displays
 //	loadtest -scenario wait                             # estimated-wait error over simulated days
 //	loadtest -scenario booking -server bin/queue-server # bookings/s spread over slots, and 64 fighting for one
+//	loadtest -scenario replay -server bin/queue-server  # a clerk's latency under 50 since=0 event streams
 //	loadtest -scenario all -server bin/queue-server
 //
 // Everything runs on 127.0.0.1; every loop is bounded in count and time.
@@ -41,7 +42,7 @@ type options struct {
 func main() {
 	var o options
 	var clients string
-	flag.StringVar(&o.scenario, "scenario", "all", "issue, ws, wait, booking or all")
+	flag.StringVar(&o.scenario, "scenario", "all", "issue, ws, wait, booking, replay or all")
 	flag.StringVar(&o.server, "server", "bin/queue-server", "queue-server binary to run and measure")
 	flag.StringVar(&o.dir, "dir", "", "scratch directory for data files, on the disk to measure (default: a new temporary directory)")
 	flag.DurationVar(&o.dur, "duration", 10*time.Second, "length of each server load phase")
@@ -86,8 +87,9 @@ func main() {
 	run("ws", wsScenario)
 	run("wait", waitScenario)
 	run("booking", bookingScenario)
+	run("replay", replayScenario)
 	switch o.scenario {
-	case "issue", "ws", "wait", "booking", "all":
+	case "issue", "ws", "wait", "booking", "replay", "all":
 	default:
 		fatalf("unknown -scenario %q", o.scenario)
 	}

@@ -337,6 +337,10 @@ func (l *Live) Location() *time.Location { return l.loc }
 // LastSeq returns the sequence number of the latest event.
 func (l *Live) LastSeq() uint64 { return l.meta.LastSeq }
 
+// DaySeq returns the seq of the last event before the current day began:
+// the day's events follow it.
+func (l *Live) DaySeq() uint64 { return l.meta.DaySeq }
+
 // Day returns the local date the live tickets are numbered in.
 func (l *Live) Day() string { return l.day }
 

@@ -95,8 +95,10 @@ type Store interface {
 	Enrollment(hash string) (Enrollment, error)
 	Enrollments() ([]Enrollment, error)
 	// Purge erases the personal data of a centre's bookings of days before
-	// bookingsBefore (YYYY-MM-DD), no-show records before noShowsBefore,
-	// and expired sessions; it returns how many bookings it purged.
+	// bookingsBefore (YYYY-MM-DD), its events of local days before it
+	// (the event log does not grow without end; tickets stay, for
+	// reports), no-show records before noShowsBefore, and expired
+	// sessions; it returns how many bookings it purged.
 	Purge(centre, bookingsBefore string, noShowsBefore time.Time, now time.Time) (int, error)
 	Close() error
 }

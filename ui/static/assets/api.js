@@ -80,7 +80,8 @@ export const seg = encodeURIComponent;
  * onEvent(e) gets each event once, in order; onState(s) gets 'connecting',
  * 'live' or 'offline'; onReset() is called when the server's sequence went
  * backwards (a restored or replaced store), so the page should reload its
- * snapshot.
+ * snapshot. It does so too when the server replays only today's events
+ * (a first message of type replay.truncated: since was older).
  */
 export class EventStream {
   constructor(centre, since, { onEvent, onState = () => {}, onReset = () => {} }) {
@@ -134,6 +135,14 @@ export class EventStream {
         return;
       }
       if (typeof e.seq !== 'number') return;
+      if (e.type === 'replay.truncated') {
+        // Events before today are not replayed: those after e.seq follow,
+        // and what the page built from older ones must be reloaded.
+        first = false;
+        this.since = e.seq;
+        this.onReset();
+        return;
+      }
       if (e.seq <= this.since) {
         // The server replays only what follows since: an older number on
         // the first message means its history restarted.
