@@ -3,6 +3,7 @@ package precheck
 import (
 	"context"
 	"fmt"
+	"image"
 	"math"
 	"os"
 	"sort"
@@ -292,9 +293,61 @@ func (c *Checker) readPage(ctx context.Context, n int, p Page, kinds []string, r
 		problem("Không nhận ra đây là giấy tờ gì.", "This paper was not recognised.")
 		return r, nil
 	}
-	ex := ExtractFields(c.cat.Kind(cl.Kind), text, c.labels)
+	k := c.cat.Kind(cl.Kind)
+	ex := ExtractFields(k, text, c.labels)
+	if err := c.secondLook(ctx, k, prep, &ex); err != nil {
+		return r, err
+	}
 	r.fields, r.missing = ex.Values, ex.Missing
 	return r, nil
+}
+
+// secondLook reads again, as one block of text, the piece of the page
+// around each label whose value was not found: Tesseract's page layout
+// drops a short value between dotted leaders ("…… Cha ……") as a
+// rule, not text, but reads it in a small block.
+func (c *Checker) secondLook(ctx context.Context, k *catalogue.Kind, prep *Prepared, ex *Extraction) error {
+	page := prep.Gray.Bounds()
+	for _, f := range k.Fields {
+		b, ok := ex.Labels[f.Name]
+		if !ok || ex.Missing[f.Name] != MissValue {
+			continue
+		}
+		h := max(b.Dy(), 10)
+		if b.Dy() > 3*h/2 { // a two-line label: one line's height
+			h = b.Dy() / 2
+		}
+		crop := image.Rect(b.Min.X-h, b.Min.Y-h/3, page.Max.X-h, b.Max.Y+3*h).Intersect(page)
+		if crop.Empty() {
+			continue
+		}
+		t, err := c.ocr.RecogniseAs(ctx, prep.Gray.SubImage(crop).(*image.Gray), prep.OCRDPI, 6)
+		if err != nil {
+			return err
+		}
+		for i := range t.Lines {
+			t.Lines[i].Box = t.Lines[i].Box.Add(crop.Min)
+		}
+		again := ExtractFields(k, t, c.labels)
+		v, ok := again.Values[f.Name]
+		if !ok {
+			// Fields that share the label (the mother's and father's "Năm
+			// sinh"): the piece holds one, taken by the first of them.
+			for _, g := range k.Fields {
+				if g.Name != f.Name && g.Label == f.Label && g.Type == f.Type {
+					if v, ok = again.Values[g.Name]; ok {
+						break
+					}
+				}
+			}
+		}
+		if ok {
+			ex.Values[f.Name] = v
+			delete(ex.Missing, f.Name)
+			delete(ex.Labels, f.Name)
+		}
+	}
+	return nil
 }
 
 // problem is a cross-check that failed, and the documents it concerns.

@@ -1,9 +1,11 @@
 package precheck
 
 import (
+	"image"
 	"regexp"
 	"strings"
 	"sync"
+	"unicode"
 
 	"golang.org/x/text/unicode/norm"
 
@@ -30,6 +32,9 @@ const (
 type Extraction struct {
 	Values  map[string]Value // by field name
 	Missing map[string]Miss  // the kind's fields not read, by field name
+	// Labels are where the labels of fields missing for MissValue are on
+	// the page (when the lines have boxes): a second look reads there.
+	Labels map[string]image.Rectangle
 }
 
 // Extract reads the labelled fields of kind k from a page with the built-in
@@ -53,7 +58,7 @@ func Extract(k *catalogue.Kind, t *Text) map[string]Value {
 // it, or the first free one when the form prints its sections in another
 // order.
 func ExtractFields(k *catalogue.Kind, t *Text, table *LabelTable) Extraction {
-	ex := Extraction{Values: map[string]Value{}, Missing: map[string]Miss{}}
+	ex := Extraction{Values: map[string]Value{}, Missing: map[string]Miss{}, Labels: map[string]image.Rectangle{}}
 	if len(k.Fields) == 0 {
 		return ex
 	}
@@ -99,6 +104,9 @@ func ExtractFields(k *catalogue.Kind, t *Text, table *LabelTable) Extraction {
 		}
 		if !ok {
 			ex.Missing[f.Name] = MissValue
+			if pg.boxes {
+				ex.Labels[f.Name] = t.Lines[o.first].Box.Union(t.Lines[o.last].Box)
+			}
 			continue
 		}
 		conf := 0.0
@@ -126,13 +134,17 @@ type kindLabels struct {
 var labelCache sync.Map // kindCacheKey → *kindLabels
 
 type kindCacheKey struct {
-	table *LabelTable
-	kind  string
-	n     int // fields, so that a changed kind of the same id is not confused
+	table  *LabelTable
+	kind   string
+	fields string // the field names, so that a changed kind of the same id is not confused
 }
 
 func compileLabels(k *catalogue.Kind, table *LabelTable) *kindLabels {
-	ck := kindCacheKey{table, k.ID, len(k.Fields)}
+	names := make([]string, len(k.Fields))
+	for i, f := range k.Fields {
+		names[i] = f.Name + "=" + f.Label
+	}
+	ck := kindCacheKey{table, k.ID, strings.Join(names, "\x00")}
 	if v, ok := labelCache.Load(ck); ok {
 		return v.(*kindLabels)
 	}
@@ -197,7 +209,7 @@ func (pg *foldedPage) below(i int) int {
 		if j == i || c.Min.Y < b.Min.Y+h/2 || c.Min.Y > b.Max.Y+2*h {
 			continue
 		}
-		if c.Max.X < b.Min.X || c.Min.X > b.Min.X+4*h { // not under the start of line i
+		if c.Max.X < b.Min.X || c.Min.X > max(b.Min.X+4*h, b.Max.X+2*h) { // not under line i
 			continue
 		}
 		if best < 0 || c.Min.Y < bestTop {
@@ -231,6 +243,8 @@ func (pg *foldedPage) rightOf(i int) int {
 
 // occurrence is a label found on the page.
 type occurrence struct {
+	first     int    // the line the label starts on
+	last      int    // the line it ends on
 	key       int    // index in kindLabels.keys
 	value     string // what follows it, cut at the next label
 	valueLine int    // the line the value is on, -1 when none
@@ -279,7 +293,7 @@ func (pg *foldedPage) occurrences(kl *kindLabels) []occurrence {
 			occs = append(occs, pg.midLine(kl, i, m.end)...)
 			continue
 		}
-		o := occurrence{key: m.key, valueLine: -1}
+		o := occurrence{key: m.key, valueLine: -1, first: i, last: m.last}
 		var more []occurrence
 		if m.twoLine {
 			o.value, more = pg.valueAfter(kl, m.last, m.end)
@@ -373,7 +387,7 @@ func (pg *foldedPage) valueAfter(kl *kindLabels, i, end int) (string, []occurren
 	if c, ki, ce, ok := pg.nextLabel(kl, key, start); ok {
 		cut = c
 		if ki >= 0 {
-			o := occurrence{key: ki, valueLine: i}
+			o := occurrence{key: ki, valueLine: i, first: i, last: i}
 			o.value, more = pg.valueAfter(kl, i, ce)
 			more = append([]occurrence{o}, more...)
 		}
@@ -395,7 +409,7 @@ func (pg *foldedPage) midLine(kl *kindLabels, i, from int) []occurrence {
 	if ki < 0 {
 		return pg.midLine(kl, i, ce)
 	}
-	o := occurrence{key: ki, valueLine: i}
+	o := occurrence{key: ki, valueLine: i, first: i, last: i}
 	var more []occurrence
 	o.value, more = pg.valueAfter(kl, i, ce)
 	return append([]occurrence{o}, more...)
@@ -462,12 +476,13 @@ func (pg *foldedPage) slice(i, from, to int) string {
 
 var footnote = regexp.MustCompile(`^\(\d{1,2}\)\s*`)
 
-// cleanValue drops what forms print around a value: dotted leaders, a
-// footnote mark left of the label, a colon.
+// cleanValue drops what forms print around a value: dotted leaders (which
+// OCR also reads as "¬—¬" and the like), a footnote mark left of the label,
+// a colon.
 func cleanValue(s string) string {
-	s = strings.TrimSpace(s)
-	s = footnote.ReplaceAllString(s, "")
-	return strings.Trim(s, " .…_:;,-")
+	s = footnote.ReplaceAllString(strings.TrimSpace(s), "")
+	s = strings.TrimLeftFunc(s, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '(' })
+	return strings.TrimRightFunc(s, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != ')' })
 }
 
 // colonAfter reports whether a colon follows offset e of key, past spaces.

@@ -343,3 +343,15 @@ func FuzzLabelMatch(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkExtractFields(b *testing.B) {
+	k := catalogue.Default().Kind("to-khai-khai-sinh")
+	s := ""
+	for i := 0; i < 4; i++ {
+		s += "Họ và tên người cha: ......... NGUYỄN VĂN HÒA .........\nSinh năm: 1990        Dân tộc: Kinh\nTôi cam đoan nội dung đề nghị đăng ký trên đây là đúng sự thật và chịu trách nhiệm\nHọ, chữ đệm và tên người yêu cầu: NGUYỄN VĂN HÒA\nGiấy tờ tùy thân (CCCD/Số định danh cá nhân): 001090123456\nNgày tháng năm sinh: 15/03/2025        Nơi sinh: Hà Nội\nBằng chữ: Ngày mười lăm tháng ba năm hai nghìn không trăm hai mươi lăm\n"
+	}
+	tx := textOf(s)
+	for b.Loop() {
+		ExtractFields(k, tx, DefaultLabels())
+	}
+}

@@ -238,10 +238,32 @@ func matchLabelAt(label, line []rune) (dist, end int, ok bool) {
 	if e < len(line) && (unicode.IsLetter(line[e]) || unicode.IsDigit(line[e])) {
 		return 0, 0, false
 	}
-	if start := e - len(label); start > 4+d {
+	start := e - len(label)
+	if start > 4+d {
 		return 0, 0, false
 	}
+	// Before the label only a list mark ("1", "a", "II"), not a word of a
+	// value: "Nữ Quốc tịch: …" is a value, not the label "Quốc tịch".
+	for _, w := range strings.Fields(string(line[:max(0, start-d)])) {
+		if !listMark(w) {
+			return 0, 0, false
+		}
+	}
 	return d, e, true
+}
+
+// listMark reports whether w (folded) numbers an item: digits, one letter,
+// or a Roman numeral.
+func listMark(w string) bool {
+	if utf8.RuneCountInString(w) <= 1 {
+		return true
+	}
+	digits, roman := true, true
+	for _, r := range w {
+		digits = digits && r >= '0' && r <= '9'
+		roman = roman && (r == 'i' || r == 'v' || r == 'x')
+	}
+	return digits || roman && len(w) <= 4
 }
 
 // findLabelIn finds label anywhere in line from offset from, starting a

@@ -98,6 +98,7 @@ type ocrJob struct {
 	ctx   context.Context
 	img   *image.Gray
 	dpi   int
+	psm   int
 	reply chan ocrReply
 }
 
@@ -195,14 +196,15 @@ func (o *OCR) worker(c *gosseract.Client) {
 				}
 			}
 			pages++
-			t, err := recognise(c, j.img, j.dpi)
+			t, err := recognise(c, j.img, j.dpi, j.psm)
 			j.reply <- ocrReply{t, err}
 		}
 	}
 }
 
-func recognise(c *gosseract.Client, g *image.Gray, dpi int) (*Text, error) {
+func recognise(c *gosseract.Client, g *image.Gray, dpi, psm int) (*Text, error) {
 	c.SetVariable("user_defined_dpi", strconv.Itoa(dpi))
+	c.SetVariable("tessedit_pageseg_mode", strconv.Itoa(psm))
 	if err := c.SetImageFromBytes(PNM(g)); err != nil {
 		return nil, fmt.Errorf("precheck: tesseract: %w", err)
 	}
@@ -216,9 +218,15 @@ func recognise(c *gosseract.Client, g *image.Gray, dpi int) (*Text, error) {
 // Recognise reads one prepared page. It waits for a free worker; ctx
 // cancels the wait, not a page Tesseract has started.
 func (o *OCR) Recognise(ctx context.Context, g *image.Gray, dpi int) (*Text, error) {
+	return o.RecogniseAs(ctx, g, dpi, o.opt.PSM)
+}
+
+// RecogniseAs reads an image with page segmentation mode psm (6: one
+// block of text, for a piece of a page).
+func (o *OCR) RecogniseAs(ctx context.Context, g *image.Gray, dpi, psm int) (*Text, error) {
 	reply := make(chan ocrReply, 1)
 	select {
-	case o.jobs <- ocrJob{ctx, g, dpi, reply}:
+	case o.jobs <- ocrJob{ctx, g, dpi, psm, reply}:
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	case <-o.quit:
