@@ -20,7 +20,7 @@ import (
 // Status of one document of the dossier.
 type Status string
 
-// The statuses ARCHITECTURE.md names.
+// The statuses of the pre-check contract (`kioskd precheck`).
 const (
 	Present      Status = "present"
 	Missing      Status = "missing"
