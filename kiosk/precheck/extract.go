@@ -474,15 +474,23 @@ func (pg *foldedPage) slice(i, from, to int) string {
 	return s[a:b]
 }
 
-var footnote = regexp.MustCompile(`^\(\d{1,2}\)\s*`)
+// footnote is the mark a form puts after a label ("Họ, chữ đệm và tên(1)"),
+// left at the start of the value, its "(" sometimes lost to OCR.
+var footnote = regexp.MustCompile(`^\(?\d{1,2}\)\s*`)
 
 // cleanValue drops what forms print around a value: dotted leaders (which
 // OCR also reads as "¬—¬" and the like), a footnote mark left of the label,
 // a colon.
 func cleanValue(s string) string {
 	s = footnote.ReplaceAllString(strings.TrimSpace(s), "")
-	s = strings.TrimLeftFunc(s, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '(' })
-	return strings.TrimRightFunc(s, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != ')' })
+	s = strings.TrimLeftFunc(s, func(r rune) bool { return !valueRune(r) && r != '(' })
+	return strings.TrimRightFunc(s, func(r rune) bool { return !valueRune(r) && r != ')' })
+}
+
+// valueRune: a letter or digit, not a modifier letter ("ˆ", which OCR
+// makes of a dotted leader's speck).
+func valueRune(r rune) bool {
+	return unicode.IsDigit(r) || unicode.IsLetter(r) && !unicode.Is(unicode.Lm, r)
 }
 
 // colonAfter reports whether a colon follows offset e of key, past spaces.

@@ -204,6 +204,14 @@ Nội dung đề nghị(5): Đăng ký thường trú tại số 12 phố Hàng 
 			"applicant_name": "HỒ VĂN QUÂN", "applicant_birth_date": "1988-02-01", "applicant_sex": "M", "applicant_id_number": "040088329080",
 			"residence_address": "Đăng ký thường trú tại số 12 phố Hàng Bông",
 		}},
+		{"CT01 as OCR garbles it", "to-khai-cu-tru", `Họ, chữ đệm và tên(1) HỒ VĂN QUÂN
+Ngày sinhh quy 01/02/1988.........
+Giới tính 3) Nam
+Số định danh cá nhân(4): ˆ......... 040088329080
+Nội dung đề nghị 5)......... Đăng ký thường trú tại số 12 phố Hàng Bông`, map[string]string{
+			"applicant_name": "HỒ VĂN QUÂN", "applicant_birth_date": "1988-02-01", "applicant_sex": "M", "applicant_id_number": "040088329080",
+			"residence_address": "Đăng ký thường trú tại số 12 phố Hàng Bông",
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ex := ExtractFields(cat.Kind(tc.kind), textOf(tc.text), DefaultLabels())

@@ -235,10 +235,19 @@ func matchLabelAt(label, line []rune) (dist, end int, ok bool) {
 	if d > tol || e == 0 {
 		return 0, 0, false
 	}
+	start := max(0, e-len(label))
 	if e < len(line) && (unicode.IsLetter(line[e]) || unicode.IsDigit(line[e])) {
-		return 0, 0, false
+		// The best match ends inside a word ("ngay sinng"): the label
+		// still matches if the whole word does within tolerance.
+		we := e
+		for we < len(line) && line[we] != ' ' && line[we] != ':' {
+			we++
+		}
+		if d = levenshtein(label, line[start:we]); d > tol {
+			return 0, 0, false
+		}
+		e = we
 	}
-	start := e - len(label)
 	if start > 4+d {
 		return 0, 0, false
 	}
