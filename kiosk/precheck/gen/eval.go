@@ -253,8 +253,8 @@ func evaluate(w io.Writer, dir string, n, memPages int, seed uint64, set string,
 		fmt.Fprintf(w, "\n### Misses (%d)\n\n", len(misses))
 		sort.Strings(misses)
 		for i, m := range misses {
-			if i == 60 {
-				fmt.Fprintf(w, "- … %d more\n", len(misses)-60)
+			if i == 120 {
+				fmt.Fprintf(w, "- … %d more\n", len(misses)-120)
 				break
 			}
 			fmt.Fprintf(w, "- %s\n", m)
