@@ -445,10 +445,23 @@ func (pg *foldedPage) valueByPosition(kl *kindLabels, first, last int) (string, 
 			return pg.wholeLine(kl, j), j
 		}
 	}
-	if j := pg.below(last); j >= 0 && !pg.label[j] {
+	// The line below, past the printed instructions some forms put under
+	// a label ("(Ghi đầy đủ theo giấy tờ tùy thân)").
+	j := pg.below(last)
+	for k := 0; k < 2 && j >= 0 && instruction(pg.t.Lines[j].Text); k++ {
+		j = pg.below(j)
+	}
+	if j >= 0 && !pg.label[j] && !instruction(pg.t.Lines[j].Text) {
 		return pg.wholeLine(kl, j), j
 	}
 	return "", -1
+}
+
+// instruction reports whether a line is a printed instruction in
+// parentheses rather than a value.
+func instruction(s string) bool {
+	s = strings.TrimSpace(s)
+	return len(s) > 2 && s[0] == '(' && strings.HasSuffix(s, ")")
 }
 
 // wholeLine is line j as a value: all of it up to a label.

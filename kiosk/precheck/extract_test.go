@@ -2,6 +2,7 @@ package precheck
 
 import (
 	"image"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -361,5 +362,31 @@ func BenchmarkExtractFields(b *testing.B) {
 	tx := textOf(s)
 	for b.Loop() {
 		ExtractFields(k, tx, DefaultLabels())
+	}
+}
+
+// A centre's own label table must be a valid one: kioskd precheck -labels
+// refuses a broken file before reading any page.
+func TestCommandLabelsFile(t *testing.T) {
+	dir := t.TempDir()
+	bad := dir + "/labels.json"
+	if err := os.WriteFile(bad, []byte(`{"phrases": [["Họ và tên"]]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb strings.Builder
+	if code := Command([]string{"-procedure", "khai-sinh", "-labels", bad, "page.png"}, nil, &out, &errb); code != exitUsage || !strings.Contains(errb.String(), "labels") {
+		t.Errorf("exit %d: %s", code, errb.String())
+	}
+	if _, err := ParseLabelTable(labelsJSON); err != nil {
+		t.Error(err)
+	}
+}
+
+// Printed instructions under a label are not its value.
+func TestExtractSkipsInstructions(t *testing.T) {
+	k := catalogue.Default().Kind("to-khai-khai-sinh")
+	ex := ExtractFields(k, textOf("Quan hệ với người được khai sinh:\n(Ghi rõ theo giấy khai sinh hoặc thẻ căn cước)\nMẹ\nHọ và tên:\n(Ghi đầy đủ bằng chữ in hoa)\n(Nếu có)\nNGUYỄN THỊ THỦY"), DefaultLabels())
+	if ex.Values["applicant_relation"].Value != "Mẹ" || ex.Values["child_name"].Value != "NGUYỄN THỊ THUỶ" {
+		t.Errorf("%+v", ex.Values)
 	}
 }
