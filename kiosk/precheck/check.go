@@ -302,17 +302,23 @@ func (c *Checker) readPage(ctx context.Context, n int, p Page, kinds []string, r
 	return r, nil
 }
 
+// maxSecondLooks bounds the extra OCR a page may cost (each about a tenth
+// of a page's).
+const maxSecondLooks = 8
+
 // secondLook reads again, as one block of text, the piece of the page
 // around each label whose value was not found: Tesseract's page layout
 // drops a short value between dotted leaders ("…… Cha ……") as a
 // rule, not text, but reads it in a small block.
 func (c *Checker) secondLook(ctx context.Context, k *catalogue.Kind, prep *Prepared, ex *Extraction) error {
 	page := prep.Gray.Bounds()
+	looks := 0
 	for _, f := range k.Fields {
 		b, ok := ex.Labels[f.Name]
-		if !ok || ex.Missing[f.Name] != MissValue {
+		if !ok || ex.Missing[f.Name] != MissValue || looks >= maxSecondLooks {
 			continue
 		}
+		looks++
 		h := max(b.Dy(), 10)
 		if b.Dy() > 3*h/2 { // a two-line label: one line's height
 			h = b.Dy() / 2

@@ -60,6 +60,11 @@ func TestCommandKhaiSinh(t *testing.T) {
 	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
 		t.Fatal(err)
 	}
+	for _, d := range res["documents"].([]any) {
+		if _, ok := d.(map[string]any)["missing_fields"].([]any); !ok {
+			t.Errorf("document without a missing_fields list: %v", d)
+		}
+	}
 	fields := res["fields"].(map[string]any)
 	for _, pg := range pages {
 		for k, v := range pg.Fields {
