@@ -252,13 +252,12 @@ type occurrence struct {
 
 // startMatch is the best label at the start of a line.
 type startMatch struct {
-	key        int // index in keys; -1 for a label of another field
-	score      int
-	end        int // in the folded key of line last
-	last       int // the line the label ends on (two-line labels)
-	firstEnd   int // for two-line labels: where the label's first part ends on line first
-	twoLine    bool
-	firstValue bool
+	key      int // index in keys; -1 for a label of another field
+	score    int
+	end      int // in the folded key of line last
+	last     int // the line the label ends on (two-line labels)
+	firstEnd int // for two-line labels: where the label's first part ends on line first
+	twoLine  bool
 }
 
 func (pg *foldedPage) occurrences(kl *kindLabels) []occurrence {
