@@ -3,6 +3,7 @@ package precheck
 import (
 	"context"
 	"fmt"
+	"image"
 	"math"
 	"os"
 	"sort"
@@ -49,6 +50,18 @@ type DocumentResult struct {
 	ReasonsEN  []string `json:"reasons_en"`
 	Confidence float64  `json:"confidence"` // 0–1
 	Required   bool     `json:"required"`
+	// MissingFields are the fields of the document's pages that were not
+	// read, each with the reason, for staff to read off the paper.
+	MissingFields []MissingField `json:"missing_fields"`
+}
+
+// MissingField is a field of a document that the pre-check did not read.
+type MissingField struct {
+	Field    string `json:"field"` // catalogue field name
+	Label    string `json:"label"` // the label as the catalogue prints it
+	Page     int    `json:"page"`  // from 1
+	Reason   string `json:"reason"`
+	ReasonEN string `json:"reason_en"`
 }
 
 // PageResult says what one page was taken for.
@@ -93,6 +106,7 @@ type Progress struct {
 // Config sets up a Checker.
 type Config struct {
 	Catalogue *catalogue.Catalogue // catalogue.Default() when nil
+	Labels    *LabelTable          // wordings of the labels; DefaultLabels() when nil
 	OCR       OCROptions
 	Prepare   PrepareOptions
 	Now       func() time.Time // time.Now when nil
@@ -102,11 +116,12 @@ type Config struct {
 // make one per kiosk and Close it on shutdown. Check may be called from
 // several goroutines.
 type Checker struct {
-	cat  *catalogue.Catalogue
-	ocr  *OCR
-	prep PrepareOptions
-	now  func() time.Time
-	sem  chan struct{}
+	cat    *catalogue.Catalogue
+	labels *LabelTable
+	ocr    *OCR
+	prep   PrepareOptions
+	now    func() time.Time
+	sem    chan struct{}
 }
 
 // NewChecker starts the OCR workers.
@@ -117,11 +132,14 @@ func NewChecker(cfg Config) (*Checker, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.Labels == nil {
+		cfg.Labels = DefaultLabels()
+	}
 	o, err := NewOCR(cfg.OCR)
 	if err != nil {
 		return nil, err
 	}
-	return &Checker{cat: cfg.Catalogue, ocr: o, prep: cfg.Prepare, now: cfg.Now, sem: make(chan struct{}, o.opt.Workers)}, nil
+	return &Checker{cat: cfg.Catalogue, labels: cfg.Labels, ocr: o, prep: cfg.Prepare, now: cfg.Now, sem: make(chan struct{}, o.opt.Workers)}, nil
 }
 
 // Close stops the OCR workers.
@@ -132,9 +150,10 @@ func (c *Checker) Catalogue() *catalogue.Catalogue { return c.cat }
 
 // pageRead is what the pipeline learnt from one page.
 type pageRead struct {
-	res    PageResult
-	text   *Text
-	fields map[string]Value
+	res     PageResult
+	text    *Text
+	fields  map[string]Value
+	missing map[string]Miss
 }
 
 // Reading is one page through preprocessing and OCR, with timings.
@@ -274,8 +293,67 @@ func (c *Checker) readPage(ctx context.Context, n int, p Page, kinds []string, r
 		problem("Không nhận ra đây là giấy tờ gì.", "This paper was not recognised.")
 		return r, nil
 	}
-	r.fields = Extract(c.cat.Kind(cl.Kind), text)
+	k := c.cat.Kind(cl.Kind)
+	ex := ExtractFields(k, text, c.labels)
+	if err := c.secondLook(ctx, k, prep, &ex); err != nil {
+		return r, err
+	}
+	r.fields, r.missing = ex.Values, ex.Missing
 	return r, nil
+}
+
+// maxSecondLooks bounds the extra OCR a page may cost (each about a tenth
+// of a page's).
+const maxSecondLooks = 8
+
+// secondLook reads again, as one block of text, the piece of the page
+// around each label whose value was not found: Tesseract's page layout
+// drops a short value between dotted leaders ("…… Cha ……") as a
+// rule, not text, but reads it in a small block.
+func (c *Checker) secondLook(ctx context.Context, k *catalogue.Kind, prep *Prepared, ex *Extraction) error {
+	page := prep.Gray.Bounds()
+	looks := 0
+	for _, f := range k.Fields {
+		b, ok := ex.Labels[f.Name]
+		if !ok || ex.Missing[f.Name] != MissValue || looks >= maxSecondLooks {
+			continue
+		}
+		looks++
+		h := max(b.Dy(), 10)
+		if b.Dy() > 3*h/2 { // a two-line label: one line's height
+			h = b.Dy() / 2
+		}
+		crop := image.Rect(b.Min.X-h, b.Min.Y-h/3, page.Max.X-h, b.Max.Y+3*h).Intersect(page)
+		if crop.Empty() {
+			continue
+		}
+		t, err := c.ocr.RecogniseAs(ctx, prep.Gray.SubImage(crop).(*image.Gray), prep.OCRDPI, 6)
+		if err != nil {
+			return err
+		}
+		for i := range t.Lines {
+			t.Lines[i].Box = t.Lines[i].Box.Add(crop.Min)
+		}
+		again := ExtractFields(k, t, c.labels)
+		v, ok := again.Values[f.Name]
+		if !ok {
+			// Fields that share the label (the mother's and father's "Năm
+			// sinh"): the piece holds one, taken by the first of them.
+			for _, g := range k.Fields {
+				if g.Name != f.Name && g.Label == f.Label && g.Type == f.Type {
+					if v, ok = again.Values[g.Name]; ok {
+						break
+					}
+				}
+			}
+		}
+		if ok {
+			ex.Values[f.Name] = v
+			delete(ex.Missing, f.Name)
+			delete(ex.Labels, f.Name)
+		}
+	}
+	return nil
 }
 
 // problem is a cross-check that failed, and the documents it concerns.
@@ -291,7 +369,7 @@ func (c *Checker) judge(proc *catalogue.Procedure, reads []pageRead, card *idcar
 	docOf := make([]int, len(reads)) // page → document index, -1 none
 	docs := make([]DocumentResult, len(proc.Documents))
 	for i, d := range proc.Documents {
-		docs[i] = DocumentResult{Name: d.Name, Pages: []int{}, Reasons: []string{}, ReasonsEN: []string{}, Required: d.Required}
+		docs[i] = DocumentResult{Name: d.Name, Pages: []int{}, Reasons: []string{}, ReasonsEN: []string{}, Required: d.Required, MissingFields: []MissingField{}}
 	}
 	reason := func(i int, vi, en string) {
 		if !contains(docs[i].Reasons, vi) {
@@ -476,18 +554,32 @@ func (c *Checker) judge(proc *catalogue.Procedure, reads []pageRead, card *idcar
 			}
 		default:
 			var conf float64
-			read, want := 0, 0
+			poor := 0
 			var missingLabels []string
 			for _, p := range dr.Pages {
 				r := reads[p-1]
 				conf += r.res.Score * r.text.Conf / 100
+				if !Readable(r.text) {
+					poor++
+				}
 				for _, f := range c.cat.Kind(r.res.Kind).Fields {
-					want++
-					if _, ok := r.fields[f.Name]; ok {
-						read++
-					} else if !contains(missingLabels, f.Label) {
+					why, ok := r.missing[f.Name]
+					if !ok {
+						continue
+					}
+					if !contains(missingLabels, f.Label) {
 						missingLabels = append(missingLabels, f.Label)
 					}
+					mf := MissingField{Field: f.Name, Label: f.Label, Page: p}
+					switch why {
+					case MissLabel:
+						mf.Reason = fmt.Sprintf("Không tìm thấy dòng «%s» trên trang %d (có thể mẫu giấy in khác).", f.Label, p)
+						mf.ReasonEN = fmt.Sprintf("No line labelled %q found on page %d (the form may be printed differently).", f.Label, p)
+					default:
+						mf.Reason = fmt.Sprintf("Có dòng «%s» trên trang %d nhưng không đọc được nội dung.", f.Label, p)
+						mf.ReasonEN = fmt.Sprintf("The line %q is on page %d but its value could not be read.", f.Label, p)
+					}
+					dr.MissingFields = append(dr.MissingFields, mf)
 				}
 				for j, pr := range r.res.Problems {
 					if strings.Contains(pr, "dpi") {
@@ -497,9 +589,12 @@ func (c *Checker) judge(proc *catalogue.Procedure, reads []pageRead, card *idcar
 			}
 			dr.Confidence = math.Round(conf/float64(len(dr.Pages))*100) / 100
 			dr.Status = Present
-			if want > 0 && read*2 < want {
+			// Unreadable is for pages OCR could not read, never for labels
+			// worded or placed otherwise than we expect: those pages are
+			// present, and staff are told which fields to read themselves.
+			if poor == len(dr.Pages) && len(missingLabels) > 0 {
 				dr.Status = Unreadable
-				reason(i, "Không đọc được phần lớn nội dung ("+strings.Join(missingLabels, "; ")+"). Xin quét lại.", "Most of the content could not be read. Please scan again.")
+				reason(i, "Ảnh quét quá mờ hoặc nhiễu, không đọc được nội dung ("+strings.Join(missingLabels, "; ")+"). Xin quét lại.", "The scan is too faint or noisy to read. Please scan again.")
 			} else if len(missingLabels) > 0 {
 				reason(i, "Chưa đọc được: "+strings.Join(missingLabels, "; ")+". Cán bộ sẽ kiểm tra.", fmt.Sprintf("%d fields could not be read; staff will check.", len(missingLabels)))
 			}

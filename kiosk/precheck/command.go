@@ -42,6 +42,7 @@ func Command(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	workers := fs.Int("workers", 2, "OCR workers (Tesseract clients)")
 	dpi := fs.Int("dpi", 0, "resolution of the images when they do not say it")
 	catPath := fs.String("catalogue", "", "catalogue JSON file instead of the built-in one")
+	labelsPath := fs.String("labels", "", "label wordings JSON file (the format of labels.json) instead of the built-in one")
 	timeout := fs.Duration("timeout", 5*time.Minute, "give up after this long")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: kioskd precheck -procedure ID [-card PAYLOAD] IMAGE…")
@@ -62,6 +63,17 @@ func Command(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return exitUsage
 		}
 		cat = c
+	}
+	var labels *LabelTable
+	if *labelsPath != "" {
+		b, err := os.ReadFile(*labelsPath)
+		if err == nil {
+			labels, err = ParseLabelTable(b)
+		}
+		if err != nil {
+			fmt.Fprintln(stderr, "kioskd precheck:", err)
+			return exitUsage
+		}
 	}
 	if _, err := cat.Procedure(*procedure); err != nil {
 		fmt.Fprintf(stderr, "kioskd precheck: unknown procedure %q; known: %s\n", *procedure, strings.Join(cat.IDs(), ", "))
@@ -102,7 +114,7 @@ func Command(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	defer stop()
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
-	ch, err := NewChecker(Config{Catalogue: cat, OCR: OCROptions{Workers: *workers}})
+	ch, err := NewChecker(Config{Catalogue: cat, Labels: labels, OCR: OCROptions{Workers: *workers}})
 	if err != nil {
 		fmt.Fprintln(stderr, "kioskd precheck:", err)
 		return exitProblem

@@ -251,9 +251,17 @@ func realDate(d idcard.Date) bool {
 
 var digitDate = regexp.MustCompile(`(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4})`)
 
-// ParseDigitDate finds the first dd/mm/yyyy (or dd-mm-yyyy, dd.mm.yyyy) in s.
+// digitWordsDate is "ngày 15 tháng 3 năm 2025" with the numbers in digits,
+// as the giấy chứng sinh prints the birth, in folded text.
+var digitWordsDate = regexp.MustCompile(`(\d{1,2})\s*thang\s*(\d{1,2})\s*nam\s*(\d{4})`)
+
+// ParseDigitDate finds the first dd/mm/yyyy (or dd-mm-yyyy, dd.mm.yyyy) in
+// s, else the first "ngày D tháng M năm YYYY" written in digits.
 func ParseDigitDate(s string) (idcard.Date, bool) {
 	m := digitDate.FindStringSubmatch(fixDigits(s))
+	if m == nil {
+		m = digitWordsDate.FindStringSubmatch(fixDigits(Fold(s)))
+	}
 	if m == nil {
 		return idcard.Date{}, false
 	}

@@ -68,6 +68,7 @@ func TestParseDigitDate(t *testing.T) {
 	for in, want := range map[string]string{
 		"Ngày sinh: 15/03/2025": "2025-03-15", "15-3-1990": "1990-03-15", "O1/O2/2OO0": "2000-02-01",
 		"31/02/2000": "", "no date": "", "1/1/1800": "",
+		"08 giờ 15 phút, ngày 04 tháng 10 năm 2025": "2025-10-04", "ngay 4 thang O3 nam 2O25": "2025-03-04",
 	} {
 		d, ok := ParseDigitDate(in)
 		got := ""

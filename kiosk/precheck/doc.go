@@ -8,8 +8,13 @@
 // 300 dpi, deskew by projection profiles; Sauvola binarisation optional)
 // → OCR (Tesseract through gosseract, Vietnamese, one client per
 // worker) → Classify (printed titles, tone marks ignored, a few letters
-// may differ) → Extract (labelled fields in form order) → normalise (NFC,
-// one tone placement, dates in digits and in words). Then the dossier:
+// may differ) → Extract (labels matched by meaning: the wordings of
+// labels.json, tone marks and punctuation ignored, a few letters may
+// differ; values on the label's line, to its right or below it, by the
+// hOCR line boxes) → normalise (NFC, one tone placement, dates in digits
+// and in words). A page is "unreadable" only when OCR says so (confidence
+// and share of words read); a readable page whose fields were not all
+// found lists them for staff (missing_fields). Then the dossier:
 // pages matched to the procedure's documents, cross-checks across pages
 // and with the chip card read at the kiosk, and a Result that marshals to
 // the JSON `kioskd precheck` prints and queue-server's

@@ -33,7 +33,8 @@ var initMu sync.Mutex
 // Line is one line of recognised text with Tesseract's mean word confidence.
 type Line struct {
 	Text string
-	Conf float64 // 0–100
+	Conf float64         // 0–100
+	Box  image.Rectangle // where on the page, in pixels; empty when not known
 }
 
 // Text is what OCR read on a page.
@@ -41,6 +42,30 @@ type Text struct {
 	Lines []Line
 	Conf  float64 // mean word confidence, 0–100
 	Words int
+	Good  int // words read with confidence of GoodWordConf or more
+}
+
+// Readability: what says a page could not be read, whatever its labels.
+// On the generated pages (docs/benchmarks-precheck.md) pages OCR reads
+// well score 91–96 and 0.95–1.00, pages it loses most of (150 dpi, skewed,
+// noisy) 65–76 and 0.67–0.77; the limits sit between. Check them against
+// real scans.
+const (
+	GoodWordConf    = 60   // a word read at least this sure counts as read
+	MinReadableConf = 80   // a page's mean word confidence below this: unreadable
+	MinGoodShare    = 0.85 // a page with a smaller share of words read: unreadable
+)
+
+// Readable reports whether OCR could read the page: mean word confidence
+// and the share of words read with confidence (the density of real text
+// among the specks and smudges Tesseract also reports as words). Whether
+// the fields were found does not enter: a clean page of a form printed
+// otherwise is readable.
+func Readable(t *Text) bool {
+	if t == nil || t.Words == 0 {
+		return false
+	}
+	return t.Conf >= MinReadableConf && float64(t.Good) >= MinGoodShare*float64(t.Words)
 }
 
 // String returns the lines joined by newlines.
@@ -77,6 +102,7 @@ type ocrJob struct {
 	ctx   context.Context
 	img   *image.Gray
 	dpi   int
+	psm   int
 	reply chan ocrReply
 }
 
@@ -174,14 +200,15 @@ func (o *OCR) worker(c *gosseract.Client) {
 				}
 			}
 			pages++
-			t, err := recognise(c, j.img, j.dpi)
+			t, err := recognise(c, j.img, j.dpi, j.psm)
 			j.reply <- ocrReply{t, err}
 		}
 	}
 }
 
-func recognise(c *gosseract.Client, g *image.Gray, dpi int) (*Text, error) {
+func recognise(c *gosseract.Client, g *image.Gray, dpi, psm int) (*Text, error) {
 	c.SetVariable("user_defined_dpi", strconv.Itoa(dpi))
+	c.SetVariable("tessedit_pageseg_mode", strconv.Itoa(psm))
 	if err := c.SetImageFromBytes(PNM(g)); err != nil {
 		return nil, fmt.Errorf("precheck: tesseract: %w", err)
 	}
@@ -195,9 +222,15 @@ func recognise(c *gosseract.Client, g *image.Gray, dpi int) (*Text, error) {
 // Recognise reads one prepared page. It waits for a free worker; ctx
 // cancels the wait, not a page Tesseract has started.
 func (o *OCR) Recognise(ctx context.Context, g *image.Gray, dpi int) (*Text, error) {
+	return o.RecogniseAs(ctx, g, dpi, o.opt.PSM)
+}
+
+// RecogniseAs reads an image with page segmentation mode psm (6: one
+// block of text, for a piece of a page).
+func (o *OCR) RecogniseAs(ctx context.Context, g *image.Gray, dpi, psm int) (*Text, error) {
 	reply := make(chan ocrReply, 1)
 	select {
-	case o.jobs <- ocrJob{ctx, g, dpi, reply}:
+	case o.jobs <- ocrJob{ctx, g, dpi, psm, reply}:
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	case <-o.quit:
@@ -230,6 +263,7 @@ func ParseHOCR(r io.Reader) (*Text, error) {
 		word  strings.Builder
 		conf  float64
 		sum   float64
+		box   image.Rectangle
 	)
 	endLine := func() {
 		if len(words) > 0 {
@@ -237,7 +271,7 @@ func ParseHOCR(r io.Reader) (*Text, error) {
 			for _, x := range confs {
 				c += x
 			}
-			t.Lines = append(t.Lines, Line{Text: norm.NFC.String(strings.Join(words, " ")), Conf: c / float64(len(confs))})
+			t.Lines = append(t.Lines, Line{Text: norm.NFC.String(strings.Join(words, " ")), Conf: c / float64(len(confs)), Box: box})
 		}
 		words, confs = words[:0], confs[:0]
 	}
@@ -271,6 +305,7 @@ func ParseHOCR(r io.Reader) (*Text, error) {
 			switch class {
 			case "ocr_line", "ocr_caption", "ocr_header", "ocr_textfloat":
 				endLine()
+				box = bbox(title)
 			case "ocrx_word":
 				word.Reset()
 				conf = wconf(title)
@@ -292,6 +327,9 @@ func ParseHOCR(r io.Reader) (*Text, error) {
 					confs = append(confs, conf)
 					sum += conf
 					t.Words++
+					if conf >= GoodWordConf {
+						t.Good++
+					}
 				}
 			case "ocr_line", "ocr_caption", "ocr_header", "ocr_textfloat":
 				endLine()
@@ -307,6 +345,29 @@ func ParseHOCR(r io.Reader) (*Text, error) {
 		t.Conf = sum / float64(t.Words)
 	}
 	return t, nil
+}
+
+// bbox reads "bbox x0 y0 x1 y1" from an hOCR title; empty when absent or
+// malformed.
+func bbox(title string) image.Rectangle {
+	for _, part := range strings.Split(title, ";") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(part), "bbox "); ok {
+			var c [4]int
+			f := strings.Fields(v)
+			if len(f) != 4 {
+				return image.Rectangle{}
+			}
+			for i := range c {
+				n, err := strconv.Atoi(f[i])
+				if err != nil || n < 0 || n > 1<<20 {
+					return image.Rectangle{}
+				}
+				c[i] = n
+			}
+			return image.Rect(c[0], c[1], c[2], c[3])
+		}
+	}
+	return image.Rectangle{}
 }
 
 func wconf(title string) float64 {

@@ -21,8 +21,9 @@ import (
 )
 
 type condition struct {
-	name string
-	opt  testset.Options
+	name    string
+	opt     testset.Options
+	variant bool // of the variant set: layouts and wordings other than the catalogue's
 }
 
 type dossierCase struct {
@@ -35,21 +36,49 @@ type dossierCase struct {
 // evaluate generates dossiers for each condition, runs the pre-check on
 // them and writes markdown tables: classification accuracy, field
 // exact-match rates, seconds per page against bare tesseract, pages per
-// minute with 2 workers, and memory after memPages pages.
-func evaluate(w io.Writer, dir string, n, memPages int, seed uint64) error {
+// minute with 2 workers, and memory after memPages pages. set chooses the
+// conditions: "plain" (the catalogue's layout, as before), "variants"
+// (other wordings and layouts of the same forms) or "all"; speed false
+// skips the seconds-per-page table.
+func evaluate(w io.Writer, dir string, n, memPages int, seed uint64, set string, speed bool) error {
 	if os.Getenv("OMP_THREAD_LIMIT") != "1" {
 		return fmt.Errorf("run with OMP_THREAD_LIMIT=1")
 	}
 	cat := catalogue.Default()
 	conds := []condition{
-		{"300 dpi, straight, clean", testset.Options{DPI: 300}},
-		{"300 dpi, skew ±2.5°, noise 0.08", testset.Options{DPI: 300, Skew: 2.5, Noise: 0.08}},
-		{"150 dpi, straight, clean", testset.Options{DPI: 150}},
-		{"150 dpi, skew ±2.5°, noise 0.08", testset.Options{DPI: 150, Skew: 2.5, Noise: 0.08}},
+		{"300 dpi, straight, clean", testset.Options{DPI: 300}, false},
+		{"300 dpi, skew ±2.5°, noise 0.08", testset.Options{DPI: 300, Skew: 2.5, Noise: 0.08}, false},
+		{"150 dpi, straight, clean", testset.Options{DPI: 150}, false},
+		{"150 dpi, skew ±2.5°, noise 0.08", testset.Options{DPI: 150, Skew: 2.5, Noise: 0.08}, false},
+	}
+	for _, v := range testset.Variants() {
+		conds = append(conds, condition{"300 dpi, " + v.Name, testset.Options{DPI: 300, Layout: v.Layout}, true})
+	}
+	all := testset.Variants()[len(testset.Variants())-2].Layout
+	conds = append(conds, condition{"300 dpi, skew ±2.5°, noise 0.08, all variants together", testset.Options{DPI: 300, Skew: 2.5, Noise: 0.08, Layout: all}, true},
+		condition{"150 dpi, straight, clean, all variants together", testset.Options{DPI: 150, Layout: all}, true})
+	switch set {
+	case "all":
+	case "plain", "variants":
+		var keep []condition
+		for _, c := range conds {
+			if c.variant == (set == "variants") {
+				keep = append(keep, c)
+			}
+		}
+		conds = keep
+	default:
+		return fmt.Errorf("-set: %q is not plain, variants or all", set)
 	}
 	rng := rand.New(rand.NewPCG(seed, 11))
 	cases := map[string][]dossierCase{}
 	for ci, c := range conds {
+		rng := rng
+		if c.variant {
+			// Each variant condition has its own stream, so that the plain
+			// set stays the pages it always was, with or without variants.
+			rng = rand.New(rand.NewPCG(seed, uint64(100+ci)))
+		}
 		for _, id := range cat.IDs() {
 			p, _ := cat.Procedure(id)
 			for i := 0; i < n; i++ {
@@ -85,12 +114,14 @@ func evaluate(w io.Writer, dir string, n, memPages int, seed uint64) error {
 	defer ch.Close()
 
 	fmt.Fprintf(w, "### Accuracy (%d dossiers per procedure and condition, %d procedures)\n\n", n, len(cat.IDs()))
-	fmt.Fprintln(w, "| condition | pages | classified right | fields exact | dossiers judged right | pages/min (2 workers) |")
-	fmt.Fprintln(w, "| --- | --- | --- | --- | --- | --- |")
+	fmt.Fprintln(w, "| condition | pages | classified right | fields exact | dossiers judged right | documents present / unreadable / missing / inconsistent | mean OCR conf. | pages/min (2 workers) |")
+	fmt.Fprintln(w, "| --- | --- | --- | --- | --- | --- | --- | --- |")
 	perField := map[string][2]int{}
 	var misses []string
 	for _, c := range conds {
 		var pages, right, fOK, fAll, dOK int
+		var conf float64
+		status := map[precheck.Status]int{}
 		var mu sync.Mutex
 		start := time.Now()
 		var wg sync.WaitGroup
@@ -114,6 +145,7 @@ func evaluate(w io.Writer, dir string, n, memPages int, seed uint64) error {
 				}
 				pages += len(dc.data)
 				for i, pr := range res.Pages {
+					conf += pr.OCRConf
 					if pr.Kind == dc.truth[i].Kind {
 						right++
 					} else {
@@ -137,6 +169,9 @@ func evaluate(w io.Writer, dir string, n, memPages int, seed uint64) error {
 				// only for the resolution (150 dpi pages must be rescanned).
 				good := true
 				for _, d := range res.Documents {
+					if len(d.Pages) > 0 || d.Required {
+						status[d.Status]++
+					}
 					if d.Required && d.Status != precheck.Present {
 						good = false
 					}
@@ -148,8 +183,9 @@ func evaluate(w io.Writer, dir string, n, memPages int, seed uint64) error {
 		}
 		wg.Wait()
 		el := time.Since(start)
-		fmt.Fprintf(w, "| %s | %d | %.1f%% | %.1f%% (%d/%d) | %.0f%% | %.1f |\n", c.name, pages, pct(right, pages), pct(fOK, fAll), fOK, fAll,
-			pct(dOK, len(cases[c.name])), float64(pages)/el.Minutes())
+		fmt.Fprintf(w, "| %s | %d | %.1f%% | %.1f%% (%d/%d) | %.0f%% | %d / %d / %d / %d | %.1f | %.1f |\n", c.name, pages, pct(right, pages), pct(fOK, fAll), fOK, fAll,
+			pct(dOK, len(cases[c.name])), status[precheck.Present], status[precheck.Unreadable], status[precheck.Missing], status[precheck.Inconsistent],
+			conf/float64(max(pages, 1)), float64(pages)/el.Minutes())
 	}
 	fmt.Fprintln(w, "\n### Field exact-match rate, all conditions\n\n| field | exact | of |\n| --- | --- | --- |")
 	var names []string
@@ -163,52 +199,11 @@ func evaluate(w io.Writer, dir string, n, memPages int, seed uint64) error {
 
 	// Seconds per page, one at a time: bare tesseract on the file against
 	// our OCR of the same image (no preprocessing) and the preprocessing.
-	fmt.Fprint(w, "\n### Seconds per page, one page at a time (same images, same run)\n\n")
-	fmt.Fprintln(w, "| condition | pages | bare `tesseract` | our OCR, same image, no preprocessing | overhead | preprocessing | our OCR after preprocessing | whole pipeline |")
-	fmt.Fprintln(w, "| --- | --- | --- | --- | --- | --- | --- | --- |")
-	one, err := precheck.NewChecker(precheck.Config{OCR: precheck.OCROptions{Workers: 1}, Prepare: precheck.PrepareOptions{NoDeskew: true, NoUpscale: true}})
-	if err != nil {
-		return err
-	}
-	full, err := precheck.NewChecker(precheck.Config{OCR: precheck.OCROptions{Workers: 1}})
-	if err != nil {
-		return err
-	}
-	for _, c := range conds {
-		var bare, raw, prep, ocr time.Duration
-		k := 0
-		for _, dc := range cases[c.name] {
-			for i, f := range dc.files {
-				if k >= 12 {
-					break
-				}
-				k++
-				t0 := time.Now()
-				cmd := exec.Command("tesseract", f, "-", "-l", "vie")
-				cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
-				if err := cmd.Run(); err != nil {
-					return fmt.Errorf("tesseract: %w", err)
-				}
-				bare += time.Since(t0)
-				r, err := one.Read(ctx, precheck.Page{Data: dc.data[i]})
-				if err != nil {
-					return err
-				}
-				raw += r.OCRTime
-				r, err = full.Read(ctx, precheck.Page{Data: dc.data[i]})
-				if err != nil {
-					return err
-				}
-				prep += r.PrepareTime
-				ocr += r.OCRTime
-			}
+	if speed {
+		if err := speedTable(ctx, w, conds, cases); err != nil {
+			return err
 		}
-		s := func(d time.Duration) float64 { return d.Seconds() / float64(k) }
-		fmt.Fprintf(w, "| %s | %d | %.2f | %.2f | %+.0f%% | %.2f | %.2f | %.2f |\n", c.name, k, s(bare), s(raw), 100*(s(raw)-s(bare))/s(bare), s(prep), s(ocr), s(prep)+s(ocr))
 	}
-	one.Close()
-	full.Close()
-
 	if memPages > 0 {
 		var all []precheck.Page
 		for _, c := range conds[:2] {
@@ -258,13 +253,67 @@ func evaluate(w io.Writer, dir string, n, memPages int, seed uint64) error {
 		fmt.Fprintf(w, "\n### Misses (%d)\n\n", len(misses))
 		sort.Strings(misses)
 		for i, m := range misses {
-			if i == 60 {
-				fmt.Fprintf(w, "- … %d more\n", len(misses)-60)
+			if i == 120 {
+				fmt.Fprintf(w, "- … %d more\n", len(misses)-120)
 				break
 			}
 			fmt.Fprintf(w, "- %s\n", m)
 		}
 	}
+	return nil
+}
+
+// speedTable writes the seconds per page, one page at a time, of up to 12
+// pages of each plain condition.
+func speedTable(ctx context.Context, w io.Writer, conds []condition, cases map[string][]dossierCase) error {
+	fmt.Fprint(w, "\n### Seconds per page, one page at a time (same images, same run)\n\n")
+	fmt.Fprintln(w, "| condition | pages | bare `tesseract` | our OCR, same image, no preprocessing | overhead | preprocessing | our OCR after preprocessing | whole pipeline |")
+	fmt.Fprintln(w, "| --- | --- | --- | --- | --- | --- | --- | --- |")
+	one, err := precheck.NewChecker(precheck.Config{OCR: precheck.OCROptions{Workers: 1}, Prepare: precheck.PrepareOptions{NoDeskew: true, NoUpscale: true}})
+	if err != nil {
+		return err
+	}
+	full, err := precheck.NewChecker(precheck.Config{OCR: precheck.OCROptions{Workers: 1}})
+	if err != nil {
+		return err
+	}
+	for _, c := range conds {
+		if c.variant {
+			continue // the same forms' speed: measured on the plain set
+		}
+		var bare, raw, prep, ocr time.Duration
+		k := 0
+		for _, dc := range cases[c.name] {
+			for i, f := range dc.files {
+				if k >= 12 {
+					break
+				}
+				k++
+				t0 := time.Now()
+				cmd := exec.Command("tesseract", f, "-", "-l", "vie")
+				cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
+				if err := cmd.Run(); err != nil {
+					return fmt.Errorf("tesseract: %w", err)
+				}
+				bare += time.Since(t0)
+				r, err := one.Read(ctx, precheck.Page{Data: dc.data[i]})
+				if err != nil {
+					return err
+				}
+				raw += r.OCRTime
+				r, err = full.Read(ctx, precheck.Page{Data: dc.data[i]})
+				if err != nil {
+					return err
+				}
+				prep += r.PrepareTime
+				ocr += r.OCRTime
+			}
+		}
+		s := func(d time.Duration) float64 { return d.Seconds() / float64(k) }
+		fmt.Fprintf(w, "| %s | %d | %.2f | %.2f | %+.0f%% | %.2f | %.2f | %.2f |\n", c.name, k, s(bare), s(raw), 100*(s(raw)-s(bare))/s(bare), s(prep), s(ocr), s(prep)+s(ocr))
+	}
+	one.Close()
+	full.Close()
 	return nil
 }
 

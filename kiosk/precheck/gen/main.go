@@ -9,6 +9,13 @@
 // With -eval it runs the whole evaluation instead (provisioning/bench-precheck.sh):
 //
 //	OMP_THREAD_LIMIT=1 go run ./kiosk/precheck/gen -eval -out /tmp/eval -dossiers 3 -mem-pages 500
+//
+// Only the accuracy on the variant set (other wordings and layouts of the
+// same forms), a few minutes on 2 cores:
+//
+//	OMP_THREAD_LIMIT=1 go run ./kiosk/precheck/gen -eval -set variants -speed=false -mem-pages 0 -out /tmp/eval
+//
+// -variant NAME writes pages of one layout of testset.Variants ("all" cycles through them).
 package main
 
 import (
@@ -35,6 +42,7 @@ type Entry struct {
 	DPI       int               `json:"dpi"`
 	Skew      float64           `json:"skew"`
 	Noise     float64           `json:"noise"`
+	Layout    string            `json:"layout"`
 	Fields    map[string]string `json:"fields"`
 }
 
@@ -46,17 +54,20 @@ func main() {
 	noises := flag.String("noise", "0,0.08", "noise levels 0–1, comma-separated")
 	procs := flag.String("procedures", "", "procedure ids, comma-separated; all when empty")
 	seed := flag.Uint64("seed", 1, "random seed")
+	variant := flag.String("variant", "", "layout of the pages: a name of testset.Variants (\"all\" cycles through them); the catalogue's plain layout when empty")
 	eval := flag.Bool("eval", false, "run the pre-check on a fresh test set and print markdown tables (needs OMP_THREAD_LIMIT=1)")
 	memPages := flag.Int("mem-pages", 500, "with -eval: pages for the memory measurement (0 skips it)")
+	set := flag.String("set", "all", "with -eval: the conditions: plain (the catalogue's layout), variants (other wordings and layouts) or all")
+	speed := flag.Bool("speed", true, "with -eval: measure seconds per page (one page at a time, plain set)")
 	flag.Parse()
 	if *eval {
-		if err := evaluate(os.Stdout, *out, *n, *memPages, *seed); err != nil {
+		if err := evaluate(os.Stdout, *out, *n, *memPages, *seed, *set, *speed); err != nil {
 			fmt.Fprintln(os.Stderr, "gen:", err)
 			os.Exit(1)
 		}
 		return
 	}
-	if err := run(*out, *n, *dpis, *skews, *noises, *procs, *seed); err != nil {
+	if err := run(*out, *n, *dpis, *skews, *noises, *procs, *variant, *seed); err != nil {
 		fmt.Fprintln(os.Stderr, "gen:", err)
 		os.Exit(1)
 	}
@@ -74,7 +85,19 @@ func floats(s string) ([]float64, error) {
 	return out, nil
 }
 
-func run(out string, n int, dpis, skews, noises, procs string, seed uint64) error {
+func run(out string, n int, dpis, skews, noises, procs, variant string, seed uint64) error {
+	var layouts []testset.Variant
+	for _, v := range testset.Variants() {
+		if variant == "all" || v.Name == variant {
+			layouts = append(layouts, v)
+		}
+	}
+	if variant == "" {
+		layouts = []testset.Variant{{Name: "plain"}}
+	}
+	if len(layouts) == 0 {
+		return fmt.Errorf("unknown variant %q", variant)
+	}
 	ds, err := floats(dpis)
 	if err != nil {
 		return err
@@ -111,7 +134,8 @@ func run(out string, n int, dpis, skews, noises, procs string, seed uint64) erro
 						d := testset.NewDossier(rng)
 						for _, kid := range testset.PagesFor(p) {
 							k := cat.Kind(kid)
-							opt := testset.Options{DPI: int(dpi), Skew: sk * float64(1-2*rng.IntN(2)), Noise: no}
+							lay := layouts[(dossier-1)%len(layouts)]
+							opt := testset.Options{DPI: int(dpi), Skew: sk * float64(1-2*rng.IntN(2)), Noise: no, Layout: lay.Layout}
 							pg, err := testset.Render(k, d, rng, opt)
 							if err != nil {
 								return err
@@ -128,7 +152,7 @@ func run(out string, n int, dpis, skews, noises, procs string, seed uint64) erro
 							if err != nil {
 								return err
 							}
-							entries = append(entries, Entry{File: name, Procedure: id, Dossier: dossier, Kind: kid, DPI: int(dpi), Skew: opt.Skew, Noise: no, Fields: pg.Fields})
+							entries = append(entries, Entry{File: name, Procedure: id, Dossier: dossier, Kind: kid, DPI: int(dpi), Skew: opt.Skew, Noise: no, Layout: lay.Name, Fields: pg.Fields})
 						}
 					}
 				}

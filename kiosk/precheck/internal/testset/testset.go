@@ -33,9 +33,10 @@ import (
 
 // Options say how a page is "scanned".
 type Options struct {
-	DPI   int     // 300 when zero
-	Skew  float64 // degrees, counter-clockwise
-	Noise float64 // 0–1: grey noise amplitude and share of salt-and-pepper specks (0.05 is a poor scanner)
+	DPI    int     // 300 when zero
+	Skew   float64 // degrees, counter-clockwise
+	Noise  float64 // 0–1: grey noise amplitude and share of salt-and-pepper specks (0.05 is a poor scanner)
+	Layout Layout  // how labels and values are printed; the zero Layout is the catalogue's wording, one "Label: value" a line
 }
 
 // Page is one generated page and its truth.
@@ -201,11 +202,18 @@ func Render(k *catalogue.Kind, d *Dossier, rng *rand.Rand, opt Options) (*Page, 
 		cy += line(f.body)
 		centre(f.small, "Citizen Identity Card", x0+cw/2, cy)
 		cy += line(f.body)
-		for _, fl := range k.Fields {
+		lay := opt.Layout
+		lay.TwoLine = false // no room on a card
+		for _, fl := range lay.order(k, rng) {
 			wr, tr := d.Truth(fl)
-			text(f.small, fl.Label+": "+wr, x0+int(0.3*in), cy)
+			if lay.IsZero() {
+				text(f.small, fl.Label+": "+wr, x0+int(0.3*in), cy)
+				cy += line(f.small)
+			} else {
+				small := &faces{body: f.small, small: f.small, bold: f.bold, title: f.title}
+				cy = lay.field(pen{img, small, line, text}, lay.label(k, fl, rng), lay.value(k, fl, wr, rng), false, x0+int(0.3*in), cy, cw-int(0.5*in), rng, opt.DPI)
+			}
 			pg.Fields[fl.Name] = tr
-			cy += line(f.small)
 		}
 	} else {
 		// Header: authority on the left, national motto on the right.
@@ -227,8 +235,14 @@ func Render(k *catalogue.Kind, d *Dossier, rng *rand.Rand, opt Options) (*Page, 
 		y += 2 * line(f.body)
 		text(f.body, "Kính gửi: Ủy ban nhân dân phường Ba Đình", left+int(1.5*in), y)
 		y += line(f.body) * 3 / 2
+		if !opt.Layout.IsZero() {
+			y = renderLayout(k, d, pg, pen{img, f, line, text}, opt, rng, left, right, y)
+		}
 		fillers := []string{"Nơi cư trú: số 8 phố Phan Đình Phùng, phường Ba Đình, Hà Nội", "Dân tộc: Kinh        Quốc tịch: Việt Nam", "Nơi sinh: Bệnh viện Phụ sản Hà Nội"}
 		for i, fl := range k.Fields {
+			if !opt.Layout.IsZero() {
+				break
+			}
 			wr, tr := d.Truth(fl)
 			s := fl.Label + ": " + wr
 			if fl.Type == catalogue.TypeDateWords {
