@@ -22,8 +22,6 @@ import (
 	"time"
 	_ "time/tzdata" // centres' time zones without the system's tzdata
 
-	"github.com/coreos/go-systemd/v22/daemon"
-
 	"xephang/drivers/escpos"
 	"xephang/drivers/idcard"
 	"xephang/drivers/scanner"
@@ -35,6 +33,7 @@ import (
 	"xephang/kiosk/uplink"
 	"xephang/queue-server/apiv1"
 	"xephang/queue-server/queue"
+	"xephang/systemd"
 	"xephang/ui"
 )
 
@@ -549,39 +548,19 @@ func runDaemon(ctx context.Context, args []string, stderr io.Writer) int {
 		log.Error("start", "err", err)
 		return exitProblem
 	}
-	daemon.SdNotify(false, daemon.SdNotifyReady)
-	wctx, stopWatchdog := context.WithCancel(ctx)
-	go watchdog(wctx, m, log)
+	systemd.Ready()
+	go systemd.Watchdog(ctx, log, func(context.Context) error {
+		if !m.Healthy() {
+			return errors.New("device loops not healthy")
+		}
+		return nil
+	})
 	<-ctx.Done()
-	stopWatchdog()
 	log.Info("shutting down")
-	daemon.SdNotify(false, daemon.SdNotifyStopping)
+	systemd.Stopping()
 	if err := m.Close(); err != nil {
 		log.Error("close", "err", err)
 		return exitProblem
 	}
 	return exitOK
-}
-
-// watchdog pings systemd at half its interval, only while the device
-// loops are healthy: a wedged loop gets kioskd restarted.
-func watchdog(ctx context.Context, m *Main, log *slog.Logger) {
-	every, err := daemon.SdWatchdogEnabled(false)
-	if err != nil || every == 0 {
-		return
-	}
-	t := time.NewTicker(every / 2)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if !m.Healthy() {
-				log.Error("device loops not healthy; withholding the watchdog ping")
-				continue
-			}
-			daemon.SdNotify(false, daemon.SdNotifyWatchdog)
-		}
-	}
 }
