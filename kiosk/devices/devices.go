@@ -230,9 +230,9 @@ func splitCodes(r io.Reader, w io.Writer, onCode func(string)) error {
 	var line []byte
 	buf := make([]byte, 256)
 	flush := func(end byte) error {
-		s := strings.ToUpper(strings.NewReplacer("-", "", " ", "").Replace(strings.TrimSpace(string(line))))
+		s := queue.NormBookingCode(string(line))
 		defer func() { line = line[:0] }()
-		if isBookingCode(s) {
+		if queue.ValidBookingCode(s) {
 			onCode(s)
 			return nil
 		}
@@ -262,18 +262,6 @@ func splitCodes(r io.Reader, w io.Writer, onCode func(string)) error {
 			return err
 		}
 	}
-}
-
-func isBookingCode(s string) bool {
-	if len(s) != 8 {
-		return false
-	}
-	for _, r := range s {
-		if !strings.ContainsRune("23456789ABCDEFGHJKLMNPQRSTUVWXYZ", r) {
-			return false
-		}
-	}
-	return true
 }
 
 // Status returns each device's status for the screen and the heartbeat.

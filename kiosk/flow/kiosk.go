@@ -561,8 +561,8 @@ func priorityName(p string) string {
 
 // CheckIn checks in a booking by its code and prints its ticket.
 func (k *Kiosk) CheckIn(ctx context.Context, code string) (Printed, error) {
-	code = strings.ToUpper(strings.NewReplacer("-", "", " ", "").Replace(strings.TrimSpace(code)))
-	if !ValidBookingCode(code) {
+	code = queue.NormBookingCode(code)
+	if !queue.ValidBookingCode(code) {
 		return Printed{}, errorf(http.StatusBadRequest, "invalid_code", "Mã lịch hẹn gồm 8 ký tự, ví dụ 7KQ2-M9XD.", "A booking code has 8 characters, e.g. 7KQ2-M9XD.")
 	}
 	return k.checkIn(ctx, func(c context.Context) (apiv1.CheckInResponse, error) { return k.cfg.Client.CheckIn(c, code) })
@@ -619,20 +619,6 @@ func (k *Kiosk) checkIn(ctx context.Context, call func(context.Context) (apiv1.C
 	}()
 	k.finish(CheckIn, p, err)
 	return p, err
-}
-
-// ValidBookingCode reports whether s (upper case, no separators) has the
-// shape of a booking code: 8 symbols without 0/O and 1/I.
-func ValidBookingCode(s string) bool {
-	if len(s) != 8 {
-		return false
-	}
-	for _, r := range s {
-		if !strings.ContainsRune("23456789ABCDEFGHJKLMNPQRSTUVWXYZ", r) {
-			return false
-		}
-	}
-	return true
 }
 
 // Card handles a card read: in take-number it offers the priority the
