@@ -323,7 +323,9 @@ func (m *Main) Run(ctx context.Context) error {
 	if m.Store, err = outbox.Open(filepath.Join(m.Config.DataDir, "kiosk.db")); err != nil {
 		return err
 	}
-	if n, err := m.Store.Prune(time.Now().Add(-7 * 24 * time.Hour)); err == nil && n > 0 {
+	if n, err := m.Store.Prune(time.Now().Add(-7 * 24 * time.Hour)); err != nil {
+		m.Log.Error("outbox: pruning delivered tickets", "err", err)
+	} else if n > 0 {
 		m.Log.Info("pruned delivered outbox tickets", "n", n)
 	}
 	m.Devices, err = devices.Open(devices.Config{
@@ -334,7 +336,9 @@ func (m *Main) Run(ctx context.Context) error {
 		m.Store.Close()
 		return err
 	}
-	if n, err := m.Store.Recover(); err == nil && n > 0 {
+	if n, err := m.Store.Recover(); err != nil {
+		m.Log.Error("outbox: withdrawing the online tickets found printing", "err", err)
+	} else if n > 0 {
 		m.Log.Warn("kioskd stopped while printing online tickets; they will be withdrawn on the server", "n", n)
 	}
 	m.Hub = localapi.NewHub()

@@ -439,23 +439,34 @@ func (k *Kiosk) printOnline(ctx context.Context, centre queue.Centre, svc queue.
 	p, err := k.printServerTicket(ctx, centre, svc, tv, false)
 	var fe *Error
 	switch {
+	case !recorded:
 	case err == nil:
-		if recorded {
-			k.cfg.Store.Printed(key, time.Now())
-		}
-	case recorded && errors.As(err, &fe) && fe.Code == "printer":
+		k.markPrinted(key, tv.Number)
+	case errors.As(err, &fe) && fe.Code == "printer":
 		// Refused before a byte was sent: nobody holds this number.
-		k.cfg.Store.Withdraw(key, fe.EN)
+		if err := k.cfg.Store.Withdraw(key, fe.EN); err != nil {
+			// Still printing in the outbox: the next start withdraws it.
+			k.cfg.Log.Error("outbox: recording an online ticket to withdraw", "number", tv.Number, "err", err)
+		}
 		k.cfg.Link.Kick()
-	case recorded:
+	default:
 		// It may have come out in part and the screen gave the number:
 		// it stays in the queue.
-		k.cfg.Store.Printed(key, time.Now())
+		k.markPrinted(key, tv.Number)
 	}
 	if !recorded && pre != nil && !attached {
 		k.cfg.Log.Error("a pre-check result is lost (not attached, not recorded)", "number", tv.Number)
 	}
 	return p, err
+}
+
+// markPrinted records that an online ticket came out of the printer. If
+// that record is lost, the next start finds the ticket printing and asks
+// the server to withdraw a number a citizen holds: said loudly.
+func (k *Kiosk) markPrinted(key, number string) {
+	if err := k.cfg.Store.Printed(key, time.Now()); err != nil {
+		k.cfg.Log.Error("outbox: recording a printed online ticket; kioskd's next start would withdraw it", "number", number, "err", err)
+	}
 }
 
 // apiError turns the server's refusal into words for the screen.
@@ -488,7 +499,10 @@ func (k *Kiosk) takeOffline(ctx context.Context, centre queue.Centre, svc queue.
 	switch {
 	case errors.As(err, &se):
 		// Refused before a byte was sent: nobody holds this number.
-		k.cfg.Store.Void(t.Key, se.Status.ReasonEN(), time.Now())
+		if err := k.cfg.Store.Void(t.Key, se.Status.ReasonEN(), time.Now()); err != nil {
+			// Still pending: it will be replayed, and end as a no-show.
+			k.cfg.Log.Error("outbox: voiding an offline ticket the printer refused", "number", t.Number, "err", err)
+		}
 		return Printed{}, printerError(se.Status)
 	case err != nil:
 		// It may have come out in part: the ticket stays in the outbox
