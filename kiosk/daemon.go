@@ -397,9 +397,9 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	m.Kiosk = flow.New(fc)
-	var demo *localapi.Demo
-	if m.Devices.Sim != nil {
-		demo = &localapi.Demo{Reader: m.Devices.Sim.Reader, JobsDir: filepath.Join(m.Config.DataDir, "sim", "printer")}
+	var demo localapi.Demo
+	if m.Config.Simulate {
+		demo = m.Devices.Sim
 	}
 	api := localapi.New(localapi.Config{
 		Kiosk: m.Kiosk, Hub: m.Hub, Devices: m.Devices.Status, Link: m.Link.Status, Log: m.Log, UI: ui.KioskHandler(), Demo: demo,

@@ -23,7 +23,6 @@ import (
 
 	"github.com/gorilla/websocket"
 
-	"xephang/drivers/idcard/idcardsim"
 	"xephang/kiosk/flow"
 	"xephang/kiosk/uplink"
 	"xephang/queue-server/queue"
@@ -43,7 +42,7 @@ type Config struct {
 	UI     http.Handler // the touchscreen pages; nil for none
 	Log    *slog.Logger
 	// Demo, when set, enables /api/demo/… (kioskd -simulate).
-	Demo *Demo
+	Demo Demo
 	// Ping is called on every POST /api/ping of the touchscreen page (the
 	// browser watchdog); nil for none.
 	Ping func()
@@ -53,11 +52,15 @@ type Config struct {
 	Addr string
 }
 
-// Demo is what the demo endpoints drive: the simulated reader and the
-// simulated printer's job folder.
-type Demo struct {
-	Reader  *idcardsim.Reader
-	JobsDir string
+// Demo is what the demo endpoints drive (*devices.Sim): the simulated
+// reader and the simulated printer's job folder.
+type Demo interface {
+	// TapCard taps a sample card: adult, elderly, mrz or bad.
+	TapCard(kind string) error
+	// ScanCode scans a booking code's QR.
+	ScanCode(code string) error
+	// JobsDir is where the simulated printer keeps its jobs.
+	JobsDir() string
 }
 
 // Server is the local HTTP server.
@@ -452,22 +455,15 @@ func (s *Server) handleDemoCard(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	rd := s.cfg.Demo.Reader
-	var err error
 	switch req.Kind {
-	case "", "adult":
-		err = rd.SendQR(idcardsim.SampleQR)
-	case "elderly":
-		err = rd.SendQR(idcardsim.SampleElderlyQR)
-	case "mrz":
-		err = rd.SendMRZ(idcardsim.SampleMRZ...)
-	case "bad":
-		err = rd.Send([]byte("not a card\r\n"))
+	case "":
+		req.Kind = "adult"
+	case "adult", "elderly", "mrz", "bad":
 	default:
 		writeError(w, r, &flow.Error{Code: "invalid", VI: "Loại thẻ mẫu: adult, elderly, mrz, bad.", EN: "Sample card kinds: adult, elderly, mrz, bad.", Status: http.StatusBadRequest})
 		return
 	}
-	if err != nil {
+	if err := s.cfg.Demo.TapCard(req.Kind); err != nil {
 		writeError(w, r, err)
 		return
 	}
@@ -480,7 +476,7 @@ func (s *Server) handleDemoQR(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	if err := s.cfg.Demo.Reader.Send([]byte(strings.TrimSpace(req.Code) + "\r\n")); err != nil {
+	if err := s.cfg.Demo.ScanCode(strings.TrimSpace(req.Code)); err != nil {
 		writeError(w, r, err)
 		return
 	}
@@ -489,7 +485,7 @@ func (s *Server) handleDemoQR(w http.ResponseWriter, r *http.Request) {
 
 // handleDemoTicket serves the latest printed ticket's picture.
 func (s *Server) handleDemoTicket(w http.ResponseWriter, r *http.Request) {
-	names, _ := filepath.Glob(filepath.Join(s.cfg.Demo.JobsDir, "*.png"))
+	names, _ := filepath.Glob(filepath.Join(s.cfg.Demo.JobsDir(), "*.png"))
 	sort.Strings(names)
 	if len(names) == 0 {
 		writeError(w, r, &flow.Error{Code: "not_found", VI: "Chưa in vé nào.", EN: "Nothing printed yet.", Status: http.StatusNotFound})
