@@ -2,7 +2,6 @@ package flow
 
 import (
 	"context"
-	"net/http"
 
 	"xephang/kiosk/uplink"
 	"xephang/queue-server/apiv1"
@@ -15,7 +14,7 @@ import (
 func (k *Kiosk) CheckIn(ctx context.Context, code string) (Printed, error) {
 	code = queue.NormBookingCode(code)
 	if !queue.ValidBookingCode(code) {
-		return Printed{}, errorf(http.StatusBadRequest, "invalid_code", "Mã lịch hẹn gồm 8 ký tự, ví dụ 7KQ2-M9XD.", "A booking code has 8 characters, e.g. 7KQ2-M9XD.")
+		return Printed{}, errInvalidCode
 	}
 	return k.checkIn(ctx, func(c context.Context) (apiv1.CheckInResponse, error) { return k.cfg.Client.CheckIn(c, code) })
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"log/slog"
-	"net/http"
 	"slices"
 	"strconv"
 	"strings"
@@ -243,7 +242,7 @@ func (k *Kiosk) finish(flow string, p Printed, err error) {
 	if err != nil {
 		var fe *Error
 		if !errors.As(err, &fe) {
-			fe = errorf(http.StatusInternalServerError, "internal", "Có lỗi xảy ra, vui lòng thử lại.", "Something went wrong, please try again.")
+			fe = errInternal
 		}
 		k.Machine.Go(flow, StepFailed, fe)
 		return

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 	"time"
 
@@ -69,25 +68,14 @@ func (k *Kiosk) TakeNumber(ctx context.Context, service, priority string) (Print
 	}
 	svc, ok := centre.Service(service)
 	if !ok {
-		return Printed{}, errorf(http.StatusNotFound, "unknown_service", "Không có lĩnh vực "+service+".", "No service "+service+".")
+		return Printed{}, unknownService(service)
 	}
 	if open, next := k.WalkIn(); !open {
 		return Printed{}, outsideHours(next, centre.Location())
 	}
-	if priority == "" {
-		priority = queue.PriorityNormal
-	}
-	if !queue.ValidPriority(priority) {
-		return Printed{}, errorf(http.StatusBadRequest, "invalid_priority", "Đối tượng ưu tiên không hợp lệ.", "Unknown priority group.")
-	}
-	k.mu.Lock()
-	elderly := k.elderly
-	k.mu.Unlock()
-	// Elderly is granted here from the card's birth date; the other
-	// groups have no proof a kiosk can read: the server marks them to be
-	// confirmed at the counter (priority_pending), and the ticket says so.
-	if priority == queue.PriorityElderly && !elderly {
-		return Printed{}, errNeedsCard
+	priority, err := k.grant(priority)
+	if err != nil {
+		return Printed{}, err
 	}
 	if err := k.Machine.Enter(TakeNumber, StepPrinting, map[string]string{"service": svc.Code}); err != nil {
 		return Printed{}, errBusy
@@ -95,6 +83,23 @@ func (k *Kiosk) TakeNumber(ctx context.Context, service, priority string) (Print
 	p, err := k.takeNumber(ctx, centre, svc, priority, nil)
 	k.finish(TakeNumber, p, err)
 	return p, err
+}
+
+// grant checks the priority group asked for ("" is normal). Elderly is
+// granted here from the birth date of a card read in this session; the
+// other groups have no proof a kiosk can read: the server marks them to
+// be confirmed at the counter (priority_pending), and the ticket says so.
+func (k *Kiosk) grant(priority string) (string, error) {
+	if priority == "" {
+		priority = queue.PriorityNormal
+	}
+	if !queue.ValidPriority(priority) {
+		return "", errInvalidPriority
+	}
+	if priority == queue.PriorityElderly && !k.Elderly() {
+		return "", errNeedsCard
+	}
+	return priority, nil
 }
 
 // takeNumber issues and prints; pre, when not nil, is a pre-check result
@@ -207,9 +212,7 @@ func (k *Kiosk) takeOffline(ctx context.Context, centre queue.Centre, svc queue.
 		// It may have come out in part: the ticket stays in the outbox
 		// (a citizen may hold it); the server will see it.
 		k.cfg.Link.Kick()
-		return Printed{}, errorf(http.StatusServiceUnavailable, "print_failed",
-			"In vé bị lỗi. Nếu vé không ra, vui lòng báo cán bộ. Số của bạn: "+t.Number+".",
-			"Printing failed. If no ticket came out, please tell a staff member. Your number: "+t.Number+".")
+		return Printed{}, printFailed(t.Number)
 	}
 	k.cfg.Link.Kick()
 	k.cfg.Log.Info("ticket printed offline", "number", t.Number)

@@ -3,7 +3,6 @@ package flow
 import (
 	"context"
 	"errors"
-	"net/http"
 	"net/url"
 	"strings"
 	"time"
@@ -33,9 +32,7 @@ func (k *Kiosk) printServerTicket(ctx context.Context, centre queue.Centre, svc 
 		if errors.As(err, &se) {
 			return Printed{}, printerError(se.Status)
 		}
-		return Printed{}, errorf(http.StatusServiceUnavailable, "print_failed",
-			"In vé bị lỗi. Nếu vé không ra, vui lòng báo cán bộ. Số của bạn: "+tv.Number+".",
-			"Printing failed. If no ticket came out, please tell a staff member. Your number: "+tv.Number+".")
+		return Printed{}, printFailed(tv.Number)
 	}
 	k.cfg.Log.Info("ticket printed", "number", tv.Number, "booked", booked)
 	return p, nil
