@@ -29,17 +29,11 @@ func (k *Kiosk) CheckInCard(ctx context.Context, idNumber string) (Printed, erro
 // checkIn asks the server to check a booking in (by the request call
 // makes) and prints the ticket it answers.
 func (k *Kiosk) checkIn(ctx context.Context, call func(context.Context) (apiv1.CheckInResponse, error)) (Printed, error) {
-	if !k.printMu.TryLock() {
-		return Printed{}, errBusy
-	}
-	defer k.printMu.Unlock()
-	if err := k.serving(); err != nil {
+	centre, release, err := k.begin()
+	if err != nil {
 		return Printed{}, err
 	}
-	centre, ok := k.cfg.Link.Centre()
-	if !ok {
-		return Printed{}, errNotReady
-	}
+	defer release()
 	if err := k.Machine.Enter(CheckIn, StepCheckingIn, nil); err != nil {
 		return Printed{}, errBusy
 	}

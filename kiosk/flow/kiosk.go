@@ -202,6 +202,35 @@ func counters(c queue.Centre, service string) string {
 	return strings.Join(ns, ", ")
 }
 
+// exclusive takes the printer for one citizen's step, refusing when
+// another is printing (busy) or the server does not serve this kiosk;
+// release gives it back.
+func (k *Kiosk) exclusive() (release func(), err error) {
+	if !k.printMu.TryLock() {
+		return nil, errBusy
+	}
+	if err := k.serving(); err != nil {
+		k.printMu.Unlock()
+		return nil, err
+	}
+	return k.printMu.Unlock, nil
+}
+
+// begin is exclusive, then the centre's configuration (not_ready before
+// the kiosk has it).
+func (k *Kiosk) begin() (queue.Centre, func(), error) {
+	release, err := k.exclusive()
+	if err != nil {
+		return queue.Centre{}, nil, err
+	}
+	centre, ok := k.cfg.Link.Centre()
+	if !ok {
+		release()
+		return queue.Centre{}, nil, errNotReady
+	}
+	return centre, release, nil
+}
+
 // serving refuses when the server does not serve this kiosk (revoked,
 // pending approval, certificate expired): it issues nothing, not even
 // from its blocks.

@@ -270,13 +270,11 @@ func (k *Kiosk) PrecheckResult() (PrecheckView, bool) {
 // with the ticket in the outbox and attached on replay offline — prints
 // the ticket, then the checklist with its number.
 func (k *Kiosk) PrecheckTicket(ctx context.Context, service, priority string) (PrecheckView, error) {
-	if !k.printMu.TryLock() {
-		return PrecheckView{}, errBusy
-	}
-	defer k.printMu.Unlock()
-	if err := k.serving(); err != nil {
+	release, err := k.exclusive()
+	if err != nil {
 		return PrecheckView{}, err
 	}
+	defer release()
 	k.mu.Lock()
 	sess := k.pre
 	k.mu.Unlock()

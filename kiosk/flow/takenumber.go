@@ -55,17 +55,11 @@ func (k *Kiosk) Services(query string) ([]Service, error) {
 // when it answers, else from a leased block, written to the outbox before
 // it prints. It refuses when the printer says it cannot print.
 func (k *Kiosk) TakeNumber(ctx context.Context, service, priority string) (Printed, error) {
-	if !k.printMu.TryLock() {
-		return Printed{}, errBusy
-	}
-	defer k.printMu.Unlock()
-	if err := k.serving(); err != nil {
+	centre, release, err := k.begin()
+	if err != nil {
 		return Printed{}, err
 	}
-	centre, ok := k.cfg.Link.Centre()
-	if !ok {
-		return Printed{}, errNotReady
-	}
+	defer release()
 	svc, ok := centre.Service(service)
 	if !ok {
 		return Printed{}, unknownService(service)
@@ -73,7 +67,7 @@ func (k *Kiosk) TakeNumber(ctx context.Context, service, priority string) (Print
 	if open, next := k.WalkIn(); !open {
 		return Printed{}, outsideHours(next, centre.Location())
 	}
-	priority, err := k.grant(priority)
+	priority, err = k.grant(priority)
 	if err != nil {
 		return Printed{}, err
 	}
