@@ -46,10 +46,10 @@ type Config struct {
 	DataDir    string
 	Simulate   bool
 	SimBaud    int
-	Printer    string // port spec of the ticket printer
+	Printer    string // port spec of the ticket printer, or sim
 	Profile    string // escpos profile
-	Reader     string // port spec of the card/QR reader
-	Scanner    string // sane[:DEV], escl:URL, folder:DIR
+	Reader     string // port spec of the card/QR reader, or sim
+	Scanner    string // sane[:DEV], escl:URL, folder:DIR, or sim
 	ElderlyAge int
 	Idle       time.Duration
 	Result     time.Duration
@@ -147,11 +147,11 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 	fs.StringVar(&cfg.Server, "server", get("server", ""), "queue server URL (XEPHANG_SERVER); the enrolled one when empty")
 	fs.StringVar(&cfg.Addr, "addr", get("addr", "127.0.0.1:8090"), "touchscreen address, loopback only (XEPHANG_KIOSK_ADDR)")
 	fs.StringVar(&cfg.DataDir, "data", get("data", "./kiosk-data"), "data directory (XEPHANG_KIOSK_DATA)")
-	fs.BoolVar(&cfg.Simulate, "simulate", get("simulate", "") == "1" || get("simulate", "") == "true", "simulate every device (XEPHANG_KIOSK_SIMULATE=1)")
-	fs.StringVar(&cfg.Printer, "printer", get("printer", ""), "ticket printer: serial:/dev/xephang-printer?baud=115200, tcp:HOST:9100, usblp:/dev/usb/lp0")
+	fs.BoolVar(&cfg.Simulate, "simulate", get("simulate", "") == "1" || get("simulate", "") == "true", "simulate every device, as -printer sim -reader sim -scanner sim, with the demo panel (XEPHANG_KIOSK_SIMULATE=1)")
+	fs.StringVar(&cfg.Printer, "printer", get("printer", ""), "ticket printer: serial:/dev/xephang-printer?baud=115200, tcp:HOST:9100, usblp:/dev/usb/lp0, or sim")
 	fs.StringVar(&cfg.Profile, "profile", get("profile", "raster-80"), "printer profile (kioskd printer test -list)")
-	fs.StringVar(&cfg.Reader, "reader", get("reader", ""), "card/QR reader: serial:/dev/xephang-idreader")
-	fs.StringVar(&cfg.Scanner, "scanner", get("scanner", ""), "document scanner: sane[:DEVICE], escl:URL, folder:DIR")
+	fs.StringVar(&cfg.Reader, "reader", get("reader", ""), "card/QR reader: serial:/dev/xephang-idreader, or sim")
+	fs.StringVar(&cfg.Scanner, "scanner", get("scanner", ""), "document scanner: sane[:DEVICE], escl:URL, folder:DIR, or sim")
 	fs.StringVar(&cfg.PublicURL, "public-url", get("public-url", ""), "public server URL printed in the tracking QR (XEPHANG_PUBLIC_URL)")
 	fs.StringVar(&cfg.ScanSource, "scan-source", get("scan-source", "adf"), "scanner source for the pre-check: adf or flatbed (XEPHANG_KIOSK_SCAN_SOURCE)")
 	services := get("precheck-services", "")
