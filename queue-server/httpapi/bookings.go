@@ -68,7 +68,7 @@ func bookingView(cfg queue.Centre, b queue.Booking, withCitizen bool) apiv1.Book
 		v.ServiceName, v.ServiceNameEn = svc.Name, svc.NameEn
 	}
 	if withCitizen && !b.Purged {
-		v.Citizen = &apiv1.CitizenView{IDMasked: shownMask(b.Citizen.IDMasked), Name: b.Citizen.Name, Phone: b.Citizen.Phone}
+		v.Citizen = &apiv1.CitizenView{IDMasked: queue.MaskID(b.Citizen.IDMasked), Name: b.Citizen.Name, Phone: b.Citizen.Phone}
 	}
 	return v
 }
@@ -130,7 +130,7 @@ func (s *Server) handleBook(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	number, err := checkCCCD(req.Citizen.IDNumber, now)
+	number, err := queue.CheckCCCD(req.Citizen.IDNumber, now)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -140,7 +140,7 @@ func (s *Server) handleBook(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, queue.Errorf(queue.EInvalid, "start: an RFC 3339 time as given by the slots", "start: thời điểm dạng RFC 3339 như trong danh sách khung giờ"))
 		return
 	}
-	citizen := queue.Citizen{Key: s.citizenKey(number), IDMasked: maskCCCD(number), Name: req.Citizen.Name, Phone: req.Citizen.Phone}
+	citizen := queue.Citizen{Key: queue.CitizenKey(s.secret, number), IDMasked: queue.MaskID(number), Name: req.Citizen.Name, Phone: req.Citizen.Phone}
 	v, err := s.write(r, func(tx *engine.Tx) (any, error) {
 		l, err := tx.Live(centre)
 		if err != nil {
@@ -250,12 +250,12 @@ func (s *Server) changeBooking(w http.ResponseWriter, r *http.Request, idNumber 
 	if staff {
 		actor = u.Username
 	} else {
-		n, err := checkCCCD(idNumber, s.now())
+		n, err := queue.CheckCCCD(idNumber, s.now())
 		if err != nil {
 			s.writeError(w, r, err)
 			return
 		}
-		key = s.citizenKey(n)
+		key = queue.CitizenKey(s.secret, n)
 	}
 	code := normCode(r.PathValue("code"))
 	v, err := s.write(r, func(tx *engine.Tx) (any, error) {
@@ -311,13 +311,13 @@ func (s *Server) handleCheckInCard(w http.ResponseWriter, r *http.Request) {
 	if !s.decodeBody(w, r, &req) {
 		return
 	}
-	n, err := checkCCCD(req.IDNumber, s.now())
+	n, err := queue.CheckCCCD(req.IDNumber, s.now())
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	u, _ := principal(r)
-	key := s.citizenKey(n)
+	key := queue.CitizenKey(s.secret, n)
 	v, err := s.write(r, func(tx *engine.Tx) (any, error) {
 		l, err := tx.Live(r.PathValue("centre"))
 		if err != nil {

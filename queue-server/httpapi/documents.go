@@ -90,7 +90,7 @@ func bookingPDF(cfg queue.Centre, b queue.Booking) ([]byte, error) {
 	row("Thời gian:", localWhen(b, loc))
 	if !b.Purged && b.Citizen.Name != "" {
 		row("Người hẹn:", b.Citizen.Name)
-		row("Số căn cước:", shownMask(b.Citizen.IDMasked))
+		row("Số căn cước:", queue.MaskID(b.Citizen.IDMasked))
 	}
 	pdf.Ln(3)
 	pdf.SetFont("DejaVu", "B", 10)
