@@ -203,6 +203,36 @@ func (tx *Tx) Live(centre string) (*queue.Live, error) {
 	return l, nil
 }
 
+// IssueOnce issues a ticket in a centre, or, when a ticket was already
+// issued there with the request's idempotency key, returns that one: live
+// first, then in the store (a ticket no longer live, of an earlier day).
+// A replayed request, from a kiosk's outbox or a retry after a lost
+// answer, so never takes a second number. It returns the centre's live
+// state with the ticket.
+func (tx *Tx) IssueOnce(centre string, r queue.IssueRequest) (*queue.Live, queue.Ticket, error) {
+	l, err := tx.Live(centre)
+	if err != nil {
+		return nil, queue.Ticket{}, err
+	}
+	if r.Key != "" {
+		if t, ok := l.TicketByKey(r.Key); ok {
+			return l, t, nil
+		}
+		t, err := tx.Store().TicketByKey(centre, r.Key)
+		if err == nil {
+			return l, t, nil
+		}
+		if queue.ErrorCode(err) != queue.ENotFound {
+			return nil, queue.Ticket{}, err
+		}
+	}
+	t, err := l.Issue(tx.Now, r)
+	if err != nil {
+		return nil, queue.Ticket{}, err
+	}
+	return l, t, nil
+}
+
 // Centres returns the ids of every centre.
 func (tx *Tx) Centres() []string {
 	ids := make([]string, 0, len(tx.e.lives))

@@ -148,23 +148,7 @@ func (s *Server) handleIssue(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	v, err := s.write(r, func(tx *engine.Tx) (any, error) {
-		l, err := tx.Live(centre)
-		if err != nil {
-			return nil, err
-		}
-		if req.IdempotencyKey != "" {
-			if t, ok := l.TicketByKey(req.IdempotencyKey); ok {
-				return ticketView(l, t, tx.Now), nil
-			}
-			t, err := tx.Store().TicketByKey(centre, req.IdempotencyKey)
-			if err == nil {
-				return ticketView(l, t, tx.Now), nil
-			}
-			if queue.ErrorCode(err) != queue.ENotFound {
-				return nil, err
-			}
-		}
-		t, err := l.Issue(tx.Now, queue.IssueRequest{
+		l, t, err := tx.IssueOnce(centre, queue.IssueRequest{
 			Service: strings.ToUpper(strings.TrimSpace(req.Service)), Priority: req.Priority,
 			Key: req.IdempotencyKey, Source: source, Kiosk: kiosk,
 			Number: strings.ToUpper(strings.TrimSpace(req.Number)), IssuedAt: issuedAt,
