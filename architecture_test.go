@@ -115,6 +115,11 @@ func TestImportDirections(t *testing.T) {
 		{"the server's packages speak to no device: nothing of drivers/",
 			func(p string) bool { return under(p, "queue-server") },
 			ours("drivers")},
+		{"the rules of accounts and credentials know nothing of HTTP: the domain, the engine and the CA only",
+			func(p string) bool { return under(p, "queue-server/accounts") },
+			func(imp string) bool {
+				return strings.HasPrefix(imp, module) && !under(rel(imp), "queue-server/queue", "queue-server/engine", "queue-server/ca")
+			}},
 		{"the pages are static files",
 			func(p string) bool { return p == "ui" },
 			ours("")},

@@ -2,13 +2,12 @@ package httpapi
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
-	"slices"
 	"sort"
 	"strings"
 	"time"
 
+	"xephang/queue-server/accounts"
 	"xephang/queue-server/apiv1"
 	"xephang/queue-server/engine"
 	"xephang/queue-server/queue"
@@ -378,13 +377,8 @@ func (s *Server) handlePrecheck(w http.ResponseWriter, r *http.Request) {
 	s.reply(w, r, http.StatusOK, v, err)
 }
 
-// RatingTabletTTL is how long a paired rating tablet stays paired.
-const RatingTabletTTL = 365 * 24 * time.Hour
-
-// handleRatingTablet pairs a rating tablet with a counter: a clerk of the
-// centre (or an admin) signs in on the tablet once, and the tablet gets a
-// token that may only rate the tickets of that counter. Pairing again
-// unpairs the counter's earlier tablet.
+// handleRatingTablet pairs a rating tablet with a counter
+// (accounts.PairRatingTablet).
 func (s *Server) handleRatingTablet(w http.ResponseWriter, r *http.Request) {
 	centre := r.PathValue("centre")
 	n, err := counterNumber(r)
@@ -393,31 +387,11 @@ func (s *Server) handleRatingTablet(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u, _ := principal(r)
-	token := newToken()
 	v, err := s.write(r, func(tx *engine.Tx) (any, error) {
-		l, err := tx.Live(centre)
+		token, se, err := accounts.PairRatingTablet(tx, centre, n, u.Username)
 		if err != nil {
 			return nil, err
 		}
-		if !slices.ContainsFunc(l.Config().Counters, func(k queue.CounterConfig) bool { return k.Number == n }) {
-			return nil, queue.Errorf(queue.ENotFound, "no counter %d", "không có quầy %d", n)
-		}
-		users, err := tx.Store().Users()
-		if err != nil {
-			return nil, err
-		}
-		for _, old := range users {
-			if old.Role == queue.RoleRating && old.Centre == centre && old.Counter == n && !old.Disabled {
-				old.Disabled = true
-				old.EndSessions()
-				tx.PutUser(old)
-			}
-		}
-		tablet := queue.User{Username: fmt.Sprintf("rating-%s-%d-%s", centre, n, engine.NewID()[:6]), Role: queue.RoleRating, Centre: centre, Counter: n,
-			Name: fmt.Sprintf("Máy đánh giá quầy %d (ghép bởi %s)", n, u.Username), CreatedAt: tx.Now}
-		tx.PutUser(tablet)
-		se := queue.Session{Hash: HashToken(token), Username: tablet.Username, Expires: tx.Now.Add(RatingTabletTTL)}
-		tx.PutSession(se)
 		return apiv1.RatingTabletResponse{Token: token, Centre: centre, Counter: n, ExpiresAt: se.Expires.UTC().Format(timeLayout)}, nil
 	})
 	s.sessions.clear()

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"time"
 
+	"xephang/queue-server/accounts"
 	"xephang/queue-server/ca"
 	"xephang/queue-server/engine"
 	"xephang/queue-server/queue"
@@ -43,7 +44,7 @@ type Config struct {
 	// StreamsPerAddr bounds the event streams open at once from one
 	// address; zero means DefaultStreamsPerAddr.
 	StreamsPerAddr int
-	// BcryptCost of new password hashes; zero means BcryptCost. Tests use
+	// BcryptCost of new password hashes; zero means accounts.BcryptCost. Tests use
 	// bcrypt.MinCost: the race detector makes the real cost seconds.
 	BcryptCost int
 }
@@ -101,7 +102,7 @@ func New(cfg Config) *Server {
 		s.log = slog.Default()
 	}
 	if s.bcryptCost == 0 {
-		s.bcryptCost = BcryptCost
+		s.bcryptCost = accounts.BcryptCost
 	}
 	if s.ttl == 0 {
 		s.ttl = 12 * time.Hour
@@ -160,8 +161,8 @@ func (s *Server) routesV1() {
 		"POST /api/v1/kiosks/enroll":                               s.handleEnroll,
 		"POST /api/v1/kiosks/heartbeat":                            s.handleHeartbeat,
 		"GET /api/v1/kiosks":                                       s.handleKiosks,
-		"POST /api/v1/kiosks/{id}/revoke":                          s.kioskChange(revokeKiosk),
-		"POST /api/v1/kiosks/{id}/approve":                         s.kioskChange(approveKiosk),
+		"POST /api/v1/kiosks/{id}/revoke":                          s.kioskChange(accounts.Revoke),
+		"POST /api/v1/kiosks/{id}/approve":                         s.kioskChange(accounts.Approve),
 		"POST /api/v1/kiosks/renew":                                s.handleRenew,
 		"POST /api/v1/centres/{centre}/number-blocks":              s.handleLeaseBlock,
 		"GET /api/v1/centres/{centre}/number-blocks":               s.handleListBlocks,
