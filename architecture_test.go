@@ -101,9 +101,9 @@ func TestImportDirections(t *testing.T) {
 			func(imp string) bool {
 				return strings.HasPrefix(imp, module+"drivers/") && strings.HasSuffix(imp, "sim")
 			}},
-		{"stores and the engine depend on the domain alone",
+		{"stores, the engine, reports and booking documents depend on the domain alone",
 			func(p string) bool {
-				return under(p, "queue-server/bolt", "queue-server/engine", "queue-server/report", "queue-server/waitsim")
+				return under(p, "queue-server/bolt", "queue-server/engine", "queue-server/report", "queue-server/waitsim", "queue-server/bookingdoc")
 			},
 			ours("queue-server/httpapi", "kiosk", "drivers", "ui", "queue-server/bolt", "queue-server/engine", "queue-server/ca")},
 		{"the kiosk's packages reach the server through the contract (apiv1) only",
