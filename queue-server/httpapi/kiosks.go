@@ -114,11 +114,7 @@ func (s *Server) handleHeartbeat(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return nil, err
 		}
-		for i := range req.Devices {
-			req.Devices[i].Name = queue.PlainText(req.Devices[i].Name)
-			req.Devices[i].Detail = queue.PlainText(req.Devices[i].Detail)
-		}
-		k.LastSeen, k.Version, k.Devices, k.LastError, k.Outbox = tx.Now, req.Version, req.Devices, queue.PlainText(req.LastError), req.Outbox
+		k.Heard(tx.Now, req.Version, req.Devices, req.LastError, req.Outbox)
 		tx.PutKiosk(k)
 		return apiv1.HeartbeatResponse{ServerTime: tx.Now.UTC().Format(time.RFC3339Nano)}, nil
 	})
