@@ -233,6 +233,54 @@ func (tx *Tx) IssueOnce(centre string, r queue.IssueRequest) (*queue.Live, queue
 	return l, t, nil
 }
 
+// FindTicket looks a ticket up by id: live first (in any centre), then in
+// the store. It returns the ticket's centre's live state with it.
+func (tx *Tx) FindTicket(id string) (*queue.Live, queue.Ticket, error) {
+	for _, c := range tx.Centres() {
+		l, _ := tx.Live(c)
+		if t, ok := l.Ticket(id); ok {
+			return l, t, nil
+		}
+	}
+	t, err := tx.Store().Ticket(id)
+	if err != nil {
+		return nil, t, err
+	}
+	l, err := tx.Live(t.Centre)
+	return l, t, err
+}
+
+// FindBooking looks a booking up by code: live first (in any centre), then
+// in the store. It returns the booking's centre's live state with it.
+func (tx *Tx) FindBooking(code string) (*queue.Live, queue.Booking, error) {
+	for _, c := range tx.Centres() {
+		l, _ := tx.Live(c)
+		if b, ok := l.Booking(code); ok {
+			return l, b, nil
+		}
+	}
+	b, err := tx.Store().Booking(code)
+	if err != nil {
+		return nil, b, err
+	}
+	l, err := tx.Live(b.Centre)
+	return l, b, err
+}
+
+// FreeBookingCode draws booking codes until one is used nowhere: not live
+// in the centre l, not in the store.
+func (tx *Tx) FreeBookingCode(l *queue.Live, draw func() string) string {
+	for {
+		code := draw()
+		if _, ok := l.Booking(code); ok {
+			continue
+		}
+		if _, err := tx.Store().Booking(code); queue.ErrorCode(err) == queue.ENotFound {
+			return code
+		}
+	}
+}
+
 // Centres returns the ids of every centre.
 func (tx *Tx) Centres() []string {
 	ids := make([]string, 0, len(tx.e.lives))

@@ -332,10 +332,28 @@ func TestIssueOnce(t *testing.T) {
 	if later := issueKey("k-1"); later.ID != first.ID {
 		t.Fatalf("two days later: %s, then %s", first.ID, later.ID)
 	}
+	fresh := issueKey("k-3")
 	if _, err := e.Write(ctx, func(tx *engine.Tx) (any, error) {
 		_, _, err := tx.IssueOnce("nope", queue.IssueRequest{Service: "A", Key: "k-1"})
 		return nil, err
 	}); queue.ErrorCode(err) != queue.ENotFound {
 		t.Fatalf("unknown centre: %v", err)
+	}
+	// FindTicket finds it too, no longer live, with its centre.
+	if _, err := e.Read(ctx, func(tx *engine.Tx) (any, error) {
+		l, tk, err := tx.FindTicket(first.ID)
+		if err != nil || tk.ID != first.ID || l.Config().ID != "c1" {
+			t.Errorf("FindTicket(%s) = %+v, %v", first.ID, tk, err)
+		}
+		today := fresh.ID
+		if _, tk, err := tx.FindTicket(today); err != nil || tk.ID != today {
+			t.Errorf("FindTicket(%s), live: %+v, %v", today, tk, err)
+		}
+		if _, _, err := tx.FindTicket("nope"); queue.ErrorCode(err) != queue.ENotFound {
+			t.Errorf("FindTicket(nope): %v", err)
+		}
+		return nil, nil
+	}); err != nil {
+		t.Fatal(err)
 	}
 }

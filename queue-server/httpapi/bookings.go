@@ -146,7 +146,7 @@ func (s *Server) handleBook(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return nil, err
 		}
-		code := s.freeCode(tx, l)
+		code := tx.FreeBookingCode(l, newBookingCode)
 		b, err := l.Book(tx.Now, queue.BookRequest{Code: code, Service: strings.ToUpper(req.Service), Start: start, Citizen: citizen, Source: source, Actor: actor})
 		if err != nil {
 			return nil, err
@@ -156,35 +156,6 @@ func (s *Server) handleBook(w http.ResponseWriter, r *http.Request) {
 		return bv, nil
 	})
 	s.reply(w, r, http.StatusCreated, v, err)
-}
-
-// freeCode draws booking codes until one is used nowhere.
-func (s *Server) freeCode(tx *engine.Tx, l *queue.Live) string {
-	for {
-		code := newBookingCode()
-		if _, ok := l.Booking(code); ok {
-			continue
-		}
-		if _, err := tx.Store().Booking(code); queue.ErrorCode(err) == queue.ENotFound {
-			return code
-		}
-	}
-}
-
-// findBooking looks a booking up by code, live first, then in the store.
-func findBooking(tx *engine.Tx, code string) (*queue.Live, queue.Booking, error) {
-	for _, c := range tx.Centres() {
-		l, _ := tx.Live(c)
-		if b, ok := l.Booking(code); ok {
-			return l, b, nil
-		}
-	}
-	b, err := tx.Store().Booking(code)
-	if err != nil {
-		return nil, b, err
-	}
-	l, err := tx.Live(b.Centre)
-	return l, b, err
 }
 
 // lookupLimited applies the per-address limit on requests naming a code.
@@ -205,7 +176,7 @@ func (s *Server) handleGetBooking(w http.ResponseWriter, r *http.Request) {
 	}
 	u, staff := s.staffUser(r)
 	v, err := s.read(r, func(tx *engine.Tx) (any, error) {
-		l, b, err := findBooking(tx, normCode(r.PathValue("code")))
+		l, b, err := tx.FindBooking(normCode(r.PathValue("code")))
 		if err != nil {
 			return nil, err
 		}
@@ -259,7 +230,7 @@ func (s *Server) changeBooking(w http.ResponseWriter, r *http.Request, idNumber 
 	}
 	code := normCode(r.PathValue("code"))
 	v, err := s.write(r, func(tx *engine.Tx) (any, error) {
-		l, b, err := findBooking(tx, code)
+		l, b, err := tx.FindBooking(code)
 		if err != nil {
 			return nil, err
 		}
@@ -281,7 +252,7 @@ func (s *Server) handleCheckIn(w http.ResponseWriter, r *http.Request) {
 	u, _ := principal(r)
 	code := normCode(r.PathValue("code"))
 	v, err := s.write(r, func(tx *engine.Tx) (any, error) {
-		l, b, err := findBooking(tx, code)
+		l, b, err := tx.FindBooking(code)
 		if err != nil {
 			return nil, err
 		}

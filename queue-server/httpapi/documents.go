@@ -87,7 +87,7 @@ func (s *Server) bookingDocument(w http.ResponseWriter, r *http.Request, render 
 	var b queue.Booking
 	var now time.Time
 	_, err := s.eng.Read(ctx, func(tx *engine.Tx) (any, error) {
-		l, found, err := findBooking(tx, code)
+		l, found, err := tx.FindBooking(code)
 		if err != nil {
 			return nil, err
 		}

@@ -171,17 +171,7 @@ func (s *Server) handleGetTicket(w http.ResponseWriter, r *http.Request) {
 		return ticketView(l, t, now)
 	}
 	v, err := s.read(r, func(tx *engine.Tx) (any, error) {
-		for _, c := range tx.Centres() {
-			l, _ := tx.Live(c)
-			if t, ok := l.Ticket(id); ok {
-				return view(l, t, tx.Now), nil
-			}
-		}
-		t, err := tx.Store().Ticket(id)
-		if err != nil {
-			return nil, err
-		}
-		l, err := tx.Live(t.Centre)
+		l, t, err := tx.FindTicket(id)
 		if err != nil {
 			return nil, err
 		}
