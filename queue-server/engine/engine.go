@@ -236,35 +236,32 @@ func (tx *Tx) IssueOnce(centre string, r queue.IssueRequest) (*queue.Live, queue
 // FindTicket looks a ticket up by id: live first (in any centre), then in
 // the store. It returns the ticket's centre's live state with it.
 func (tx *Tx) FindTicket(id string) (*queue.Live, queue.Ticket, error) {
-	for _, c := range tx.Centres() {
-		l, _ := tx.Live(c)
-		if t, ok := l.Ticket(id); ok {
-			return l, t, nil
-		}
-	}
-	t, err := tx.Store().Ticket(id)
-	if err != nil {
-		return nil, t, err
-	}
-	l, err := tx.Live(t.Centre)
-	return l, t, err
+	return liveFirst(tx, func(l *queue.Live) (queue.Ticket, bool) { return l.Ticket(id) },
+		func() (queue.Ticket, error) { return tx.Store().Ticket(id) }, func(t queue.Ticket) string { return t.Centre })
 }
 
 // FindBooking looks a booking up by code: live first (in any centre), then
 // in the store. It returns the booking's centre's live state with it.
 func (tx *Tx) FindBooking(code string) (*queue.Live, queue.Booking, error) {
+	return liveFirst(tx, func(l *queue.Live) (queue.Booking, bool) { return l.Booking(code) },
+		func() (queue.Booking, error) { return tx.Store().Booking(code) }, func(b queue.Booking) string { return b.Centre })
+}
+
+// liveFirst finds a thing in the live state of any centre, else in the
+// store, and returns the live state of its centre with it.
+func liveFirst[T any](tx *Tx, live func(*queue.Live) (T, bool), stored func() (T, error), centre func(T) string) (*queue.Live, T, error) {
 	for _, c := range tx.Centres() {
 		l, _ := tx.Live(c)
-		if b, ok := l.Booking(code); ok {
-			return l, b, nil
+		if v, ok := live(l); ok {
+			return l, v, nil
 		}
 	}
-	b, err := tx.Store().Booking(code)
+	v, err := stored()
 	if err != nil {
-		return nil, b, err
+		return nil, v, err
 	}
-	l, err := tx.Live(b.Centre)
-	return l, b, err
+	l, err := tx.Live(centre(v))
+	return l, v, err
 }
 
 // FreeBookingCode draws booking codes until one is used nowhere: not live
