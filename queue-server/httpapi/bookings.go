@@ -32,11 +32,7 @@ func normCode(s string) string {
 
 func (s *Server) handleSlots(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	v, err := s.read(r, func(tx *engine.Tx) (any, error) {
-		l, err := tx.Live(r.PathValue("centre"))
-		if err != nil {
-			return nil, err
-		}
+	v, err := s.readCentre(r, func(tx *engine.Tx, l *queue.Live) (any, error) {
 		slots, err := l.Slots(tx.Now, strings.ToUpper(q.Get("service")), q.Get("date"))
 		if err != nil {
 			return nil, err
@@ -289,11 +285,7 @@ func (s *Server) handleCheckInCard(w http.ResponseWriter, r *http.Request) {
 	}
 	u, _ := principal(r)
 	key := queue.CitizenKey(s.secret, n)
-	v, err := s.write(r, func(tx *engine.Tx) (any, error) {
-		l, err := tx.Live(r.PathValue("centre"))
-		if err != nil {
-			return nil, err
-		}
+	v, err := s.writeCentre(r, func(tx *engine.Tx, l *queue.Live) (any, error) {
 		t, nb, err := l.CheckInCitizen(tx.Now, key, kioskName(u), u.Username)
 		if err != nil {
 			return nil, err
@@ -308,11 +300,7 @@ func (s *Server) handleCheckInCard(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleListBookings(w http.ResponseWriter, r *http.Request) {
-	v, err := s.read(r, func(tx *engine.Tx) (any, error) {
-		l, err := tx.Live(r.PathValue("centre"))
-		if err != nil {
-			return nil, err
-		}
+	v, err := s.readCentre(r, func(tx *engine.Tx, l *queue.Live) (any, error) {
 		day := r.URL.Query().Get("date")
 		if day == "" {
 			day = l.Day()

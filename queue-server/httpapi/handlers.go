@@ -43,11 +43,7 @@ func (s *Server) reply(w http.ResponseWriter, r *http.Request, status int, v any
 }
 
 func (s *Server) handleGetCentre(w http.ResponseWriter, r *http.Request) {
-	v, err := s.read(r, func(tx *engine.Tx) (any, error) {
-		l, err := tx.Live(r.PathValue("centre"))
-		if err != nil {
-			return nil, err
-		}
+	v, err := s.readCentre(r, func(tx *engine.Tx, l *queue.Live) (any, error) {
 		return l.Config(), nil
 	})
 	s.reply(w, r, http.StatusOK, v, err)
@@ -182,11 +178,7 @@ func (s *Server) handleGetTicket(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleListTickets(w http.ResponseWriter, r *http.Request) {
 	status := r.URL.Query().Get("status")
-	v, err := s.read(r, func(tx *engine.Tx) (any, error) {
-		l, err := tx.Live(r.PathValue("centre"))
-		if err != nil {
-			return nil, err
-		}
+	v, err := s.readCentre(r, func(tx *engine.Tx, l *queue.Live) (any, error) {
 		var ts []queue.Ticket
 		switch status {
 		case "waiting":
@@ -224,11 +216,7 @@ func queueView(l *queue.Live, now time.Time) apiv1.QueueView {
 }
 
 func (s *Server) handleQueue(w http.ResponseWriter, r *http.Request) {
-	v, err := s.read(r, func(tx *engine.Tx) (any, error) {
-		l, err := tx.Live(r.PathValue("centre"))
-		if err != nil {
-			return nil, err
-		}
+	v, err := s.readCentre(r, func(tx *engine.Tx, l *queue.Live) (any, error) {
 		return queueView(l, tx.Now), nil
 	})
 	s.reply(w, r, http.StatusOK, v, err)
@@ -256,11 +244,7 @@ func (s *Server) handleCounter(action string) http.HandlerFunc {
 			}
 		}
 		u, _ := principal(r)
-		v, err := s.write(r, func(tx *engine.Tx) (any, error) {
-			l, err := tx.Live(r.PathValue("centre"))
-			if err != nil {
-				return nil, err
-			}
+		v, err := s.writeCentre(r, func(tx *engine.Tx, l *queue.Live) (any, error) {
 			var t queue.Ticket
 			var ok = true
 			switch action {

@@ -163,11 +163,7 @@ func (s *Server) handleLeaseBlock(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u, _ := principal(r)
-	v, err := s.write(r, func(tx *engine.Tx) (any, error) {
-		l, err := tx.Live(r.PathValue("centre"))
-		if err != nil {
-			return nil, err
-		}
+	v, err := s.writeCentre(r, func(tx *engine.Tx, l *queue.Live) (any, error) {
 		return l.LeaseBlock(tx.Now, u.Username, strings.ToUpper(strings.TrimSpace(req.Service)), req.Day, req.Size)
 	})
 	s.reply(w, r, http.StatusCreated, v, err)
@@ -175,11 +171,7 @@ func (s *Server) handleLeaseBlock(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleListBlocks(w http.ResponseWriter, r *http.Request) {
 	u, _ := principal(r)
-	v, err := s.read(r, func(tx *engine.Tx) (any, error) {
-		l, err := tx.Live(r.PathValue("centre"))
-		if err != nil {
-			return nil, err
-		}
+	v, err := s.readCentre(r, func(tx *engine.Tx, l *queue.Live) (any, error) {
 		out := l.Blocks(u.Username)
 		if out == nil {
 			out = []queue.NumberBlock{}
@@ -218,11 +210,7 @@ func (s *Server) handleVoid(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u, _ := principal(r)
-	v, err := s.write(r, func(tx *engine.Tx) (any, error) {
-		l, err := tx.Live(r.PathValue("centre"))
-		if err != nil {
-			return nil, err
-		}
+	v, err := s.writeCentre(r, func(tx *engine.Tx, l *queue.Live) (any, error) {
 		t, err := l.VoidTicket(tx.Now, req.IdempotencyKey, u.Username)
 		if err != nil {
 			return nil, err

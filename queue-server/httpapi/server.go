@@ -225,6 +225,28 @@ func (s *Server) write(r *http.Request, fn func(tx *engine.Tx) (any, error)) (an
 	return s.eng.Write(ctx, fn)
 }
 
+// writeCentre runs fn as an engine write on the live state of the centre
+// named in the path ({centre}).
+func (s *Server) writeCentre(r *http.Request, fn func(tx *engine.Tx, l *queue.Live) (any, error)) (any, error) {
+	return s.write(r, onCentre(r, fn))
+}
+
+// readCentre runs fn as an engine read on the live state of the centre
+// named in the path ({centre}).
+func (s *Server) readCentre(r *http.Request, fn func(tx *engine.Tx, l *queue.Live) (any, error)) (any, error) {
+	return s.read(r, onCentre(r, fn))
+}
+
+func onCentre(r *http.Request, fn func(tx *engine.Tx, l *queue.Live) (any, error)) func(tx *engine.Tx) (any, error) {
+	return func(tx *engine.Tx) (any, error) {
+		l, err := tx.Live(r.PathValue("centre"))
+		if err != nil {
+			return nil, err
+		}
+		return fn(tx, l)
+	}
+}
+
 // read runs fn as an engine read within the request's time limit.
 func (s *Server) read(r *http.Request, fn func(tx *engine.Tx) (any, error)) (any, error) {
 	ctx, cancel := s.ctx(r)
