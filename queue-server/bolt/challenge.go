@@ -32,10 +32,8 @@ func (s *Store) SpendChallenge(challenge string, expires, now time.Time) (bool, 
 		for k, _ := cur.First(); k != nil && len(stale) < spentPurgeMax && int64(binary.BigEndian.Uint64(k)) < now.Unix(); k, _ = cur.Next() {
 			stale = append(stale, bytes.Clone(k))
 		}
-		for _, k := range stale {
-			if err := b.Delete(k); err != nil {
-				return err
-			}
+		if err := deleteKeys(b, stale); err != nil {
+			return err
 		}
 		fresh = true
 		return b.Put(key, []byte{1})

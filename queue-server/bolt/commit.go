@@ -23,25 +23,17 @@ func (s *Store) Commit(b *queue.Batch) error {
 	}
 	var w written
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		for _, u := range b.Users {
-			if err := put(tx.Bucket(bUsers), []byte(u.Username), u); err != nil {
-				return err
-			}
+		if err := putAll(tx.Bucket(bUsers), b.Users, func(u queue.User) string { return u.Username }); err != nil {
+			return err
 		}
-		for _, se := range b.Sessions {
-			if err := put(tx.Bucket(bSessions), []byte(se.Hash), se); err != nil {
-				return err
-			}
+		if err := putAll(tx.Bucket(bSessions), b.Sessions, func(se queue.Session) string { return se.Hash }); err != nil {
+			return err
 		}
-		for _, k := range b.Kiosks {
-			if err := put(tx.Bucket(bKiosks), []byte(k.ID), k); err != nil {
-				return err
-			}
+		if err := putAll(tx.Bucket(bKiosks), b.Kiosks, func(k queue.Kiosk) string { return k.ID }); err != nil {
+			return err
 		}
-		for _, en := range b.Enrollments {
-			if err := put(tx.Bucket(bEnroll), []byte(en.Hash), en); err != nil {
-				return err
-			}
+		if err := putAll(tx.Bucket(bEnroll), b.Enrollments, func(en queue.Enrollment) string { return en.Hash }); err != nil {
+			return err
 		}
 		for _, h := range b.DeleteSessions {
 			if err := tx.Bucket(bSessions).Delete([]byte(h)); err != nil {

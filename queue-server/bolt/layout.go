@@ -58,6 +58,17 @@ var ErrNewerSchema = errors.New("bolt: data file has a newer schema than this pr
 
 var centreBuckets = [][]byte{bConfig, bCounters, bTickets, bKeys, bStats, bAudit, bBookings, bBDays, bNoShows, bBlocks}
 
+// viewCentre runs f in a read transaction with a centre's bucket.
+func (s *Store) viewCentre(centre string, f func(c *bolt.Bucket) error) error {
+	return s.db.View(func(tx *bolt.Tx) error {
+		c, err := centreBucket(tx, centre, false)
+		if err != nil {
+			return err
+		}
+		return f(c)
+	})
+}
+
 // ticketKey is where a ticket lives in its centre's tickets bucket.
 func ticketKey(day, id string) []byte { return []byte(day + "/" + id) }
 
@@ -121,6 +132,16 @@ func getJSON(tx *bolt.Tx, bucket []byte, key, what string, v any) error {
 	return json.Unmarshal(raw, v)
 }
 
+// putAll writes each item under its key, as put does.
+func putAll[T any](b *bolt.Bucket, items []T, key func(T) string) error {
+	for _, x := range items {
+		if err := put(b, []byte(key(x)), x); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // names gives the Vietnamese for what notFound reports.
 var names = map[string]string{
 	"centre": "trung tâm", "ticket": "số thứ tự", "idempotency key": "khóa chống trùng", "user": "tài khoản",
@@ -139,7 +160,32 @@ func deleteBetween(b *bolt.Bucket, from, limit []byte) error {
 	for k, _ := cur.Seek(from); k != nil && bytes.Compare(k, limit) < 0; k, _ = cur.Next() {
 		stale = append(stale, bytes.Clone(k))
 	}
-	for _, k := range stale {
+	return deleteKeys(b, stale)
+}
+
+// deleteWhere deletes a bucket's keys whose value drop reports.
+func deleteWhere(b *bolt.Bucket, drop func(v []byte) (bool, error)) error {
+	// Deleting under a bbolt cursor can skip the next key: collect first.
+	var stale [][]byte
+	err := b.ForEach(func(k, v []byte) error {
+		ok, err := drop(v)
+		if err != nil {
+			return err
+		}
+		if ok {
+			stale = append(stale, bytes.Clone(k))
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return deleteKeys(b, stale)
+}
+
+// deleteKeys deletes keys collected from a bucket.
+func deleteKeys(b *bolt.Bucket, keys [][]byte) error {
+	for _, k := range keys {
 		if err := b.Delete(k); err != nil {
 			return err
 		}

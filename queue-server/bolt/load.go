@@ -60,15 +60,7 @@ func (s *Store) LoadCentre(id string) (queue.Snapshot, error) {
 				return fmt.Errorf("bolt: centre %s meta: %w", id, err)
 			}
 		}
-		err = c.Bucket(bCounters).ForEach(func(_, v []byte) error {
-			var k queue.Counter
-			if err := json.Unmarshal(v, &k); err != nil {
-				return err
-			}
-			snap.Counters = append(snap.Counters, k)
-			return nil
-		})
-		if err != nil {
+		if err := decodeAll(c.Bucket(bCounters), &snap.Counters); err != nil {
 			return err
 		}
 		// The current day's tickets, open ones among them: a ticket still
@@ -105,15 +97,7 @@ func (s *Store) LoadCentre(id string) (queue.Snapshot, error) {
 				snap.Blocks = append(snap.Blocks, bl)
 			}
 		}
-		err = c.Bucket(bNoShows).ForEach(func(_, v []byte) error {
-			var ns queue.NoShow
-			if err := json.Unmarshal(v, &ns); err != nil {
-				return err
-			}
-			snap.NoShows = append(snap.NoShows, ns)
-			return nil
-		})
-		if err != nil {
+		if err := decodeAll(c.Bucket(bNoShows), &snap.NoShows); err != nil {
 			return err
 		}
 		snap.Numbers = map[string]int{}
@@ -121,16 +105,21 @@ func (s *Store) LoadCentre(id string) (queue.Snapshot, error) {
 		for k, v := cur.Seek(kNum); k != nil && bytes.HasPrefix(k, kNum); k, v = cur.Next() {
 			snap.Numbers[string(k[len(kNum):])] = int(binary.BigEndian.Uint32(v))
 		}
-		return c.Bucket(bStats).ForEach(func(_, v []byte) error {
-			var st queue.ServiceStat
-			if err := json.Unmarshal(v, &st); err != nil {
-				return err
-			}
-			snap.Stats = append(snap.Stats, st)
-			return nil
-		})
+		return decodeAll(c.Bucket(bStats), &snap.Stats)
 	})
 	return snap, err
+}
+
+// decodeAll appends every value of a bucket, decoded, to out.
+func decodeAll[T any](b *bolt.Bucket, out *[]T) error {
+	return b.ForEach(func(_, v []byte) error {
+		var x T
+		if err := json.Unmarshal(v, &x); err != nil {
+			return err
+		}
+		*out = append(*out, x)
+		return nil
+	})
 }
 
 // Events returns up to limit events of a centre with seq > since, in order.

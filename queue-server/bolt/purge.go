@@ -53,43 +53,20 @@ func (s *Store) Purge(centre, bookingsBefore string, noShowsBefore, now time.Tim
 		if err := purgeEvents(tx, c, centre, bookingsBefore); err != nil {
 			return err
 		}
-		// Deleting under a bbolt cursor can skip the next key: collect first.
-		var stale [][]byte
-		err = c.Bucket(bNoShows).ForEach(func(k, v []byte) error {
+		err = deleteWhere(c.Bucket(bNoShows), func(v []byte) (bool, error) {
 			var rec queue.NoShow
 			if err := json.Unmarshal(v, &rec); err != nil {
-				return err
+				return false, err
 			}
-			if rec.At.Before(noShowsBefore) {
-				stale = append(stale, bytes.Clone(k))
-			}
-			return nil
+			return rec.At.Before(noShowsBefore), nil
 		})
 		if err != nil {
 			return err
 		}
-		for _, k := range stale {
-			if err := c.Bucket(bNoShows).Delete(k); err != nil {
-				return err
-			}
-		}
-		var expired [][]byte
-		err = tx.Bucket(bSessions).ForEach(func(k, v []byte) error {
+		return deleteWhere(tx.Bucket(bSessions), func(v []byte) (bool, error) {
 			var se queue.Session
-			if json.Unmarshal(v, &se) == nil && !now.Before(se.Expires) {
-				expired = append(expired, bytes.Clone(k))
-			}
-			return nil
+			return json.Unmarshal(v, &se) == nil && !now.Before(se.Expires), nil
 		})
-		if err != nil {
-			return err
-		}
-		for _, k := range expired {
-			if err := tx.Bucket(bSessions).Delete(k); err != nil {
-				return err
-			}
-		}
-		return nil
 	})
 	return n, err
 }
@@ -137,10 +114,5 @@ func purgeEvents(tx *bolt.Tx, c *bolt.Bucket, centre, day string) error {
 		}
 		stale = append(stale, bytes.Clone(k))
 	}
-	for _, k := range stale {
-		if err := lg.Delete(k); err != nil {
-			return err
-		}
-	}
-	return nil
+	return deleteKeys(lg, stale)
 }

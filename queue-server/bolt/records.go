@@ -15,13 +15,7 @@ import (
 // User returns an account.
 func (s *Store) User(username string) (queue.User, error) {
 	var u queue.User
-	err := s.db.View(func(tx *bolt.Tx) error {
-		raw := tx.Bucket(bUsers).Get([]byte(username))
-		if raw == nil {
-			return notFound("user", username)
-		}
-		return json.Unmarshal(raw, &u)
-	})
+	err := s.db.View(func(tx *bolt.Tx) error { return getJSON(tx, bUsers, username, "user", &u) })
 	return u, err
 }
 
@@ -87,11 +81,7 @@ func (s *Store) Booking(code string) (queue.Booking, error) {
 // Bookings returns a centre's bookings whose slot is on a local day.
 func (s *Store) Bookings(centre, day string) ([]queue.Booking, error) {
 	var out []queue.Booking
-	err := s.db.View(func(tx *bolt.Tx) error {
-		c, err := centreBucket(tx, centre, false)
-		if err != nil {
-			return err
-		}
+	err := s.viewCentre(centre, func(c *bolt.Bucket) error {
 		prefix := []byte(day + "/")
 		bookings := c.Bucket(bBookings)
 		cur := c.Bucket(bBDays).Cursor()
@@ -110,11 +100,7 @@ func (s *Store) Bookings(centre, day string) ([]queue.Booking, error) {
 // Audit returns a centre's latest audit records, newest first.
 func (s *Store) Audit(centre string, limit int) ([]queue.Audit, error) {
 	var out []queue.Audit
-	err := s.db.View(func(tx *bolt.Tx) error {
-		c, err := centreBucket(tx, centre, false)
-		if err != nil {
-			return err
-		}
+	err := s.viewCentre(centre, func(c *bolt.Bucket) error {
 		cur := c.Bucket(bAudit).Cursor()
 		for k, v := cur.Last(); k != nil && len(out) < limit; k, v = cur.Prev() {
 			var a queue.Audit

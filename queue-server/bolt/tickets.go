@@ -72,11 +72,7 @@ func (s *Store) TicketByKey(centre, key string) (queue.Ticket, error) {
 	var t queue.Ticket
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	err := s.db.View(func(tx *bolt.Tx) error {
-		c, err := centreBucket(tx, centre, false)
-		if err != nil {
-			return err
-		}
+	err := s.viewCentre(centre, func(c *bolt.Bucket) error {
 		k := c.Bucket(bKeys).Get([]byte(key))
 		if k == nil {
 			return notFound("idempotency key", key)
@@ -91,12 +87,9 @@ func (s *Store) Tickets(centre, day string) ([]queue.Ticket, error) {
 	var out []queue.Ticket
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	err := s.db.View(func(tx *bolt.Tx) error {
-		c, err := centreBucket(tx, centre, false)
-		if err != nil {
-			return err
-		}
+	err := s.viewCentre(centre, func(c *bolt.Bucket) error {
 		prefix := []byte(day + "/")
+		var err error
 		out, err = s.tickets(c, centre, prefix, prefix)
 		return err
 	})
