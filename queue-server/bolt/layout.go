@@ -124,14 +124,6 @@ func put(b *bolt.Bucket, k []byte, v any) error {
 	return b.Put(k, raw)
 }
 
-func getJSON(tx *bolt.Tx, bucket []byte, key, what string, v any) error {
-	raw := tx.Bucket(bucket).Get([]byte(key))
-	if raw == nil {
-		return notFound(what, key)
-	}
-	return json.Unmarshal(raw, v)
-}
-
 // putAll writes each item under its key, as put does.
 func putAll[T any](b *bolt.Bucket, items []T, key func(T) string) error {
 	for _, x := range items {

@@ -14,9 +14,7 @@ import (
 
 // User returns an account.
 func (s *Store) User(username string) (queue.User, error) {
-	var u queue.User
-	err := s.db.View(func(tx *bolt.Tx) error { return getJSON(tx, bUsers, username, "user", &u) })
-	return u, err
+	return one[queue.User](s, bUsers, username, "user")
 }
 
 // Users returns every account.
@@ -39,9 +37,7 @@ func (s *Store) Session(hash string) (queue.Session, error) {
 
 // Kiosk returns an enrolled kiosk.
 func (s *Store) Kiosk(id string) (queue.Kiosk, error) {
-	var k queue.Kiosk
-	err := s.db.View(func(tx *bolt.Tx) error { return getJSON(tx, bKiosks, id, "kiosk", &k) })
-	return k, err
+	return one[queue.Kiosk](s, bKiosks, id, "kiosk")
 }
 
 // Kiosks returns every enrolled kiosk.
@@ -51,9 +47,7 @@ func (s *Store) Kiosks() ([]queue.Kiosk, error) {
 
 // Enrollment returns an enrolment token's record by its hash.
 func (s *Store) Enrollment(hash string) (queue.Enrollment, error) {
-	var en queue.Enrollment
-	err := s.db.View(func(tx *bolt.Tx) error { return getJSON(tx, bEnroll, hash, "enrolment token", &en) })
-	return en, err
+	return one[queue.Enrollment](s, bEnroll, hash, "enrolment token")
 }
 
 // Enrollments returns every enrolment token's record.
@@ -112,6 +106,20 @@ func (s *Store) Audit(centre string, limit int) ([]queue.Audit, error) {
 		return nil
 	})
 	return out, err
+}
+
+// one decodes the value of key in a top-level bucket; what names it in
+// the not-found error.
+func one[T any](s *Store, bucket []byte, key, what string) (T, error) {
+	var x T
+	err := s.db.View(func(tx *bolt.Tx) error {
+		raw := tx.Bucket(bucket).Get([]byte(key))
+		if raw == nil {
+			return notFound(what, key)
+		}
+		return json.Unmarshal(raw, &x)
+	})
+	return x, err
 }
 
 // all decodes every value of a top-level bucket.
