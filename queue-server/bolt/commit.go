@@ -68,6 +68,7 @@ type written struct {
 	tickets []string
 }
 
+// commitCentre writes one centre's changes.
 func commitCentre(tx *bolt.Tx, ch *queue.Changes, w *written) error {
 	if ch.Empty() {
 		return nil
@@ -90,6 +91,34 @@ func commitCentre(tx *bolt.Tx, ch *queue.Changes, w *written) error {
 			return err
 		}
 	}
+	if err := commitCounters(c, ch); err != nil {
+		return err
+	}
+	state, err := commitTickets(tx, c, ch, w)
+	if err != nil {
+		return err
+	}
+	if err := commitLog(lg, ch, state, w); err != nil {
+		return err
+	}
+	for _, st := range ch.Stats {
+		if err := put(c.Bucket(bStats), []byte(st.Service), st); err != nil {
+			return err
+		}
+	}
+	if err := commitBookings(tx, c, ch); err != nil {
+		return err
+	}
+	for _, bl := range ch.Blocks {
+		if err := put(c.Bucket(bBlocks), []byte(bl.Day+"/"+bl.ID), bl); err != nil {
+			return err
+		}
+	}
+	return commitRecords(c, ch)
+}
+
+// commitCounters writes the counters changed and deletes those removed.
+func commitCounters(c *bolt.Bucket, ch *queue.Changes) error {
 	for _, k := range ch.Counters {
 		if err := put(c.Bucket(bCounters), u32(k.Number), k); err != nil {
 			return err
@@ -100,9 +129,15 @@ func commitCentre(tx *bolt.Tx, ch *queue.Changes, w *written) error {
 			return err
 		}
 	}
-	// A ticket issued in this commit that is still open on the current day
-	// is kept in its issued event only: it will be written when it changes
-	// (called, expired when the day ends...).
+	return nil
+}
+
+// commitTickets writes the tickets changed, their idempotency keys and,
+// for ids that do not tell their day, their index. A ticket issued in this
+// commit that is still open on the current day is kept in its issued event
+// only: it will be written when it changes (called, expired when the day
+// ends...); those are returned by id, for commitLog.
+func commitTickets(tx *bolt.Tx, c *bolt.Bucket, ch *queue.Changes, w *written) (map[string]*queue.Ticket, error) {
 	day := ""
 	if ch.Meta != nil {
 		day = ch.Meta.Day
@@ -118,7 +153,7 @@ func commitCentre(tx *bolt.Tx, ch *queue.Changes, w *written) error {
 	for i := range ch.Tickets {
 		t := &ch.Tickets[i]
 		if t.ID == "" || t.Day == "" {
-			return fmt.Errorf("ticket %q of day %q: id and day are required", t.ID, t.Day)
+			return nil, fmt.Errorf("ticket %q of day %q: id and day are required", t.ID, t.Day)
 		}
 		key := ticketKey(t.Day, t.ID)
 		if issued[t.ID] && t.Open() && t.Day == day {
@@ -131,14 +166,14 @@ func commitCentre(tx *bolt.Tx, ch *queue.Changes, w *written) error {
 				tickets = c.Bucket(bTickets)
 			}
 			if err := put(tickets, key, t); err != nil {
-				return err
+				return nil, err
 			}
 			w.tickets = append(w.tickets, t.ID)
 		}
 		if d, _ := queue.TicketDay(t.ID); d != t.Day {
 			// An id that does not tell its day: index it (rare).
 			if err := tx.Bucket(bIDs).Put([]byte(t.ID), idsValue(ch.Centre, key)); err != nil {
-				return err
+				return nil, err
 			}
 		}
 		if t.Key != "" {
@@ -146,10 +181,17 @@ func commitCentre(tx *bolt.Tx, ch *queue.Changes, w *written) error {
 				keys = c.Bucket(bKeys)
 			}
 			if err := keys.Put([]byte(t.Key), key); err != nil {
-				return err
+				return nil, err
 			}
 		}
 	}
+	return state, nil
+}
+
+// commitLog appends the events to the centre's log, an issued event with
+// its ticket's state when the ticket is kept there (state, by id), and
+// writes the numbering.
+func commitLog(lg *bolt.Bucket, ch *queue.Changes, state map[string]*queue.Ticket, w *written) error {
 	lg.FillPercent = 1 // append-only: fill pages instead of leaving them half empty
 	for _, e := range ch.Events {
 		var v any = e
@@ -170,11 +212,12 @@ func commitCentre(tx *bolt.Tx, ch *queue.Changes, w *written) error {
 			return err
 		}
 	}
-	for _, st := range ch.Stats {
-		if err := put(c.Bucket(bStats), []byte(st.Service), st); err != nil {
-			return err
-		}
-	}
+	return nil
+}
+
+// commitBookings writes the bookings changed, moving a booking's entry in
+// bdays when its day changed, and indexes their codes.
+func commitBookings(tx *bolt.Tx, c *bolt.Bucket, ch *queue.Changes) error {
 	for _, b := range ch.Bookings {
 		code := []byte(b.Code)
 		if prev := c.Bucket(bBookings).Get(code); prev != nil {
@@ -195,11 +238,12 @@ func commitCentre(tx *bolt.Tx, ch *queue.Changes, w *written) error {
 			return err
 		}
 	}
-	for _, bl := range ch.Blocks {
-		if err := put(c.Bucket(bBlocks), []byte(bl.Day+"/"+bl.ID), bl); err != nil {
-			return err
-		}
-	}
+	return nil
+}
+
+// commitRecords appends the no-shows and audit records, each under its
+// bucket's next sequence.
+func commitRecords(c *bolt.Bucket, ch *queue.Changes) error {
 	for _, ns := range ch.NoShows {
 		seq, err := c.Bucket(bNoShows).NextSequence()
 		if err != nil {
