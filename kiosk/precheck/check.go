@@ -6,6 +6,7 @@ import (
 	"image"
 	"math"
 	"os"
+	"slices"
 	"sync"
 	"time"
 
@@ -199,7 +200,7 @@ func (c *Checker) Check(ctx context.Context, procedure string, pages []Page, car
 	}
 	kinds := proc.KindsOf()
 	for _, k := range c.cat.Kinds {
-		if !contains(kinds, k.ID) && !k.AnyText {
+		if !slices.Contains(kinds, k.ID) && !k.AnyText {
 			kinds = append(kinds, k.ID)
 		}
 	}
@@ -351,13 +352,4 @@ func (c *Checker) secondLook(ctx context.Context, k *catalogue.Kind, prep *Prepa
 		}
 	}
 	return nil
-}
-
-func contains[T comparable](s []T, v T) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }

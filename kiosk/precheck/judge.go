@@ -3,6 +3,7 @@ package precheck
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -80,7 +81,7 @@ type reading struct {
 
 // reason gives document i a reason, once.
 func (j *judgement) reason(i int, vi, en string) {
-	if !contains(j.docs[i].Reasons, vi) {
+	if !slices.Contains(j.docs[i].Reasons, vi) {
 		j.docs[i].Reasons = append(j.docs[i].Reasons, vi)
 		j.docs[i].ReasonsEN = append(j.docs[i].ReasonsEN, en)
 	}
@@ -92,7 +93,7 @@ func (j *judgement) placePages() {
 	for p, r := range j.reads {
 		j.docOf[p] = -1
 		for i, d := range j.proc.Documents {
-			if r.res.Kind != "" && contains(d.Kinds, r.res.Kind) {
+			if r.res.Kind != "" && slices.Contains(d.Kinds, r.res.Kind) {
 				j.docOf[p] = i
 				j.docs[i].Pages = append(j.docs[i].Pages, p+1)
 				break
@@ -133,7 +134,7 @@ func (j *judgement) gatherFields() {
 func (j *judgement) problem(pages []int, vi, en string) {
 	var ds []int
 	for _, p := range pages {
-		if d := j.docOf[p]; d >= 0 && !contains(ds, d) {
+		if d := j.docOf[p]; d >= 0 && !slices.Contains(ds, d) {
 			ds = append(ds, d)
 		}
 	}
@@ -311,7 +312,7 @@ func (j *judgement) present(i int) {
 			poor++
 		}
 		for _, mf := range j.missingFields(r, p) {
-			if !contains(missingLabels, mf.Label) {
+			if !slices.Contains(missingLabels, mf.Label) {
 				missingLabels = append(missingLabels, mf.Label)
 			}
 			dr.MissingFields = append(dr.MissingFields, mf)
@@ -379,7 +380,7 @@ func personPrefixes(fields map[string]string) []string {
 	var out []string
 	for n := range fields {
 		for _, suf := range []string{"_name", "_id_number", "_birth_date", "_birth_year"} {
-			if p, ok := strings.CutSuffix(n, suf); ok && !contains(out, p) {
+			if p, ok := strings.CutSuffix(n, suf); ok && !slices.Contains(out, p) {
 				out = append(out, p)
 			}
 		}
