@@ -2,6 +2,7 @@ package precheck
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"sort"
@@ -156,7 +157,8 @@ func (j *judgement) pagesOf(names ...string) []int {
 // result's, and reports the readings that disagree with it. A date read
 // only in words stands for the date.
 func (j *judgement) checkReadings() {
-	for name, vs := range j.readings {
+	for _, name := range slices.Sorted(maps.Keys(j.readings)) { // reasons in the same order every run
+		vs := j.readings[name]
 		best := vs[0]
 		for _, s := range vs[1:] {
 			if s.v.Conf > best.v.Conf {
@@ -183,7 +185,8 @@ func (j *judgement) checkReadings() {
 // checkDigitsAgainstWords compares a date in digits with the same date in
 // words on the same page.
 func (j *judgement) checkDigitsAgainstWords() {
-	for name, vs := range j.readings {
+	for _, name := range slices.Sorted(maps.Keys(j.readings)) { // reasons in the same order every run
+		vs := j.readings[name]
 		digits, ok := strings.CutSuffix(name, "_words")
 		if !ok {
 			continue
