@@ -11,6 +11,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"xephang/drivers/idcard"
+	"xephang/queue-server/queue"
 )
 
 const module = "xephang/"
@@ -94,9 +97,9 @@ func TestImportDirections(t *testing.T) {
 			func(imp string) bool {
 				return strings.HasPrefix(imp, module+"drivers/") && strings.HasSuffix(imp, "sim")
 			}},
-		{"stores and the engine depend on the domain alone",
+		{"stores, the engine, reports and booking documents depend on the domain alone",
 			func(p string) bool {
-				return under(p, "queue-server/bolt", "queue-server/engine", "queue-server/report", "queue-server/waitsim")
+				return under(p, "queue-server/bolt", "queue-server/engine", "queue-server/report", "queue-server/waitsim", "queue-server/bookingdoc")
 			},
 			ours("queue-server/httpapi", "kiosk", "drivers", "ui", "queue-server/bolt", "queue-server/engine", "queue-server/ca")},
 		{"the kiosk's packages reach the server through the contract (apiv1) only",
@@ -105,6 +108,14 @@ func TestImportDirections(t *testing.T) {
 		{"the contract imports only the domain",
 			func(p string) bool { return p == "queue-server/apiv1" },
 			func(imp string) bool { return strings.HasPrefix(imp, module) && !under(rel(imp), "queue-server/queue") }},
+		{"the server's packages speak to no device: nothing of drivers/",
+			func(p string) bool { return under(p, "queue-server") },
+			ours("drivers")},
+		{"the rules of accounts and credentials know nothing of HTTP: the domain, the engine and the CA only",
+			func(p string) bool { return under(p, "queue-server/accounts") },
+			func(imp string) bool {
+				return strings.HasPrefix(imp, module) && !under(rel(imp), "queue-server/queue", "queue-server/engine", "queue-server/ca")
+			}},
 		{"the pages are static files",
 			func(p string) bool { return p == "ui" },
 			ours("")},
@@ -170,6 +181,22 @@ func TestContractIsLight(t *testing.T) {
 				!strings.HasPrefix(d, "github.com/gorilla/websocket") && !strings.HasPrefix(d, "golang.org/x/text/") {
 				t.Errorf("apiv1 depends on %s", d)
 			}
+		}
+	}
+}
+
+// The province codes of a CCCD number are the domain's (queue.CCCDProvince,
+// what the server checks); the card reader, which may not import the
+// server, keeps its own copy for the cards it reads. The two are the same
+// table: a code added or renamed in one place fails here until it is in
+// the other.
+func TestProvinceTablesAgree(t *testing.T) {
+	for i := 0; i < 1000; i++ {
+		code := fmt.Sprintf("%03d", i)
+		dn, dok := queue.CCCDProvince(code)
+		cn, cok := idcard.ProvinceName(code)
+		if dn != cn || dok != cok {
+			t.Errorf("province %s: domain %q %v, card reader %q %v", code, dn, dok, cn, cok)
 		}
 	}
 }

@@ -3,6 +3,7 @@ package precheck
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -190,24 +191,12 @@ func ParseDateWords(s string) (idcard.Date, bool) {
 		return idcard.Date{}, false
 	}
 	// Drop anything before "ngay".
-	start := -1
-	for i, t := range toks {
-		if t == "ngay" {
-			start = i
-			break
-		}
-	}
+	start := slices.Index(toks, "ngay")
 	if start < 0 {
 		return idcard.Date{}, false
 	}
 	toks = toks[start+1:]
-	m := -1
-	for i, t := range toks {
-		if t == "thang" {
-			m = i
-			break
-		}
-	}
+	m := slices.Index(toks, "thang")
 	if m < 1 {
 		return idcard.Date{}, false
 	}

@@ -3,6 +3,7 @@ package precheck
 import (
 	"image"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"unicode"
@@ -73,7 +74,7 @@ func ExtractFields(k *catalogue.Kind, t *Text, table *LabelTable) Extraction {
 		pick := -1
 		for pass := 0; pass < 2 && pick < 0; pass++ {
 			for oi, o := range occs {
-				if used[oi] || !containsInt(kl.keys[o.key].fields, fi) || pass == 0 && oi <= prev {
+				if used[oi] || !slices.Contains(kl.keys[o.key].fields, fi) || pass == 0 && oi <= prev {
 					continue
 				}
 				if pick < 0 {
@@ -153,7 +154,7 @@ func compileLabels(k *catalogue.Kind, table *LabelTable) *kindLabels {
 	for fi, f := range k.Fields {
 		for _, v := range table.Variants(k, f) {
 			if i, ok := index[v]; ok {
-				if !containsInt(kl.keys[i].fields, fi) {
+				if !slices.Contains(kl.keys[i].fields, fi) {
 					kl.keys[i].fields = append(kl.keys[i].fields, fi)
 				}
 				continue
@@ -514,15 +515,6 @@ func colonAfter(key []rune, e int) bool {
 		case ' ':
 		default:
 			return false
-		}
-	}
-	return false
-}
-
-func containsInt(s []int, v int) bool {
-	for _, x := range s {
-		if x == v {
-			return true
 		}
 	}
 	return false

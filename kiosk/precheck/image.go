@@ -208,28 +208,11 @@ func scaleGray(g *image.Gray, f float64) *image.Gray {
 	xs := make([]int32, dw)
 	xf := make([]uint16, dw)
 	for x := 0; x < dw; x++ {
-		sx := (float64(x)+0.5)/f - 0.5
-		if sx < 0 {
-			sx = 0
-		}
-		i := int(sx)
-		if i >= sw-1 {
-			i, sx = sw-2, float64(sw-1)
-		}
-		if i < 0 {
-			i = 0
-		}
+		i, sx := scaledFrom(x, f, sw)
 		xs[x], xf[x] = int32(i), uint16((sx-float64(i))*256)
 	}
 	for y := 0; y < dh; y++ {
-		sy := (float64(y)+0.5)/f - 0.5
-		if sy < 0 {
-			sy = 0
-		}
-		j := int(sy)
-		if j >= sh-1 {
-			j, sy = max(sh-2, 0), float64(sh-1)
-		}
+		j, sy := scaledFrom(y, f, sh)
 		fy := uint32((sy - float64(j)) * 256)
 		r0 := g.Pix[j*g.Stride:]
 		r1 := r0
@@ -249,6 +232,21 @@ func scaleGray(g *image.Gray, f float64) *image.Gray {
 		}
 	}
 	return out
+}
+
+// scaledFrom maps pixel d of an image scaled by f from n pixels back to the
+// source: the position s there and the pixel i at or before it, i+1 ≤ n-1
+// when n > 1.
+func scaledFrom(d int, f float64, n int) (i int, s float64) {
+	s = (float64(d)+0.5)/f - 0.5
+	if s < 0 {
+		s = 0
+	}
+	i = int(s)
+	if i >= n-1 {
+		i, s = max(n-2, 0), float64(n-1)
+	}
+	return i, s
 }
 
 // otsu returns the global threshold maximising between-class variance.

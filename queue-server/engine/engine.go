@@ -203,6 +203,81 @@ func (tx *Tx) Live(centre string) (*queue.Live, error) {
 	return l, nil
 }
 
+// IssueOnce issues a ticket in a centre, or, when a ticket was already
+// issued there with the request's idempotency key, returns that one: live
+// first, then in the store (a ticket no longer live, of an earlier day).
+// A replayed request, from a kiosk's outbox or a retry after a lost
+// answer, so never takes a second number. It returns the centre's live
+// state with the ticket.
+func (tx *Tx) IssueOnce(centre string, r queue.IssueRequest) (*queue.Live, queue.Ticket, error) {
+	l, err := tx.Live(centre)
+	if err != nil {
+		return nil, queue.Ticket{}, err
+	}
+	if r.Key != "" {
+		if t, ok := l.TicketByKey(r.Key); ok {
+			return l, t, nil
+		}
+		t, err := tx.Store().TicketByKey(centre, r.Key)
+		if err == nil {
+			return l, t, nil
+		}
+		if queue.ErrorCode(err) != queue.ENotFound {
+			return nil, queue.Ticket{}, err
+		}
+	}
+	t, err := l.Issue(tx.Now, r)
+	if err != nil {
+		return nil, queue.Ticket{}, err
+	}
+	return l, t, nil
+}
+
+// FindTicket looks a ticket up by id: live first (in any centre), then in
+// the store. It returns the ticket's centre's live state with it.
+func (tx *Tx) FindTicket(id string) (*queue.Live, queue.Ticket, error) {
+	return liveFirst(tx, func(l *queue.Live) (queue.Ticket, bool) { return l.Ticket(id) },
+		func() (queue.Ticket, error) { return tx.Store().Ticket(id) }, func(t queue.Ticket) string { return t.Centre })
+}
+
+// FindBooking looks a booking up by code: live first (in any centre), then
+// in the store. It returns the booking's centre's live state with it.
+func (tx *Tx) FindBooking(code string) (*queue.Live, queue.Booking, error) {
+	return liveFirst(tx, func(l *queue.Live) (queue.Booking, bool) { return l.Booking(code) },
+		func() (queue.Booking, error) { return tx.Store().Booking(code) }, func(b queue.Booking) string { return b.Centre })
+}
+
+// liveFirst finds a thing in the live state of any centre, else in the
+// store, and returns the live state of its centre with it.
+func liveFirst[T any](tx *Tx, live func(*queue.Live) (T, bool), stored func() (T, error), centre func(T) string) (*queue.Live, T, error) {
+	for _, c := range tx.Centres() {
+		l, _ := tx.Live(c)
+		if v, ok := live(l); ok {
+			return l, v, nil
+		}
+	}
+	v, err := stored()
+	if err != nil {
+		return nil, v, err
+	}
+	l, err := tx.Live(centre(v))
+	return l, v, err
+}
+
+// FreeBookingCode draws booking codes until one is used nowhere: not live
+// in the centre l, not in the store.
+func (tx *Tx) FreeBookingCode(l *queue.Live, draw func() string) string {
+	for {
+		code := draw()
+		if _, ok := l.Booking(code); ok {
+			continue
+		}
+		if _, err := tx.Store().Booking(code); queue.ErrorCode(err) == queue.ENotFound {
+			return code
+		}
+	}
+}
+
 // Centres returns the ids of every centre.
 func (tx *Tx) Centres() []string {
 	ids := make([]string, 0, len(tx.e.lives))

@@ -272,3 +272,88 @@ func TestCloseUnderLoad(t *testing.T) {
 		}
 	}
 }
+
+// A request replayed with its idempotency key gets the ticket it had, the
+// same day from the live state and later from the store.
+func TestIssueOnce(t *testing.T) {
+	st, err := bolt.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	e, err := engine.New(engine.Config{Store: st, Publisher: &recorder{}, Now: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close(); st.Close() })
+	ctx := context.Background()
+	if _, err := e.Write(ctx, func(tx *engine.Tx) (any, error) { tx.PutCentre(storetest.Centre("c1"), "test"); return nil, nil }); err != nil {
+		t.Fatal(err)
+	}
+	issueKey := func(key string) queue.Ticket {
+		t.Helper()
+		v, err := e.Write(ctx, func(tx *engine.Tx) (any, error) {
+			_, tk, err := tx.IssueOnce("c1", queue.IssueRequest{Service: "A", Key: key})
+			return tk, err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v.(queue.Ticket)
+	}
+	first := issueKey("k-1")
+	if again := issueKey("k-1"); again.ID != first.ID {
+		t.Fatalf("same day: %s, then %s", first.ID, again.ID)
+	}
+	if other := issueKey("k-2"); other.ID == first.ID {
+		t.Fatalf("another key got the same ticket %s", other.ID)
+	}
+	mu.Lock()
+	now = now.Add(48 * time.Hour)
+	mu.Unlock()
+	if _, err := e.Write(ctx, func(tx *engine.Tx) (any, error) { // the day rolls, yesterday's tickets leave
+		l, _ := tx.Live("c1")
+		l.Roll(tx.Now)
+		return nil, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Read(ctx, func(tx *engine.Tx) (any, error) {
+		l, _ := tx.Live("c1")
+		if _, live := l.TicketByKey("k-1"); live {
+			t.Error("the ticket of two days ago is still live")
+		}
+		return nil, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if later := issueKey("k-1"); later.ID != first.ID {
+		t.Fatalf("two days later: %s, then %s", first.ID, later.ID)
+	}
+	fresh := issueKey("k-3")
+	if _, err := e.Write(ctx, func(tx *engine.Tx) (any, error) {
+		_, _, err := tx.IssueOnce("nope", queue.IssueRequest{Service: "A", Key: "k-1"})
+		return nil, err
+	}); queue.ErrorCode(err) != queue.ENotFound {
+		t.Fatalf("unknown centre: %v", err)
+	}
+	// FindTicket finds it too, no longer live, with its centre.
+	if _, err := e.Read(ctx, func(tx *engine.Tx) (any, error) {
+		l, tk, err := tx.FindTicket(first.ID)
+		if err != nil || tk.ID != first.ID || l.Config().ID != "c1" {
+			t.Errorf("FindTicket(%s) = %+v, %v", first.ID, tk, err)
+		}
+		today := fresh.ID
+		if _, tk, err := tx.FindTicket(today); err != nil || tk.ID != today {
+			t.Errorf("FindTicket(%s), live: %+v, %v", today, tk, err)
+		}
+		if _, _, err := tx.FindTicket("nope"); queue.ErrorCode(err) != queue.ENotFound {
+			t.Errorf("FindTicket(nope): %v", err)
+		}
+		return nil, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+}

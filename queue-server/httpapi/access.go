@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"xephang/queue-server/accounts"
 	"xephang/queue-server/queue"
 )
 
@@ -193,7 +194,7 @@ func kioskTLSUser(r *http.Request) (queue.User, bool) {
 func (s *Server) viaKioskTLS(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if r.TLS == nil || len(r.TLS.VerifiedChains) == 0 || len(r.TLS.PeerCertificates) == 0 {
-			s.writeError(w, r, errUnauthorized)
+			s.writeError(w, r, accounts.ErrUnauthorized)
 			return
 		}
 		u, err := s.authenticateKioskCert(r.TLS.PeerCertificates[0])

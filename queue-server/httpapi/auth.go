@@ -1,36 +1,19 @@
 package httpapi
 
 import (
-	"bytes"
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
 	"crypto/x509"
-	"encoding/base64"
-	"encoding/hex"
 	"net/http"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
-	"golang.org/x/crypto/bcrypt"
-
+	"xephang/queue-server/accounts"
 	"xephang/queue-server/apiv1"
 	"xephang/queue-server/engine"
 	"xephang/queue-server/queue"
 )
-
-// BcryptCost is the cost of password hashes (about 50 ms a check on the
-// 2-core reference machine).
-const BcryptCost = 10
-
-// MinPasswordLen is the shortest password accepted.
-const MinPasswordLen = 8
-
-var usernameRe = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{1,63}$`)
 
 type ctxKey struct{}
 
@@ -44,22 +27,6 @@ func principal(r *http.Request) (queue.User, bool) {
 	return p, ok
 }
 
-// HashToken is how a bearer token is stored: its SHA-256, hex.
-func HashToken(token string) string {
-	h := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(h[:])
-}
-
-func newToken() string {
-	var b [32]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic(err)
-	}
-	return base64.RawURLEncoding.EncodeToString(b[:])
-}
-
-var errUnauthorized = queue.Errorf(queue.EUnauthorized, "sign in first (missing, expired or unknown token)", "vui lòng đăng nhập (thiếu mã, mã hết hạn hoặc không hợp lệ)")
-
 // authenticate resolves the bearer token, if any. Resolved sessions are
 // cached for sessionCacheTTL: two store reads per request were a tenth of
 // a lone ticket's time. Every write that can end a session (logout, an
@@ -69,37 +36,21 @@ func (s *Server) authenticate(r *http.Request) (queue.User, error) {
 		if u, ok := kioskTLSUser(r); ok {
 			return u, nil
 		}
-		return queue.User{}, errUnauthorized
+		return queue.User{}, accounts.ErrUnauthorized
 	}
 	h := r.Header.Get("Authorization")
 	token, ok := strings.CutPrefix(h, "Bearer ")
 	if !ok || token == "" {
-		return queue.User{}, errUnauthorized
+		return queue.User{}, accounts.ErrUnauthorized
 	}
-	hash := HashToken(token)
+	hash := accounts.HashToken(token)
 	now := s.now()
 	if c, ok := s.sessions.get(hash, now); ok {
 		return c, nil
 	}
-	se, err := s.store.Session(hash)
-	if err != nil || !now.Before(se.Expires) {
-		return queue.User{}, errUnauthorized
-	}
-	u, err := s.store.User(se.Username)
-	if err != nil || u.Disabled || se.Epoch != u.Epoch {
-		// A session of an earlier epoch was ended by a password change,
-		// a disable or a re-pairing: enabling the account again does not
-		// bring it back.
-		return queue.User{}, errUnauthorized
-	}
-	if u.Role == queue.RoleKiosk {
-		k, err := s.store.Kiosk(u.Username)
-		if err != nil {
-			return queue.User{}, errUnauthorized
-		}
-		if err := kioskUsable(k); err != nil {
-			return queue.User{}, err
-		}
+	u, se, err := accounts.SessionUser(s.store, hash, now)
+	if err != nil {
+		return queue.User{}, err
 	}
 	until := now.Add(sessionCacheTTL)
 	if se.Expires.Before(until) {
@@ -213,26 +164,17 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	// parallel guesses do not all slip through one open moment.
 	s.loginAccount.fail(acct, now)
 	s.loginAddr.fail(addr, now)
-	bad := queue.Errorf(queue.EUnauthorized, "wrong username or password", "sai tên đăng nhập hoặc mật khẩu")
-	u, err := s.store.User(name)
-	if err != nil || u.Disabled || u.IsDevice() {
-		// Spend the same time as a real check, so timing does not tell
-		// which usernames exist.
-		bcrypt.CompareHashAndPassword(dummyHash, []byte(req.Password))
-		s.writeError(w, r, bad)
-		return
-	}
-	if bcrypt.CompareHashAndPassword(u.PasswordHash, []byte(req.Password)) != nil {
-		s.writeError(w, r, bad)
+	u, err := accounts.CheckLogin(s.store, name, req.Password)
+	if err != nil {
+		s.writeError(w, r, err)
 		return
 	}
 	s.loginAccount.reset(acct)
 	s.loginAddr.undo(addr)
 	s.knownAddrs.add(name, addr, s.now())
-	token := newToken()
 	ctx, cancel := s.ctx(r)
 	defer cancel()
-	se := queue.Session{Hash: HashToken(token), Username: u.Username, Expires: s.now().Add(s.ttl), Epoch: u.Epoch}
+	token, se := accounts.NewSession(u, s.now(), s.ttl)
 	if _, err := s.eng.Write(ctx, func(tx *engine.Tx) (any, error) { tx.PutSession(se); return nil, nil }); err != nil {
 		s.writeError(w, r, err)
 		return
@@ -282,14 +224,12 @@ func (k *knownAddrs) add(account, addr string, now time.Time) {
 	}
 }
 
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("not a password"), BcryptCost)
-
 func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 	token, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	if token != "" {
 		ctx, cancel := s.ctx(r)
 		defer cancel()
-		if _, err := s.eng.Write(ctx, func(tx *engine.Tx) (any, error) { tx.DeleteSession(HashToken(token)); return nil, nil }); err != nil {
+		if _, err := s.eng.Write(ctx, func(tx *engine.Tx) (any, error) { tx.DeleteSession(accounts.HashToken(token)); return nil, nil }); err != nil {
 			s.writeError(w, r, err)
 			return
 		}
@@ -343,89 +283,20 @@ func (s *Server) handlePutUser(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, userView(u))
 }
 
-// errDeviceAccount refuses to manage a kiosk or rating tablet as a user.
-var errDeviceAccount = queue.Errorf(queue.EForbidden,
-	"this is a device account (a kiosk or a rating tablet), not a user: revoke or approve kiosks under /api/v1/kiosks, pair a rating tablet again from its counter",
-	"đây là tài khoản thiết bị (ki-ốt hoặc máy đánh giá), không phải người dùng: thu hồi hay phê duyệt ki-ốt ở mục ki-ốt, ghép lại máy đánh giá từ quầy")
-
-// reservedName reports whether a username (in any case) begins with a
-// prefix kept for device accounts.
-func reservedName(name string) bool {
-	lower := strings.ToLower(name)
-	for _, p := range queue.DevicePrefixes {
-		if strings.HasPrefix(lower, p) {
-			return true
-		}
-	}
-	return false
-}
-
-// PutUser creates or updates an account, checking every field first. A
-// device account, or a name kept for devices, is refused: a kiosk or a
-// rating tablet turned admin, or a tablet re-enabled after its counter was
-// paired again, would be a credential nobody manages. A new password or a
-// disable ends the account's sessions (User.Epoch).
+// PutUser creates or updates an account (accounts.CheckUser,
+// accounts.PutUser): the password is hashed before the engine's round, and
+// the session cache is cleared, so a password change or a disable ends
+// the account's sessions at once.
 func (s *Server) PutUser(ctx context.Context, name string, req apiv1.PutUserRequest) (queue.User, error) {
-	if reservedName(name) {
-		return queue.User{}, queue.Errorf(queue.EForbidden, "usernames beginning with kiosk- or rating- belong to device accounts, which are not users", "tên đăng nhập bắt đầu bằng kiosk- hoặc rating- thuộc về tài khoản thiết bị, không phải người dùng")
-	}
-	if !usernameRe.MatchString(name) {
-		return queue.User{}, queue.Errorf(queue.EInvalid, "username: 2–64 lower-case letters, digits, '.', '_' or '-'", "tên đăng nhập: 2–64 ký tự chữ thường, số, '.', '_' hoặc '-'")
-	}
-	if req.Role != queue.RoleAdmin && req.Role != queue.RoleClerk {
-		return queue.User{}, queue.Errorf(queue.EInvalid, "role is admin or clerk", "vai trò là admin hoặc clerk")
-	}
-	if req.Role == queue.RoleClerk && req.Centre == "" {
-		return queue.User{}, queue.Errorf(queue.EInvalid, "a clerk belongs to a centre", "cán bộ phải thuộc một trung tâm")
-	}
-	if err := queue.CheckText("name", queue.NFC(req.Name), 200); err != nil { // a display name: no control or invisible characters
+	c := accounts.UserChange{Role: req.Role, Centre: req.Centre, Name: req.Name, Password: req.Password, Disabled: req.Disabled}
+	if err := accounts.CheckUser(name, c); err != nil {
 		return queue.User{}, err
 	}
-	if req.Password != "" && (utf8.RuneCountInString(req.Password) < MinPasswordLen || len(req.Password) > 72) {
-		return queue.User{}, queue.Errorf(queue.EInvalid, "password: %d to 72 bytes", "mật khẩu: từ %d đến 72 byte", MinPasswordLen)
+	pw, err := accounts.PreparePassword(s.store, name, req.Password, s.bcryptCost)
+	if err != nil {
+		return queue.User{}, err
 	}
-	var hash, sameHash []byte
-	if req.Password != "" {
-		// The same password again (the admin's, set from the environment
-		// at every start) is no change: it keeps the sessions.
-		if cur, err := s.store.User(name); err == nil && !cur.IsDevice() && len(cur.PasswordHash) > 0 &&
-			bcrypt.CompareHashAndPassword(cur.PasswordHash, []byte(req.Password)) == nil {
-			sameHash = cur.PasswordHash
-		} else if hash, err = bcrypt.GenerateFromPassword([]byte(req.Password), s.bcryptCost); err != nil {
-			return queue.User{}, err
-		}
-	}
-	v, err := s.eng.Write(ctx, func(tx *engine.Tx) (any, error) {
-		if req.Centre != "" {
-			if _, err := tx.Live(req.Centre); err != nil {
-				return nil, err
-			}
-		}
-		u, err := tx.Store().User(name)
-		if err != nil && queue.ErrorCode(err) != queue.ENotFound {
-			return nil, err
-		}
-		if err == nil && u.IsDevice() {
-			return nil, errDeviceAccount
-		}
-		if sameHash != nil && (err != nil || !bytes.Equal(u.PasswordHash, sameHash)) {
-			return nil, queue.Errorf(queue.EConflict, "the account changed meanwhile: try again", "tài khoản vừa được thay đổi: vui lòng thử lại")
-		}
-		if err != nil { // new
-			if hash == nil {
-				return nil, queue.Errorf(queue.EInvalid, "a new account needs a password", "tài khoản mới cần mật khẩu")
-			}
-			u = queue.User{Username: name, CreatedAt: tx.Now}
-		} else if hash != nil || (req.Disabled && !u.Disabled) {
-			u.EndSessions()
-		}
-		u.Role, u.Centre, u.Name, u.Disabled = req.Role, req.Centre, queue.NFC(req.Name), req.Disabled
-		if hash != nil {
-			u.PasswordHash = hash
-		}
-		tx.PutUser(u)
-		return u, nil
-	})
+	v, err := s.eng.Write(ctx, func(tx *engine.Tx) (any, error) { return accounts.PutUser(tx, name, c, pw) })
 	if err != nil {
 		return queue.User{}, err
 	}
@@ -433,41 +304,8 @@ func (s *Server) PutUser(ctx context.Context, name string, req apiv1.PutUserRequ
 	return v.(queue.User), nil
 }
 
-var (
-	errKioskRevoked = queue.Errorf(queue.EKioskRevoked, "this kiosk's enrolment was revoked or has expired: enrol it again", "ki-ốt này đã bị thu hồi hoặc hết hạn đăng ký: cần đăng ký lại")
-	errKioskPending = queue.Errorf(queue.EKioskPending, "this kiosk waits for an administrator's approval", "ki-ốt này đang chờ quản trị viên phê duyệt")
-)
-
-func kioskUsable(k queue.Kiosk) error {
-	switch {
-	case k.Revoked:
-		return errKioskRevoked
-	case k.Pending:
-		return errKioskPending
-	}
-	return nil
-}
-
-// authenticateKioskCert identifies a kiosk by its client certificate (the
-// TLS layer has verified it was signed by our CA and is in its validity):
-// its serial must be the kiosk's current or previous one, and the kiosk
-// neither revoked nor waiting for approval.
+// authenticateKioskCert identifies a kiosk by its client certificate
+// (accounts.KioskByCert).
 func (s *Server) authenticateKioskCert(cert *x509.Certificate) (queue.User, error) {
-	id := cert.Subject.CommonName
-	k, err := s.store.Kiosk(id)
-	if err != nil {
-		return queue.User{}, errUnauthorized
-	}
-	if err := kioskUsable(k); err != nil {
-		return queue.User{}, err
-	}
-	sn := cert.SerialNumber.Text(16)
-	if sn != k.CertSerial && sn != k.PrevSerial {
-		return queue.User{}, errKioskRevoked
-	}
-	u, err := s.store.User(id)
-	if err != nil || u.Disabled || u.Role != queue.RoleKiosk {
-		return queue.User{}, errUnauthorized
-	}
-	return u, nil
+	return accounts.KioskByCert(s.store, cert.Subject.CommonName, cert.SerialNumber.Text(16))
 }

@@ -32,11 +32,7 @@ func normCode(s string) string {
 
 func (s *Server) handleSlots(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	v, err := s.read(r, func(tx *engine.Tx) (any, error) {
-		l, err := tx.Live(r.PathValue("centre"))
-		if err != nil {
-			return nil, err
-		}
+	v, err := s.readCentre(r, func(tx *engine.Tx, l *queue.Live) (any, error) {
 		slots, err := l.Slots(tx.Now, strings.ToUpper(q.Get("service")), q.Get("date"))
 		if err != nil {
 			return nil, err
@@ -68,7 +64,7 @@ func bookingView(cfg queue.Centre, b queue.Booking, withCitizen bool) apiv1.Book
 		v.ServiceName, v.ServiceNameEn = svc.Name, svc.NameEn
 	}
 	if withCitizen && !b.Purged {
-		v.Citizen = &apiv1.CitizenView{IDMasked: shownMask(b.Citizen.IDMasked), Name: b.Citizen.Name, Phone: b.Citizen.Phone}
+		v.Citizen = &apiv1.CitizenView{IDMasked: queue.MaskID(b.Citizen.IDMasked), Name: b.Citizen.Name, Phone: b.Citizen.Phone}
 	}
 	return v
 }
@@ -130,7 +126,7 @@ func (s *Server) handleBook(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	number, err := checkCCCD(req.Citizen.IDNumber, now)
+	number, err := queue.CheckCCCD(req.Citizen.IDNumber, now)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -140,13 +136,13 @@ func (s *Server) handleBook(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, queue.Errorf(queue.EInvalid, "start: an RFC 3339 time as given by the slots", "start: thời điểm dạng RFC 3339 như trong danh sách khung giờ"))
 		return
 	}
-	citizen := queue.Citizen{Key: s.citizenKey(number), IDMasked: maskCCCD(number), Name: req.Citizen.Name, Phone: req.Citizen.Phone}
+	citizen := queue.Citizen{Key: queue.CitizenKey(s.secret, number), IDMasked: queue.MaskID(number), Name: req.Citizen.Name, Phone: req.Citizen.Phone}
 	v, err := s.write(r, func(tx *engine.Tx) (any, error) {
 		l, err := tx.Live(centre)
 		if err != nil {
 			return nil, err
 		}
-		code := s.freeCode(tx, l)
+		code := tx.FreeBookingCode(l, newBookingCode)
 		b, err := l.Book(tx.Now, queue.BookRequest{Code: code, Service: strings.ToUpper(req.Service), Start: start, Citizen: citizen, Source: source, Actor: actor})
 		if err != nil {
 			return nil, err
@@ -156,35 +152,6 @@ func (s *Server) handleBook(w http.ResponseWriter, r *http.Request) {
 		return bv, nil
 	})
 	s.reply(w, r, http.StatusCreated, v, err)
-}
-
-// freeCode draws booking codes until one is used nowhere.
-func (s *Server) freeCode(tx *engine.Tx, l *queue.Live) string {
-	for {
-		code := newBookingCode()
-		if _, ok := l.Booking(code); ok {
-			continue
-		}
-		if _, err := tx.Store().Booking(code); queue.ErrorCode(err) == queue.ENotFound {
-			return code
-		}
-	}
-}
-
-// findBooking looks a booking up by code, live first, then in the store.
-func findBooking(tx *engine.Tx, code string) (*queue.Live, queue.Booking, error) {
-	for _, c := range tx.Centres() {
-		l, _ := tx.Live(c)
-		if b, ok := l.Booking(code); ok {
-			return l, b, nil
-		}
-	}
-	b, err := tx.Store().Booking(code)
-	if err != nil {
-		return nil, b, err
-	}
-	l, err := tx.Live(b.Centre)
-	return l, b, err
 }
 
 // lookupLimited applies the per-address limit on requests naming a code.
@@ -205,7 +172,7 @@ func (s *Server) handleGetBooking(w http.ResponseWriter, r *http.Request) {
 	}
 	u, staff := s.staffUser(r)
 	v, err := s.read(r, func(tx *engine.Tx) (any, error) {
-		l, b, err := findBooking(tx, normCode(r.PathValue("code")))
+		l, b, err := tx.FindBooking(normCode(r.PathValue("code")))
 		if err != nil {
 			return nil, err
 		}
@@ -250,16 +217,16 @@ func (s *Server) changeBooking(w http.ResponseWriter, r *http.Request, idNumber 
 	if staff {
 		actor = u.Username
 	} else {
-		n, err := checkCCCD(idNumber, s.now())
+		n, err := queue.CheckCCCD(idNumber, s.now())
 		if err != nil {
 			s.writeError(w, r, err)
 			return
 		}
-		key = s.citizenKey(n)
+		key = queue.CitizenKey(s.secret, n)
 	}
 	code := normCode(r.PathValue("code"))
 	v, err := s.write(r, func(tx *engine.Tx) (any, error) {
-		l, b, err := findBooking(tx, code)
+		l, b, err := tx.FindBooking(code)
 		if err != nil {
 			return nil, err
 		}
@@ -281,7 +248,7 @@ func (s *Server) handleCheckIn(w http.ResponseWriter, r *http.Request) {
 	u, _ := principal(r)
 	code := normCode(r.PathValue("code"))
 	v, err := s.write(r, func(tx *engine.Tx) (any, error) {
-		l, b, err := findBooking(tx, code)
+		l, b, err := tx.FindBooking(code)
 		if err != nil {
 			return nil, err
 		}
@@ -311,18 +278,14 @@ func (s *Server) handleCheckInCard(w http.ResponseWriter, r *http.Request) {
 	if !s.decodeBody(w, r, &req) {
 		return
 	}
-	n, err := checkCCCD(req.IDNumber, s.now())
+	n, err := queue.CheckCCCD(req.IDNumber, s.now())
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	u, _ := principal(r)
-	key := s.citizenKey(n)
-	v, err := s.write(r, func(tx *engine.Tx) (any, error) {
-		l, err := tx.Live(r.PathValue("centre"))
-		if err != nil {
-			return nil, err
-		}
+	key := queue.CitizenKey(s.secret, n)
+	v, err := s.writeCentre(r, func(tx *engine.Tx, l *queue.Live) (any, error) {
 		t, nb, err := l.CheckInCitizen(tx.Now, key, kioskName(u), u.Username)
 		if err != nil {
 			return nil, err
@@ -337,11 +300,7 @@ func (s *Server) handleCheckInCard(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleListBookings(w http.ResponseWriter, r *http.Request) {
-	v, err := s.read(r, func(tx *engine.Tx) (any, error) {
-		l, err := tx.Live(r.PathValue("centre"))
-		if err != nil {
-			return nil, err
-		}
+	v, err := s.readCentre(r, func(tx *engine.Tx, l *queue.Live) (any, error) {
 		day := r.URL.Query().Get("date")
 		if day == "" {
 			day = l.Day()

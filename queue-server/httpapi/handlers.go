@@ -2,13 +2,12 @@ package httpapi
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
-	"slices"
 	"sort"
 	"strings"
 	"time"
 
+	"xephang/queue-server/accounts"
 	"xephang/queue-server/apiv1"
 	"xephang/queue-server/engine"
 	"xephang/queue-server/queue"
@@ -44,11 +43,7 @@ func (s *Server) reply(w http.ResponseWriter, r *http.Request, status int, v any
 }
 
 func (s *Server) handleGetCentre(w http.ResponseWriter, r *http.Request) {
-	v, err := s.read(r, func(tx *engine.Tx) (any, error) {
-		l, err := tx.Live(r.PathValue("centre"))
-		if err != nil {
-			return nil, err
-		}
+	v, err := s.readCentre(r, func(tx *engine.Tx, l *queue.Live) (any, error) {
 		return l.Config(), nil
 	})
 	s.reply(w, r, http.StatusOK, v, err)
@@ -148,23 +143,7 @@ func (s *Server) handleIssue(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	v, err := s.write(r, func(tx *engine.Tx) (any, error) {
-		l, err := tx.Live(centre)
-		if err != nil {
-			return nil, err
-		}
-		if req.IdempotencyKey != "" {
-			if t, ok := l.TicketByKey(req.IdempotencyKey); ok {
-				return ticketView(l, t, tx.Now), nil
-			}
-			t, err := tx.Store().TicketByKey(centre, req.IdempotencyKey)
-			if err == nil {
-				return ticketView(l, t, tx.Now), nil
-			}
-			if queue.ErrorCode(err) != queue.ENotFound {
-				return nil, err
-			}
-		}
-		t, err := l.Issue(tx.Now, queue.IssueRequest{
+		l, t, err := tx.IssueOnce(centre, queue.IssueRequest{
 			Service: strings.ToUpper(strings.TrimSpace(req.Service)), Priority: req.Priority,
 			Key: req.IdempotencyKey, Source: source, Kiosk: kiosk,
 			Number: strings.ToUpper(strings.TrimSpace(req.Number)), IssuedAt: issuedAt,
@@ -188,17 +167,7 @@ func (s *Server) handleGetTicket(w http.ResponseWriter, r *http.Request) {
 		return ticketView(l, t, now)
 	}
 	v, err := s.read(r, func(tx *engine.Tx) (any, error) {
-		for _, c := range tx.Centres() {
-			l, _ := tx.Live(c)
-			if t, ok := l.Ticket(id); ok {
-				return view(l, t, tx.Now), nil
-			}
-		}
-		t, err := tx.Store().Ticket(id)
-		if err != nil {
-			return nil, err
-		}
-		l, err := tx.Live(t.Centre)
+		l, t, err := tx.FindTicket(id)
 		if err != nil {
 			return nil, err
 		}
@@ -209,11 +178,7 @@ func (s *Server) handleGetTicket(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleListTickets(w http.ResponseWriter, r *http.Request) {
 	status := r.URL.Query().Get("status")
-	v, err := s.read(r, func(tx *engine.Tx) (any, error) {
-		l, err := tx.Live(r.PathValue("centre"))
-		if err != nil {
-			return nil, err
-		}
+	v, err := s.readCentre(r, func(tx *engine.Tx, l *queue.Live) (any, error) {
 		var ts []queue.Ticket
 		switch status {
 		case "waiting":
@@ -251,11 +216,7 @@ func queueView(l *queue.Live, now time.Time) apiv1.QueueView {
 }
 
 func (s *Server) handleQueue(w http.ResponseWriter, r *http.Request) {
-	v, err := s.read(r, func(tx *engine.Tx) (any, error) {
-		l, err := tx.Live(r.PathValue("centre"))
-		if err != nil {
-			return nil, err
-		}
+	v, err := s.readCentre(r, func(tx *engine.Tx, l *queue.Live) (any, error) {
 		return queueView(l, tx.Now), nil
 	})
 	s.reply(w, r, http.StatusOK, v, err)
@@ -283,11 +244,7 @@ func (s *Server) handleCounter(action string) http.HandlerFunc {
 			}
 		}
 		u, _ := principal(r)
-		v, err := s.write(r, func(tx *engine.Tx) (any, error) {
-			l, err := tx.Live(r.PathValue("centre"))
-			if err != nil {
-				return nil, err
-			}
+		v, err := s.writeCentre(r, func(tx *engine.Tx, l *queue.Live) (any, error) {
 			var t queue.Ticket
 			var ok = true
 			switch action {
@@ -394,13 +351,8 @@ func (s *Server) handlePrecheck(w http.ResponseWriter, r *http.Request) {
 	s.reply(w, r, http.StatusOK, v, err)
 }
 
-// RatingTabletTTL is how long a paired rating tablet stays paired.
-const RatingTabletTTL = 365 * 24 * time.Hour
-
-// handleRatingTablet pairs a rating tablet with a counter: a clerk of the
-// centre (or an admin) signs in on the tablet once, and the tablet gets a
-// token that may only rate the tickets of that counter. Pairing again
-// unpairs the counter's earlier tablet.
+// handleRatingTablet pairs a rating tablet with a counter
+// (accounts.PairRatingTablet).
 func (s *Server) handleRatingTablet(w http.ResponseWriter, r *http.Request) {
 	centre := r.PathValue("centre")
 	n, err := counterNumber(r)
@@ -409,31 +361,11 @@ func (s *Server) handleRatingTablet(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u, _ := principal(r)
-	token := newToken()
 	v, err := s.write(r, func(tx *engine.Tx) (any, error) {
-		l, err := tx.Live(centre)
+		token, se, err := accounts.PairRatingTablet(tx, centre, n, u.Username)
 		if err != nil {
 			return nil, err
 		}
-		if !slices.ContainsFunc(l.Config().Counters, func(k queue.CounterConfig) bool { return k.Number == n }) {
-			return nil, queue.Errorf(queue.ENotFound, "no counter %d", "không có quầy %d", n)
-		}
-		users, err := tx.Store().Users()
-		if err != nil {
-			return nil, err
-		}
-		for _, old := range users {
-			if old.Role == queue.RoleRating && old.Centre == centre && old.Counter == n && !old.Disabled {
-				old.Disabled = true
-				old.EndSessions()
-				tx.PutUser(old)
-			}
-		}
-		tablet := queue.User{Username: fmt.Sprintf("rating-%s-%d-%s", centre, n, engine.NewID()[:6]), Role: queue.RoleRating, Centre: centre, Counter: n,
-			Name: fmt.Sprintf("Máy đánh giá quầy %d (ghép bởi %s)", n, u.Username), CreatedAt: tx.Now}
-		tx.PutUser(tablet)
-		se := queue.Session{Hash: HashToken(token), Username: tablet.Username, Expires: tx.Now.Add(RatingTabletTTL)}
-		tx.PutSession(se)
 		return apiv1.RatingTabletResponse{Token: token, Centre: centre, Counter: n, ExpiresAt: se.Expires.UTC().Format(timeLayout)}, nil
 	})
 	s.sessions.clear()

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"xephang/queue-server/accounts"
 	"xephang/queue-server/apiv1"
-	"xephang/queue-server/httpapi"
 	"xephang/queue-server/queue"
 )
 
@@ -178,7 +178,7 @@ func TestEndedTokensLeaveTheList(t *testing.T) {
 	ctx := context.Background()
 	tok, err := e.admin.CreateEnrollmentToken(ctx, centreID)
 	must(t, err)
-	advance(httpapi.EnrollmentTTL + time.Hour)
+	advance(accounts.EnrollmentTTL + time.Hour)
 	list, err := e.admin.EnrollmentTokens(ctx, centreID)
 	must(t, err)
 	if len(list) != 1 || list[0].ID != tok.ID || list[0].Status != "expired" {

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"time"
 
+	"xephang/queue-server/accounts"
 	"xephang/queue-server/ca"
 	"xephang/queue-server/engine"
 	"xephang/queue-server/queue"
@@ -43,7 +44,7 @@ type Config struct {
 	// StreamsPerAddr bounds the event streams open at once from one
 	// address; zero means DefaultStreamsPerAddr.
 	StreamsPerAddr int
-	// BcryptCost of new password hashes; zero means BcryptCost. Tests use
+	// BcryptCost of new password hashes; zero means accounts.BcryptCost. Tests use
 	// bcrypt.MinCost: the race detector makes the real cost seconds.
 	BcryptCost int
 }
@@ -101,7 +102,7 @@ func New(cfg Config) *Server {
 		s.log = slog.Default()
 	}
 	if s.bcryptCost == 0 {
-		s.bcryptCost = BcryptCost
+		s.bcryptCost = accounts.BcryptCost
 	}
 	if s.ttl == 0 {
 		s.ttl = 12 * time.Hour
@@ -160,8 +161,8 @@ func (s *Server) routesV1() {
 		"POST /api/v1/kiosks/enroll":                               s.handleEnroll,
 		"POST /api/v1/kiosks/heartbeat":                            s.handleHeartbeat,
 		"GET /api/v1/kiosks":                                       s.handleKiosks,
-		"POST /api/v1/kiosks/{id}/revoke":                          s.kioskChange(revokeKiosk),
-		"POST /api/v1/kiosks/{id}/approve":                         s.kioskChange(approveKiosk),
+		"POST /api/v1/kiosks/{id}/revoke":                          s.kioskChange(accounts.Revoke),
+		"POST /api/v1/kiosks/{id}/approve":                         s.kioskChange(accounts.Approve),
 		"POST /api/v1/kiosks/renew":                                s.handleRenew,
 		"POST /api/v1/centres/{centre}/number-blocks":              s.handleLeaseBlock,
 		"GET /api/v1/centres/{centre}/number-blocks":               s.handleListBlocks,
@@ -222,6 +223,28 @@ func (s *Server) write(r *http.Request, fn func(tx *engine.Tx) (any, error)) (an
 	ctx, cancel := s.ctx(r)
 	defer cancel()
 	return s.eng.Write(ctx, fn)
+}
+
+// writeCentre runs fn as an engine write on the live state of the centre
+// named in the path ({centre}).
+func (s *Server) writeCentre(r *http.Request, fn func(tx *engine.Tx, l *queue.Live) (any, error)) (any, error) {
+	return s.write(r, onCentre(r, fn))
+}
+
+// readCentre runs fn as an engine read on the live state of the centre
+// named in the path ({centre}).
+func (s *Server) readCentre(r *http.Request, fn func(tx *engine.Tx, l *queue.Live) (any, error)) (any, error) {
+	return s.read(r, onCentre(r, fn))
+}
+
+func onCentre(r *http.Request, fn func(tx *engine.Tx, l *queue.Live) (any, error)) func(tx *engine.Tx) (any, error) {
+	return func(tx *engine.Tx) (any, error) {
+		l, err := tx.Live(r.PathValue("centre"))
+		if err != nil {
+			return nil, err
+		}
+		return fn(tx, l)
+	}
 }
 
 // read runs fn as an engine read within the request's time limit.

@@ -38,7 +38,7 @@ func (l *Live) TicketByKey(key string) (Ticket, bool) {
 
 // Issue hands out a new ticket: the next number of the service for the
 // centre's local day. It does not look up idempotency keys of tickets no
-// longer live; the caller checks its store first.
+// longer live: engine.Tx.IssueOnce checks the store first.
 func (l *Live) Issue(now time.Time, r IssueRequest) (Ticket, error) {
 	l.Roll(now)
 	if r.Priority == "" {

@@ -23,6 +23,18 @@ type Kiosk struct {
 	CertExpires time.Time `json:"cert_expires,omitzero"`
 }
 
+// Heard records a heartbeat ValidateHeartbeat accepted: when, the kiosk's
+// version, its devices, its last error and its outbox count. Names,
+// details and the last error are the device's own words, kept as
+// PlainText.
+func (k *Kiosk) Heard(now time.Time, version string, devices []DeviceStatus, lastError string, outbox int) {
+	for i := range devices {
+		devices[i].Name = PlainText(devices[i].Name)
+		devices[i].Detail = PlainText(devices[i].Detail)
+	}
+	k.LastSeen, k.Version, k.Devices, k.LastError, k.Outbox = now, version, devices, PlainText(lastError), outbox
+}
+
 // DeviceStatus is one device of a kiosk as it reports it.
 type DeviceStatus struct {
 	Name   string `json:"name"`

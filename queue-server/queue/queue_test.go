@@ -583,3 +583,17 @@ func TestEstimateRespectsBreaksAndOpening(t *testing.T) {
 		t.Fatalf("first ticket before opening waits %v, want 40m (opens 07:30)", w)
 	}
 }
+
+func TestKioskHeard(t *testing.T) {
+	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	var k Kiosk
+	k.Heard(now, "1.2.3", []DeviceStatus{{Name: "máy in\u200b\r\n", Kind: "printer", Status: "ok", Detail: "giấy\x1b[31m sắp hết"}}, "lỗi\u2028cuối", 3)
+	if !k.LastSeen.Equal(now) || k.Version != "1.2.3" || k.Outbox != 3 || len(k.Devices) != 1 {
+		t.Fatalf("heard %+v", k)
+	}
+	for _, s := range []string{k.Devices[0].Name, k.Devices[0].Detail, k.LastError} {
+		if strings.ContainsAny(s, "\u200b\r\n\x1b\u2028") {
+			t.Errorf("%q kept a control or invisible character", s)
+		}
+	}
+}

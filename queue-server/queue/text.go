@@ -70,7 +70,7 @@ func PlainText(s string) string {
 // from the closed list (ok, warning, error, disconnected, unknown, absent),
 // a detail of at most 300 bytes, a last error of at most 1000, and an
 // outbox count from 0. Names, details and the last error are the
-// device's own words: the handler stores them as PlainText.
+// device's own words: Kiosk.Heard stores them as PlainText.
 func ValidateHeartbeat(version string, devices []DeviceStatus, lastError string, outbox int) error {
 	if version != "" && !versionRe.MatchString(version) {
 		return Errorf(EInvalid, "version: letters, digits and . _ + - (at most 64)", "version: chữ, số và các dấu . _ + - (tối đa 64 ký tự)").At("version")
