@@ -68,11 +68,7 @@ type rule struct {
 // pending are the crossings known today, each with the change that removes
 // it. The test fails on any crossing not listed here, and on a listed one
 // that no longer exists (so the list only shrinks).
-var pending = map[string]string{
-	"kiosk/localapi → drivers/idcard/idcardsim": "issue 16: simulators chosen by one -simulate spec, out of production import paths",
-	"kiosk → drivers/escpos/escpossim":          "issue 16: simulators chosen by one -simulate spec, out of production import paths",
-	"kiosk → drivers/scanner/scannersim":        "issue 16: simulators chosen by one -simulate spec, out of production import paths",
-}
+var pending = map[string]string{}
 
 func TestImportDirections(t *testing.T) {
 	isStd := func(imp string) bool {

@@ -22,8 +22,6 @@ import (
 	"time"
 	_ "time/tzdata" // centres' time zones without the system's tzdata
 
-	"github.com/coreos/go-systemd/v22/daemon"
-
 	"xephang/drivers/escpos"
 	"xephang/drivers/idcard"
 	"xephang/drivers/scanner"
@@ -35,6 +33,7 @@ import (
 	"xephang/kiosk/uplink"
 	"xephang/queue-server/apiv1"
 	"xephang/queue-server/queue"
+	"xephang/systemd"
 	"xephang/ui"
 )
 
@@ -47,10 +46,10 @@ type Config struct {
 	DataDir    string
 	Simulate   bool
 	SimBaud    int
-	Printer    string // port spec of the ticket printer
+	Printer    string // port spec of the ticket printer, or sim
 	Profile    string // escpos profile
-	Reader     string // port spec of the card/QR reader
-	Scanner    string // sane[:DEV], escl:URL, folder:DIR
+	Reader     string // port spec of the card/QR reader, or sim
+	Scanner    string // sane[:DEV], escl:URL, folder:DIR, or sim
 	ElderlyAge int
 	Idle       time.Duration
 	Result     time.Duration
@@ -148,11 +147,11 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 	fs.StringVar(&cfg.Server, "server", get("server", ""), "queue server URL (XEPHANG_SERVER); the enrolled one when empty")
 	fs.StringVar(&cfg.Addr, "addr", get("addr", "127.0.0.1:8090"), "touchscreen address, loopback only (XEPHANG_KIOSK_ADDR)")
 	fs.StringVar(&cfg.DataDir, "data", get("data", "./kiosk-data"), "data directory (XEPHANG_KIOSK_DATA)")
-	fs.BoolVar(&cfg.Simulate, "simulate", get("simulate", "") == "1" || get("simulate", "") == "true", "simulate every device (XEPHANG_KIOSK_SIMULATE=1)")
-	fs.StringVar(&cfg.Printer, "printer", get("printer", ""), "ticket printer: serial:/dev/xephang-printer?baud=115200, tcp:HOST:9100, usblp:/dev/usb/lp0")
+	fs.BoolVar(&cfg.Simulate, "simulate", get("simulate", "") == "1" || get("simulate", "") == "true", "simulate every device, as -printer sim -reader sim -scanner sim, with the demo panel (XEPHANG_KIOSK_SIMULATE=1)")
+	fs.StringVar(&cfg.Printer, "printer", get("printer", ""), "ticket printer: serial:/dev/xephang-printer?baud=115200, tcp:HOST:9100, usblp:/dev/usb/lp0, or sim")
 	fs.StringVar(&cfg.Profile, "profile", get("profile", "raster-80"), "printer profile (kioskd printer test -list)")
-	fs.StringVar(&cfg.Reader, "reader", get("reader", ""), "card/QR reader: serial:/dev/xephang-idreader")
-	fs.StringVar(&cfg.Scanner, "scanner", get("scanner", ""), "document scanner: sane[:DEVICE], escl:URL, folder:DIR")
+	fs.StringVar(&cfg.Reader, "reader", get("reader", ""), "card/QR reader: serial:/dev/xephang-idreader, or sim")
+	fs.StringVar(&cfg.Scanner, "scanner", get("scanner", ""), "document scanner: sane[:DEVICE], escl:URL, folder:DIR, or sim")
 	fs.StringVar(&cfg.PublicURL, "public-url", get("public-url", ""), "public server URL printed in the tracking QR (XEPHANG_PUBLIC_URL)")
 	fs.StringVar(&cfg.ScanSource, "scan-source", get("scan-source", "adf"), "scanner source for the pre-check: adf or flatbed (XEPHANG_KIOSK_SCAN_SOURCE)")
 	services := get("precheck-services", "")
@@ -324,7 +323,9 @@ func (m *Main) Run(ctx context.Context) error {
 	if m.Store, err = outbox.Open(filepath.Join(m.Config.DataDir, "kiosk.db")); err != nil {
 		return err
 	}
-	if n, err := m.Store.Prune(time.Now().Add(-7 * 24 * time.Hour)); err == nil && n > 0 {
+	if n, err := m.Store.Prune(time.Now().Add(-7 * 24 * time.Hour)); err != nil {
+		m.Log.Error("outbox: pruning delivered tickets", "err", err)
+	} else if n > 0 {
 		m.Log.Info("pruned delivered outbox tickets", "n", n)
 	}
 	m.Devices, err = devices.Open(devices.Config{
@@ -335,7 +336,9 @@ func (m *Main) Run(ctx context.Context) error {
 		m.Store.Close()
 		return err
 	}
-	if n, err := m.Store.Recover(); err == nil && n > 0 {
+	if n, err := m.Store.Recover(); err != nil {
+		m.Log.Error("outbox: withdrawing the online tickets found printing", "err", err)
+	} else if n > 0 {
 		m.Log.Warn("kioskd stopped while printing online tickets; they will be withdrawn on the server", "n", n)
 	}
 	m.Hub = localapi.NewHub()
@@ -394,9 +397,9 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	m.Kiosk = flow.New(fc)
-	var demo *localapi.Demo
-	if m.Devices.Sim != nil {
-		demo = &localapi.Demo{Reader: m.Devices.Sim.Reader, JobsDir: filepath.Join(m.Config.DataDir, "sim", "printer")}
+	var demo localapi.Demo
+	if m.Config.Simulate {
+		demo = m.Devices.Sim
 	}
 	api := localapi.New(localapi.Config{
 		Kiosk: m.Kiosk, Hub: m.Hub, Devices: m.Devices.Status, Link: m.Link.Status, Log: m.Log, UI: ui.KioskHandler(), Demo: demo,
@@ -549,39 +552,19 @@ func runDaemon(ctx context.Context, args []string, stderr io.Writer) int {
 		log.Error("start", "err", err)
 		return exitProblem
 	}
-	daemon.SdNotify(false, daemon.SdNotifyReady)
-	wctx, stopWatchdog := context.WithCancel(ctx)
-	go watchdog(wctx, m, log)
+	systemd.Ready()
+	go systemd.Watchdog(ctx, log, func(context.Context) error {
+		if !m.Healthy() {
+			return errors.New("device loops not healthy")
+		}
+		return nil
+	})
 	<-ctx.Done()
-	stopWatchdog()
 	log.Info("shutting down")
-	daemon.SdNotify(false, daemon.SdNotifyStopping)
+	systemd.Stopping()
 	if err := m.Close(); err != nil {
 		log.Error("close", "err", err)
 		return exitProblem
 	}
 	return exitOK
-}
-
-// watchdog pings systemd at half its interval, only while the device
-// loops are healthy: a wedged loop gets kioskd restarted.
-func watchdog(ctx context.Context, m *Main, log *slog.Logger) {
-	every, err := daemon.SdWatchdogEnabled(false)
-	if err != nil || every == 0 {
-		return
-	}
-	t := time.NewTicker(every / 2)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if !m.Healthy() {
-				log.Error("device loops not healthy; withholding the watchdog ping")
-				continue
-			}
-			daemon.SdNotify(false, daemon.SdNotifyWatchdog)
-		}
-	}
 }

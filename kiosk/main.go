@@ -8,7 +8,7 @@
 //	kioskd enroll -server URL -token T -data DIR [-name N]   enrol once with a token from the admin
 //	kioskd idcard parse [-today YYYY-MM-DD]      card QR payload or MRZ on stdin → JSON
 //	kioskd printer test [-device SPEC | -simulate DIR] [-profile NAME]
-//	kioskd scanner test [-backend sane|escl|folder] …
+//	kioskd scanner test [-scanner sane[:DEV]|escl:URL|folder:DIR|sim] …
 //	kioskd precheck -procedure ID [-card PAYLOAD] IMAGE…   dossier pre-check on page images → JSON
 //
 // Technician commands exit 0 when everything checked works, 1 when something
@@ -82,10 +82,12 @@ func usage(w io.Writer) {
   kioskd idcard parse [-today YYYY-MM-DD]        read a card QR payload or MRZ from stdin, print JSON
   kioskd printer test [-device SPEC | -simulate DIR] [-profile NAME] [-58]
                                                  check the ticket printer and print a test ticket
-  kioskd scanner test [-backend sane|escl|folder] [-device D] [-url URL] [-dir DIR] [-out DIR]
+  kioskd scanner test [-scanner SCANNER] [-out DIR] [-adf]
                                                  check the document scanner and scan one page
+                                                 (-backend sane|escl|folder|sim [-device D] [-url URL] [-dir DIR]: the same in parts)
   kioskd precheck -procedure ID [-card PAYLOAD] IMAGE…
                                                  pre-check a dossier's page images with OCR, print JSON
 device SPEC: serial:/dev/ttyUSB0?baud=9600 | tcp:HOST:9100 | usblp:/dev/usb/lp0
+SCANNER: sane[:DEVICE] | escl:URL | folder:DIR | sim, as the daemon's -scanner
 `)
 }

@@ -116,6 +116,17 @@ func TestScannerTest(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "Quét xong 3 trang") {
 		t.Errorf("simulated feeder: exit %d: %s", code, out)
 	}
+	code, out, _ = runCmd(t, "", "scanner", "test", "-scanner", "sim", "-adf", "-out", t.TempDir())
+	if code != 0 || !strings.Contains(out, "Quét xong 3 trang") {
+		t.Errorf("simulated feeder by the daemon's spec: exit %d: %s", code, out)
+	}
+	code, out, _ = runCmd(t, "", "scanner", "test", "-scanner", "folder:"+t.TempDir(), "-timeout", "300ms", "-out", t.TempDir())
+	if code != 1 || !strings.Contains(out, "Chờ máy quét lưu trang") {
+		t.Errorf("folder by the daemon's spec: exit %d: %s", code, out)
+	}
+	if code, _, _ := runCmd(t, "", "scanner", "test", "-scanner", "floppy:/a"); code != exitUsage {
+		t.Errorf("unknown scanner spec: exit %d", code)
+	}
 	code, out, _ = runCmd(t, "", "scanner", "test", "-backend", "folder", "-dir", t.TempDir(), "-timeout", "300ms", "-out", t.TempDir())
 	if code != 1 || !strings.Contains(out, "LỖI") {
 		t.Errorf("empty folder: exit %d: %s", code, out)

@@ -10,8 +10,7 @@ import (
 	"time"
 
 	"xephang/drivers/escpos"
-	"xephang/drivers/escpos/escpossim"
-	"xephang/drivers/port"
+	"xephang/kiosk/devices"
 )
 
 // printerTest implements `kioskd printer test`: open the printer, read its
@@ -47,34 +46,26 @@ func printerTest(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	ok := func(format string, a ...any) { fmt.Fprintf(stdout, "OK    "+format+"\n", a...) }
 	bad := func(format string, a ...any) { fmt.Fprintf(stdout, "LỖI   "+format+"\n", a...) }
 
-	var sim *escpossim.Printer
+	var sim *devices.PrinterSim
 	spec := *device
 	if *simulate != "" {
-		sim, err = escpossim.Start(escpossim.Config{Dir: *simulate, Dots: prof.Dots})
+		sim, err = devices.StartPrinterSim(*simulate, prof.Dots, 0)
 		if err != nil {
 			bad("Không khởi động được máy in giả lập (simulator): %v", err)
 			return exitProblem
 		}
 		defer sim.Close()
-		switch *simStatus {
-		case "":
-		case "paper-out":
-			sim.SetPaperOut(true)
-		case "near-end":
-			sim.SetNearEnd(true)
-		case "cover-open":
-			sim.SetCoverOpen(true)
-		default:
-			fmt.Fprintf(stderr, "kioskd: -simulate-status %q: want paper-out, near-end or cover-open\n", *simStatus)
+		if err := sim.SetState(*simStatus); err != nil {
+			fmt.Fprintf(stderr, "kioskd: -simulate-status: %v\n", err)
 			return exitUsage
 		}
-		spec = "serial:" + sim.Path() + "?baud=115200"
+		spec = sim.Spec()
 		ok("Máy in giả lập chạy trên %s (simulated printer)", sim.Path())
 	}
 
 	octx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	dev, err := port.Open(octx, spec)
+	pr, dev, err := devices.OpenPrinter(octx, spec, prof)
 	if err != nil {
 		bad("Không mở được cổng máy in %s: %v", spec, err)
 		bad("Kiểm tra cáp, nguồn điện và đường dẫn thiết bị (cable, power, device path)")
@@ -83,7 +74,6 @@ func printerTest(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	defer dev.Close()
 	ok("Mở được cổng máy in %s (port open)", spec)
 
-	pr := escpos.New(dev, dev, prof)
 	st, err := pr.Status(octx)
 	switch {
 	case errors.Is(err, escpos.ErrNoReply):

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"xephang/drivers/scanner"
-	"xephang/drivers/scanner/scannersim"
+	"xephang/kiosk/devices"
 )
 
 // scannerTest implements `kioskd scanner test`: find the scanner, scan one
@@ -17,7 +17,8 @@ import (
 func scannerTest(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("kioskd scanner test", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	backend := fs.String("backend", "sane", "sane, escl, folder or sim (simulated)")
+	spec := fs.String("scanner", "", "the scanner, as the daemon's -scanner: sane[:DEVICE], escl:URL, folder:DIR or sim (simulated)")
+	backend := fs.String("backend", "sane", "the same in parts: sane, escl, folder or sim, with -device, -url or -dir")
 	device := fs.String("device", "", "SANE device (sane); the first one found when empty")
 	url := fs.String("url", "", "eSCL root URL (escl), e.g. http://192.0.2.20/eSCL")
 	dir := fs.String("dir", "", "shared folder the scanner saves to (folder)")
@@ -33,11 +34,34 @@ func scannerTest(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	ctx, cancel := context.WithTimeout(ctx, *wait)
 	defer cancel()
 
-	var sc scanner.Scanner
-	switch *backend {
-	case "sane":
-		dev := *device
-		if dev == "" {
+	if *spec == "" {
+		switch *backend {
+		case "sane":
+			*spec = "sane:" + *device
+		case "escl":
+			if *url == "" {
+				fmt.Fprintln(stderr, "kioskd: -backend escl needs -url")
+				return exitUsage
+			}
+			*spec = "escl:" + *url
+		case "folder":
+			if *dir == "" {
+				fmt.Fprintln(stderr, "kioskd: -backend folder needs -dir")
+				return exitUsage
+			}
+			*spec = "folder:" + *dir
+		default:
+			*spec = *backend
+		}
+	}
+	sc, err := devices.OpenScanner(*spec)
+	if err != nil || sc == nil {
+		fmt.Fprintf(stderr, "kioskd: unknown scanner %q: sane[:DEVICE], escl:URL, folder:DIR or sim\n", *spec)
+		return exitUsage
+	}
+	switch s := sc.(type) {
+	case *scanner.SANE:
+		if s.Device == "" {
 			devs, err := scanner.ListSANE(ctx, "")
 			if err != nil {
 				bad("Không chạy được scanimage: %v", err)
@@ -48,35 +72,18 @@ func scannerTest(ctx context.Context, args []string, stdout, stderr io.Writer) i
 				bad("SANE không thấy máy quét nào (no SANE scanner found): kiểm tra cáp USB và nguồn")
 				return exitProblem
 			}
-			dev = devs[0]
-			ok("SANE thấy %d máy quét, dùng %s", len(devs), dev)
+			s.Device = devs[0]
+			ok("SANE thấy %d máy quét, dùng %s", len(devs), s.Device)
 		}
-		sc = &scanner.SANE{Device: dev}
-	case "escl":
-		if *url == "" {
-			fmt.Fprintln(stderr, "kioskd: -backend escl needs -url")
-			return exitUsage
-		}
-		e := &scanner.ESCL{URL: *url}
-		caps, err := e.Capabilities(ctx)
+	case *scanner.ESCL:
+		caps, err := s.Capabilities(ctx)
 		if err != nil {
-			bad("Máy quét mạng không trả lời %s: %v", *url, err)
+			bad("Máy quét mạng không trả lời %s: %v", s.URL, err)
 			return exitProblem
 		}
 		ok("Máy quét mạng: %s (kính: %v, khay nạp: %v, độ phân giải %v)", caps.MakeAndModel, caps.Platen, caps.ADF, caps.Resolutions)
-		sc = e
-	case "folder":
-		if *dir == "" {
-			fmt.Fprintln(stderr, "kioskd: -backend folder needs -dir")
-			return exitUsage
-		}
-		sc = &scanner.Folder{Dir: *dir}
-		fmt.Fprintf(stdout, "Chờ máy quét lưu trang vào %s … (waiting for a page)\n", *dir)
-	case "sim":
-		sc = &scannersim.Scanner{Pages: 3, Delay: 100 * time.Millisecond}
-	default:
-		fmt.Fprintf(stderr, "kioskd: unknown backend %q\n", *backend)
-		return exitUsage
+	case *scanner.Folder:
+		fmt.Fprintf(stdout, "Chờ máy quét lưu trang vào %s … (waiting for a page)\n", s.Dir)
 	}
 
 	outDir := *out

@@ -29,8 +29,6 @@ import (
 	"time"
 	_ "time/tzdata" // centres' time zones without the system's tzdata
 
-	"github.com/coreos/go-systemd/v22/daemon"
-
 	"xephang/queue-server/apiv1"
 	"xephang/queue-server/bolt"
 	"xephang/queue-server/ca"
@@ -38,6 +36,7 @@ import (
 	"xephang/queue-server/engine"
 	"xephang/queue-server/httpapi"
 	"xephang/queue-server/queue"
+	"xephang/systemd"
 	"xephang/ui"
 )
 
@@ -327,39 +326,22 @@ func main() {
 		log.Error("start", "err", err)
 		os.Exit(1)
 	}
-	daemon.SdNotify(false, daemon.SdNotifyReady)
-	go watchdog(ctx, m, log)
+	systemd.Ready()
+	go systemd.Watchdog(ctx, log, m.engineAnswers)
 	<-ctx.Done()
 	log.Info("shutting down")
-	daemon.SdNotify(false, daemon.SdNotifyStopping)
+	systemd.Stopping()
 	if err := m.Close(); err != nil {
 		log.Error("close", "err", err)
 		os.Exit(1)
 	}
 }
 
-// watchdog pings systemd's watchdog at half its interval, but only while
-// the engine answers: a wedged engine gets the service restarted.
-func watchdog(ctx context.Context, m *Main, log *slog.Logger) {
-	every, err := daemon.SdWatchdogEnabled(false)
-	if err != nil || every == 0 {
-		return
+// engineAnswers is the watchdog's check: a wedged engine gets the
+// service restarted.
+func (m *Main) engineAnswers(ctx context.Context) error {
+	if _, err := m.Engine.Read(ctx, func(tx *engine.Tx) (any, error) { return nil, nil }); err != nil {
+		return fmt.Errorf("engine not answering: %w", err)
 	}
-	t := time.NewTicker(every / 2)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			c, cancel := context.WithTimeout(ctx, every/4)
-			_, err := m.Engine.Read(c, func(tx *engine.Tx) (any, error) { return nil, nil })
-			cancel()
-			if err != nil {
-				log.Error("engine not answering; withholding the watchdog ping", "err", err)
-				continue
-			}
-			daemon.SdNotify(false, daemon.SdNotifyWatchdog)
-		}
-	}
+	return nil
 }

@@ -1,6 +1,9 @@
-// Package devices opens and watches the kiosk's devices — the ticket
-// printer, the card/QR reader, the document scanner — or, with Simulate,
-// runs every one as a simulator on a pseudo-terminal. It reports each
+// Package devices is the one place that opens the kiosk's devices — the
+// ticket printer, the card/QR reader, the document scanner — for the
+// daemon and the technician's tools, or runs them as simulators on
+// pseudo-terminals: each device is chosen by one spec (a port, a scanner
+// backend, or "sim"), and -simulate is "sim" for every one. It is the only
+// production package that imports the simulators. It reports each
 // device's status in plain words, splits the reader's lines into booking
 // codes and ID cards, and tells whether its loops are healthy (for the
 // systemd watchdog).
@@ -12,30 +15,24 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
-	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
 	"xephang/drivers/escpos"
-	"xephang/drivers/escpos/escpossim"
 	"xephang/drivers/idcard"
-	"xephang/drivers/idcard/idcardsim"
 	"xephang/drivers/port"
 	"xephang/drivers/scanner"
-	"xephang/drivers/scanner/scannersim"
 	"xephang/queue-server/queue"
 )
 
 // Config says which devices to open.
 type Config struct {
-	Printer string // port spec (serial:/dev/…?baud=N, tcp:HOST:9100, usblp:/dev/usb/lp0); "" for none
+	Printer string // port spec (serial:/dev/…?baud=N, tcp:HOST:9100, usblp:/dev/usb/lp0) or sim; "" for none
 	Profile string // escpos profile name; raster-80 when empty
-	Reader  string // card/QR reader port spec; "" for none
-	Scanner string // sane[:DEVICE], escl:URL, folder:DIR; "" for none
-	// Simulate replaces every device by its simulator; printed jobs go to
-	// SimDir/printer (NNNN.escpos + NNNN.png), the line paced at SimBaud.
+	Reader  string // card/QR reader port spec or sim; "" for none
+	Scanner string // sane[:DEVICE], escl:URL, folder:DIR or sim; "" for none
+	// Simulate makes every device SimSpec. A simulated printer's jobs go
+	// to SimDir/printer (NNNN.escpos + NNNN.png), the line paced at SimBaud.
 	Simulate bool
 	SimDir   string
 	SimBaud  int
@@ -48,7 +45,7 @@ type Config struct {
 type Devices struct {
 	Printer *escpos.Printer // nil when there is none
 	Scanner scanner.Scanner // nil when there is none
-	Sim     *Sim            // the simulators with Simulate, else nil
+	Sim     *Sim            // the simulators of the devices specified sim, else nil
 
 	cfg        Config
 	printerDev *port.Reconnecting
@@ -60,12 +57,6 @@ type Devices struct {
 	polled      time.Time
 	readerAlive bool
 	readerErr   error
-}
-
-// Sim holds the simulators of a -simulate kiosk.
-type Sim struct {
-	Printer *escpossim.Printer
-	Reader  *idcardsim.Reader
 }
 
 // Open opens the configured devices. Ports that are not there yet are
@@ -81,30 +72,15 @@ func Open(cfg Config) (*Devices, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &Devices{cfg: cfg}
 	if cfg.Simulate {
-		if cfg.SimBaud == 0 {
-			cfg.SimBaud = 115200
-		}
-		dir := filepath.Join(cfg.SimDir, "printer")
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return nil, fmt.Errorf("devices: %w", err)
-		}
-		ps, err := escpossim.Start(escpossim.Config{Dir: dir, Dots: prof.Dots, Baud: cfg.SimBaud})
-		if err != nil {
-			return nil, fmt.Errorf("devices: printer simulator: %w", err)
-		}
-		rs, err := idcardsim.Start()
-		if err != nil {
-			ps.Close()
-			return nil, fmt.Errorf("devices: reader simulator: %w", err)
-		}
-		d.Sim = &Sim{Printer: ps, Reader: rs}
-		cfg.Printer = fmt.Sprintf("serial:%s?baud=%d", ps.Path(), cfg.SimBaud)
-		cfg.Reader = "serial:" + rs.Path()
-		d.Scanner = simFeeder{}
-		cfg.Log.Info("simulated devices", "printer", ps.Path(), "reader", rs.Path(), "jobs", dir, "baud", cfg.SimBaud)
-	} else if d.Scanner, err = openScanner(cfg.Scanner); err != nil {
+		cfg.Printer, cfg.Reader, cfg.Scanner = SimSpec, SimSpec, SimSpec
+	}
+	d := &Devices{}
+	if d.Sim, err = startSims(&cfg, prof); err != nil {
+		return nil, err
+	}
+	if d.Scanner, err = OpenScanner(cfg.Scanner); err != nil {
+		d.Sim.Close()
 		return nil, err
 	}
 	d.cfg = cfg
@@ -120,31 +96,6 @@ func Open(cfg Config) (*Devices, error) {
 			port.Backoff{}, func(s port.State, err error) { cfg.Log.Info("card reader port", "state", s.String(), "err", err) })
 	}
 	return d, nil
-}
-
-// simFeeder is the simulated scanner with three sheets put in its feeder
-// before every scan, as a citizen does.
-type simFeeder struct{}
-
-func (simFeeder) String() string { return "simulated" }
-
-func (simFeeder) Scan(ctx context.Context, opt scanner.Options, progress func(scanner.Progress)) ([]scanner.Page, error) {
-	return (&scannersim.Scanner{Pages: 3, Delay: 300 * time.Millisecond, DPI: 100}).Scan(ctx, opt, progress)
-}
-
-func openScanner(spec string) (scanner.Scanner, error) {
-	kind, rest, _ := strings.Cut(spec, ":")
-	switch kind {
-	case "":
-		return nil, nil
-	case "sane":
-		return &scanner.SANE{Device: rest}, nil
-	case "escl":
-		return &scanner.ESCL{URL: rest}, nil
-	case "folder":
-		return &scanner.Folder{Dir: rest}, nil
-	}
-	return nil, fmt.Errorf("devices: scanner %q: use sane[:DEVICE], escl:URL or folder:DIR", spec)
 }
 
 // WaitReady waits until the printer's port is open (or ctx is done).
@@ -230,9 +181,9 @@ func splitCodes(r io.Reader, w io.Writer, onCode func(string)) error {
 	var line []byte
 	buf := make([]byte, 256)
 	flush := func(end byte) error {
-		s := strings.ToUpper(strings.NewReplacer("-", "", " ", "").Replace(strings.TrimSpace(string(line))))
+		s := queue.NormBookingCode(string(line))
 		defer func() { line = line[:0] }()
-		if isBookingCode(s) {
+		if queue.ValidBookingCode(s) {
 			onCode(s)
 			return nil
 		}
@@ -262,18 +213,6 @@ func splitCodes(r io.Reader, w io.Writer, onCode func(string)) error {
 			return err
 		}
 	}
-}
-
-func isBookingCode(s string) bool {
-	if len(s) != 8 {
-		return false
-	}
-	for _, r := range s {
-		if !strings.ContainsRune("23456789ABCDEFGHJKLMNPQRSTUVWXYZ", r) {
-			return false
-		}
-	}
-	return true
 }
 
 // Status returns each device's status for the screen and the heartbeat.
@@ -344,9 +283,6 @@ func (d *Devices) Close() error {
 	if d.readerDev != nil {
 		d.readerDev.Close()
 	}
-	if d.Sim != nil {
-		d.Sim.Printer.Close()
-		d.Sim.Reader.Close()
-	}
+	d.Sim.Close()
 	return nil
 }

@@ -3,6 +3,10 @@ package devices
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -72,5 +76,71 @@ func TestSimulatedDevices(t *testing.T) {
 	}
 	if !d.Healthy() {
 		t.Error("not healthy")
+	}
+}
+
+// One scanner spec for the daemon and the technician's test, sim included.
+func TestOpenScanner(t *testing.T) {
+	for spec, want := range map[string]string{"sane": "sane:", "sane:test": "sane:test", "escl:http://192.0.2.20/eSCL": "*scanner.ESCL",
+		"folder:/srv/scans": "*scanner.Folder", "sim": "simulated"} {
+		sc, err := OpenScanner(spec)
+		if err != nil {
+			t.Errorf("%s: %v", spec, err)
+			continue
+		}
+		if got := fmt.Sprint(sc); !strings.HasPrefix(want, "*") && got != want {
+			t.Errorf("%s: %s, want %s", spec, got, want)
+		} else if got := fmt.Sprintf("%T", sc); strings.HasPrefix(want, "*") && got != want {
+			t.Errorf("%s: %s, want %s", spec, got, want)
+		}
+	}
+	if sc, err := OpenScanner(""); sc != nil || err != nil {
+		t.Errorf("none: %v %v", sc, err)
+	}
+	for _, spec := range []string{"floppy:/a", "sim:x", "SANE"} {
+		if _, err := OpenScanner(spec); err == nil {
+			t.Errorf("%s accepted", spec)
+		}
+	}
+}
+
+// The demo's actions reach the simulated reader; a kiosk without it says so.
+func TestSimDemo(t *testing.T) {
+	dir := t.TempDir()
+	d, err := Open(Config{Simulate: true, SimDir: dir, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if d.Sim.JobsDir() != filepath.Join(dir, "printer") || fmt.Sprint(d.Scanner) != "simulated" {
+		t.Errorf("jobs %s, scanner %v", d.Sim.JobsDir(), d.Scanner)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	cards, codes := make(chan idcard.Event, 8), make(chan string, 4)
+	go d.RunReader(ctx, func(e idcard.Event) { cards <- e }, func(c string) { codes <- c })
+	for _, kind := range []string{"adult", "elderly", "mrz", "bad"} {
+		if err := d.Sim.TapCard(kind); err != nil {
+			t.Fatal(kind, err)
+		}
+		select {
+		case e := <-cards:
+			if (e.Card != nil && e.Card.Valid) != (kind != "bad") {
+				t.Errorf("%s: %+v", kind, e)
+			}
+		case <-ctx.Done():
+			t.Fatal("no card for", kind)
+		}
+	}
+	if err := d.Sim.TapCard("child"); err == nil {
+		t.Error("an unknown sample card was tapped")
+	}
+	d.Sim.ScanCode("7KQ2-M9XD")
+	if c := <-codes; c != "7KQ2M9XD" {
+		t.Errorf("code %q", c)
+	}
+	var none *Sim
+	if none.TapCard("adult") != ErrNotSimulated || none.ScanCode("X") != ErrNotSimulated || none.JobsDir() != "" {
+		t.Error("no simulator: not said")
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"os"
 	"strings"
 	"time"
@@ -72,10 +71,6 @@ type DocView struct {
 	Confidence float64  `json:"confidence"`
 }
 
-var errPrecheckUnavailable = &Error{Code: "precheck_unavailable", Status: http.StatusServiceUnavailable,
-	VI: "Ki-ốt này chưa kiểm tra hồ sơ tự động được. Vui lòng lấy số và nộp hồ sơ tại quầy.",
-	EN: "This kiosk cannot check dossiers automatically. Please take a number and hand in your papers at a counter."}
-
 // PrecheckAvailable reports whether this kiosk can pre-check dossiers.
 func (k *Kiosk) PrecheckAvailable() bool { return k.cfg.Prechecker != nil && k.cfg.Scanner != nil }
 
@@ -92,7 +87,7 @@ func (k *Kiosk) StartPrecheck() error {
 func (k *Kiosk) procedure(id string) (*catalogue.Procedure, error) {
 	p, err := k.cfg.Prechecker.Catalogue().Procedure(id)
 	if err != nil {
-		return nil, errorf(http.StatusNotFound, "unknown_procedure", "Không có thủ tục "+id+".", "No procedure "+id+".")
+		return nil, unknownProcedure(id)
 	}
 	return p, nil
 }
@@ -136,8 +131,7 @@ func (k *Kiosk) ScanPrecheck(ctx context.Context, procedure string, more bool) (
 	if err != nil {
 		var fe *Error
 		if !errors.As(err, &fe) {
-			fe = errorf(http.StatusInternalServerError, "precheck", "Kiểm tra hồ sơ bị lỗi. Vui lòng thử lại hoặc nộp hồ sơ tại quầy.",
-				"The dossier check failed. Please try again or hand in your papers at a counter.")
+			fe = errPrecheckFailed
 			k.cfg.Log.Error("pre-check", "err", err)
 		}
 		k.Machine.Go(Precheck, StepFailed, fe)
@@ -174,7 +168,7 @@ func (k *Kiosk) scanAndCheck(ctx context.Context, proc *catalogue.Procedure, ses
 		for _, p := range pages {
 			os.Remove(p.Path)
 		}
-		return PrecheckView{}, errorf(http.StatusServiceUnavailable, "scanner", scanner.Describe(err), scanner.DescribeEN(err))
+		return PrecheckView{}, scannerError(err)
 	}
 	read, err := precheck.PagesFromScan(pages, dpi)
 	for _, p := range pages {
@@ -184,9 +178,7 @@ func (k *Kiosk) scanAndCheck(ctx context.Context, proc *catalogue.Procedure, ses
 		return PrecheckView{}, err
 	}
 	if len(read) == 0 {
-		return PrecheckView{}, errorf(http.StatusUnprocessableEntity, "no_pages",
-			"Máy quét không nhận được trang nào. Vui lòng đặt giấy tờ vào khay, mặt chữ úp xuống, rồi thử lại.",
-			"The scanner got no pages. Please put your papers in the tray, face down, and try again.")
+		return PrecheckView{}, errNoPages
 	}
 	sess.pages = append(sess.pages, read...)
 	if err := k.Machine.Go(Precheck, StepChecking, map[string]any{"procedure": proc.ID, "pages": len(sess.pages)}); err != nil {
@@ -273,24 +265,18 @@ func (k *Kiosk) PrecheckResult() (PrecheckView, bool) {
 	return k.view(proc, sess), true
 }
 
-var errNoPrecheck = errorf(http.StatusConflict, "no_precheck",
-	"Chưa có kết quả kiểm tra hồ sơ. Vui lòng quét giấy tờ trước.", "No dossier check yet. Please scan your papers first.")
-
 // PrecheckTicket takes a number for the pre-checked procedure's service
 // (or service, when given) with the result attached — at once online; kept
 // with the ticket in the outbox and attached on replay offline — prints
 // the ticket, then the checklist with its number.
 func (k *Kiosk) PrecheckTicket(ctx context.Context, service, priority string) (PrecheckView, error) {
-	if !k.printMu.TryLock() {
-		return PrecheckView{}, errBusy
-	}
-	defer k.printMu.Unlock()
-	if err := k.serving(); err != nil {
+	release, err := k.exclusive()
+	if err != nil {
 		return PrecheckView{}, err
 	}
+	defer release()
 	k.mu.Lock()
 	sess := k.pre
-	elderly := k.elderly
 	k.mu.Unlock()
 	if sess == nil || sess.result == nil {
 		return PrecheckView{}, errNoPrecheck
@@ -310,17 +296,11 @@ func (k *Kiosk) PrecheckTicket(ctx context.Context, service, priority string) (P
 		svc, ok = k.serviceFor(centre, proc)
 	}
 	if !ok {
-		return PrecheckView{}, errorf(http.StatusConflict, "choose_service",
-			"Vui lòng chọn lĩnh vực để lấy số.", "Please choose the service to take a number for.")
+		return PrecheckView{}, errChooseService
 	}
-	if priority == "" {
-		priority = queue.PriorityNormal
-	}
-	if !queue.ValidPriority(priority) {
-		return PrecheckView{}, errorf(http.StatusBadRequest, "invalid_priority", "Đối tượng ưu tiên không hợp lệ.", "Unknown priority group.")
-	}
-	if priority == queue.PriorityElderly && !elderly {
-		return PrecheckView{}, errNeedsCard
+	priority, err = k.grant(priority)
+	if err != nil {
+		return PrecheckView{}, err
 	}
 	if err := k.Machine.Enter(Precheck, StepPrinting, map[string]string{"service": svc.Code}); err != nil {
 		return PrecheckView{}, errBusy
@@ -360,9 +340,7 @@ func (k *Kiosk) printChecklist(ctx context.Context, cl precheck.Checklist) *Erro
 	}
 	if err != nil {
 		k.cfg.Log.Warn("printing the pre-check checklist", "err", err)
-		return errorf(http.StatusServiceUnavailable, "checklist_print_failed",
-			"Đã in số nhưng chưa in được phiếu kiểm tra hồ sơ; kết quả vẫn được gửi tới quầy.",
-			"The number was printed but the checklist was not; the counter still gets the result.")
+		return errChecklistPrint
 	}
 	return nil
 }

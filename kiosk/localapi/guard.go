@@ -27,13 +27,13 @@ import (
 //     answers.
 
 var (
-	errForeignHost = &flow.Error{Code: "forbidden_host", Status: http.StatusForbidden,
+	errForeignHost = &flow.Error{Code: "forbidden_host",
 		VI: "Địa chỉ máy chủ (Host) không phải của ki-ốt này.",
 		EN: "The Host header does not name this kiosk."}
-	errForeignOrigin = &flow.Error{Code: "forbidden_origin", Status: http.StatusForbidden,
+	errForeignOrigin = &flow.Error{Code: "forbidden_origin",
 		VI: "Yêu cầu đến từ một trang web không phải của ki-ốt.",
 		EN: "The request comes from a page that is not the kiosk's own."}
-	errNotJSON = &flow.Error{Code: "unsupported_media_type", Status: http.StatusUnsupportedMediaType,
+	errNotJSON = &flow.Error{Code: "unsupported_media_type",
 		VI: "Nội dung yêu cầu phải là JSON (Content-Type: application/json).",
 		EN: "The request body must be JSON (Content-Type: application/json)."}
 )

@@ -9,7 +9,6 @@ package localapi
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"io"
 	"log/slog"
 	"net"
@@ -23,7 +22,6 @@ import (
 
 	"github.com/gorilla/websocket"
 
-	"xephang/drivers/idcard/idcardsim"
 	"xephang/kiosk/flow"
 	"xephang/kiosk/uplink"
 	"xephang/queue-server/queue"
@@ -43,7 +41,7 @@ type Config struct {
 	UI     http.Handler // the touchscreen pages; nil for none
 	Log    *slog.Logger
 	// Demo, when set, enables /api/demo/… (kioskd -simulate).
-	Demo *Demo
+	Demo Demo
 	// Ping is called on every POST /api/ping of the touchscreen page (the
 	// browser watchdog); nil for none.
 	Ping func()
@@ -53,11 +51,15 @@ type Config struct {
 	Addr string
 }
 
-// Demo is what the demo endpoints drive: the simulated reader and the
-// simulated printer's job folder.
-type Demo struct {
-	Reader  *idcardsim.Reader
-	JobsDir string
+// Demo is what the demo endpoints drive (*devices.Sim): the simulated
+// reader and the simulated printer's job folder.
+type Demo interface {
+	// TapCard taps a sample card: adult, elderly, mrz or bad.
+	TapCard(kind string) error
+	// ScanCode scans a booking code's QR.
+	ScanCode(code string) error
+	// JobsDir is where the simulated printer keeps its jobs.
+	JobsDir() string
 }
 
 // Server is the local HTTP server.
@@ -98,7 +100,7 @@ func New(cfg Config) *Server {
 		s.mux.HandleFunc("GET /api/demo/tickets/latest.png", s.handleDemoTicket)
 	}
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, r, &flow.Error{Code: "not_found", VI: "Không có địa chỉ này.", EN: "No such path.", Status: http.StatusNotFound})
+		writeError(w, r, errNoPath)
 	})
 	if cfg.UI != nil {
 		s.mux.Handle("/", cfg.UI)
@@ -142,23 +144,6 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	enc.Encode(v)
 }
 
-// writeError writes {"error":{"code","message"}} in the request's language.
-func writeError(w http.ResponseWriter, r *http.Request, err error) {
-	var fe *flow.Error
-	if !errors.As(err, &fe) {
-		fe = &flow.Error{Code: "internal", VI: "Có lỗi xảy ra, vui lòng thử lại.", EN: "Something went wrong, please try again.", Status: http.StatusInternalServerError}
-	}
-	msg := fe.VI
-	if strings.HasPrefix(strings.ToLower(r.Header.Get("Accept-Language")), "en") {
-		msg = fe.EN
-	}
-	status := fe.Status
-	if status == 0 {
-		status = http.StatusBadRequest
-	}
-	writeJSON(w, status, map[string]any{"error": map[string]string{"code": fe.Code, "message": msg}})
-}
-
 // decode reads a request body strictly (package strictjson: known fields
 // only, each once, in their exact case, one value), at most 4 KiB.
 func decode(w http.ResponseWriter, r *http.Request, v any) error {
@@ -167,7 +152,7 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 		err = strictjson.Unmarshal(raw, v)
 	}
 	if err != nil {
-		return &flow.Error{Code: "invalid_json", VI: "Yêu cầu không hợp lệ.", EN: "Invalid request: " + err.Error(), Status: http.StatusBadRequest}
+		return &flow.Error{Code: "invalid_json", VI: "Yêu cầu không hợp lệ.", EN: "Invalid request: " + err.Error()}
 	}
 	return nil
 }
@@ -311,7 +296,7 @@ func (s *Server) handleFlow(w http.ResponseWriter, r *http.Request) {
 		err = m.Go(req.Flow, req.Step, data)
 	}
 	if err != nil {
-		writeError(w, r, &flow.Error{Code: "flow", VI: "Thao tác không hợp lệ ở bước này.", EN: err.Error(), Status: http.StatusConflict})
+		writeError(w, r, &flow.Error{Code: "flow", VI: "Thao tác không hợp lệ ở bước này.", EN: err.Error()})
 		return
 	}
 	writeJSON(w, http.StatusOK, m.State())
@@ -333,7 +318,7 @@ func (s *Server) handlePrecheckScan(more bool) http.HandlerFunc {
 			}
 		}
 		if !more && req.Procedure == "" {
-			writeError(w, r, &flow.Error{Code: "invalid", VI: "Vui lòng chọn thủ tục.", EN: "Please choose a procedure.", Status: http.StatusBadRequest})
+			writeError(w, r, errNoProcedure)
 			return
 		}
 		// Scanning and OCR finish even if the page goes away.
@@ -351,7 +336,9 @@ func (s *Server) handlePrecheckScan(more bool) http.HandlerFunc {
 func (s *Server) handlePrecheckResult(w http.ResponseWriter, r *http.Request) {
 	v, ok := s.cfg.Kiosk.PrecheckResult()
 	if !ok {
-		writeError(w, r, &flow.Error{Code: "no_precheck", VI: "Chưa có kết quả kiểm tra hồ sơ.", EN: "No dossier check yet.", Status: http.StatusNotFound})
+		// Nothing to get: 404 (taking a number without a result is the
+		// flow's 409 of the same code).
+		writeErrorStatus(w, r, http.StatusNotFound, errNoResult)
 		return
 	}
 	writeJSON(w, http.StatusOK, v)
@@ -452,22 +439,15 @@ func (s *Server) handleDemoCard(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	rd := s.cfg.Demo.Reader
-	var err error
 	switch req.Kind {
-	case "", "adult":
-		err = rd.SendQR(idcardsim.SampleQR)
-	case "elderly":
-		err = rd.SendQR(idcardsim.SampleElderlyQR)
-	case "mrz":
-		err = rd.SendMRZ(idcardsim.SampleMRZ...)
-	case "bad":
-		err = rd.Send([]byte("not a card\r\n"))
+	case "":
+		req.Kind = "adult"
+	case "adult", "elderly", "mrz", "bad":
 	default:
-		writeError(w, r, &flow.Error{Code: "invalid", VI: "Loại thẻ mẫu: adult, elderly, mrz, bad.", EN: "Sample card kinds: adult, elderly, mrz, bad.", Status: http.StatusBadRequest})
+		writeError(w, r, errSampleCard)
 		return
 	}
-	if err != nil {
+	if err := s.cfg.Demo.TapCard(req.Kind); err != nil {
 		writeError(w, r, err)
 		return
 	}
@@ -480,7 +460,7 @@ func (s *Server) handleDemoQR(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	if err := s.cfg.Demo.Reader.Send([]byte(strings.TrimSpace(req.Code) + "\r\n")); err != nil {
+	if err := s.cfg.Demo.ScanCode(strings.TrimSpace(req.Code)); err != nil {
 		writeError(w, r, err)
 		return
 	}
@@ -489,10 +469,10 @@ func (s *Server) handleDemoQR(w http.ResponseWriter, r *http.Request) {
 
 // handleDemoTicket serves the latest printed ticket's picture.
 func (s *Server) handleDemoTicket(w http.ResponseWriter, r *http.Request) {
-	names, _ := filepath.Glob(filepath.Join(s.cfg.Demo.JobsDir, "*.png"))
+	names, _ := filepath.Glob(filepath.Join(s.cfg.Demo.JobsDir(), "*.png"))
 	sort.Strings(names)
 	if len(names) == 0 {
-		writeError(w, r, &flow.Error{Code: "not_found", VI: "Chưa in vé nào.", EN: "Nothing printed yet.", Status: http.StatusNotFound})
+		writeError(w, r, errNothingPrinted)
 		return
 	}
 	f, err := os.Open(names[len(names)-1])

@@ -62,3 +62,17 @@ func TestHubDropsSlowSubscribers(t *testing.T) {
 	h.Unsubscribe(slow) // already dropped: no panic
 	h.Unsubscribe(fast)
 }
+
+// GET /api/precheck without a result is a 404 (nothing to get), while
+// taking a number without one is the flow's 409 of the same code
+// (TestStatusOfEachRefusal).
+func TestNoPrecheckResult(t *testing.T) {
+	s := New(Config{Kiosk: flow.New(flow.Config{}), Hub: NewHub(), Addr: "127.0.0.1:5000"})
+	r := httptest.NewRequest("GET", "http://127.0.0.1:5000/api/precheck", nil)
+	r.RemoteAddr = "127.0.0.1:1"
+	w := httptest.NewRecorder()
+	s.ServeHTTP(w, r)
+	if w.Code != http.StatusNotFound || !strings.Contains(w.Body.String(), `"code":"no_precheck"`) {
+		t.Errorf("GET /api/precheck: %d %s", w.Code, w.Body)
+	}
+}

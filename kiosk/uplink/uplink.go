@@ -726,7 +726,7 @@ func (l *Link) replayTickets(ctx context.Context) (int, error) {
 			l.cfg.Log.Info("offline ticket delivered", "number", t.Number, "ticket", tv.ID)
 		case Unreachable(err):
 			l.Failed(err)
-			l.cfg.Store.MarkFailed(t.Key, err.Error(), false, now)
+			l.markFailed(t, err, false, now)
 			return settled, err
 		default:
 			// An answer, but a refusal: a conflict or an invalid ticket
@@ -736,7 +736,7 @@ func (l *Link) replayTickets(ctx context.Context) (int, error) {
 			l.Reached()
 			final := ae.Status != 401 && ae.Status != 403 && ae.Status != 429 && ae.Status != 404
 			l.Failed(err)
-			l.cfg.Store.MarkFailed(t.Key, err.Error(), final, now)
+			l.markFailed(t, err, final, now)
 			if final {
 				l.cfg.Log.Error("server refused an offline ticket; kept for a technician", "number", t.Number, "err", err)
 				settled++
@@ -746,4 +746,13 @@ func (l *Link) replayTickets(ctx context.Context) (int, error) {
 		}
 	}
 	return settled, nil
+}
+
+// markFailed records a failed replay of t in the outbox; a record that
+// does not reach the disk is logged (the ticket stays pending and is
+// replayed again, so nothing is lost, but its count and reason are).
+func (l *Link) markFailed(t outbox.Ticket, cause error, final bool, now time.Time) {
+	if err := l.cfg.Store.MarkFailed(t.Key, cause.Error(), final, now); err != nil {
+		l.cfg.Log.Error("outbox: recording a failed replay", "number", t.Number, "final", final, "err", err)
+	}
 }
