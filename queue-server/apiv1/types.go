@@ -278,6 +278,19 @@ type PrecheckDocument struct {
 	ReasonsEN  []string `json:"reasons_en,omitempty"`
 	Confidence float64  `json:"confidence,omitempty"`
 	Required   bool     `json:"required,omitempty"`
+	// MissingFields are fields of a readable page that were not found,
+	// for staff to check by eye.
+	MissingFields []PrecheckMissingField `json:"missing_fields,omitempty"`
+}
+
+// PrecheckMissingField is a field the pre-check did not find on a page it
+// could read.
+type PrecheckMissingField struct {
+	Field    string `json:"field"`
+	Label    string `json:"label"`
+	Page     int    `json:"page"`
+	Reason   string `json:"reason"`
+	ReasonEN string `json:"reason_en"`
 }
 
 // PrecheckPage is what a scanned page was taken for.
