@@ -11,23 +11,16 @@ import (
 	"xephang/queue-server/queue"
 )
 
-// codeAlphabet has no 0/O, 1/I: codes are read aloud and typed from paper.
-const codeAlphabet = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
-
-// newBookingCode returns 8 random symbols of codeAlphabet (40 bits): with
-// the per-address limits on look-ups, guessing one is hopeless.
+// newBookingCode returns queue.BookingCodeLen random symbols of the
+// booking-code alphabet (40 bits): with the per-address limits on
+// look-ups, guessing one is hopeless.
 func newBookingCode() string {
-	var b [8]byte
+	var b [queue.BookingCodeLen]byte
 	rand.Read(b[:])
 	for i := range b {
-		b[i] = codeAlphabet[int(b[i])%len(codeAlphabet)]
+		b[i] = queue.BookingCodeAlphabet[int(b[i])%len(queue.BookingCodeAlphabet)]
 	}
 	return string(b[:])
-}
-
-// normCode accepts a code typed with spaces, dashes or lower case.
-func normCode(s string) string {
-	return strings.ToUpper(strings.NewReplacer("-", "", " ", "").Replace(s))
 }
 
 func (s *Server) handleSlots(w http.ResponseWriter, r *http.Request) {
@@ -172,7 +165,7 @@ func (s *Server) handleGetBooking(w http.ResponseWriter, r *http.Request) {
 	}
 	u, staff := s.staffUser(r)
 	v, err := s.read(r, func(tx *engine.Tx) (any, error) {
-		l, b, err := tx.FindBooking(normCode(r.PathValue("code")))
+		l, b, err := tx.FindBooking(queue.NormBookingCode(r.PathValue("code")))
 		if err != nil {
 			return nil, err
 		}
@@ -224,7 +217,7 @@ func (s *Server) changeBooking(w http.ResponseWriter, r *http.Request, idNumber 
 		}
 		key = queue.CitizenKey(s.secret, n)
 	}
-	code := normCode(r.PathValue("code"))
+	code := queue.NormBookingCode(r.PathValue("code"))
 	v, err := s.write(r, func(tx *engine.Tx) (any, error) {
 		l, b, err := tx.FindBooking(code)
 		if err != nil {
@@ -246,7 +239,7 @@ func (s *Server) changeBooking(w http.ResponseWriter, r *http.Request, idNumber 
 
 func (s *Server) handleCheckIn(w http.ResponseWriter, r *http.Request) {
 	u, _ := principal(r)
-	code := normCode(r.PathValue("code"))
+	code := queue.NormBookingCode(r.PathValue("code"))
 	v, err := s.write(r, func(tx *engine.Tx) (any, error) {
 		l, b, err := tx.FindBooking(code)
 		if err != nil {

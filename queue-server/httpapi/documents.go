@@ -75,7 +75,7 @@ func (s *Server) bookingDocument(w http.ResponseWriter, r *http.Request, render 
 	if s.lookupLimited(w, r) {
 		return
 	}
-	code := normCode(r.PathValue("code"))
+	code := queue.NormBookingCode(r.PathValue("code"))
 	if err := s.documentAllowed(r, code, s.now()); err != nil {
 		s.writeError(w, r, err)
 		return
