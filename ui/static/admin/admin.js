@@ -6,7 +6,8 @@
 // live on their own page (/admin/reports.html).
 
 import { apply, bindSwitch, locale, serviceName, t } from '/assets/i18n.js';
-import { $, api, ApiError, h, seg, setToken, token } from '/assets/api.js';
+import { $, api, ApiError, h, seg } from '/assets/api.js';
+import { clearError, showError, staffSession } from '/assets/staff.js';
 import { dateField } from '/assets/dates.js';
 
 const sections = ['centres', 'staff', 'kiosks', 'audit'];
@@ -34,29 +35,14 @@ function toast(msg) {
   toastTimer = setTimeout(() => el.classList.remove('show'), 3500);
 }
 
-function showError(el, err) {
-  el.textContent = err instanceof Error ? err.message : String(err);
-  el.hidden = false;
+// Leaving admin: signed out, refused, or the session expired.
+function leave() {
+  state.me = null;
+  clearInterval(state.kioskTimer);
+  showScreen('login');
 }
 
-function clearError(el) {
-  el.hidden = true;
-  el.textContent = '';
-}
-
-/** Handles an API failure: an expired session goes back to sign-in. */
-function failed(err, el) {
-  if (err instanceof ApiError && err.status === 401 && token()) {
-    setToken('');
-    state.me = null;
-    showScreen('login');
-    showError($('login-error'), err);
-    return;
-  }
-  if (!(err instanceof ApiError)) console.error(err);
-  if (el) showError(el, err);
-  else toast(err.message);
-}
+const { failed, refuse, start } = staffSession({ enter: afterSignIn, leave, report: (err) => toast(err.message) });
 
 // The time zone of a centre (as configured; every centre in Việt Nam is in
 // Asia/Ho_Chi_Minh): times of a centre's kiosks, tokens and audit are shown
@@ -148,37 +134,11 @@ async function showSection() {
 
 // ---- sign in ----------------------------------------------------------------------
 
-async function signIn(ev) {
-  ev.preventDefault();
-  const errEl = $('login-error');
-  clearError(errEl);
-  const btn = $('login-submit');
-  btn.disabled = true;
-  try {
-    const r = await api('POST', '/api/v1/login', { username: $('username').value.trim(), password: $('password').value });
-    setToken(r.token);
-    $('password').value = '';
-    await afterSignIn();
-  } catch (err) {
-    failed(err, errEl);
-    $('password').select();
-  } finally {
-    btn.disabled = false;
-  }
-}
-
 async function afterSignIn() {
   const me = await api('GET', '/api/v1/me');
   if (me.role !== 'admin') {
     // A clerk's token is no use here; do not keep it.
-    try {
-      await api('POST', '/api/v1/logout');
-    } catch {
-      /* forgotten below */
-    }
-    setToken('');
-    showScreen('login');
-    showError($('login-error'), t('admin.login.not_admin'));
+    await refuse(t('admin.login.not_admin'));
     return;
   }
   state.me = me;
@@ -186,19 +146,6 @@ async function afterSignIn() {
   showScreen('admin');
   state.centres = await api('GET', '/api/v1/centres');
   await showSection();
-}
-
-async function signOut() {
-  try {
-    await api('POST', '/api/v1/logout');
-  } catch {
-    /* the token is forgotten here either way */
-  }
-  setToken('');
-  state.me = null;
-  clearInterval(state.kioskTimer);
-  showScreen('login');
-  $('username').focus();
 }
 
 // ---- centres ------------------------------------------------------------------------
@@ -752,8 +699,6 @@ function init() {
       showSection();
     }
   });
-  $('login-form').addEventListener('submit', signIn);
-  $('signout').addEventListener('click', signOut);
   window.addEventListener('hashchange', showSection);
   $('centre-new').addEventListener('click', () => editCentre(''));
   $('centre-cancel').addEventListener('click', () => ($('centre-form').hidden = true));
@@ -793,15 +738,7 @@ function init() {
     for (const b of d.querySelectorAll('[data-close]')) b.addEventListener('click', () => d.close());
   }
 
-  if (!token()) {
-    showScreen('login');
-    $('username').focus();
-    return;
-  }
-  afterSignIn().catch((err) => {
-    showScreen('login');
-    failed(err, $('login-error'));
-  });
+  start();
 }
 
 init();
