@@ -8,6 +8,7 @@
 // failed use kiosk.js's shared screens; the printed step's data is the
 // ticket, with the pre-check beside it in .precheck.
 import { t, lang } from '/assets/i18n.js';
+import { api } from '/assets/api.js';
 import './ping.js';
 
 // Texts of these screens (Vietnamese first). Document statuses come from
@@ -88,16 +89,6 @@ function el(tag, props = {}, ...children) {
   return e;
 }
 
-async function api(method, path, body) {
-  const res = await fetch(path, {
-    method,
-    headers: { 'Content-Type': 'application/json', 'Accept-Language': lang() },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const data = res.status === 204 ? null : await res.json().catch(() => null);
-  if (!res.ok) throw Object.assign(new Error(data?.error?.message || res.statusText), { code: data?.error?.code });
-  return data;
-}
 const go = (body) => api('POST', '/api/flow', body).catch(() => {});
 
 // --- screens ------------------------------------------------------------------
