@@ -5,6 +5,7 @@
 // chosen by the URL's hash (#centres, #staff, #kiosks, #audit); reports
 // live on their own page (/admin/reports.html).
 
+import '/admin/admin.i18n.js';
 import { apply, bindSwitch, locale, serviceName, t } from '/assets/i18n.js';
 import { $, api, ApiError, h, seg } from '/assets/api.js';
 import { clearError, showError, staffSession } from '/assets/staff.js';

@@ -3,6 +3,7 @@
 // report package) with charts drawn as inline SVG, and downloads the same
 // report as CSV (Excel) or PDF.
 
+import '/admin/reports.i18n.js';
 import { apply, bindSwitch, lang, locale, serviceName, t } from '/assets/i18n.js';
 import { $, api, ApiError, h, seg, token } from '/assets/api.js';
 import { showError, staffSession } from '/assets/staff.js';

@@ -7,6 +7,7 @@
 // a ticket is served the citizen is asked to rate it (here, or on the
 // counter's rating tablet, /counter/rate.html).
 
+import '/counter/counter.i18n.js';
 import { apply, bindSwitch, duration, locale, serviceName, t } from '/assets/i18n.js';
 import { $, api, ApiError, debounce, EventStream, h, seg } from '/assets/api.js';
 import { clearError, showError, staffSession } from '/assets/staff.js';

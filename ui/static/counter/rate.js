@@ -7,6 +7,7 @@
 // once by a clerk of the centre signing in on it, and keeps a token that
 // may only rate this counter's tickets (the password is not kept).
 
+import '/counter/counter.i18n.js';
 import { apply, bindSwitch, t } from '/assets/i18n.js';
 import { $, api, ApiError, EventStream, h, seg, token } from '/assets/api.js';
 

@@ -5,6 +5,7 @@
 // the event stream from the snapshot's last_seq, resuming with since= after
 // a reconnect, so no call is missed.
 
+import '/display/display.i18n.js';
 import { apply, bindSwitch, duration, locale, serviceName, t } from '/assets/i18n.js';
 import { $, api, debounce, EventStream, h, seg } from '/assets/api.js';
 import { blocked, unlock } from '/assets/chime.js';

@@ -1,7 +1,9 @@
 // Kiosk touchscreen: follows kioskd's flow machine over the local
 // WebSocket (/api/events) and calls the local API. The machine decides
 // which screen shows (and goes home after inactivity); this page shows it
-// and sends touches. Texts come from the one catalogue, /assets/i18n.js.
+// and sends touches. Texts: the shared words in /assets/i18n.js, the
+// kiosk's own in kiosk.i18n.js.
+import '/kiosk/kiosk.i18n.js';
 import { t, apply, bindSwitch, serviceName, duration, lang, locale, setLang } from '/assets/i18n.js';
 import { Keyboard } from '/assets/osk.js';
 import { $, api } from '/assets/api.js';

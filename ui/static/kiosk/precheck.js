@@ -7,6 +7,7 @@
 // state) and follows /api/events on its own socket. printing / printed /
 // failed use kiosk.js's shared screens; the printed step's data is the
 // ticket, with the pre-check beside it in .precheck.
+import '/kiosk/kiosk.i18n.js';
 import { t, lang } from '/assets/i18n.js';
 import { api } from '/assets/api.js';
 import './ping.js';

@@ -1,6 +1,7 @@
 // Ticket tracking (/track/{id}): the ticket's number, status, position and
 // estimated wait, refreshed whenever the centre's event stream moves.
 
+import '/track/track.i18n.js';
 import { apply, bindSwitch, duration, locale, serviceName, t } from '/assets/i18n.js';
 import { $, api, ApiError, debounce, EventStream, h, seg } from '/assets/api.js';
 
