@@ -8,7 +8,7 @@
 import '/admin/admin.i18n.js';
 import { apply, bindSwitch, locale, serviceName, t } from '/assets/i18n.js';
 import { $, api, ApiError, h, seg } from '/assets/api.js';
-import { clearError, showError, staffSession } from '/assets/staff.js';
+import { clearError, showError, staffSession, toast } from '/assets/staff.js';
 import { dateField } from '/assets/dates.js';
 
 const sections = ['centres', 'staff', 'kiosks', 'audit'];
@@ -26,15 +26,6 @@ const state = {
 };
 
 // ---- helpers ------------------------------------------------------------------
-
-let toastTimer = 0;
-function toast(msg) {
-  const el = $('toast');
-  el.textContent = msg;
-  el.classList.add('show');
-  clearTimeout(toastTimer);
-  toastTimer = setTimeout(() => el.classList.remove('show'), 3500);
-}
 
 // Leaving admin: signed out, refused, or the session expired.
 function leave() {

@@ -1,8 +1,8 @@
 // The staff session of the counter console, admin and reports: the sign-in
-// form, error lines, sign-out, and a session that expired (401) sending the
-// page back to sign-in. Each page says how it opens (enter), how it goes
-// back to the sign-in screen (leave) and where an error without a line of
-// its own is shown (report).
+// form, error lines and toasts, sign-out, and a session that expired (401)
+// sending the page back to sign-in. Each page says how it opens (enter),
+// how it goes back to the sign-in screen (leave) and where an error
+// without a line of its own is shown (report).
 
 import { t } from '/assets/i18n.js';
 import { $, api, ApiError, setToken, token } from '/assets/api.js';
@@ -17,6 +17,17 @@ export function showError(el, err) {
 export function clearError(el) {
   el.hidden = true;
   el.textContent = '';
+}
+
+let toastTimer = 0;
+
+/** Shows a short message in the page's #toast for a few seconds. */
+export function toast(msg) {
+  const el = $('toast');
+  el.textContent = msg;
+  el.classList.add('show');
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => el.classList.remove('show'), 3500);
 }
 
 /**

@@ -10,7 +10,7 @@
 import '/counter/counter.i18n.js';
 import { apply, bindSwitch, duration, locale, serviceName, t } from '/assets/i18n.js';
 import { $, api, ApiError, debounce, EventStream, h, seg } from '/assets/api.js';
-import { clearError, showError, staffSession } from '/assets/staff.js';
+import { clearError, showError, staffSession, toast } from '/assets/staff.js';
 
 const choiceKey = 'xephang.counter';
 
@@ -50,15 +50,6 @@ function show(screen) {
 function canChange() {
   if (!state.me) return false;
   return state.me.role === 'admin' || (state.cfg && state.cfg.counters.length > 1);
-}
-
-let toastTimer = 0;
-function toast(msg) {
-  const el = $('toast');
-  el.textContent = msg;
-  el.classList.add('show');
-  clearTimeout(toastTimer);
-  toastTimer = setTimeout(() => el.classList.remove('show'), 3500);
 }
 
 let errorTimer = 0;
