@@ -1,7 +1,8 @@
-// The browser client of queue-server's v1 API: JSON requests with the
-// bearer token and the page's language, errors as ApiError with the
-// server's localized message, and the centre event stream with since=
-// resume and reconnect backoff.
+// The pages' browser client of their API (queue-server's v1 API; kioskd's
+// local API for the touchscreen): JSON requests with the bearer token, if
+// any, and the page's language, errors as ApiError with the server's
+// localized message, and the centre event stream with since= resume and
+// reconnect backoff.
 
 import { lang, t } from '/assets/i18n.js';
 
