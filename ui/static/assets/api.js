@@ -179,6 +179,12 @@ export class EventStream {
   }
 }
 
+/** Shows an event stream's state (connecting, live, offline) in el, or el's own again in a new language. */
+export function showConn(el, state = el.dataset.state) {
+  el.dataset.state = state;
+  el.textContent = t('conn.' + state);
+}
+
 /** Calls fn at most once per wait ms, at the end of a burst. */
 export function debounce(fn, wait) {
   let timer = 0;

@@ -9,7 +9,7 @@
 
 import '/counter/counter.i18n.js';
 import { apply, bindSwitch, duration, locale, serviceName, t } from '/assets/i18n.js';
-import { $, api, ApiError, debounce, EventStream, h, seg } from '/assets/api.js';
+import { $, api, ApiError, debounce, EventStream, h, seg, showConn } from '/assets/api.js';
 import { clearError, showError, staffSession, toast } from '/assets/staff.js';
 
 const choiceKey = 'xephang.counter';
@@ -235,9 +235,7 @@ function startStream() {
       refresh();
     },
     onState: (s) => {
-      const el = $('conn');
-      el.dataset.state = s;
-      el.textContent = t('conn.' + s);
+      showConn($('conn'), s);
       if (s === 'live') refresh(); // catch up whatever the snapshot missed while offline
     },
     onReset: () => refresh(),
@@ -695,8 +693,7 @@ function init() {
   document.addEventListener('langchange', () => {
     if (state.me) $('who').textContent = t('console.signed_in_as', { name: state.me.name || state.me.username });
     if (setupCfg && !$('setup').hidden) describeSetupCounter();
-    const conn = $('conn');
-    conn.textContent = t('conn.' + conn.dataset.state);
+    showConn($('conn'));
     render();
   });
   $('setup-form').addEventListener('submit', submitSetup);
