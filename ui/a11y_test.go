@@ -61,11 +61,17 @@ func assertAccessible(t *testing.T, ctx context.Context, step string) {
 		t.Fatal(err)
 	}
 	must(t, step+": load axe-core", chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`void (window.axe || (0, eval)(`+jsString(src)+`))`)))
-	found, err := chromedp.Run(ctx, chromedp.Evaluate[[]axeViolation](`axe.run(document, {
+	// Transitions under way (a toast fading in) end first: axe reads the
+	// colours of the moment, and half-faded text is not what stays on screen.
+	// Endless animations (a spinner) are not waited for.
+	found, err := chromedp.Run(ctx, chromedp.Evaluate[[]axeViolation](`Promise.all(document.getAnimations()
+		.filter((a) => a.effect && Number.isFinite(a.effect.getComputedTiming().endTime))
+		.map((a) => a.finished.catch(() => {})))
+	.then(() => axe.run(document, {
 		runOnly: {type: 'tag', values: `+axeTags+`},
 		resultTypes: ['violations'],
 	}).then((r) => r.violations.map((v) => ({id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
-		nodes: v.nodes.map((n) => ({target: n.target, failureSummary: n.failureSummary}))})))`, chromedp.EvalAwaitPromise))
+		nodes: v.nodes.map((n) => ({target: n.target, failureSummary: n.failureSummary}))}))))`, chromedp.EvalAwaitPromise))
 	must(t, step+": run axe-core", err)
 	for _, v := range found {
 		var nodes []string

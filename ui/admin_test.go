@@ -25,19 +25,20 @@ import (
 	"xephang/ui"
 )
 
-// newBrowser starts headless Chromium for one test, bounded by ctx.
-func newBrowser(t *testing.T, ctx context.Context) context.Context {
+// newBrowser starts headless Chromium for one test, bounded by ctx, and
+// the log its tabs' console problems go to, checked when the test ends.
+func newBrowser(t *testing.T, ctx context.Context) (context.Context, *consoleLog) {
 	t.Helper()
-	if _, err := os.Stat(chromium); err != nil {
-		t.Fatalf("Chromium is needed at %s for the browser tests (run provisioning/dev-deps.sh test): %v", chromium, err)
-	}
+	needChromium(t)
 	allocCtx, cancelAlloc := chromiumAllocator(ctx, t, 1366, 768, true)
 	t.Cleanup(cancelAlloc)
 	first, cancel := chromedp.NewContext(allocCtx)
 	t.Cleanup(cancel)
 	// Start the browser now, so every tab opened later shares it.
 	must(t, "start Chromium", chromedp.Do(first, chromedp.Navigate("about:blank")))
-	return first
+	logs := new(consoleLog)
+	t.Cleanup(func() { logs.check(t) })
+	return first, logs
 }
 
 // tab opens a new tab of the browser, watched for console problems.
@@ -97,11 +98,9 @@ func TestAdminInChromium(t *testing.T) {
 	base, centre := startServer(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	browser := newBrowser(t, ctx)
-	var logs consoleLog
-	defer logs.check(t)
+	browser, logs := newBrowser(t, ctx)
 
-	page := tab(t, browser, &logs, "admin")
+	page := tab(t, browser, logs, "admin")
 	// The administrator's computer is in another zone than the centre:
 	// the centre's times must still read in the centre's zone.
 	must(t, "open admin", chromedp.Do(page,
@@ -213,7 +212,7 @@ func TestAdminInChromium(t *testing.T) {
 	assertAccessible(t, page, "admin, clerk created")
 
 	// The new clerk signs in at the counter console and works at counter 6.
-	console := tab(t, browser, &logs, "counter")
+	console := tab(t, browser, logs, "counter")
 	must(t, "the new clerk signs in", chromedp.Do(console, append(atCounter(base, "canbo7", 6, 6),
 		chromedp.Poll[chromedp.Void](`document.getElementById('who').textContent.includes('Lê Thị Hoa') && document.getElementById('where').textContent.includes('Quầy 6')`),
 	)...))
@@ -355,29 +354,21 @@ func TestCounterPrecheckAndRating(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 
-	adminClient := apiv1.NewClient(base)
-	must(t, "admin signs in", adminClient.Login(ctx, admin, password))
-	tok, err := adminClient.CreateEnrollmentToken(ctx, centre.ID)
-	must(t, "create an enrolment token", err)
-	kiosk := apiv1.NewClient(base)
-	_, err = kiosk.Enroll(ctx, tok.Token, "Ki-ốt 1")
-	must(t, "enrol the kiosk", err)
+	adminClient, kiosk := enrolKiosk(t, ctx, base, centre.ID)
 	tk, err := kiosk.Issue(ctx, centre.ID, apiv1.IssueRequest{Service: "A"})
 	must(t, "issue a ticket at the kiosk", err)
 	must(t, "attach the pre-check", kiosk.AttachPrecheck(ctx, tk.ID, json.RawMessage(precheckResult)))
 
-	browser := newBrowser(t, ctx)
-	var logs consoleLog
-	defer logs.check(t)
+	browser, logs := newBrowser(t, ctx)
 
-	console := tab(t, browser, &logs, "counter")
+	console := tab(t, browser, logs, "counter")
 	must(t, "sign in to the console", chromedp.Do(console, append(atCounter(base, clerk, 5, 1),
 		chromedp.Poll[chromedp.Void](`document.getElementById('conn').dataset.state === 'live'`),
 	)...))
 
 	// The counter's rating tablet: paired once by the clerk signing in on
 	// it (ticket ids are public; ratings are not), then idle.
-	tablet := tab(t, browser, &logs, "rate")
+	tablet := tab(t, browser, logs, "rate")
 	must(t, "open the rating tablet", chromedp.Do(tablet,
 		chromedp.EmulateViewport(1280, 800),
 		chromedp.Navigate(fmt.Sprintf("%s/counter/rate.html?centre=%s&counter=1", base, centre.ID)),
@@ -489,10 +480,8 @@ func TestDisplaySpeaksCalls(t *testing.T) {
 	client := apiv1.NewClient(base)
 	must(t, "sign in", client.Login(ctx, clerk, password))
 
-	browser := newBrowser(t, ctx)
-	var logs consoleLog
-	defer logs.check(t)
-	display := tab(t, browser, &logs, "display")
+	browser, logs := newBrowser(t, ctx)
+	display := tab(t, browser, logs, "display")
 	must(t, "open the display", chromedp.Do(display,
 		chromedp.EmulateViewport(1920, 1080),
 		chromedp.Navigate(base+"/display/?centre="+centre.ID),

@@ -41,9 +41,7 @@ func startBookingServer(t *testing.T) (base string, centre queue.Centre) {
 // then looks the code up, moves it and cancels it; the server agrees at
 // each step.
 func TestBookingPageInChromium(t *testing.T) {
-	if _, err := os.Stat(chromium); err != nil {
-		t.Fatalf("Chromium is needed at %s for the browser tests (run provisioning/dev-deps.sh test): %v", chromium, err)
-	}
+	needChromium(t)
 	base, centre := startBookingServer(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()

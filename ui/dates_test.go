@@ -27,10 +27,8 @@ func TestDatesFollowThePageLanguage(t *testing.T) {
 	base, _ := startServer(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	browser := newBrowser(t, ctx)
-	var logs consoleLog
-	defer logs.check(t)
-	page := tab(t, browser, &logs, "dates")
+	browser, logs := newBrowser(t, ctx)
+	page := tab(t, browser, logs, "dates")
 	must(t, "open the reports in an en-US browser", chromedp.Do(page, append(append([]chromedp.Action[chromedp.Void]{
 		inLocale("en_US"),
 		chromedp.EmulateViewport(1366, 900),

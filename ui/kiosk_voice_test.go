@@ -24,6 +24,29 @@ type utterance struct {
 	Volume float64 `json:"volume"`
 }
 
+// openKiosk runs a queue-server and a kioskd built from this tree (with
+// flags), opens the touchscreen at the kiosk's size and waits for home (the
+// element home), the live link and the speech recorder. The tab's console
+// is checked when the test ends (newBrowser).
+func openKiosk(t *testing.T, ctx context.Context, home string, flags ...string) (context.Context, *consoleLog) {
+	t.Helper()
+	base, centre := startPathServer(t)
+	bin, err := buildKioskd(ctx, t.TempDir())
+	must(t, "build kioskd", err)
+	k := startKioskd(t, ctx, bin, base, centre.ID, flags...)
+	browser, logs := newBrowser(t, ctx)
+	kiosk := tab(t, browser, logs, "kiosk")
+	logs.expectRefusal("/api/demo/tickets/latest.png")
+	must(t, "open the kiosk", chromedp.Do(kiosk,
+		chromedp.EmulateViewport(1080, 1920),
+		chromedp.Navigate(k.base+"/"),
+		chromedp.WaitVisible(chromedp.CSS(home)),
+		chromedp.Poll[chromedp.Void](`document.getElementById('link').dataset.state === 'live'`),
+		chromedp.Evaluate[chromedp.Void](recordSpeech),
+	))
+	return kiosk, logs
+}
+
 // TestKioskWithoutSight: a citizen who cannot see the screen takes a
 // number at a real kioskd with the keys alone. The first key offers voice
 // guidance; Tab and Enter turn it on and the screen is read (title and
@@ -37,23 +60,8 @@ type utterance struct {
 func TestKioskWithoutSight(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
-	base, centre := startPathServer(t)
-	bin, err := buildKioskd(ctx, t.TempDir())
-	must(t, "build kioskd", err)
 	// 40 s without a key: the warning (30 s before) comes 10 s after the last one.
-	k := startKioskd(t, ctx, bin, base, centre.ID, "-idle", "40s")
-	browser := newBrowser(t, ctx)
-	var logs consoleLog
-	defer logs.check(t)
-	kiosk := tab(t, browser, &logs, "kiosk")
-	logs.expectRefusal("/api/demo/tickets/latest.png")
-	must(t, "open the kiosk", chromedp.Do(kiosk,
-		chromedp.EmulateViewport(1080, 1920),
-		chromedp.Navigate(k.base+"/"),
-		chromedp.WaitVisible(chromedp.CSS(`[data-start="check-in"]`)),
-		chromedp.Poll[chromedp.Void](`document.getElementById('link').dataset.state === 'live'`),
-		chromedp.Evaluate[chromedp.Void](recordSpeech),
-	))
+	kiosk, logs := openKiosk(t, ctx, `[data-start="check-in"]`, "-idle", "40s")
 	assertAccessible(t, kiosk, "kiosk home, voice guidance off")
 
 	said := func() []utterance {
@@ -333,21 +341,8 @@ func TestKioskWithoutSight(t *testing.T) {
 func TestKioskVoiceEndsWithTheCitizen(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	base, centre := startPathServer(t)
-	bin, err := buildKioskd(ctx, t.TempDir())
-	must(t, "build kioskd", err)
-	k := startKioskd(t, ctx, bin, base, centre.ID, "-result", "2s")
-	browser := newBrowser(t, ctx)
-	var logs consoleLog
-	defer logs.check(t)
-	kiosk := tab(t, browser, &logs, "kiosk")
-	logs.expectRefusal("/api/demo/tickets/latest.png")
+	kiosk, _ := openKiosk(t, ctx, `[data-start="take-number"]`, "-result", "2s")
 	must(t, "take a number with voice, louder, larger text", chromedp.Do(kiosk,
-		chromedp.EmulateViewport(1080, 1920),
-		chromedp.Navigate(k.base+"/"),
-		chromedp.WaitVisible(chromedp.CSS(`[data-start="take-number"]`)),
-		chromedp.Poll[chromedp.Void](`document.getElementById('link').dataset.state === 'live'`),
-		chromedp.Evaluate[chromedp.Void](recordSpeech),
 		chromedp.KeyEvent(kb.Tab),
 		chromedp.KeyEvent(kb.Enter),
 		chromedp.KeyEvent("+"),

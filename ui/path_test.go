@@ -159,13 +159,11 @@ func TestWholePathInChromium(t *testing.T) {
 	binDir := t.TempDir()
 	go func() { bin, err := buildKioskd(ctx, binDir); built <- result{bin, err} }() // while the citizen books
 
-	browser := newBrowser(t, ctx)
-	var logs consoleLog
-	defer logs.check(t)
+	browser, logs := newBrowser(t, ctx)
 	shots := os.Getenv("XEPHANG_SCREENSHOTS") == "1"
 
 	// 1. Book online, on a phone, today's first free slot of Hộ tịch (A).
-	phone := tab(t, browser, &logs, "booking")
+	phone := tab(t, browser, logs, "booking")
 	loc, err := time.LoadLocation(centre.Timezone)
 	must(t, "load the centre's time zone", err)
 	today := time.Now().In(loc).Format(time.DateOnly)
@@ -203,13 +201,13 @@ func TestWholePathInChromium(t *testing.T) {
 	t.Logf("booked %s at %s (%v)", shown, slot, time.Since(start).Round(time.Millisecond))
 
 	// The hall display and the counter console are open before the citizen arrives.
-	display := tab(t, browser, &logs, "display")
+	display := tab(t, browser, logs, "display")
 	must(t, "open the hall display", chromedp.Do(display,
 		chromedp.EmulateViewport(1920, 1080),
 		chromedp.Navigate(base+"/display/?centre="+centre.ID),
 		chromedp.Poll[chromedp.Void](`document.body.dataset.stream === 'live' && !!window.xephangAnnouncer`),
 	))
-	console := tab(t, browser, &logs, "counter")
+	console := tab(t, browser, logs, "counter")
 	must(t, "sign in at counter 1", chromedp.Do(console,
 		append(atCounter(base, clerk, 5, 1),
 			chromedp.Poll[chromedp.Void](`document.getElementById('conn').dataset.state === 'live'`))...,
@@ -219,7 +217,7 @@ func TestWholePathInChromium(t *testing.T) {
 	b := <-built
 	must(t, "build kioskd", b.err)
 	k := startKioskd(t, ctx, b.bin, base, centre.ID)
-	kiosk := tab(t, browser, &logs, "kiosk")
+	kiosk := tab(t, browser, logs, "kiosk")
 	// The simulated printer renders a ticket's picture a moment after its
 	// last byte: the page asks again until it is there.
 	logs.expectRefusal("/api/demo/tickets/latest.png")
@@ -381,7 +379,7 @@ func TestWholePathInChromium(t *testing.T) {
 			chromedp.WaitVisible(chromedp.CSS(`#services button.service`)),
 		))
 		saveScreenshot(t, kiosk, "kiosk-services-large.png")
-		reports(t, browser, &logs, base, centre.ID)
+		reports(t, browser, logs, base, centre.ID)
 	}
 	t.Logf("whole path in %v", time.Since(start).Round(time.Millisecond))
 }

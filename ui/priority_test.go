@@ -21,13 +21,7 @@ func TestCounterConfirmsKioskPriority(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 
-	adminClient := apiv1.NewClient(base)
-	must(t, "admin signs in", adminClient.Login(ctx, admin, password))
-	tok, err := adminClient.CreateEnrollmentToken(ctx, centre.ID)
-	must(t, "create an enrolment token", err)
-	kiosk := apiv1.NewClient(base)
-	_, err = kiosk.Enroll(ctx, tok.Token, "Ki-ốt 1")
-	must(t, "enrol the kiosk", err)
+	adminClient, kiosk := enrolKiosk(t, ctx, base, centre.ID)
 	pregnant, err := kiosk.Issue(ctx, centre.ID, apiv1.IssueRequest{Service: "A", Priority: "pregnant"})
 	must(t, "issue a pregnant woman's ticket", err)
 	disabled, err := kiosk.Issue(ctx, centre.ID, apiv1.IssueRequest{Service: "A", Priority: "disabled"})
@@ -36,10 +30,8 @@ func TestCounterConfirmsKioskPriority(t *testing.T) {
 		t.Fatalf("kiosk priorities not pending: %+v %+v", pregnant, disabled)
 	}
 
-	browser := newBrowser(t, ctx)
-	var logs consoleLog
-	defer logs.check(t)
-	console := tab(t, browser, &logs, "counter")
+	browser, logs := newBrowser(t, ctx)
+	console := tab(t, browser, logs, "counter")
 	must(t, "sign in to the console", chromedp.Do(console, append(atCounter(base, clerk, 5, 1),
 		chromedp.Poll[chromedp.Void](`document.getElementById('conn').dataset.state === 'live'`),
 		chromedp.Poll[chromedp.Void](`document.querySelectorAll('#waiting .badge.pending').length === 2`),
@@ -99,11 +91,9 @@ func TestKioskPriorityGroupInChromium(t *testing.T) {
 	must(t, "build kioskd", err)
 	k := startKioskd(t, ctx, bin, base, centre.ID)
 
-	browser := newBrowser(t, ctx)
-	var logs consoleLog
-	defer logs.check(t)
+	browser, logs := newBrowser(t, ctx)
 	logs.expectRefusal("/api/demo/tickets/latest.png")
-	kiosk := tab(t, browser, &logs, "kiosk")
+	kiosk := tab(t, browser, logs, "kiosk")
 	must(t, "choose a service, then the pregnant group", chromedp.Do(kiosk,
 		chromedp.EmulateViewport(1080, 1920),
 		chromedp.Navigate(k.base+"/"),

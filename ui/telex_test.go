@@ -28,10 +28,8 @@ func TestTelexInChromium(t *testing.T) {
 	defer srv.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
 	defer cancel()
-	browser := newBrowser(t, ctx)
-	var logs consoleLog
-	defer logs.check(t)
-	page := tab(t, browser, &logs, "telex")
+	browser, logs := newBrowser(t, ctx)
+	page := tab(t, browser, logs, "telex")
 	// A blank page of the origin to import the modules from.
 	must(t, "open a page", chromedp.Do(page, chromedp.Navigate(srv.URL+"/blank.html")))
 

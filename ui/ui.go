@@ -29,9 +29,11 @@ func Static() fs.FS {
 	return sub
 }
 
-// pages maps URL prefixes of queue-server to their HTML page.
+// pages maps URL prefixes of queue-server to their HTML page; each page
+// lives in its own folder with its script, style and texts. The public
+// URLs stay / (booking/) and /track/{id} (track/).
 var pages = []struct{ prefix, file string }{
-	{"/track/", "track.html"},
+	{"/track/", "track/index.html"},
 	{"/counter/", "counter/index.html"},
 	{"/display/", "display/index.html"},
 	{"/admin/", "admin/index.html"},
@@ -52,7 +54,7 @@ func HasSpeech() bool {
 }
 
 // Handler serves queue-server's pages and their assets, with ETags.
-func Handler() http.Handler { return newServer(Static(), "index.html", pages) }
+func Handler() http.Handler { return newServer(Static(), "booking/index.html", pages) }
 
 // KioskHandler serves kioskd's touchscreen.
 func KioskHandler() http.Handler { return newServer(Static(), "kiosk/index.html", nil) }

@@ -48,6 +48,21 @@ func startServer(t *testing.T) (base string, centre queue.Centre) {
 	return serveCentres(t, centre), centre
 }
 
+// enrolKiosk signs the administrator in and enrols a kiosk "Ki-ốt 1" at
+// the centre with a token the administrator creates; it returns both
+// clients.
+func enrolKiosk(t *testing.T, ctx context.Context, base, centre string) (adminClient, kiosk *apiv1.Client) {
+	t.Helper()
+	adminClient = apiv1.NewClient(base)
+	must(t, "admin signs in", adminClient.Login(ctx, admin, password))
+	tok, err := adminClient.CreateEnrollmentToken(ctx, centre)
+	must(t, "create an enrolment token", err)
+	kiosk = apiv1.NewClient(base)
+	_, err = kiosk.Enroll(ctx, tok.Token, "Ki-ốt 1")
+	must(t, "enrol the kiosk", err)
+	return adminClient, kiosk
+}
+
 // serveCentres runs a real queue-server on loopback (bbolt store, engine,
 // hub, API and the embedded pages) with the centres, the clerk of the first
 // and an administrator, and returns its URL.
@@ -83,6 +98,14 @@ func serveCentres(t *testing.T, centres ...queue.Centre) string {
 	srv := httptest.NewServer(openapitest.Wrap(t, api)) // listens on 127.0.0.1
 	t.Cleanup(srv.Close)
 	return srv.URL
+}
+
+// needChromium fails the test when Debian's Chromium is not installed.
+func needChromium(t *testing.T) {
+	t.Helper()
+	if _, err := os.Stat(chromium); err != nil {
+		t.Fatalf("Chromium is needed at %s for the browser tests (run provisioning/dev-deps.sh test): %v", chromium, err)
+	}
 }
 
 // chromiumAllocator starts Debian's Chromium headless at the given window
@@ -175,9 +198,7 @@ func (l *consoleLog) check(t *testing.T) {
 // in, a ticket is issued, N calls it, and the display and the tracking page
 // show the call.
 func TestPagesInChromium(t *testing.T) {
-	if _, err := os.Stat(chromium); err != nil {
-		t.Fatalf("Chromium is needed at %s for the browser tests (run provisioning/dev-deps.sh test): %v", chromium, err)
-	}
+	needChromium(t)
 	base, centre := startServer(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()

@@ -26,11 +26,9 @@ func TestKioskWalkInWindowInChromium(t *testing.T) {
 	must(t, "build kioskd", err)
 	k := startKioskd(t, ctx, bin, base, centre.ID)
 
-	browser := newBrowser(t, ctx)
-	var logs consoleLog
-	defer logs.check(t)
+	browser, logs := newBrowser(t, ctx)
 	logs.expectRefusal("/api/demo/tickets/latest.png")
-	kiosk := tab(t, browser, &logs, "kiosk")
+	kiosk := tab(t, browser, logs, "kiosk")
 	must(t, "open the kiosk", chromedp.Do(kiosk,
 		chromedp.EmulateViewport(1080, 1920),
 		chromedp.Navigate(k.base+"/"),

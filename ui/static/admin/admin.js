@@ -5,8 +5,10 @@
 // chosen by the URL's hash (#centres, #staff, #kiosks, #audit); reports
 // live on their own page (/admin/reports.html).
 
+import '/admin/admin.i18n.js';
 import { apply, bindSwitch, locale, serviceName, t } from '/assets/i18n.js';
-import { $, api, ApiError, h, seg, setToken, token } from '/assets/api.js';
+import { $, api, ApiError, h, seg } from '/assets/api.js';
+import { clearError, showError, staffSession, toast } from '/assets/staff.js';
 import { dateField } from '/assets/dates.js';
 
 const sections = ['centres', 'staff', 'kiosks', 'audit'];
@@ -25,38 +27,14 @@ const state = {
 
 // ---- helpers ------------------------------------------------------------------
 
-let toastTimer = 0;
-function toast(msg) {
-  const el = $('toast');
-  el.textContent = msg;
-  el.classList.add('show');
-  clearTimeout(toastTimer);
-  toastTimer = setTimeout(() => el.classList.remove('show'), 3500);
+// Leaving admin: signed out, refused, or the session expired.
+function leave() {
+  state.me = null;
+  clearInterval(state.kioskTimer);
+  showScreen('login');
 }
 
-function showError(el, err) {
-  el.textContent = err instanceof Error ? err.message : String(err);
-  el.hidden = false;
-}
-
-function clearError(el) {
-  el.hidden = true;
-  el.textContent = '';
-}
-
-/** Handles an API failure: an expired session goes back to sign-in. */
-function failed(err, el) {
-  if (err instanceof ApiError && err.status === 401 && token()) {
-    setToken('');
-    state.me = null;
-    showScreen('login');
-    showError($('login-error'), err);
-    return;
-  }
-  if (!(err instanceof ApiError)) console.error(err);
-  if (el) showError(el, err);
-  else toast(err.message);
-}
+const { failed, refuse, start } = staffSession({ enter: afterSignIn, leave, report: (err) => toast(err.message) });
 
 // The time zone of a centre (as configured; every centre in Việt Nam is in
 // Asia/Ho_Chi_Minh): times of a centre's kiosks, tokens and audit are shown
@@ -148,37 +126,11 @@ async function showSection() {
 
 // ---- sign in ----------------------------------------------------------------------
 
-async function signIn(ev) {
-  ev.preventDefault();
-  const errEl = $('login-error');
-  clearError(errEl);
-  const btn = $('login-submit');
-  btn.disabled = true;
-  try {
-    const r = await api('POST', '/api/v1/login', { username: $('username').value.trim(), password: $('password').value });
-    setToken(r.token);
-    $('password').value = '';
-    await afterSignIn();
-  } catch (err) {
-    failed(err, errEl);
-    $('password').select();
-  } finally {
-    btn.disabled = false;
-  }
-}
-
 async function afterSignIn() {
   const me = await api('GET', '/api/v1/me');
   if (me.role !== 'admin') {
     // A clerk's token is no use here; do not keep it.
-    try {
-      await api('POST', '/api/v1/logout');
-    } catch {
-      /* forgotten below */
-    }
-    setToken('');
-    showScreen('login');
-    showError($('login-error'), t('admin.login.not_admin'));
+    await refuse(t('admin.login.not_admin'));
     return;
   }
   state.me = me;
@@ -186,19 +138,6 @@ async function afterSignIn() {
   showScreen('admin');
   state.centres = await api('GET', '/api/v1/centres');
   await showSection();
-}
-
-async function signOut() {
-  try {
-    await api('POST', '/api/v1/logout');
-  } catch {
-    /* the token is forgotten here either way */
-  }
-  setToken('');
-  state.me = null;
-  clearInterval(state.kioskTimer);
-  showScreen('login');
-  $('username').focus();
 }
 
 // ---- centres ------------------------------------------------------------------------
@@ -752,8 +691,6 @@ function init() {
       showSection();
     }
   });
-  $('login-form').addEventListener('submit', signIn);
-  $('signout').addEventListener('click', signOut);
   window.addEventListener('hashchange', showSection);
   $('centre-new').addEventListener('click', () => editCentre(''));
   $('centre-cancel').addEventListener('click', () => ($('centre-form').hidden = true));
@@ -793,15 +730,7 @@ function init() {
     for (const b of d.querySelectorAll('[data-close]')) b.addEventListener('click', () => d.close());
   }
 
-  if (!token()) {
-    showScreen('login');
-    $('username').focus();
-    return;
-  }
-  afterSignIn().catch((err) => {
-    showScreen('login');
-    failed(err, $('login-error'));
-  });
+  start();
 }
 
 init();

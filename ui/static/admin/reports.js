@@ -3,8 +3,10 @@
 // report package) with charts drawn as inline SVG, and downloads the same
 // report as CSV (Excel) or PDF.
 
+import '/admin/reports.i18n.js';
 import { apply, bindSwitch, lang, locale, serviceName, t } from '/assets/i18n.js';
-import { $, api, ApiError, h, seg, setToken, token } from '/assets/api.js';
+import { $, api, ApiError, h, seg, token } from '/assets/api.js';
+import { showError, staffSession } from '/assets/staff.js';
 import { dateField, formatDate } from '/assets/dates.js';
 
 const state = { me: null, report: null };
@@ -16,51 +18,22 @@ function show(screen) {
   $('signout').hidden = screen === 'login';
 }
 
-function showError(el, err) {
-  el.textContent = err instanceof Error ? err.message : String(err);
-  el.hidden = false;
+// Leaving reports: signed out, refused, or the session expired.
+function leave() {
+  state.me = null;
+  $('who').textContent = '';
+  $('result').replaceChildren();
+  show('login');
 }
 
-function failed(err, el = $('error')) {
-  if (err instanceof ApiError && err.status === 401 && token()) {
-    setToken('');
-    state.me = null;
-    show('login');
-    showError($('login-error'), err);
-    return;
-  }
-  if (!(err instanceof ApiError)) console.error(err);
-  showError(el, err);
-}
+const { failed, refuse, start } = staffSession({ enter: afterSignIn, leave, report: (err) => showError($('error'), err) });
 
 // ---- sign in --------------------------------------------------------------
-
-async function signIn(ev) {
-  ev.preventDefault();
-  const errEl = $('login-error');
-  errEl.hidden = true;
-  const btn = $('login-submit');
-  btn.disabled = true;
-  btn.textContent = t('login.busy');
-  try {
-    const r = await api('POST', '/api/v1/login', { username: $('username').value.trim(), password: $('password').value });
-    setToken(r.token);
-    $('password').value = '';
-    await afterSignIn();
-  } catch (err) {
-    failed(err, errEl);
-  } finally {
-    btn.disabled = false;
-    btn.textContent = t('login.submit');
-  }
-}
 
 async function afterSignIn() {
   state.me = await api('GET', '/api/v1/me');
   if (state.me.role !== 'admin') {
-    setToken('');
-    show('login');
-    showError($('login-error'), t('reports.admin_only'));
+    await refuse(t('reports.admin_only'));
     return;
   }
   $('who').textContent = t('reports.signed_in_as', { name: state.me.name || state.me.username });
@@ -73,19 +46,6 @@ async function afterSignIn() {
   $('date').iso = q.get('date') || today();
   show('reports');
   if (centres.length) await load();
-}
-
-async function signOut() {
-  try {
-    await api('POST', '/api/v1/logout');
-  } catch {
-    /* the token is forgotten here either way */
-  }
-  setToken('');
-  state.me = null;
-  $('who').textContent = '';
-  $('result').replaceChildren();
-  show('login');
 }
 
 dateField($('date'));
@@ -389,20 +349,10 @@ function init() {
     if (state.me) $('who').textContent = t('reports.signed_in_as', { name: state.me.name || state.me.username });
     render();
   });
-  $('login-form').addEventListener('submit', signIn);
-  $('signout').addEventListener('click', signOut);
   $('filter').addEventListener('submit', load);
   $('dl-csv').addEventListener('click', (e) => download('csv', e.currentTarget));
   $('dl-pdf').addEventListener('click', (e) => download('pdf', e.currentTarget));
-  if (!token()) {
-    show('login');
-    $('username').focus();
-    return;
-  }
-  afterSignIn().catch((err) => {
-    show('login');
-    failed(err, $('login-error'));
-  });
+  start();
 }
 
 init();

@@ -1,7 +1,8 @@
-// The browser client of queue-server's v1 API: JSON requests with the
-// bearer token and the page's language, errors as ApiError with the
-// server's localized message, and the centre event stream with since=
-// resume and reconnect backoff.
+// The pages' browser client of their API (queue-server's v1 API; kioskd's
+// local API for the touchscreen): JSON requests with the bearer token, if
+// any, and the page's language, errors as ApiError with the server's
+// localized message, and the centre event stream with since= resume and
+// reconnect backoff.
 
 import { lang, t } from '/assets/i18n.js';
 
@@ -176,6 +177,12 @@ export class EventStream {
     this.delay = Math.min(this.delay * 2, 30000);
     this.timer = setTimeout(() => this.connect(), wait);
   }
+}
+
+/** Shows an event stream's state (connecting, live, offline) in el, or el's own again in a new language. */
+export function showConn(el, state = el.dataset.state) {
+  el.dataset.state = state;
+  el.textContent = t('conn.' + state);
 }
 
 /** Calls fn at most once per wait ms, at the end of a burst. */

@@ -64,7 +64,7 @@ class OneBlock {
       buf.fill(0, len + 1, 60);
       dv.setUint32(60, len * 8);
       for (let i = 0; i < 16; i++) w[i] = dv.getUint32(i * 4);
-      const h = compress(w);
+      const h = compress(w, H0, out8);
       if (h[0] === t[0] && h[1] === t[1] && h[2] === t[2] && h[3] === t[3] &&
           h[4] === t[4] && h[5] === t[5] && h[6] === t[6] && h[7] === t[7]) return n;
     }
@@ -75,8 +75,11 @@ class OneBlock {
 const H0 = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19];
 const out8 = new Int32Array(8);
 
-/** One SHA-256 compression from the initial state over w[0..15]. */
-function compress(w) {
+/**
+ * One SHA-256 compression of the block in w[0..15] (w has room for 64
+ * words) from state, written to out (which may be state).
+ */
+function compress(w, state, out) {
   for (let i = 16; i < 64; i++) {
     const x = w[i - 15];
     const y = w[i - 2];
@@ -84,16 +87,16 @@ function compress(w) {
     const s1 = ror(y, 17) ^ ror(y, 19) ^ (y >>> 10);
     w[i] = (w[i - 16] + s0 + w[i - 7] + s1) | 0;
   }
-  let a = H0[0] | 0, b = H0[1] | 0, c = H0[2] | 0, d = H0[3] | 0;
-  let e = H0[4] | 0, f = H0[5] | 0, g = H0[6] | 0, h = H0[7] | 0;
+  let a = state[0] | 0, b = state[1] | 0, c = state[2] | 0, d = state[3] | 0;
+  let e = state[4] | 0, f = state[5] | 0, g = state[6] | 0, h = state[7] | 0;
   for (let i = 0; i < 64; i++) {
     const t1 = (h + (ror(e, 6) ^ ror(e, 11) ^ ror(e, 25)) + ((e & f) ^ (~e & g)) + K[i] + w[i]) | 0;
     const t2 = ((ror(a, 2) ^ ror(a, 13) ^ ror(a, 22)) + ((a & b) ^ (a & c) ^ (b & c))) | 0;
     h = g; g = f; f = e; e = (d + t1) | 0; d = c; c = b; b = a; a = (t1 + t2) | 0;
   }
-  out8[0] = (H0[0] + a) | 0; out8[1] = (H0[1] + b) | 0; out8[2] = (H0[2] + c) | 0; out8[3] = (H0[3] + d) | 0;
-  out8[4] = (H0[4] + e) | 0; out8[5] = (H0[5] + f) | 0; out8[6] = (H0[6] + g) | 0; out8[7] = (H0[7] + h) | 0;
-  return out8;
+  out[0] = (state[0] + a) | 0; out[1] = (state[1] + b) | 0; out[2] = (state[2] + c) | 0; out[3] = (state[3] + d) | 0;
+  out[4] = (state[4] + e) | 0; out[5] = (state[5] + f) | 0; out[6] = (state[6] + g) | 0; out[7] = (state[7] + h) | 0;
+  return out;
 }
 
 function fromHex(s) {
@@ -130,25 +133,11 @@ export function sha256(msg) {
   const dv = new DataView(buf.buffer);
   dv.setUint32(buf.length - 8, Math.floor(len / 0x20000000));
   dv.setUint32(buf.length - 4, (len << 3) >>> 0);
-  const hh = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19];
+  const hh = [...H0];
   const w = new Uint32Array(64);
   for (let off = 0; off < buf.length; off += 64) {
     for (let i = 0; i < 16; i++) w[i] = dv.getUint32(off + i * 4);
-    for (let i = 16; i < 64; i++) {
-      const x = w[i - 15];
-      const y = w[i - 2];
-      const s0 = ror(x, 7) ^ ror(x, 18) ^ (x >>> 3);
-      const s1 = ror(y, 17) ^ ror(y, 19) ^ (y >>> 10);
-      w[i] = (w[i - 16] + s0 + w[i - 7] + s1) | 0;
-    }
-    let [a, b, c, d, e, f, g, h] = hh;
-    for (let i = 0; i < 64; i++) {
-      const t1 = (h + (ror(e, 6) ^ ror(e, 11) ^ ror(e, 25)) + ((e & f) ^ (~e & g)) + K[i] + w[i]) | 0;
-      const t2 = ((ror(a, 2) ^ ror(a, 13) ^ ror(a, 22)) + ((a & b) ^ (a & c) ^ (b & c))) | 0;
-      h = g; g = f; f = e; e = (d + t1) | 0; d = c; c = b; b = a; a = (t1 + t2) | 0;
-    }
-    hh[0] = (hh[0] + a) | 0; hh[1] = (hh[1] + b) | 0; hh[2] = (hh[2] + c) | 0; hh[3] = (hh[3] + d) | 0;
-    hh[4] = (hh[4] + e) | 0; hh[5] = (hh[5] + f) | 0; hh[6] = (hh[6] + g) | 0; hh[7] = (hh[7] + h) | 0;
+    compress(w, hh, hh);
   }
   const out = new Uint8Array(32);
   const ov = new DataView(out.buffer);

@@ -7,8 +7,10 @@
 // a ticket is served the citizen is asked to rate it (here, or on the
 // counter's rating tablet, /counter/rate.html).
 
+import '/counter/counter.i18n.js';
 import { apply, bindSwitch, duration, locale, serviceName, t } from '/assets/i18n.js';
-import { $, api, ApiError, debounce, EventStream, h, seg, setToken, token } from '/assets/api.js';
+import { $, api, ApiError, debounce, EventStream, h, seg, showConn } from '/assets/api.js';
+import { clearError, showError, staffSession, toast } from '/assets/staff.js';
 
 const choiceKey = 'xephang.counter';
 
@@ -50,67 +52,26 @@ function canChange() {
   return state.me.role === 'admin' || (state.cfg && state.cfg.counters.length > 1);
 }
 
-let toastTimer = 0;
-function toast(msg) {
-  const el = $('toast');
-  el.textContent = msg;
-  el.classList.add('show');
-  clearTimeout(toastTimer);
-  toastTimer = setTimeout(() => el.classList.remove('show'), 3500);
-}
-
 let errorTimer = 0;
-function showError(el, err) {
-  el.textContent = err instanceof Error ? err.message : String(err);
-  el.hidden = false;
-  if (el === $('error')) {
-    clearTimeout(errorTimer);
-    errorTimer = setTimeout(() => (el.hidden = true), 10000);
-  }
-}
-
-function clearError(el) {
-  el.hidden = true;
-  el.textContent = '';
-}
-
-/** Handles an API failure: an expired session goes back to sign-in. */
-function failed(err, el = $('error')) {
-  if (err instanceof ApiError && err.status === 401 && token()) {
-    setToken('');
-    state.me = null;
-    show('login');
-    showError($('login-error'), err);
-    return;
-  }
-  if (!(err instanceof ApiError)) console.error(err);
+// An action's error on the console hides itself after a while.
+function report(err) {
+  const el = $('error');
   showError(el, err);
+  clearTimeout(errorTimer);
+  errorTimer = setTimeout(() => (el.hidden = true), 10000);
 }
+
+// Leaving the console: signed out, or the session expired.
+function leave() {
+  state.me = null;
+  state.cfg = null;
+  $('who').textContent = '';
+  show('login');
+}
+
+const { failed, start } = staffSession({ enter: afterSignIn, leave, report });
 
 // ---- sign in --------------------------------------------------------------
-
-async function signIn(ev) {
-  ev.preventDefault();
-  const errEl = $('login-error');
-  clearError(errEl);
-  const username = $('username').value.trim();
-  const password = $('password').value;
-  const btn = $('login-submit');
-  btn.disabled = true;
-  btn.textContent = t('login.busy');
-  try {
-    const r = await api('POST', '/api/v1/login', { username, password });
-    setToken(r.token);
-    $('password').value = '';
-    await afterSignIn();
-  } catch (err) {
-    failed(err, errEl);
-    $('password').select();
-  } finally {
-    btn.disabled = false;
-    btn.textContent = t('login.submit');
-  }
-}
 
 async function afterSignIn() {
   state.me = await api('GET', '/api/v1/me');
@@ -131,20 +92,6 @@ async function afterSignIn() {
     }
   }
   await showSetup();
-}
-
-async function signOut() {
-  try {
-    await api('POST', '/api/v1/logout');
-  } catch {
-    /* the token is forgotten here either way */
-  }
-  setToken('');
-  state.me = null;
-  state.cfg = null;
-  $('who').textContent = '';
-  show('login');
-  $('username').focus();
 }
 
 // ---- choosing the counter -------------------------------------------------
@@ -288,9 +235,7 @@ function startStream() {
       refresh();
     },
     onState: (s) => {
-      const el = $('conn');
-      el.dataset.state = s;
-      el.textContent = t('conn.' + s);
+      showConn($('conn'), s);
       if (s === 'live') refresh(); // catch up whatever the snapshot missed while offline
     },
     onReset: () => refresh(),
@@ -578,7 +523,7 @@ async function rate(score) {
   refresh();
 }
 
-async function act(action, body, { errEl = $('error') } = {}) {
+async function act(action, body, { errEl } = {}) {
   if (state.busy) return null;
   state.busy = true;
   const before = counterView() && counterView().current;
@@ -748,15 +693,12 @@ function init() {
   document.addEventListener('langchange', () => {
     if (state.me) $('who').textContent = t('console.signed_in_as', { name: state.me.name || state.me.username });
     if (setupCfg && !$('setup').hidden) describeSetupCounter();
-    const conn = $('conn');
-    conn.textContent = t('conn.' + conn.dataset.state);
+    showConn($('conn'));
     render();
   });
-  $('login-form').addEventListener('submit', signIn);
   $('setup-form').addEventListener('submit', submitSetup);
   $('centre').addEventListener('change', loadSetupCentre);
   $('counter').addEventListener('change', describeSetupCounter);
-  $('signout').addEventListener('click', signOut);
   $('change').addEventListener('click', () => showSetup().catch(failed));
   $('btn-next').addEventListener('click', () => act('next'));
   $('btn-recall').addEventListener('click', () => act('recall'));
@@ -776,15 +718,7 @@ function init() {
   // Times in the waiting list age; the snapshot's estimates drift.
   setInterval(() => !$('console').hidden && refresh(), 30000);
 
-  if (!token()) {
-    show('login');
-    $('username').focus();
-    return;
-  }
-  afterSignIn().catch((err) => {
-    show('login');
-    failed(err, $('login-error'));
-  });
+  start();
 }
 
 init();

@@ -7,8 +7,9 @@
 // once by a clerk of the centre signing in on it, and keeps a token that
 // may only rate this counter's tickets (the password is not kept).
 
+import '/counter/counter.i18n.js';
 import { apply, bindSwitch, t } from '/assets/i18n.js';
-import { $, api, ApiError, EventStream, h, seg, token } from '/assets/api.js';
+import { $, api, ApiError, EventStream, h, seg, showConn, token } from '/assets/api.js';
 
 const params = new URLSearchParams(location.search);
 const centre = (params.get('centre') || '').trim();
@@ -203,8 +204,7 @@ async function start() {
   apply();
   bindSwitch($('lang'));
   document.addEventListener('langchange', () => {
-    const c = $('conn');
-    c.textContent = t('conn.' + c.dataset.state);
+    showConn($('conn'));
     render();
   });
   for (const el of document.querySelectorAll('[data-face]')) el.replaceChildren(face(Number(el.dataset.face)));
@@ -236,9 +236,7 @@ async function start() {
     onEvent,
     onState: (s) => {
       document.body.dataset.stream = s;
-      const c = $('conn');
-      c.dataset.state = s;
-      c.textContent = t('conn.' + s);
+      showConn($('conn'), s);
     },
   }).start();
 }

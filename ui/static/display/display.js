@@ -5,8 +5,9 @@
 // the event stream from the snapshot's last_seq, resuming with since= after
 // a reconnect, so no call is missed.
 
+import '/display/display.i18n.js';
 import { apply, bindSwitch, duration, locale, serviceName, t } from '/assets/i18n.js';
-import { $, api, debounce, EventStream, h, seg } from '/assets/api.js';
+import { $, api, debounce, EventStream, h, seg, showConn } from '/assets/api.js';
 import { blocked, unlock } from '/assets/chime.js';
 import { Announcer } from '/display/announcer.js';
 
@@ -238,8 +239,7 @@ async function start() {
   apply();
   bindSwitch($('lang'));
   document.addEventListener('langchange', () => {
-    const c = $('conn');
-    c.textContent = t('conn.' + c.dataset.state);
+    showConn($('conn'));
     tick();
     render();
   });
@@ -284,9 +284,7 @@ async function start() {
     onEvent,
     onState: (s) => {
       document.body.dataset.stream = s;
-      const c = $('conn');
-      c.dataset.state = s;
-      c.textContent = t('conn.' + s);
+      showConn($('conn'), s);
     },
     onReset: async () => {
       try {

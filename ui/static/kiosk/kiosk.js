@@ -1,11 +1,13 @@
 // Kiosk touchscreen: follows kioskd's flow machine over the local
 // WebSocket (/api/events) and calls the local API. The machine decides
 // which screen shows (and goes home after inactivity); this page shows it
-// and sends touches. Texts come from the one catalogue, /assets/i18n.js.
+// and sends touches. Texts: the shared words in /assets/i18n.js, the
+// kiosk's own in kiosk.i18n.js.
+import '/kiosk/kiosk.i18n.js';
 import { t, apply, bindSwitch, serviceName, duration, lang, locale, setLang } from '/assets/i18n.js';
 import { Keyboard } from '/assets/osk.js';
+import { $, api } from '/assets/api.js';
 
-const $ = (id) => document.getElementById(id);
 let flow = { flow: 'home', step: 'home', seq: 0 };
 let services = [];
 let procedures = [];
@@ -13,21 +15,6 @@ let chosen = null;
 let elderlyAge = 75;
 let elderly = false;
 let lastAction = null;
-
-async function api(method, path, body) {
-  const res = await fetch(path, {
-    method,
-    headers: { 'Content-Type': 'application/json', 'Accept-Language': lang() },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const data = res.status === 202 || res.status === 204 ? null : await res.json().catch(() => null);
-  if (!res.ok) {
-    const err = new Error(data?.error?.message || res.statusText);
-    err.code = data?.error?.code;
-    throw err;
-  }
-  return data;
-}
 
 const go = (body) => api('POST', '/api/flow', body).catch(() => {});
 

@@ -7,73 +7,14 @@
 // state) and follows /api/events on its own socket. printing / printed /
 // failed use kiosk.js's shared screens; the printed step's data is the
 // ticket, with the pre-check beside it in .precheck.
+import '/kiosk/kiosk.i18n.js';
 import { t, lang } from '/assets/i18n.js';
+import { api } from '/assets/api.js';
 import './ping.js';
 
-// Texts of these screens (Vietnamese first). Document statuses come from
-// the shared catalogue (precheck.status.*).
-const texts = {
-  vi: {
-    title: 'Kiểm tra hồ sơ',
-    choose: 'Bạn cần làm thủ tục nào?',
-    insert_title: 'Đặt giấy tờ vào máy quét',
-    insert_hint: 'Đặt tất cả giấy tờ vào khay máy quét, mặt chữ úp xuống, rồi bấm “Bắt đầu quét”.',
-    insert_card: 'Có thể chạm thẻ căn cước vào đầu đọc để đối chiếu với giấy tờ.',
-    papers: 'Giấy tờ cần có',
-    optional: '(nếu có)',
-    start: 'Bắt đầu quét',
-    back: 'Quay lại',
-    scanning: 'Đang quét giấy tờ…',
-    scanning_page: 'Đang quét trang {n}',
-    checking: 'Đang đọc và kiểm tra giấy tờ…',
-    checking_page: 'Đã đọc {done}/{pages} trang',
-    ok: 'Hồ sơ có vẻ đã đủ. Cán bộ tại quầy sẽ kiểm tra lại.',
-    not_ok: 'Có {n} giấy tờ cần xem lại. Bạn vẫn có thể lấy số; cán bộ sẽ hướng dẫn.',
-    pages: '{n} trang đã quét',
-    take: 'Lấy số và in phiếu kiểm tra',
-    choose_service: 'Chọn lĩnh vực để lấy số:',
-    more: 'Quét thêm trang',
-    again: 'Quét lại từ đầu',
-    home: 'Về màn hình chính',
-    checklist: 'Phiếu kiểm tra hồ sơ đã in kèm số thứ tự',
-    out_title: 'Ki-ốt tạm ngừng phục vụ',
-    out_text: 'Vui lòng đến quầy để được hỗ trợ.',
-    pending_title: 'Ki-ốt đang chờ phê duyệt',
-    pending_text: 'Quản trị viên chưa phê duyệt ki-ốt này. Vui lòng đến quầy để được hỗ trợ.',
-  },
-  en: {
-    title: 'Check your dossier',
-    choose: 'Which procedure is it for?',
-    insert_title: 'Put your papers in the scanner',
-    insert_hint: 'Put all your papers in the scanner tray, face down, then press “Start scanning”.',
-    insert_card: 'You may tap your ID card on the reader to compare it with the papers.',
-    papers: 'Papers needed',
-    optional: '(if any)',
-    start: 'Start scanning',
-    back: 'Back',
-    scanning: 'Scanning your papers…',
-    scanning_page: 'Scanning page {n}',
-    checking: 'Reading and checking your papers…',
-    checking_page: '{done}/{pages} pages read',
-    ok: 'Your dossier looks complete. Staff at the counter will check it again.',
-    not_ok: '{n} paper(s) need a look. You can still take a number; staff will help.',
-    pages: '{n} pages scanned',
-    take: 'Take a number and print the checklist',
-    choose_service: 'Choose the service to take a number for:',
-    more: 'Scan more pages',
-    again: 'Start again',
-    home: 'Home screen',
-    checklist: 'The dossier checklist was printed with your number',
-    out_title: 'Kiosk out of service',
-    out_text: 'Please go to a counter for help.',
-    pending_title: 'Kiosk waiting for approval',
-    pending_text: 'The administrator has not approved this kiosk yet. Please go to a counter for help.',
-  },
-};
-const tx = (key, params = {}) => {
-  const s = (texts[lang()] || texts.vi)[key] ?? texts.vi[key] ?? key;
-  return s.replace(/\{(\w+)\}/g, (m, k) => (k in params ? String(params[k]) : m));
-};
+// Texts of these screens: kiosk.check.* in kiosk.i18n.js. Document
+// statuses come from the shared words (precheck.status.*).
+const tx = (key, params = {}) => t('kiosk.check.' + key, params);
 const en = () => lang() === 'en';
 
 function el(tag, props = {}, ...children) {
@@ -88,16 +29,6 @@ function el(tag, props = {}, ...children) {
   return e;
 }
 
-async function api(method, path, body) {
-  const res = await fetch(path, {
-    method,
-    headers: { 'Content-Type': 'application/json', 'Accept-Language': lang() },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const data = res.status === 204 ? null : await res.json().catch(() => null);
-  if (!res.ok) throw Object.assign(new Error(data?.error?.message || res.statusText), { code: data?.error?.code });
-  return data;
-}
 const go = (body) => api('POST', '/api/flow', body).catch(() => {});
 
 // --- screens ------------------------------------------------------------------

@@ -17,6 +17,7 @@
 // - The idle warning: before kioskd goes home by itself, the "more time"
 //   bar shows (kiosk.js); with voice on it is said, and the key focus goes
 //   to its button so one Enter keeps the citizen's place.
+import '/kiosk/kiosk.i18n.js';
 import { t, tIn, lang } from '/assets/i18n.js';
 
 const $ = (id) => document.getElementById(id);

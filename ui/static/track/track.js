@@ -1,8 +1,9 @@
 // Ticket tracking (/track/{id}): the ticket's number, status, position and
 // estimated wait, refreshed whenever the centre's event stream moves.
 
+import '/track/track.i18n.js';
 import { apply, bindSwitch, duration, locale, serviceName, t } from '/assets/i18n.js';
-import { $, api, ApiError, debounce, EventStream, h, seg } from '/assets/api.js';
+import { $, api, ApiError, debounce, EventStream, h, seg, showConn } from '/assets/api.js';
 
 const id = decodeURIComponent(location.pathname.replace(/^\/track\//, '').replace(/\/+$/, ''));
 let ticket = null;
@@ -70,8 +71,7 @@ async function start() {
   apply();
   bindSwitch($('lang'));
   document.addEventListener('langchange', () => {
-    const c = $('conn');
-    c.textContent = t('conn.' + c.dataset.state);
+    showConn($('conn'));
     render();
   });
   if (!id) {
@@ -97,9 +97,7 @@ async function start() {
   stream = new EventStream(ticket.centre, q.last_seq, {
     onEvent: () => refresh(),
     onState: (s) => {
-      const c = $('conn');
-      c.dataset.state = s;
-      c.textContent = t('conn.' + s);
+      showConn($('conn'), s);
       if (s === 'live') refresh();
     },
     onReset: () => refresh(),

@@ -6,6 +6,7 @@
 // Personal data (the CCCD number, name, phone) stays in the form fields and
 // the POST bodies: never in the address, storage or logs.
 
+import '/booking/booking.i18n.js';
 import { apply, bindSwitch, lang, serviceName, t } from '/assets/i18n.js';
 import { $, api, h, seg } from '/assets/api.js';
 import { solve } from '/assets/pow.js';
