@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"xephang/queue-server/queue"
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -24,11 +25,18 @@ type utterance struct {
 	Volume float64 `json:"volume"`
 }
 
-// openKiosk runs a queue-server and a kioskd built from this tree (with
-// flags), opens the touchscreen at the kiosk's size and waits for home (the
-// element home), the live link and the speech recorder. The tab's console
-// is checked when the test ends (newBrowser).
-func openKiosk(t *testing.T, ctx context.Context, home string, flags ...string) (context.Context, *consoleLog) {
+// kioskScreen is a queue-server and a kioskd built from this tree, with
+// the touchscreen open in a tab at the kiosk's size and its link live.
+type kioskScreen struct {
+	base   string       // the queue-server
+	centre queue.Centre // the centre the kiosk is enrolled in
+	k      *kioskd
+	tab    context.Context
+	logs   *consoleLog // checked when the test ends (newBrowser)
+}
+
+// startKioskScreen starts the kiosk (with kioskd's flags) and its screen.
+func startKioskScreen(t *testing.T, ctx context.Context, flags ...string) kioskScreen {
 	t.Helper()
 	base, centre := startPathServer(t)
 	bin, err := buildKioskd(ctx, t.TempDir())
@@ -40,11 +48,21 @@ func openKiosk(t *testing.T, ctx context.Context, home string, flags ...string) 
 	must(t, "open the kiosk", chromedp.Do(kiosk,
 		chromedp.EmulateViewport(1080, 1920),
 		chromedp.Navigate(k.base+"/"),
-		chromedp.WaitVisible(chromedp.CSS(home)),
 		chromedp.Poll[chromedp.Void](`document.getElementById('link').dataset.state === 'live'`),
+	))
+	return kioskScreen{base: base, centre: centre, k: k, tab: kiosk, logs: logs}
+}
+
+// openKiosk starts the kiosk's screen (startKioskScreen), waits for home
+// (the element home) and installs the speech recorder.
+func openKiosk(t *testing.T, ctx context.Context, home string, flags ...string) (context.Context, *consoleLog) {
+	t.Helper()
+	ks := startKioskScreen(t, ctx, flags...)
+	must(t, "see the kiosk's home", chromedp.Do(ks.tab,
+		chromedp.WaitVisible(chromedp.CSS(home)),
 		chromedp.Evaluate[chromedp.Void](recordSpeech),
 	))
-	return kiosk, logs
+	return ks.tab, ks.logs
 }
 
 // TestKioskWithoutSight: a citizen who cannot see the screen takes a

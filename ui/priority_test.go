@@ -86,18 +86,9 @@ func TestCounterConfirmsKioskPriority(t *testing.T) {
 func TestKioskPriorityGroupInChromium(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	base, centre := startPathServer(t)
-	bin, err := buildKioskd(ctx, t.TempDir())
-	must(t, "build kioskd", err)
-	k := startKioskd(t, ctx, bin, base, centre.ID)
-
-	browser, logs := newBrowser(t, ctx)
-	logs.expectRefusal("/api/demo/tickets/latest.png")
-	kiosk := tab(t, browser, logs, "kiosk")
+	ks := startKioskScreen(t, ctx)
+	base, centre, kiosk := ks.base, ks.centre, ks.tab
 	must(t, "choose a service, then the pregnant group", chromedp.Do(kiosk,
-		chromedp.EmulateViewport(1080, 1920),
-		chromedp.Navigate(k.base+"/"),
-		chromedp.Poll[chromedp.Void](`document.getElementById('link').dataset.state === 'live'`),
 		chromedp.Click(chromedp.ID("tile-take")),
 		chromedp.WaitVisible(chromedp.CSS(`#services button.service`)),
 		chromedp.Click(chromedp.CSS(`#services button.service`)),

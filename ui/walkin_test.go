@@ -21,19 +21,8 @@ import (
 func TestKioskWalkInWindowInChromium(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	base, centre := startPathServer(t)
-	bin, err := buildKioskd(ctx, t.TempDir())
-	must(t, "build kioskd", err)
-	k := startKioskd(t, ctx, bin, base, centre.ID)
-
-	browser, logs := newBrowser(t, ctx)
-	logs.expectRefusal("/api/demo/tickets/latest.png")
-	kiosk := tab(t, browser, logs, "kiosk")
-	must(t, "open the kiosk", chromedp.Do(kiosk,
-		chromedp.EmulateViewport(1080, 1920),
-		chromedp.Navigate(k.base+"/"),
-		chromedp.Poll[chromedp.Void](`document.getElementById('link').dataset.state === 'live'`),
-	))
+	ks := startKioskScreen(t, ctx)
+	base, centre, k, kiosk := ks.base, ks.centre, ks.k, ks.tab
 
 	// The centre now opens only on a weekday three days from today.
 	adm := apiv1.NewClient(base)
@@ -41,8 +30,24 @@ func TestKioskWalkInWindowInChromium(t *testing.T) {
 	closed := centre
 	wd := (int(time.Now().In(closed.Location()).Weekday()) + 3) % 7
 	closed.Hours = []queue.Hours{{Weekday: wd, Open: "07:30", Close: "17:00"}}
-	_, err = adm.PutCentre(ctx, closed)
+	_, err := adm.PutCentre(ctx, closed)
 	must(t, "close the centre for today", err)
+	// kioskd learns the new hours from the server's event stream.
+	walkInOpen := func() bool {
+		var st struct {
+			WalkIn struct{ Open bool } `json:"walk_in"`
+		}
+		resp, err := http.Get(k.base + "/api/status")
+		must(t, "read kioskd's status", err)
+		defer resp.Body.Close()
+		must(t, "decode kioskd's status", json.NewDecoder(resp.Body).Decode(&st))
+		return st.WalkIn.Open
+	}
+	for deadline := time.Now().Add(60 * time.Second); walkInOpen(); time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("kioskd still issues numbers a minute after the centre closed")
+		}
+	}
 	must(t, "see the closed window", chromedp.Do(kiosk,
 		chromedp.Poll[chromedp.Void](`!document.getElementById('walk-in').hidden`),
 		chromedp.Click(chromedp.ID("tile-take")),

@@ -363,6 +363,9 @@ async function status() {
 
 function connect() {
   const ws = new WebSocket(`ws://${location.host}/api/events`);
+  // What changed between the last status read and the socket opening (a
+  // new configuration, the walk-in window) is read again once it is open.
+  ws.onopen = () => status();
   ws.onmessage = (m) => handle(JSON.parse(m.data));
   ws.onclose = () => { $('link').dataset.state = 'connecting'; setTimeout(() => status().then(connect), 1000); };
 }
