@@ -1,6 +1,7 @@
-// Package httpapi is queue-server's HTTP and WebSocket API (the v1 contract,
-// docs/openapi.yaml) and, in client.go, the Go client of the same API that
-// kioskd, the load tools and the tests use.
+// Package httpapi serves queue-server's HTTP and WebSocket API (the v1
+// contract, docs/openapi.yaml): handlers that decode, authorise, call the
+// engine and the domain, and encode. The wire types and the Go client of the
+// same API are the contract package, apiv1.
 package httpapi
 
 import (
