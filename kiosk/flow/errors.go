@@ -2,7 +2,6 @@ package flow
 
 import (
 	"errors"
-	"fmt"
 	"time"
 
 	"xephang/drivers/escpos"
@@ -117,13 +116,9 @@ func apiError(err error) error {
 	return errServer
 }
 
-// outsideHours is the refusal of a number outside the centre's window.
+// outsideHours is the refusal of a number outside the centre's window:
+// the domain's words, as the server would answer.
 func outsideHours(next time.Time, loc *time.Location) *Error {
-	if next.IsZero() {
-		return errorf("outside_hours", "Hiện ki-ốt không cấp số: trung tâm chưa có giờ làm việc.", "The kiosk issues no numbers now: the centre has no opening hours.")
-	}
-	lt := next.In(loc)
-	return errorf("outside_hours",
-		fmt.Sprintf("Chưa đến giờ cấp số. Ki-ốt cấp số từ %s, %s ngày %s.", lt.Format("15:04"), queue.WeekdayVI(lt.Weekday()), lt.Format("02/01/2006")),
-		fmt.Sprintf("Numbers are not issued yet. The kiosk issues numbers from %s on %s %s.", lt.Format("15:04"), lt.Weekday(), lt.Format("02/01/2006")))
+	qe := queue.OutsideHours(next, loc)
+	return errorf(qe.Code, queue.Sentence(qe.VI)+".", queue.Sentence(qe.EN)+".")
 }

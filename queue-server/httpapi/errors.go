@@ -9,8 +9,6 @@ import (
 	"reflect"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"xephang/queue-server/apiv1"
 	"xephang/queue-server/queue"
@@ -86,9 +84,9 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var body apiv1.ErrorBody
 	body.Error.Code = qe.Code
 	body.Error.Field = qe.Field
-	body.Error.Message = capitalise(qe.VI)
+	body.Error.Message = queue.Sentence(qe.VI)
 	if english(r) {
-		body.Error.Message = capitalise(qe.EN)
+		body.Error.Message = queue.Sentence(qe.EN)
 	}
 	writeJSON(w, status, body)
 }
@@ -206,14 +204,4 @@ func jsonKind(t reflect.Type) string {
 var jsonKindVI = map[string]string{
 	"string": "chuỗi", "number": "số", "bool": "giá trị đúng/sai", "boolean": "giá trị đúng/sai",
 	"array": "mảng", "object": "đối tượng", "null": "null",
-}
-
-// capitalise starts a message with a capital letter, as a sentence shown
-// to a citizen should.
-func capitalise(s string) string {
-	r, n := utf8.DecodeRuneInString(s)
-	if n == 0 || unicode.IsUpper(r) {
-		return s
-	}
-	return string(unicode.ToUpper(r)) + s[n:]
 }

@@ -67,7 +67,7 @@ func (l *Live) Issue(now time.Time, r IssueRequest) (Ticket, error) {
 	}
 	if r.Source == SourceKiosk && r.Booking == "" {
 		if open, next := l.cfg.WalkInOpen(now); !open {
-			return Ticket{}, outsideHours(next, l.cfg.Location())
+			return Ticket{}, OutsideHours(next, l.cfg.Location())
 		}
 	}
 	key := NumberKey(l.day, r.Service)
@@ -571,14 +571,16 @@ func (l *Live) VoidTicket(now time.Time, key, kiosk string) (Ticket, error) {
 	return *tp, nil
 }
 
-// outsideHours is the refusal of a kiosk's walk-in number outside the
-// centre's window, saying when numbers are issued again.
-func outsideHours(next time.Time, loc *time.Location) error {
+// OutsideHours is the refusal of a kiosk's walk-in number outside the
+// centre's window, saying when numbers are issued again (next, shown in
+// loc; zero when the centre has no hours). kioskd shows the same words
+// when it refuses on its own, offline.
+func OutsideHours(next time.Time, loc *time.Location) *Error {
 	if next.IsZero() {
-		return Errorf(EOutsideHours, "the centre issues no walk-in numbers now: no opening hours are set", "hiện trung tâm không cấp số: chưa có giờ làm việc")
+		return Errorf(EOutsideHours, "no walk-in numbers are issued now: the centre has no opening hours", "hiện không cấp số: trung tâm chưa có giờ làm việc")
 	}
 	lt := next.In(loc)
-	return Errorf(EOutsideHours, "walk-in numbers are issued from %[1]s on %[2]s %[3]s", "trung tâm cấp số từ %[1]s, %[4]s ngày %[3]s",
+	return Errorf(EOutsideHours, "numbers are not issued yet: the centre issues walk-in numbers from %[1]s on %[2]s %[3]s", "chưa đến giờ cấp số: trung tâm cấp số từ %[1]s, %[4]s ngày %[3]s",
 		lt.Format("15:04"), lt.Weekday(), lt.Format("02/01/2006"), WeekdayVI(lt.Weekday()))
 }
 

@@ -3,6 +3,8 @@ package queue
 import (
 	"errors"
 	"fmt"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Error codes: stable strings clients may rely on. Transport adapters map
@@ -66,4 +68,15 @@ func ErrorCode(err error) string {
 		return e.Code
 	}
 	return EInternal
+}
+
+// Sentence starts an error's message with a capital letter, as a sentence
+// shown to a citizen should (the messages are written lower-case, to be
+// wrapped).
+func Sentence(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	if n == 0 || unicode.IsUpper(r) {
+		return s
+	}
+	return string(unicode.ToUpper(r)) + s[n:]
 }
