@@ -209,10 +209,7 @@ func (rec *Recorder) Handler(h http.Handler) http.Handler {
 		if rec.kioskListener && (err != nil || !onKioskListener(route.Operation)) {
 			cw := &capture{ResponseWriter: w}
 			h.ServeHTTP(cw, r)
-			var e struct {
-				Error struct{ Code string } `json:"error"`
-			}
-			if cw.status != http.StatusNotFound || json.Unmarshal(cw.buf.Bytes(), &e) != nil || e.Error.Code != "not_found" {
+			if cw.status != http.StatusNotFound || errorCode(cw.buf.Bytes()) != "not_found" {
 				rec.fail(r, "not an operation of the kiosk listener, answered %d %.200s instead of 404 not_found", cw.status, cw.buf.String())
 			}
 			return
@@ -260,10 +257,7 @@ func (rec *Recorder) check(r *http.Request, in *openapi3filter.RequestValidation
 		status = http.StatusOK
 	}
 	if rec.kioskListener && (status == http.StatusUnauthorized || status == http.StatusForbidden) {
-		var e struct {
-			Error struct{ Code string } `json:"error"`
-		}
-		if json.Unmarshal(cw.buf.Bytes(), &e) == nil && (e.Error.Code == "unauthorized" || e.Error.Code == "kiosk_revoked" || e.Error.Code == "kiosk_pending") {
+		if code := errorCode(cw.buf.Bytes()); code == "unauthorized" || code == "kiosk_revoked" || code == "kiosk_pending" {
 			return // the listener's own credential check, described in the spec's info
 		}
 	}
@@ -355,3 +349,12 @@ func (c *capture) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 
 // Unwrap lets http.ResponseController reach the real writer.
 func (c *capture) Unwrap() http.ResponseWriter { return c.ResponseWriter }
+
+// errorCode is the code of an API error answer, "" for any other body.
+func errorCode(body []byte) string {
+	var e struct {
+		Error struct{ Code string } `json:"error"`
+	}
+	json.Unmarshal(body, &e)
+	return e.Error.Code
+}
