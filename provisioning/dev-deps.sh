@@ -24,6 +24,8 @@ test_pkgs=(
   poppler-utils           # pdftotext, pdftoppm: PDFs are checked by their extracted text
   systemd                 # systemd-analyze verify/security on the unit files
   shellcheck              # lint of every shell script
+  postgresql              # the PostgreSQL store's tests: throwaway clusters (queue-server/testsrv)
+  haproxy                 # the load balancer in front of two queue-servers in tests
 )
 # npm fetches axe-core; a machine with Node.js from elsewhere (NodeSource)
 # already has it, and Debian's npm package would conflict with that.
