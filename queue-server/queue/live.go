@@ -58,6 +58,9 @@ type Changes struct {
 	Bookings []Booking
 	NoShows  []NoShow
 	Blocks   []NumberBlock
+	// Rev is the centre's revision these changes make, in a store shared
+	// by several servers (set by the engine; 0 otherwise).
+	Rev uint64
 }
 
 // Empty reports whether there is nothing to commit.
@@ -80,6 +83,7 @@ type Snapshot struct {
 	Bookings []Booking // of the current day and later, and active ones
 	NoShows  []NoShow  // within the rules' no-show window
 	Blocks   []NumberBlock
+	Rev      uint64 // the store's revision of the centre (see Live.Rev)
 }
 
 // NumberKey is the key of a day's numbering for a service.
@@ -99,6 +103,7 @@ type Live struct {
 	meta     Meta
 	newID    func() string
 	version  uint64
+	rev      uint64 // the store's revision of the centre (Rev)
 	est      *estimates
 	prune    bool // earlier days' tickets are to leave memory after the next TakeChanges
 
@@ -149,6 +154,7 @@ func restore(s Snapshot, now time.Time, newID func() string) *Live {
 		stats:    map[string]*ServiceStat{},
 		meta:     s.Meta,
 		newID:    newID,
+		rev:      s.Rev,
 
 		bookings:  map[string]*Booking{},
 		byCitizen: map[string][]string{},
@@ -310,21 +316,7 @@ func (l *Live) TakeChanges() *Changes {
 		return ch
 	}
 	l.prune = false
-	l.pruneBookings()
-	yesterday := l.dayStart().AddDate(0, 0, -1).Format(time.DateOnly)
-	for id, b := range l.blocks {
-		if b.Day < yesterday {
-			delete(l.blocks, id)
-		}
-	}
-	for id, t := range l.tickets {
-		if t.Day < l.day && !t.Open() {
-			delete(l.tickets, id)
-			if t.Key != "" {
-				delete(l.byKey, t.Key)
-			}
-		}
-	}
+	l.forgetEarlierDays()
 	return ch
 }
 

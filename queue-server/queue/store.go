@@ -1,6 +1,9 @@
 package queue
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // Roles of staff accounts.
 const (
@@ -101,4 +104,44 @@ type Store interface {
 	// sessions; it returns how many bookings it purged.
 	Purge(centre, bookingsBefore string, noShowsBefore time.Time, now time.Time) (int, error)
 	Close() error
+}
+
+// SharedStore is a Store that several queue-server processes write at
+// once (PostgreSQL): each keeps every centre live in memory, so before it
+// changes a centre it takes the centre's write lock for a round and
+// catches up on what the others committed since its revision (Live.Rev),
+// from the store's change log.
+type SharedStore interface {
+	Store
+	// Begin starts a round: a database transaction that holds the
+	// centres' locks it takes until Commit or Rollback.
+	Begin(ctx context.Context) (Round, error)
+	// Revs returns the committed revision of each centre named (of every
+	// centre when ids is empty); a centre not stored has none.
+	Revs(ctx context.Context, ids []string) (map[string]uint64, error)
+	// Since returns the changes committed to a centre after revision rev,
+	// in order, each with its Rev; ok is false when the change log no
+	// longer reaches back to rev (load the centre whole instead).
+	Since(ctx context.Context, centre string, rev uint64) (chs []*Changes, ok bool, err error)
+	// Watch calls changed with a centre and its new revision each time
+	// another process (or this one) commits a change to it, until ctx
+	// ends; it reconnects by itself, and calls changed with "" after a
+	// reconnection, when notices may have been missed.
+	Watch(ctx context.Context, changed func(centre string, rev uint64))
+}
+
+// Round is a SharedStore's transaction of one engine round.
+type Round interface {
+	// Lock takes the write locks of the centres, in the order given
+	// (callers sort them: two processes taking locks in one order never
+	// deadlock), and returns their committed revisions. With wait false
+	// it takes none that another holds and reports ok false.
+	Lock(centres []string, wait bool) (revs map[string]uint64, ok bool, err error)
+	// Commit writes the batch durably and ends the round. Each centre's
+	// changes carry the revision they make (Changes.Rev, one more than
+	// the centre's committed revision): a centre whose committed revision
+	// is not one less fails the whole commit.
+	Commit(b *Batch) error
+	// Rollback ends the round writing nothing.
+	Rollback()
 }
