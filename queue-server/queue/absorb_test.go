@@ -52,7 +52,7 @@ func absorbRun(t *testing.T, seed uint64) {
 		case k < 8:
 			a.Finish(now, n)
 		case k < 9:
-			start := now.Truncate(30*time.Minute).Add(time.Duration(1+r.IntN(16)) * 30 * time.Minute)
+			start := now.Truncate(30 * time.Minute).Add(time.Duration(1+r.IntN(16)) * 30 * time.Minute)
 			code := fmt.Sprintf("C%03d", step)
 			if _, err := a.Book(now, BookRequest{Code: code, Service: "A", Start: start, Citizen: Citizen{Key: fmt.Sprintf("cit%d", r.IntN(5)), Name: "Nguyễn Văn An", Phone: "0912345678"}, Source: BookedOnline}); err == nil {
 				codes = append(codes, code)
