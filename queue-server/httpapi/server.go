@@ -215,8 +215,15 @@ func (s *Server) instrument(pattern string, h http.HandlerFunc) http.Handler {
 	return s.metrics.instrument(pattern, h)
 }
 
+// ctx is a request's context for the engine: its time limit, and the
+// centres it acts on (the path's, the signed-in clerk's or kiosk's), which
+// a server sharing its store with others locks first.
 func (s *Server) ctx(r *http.Request) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(r.Context(), requestTimeout)
+	ctx := engine.WithCentres(r.Context(), r.PathValue("centre"))
+	if u, ok := principal(r); ok && u.Centre != "" {
+		ctx = engine.WithCentres(ctx, u.Centre)
+	}
+	return context.WithTimeout(ctx, requestTimeout)
 }
 
 // write runs fn as an engine write within the request's time limit.
