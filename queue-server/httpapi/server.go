@@ -23,8 +23,11 @@ type Config struct {
 	Engine   *engine.Engine
 	Hub      *engine.Hub
 	Store    queue.Store
-	Log      *slog.Logger
-	Metrics  *Metrics     // nil: no metrics
+	// ReportStore is where reports read tickets and bookings (a replica
+	// of a PostgreSQL primary); nil: Store.
+	ReportStore queue.Store
+	Log         *slog.Logger
+	Metrics     *Metrics     // nil: no metrics
 	UI       http.Handler // the embedded pages; nil: none
 	TokenTTL time.Duration
 	Now      func() time.Time
@@ -55,6 +58,7 @@ type Server struct {
 	eng     *engine.Engine
 	hub     *engine.Hub
 	store   queue.Store
+	reports queue.Store // what reports read
 	log     *slog.Logger
 	metrics *Metrics
 	ui      http.Handler
@@ -101,6 +105,9 @@ func New(cfg Config) *Server {
 	}
 	if s.log == nil {
 		s.log = slog.Default()
+	}
+	if s.reports = cfg.ReportStore; s.reports == nil {
+		s.reports = s.store
 	}
 	if s.bcryptCost == 0 {
 		s.bcryptCost = accounts.BcryptCost
