@@ -584,6 +584,11 @@ func (e *Engine) reload(dirty map[string]*queue.Live, now time.Time) {
 			}
 		case queue.ErrorCode(err) == queue.ENotFound:
 			delete(e.lives, id) // created in this round, never stored
+		case e.shared != nil:
+			// The database is away: forget the centre rather than keep
+			// changes it may not hold; the next request loads it whole.
+			e.log.Error("reload failed; the centre is loaded again when the database answers", "centre", id, "err", err)
+			delete(e.lives, id)
 		default:
 			e.log.Error("reload failed", "centre", id, "err", err)
 		}

@@ -149,12 +149,19 @@ func (e *Engine) catchUp(id string, rev uint64, exists bool) error {
 	if !exists {
 		return nil
 	}
-	if known && l.Rev() >= rev {
+	if known && l.Rev() == rev {
 		return nil
+	}
+	if known && l.Rev() > rev {
+		// The database is behind this server: restored from a backup, or
+		// a standby promoted without synchronous replication. It is the
+		// truth; what it lost is lost, and this server must not build on it.
+		e.log.Error("the database holds an older revision of a centre than this server saw; loading it again",
+			"centre", id, "database_rev", rev, "server_rev", l.Rev())
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), dbTimeout)
 	defer cancel()
-	if known {
+	if known && l.Rev() < rev {
 		chs, ok, err := sh.st.Since(ctx, id, l.Rev())
 		if err != nil {
 			return unavailable(err)
@@ -174,8 +181,8 @@ func (e *Engine) catchUp(id string, rev uint64, exists bool) error {
 	if err != nil {
 		return unavailable(err)
 	}
-	if !known {
-		// Nobody here can have been told of its events yet: start after them.
+	if _, ok := sh.published[id]; !ok {
+		// New here: nobody can have been told of its events yet.
 		sh.published[id] = snap.Meta.LastSeq
 	}
 	e.lives[id] = queue.Restore(snap, e.now(), e.newID)
