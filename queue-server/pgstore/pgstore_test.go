@@ -3,6 +3,7 @@ package pgstore
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"sync"
 	"testing"
@@ -82,7 +83,7 @@ func db(t testing.TB) string {
 // open opens a store on url, closed at the end of the test.
 func open(t testing.TB, url string) *Store {
 	t.Helper()
-	s, err := Open(context.Background(), url, Options{MaxConns: 4})
+	s, err := Open(context.Background(), url, Options{MaxConns: 4, Log: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,6 +192,8 @@ func TestKeyID(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+var quiet = slog.New(slog.DiscardHandler)
 
 func ids() func() string {
 	n := 0

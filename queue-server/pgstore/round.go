@@ -182,7 +182,7 @@ func (r *round) release() {
 // Revs returns the committed revisions of the centres (of every centre
 // when ids is empty).
 func (s *Store) Revs(ctx context.Context, ids []string) (map[string]uint64, error) {
-	rows, err := s.pool.Query(ctx, "SELECT id, rev FROM centres WHERE cardinality($1::text[]) = 0 OR id = ANY($1::text[])", ids)
+	rows, err := s.pool.Query(ctx, "SELECT id, rev FROM centres WHERE coalesce(cardinality($1::text[]), 0) = 0 OR id = ANY($1::text[])", ids)
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: revs: %w", err)
 	}
