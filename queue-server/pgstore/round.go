@@ -299,7 +299,9 @@ func (s *Store) Watch(ctx context.Context, changed func(centre string, rev uint6
 func (s *Store) listen(ctx context.Context) (*pgx.Conn, error) {
 	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	conn, err := pgx.ConnectConfig(cctx, s.conn.Copy())
+	cfg := s.conn.Copy()
+	cfg.RuntimeParams["application_name"] += " watch" // to tell it apart in pg_stat_activity
+	conn, err := pgx.ConnectConfig(cctx, cfg)
 	if err != nil {
 		return nil, err
 	}

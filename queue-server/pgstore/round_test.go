@@ -370,3 +370,47 @@ func TestKeyReused(t *testing.T) {
 		t.Fatalf("TicketByKey: %s %v, want %s", got.ID, err, tk.ID)
 	}
 }
+
+// Watch connects again when its connection is lost, says so with
+// changed("", 0), and hears commits again.
+func TestWatchReconnects(t *testing.T) {
+	url := db(t)
+	a, b := open(t, url), open(t, url)
+	ctx, cancel := context.WithCancel(context.Background())
+	heard := make(chan string, 100)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		b.Watch(ctx, func(centre string, rev uint64) { heard <- fmt.Sprint(centre, " ", rev) })
+	}()
+	defer func() { cancel(); <-done }()
+	// Kill the watch's connection as soon as it is there.
+	deadline := time.Now().Add(10 * time.Second)
+	for count(t, a, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'queue-server watch' AND datname = current_database()") == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("no watch connection")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	select {
+	case n := <-heard:
+		if n != " 0" {
+			t.Fatalf("heard %q, want the reconnection notice", n)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no reconnection notice")
+	}
+	now := time.Date(2026, 11, 23, 9, 0, 0, 0, hcm)
+	l := queue.NewLive(storetest.Centre("c1"), now, ids())
+	if err := a.Commit(&queue.Batch{Centres: []*queue.Changes{l.TakeChanges()}}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case n := <-heard:
+		if n != "c1 1" {
+			t.Fatalf("heard %q, want c1 1", n)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("nothing heard after the reconnection")
+	}
+}
