@@ -64,6 +64,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -203,7 +204,7 @@ func commitError(err error) error {
 	case pe.Code == stateConflict:
 		return fmt.Errorf("%w: %s", ErrConflict, pe.Message)
 	case pe.Code == stateNoCentre:
-		return notFound("centre", pe.Message[len("no centre "):])
+		return notFound("centre", strings.TrimPrefix(pe.Message, "no centre "))
 	case pe.Code == "23505" && pe.ConstraintName == "tickets_number":
 		return fmt.Errorf("pgstore: commit: a ticket number given twice in one day, refused: %s: %w", pe.Detail, err)
 	}
