@@ -20,18 +20,18 @@ var (
 )
 
 func durableDB(b *testing.B) string {
+	var err error
 	durableOnce.Do(func() {
-		defer func() {
-			if p := recover(); p != nil {
-				b.Fatal(p)
-			}
-		}()
-		durable = testsrv.StartPostgres(mainTB{}, testsrv.PGOptions{})
+		err = shared(func() { durable = testsrv.StartPostgres(mainTB{}, testsrv.PGOptions{}) })
 	})
-	if durable == nil {
-		b.Fatal("no durable cluster")
+	if err != nil || durable == nil {
+		b.Fatal("no durable cluster: ", err)
 	}
-	return durable.CreateDB(mainTB{})
+	var url string
+	if err := shared(func() { url = durable.CreateDB(mainTB{}) }); err != nil {
+		b.Fatal(err)
+	}
+	return url
 }
 
 // One issued ticket and its event per commit (Store.Commit: no lock).

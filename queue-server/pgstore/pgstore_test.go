@@ -2,6 +2,7 @@ package pgstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -50,34 +51,31 @@ func (mainTB) Logf(format string, args ...any) {}
 func db(t testing.TB) string {
 	t.Helper()
 	clusterOnce.Do(func() {
-		defer func() {
-			if p := recover(); p != nil {
-				f, ok := p.(setupFailed)
-				if !ok {
-					panic(p)
-				}
-				clusterErr = fmt.Errorf("%s", f.msg)
-			}
-		}()
-		cluster = testsrv.StartPostgres(mainTB{}, testsrv.PGOptions{Fast: true})
+		clusterErr = shared(func() { cluster = testsrv.StartPostgres(mainTB{}, testsrv.PGOptions{Fast: true}) })
 	})
 	if clusterErr != nil {
 		t.Fatal(clusterErr)
 	}
 	var url string
-	func() {
-		defer func() {
-			if p := recover(); p != nil {
-				f, ok := p.(setupFailed)
-				if !ok {
-					panic(p)
-				}
-				t.Fatal(f.msg)
-			}
-		}()
-		url = cluster.CreateDB(mainTB{})
-	}()
+	if err := shared(func() { url = cluster.CreateDB(mainTB{}) }); err != nil {
+		t.Fatal(err)
+	}
 	return url
+}
+
+// shared runs f, which uses a mainTB, and returns its failure.
+func shared(f func()) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			failed, ok := p.(setupFailed)
+			if !ok {
+				panic(p)
+			}
+			err = errors.New(failed.msg)
+		}
+	}()
+	f()
+	return nil
 }
 
 // open opens a store on url, closed at the end of the test.
