@@ -414,3 +414,95 @@ func TestWatchReconnects(t *testing.T) {
 		t.Fatal("nothing heard after the reconnection")
 	}
 }
+
+// Four servers (two stores each used by two) issue on one centre at once,
+// each catching up from the change log before it acts: every number is
+// given once, in order, without a gap.
+func TestRoundsRace(t *testing.T) {
+	url := db(t)
+	stores := []*Store{open(t, url), open(t, url)}
+	ctx := context.Background()
+	now := time.Date(2026, 11, 23, 9, 0, 0, 0, hcm)
+	newID := func(server int) func() string {
+		n := 0
+		return func() string { n++; return fmt.Sprintf("s%d-%05d", server, n) }
+	}
+	l := queue.NewLive(storetest.Centre("c1"), now, newID(9))
+	if err := stores[0].Commit(&queue.Batch{Centres: []*queue.Changes{l.TakeChanges()}}); err != nil {
+		t.Fatal(err)
+	}
+	first := l.LastSeq() // the events of the centre's creation
+	const servers, each = 4, 25
+	errs := make(chan error, servers)
+	for i := range servers {
+		go func() {
+			errs <- func() error {
+				s := stores[i%2]
+				snap, err := s.LoadCentre("c1")
+				if err != nil {
+					return err
+				}
+				l := queue.Restore(snap, now, newID(i))
+				for range each {
+					r, err := s.Begin(ctx)
+					if err != nil {
+						return err
+					}
+					revs, ok, err := r.Lock([]string{"c1"}, true)
+					if err != nil || !ok {
+						r.Rollback()
+						return fmt.Errorf("lock: %v %v", ok, err)
+					}
+					if l.Rev() < revs["c1"] {
+						chs, ok, err := s.Since(ctx, "c1", l.Rev())
+						if err != nil || !ok {
+							r.Rollback()
+							return fmt.Errorf("since: %v %v", ok, err)
+						}
+						for _, ch := range chs {
+							l.Absorb(ch)
+						}
+					}
+					if _, err := l.Issue(now, queue.IssueRequest{Service: "A"}); err != nil {
+						r.Rollback()
+						return err
+					}
+					ch := l.TakeChanges()
+					ch.Rev = l.Rev() + 1
+					if err := r.Commit(&queue.Batch{Centres: []*queue.Changes{ch}}); err != nil {
+						return err
+					}
+					l.SetRev(ch.Rev)
+				}
+				return nil
+			}()
+		}()
+	}
+	for range servers {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	ts, err := stores[1].Tickets("c1", "2026-11-23")
+	if err != nil || len(ts) != servers*each {
+		t.Fatalf("%d tickets %v, want %d", len(ts), err, servers*each)
+	}
+	seen := map[string]bool{}
+	for _, tk := range ts {
+		seen[tk.Number] = true
+	}
+	for n := 1; n <= servers*each; n++ {
+		if num := queue.FormatNumber("A", n); !seen[num] {
+			t.Fatalf("number %s missing of %d tickets", num, len(ts))
+		}
+	}
+	evs, err := stores[0].Events("c1", 0, 1000)
+	if err != nil || len(evs) != servers*each+int(first) {
+		t.Fatalf("%d events %v", len(evs), err)
+	}
+	for i, e := range evs {
+		if e.Seq != uint64(i+1) {
+			t.Fatalf("event %d has seq %d", i, e.Seq)
+		}
+	}
+}
