@@ -88,8 +88,9 @@ func BenchmarkRoundTicket(b *testing.B) {
 }
 
 // A round of 32 tickets of 8 centres: the 8 locks, then one commit.
-func BenchmarkCommitRound32(b *testing.B) {
-	s := open(b, durableDB(b))
+func BenchmarkCommitRound32(b *testing.B) { benchRound32(b, open(b, durableDB(b))) }
+
+func benchRound32(b *testing.B, s *Store) {
 	ctx := context.Background()
 	now := time.Date(2026, 11, 24, 9, 0, 0, 0, hcm)
 	newID := ids()
