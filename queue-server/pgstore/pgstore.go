@@ -21,6 +21,15 @@
 // pipelined) and Commit (every write and COMMIT, pipelined: one multi-row
 // statement per table, from arrays, whatever the number of centres).
 //
+// The change log (table changes) holds each commit's queue.Changes as
+// JSON, without the audit records, which no server keeps in memory; it
+// holds bookings' personal data too, so Purge trims it after
+// Options.ChangeLogKeep (2 days, far less than any retention period). A
+// server away longer than that reloads its centres whole (Since says
+// so). Watch is the wake-up: a connection of its own that LISTENs to the
+// notices; the change log, not the notice, carries the changes, so a
+// notice missed (a reconnection) costs a poll of Revs, never a change.
+//
 // # Schema
 //
 // Migrations (migrations/*.sql, embedded) define it; a document is the
