@@ -64,6 +64,10 @@ func TestFailover(t *testing.T) {
 	multi := fmt.Sprintf("postgres://%s@127.0.0.1:%d,127.0.0.1:%d/%s?sslmode=disable&target_session_attrs=read-write&connect_timeout=2",
 		testsrv.Superuser, primary.Port, standby.Port, dbName)
 	s := open(t, multi)
+	var sc string
+	if err := s.pool.QueryRow(context.Background(), "SHOW synchronous_commit").Scan(&sc); err != nil || sc != "on" {
+		t.Fatalf("synchronous_commit %q %v, want on", sc, err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	heard := make(chan string, 100)
 	done := make(chan struct{})
