@@ -241,3 +241,19 @@ func FormatStatus(w io.Writer, st []MigrationStatus) error {
 	}
 	return tw.Flush()
 }
+
+// checkSchema refuses a database whose schema is not exactly this
+// program's, all applied: what a read-only connection (a standby) needs,
+// since it cannot migrate.
+func checkSchema(ctx context.Context, url string) error {
+	st, err := Status(ctx, url)
+	if err != nil {
+		return err
+	}
+	for _, m := range st {
+		if m.State != MigrationApplied {
+			return fmt.Errorf("%w: migration %04d %s is %s (open the primary with this program first)", ErrMigration, m.Version, m.Name, m.State)
+		}
+	}
+	return nil
+}

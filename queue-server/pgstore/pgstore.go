@@ -106,6 +106,10 @@ type Options struct {
 	// ChangeLogKeep is how long the change log keeps a commit's changes
 	// (2 days): a server that was away longer reloads its centres whole.
 	ChangeLogKeep time.Duration
+	// ReadOnly opens a database this program only reads (a standby, for
+	// reports): no migration is applied, and the schema must be one this
+	// program knows, all applied.
+	ReadOnly bool
 }
 
 // Errors of the store.
@@ -139,7 +143,11 @@ func Open(ctx context.Context, url string, o Options) (*Store, error) {
 	}
 	cfg.MaxConns = o.MaxConns
 	setParams(cfg.ConnConfig)
-	if err := migrate(ctx, cfg.ConnConfig.Copy(), o.Log); err != nil {
+	if o.ReadOnly {
+		if err := checkSchema(ctx, url); err != nil {
+			return nil, err
+		}
+	} else if err := migrate(ctx, cfg.ConnConfig.Copy(), o.Log); err != nil {
 		return nil, err
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
