@@ -55,6 +55,22 @@ const savepoint = "SAVEPOINT xephang_lock"
 // another holds makes it release those it just took (the savepoint they
 // were taken under is rolled back) and report ok false.
 func (r *round) Lock(centres []string, wait bool) (map[string]uint64, bool, error) {
+	locked, ok, err := r.LockSince(centres, nil, wait)
+	if !ok || err != nil {
+		return nil, ok, err
+	}
+	revs := map[string]uint64{}
+	for id, l := range locked {
+		if l.Exists {
+			revs[id] = l.Rev
+		}
+	}
+	return revs, true, nil
+}
+
+// LockSince is Lock that also reads the changes committed after the
+// revisions the caller has (have), in the same round trip.
+func (r *round) LockSince(centres []string, have map[string]uint64, wait bool) (map[string]queue.Locked, bool, error) {
 	if r.conn == nil {
 		return nil, false, fmt.Errorf("pgstore: lock: the round has ended")
 	}
@@ -77,9 +93,24 @@ func (r *round) Lock(centres []string, wait bool) (map[string]uint64, bool, erro
 		}
 	}
 	pb.Queue("SELECT id, rev FROM centres WHERE id = ANY($1::text[])", centres)
+	var ids []string
+	var revs []int64
+	for _, c := range centres {
+		if rev, ok := have[c]; ok && rev <= math.MaxInt64 {
+			ids, revs = append(ids, c), append(revs, int64(rev))
+		}
+	}
+	if len(ids) > 0 {
+		pb.Queue(`SELECT ch.centre, ch.rev, ch.doc FROM changes ch
+			JOIN unnest($1::text[], $2::bigint[]) AS k(centre, rev) ON ch.centre = k.centre AND ch.rev > k.rev
+			ORDER BY ch.centre, ch.rev`, ids, revs)
+	}
 	conn := r.conn.Conn()
 	br := conn.SendBatch(r.ctx, pb)
-	revs, ok, err := r.readLock(br, len(centres), wait, len(pre))
+	locked, ok, err := r.readLock(br, len(centres), wait, len(pre))
+	if err == nil && len(ids) > 0 {
+		err = readMissed(br, locked, have)
+	}
 	if cerr := br.Close(); err == nil && cerr != nil {
 		err = cerr
 	}
@@ -98,7 +129,48 @@ func (r *round) Lock(centres []string, wait bool) (map[string]uint64, bool, erro
 		}
 		r.savepoint = true
 	}
-	return revs, true, nil
+	return locked, true, nil
+}
+
+// readMissed reads the changes after have into locked, marking each
+// centre Complete when they run without a gap up to its revision.
+func readMissed(br pgx.BatchResults, locked map[string]queue.Locked, have map[string]uint64) error {
+	rows, err := br.Query()
+	if err != nil {
+		return err
+	}
+	missed := map[string][]*queue.Changes{}
+	var id string
+	var rev int64
+	var raw []byte
+	_, err = pgx.ForEachRow(rows, []any{&id, &rev, &raw}, func() error {
+		ch := &queue.Changes{}
+		if err := json.Unmarshal(raw, ch); err != nil {
+			return fmt.Errorf("change %s %d: %w", id, rev, err)
+		}
+		ch.Rev = uint64(rev)
+		missed[id] = append(missed[id], ch)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for id, l := range locked {
+		from, ok := have[id]
+		if !ok || !l.Exists || from > l.Rev {
+			continue
+		}
+		chs := missed[id]
+		complete := uint64(len(chs)) == l.Rev-from
+		for i, ch := range chs {
+			complete = complete && ch.Rev == from+uint64(i)+1
+		}
+		if complete {
+			l.Missed, l.Complete = chs, true
+			locked[id] = l
+		}
+	}
+	return nil
 }
 
 // pending returns the statements owed before the next ones: the release
@@ -111,7 +183,7 @@ func (r *round) pending() []string {
 	return []string{"RELEASE SAVEPOINT xephang_lock"}
 }
 
-func (r *round) readLock(br pgx.BatchResults, n int, wait bool, pre int) (map[string]uint64, bool, error) {
+func (r *round) readLock(br pgx.BatchResults, n int, wait bool, pre int) (map[string]queue.Locked, bool, error) {
 	if !r.begun {
 		pre++
 	}
@@ -141,14 +213,14 @@ func (r *round) readLock(br pgx.BatchResults, n int, wait bool, pre int) (map[st
 	if err != nil {
 		return nil, false, err
 	}
-	revs := map[string]uint64{}
+	locked := map[string]queue.Locked{}
 	var id string
 	var rev int64
 	_, err = pgx.ForEachRow(rows, []any{&id, &rev}, func() error {
-		revs[id] = uint64(rev)
+		locked[id] = queue.Locked{Rev: uint64(rev), Exists: true}
 		return nil
 	})
-	return revs, ok, err
+	return locked, ok, err
 }
 
 // Commit writes the batch and commits, releasing the locks; it ends the

@@ -506,3 +506,58 @@ func TestRoundsRace(t *testing.T) {
 		}
 	}
 }
+
+// LockSince hands a server, with the lock, the changes it missed: every
+// revision after the one it has, in order, complete; none for a centre it
+// does not know; incomplete once the log was trimmed.
+func TestLockSince(t *testing.T) {
+	url := db(t)
+	a, b := open(t, url), open(t, url)
+	ctx := context.Background()
+	now := time.Date(2026, 11, 23, 9, 0, 0, 0, hcm)
+	newID := ids()
+	la := queue.NewLive(storetest.Centre("c1"), now, newID)
+	for i := 0; i < 4; i++ {
+		la.Issue(now.Add(time.Duration(i)*time.Minute), queue.IssueRequest{Service: "A"})
+		ch := la.TakeChanges()
+		if err := a.Commit(&queue.Batch{Centres: []*queue.Changes{ch}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	lockSince := func(have map[string]uint64) map[string]queue.Locked {
+		t.Helper()
+		r, err := b.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Rollback()
+		locked, ok, err := r.LockSince([]string{"c1", "c9"}, have, true)
+		if err != nil || !ok {
+			t.Fatalf("LockSince: %v %v", ok, err)
+		}
+		return locked
+	}
+	got := lockSince(map[string]uint64{"c1": 1})
+	c1 := got["c1"]
+	if !c1.Exists || c1.Rev != 4 || !c1.Complete || len(c1.Missed) != 3 || c1.Missed[0].Rev != 2 || c1.Missed[2].Rev != 4 {
+		t.Fatalf("c1 from rev 1: %+v", c1)
+	}
+	if len(c1.Missed[0].Tickets) != 1 || c1.Missed[0].Tickets[0].Number != "A002" {
+		t.Fatalf("the change of rev 2 holds %+v, want ticket A002", c1.Missed[0].Tickets)
+	}
+	if c9, ok := got["c9"]; ok && c9.Exists {
+		t.Fatalf("a centre not stored: %+v", c9)
+	}
+	if c1 := lockSince(nil)["c1"]; c1.Complete || c1.Missed != nil || c1.Rev != 4 {
+		t.Fatalf("c1 unknown to the caller: %+v", c1)
+	}
+	if c1 := lockSince(map[string]uint64{"c1": 4})["c1"]; !c1.Complete || len(c1.Missed) != 0 {
+		t.Fatalf("c1 up to date: %+v", c1)
+	}
+	if _, err := a.pool.Exec(ctx, "DELETE FROM changes WHERE centre = 'c1' AND rev = 2"); err != nil {
+		t.Fatal(err)
+	}
+	if c1 := lockSince(map[string]uint64{"c1": 1})["c1"]; c1.Complete {
+		t.Fatalf("c1 from rev 1 with rev 2 trimmed from the log: %+v", c1)
+	}
+}
