@@ -1,10 +1,13 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -21,38 +24,60 @@ import (
 
 // benchSetup is a running store and the URL clients use.
 type benchSetup struct {
-	url   string
-	admin *apiv1.Client
+	url       string
+	instances []string // each instance's own URL, for its metrics
+	admin     *apiv1.Client
 }
 
-var (
-	benchOnce sync.Map // kind → *benchSetup
-	benchBin  string
-	binOnce   sync.Once
-)
-
-// setupFor starts (once per benchmark binary) the servers of a kind:
-// "bbolt" (one instance on its file), "pg1" (one instance on PostgreSQL),
-// "pg2" (two instances on PostgreSQL behind haproxy).
-func setupFor(b *testing.B, kind string) *benchSetup {
-	if s, ok := benchOnce.Load(kind); ok {
-		return s.(*benchSetup)
+// commits sums the instances' commit counters: how many commits and write
+// requests they made.
+func (s *benchSetup) commits(b *testing.B) (commits, requests float64) {
+	for _, u := range s.instances {
+		resp, err := http.Get(u + "/metrics")
+		if err != nil {
+			b.Fatal(err)
+		}
+		sc := bufio.NewScanner(resp.Body)
+		for sc.Scan() {
+			f := strings.Fields(sc.Text())
+			if len(f) != 2 {
+				continue
+			}
+			v, _ := strconv.ParseFloat(f[1], 64)
+			switch f[0] {
+			case "xephang_store_commit_requests_count":
+				commits += v
+			case "xephang_store_commit_requests_sum":
+				requests += v
+			}
+		}
+		resp.Body.Close()
 	}
-	binOnce.Do(func() { benchBin = buildBinary(b) })
+	return commits, requests
+}
+
+// setupFor starts the servers of a kind, stopped when b ends: "bbolt"
+// (one instance on its file), "pg1" (one instance on PostgreSQL), "pg2"
+// (two instances on PostgreSQL behind haproxy).
+func setupFor(b *testing.B, benchBin, kind string) *benchSetup {
 	var url string
+	var instances []string
 	switch kind {
 	case "bbolt":
 		inst := startProcessArgs(b, benchBin, "-data", b.TempDir())
 		url = inst.url
+		instances = []string{url}
 	case "pg1", "pg2":
 		pg := testsrv.StartPostgres(b, testsrv.PGOptions{Settings: []string{"max_connections = 300"}})
 		db := pg.CreateDB(b)
 		data := b.TempDir()
 		a := startInstance(b, benchBin, data, db)
 		url = a.url
+		instances = []string{a.url}
 		if kind == "pg2" {
 			bb := startInstance(b, benchBin, data, db)
 			url = "http://" + testsrv.StartHAProxy(b, a.addr, bb.addr).Addr
+			instances = append(instances, bb.url)
 		}
 	}
 	admin := apiv1.NewClient(url)
@@ -64,9 +89,7 @@ func setupFor(b *testing.B, kind string) *benchSetup {
 			b.Fatal(err)
 		}
 	}
-	s := &benchSetup{url: url, admin: admin}
-	benchOnce.Store(kind, s)
-	return s
+	return &benchSetup{url: url, instances: instances, admin: admin}
 }
 
 func benchCentreN(i int) queue.Centre {
@@ -86,54 +109,61 @@ func benchCentreN(i int) queue.Centre {
 // latency of issuing, over HTTP, for each store, with the clients spread
 // over 8 centres (a province) or all on one centre (the worst case).
 func BenchmarkClusterIssue(b *testing.B) {
+	bin := buildBinary(b)
 	for _, kind := range []string{"bbolt", "pg1", "pg2"} {
-		for _, centres := range []int{8, 1} {
-			for _, clients := range []int{1, 64} {
-				b.Run(fmt.Sprintf("store=%s/centres=%d/clients=%d", kind, centres, clients), func(b *testing.B) {
-					s := setupFor(b, kind)
-					tr := &http.Transport{MaxIdleConns: 256, MaxIdleConnsPerHost: 256, IdleConnTimeout: time.Minute}
-					defer tr.CloseIdleConnections()
-					hc := &http.Client{Transport: tr, Timeout: 30 * time.Second}
-					var next atomic.Int64
-					lats := make([][]time.Duration, clients)
-					var failed atomic.Int64
-					var wg sync.WaitGroup
-					b.ResetTimer()
-					start := time.Now()
-					for w := 0; w < clients; w++ {
-						c := apiv1.NewClient(s.url)
-						c.Token, c.HTTP = s.admin.Token, hc
-						wg.Add(1)
-						go func() {
-							defer wg.Done()
-							for {
-								i := next.Add(1)
-								if i > int64(b.N) {
-									return
-								}
-								centre := fmt.Sprintf("bench-%d", 1+int(i)%centres)
-								t0 := time.Now()
-								if _, err := c.Issue(context.Background(), centre, apiv1.IssueRequest{Service: "A"}); err != nil {
-									failed.Add(1)
-									continue
-								}
-								lats[w] = append(lats[w], time.Since(t0))
+		b.Run("store="+kind, func(b *testing.B) { benchIssue(b, setupFor(b, bin, kind)) })
+	}
+}
+
+func benchIssue(b *testing.B, s *benchSetup) {
+	for _, centres := range []int{8, 1} {
+		for _, clients := range []int{1, 64} {
+			b.Run(fmt.Sprintf("centres=%d/clients=%d", centres, clients), func(b *testing.B) {
+				tr := &http.Transport{MaxIdleConns: 256, MaxIdleConnsPerHost: 256, IdleConnTimeout: time.Minute}
+				defer tr.CloseIdleConnections()
+				hc := &http.Client{Transport: tr, Timeout: 30 * time.Second}
+				var next atomic.Int64
+				lats := make([][]time.Duration, clients)
+				var failed atomic.Int64
+				var wg sync.WaitGroup
+				commits0, requests0 := s.commits(b)
+				b.ResetTimer()
+				start := time.Now()
+				for w := 0; w < clients; w++ {
+					c := apiv1.NewClient(s.url)
+					c.Token, c.HTTP = s.admin.Token, hc
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						for {
+							i := next.Add(1)
+							if i > int64(b.N) {
+								return
 							}
-						}()
-					}
-					wg.Wait()
-					elapsed := time.Since(start)
-					b.StopTimer()
-					all := slices.Concat(lats...)
-					slices.Sort(all)
-					if f := failed.Load(); f > 0 {
-						b.Fatalf("%d of %d requests failed", f, b.N)
-					}
-					b.ReportMetric(float64(len(all))/elapsed.Seconds(), "tickets/s")
-					b.ReportMetric(float64(all[len(all)*99/100].Microseconds())/1000, "p99-ms")
-					b.ReportMetric(0, "ns/op")
-				})
-			}
+							centre := fmt.Sprintf("bench-%d", 1+int(i)%centres)
+							t0 := time.Now()
+							if _, err := c.Issue(context.Background(), centre, apiv1.IssueRequest{Service: "A"}); err != nil {
+								failed.Add(1)
+								continue
+							}
+							lats[w] = append(lats[w], time.Since(t0))
+						}
+					}()
+				}
+				wg.Wait()
+				elapsed := time.Since(start)
+				b.StopTimer()
+				all := slices.Concat(lats...)
+				slices.Sort(all)
+				if f := failed.Load(); f > 0 {
+					b.Fatalf("%d of %d requests failed", f, b.N)
+				}
+				commits1, requests1 := s.commits(b)
+				b.ReportMetric((requests1-requests0)/(commits1-commits0), "tickets/commit")
+				b.ReportMetric(float64(len(all))/elapsed.Seconds(), "tickets/s")
+				b.ReportMetric(float64(all[len(all)*99/100].Microseconds())/1000, "p99-ms")
+				b.ReportMetric(0, "ns/op")
+			})
 		}
 	}
 }

@@ -101,9 +101,11 @@ func (r *round) LockSince(centres []string, have map[string]uint64, wait bool) (
 		}
 	}
 	if len(ids) > 0 {
-		pb.Queue(`SELECT ch.centre, ch.rev, ch.doc FROM changes ch
-			JOIN unnest($1::text[], $2::bigint[]) AS k(centre, rev) ON ch.centre = k.centre AND ch.rev > k.rev
-			ORDER BY ch.centre, ch.rev`, ids, revs)
+		// LATERAL: one index range scan of the change log per centre,
+		// whatever its size (a join let the planner scan it whole).
+		pb.Queue(`SELECT k.centre, ch.rev, ch.doc FROM unnest($1::text[], $2::bigint[]) AS k(centre, rev)
+			CROSS JOIN LATERAL (SELECT rev, doc FROM changes WHERE centre = k.centre AND rev > k.rev ORDER BY rev) ch
+			ORDER BY k.centre, ch.rev`, ids, revs)
 	}
 	conn := r.conn.Conn()
 	br := conn.SendBatch(r.ctx, pb)
