@@ -3,6 +3,7 @@
 //
 //	queue-server -addr 127.0.0.1:8080 -data ./data [-demo] [-init]
 //	queue-server check -data ./data
+//	queue-server copy -from ./data -to TARGET
 //
 // Environment: XEPHANG_ADDR, XEPHANG_DATA, XEPHANG_ADMIN_PASSWORD,
 // XEPHANG_DEMO=1, XEPHANG_LOG_LEVEL (debug, info, warn, error),
@@ -308,6 +309,9 @@ func (m *Main) Close() error {
 func main() {
 	if len(os.Args) > 1 && os.Args[1] == "check" {
 		os.Exit(runCheck(os.Args[2:], os.Getenv, os.Stdout, os.Stderr))
+	}
+	if len(os.Args) > 1 && os.Args[1] == "copy" {
+		os.Exit(runCopy(os.Args[2:], os.Getenv, os.Stdout, os.Stderr))
 	}
 	cfg, err := ParseConfig(os.Args[1:], os.Getenv)
 	if errors.Is(err, flag.ErrHelp) {

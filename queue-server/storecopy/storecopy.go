@@ -95,9 +95,10 @@ var vietnamese = map[string]string{
 // anything (a centre, a user, a kiosk, an enrolment token, a key
 // fingerprint, one of the sessions to copy) is refused before anything is
 // written. progress, when not nil, is told of each centre copied, in
-// Vietnamese and English. On an error after the first write the target
-// holds part of the copy: empty it before trying again.
-func Copy(ctx context.Context, src Source, dst queue.Store, progress func(string)) (Report, error) {
+// Vietnamese and English. On an error after the first write (the report's
+// Commits is not 0) the target holds part of the copy: empty it before
+// trying again.
+func Copy(ctx context.Context, src Source, dst queue.Store, progress func(string)) (rep Report, err error) {
 	start := time.Now()
 	if progress == nil {
 		progress = func(string) {}
@@ -128,7 +129,7 @@ func Copy(ctx context.Context, src Source, dst queue.Store, progress func(string
 		return Report{}, fmt.Errorf("source: centres: %w", err)
 	}
 	w := &writer{ctx: ctx, dst: dst}
-	var rep Report
+	defer func() { rep.Commits = w.commits }()
 	for _, id := range ids {
 		rows, err := copyCentre(w, src, id)
 		if err != nil {
@@ -151,65 +152,70 @@ func Copy(ctx context.Context, src Source, dst queue.Store, progress func(string
 	rep.Rows = append(rep.Rows, rows...)
 	progress(accountsLine(rows))
 	rep.KeyIDs = keys
-	rep.Commits = w.commits
 	rep.Elapsed = time.Since(start)
 	return rep, nil
 }
 
 // checkEmpty refuses a target that holds anything the copy would write.
 func checkEmpty(dst queue.Store, rec KeyRecorder, keys map[string]string, sessions []queue.Session) error {
-	var held []string
+	var vi, en []string
+	held := func(n int, v, e string) {
+		if n > 0 {
+			vi, en = append(vi, fmt.Sprintf("%d %s", n, v)), append(en, fmt.Sprintf("%d %s", n, e))
+		}
+	}
 	snaps, err := dst.LoadCentres()
 	if err != nil {
 		return fmt.Errorf("target: centres: %w", err)
 	}
-	if len(snaps) > 0 {
-		held = append(held, fmt.Sprintf("%d centres (%s)", len(snaps), snaps[0].Config.ID))
+	var ids []string
+	for _, s := range snaps {
+		ids = append(ids, s.Config.ID)
 	}
+	held(len(snaps), "trung tâm ("+strings.Join(ids, ", ")+")", "centre(s) ("+strings.Join(ids, ", ")+")")
 	users, err := dst.Users()
 	if err != nil {
 		return fmt.Errorf("target: users: %w", err)
 	}
-	if len(users) > 0 {
-		held = append(held, fmt.Sprintf("%d users", len(users)))
-	}
+	held(len(users), "tài khoản", "user(s)")
 	kiosks, err := dst.Kiosks()
 	if err != nil {
 		return fmt.Errorf("target: kiosks: %w", err)
 	}
-	if len(kiosks) > 0 {
-		held = append(held, fmt.Sprintf("%d kiosks", len(kiosks)))
-	}
+	held(len(kiosks), "ki-ốt", "kiosk(s)")
 	ens, err := dst.Enrollments()
 	if err != nil {
 		return fmt.Errorf("target: enrolments: %w", err)
 	}
-	if len(ens) > 0 {
-		held = append(held, fmt.Sprintf("%d enrolment tokens", len(ens)))
-	}
+	held(len(ens), "mã đăng ký ki-ốt", "enrolment token(s)")
 	if rec != nil {
+		n := 0
 		for name := range keys {
-			if id, err := rec.KeyID(name); err != nil {
+			id, err := rec.KeyID(name)
+			if err != nil {
 				return fmt.Errorf("target: key id: %w", err)
-			} else if id != "" {
-				held = append(held, fmt.Sprintf("the fingerprint of key %q", name))
+			}
+			if id != "" {
+				n++
 			}
 		}
+		held(n, "mã khóa", "key fingerprint(s)")
 	}
+	n := 0
 	for _, se := range sessions {
-		if _, err := dst.Session(se.Hash); err == nil {
-			held = append(held, "sessions")
-			break
+		_, err := dst.Session(se.Hash)
+		if err == nil {
+			n++
 		} else if queue.ErrorCode(err) != queue.ENotFound {
 			return fmt.Errorf("target: session: %w", err)
 		}
 	}
-	if len(held) == 0 {
+	held(n, "phiên đăng nhập của nguồn", "of the source's session(s)")
+	if len(vi) == 0 {
 		return nil
 	}
-	what := strings.Join(held, ", ")
-	return queue.Errorf(queue.EConflict, "the target is not empty: it holds %s. Copy only into an empty database; nothing was written",
-		"đích không trống: đã có %s. Chỉ chép vào một cơ sở dữ liệu trống; chưa ghi gì", what)
+	return queue.Errorf(queue.EConflict, "the target is not empty: it holds %[2]s. Copy only into an empty database; nothing was written",
+		"đích không trống: đã có %[1]s. Chỉ chép vào một cơ sở dữ liệu trống; chưa ghi gì", strings.Join(vi, ", "), strings.Join(en, ", "))
 }
 
 // writer commits rows to the target in batches of at most BatchRows.

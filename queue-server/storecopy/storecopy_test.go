@@ -200,13 +200,13 @@ func TestCopyRefusesNonEmptyTarget(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, fill := range map[string]func(*bolt.Store) error{
-		"1 users": func(s *bolt.Store) error {
+		"1 user(s)": func(s *bolt.Store) error {
 			return s.Commit(&queue.Batch{Users: []queue.User{{Username: "someone", Role: queue.RoleAdmin}}})
 		},
-		"1 centres (xa-c)": func(s *bolt.Store) error {
+		"1 centre(s) (xa-c)": func(s *bolt.Store) error {
 			return s.Commit(&queue.Batch{Centres: []*queue.Changes{{Centre: "xa-c", Config: &c.Config, Meta: &queue.Meta{LastSeq: 0}}}})
 		},
-		`the fingerprint of key "citizen"`: func(s *bolt.Store) error { return s.SetKeyID("citizen", "another") },
+		"1 key fingerprint(s)": func(s *bolt.Store) error { return s.SetKeyID("citizen", "another") },
 	} {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()

@@ -1,0 +1,124 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+
+	"xephang/queue-server/bolt"
+	"xephang/queue-server/queue"
+	"xephang/queue-server/storecopy"
+)
+
+// runCopy is `queue-server copy -from DATA_DIR -to TARGET`: the bbolt
+// store of a data directory, opened read-only (stop the server first),
+// copied whole into an empty target, then verified kind by kind. The
+// target is a data directory that holds no store yet. It says what it
+// did in Vietnamese and English, a line per centre, then the table of
+// the verification; the CCCD key stays a file and is not copied.
+func runCopy(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("queue-server copy", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	from := "./data"
+	if v := getenv("XEPHANG_DATA"); v != "" {
+		from = v
+	}
+	var to string
+	fs.StringVar(&from, "from", from, "data directory of the bbolt store to copy (XEPHANG_DATA); read only")
+	fs.StringVar(&to, "to", "", "the empty target: a data directory holding no store")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 || to == "" {
+		fmt.Fprintf(stderr, "queue-server copy: usage: queue-server copy -from DATA_DIR -to TARGET (unexpected: %v)\n", fs.Args())
+		return 2
+	}
+	fail := func(err error) int {
+		var qe *queue.Error
+		if errors.As(err, &qe) {
+			fmt.Fprintf(stderr, "queue-server copy: %s\n  %s\n", qe.VI, qe.EN)
+		} else {
+			fmt.Fprintln(stderr, "queue-server copy:", err)
+		}
+		return 1
+	}
+	src, err := bolt.OpenReadOnly(from)
+	if err != nil {
+		return fail(err)
+	}
+	defer src.Close()
+	dst, name, err := openTarget(from, to)
+	if err != nil {
+		return fail(err)
+	}
+	defer dst.Close()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	fmt.Fprintf(stdout, "Chép %s sang %s / copying %s to %s\n", filepath.Join(from, bolt.FileName), name, filepath.Join(from, bolt.FileName), name)
+	rep, err := storecopy.Copy(ctx, src, dst, func(line string) { fmt.Fprintln(stdout, "  "+line) })
+	if err != nil {
+		if rep.Commits > 0 {
+			fmt.Fprintf(stderr, "queue-server copy: đích %s giữ một phần bản sao: hãy làm trống nó trước khi chép lại / "+
+				"the target %s holds part of the copy: empty it before copying again\n", name, name)
+		}
+		return fail(err)
+	}
+	secs := rep.Elapsed.Seconds()
+	fmt.Fprintf(stdout, "Đã chép %d dòng trong %.1f s (%.0f dòng/s, %d lần ghi) / copied %d rows in %.1f s (%.0f rows/s, %d commits)\n",
+		rep.Total(), secs, float64(rep.Total())/secs, rep.Commits, rep.Total(), secs, float64(rep.Total())/secs, rep.Commits)
+
+	fmt.Fprintln(stdout, "Kiểm tra bản sao (số lượng, SHA-256) / verifying the copy (counts, SHA-256):")
+	vrep, verr := storecopy.Verify(ctx, src, dst)
+	vrep.WriteTable(stdout)
+	if verr != nil {
+		return fail(verr)
+	}
+	fmt.Fprintf(stdout, "Bản sao khớp với nguồn (kiểm tra trong %.1f s) / the copy matches its source (verified in %.1f s)\n",
+		vrep.Elapsed.Seconds(), vrep.Elapsed.Seconds())
+	names := make([]string, 0, len(rep.KeyIDs))
+	for n, id := range rep.KeyIDs {
+		names = append(names, n+" "+id)
+	}
+	sort.Strings(names)
+	ids := strings.Join(names, ", ")
+	if ids == "" {
+		ids = "chưa có / none yet"
+	}
+	fmt.Fprintf(stdout, "Tệp khóa CCCD không được chép: nó là một tệp, không nằm trong kho dữ liệu; dùng cùng tệp đó (citizen.key trong %s, hoặc -key-file) với bản sao. "+
+		"Mã khóa đã ghi vào bản sao: %s\n", from, ids)
+	fmt.Fprintf(stdout, "The CCCD key file is not copied: it is a file, not in the store; use the same file (citizen.key in %s, or -key-file) with the copy. "+
+		"Key fingerprints recorded in the copy: %s\n", from, ids)
+	return 0
+}
+
+// target is a store the copy writes and verifies.
+type target interface {
+	queue.Store
+	storecopy.Source
+}
+
+// openTarget opens the copy's target and names it for the output.
+func openTarget(from, to string) (target, string, error) {
+	a, errA := filepath.Abs(from)
+	b, errB := filepath.Abs(to)
+	if errA == nil && errB == nil && a == b {
+		return nil, "", errors.New("the target is the source's data directory: copy into another one")
+	}
+	st, err := bolt.Open(to)
+	if err != nil {
+		return nil, "", err
+	}
+	return st, filepath.Join(to, bolt.FileName), nil
+}
