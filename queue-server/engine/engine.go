@@ -23,6 +23,7 @@ import (
 	"log/slog"
 	"os"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"time"
 
@@ -62,6 +63,8 @@ type Engine struct {
 	once    sync.Once
 
 	lives map[string]*queue.Live // owned by the leader
+
+	shared *shared // when the store is shared with other servers
 }
 
 // Config configures an Engine; Now and NewID default to the real clock and
@@ -110,11 +113,20 @@ func New(cfg Config) (*Engine, error) {
 		return nil, err
 	}
 	now := e.now()
+	if st, ok := e.store.(queue.SharedStore); ok {
+		e.shared = newShared(st)
+	}
 	for _, s := range snaps {
 		e.lives[s.Config.ID] = queue.Restore(s, now, e.newID)
+		if e.shared != nil {
+			e.shared.published[s.Config.ID] = s.Meta.LastSeq
+		}
 	}
 	e.purge()
 	go e.ticker()
+	if e.shared != nil {
+		go e.follow()
+	}
 	return e, nil
 }
 
@@ -136,6 +148,9 @@ func (e *Engine) Close() {
 		e.qmu.Unlock()
 		for _, r := range left {
 			r.reply <- result{err: ErrStopped}
+		}
+		if e.shared != nil {
+			<-e.shared.stopped
 		}
 	})
 }
@@ -163,6 +178,7 @@ type Tx struct {
 	batch  *queue.Batch
 	dirty  map[string]*queue.Live
 	claims map[string]bool
+	rs     *roundState // a round on a shared store
 }
 
 // Claim reports whether key is still free in this round and takes it. Two
@@ -193,6 +209,9 @@ func (tx *Tx) Store() queue.Store { return tx.e.store }
 // Live returns a centre's live state. In a write its changes are committed
 // with the round.
 func (tx *Tx) Live(centre string) (*queue.Live, error) {
+	if err := tx.e.lock(tx, centre); err != nil {
+		return nil, err
+	}
 	l, ok := tx.e.lives[centre]
 	if !ok {
 		return nil, queue.Errorf(queue.ENotFound, "no centre %q", "không có trung tâm %q", centre)
@@ -250,18 +269,29 @@ func (tx *Tx) FindBooking(code string) (*queue.Live, queue.Booking, error) {
 // liveFirst finds a thing in the live state of any centre, else in the
 // store, and returns the live state of its centre with it.
 func liveFirst[T any](tx *Tx, live func(*queue.Live) (T, bool), stored func() (T, error), centre func(T) string) (*queue.Live, T, error) {
-	for _, c := range tx.Centres() {
-		l, _ := tx.Live(c)
-		if v, ok := live(l); ok {
-			return l, v, nil
+	var v T
+	found := false
+	for _, l := range tx.e.lives {
+		if v, found = live(l); found {
+			break
 		}
 	}
-	v, err := stored()
+	if !found {
+		var err error
+		if v, err = stored(); err != nil {
+			return nil, v, err
+		}
+	}
+	// Its centre's live state, locked and caught up when the store is
+	// shared: the thing may have changed since.
+	l, err := tx.Live(centre(v))
 	if err != nil {
 		return nil, v, err
 	}
-	l, err := tx.Live(centre(v))
-	return l, v, err
+	if now, ok := live(l); ok {
+		v = now
+	}
+	return l, v, nil
 }
 
 // FreeBookingCode draws booking codes until one is used nowhere: not live
@@ -278,18 +308,25 @@ func (tx *Tx) FreeBookingCode(l *queue.Live, draw func() string) string {
 	}
 }
 
-// Centres returns the ids of every centre.
+// Centres returns the ids of every centre, in order.
 func (tx *Tx) Centres() []string {
 	ids := make([]string, 0, len(tx.e.lives))
 	for id := range tx.e.lives {
 		ids = append(ids, id)
 	}
+	slices.Sort(ids)
 	return ids
 }
 
 // PutCentre creates or reconfigures a centre (normalised and validated by
 // the caller).
 func (tx *Tx) PutCentre(cfg queue.Centre, actor string) (created bool) {
+	if err := tx.e.lock(tx, cfg.ID); err != nil {
+		if !errors.Is(err, errRetry) {
+			tx.rs.err = err
+		}
+		return false // the round fails, or runs again with the lock
+	}
 	if l, ok := tx.e.lives[cfg.ID]; ok {
 		l.Configure(tx.Now, cfg, actor)
 		tx.dirty[cfg.ID] = l
@@ -397,9 +434,17 @@ func (e *Engine) ticker() {
 		case <-purge.C:
 			e.do(context.Background(), false, func(*Tx) (any, error) { e.purge(); return nil, nil })
 		case <-t.C:
+			// Only the centres whose day has ended: a server sharing its
+			// store locks what it touches.
 			e.do(context.Background(), true, func(tx *Tx) (any, error) {
 				for _, id := range tx.Centres() {
-					l, _ := tx.Live(id)
+					if !e.lives[id].RollDue(tx.Now) {
+						continue
+					}
+					l, err := tx.Live(id)
+					if err != nil {
+						return nil, err
+					}
 					l.Roll(tx.Now)
 				}
 				return nil, nil
@@ -432,6 +477,10 @@ func (e *Engine) purge() {
 }
 
 func (e *Engine) run(round []*request) {
+	if e.shared != nil {
+		e.runShared(round)
+		return
+	}
 	now := e.now()
 	tx := &Tx{e: e, Now: now, write: true, batch: &queue.Batch{}, dirty: map[string]*queue.Live{}}
 	var reads []*request
@@ -530,8 +579,16 @@ func (e *Engine) reload(dirty map[string]*queue.Live, now time.Time) {
 		switch {
 		case err == nil:
 			e.lives[id] = queue.Restore(snap, now, e.newID)
+			if e.shared != nil {
+				e.fillGap(id, snap.Meta.LastSeq)
+			}
 		case queue.ErrorCode(err) == queue.ENotFound:
 			delete(e.lives, id) // created in this round, never stored
+		case e.shared != nil:
+			// The database is away: forget the centre rather than keep
+			// changes it may not hold; the next request loads it whole.
+			e.log.Error("reload failed; the centre is loaded again when the database answers", "centre", id, "err", err)
+			delete(e.lives, id)
 		default:
 			e.log.Error("reload failed", "centre", id, "err", err)
 		}

@@ -74,7 +74,7 @@ func (s *Server) handleReport(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, queue.Errorf(queue.EUnavailable, "another report is being computed: try again", "đang lập một báo cáo khác: vui lòng thử lại"))
 		return
 	}
-	in, err := report.Load(ctx, s.store, cfg, p)
+	in, err := report.Load(ctx, s.reports, cfg, p)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

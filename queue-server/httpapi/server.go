@@ -23,8 +23,11 @@ type Config struct {
 	Engine   *engine.Engine
 	Hub      *engine.Hub
 	Store    queue.Store
-	Log      *slog.Logger
-	Metrics  *Metrics     // nil: no metrics
+	// ReportStore is where reports read tickets and bookings (a replica
+	// of a PostgreSQL primary); nil: Store.
+	ReportStore queue.Store
+	Log         *slog.Logger
+	Metrics     *Metrics     // nil: no metrics
 	UI       http.Handler // the embedded pages; nil: none
 	TokenTTL time.Duration
 	Now      func() time.Time
@@ -55,6 +58,7 @@ type Server struct {
 	eng     *engine.Engine
 	hub     *engine.Hub
 	store   queue.Store
+	reports queue.Store // what reports read
 	log     *slog.Logger
 	metrics *Metrics
 	ui      http.Handler
@@ -101,6 +105,9 @@ func New(cfg Config) *Server {
 	}
 	if s.log == nil {
 		s.log = slog.Default()
+	}
+	if s.reports = cfg.ReportStore; s.reports == nil {
+		s.reports = s.store
 	}
 	if s.bcryptCost == 0 {
 		s.bcryptCost = accounts.BcryptCost
@@ -215,8 +222,15 @@ func (s *Server) instrument(pattern string, h http.HandlerFunc) http.Handler {
 	return s.metrics.instrument(pattern, h)
 }
 
+// ctx is a request's context for the engine: its time limit, and the
+// centres it acts on (the path's, the signed-in clerk's or kiosk's), which
+// a server sharing its store with others locks first.
 func (s *Server) ctx(r *http.Request) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(r.Context(), requestTimeout)
+	ctx := engine.WithCentres(r.Context(), r.PathValue("centre"))
+	if u, ok := principal(r); ok && u.Centre != "" {
+		ctx = engine.WithCentres(ctx, u.Centre)
+	}
+	return context.WithTimeout(ctx, requestTimeout)
 }
 
 // write runs fn as an engine write within the request's time limit.

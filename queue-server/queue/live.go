@@ -374,6 +374,10 @@ func (l *Live) Configure(now time.Time, cfg Centre, actor string) {
 	l.emit(now, Event{Type: EventConfigured})
 }
 
+// RollDue reports whether now is past the centre's current local day, so
+// that Roll would start a new one.
+func (l *Live) RollDue(now time.Time) bool { return l.localDay(now) > l.day }
+
 // Roll starts a new local day when now has passed midnight: tickets still
 // open from earlier days expire, counters close, numbering restarts.
 func (l *Live) Roll(now time.Time) {
