@@ -313,3 +313,38 @@ func fileBytes(t *testing.T, dir string) []byte {
 	}
 	return raw
 }
+
+// BenchmarkCopyMonth copies the month of TestCopyMonth into a new bbolt
+// store (each batch fsync'd), and verifies it: rows/s of each.
+func BenchmarkCopyMonth(b *testing.B) {
+	srcDir := b.TempDir()
+	monthStore(b, srcDir, 31)
+	src, err := bolt.OpenReadOnly(srcDir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer src.Close()
+	var copied, verified time.Duration
+	rows := 0
+	for b.Loop() {
+		dst, err := bolt.Open(b.TempDir())
+		if err != nil {
+			b.Fatal(err)
+		}
+		rep, err := storecopy.Copy(context.Background(), src, dst, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		vrep, err := storecopy.Verify(context.Background(), src, dst)
+		if err != nil {
+			b.Fatal(err)
+		}
+		copied += rep.Elapsed
+		verified += vrep.Elapsed
+		rows += rep.Total()
+		dst.Close()
+	}
+	b.ReportMetric(float64(rows)/copied.Seconds(), "rows/s-copy")
+	b.ReportMetric(float64(rows)/verified.Seconds(), "rows/s-verify")
+	b.ReportMetric(float64(rows)/float64(b.N), "rows")
+}

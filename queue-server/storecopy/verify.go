@@ -247,40 +247,42 @@ func accountSums(s Source, now time.Time) (map[string]*digest, error) {
 	return d, nil
 }
 
-// canonical is a row's JSON with object keys sorted and every timestamp
-// in UTC, so that two stores that keep the same instants in different
-// zones agree.
+// canonical is a row's JSON with every timestamp in UTC, so that two
+// stores that keep the same instants in different zones agree. The rows
+// are Go values of the queue types: their fields come in a fixed order
+// and their maps' keys sorted, however a store keeps them.
 func canonical(v any) ([]byte, error) {
 	raw, err := json.Marshal(v)
 	if err != nil {
 		return nil, err
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var x any
-	if err := dec.Decode(&x); err != nil {
-		return nil, err
+	var out []byte // a copy, made at the first timestamp to rewrite
+	last := 0
+	for i := 0; i+21 < len(raw); i++ {
+		// "YYYY-MM-DDTHH:MM:SS…" with a zone other than Z.
+		if raw[i] != '"' || raw[i+5] != '-' || raw[i+8] != '-' || raw[i+11] != 'T' || raw[i+14] != ':' {
+			continue
+		}
+		end := bytes.IndexByte(raw[i+1:], '"')
+		if end < 0 {
+			break
+		}
+		str := raw[i+1 : i+1+end]
+		if len(str) < len("2006-01-02T15:04:05Z") || str[len(str)-1] == 'Z' {
+			i += end
+			continue
+		}
+		t, err := time.Parse(time.RFC3339Nano, string(str))
+		if err != nil {
+			i += end
+			continue
+		}
+		out = append(append(out, raw[last:i+1]...), t.UTC().Format(time.RFC3339Nano)...)
+		last = i + 1 + end
+		i += end
 	}
-	return json.Marshal(utcTimes(x))
-}
-
-// utcTimes rewrites the RFC 3339 timestamps in a decoded JSON value in UTC.
-func utcTimes(x any) any {
-	switch v := x.(type) {
-	case map[string]any:
-		for k, e := range v {
-			v[k] = utcTimes(e)
-		}
-	case []any:
-		for i, e := range v {
-			v[i] = utcTimes(e)
-		}
-	case string:
-		if len(v) >= 20 && v[4] == '-' && v[10] == 'T' {
-			if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
-				return t.UTC().Format(time.RFC3339Nano)
-			}
-		}
+	if out == nil {
+		return raw, nil
 	}
-	return x
+	return append(out, raw[last:]...), nil
 }
