@@ -348,3 +348,28 @@ func BenchmarkCopyMonth(b *testing.B) {
 	b.ReportMetric(float64(rows)/verified.Seconds(), "rows/s-verify")
 	b.ReportMetric(float64(rows)/float64(b.N), "rows")
 }
+
+// TestCopyInterrupted: a copy stopped after its first centre says it
+// wrote (Commits) and what it copied; the target then holds that centre.
+func TestCopyInterrupted(t *testing.T) {
+	srcDir := t.TempDir()
+	monthStore(t, srcDir, 2)
+	src, err := bolt.OpenReadOnly(srcDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	dst, err := bolt.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dst.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	rep, err := storecopy.Copy(ctx, src, dst, func(string) { cancel() })
+	if !errors.Is(err, context.Canceled) || rep.Commits == 0 || len(rep.Rows) == 0 || rep.Rows[0].Centre != "phuong-a" {
+		t.Fatalf("interrupted copy: %+v %v", rep, err)
+	}
+	if snaps, err := dst.LoadCentres(); err != nil || len(snaps) != 1 {
+		t.Fatalf("target after the interruption: %d centres %v", len(snaps), err)
+	}
+}
