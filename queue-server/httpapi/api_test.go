@@ -42,7 +42,11 @@ func newEnv(t testing.TB) *env { return newEnvAt(t, nil) }
 
 // newEnvAt starts a server whose engine and handlers read the clock now
 // (nil: the real clock), with centre phuong-thu and clerk canbo1.
-func newEnvAt(t testing.TB, now func() time.Time) *env {
+func newEnvAt(t testing.TB, now func() time.Time) *env { return newEnvTuned(t, now, nil) }
+
+// newEnvTuned is newEnvAt with tune (nil: none) changing the server's
+// configuration.
+func newEnvTuned(t testing.TB, now func() time.Time, tune func(*httpapi.Config)) *env {
 	t.Helper()
 	st, err := bolt.Open(t.TempDir())
 	if err != nil {
@@ -58,7 +62,11 @@ func newEnvAt(t testing.TB, now func() time.Time) *env {
 	// links), kept so a test can restart a server that still knows them.
 	secret := make([]byte, 32)
 	rand.Read(secret)
-	api := httpapi.New(httpapi.Config{BcryptCost: bcrypt.MinCost, Engine: eng, Hub: hub, Store: st, Metrics: m, Now: now, Secret: secret})
+	cfg := httpapi.Config{BcryptCost: bcrypt.MinCost, Engine: eng, Hub: hub, Store: st, Metrics: m, Now: now, Secret: secret}
+	if tune != nil {
+		tune(&cfg)
+	}
+	api := httpapi.New(cfg)
 	srv := httptest.NewServer(openapitest.Wrap(t, api))
 	t.Cleanup(func() { srv.Close(); eng.Close(); st.Close() })
 	ctx := context.Background()

@@ -154,7 +154,13 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		acct += "@" + addr
 	}
 	now := s.now()
-	if wait := max(s.loginAccount.wait(acct, now), s.loginAddr.wait(addr, now)); wait > 0 {
+	lim := signInLimits{s: s, r: r, Limits: s.limits}
+	wait, err := lim.wait(acct, addr, now)
+	if err != nil {
+		lim.fallBack(err)
+		wait, _ = lim.wait(acct, addr, now)
+	}
+	if wait > 0 {
 		secs := int((wait + time.Second - 1) / time.Second)
 		w.Header().Set("Retry-After", strconv.Itoa(secs))
 		s.writeError(w, r, queue.Errorf(queue.ERateLimited, "too many failed sign-ins: try again in %d s", "đăng nhập sai nhiều lần: vui lòng thử lại sau %d giây", secs))
@@ -162,15 +168,20 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	// Counted as a failure before the check, taken back if it succeeds:
 	// parallel guesses do not all slip through one open moment.
-	s.loginAccount.fail(acct, now)
-	s.loginAddr.fail(addr, now)
+	if err := lim.fail(acct, addr, now); err != nil {
+		lim.fallBack(err)
+		lim.fail(acct, addr, now)
+	}
 	u, err := accounts.CheckLogin(s.store, name, req.Password)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	s.loginAccount.reset(acct)
-	s.loginAddr.undo(addr)
+	if err := lim.succeeded(acct, addr); err != nil {
+		// The password was right: the sign-in goes on, the account
+		// keeps its count until it expires.
+		s.log.Warn("sign-in delays failing: a successful sign-in was not cleared", "err", err)
+	}
 	s.knownAddrs.add(name, addr, s.now())
 	ctx, cancel := s.ctx(r)
 	defer cancel()
@@ -180,6 +191,56 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, apiv1.LoginResponse{Token: token, ExpiresAt: se.Expires.UTC().Format(timeLayout), Role: u.Role, Centre: u.Centre})
+}
+
+// signInLimits applies the delays of failed sign-ins (per account and per
+// address) to one request. Unlike the anonymous endpoints (Server.limited),
+// a sign-in whose shared limits fail is not refused: it falls back to this
+// server's memory for the rest of the request, and the failure is logged.
+// A database outage must not lock every clerk out of the counters; the
+// delays then hold per server, as they do with a single server.
+type signInLimits struct {
+	Limits
+	s *Server
+	r *http.Request
+}
+
+func (l *signInLimits) fallBack(err error) {
+	if l.r.Context().Err() == nil {
+		l.s.log.Error("sign-in delays failing: this server's memory stands in", "err", err)
+	}
+	l.Limits = l.s.localLimits
+}
+
+func (l *signInLimits) wait(acct, addr string, now time.Time) (time.Duration, error) {
+	ctx, cancel := context.WithTimeout(l.r.Context(), limitsTimeout)
+	defer cancel()
+	a, err := l.Wait(ctx, loginAccountPolicy, acct, now)
+	if err != nil {
+		return 0, err
+	}
+	b, err := l.Wait(ctx, loginAddrPolicy, addr, now)
+	return max(a, b), err
+}
+
+func (l *signInLimits) fail(acct, addr string, now time.Time) error {
+	ctx, cancel := context.WithTimeout(l.r.Context(), limitsTimeout)
+	defer cancel()
+	if err := l.Fail(ctx, loginAccountPolicy, acct, now); err != nil {
+		return err
+	}
+	return l.Fail(ctx, loginAddrPolicy, addr, now)
+}
+
+// succeeded clears the account's count and takes back the address's
+// failure counted ahead of the check.
+func (l *signInLimits) succeeded(acct, addr string) error {
+	ctx, cancel := context.WithTimeout(l.r.Context(), limitsTimeout)
+	defer cancel()
+	if err := l.Reset(ctx, loginAccountPolicy, acct); err != nil {
+		return err
+	}
+	return l.Undo(ctx, loginAddrPolicy, addr)
 }
 
 // knownAddrs remembers, per account, the addresses it signed in from in

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"crypto/rand"
 	"net/http"
 	"strings"
@@ -85,7 +86,39 @@ func actsFor(u queue.User, centre string) bool {
 	return u.Role == queue.RoleAdmin || u.Centre == centre
 }
 
-var errTooMany = queue.Errorf(queue.ERateLimited, "too many requests from your address: try again later", "quá nhiều yêu cầu từ địa chỉ của bạn: vui lòng thử lại sau")
+var (
+	errTooMany       = queue.Errorf(queue.ERateLimited, "too many requests from your address: try again later", "quá nhiều yêu cầu từ địa chỉ của bạn: vui lòng thử lại sau")
+	errLimitsFailing = queue.Errorf(queue.EUnavailable, "the service is busy: try again", "hệ thống đang bận: vui lòng thử lại")
+)
+
+// limitsTimeout bounds one call to the limits: a single short statement
+// on a shared store, so a longer one means the database is in trouble.
+const limitsTimeout = 2 * time.Second
+
+// limited takes a token of rate for the request's address at now and, if
+// none is left, answers 429 and reports true. When shared limits fail
+// (their database is unreachable) it answers 503 "try again" instead of
+// letting the request through: a database outage must not open the
+// bookings, look-ups by code and kiosk enrolments to an unlimited flood,
+// and those requests would mostly need the database anyway. Sign-ins
+// decide otherwise (handleLogin).
+func (s *Server) limited(w http.ResponseWriter, r *http.Request, rate Rate, now time.Time) bool {
+	ctx, cancel := context.WithTimeout(r.Context(), limitsTimeout)
+	defer cancel()
+	ok, err := s.limits.Take(ctx, rate, clientIP(r), now)
+	switch {
+	case err != nil:
+		if r.Context().Err() == nil {
+			s.log.Error("rate limits failing: request refused", "limit", rate.Name, "method", r.Method, "path", r.URL.Path, "err", err)
+		}
+		s.writeError(w, r, errLimitsFailing)
+		return true
+	case !ok:
+		s.writeError(w, r, errTooMany)
+		return true
+	}
+	return false
+}
 
 func (s *Server) handleBook(w http.ResponseWriter, r *http.Request) {
 	var req apiv1.BookRequest
@@ -106,8 +139,7 @@ func (s *Server) handleBook(w http.ResponseWriter, r *http.Request) {
 			source = queue.BookedKiosk
 		}
 	} else {
-		if !s.bookLimit.allow(clientIP(r), now) {
-			s.writeError(w, r, errTooMany)
+		if s.limited(w, r, bookRate, now) {
 			return
 		}
 		sol := r.Header.Get("X-Altcha")
@@ -152,11 +184,7 @@ func (s *Server) lookupLimited(w http.ResponseWriter, r *http.Request) bool {
 	if _, staff := s.staffUser(r); staff { // a kiosk's token does not lift the limit
 		return false
 	}
-	if !s.lookupLimit.allow(clientIP(r), s.now()) {
-		s.writeError(w, r, errTooMany)
-		return true
-	}
-	return false
+	return s.limited(w, r, lookupRate, s.now())
 }
 
 func (s *Server) handleGetBooking(w http.ResponseWriter, r *http.Request) {

@@ -39,6 +39,13 @@ func bookingEnv(t *testing.T, at time.Time) (*env, *clock) {
 	t.Helper()
 	ck := &clock{t: at.UTC()}
 	e := newEnvAt(t, ck.Now)
+	bookable(t, e)
+	return e, ck
+}
+
+// bookable makes e's centre what bookingEnv describes.
+func bookable(t testing.TB, e *env) {
+	t.Helper()
 	c, err := e.admin.Centre(context.Background(), centreID)
 	must(t, err)
 	c.Address = "Số 1 Tràng Tiền, phường Hoàn Kiếm, Hà Nội"
@@ -51,7 +58,6 @@ func bookingEnv(t *testing.T, at time.Time) (*env, *clock) {
 	c.Services[0].Papers = []string{"Tờ khai đăng ký khai sinh", "Giấy chứng sinh"}
 	_, err = e.admin.PutCentre(context.Background(), c)
 	must(t, err)
-	return e, ck
 }
 
 // cccd returns a valid personal number: Hà Nội (001), born 1990s male.

@@ -75,8 +75,7 @@ func (s *Server) handleEnrollmentToken(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleEnroll(w http.ResponseWriter, r *http.Request) {
-	if !s.enrollLimit.allow(clientIP(r), s.now()) {
-		s.writeError(w, r, errTooMany)
+	if s.limited(w, r, enrollRate, s.now()) {
 		return
 	}
 	var req apiv1.EnrollRequest

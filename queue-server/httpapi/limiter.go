@@ -1,9 +1,111 @@
 package httpapi
 
 import (
+	"context"
 	"sync"
 	"time"
 )
+
+// Rate is a token bucket per key (a client address): Burst requests at
+// once, refilled at Burst per Window. Name tells the buckets of different
+// limits apart in a store several servers share.
+type Rate struct {
+	Name   string
+	Burst  int
+	Window time.Duration
+}
+
+// The per-address limits of the anonymous endpoints.
+var (
+	bookRate   = Rate{Name: "book", Burst: 10, Window: time.Hour}
+	lookupRate = Rate{Name: "lookup", Burst: 60, Window: time.Minute}
+	enrollRate = Rate{Name: "enroll", Burst: 20, Window: time.Minute}
+)
+
+// Limits holds the state of the per-address and per-account limits: token
+// buckets and the growing delays of failed sign-ins. The default,
+// NewMemoryLimits, keeps it in this process; several servers behind one
+// load balancer share one implementation backed by their database
+// (package pglimits), so a client gets one allowance whichever server its
+// requests land on, not one per server. Every method takes the caller's
+// now, never a clock of its own.
+type Limits interface {
+	// Take takes a token from key's bucket of rate at now, reporting
+	// whether one was left.
+	Take(ctx context.Context, rate Rate, key string, now time.Time) (bool, error)
+	// Wait returns how long key must still wait at now before its next
+	// attempt is checked (0: it may try).
+	Wait(ctx context.Context, p BackoffPolicy, key string, now time.Time) (time.Duration, error)
+	// Fail counts a failure of key at now.
+	Fail(ctx context.Context, p BackoffPolicy, key string, now time.Time) error
+	// Undo takes back one failure counted ahead of a check that succeeded.
+	Undo(ctx context.Context, p BackoffPolicy, key string) error
+	// Reset forgets key's failures.
+	Reset(ctx context.Context, p BackoffPolicy, key string) error
+}
+
+// MemoryLimits is Limits in this process's memory: right for one server,
+// forgotten at a restart. It never fails.
+type MemoryLimits struct {
+	mu       sync.Mutex
+	buckets  map[Rate]*limiter
+	backoffs map[BackoffPolicy]*backoff
+}
+
+// NewMemoryLimits returns empty limits kept in memory.
+func NewMemoryLimits() *MemoryLimits {
+	return &MemoryLimits{buckets: map[Rate]*limiter{}, backoffs: map[BackoffPolicy]*backoff{}}
+}
+
+func (m *MemoryLimits) limiter(r Rate) *limiter {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	l, ok := m.buckets[r]
+	if !ok {
+		l = newLimiter(r.Burst, r.Window)
+		m.buckets[r] = l
+	}
+	return l
+}
+
+func (m *MemoryLimits) backoff(p BackoffPolicy) *backoff {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	b, ok := m.backoffs[p]
+	if !ok {
+		b = newBackoff(p)
+		m.backoffs[p] = b
+	}
+	return b
+}
+
+// Take implements Limits.
+func (m *MemoryLimits) Take(_ context.Context, r Rate, key string, now time.Time) (bool, error) {
+	return m.limiter(r).allow(key, now), nil
+}
+
+// Wait implements Limits.
+func (m *MemoryLimits) Wait(_ context.Context, p BackoffPolicy, key string, now time.Time) (time.Duration, error) {
+	return m.backoff(p).wait(key, now), nil
+}
+
+// Fail implements Limits.
+func (m *MemoryLimits) Fail(_ context.Context, p BackoffPolicy, key string, now time.Time) error {
+	m.backoff(p).fail(key, now)
+	return nil
+}
+
+// Undo implements Limits.
+func (m *MemoryLimits) Undo(_ context.Context, p BackoffPolicy, key string) error {
+	m.backoff(p).undo(key)
+	return nil
+}
+
+// Reset implements Limits.
+func (m *MemoryLimits) Reset(_ context.Context, p BackoffPolicy, key string) error {
+	m.backoff(p).reset(key)
+	return nil
+}
 
 // limiter is a token bucket per key (a client address): burst requests at
 // once, refilled at burst per window. Old keys are forgotten.
@@ -41,8 +143,12 @@ func (l *limiter) allow(key string, now time.Time) bool {
 		b = &bucket{tokens: l.burst, at: now}
 		l.keys[key] = b
 	}
-	b.tokens = min(l.burst, b.tokens+now.Sub(b.at).Seconds()*l.burst/l.window.Seconds())
-	b.at = now
+	// A clock behind the last take (another server's, a step back)
+	// refills nothing and does not move the bucket back in time.
+	b.tokens = min(l.burst, b.tokens+max(0, now.Sub(b.at)).Seconds()*l.burst/l.window.Seconds())
+	if now.After(b.at) {
+		b.at = now
+	}
 	if b.tokens < 1 {
 		return false
 	}
@@ -50,10 +156,12 @@ func (l *limiter) allow(key string, now time.Time) bool {
 	return true
 }
 
-// backoffPolicy says how failures of one key are slowed down: the first
+// BackoffPolicy says how failures of one key are slowed down: the first
 // Free failures cost nothing, then each one makes the key wait Base,
 // doubling up to Max; a key with no failure for Forget starts afresh.
-type backoffPolicy struct {
+// Name tells the policies apart in a store several servers share.
+type BackoffPolicy struct {
+	Name      string
 	Free      int
 	Base, Max time.Duration
 	Forget    time.Duration
@@ -64,8 +172,8 @@ type backoffPolicy struct {
 // account, and its owner never waits more than 30 s. Per address: ten
 // failures free (an office behind one address), then 1 s up to 60 s.
 var (
-	loginAccountPolicy = backoffPolicy{Free: 3, Base: time.Second, Max: 30 * time.Second, Forget: 15 * time.Minute}
-	loginAddrPolicy    = backoffPolicy{Free: 10, Base: time.Second, Max: time.Minute, Forget: 15 * time.Minute}
+	loginAccountPolicy = BackoffPolicy{Name: "login-account", Free: 3, Base: time.Second, Max: 30 * time.Second, Forget: 15 * time.Minute}
+	loginAddrPolicy    = BackoffPolicy{Name: "login-address", Free: 10, Base: time.Second, Max: time.Minute, Forget: 15 * time.Minute}
 )
 
 // backoff tracks failures per key (an account, an address) and the time
@@ -74,7 +182,7 @@ var (
 // the wait works.
 type backoff struct {
 	mu     sync.Mutex
-	policy backoffPolicy
+	policy BackoffPolicy
 	keys   map[string]*strikes
 	swept  time.Time
 }
@@ -88,10 +196,10 @@ type strikes struct {
 // maxBackoffKeys bounds the memory of a backoff under a flood.
 const maxBackoffKeys = 100_000
 
-func newBackoff(p backoffPolicy) *backoff { return &backoff{policy: p, keys: map[string]*strikes{}} }
+func newBackoff(p BackoffPolicy) *backoff { return &backoff{policy: p, keys: map[string]*strikes{}} }
 
 // delay is the wait after n failures.
-func (p backoffPolicy) delay(n int) time.Duration {
+func (p BackoffPolicy) delay(n int) time.Duration {
 	if n <= p.Free {
 		return 0
 	}

@@ -48,6 +48,12 @@ type Config struct {
 	// StreamsPerAddr bounds the event streams open at once from one
 	// address; zero means DefaultStreamsPerAddr.
 	StreamsPerAddr int
+	// Limits keeps the per-address limits and the delays of failed
+	// sign-ins; servers behind one load balancer share one (package
+	// pglimits) so that each client has one allowance among them. Nil:
+	// this process's memory (one server). See Server.limited and
+	// handleLogin for what a failing one does to a request.
+	Limits Limits
 	// BcryptCost of new password hashes; zero means accounts.BcryptCost. Tests use
 	// bcrypt.MinCost: the race detector makes the real cost seconds.
 	BcryptCost int
@@ -66,18 +72,17 @@ type Server struct {
 	now     func() time.Time
 	ready   func() error
 	proxies TrustedProxies
-	// Failed sign-ins: growing delays per account and per address.
-	loginAccount, loginAddr *backoff
-	knownAddrs              knownAddrs
-	secret                  []byte
-	ca                      *ca.Authority
-	bcryptCost              int
-	pow                     powState
-	streams                 *streamLimit
-	// Anonymous booking: per address, bookings and look-ups by code.
-	bookLimit   *limiter
-	lookupLimit *limiter
-	enrollLimit *limiter
+	// limits: the anonymous endpoints' token buckets per address and the
+	// growing delays of failed sign-ins per account and per address;
+	// localLimits stands in for a shared one that fails, for sign-ins.
+	limits      Limits
+	localLimits *MemoryLimits
+	knownAddrs  knownAddrs
+	secret      []byte
+	ca          *ca.Authority
+	bcryptCost  int
+	pow         powState
+	streams     *streamLimit
 	sessions    sessionCache
 	reportSlot  chan struct{}
 	mux         *http.ServeMux
@@ -93,11 +98,12 @@ func New(cfg Config) *Server {
 	s := &Server{
 		eng: cfg.Engine, hub: cfg.Hub, store: cfg.Store, log: cfg.Log, metrics: cfg.Metrics, ui: cfg.UI,
 		ttl: cfg.TokenTTL, now: cfg.Now, ready: cfg.Ready, mux: http.NewServeMux(), kmux: http.NewServeMux(),
-		proxies: cfg.TrustedProxies, loginAccount: newBackoff(loginAccountPolicy), loginAddr: newBackoff(loginAddrPolicy), secret: cfg.Secret, ca: cfg.CA, bcryptCost: cfg.BcryptCost,
-		pow:       powState{used: map[string]time.Time{}},
-		bookLimit: newLimiter(10, time.Hour), lookupLimit: newLimiter(60, time.Minute),
-		enrollLimit: newLimiter(20, time.Minute), reportSlot: make(chan struct{}, 1),
+		proxies: cfg.TrustedProxies, limits: cfg.Limits, localLimits: NewMemoryLimits(), secret: cfg.Secret, ca: cfg.CA, bcryptCost: cfg.BcryptCost,
+		pow: powState{used: map[string]time.Time{}}, reportSlot: make(chan struct{}, 1),
 		streams: newStreamLimit(cfg.StreamsPerAddr),
+	}
+	if s.limits == nil {
+		s.limits = s.localLimits
 	}
 	if len(s.secret) == 0 {
 		s.secret = make([]byte, 32)
