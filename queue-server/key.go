@@ -44,7 +44,7 @@ func (m *Main) moveKeyOutOfStore() error {
 
 // citizenKey loads the key file (making it on a store's first start) and
 // checks it is the key the store's hashes were made with.
-func (m *Main) citizenKey(st *bolt.Store) ([]byte, error) {
+func (m *Main) citizenKey(st serverStore) ([]byte, error) {
 	path := m.Config.keyFile()
 	id, err := st.KeyID("citizen")
 	if err != nil {

@@ -2,15 +2,18 @@
 // counters, displays and the event stream, on an embedded bbolt store.
 //
 //	queue-server -addr 127.0.0.1:8080 -data ./data [-demo] [-init]
+//	queue-server -database postgres://… [-report-database postgres://…]
 //	queue-server check -data ./data
-//	queue-server copy -from ./data -to TARGET
+//	queue-server migrate-status -database postgres://…
+//	queue-server copy -from ./data -to postgres://…
 //
 // Environment: XEPHANG_ADDR, XEPHANG_DATA, XEPHANG_ADMIN_PASSWORD,
 // XEPHANG_DEMO=1, XEPHANG_LOG_LEVEL (debug, info, warn, error),
 // XEPHANG_KIOSK_TLS_ADDR and XEPHANG_TLS_HOSTS (the kiosks' mutual-TLS listener),
 // XEPHANG_TRUSTED_PROXIES (reverse proxies whose X-Forwarded-For is believed),
 // XEPHANG_KEY_FILE (the key that hashes CCCD numbers, kept out of the store),
-// XEPHANG_MIN_FREE_MB, XEPHANG_STREAMS_PER_ADDR.
+// XEPHANG_MIN_FREE_MB, XEPHANG_STREAMS_PER_ADDR, XEPHANG_DATABASE_URL (PostgreSQL
+// instead of the embedded bbolt store), XEPHANG_REPORT_DATABASE_URL.
 package main
 
 import (
@@ -31,7 +34,6 @@ import (
 	_ "time/tzdata" // centres' time zones without the system's tzdata
 
 	"xephang/queue-server/apiv1"
-	"xephang/queue-server/bolt"
 	"xephang/queue-server/ca"
 	"xephang/queue-server/demo"
 	"xephang/queue-server/engine"
@@ -68,6 +70,12 @@ type Config struct {
 	MinFree uint64
 	// StreamsPerAddr bounds the event streams open from one address.
 	StreamsPerAddr int
+	// Database is a PostgreSQL connection string: the store is then that
+	// database, which several servers may share, instead of the bbolt
+	// file in DataDir (which keeps the CA and, by default, the key file).
+	Database string
+	// ReportDatabase, when set, is where reports read from (a replica).
+	ReportDatabase string
 }
 
 // ParseConfig reads flags, with the environment as defaults.
@@ -101,6 +109,8 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 	proxies := getenv("XEPHANG_TRUSTED_PROXIES")
 	cfg.AdminPassword = getenv("XEPHANG_ADMIN_PASSWORD")
 	cfg.KeyFile = getenv("XEPHANG_KEY_FILE")
+	cfg.Database = getenv("XEPHANG_DATABASE_URL")
+	cfg.ReportDatabase = getenv("XEPHANG_REPORT_DATABASE_URL")
 	if v := getenv("XEPHANG_LOG_LEVEL"); v != "" {
 		if err := cfg.LogLevel.UnmarshalText([]byte(v)); err != nil {
 			return cfg, fmt.Errorf("XEPHANG_LOG_LEVEL: %w", err)
@@ -117,6 +127,8 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 	fs.BoolVar(&cfg.NewKey, "new-key", false, "start with a new key when the key file is lost (bookings made until now no longer match their CCCD numbers)")
 	fs.BoolVar(&cfg.Init, "init", false, "create a new empty store even where one was (its file lost): only on purpose")
 	fs.IntVar(&minFreeMB, "min-free-mb", minFreeMB, "not ready when the store's disk has less free space, MiB (XEPHANG_MIN_FREE_MB)")
+	fs.StringVar(&cfg.Database, "database", cfg.Database, "PostgreSQL connection string, postgres://user@host1,host2/db?target_session_attrs=read-write (XEPHANG_DATABASE_URL); empty: the bbolt store in the data directory")
+	fs.StringVar(&cfg.ReportDatabase, "report-database", cfg.ReportDatabase, "PostgreSQL connection string reports read from, e.g. a standby (XEPHANG_REPORT_DATABASE_URL); empty: the main store")
 	fs.IntVar(&cfg.StreamsPerAddr, "streams-per-addr", cfg.StreamsPerAddr, "event-stream WebSockets open at once from one address (XEPHANG_STREAMS_PER_ADDR)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
@@ -137,6 +149,9 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 	if fs.NArg() > 0 {
 		return cfg, fmt.Errorf("unexpected arguments: %v", fs.Args())
 	}
+	if cfg.ReportDatabase != "" && cfg.Database == "" {
+		return cfg, fmt.Errorf("-report-database needs -database: reports of the bbolt store read the store itself")
+	}
 	return cfg, nil
 }
 
@@ -144,7 +159,7 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 type Main struct {
 	Config Config
 	Log    *slog.Logger
-	Store  *bolt.Store
+	Store  serverStore
 	Engine *engine.Engine
 	Hub    *engine.Hub
 	API    *httpapi.Server
@@ -154,6 +169,9 @@ type Main struct {
 	kln    net.Listener
 	ksrv   *http.Server
 	stop   context.CancelFunc
+	// closers are closed after the engine, before the store (a report
+	// replica's store).
+	closers []interface{ Close() error }
 }
 
 // NewMain returns a program with the configuration.
@@ -170,26 +188,28 @@ func (m *Main) KioskAddr() string {
 	return m.kln.Addr().String()
 }
 
+// serverStore is what the server needs of its store, bbolt or PostgreSQL.
+type serverStore interface {
+	queue.Store
+	KeyID(name string) (string, error)
+	SetKeyID(name, id string) error
+}
+
 // Run opens the store, starts the engine and serves until Close.
 func (m *Main) Run(ctx context.Context) error {
-	if err := m.moveKeyOutOfStore(); err != nil {
-		return err
-	}
-	st, err := bolt.OpenWith(m.Config.DataDir, bolt.Options{Init: m.Config.Init})
+	metrics := httpapi.NewMetrics()
+	ready, reports, limits, err := m.openStore(ctx, metrics)
 	if err != nil {
 		return err
 	}
-	m.Store = st
+	st := m.Store
 	m.Hub = engine.NewHub()
-	metrics := httpapi.NewMetrics()
-	watch := &storeWatch{st: st, minFree: m.Config.MinFree, log: m.Log, metrics: metrics}
-
 	m.Engine, err = engine.New(engine.Config{
 		Store: st, Publisher: m.Hub, Log: m.Log,
 		Observer: engine.Observer{Commit: metrics.ObserveCommit, Committed: metrics.ObserveChanges},
 	})
 	if err != nil {
-		st.Close()
+		m.Close()
 		return err
 	}
 	secret, err := m.citizenKey(st)
@@ -197,19 +217,15 @@ func (m *Main) Run(ctx context.Context) error {
 		m.CA, err = ca.Open(filepath.Join(m.Config.DataDir, "ca"))
 	}
 	if err != nil {
-		m.Engine.Close()
-		st.Close()
+		m.Close()
 		return err
 	}
-	m.API = httpapi.New(httpapi.Config{Engine: m.Engine, Hub: m.Hub, Store: st, Log: m.Log, Metrics: metrics, UI: ui.Handler(), Secret: secret, CA: m.CA, TrustedProxies: m.Config.TrustedProxies,
-		Ready: watch.problem, StreamsPerAddr: m.Config.StreamsPerAddr})
+	m.API = httpapi.New(httpapi.Config{Engine: m.Engine, Hub: m.Hub, Store: st, ReportStore: reports, Limits: limits, Log: m.Log, Metrics: metrics, UI: ui.Handler(), Secret: secret, CA: m.CA, TrustedProxies: m.Config.TrustedProxies,
+		Ready: ready, StreamsPerAddr: m.Config.StreamsPerAddr})
 	if err := m.bootstrap(ctx); err != nil {
 		m.Close()
 		return err
 	}
-	var wctx context.Context
-	wctx, m.stop = context.WithCancel(context.Background())
-	go watch.run(wctx)
 	m.ln, err = net.Listen("tcp", m.Config.Addr)
 	if err != nil {
 		m.Close()
@@ -228,7 +244,7 @@ func (m *Main) Run(ctx context.Context) error {
 			m.Log.Error("serve", "err", err)
 		}
 	}()
-	m.Log.Info("queue-server listening", "addr", m.Addr(), "data", m.Config.DataDir, "trusted_proxies", len(m.Config.TrustedProxies))
+	m.Log.Info("queue-server listening", "addr", m.Addr(), "data", m.Config.DataDir, "store", m.storeKind(), "trusted_proxies", len(m.Config.TrustedProxies))
 	if m.Config.KioskAddr != "" {
 		tlsCfg, err := m.CA.ServerTLS(m.Config.TLSHosts)
 		if err == nil {
@@ -300,6 +316,9 @@ func (m *Main) Close() error {
 	if m.Engine != nil {
 		m.Engine.Close()
 	}
+	for _, c := range m.closers {
+		c.Close()
+	}
 	if m.Store != nil {
 		return m.Store.Close()
 	}
@@ -307,11 +326,15 @@ func (m *Main) Close() error {
 }
 
 func main() {
-	if len(os.Args) > 1 && os.Args[1] == "check" {
-		os.Exit(runCheck(os.Args[2:], os.Getenv, os.Stdout, os.Stderr))
-	}
-	if len(os.Args) > 1 && os.Args[1] == "copy" {
-		os.Exit(runCopy(os.Args[2:], os.Getenv, os.Stdout, os.Stderr))
+	if len(os.Args) > 1 {
+		switch os.Args[1] {
+		case "check":
+			os.Exit(runCheck(os.Args[2:], os.Getenv, os.Stdout, os.Stderr))
+		case "migrate-status":
+			os.Exit(runMigrateStatus(os.Args[2:], os.Getenv, os.Stdout, os.Stderr))
+		case "copy":
+			os.Exit(runCopy(os.Args[2:], os.Getenv, os.Stdout, os.Stderr))
+		}
 	}
 	cfg, err := ParseConfig(os.Args[1:], os.Getenv)
 	if errors.Is(err, flag.ErrHelp) {

@@ -63,7 +63,7 @@ func TestMainDemo(t *testing.T) {
 }
 
 // buildBinary builds queue-server once for the tests that run it as a process.
-func buildBinary(t *testing.T) string {
+func buildBinary(t testing.TB) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "queue-server")
 	cmd := exec.Command("go", "build", "-o", bin, ".")

@@ -32,13 +32,22 @@ func (s *flakyStore) Commit(b *queue.Batch) error {
 }
 
 type recorder struct {
-	mu     sync.Mutex
-	events []queue.Event
+	mu           sync.Mutex
+	events       []queue.Event
+	centreEvents []centreEvent
 }
 
-func (r *recorder) Publish(_ string, evs []queue.Event) {
+type centreEvent struct {
+	centre string
+	seq    uint64
+}
+
+func (r *recorder) Publish(centre string, evs []queue.Event) {
 	r.mu.Lock()
 	r.events = append(r.events, evs...)
+	for _, ev := range evs {
+		r.centreEvents = append(r.centreEvents, centreEvent{centre, ev.Seq})
+	}
 	r.mu.Unlock()
 }
 

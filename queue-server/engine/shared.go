@@ -9,10 +9,11 @@ package engine
 //     name (WithCentres; the HTTP layer names the centre of the path), so
 //     two servers' rounds on one centre run one after the other and two
 //     rounds never wait for each other in a cycle.
-//  2. For each locked centre it learns the committed revision; a centre
-//     another server changed since this one last saw it is caught up from
-//     the store's change log (Live.Absorb), its events published here in
-//     order, before any request acts on it. Numbering, capacity and
+//  2. With the locks, in the same round trip, it learns each centre's
+//     committed revision and the changes committed after its own: a
+//     centre another server changed since this one last saw it is caught
+//     up from them (Live.Absorb), its events published here in order,
+//     before any request acts on it. Numbering, capacity and
 //     per-citizen limits are then decided on the latest state, under the
 //     lock: exact with any number of servers.
 //  3. A request that touches a centre it did not name takes that lock
@@ -119,7 +120,7 @@ func (e *Engine) lock(tx *Tx, id string) error {
 		return nil
 	}
 	wait := id > rs.highest
-	revs, ok, err := rs.rnd.Lock([]string{id}, wait)
+	locked, ok, err := rs.rnd.LockSince([]string{id}, e.have([]string{id}), wait)
 	if err != nil {
 		return unavailable(err)
 	}
@@ -129,8 +130,34 @@ func (e *Engine) lock(tx *Tx, id string) error {
 	}
 	rs.locked[id] = true
 	rs.highest = max(rs.highest, id)
-	rev, exists := revs[id]
-	return e.catchUp(id, rev, exists)
+	return e.catchUpLocked(id, locked[id])
+}
+
+// have returns the revisions this server has of the centres it knows.
+func (e *Engine) have(ids []string) map[string]uint64 {
+	out := make(map[string]uint64, len(ids))
+	for _, id := range ids {
+		if l, ok := e.lives[id]; ok {
+			out[id] = l.Rev()
+		}
+	}
+	return out
+}
+
+// catchUpLocked brings a centre just locked to its committed revision
+// with the changes read with the lock; without them, from the store.
+func (e *Engine) catchUpLocked(id string, lk queue.Locked) error {
+	l, known := e.lives[id]
+	if known && lk.Exists && lk.Complete && l.Rev() <= lk.Rev {
+		for _, ch := range lk.Missed {
+			l.Absorb(ch)
+			e.publishShared(id, ch.Events)
+		}
+		if l.Rev() == lk.Rev {
+			return nil
+		}
+	}
+	return e.catchUp(id, lk.Rev, lk.Exists)
 }
 
 func unavailable(err error) error {
@@ -354,14 +381,13 @@ func (e *Engine) attemptShared(writes []*request, hints []string, last bool) (re
 		rs.highest = "\U0010FFFF"
 	}
 	if len(hints) > 0 {
-		revs, _, err := rnd.Lock(hints, true)
+		locked, _, err := rnd.LockSince(hints, e.have(hints), true)
 		if err != nil {
 			return nil, unavailable(err)
 		}
 		for _, id := range hints {
 			rs.locked[id] = true
-			rev, ok := revs[id]
-			if err := e.catchUp(id, rev, ok); err != nil {
+			if err := e.catchUpLocked(id, locked[id]); err != nil {
 				return nil, err
 			}
 		}

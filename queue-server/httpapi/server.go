@@ -20,17 +20,17 @@ import (
 
 // Config configures a Server.
 type Config struct {
-	Engine   *engine.Engine
-	Hub      *engine.Hub
-	Store    queue.Store
+	Engine *engine.Engine
+	Hub    *engine.Hub
+	Store  queue.Store
 	// ReportStore is where reports read tickets and bookings (a replica
 	// of a PostgreSQL primary); nil: Store.
 	ReportStore queue.Store
 	Log         *slog.Logger
 	Metrics     *Metrics     // nil: no metrics
-	UI       http.Handler // the embedded pages; nil: none
-	TokenTTL time.Duration
-	Now      func() time.Time
+	UI          http.Handler // the embedded pages; nil: none
+	TokenTTL    time.Duration
+	Now         func() time.Time
 	// Ready says why the server should not take traffic (for /readyz):
 	// nil when it should.
 	Ready func() error

@@ -11,6 +11,7 @@ import (
 	"xephang/queue-server/apiv1"
 	"xephang/queue-server/httpapi"
 	"xephang/queue-server/pglimits"
+	"xephang/queue-server/pgstore"
 	"xephang/queue-server/testsrv"
 )
 
@@ -21,14 +22,13 @@ func sharedLimits(t *testing.T) (*testsrv.Cluster, [2]httpapi.Limits) {
 	c := testsrv.StartPostgres(t, testsrv.PGOptions{Fast: true})
 	url := c.CreateDB(t)
 	var ls [2]httpapi.Limits
+	st, err := pgstore.Open(context.Background(), url, pgstore.Options{}) // the schema, by the store's migrations
+	must(t, err)
+	st.Close()
 	for i := range ls {
 		pool, err := pgxpool.New(context.Background(), url)
 		must(t, err)
 		t.Cleanup(pool.Close)
-		if i == 0 {
-			_, err = pool.Exec(context.Background(), pglimits.Schema)
-			must(t, err)
-		}
 		ls[i] = pglimits.New(pool)
 	}
 	return c, ls

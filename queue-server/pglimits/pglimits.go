@@ -34,29 +34,6 @@ import (
 	"xephang/queue-server/httpapi"
 )
 
-// Schema creates the tables; the PostgreSQL store applies it among its
-// migrations.
-const Schema = `
-CREATE UNLOGGED TABLE rate_buckets (
-	name     text NOT NULL,             -- the limit (httpapi.Rate.Name)
-	key      text NOT NULL,             -- what it counts: a client address
-	tokens   double precision NOT NULL, -- left after the last take
-	taken_at timestamptz NOT NULL,      -- the last take
-	idle_at  timestamptz NOT NULL,      -- taken_at + the window: full again, may be swept
-	taken    boolean NOT NULL,          -- whether the last take got a token
-	PRIMARY KEY (name, key)
-);
-CREATE UNLOGGED TABLE backoff_strikes (
-	policy       text NOT NULL,        -- httpapi.BackoffPolicy.Name
-	key          text NOT NULL,        -- an account, an address
-	failures     integer NOT NULL,
-	last_failure timestamptz NOT NULL,
-	wait_until   timestamptz NOT NULL, -- no attempt is checked before
-	forget_at    timestamptz NOT NULL, -- last_failure + Forget: afresh once not waiting
-	PRIMARY KEY (policy, key)
-);
-`
-
 // Limits is httpapi.Limits on PostgreSQL.
 type Limits struct {
 	pool *pgxpool.Pool
@@ -64,7 +41,8 @@ type Limits struct {
 
 var _ httpapi.Limits = (*Limits)(nil)
 
-// New returns limits kept in pool's database, whose schema has Schema.
+// New returns limits kept in pool's database, whose schema the PostgreSQL
+// store's migrations made (pgstore/migrations/0002_limits.sql).
 func New(pool *pgxpool.Pool) *Limits { return &Limits{pool: pool} }
 
 // The bucket, refilled at now ($3) with burst $4 per window $5 (seconds):

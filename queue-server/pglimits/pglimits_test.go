@@ -10,6 +10,7 @@ import (
 	"xephang/queue-server/httpapi"
 	"xephang/queue-server/httpapi/limitstest"
 	"xephang/queue-server/pglimits"
+	"xephang/queue-server/pgstore"
 	"xephang/queue-server/testsrv"
 )
 
@@ -17,11 +18,19 @@ import (
 func newDB(t testing.TB, c *testsrv.Cluster) (string, *pgxpool.Pool) {
 	t.Helper()
 	url := c.CreateDB(t)
-	pool := newPool(t, url)
-	if _, err := pool.Exec(context.Background(), pglimits.Schema); err != nil {
+	migrate(t, url)
+	return url, newPool(t, url)
+}
+
+// migrate gives the database at url the schema, by the PostgreSQL store's
+// migrations, as queue-server does.
+func migrate(t testing.TB, url string) {
+	t.Helper()
+	st, err := pgstore.Open(context.Background(), url, pgstore.Options{})
+	if err != nil {
 		t.Fatal(err)
 	}
-	return url, pool
+	st.Close()
 }
 
 func newPool(t testing.TB, url string) *pgxpool.Pool {

@@ -137,6 +137,10 @@ type Round interface {
 	// deadlock), and returns their committed revisions. With wait false
 	// it takes none that another holds and reports ok false.
 	Lock(centres []string, wait bool) (revs map[string]uint64, ok bool, err error)
+	// LockSince is Lock that also reads, in the same round trip, the
+	// changes committed to each centre after the revision the caller has
+	// of it (have; nothing for a centre absent from have).
+	LockSince(centres []string, have map[string]uint64, wait bool) (locked map[string]Locked, ok bool, err error)
 	// Commit writes the batch durably and ends the round. Each centre's
 	// changes carry the revision they make (Changes.Rev, one more than
 	// the centre's committed revision): a centre whose committed revision
@@ -144,4 +148,15 @@ type Round interface {
 	Commit(b *Batch) error
 	// Rollback ends the round writing nothing.
 	Rollback()
+}
+
+// Locked is what a round learns of a centre as it locks it.
+type Locked struct {
+	Rev    uint64 // its committed revision
+	Exists bool   // whether it is stored at all
+	// Missed are the changes committed after the revision the caller has,
+	// in order, when Complete; the change log no longer holding them all
+	// (or the caller having none) leaves Complete false: load it whole.
+	Missed   []*Changes
+	Complete bool
 }

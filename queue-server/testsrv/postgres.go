@@ -111,7 +111,7 @@ func (c *Cluster) Standby(t testing.TB, sync bool) *Cluster {
 	base := ownedDir(t, "xephang-pg-standby-")
 	s := &Cluster{Dir: filepath.Join(base, "data"), bin: c.bin, log: filepath.Join(base, "postgres.log")}
 	if out, err := s.run("pg_basebackup", "-h", "127.0.0.1", "-p", strconv.Itoa(c.Port), "-U", Superuser,
-		"-D", s.Dir, "-R", "-X", "stream", "--no-sync", "-d", "application_name=standby"); err != nil {
+		"-D", s.Dir, "-R", "-X", "stream", "-c", "fast", "--no-sync", "-d", "application_name=standby"); err != nil {
 		t.Fatalf("pg_basebackup: %v\n%s", err, out)
 	}
 	s.start(t)
