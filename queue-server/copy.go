@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -14,16 +15,19 @@ import (
 	"syscall"
 
 	"xephang/queue-server/bolt"
+	"xephang/queue-server/pgstore"
 	"xephang/queue-server/queue"
 	"xephang/queue-server/storecopy"
 )
 
-// runCopy is `queue-server copy -from DATA_DIR -to TARGET`: the bbolt
-// store of a data directory, opened read-only (stop the server first),
-// copied whole into an empty target, then verified kind by kind. The
-// target is a data directory that holds no store yet. It says what it
-// did in Vietnamese and English, a line per centre, then the table of
-// the verification; the CCCD key stays a file and is not copied.
+// runCopy is `queue-server copy -from DATA_DIR -to postgres://…`: the
+// bbolt store of a data directory, opened read-only (stop the server
+// first), copied whole into an empty PostgreSQL database (migrated first,
+// as the server does), then verified kind by kind. The target may also be
+// a data directory holding no store yet (a bbolt copy). It says what it
+// did in Vietnamese and English, a line per centre, then the table of the
+// verification; the CCCD key stays a file and is not copied. Exit code 0:
+// copied and verified; 1: refused or failed; 2: bad usage.
 func runCopy(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("queue-server copy", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -31,9 +35,9 @@ func runCopy(args []string, getenv func(string) string, stdout, stderr io.Writer
 	if v := getenv("XEPHANG_DATA"); v != "" {
 		from = v
 	}
-	var to string
+	to := getenv("XEPHANG_DATABASE_URL")
 	fs.StringVar(&from, "from", from, "data directory of the bbolt store to copy (XEPHANG_DATA); read only")
-	fs.StringVar(&to, "to", "", "the empty target: a data directory holding no store")
+	fs.StringVar(&to, "to", to, "the empty target: a PostgreSQL connection string, postgres://user@host/db (XEPHANG_DATABASE_URL), or a data directory holding no store")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -58,13 +62,13 @@ func runCopy(args []string, getenv func(string) string, stdout, stderr io.Writer
 		return fail(err)
 	}
 	defer src.Close()
-	dst, name, err := openTarget(from, to)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	dst, name, err := openTarget(ctx, from, to, stderr)
 	if err != nil {
 		return fail(err)
 	}
 	defer dst.Close()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 
 	fmt.Fprintf(stdout, "Chép %s sang %s / copying %s to %s\n", filepath.Join(from, bolt.FileName), name, filepath.Join(from, bolt.FileName), name)
 	rep, err := storecopy.Copy(ctx, src, dst, func(line string) { fmt.Fprintln(stdout, "  "+line) })
@@ -109,8 +113,18 @@ type target interface {
 	storecopy.Source
 }
 
-// openTarget opens the copy's target and names it for the output.
-func openTarget(from, to string) (target, string, error) {
+// openTarget opens the copy's target and names it for the output (a
+// database's password hidden): a PostgreSQL database, migrated as a
+// server does, or a bbolt store in a data directory.
+func openTarget(ctx context.Context, from, to string, stderr io.Writer) (target, string, error) {
+	if isDatabase(to) {
+		log := slog.New(slog.NewTextHandler(stderr, nil))
+		st, err := pgstore.Open(ctx, to, pgstore.Options{Log: log})
+		if err != nil {
+			return nil, "", fmt.Errorf("database %s: %w", redact(to), err)
+		}
+		return st, redact(to), nil
+	}
 	a, errA := filepath.Abs(from)
 	b, errB := filepath.Abs(to)
 	if errA == nil && errB == nil && a == b {
@@ -121,4 +135,10 @@ func openTarget(from, to string) (target, string, error) {
 		return nil, "", err
 	}
 	return st, filepath.Join(to, bolt.FileName), nil
+}
+
+// isDatabase reports whether a target names a PostgreSQL database: a URL
+// (postgres://, postgresql://) or pgx's key=value form.
+func isDatabase(to string) bool {
+	return strings.HasPrefix(to, "postgres://") || strings.HasPrefix(to, "postgresql://") || strings.Contains(to, "=")
 }

@@ -2,6 +2,10 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -10,10 +14,14 @@ import (
 	"testing"
 	"time"
 
+	"xephang/queue-server/apiv1"
 	"xephang/queue-server/bolt"
 	"xephang/queue-server/engine"
+	"xephang/queue-server/keyfile"
+	"xephang/queue-server/pgstore"
 	"xephang/queue-server/queue"
 	"xephang/queue-server/queue/storetest"
+	"xephang/queue-server/testsrv"
 )
 
 // copySource makes a small store in dir: a centre with tickets of two
@@ -44,7 +52,12 @@ func copySource(t *testing.T, dir string) []string {
 	if err := s.Commit(&queue.Batch{Users: []queue.User{{Username: "admin", Role: queue.RoleAdmin, CreatedAt: now}}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.SetKeyID("citizen", "kid-1"); err != nil {
+	// The CCCD key file beside the store, as a server makes it.
+	key := keyfile.New()
+	if err := keyfile.Create(filepath.Join(dir, "citizen.key"), key); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetKeyID("citizen", keyfile.ID(key)); err != nil {
 		t.Fatal(err)
 	}
 	return ids
@@ -67,13 +80,14 @@ func TestCopyCommand(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
 	}
+	kid := keyID(t, from)
 	for _, want := range []string{
 		"trung tâm phuong-copy: 6 số thứ tự", "/ centre phuong-copy: 6 tickets",
 		"tài khoản và thiết bị: 1 tài khoản", "/ accounts and devices: 1 users",
 		"Đã chép ", "/ copied ", "rows/s",
 		"khớp / match",
 		"Bản sao khớp với nguồn", "the copy matches its source",
-		"Tệp khóa CCCD không được chép", "The CCCD key file is not copied", "citizen kid-1",
+		"Tệp khóa CCCD không được chép", "The CCCD key file is not copied", "citizen " + kid,
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q", want)
@@ -95,8 +109,8 @@ func TestCopyCommand(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if kid, err := dst.KeyID("citizen"); err != nil || kid != "kid-1" {
-		t.Fatalf("key id %q %v", kid, err)
+	if got, err := dst.KeyID("citizen"); err != nil || got != kid {
+		t.Fatalf("key id %q %v, want %s", got, err, kid)
 	}
 	before, _ := dst.LoadCentres()
 	dst.Close()
@@ -116,6 +130,69 @@ func TestCopyCommand(t *testing.T) {
 	if after, _ := dst.LoadCentres(); !reflect.DeepEqual(before, after) {
 		t.Fatal("the refused copy changed the target")
 	}
+}
+
+// TestCopyCommandPostgres: the same into a PostgreSQL database, migrated
+// by the copy; a second copy into it is refused.
+func TestCopyCommandPostgres(t *testing.T) {
+	pg := testsrv.StartPostgres(t, testsrv.PGOptions{Fast: true})
+	url := pg.CreateDB(t)
+	from := t.TempDir()
+	ids := copySource(t, from)
+	code, out, errs := runCopyArgs("-from", from, "-to", url)
+	if code != 0 || !strings.Contains(out, "trung tâm phuong-copy: 6 số thứ tự") || !strings.Contains(out, " to "+url+"\n") ||
+		!strings.Contains(out, "the copy matches its source") {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
+	}
+	st, err := pgstore.Open(context.Background(), url, pgstore.Options{Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	for _, id := range ids {
+		if _, err := st.Ticket(id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, err := st.KeyID("citizen"); err != nil || got != keyID(t, from) {
+		t.Fatalf("key id %q %v", got, err)
+	}
+	code, out, errs = runCopyArgs("-from", from, "-to", url)
+	if code != 1 || !strings.Contains(errs, "đích không trống") || !strings.Contains(errs, "the target is not empty") {
+		t.Fatalf("copy into a full database: exit %d\n%s\n%s", code, out, errs)
+	}
+
+	// A server on the database takes the source's key file and serves
+	// the copied tickets; another key file is refused.
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	other := filepath.Join(t.TempDir(), "other.key")
+	if err := keyfile.Create(other, keyfile.New()); err != nil {
+		t.Fatal(err)
+	}
+	m := NewMain(Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), Database: url, KeyFile: other}, quiet)
+	if err := m.Run(context.Background()); !errors.Is(err, bolt.ErrWrongKey) {
+		m.Close()
+		t.Fatalf("a server with another key file: %v", err)
+	}
+	m = NewMain(Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), Database: url, KeyFile: filepath.Join(from, "citizen.key")}, quiet)
+	if err := m.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	tk, err := apiv1.NewClient("http://"+m.Addr()).Ticket(context.Background(), ids[0])
+	if err != nil || tk.ID != ids[0] {
+		t.Fatalf("the copied ticket from a server on the database: %+v %v", tk, err)
+	}
+}
+
+// keyID is the fingerprint of the key file in dir.
+func keyID(t *testing.T, dir string) string {
+	t.Helper()
+	key, err := keyfile.Load(filepath.Join(dir, "citizen.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return keyfile.ID(key)
 }
 
 // TestCopyCommandRefuses: no store at -from, -to missing or the source's
