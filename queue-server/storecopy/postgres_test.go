@@ -30,3 +30,16 @@ func TestCopyMonthPostgres(t *testing.T) {
 		refusesNonEmpty(t, func(t *testing.T) store { return open(t, pg.CreateDB(t)) })
 	})
 }
+
+// BenchmarkCopyMonthPostgres is BenchmarkCopyMonth into PostgreSQL (a
+// throwaway cluster on this machine, durable: fsync on).
+func BenchmarkCopyMonthPostgres(b *testing.B) {
+	pg := testsrv.StartPostgres(b, testsrv.PGOptions{})
+	benchCopyMonth(b, func() store {
+		s, err := pgstore.Open(context.Background(), pg.CreateDB(b), pgstore.Options{Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return s
+	})
+}

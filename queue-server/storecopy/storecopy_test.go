@@ -340,8 +340,20 @@ func fileBytes(t *testing.T, dir string) []byte {
 }
 
 // BenchmarkCopyMonth copies the month of TestCopyMonth into a new bbolt
-// store (each batch fsync'd), and verifies it: rows/s of each.
+// store (each batch fsync'd) and verifies it: rows/s of each. See
+// BenchmarkCopyMonthPostgres for PostgreSQL.
 func BenchmarkCopyMonth(b *testing.B) {
+	benchCopyMonth(b, func() store {
+		s, err := bolt.Open(b.TempDir())
+		if err != nil {
+			b.Fatal(err)
+		}
+		return s
+	})
+}
+
+// benchCopyMonth copies the month into each empty store open makes.
+func benchCopyMonth(b *testing.B, open func() store) {
 	srcDir := b.TempDir()
 	monthStore(b, srcDir, 31)
 	src, err := bolt.OpenReadOnly(srcDir)
@@ -352,10 +364,7 @@ func BenchmarkCopyMonth(b *testing.B) {
 	var copied, verified time.Duration
 	rows := 0
 	for b.Loop() {
-		dst, err := bolt.Open(b.TempDir())
-		if err != nil {
-			b.Fatal(err)
-		}
+		dst := open()
 		rep, err := storecopy.Copy(context.Background(), src, dst, nil)
 		if err != nil {
 			b.Fatal(err)
