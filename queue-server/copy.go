@@ -104,7 +104,16 @@ func runCopy(args []string, getenv func(string) string, stdout, stderr io.Writer
 		"Mã khóa đã ghi vào bản sao: %s\n", from, ids)
 	fmt.Fprintf(stdout, "The CCCD key file is not copied: it is a file, not in the store; use the same file (citizen.key in %s, or -key-file) with the copy. "+
 		"Key fingerprints recorded in the copy: %s\n", from, ids)
+	if ca := filepath.Join(from, "ca"); exists(ca) {
+		fmt.Fprintf(stdout, "Thư mục CA của ki-ốt (%s) cũng không nằm trong kho dữ liệu: chép nó vào thư mục -data của mỗi máy chủ, nếu không chứng thư của các ki-ốt đã đăng ký sẽ không được chấp nhận.\n", ca)
+		fmt.Fprintf(stdout, "The kiosks' CA (%s) is not in the store either: copy it into each instance's -data directory, or the enrolled kiosks' certificates are not accepted.\n", ca)
+	}
 	return 0
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 // target is a store the copy writes and verifies.

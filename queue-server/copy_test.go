@@ -76,6 +76,9 @@ func runCopyArgs(args ...string) (int, string, string) {
 func TestCopyCommand(t *testing.T) {
 	from, to := t.TempDir(), filepath.Join(t.TempDir(), "copy")
 	ids := copySource(t, from)
+	if err := os.Mkdir(filepath.Join(from, "ca"), 0o700); err != nil { // the kiosks' CA, as a server makes it
+		t.Fatal(err)
+	}
 	code, out, errs := runCopyArgs("-from", from, "-to", to)
 	if code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
@@ -88,6 +91,7 @@ func TestCopyCommand(t *testing.T) {
 		"khớp / match",
 		"Bản sao khớp với nguồn", "the copy matches its source",
 		"Tệp khóa CCCD không được chép", "The CCCD key file is not copied", "citizen " + kid,
+		"Thư mục CA của ki-ốt", "The kiosks' CA (" + filepath.Join(from, "ca") + ") is not in the store either",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q", want)

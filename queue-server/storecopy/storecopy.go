@@ -100,6 +100,11 @@ var vietnamese = map[string]string{
 // trying again.
 func Copy(ctx context.Context, src Source, dst queue.Store, progress func(string)) (rep Report, err error) {
 	start := time.Now()
+	defer func() {
+		if err != nil {
+			err = fmt.Errorf("storecopy: %w", err)
+		}
+	}()
 	if progress == nil {
 		progress = func(string) {}
 	}
@@ -109,7 +114,7 @@ func Copy(ctx context.Context, src Source, dst queue.Store, progress func(string
 	}
 	rec, _ := dst.(KeyRecorder)
 	if len(keys) > 0 && rec == nil {
-		return Report{}, fmt.Errorf("storecopy: the target cannot record key fingerprints (%T)", dst)
+		return Report{}, fmt.Errorf("the target cannot record key fingerprints (%T)", dst)
 	}
 	var sessions []queue.Session
 	err = src.ForEachSession(func(se queue.Session) error {

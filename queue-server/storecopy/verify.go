@@ -27,9 +27,14 @@ import (
 // others, which a store may keep in any order. The event stream is thus
 // compared whole: every seq, type and payload. An error says what differs;
 // the report has every row either way.
-func Verify(ctx context.Context, src, dst Source) (Report, error) {
+func Verify(ctx context.Context, src, dst Source) (rep Report, err error) {
 	start := time.Now()
-	rep := Report{Verified: true}
+	defer func() {
+		if err != nil {
+			err = fmt.Errorf("storecopy: %w", err)
+		}
+	}()
+	rep = Report{Verified: true}
 	srcIDs, err := src.CentreIDs()
 	if err != nil {
 		return rep, fmt.Errorf("source: centres: %w", err)
