@@ -332,6 +332,8 @@ func main() {
 			os.Exit(runCheck(os.Args[2:], os.Getenv, os.Stdout, os.Stderr))
 		case "migrate-status":
 			os.Exit(runMigrateStatus(os.Args[2:], os.Getenv, os.Stdout, os.Stderr))
+		case "copy":
+			os.Exit(runCopy(os.Args[2:], os.Getenv, os.Stdout, os.Stderr))
 		}
 	}
 	cfg, err := ParseConfig(os.Args[1:], os.Getenv)
