@@ -58,7 +58,9 @@ func (s *benchSetup) commits(b *testing.B) (commits, requests float64) {
 
 // setupFor starts the servers of a kind, stopped when b ends: "bbolt"
 // (one instance on its file), "pg1" (one instance on PostgreSQL), "pg2"
-// (two instances on PostgreSQL behind haproxy).
+// (two instances on PostgreSQL behind haproxy, round robin: every round of
+// each contends with the other's for the same centres), "pg2-by-centre"
+// (the same, balanced by centre as the README advises).
 func setupFor(b *testing.B, benchBin, kind string) *benchSetup {
 	var url string
 	var instances []string
@@ -67,16 +69,20 @@ func setupFor(b *testing.B, benchBin, kind string) *benchSetup {
 		inst := startProcessArgs(b, benchBin, "-data", b.TempDir())
 		url = inst.url
 		instances = []string{url}
-	case "pg1", "pg2":
+	case "pg1", "pg2", "pg2-by-centre":
 		pg := testsrv.StartPostgres(b, testsrv.PGOptions{Settings: []string{"max_connections = 300"}})
 		db := pg.CreateDB(b)
 		data := b.TempDir()
 		a := startInstance(b, benchBin, data, db)
 		url = a.url
 		instances = []string{a.url}
-		if kind == "pg2" {
+		if kind != "pg1" {
 			bb := startInstance(b, benchBin, data, db)
-			url = "http://" + testsrv.StartHAProxy(b, a.addr, bb.addr).Addr
+			balance := "roundrobin"
+			if kind == "pg2-by-centre" {
+				balance = testsrv.ByCentre
+			}
+			url = "http://" + testsrv.StartHAProxyBalance(b, balance, a.addr, bb.addr).Addr
 			instances = append(instances, bb.url)
 		}
 	}
@@ -110,7 +116,7 @@ func benchCentreN(i int) queue.Centre {
 // over 8 centres (a province) or all on one centre (the worst case).
 func BenchmarkClusterIssue(b *testing.B) {
 	bin := buildBinary(b)
-	for _, kind := range []string{"bbolt", "pg1", "pg2"} {
+	for _, kind := range []string{"bbolt", "pg1", "pg2", "pg2-by-centre"} {
 		b.Run("store="+kind, func(b *testing.B) { benchIssue(b, setupFor(b, bin, kind)) })
 	}
 }

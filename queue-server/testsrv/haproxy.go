@@ -19,9 +19,22 @@ type LB struct {
 
 // StartHAProxy starts haproxy on a free loopback port in front of the
 // backends (host:port), round robin, each checked with GET /readyz every
-// 200 ms (down after 2 failures, up after 2 successes), as the README's
-// deployment advises. It stops when the test ends.
+// 200 ms (down after 2 failures, up after 2 successes). It stops when the
+// test ends.
 func StartHAProxy(t testing.TB, backends ...string) *LB {
+	t.Helper()
+	return StartHAProxyBalance(t, "roundrobin", backends...)
+}
+
+// ByCentre is the balance of the README's deployment: requests hashed on
+// the path up to the centre (/api/v1/centres/{id}/), consistently, so a
+// centre's requests go to one instance while it is up and the others take
+// its share when it is not.
+const ByCentre = "uri depth 4\n    hash-type consistent"
+
+// StartHAProxyBalance is StartHAProxy with the given balance algorithm
+// (haproxy's "balance" line, e.g. ByCentre).
+func StartHAProxyBalance(t testing.TB, balance string, backends ...string) *LB {
 	t.Helper()
 	path, err := exec.LookPath("haproxy")
 	if err != nil {
@@ -50,10 +63,10 @@ frontend www
     option forwardfor
     default_backend queue
 backend queue
-    balance roundrobin
+    balance %s
     option httpchk GET /readyz
     http-check expect status 200
-%s`, port, servers.String())
+%s`, port, strings.ReplaceAll(balance, "\\n", "\n"), servers.String())
 	dir := t.TempDir()
 	file := filepath.Join(dir, "haproxy.cfg")
 	if err := os.WriteFile(file, []byte(cfg), 0o600); err != nil {

@@ -65,8 +65,42 @@ func TestHAProxy(t *testing.T) {
 	}
 }
 
-func get(t *testing.T, lb *LB) string {
-	resp, err := http.Get("http://" + lb.Addr + "/")
+// TestHAProxyByCentre sends a centre's requests to one backend.
+func TestHAProxyByCentre(t *testing.T) {
+	var backends []string
+	for _, name := range []string{"a", "b"} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, name) }))
+		defer srv.Close()
+		backends = append(backends, strings.TrimPrefix(srv.URL, "http://"))
+	}
+	lb := StartHAProxyBalance(t, ByCentre, backends...)
+	seen := map[string]map[string]bool{}
+	for i := 0; i < 40; i++ {
+		centre := fmt.Sprintf("c%d", i%8)
+		path := []string{"/tickets", "/queue", "/counters/1/next", "/events?since=3"}[i%4]
+		if seen[centre] == nil {
+			seen[centre] = map[string]bool{}
+		}
+		seen[centre][getPath(t, lb, "/api/v1/centres/"+centre+path)] = true
+	}
+	used := map[string]bool{}
+	for c, s := range seen {
+		if len(s) != 1 {
+			t.Fatalf("centre %s went to %v", c, s)
+		}
+		for b := range s {
+			used[b] = true
+		}
+	}
+	if len(used) != 2 {
+		t.Fatalf("8 centres all on %v", used)
+	}
+}
+
+func get(t *testing.T, lb *LB) string { return getPath(t, lb, "/") }
+
+func getPath(t *testing.T, lb *LB, path string) string {
+	resp, err := http.Get("http://" + lb.Addr + path)
 	if err != nil {
 		t.Fatal(err)
 	}
