@@ -34,6 +34,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -148,7 +149,7 @@ func (e *Engine) have(ids []string) map[string]uint64 {
 // with the changes read with the lock; without them, from the store.
 func (e *Engine) catchUpLocked(id string, lk queue.Locked) error {
 	l, known := e.lives[id]
-	if known && lk.Exists && lk.Complete && l.Rev() <= lk.Rev {
+	if known && lk.Exists && lk.Complete && l.Rev() <= lk.Rev && contiguous(lk.Missed, l.Rev()) {
 		for _, ch := range lk.Missed {
 			l.Absorb(ch)
 			e.publishShared(id, ch.Events)
@@ -312,9 +313,8 @@ func (e *Engine) runShared(round []*request) {
 	}
 }
 
-// refresh catches up the named centres (every centre when ids is nil and
-// all is set) to the store's revisions, without locks: for reads and the
-// follower.
+// refresh catches up the named centres to the store's revisions,
+// without locks (for reads and the follower): one round trip for all.
 func (e *Engine) refresh(rs *roundState, ids []string) error {
 	ids = slices.Compact(slices.Sorted(slices.Values(ids)))
 	ids = slices.DeleteFunc(ids, func(id string) bool { return rs != nil && rs.checked[id] })
@@ -323,14 +323,13 @@ func (e *Engine) refresh(rs *roundState, ids []string) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), dbTimeout)
 	defer cancel()
-	revs, err := e.shared.st.Revs(ctx, ids)
+	fresh, err := e.shared.st.Fresh(ctx, ids, e.have(ids))
 	if err != nil {
 		return unavailable(err)
 	}
 	var first error
 	for _, id := range ids {
-		rev, ok := revs[id]
-		if err := e.catchUp(id, rev, ok); err != nil && first == nil {
+		if err := e.catchUpLocked(id, fresh[id]); err != nil && first == nil {
 			first = err
 		}
 		if rs != nil {
@@ -504,13 +503,17 @@ func (e *Engine) follow() {
 func (e *Engine) refreshAll() error {
 	ctx, cancel := context.WithTimeout(context.Background(), dbTimeout)
 	defer cancel()
-	revs, err := e.shared.st.Revs(ctx, nil)
+	known := make([]string, 0, len(e.lives))
+	for id := range e.lives {
+		known = append(known, id)
+	}
+	fresh, err := e.shared.st.Fresh(ctx, nil, e.have(known))
 	if err != nil {
 		return unavailable(err)
 	}
 	var first error
-	for id, rev := range revs {
-		if err := e.catchUp(id, rev, true); err != nil && first == nil {
+	for _, id := range slices.Sorted(maps.Keys(fresh)) {
+		if err := e.catchUpLocked(id, fresh[id]); err != nil && first == nil {
 			first = err
 		}
 	}

@@ -93,20 +93,8 @@ func (r *round) LockSince(centres []string, have map[string]uint64, wait bool) (
 		}
 	}
 	pb.Queue("SELECT id, rev FROM centres WHERE id = ANY($1::text[])", centres)
-	var ids []string
-	var revs []int64
-	for _, c := range centres {
-		if rev, ok := have[c]; ok && rev <= math.MaxInt64 {
-			ids, revs = append(ids, c), append(revs, int64(rev))
-		}
-	}
-	if len(ids) > 0 {
-		// LATERAL: one index range scan of the change log per centre,
-		// whatever its size (a join let the planner scan it whole).
-		pb.Queue(`SELECT k.centre, ch.rev, ch.doc FROM unnest($1::text[], $2::bigint[]) AS k(centre, rev)
-			CROSS JOIN LATERAL (SELECT rev, doc FROM changes WHERE centre = k.centre AND rev > k.rev ORDER BY rev) ch
-			ORDER BY k.centre, ch.rev`, ids, revs)
-	}
+	ids, revs := haveArrays(centres, have)
+	queueMissed(pb, ids, revs)
 	conn := r.conn.Conn()
 	br := conn.SendBatch(r.ctx, pb)
 	locked, ok, err := r.readLock(br, len(centres), wait, len(pre))
@@ -134,8 +122,70 @@ func (r *round) LockSince(centres []string, have map[string]uint64, wait bool) (
 	return locked, true, nil
 }
 
+// haveArrays are the centres of ids the caller has a revision of (every
+// one of have when ids is empty), and those revisions.
+func haveArrays(ids []string, have map[string]uint64) ([]string, []int64) {
+	if len(ids) == 0 {
+		for id := range have {
+			ids = append(ids, id)
+		}
+	}
+	var cs []string
+	var revs []int64
+	for _, c := range ids {
+		if rev, ok := have[c]; ok && rev <= math.MaxInt64 {
+			cs, revs = append(cs, c), append(revs, int64(rev))
+		}
+	}
+	return cs, revs
+}
+
+// queueMissed queues the read of the changes after each centre's revision.
+func queueMissed(pb *pgx.Batch, ids []string, revs []int64) {
+	if len(ids) == 0 {
+		return
+	}
+	// LATERAL: one index range scan of the change log per centre,
+	// whatever its size (a join let the planner scan it whole).
+	pb.Queue(`SELECT k.centre, ch.rev, ch.doc FROM unnest($1::text[], $2::bigint[]) AS k(centre, rev)
+		CROSS JOIN LATERAL (SELECT rev, doc FROM changes WHERE centre = k.centre AND rev > k.rev ORDER BY rev) ch
+		ORDER BY k.centre, ch.rev`, ids, revs)
+}
+
+// Fresh reads the centres' revisions and the changes after have, without
+// locks, in one round trip.
+func (s *Store) Fresh(ctx context.Context, ids []string, have map[string]uint64) (map[string]queue.Locked, error) {
+	pb := &pgx.Batch{}
+	pb.Queue("SELECT id, rev FROM centres WHERE coalesce(cardinality($1::text[]), 0) = 0 OR id = ANY($1::text[])", ids)
+	hids, revs := haveArrays(ids, have)
+	queueMissed(pb, hids, revs)
+	br := s.pool.SendBatch(ctx, pb)
+	locked := map[string]queue.Locked{}
+	rows, err := br.Query()
+	if err == nil {
+		var id string
+		var rev int64
+		_, err = pgx.ForEachRow(rows, []any{&id, &rev}, func() error {
+			locked[id] = queue.Locked{Rev: uint64(rev), Exists: true}
+			return nil
+		})
+	}
+	if err == nil && len(hids) > 0 {
+		err = readMissed(br, locked, have)
+	}
+	if cerr := br.Close(); err == nil && cerr != nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, fmt.Errorf("pgstore: fresh: %w", err)
+	}
+	return locked, nil
+}
+
 // readMissed reads the changes after have into locked, marking each
-// centre Complete when they run without a gap up to its revision.
+// centre Complete when they run without a gap up to its revision (changes
+// committed after the revision was read, without a lock, are left for
+// the next time).
 func readMissed(br pgx.BatchResults, locked map[string]queue.Locked, have map[string]uint64) error {
 	rows, err := br.Query()
 	if err != nil {
@@ -163,6 +213,9 @@ func readMissed(br pgx.BatchResults, locked map[string]queue.Locked, have map[st
 			continue
 		}
 		chs := missed[id]
+		for len(chs) > 0 && chs[len(chs)-1].Rev > l.Rev {
+			chs = chs[:len(chs)-1]
+		}
 		complete := uint64(len(chs)) == l.Rev-from
 		for i, ch := range chs {
 			complete = complete && ch.Rev == from+uint64(i)+1

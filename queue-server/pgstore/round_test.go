@@ -548,6 +548,13 @@ func TestLockSince(t *testing.T) {
 	if c9, ok := got["c9"]; ok && c9.Exists {
 		t.Fatalf("a centre not stored: %+v", c9)
 	}
+	// Without locks, the same in one round trip, for reads.
+	for _, ids := range [][]string{{"c1", "c9"}, nil} {
+		fresh, err := b.Fresh(ctx, ids, map[string]uint64{"c1": 1})
+		if c1 := fresh["c1"]; err != nil || !c1.Complete || c1.Rev != 4 || len(c1.Missed) != 3 || c1.Missed[2].Rev != 4 || fresh["c9"].Exists {
+			t.Fatalf("Fresh(%v): %+v %v", ids, fresh, err)
+		}
+	}
 	if c1 := lockSince(nil)["c1"]; c1.Complete || c1.Missed != nil || c1.Rev != 4 {
 		t.Fatalf("c1 unknown to the caller: %+v", c1)
 	}

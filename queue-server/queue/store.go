@@ -119,6 +119,11 @@ type SharedStore interface {
 	// Revs returns the committed revision of each centre named (of every
 	// centre when ids is empty); a centre not stored has none.
 	Revs(ctx context.Context, ids []string) (map[string]uint64, error)
+	// Fresh returns, without locks, the committed revision of each centre
+	// named (of every centre when ids is empty) and the changes after the
+	// revisions the caller has (have), in one round trip: what a server
+	// needs to catch up before a read.
+	Fresh(ctx context.Context, ids []string, have map[string]uint64) (map[string]Locked, error)
 	// Since returns the changes committed to a centre after revision rev,
 	// in order, each with its Rev; ok is false when the change log no
 	// longer reaches back to rev (load the centre whole instead).
