@@ -54,7 +54,7 @@ fuzz:
 test-provisioning: deps-provisioning build
 	$(SUDO) bash provisioning/test-provisioning.sh
 
-# The queue server's benchmarks (issues 2, 3 and 14; about 11 minutes), written
+# The queue server's benchmarks (issues 2, 3, 14 and 17; about 18 minutes), written
 # into docs/benchmarks.md. The others have their own targets and documents.
 bench: deps-test audio
 	@bash provisioning/bench.sh

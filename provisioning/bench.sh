@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Runs the queue server's benchmarks (make bench: issues 2 and 3) and writes their tables into
+# Runs the queue server's benchmarks (make bench: issues 2, 3, 14 and 17) and writes their tables into
 # docs/benchmarks.md between the "bench:begin" and "bench:end" markers,
 # keeping the hand-written analysis around them.
 #
 #   ROUNDS=3 ISSUE_DURATION=10s FLOOR_DURATION=5s DISPLAYS=1000 CALLS=200 SEEDS=20 bash provisioning/bench.sh
 #
-# Everything listens on 127.0.0.1 only. About 11 minutes on a 2-core machine.
+# Everything listens on 127.0.0.1 only. About 18 minutes on a 2-core machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -81,6 +81,28 @@ A native solver (`SolveChallenge`, as a tuned script) per booking at the base di
 TEXT
   go test -run '^$' -bench 'SolveChallenge$' -benchtime 64x ./queue-server/httpapi | grep '^Benchmark'
   go test -run '^$' -bench 'PowSolverChromium$' -benchtime 3x ./ui | grep '^Benchmark'
+  printf '```\n\n'
+  echo "bench: PostgreSQL and several instances" >&2
+  cat <<'TEXT'
+## 8. PostgreSQL and several instances (issue 17)
+
+Durable tickets per second and p99 over HTTP (staff clients, `POST …/tickets`), PostgreSQL with fsync and `synchronous_commit` on, on this same machine with the servers, haproxy and the clients: `bbolt` one instance on its file (the baseline of the same run), `pg1` one instance on PostgreSQL, `pg2` two instances behind haproxy round robin (every round of each contends with the other's for the same centres), `pg2-by-centre` the same balanced by centre as the README advises. Clients spread over 8 centres (a province) or all on one; three runs, each starting every server afresh. `tickets/commit` is how many requests shared a commit (from the instances' metrics).
+
+```
+TEXT
+  go test -run '^$' -bench 'BenchmarkClusterIssue/.*/clients=64$' -benchtime 30000x -count 3 ./queue-server | grep '^Benchmark'
+  go test -run '^$' -bench 'BenchmarkClusterIssue/.*/clients=1$' -benchtime 3000x -count 1 ./queue-server | grep '^Benchmark'
+  printf '```\n\nA call on one instance to its event at %s WebSocket displays connected to the other (from before the call'"'"'s request to each display'"'"'s receipt), %s calls; then the primary killed with SIGKILL under load and its synchronous standby promoted: seconds from the death (and from the promotion) to the first ticket acknowledged again.\n\n```\n' "1000" "200"
+  go test -run '^$' -bench 'BenchmarkClusterEventDelay$' -benchtime 200x ./queue-server | grep '^Benchmark'
+  go test -run '^$' -bench 'BenchmarkClusterFailover$' -benchtime 3x ./queue-server | grep '^Benchmark'
+  cat <<'TEXT'
+```
+
+The store alone (`pgstore`, fsync on): one ticket per commit, and a round of 32 tickets over 8 centres.
+
+```
+TEXT
+  go test -run '^$' -bench 'BenchmarkCommitTicket$|BenchmarkRoundTicket$|BenchmarkCommitRound32$' -benchtime 2000x ./queue-server/pgstore | grep '^Benchmark'
   printf '```\n\n'
 } >>"$out"
 
