@@ -99,12 +99,12 @@ func TestImportDirections(t *testing.T) {
 			}},
 		{"stores, the engine, reports and booking documents depend on the domain alone",
 			func(p string) bool {
-				return under(p, "queue-server/bolt", "queue-server/engine", "queue-server/report", "queue-server/waitsim", "queue-server/bookingdoc")
+				return under(p, "queue-server/bolt", "queue-server/pgstore", "queue-server/storecopy", "queue-server/engine", "queue-server/report", "queue-server/waitsim", "queue-server/bookingdoc")
 			},
-			ours("queue-server/httpapi", "kiosk", "drivers", "ui", "queue-server/bolt", "queue-server/engine", "queue-server/ca")},
+			ours("queue-server/httpapi", "kiosk", "drivers", "ui", "queue-server/bolt", "queue-server/pgstore", "queue-server/pglimits", "queue-server/engine", "queue-server/ca")},
 		{"the kiosk's packages reach the server through the contract (apiv1) only",
 			func(p string) bool { return under(p, "kiosk") },
-			ours("queue-server/engine", "queue-server/bolt", "queue-server/report", "queue-server/httpapi", "queue-server/ca", "queue-server/loadtest", "queue-server/waitsim")},
+			ours("queue-server/engine", "queue-server/bolt", "queue-server/pgstore", "queue-server/pglimits", "queue-server/storecopy", "queue-server/report", "queue-server/httpapi", "queue-server/ca", "queue-server/loadtest", "queue-server/waitsim")},
 		{"the contract imports only the domain",
 			func(p string) bool { return p == "queue-server/apiv1" },
 			func(imp string) bool { return strings.HasPrefix(imp, module) && !under(rel(imp), "queue-server/queue") }},
@@ -119,9 +119,9 @@ func TestImportDirections(t *testing.T) {
 		{"the pages are static files",
 			func(p string) bool { return p == "ui" },
 			ours("")},
-		{"tools and load generators are imported by nobody",
+		{"tools, load generators and the test servers are imported by nobody (tests aside)",
 			func(p string) bool { return true },
-			ours("queue-server/loadtest", "kiosk/precheck/gen")},
+			ours("queue-server/loadtest", "kiosk/precheck/gen", "queue-server/testsrv")},
 	}
 	seen := map[string]bool{}
 	for _, p := range goList(t, "./...") {
@@ -154,7 +154,8 @@ func TestKioskdDoesNotLinkTheServer(t *testing.T) {
 	forbidden := []string{
 		module + "queue-server/engine", module + "queue-server/bolt", module + "queue-server/report",
 		module + "queue-server/httpapi", module + "queue-server/ca", module + "queue-server/loadtest",
-		module + "queue-server/waitsim", "golang.org/x/crypto/bcrypt", "github.com/prometheus/",
+		module + "queue-server/waitsim", module + "queue-server/pgstore", module + "queue-server/pglimits", module + "queue-server/storecopy",
+		"golang.org/x/crypto/bcrypt", "github.com/prometheus/", "github.com/jackc/",
 	}
 	p := goList(t, "./kiosk")
 	if len(p) != 1 {
