@@ -69,7 +69,8 @@ frontend www
     option forwardfor
     default_backend queue
 backend queue
-    balance roundrobin
+    balance uri depth 4
+    hash-type consistent
     option httpchk GET /readyz
     http-check expect status 200
     server qs1 $host:${ports[0]} check inter 1s fall 2 rise 2
@@ -81,7 +82,7 @@ cat <<MSG
 
   Xếp Hàng on PostgreSQL is running (Ctrl-C to stop)
   ──────────────────────────────────────────────────
-  Load balancer      http://$addr/          (haproxy, round robin over both instances)
+  Load balancer      http://$addr/          (haproxy, by centre over both instances)
   Instance 1         http://$host:${ports[0]}/
   Instance 2         http://$host:${ports[1]}/
   Counter console    http://$addr/counter/     (canbo1 … canbo5 / demo12345)
