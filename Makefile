@@ -7,7 +7,7 @@ BIN := bin
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test test-provisioning deps-provisioning bench bench-drivers bench-kiosk bench-precheck bench-reports fuzz build audio deps-run deps-test vet fmt-check clean
+.PHONY: run run-postgres deps-run-postgres test test-provisioning deps-provisioning bench bench-drivers bench-kiosk bench-precheck bench-reports fuzz build audio deps-run deps-test vet fmt-check clean
 
 deps-run:
 	@bash provisioning/dev-deps.sh run
@@ -31,6 +31,14 @@ build: audio
 # kiosk enrolled to it with simulated devices.
 run: deps-run build
 	@bash provisioning/run-demo.sh "$(BIN)" "$(DATA)" "$(ADDR)"
+
+deps-run-postgres:
+	@bash provisioning/dev-deps.sh run-postgres
+
+# A province's shape on one machine: a PostgreSQL cluster in $(DATA)/pg, two
+# queue-server instances on it with the demo centre, haproxy in front on $(ADDR).
+run-postgres: deps-run-postgres build
+	@bash provisioning/run-postgres.sh "$(BIN)" "$(DATA)" "$(ADDR)"
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages that `make run` and `make test` need, only the
 # ones missing, so a second run costs a dpkg query and nothing else.
-# Usage: provisioning/dev-deps.sh run|test|provisioning
+# Usage: provisioning/dev-deps.sh run|run-postgres|test|provisioning
 # `test` also puts axe-core (the accessibility engine the Chromium tests run
 # in every page) into ~/.cache/xephang, once per pinned version.
 set -euo pipefail
@@ -31,6 +31,10 @@ test_pkgs=(
 # already has it, and Debian's npm package would conflict with that.
 if ! command -v npm >/dev/null; then test_pkgs+=(npm); fi
 
+run_pg_pkgs=(
+  "${run_pkgs[@]}"
+  postgresql haproxy      # make run-postgres: a local cluster, two instances behind a load balancer
+)
 prov_pkgs=(
   debootstrap systemd-container  # make test-provisioning: Debian 12 in a folder, booted with nspawn
   curl bc
@@ -38,9 +42,10 @@ prov_pkgs=(
 
 case "${1:-test}" in
   run) want=("${run_pkgs[@]}") ;;
+  run-postgres) want=("${run_pg_pkgs[@]}") ;;
   test) want=("${test_pkgs[@]}") ;;
   provisioning) want=("${prov_pkgs[@]}") ;;
-  *) echo "usage: $0 run|test|provisioning" >&2; exit 2 ;;
+  *) echo "usage: $0 run|run-postgres|test|provisioning" >&2; exit 2 ;;
 esac
 
 # axe installs axe-core from the npm registry into the user's cache, unless
