@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -195,3 +196,18 @@ func TestKill9LosesNothingAcknowledged(t *testing.T) {
 }
 
 func formatB(n int) string { return queue.FormatNumber("B", n) }
+
+// TestRedact: no password of a connection string reaches a log line.
+func TestRedact(t *testing.T) {
+	for _, dsn := range []string{
+		"postgres://xephang:s3cret@db1,db2/xephang?target_session_attrs=read-write",
+		"postgresql://xephang@db1/xephang?password=s3cret&sslmode=require",
+		"host=db1 user=xephang password=s3cret dbname=xephang",
+		"host=db1 password = 's3 cr\\'et' dbname=xephang",
+	} {
+		got := redact(dsn)
+		if strings.Contains(got, "s3") || strings.Contains(got, "cret") || !strings.Contains(got, "db1") {
+			t.Errorf("redact(%q) = %q", dsn, got)
+		}
+	}
+}

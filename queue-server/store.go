@@ -7,6 +7,8 @@ import (
 	"io"
 	"log/slog"
 	"net/url"
+	"regexp"
+	"strings"
 	"time"
 
 	"xephang/queue-server/bolt"
@@ -97,14 +99,26 @@ func (m *Main) storeKind() string {
 	return "bbolt"
 }
 
-// redact hides a connection string's password in logs and errors.
+// redact hides a connection string's password in logs and errors: in a
+// URL's user information or its password parameter, or in the key=value
+// form's password.
 func redact(dsn string) string {
-	u, err := url.Parse(dsn)
-	if err != nil {
-		return "(a connection string that does not parse)"
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		u, err := url.Parse(dsn)
+		if err != nil {
+			return "(a connection string that does not parse)"
+		}
+		if q := u.Query(); q.Has("password") {
+			q.Set("password", "xxxxx")
+			u.RawQuery = q.Encode()
+		}
+		return u.Redacted()
 	}
-	return u.Redacted()
+	return kvPassword.ReplaceAllString(dsn, "${1}xxxxx")
 }
+
+// kvPassword is the password of a key=value connection string, quoted or not.
+var kvPassword = regexp.MustCompile(`(?i)(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)`)
 
 // runMigrateStatus is `queue-server migrate-status -database URL`: where a
 // PostgreSQL database stands against the migrations this binary carries.
