@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"xephang/queue-server/bolt"
@@ -49,11 +50,18 @@ func (m *Main) openStore(ctx context.Context, metrics *httpapi.Metrics) (ready f
 	var wctx context.Context
 	wctx, m.stop = context.WithCancel(context.Background())
 	go sweepLimits(wctx, pl, m.Log)
+	var mu sync.Mutex
+	var logged time.Time // the last time the problem was logged: once a minute, not at every health check
 	ready = func() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
 		if err := st.Ping(ctx); err != nil {
-			m.Log.Error("STORE PROBLEM: the database does not answer", "err", err)
+			mu.Lock()
+			if time.Since(logged) >= time.Minute {
+				m.Log.Error("STORE PROBLEM: not ready, the database does not answer", "err", err)
+				logged = time.Now()
+			}
+			mu.Unlock()
 			return queue.Errorf(queue.EUnavailable, "not ready: the database does not answer", "chưa sẵn sàng: cơ sở dữ liệu không phản hồi")
 		}
 		return nil
