@@ -273,7 +273,7 @@ func BenchmarkClusterEventDelay(b *testing.B) {
 // promoted standby (the promotion itself included).
 func BenchmarkClusterFailover(b *testing.B) {
 	for i := 0; i < b.N; i++ {
-		killToAck, promoteToAck := failover(b)
+		killToAck, promoteToAck := failover(b, false)
 		b.ReportMetric(killToAck.Seconds(), "s-kill-to-ack")
 		b.ReportMetric(promoteToAck.Seconds(), "s-promote-to-ack")
 	}

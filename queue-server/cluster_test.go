@@ -377,14 +377,14 @@ func raceCentre() queue.Centre {
 // with SIGKILL mid-load, promotes the standby and checks that the
 // instance reconnects and every acknowledged ticket is on the new primary.
 func TestClusterDatabaseFailover(t *testing.T) {
-	killToAck, promoteToAck := failover(t)
+	killToAck, promoteToAck := failover(t, true)
 	t.Logf("first acknowledgement %v after the primary's death, %v after the promotion", killToAck.Round(time.Millisecond), promoteToAck.Round(time.Millisecond))
 }
 
 // failover is TestClusterDatabaseFailover's run; it returns the time from
 // the primary's death, and from the promotion, to the first ticket
 // acknowledged after it.
-func failover(t testing.TB) (killToAck, promoteToAck time.Duration) {
+func failover(t testing.TB, checkReady bool) (killToAck, promoteToAck time.Duration) {
 	t.Helper()
 	primary := testsrv.StartPostgres(t, testsrv.PGOptions{})
 	dbURL := primary.CreateDB(t)
@@ -439,6 +439,26 @@ func failover(t testing.TB) (killToAck, promoteToAck time.Duration) {
 	}
 	killed := time.Now()
 	primary.Kill(t)
+	if checkReady {
+		// Without a primary the instance says it is not ready, so a load
+		// balancer sends nothing to it.
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			status := 0
+			resp, err := http.Get(inst.url + "/readyz")
+			if err == nil {
+				resp.Body.Close()
+				status = resp.StatusCode
+			}
+			if status == http.StatusServiceUnavailable {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("/readyz answers %d (%v) with the primary dead, want 503", status, err)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
 	standby.Promote(t)
 	promoted := time.Now()
 	// Service resumes: an acknowledgement after the promotion.
