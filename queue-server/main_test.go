@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"io"
 	"log/slog"
@@ -77,32 +76,12 @@ func buildBinary(t testing.TB) string {
 
 var listenRe = regexp.MustCompile(`queue-server listening" addr=(\S+)`)
 
-// startProcess runs the binary on a free loopback port and returns its URL.
+// startProcess runs the binary with the demo on data, on a free loopback
+// port, and returns its URL.
 func startProcess(t *testing.T, bin, data string) (*exec.Cmd, string) {
 	t.Helper()
-	cmd := exec.Command(bin, "-demo", "-addr", "127.0.0.1:0", "-data", data)
-	cmd.Env = append(os.Environ(), "XEPHANG_ADMIN_PASSWORD=admin-secret")
-	stderr, _ := cmd.StderrPipe()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	found := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			if m := listenRe.FindStringSubmatch(sc.Text()); m != nil {
-				found <- m[1]
-			}
-		}
-	}()
-	select {
-	case addr := <-found:
-		return cmd, "http://" + addr
-	case <-time.After(20 * time.Second):
-		t.Fatal("queue-server did not start in 20 s")
-	}
-	return nil, ""
+	inst := startProcessArgs(t, bin, "-data", data)
+	return inst.cmd, inst.url
 }
 
 // TestKill9LosesNothingAcknowledged issues tickets from many clients, kills
@@ -210,4 +189,38 @@ func TestRedact(t *testing.T) {
 			t.Errorf("redact(%q) = %q", dsn, got)
 		}
 	}
+}
+
+// FuzzRedact: a password put in any connection string never comes out.
+func FuzzRedact(f *testing.F) {
+	f.Add("postgres://u:%s@h/db", "s3cret")
+	f.Add("host=h password=%s dbname=db", "s3cret")
+	f.Add("postgresql://u@h/db?password=%s", "s3cret")
+	f.Fuzz(func(t *testing.T, format, password string) {
+		if len(password) < 6 || strings.Count(format, "%s") != 1 || strings.Contains(format, "%!") {
+			return
+		}
+		for _, r := range password {
+			if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9') {
+				return
+			}
+		}
+		// Only the forms with a place for a password: user information,
+		// a password parameter, a password key.
+		var dsn string
+		switch {
+		case strings.HasPrefix(format, "postgres://u:%s@"), strings.HasPrefix(format, "postgresql://u:%s@"):
+			dsn = strings.Replace(format, "%s", password, 1)
+		case strings.Contains(format, "password=%s"):
+			dsn = strings.Replace(format, "%s", password, 1)
+		default:
+			return
+		}
+		if strings.Count(dsn, password) != 1 {
+			return // the password also appears as something else
+		}
+		if got := redact(dsn); strings.Contains(got, password) {
+			t.Fatalf("redact(%q) = %q shows the password", dsn, got)
+		}
+	})
 }

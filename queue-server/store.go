@@ -125,8 +125,9 @@ func redact(dsn string) string {
 	return kvPassword.ReplaceAllString(dsn, "${1}xxxxx")
 }
 
-// kvPassword is the password of a key=value connection string, quoted or not.
-var kvPassword = regexp.MustCompile(`(?i)(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)`)
+// kvPassword is the password of a key=value connection string, quoted or
+// not (any key ending in "password": hiding too much costs nothing).
+var kvPassword = regexp.MustCompile(`(?i)(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)`)
 
 // runMigrateStatus is `queue-server migrate-status -database URL`: where a
 // PostgreSQL database stands against the migrations this binary carries.

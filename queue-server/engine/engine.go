@@ -510,7 +510,11 @@ func (e *Engine) run(round []*request) {
 			r.reply <- r.res
 		}
 	}
-	rtx := &Tx{e: e, Now: e.now()}
+	e.answerReads(reads, &Tx{e: e, Now: e.now()})
+}
+
+// answerReads runs a round's reads, after its writes, and answers them.
+func (e *Engine) answerReads(reads []*request, rtx *Tx) {
 	for _, r := range reads {
 		if err := r.ctx.Err(); err != nil {
 			r.reply <- result{err: err}

@@ -303,14 +303,7 @@ func (e *Engine) runShared(round []*request) {
 		hints = append(hints, centresOf(r.ctx)...)
 	}
 	e.refresh(rtx.rs, hints) // on failure, reads answer from what this server has
-	for _, r := range reads {
-		if err := r.ctx.Err(); err != nil {
-			r.reply <- result{err: err}
-			continue
-		}
-		v, err := call(r.fn, rtx)
-		r.reply <- result{v: v, err: err}
-	}
+	e.answerReads(reads, rtx)
 }
 
 // refresh catches up the named centres to the store's revisions,

@@ -473,13 +473,29 @@ func (s *Store) notifications(ctx context.Context, conn *pgx.Conn, changed func(
 		if n.Channel != notifyChannel {
 			continue
 		}
-		revText, centre, ok := strings.Cut(n.Payload, " ")
-		rev, err := strconv.ParseUint(revText, 10, 64)
-		if !ok || err != nil {
+		centre, rev, ok := parseNotice(n.Payload)
+		if !ok {
 			s.log.Warn("watching other servers' commits: a notice not understood", "payload", n.Payload)
 			continue
 		}
 		changed(centre, rev)
 	}
 	return ctx.Err()
+}
+
+// parseNotice reads a notice's payload, "<rev> <centre>" (commit_centre
+// writes it; any session of the database may send one, so it is checked):
+// a revision from 1, a centre id without spaces or control characters.
+func parseNotice(payload string) (centre string, rev uint64, ok bool) {
+	revText, centre, found := strings.Cut(payload, " ")
+	rev, err := strconv.ParseUint(revText, 10, 64)
+	if !found || err != nil || rev == 0 || revText[0] == '0' || centre == "" || len(centre) > 200 {
+		return "", 0, false
+	}
+	for _, r := range centre {
+		if r <= ' ' || r == 0x7f {
+			return "", 0, false
+		}
+	}
+	return centre, rev, true
 }
