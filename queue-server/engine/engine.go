@@ -25,6 +25,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"xephang/queue-server/queue"
@@ -64,7 +65,8 @@ type Engine struct {
 
 	lives map[string]*queue.Live // owned by the leader
 
-	shared *shared // when the store is shared with other servers
+	shared          *shared // when the store is shared with other servers
+	accountsChanged atomic.Pointer[func()]
 }
 
 // Config configures an Engine; Now and NewID default to the real clock and

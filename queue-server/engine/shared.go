@@ -134,6 +134,11 @@ func (e *Engine) lock(tx *Tx, id string) error {
 	return e.catchUpLocked(id, locked[id])
 }
 
+// OnAccountsChanged sets what to call when a server sharing the store
+// changed accounts, kiosks or sessions (the HTTP layer forgets the
+// sessions it cached). It may be called at any time.
+func (e *Engine) OnAccountsChanged(f func()) { e.accountsChanged.Store(&f) }
+
 // have returns the revisions this server has of the centres it knows.
 func (e *Engine) have(ids []string) map[string]uint64 {
 	out := make(map[string]uint64, len(ids))
@@ -458,6 +463,10 @@ func (e *Engine) follow() {
 		select {
 		case sh.wake <- struct{}{}:
 		default:
+		}
+	}, func() {
+		if f := e.accountsChanged.Load(); f != nil {
+			(*f)()
 		}
 	})
 	poll := time.NewTicker(pollEvery)

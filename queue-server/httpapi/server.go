@@ -115,6 +115,11 @@ func New(cfg Config) *Server {
 	if s.reports = cfg.ReportStore; s.reports == nil {
 		s.reports = s.store
 	}
+	if s.eng != nil {
+		// Another server ended a session, changed an account or revoked
+		// a kiosk: what this one cached of them goes.
+		s.eng.OnAccountsChanged(s.sessions.clear)
+	}
 	if s.bcryptCost == 0 {
 		s.bcryptCost = accounts.BcryptCost
 	}

@@ -368,6 +368,12 @@ func queueWrites(pb *pgx.Batch, b *queue.Batch) (*writes, error) {
 		pb.Queue(sqlDeleteSessions, slices.Clone(b.DeleteSessions))
 		*n++
 	}
+	if len(b.Users) > 0 || len(b.Kiosks) > 0 || len(b.DeleteSessions) > 0 {
+		// Another server may hold a session of these accounts in its
+		// cache: tell them all (delivered at COMMIT, or never).
+		pb.Queue("SELECT pg_notify('" + accountsChannel + "', '')")
+		*n++
+	}
 	counters.queue(pb, sqlCounters, n)
 	removed.queue(pb, sqlRemoved, n)
 	keys.queue(pb, sqlKeys, n)

@@ -73,7 +73,7 @@ func TestFailover(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		s.Watch(ctx, func(centre string, rev uint64) { heard <- fmt.Sprint(centre, " ", rev) })
+		s.Watch(ctx, func(centre string, rev uint64) { heard <- fmt.Sprint(centre, " ", rev) }, func() {})
 	}()
 	defer func() { cancel(); <-done }()
 	waitFor(t, func() bool {

@@ -378,8 +378,12 @@ func (s *Store) Since(ctx context.Context, centre string, rev uint64) ([]*queue.
 	return out, true, nil
 }
 
-// notifyChannel is where commit_centre notifies commits.
-const notifyChannel = "xephang_changes"
+// notifyChannel is where commit_centre notifies commits; accountsChannel
+// where a commit that changed accounts, kiosks or sessions says so.
+const (
+	notifyChannel   = "xephang_changes"
+	accountsChannel = "xephang_accounts"
+)
 
 // Watch calls changed with the centre and revision of each commit that
 // any server makes, until ctx ends or the store closes. It listens on a
@@ -387,7 +391,7 @@ const notifyChannel = "xephang_changes"
 // when it is lost or its server no longer takes writes (a failover),
 // connects again, with backoff, to whichever host of the URL does, then
 // calls changed("", 0): notices may have been missed meanwhile.
-func (s *Store) Watch(ctx context.Context, changed func(centre string, rev uint64)) {
+func (s *Store) Watch(ctx context.Context, changed func(centre string, rev uint64), accounts func()) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	stop := context.AfterFunc(s.done, cancel)
@@ -412,9 +416,10 @@ func (s *Store) Watch(ctx context.Context, changed func(centre string, rev uint6
 		if attempt > 0 {
 			s.log.Info("watching other servers' commits again")
 			changed("", 0)
+			accounts()
 		}
 		backoff = 100 * time.Millisecond
-		err = s.notifications(ctx, conn, changed)
+		err = s.notifications(ctx, conn, changed, accounts)
 		conn.Close(context.Background())
 		if ctx.Err() == nil {
 			s.log.Warn("watching other servers' commits: connection lost", "err", err)
@@ -432,7 +437,7 @@ func (s *Store) listen(ctx context.Context) (*pgx.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := conn.Exec(cctx, "LISTEN "+notifyChannel); err != nil {
+	if _, err := conn.Exec(cctx, "LISTEN "+notifyChannel+"; LISTEN "+accountsChannel); err != nil {
 		conn.Close(context.Background())
 		return nil, err
 	}
@@ -445,7 +450,7 @@ const watchCheck = 5 * time.Second
 
 // notifications passes on the notifications that conn receives until ctx
 // ends or the connection fails.
-func (s *Store) notifications(ctx context.Context, conn *pgx.Conn, changed func(string, uint64)) error {
+func (s *Store) notifications(ctx context.Context, conn *pgx.Conn, changed func(string, uint64), accounts func()) error {
 	for ctx.Err() == nil {
 		wctx, cancel := context.WithTimeout(ctx, watchCheck)
 		n, err := conn.WaitForNotification(wctx)
@@ -468,6 +473,10 @@ func (s *Store) notifications(ctx context.Context, conn *pgx.Conn, changed func(
 			if standby {
 				return fmt.Errorf("the server is a standby now")
 			}
+			continue
+		}
+		if n.Channel == accountsChannel {
+			accounts()
 			continue
 		}
 		if n.Channel != notifyChannel {

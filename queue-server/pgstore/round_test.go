@@ -287,7 +287,7 @@ func TestWatch(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		b.Watch(ctx, func(centre string, rev uint64) { heard <- notice{centre, rev} })
+		b.Watch(ctx, func(centre string, rev uint64) { heard <- notice{centre, rev} }, func() { heard <- notice{"accounts", 0} })
 	}()
 	defer func() { cancel(); <-done }()
 	now := time.Date(2026, 11, 23, 9, 0, 0, 0, hcm)
@@ -307,7 +307,24 @@ func TestWatch(t *testing.T) {
 			if n.centre != "c1" || !committed[n.rev] {
 				t.Fatalf("heard %+v, committed %v", n, committed)
 			}
-			return
+			// A change of accounts is told apart from a centre's.
+			if err := a.Commit(&queue.Batch{DeleteSessions: []string{"no-such-session"}}); err != nil {
+				t.Fatal(err)
+			}
+			wait := time.After(10 * time.Second)
+			for {
+				select {
+				case n := <-heard:
+					if n.centre == "accounts" {
+						return
+					}
+					if n.centre != "c1" {
+						t.Fatalf("heard %+v", n)
+					}
+				case <-wait:
+					t.Fatal("B's Watch did not hear A's change of sessions")
+				}
+			}
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
@@ -381,7 +398,7 @@ func TestWatchReconnects(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		b.Watch(ctx, func(centre string, rev uint64) { heard <- fmt.Sprint(centre, " ", rev) })
+		b.Watch(ctx, func(centre string, rev uint64) { heard <- fmt.Sprint(centre, " ", rev) }, func() {})
 	}()
 	defer func() { cancel(); <-done }()
 	// Kill the watch's connection as soon as it is there.

@@ -129,10 +129,11 @@ type SharedStore interface {
 	// longer reaches back to rev (load the centre whole instead).
 	Since(ctx context.Context, centre string, rev uint64) (chs []*Changes, ok bool, err error)
 	// Watch calls changed with a centre and its new revision each time
-	// another process (or this one) commits a change to it, until ctx
-	// ends; it reconnects by itself, and calls changed with "" after a
-	// reconnection, when notices may have been missed.
-	Watch(ctx context.Context, changed func(centre string, rev uint64))
+	// another process (or this one) commits a change to it, and accounts
+	// each time a commit changes accounts, kiosks or sessions, until ctx
+	// ends; it reconnects by itself, and calls changed with "" and
+	// accounts after a reconnection, when notices may have been missed.
+	Watch(ctx context.Context, changed func(centre string, rev uint64), accounts func())
 }
 
 // Round is a SharedStore's transaction of one engine round.
