@@ -66,6 +66,22 @@ func Enrollments(st queue.Store, centre string, now time.Time) ([]queue.Enrollme
 	return out, nil
 }
 
+// lockedEnrollment reads an enrolment token with its centre's write lock
+// held: several servers sharing a store then see a token's use or
+// cancellation one after the other, and a token read before the lock is
+// read again under it (two kiosks enrolling on two servers at once cannot
+// both use it).
+func lockedEnrollment(tx *engine.Tx, hash string) (queue.Enrollment, error) {
+	en, err := tx.Store().Enrollment(hash)
+	if err != nil {
+		return en, err
+	}
+	if _, err := tx.Live(en.Centre); err != nil {
+		return en, err
+	}
+	return tx.Store().Enrollment(hash)
+}
+
 // CancelEnrollment cancels a token not used yet, named by the first
 // TokenIDLen hex digits of its hash: a token written on a paper that went
 // astray, a kiosk that will not come. Cancelling it again, or an expired
@@ -84,7 +100,10 @@ func CancelEnrollment(tx *engine.Tx, id, by string) (queue.Enrollment, error) {
 	if len(found) != 1 { // two tokens sharing 64 bits of hash: never, but not guessed at
 		return queue.Enrollment{}, queue.Errorf(queue.ENotFound, "no enrolment token %q", "không tìm thấy mã đăng ký %q", id)
 	}
-	en := found[0]
+	en, err := lockedEnrollment(tx, found[0].Hash)
+	if err != nil {
+		return queue.Enrollment{}, err
+	}
 	switch en.Status(tx.Now) {
 	case "used":
 		return queue.Enrollment{}, queue.Errorf(queue.EConflict, "this token already enrolled kiosk %s: revoke the kiosk instead", "mã này đã dùng để đăng ký ki-ốt %s: hãy thu hồi ki-ốt đó", en.UsedBy)
@@ -138,12 +157,12 @@ var ErrBadToken = queue.Errorf(queue.EUnauthorized, "this enrolment token is unk
 func Enroll(tx *engine.Tx, token, name, csr string, authority *ca.Authority) (Enrolled, error) {
 	hash := HashToken(strings.TrimSpace(token))
 	credential := NewToken()
-	en, err := tx.Store().Enrollment(hash)
+	en, err := lockedEnrollment(tx, hash)
+	if queue.ErrorCode(err) == queue.EUnavailable {
+		return Enrolled{}, err
+	}
 	if err != nil || en.Status(tx.Now) != "active" || !tx.Claim("enroll:"+hash) {
 		return Enrolled{}, ErrBadToken
-	}
-	if _, err := tx.Live(en.Centre); err != nil {
-		return Enrolled{}, err
 	}
 	id := "kiosk-" + engine.NewID()[:10]
 	out := Enrolled{Kiosk: queue.Kiosk{ID: id, Centre: en.Centre, Name: name, EnrolledAt: tx.Now, Pending: en.Approval}}

@@ -3,8 +3,11 @@ package httpapi_test
 import (
 	"context"
 	"crypto/rand"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -19,14 +22,11 @@ import (
 	"xephang/queue-server/testsrv"
 )
 
-// TestSessionEndsOnEveryInstance: two servers on one PostgreSQL database;
-// a session cached by one ends there as soon as the other ends it (a
-// password change), not when the cache would expire: the clock is frozen,
-// so only the other server's notice can clear it.
-func TestSessionEndsOnEveryInstance(t *testing.T) {
+// sharedServers starts two servers on one fresh PostgreSQL database, with
+// the clock now, and makes admin accounts "admin" and "quanly2".
+func sharedServers(t *testing.T, now func() time.Time) ([2]*httptest.Server, *apiv1.Client) {
+	t.Helper()
 	url := testsrv.StartPostgres(t, testsrv.PGOptions{Fast: true}).CreateDB(t)
-	frozen := time.Date(2026, 12, 4, 9, 0, 0, 0, time.UTC)
-	now := func() time.Time { return frozen }
 	secret := make([]byte, 32)
 	rand.Read(secret)
 	var srvs [2]*httptest.Server
@@ -49,6 +49,57 @@ func TestSessionEndsOnEveryInstance(t *testing.T) {
 	}
 	admin := apiv1.NewClient(srvs[0].URL)
 	must(t, admin.Login(ctx, "admin", "mat-khau-admin"))
+	return srvs, admin
+}
+
+// TestEnrolmentTokenOnceOverInstances: kiosks enrolling with one token on
+// two servers at once: exactly one gets in, for each of several tokens.
+func TestEnrolmentTokenOnceOverInstances(t *testing.T) {
+	srvs, admin := sharedServers(t, nil)
+	ctx := context.Background()
+	_, err := admin.PutCentre(ctx, envCentre())
+	must(t, err)
+	const tokens, each = 8, 4
+	var wg sync.WaitGroup
+	var won [tokens]atomic.Int64
+	for k := 0; k < tokens; k++ {
+		tok, err := admin.CreateEnrollmentToken(ctx, envCentre().ID)
+		must(t, err)
+		start := make(chan struct{})
+		for i := 0; i < each; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				c := apiv1.NewClient(srvs[i%2].URL)
+				<-start
+				if _, err := c.Enroll(ctx, tok.Token, fmt.Sprintf("Ki-ốt %d-%d", k, i)); err == nil {
+					won[k].Add(1)
+				}
+			}()
+		}
+		close(start)
+		wg.Wait()
+	}
+	for k := range won {
+		if n := won[k].Load(); n != 1 {
+			t.Errorf("token %d enrolled %d kiosks, want 1", k, n)
+		}
+	}
+	ks, err := admin.Kiosks(ctx)
+	must(t, err)
+	if len(ks) != tokens {
+		t.Fatalf("%d kiosks stored for %d tokens", len(ks), tokens)
+	}
+}
+
+// TestSessionEndsOnEveryInstance: two servers on one PostgreSQL database;
+// a session cached by one ends there as soon as the other ends it (a
+// password change), not when the cache would expire: the clock is frozen,
+// so only the other server's notice can clear it.
+func TestSessionEndsOnEveryInstance(t *testing.T) {
+	frozen := time.Date(2026, 12, 4, 9, 0, 0, 0, time.UTC)
+	srvs, admin := sharedServers(t, func() time.Time { return frozen })
+	ctx := context.Background()
 	other := apiv1.NewClient(srvs[0].URL)
 	must(t, other.Login(ctx, "quanly2", "mat-khau-quanly2"))
 	other.Base = srvs[1].URL // the same session, on the other server
