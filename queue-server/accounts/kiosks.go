@@ -189,7 +189,7 @@ func Enroll(tx *engine.Tx, token, name, csr string, authority *ca.Authority) (En
 // current certificate). The previous one stays valid until it expires, so
 // an answer lost on the way strands nothing.
 func Renew(tx *engine.Tx, kiosk, csr string, authority *ca.Authority) (queue.Kiosk, ca.Issued, error) {
-	k, err := tx.Store().Kiosk(kiosk)
+	k, err := tx.Kiosk(kiosk)
 	if err != nil {
 		return queue.Kiosk{}, ca.Issued{}, err
 	}

@@ -200,6 +200,29 @@ func (tx *Tx) Claim(key string) bool {
 // PutKiosk writes a kiosk's record.
 func (tx *Tx) PutKiosk(k queue.Kiosk) { tx.batch.Kiosks = append(tx.batch.Kiosks, k) }
 
+// Kiosk reads a kiosk's record to change it: as this round left it (an
+// earlier request of the round may have written it), else as stored, read
+// with its centre's lock held when the store is shared. Two changes of
+// one kiosk (a heartbeat and a revocation), in one round or on two
+// servers, so never undo each other.
+func (tx *Tx) Kiosk(id string) (queue.Kiosk, error) {
+	if tx.batch != nil {
+		for i := len(tx.batch.Kiosks) - 1; i >= 0; i-- {
+			if tx.batch.Kiosks[i].ID == id {
+				return tx.batch.Kiosks[i], nil
+			}
+		}
+	}
+	k, err := tx.Store().Kiosk(id)
+	if err != nil || tx.rs == nil {
+		return k, err
+	}
+	if _, err := tx.Live(k.Centre); err != nil {
+		return k, err
+	}
+	return tx.Store().Kiosk(id)
+}
+
 // PutEnrollment writes an enrolment token's record.
 func (tx *Tx) PutEnrollment(en queue.Enrollment) {
 	tx.batch.Enrollments = append(tx.batch.Enrollments, en)

@@ -109,7 +109,7 @@ func (s *Server) handleHeartbeat(w http.ResponseWriter, r *http.Request) {
 	}
 	u, _ := principal(r)
 	v, err := s.write(r, func(tx *engine.Tx) (any, error) {
-		k, err := tx.Store().Kiosk(u.Username)
+		k, err := tx.Kiosk(u.Username)
 		if err != nil {
 			return nil, err
 		}
@@ -141,7 +141,7 @@ func (s *Server) kioskChange(change func(tx *engine.Tx, k *queue.Kiosk) error) h
 	return func(w http.ResponseWriter, r *http.Request) {
 		id := r.PathValue("id")
 		v, err := s.write(r, func(tx *engine.Tx) (any, error) {
-			k, err := tx.Store().Kiosk(id)
+			k, err := tx.Kiosk(id)
 			if err != nil {
 				return nil, err
 			}

@@ -119,3 +119,64 @@ func TestSessionEndsOnEveryInstance(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestRevocationNotUndoneByHeartbeats: a kiosk heartbeating through both
+// servers while an admin revokes it on one: the heartbeats, which rewrite
+// the kiosk's record, never bring it back.
+func TestRevocationNotUndoneByHeartbeats(t *testing.T) {
+	srvs, admin := sharedServers(t, nil)
+	_, err := admin.PutCentre(context.Background(), envCentre())
+	must(t, err)
+	revocationRace(t, []string{srvs[0].URL, srvs[1].URL}, admin)
+}
+
+// TestRevocationNotUndoneByHeartbeatsOneServer: the same on one server and
+// bbolt, where a heartbeat and the revocation can share a round.
+func TestRevocationNotUndoneByHeartbeatsOneServer(t *testing.T) {
+	e := newEnv(t)
+	revocationRace(t, []string{e.srv.URL}, e.admin)
+}
+
+func revocationRace(t *testing.T, urls []string, admin *apiv1.Client) {
+	ctx := context.Background()
+	for round := 0; round < 6; round++ {
+		tok, err := admin.CreateEnrollmentToken(ctx, envCentre().ID)
+		must(t, err)
+		kiosk := apiv1.NewClient(urls[0])
+		en, err := kiosk.Enroll(ctx, tok.Token, fmt.Sprintf("Ki-ốt %d", round))
+		must(t, err)
+		kiosk.Token = en.Credential
+		stop := make(chan struct{})
+		var wg sync.WaitGroup
+		for i := 0; i < 4; i++ {
+			c := apiv1.NewClient(urls[i%len(urls)])
+			c.Token = en.Credential
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					c.Heartbeat(ctx, apiv1.HeartbeatRequest{Version: "test", Outbox: i})
+				}
+			}()
+		}
+		time.Sleep(20 * time.Millisecond)
+		if st, err := admin.Do(ctx, "POST", "/api/v1/kiosks/"+en.Kiosk+"/revoke", nil, nil); st != http.StatusOK {
+			t.Fatalf("revoke: %d %v", st, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+		close(stop)
+		wg.Wait()
+		ks, err := admin.Kiosks(ctx)
+		must(t, err)
+		for _, k := range ks {
+			if k.ID == en.Kiosk && !k.Revoked {
+				t.Fatalf("round %d: kiosk %s is no longer revoked after its heartbeats", round, k.ID)
+			}
+		}
+	}
+}
