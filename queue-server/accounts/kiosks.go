@@ -208,7 +208,7 @@ var ErrNoCA = queue.Errorf(queue.EInvalid, "this server has no certificate autho
 // Revoke stops a kiosk: its certificate and its bearer credential (its
 // account disabled, its sessions ended).
 func Revoke(tx *engine.Tx, k *queue.Kiosk) error {
-	u, err := tx.Store().User(k.ID)
+	u, err := tx.User(k.ID)
 	if err != nil {
 		return err
 	}

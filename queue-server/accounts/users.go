@@ -106,7 +106,7 @@ func PutUser(tx *engine.Tx, name string, c UserChange, p Password) (queue.User, 
 			return queue.User{}, err
 		}
 	}
-	u, err := tx.Store().User(name)
+	u, err := tx.User(name)
 	if err != nil && queue.ErrorCode(err) != queue.ENotFound {
 		return queue.User{}, err
 	}

@@ -200,6 +200,31 @@ func (tx *Tx) Claim(key string) bool {
 // PutKiosk writes a kiosk's record.
 func (tx *Tx) PutKiosk(k queue.Kiosk) { tx.batch.Kiosks = append(tx.batch.Kiosks, k) }
 
+// accountsLock is the lock of user accounts on a shared store: a name no
+// centre can have (centre ids are lower-case letters, digits and hyphens).
+const accountsLock = "*accounts"
+
+// User reads an account to change it: as this round left it, else as
+// stored, read under the accounts' lock when the store is shared. Two
+// changes of one account (a disable and an edit), in one round or on two
+// servers, so never undo each other, nor bring back the sessions one
+// ended (User.Epoch).
+func (tx *Tx) User(name string) (queue.User, error) {
+	if tx.batch != nil {
+		for i := len(tx.batch.Users) - 1; i >= 0; i-- {
+			if tx.batch.Users[i].Username == name {
+				return tx.batch.Users[i], nil
+			}
+		}
+	}
+	if tx.rs != nil {
+		if err := tx.e.lock(tx, accountsLock); err != nil {
+			return queue.User{}, err
+		}
+	}
+	return tx.Store().User(name)
+}
+
 // Kiosk reads a kiosk's record to change it: as this round left it (an
 // earlier request of the round may have written it), else as stored, read
 // with its centre's lock held when the store is shared. Two changes of

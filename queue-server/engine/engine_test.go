@@ -366,3 +366,46 @@ func TestIssueOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestReadsOfTheRound: an account or a kiosk changed by an earlier request
+// of a round is read as it left them by the next request of the round,
+// not as stored: two changes in one round never undo each other.
+func TestReadsOfTheRound(t *testing.T) {
+	e, _, _ := setup(t, 0)
+	ctx := context.Background()
+	if _, err := e.Write(ctx, func(tx *engine.Tx) (any, error) {
+		tx.PutUser(queue.User{Username: "kiosk-1", Role: queue.RoleKiosk, Centre: "c1"})
+		tx.PutKiosk(queue.Kiosk{ID: "kiosk-1", Centre: "c1"})
+		return nil, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	v, err := e.Write(ctx, func(tx *engine.Tx) (any, error) {
+		// The first request revokes…
+		u, err := tx.User("kiosk-1")
+		if err != nil {
+			return nil, err
+		}
+		k, err := tx.Kiosk("kiosk-1")
+		if err != nil {
+			return nil, err
+		}
+		u.Disabled, k.Revoked = true, true
+		u.EndSessions()
+		tx.PutUser(u)
+		tx.PutKiosk(k)
+		// …the next one of the round reads what it left.
+		u2, err := tx.User("kiosk-1")
+		if err != nil {
+			return nil, err
+		}
+		k2, err := tx.Kiosk("kiosk-1")
+		if err != nil {
+			return nil, err
+		}
+		return [2]bool{u2.Disabled && u2.Epoch == 1, k2.Revoked}, nil
+	})
+	if err != nil || v.([2]bool) != [2]bool{true, true} {
+		t.Fatalf("the round's own changes read back: %v %v", v, err)
+	}
+}
