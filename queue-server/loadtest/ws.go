@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -29,7 +30,12 @@ type display struct {
 // every one of o.displays WebSocket displays, and weighs the server with
 // them connected.
 func wsScenario(o options) error {
-	srv, err := startServer(o.server, o.dir, "ws")
+	// Every display dials from 127.0.0.1: the server must take as many
+	// streams from one address (its default is 64 per address).
+	data := filepath.Join(o.dir, "ws")
+	os.RemoveAll(data)
+	srv, err := startChild(o.server, []string{"-addr", "{addr}", "-data", data, "-demo",
+		"-streams-per-addr", strconv.Itoa(o.displays + 16)}, nil, "/readyz")
 	if err != nil {
 		return err
 	}

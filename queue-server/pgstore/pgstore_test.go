@@ -197,3 +197,22 @@ func ids() func() string {
 	n := 0
 	return func() string { n++; return fmt.Sprintf("id%05d", n) }
 }
+
+// A read-only store (a standby for reports) applies no migration: on a
+// database without the schema it refuses to open, saying why; on one
+// with it, it reads.
+func TestReadOnly(t *testing.T) {
+	url := db(t)
+	if _, err := Open(context.Background(), url, Options{ReadOnly: true}); !errors.Is(err, ErrMigration) {
+		t.Fatalf("read-only on a database without the schema: %v", err)
+	}
+	open(t, url) // migrates
+	ro, err := Open(context.Background(), url, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	if _, err := ro.LoadCentres(); err != nil {
+		t.Fatal(err)
+	}
+}
