@@ -90,8 +90,8 @@ Durable tickets per second and p99 over HTTP (staff clients, `POST …/tickets`)
 
 ```
 TEXT
-  go test -run '^$' -bench 'BenchmarkClusterIssue/.*/clients=64$' -benchtime 30000x -count 3 ./queue-server | grep '^Benchmark'
-  go test -run '^$' -bench 'BenchmarkClusterIssue/.*/clients=1$' -benchtime 3000x -count 1 ./queue-server | grep '^Benchmark'
+  go test -run '^$' -bench 'BenchmarkClusterIssue/.*/.*/clients=64$' -benchtime 30000x -count 3 ./queue-server | grep '^Benchmark'
+  go test -run '^$' -bench 'BenchmarkClusterIssue/.*/.*/clients=1$' -benchtime 3000x -count 1 ./queue-server | grep '^Benchmark'
   printf '```\n\nA call on one instance to its event at %s WebSocket displays connected to the other (from before the call'"'"'s request to each display'"'"'s receipt), %s calls; then the primary killed with SIGKILL under load and its synchronous standby promoted: seconds from the death (and from the promotion) to the first ticket acknowledged again.\n\n```\n' "1000" "200"
   go test -run '^$' -bench 'BenchmarkClusterEventDelay$' -benchtime 200x ./queue-server | grep '^Benchmark'
   go test -run '^$' -bench 'BenchmarkClusterFailover$' -benchtime 3x ./queue-server | grep '^Benchmark'
