@@ -59,6 +59,10 @@ func WithCentres(ctx context.Context, ids ...string) context.Context {
 	return context.WithValue(ctx, centresKey{}, ids)
 }
 
+// Shared reports whether the engine's store is shared with other servers
+// (WithCentres matters only then).
+func (e *Engine) Shared() bool { return e.shared != nil }
+
 func centresOf(ctx context.Context) []string {
 	ids, _ := ctx.Value(centresKey{}).([]string)
 	return ids

@@ -237,9 +237,14 @@ func (s *Server) instrument(pattern string, h http.HandlerFunc) http.Handler {
 // centres it acts on (the path's, the signed-in clerk's or kiosk's), which
 // a server sharing its store with others locks first.
 func (s *Server) ctx(r *http.Request) (context.Context, context.CancelFunc) {
-	ctx := engine.WithCentres(r.Context(), r.PathValue("centre"))
-	if u, ok := principal(r); ok && u.Centre != "" {
-		ctx = engine.WithCentres(ctx, u.Centre)
+	ctx := r.Context()
+	if s.eng != nil && s.eng.Shared() { // only a shared store's rounds lock
+		c := r.PathValue("centre")
+		if u, ok := principal(r); ok && u.Centre != "" && u.Centre != c {
+			ctx = engine.WithCentres(ctx, c, u.Centre)
+		} else {
+			ctx = engine.WithCentres(ctx, c)
+		}
 	}
 	return context.WithTimeout(ctx, requestTimeout)
 }
