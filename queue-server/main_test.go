@@ -191,13 +191,15 @@ func TestRedact(t *testing.T) {
 	}
 }
 
-// FuzzRedact: a password put in any connection string never comes out.
+// FuzzRedact: a password put in any connection string never comes out:
+// what redact prints does not depend on it (two passwords of one length,
+// letters and digits, give the same output).
 func FuzzRedact(f *testing.F) {
 	f.Add("postgres://u:%s@h/db", "s3cret")
 	f.Add("host=h password=%s dbname=db", "s3cret")
 	f.Add("postgresql://u@h/db?password=%s", "s3cret")
 	f.Fuzz(func(t *testing.T, format, password string) {
-		if len(password) < 6 || strings.Count(format, "%s") != 1 || strings.Contains(format, "%!") {
+		if len(password) < 6 || strings.Count(format, "%s") != 1 {
 			return
 		}
 		for _, r := range password {
@@ -207,20 +209,24 @@ func FuzzRedact(f *testing.F) {
 		}
 		// Only the forms with a place for a password: user information,
 		// a password parameter, a password key.
-		var dsn string
-		switch {
-		case strings.HasPrefix(format, "postgres://u:%s@"), strings.HasPrefix(format, "postgresql://u:%s@"):
-			dsn = strings.Replace(format, "%s", password, 1)
-		case strings.Contains(format, "password=%s"):
-			dsn = strings.Replace(format, "%s", password, 1)
-		default:
+		if !strings.HasPrefix(format, "postgres://u:%s@") && !strings.HasPrefix(format, "postgresql://u:%s@") &&
+			!strings.Contains(format, "password=%s") {
 			return
 		}
-		if strings.Count(dsn, password) != 1 {
-			return // the password also appears as something else
-		}
-		if got := redact(dsn); strings.Contains(got, password) {
-			t.Fatalf("redact(%q) = %q shows the password", dsn, got)
+		other := strings.Map(func(r rune) rune { // another password, same length and kind
+			switch {
+			case r == 'z':
+				return 'a'
+			case r == '9':
+				return '0'
+			default:
+				return r + 1
+			}
+		}, password)
+		a := redact(strings.Replace(format, "%s", password, 1))
+		b := redact(strings.Replace(format, "%s", other, 1))
+		if a != b {
+			t.Fatalf("redact shows the password: %q with %q, %q with %q", a, password, b, other)
 		}
 	})
 }

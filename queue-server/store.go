@@ -120,8 +120,10 @@ func redact(dsn string) string {
 			q.Set("password", "xxxxx")
 			u.RawQuery = q.Encode()
 		}
-		return u.Redacted()
+		dsn = u.Redacted()
 	}
+	// Also whatever else reads "password=" (a host or path that does):
+	// hiding too much costs nothing.
 	return kvPassword.ReplaceAllString(dsn, "${1}xxxxx")
 }
 
