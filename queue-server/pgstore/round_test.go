@@ -585,3 +585,44 @@ func TestLockSince(t *testing.T) {
 		t.Fatalf("c1 from rev 1 with rev 2 trimmed from the log: %+v", c1)
 	}
 }
+
+// A booking code another centre holds is refused, whatever the code does:
+// the commit fails whole and the first centre's booking stays.
+func TestBookingCodeOfAnotherCentre(t *testing.T) {
+	s := open(t, db(t))
+	now := time.Date(2026, 11, 23, 9, 0, 0, 0, hcm)
+	newID := ids()
+	var lives [2]*queue.Live
+	for i, id := range []string{"c1", "c2"} {
+		c := storetest.Centre(id)
+		c.Services[0].Bookable, c.Services[0].SlotMinutes, c.Services[0].SlotCapacity = true, 30, 2
+		c.Normalize()
+		lives[i] = queue.NewLive(c, now, newID)
+		if err := s.Commit(&queue.Batch{Centres: []*queue.Changes{lives[i].TakeChanges()}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	start := time.Date(2026, 11, 23, 14, 0, 0, 0, hcm)
+	book := func(l *queue.Live, key string) *queue.Changes {
+		t.Helper()
+		if _, err := l.Book(now, queue.BookRequest{Code: "ABCD2345", Service: "A", Start: start,
+			Citizen: queue.Citizen{Key: key, Name: "Nguyễn Văn An", Phone: "0912345678"}, Source: queue.BookedOnline}); err != nil {
+			t.Fatal(err)
+		}
+		return l.TakeChanges()
+	}
+	if err := s.Commit(&queue.Batch{Centres: []*queue.Changes{book(lives[0], "k1")}}); err != nil {
+		t.Fatal(err)
+	}
+	before := tables(t, s)
+	err := s.Commit(&queue.Batch{Centres: []*queue.Changes{book(lives[1], "k2")}})
+	if !errors.Is(err, ErrConflict) {
+		t.Fatalf("a booking code of another centre: %v", err)
+	}
+	if after := tables(t, s); after != before {
+		t.Fatalf("a refused commit wrote: %s → %s", before, after)
+	}
+	if b, err := s.Booking("ABCD2345"); err != nil || b.Centre != "c1" || b.Citizen.Key != "k1" {
+		t.Fatalf("the first centre's booking: %+v %v", b, err)
+	}
+}
