@@ -156,11 +156,11 @@ func TestSharedLockOutOfOrder(t *testing.T) {
 	if _, ok, err := rnd.Lock([]string{"c1"}, true); !ok || err != nil {
 		t.Fatal(ok, err)
 	}
-	released := make(chan struct{})
+	releasing := make(chan struct{}) // closed just before the lock is let go
 	go func() {
 		time.Sleep(300 * time.Millisecond)
+		close(releasing)
 		rnd.Rollback()
-		close(released)
 	}()
 	runs := 0
 	v, err := e.Write(context.Background(), func(tx *engine.Tx) (any, error) {
@@ -183,7 +183,7 @@ func TestSharedLockOutOfOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	select {
-	case <-released:
+	case <-releasing:
 	default:
 		t.Fatal("the write finished while c1 was locked elsewhere")
 	}
