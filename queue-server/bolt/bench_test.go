@@ -9,7 +9,6 @@ import (
 	bbolt "go.etcd.io/bbolt"
 
 	"xephang/queue-server/engine"
-	"xephang/queue-server/queue"
 	"xephang/queue-server/queue/storetest"
 )
 
@@ -20,22 +19,7 @@ import (
 func BenchmarkCommitIssuedCPU(b *testing.B) {
 	s := MustOpen(b, b.TempDir())
 	s.DB().NoSync = true
-	c := storetest.Centre("c1")
-	now := time.Date(2026, 11, 24, 2, 0, 0, 0, time.UTC)
-	l := queue.NewLive(c, now, engine.NewID)
-	if err := s.Commit(&queue.Batch{Centres: []*queue.Changes{l.TakeChanges()}}); err != nil {
-		b.Fatal(err)
-	}
-	services := []string{"A", "B"}
-	b.ReportAllocs()
-	for i := 0; b.Loop(); i++ {
-		if _, err := l.Issue(now, queue.IssueRequest{Service: services[i%2], Source: queue.SourceStaff}); err != nil {
-			b.Fatal(err)
-		}
-		if err := s.Commit(&queue.Batch{Centres: []*queue.Changes{l.TakeChanges()}}); err != nil {
-			b.Fatal(err)
-		}
-	}
+	storetest.BenchCommitTickets(b, s, time.Date(2026, 11, 24, 2, 0, 0, 0, time.UTC), engine.NewID)
 }
 
 func BenchmarkBareUpdateCPU(b *testing.B) {

@@ -36,22 +36,7 @@ func durableDB(b *testing.B) string {
 
 // One issued ticket and its event per commit (Store.Commit: no lock).
 func BenchmarkCommitTicket(b *testing.B) {
-	s := open(b, durableDB(b))
-	now := time.Date(2026, 11, 24, 9, 0, 0, 0, hcm)
-	l := queue.NewLive(storetest.Centre("c1"), now, ids())
-	if err := s.Commit(&queue.Batch{Centres: []*queue.Changes{l.TakeChanges()}}); err != nil {
-		b.Fatal(err)
-	}
-	services := []string{"A", "B"}
-	b.ReportAllocs()
-	for i := 0; b.Loop(); i++ {
-		if _, err := l.Issue(now, queue.IssueRequest{Service: services[i%2], Source: queue.SourceStaff}); err != nil {
-			b.Fatal(err)
-		}
-		if err := s.Commit(&queue.Batch{Centres: []*queue.Changes{l.TakeChanges()}}); err != nil {
-			b.Fatal(err)
-		}
-	}
+	storetest.BenchCommitTickets(b, open(b, durableDB(b)), time.Date(2026, 11, 24, 9, 0, 0, 0, hcm), ids())
 }
 
 // The same in a round: Lock (one round trip) and Commit.

@@ -44,6 +44,26 @@ func AlwaysOpen(c *queue.Centre) {
 	c.Rules.WalkInClosesMinutesBefore = &zero
 }
 
+// BenchCommitTickets is the benchmark of a store's commit of one ticket:
+// each op issues a ticket of centre c1 (services A and B in turn) and
+// commits it with its event, as a lone kiosk's request does.
+func BenchCommitTickets(b *testing.B, s queue.Store, now time.Time, newID func() string) {
+	l := queue.NewLive(Centre("c1"), now, newID)
+	if err := s.Commit(&queue.Batch{Centres: []*queue.Changes{l.TakeChanges()}}); err != nil {
+		b.Fatal(err)
+	}
+	services := []string{"A", "B"}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		if _, err := l.Issue(now, queue.IssueRequest{Service: services[i%2], Source: queue.SourceStaff}); err != nil {
+			b.Fatal(err)
+		}
+		if err := s.Commit(&queue.Batch{Centres: []*queue.Changes{l.TakeChanges()}}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // Run runs the conformance suite.
 func Run(t *testing.T, open Open) {
 	t.Run("RoundTrip", func(t *testing.T) { testRoundTrip(t, open) })
