@@ -26,6 +26,7 @@ test_pkgs=(
   shellcheck              # lint of every shell script
   postgresql              # the PostgreSQL store's tests: throwaway clusters (queue-server/testsrv)
   haproxy                 # the load balancer in front of two queue-servers in tests
+  procps                  # pgrep: the tests kill a cluster's backends with its postmaster
 )
 # npm fetches axe-core; a machine with Node.js from elsewhere (NodeSource)
 # already has it, and Debian's npm package would conflict with that.
