@@ -53,6 +53,10 @@ type Booking struct {
 	Late        bool       `json:"late,omitempty"` // checked in after the grace period: a walk-in
 	CancelledAt *time.Time `json:"cancelled_at,omitempty"`
 	Purged      bool       `json:"purged,omitempty"`
+	// Notify are the channels its citizen chose (addresses in its
+	// Contact); Notified the reminders already sent.
+	Notify   []string `json:"notify,omitempty"`
+	Notified []string `json:"notified,omitempty"`
 }
 
 // NoShow is one missed booking of a citizen, kept (by the citizen's key)

@@ -97,7 +97,35 @@ type Rules struct {
 	// at any time. Pointers: zero is a real setting (at opening).
 	WalkInOpensMinutesBefore  *int `json:"walk_in_opens_minutes_before,omitempty"`
 	WalkInClosesMinutesBefore *int `json:"walk_in_closes_minutes_before,omitempty"`
+
+	// Same-day numbers from the phone: the local window they are taken in
+	// (defaults 08:00 and 16:00, on days the centre opens), and how many
+	// numbers one citizen holds a day, walk-in numbers identified by a
+	// card read, online numbers and bookings together (default 2).
+	OnlineFrom    string `json:"online_from,omitempty"`
+	OnlineUntil   string `json:"online_until,omitempty"`
+	NumbersPerDay int    `json:"numbers_per_day,omitempty"`
+
+	// Notifications: "your turn is near" when a ticket reaches position
+	// NearPosition or an estimated wait of NearMinutes (defaults 3 and 10);
+	// PhoneChannels are the gateways a phone message tries, in order
+	// (default zns then sms; those the server has configured).
+	NearPosition  int      `json:"near_position,omitempty"`
+	NearMinutes   int      `json:"near_minutes,omitempty"`
+	PhoneChannels []string `json:"phone_channels,omitempty"`
+
+	// Staff alerts: a service's longest wait over AlertWaitMinutes
+	// (default 45, or per service), a counter paused longer than planned
+	// (the pause's minutes, else AlertPauseMinutes, default 15).
+	AlertWaitMinutes  int `json:"alert_wait_minutes,omitempty"`
+	AlertPauseMinutes int `json:"alert_pause_minutes,omitempty"`
 }
+
+// Gateways of phone messages (Rules.PhoneChannels).
+const (
+	GatewayZNS = "zns"
+	GatewaySMS = "sms"
+)
 
 // Defaults applied by Normalize.
 const (
@@ -176,10 +204,20 @@ func (c *Centre) Normalize() {
 		{&r.BookingDays, 7}, {&r.MinNoticeMinutes, 30}, {&r.BookingsPerDay, 2}, {&r.BookingsPerService, 1},
 		{&r.MaxReschedules, 2}, {&r.CheckInEarlyMinutes, 60}, {&r.LateGraceMinutes, 15},
 		{&r.NoShowLimit, 2}, {&r.NoShowWindowDays, 60}, {&r.NoShowBlockDays, 30}, {&r.RetentionDays, 30},
+		{&r.NumbersPerDay, 2}, {&r.NearPosition, 3}, {&r.NearMinutes, 10}, {&r.AlertWaitMinutes, 45}, {&r.AlertPauseMinutes, 15},
 	} {
 		if *d.v == 0 {
 			*d.v = d.def
 		}
+	}
+	if r.OnlineFrom == "" {
+		r.OnlineFrom = "08:00"
+	}
+	if r.OnlineUntil == "" {
+		r.OnlineUntil = "16:00"
+	}
+	if r.PhoneChannels == nil {
+		r.PhoneChannels = []string{GatewayZNS, GatewaySMS}
 	}
 	for _, p := range []**int{&r.WalkInOpensMinutesBefore, &r.WalkInClosesMinutesBefore} {
 		if *p == nil {
@@ -312,6 +350,23 @@ func (c *Centre) Validate() error {
 	}
 	if v := r.WalkInClosesMinutesBefore; v != nil && (*v < -60 || *v > 240) {
 		return Errorf(EInvalid, "walk_in_closes_minutes_before: -60 to 240 minutes (negative: after closing)", "walk_in_closes_minutes_before: từ -60 đến 240 phút (số âm: sau giờ đóng cửa)").At("rules.walk_in_closes_minutes_before")
+	}
+	from, ok1 := ParseClock(r.OnlineFrom)
+	until, ok2 := ParseClock(r.OnlineUntil)
+	if !ok1 || !ok2 || from >= until {
+		return Errorf(EInvalid, "online_from and online_until are HH:MM, from before until", "online_from và online_until dạng HH:MM, giờ bắt đầu trước giờ kết thúc").At("rules.online_from")
+	}
+	if r.NumbersPerDay < 1 || r.NumbersPerDay > 20 || r.NearPosition < 1 || r.NearPosition > 50 || r.NearMinutes < 1 || r.NearMinutes > 240 ||
+		r.AlertWaitMinutes < 5 || r.AlertWaitMinutes > 600 || r.AlertPauseMinutes < 1 || r.AlertPauseMinutes > 600 {
+		return Errorf(EInvalid, "rules out of range: numbers_per_day 1–20, near_position 1–50, near_minutes 1–240, alert_wait_minutes 5–600, alert_pause_minutes 1–600",
+			"quy tắc ngoài giới hạn: numbers_per_day 1–20, near_position 1–50, near_minutes 1–240, alert_wait_minutes 5–600, alert_pause_minutes 1–600").At("rules")
+	}
+	seen := map[string]bool{}
+	for i, g := range r.PhoneChannels {
+		if (g != GatewayZNS && g != GatewaySMS) || seen[g] {
+			return Errorf(EInvalid, "phone_channels: zns and sms, each at most once", "phone_channels: zns và sms, mỗi loại tối đa một lần").At(fmt.Sprintf("rules.phone_channels[%d]", i))
+		}
+		seen[g] = true
 	}
 	return nil
 }

@@ -58,6 +58,13 @@ type Changes struct {
 	Bookings []Booking
 	NoShows  []NoShow
 	Blocks   []NumberBlock
+	// Outbox are the messages the changes cause, and Contacts the
+	// addresses citizens gave (or removed) for them: personal data, so
+	// never in a store's change log (json "-"); Webhooks the centre's
+	// subscriptions created or deleted.
+	Outbox   []Message `json:"-"`
+	Contacts []Contact `json:"-"`
+	Webhooks []Webhook
 	// Rev is the centre's revision these changes make, in a store shared
 	// by several servers (set by the engine; 0 otherwise).
 	Rev uint64
@@ -67,7 +74,8 @@ type Changes struct {
 func (c *Changes) Empty() bool {
 	return c.Config == nil && len(c.Tickets) == 0 && len(c.Counters) == 0 && len(c.Removed) == 0 &&
 		len(c.Events) == 0 && len(c.Numbers) == 0 && len(c.Stats) == 0 && c.Meta == nil && len(c.Audit) == 0 &&
-		len(c.Bookings) == 0 && len(c.NoShows) == 0 && len(c.Blocks) == 0
+		len(c.Bookings) == 0 && len(c.NoShows) == 0 && len(c.Blocks) == 0 &&
+		len(c.Outbox) == 0 && len(c.Contacts) == 0 && len(c.Webhooks) == 0
 }
 
 // Snapshot is what a store loads to restore a centre's Live state: its
@@ -83,7 +91,8 @@ type Snapshot struct {
 	Bookings []Booking // of the current day and later, and active ones
 	NoShows  []NoShow  // within the rules' no-show window
 	Blocks   []NumberBlock
-	Rev      uint64 // the store's revision of the centre (see Live.Rev)
+	Webhooks []Webhook // not deleted
+	Rev      uint64    // the store's revision of the centre (see Live.Rev)
 }
 
 // NumberKey is the key of a day's numbering for a service.

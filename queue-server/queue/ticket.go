@@ -51,6 +51,7 @@ const (
 	SourceKiosk   = "kiosk"
 	SourceStaff   = "staff"
 	SourceBooking = "booking"
+	SourceOnline  = "online" // a same-day number taken from the phone
 )
 
 // Ticket is one number handed to one citizen.
@@ -92,6 +93,15 @@ type Ticket struct {
 	// ticket is called as priority, and the clerk confirms it at the
 	// counter or downgrades it to normal.
 	PriorityPending bool `json:"priority_pending,omitempty"`
+
+	// Citizen is the keyed hash of the CCCD number of an identified
+	// ticket (an online number, a kiosk ticket after a card read), for
+	// the per-citizen daily limit; empty otherwise.
+	Citizen string `json:"citizen_key,omitempty"`
+	// Notify are the channels its citizen chose to be told through (the
+	// addresses are in its Contact); Notified the topics told once (near).
+	Notify   []string `json:"notify,omitempty"`
+	Notified []string `json:"notified,omitempty"`
 }
 
 // Open reports whether the ticket still waits or is being served.
