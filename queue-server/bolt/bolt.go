@@ -38,6 +38,18 @@
 //	enrollments           sha-256 of token → Enrollment
 //	pow                   expiry (8 bytes BE, unix s) + challenge → 1:
 //	                      spent anti-bot challenges, until they expire
+//	messages              message id → Message: the outbox (see outbox.go)
+//	due                   NextAt (8 bytes BE, unix ns) + id → nothing: the
+//	                      pending messages, in the order they are claimed
+//	msgcentre             centre, NUL, CreatedAt (8 bytes BE) + id → nothing
+//	contacts              contact ref → Contact (personal data)
+//	contactexp            centre, NUL, Expires (8 bytes BE) + ref → nothing:
+//	                      what Purge erases, a range per centre
+//	webhooks              webhook id → Webhook
+//
+// The outbox buckets came after schema 2 without a new version: Open
+// creates them in a file that lacks them, and a file read read-only
+// without them has no messages.
 //
 // Issuing a ticket appends its event, meta and numbering to the last page
 // of the centre's log and nothing else: bbolt rewrites every page a commit
@@ -55,7 +67,8 @@
 // The files: bolt.go opens the store; layout.go names the buckets and keys;
 // commit.go writes a batch; load.go reads a centre's live state and events;
 // pending.go and tickets.go keep and read the tickets; records.go reads
-// accounts, sessions, kiosks, enrolments, bookings and audit; purge.go
+// accounts, sessions, kiosks, enrolments, bookings and audit; outbox.go
+// writes and claims messages and keeps contacts and webhooks; purge.go
 // erases past retention; challenge.go keeps spent anti-bot challenges;
 // migrate.go migrates older schemas; check.go finds the file damaged,
 // deleted or replaced; secret.go moves the keys kept outside it and records
@@ -178,7 +191,8 @@ func (s *Store) load() (err error) {
 
 func (s *Store) init() error {
 	return s.db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bMeta, bUsers, bSessions, bIDs, bCentres, bCodes, bKiosks, bEnroll, bSpent} {
+		for _, b := range [][]byte{bMeta, bUsers, bSessions, bIDs, bCentres, bCodes, bKiosks, bEnroll, bSpent,
+			bMessages, bDue, bMsgCentre, bContacts, bContactExp, bWebhooks} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}

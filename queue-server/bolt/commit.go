@@ -114,7 +114,10 @@ func commitCentre(tx *bolt.Tx, ch *queue.Changes, w *written) error {
 			return err
 		}
 	}
-	return commitRecords(c, ch)
+	if err := commitRecords(c, ch); err != nil {
+		return err
+	}
+	return commitOutbox(tx, ch)
 }
 
 // commitCounters writes the counters changed and deletes those removed.

@@ -1,8 +1,9 @@
 package bolt
 
 // Reading the store whole, read-only, for `queue-server copy`: every
-// centre's tickets of every day, events, bookings, audit, no-shows and
-// number blocks, in a fixed order, and the sessions and key fingerprints.
+// centre's tickets of every day, events, bookings, audit, no-shows, number
+// blocks, messages, contacts and webhooks, in a fixed order, and the
+// sessions and key fingerprints.
 
 import (
 	"bytes"
@@ -210,4 +211,65 @@ func (s *Store) KeyIDs() (map[string]string, error) {
 		return nil
 	})
 	return ids, err
+}
+
+// ForEachMessage calls fn with every message of a centre still kept,
+// oldest first.
+func (s *Store) ForEachMessage(centre string, fn func(queue.Message) error) error {
+	return forEachIndexed(s, bMsgCentre, bMessages, centre, fn)
+}
+
+// ForEachContact calls fn with every contact of a centre, by expiry.
+func (s *Store) ForEachContact(centre string, fn func(queue.Contact) error) error {
+	return forEachIndexed(s, bContactExp, bContacts, centre, fn)
+}
+
+// ForEachWebhook calls fn with every webhook of a centre, deleted ones
+// too, by id.
+func (s *Store) ForEachWebhook(centre string, fn func(queue.Webhook) error) error {
+	return s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bWebhooks)
+		if b == nil {
+			return nil
+		}
+		return b.ForEach(func(k, v []byte) error {
+			var w queue.Webhook
+			if err := json.Unmarshal(v, &w); err != nil {
+				return fmt.Errorf("bolt: webhook %s: %w", k, err)
+			}
+			if w.Centre != centre {
+				return nil
+			}
+			return fn(w)
+		})
+	})
+}
+
+// forEachIndexed calls fn with the values of bucket named by a centre's
+// keys in index (centre, NUL, 8 bytes, the value's key), in index order.
+// A file of before the outbox has neither: nothing.
+func forEachIndexed[T any](s *Store, index, bucket []byte, centre string, fn func(T) error) error {
+	return s.db.View(func(tx *bolt.Tx) error {
+		idx, b := tx.Bucket(index), tx.Bucket(bucket)
+		if idx == nil || b == nil {
+			return nil
+		}
+		prefix := centrePrefix(centre)
+		cur := idx.Cursor()
+		for k, _ := cur.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = cur.Next() {
+			key := k[len(prefix)+8:]
+			raw := b.Get(key)
+			if raw == nil {
+				continue
+			}
+			var x T
+			if err := json.Unmarshal(raw, &x); err != nil {
+				return fmt.Errorf("bolt: %s %s: %w", bucket, key, err)
+			}
+			if err := fn(x); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }

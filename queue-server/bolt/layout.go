@@ -33,6 +33,14 @@ var (
 	bEnroll   = []byte("enrollments")
 	bSpent    = []byte("pow")
 
+	// The outbox (outbox.go).
+	bMessages   = []byte("messages")
+	bDue        = []byte("due")
+	bMsgCentre  = []byte("msgcentre")
+	bContacts   = []byte("contacts")
+	bContactExp = []byte("contactexp")
+	bWebhooks   = []byte("webhooks")
+
 	bCounters = []byte("counters")
 	bTickets  = []byte("tickets")
 	bConfig   = []byte("config")
@@ -138,6 +146,7 @@ func putAll[T any](b *bolt.Bucket, items []T, key func(T) string) error {
 var names = map[string]string{
 	"centre": "trung tâm", "ticket": "số thứ tự", "idempotency key": "khóa chống trùng", "user": "tài khoản",
 	"session": "phiên đăng nhập", "booking": "lịch hẹn", "kiosk": "ki-ốt", "enrolment token": "mã đăng ký ki-ốt",
+	"contact": "thông tin liên lạc", "webhook": "webhook",
 }
 
 func notFound(what, id string) error {

@@ -14,7 +14,10 @@ import (
 	"xephang/queue-server/queue"
 )
 
-// Purge erases personal data past retention, in one transaction.
+// Purge erases personal data past retention, in one transaction: with
+// the bookings', events', no-shows' and sessions' (see queue.Store), the
+// centre's contacts expired at now and its messages older than
+// queue.MessageKeepDays.
 func (s *Store) Purge(centre, bookingsBefore string, noShowsBefore, now time.Time) (int, error) {
 	n := 0
 	err := s.db.Update(func(tx *bolt.Tx) error {
@@ -61,6 +64,9 @@ func (s *Store) Purge(centre, bookingsBefore string, noShowsBefore, now time.Tim
 			return rec.At.Before(noShowsBefore), nil
 		})
 		if err != nil {
+			return err
+		}
+		if err := purgeOutbox(tx, centre, now, now.Add(-queue.MessageKeepDays*24*time.Hour)); err != nil {
 			return err
 		}
 		return deleteWhere(tx.Bucket(bSessions), func(v []byte) (bool, error) {

@@ -199,6 +199,7 @@ func (s *Store) Pool() *pgxpool.Pool { return s.pool }
 var names = map[string]string{
 	"centre": "trung tâm", "ticket": "số thứ tự", "idempotency key": "khóa chống trùng", "user": "tài khoản",
 	"session": "phiên đăng nhập", "booking": "lịch hẹn", "kiosk": "ki-ốt", "enrolment token": "mã đăng ký ki-ốt",
+	"contact": "thông tin liên lạc", "webhook": "webhook",
 }
 
 func notFound(what, id string) error {
