@@ -74,6 +74,7 @@ func Run(t *testing.T, open Open) {
 	t.Run("Kiosks", func(t *testing.T) { testKiosks(t, open) })
 	t.Run("TicketLookup", func(t *testing.T) { testTicketLookup(t, open) })
 	t.Run("PurgeDropsOldEvents", func(t *testing.T) { testPurgeDropsOldEvents(t, open) })
+	runOutbox(t, open)
 }
 
 // testPurgeDropsOldEvents: the event log does not grow without end:
