@@ -104,6 +104,16 @@ The store alone (`pgstore`, fsync on): one ticket per commit, and a round of 32 
 TEXT
   go test -run '^$' -bench 'BenchmarkCommitTicket$|BenchmarkRoundTicket$|BenchmarkCommitRound32$' -benchtime 2000x ./queue-server/pgstore | grep '^Benchmark'
   printf '```\n\n'
+  echo "bench: the outbox in each store" >&2
+  cat <<'TEXT'
+## 9. The outbox in each store (issue 18)
+
+A sender's work on the store, durable (fsync on): claim 100 due messages (bbolt: one transaction over the due index; PostgreSQL: one `UPDATE … FOR UPDATE SKIP LOCKED`) and record them sent (one transaction, one statement); the commit that wrote them is not timed.
+
+```
+TEXT
+  go test -run '^$' -bench 'BenchmarkOutboxClaimSave$' -benchtime 500x ./queue-server/bolt ./queue-server/pgstore | grep '^Benchmark'
+  printf '```\n\n'
 } >>"$out"
 
 # Put the results between the markers of the document (created if absent).

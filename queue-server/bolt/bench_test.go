@@ -41,3 +41,9 @@ func BenchmarkBareUpdateCPU(b *testing.B) {
 		}
 	}
 }
+
+// A sender's claim of 100 due messages and the record of their delivery,
+// durable (fsync on).
+func BenchmarkOutboxClaimSave(b *testing.B) {
+	storetest.BenchClaimSave(b, MustOpen(b, b.TempDir()), time.Date(2026, 11, 24, 2, 0, 0, 0, time.UTC))
+}

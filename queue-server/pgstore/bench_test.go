@@ -124,3 +124,9 @@ func benchRound32(b *testing.B, s *Store) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(32*b.N), "ns/ticket")
 }
+
+// A sender's claim of 100 due messages and the record of their delivery
+// (two statements, fsync on).
+func BenchmarkOutboxClaimSave(b *testing.B) {
+	storetest.BenchClaimSave(b, open(b, durableDB(b)), time.Date(2026, 11, 24, 9, 0, 0, 0, hcm))
+}

@@ -405,3 +405,44 @@ func testWebhooks(t *testing.T, open Open) {
 		t.Fatalf("Webhooks of a centre without any: %+v %v", ws, err)
 	}
 }
+
+// BenchClaimSave is the benchmark of a sender's work on a store: each op
+// claims 100 due messages and records them sent (two transactions); the
+// commit that wrote them, 100 messages with the change that caused them,
+// is not timed.
+func BenchClaimSave(b *testing.B, s queue.Store, now time.Time) {
+	const batch = 100
+	o, ok := s.(queue.Outbox)
+	if !ok {
+		b.Fatalf("%T is not a queue.Outbox", s)
+	}
+	if err := s.Commit(&queue.Batch{Centres: []*queue.Changes{queue.NewLive(Centre("c1"), now, ids()).TakeChanges()}}); err != nil {
+		b.Fatal(err)
+	}
+	n := 0
+	b.ReportAllocs()
+	for b.Loop() {
+		b.StopTimer()
+		ch := &queue.Changes{Centre: "c1"}
+		for range batch {
+			n++
+			ch.Outbox = append(ch.Outbox, Message(fmt.Sprintf("m%08d", n), "c1", queue.ChannelPhone, now, now))
+		}
+		if err := s.Commit(&queue.Batch{Centres: []*queue.Changes{ch}}); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		ms, err := o.ClaimMessages(now, time.Minute, batch)
+		if err != nil || len(ms) != batch {
+			b.Fatalf("claimed %d of %d: %v", len(ms), batch, err)
+		}
+		sent := now
+		for i := range ms {
+			ms[i].Status, ms[i].Attempts, ms[i].Via, ms[i].SentAt = queue.MessageSent, 1, "zns", &sent
+		}
+		if err := o.SaveDelivery(ms); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "msgs/s")
+}
