@@ -47,3 +47,12 @@ func BenchmarkBareUpdateCPU(b *testing.B) {
 func BenchmarkOutboxClaimSave(b *testing.B) {
 	storetest.BenchClaimSave(b, MustOpen(b, b.TempDir()), time.Date(2026, 11, 24, 2, 0, 0, 0, time.UTC))
 }
+
+// BenchmarkCommitIssuedCPU with a contact and the "issued" message in
+// the commit, as a ticket whose citizen asked to be told: the outbox's
+// cost per ticket.
+func BenchmarkCommitIssuedNotifiedCPU(b *testing.B) {
+	s := MustOpen(b, b.TempDir())
+	s.DB().NoSync = true
+	storetest.BenchCommitTicketsNotified(b, s, time.Date(2026, 11, 24, 2, 0, 0, 0, time.UTC), engine.NewID)
+}
