@@ -14,6 +14,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/hkdf"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/x509"
@@ -77,6 +78,7 @@ type Push struct {
 	key      *ecdsa.PrivateKey
 	public   string // uncompressed point, unpadded base64url
 	subject  string
+	topicKey []byte // keys the Topic hash, so a number cannot be guessed from it
 	loopback bool
 	client   *http.Client
 	now      func() time.Time
@@ -110,8 +112,14 @@ func NewPush(cfg PushConfig, dataDir string) (*Push, error) {
 	if err != nil {
 		return nil, fmt.Errorf("push: %w", err)
 	}
+	d, err := key.Bytes()
+	if err != nil {
+		return nil, fmt.Errorf("push: %w", err)
+	}
+	tk := sha256.Sum256(append([]byte("xephang push topic key\x00"), d...))
 	p := &Push{
 		key:      key,
+		topicKey: tk[:],
 		public:   base64.RawURLEncoding.EncodeToString(pub),
 		subject:  cfg.Subject,
 		loopback: cfg.AllowLoopbackHTTP,
@@ -271,7 +279,7 @@ func (p *Push) Send(ctx context.Context, m Outgoing) error {
 	req.Header.Set("Authorization", auz)
 	req.Header.Set("TTL", strconv.Itoa(pushTTL(m.Topic)))
 	req.Header.Set("Urgency", pushUrgency(m.Topic))
-	if t := pushTopic(m); t != "" {
+	if t := p.topic(m); t != "" {
 		req.Header.Set("Topic", t)
 	}
 	resp, err := p.client.Do(req)
@@ -354,9 +362,9 @@ func pushUrgency(topic string) string {
 
 // pushTopic names the ticket or booking a message is about, so that the
 // push service replaces an undelivered older message by a newer one
-// ("near" by "called"). It is a hash (RFC 8030 §5.4: at most 32 base64url
-// characters), which tells the push service nothing of the number.
-func pushTopic(m Outgoing) string {
+// ("near" by "called"). It is a keyed hash (RFC 8030 §5.4: at most 32
+// base64url characters): the push service cannot test numbers against it.
+func (p *Push) topic(m Outgoing) string {
 	what := m.Data["code"]
 	if what == "" {
 		what = m.Data["number"]
@@ -364,8 +372,9 @@ func pushTopic(m Outgoing) string {
 	if what == "" {
 		return ""
 	}
-	h := sha256.Sum256([]byte("xephang push topic\x00" + m.Centre + "\x00" + what))
-	return base64.RawURLEncoding.EncodeToString(h[:24])
+	h := hmac.New(sha256.New, p.topicKey)
+	h.Write([]byte(m.Centre + "\x00" + what))
+	return base64.RawURLEncoding.EncodeToString(h.Sum(nil)[:24])
 }
 
 // checkEndpoint refuses an endpoint that is not https (an http one on the
