@@ -129,7 +129,7 @@ func TestWebhookDelivery(t *testing.T) {
 	if err := w.Send(ctx(t), webhookMessage(r.URL+"/hook", "d-1", body)); err != nil {
 		t.Fatalf("send: %v (refused %v)", err, r.Refused())
 	}
-	got := r.Deliveries()
+	got := r.Wait(t, 1)
 	if len(got) != 1 || r.Count("d-1") != 1 {
 		t.Fatalf("%d deliveries", len(got))
 	}

@@ -37,7 +37,7 @@ type PushReceiver struct {
 	URL string
 	// ServerKey, when set, is the applicationServerKey the subscriptions
 	// were made with: a token signed with another key is refused (403),
-	// as browsers' push services do.
+	// as browsers' push services do. Set it while no push is under way.
 	ServerKey string
 
 	srv *httptest.Server
@@ -117,6 +117,28 @@ func (r *PushReceiver) Deliveries() []PushDelivery {
 	return append([]PushDelivery(nil), r.got...)
 }
 
+// Wait returns the deliveries once there are at least n, failing the
+// test if they do not come within 10 seconds.
+func (r *PushReceiver) Wait(t testing.TB, n int) []PushDelivery {
+	t.Helper()
+	waitFor(t, func() bool { return len(r.Deliveries()) >= n }, func() string {
+		return fmt.Sprintf("%d push deliveries, want %d (refused: %q)", len(r.Deliveries()), n, r.Refused())
+	})
+	return r.Deliveries()
+}
+
+// waitFor polls cond until it holds, or fails the test after 10 seconds.
+func waitFor(t testing.TB, cond func() bool, why func() string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal(why())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 // Refused returns why each refused request was refused.
 func (r *PushReceiver) Refused() []string {
 	r.mu.Lock()
@@ -189,7 +211,7 @@ func (r *PushReceiver) serve(w http.ResponseWriter, req *http.Request) {
 		Topic: req.Header.Get("Topic"), Audience: aud, Expires: exp,
 	})
 	r.mu.Unlock()
-	w.Header().Set("Location", r.URL+"/message/"+req.URL.Path)
+	w.Header().Set("Location", r.URL+"/message"+req.URL.Path)
 	w.WriteHeader(http.StatusCreated)
 }
 

@@ -1,6 +1,7 @@
 package notifytest
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -77,6 +78,16 @@ func (r *WebhookReceiver) Deliveries() []WebhookDelivery {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return append([]WebhookDelivery(nil), r.got...)
+}
+
+// Wait returns the verified deliveries once there are at least n,
+// failing the test if they do not come within 10 seconds.
+func (r *WebhookReceiver) Wait(t testing.TB, n int) []WebhookDelivery {
+	t.Helper()
+	waitFor(t, func() bool { return len(r.Deliveries()) >= n }, func() string {
+		return fmt.Sprintf("%d webhook deliveries, want %d (refused: %v)", len(r.Deliveries()), n, r.Refused())
+	})
+	return r.Deliveries()
 }
 
 // Count is how many verified deliveries carried this X-Xephang-Delivery,
