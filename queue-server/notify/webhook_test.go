@@ -322,6 +322,8 @@ func TestWebhookBody(t *testing.T) {
 			[]string{"at", "centre", "counter", "id", "reason", "seq", "type"}},
 		{queue.Event{Seq: 15, Type: queue.EventBooked, At: at, Booking: &queue.EventBooking{Service: "A", Start: at.Add(time.Hour)}},
 			[]string{"at", "booking", "centre", "id", "seq", "type"}},
+		{queue.Event{Seq: 16, Type: queue.EventAlertRaised, At: at, Service: "A", Reason: "wait", Minutes: 52},
+			[]string{"at", "centre", "id", "minutes", "reason", "seq", "service", "type"}},
 	} {
 		b, err := notify.WebhookBody("d-9", "hn-bd", c.e)
 		if err != nil {
