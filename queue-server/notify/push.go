@@ -415,6 +415,9 @@ func ValidSubscription(s queue.PushSubscription) error {
 	if err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil {
 		return queue.Errorf(queue.EInvalid, "push subscription: the endpoint must be an https URL", "đăng ký nhận thông báo đẩy: endpoint phải là một địa chỉ https").At("push.endpoint")
 	}
+	if a, err := netip.ParseAddr(u.Hostname()); (err == nil && !publicAddr(a)) || u.Hostname() == "localhost" {
+		return queue.Errorf(queue.EInvalid, "push subscription: the endpoint is not a public address", "đăng ký nhận thông báo đẩy: endpoint không phải địa chỉ công cộng").At("push.endpoint")
+	}
 	if _, _, err := subscriptionKeys(s); err != nil {
 		return err
 	}

@@ -382,6 +382,8 @@ func TestValidSubscription(t *testing.T) {
 		"http":           func(s *queue.PushSubscription) { s.Endpoint = "http://fcm.googleapis.com/x" },
 		"no host":        func(s *queue.PushSubscription) { s.Endpoint = "https:///x" },
 		"not a URL":      func(s *queue.PushSubscription) { s.Endpoint = "fcm" },
+		"private":        func(s *queue.PushSubscription) { s.Endpoint = "https://10.0.0.1/push" },
+		"loopback":       func(s *queue.PushSubscription) { s.Endpoint = "https://[::1]/push" },
 		"long":           func(s *queue.PushSubscription) { s.Endpoint = "https://a.example/" + strings.Repeat("x", 2000) },
 		"compressed key": func(s *queue.PushSubscription) { s.P256dh = b64.EncodeToString(key.PublicKey().Bytes()[:33]) },
 		"off the curve":  func(s *queue.PushSubscription) { s.P256dh = b64.EncodeToString(notOnCurve) },
