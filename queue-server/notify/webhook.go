@@ -6,7 +6,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -300,22 +299,4 @@ func guardedTransport(allow func(netip.Addr) bool) *http.Transport {
 		ExpectContinueTimeout:  time.Second,
 		MaxResponseHeaderBytes: 64 << 10,
 	}
-}
-
-// WebhookBody is the JSON of a delivery: the event's fields (type, at,
-// seq, ticket {id, number, service}, counter, service, reason…, none of
-// them personal) with the delivery's id and the centre.
-func WebhookBody(id, centre string, e queue.Event) ([]byte, error) {
-	e.At = e.At.UTC()
-	raw, err := json.Marshal(e)
-	if err != nil {
-		return nil, fmt.Errorf("webhook: %w", err)
-	}
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &fields); err != nil {
-		return nil, fmt.Errorf("webhook: %w", err)
-	}
-	fields["id"], _ = json.Marshal(id)
-	fields["centre"], _ = json.Marshal(centre)
-	return json.Marshal(fields)
 }

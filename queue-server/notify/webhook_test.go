@@ -104,7 +104,7 @@ func validAt(header string, b []byte, now time.Time) bool {
 }
 
 func BenchmarkWebhookSign(b *testing.B) {
-	body, _ := notify.WebhookBody("d-1", "hn-bd", queue.Event{Seq: 42, Type: queue.EventCalled, At: time.Now(), Counter: 4, Ticket: &queue.EventTicket{ID: "t1", Number: "A012", Service: "A"}})
+	body, _ := queue.WebhookBody("d-1", "hn-bd", queue.Event{Seq: 42, Type: queue.EventCalled, At: time.Now(), Counter: 4, Ticket: &queue.EventTicket{ID: "t1", Number: "A012", Service: "A"}})
 	now := time.Now()
 	b.ReportAllocs()
 	for b.Loop() {
@@ -122,7 +122,7 @@ func webhookMessage(url, id string, body []byte) notify.Outgoing {
 func TestWebhookDelivery(t *testing.T) {
 	r := notifytest.StartWebhookReceiver(t, secret)
 	w := notify.NewWebhook(notify.WebhookConfig{AllowPrivate: true, Timeout: 5 * time.Second})
-	body, err := notify.WebhookBody("d-1", "hn-bd", queue.Event{Seq: 7, Type: queue.EventCalled, At: time.Now(), Counter: 4, Ticket: &queue.EventTicket{ID: "t1", Number: "A012", Service: "A"}})
+	body, err := queue.WebhookBody("d-1", "hn-bd", queue.Event{Seq: 7, Type: queue.EventCalled, At: time.Now(), Counter: 4, Ticket: &queue.EventTicket{ID: "t1", Number: "A012", Service: "A"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -325,7 +325,7 @@ func TestWebhookBody(t *testing.T) {
 		{queue.Event{Seq: 16, Type: queue.EventAlertRaised, At: at, Service: "A", Reason: "wait", Minutes: 52},
 			[]string{"at", "centre", "id", "minutes", "reason", "seq", "service", "type"}},
 	} {
-		b, err := notify.WebhookBody("d-9", "hn-bd", c.e)
+		b, err := queue.WebhookBody("d-9", "hn-bd", c.e)
 		if err != nil {
 			t.Fatal(err)
 		}
