@@ -21,6 +21,61 @@ func runOutbox(t *testing.T, open Open) {
 	t.Run("OutboxMessages", func(t *testing.T) { testOutboxMessages(t, open) })
 	t.Run("Contacts", func(t *testing.T) { testContacts(t, open) })
 	t.Run("Webhooks", func(t *testing.T) { testWebhooks(t, open) })
+	t.Run("OutboxFromLive", func(t *testing.T) { testOutboxFromLive(t, open) })
+}
+
+// testOutboxFromLive: what the domain writes (a webhook, a citizen's
+// contact, the messages of a call) is stored by the commit of its
+// changes; a centre restored from the store has its webhook and goes on
+// telling it.
+func testOutboxFromLive(t *testing.T, open Open) {
+	s, reopen := open(t)
+	o := Outbox(t, s)
+	now := time.Date(2026, 11, 23, 9, 0, 0, 0, hcm)
+	l := queue.NewLive(Centre("phuong-d"), now, ids())
+	hook, err := l.AddWebhook(now, queue.Webhook{URL: "https://motcua.example/hook", Secret: "s", Events: []string{queue.EventCalled}}, "admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	commit(t, s, l.TakeChanges())
+	tk, err := l.Issue(now, queue.IssueRequest{Service: "A", Notify: &queue.NotifyRequest{Phone: "0912345678", Consent: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := l.Next(now.Add(time.Minute), 1, "canbo1"); err != nil {
+		t.Fatal(err)
+	}
+	ch := l.TakeChanges()
+	if len(ch.Outbox) != 2 || len(ch.Contacts) != 1 {
+		t.Fatalf("the domain wrote %d messages and %d contacts, want 2 and 1", len(ch.Outbox), len(ch.Contacts))
+	}
+	commit(t, s, ch)
+	if reopen != nil {
+		s = reopen()
+		o = Outbox(t, s)
+	}
+	c, err := o.Contact(queue.ContactRef(queue.RefTicket, tk.ID))
+	if err != nil || c.Phone == "" || c.Centre != "phuong-d" {
+		t.Fatalf("the ticket's contact: %+v %v", c, err)
+	}
+	got := claim(t, o, now.Add(2*time.Minute), time.Minute, 10)
+	topics := map[string]string{}
+	for _, m := range got {
+		topics[m.Channel] = m.Topic + " " + m.Ref
+	}
+	if len(got) != 2 || topics[queue.ChannelPhone] != queue.TopicCalled+" ticket:"+tk.ID || topics[queue.ChannelWebhook] != queue.EventCalled+" "+hook.ID {
+		t.Fatalf("claimed %v", topics)
+	}
+	r := queue.Restore(mustLoad(t, s, "phuong-d"), now.Add(3*time.Minute), ids())
+	if _, err := r.Issue(now.Add(3*time.Minute), queue.IssueRequest{Service: "B"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := r.Next(now.Add(4*time.Minute), 1, "canbo1"); err != nil {
+		t.Fatal(err)
+	}
+	if ch := r.TakeChanges(); len(ch.Outbox) != 1 || ch.Outbox[0].Ref != hook.ID {
+		t.Fatalf("a centre restored from the store wrote %+v: its webhook was not loaded", ch.Outbox)
+	}
 }
 
 // Outbox returns the store's queue.Outbox, failing the test when it has none.
