@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -22,6 +23,61 @@ func runOutbox(t *testing.T, open Open) {
 	t.Run("Contacts", func(t *testing.T) { testContacts(t, open) })
 	t.Run("Webhooks", func(t *testing.T) { testWebhooks(t, open) })
 	t.Run("OutboxFromLive", func(t *testing.T) { testOutboxFromLive(t, open) })
+	t.Run("ClaimConcurrently", func(t *testing.T) { testClaimConcurrently(t, open) })
+}
+
+// testClaimConcurrently: senders claiming from one store at once each get
+// other messages: every message is claimed once.
+func testClaimConcurrently(t *testing.T, open Open) {
+	s, _ := open(t)
+	o := Outbox(t, s)
+	now := time.Date(2026, 11, 23, 9, 0, 0, 0, hcm)
+	newCentre(t, s, "phuong-k", now)
+	const total = 300
+	ch := &queue.Changes{Centre: "phuong-k"}
+	for i := range total {
+		at := now.Add(time.Duration(i%30) * time.Second)
+		ch.Outbox = append(ch.Outbox, Message(fmt.Sprintf("m%04d", i), "phuong-k", queue.ChannelPhone, at, at))
+	}
+	commit(t, s, ch)
+	var mu sync.Mutex
+	claimed := map[string]int{}
+	var wg sync.WaitGroup
+	errs := make(chan error, 4)
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				ms, err := o.ClaimMessages(now.Add(time.Minute), time.Hour, 5)
+				if err != nil {
+					errs <- err
+					return
+				}
+				if len(ms) == 0 {
+					return
+				}
+				mu.Lock()
+				for _, m := range ms {
+					claimed[m.ID]++
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if len(claimed) != total {
+		t.Fatalf("%d messages claimed of %d", len(claimed), total)
+	}
+	for id, n := range claimed {
+		if n != 1 {
+			t.Fatalf("message %s claimed %d times", id, n)
+		}
+	}
 }
 
 // testOutboxFromLive: what the domain writes (a webhook, a citizen's
