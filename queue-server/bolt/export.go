@@ -39,7 +39,7 @@ func OpenReadOnly(dir string) (*Store, error) {
 		}
 		return nil, fmt.Errorf("bolt: open %s: %w", path, err)
 	}
-	s := &Store{db: db, path: path, pending: map[string]pendingRef{}}
+	s := &Store{db: db, path: path, pending: map[string]pendingRef{}, ids: map[string]struct{}{}}
 	if fi, err := os.Stat(path); err == nil {
 		s.id, _ = statID(fi)
 	}
@@ -216,59 +216,42 @@ func (s *Store) KeyIDs() (map[string]string, error) {
 // ForEachMessage calls fn with every message of a centre still kept,
 // oldest first.
 func (s *Store) ForEachMessage(centre string, fn func(queue.Message) error) error {
-	return forEachIndexed(s, bMsgCentre, bMessages, centre, fn)
+	return forEachOutbox(s, centre, kOutMsg, fn)
 }
 
-// ForEachContact calls fn with every contact of a centre, by expiry.
+// ForEachContact calls fn with every contact of a centre, by ref.
 func (s *Store) ForEachContact(centre string, fn func(queue.Contact) error) error {
-	return forEachIndexed(s, bContactExp, bContacts, centre, fn)
+	return s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bContacts)
+		if b == nil {
+			return nil
+		}
+		return eachUnder(b, nil, func(_ []byte, c queue.Contact) error {
+			if c.Centre != centre {
+				return nil
+			}
+			return fn(c)
+		})
+	})
 }
 
 // ForEachWebhook calls fn with every webhook of a centre, deleted ones
 // too, by id.
 func (s *Store) ForEachWebhook(centre string, fn func(queue.Webhook) error) error {
-	return s.db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bWebhooks)
-		if b == nil {
-			return nil
-		}
-		return b.ForEach(func(k, v []byte) error {
-			var w queue.Webhook
-			if err := json.Unmarshal(v, &w); err != nil {
-				return fmt.Errorf("bolt: webhook %s: %w", k, err)
-			}
-			if w.Centre != centre {
-				return nil
-			}
-			return fn(w)
-		})
-	})
+	return s.db.View(func(tx *bolt.Tx) error { return forEachWebhook(tx, centre, fn) })
 }
 
-// forEachIndexed calls fn with the values of bucket named by a centre's
-// keys in index (centre, NUL, 8 bytes, the value's key), in index order.
-// A file of before the outbox has neither: nothing.
-func forEachIndexed[T any](s *Store, index, bucket []byte, centre string, fn func(T) error) error {
+// forEachOutbox calls fn with the values under prefix of a centre's log,
+// decoded, in key order.
+func forEachOutbox[T any](s *Store, centre string, prefix []byte, fn func(T) error) error {
 	return s.db.View(func(tx *bolt.Tx) error {
-		idx, b := tx.Bucket(index), tx.Bucket(bucket)
-		if idx == nil || b == nil {
-			return nil
+		lg, err := centreLog(tx, centre)
+		if err != nil {
+			return err
 		}
-		prefix := centrePrefix(centre)
-		cur := idx.Cursor()
-		for k, _ := cur.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = cur.Next() {
-			key := k[len(prefix)+8:]
-			raw := b.Get(key)
-			if raw == nil {
-				continue
-			}
-			var x T
-			if err := json.Unmarshal(raw, &x); err != nil {
-				return fmt.Errorf("bolt: %s %s: %w", bucket, key, err)
-			}
-			if err := fn(x); err != nil {
-				return err
-			}
+		err = eachUnder(lg, prefix, func(_ []byte, x T) error { return fn(x) })
+		if err != nil {
+			return fmt.Errorf("bolt: centre %s: %w", centre, err)
 		}
 		return nil
 	})

@@ -32,14 +32,8 @@ var (
 	bKiosks   = []byte("kiosks")
 	bEnroll   = []byte("enrollments")
 	bSpent    = []byte("pow")
-
-	// The outbox (outbox.go).
-	bMessages   = []byte("messages")
-	bDue        = []byte("due")
-	bMsgCentre  = []byte("msgcentre")
-	bContacts   = []byte("contacts")
-	bContactExp = []byte("contactexp")
-	bWebhooks   = []byte("webhooks")
+	bWebhooks = []byte("webhooks")
+	bContacts = []byte("contacts")
 
 	bCounters = []byte("counters")
 	bTickets  = []byte("tickets")

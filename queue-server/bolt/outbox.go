@@ -4,11 +4,26 @@ package bolt
 // claimed and recorded by a sender (queue.Outbox); the contacts they are
 // sent to and the centres' webhooks.
 //
-// A claim reads the due index (pending messages by NextAt, then id) from
-// its start up to now, so it never scans the messages sent or given up;
-// the leased ones among the due are skipped (a sender's batch in flight:
-// few). One process holds the file, and a claim is one write transaction:
-// two senders of the process never get the same message.
+// A centre's messages live in its log bucket, under keys that sort after
+// the numbering (see the package comment): a commit already rewrites that
+// bucket's branch pages, and a new message is appended after the newest
+// one, its key beginning with its creation time. So the messages of a
+// round's tickets share a few pages instead of landing one a page: 25
+// tickets and 25 webhook messages in one commit write 16 pages, against
+// 8 for the tickets alone and 45 with an index by id in the file
+// (BenchmarkCommitRound25Notified). A message is stored once by id: the
+// store keeps the ids in memory (Store.ids, rebuilt at open from the
+// keys, about 80 bytes a message kept), and a commit that writes messages
+// checks them under outMu. SaveDelivery finds a message by its creation
+// time and id, as a claim gave it.
+//
+// The due messages (pending, by NextAt then id) are a second region: a
+// claim reads it from the start up to now, so it never scans the messages
+// sent or given up; the leased ones among the due are skipped (a sender's
+// batch in flight: few). One process holds the file, and a claim is one
+// write transaction: two senders of the process never get the same
+// message. Contacts (one a notified ticket or booking) and webhooks (a
+// few a centre) are top-level buckets, by ref and by id.
 
 import (
 	"bytes"
@@ -17,6 +32,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sort"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -25,6 +41,13 @@ import (
 )
 
 var _ queue.Outbox = (*Store)(nil)
+
+// The outbox's keys in a centre's log: after "num/", so that they never
+// come between the newest events, the meta and the numbering.
+var (
+	kOutMsg = []byte("om/") // + CreatedAt (8) + id → Message
+	kOutDue = []byte("od/") // + NextAt (8) + id → CreatedAt (8): the pending messages
+)
 
 // nanos is an instant as 8 big-endian bytes of Unix nanoseconds, which
 // sort as the instants do; the zero time (and any before 1970) is 0.
@@ -39,86 +62,77 @@ func nanos(t time.Time) []byte {
 	return binary.BigEndian.AppendUint64(nil, n)
 }
 
-func dueKey(m *queue.Message) []byte { return append(nanos(m.NextAt), m.ID...) }
-
-// centrePrefix begins a centre's keys in an index of the outbox.
-func centrePrefix(centre string) []byte { return append([]byte(centre), 0) }
-
-func msgCentreKey(m *queue.Message) []byte {
-	return append(append(centrePrefix(m.Centre), nanos(m.CreatedAt)...), m.ID...)
+// key joins a prefix and parts into a new key.
+func key(prefix []byte, parts ...[]byte) []byte {
+	k := bytes.Clone(prefix)
+	for _, p := range parts {
+		k = append(k, p...)
+	}
+	return k
 }
 
-func contactExpKey(c *queue.Contact) []byte {
-	return append(append(centrePrefix(c.Centre), nanos(c.Expires)...), c.Ref...)
+func msgKey(created []byte, id string) []byte { return key(kOutMsg, created, []byte(id)) }
+func dueKey(m *queue.Message) []byte          { return key(kOutDue, nanos(m.NextAt), []byte(m.ID)) }
+
+// prefixEnd is the first key after every key that begins with prefix.
+func prefixEnd(prefix []byte) []byte {
+	end := bytes.Clone(prefix)
+	end[len(end)-1]++
+	return end
 }
 
-// commitOutbox writes a centre's messages (a message already stored keeps
-// its delivery state: the repeat is ignored), contacts (an empty one
-// removes the ref's) and webhooks.
-func commitOutbox(tx *bolt.Tx, ch *queue.Changes) error {
-	if len(ch.Outbox) > 0 {
-		msgs, due, byCentre := tx.Bucket(bMessages), tx.Bucket(bDue), tx.Bucket(bMsgCentre)
-		for _, m := range ch.Outbox {
-			if m.ID == "" {
-				return errors.New("a message without an id")
-			}
-			if msgs.Get([]byte(m.ID)) != nil {
-				continue
-			}
-			if m.Centre == "" {
-				m.Centre = ch.Centre
-			}
-			if err := put(msgs, []byte(m.ID), m); err != nil {
+// commitOutbox writes a centre's messages (an id already stored keeps its
+// message and delivery state: the repeat is ignored), contacts (an empty
+// one removes the ref's) and webhooks.
+func commitOutbox(tx *bolt.Tx, lg *bolt.Bucket, ch *queue.Changes, w *written) error {
+	contacts := tx.Bucket(bContacts)
+	for _, m := range ch.Outbox {
+		if m.ID == "" {
+			return errors.New("a message without an id")
+		}
+		if err := sameCentre(&m.Centre, ch.Centre, "message "+m.ID); err != nil {
+			return err
+		}
+		if _, ok := w.ids[m.ID]; ok || w.newIDs[m.ID] {
+			continue // committed again: the stored one keeps its delivery state
+		}
+		created := nanos(m.CreatedAt)
+		if err := put(lg, msgKey(created, m.ID), m); err != nil {
+			return err
+		}
+		if w.newIDs == nil {
+			w.newIDs = map[string]bool{}
+		}
+		w.newIDs[m.ID] = true
+		if m.Status == queue.MessagePending {
+			if err := lg.Put(dueKey(&m), created); err != nil {
 				return err
-			}
-			if err := byCentre.Put(msgCentreKey(&m), nil); err != nil {
-				return err
-			}
-			if m.Status == queue.MessagePending {
-				if err := due.Put(dueKey(&m), nil); err != nil {
-					return err
-				}
 			}
 		}
 	}
-	if len(ch.Contacts) > 0 {
-		contacts, exp := tx.Bucket(bContacts), tx.Bucket(bContactExp)
-		for _, c := range ch.Contacts {
-			if c.Ref == "" {
-				return errors.New("a contact without a ref")
-			}
-			if c.Centre == "" {
-				c.Centre = ch.Centre
-			}
-			if raw := contacts.Get([]byte(c.Ref)); raw != nil {
-				var old queue.Contact
-				if err := json.Unmarshal(raw, &old); err != nil {
-					return fmt.Errorf("contact %s: %w", c.Ref, err)
-				}
-				if err := exp.Delete(contactExpKey(&old)); err != nil {
-					return err
-				}
-			}
-			if c.Empty() {
-				if err := contacts.Delete([]byte(c.Ref)); err != nil {
-					return err
-				}
-				continue
-			}
-			if err := put(contacts, []byte(c.Ref), c); err != nil {
+	for _, c := range ch.Contacts {
+		if c.Ref == "" {
+			return errors.New("a contact without a ref")
+		}
+		if err := sameCentre(&c.Centre, ch.Centre, "contact "+c.Ref); err != nil {
+			return err
+		}
+		if c.Empty() {
+			if err := contacts.Delete([]byte(c.Ref)); err != nil {
 				return err
 			}
-			if err := exp.Put(contactExpKey(&c), nil); err != nil {
-				return err
-			}
+			continue
+		}
+		if err := put(contacts, []byte(c.Ref), c); err != nil {
+			return err
 		}
 	}
 	for _, w := range ch.Webhooks {
 		if w.ID == "" {
 			return errors.New("a webhook without an id")
 		}
-		if w.Centre == "" {
-			w.Centre = ch.Centre
+		if err := sameCentre(&w.Centre, ch.Centre, "webhook "+w.ID); err != nil {
+			return err
 		}
 		if err := put(tx.Bucket(bWebhooks), []byte(w.ID), w); err != nil {
 			return err
@@ -127,46 +141,60 @@ func commitOutbox(tx *bolt.Tx, ch *queue.Changes) error {
 	return nil
 }
 
+// sameCentre gives a record of a centre's changes the centre, and refuses
+// one of another centre.
+func sameCentre(centre *string, of, what string) error {
+	if *centre == "" {
+		*centre = of
+	}
+	if *centre != of {
+		return fmt.Errorf("%s of centre %s in the changes of %s", what, *centre, of)
+	}
+	return nil
+}
+
 // errNoClaim ends a claim that took nothing: rolled back, not synced.
 var errNoClaim = errors.New("nothing to claim")
 
+// claimed is a message a claim may take, and where it is.
+type claimed struct {
+	m   queue.Message
+	lg  *bolt.Bucket
+	key []byte
+}
+
 // ClaimMessages leases up to n pending messages due at now whose lease is
-// not held, oldest NextAt first, until now+lease, in one transaction.
+// not held, oldest NextAt first (then by id), until now+lease, in one
+// transaction.
 func (s *Store) ClaimMessages(now time.Time, lease time.Duration, n int) ([]queue.Message, error) {
 	if n <= 0 {
 		return nil, nil
 	}
 	var out []queue.Message
-	until := nanos(now)
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		out = out[:0]
-		msgs := tx.Bucket(bMessages)
-		var claimed [][]byte
-		cur := tx.Bucket(bDue).Cursor()
-		for k, _ := cur.First(); k != nil && len(out) < n && bytes.Compare(k[:8], until) <= 0; k, _ = cur.Next() {
-			id := k[8:]
-			raw := msgs.Get(id)
-			if raw == nil {
-				continue
-			}
-			var m queue.Message
-			if err := json.Unmarshal(raw, &m); err != nil {
-				return fmt.Errorf("bolt: message %s: %w", id, err)
-			}
-			if m.Status != queue.MessagePending || !m.LeaseUntil.Before(now) {
-				continue
-			}
-			m.LeaseUntil = now.Add(lease)
-			out = append(out, m)
-			claimed = append(claimed, bytes.Clone(id))
+		out = nil
+		var all []claimed
+		err := forEachLog(tx, func(_ string, lg *bolt.Bucket) error {
+			cs, err := dueIn(lg, now, n)
+			all = append(all, cs...)
+			return err
+		})
+		if err != nil {
+			return err
 		}
-		if len(out) == 0 {
+		if len(all) == 0 {
 			return errNoClaim
 		}
-		for i := range out {
-			if err := put(msgs, claimed[i], out[i]); err != nil {
+		sort.Slice(all, func(i, j int) bool {
+			a, b := &all[i].m, &all[j].m
+			return a.NextAt.Before(b.NextAt) || a.NextAt.Equal(b.NextAt) && a.ID < b.ID
+		})
+		for _, c := range all[:min(n, len(all))] {
+			c.m.LeaseUntil = now.Add(lease)
+			if err := put(c.lg, c.key, c.m); err != nil {
 				return err
 			}
+			out = append(out, c.m)
 		}
 		return nil
 	})
@@ -179,6 +207,54 @@ func (s *Store) ClaimMessages(now time.Time, lease time.Duration, n int) ([]queu
 	return out, nil
 }
 
+// dueIn returns up to n of a centre's messages due at now whose lease is
+// not held, in the order of the due keys.
+func dueIn(lg *bolt.Bucket, now time.Time, n int) ([]claimed, error) {
+	var out []claimed
+	until := key(kOutDue, nanos(now))
+	cur := lg.Cursor()
+	for k, created := cur.Seek(kOutDue); k != nil && bytes.HasPrefix(k, kOutDue) && len(out) < n; k, created = cur.Next() {
+		if bytes.Compare(k[:len(until)], until) > 0 {
+			break
+		}
+		id := k[len(until):]
+		mk := key(kOutMsg, created, id)
+		raw := lg.Get(mk)
+		if raw == nil {
+			continue
+		}
+		var m queue.Message
+		if err := json.Unmarshal(raw, &m); err != nil {
+			return nil, fmt.Errorf("message %s: %w", id, err)
+		}
+		if m.Status != queue.MessagePending || !m.LeaseUntil.Before(now) {
+			continue
+		}
+		out = append(out, claimed{m: m, lg: lg, key: mk})
+	}
+	return out, nil
+}
+
+// forEachLog calls fn with each centre's id and log bucket.
+func forEachLog(tx *bolt.Tx, fn func(centre string, lg *bolt.Bucket) error) error {
+	var ids []string
+	err := tx.Bucket(bCentres).ForEachBucket(func(k []byte) error {
+		ids = append(ids, string(k))
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if lg := tx.Bucket(logName(id)); lg != nil {
+			if err := fn(id, lg); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // SaveDelivery records the attempts on the messages and ends their
 // leases, in one transaction; a message no longer stored is skipped.
 func (s *Store) SaveDelivery(ms []queue.Message) error {
@@ -189,10 +265,14 @@ func (s *Store) SaveDelivery(ms []queue.Message) error {
 		return err
 	}
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		msgs, due := tx.Bucket(bMessages), tx.Bucket(bDue)
 		for i := range ms {
 			m := &ms[i]
-			raw := msgs.Get([]byte(m.ID))
+			lg := tx.Bucket(logName(m.Centre))
+			if lg == nil {
+				continue
+			}
+			mk := msgKey(nanos(m.CreatedAt), m.ID)
+			raw := lg.Get(mk)
 			if raw == nil {
 				continue
 			}
@@ -200,16 +280,16 @@ func (s *Store) SaveDelivery(ms []queue.Message) error {
 			if err := json.Unmarshal(raw, &old); err != nil {
 				return fmt.Errorf("message %s: %w", m.ID, err)
 			}
-			if err := due.Delete(dueKey(&old)); err != nil {
+			if err := lg.Delete(dueKey(&old)); err != nil {
 				return err
 			}
 			old.Status, old.Attempts, old.NextAt, old.Via, old.Error, old.SentAt = m.Status, m.Attempts, m.NextAt, m.Via, m.Error, m.SentAt
 			old.LeaseUntil = time.Time{}
-			if err := put(msgs, []byte(old.ID), old); err != nil {
+			if err := put(lg, mk, old); err != nil {
 				return err
 			}
 			if old.Status == queue.MessagePending {
-				if err := due.Put(dueKey(&old), nil); err != nil {
+				if err := lg.Put(dueKey(&old), bytes.Clone(mk[len(kOutMsg):len(kOutMsg)+8])); err != nil {
 					return err
 				}
 			}
@@ -227,28 +307,21 @@ func (s *Store) SaveDelivery(ms []queue.Message) error {
 func (s *Store) Messages(centre, channel, status string, limit int) ([]queue.Message, error) {
 	var out []queue.Message
 	err := s.db.View(func(tx *bolt.Tx) error {
-		idx, msgs := tx.Bucket(bMsgCentre), tx.Bucket(bMessages)
-		if idx == nil {
-			return nil // a file of before the outbox, read-only
+		lg := tx.Bucket(logName(centre))
+		if lg == nil || limit <= 0 {
+			return nil
 		}
-		prefix := centrePrefix(centre)
-		cur := idx.Cursor()
-		// The last key of the prefix: seek past it, step back.
-		k, _ := cur.Seek(append(bytes.Clone(prefix[:len(prefix)-1]), 1))
+		cur := lg.Cursor()
+		k, v := cur.Seek(prefixEnd(kOutMsg))
 		if k == nil {
-			k, _ = cur.Last()
+			k, v = cur.Last()
 		} else {
-			k, _ = cur.Prev()
+			k, v = cur.Prev()
 		}
-		for ; k != nil && bytes.HasPrefix(k, prefix) && len(out) < limit; k, _ = cur.Prev() {
-			id := k[len(prefix)+8:]
-			raw := msgs.Get(id)
-			if raw == nil {
-				continue
-			}
+		for ; k != nil && bytes.HasPrefix(k, kOutMsg) && len(out) < limit; k, v = cur.Prev() {
 			var m queue.Message
-			if err := json.Unmarshal(raw, &m); err != nil {
-				return fmt.Errorf("bolt: message %s: %w", id, err)
+			if err := json.Unmarshal(v, &m); err != nil {
+				return fmt.Errorf("bolt: message %x: %w", k, err)
 			}
 			if channel != "" && m.Channel != channel || status != "" && m.Status != status {
 				continue
@@ -270,6 +343,23 @@ func (s *Store) Webhook(id string) (queue.Webhook, error) {
 	return oneIfAny[queue.Webhook](s, bWebhooks, id, "webhook")
 }
 
+// oneIfAny is one (records.go) for a bucket that a file of before the
+// outbox, read read-only, lacks.
+func oneIfAny[T any](s *Store, bucket []byte, key, what string) (T, error) {
+	var x T
+	err := s.db.View(func(tx *bolt.Tx) error {
+		var raw []byte
+		if b := tx.Bucket(bucket); b != nil {
+			raw = b.Get([]byte(key))
+		}
+		if raw == nil {
+			return notFound(what, key)
+		}
+		return json.Unmarshal(raw, &x)
+	})
+	return x, err
+}
+
 // Webhooks returns a centre's webhooks that are not deleted, by id.
 func (s *Store) Webhooks(centre string) ([]queue.Webhook, error) {
 	var out []queue.Webhook
@@ -282,19 +372,11 @@ func (s *Store) Webhooks(centre string) ([]queue.Webhook, error) {
 }
 
 // centreWebhooks reads a centre's webhooks that are not deleted, by id:
-// there are few in all, read whole.
+// there are few in all (at most queue.MaxWebhooks a centre), read whole.
 func centreWebhooks(tx *bolt.Tx, centre string) ([]queue.Webhook, error) {
 	var out []queue.Webhook
-	b := tx.Bucket(bWebhooks)
-	if b == nil {
-		return nil, nil
-	}
-	err := b.ForEach(func(k, v []byte) error {
-		var w queue.Webhook
-		if err := json.Unmarshal(v, &w); err != nil {
-			return fmt.Errorf("bolt: webhook %s: %w", k, err)
-		}
-		if w.Centre == centre && !w.Deleted {
+	err := forEachWebhook(tx, centre, func(w queue.Webhook) error {
+		if !w.Deleted {
 			out = append(out, w)
 		}
 		return nil
@@ -302,67 +384,82 @@ func centreWebhooks(tx *bolt.Tx, centre string) ([]queue.Webhook, error) {
 	return out, err
 }
 
-// oneIfAny is one for a bucket a file read read-only may lack.
-func oneIfAny[T any](s *Store, bucket []byte, key, what string) (T, error) {
-	var x T
-	err := s.db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucket)
-		var raw []byte
-		if b != nil {
-			raw = b.Get([]byte(key))
+// forEachWebhook calls fn with each webhook of a centre, by id.
+func forEachWebhook(tx *bolt.Tx, centre string, fn func(queue.Webhook) error) error {
+	b := tx.Bucket(bWebhooks)
+	if b == nil {
+		return nil
+	}
+	return b.ForEach(func(k, v []byte) error {
+		var w queue.Webhook
+		if err := json.Unmarshal(v, &w); err != nil {
+			return fmt.Errorf("bolt: webhook %s: %w", k, err)
 		}
-		if raw == nil {
-			return notFound(what, key)
+		if w.Centre != centre {
+			return nil
 		}
-		return json.Unmarshal(raw, &x)
+		return fn(w)
 	})
-	return x, err
 }
 
-// purgeOutbox deletes a centre's contacts that expired before now and its
+// loadIDs finds the ids of the messages stored (s.ids), from their keys.
+func (s *Store) loadIDs() error {
+	return s.db.View(func(tx *bolt.Tx) error {
+		return forEachLog(tx, func(_ string, lg *bolt.Bucket) error {
+			cur := lg.Cursor()
+			for k, _ := cur.Seek(kOutMsg); k != nil && bytes.HasPrefix(k, kOutMsg); k, _ = cur.Next() {
+				if len(k) > len(kOutMsg)+8 {
+					s.ids[string(k[len(kOutMsg)+8:])] = struct{}{}
+				}
+			}
+			return nil
+		})
+	})
+}
+
+// purgeOutbox deletes a centre's contacts that expired before now (a scan
+// of all: they are few, today's tickets' and the active bookings') and its
 // messages created before keepFrom.
-func purgeOutbox(tx *bolt.Tx, centre string, now, keepFrom time.Time) error {
-	prefix := centrePrefix(centre)
-	exp, contacts := tx.Bucket(bContactExp), tx.Bucket(bContacts)
-	stale := keysBefore(exp, prefix, nanos(now))
-	for _, k := range stale {
-		if err := contacts.Delete(k[len(prefix)+8:]); err != nil {
-			return err
+func purgeOutbox(tx *bolt.Tx, lg *bolt.Bucket, centre string, now, keepFrom time.Time, gone *[]string) error {
+	err := deleteWhere(tx.Bucket(bContacts), func(v []byte) (bool, error) {
+		var c queue.Contact
+		if err := json.Unmarshal(v, &c); err != nil {
+			return false, err
+		}
+		return c.Centre == centre && c.Expires.Before(now), nil
+	})
+	if err != nil {
+		return fmt.Errorf("contacts: %w", err)
+	}
+	var stale [][]byte
+	limit := key(kOutMsg, nanos(keepFrom))
+	cur := lg.Cursor()
+	for k, v := cur.Seek(kOutMsg); k != nil && bytes.Compare(k, limit) < 0; k, v = cur.Next() {
+		var m queue.Message
+		if err := json.Unmarshal(v, &m); err != nil {
+			return fmt.Errorf("message %x: %w", k, err)
+		}
+		stale = append(stale, bytes.Clone(k))
+		*gone = append(*gone, m.ID)
+		if m.Status == queue.MessagePending {
+			stale = append(stale, dueKey(&m))
 		}
 	}
-	if err := deleteKeys(exp, stale); err != nil {
-		return err
-	}
-	idx, msgs, due := tx.Bucket(bMsgCentre), tx.Bucket(bMessages), tx.Bucket(bDue)
-	stale = keysBefore(idx, prefix, nanos(keepFrom))
-	for _, k := range stale {
-		id := k[len(prefix)+8:]
-		if raw := msgs.Get(id); raw != nil {
-			var m queue.Message
-			if err := json.Unmarshal(raw, &m); err != nil {
-				return fmt.Errorf("message %s: %w", id, err)
-			}
-			if err := due.Delete(dueKey(&m)); err != nil {
-				return err
-			}
-		}
-		if err := msgs.Delete(id); err != nil {
-			return err
-		}
-	}
-	return deleteKeys(idx, stale)
+	return deleteKeys(lg, stale)
 }
 
-// keysBefore returns the keys of an index under prefix whose instant
-// (the 8 bytes after the prefix) is before t.
-func keysBefore(b *bolt.Bucket, prefix, t []byte) [][]byte {
-	var out [][]byte
+// eachUnder calls fn with each key under prefix of a bucket and its
+// value, decoded.
+func eachUnder[T any](b *bolt.Bucket, prefix []byte, fn func(k []byte, x T) error) error {
 	cur := b.Cursor()
-	for k, _ := cur.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix) && len(k) >= len(prefix)+8; k, _ = cur.Next() {
-		if bytes.Compare(k[len(prefix):len(prefix)+8], t) >= 0 {
-			break
+	for k, v := cur.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = cur.Next() {
+		var x T
+		if err := json.Unmarshal(v, &x); err != nil {
+			return fmt.Errorf("%x: %w", k, err)
 		}
-		out = append(out, bytes.Clone(k))
+		if err := fn(k, x); err != nil {
+			return err
+		}
 	}
-	return out
+	return nil
 }

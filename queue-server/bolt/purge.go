@@ -20,7 +20,11 @@ import (
 // queue.MessageKeepDays.
 func (s *Store) Purge(centre, bookingsBefore string, noShowsBefore, now time.Time) (int, error) {
 	n := 0
+	var gone []string // the ids of the messages deleted
+	s.outMu.Lock()
+	defer s.outMu.Unlock()
 	err := s.db.Update(func(tx *bolt.Tx) error {
+		gone = gone[:0]
 		c, err := centreBucket(tx, centre, false)
 		if err != nil {
 			return err
@@ -66,7 +70,11 @@ func (s *Store) Purge(centre, bookingsBefore string, noShowsBefore, now time.Tim
 		if err != nil {
 			return err
 		}
-		if err := purgeOutbox(tx, centre, now, now.Add(-queue.MessageKeepDays*24*time.Hour)); err != nil {
+		lg, err := centreLog(tx, centre)
+		if err != nil {
+			return err
+		}
+		if err := purgeOutbox(tx, lg, centre, now, now.Add(-queue.MessageKeepDays*24*time.Hour), &gone); err != nil {
 			return err
 		}
 		return deleteWhere(tx.Bucket(bSessions), func(v []byte) (bool, error) {
@@ -74,6 +82,11 @@ func (s *Store) Purge(centre, bookingsBefore string, noShowsBefore, now time.Tim
 			return json.Unmarshal(v, &se) == nil && !now.Before(se.Expires), nil
 		})
 	})
+	if err == nil {
+		for _, id := range gone {
+			delete(s.ids, id)
+		}
+	}
 	return n, err
 }
 

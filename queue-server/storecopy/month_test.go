@@ -166,7 +166,7 @@ func monthStore(t testing.TB, dir string, days int) month {
 				case x < 12:
 					act(func() {
 						tk, _, err := l.Next(now, k, fmt.Sprintf("canbo-%d", k))
-						if err == nil && ro.IntN(5) == 0 {
+						if err == nil && tk.ID != "" && ro.IntN(5) == 0 {
 							id := "hook-" + tk.ID + fmt.Sprint(step)
 							outbox = append(outbox, queue.Message{ID: id, Centre: cfg.ID, Channel: queue.ChannelWebhook, Ref: "wh-" + cfg.ID,
 								Topic: "ticket.called", CreatedAt: now, Expires: now.Add(24 * time.Hour), Status: queue.MessagePending, NextAt: now,

@@ -184,7 +184,7 @@ func claim(t *testing.T, o queue.Outbox, now time.Time, lease time.Duration, n i
 // a failed commit writes none of its messages; a repeated id keeps the
 // first message and its delivery state.
 func testOutboxCommit(t *testing.T, open Open) {
-	s, _ := open(t)
+	s, reopen := open(t)
 	o := Outbox(t, s)
 	now := time.Date(2026, 11, 23, 9, 0, 0, 0, hcm)
 	l := newCentre(t, s, "phuong-o", now)
@@ -234,7 +234,8 @@ func testOutboxCommit(t *testing.T, open Open) {
 		t.Fatalf("messages after a failed commit: %q %v", messageIDs(ms), err)
 	}
 
-	// Sent, then committed again (a retried request): the repeat is ignored.
+	// Sent, then committed again (a retried request), or another message
+	// with its id: the repeat is ignored, before a restart and after.
 	sent := now.Add(time.Hour)
 	m.Status, m.Attempts, m.Via, m.SentAt = queue.MessageSent, 1, "zns", &sent
 	if err := o.SaveDelivery([]queue.Message{m}); err != nil {
@@ -242,14 +243,33 @@ func testOutboxCommit(t *testing.T, open Open) {
 	}
 	again := Message("m1", "phuong-o", queue.ChannelPhone, now, now)
 	again.Topic = queue.TopicCalled
-	commit(t, s, &queue.Changes{Centre: "phuong-o", Outbox: []queue.Message{again, again}})
-	ms, err := o.Messages("phuong-o", queue.ChannelPhone, "", 10)
-	if err != nil || len(ms) != 1 {
-		t.Fatalf("phone messages: %q %v", messageIDs(ms), err)
+	later := Message("m1", "phuong-o", queue.ChannelEmail, now.Add(time.Hour), now.Add(time.Hour))
+	twice := Message("m5", "phuong-o", queue.ChannelEmail, now, now.Add(2*time.Hour)) // twice in one commit: the first kept
+	twice2 := twice
+	twice2.Topic = queue.TopicCalled
+	commit(t, s, &queue.Changes{Centre: "phuong-o", Outbox: []queue.Message{again, again, later, twice, twice2}})
+	check := func() {
+		t.Helper()
+		ms, err := o.Messages("phuong-o", "", "", 10)
+		if err != nil || messageIDs(ms) != "m5 m2 m1" && messageIDs(ms) != "m5 m1 m2" {
+			t.Fatalf("messages: %q %v, want m5, m2 and m1 once", messageIDs(ms), err)
+		}
+		for _, g := range ms {
+			if g.ID == "m1" && (g.Status != queue.MessageSent || g.Topic != queue.TopicNear || g.Channel != queue.ChannelPhone || g.Via != "zns" || g.SentAt == nil || !g.SentAt.Equal(sent)) {
+				t.Fatalf("a repeated id overwrote the message: %+v", g)
+			}
+			if g.ID == "m5" && g.Topic != queue.TopicNear {
+				t.Fatalf("the second of an id in one commit won: %+v", g)
+			}
+		}
 	}
-	if g := ms[0]; g.Status != queue.MessageSent || g.Topic != queue.TopicNear || g.Via != "zns" || g.SentAt == nil || !g.SentAt.Equal(sent) {
-		t.Fatalf("a repeated id overwrote the message: %+v", g)
+	check()
+	if reopen != nil {
+		s = reopen()
+		o = Outbox(t, s)
 	}
+	commit(t, s, &queue.Changes{Centre: "phuong-o", Outbox: []queue.Message{later}})
+	check()
 }
 
 // testOutboxClaim: claims take due messages oldest NextAt first (then by

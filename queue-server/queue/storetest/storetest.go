@@ -74,7 +74,8 @@ func benchCommitTickets(b *testing.B, s queue.Store, now time.Time, newID func()
 		if notified {
 			ref := queue.ContactRef(queue.RefTicket, tk.ID)
 			ch.Contacts = []queue.Contact{{Ref: ref, Centre: "c1", Phone: "84912345678", ConsentAt: now, Expires: now.Add(10 * time.Hour)}}
-			m := Message(newID(), "c1", queue.ChannelPhone, now, now)
+			at := now.Add(time.Duration(i) * time.Millisecond) // messages follow one another, as in a day
+			m := Message(newID(), "c1", queue.ChannelPhone, at, at)
 			m.Ref, m.Topic, m.Data = ref, queue.TopicIssued, map[string]string{"number": tk.Number, "service": tk.Service, "position": "4", "minutes": "20"}
 			ch.Outbox = []queue.Message{m}
 		}
