@@ -127,14 +127,14 @@ func commitOutbox(tx *bolt.Tx, lg *bolt.Bucket, ch *queue.Changes, w *written) e
 			return err
 		}
 	}
-	for _, w := range ch.Webhooks {
-		if w.ID == "" {
+	for _, h := range ch.Webhooks {
+		if h.ID == "" {
 			return errors.New("a webhook without an id")
 		}
-		if err := sameCentre(&w.Centre, ch.Centre, "webhook "+w.ID); err != nil {
+		if err := sameCentre(&h.Centre, ch.Centre, "webhook "+h.ID); err != nil {
 			return err
 		}
-		if err := put(tx.Bucket(bWebhooks), []byte(w.ID), w); err != nil {
+		if err := put(tx.Bucket(bWebhooks), []byte(h.ID), h); err != nil {
 			return err
 		}
 	}
@@ -142,7 +142,7 @@ func commitOutbox(tx *bolt.Tx, lg *bolt.Bucket, ch *queue.Changes, w *written) e
 }
 
 // sameCentre gives a record of a centre's changes the centre, and refuses
-// one of another centre.
+// one of another centre (pgstore's sameCentre is the same rule).
 func sameCentre(centre *string, of, what string) error {
 	if *centre == "" {
 		*centre = of

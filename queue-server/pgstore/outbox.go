@@ -38,8 +38,8 @@ func addOutbox(ch *queue.Changes, messages, contacts, dropContacts, webhooks *ro
 		if _, seen := messages.keys[m.ID]; seen {
 			continue
 		}
-		if m.Centre == "" {
-			m.Centre = ch.Centre
+		if err := sameCentre(&m.Centre, ch.Centre, "message "+m.ID); err != nil {
+			return err
 		}
 		var body bytes.Buffer
 		if len(m.Body) > 0 {
@@ -61,8 +61,8 @@ func addOutbox(ch *queue.Changes, messages, contacts, dropContacts, webhooks *ro
 		if c.Ref == "" {
 			return errors.New("a contact without a ref")
 		}
-		if c.Centre == "" {
-			c.Centre = ch.Centre
+		if err := sameCentre(&c.Centre, ch.Centre, "contact "+c.Ref); err != nil {
+			return err
 		}
 		if _, ok := last[c.Ref]; !ok {
 			refs = append(refs, c.Ref)
@@ -85,14 +85,27 @@ func addOutbox(ch *queue.Changes, messages, contacts, dropContacts, webhooks *ro
 		if w.ID == "" {
 			return errors.New("a webhook without an id")
 		}
-		if w.Centre == "" {
-			w.Centre = ch.Centre
+		if err := sameCentre(&w.Centre, ch.Centre, "webhook "+w.ID); err != nil {
+			return err
 		}
 		d, err := doc(w)
 		if err != nil {
 			return err
 		}
 		webhooks.add(w.ID, w.ID, w.Centre, w.Deleted, d)
+	}
+	return nil
+}
+
+// sameCentre gives a record of a centre's changes the centre, and refuses
+// one of another centre (as the bbolt store, which keeps messages in
+// their centre's log).
+func sameCentre(centre *string, of, what string) error {
+	if *centre == "" {
+		*centre = of
+	}
+	if *centre != of {
+		return fmt.Errorf("%s of centre %s in the changes of %s", what, *centre, of)
 	}
 	return nil
 }

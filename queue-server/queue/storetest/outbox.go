@@ -233,6 +233,16 @@ func testOutboxCommit(t *testing.T, open Open) {
 	if ms, err := o.Messages("phuong-o", "", "", 10); err != nil || len(ms) != 2 {
 		t.Fatalf("messages after a failed commit: %q %v", messageIDs(ms), err)
 	}
+	// A record of another centre in a centre's changes is refused.
+	for name, ch := range map[string]*queue.Changes{
+		"message": {Centre: "phuong-o", Outbox: []queue.Message{Message("m6", "phuong-x", queue.ChannelEmail, now, now)}},
+		"contact": {Centre: "phuong-o", Contacts: []queue.Contact{{Ref: "ticket:x", Centre: "phuong-x", Phone: "84912345678", Expires: now.Add(time.Hour)}}},
+		"webhook": {Centre: "phuong-o", Webhooks: []queue.Webhook{{ID: "wh-x", Centre: "phuong-x", URL: "https://x.example/h", Secret: "s"}}},
+	} {
+		if err := s.Commit(&queue.Batch{Centres: []*queue.Changes{ch}}); err == nil {
+			t.Errorf("a %s of another centre was committed", name)
+		}
+	}
 
 	// Sent, then committed again (a retried request), or another message
 	// with its id: the repeat is ignored, before a restart and after.
