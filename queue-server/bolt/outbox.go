@@ -170,6 +170,11 @@ func (s *Store) ClaimMessages(now time.Time, lease time.Duration, n int) ([]queu
 	if n <= 0 {
 		return nil, nil
 	}
+	if err := s.Verify(); err != nil {
+		// Its leases would be lost, and so would the deliveries: send
+		// nothing until the file is restored.
+		return nil, err
+	}
 	var out []queue.Message
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		out = nil
