@@ -58,14 +58,14 @@ type segment struct {
 	alt  bool // written only when the segments before it (up to a non-alt) are not
 }
 
-type template struct {
+type topicText struct {
 	title []segment
 	body  []segment
 }
 
-// templates are the Vietnamese texts of each topic. Placeholders are
+// texts are the Vietnamese texts of each topic. Placeholders are
 // {key} of Message.Data.
-var templates = map[string]template{
+var texts = map[string]topicText{
 	queue.TopicIssued: {
 		title: []segment{{text: "Đã lấy số {number}"}, {text: "Đã lấy số thứ tự", alt: true}},
 		body: []segment{
@@ -203,7 +203,7 @@ func Topics() []string {
 // more digits is ever written (a CCCD or a phone number put in Data by
 // mistake).
 func Render(topic string, data map[string]string, gateway string) (title, text string, err error) {
-	t, ok := templates[topic]
+	t, ok := texts[topic]
 	if !ok {
 		return "", "", fmt.Errorf("notify: no text for topic %q", topic)
 	}

@@ -190,7 +190,7 @@ func FuzzRender(f *testing.F) {
 	f.Add("booked", "{code}", "{{", "\x00\u202e", "", "0912 345 678")
 	f.Fuzz(func(t *testing.T, topic, a, b, c, url, msg string) {
 		topics := Topics()
-		if _, ok := templates[topic]; !ok {
+		if _, ok := texts[topic]; !ok {
 			topic = topics[len(topic)%len(topics)]
 		}
 		data := map[string]string{"number": a, "counter": b, "counter_name": c, "centre_name": c, "service_name": a + c,
