@@ -171,7 +171,8 @@ func MessageID(id, fromAddr string) string {
 // quoted-printable UTF-8 body.
 func (e *Email) message(m Outgoing, to *mail.Address) []byte {
 	var b bytes.Buffer
-	h := func(k, v string) { b.WriteString(k + ": " + v + "\r\n") }
+	// Encoded words are folded one a line (each at most 75 characters).
+	h := func(k, v string) { b.WriteString(k + ": " + strings.ReplaceAll(v, "?= =?", "?=\r\n =?") + "\r\n") }
 	h("From", e.from.String())
 	h("To", to.String())
 	subject := m.Title

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"text/template"
 	"time"
@@ -40,6 +41,11 @@ type SMSConfig struct {
 	// JSON field at that dotted path equal to SuccessValue.
 	SuccessField string `json:"success_field,omitempty"`
 	SuccessValue string `json:"success_value,omitempty"`
+	// ErrorField names the answer's error code; a code in PermanentCodes
+	// (a template not registered, a number refused) is not retried on
+	// this gateway.
+	ErrorField     string   `json:"error_field,omitempty"`
+	PermanentCodes []string `json:"permanent_codes,omitempty"`
 	// ASCII folds the diacritics (a gateway or a brandname that only
 	// sends GSM 7-bit); else texts go as UCS-2 in up to 3 parts.
 	ASCII     bool   `json:"ascii,omitempty"`
@@ -267,9 +273,13 @@ func (s *SMS) Send(ctx context.Context, m Outgoing) error {
 	if ok && got == s.cfg.SuccessValue {
 		return nil
 	}
-	// The gateway's own refusal: its codes are its own, so what it said is
-	// recorded and the next gateway (or a later retry) tried.
-	return &Error{Gateway: GatewaySMS, Msg: fmt.Sprintf("refused: %s", clip(maskDigits(string(ans)), 200))}
+	// The gateway's own refusal, recorded as it said it.
+	e := &Error{Gateway: GatewaySMS, Msg: fmt.Sprintf("refused: %s", clip(maskDigits(string(ans)), 200))}
+	if s.cfg.ErrorField != "" {
+		code, _ := JSONField(ans, s.cfg.ErrorField)
+		e.Permanent = slices.Contains(s.cfg.PermanentCodes, code)
+	}
+	return e
 }
 
 // JSONField returns the value at a dotted path of a JSON document ("a.b",
