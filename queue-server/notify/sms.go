@@ -165,6 +165,15 @@ func checkPlaceholders(text string) error {
 // Name is "sms".
 func (s *SMS) Name() string { return GatewaySMS }
 
+// RenderAs is the Render gateway of this gateway's texts: sms-ascii when
+// it folds diacritics.
+func (s *SMS) RenderAs() string {
+	if s.cfg.ASCII {
+		return GatewaySMSASCII
+	}
+	return GatewaySMS
+}
+
 // text fills the topic's registered template; the staff's free text is
 // shortened to fit one GSM SMS (ascii) or 3 UCS-2 parts.
 func (s *SMS) text(topic string, data map[string]string) (string, error) {

@@ -30,6 +30,7 @@ type ZNSServer struct {
 	gen       int
 	refreshes int
 	attempts  int
+	requests  int
 	delivered map[string]int // by tracking_id
 	received  []ZNSMessage
 }
@@ -92,6 +93,13 @@ func (z *ZNSServer) Attempts() int {
 	return z.attempts
 }
 
+// Requests is how many requests arrived at either endpoint.
+func (z *ZNSServer) Requests() int {
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	return z.requests
+}
+
 // Count is how many times the message with this tracking_id was delivered.
 func (z *ZNSServer) Count(trackingID string) int {
 	z.mu.Lock()
@@ -123,6 +131,9 @@ func writeJSON(w http.ResponseWriter, v any) {
 }
 
 func (z *ZNSServer) token(w http.ResponseWriter, r *http.Request) {
+	z.mu.Lock()
+	z.requests++
+	z.mu.Unlock()
 	if z.misbehave(w, r) {
 		return
 	}
@@ -154,6 +165,7 @@ func (z *ZNSServer) token(w http.ResponseWriter, r *http.Request) {
 func (z *ZNSServer) template(w http.ResponseWriter, r *http.Request) {
 	z.mu.Lock()
 	z.attempts++
+	z.requests++
 	z.mu.Unlock()
 	if z.misbehave(w, r) {
 		return
