@@ -87,12 +87,21 @@ func LoadConfig(path string) (Config, error) {
 	if err != nil {
 		return Config{}, fmt.Errorf("notify: config: %w", err)
 	}
-	var c Config
-	if err := strictjson.Unmarshal(b, &c); err != nil {
+	c, err := ParseConfig(b, os.LookupEnv)
+	if err != nil {
 		return Config{}, fmt.Errorf("notify: config %s: %w", path, err)
 	}
-	if err := c.resolve(os.LookupEnv); err != nil {
-		return Config{}, fmt.Errorf("notify: config %s: %w", path, err)
+	return c, nil
+}
+
+// ParseConfig reads a configuration file's content, the secrets from env.
+func ParseConfig(b []byte, env func(string) (string, bool)) (Config, error) {
+	var c Config
+	if err := strictjson.Unmarshal(b, &c); err != nil {
+		return Config{}, err
+	}
+	if err := c.resolve(env); err != nil {
+		return Config{}, err
 	}
 	return c, nil
 }
