@@ -255,7 +255,7 @@ func TestDispatchSendsWithTheLink(t *testing.T) {
 // ZNS fails (permanently, or down): the SMS gateway delivers in the same
 // attempt; a centre may put SMS first.
 func TestDispatchFallsBackToSMS(t *testing.T) {
-	for _, mode := range []string{notifytest.ModeTemplateError, notifytest.ModeDown, notifytest.ModeRateLimit} {
+	for _, mode := range []string{notifytest.ModeTemplateError, notifytest.ModeDown, notifytest.ModeRateLimit, notifytest.ModeTimeout} {
 		t.Run(mode, func(t *testing.T) {
 			r := newRig(t, func(c *notify.DispatcherConfig) { c.Workers = 1 }) // in order
 			ids := phoneMessages(r.o, 3, time.Hour)

@@ -51,9 +51,24 @@ func TestZNSSendsTheTemplate(t *testing.T) {
 		m.TemplateData["number"] != "A012" || m.TemplateData["counter"] != "3" {
 		t.Errorf("received %+v", m)
 	}
+	// A template approved with named parameters gets those only.
+	cfg := znsConfig(z)
+	cfg.TemplateParams = map[string][]string{"called": {"number", "counter", "counter_name"}}
+	s2, err := notify.NewZNS(cfg, filepath.Join(t.TempDir(), "zns.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m2 := called
+	m2.ID = "m1b"
+	if err := s2.Send(context.Background(), m2); err != nil {
+		t.Fatal(err)
+	}
+	if td := z.Received()[1].TemplateData; len(td) != 3 || td["number"] != "A012" || td["counter_name"] != "" {
+		t.Errorf("template_data %v", td)
+	}
 	// Next sends reuse the access token.
 	s.Send(context.Background(), notify.Outgoing{ID: "m2", Topic: "near", Phone: "0912345678"})
-	if z.Refreshes() != 1 || z.Count("m2") != 1 {
+	if z.Refreshes() != 2 || z.Count("m2") != 1 {
 		t.Errorf("refreshes %d, m2 delivered %d", z.Refreshes(), z.Count("m2"))
 	}
 }

@@ -61,7 +61,10 @@ type ZNSConfig struct {
 	// Templates are the approved template ids by topic: a topic without
 	// one is not sent through ZNS.
 	Templates map[string]string `json:"templates"`
-	Timeout   Duration          `json:"timeout,omitempty"` // of one request, 10 s by default
+	// TemplateParams name, per topic, the parameters its template was
+	// approved with: only those are sent (all of Data when absent).
+	TemplateParams map[string][]string `json:"template_params,omitempty"`
+	Timeout        Duration            `json:"timeout,omitempty"` // of one request, 10 s by default
 }
 
 const (
@@ -146,6 +149,11 @@ func (c *ZNSConfig) validate() error {
 			return fmt.Errorf("notify: zns: templates: unknown topic %q", topic)
 		}
 	}
+	for topic := range c.TemplateParams {
+		if _, ok := c.Templates[topic]; !ok {
+			return fmt.Errorf("notify: zns: template_params: topic %q has no template", topic)
+		}
+	}
 	return nil
 }
 
@@ -163,7 +171,7 @@ func (z *ZNS) Send(ctx context.Context, m Outgoing) error {
 		return &Error{Gateway: GatewayZNS, Permanent: true, Msg: "not a Vietnamese mobile number"}
 	}
 	body, err := json.Marshal(map[string]any{
-		"phone": phone, "template_id": tmpl, "template_data": ZNSData(m.Data), "tracking_id": m.ID,
+		"phone": phone, "template_id": tmpl, "template_data": z.templateData(m.Topic, m.Data), "tracking_id": m.ID,
 	})
 	if err != nil {
 		return err
@@ -422,6 +430,20 @@ func writeFileAtomic(path string, b []byte) error {
 	}
 	defer d.Close()
 	return d.Sync()
+}
+
+// templateData is what the topic's template takes of data.
+func (z *ZNS) templateData(topic string, data map[string]string) map[string]string {
+	td := ZNSData(data)
+	params, ok := z.cfg.TemplateParams[topic]
+	if !ok {
+		return td
+	}
+	out := make(map[string]string, len(params))
+	for _, p := range params {
+		out[p] = td[p] // a value the message lacks is sent empty: the template still gets every parameter
+	}
+	return out
 }
 
 // znsValueMax is ZNS's limit of a template_data value by key: 30 for
