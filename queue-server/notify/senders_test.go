@@ -467,3 +467,34 @@ func TestEmail(t *testing.T) {
 		t.Errorf("bad address: %v", err)
 	}
 }
+
+// A rotated refresh token that cannot be written to disk is not used:
+// the send fails (temporarily) until the state file can be written, and
+// then goes on with the tokens already in hand (no second refresh, which
+// the spent token could not get).
+func TestZNSPersistsBeforeUsing(t *testing.T) {
+	z := notifytest.StartZNS(t)
+	dir := filepath.Join(t.TempDir(), "state")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	s, err := notify.NewZNS(znsConfig(z), filepath.Join(dir, "zns.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(dir) // the state file's directory is gone
+	if err := s.Send(context.Background(), called); err == nil || notify.IsPermanent(err) || z.Attempts() != 0 {
+		t.Fatalf("sent without saving the rotated token: %v, %d attempts", err, z.Attempts())
+	}
+	if z.Refreshes() != 1 {
+		t.Fatalf("%d refreshes", z.Refreshes())
+	}
+	os.Mkdir(dir, 0o700)
+	if err := s.Send(context.Background(), called); err != nil || z.Count("m1") != 1 || z.Refreshes() != 1 {
+		t.Fatalf("%v, delivered %d, refreshes %d", err, z.Count("m1"), z.Refreshes())
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "zns.json"))
+	if err != nil || !strings.Contains(string(b), z.RefreshToken()) {
+		t.Errorf("state %s %v", b, err)
+	}
+}
