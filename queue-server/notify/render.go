@@ -71,11 +71,11 @@ var texts = map[string]topicText{
 		body: []segment{
 			{text: "Bạn đã lấy số {number}"},
 			{text: "Bạn đã lấy số thứ tự", alt: true},
-			{text: " (lĩnh vực {service_name})", drop: 2},
-			{text: " tại {centre_name}", drop: 3},
+			{text: " (lĩnh vực {service_name})", drop: 3},
+			{text: " tại {centre_name}", drop: 4},
 			{text: "."},
-			{text: " Hiện có {position} người trước bạn.", drop: 1},
-			{text: " Theo dõi lượt: {url}"},
+			{text: " Hiện có {position} người trước bạn.", drop: 2},
+			{text: " Theo dõi lượt: {url}", drop: 1},
 		},
 	},
 	queue.TopicNear: {
@@ -231,9 +231,20 @@ func Render(topic string, data map[string]string, gateway string) (title, text s
 	}
 	raw := fit(t.body, vals, func(s string) bool { return fits(finish(s)) })
 	text = finish(raw)
-	for r := []rune(raw); !fits(text); { // the last resort: a link too long for an SMS
-		r = r[:len(r)-1]
-		text = finish(string(r) + ellipsis)
+	if !fits(text) { // the last resort, for values no template leaves room for
+		r := []rune(raw)
+		cut := func(n int) string { return finish(strings.TrimSpace(string(r[:n])) + ellipsis) }
+		lo, hi := 0, len(r)-1 // the longest prefix that fits
+		for lo < hi {
+			if mid := (lo + hi + 1) / 2; fits(cut(mid)) {
+				lo = mid
+			} else {
+				hi = mid - 1
+			}
+		}
+		for text = cut(lo); !fits(text) && lo > 0; text = cut(lo) {
+			lo--
+		}
 	}
 	return title, text, nil
 }

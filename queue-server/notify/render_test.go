@@ -121,6 +121,15 @@ func TestRenderTexts(t *testing.T) {
 	if !strings.Contains(text, fullData["url"]) {
 		t.Errorf("sms-ascii booked without its link: %q", text)
 	}
+	// A link too long for an SMS is left out whole, never cut.
+	long := map[string]string{"number": "A012", "counter": "3", "url": "https://xephang.example.vn/track/" + strings.Repeat("x", 200)}
+	for _, topic := range Topics() {
+		for _, gw := range []string{GatewaySMSASCII, GatewaySMS, GatewayPush} {
+			if _, text, _ := Render(topic, long, gw); strings.Contains(text, "https://") && !strings.Contains(text, long["url"]) {
+				t.Errorf("%s/%s: the link cut: %q", topic, gw, text)
+			}
+		}
+	}
 	if _, _, err := Render("nope", nil, GatewaySMS); err == nil {
 		t.Error("an unknown topic rendered")
 	}
