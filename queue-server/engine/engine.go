@@ -469,7 +469,8 @@ func (e *Engine) serve() {
 // one uses them.
 const tick = 30 * time.Second
 
-// ticker queues the periodic work as requests: the day roll every tick,
+// ticker queues the periodic work as requests: what time brings (the day
+// roll, reminders, alerts, "your turn is near") every tick,
 // the purge of personal data every purgeEvery.
 func (e *Engine) ticker() {
 	defer close(e.ticking)
@@ -484,18 +485,19 @@ func (e *Engine) ticker() {
 		case <-purge.C:
 			e.do(context.Background(), false, func(*Tx) (any, error) { e.purge(); return nil, nil })
 		case <-t.C:
-			// Only the centres whose day has ended: a server sharing its
-			// store locks what it touches.
+			// Only the centres that time changed (a day ended, a reminder
+			// or an alert is due…): a server sharing its store locks what
+			// it touches.
 			e.do(context.Background(), true, func(tx *Tx) (any, error) {
 				for _, id := range tx.Centres() {
-					if !e.lives[id].RollDue(tx.Now) {
+					if !e.lives[id].DueNow(tx.Now) {
 						continue
 					}
 					l, err := tx.Live(id)
 					if err != nil {
 						return nil, err
 					}
-					l.Roll(tx.Now)
+					l.Due(tx.Now)
 				}
 				return nil, nil
 			})

@@ -25,10 +25,10 @@ type Config struct {
 	// messages ({PublicURL}/track/{ticket}, {PublicURL}/?code={code}).
 	PublicURL string `json:"public_url,omitempty"`
 
-	ZNS  *ZNSConfig   `json:"zns,omitempty"`
-	SMS  *SMSConfig   `json:"sms,omitempty"`
-	SMTP *SMTPConfig  `json:"smtp,omitempty"`
-	Push *PushSetting `json:"push,omitempty"`
+	ZNS  *ZNSConfig  `json:"zns,omitempty"`
+	SMS  *SMSConfig  `json:"sms,omitempty"`
+	SMTP *SMTPConfig `json:"smtp,omitempty"`
+	Push *PushConfig `json:"push,omitempty"`
 	// Webhook tunes the integrators' webhooks (always on).
 	Webhook *WebhookSetting `json:"webhook,omitempty"`
 
@@ -42,16 +42,8 @@ type Config struct {
 	Log *slog.Logger `json:"-"`
 }
 
-// PushSetting is the file's Web Push section (PushConfig's fields).
-type PushSetting struct {
-	// Subject is the VAPID contact (mailto: or https:).
-	Subject string `json:"subject"`
-	// KeyFile holds the VAPID key pair, relative to the data directory;
-	// made on first start.
-	KeyFile string `json:"key_file,omitempty"`
-}
-
-// WebhookSetting is the file's webhook section (WebhookConfig's fields).
+// WebhookSetting is the file's webhook section (WebhookConfig's fields,
+// with the file's names).
 type WebhookSetting struct {
 	// AllowPrivate lets webhooks post to private and loopback addresses
 	// (tests, an integrator inside the same network).
@@ -176,8 +168,10 @@ func (c *Config) resolve(env func(string) (string, bool)) error {
 			return err
 		}
 	}
-	if p := c.Push; p != nil && !strings.HasPrefix(p.Subject, "mailto:") && !strings.HasPrefix(p.Subject, "https://") {
-		return fmt.Errorf("push.subject %q: want a mailto: or https: contact (VAPID)", p.Subject)
+	if p := c.Push; p != nil {
+		if err := checkSubject(p.Subject); err != nil {
+			return fmt.Errorf("push.subject: %w", err)
+		}
 	}
 	return nil
 }
@@ -190,25 +184,15 @@ func knownGateway(gw string) bool {
 	return false
 }
 
-// The Web Push and webhook senders are built through these (push.go and
-// webhook.go set them): NewSenders leaves out what is not linked.
-var (
-	newPushSender    func(s PushSetting, dataDir string) (Sender, error)
-	newWebhookSender func(s WebhookSetting) Sender
-)
-
 // NewSenders builds the configured gateways, by name: zns, sms, email,
 // push, webhook (the Dispatcher's Senders). With Simulate, zns, sms,
 // email and push are one log sender.
 func NewSenders(cfg Config, dataDir string) (map[string]Sender, error) {
-	out := map[string]Sender{}
-	if newWebhookSender != nil {
-		w := WebhookSetting{}
-		if cfg.Webhook != nil {
-			w = *cfg.Webhook
-		}
-		out[GatewayWebhook] = newWebhookSender(w)
+	w := WebhookConfig{}
+	if cfg.Webhook != nil {
+		w = WebhookConfig{AllowPrivate: cfg.Webhook.AllowPrivate, Timeout: time.Duration(cfg.Webhook.Timeout)}
 	}
+	out := map[string]Sender{GatewayWebhook: NewWebhook(w)}
 	if cfg.Simulate {
 		log := cfg.Log
 		if log == nil {
@@ -242,10 +226,7 @@ func NewSenders(cfg Config, dataDir string) (map[string]Sender, error) {
 		out[GatewayEmail] = e
 	}
 	if cfg.Push != nil {
-		if newPushSender == nil {
-			return nil, errors.New("notify: push is configured but this build has no Web Push sender")
-		}
-		p, err := newPushSender(*cfg.Push, dataDir)
+		p, err := NewPush(*cfg.Push, dataDir)
 		if err != nil {
 			return nil, err
 		}

@@ -74,12 +74,12 @@ func TestLoadConfigRefuses(t *testing.T) {
 func TestNewSenders(t *testing.T) {
 	z, s, m := notifytest.StartZNS(t), notifytest.StartSMS(t), notifytest.StartSMTP(t)
 	cfg := notify.Config{ZNS: ptr(znsConfig(z)), SMS: ptr(smsConfig(s)),
-		SMTP: &notify.SMTPConfig{Addr: m.Addr, From: "a@example.vn"}}
+		SMTP: &notify.SMTPConfig{Addr: m.Addr, From: "a@example.vn"}, Push: &notify.PushConfig{Subject: "mailto:a@example.vn"}}
 	senders, err := notify.NewSenders(cfg, t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, gw := range []string{"zns", "sms", "email"} {
+	for _, gw := range []string{"zns", "sms", "email", "push", "webhook"} {
 		if senders[gw] == nil || senders[gw].Name() != gw {
 			t.Errorf("%s: %v", gw, senders[gw])
 		}
@@ -98,6 +98,9 @@ func TestNewSenders(t *testing.T) {
 		if sim[gw] == nil || sim[gw].Name() != "log" {
 			t.Fatalf("simulated %s: %v", gw, sim[gw])
 		}
+	}
+	if sim["webhook"] == nil || sim["webhook"].Name() != "webhook" { // integrators' webhooks are real
+		t.Errorf("simulated webhook: %v", sim["webhook"])
 	}
 	sim["zns"].Send(context.Background(), notify.Outgoing{ID: "m1", Topic: "called", Phone: "0912345678", Text: "Mời công dân số A012 đến Quầy 3."})
 	sim["email"].Send(context.Background(), notify.Outgoing{ID: "m2", Topic: "booked", Email: "cong.dan@example.vn", Text: "x"})

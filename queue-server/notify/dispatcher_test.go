@@ -569,3 +569,43 @@ func BenchmarkDispatch(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "msgs/s")
 }
+
+// Web Push and webhooks through the real senders to their loopback
+// receivers: the push decrypted, the webhook's signature verified, each
+// once.
+func TestDispatchPushAndWebhook(t *testing.T) {
+	push := notifytest.StartPushReceiver(t)
+	hooks := notifytest.StartWebhookReceiver(t, "s3cret")
+	p, err := notify.NewPush(notify.PushConfig{Subject: "mailto:quantri@example.vn", AllowLoopbackHTTP: true}, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := newMemOutbox()
+	sub := push.NewSubscription()
+	o.contacts["ticket:t1"] = queue.Contact{Ref: "ticket:t1", Push: &sub}
+	o.webhooks["w1"] = queue.Webhook{ID: "w1", Centre: "c1", URL: hooks.URL, Secret: "s3cret"}
+	o.add(
+		queue.Message{ID: "push-1", Centre: "c1", Channel: "push", Ref: "ticket:t1", Topic: "called",
+			Data: map[string]string{"number": "A012", "counter": "3"}, CreatedAt: t0, Expires: t0.Add(time.Hour)},
+		queue.Message{ID: "hook-1", Centre: "c1", Channel: "webhook", Ref: "w1", Topic: "ticket.called",
+			Body: []byte(`{"id":"hook-1","type":"ticket.called","centre":"c1"}`), CreatedAt: t0, Expires: t0.Add(24 * time.Hour)},
+	)
+	d := notify.NewDispatcher(notify.DispatcherConfig{Outbox: o, PublicURL: "https://x.vn", Clock: func() time.Time { return t0 },
+		Senders: map[string]notify.Sender{"push": p, "webhook": notify.NewWebhook(notify.WebhookConfig{AllowPrivate: true})}})
+	if _, err := d.RunOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"push-1", "hook-1"} {
+		if m := o.get(id); m.Status != queue.MessageSent || m.Via != m.Channel {
+			t.Errorf("%s: %+v", id, m)
+		}
+	}
+	got := push.Deliveries()
+	if len(got) != 1 || !strings.Contains(string(got[0].Payload), "Mời công dân số A012 đến Quầy 3.") ||
+		!strings.Contains(string(got[0].Payload), "https://x.vn/track/t1") {
+		t.Errorf("push: %+v", got)
+	}
+	if hooks.Count("hook-1") != 1 || len(hooks.Refused()) != 0 {
+		t.Errorf("webhook: %d deliveries, refused %v", hooks.Count("hook-1"), hooks.Refused())
+	}
+}

@@ -262,22 +262,12 @@ func httpStatusError(gw string, resp *http.Response) error {
 		return nil
 	}
 	e := &Error{Gateway: gw, Msg: "HTTP " + resp.Status}
-	if ra := retryAfter(resp.Header.Get("Retry-After")); resp.StatusCode == 429 || (resp.StatusCode == 503 && ra > 0) {
+	if ra := retryAfter(resp.Header.Get("Retry-After"), time.Now()); resp.StatusCode == 429 || (resp.StatusCode == 503 && ra > 0) {
 		e.RetryAfter = max(ra, time.Second)
 	} else if resp.StatusCode/100 == 4 && resp.StatusCode != 408 {
 		e.Permanent = true
 	}
 	return e
-}
-
-func retryAfter(h string) time.Duration {
-	if s, err := strconv.Atoi(strings.TrimSpace(h)); err == nil && s > 0 {
-		return time.Duration(min(s, 86400)) * time.Second
-	}
-	if t, err := http.ParseTime(h); err == nil {
-		return max(time.Until(t), 0)
-	}
-	return 0
 }
 
 // token returns a valid access token, refreshing it ahead of its expiry.

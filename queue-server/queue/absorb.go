@@ -44,6 +44,15 @@ func (l *Live) Absorb(ch *Changes) {
 		if t.Key != "" {
 			l.byKey[t.Key] = t.ID
 		}
+		l.watchTicket(&t)
+	}
+	for i := range ch.Webhooks {
+		w := ch.Webhooks[i]
+		if w.Deleted {
+			l.dropHook(w.ID)
+		} else {
+			l.putHook(&w)
+		}
 	}
 	for _, c := range ch.Counters {
 		c := c

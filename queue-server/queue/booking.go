@@ -86,6 +86,7 @@ type BookRequest struct {
 	Citizen Citizen
 	Source  string
 	Actor   string
+	Notify  *NotifyRequest // how the citizen asked to be told, if at all
 }
 
 func (l *Live) bookingService(code string) (Service, error) {
@@ -246,6 +247,9 @@ func (l *Live) checkCitizen(now time.Time, key, service, day, except string) err
 			same++
 		}
 	}
+	if err := l.checkDailyNumbers(key, day, exceptSameDay(l.bookings[except], day)); err != nil {
+		return err
+	}
 	if same >= r.BookingsPerService {
 		return Errorf(ELimitReached, "you already have a booking for this service on that day", "bạn đã có lịch hẹn cho lĩnh vực này trong ngày đó")
 	}
@@ -337,6 +341,11 @@ func (l *Live) Book(now time.Time, r BookRequest) (Booking, error) {
 	if err := l.checkCitizen(now, r.Citizen.Key, svc.Code, day, ""); err != nil {
 		return Booking{}, err
 	}
+	if r.Notify != nil {
+		if _, err := l.contact(now, *r.Notify, RefBooking, "", now); err != nil {
+			return Booking{}, err
+		}
+	}
 	key := slotKey(svc.Code, slot.Start)
 	if l.slotTaken[key] >= slot.Capacity {
 		return Booking{}, Errorf(ESlotFull, "this slot is full: choose another", "khung giờ này đã hết chỗ: vui lòng chọn khung giờ khác")
@@ -350,6 +359,12 @@ func (l *Live) Book(now time.Time, r BookRequest) (Booking, error) {
 	l.touchBooking(b)
 	l.audit = append(l.audit, Audit{At: now, Actor: r.Actor, Action: "booking.create", Booking: b.Code})
 	l.emit(now, Event{Type: EventBooked, Booking: &EventBooking{Service: b.Service, Start: b.Start, Source: b.Source}})
+	if r.Notify != nil && !r.Notify.Empty() {
+		if err := l.notifyBooking(now, b, *r.Notify, r.Actor); err != nil {
+			panic(err) // checked above
+		}
+		l.tellBooking(now, b, TopicBooked, nil)
+	}
 	return *b, nil
 }
 
@@ -400,6 +415,9 @@ func (l *Live) CancelBooking(now time.Time, code, key string, staff bool, actor 
 	l.touchBooking(b)
 	l.audit = append(l.audit, Audit{At: now, Actor: actor, Action: "booking.cancel", Booking: code})
 	l.emit(now, Event{Type: EventCancelled, Booking: &EventBooking{Service: b.Service, Start: b.Start, Source: b.Source}})
+	if staff {
+		l.tellBooking(now, b, TopicCancelled, nil)
+	}
 	return *b, nil
 }
 
@@ -572,4 +590,13 @@ func (l *Live) Bookings(day string) []Booking {
 		return out[i].Start.Before(out[j].Start) || out[i].Start.Equal(out[j].Start) && out[i].Code < out[j].Code
 	})
 	return out
+}
+
+// exceptSameDay is 1 when a booking being moved already counts among its
+// citizen's numbers of day (it is not a new one), else 0.
+func exceptSameDay(b *Booking, day string) int {
+	if b != nil && b.Day == day && b.Status == BookingActive {
+		return 1
+	}
+	return 0
 }

@@ -62,6 +62,9 @@ type Service struct {
 	// Papers are what a citizen should bring, printed on the booking
 	// confirmation (the dossier catalogue refines them by procedure).
 	Papers []string `json:"papers,omitempty"`
+	// AlertWaitMinutes overrides the rules' alert_wait_minutes for the
+	// service (0: the rules').
+	AlertWaitMinutes int `json:"alert_wait_minutes,omitempty"`
 }
 
 // CounterConfig is a counter (quầy) and the services it serves.
@@ -302,6 +305,9 @@ func (c *Centre) Validate() error {
 		}
 		if s.Minutes < 1 || s.Minutes > 480 {
 			return Errorf(EInvalid, "service %s: minutes between 1 and 480", "lĩnh vực %s: số phút từ 1 đến 480", s.Code).At(fmt.Sprintf("services[%d].minutes", i))
+		}
+		if s.AlertWaitMinutes < 0 || s.AlertWaitMinutes > 600 {
+			return Errorf(EInvalid, "service %s: alert_wait_minutes 0–600", "lĩnh vực %s: alert_wait_minutes từ 0 đến 600", s.Code).At(fmt.Sprintf("services[%d].alert_wait_minutes", i))
 		}
 		if s.WalkInShare < 0 || s.WalkInShare > 90 {
 			return Errorf(EInvalid, "service %s: walk_in_share is a percentage from 0 to 90", "lĩnh vực %s: walk_in_share là phần trăm từ 0 đến 90", s.Code).At(fmt.Sprintf("services[%d].walk_in_share", i))

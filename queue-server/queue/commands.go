@@ -21,6 +21,15 @@ type IssueRequest struct {
 	// from a block leased to that kiosk, and when it printed.
 	Number   string
 	IssuedAt time.Time
+
+	// Citizen is the keyed hash of the CCCD number when the citizen is
+	// identified (an online number, a kiosk ticket after a card read):
+	// the per-citizen daily limit applies.
+	Citizen string
+	// Notify, when set, is how the citizen asked to be told; Actor who
+	// asked (for the audit log).
+	Notify *NotifyRequest
+	Actor  string
 }
 
 // MaxKeyLen bounds idempotency keys.
@@ -70,6 +79,27 @@ func (l *Live) Issue(now time.Time, r IssueRequest) (Ticket, error) {
 			return Ticket{}, OutsideHours(next, l.cfg.Location())
 		}
 	}
+	if r.Source == SourceOnline {
+		if r.Priority != PriorityNormal {
+			return Ticket{}, Errorf(EInvalid, "a priority cannot be claimed online: staff set it at the counter", "không thể đăng ký ưu tiên trực tuyến: cán bộ xác nhận tại quầy").At("priority")
+		}
+		if r.Citizen == "" {
+			return Ticket{}, Errorf(EInvalid, "a CCCD number is required", "cần số căn cước công dân").At("citizen.id_number")
+		}
+		if !l.cfg.OnlineOpen(now) {
+			return Ticket{}, Errorf(EOutsideHours, "online numbers are taken from %s to %s on working days", "chỉ lấy số trực tuyến từ %s đến %s các ngày làm việc", l.cfg.Rules.OnlineFrom, l.cfg.Rules.OnlineUntil)
+		}
+	}
+	if r.Citizen != "" && r.Number == "" {
+		if err := l.checkDailyNumbers(r.Citizen, l.day, 0); err != nil {
+			return Ticket{}, err
+		}
+	}
+	if r.Notify != nil {
+		if _, err := l.contact(now, *r.Notify, RefTicket, "", now); err != nil {
+			return Ticket{}, err
+		}
+	}
 	key := NumberKey(l.day, r.Service)
 	seq := l.nextOnline(l.day, r.Service)
 	l.numbers[key] = seq
@@ -92,6 +122,7 @@ func (l *Live) Issue(now time.Time, r IssueRequest) (Ticket, error) {
 		SlotStart: r.SlotStart,
 	}
 	t.PriorityPending = pending
+	t.Citizen = r.Citizen
 	if r.SlotStart != nil {
 		t.OrderAt = *r.SlotStart
 	}
@@ -106,6 +137,14 @@ func (l *Live) Issue(now time.Time, r IssueRequest) (Ticket, error) {
 		t.FirstEstimate = &secs
 	}
 	l.emit(now, Event{Type: EventIssued, Ticket: eventTicket(t)})
+	if r.Notify != nil && !r.Notify.Empty() {
+		if err := l.notifyTicket(now, t, *r.Notify, r.Actor); err != nil {
+			panic(err) // checked above
+		}
+		if t.Source == SourceOnline {
+			l.tellTicket(now, t, TopicIssued, nil)
+		}
+	}
 	return *t, nil
 }
 
@@ -405,6 +444,12 @@ const MaxReasonLen = 200
 
 // Pause stops the counter from calling; a ticket being served stays with it.
 func (l *Live) Pause(now time.Time, n int, reason string) (Counter, error) {
+	return l.PauseFor(now, n, reason, 0)
+}
+
+// PauseFor is Pause announced for a number of minutes (0: unsaid): a
+// pause longer than that raises a staff alert.
+func (l *Live) PauseFor(now time.Time, n int, reason string, minutes int) (Counter, error) {
 	l.Roll(now)
 	c, _, err := l.counter(n)
 	if err != nil {
@@ -420,7 +465,10 @@ func (l *Live) Pause(now time.Time, n int, reason string) (Counter, error) {
 	if c.Status == CounterClosed {
 		return Counter{}, Errorf(EConflict, "counter %d is closed", "quầy %d đang đóng", n)
 	}
-	c.Status, c.Reason, c.Since = CounterPaused, reason, now
+	if minutes < 0 || minutes > 600 {
+		return Counter{}, Errorf(EInvalid, "minutes: 0 to 600", "số phút: từ 0 đến 600").At("minutes")
+	}
+	c.Status, c.Reason, c.Since, c.Planned = CounterPaused, reason, now, minutes
 	l.touchCounter(c)
 	l.emit(now, Event{Type: EventPaused, Counter: n, Reason: reason})
 	return *c, nil
@@ -440,7 +488,7 @@ func (l *Live) Resume(now time.Time, n int, clerk string) (Counter, error) {
 		l.openCounter(now, c, clerk)
 		return *c, nil
 	}
-	c.Status, c.Reason, c.Since = CounterOpen, "", now
+	c.Status, c.Reason, c.Since, c.Planned = CounterOpen, "", now, 0
 	if clerk != "" {
 		c.Clerk = clerk
 	}

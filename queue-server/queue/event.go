@@ -30,6 +30,11 @@ const (
 	// at a kiosk (the event never says which group).
 	EventPriorityConfirmed  = "ticket.priority_confirmed"
 	EventPriorityDowngraded = "ticket.priority_downgraded"
+
+	// A staff alert raised or cleared (Reason: wait or pause; Service or
+	// Counter says where; Minutes how long).
+	EventAlertRaised  = "alert.raised"
+	EventAlertCleared = "alert.cleared"
 )
 
 // Event is one change of a centre, numbered by a per-centre gap-free
@@ -48,6 +53,8 @@ type Event struct {
 	OutOfOrder bool `json:"out_of_order,omitempty"`
 	// Booking tells which slot a booking event is about (never who, nor its code).
 	Booking *EventBooking `json:"booking,omitempty"`
+	// Minutes is an alert's wait or pause, in minutes.
+	Minutes int `json:"minutes,omitempty"`
 }
 
 // EventBooking is what an event tells of a booking.

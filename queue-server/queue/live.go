@@ -21,6 +21,9 @@ type Counter struct {
 	Current string    `json:"current,omitempty"` // id of the ticket it serves
 	Clerk   string    `json:"clerk,omitempty"`
 	Since   time.Time `json:"since"` // when Status last changed
+	// Planned is how many minutes a pause was announced for (0: the
+	// rules' alert_pause_minutes).
+	Planned int `json:"planned_minutes,omitempty"`
 }
 
 // ServiceStat is the moving estimate of how long a service really takes at
@@ -40,6 +43,8 @@ type Meta struct {
 	// the day's events follow it (a store may keep a new ticket only in
 	// its issued event until the ticket changes).
 	DaySeq uint64 `json:"day_seq,omitempty"`
+	// Alerts are the staff alerts in force (Due raises and clears them).
+	Alerts []Alert `json:"alerts,omitempty"`
 }
 
 // Changes is everything one or more commands changed in a centre, to be
@@ -122,6 +127,17 @@ type Live struct {
 	noShows   map[string][]time.Time  // citizen key → slot starts missed
 	blocks    map[string]*NumberBlock // id → block of numbers leased to a kiosk, yesterday's on
 
+	hooks      map[string]*Webhook // the centre's webhooks, not deleted
+	hookIDs    []string            // their ids, sorted: deliveries in a stable order
+	dirtyHooks map[string]bool
+	deleted    []Webhook       // webhooks deleted since the last TakeChanges
+	outbox     []Message       // messages caused since the last TakeChanges
+	contacts   []Contact       // contacts given (or removed) since then
+	watch      map[string]bool // tickets waiting for their "near" message
+	nearDirty  bool            // the line changed: check watch at TakeChanges
+	lineMoved  bool            // … and tickets moved up: deal it again first
+	lastAt     time.Time       // when the latest event happened
+
 	dirtyT      map[string]bool
 	dirtyC      map[int]bool
 	removed     []int
@@ -170,6 +186,8 @@ func restore(s Snapshot, now time.Time, newID func() string) *Live {
 		slotTaken: map[string]int{},
 		noShows:   map[string][]time.Time{},
 		blocks:    map[string]*NumberBlock{},
+		hooks:     map[string]*Webhook{},
+		watch:     map[string]bool{},
 	}
 	l.resetDirty()
 	l.loc = l.cfg.Location()
@@ -183,6 +201,12 @@ func restore(s Snapshot, now time.Time, newID func() string) *Live {
 		l.tickets[t.ID] = &t
 		if t.Key != "" {
 			l.byKey[t.Key] = t.ID
+		}
+		l.watchTicket(&t)
+	}
+	for i := range s.Webhooks {
+		if w := s.Webhooks[i]; !w.Deleted {
+			l.putHook(&w)
 		}
 	}
 	for _, c := range s.Counters {
@@ -229,6 +253,8 @@ func (l *Live) resetDirty() {
 	l.dirtyB = emptied(l.dirtyB)
 	l.newNoShows = nil
 	l.dirtyBlocks = emptied(l.dirtyBlocks)
+	l.dirtyHooks = emptied(l.dirtyHooks)
+	l.deleted, l.outbox, l.contacts = nil, nil, nil
 }
 
 // emptied returns m cleared for the next round, or a new map when m is
@@ -264,6 +290,10 @@ func (l *Live) syncCounters(now time.Time) {
 // TakeChanges returns what the commands since the last call changed and
 // starts a new, empty record.
 func (l *Live) TakeChanges() *Changes {
+	if l.nearDirty {
+		l.nearDirty = false
+		l.checkNear(l.lastAt, true)
+	}
 	ch := &Changes{Centre: l.cfg.ID}
 	if l.dirtyCfg {
 		cfg := l.cfg
@@ -310,6 +340,16 @@ func (l *Live) TakeChanges() *Changes {
 		ch.Bookings = append(ch.Bookings, *l.bookings[c])
 	}
 	ch.NoShows = l.newNoShows
+	ch.Outbox, ch.Contacts = l.outbox, l.contacts
+	ids = ids[:0]
+	for id := range l.dirtyHooks {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		ch.Webhooks = append(ch.Webhooks, *l.hooks[id])
+	}
+	ch.Webhooks = append(ch.Webhooks, l.deleted...)
 	ids = ids[:0]
 	for id := range l.dirtyBlocks {
 		ids = append(ids, id)
@@ -347,7 +387,11 @@ func (l *Live) Day() string { return l.day }
 
 func (l *Live) localDay(t time.Time) string { return t.In(l.loc).Format(time.DateOnly) }
 
-func (l *Live) touchTicket(t *Ticket) { l.dirtyT[t.ID] = true; l.version++ }
+func (l *Live) touchTicket(t *Ticket) {
+	l.dirtyT[t.ID] = true
+	l.version++
+	l.watchTicket(t)
+}
 func (l *Live) touchCounter(c *Counter) {
 	l.dirtyC[c.Number] = true
 	l.version++
@@ -359,6 +403,8 @@ func (l *Live) emit(now time.Time, e Event) {
 	e.At = now
 	l.events = append(l.events, e)
 	l.version++
+	l.lastAt = now
+	l.noticeEvent(e)
 }
 
 // Configure replaces the centre's configuration (already normalised and

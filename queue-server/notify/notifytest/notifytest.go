@@ -1,9 +1,12 @@
-// Package notifytest holds loopback fakes of the notification gateways
-// that answer as the real ones do: a Zalo ZNS API with its OAuth token
-// endpoint, an SMS brandname gateway and an SMTP server. Each can be
-// switched at run time to fail as the real one fails (a template error, a
-// rate limit, a hang, an outage) and counts what it delivered by its
-// dedup key, so tests prove "nothing lost, nothing doubled".
+// Package notifytest holds loopback stand-ins for the services package
+// notify talks to, for tests, answering as the real ones do: a Web Push
+// service that decrypts what it receives with the subscription's private
+// key and checks the VAPID token; a webhook receiver that verifies
+// signatures; a Zalo ZNS API with its OAuth token endpoint, an SMS
+// brandname gateway and an SMTP server. The gateways can be switched at
+// run time to fail as the real ones fail (a template error, a rate limit,
+// a hang, an outage) and count what they delivered by its dedup key, so
+// tests prove "nothing lost, nothing doubled".
 package notifytest
 
 import (
@@ -12,9 +15,8 @@ import (
 	"sync"
 )
 
-// Modes of a fake gateway.
+// Modes of a fake gateway (and ModeOK, webhook.go's: all is well).
 const (
-	ModeOK            = "ok"
 	ModeTemplateError = "template_error" // the template or its data refused: a permanent error
 	ModeRateLimit     = "rate_limit"     // over quota or rate: retry later
 	ModeTimeout       = "timeout"        // hangs until the client gives up
