@@ -217,6 +217,9 @@ func Render(topic string, data map[string]string, gateway string) (title, text s
 			vals[k] = v
 		}
 	}
+	if n, ok := vals["counter_name"]; ok && strings.EqualFold(Fold(n), "Quay "+vals["counter"]) {
+		delete(vals, "counter_name") // "Quầy 3 (Quầy 3)" says it twice
+	}
 	ascii := gateway == GatewaySMSASCII
 	finish := func(s string) string {
 		s = maskDigits(strings.TrimSpace(s))

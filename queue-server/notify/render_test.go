@@ -101,6 +101,8 @@ func TestRenderTexts(t *testing.T) {
 	}{
 		{"called", GatewayPush, map[string]string{"number": "A012", "counter": "3"}, "Mời công dân số A012 đến Quầy 3."},
 		{"called", GatewaySMSASCII, map[string]string{"number": "A012", "counter": "3"}, "Moi cong dan so A012 den Quay 3."},
+		{"called", GatewayPush, map[string]string{"number": "A012", "counter": "3", "counter_name": "Quầy 3"}, "Mời công dân số A012 đến Quầy 3."},
+		{"called", GatewayPush, map[string]string{"number": "A012", "counter": "3", "counter_name": "Hộ tịch"}, "Mời công dân số A012 đến Quầy 3 (Hộ tịch)."},
 		{"called", GatewaySMS, map[string]string{"number": "A012", "counter": "3", "url": "https://x.vn/track/t1"},
 			"Mời công dân số A012 đến Quầy 3. Theo dõi: https://x.vn/track/t1"},
 		{"transferred", GatewayPush, map[string]string{"number": "B004", "service_name": "Đất đai"},
