@@ -609,3 +609,28 @@ func TestDispatchPushAndWebhook(t *testing.T) {
 		t.Errorf("webhook: %d deliveries, refused %v", hooks.Count("hook-1"), hooks.Refused())
 	}
 }
+
+// Wake makes Run claim at once, without waiting for its poll.
+func TestDispatchWake(t *testing.T) {
+	rec := &recorder{name: "zns", clock: time.Now}
+	o := newMemOutbox()
+	d := notify.NewDispatcher(notify.DispatcherConfig{Outbox: o, Senders: map[string]notify.Sender{"zns": rec},
+		Clock: func() time.Time { return t0.Add(time.Minute) }, Poll: time.Hour})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { d.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	for round := 1; round <= 3; round++ {
+		o.mu.Lock()
+		o.contacts["ticket:w"] = queue.Contact{Ref: "ticket:w", Phone: "0912345678"}
+		o.mu.Unlock()
+		o.add(queue.Message{ID: fmt.Sprint("wake-", round), Centre: "c1", Channel: "phone", Ref: "ticket:w", Topic: "called",
+			CreatedAt: t0, Expires: t0.Add(time.Hour)})
+		d.Wake()
+		for deadline := time.Now().Add(20 * time.Second); o.statuses()[queue.MessageSent] < round; time.Sleep(time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("round %d: not sent after Wake (the poll is an hour)", round)
+			}
+		}
+	}
+}
