@@ -5,25 +5,22 @@ package httpapi
 // closing a day, staff alerts.
 
 import (
-	"encoding/base64"
-	"net"
+	"errors"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
 	"xephang/queue-server/apiv1"
 	"xephang/queue-server/engine"
+	"xephang/queue-server/notify"
 	"xephang/queue-server/queue"
 )
 
 // Bounds of what a citizen's browser and an integrator send.
 const (
-	maxPushEndpoint = 2000
-	maxWebhookURL   = 2000
-	minHookSecret   = 16
-	maxHookSecret   = 256
+	minHookSecret = 16
+	maxHookSecret = 256
 )
 
 // notifyRequest turns the wire's NotifyRequest into the domain's, checking
@@ -43,21 +40,23 @@ func notifyRequest(n *apiv1.NotifyRequest) (*queue.NotifyRequest, error) {
 	return r, nil
 }
 
-// checkPush checks a browser's push subscription: an https endpoint of a
-// push service, a P-256 public key (65 bytes, uncompressed) and a 16-byte
-// authentication secret, both unpadded base64url (RFC 8291).
+// checkPush checks a browser's push subscription (notify.ValidSubscription:
+// an https endpoint at a public address, a P-256 key, a 16-byte secret),
+// naming the field as the request does.
 func checkPush(p *apiv1.PushSubscription) error {
-	u, err := url.Parse(p.Endpoint)
-	if err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil || len(p.Endpoint) > maxPushEndpoint {
-		return queue.Errorf(queue.EInvalid, "push.endpoint: the https address the browser's subscription gives, at most %d bytes", "push.endpoint: địa chỉ https do trình duyệt cấp, tối đa %d byte", maxPushEndpoint).At("notify.push.endpoint")
+	err := notify.ValidSubscription(queue.PushSubscription{Endpoint: p.Endpoint, P256dh: p.Keys.P256dh, Auth: p.Keys.Auth})
+	var qe *queue.Error
+	if errors.As(err, &qe) {
+		e := *qe
+		switch e.Field {
+		case "push.p256dh", "push.auth":
+			e.Field = "notify.push.keys." + strings.TrimPrefix(e.Field, "push.")
+		default:
+			e.Field = "notify." + e.Field
+		}
+		return &e
 	}
-	if k, err := base64.RawURLEncoding.DecodeString(p.Keys.P256dh); err != nil || len(k) != 65 || k[0] != 4 {
-		return queue.Errorf(queue.EInvalid, "push.keys.p256dh: the browser's P-256 key, 65 bytes in base64url", "push.keys.p256dh: khoá P-256 của trình duyệt, 65 byte dạng base64url").At("notify.push.keys.p256dh")
-	}
-	if k, err := base64.RawURLEncoding.DecodeString(p.Keys.Auth); err != nil || len(k) != 16 {
-		return queue.Errorf(queue.EInvalid, "push.keys.auth: the browser's secret, 16 bytes in base64url", "push.keys.auth: khoá bí mật của trình duyệt, 16 byte dạng base64url").At("notify.push.keys.auth")
-	}
-	return nil
+	return err
 }
 
 // handleOnlineTicket takes a same-day number from the phone: the public
@@ -243,39 +242,6 @@ func (s *Server) handlePushKey(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, apiv1.PushKeyView{PublicKey: key})
 }
 
-// checkWebhookURL accepts an https URL of a public host; with
-// allowPrivate also plain http and private, loopback and link-local
-// addresses. Names are resolved at delivery time, by the sender.
-func checkWebhookURL(raw string, allowPrivate bool) error {
-	bad := queue.Errorf(queue.EInvalid, "url: an https address of the integrator's server, at most %d bytes", "url: địa chỉ https của máy chủ nhận, tối đa %d byte", maxWebhookURL).At("url")
-	u, err := url.Parse(raw)
-	if err != nil || len(raw) > maxWebhookURL || u.User != nil || u.Fragment != "" || u.Hostname() == "" || u.Opaque != "" {
-		return bad
-	}
-	switch {
-	case u.Scheme == "https":
-	case u.Scheme == "http" && allowPrivate:
-	default:
-		return bad
-	}
-	if allowPrivate {
-		return nil
-	}
-	host := strings.ToLower(strings.TrimSuffix(u.Hostname(), "."))
-	if host == "localhost" || strings.HasSuffix(host, ".localhost") || strings.HasSuffix(host, ".local") || strings.HasSuffix(host, ".internal") {
-		return queue.Errorf(queue.EInvalid, "url: %s is not a public host", "url: %s không phải máy chủ công khai", host).At("url")
-	}
-	if ip := net.ParseIP(host); ip != nil && !publicIP(ip) {
-		return queue.Errorf(queue.EInvalid, "url: %s is not a public address", "url: %s không phải địa chỉ công khai", host).At("url")
-	}
-	return nil
-}
-
-// publicIP reports whether ip is a unicast address on the internet.
-func publicIP(ip net.IP) bool {
-	return ip.IsGlobalUnicast() && !ip.IsPrivate() && !ip.IsLoopback() && !ip.IsLinkLocalUnicast() && !ip.IsUnspecified()
-}
-
 // checkHookSecret: 16 to 256 bytes of visible ASCII.
 func checkHookSecret(sec string) error {
 	ok := len(sec) >= minHookSecret && len(sec) <= maxHookSecret
@@ -301,7 +267,7 @@ func (s *Server) handleAddWebhook(w http.ResponseWriter, r *http.Request) {
 	if !s.decodeBody(w, r, &req) {
 		return
 	}
-	if err := checkWebhookURL(req.URL, s.privateHook); err != nil {
+	if err := notify.CheckWebhookURL(req.URL, s.privateHook); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
