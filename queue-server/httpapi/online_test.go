@@ -570,3 +570,22 @@ func TestPauseMinutesAndAlerts(t *testing.T) {
 		t.Fatalf("after resume: %+v %v", alerts, err)
 	}
 }
+
+// storeOnly hides every interface of a store but queue.Store.
+type storeOnly struct{ queue.Store }
+
+// A store that keeps no outbox: the messages views answer 503, the rest
+// of the API works.
+func TestMessagesWithoutOutbox(t *testing.T) {
+	e := newEnvTuned(t, nil, func(c *httpapi.Config) { c.Store = storeOnly{c.Store} })
+	ctx := context.Background()
+	if _, err := e.admin.Messages(ctx, centreID, "", "", 0); apiCode(err) != "503 unavailable" {
+		t.Fatalf("messages: %v", err)
+	}
+	if _, err := e.admin.WebhookDeliveries(ctx, centreID, "any", 0); apiCode(err) != "503 unavailable" {
+		t.Fatalf("deliveries: %v", err)
+	}
+	h, err := e.admin.AddWebhook(ctx, apiv1.WebhookRequest{Centre: centreID, URL: "https://hooks.example.vn/x", Secret: "integrator-secret-0123456789"})
+	must(t, err)
+	must(t, e.admin.DeleteWebhook(ctx, h.ID)) // found among the live centres
+}
