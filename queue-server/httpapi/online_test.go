@@ -78,6 +78,12 @@ func TestOnlineNumber(t *testing.T) {
 	if err != nil || again.ID != tk.ID {
 		t.Fatalf("retry with the key: %+v %v", again, err)
 	}
+	// The key is the citizen's: someone else's number under the same key
+	// is a new number, not theirs.
+	other, err := e.clerk.OnlineTicket(ctx, centreID, apiv1.OnlineTicketRequest{Service: "A", Citizen: apiv1.IdentifiedCitizen{IDNumber: cccd(3)}, IdempotencyKey: "phone-1"})
+	if err != nil || other.ID == tk.ID {
+		t.Fatalf("another citizen with the same key: %+v %v", other, err)
+	}
 
 	// Refusals.
 	if _, err := pub.OnlineTicket(ctx, centreID, apiv1.OnlineTicketRequest{Service: "A", Citizen: apiv1.IdentifiedCitizen{IDNumber: cccd(2)}}); apiCode(err) != "403 challenge_failed" {
