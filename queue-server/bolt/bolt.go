@@ -121,6 +121,10 @@ type Store struct {
 	// messages' keys.
 	outMu sync.Mutex
 	ids   map[string]struct{}
+	// leases are the messages this process's senders claimed, until when:
+	// read and written only inside write transactions (ClaimMessages,
+	// SaveDelivery), which bbolt runs one at a time.
+	leases map[string]time.Time
 }
 
 var _ queue.Store = (*Store)(nil)
@@ -168,7 +172,7 @@ func OpenWith(dir string, o Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bolt: open %s: %w", dir, err)
 	}
-	s := &Store{db: db, path: path, pending: map[string]pendingRef{}, ids: map[string]struct{}{}}
+	s := &Store{db: db, path: path, pending: map[string]pendingRef{}, ids: map[string]struct{}{}, leases: map[string]time.Time{}}
 	fi, err := os.Stat(path) // just opened and locked: the file bbolt holds
 	if err == nil {
 		s.id, _ = statID(fi)

@@ -179,8 +179,13 @@ func (s *Store) ClaimMessages(now time.Time, lease time.Duration, n int) ([]queu
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		out = nil
 		var all []claimed
+		for id, until := range s.leases {
+			if until.Before(now) {
+				delete(s.leases, id)
+			}
+		}
 		err := forEachLog(tx, func(_ string, lg *bolt.Bucket) error {
-			cs, err := dueIn(lg, now, n)
+			cs, err := dueIn(lg, now, n, s.leases)
 			all = append(all, cs...)
 			return err
 		})
@@ -196,6 +201,7 @@ func (s *Store) ClaimMessages(now time.Time, lease time.Duration, n int) ([]queu
 		})
 		for _, c := range all[:min(n, len(all))] {
 			c.m.LeaseUntil = now.Add(lease)
+			s.leases[c.m.ID] = c.m.LeaseUntil
 			if err := put(c.lg, c.key, c.m); err != nil {
 				return err
 			}
@@ -213,8 +219,11 @@ func (s *Store) ClaimMessages(now time.Time, lease time.Duration, n int) ([]queu
 }
 
 // dueIn returns up to n of a centre's messages due at now whose lease is
-// not held, in the order of the due keys.
-func dueIn(lg *bolt.Bucket, now time.Time, n int) ([]claimed, error) {
+// not held, in the order of the due keys. The leases held are this
+// process's (leases): one process opens a bbolt file, so a lease written
+// by one killed before it saved its deliveries binds no one, and its
+// messages go out at once after the restart rather than when it ends.
+func dueIn(lg *bolt.Bucket, now time.Time, n int, leases map[string]time.Time) ([]claimed, error) {
 	var out []claimed
 	until := key(kOutDue, nanos(now))
 	cur := lg.Cursor()
@@ -232,7 +241,7 @@ func dueIn(lg *bolt.Bucket, now time.Time, n int) ([]claimed, error) {
 		if err := json.Unmarshal(raw, &m); err != nil {
 			return nil, fmt.Errorf("message %s: %w", id, err)
 		}
-		if m.Status != queue.MessagePending || !m.LeaseUntil.Before(now) {
+		if until, held := leases[m.ID]; m.Status != queue.MessagePending || held && !until.Before(now) {
 			continue
 		}
 		out = append(out, claimed{m: m, lg: lg, key: mk})
@@ -290,6 +299,7 @@ func (s *Store) SaveDelivery(ms []queue.Message) error {
 			}
 			old.Status, old.Attempts, old.NextAt, old.Via, old.Error, old.SentAt = m.Status, m.Attempts, m.NextAt, m.Via, m.Error, m.SentAt
 			old.LeaseUntil = time.Time{}
+			delete(s.leases, m.ID)
 			if err := put(lg, mk, old); err != nil {
 				return err
 			}
