@@ -76,6 +76,9 @@ type Config struct {
 	Database string
 	// ReportDatabase, when set, is where reports read from (a replica).
 	ReportDatabase string
+	// NotifyConfig is the notification gateways' configuration file
+	// ("": none, webhooks only).
+	NotifyConfig string
 }
 
 // ParseConfig reads flags, with the environment as defaults.
@@ -111,6 +114,7 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 	cfg.KeyFile = getenv("XEPHANG_KEY_FILE")
 	cfg.Database = getenv("XEPHANG_DATABASE_URL")
 	cfg.ReportDatabase = getenv("XEPHANG_REPORT_DATABASE_URL")
+	cfg.NotifyConfig = getenv("XEPHANG_NOTIFY_CONFIG")
 	if v := getenv("XEPHANG_LOG_LEVEL"); v != "" {
 		if err := cfg.LogLevel.UnmarshalText([]byte(v)); err != nil {
 			return cfg, fmt.Errorf("XEPHANG_LOG_LEVEL: %w", err)
@@ -129,6 +133,7 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 	fs.IntVar(&minFreeMB, "min-free-mb", minFreeMB, "not ready when the store's disk has less free space, MiB (XEPHANG_MIN_FREE_MB)")
 	fs.StringVar(&cfg.Database, "database", cfg.Database, "PostgreSQL connection string, postgres://user@host1,host2/db?target_session_attrs=read-write (XEPHANG_DATABASE_URL); empty: the bbolt store in the data directory")
 	fs.StringVar(&cfg.ReportDatabase, "report-database", cfg.ReportDatabase, "PostgreSQL connection string reports read from, e.g. a standby (XEPHANG_REPORT_DATABASE_URL); empty: the main store")
+	fs.StringVar(&cfg.NotifyConfig, "notify-config", cfg.NotifyConfig, "the notification gateways' configuration, a JSON file (XEPHANG_NOTIFY_CONFIG); empty: none, webhooks only")
 	fs.IntVar(&cfg.StreamsPerAddr, "streams-per-addr", cfg.StreamsPerAddr, "event-stream WebSockets open at once from one address (XEPHANG_STREAMS_PER_ADDR)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
@@ -164,6 +169,7 @@ type Main struct {
 	Hub    *engine.Hub
 	API    *httpapi.Server
 	CA     *ca.Authority
+	notify *notifier
 	ln     net.Listener
 	srv    *http.Server
 	kln    net.Listener
@@ -203,11 +209,21 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	st := m.Store
+	if m.notify, err = loadNotifier(m.Config.NotifyConfig, m.Config.DataDir, m); err != nil {
+		m.Close()
+		return err
+	}
 	m.Hub = engine.NewHub()
 	m.Engine, err = engine.New(engine.Config{
 		Store: st, Publisher: m.Hub, Log: m.Log,
-		Observer: engine.Observer{Commit: metrics.ObserveCommit, Committed: metrics.ObserveChanges},
+		Observer: engine.Observer{Commit: metrics.ObserveCommit, Committed: func(ch *queue.Changes) {
+			metrics.ObserveChanges(ch)
+			m.notify.committed(ch)
+		}},
 	})
+	if err == nil {
+		err = m.notify.start(st, m.Engine, metrics, m)
+	}
 	if err != nil {
 		m.Close()
 		return err
@@ -221,7 +237,7 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	m.API = httpapi.New(httpapi.Config{Engine: m.Engine, Hub: m.Hub, Store: st, ReportStore: reports, Limits: limits, Log: m.Log, Metrics: metrics, UI: ui.Handler(), Secret: secret, CA: m.CA, TrustedProxies: m.Config.TrustedProxies,
-		Ready: ready, StreamsPerAddr: m.Config.StreamsPerAddr})
+		Ready: ready, StreamsPerAddr: m.Config.StreamsPerAddr, PushPublicKey: m.notify.pushKey, AllowPrivateWebhooks: m.notify.allowPrivateWebhooks()})
 	if err := m.bootstrap(ctx); err != nil {
 		m.Close()
 		return err
@@ -313,6 +329,7 @@ func (m *Main) Close() error {
 			cancel()
 		}
 	}
+	m.notify.close()
 	if m.Engine != nil {
 		m.Engine.Close()
 	}

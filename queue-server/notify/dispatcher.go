@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/url"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -158,17 +159,34 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
 	// Nothing is started when the lease nears its end: another sender
 	// may claim the message then (a slow gateway, a low rate).
 	deadline := now.Add(d.cfg.Lease - min(d.cfg.Lease/4, 30*time.Second))
+	// The messages of one address go one after the other, oldest first
+	// ("near" before "called"); different addresses at once.
+	var groups [][]int
+	byAddr := map[string]int{}
+	for i := range ms {
+		k := ms[i].Channel + "\x00" + ms[i].Ref
+		g, ok := byAddr[k]
+		if !ok {
+			g = len(groups)
+			byAddr[k] = g
+			groups = append(groups, nil)
+		}
+		groups[g] = append(groups[g], i)
+	}
 	sem := make(chan struct{}, d.cfg.Workers)
 	var wg sync.WaitGroup
-	for i := range ms {
+	for _, g := range groups {
+		sort.SliceStable(g, func(a, b int) bool { return ms[g[a]].CreatedAt.Before(ms[g[b]].CreatedAt) })
 		sem <- struct{}{}
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			if ctx.Err() != nil || !d.cfg.Clock().Before(deadline) {
-				return // left as it was: the lease ends with SaveDelivery
+			for _, i := range g {
+				if ctx.Err() != nil || !d.cfg.Clock().Before(deadline) {
+					return // left as it was: the lease ends with SaveDelivery
+				}
+				d.attempt(ctx, &ms[i])
 			}
-			d.attempt(ctx, &ms[i])
 		}()
 	}
 	wg.Wait()

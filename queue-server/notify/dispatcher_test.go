@@ -634,3 +634,40 @@ func TestDispatchWake(t *testing.T) {
 		}
 	}
 }
+
+// The messages of one address go out oldest first even when claimed in
+// one batch ("near" before "called" before "absent"), while different
+// addresses are sent at once.
+func TestDispatchKeepsEachAddressInOrder(t *testing.T) {
+	r := newRig(t, func(c *notify.DispatcherConfig) { c.Workers = 8 })
+	topics := []string{queue.TopicNear, queue.TopicCalled, queue.TopicCalled} // called, then recalled
+	for i := range 20 {
+		ref := queue.ContactRef(queue.RefTicket, fmt.Sprintf("tk%03d", i))
+		r.o.mu.Lock()
+		r.o.contacts[ref] = queue.Contact{Ref: ref, Centre: "c1", Phone: fmt.Sprintf("09%08d", i), ConsentAt: t0}
+		r.o.mu.Unlock()
+		// All due at once, stored newest first, ids against creation
+		// order: the claim's order is not the order they must go out in.
+		for j := len(topics) - 1; j >= 0; j-- { // added newest first
+			topic := topics[j]
+			r.o.add(queue.Message{ID: fmt.Sprintf("m%03d-%d", i, 9-j), Centre: "c1", Channel: queue.ChannelPhone, Ref: ref, Topic: topic,
+				Data: map[string]string{"number": fmt.Sprintf("A%03d", i), "counter": "1"}, CreatedAt: t0.Add(time.Duration(j-3) * time.Second), NextAt: t0, Expires: t0.Add(time.Hour)})
+		}
+	}
+	if n, err := r.d.RunOnce(context.Background()); n != 60 || err != nil {
+		t.Fatal(n, err)
+	}
+	seen := map[string][]string{}
+	for _, m := range r.zns.Received() {
+		num := m.TemplateData["number"]
+		seen[num] = append(seen[num], m.TrackingID)
+	}
+	if len(seen) != 20 {
+		t.Fatalf("%d addresses reached", len(seen))
+	}
+	for num, ids := range seen {
+		if len(ids) != 3 || ids[0][len(ids[0])-1] != '9' || ids[1][len(ids[1])-1] != '8' || ids[2][len(ids[2])-1] != '7' {
+			t.Errorf("%s received %v, want oldest first", num, ids)
+		}
+	}
+}
