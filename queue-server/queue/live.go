@@ -127,16 +127,17 @@ type Live struct {
 	noShows   map[string][]time.Time  // citizen key → slot starts missed
 	blocks    map[string]*NumberBlock // id → block of numbers leased to a kiosk, yesterday's on
 
-	hooks      map[string]*Webhook // the centre's webhooks, not deleted
-	hookIDs    []string            // their ids, sorted: deliveries in a stable order
-	dirtyHooks map[string]bool
-	deleted    []Webhook       // webhooks deleted since the last TakeChanges
-	outbox     []Message       // messages caused since the last TakeChanges
-	contacts   []Contact       // contacts given (or removed) since then
-	watch      map[string]bool // tickets waiting for their "near" message
-	lineMoved  bool            // tickets moved up: deal the line again and check watch at TakeChanges
-	nearNew    []string        // watched tickets whose own place is to be checked at TakeChanges
-	lastAt     time.Time       // when the latest event happened
+	hooks       map[string]*Webhook // the centre's webhooks, not deleted
+	hookIDs     []string            // their ids, sorted: deliveries in a stable order
+	dirtyHooks  map[string]bool
+	deleted     []Webhook       // webhooks deleted since the last TakeChanges
+	outbox      []Message       // messages caused since the last TakeChanges
+	contacts    []Contact       // contacts given (or removed) since then
+	watch       map[string]bool // tickets waiting for their "near" message
+	lineMoved   bool            // tickets moved up: deal the line again and check watch at TakeChanges
+	nearNew     []string        // watched tickets whose own place is to be checked at TakeChanges
+	lastAt      time.Time       // when the latest event happened
+	lastMessage time.Time       // CreatedAt of the latest message (messageTime)
 
 	dirtyT      map[string]bool
 	dirtyC      map[int]bool

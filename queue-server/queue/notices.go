@@ -150,12 +150,25 @@ func channelList(chs []string) string {
 
 // tell writes one message per channel to the outbox.
 func (l *Live) tell(now time.Time, kind, id string, channels []string, topic string, data map[string]string, expires time.Time) {
+	at := l.messageTime(now)
 	for _, ch := range channels {
 		l.outbox = append(l.outbox, Message{
 			ID: l.newID(), Centre: l.cfg.ID, Channel: ch, Ref: ContactRef(kind, id), Topic: topic, Data: data,
-			CreatedAt: now, Expires: expires, Status: MessagePending, NextAt: now,
+			CreatedAt: at, Expires: expires, Status: MessagePending, NextAt: at,
 		})
 	}
+}
+
+// messageTime is now, or a microsecond after the centre's last message
+// when that is not before: messages caused in one instant (a number's
+// confirmation and its "near") keep the order they were caused in, which
+// the sender follows per address. A microsecond, as PostgreSQL keeps.
+func (l *Live) messageTime(now time.Time) time.Time {
+	if last := l.lastMessage; !now.After(last) {
+		now = last.Add(time.Microsecond)
+	}
+	l.lastMessage = now
+	return now
 }
 
 // ticketData are a ticket message's template values.
@@ -273,6 +286,7 @@ func WebhookBody(id, centre string, e Event) ([]byte, error) {
 
 func (l *Live) hookMessage(now time.Time, h *Webhook, topic string, e Event) {
 	id := l.newID()
+	now = l.messageTime(now)
 	body, err := WebhookBody(id, l.cfg.ID, e)
 	if err != nil {
 		panic(err) // an Event always marshals

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"sync"
 	"testing"
+	"time"
 )
 
 // ZNSServer is a loopback Zalo: the ZNS template endpoint
@@ -41,6 +42,8 @@ type ZNSMessage struct {
 	TemplateID   string            `json:"template_id"`
 	TemplateData map[string]string `json:"template_data"`
 	TrackingID   string            `json:"tracking_id"`
+	// At is when the fake accepted it (for latencies measured in tests).
+	At time.Time `json:"-"`
 }
 
 // StartZNS starts the fake; it stops with the test. Its first refresh
@@ -195,6 +198,7 @@ func (z *ZNSServer) template(w http.ResponseWriter, r *http.Request) {
 		answer(-144, "OA has exceeded the daily quota")
 		return
 	}
+	m.At = time.Now()
 	z.mu.Lock()
 	z.delivered[m.TrackingID]++
 	z.received = append(z.received, m)
