@@ -3,6 +3,7 @@ package queue
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"reflect"
 	"slices"
@@ -43,8 +44,27 @@ func absorbRun(t *testing.T, seed uint64) {
 		}
 		n := 1 + r.IntN(2)
 		switch k := r.IntN(10); {
-		case k < 4:
+		case k < 3:
 			a.Issue(now, IssueRequest{Service: []string{"A", "B"}[r.IntN(2)], Key: fmt.Sprintf("k%d", step%50), Source: SourceKiosk})
+		case k < 4:
+			// Identified and told: online numbers, and walk-ins who ask
+			// to be told; a webhook comes and goes; time brings its work.
+			switch r.IntN(4) {
+			case 0:
+				a.Issue(now, IssueRequest{Service: "A", Source: SourceOnline, Citizen: fmt.Sprintf("cit%d", r.IntN(5)), Notify: &NotifyRequest{Phone: "0912345678", Consent: true}})
+			case 1:
+				if w := a.Waiting(now); len(w) > 0 {
+					a.SetTicketNotify(now, w[r.IntN(len(w))].ID, NotifyRequest{Email: "a@example.vn", Consent: r.IntN(4) > 0}, "public")
+				}
+			case 2:
+				if hs := a.Webhooks(); len(hs) > 0 && r.IntN(2) == 0 {
+					a.DeleteWebhook(now, hs[0].ID, "admin")
+				} else {
+					a.AddWebhook(now, Webhook{URL: "https://x.example/h", Secret: "s", Events: []string{EventCalled}}, "admin")
+				}
+			default:
+				a.Due(now)
+			}
 		case k < 5:
 			a.Resume(now, n, "canbo")
 		case k < 7:
@@ -144,6 +164,8 @@ type liveDump struct {
 	SlotTaken map[string]int
 	Waiting   []string
 	Queue     map[string]int // waiting per service (estimates depend on when each state last computed them)
+	Watch     []string       // tickets waiting for their "near" message
+	Hooks     []Webhook
 }
 
 func (l *Live) dumpForTest(now time.Time) liveDump {
@@ -174,6 +196,11 @@ func (l *Live) dumpForTest(now time.Time) liveDump {
 	}
 	for _, w := range l.Waiting(now) {
 		d.Waiting = append(d.Waiting, w.ID)
+	}
+	d.Watch = slices.Sorted(maps.Keys(l.watch))
+	for _, w := range l.Webhooks() {
+		w.CreatedAt = w.CreatedAt.UTC().Round(0)
+		d.Hooks = append(d.Hooks, w)
 	}
 	return d
 }

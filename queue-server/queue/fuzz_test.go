@@ -2,6 +2,7 @@ package queue
 
 import (
 	"encoding/json"
+	"errors"
 	"testing"
 	"time"
 )
@@ -49,6 +50,39 @@ func FuzzParseClock(f *testing.F) {
 		m, ok := ParseClock(s)
 		if ok && (m < 0 || m > 24*60 || len(s) != 5) {
 			t.Fatalf("ParseClock(%q) = %d, true", s, m)
+		}
+	})
+}
+
+// FuzzNotifyRequest: whatever phone and e-mail a citizen types, asking to
+// be told either refuses with a field named and changes nothing, or keeps
+// exactly the normalised phone and the e-mail given.
+func FuzzNotifyRequest(f *testing.F) {
+	f.Add("0912345678", "an@example.vn", true)
+	f.Add("+84 912 345 678", "", true)
+	f.Add("", "Tên <a@b.vn>", true)
+	f.Add("0912345678", "", false)
+	f.Add("09123456789", "a@@b", true)
+	f.Fuzz(func(t *testing.T, phone, email string, consent bool) {
+		c := testCentre()
+		l := NewLive(c, day0, func() string { return "t1" })
+		tk, _ := l.Issue(day0, IssueRequest{Service: "A"})
+		l.TakeChanges()
+		got, err := l.SetTicketNotify(day0, tk.ID, NotifyRequest{Phone: phone, Email: email, Consent: consent}, "public")
+		ch := l.TakeChanges()
+		if err != nil {
+			var e *Error
+			if !errors.As(err, &e) || e.Field == "" || !ch.Empty() {
+				t.Fatalf("refusal %v changed %+v", err, ch)
+			}
+			return
+		}
+		if len(ch.Contacts) != 1 {
+			t.Fatalf("contacts %+v", ch.Contacts)
+		}
+		c0 := ch.Contacts[0]
+		if c0.Email != email || (phone != "" && (c0.Phone == "" || len(c0.Phone) != 10)) || len(got.Notify) != len(c0.Channels()) {
+			t.Fatalf("kept %+v for %q %q", c0, phone, email)
 		}
 	})
 }

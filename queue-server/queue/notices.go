@@ -245,9 +245,17 @@ type webhookEvent struct {
 	Event
 }
 
+// WebhookBody is the JSON of a webhook delivery: the event's fields
+// (type, at in UTC, seq, ticket {id, number, service}, counter, service,
+// reason…, none of them personal) with the delivery's id and the centre.
+func WebhookBody(id, centre string, e Event) ([]byte, error) {
+	e.At = e.At.UTC()
+	return json.Marshal(webhookEvent{ID: id, Centre: centre, Event: e})
+}
+
 func (l *Live) hookMessage(now time.Time, h *Webhook, topic string, e Event) {
 	id := l.newID()
-	body, err := json.Marshal(webhookEvent{ID: id, Centre: l.cfg.ID, Event: e})
+	body, err := WebhookBody(id, l.cfg.ID, e)
 	if err != nil {
 		panic(err) // an Event always marshals
 	}
