@@ -341,3 +341,127 @@ func (c *Client) Rate(ctx context.Context, ticketID string, score int) (TicketVi
 	_, err := c.Do(ctx, "POST", "/api/v1/tickets/"+url.PathEscape(ticketID)+"/rating", RatingRequest{Score: score}, &out)
 	return out, err
 }
+
+// OnlineTicket takes a same-day number from the phone: the public solves a
+// challenge first (altcha, from GET /api/v1/challenge); staff need not.
+func (c *Client) OnlineTicket(ctx context.Context, centre string, req OnlineTicketRequest) (TicketView, error) {
+	var out TicketView
+	_, err := c.Do(ctx, "POST", "/api/v1/centres/"+url.PathEscape(centre)+"/online-tickets", req, &out)
+	return out, err
+}
+
+// SetTicketNotify sets how the citizen of a ticket is told (no address:
+// none).
+func (c *Client) SetTicketNotify(ctx context.Context, ticketID string, req NotifyRequest) (NotifyView, error) {
+	var out NotifyView
+	_, err := c.Do(ctx, "PUT", "/api/v1/tickets/"+url.PathEscape(ticketID)+"/notify", req, &out)
+	return out, err
+}
+
+// RemoveTicketNotify stops the notifications of a ticket.
+func (c *Client) RemoveTicketNotify(ctx context.Context, ticketID string) error {
+	_, err := c.Do(ctx, "DELETE", "/api/v1/tickets/"+url.PathEscape(ticketID)+"/notify", nil, nil)
+	return err
+}
+
+// SetBookingNotify sets how the citizen of a booking is told; the public
+// gives the CCCD number in req.IDNumber.
+func (c *Client) SetBookingNotify(ctx context.Context, code string, req BookingNotifyRequest) (NotifyView, error) {
+	var out NotifyView
+	_, err := c.Do(ctx, "PUT", "/api/v1/bookings/"+url.PathEscape(code)+"/notify", req, &out)
+	return out, err
+}
+
+// RemoveBookingNotify stops the notifications of a booking; idNumber is
+// the public's proof ("" for staff).
+func (c *Client) RemoveBookingNotify(ctx context.Context, code, idNumber string) error {
+	var body any
+	if idNumber != "" {
+		body = CancelRequest{IDNumber: idNumber}
+	}
+	_, err := c.Do(ctx, "DELETE", "/api/v1/bookings/"+url.PathEscape(code)+"/notify", body, nil)
+	return err
+}
+
+// PushKey returns the server's Web Push public key.
+func (c *Client) PushKey(ctx context.Context) (string, error) {
+	var out PushKeyView
+	_, err := c.Do(ctx, "GET", "/api/v1/push/key", nil, &out)
+	return out.PublicKey, err
+}
+
+// AddWebhook subscribes an integrator to a centre's events (admin).
+func (c *Client) AddWebhook(ctx context.Context, req WebhookRequest) (WebhookView, error) {
+	var out WebhookView
+	_, err := c.Do(ctx, "POST", "/api/v1/webhooks", req, &out)
+	return out, err
+}
+
+// Webhooks lists a centre's webhooks (admin).
+func (c *Client) Webhooks(ctx context.Context, centre string) ([]WebhookView, error) {
+	var out []WebhookView
+	_, err := c.Do(ctx, "GET", "/api/v1/centres/"+url.PathEscape(centre)+"/webhooks", nil, &out)
+	return out, err
+}
+
+// DeleteWebhook ends a subscription (admin).
+func (c *Client) DeleteWebhook(ctx context.Context, id string) error {
+	_, err := c.Do(ctx, "DELETE", "/api/v1/webhooks/"+url.PathEscape(id), nil, nil)
+	return err
+}
+
+// TestWebhook queues a test event to a webhook and returns its message id (admin).
+func (c *Client) TestWebhook(ctx context.Context, id string) (string, error) {
+	var out WebhookTestResponse
+	_, err := c.Do(ctx, "POST", "/api/v1/webhooks/"+url.PathEscape(id)+"/test", nil, &out)
+	return out.Message, err
+}
+
+// WebhookDeliveries is a webhook's delivery log, newest first (admin).
+func (c *Client) WebhookDeliveries(ctx context.Context, centre, id string, limit int) ([]MessageView, error) {
+	var out []MessageView
+	path := "/api/v1/centres/" + url.PathEscape(centre) + "/webhooks/" + url.PathEscape(id) + "/deliveries"
+	if limit > 0 {
+		path += "?limit=" + strconv.Itoa(limit)
+	}
+	_, err := c.Do(ctx, "GET", path, nil, &out)
+	return out, err
+}
+
+// Messages lists a centre's outbox messages, newest first, filtered by
+// channel and status when not empty, at most limit (0: the server's
+// default) (admin).
+func (c *Client) Messages(ctx context.Context, centre, channel, status string, limit int) (MessagesView, error) {
+	var out MessagesView
+	q := url.Values{}
+	if channel != "" {
+		q.Set("channel", channel)
+	}
+	if status != "" {
+		q.Set("status", status)
+	}
+	if limit > 0 {
+		q.Set("limit", strconv.Itoa(limit))
+	}
+	path := "/api/v1/centres/" + url.PathEscape(centre) + "/messages"
+	if len(q) > 0 {
+		path += "?" + q.Encode()
+	}
+	_, err := c.Do(ctx, "GET", path, nil, &out)
+	return out, err
+}
+
+// CloseDay cancels every booking of a day the centre must close, telling
+// the citizens message, and returns how many it cancelled (admin).
+func (c *Client) CloseDay(ctx context.Context, centre, date, message string) (int, error) {
+	var out CloseDayResponse
+	_, err := c.Do(ctx, "POST", "/api/v1/centres/"+url.PathEscape(centre)+"/close-day", CloseDayRequest{Date: date, Message: message}, &out)
+	return out.Cancelled, err
+}
+
+// Alerts returns a centre's staff alerts in force (admin, clerk).
+func (c *Client) Alerts(ctx context.Context, centre string) ([]AlertView, error) {
+	var out []AlertView
+	_, err := c.Do(ctx, "GET", "/api/v1/centres/"+url.PathEscape(centre)+"/alerts", nil, &out)
+	return out, err
+}

@@ -74,6 +74,7 @@ type BookRequest struct {
 	Start   string         `json:"start"`
 	Citizen CitizenRequest `json:"citizen"`
 	Altcha  string         `json:"altcha,omitempty"`
+	Notify  *NotifyRequest `json:"notify,omitempty"`
 }
 
 // BookingView is a booking as the API shows it. Citizen is shown only to
@@ -184,6 +185,10 @@ type TicketView struct {
 	// PriorityPending: a priority claimed at a kiosk, called as priority,
 	// that the counter confirms or downgrades.
 	PriorityPending bool `json:"priority_pending,omitempty"`
+
+	// TrackURL is the citizen's tracking page, in the answer to an
+	// online number.
+	TrackURL string `json:"track_url,omitempty"`
 }
 
 // IssueRequest is the body of POST /api/v1/centres/{centre}/tickets.
@@ -196,6 +201,15 @@ type IssueRequest struct {
 	Number   string `json:"number,omitempty"`
 	IssuedAt string `json:"issued_at,omitempty"`
 	Offline  bool   `json:"offline,omitempty"`
+	// Citizen identifies the citizen (a kiosk after reading the card, or
+	// staff): the per-citizen daily limit applies.
+	Citizen *IssueCitizen  `json:"citizen,omitempty"`
+	Notify  *NotifyRequest `json:"notify,omitempty"`
+}
+
+// IssueCitizen is the CCCD number of a ticket's citizen.
+type IssueCitizen struct {
+	IDNumber string `json:"id_number"`
 }
 
 // QueueView is GET /api/v1/centres/{centre}/queue.
@@ -248,6 +262,9 @@ type CounterRequest struct {
 	Service string `json:"service,omitempty"`
 	Reason  string `json:"reason,omitempty"`
 	Ticket  string `json:"ticket,omitempty"`
+	// Minutes a pause is announced for (0–600; 0: unsaid): a longer
+	// pause raises a staff alert.
+	Minutes int `json:"minutes,omitempty"`
 }
 
 // CounterResponse answers counter actions.
@@ -408,4 +425,142 @@ type RenewRequest struct {
 // VoidRequest names a ticket by the idempotency key its kiosk issued it with.
 type VoidRequest struct {
 	IdempotencyKey string `json:"idempotency_key"`
+}
+
+// ---- Same-day numbers, notifications, webhooks and alerts ----
+
+// PushKeys are a Web Push subscription's keys, unpadded base64url.
+type PushKeys struct {
+	P256dh string `json:"p256dh"`
+	Auth   string `json:"auth"`
+}
+
+// PushSubscription is what a browser's PushSubscription.toJSON() gives;
+// expirationTime is accepted and ignored.
+type PushSubscription struct {
+	Endpoint       string   `json:"endpoint"`
+	ExpirationTime *float64 `json:"expirationTime,omitempty"`
+	Keys           PushKeys `json:"keys"`
+}
+
+// NotifyRequest is how a citizen asks to be told about a ticket or a
+// booking: at least one address with consent, or none to stop.
+type NotifyRequest struct {
+	Consent bool              `json:"consent"`
+	Phone   string            `json:"phone,omitempty"`
+	Email   string            `json:"email,omitempty"`
+	Push    *PushSubscription `json:"push,omitempty"`
+}
+
+// NotifyView answers a change of notifications: the channels kept, never
+// the addresses.
+type NotifyView struct {
+	Channels []string `json:"channels"`
+}
+
+// BookingNotifyRequest is the body of PUT /api/v1/bookings/{code}/notify:
+// the CCCD number proves the booking is the caller's (staff need not).
+type BookingNotifyRequest struct {
+	IDNumber string `json:"id_number,omitempty"`
+	NotifyRequest
+}
+
+// IdentifiedCitizen is the citizen of a number who gave a CCCD number
+// (and for an online number, optionally a phone for notifications).
+type IdentifiedCitizen struct {
+	IDNumber string `json:"id_number"`
+	Phone    string `json:"phone,omitempty"`
+}
+
+// OnlineTicketRequest is the body of POST …/online-tickets: a same-day
+// number taken from the phone. No priority can be claimed online.
+type OnlineTicketRequest struct {
+	Service        string            `json:"service"`
+	Citizen        IdentifiedCitizen `json:"citizen"`
+	Notify         *NotifyRequest    `json:"notify,omitempty"`
+	IdempotencyKey string            `json:"idempotency_key,omitempty"`
+	Altcha         string            `json:"altcha,omitempty"`
+}
+
+// PushKeyView is GET /api/v1/push/key: the server's VAPID public key.
+type PushKeyView struct {
+	PublicKey string `json:"public_key"`
+}
+
+// WebhookRequest is the body of POST /api/v1/webhooks.
+type WebhookRequest struct {
+	Centre string   `json:"centre"`
+	URL    string   `json:"url"`
+	Events []string `json:"events,omitempty"`
+	Secret string   `json:"secret"`
+}
+
+// WebhookView is a webhook as the API shows it: never its secret.
+type WebhookView struct {
+	ID        string   `json:"id"`
+	Centre    string   `json:"centre"`
+	URL       string   `json:"url"`
+	Events    []string `json:"events"`
+	CreatedAt string   `json:"created_at"`
+	CreatedBy string   `json:"created_by,omitempty"`
+}
+
+// WebhookTestResponse names the message a webhook test queued.
+type WebhookTestResponse struct {
+	Message string `json:"message"`
+}
+
+// MessageView is one outbox message as staff see it: what it told and
+// how its delivery went, never an address. Ref is the kind of what it is
+// about (ticket, booking or webhook); Number, Code or Webhook say which.
+type MessageView struct {
+	ID        string `json:"id"`
+	Channel   string `json:"channel"`
+	Topic     string `json:"topic"`
+	Ref       string `json:"ref"`
+	Number    string `json:"number,omitempty"`
+	Code      string `json:"code,omitempty"`
+	Webhook   string `json:"webhook,omitempty"`
+	Status    string `json:"status"`
+	Attempts  int    `json:"attempts"`
+	Via       string `json:"via,omitempty"`
+	Error     string `json:"error,omitempty"`
+	CreatedAt string `json:"created_at"`
+	NextAt    string `json:"next_at,omitempty"`
+	SentAt    string `json:"sent_at,omitempty"`
+}
+
+// MessageCounts counts messages by delivery status.
+type MessageCounts struct {
+	Pending int `json:"pending"`
+	Sent    int `json:"sent"`
+	Failed  int `json:"failed"`
+}
+
+// MessagesView is GET …/messages: the messages asked for, newest first,
+// and the counts per channel of the centre's latest messages.
+type MessagesView struct {
+	Messages []MessageView            `json:"messages"`
+	Summary  map[string]MessageCounts `json:"summary"`
+}
+
+// CloseDayRequest is the body of POST …/close-day.
+type CloseDayRequest struct {
+	Date    string `json:"date"`
+	Message string `json:"message"`
+}
+
+// CloseDayResponse says how many bookings the closing cancelled.
+type CloseDayResponse struct {
+	Cancelled int `json:"cancelled"`
+}
+
+// AlertView is a staff alert in force.
+type AlertView struct {
+	Kind    string `json:"kind"`
+	Service string `json:"service,omitempty"`
+	Counter int    `json:"counter,omitempty"`
+	Since   string `json:"since"`
+	Minutes int    `json:"minutes"`
+	Limit   int    `json:"limit"`
 }

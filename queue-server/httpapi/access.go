@@ -113,6 +113,20 @@ var accessTable = func() []Access {
 		row("POST /api/v1/centres/{centre}/number-blocks", n, n, y, n, n, true),
 		row("GET /api/v1/centres/{centre}/number-blocks", n, n, y, n, n, true),
 		row("POST /api/v1/centres/{centre}/tickets/void", n, n, y, n, n, true),
+		row("POST /api/v1/centres/{centre}/online-tickets", y, y, n, n, y, false),
+		row("PUT /api/v1/tickets/{id}/notify", y, y, y, n, y, false),
+		row("DELETE /api/v1/tickets/{id}/notify", y, y, y, n, y, false),
+		row("PUT /api/v1/bookings/{code}/notify", y, y, WithIDNumber, WithIDNumber, WithIDNumber, false),
+		row("DELETE /api/v1/bookings/{code}/notify", y, y, WithIDNumber, WithIDNumber, WithIDNumber, false),
+		row("GET /api/v1/push/key", y, y, y, y, y, false),
+		row("POST /api/v1/webhooks", y, n, n, n, n, false),
+		row("GET /api/v1/centres/{centre}/webhooks", y, n, n, n, n, false),
+		row("POST /api/v1/webhooks/{id}/test", y, n, n, n, n, false),
+		row("GET /api/v1/centres/{centre}/webhooks/{id}/deliveries", y, n, n, n, n, false),
+		row("DELETE /api/v1/webhooks/{id}", y, n, n, n, n, false),
+		row("GET /api/v1/centres/{centre}/messages", y, n, n, n, n, false),
+		row("POST /api/v1/centres/{centre}/close-day", y, n, n, n, n, false),
+		row("GET /api/v1/centres/{centre}/alerts", y, y, n, n, n, false),
 	}
 	for _, a := range counterActions {
 		t = append(t, row("POST /api/v1/centres/{centre}/counters/{n}/"+a, y, y, n, n, n, false))

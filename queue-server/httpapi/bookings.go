@@ -161,6 +161,11 @@ func (s *Server) handleBook(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, queue.Errorf(queue.EInvalid, "start: an RFC 3339 time as given by the slots", "start: thời điểm dạng RFC 3339 như trong danh sách khung giờ"))
 		return
 	}
+	notify, err := notifyRequest(req.Notify)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	citizen := queue.Citizen{Key: queue.CitizenKey(s.secret, number), IDMasked: queue.MaskID(number), Name: req.Citizen.Name, Phone: req.Citizen.Phone}
 	v, err := s.write(r, func(tx *engine.Tx) (any, error) {
 		l, err := tx.Live(centre)
@@ -168,7 +173,7 @@ func (s *Server) handleBook(w http.ResponseWriter, r *http.Request) {
 			return nil, err
 		}
 		code := tx.FreeBookingCode(l, newBookingCode)
-		b, err := l.Book(tx.Now, queue.BookRequest{Code: code, Service: strings.ToUpper(req.Service), Start: start, Citizen: citizen, Source: source, Actor: actor})
+		b, err := l.Book(tx.Now, queue.BookRequest{Code: code, Service: strings.ToUpper(req.Service), Start: start, Citizen: citizen, Source: source, Actor: actor, Notify: notify})
 		if err != nil {
 			return nil, err
 		}

@@ -142,11 +142,28 @@ func (s *Server) handleIssue(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	// A citizen identified by the card read at the kiosk (or by staff):
+	// the citizen's daily limit applies.
+	citizen := ""
+	if req.Citizen != nil {
+		n, err := queue.CheckCCCD(req.Citizen.IDNumber, s.now())
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		citizen = queue.CitizenKey(s.secret, n)
+	}
+	notify, err := notifyRequest(req.Notify)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	v, err := s.write(r, func(tx *engine.Tx) (any, error) {
 		l, t, err := tx.IssueOnce(centre, queue.IssueRequest{
 			Service: strings.ToUpper(strings.TrimSpace(req.Service)), Priority: req.Priority,
 			Key: req.IdempotencyKey, Source: source, Kiosk: kiosk,
 			Number: strings.ToUpper(strings.TrimSpace(req.Number)), IssuedAt: issuedAt,
+			Citizen: citizen, Notify: notify, Actor: u.Username,
 		})
 		if err != nil {
 			return nil, err
@@ -261,7 +278,7 @@ func (s *Server) handleCounter(action string) http.HandlerFunc {
 			case "transfer":
 				t, err = l.Transfer(tx.Now, n, req.Service)
 			case "pause":
-				_, err = l.Pause(tx.Now, n, req.Reason)
+				_, err = l.PauseFor(tx.Now, n, req.Reason, req.Minutes)
 				ok = false
 			case "resume":
 				_, err = l.Resume(tx.Now, n, u.Username)

@@ -18,6 +18,7 @@ type Rate struct {
 // The per-address limits of the anonymous endpoints.
 var (
 	bookRate   = Rate{Name: "book", Burst: 10, Window: time.Hour}
+	onlineRate = Rate{Name: "online", Burst: 10, Window: time.Hour} // same-day numbers from the phone
 	lookupRate = Rate{Name: "lookup", Burst: 60, Window: time.Minute}
 	enrollRate = Rate{Name: "enroll", Burst: 20, Window: time.Minute}
 )

@@ -54,6 +54,12 @@ type Config struct {
 	// this process's memory (one server). See Server.limited and
 	// handleLogin for what a failing one does to a request.
 	Limits Limits
+	// PushPublicKey returns the server's Web Push (VAPID) public key,
+	// unpadded base64url, for GET /api/v1/push/key; nil or "": no Web Push.
+	PushPublicKey func() string
+	// AllowPrivateWebhooks lets webhooks post to plain http and to
+	// private or loopback addresses (a lab, tests); off in production.
+	AllowPrivateWebhooks bool
 	// BcryptCost of new password hashes; zero means accounts.BcryptCost. Tests use
 	// bcrypt.MinCost: the race detector makes the real cost seconds.
 	BcryptCost int
@@ -81,6 +87,8 @@ type Server struct {
 	secret      []byte
 	ca          *ca.Authority
 	bcryptCost  int
+	pushKey     func() string
+	privateHook bool
 	pow         powState
 	streams     *streamLimit
 	sessions    sessionCache
@@ -99,6 +107,7 @@ func New(cfg Config) *Server {
 		eng: cfg.Engine, hub: cfg.Hub, store: cfg.Store, log: cfg.Log, metrics: cfg.Metrics, ui: cfg.UI,
 		ttl: cfg.TokenTTL, now: cfg.Now, ready: cfg.Ready, mux: http.NewServeMux(), kmux: http.NewServeMux(),
 		proxies: cfg.TrustedProxies, limits: cfg.Limits, localLimits: NewMemoryLimits(), secret: cfg.Secret, ca: cfg.CA, bcryptCost: cfg.BcryptCost,
+		pushKey: cfg.PushPublicKey, privateHook: cfg.AllowPrivateWebhooks,
 		pow: powState{used: map[string]time.Time{}}, reportSlot: make(chan struct{}, 1),
 		streams: newStreamLimit(cfg.StreamsPerAddr),
 	}
@@ -186,6 +195,20 @@ func (s *Server) routesV1() {
 		"POST /api/v1/centres/{centre}/number-blocks":              s.handleLeaseBlock,
 		"GET /api/v1/centres/{centre}/number-blocks":               s.handleListBlocks,
 		"POST /api/v1/centres/{centre}/tickets/void":               s.handleVoid,
+		"POST /api/v1/centres/{centre}/online-tickets":             s.handleOnlineTicket,
+		"PUT /api/v1/tickets/{id}/notify":                          s.handleTicketNotify,
+		"DELETE /api/v1/tickets/{id}/notify":                       s.handleTicketNotify,
+		"PUT /api/v1/bookings/{code}/notify":                       s.handleBookingNotify,
+		"DELETE /api/v1/bookings/{code}/notify":                    s.handleBookingNotify,
+		"GET /api/v1/push/key":                                     s.handlePushKey,
+		"POST /api/v1/webhooks":                                    s.handleAddWebhook,
+		"GET /api/v1/centres/{centre}/webhooks":                    s.handleWebhooks,
+		"POST /api/v1/webhooks/{id}/test":                          s.handleTestWebhook,
+		"DELETE /api/v1/webhooks/{id}":                             s.handleDeleteWebhook,
+		"GET /api/v1/centres/{centre}/webhooks/{id}/deliveries":    s.handleDeliveries,
+		"GET /api/v1/centres/{centre}/messages":                    s.handleMessages,
+		"POST /api/v1/centres/{centre}/close-day":                  s.handleCloseDay,
+		"GET /api/v1/centres/{centre}/alerts":                      s.handleAlerts,
 
 		"GET /healthz": s.handleHealth,
 		"GET /readyz":  s.handleReady,
