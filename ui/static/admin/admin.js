@@ -707,7 +707,8 @@ async function loadAudit() {
   );
 }
 
-const knownActions = new Set(['centre.configure', 'ticket.call_out_of_order', 'booking.create', 'booking.cancel', 'booking.reschedule', 'booking.check_in']);
+const knownActions = new Set(['centre.configure', 'ticket.call_out_of_order', 'booking.create', 'booking.cancel', 'booking.reschedule', 'booking.check_in',
+  'centre.close_day', 'notify.set', 'notify.remove', 'webhook.create', 'webhook.delete', 'webhook.test']);
 
 function auditAction(action) {
   return knownActions.has(action) ? t('admin.audit.action.' + action) : action;
