@@ -392,8 +392,8 @@ const ruleFields = [
   ['booking_days', 1, 60], ['min_notice_minutes', 0, 1440], ['bookings_per_day', 1, 10], ['bookings_per_service', 1, 10],
   ['max_reschedules', 0, 10], ['check_in_early_minutes', 0, 240], ['late_grace_minutes', 0, 120],
   ['no_show_limit', 0, 20], ['no_show_window_days', 1, 365], ['no_show_block_days', 1, 365], ['retention_days', 1, 3650],
-  ['numbers_per_day', 1, 20], ['near_position', 1, 50], ['near_minutes', 1, 120],
-  ['alert_wait_minutes', 1, 600], ['alert_pause_minutes', 1, 600],
+  ['numbers_per_day', 1, 20], ['near_position', 1, 50], ['near_minutes', 1, 240],
+  ['alert_wait_minutes', 5, 600], ['alert_pause_minutes', 1, 600],
 ];
 
 // The orders of phone gateways a centre may choose (rules.phone_channels).
@@ -885,6 +885,7 @@ async function saveHook(ev) {
   ev.preventDefault();
   clearError($('hook-error'));
   $('hook-created').hidden = true;
+  for (const id of ['hook-url', 'hook-secret']) $(id).removeAttribute('aria-invalid');
   const body = {
     centre: $('hook-centre').value,
     url: $('hook-url').value.trim(),

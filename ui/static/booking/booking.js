@@ -728,7 +728,7 @@ async function submitOnline(ev) {
     solver.start(); // the spent or refused solution is replaced
     // The server names the field; a CCCD number it refuses may come without one.
     const input = err.status === 422 ? onlineInput(err.field || (/căn cước|CCCD/i.test(err.message) ? 'citizen.id_number' : '')) : null;
-    if (err.status === 409 || err.code === 'outside_hours') {
+    if (err.code === 'outside_hours') {
       showError(t('online.err.hours', onlineRules(c)));
     } else if (err.code === 'limit_reached') {
       showError(t('online.err.limit', onlineRules(c)));
