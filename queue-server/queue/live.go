@@ -135,6 +135,7 @@ type Live struct {
 	contacts   []Contact       // contacts given (or removed) since then
 	watch      map[string]bool // tickets waiting for their "near" message
 	nearDirty  bool            // the line changed: check watch at TakeChanges
+	lineMoved  bool            // … and tickets moved up: deal it again first
 	lastAt     time.Time       // when the latest event happened
 
 	dirtyT      map[string]bool

@@ -227,7 +227,12 @@ func (l *Live) noticeEvent(e Event) {
 		}
 	}
 	if len(l.watch) > 0 {
-		l.nearDirty = true
+		switch {
+		case l.movesUp(e):
+			l.nearDirty, l.lineMoved = true, true
+		case e.Type == EventIssued && l.watch[e.Ticket.ID]:
+			l.nearDirty = true // its own place, dealt at the back of the line
+		}
 	}
 	for _, id := range l.hookIDs {
 		h := l.hooks[id]
@@ -235,6 +240,20 @@ func (l *Live) noticeEvent(e Event) {
 			l.hookMessage(e.At, h, e.Type, e)
 		}
 	}
+}
+
+// movesUp reports whether an event may bring a watched ticket nearer its
+// turn: most events, but not a plain ticket joining the back of a line
+// (the bulk of a busy morning), nor those that leave the line as it was.
+func (l *Live) movesUp(e Event) bool {
+	switch e.Type {
+	case EventIssued:
+		t := l.tickets[e.Ticket.ID]
+		return t == nil || t.IsPriority() || t.SlotStart != nil
+	case EventPrechecked, EventRated, EventPaused, EventBooked, EventCancelled, EventRescheduled, EventBookNoShow, EventAlertRaised, EventAlertCleared:
+		return false
+	}
+	return true
 }
 
 // webhookEvent is a webhook delivery's body: the event with the
@@ -289,9 +308,15 @@ func (l *Live) checkNear(now time.Time, apply bool) bool {
 	sort.Strings(ids)
 	r := l.cfg.Rules
 	found := false
-	// Deal the line now: a cached estimate may be older than the change
-	// that moved these tickets up.
-	l.est = l.simulate(now)
+	// Deal the line again when it moved: a cached estimate may be older
+	// than the change that moved these tickets up. (A new ticket at the
+	// back is dealt on from the last estimate, as Estimate does.)
+	if l.lineMoved {
+		l.est = l.simulate(now)
+		if apply {
+			l.lineMoved = false
+		}
+	}
 	for _, id := range ids {
 		t := l.tickets[id]
 		if t == nil || t.Status != StatusWaiting {
