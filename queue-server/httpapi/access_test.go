@@ -77,6 +77,9 @@ type accessFixture struct {
 	b1, b2            string                   // booking codes
 	b1Links           map[string]string        // B1's signed links by document: pdf, ics
 	t1, t2            string                   // tickets served at counters 1 and 2
+	t3                string                   // a ticket waiting
+	b3                string                   // B2's citizen's booking of the next day
+	hook              string                   // a webhook of the centre
 	kiosk2, tokenID   string
 	enrolToken, csr   string
 	centre            []byte // the centre's configuration, JSON
@@ -123,6 +126,15 @@ func newAccessFixture(t *testing.T) *accessFixture {
 	_, err = e.clerk.Counter(ctx, centreID, 2, "finish", nil)
 	must(t, err)
 	f.t1, f.t2 = t1.ID, t2.ID
+	t3, err := e.clerk.Issue(ctx, centreID, apiv1.IssueRequest{Service: "A"})
+	must(t, err)
+	f.t3 = t3.ID
+	b3, err := bookAs(e.clerk, "2026-11-25T10:00:00+07:00", 8, nil)
+	must(t, err)
+	f.b3 = b3.Code
+	h, err := e.admin.AddWebhook(ctx, apiv1.WebhookRequest{Centre: centreID, URL: "https://hooks.example.vn/xephang", Secret: "integrator-secret-0123456789"})
+	must(t, err)
+	f.hook = h.ID
 	tok, err := e.admin.CreateEnrollmentToken(ctx, centreID)
 	must(t, err)
 	f.tokenID = tok.ID
@@ -150,6 +162,12 @@ func (f *accessFixture) request(route string) (method, path string, body any) {
 		id = f.tokenID
 	case strings.HasSuffix(pattern, "/cancel"), strings.HasSuffix(pattern, "/reschedule"):
 		code = f.b2
+	case strings.HasPrefix(pattern, "/api/v1/tickets/{id}/notify"):
+		id = f.t3
+	case strings.HasPrefix(pattern, "/api/v1/bookings/{code}/notify"):
+		code = f.b3
+	case strings.Contains(pattern, "/webhooks/{id}"):
+		id = f.hook
 	}
 	path = strings.NewReplacer("{centre}", centreID, "{n}", "1", "{id}", id, "{code}", code, "{username}", "canbo9").Replace(pattern)
 	switch route {
@@ -190,6 +208,18 @@ func (f *accessFixture) request(route string) (method, path string, body any) {
 		body = apiv1.BlockRequest{Service: "A", Size: 5}
 	case "POST /api/v1/centres/{centre}/tickets/void":
 		body = apiv1.VoidRequest{IdempotencyKey: "never-issued"}
+	case "POST /api/v1/centres/{centre}/online-tickets":
+		body = apiv1.OnlineTicketRequest{Service: "A", Citizen: apiv1.IdentifiedCitizen{IDNumber: cccd(60), Phone: secretPhone}, Notify: &apiv1.NotifyRequest{Consent: true}}
+	case "PUT /api/v1/tickets/{id}/notify":
+		body = apiv1.NotifyRequest{Consent: true, Phone: secretPhone}
+	case "PUT /api/v1/bookings/{code}/notify":
+		body = apiv1.BookingNotifyRequest{IDNumber: f.idNumber, NotifyRequest: apiv1.NotifyRequest{Consent: true, Phone: secretPhone}}
+	case "DELETE /api/v1/bookings/{code}/notify":
+		body = apiv1.CancelRequest{IDNumber: f.idNumber}
+	case "POST /api/v1/webhooks":
+		body = apiv1.WebhookRequest{Centre: centreID, URL: "https://hooks.example.vn/other", Secret: "another-secret-0123456789"}
+	case "POST /api/v1/centres/{centre}/close-day":
+		body = apiv1.CloseDayRequest{Date: "2026-11-26", Message: "Trung tâm mất điện."}
 	}
 	return method, path, body
 }
@@ -330,8 +360,10 @@ func TestAccessTableRouteByRoute(t *testing.T) {
 // walk's requests meet on an allowed route: the event stream wants a
 // WebSocket, B2 was cancelled before it is moved, B1 was checked in by
 // card before by code, counter 1 serves nobody after next and finish, the
-// test server has no CA to renew with, the void names no ticket, and
-// anonymous bookings need the proof of work.
+// test server has no CA to renew with, the void names no ticket,
+// anonymous bookings and online numbers need the proof of work, the test
+// server has no Web Push key, and a store without an outbox has no
+// messages to show.
 var domainAnswers = map[string][]string{
 	"GET /api/v1/centres/{centre}/events":                 {queue.EBadRequest},
 	"POST /api/v1/bookings/{code}/reschedule":             {queue.EConflict},
@@ -346,6 +378,12 @@ var domainAnswers = map[string][]string{
 	"POST /api/v1/kiosks/renew":                                     {queue.EInvalid},
 	"POST /api/v1/centres/{centre}/tickets/void":                    {queue.ENotFound},
 	"POST /api/v1/centres/{centre}/bookings":                        {queue.EChallenge},
+	"POST /api/v1/centres/{centre}/online-tickets":                  {queue.EChallenge},
+	// The test server sends no Web Push.
+	"GET /api/v1/push/key": {queue.ENotFound},
+	// A store that keeps no outbox answers 503 there.
+	"GET /api/v1/centres/{centre}/messages":                 {queue.EUnavailable},
+	"GET /api/v1/centres/{centre}/webhooks/{id}/deliveries": {queue.EUnavailable},
 }
 
 func boolInt(b bool) int {

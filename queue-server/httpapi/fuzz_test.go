@@ -7,6 +7,9 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"xephang/queue-server/apiv1"
+	"xephang/queue-server/queue"
 )
 
 // FuzzIssueBody sends arbitrary bodies to POST …/tickets: the answer is a
@@ -42,6 +45,62 @@ func FuzzIssueBody(f *testing.F) {
 		q1, _ := e.clerk.Queue(context.Background(), centreID)
 		if q1.LastSeq != q0.LastSeq {
 			t.Fatalf("refused body %q changed the centre", body)
+		}
+	})
+}
+
+// FuzzTicketNotifyBody sends arbitrary bodies to PUT /tickets/{id}/notify:
+// the answer is the channels kept and nothing else (no address comes
+// back), or a JSON error with a code that changes nothing.
+func FuzzTicketNotifyBody(f *testing.F) {
+	e := newEnv(f)
+	e.alwaysOpen(f)
+	tk, err := e.clerk.Issue(context.Background(), centreID, apiv1.IssueRequest{Service: "A"})
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, s := range []string{`{"consent":true,"phone":"0912345678"}`, `{"consent":true,"email":"a@b.vn"}`, `{"consent":false,"email":"a@b.vn"}`, `{}`,
+		`{"consent":true,"push":{"endpoint":"https://push.example/x","expirationTime":null,"keys":{"p256dh":"BAAA","auth":"AAAA"}}}`,
+		`{"consent":true,"push":null}`, `{"consent":"yes"}`, `{"consent":true,"phone":"0912345678","phone":"0912345679"}`, `{"Consent":true}`, `[]`, ``, "\xff"} {
+		f.Add(s)
+	}
+	audit := func() int {
+		var log []json.RawMessage
+		if _, err := e.admin.Do(context.Background(), "GET", "/api/v1/centres/"+centreID+"/audit", nil, &log); err != nil {
+			f.Fatal(err)
+		}
+		return len(log)
+	}
+	f.Fuzz(func(t *testing.T, body string) {
+		n0 := audit()
+		req := httptest.NewRequest("PUT", "/api/v1/tickets/"+tk.ID+"/notify", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+e.clerk.Token) // no per-address limit
+		rec := httptest.NewRecorder()
+		e.api.ServeHTTP(rec, req)
+		if rec.Code == http.StatusOK {
+			var nv apiv1.NotifyView
+			if err := json.Unmarshal(rec.Body.Bytes(), &nv); err != nil {
+				t.Fatalf("body %q: answer %q", body, rec.Body.String())
+			}
+			again, _ := json.Marshal(nv)
+			if strings.TrimSpace(rec.Body.String()) != string(again) {
+				t.Fatalf("body %q: the answer holds more than the channels: %s", body, rec.Body.String())
+			}
+			for _, c := range nv.Channels {
+				if c != queue.ChannelPhone && c != queue.ChannelEmail && c != queue.ChannelPush {
+					t.Fatalf("body %q: channel %q", body, c)
+				}
+			}
+			return
+		}
+		var eb struct {
+			Error struct{ Code, Message string } `json:"error"`
+		}
+		if err := json.Unmarshal(rec.Body.Bytes(), &eb); err != nil || eb.Error.Code == "" || eb.Error.Message == "" || rec.Code < 400 || rec.Code >= 500 {
+			t.Fatalf("body %q: status %d, answer %q", body, rec.Code, rec.Body.String())
+		}
+		if audit() != n0 {
+			t.Fatalf("refused body %q changed the notifications", body)
 		}
 	})
 }

@@ -19,6 +19,8 @@ import (
 
 // Bounds of what a citizen's browser and an integrator send.
 const (
+	// maxOnlineKey leaves room in queue.MaxKeyLen for the citizen's scope.
+	maxOnlineKey  = 96
 	minHookSecret = 16
 	maxHookSecret = 256
 )
@@ -106,10 +108,20 @@ func (s *Server) handleOnlineTicket(w http.ResponseWriter, r *http.Request) {
 	if notify != nil && notify.Consent && notify.Phone == "" && req.Citizen.Phone != "" {
 		notify.Phone = strings.TrimSpace(req.Citizen.Phone)
 	}
+	// The idempotency key is the citizen's: scoped by the citizen, so a
+	// key someone else chose (or guessed) never returns their number.
+	citizen, key := queue.CitizenKey(s.secret, number), ""
+	if req.IdempotencyKey != "" {
+		if len(req.IdempotencyKey) > maxOnlineKey {
+			s.writeError(w, r, queue.Errorf(queue.EInvalid, "idempotency_key: at most %d bytes", "idempotency_key: tối đa %d byte", maxOnlineKey).At("idempotency_key"))
+			return
+		}
+		key = "online/" + citizen[:24] + "/" + req.IdempotencyKey
+	}
 	v, err := s.write(r, func(tx *engine.Tx) (any, error) {
 		l, t, err := tx.IssueOnce(centre, queue.IssueRequest{
 			Service: strings.ToUpper(strings.TrimSpace(req.Service)), Source: queue.SourceOnline,
-			Citizen: queue.CitizenKey(s.secret, number), Notify: notify, Actor: actor, Key: req.IdempotencyKey,
+			Citizen: citizen, Notify: notify, Actor: actor, Key: key,
 		})
 		if err != nil {
 			return nil, err

@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/url"
@@ -143,4 +144,67 @@ func TestPublicIdentifiersRevealNothingPersonal(t *testing.T) {
 func sigOf(link string) string {
 	u, _ := url.Parse(link)
 	return u.Query().Get("sig")
+}
+
+// TestOnlineNumberRevealsNothingPersonal takes a same-day number from the
+// phone with notifications by phone, e-mail and push, and reads every
+// public route a stranger reaches with the ticket id (the event stream,
+// tracking, the notification routes) and the number's own answers: none
+// shows the phone, the e-mail, the push endpoint or the CCCD number.
+func TestOnlineNumberRevealsNothingPersonal(t *testing.T) {
+	e, _ := bookingEnv(t, mondayNine)
+	ctx := context.Background()
+	pub := apiv1.NewClient(e.srv.URL)
+	const phone, email, id = "0987654321", "ngoc.tran@example.vn", "079195123457"
+	push := pushSubscription(t)
+	endpoint := push["endpoint"].(string)
+	raw, err := rawDo(t, pub, "POST", onlinePath(), map[string]any{"service": "A", "altcha": solved(t, e),
+		"citizen": map[string]string{"id_number": id, "phone": phone},
+		"notify":  map[string]any{"consent": true, "email": email, "push": push}})
+	must(t, err)
+	var tk apiv1.TicketView
+	must(t, json.Unmarshal(raw, &tk))
+	personal := []string{phone, "987654321", email, "ngoc.tran", endpoint, "fcm.googleapis", id, id[6:], "••"}
+	check := func(what, body string) {
+		t.Helper()
+		for _, p := range personal {
+			if strings.Contains(body, p) {
+				t.Errorf("%s shows %q: %s", what, p, body)
+			}
+		}
+	}
+	check("the online number's answer", string(raw))
+	raw, err = rawDo(t, pub, "PUT", "/api/v1/tickets/"+tk.ID+"/notify", map[string]any{"consent": true, "phone": phone, "email": email, "push": push})
+	must(t, err)
+	check("the notify answer", string(raw))
+	if !strings.Contains(string(raw), `"phone","email","push"`) {
+		t.Errorf("the notify answer names the channels: %s", raw)
+	}
+	for _, path := range []string{"/api/v1/tickets/" + tk.ID, "/api/v1/centres/" + centreID + "/queue", "/api/v1/centres/" + centreID} {
+		status, body, _ := publicGet(t, e.srv.URL, path)
+		if status != 200 {
+			t.Fatalf("%s: %d", path, status)
+		}
+		check(path, body)
+	}
+	ws, _, err := websocket.DefaultDialer.Dial(strings.Replace(e.srv.URL, "http", "ws", 1)+"/api/v1/centres/"+centreID+"/events?since=0", nil)
+	must(t, err)
+	defer ws.Close()
+	var stream strings.Builder
+	for wait := 10 * time.Second; ; {
+		ws.SetReadDeadline(time.Now().Add(wait))
+		_, msg, err := ws.ReadMessage()
+		if err != nil {
+			break
+		}
+		stream.Write(msg)
+		if strings.Contains(stream.String(), tk.ID) {
+			wait = 300 * time.Millisecond // the rest of the replay, then quiet
+		}
+	}
+	if !strings.Contains(stream.String(), tk.ID) {
+		t.Fatalf("the number is not on the stream: %s", stream.String())
+	}
+	check("the event stream", stream.String())
+	must(t, pub.RemoveTicketNotify(ctx, tk.ID))
 }
