@@ -38,7 +38,8 @@ func stepper(t *testing.T, page context.Context, state string) func(string, ...c
 // delivery log, reads the notifications sent per channel and filters
 // them, deletes the webhook after confirming, sees no staff alert, and
 // closes a day with a message after a confirmation that says how many
-// bookings it cancels; the server agrees at each step.
+// bookings it cancels; the server agrees at each step. The delivery log
+// and the notifications are read from the store's outbox (bbolt's).
 func TestAdminNotificationsInChromium(t *testing.T) {
 	centre, err := demo.Centre()
 	must(t, "load the demo centre", err)
@@ -232,8 +233,8 @@ func TestAdminNotificationsInChromium(t *testing.T) {
 }
 
 // TestConsoleAlertsInChromium: a clerk pauses the counter for a planned
-// minute; when the pause outlasts it the console shows the alert the
-// event stream brings, and it goes when the counter resumes. The
+// minute; when the pause outlasts it the console and admin show the alert
+// the event stream brings, and it goes when the counter resumes. The
 // centre's clock is the test's, moved on by two minutes.
 func TestConsoleAlertsInChromium(t *testing.T) {
 	centre, err := demo.Centre()
@@ -262,6 +263,14 @@ func TestConsoleAlertsInChromium(t *testing.T) {
 	do := stepper(t, page, `JSON.stringify({alerts: document.getElementById('staff-alerts').textContent, banner: document.getElementById('banner').textContent,
 		error: document.getElementById('error').textContent})`)
 
+	adminPage := tab(t, browser, logs, "admin")
+	adminDo := stepper(t, adminPage, `document.getElementById('alert-list').textContent`)
+	adminDo("open admin's alerts", append(append([]chromedp.Action[chromedp.Void]{
+		chromedp.EmulateViewport(1366, 768),
+		chromedp.Navigate(base + "/admin/#alerts"),
+	}, signInAt(admin)...),
+		chromedp.WaitVisible(chromedp.ID("alert-empty")),
+	)...)
 	do("open the console", atCounter(base, clerk, len(centre.Counters), 1)...)
 	if hidden, _ := chromedp.Run(page, chromedp.Evaluate[bool](`document.getElementById('staff-alerts').hidden`)); !hidden {
 		t.Errorf("an alert shows before any")
@@ -299,10 +308,16 @@ func TestConsoleAlertsInChromium(t *testing.T) {
 	}
 	do("see the threshold", chromedp.Poll[chromedp.Void](`document.getElementById('staff-alert-list').textContent.includes('1 phút')`))
 	assertAccessible(t, page, "console, an alert")
+	adminDo("see the alert in admin", chromedp.WaitVisible(chromedp.CSS(`#alert-list li[data-kind="pause"][data-counter="1"]`)))
+	if got, _ := chromedp.Run(adminPage, chromedp.TextContent(chromedp.ID("alert-list"))); !strings.Contains(got, "Quầy 1 tạm dừng 2 phút") || !strings.Contains(got, "(1 phút)") {
+		t.Errorf("admin's alert = %q", got)
+	}
+	assertAccessible(t, adminPage, "admin, an alert")
 	do("resume",
 		chromedp.Click(chromedp.ID("btn-pause")),
 		chromedp.Poll[chromedp.Void](`document.getElementById('pause-label').dataset.i18n === 'console.pause'`),
 	)
 	due()
 	do("see the alert go", chromedp.WaitNotVisible(chromedp.ID("staff-alerts")))
+	adminDo("see the alert go in admin", chromedp.WaitVisible(chromedp.ID("alert-empty")))
 }
