@@ -820,7 +820,16 @@ async function loadMessages() {
   const q = new URLSearchParams({ limit: '200' });
   if ($('msg-channel').value) q.set('channel', $('msg-channel').value);
   if ($('msg-status').value) q.set('status', $('msg-status').value);
-  const r = await api('GET', `/api/v1/centres/${seg(id)}/messages?${q}`);
+  clearError($('msg-error'));
+  let r;
+  try {
+    r = await api('GET', `/api/v1/centres/${seg(id)}/messages?${q}`);
+  } catch (err) {
+    // A store without an outbox (503) says so where the list would be.
+    if (!(err instanceof ApiError) || err.status === 401) throw err;
+    r = { messages: [], summary: {} };
+    showError($('msg-error'), err);
+  }
   const sum = r.summary || {};
   const shown = [...channels.filter((c) => sum[c]), ...Object.keys(sum).filter((c) => !channels.includes(c))];
   $('msg-summary').replaceChildren(...(shown.length ? shown : channels).map((c) => {
@@ -832,7 +841,7 @@ async function loadMessages() {
       h('td', { class: 'num', dataset: { k: 'failed' } }, String(n.failed || 0)));
   }));
   const list = r.messages || [];
-  $('msg-empty').hidden = list.length > 0;
+  $('msg-empty').hidden = list.length > 0 || !$('msg-error').hidden;
   $('msg-list').replaceChildren(...list.map((m) => messageRow(m, centreZone(id))));
 }
 
@@ -939,10 +948,17 @@ function askDeleteHook(w) {
 async function showHookLog(w, focus = true) {
   state.hookLog = w;
   const id = $('hook-centre').value;
-  const list = await api('GET', `/api/v1/centres/${seg(id)}/webhooks/${seg(w.id)}/deliveries?limit=100`);
+  clearError($('hook-log-error'));
+  let list = [];
+  try {
+    list = await api('GET', `/api/v1/centres/${seg(id)}/webhooks/${seg(w.id)}/deliveries?limit=100`);
+  } catch (err) {
+    if (!(err instanceof ApiError) || err.status === 401) throw err;
+    showError($('hook-log-error'), err);
+  }
   const msgs = Array.isArray(list) ? list : list.messages || [];
   $('hook-log-title').textContent = t('admin.webhooks.log_title', { url: w.url });
-  $('hook-log-empty').hidden = msgs.length > 0;
+  $('hook-log-empty').hidden = msgs.length > 0 || !$('hook-log-error').hidden;
   $('hook-log-list').replaceChildren(...msgs.map((m) => messageRow(m, centreZone(id), false)));
   $('hook-log').hidden = false;
   if (focus) $('hook-log-close').focus();
