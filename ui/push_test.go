@@ -93,6 +93,9 @@ func TestTrackPagePushInChromium(t *testing.T) {
 			regs = append(regs, e.Registrations...)
 			mu.Unlock()
 		}
+		if e, ok := ev.(*serviceworker.EventWorkerErrorReported); ok {
+			t.Logf("service worker error: %+v", e.ErrorMessage)
+		}
 	}))
 	defer cancelPage()
 	logs.watch(page, "track")
@@ -221,13 +224,27 @@ func TestTrackPagePushInChromium(t *testing.T) {
 		t.Fatalf("DevTools reported no registration at %s/track/", base)
 	}
 	payload := fmt.Sprintf(`{"title":"Mời số %s đến Quầy 1","body":"Số %s: mời bạn đến Quầy 1.","url":"%s/track/%s","tag":"%s"}`, tk.Number, tk.Number, base, tk.ID, tk.ID)
-	do("deliver a push to the service worker",
-		chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-			_, err := cdp.Call(ctx, tg, serviceworker.DeliverPushMessage, serviceworker.DeliverPushMessageParams{Origin: base, RegistrationID: reg, Data: payload})
-			return err
-		}),
-		chromedp.Poll[chromedp.Void](`navigator.serviceWorker.getRegistration('/track/').then((r) => r.getNotifications()).then((n) => n.length > 0)`, chromedp.WithPollingTimeout(10*time.Second)),
-	)
+	deliver := chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, serviceworker.DeliverPushMessage, serviceworker.DeliverPushMessageParams{Origin: base, RegistrationID: reg, Data: payload})
+		return err
+	})
+	// DevTools' deliverPushMessage now and then drops a message before the
+	// worker sees it (about one run in three here; a second one then
+	// arrives): a push not shown within 3 s is delivered again, up to 5
+	// times. Messages of one tag replace each other, so one is shown.
+	for attempt := 1; ; attempt++ {
+		do("deliver a push to the service worker", deliver)
+		step, cancel := context.WithTimeout(page, 3*time.Second)
+		err := chromedp.Do(step, chromedp.Poll[chromedp.Void](`navigator.serviceWorker.getRegistration('/track/').then((r) => r.getNotifications()).then((n) => n.length > 0)`))
+		cancel()
+		if err == nil {
+			t.Logf("shown after %d deliveries", attempt)
+			break
+		}
+		if attempt == 5 {
+			t.Fatalf("no notification after %d pushes", attempt)
+		}
+	}
 	shown, err := chromedp.Run(page, chromedp.Evaluate[string](`navigator.serviceWorker.getRegistration('/track/').then((r) => r.getNotifications())
 		.then((n) => n.map((x) => [x.title, x.body, x.tag, x.data && x.data.url].join(' | ')).join('\n'))`, chromedp.EvalAwaitPromise))
 	must(t, "read the notifications", err)
