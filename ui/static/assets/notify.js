@@ -30,13 +30,17 @@ export function preparePush(prefix) {
 
 /**
  * Reads the choices: phone is the number the SMS box points at (the form's
- * own phone field) or, without an SMS box, PREFIX-phone. Returns {request,
- * push, any, error: {input, message}|null}; request has no push yet.
+ * own phone field, phoneInput, marked when the box is ticked without a
+ * number) or, without an SMS box, PREFIX-phone. Returns {request, push,
+ * any, error: {input, message}|null}; request has no push yet.
  */
-export function readNotify(prefix, phone = '') {
+export function readNotify(prefix, phone = '', phoneInput = null) {
   const sms = $(prefix + '-sms');
-  const phoneInput = sms ? null : $(prefix + '-phone');
-  const rawPhone = sms ? (sms.checked ? phone : '') : phoneInput.value.trim();
+  if (sms && sms.checked && !phone.trim() && phoneInput) {
+    return { request: {}, push: false, any: true, error: { input: phoneInput, message: t('notify.err.phone') } };
+  }
+  const own = sms ? null : $(prefix + '-phone');
+  const rawPhone = sms ? (sms.checked ? phone : '') : own.value.trim();
   const email = $(prefix + '-email').value.trim();
   const push = $(prefix + '-push').checked;
   const consent = $(prefix + '-consent').checked;
@@ -45,7 +49,7 @@ export function readNotify(prefix, phone = '') {
   if (rawPhone) {
     const m = mobile(rawPhone);
     if (m) request.phone = m;
-    else if (phoneInput) error = { input: phoneInput, message: t('notify.err.phone') };
+    else if (own) error = { input: own, message: t('notify.err.phone') };
   }
   if (email) {
     if (emailRe.test(email)) request.email = email;

@@ -695,7 +695,7 @@ async function submitOnline(ev) {
     return;
   }
   const phone = $('on-phone').value.trim();
-  const choice = readNotify('on', phone);
+  const choice = readNotify('on', phone, $('on-phone'));
   if (choice.error) {
     fieldError(choice.error.input, choice.error.message);
     choice.error.input.focus();

@@ -87,6 +87,7 @@ function renderNotify() {
   st.textContent = notifyMsg ? t(notifyMsg.key, { channels: channelWords(channels), ...notifyMsg.params })
     : on ? t('notify.on', { channels: channelWords(channels) }) : t('notify.off');
   $('notify-stop').hidden = !on;
+  $('notify-replace').hidden = !on;
 }
 
 function notifyFieldError(input, msg) {
