@@ -104,6 +104,18 @@ The store alone (`pgstore`, fsync on): one ticket per commit, and a round of 32 
 TEXT
   go test -run '^$' -bench 'BenchmarkCommitTicket$|BenchmarkRoundTicket$|BenchmarkCommitRound32$' -benchtime 2000x ./queue-server/pgstore | grep '^Benchmark'
   printf '```\n\n'
+  echo "bench: the outbox in each store" >&2
+  cat <<'TEXT'
+## 9. The outbox in each store (issue 18)
+
+A sender's work on the store, durable (fsync on): claim 100 due messages (bbolt: one transaction over the due index; PostgreSQL: one `UPDATE … FOR UPDATE SKIP LOCKED`) and record them sent (one transaction, one statement); the commit that wrote them is not timed. Then what the outbox adds to a commit: bbolt's round of 25 tickets alone and with a webhook delivery for each (fsync off; CPU and pages written), and PostgreSQL's one ticket per commit alone and with a contact and its "issued" message (`Notified`; bbolt's CPU of the same is `BenchmarkCommitIssuedNotifiedCPU` in section 5).
+
+```
+TEXT
+  go test -run '^$' -bench 'BenchmarkOutboxClaimSave$' -benchtime 500x ./queue-server/bolt ./queue-server/pgstore | grep '^Benchmark'
+  go test -run '^$' -bench 'BenchmarkCommitRound25' -benchtime 2000x -count 3 ./queue-server/bolt | grep '^Benchmark'
+  go test -run '^$' -bench 'BenchmarkCommitTicket$|BenchmarkCommitTicketNotified$' -benchtime 2000x -count 3 ./queue-server/pgstore | grep '^Benchmark'
+  printf '```\n\n'
 } >>"$out"
 
 # Put the results between the markers of the document (created if absent).

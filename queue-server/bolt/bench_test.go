@@ -9,6 +9,7 @@ import (
 	bbolt "go.etcd.io/bbolt"
 
 	"xephang/queue-server/engine"
+	"xephang/queue-server/queue"
 	"xephang/queue-server/queue/storetest"
 )
 
@@ -40,4 +41,66 @@ func BenchmarkBareUpdateCPU(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// A sender's claim of 100 due messages and the record of their delivery,
+// durable (fsync on).
+func BenchmarkOutboxClaimSave(b *testing.B) {
+	storetest.BenchClaimSave(b, MustOpen(b, b.TempDir()), time.Date(2026, 11, 24, 2, 0, 0, 0, time.UTC))
+}
+
+// BenchmarkCommitIssuedCPU with a contact and the "issued" message in
+// the commit, as a ticket whose citizen asked to be told: the outbox's
+// cost per ticket.
+func BenchmarkCommitIssuedNotifiedCPU(b *testing.B) {
+	s := MustOpen(b, b.TempDir())
+	s.DB().NoSync = true
+	storetest.BenchCommitTicketsNotified(b, s, time.Date(2026, 11, 24, 2, 0, 0, 0, time.UTC), engine.NewID)
+}
+
+// A round's commit of 25 issued tickets (fsync off), alone and with a
+// webhook delivery for each (an integrator subscribed to ticket.issued):
+// what the outbox adds to a busy round, in CPU and in pages written.
+func BenchmarkCommitRound25(b *testing.B)         { benchCommitRound(b, false) }
+func BenchmarkCommitRound25Notified(b *testing.B) { benchCommitRound(b, true) }
+
+func benchCommitRound(b *testing.B, notified bool) {
+	s := MustOpen(b, b.TempDir())
+	s.DB().NoSync = true
+	start := time.Date(2026, 11, 24, 2, 0, 0, 0, time.UTC)
+	l := queue.NewLive(storetest.Centre("c1"), start, engine.NewID)
+	if err := s.Commit(&queue.Batch{Centres: []*queue.Changes{l.TakeChanges()}}); err != nil {
+		b.Fatal(err)
+	}
+	pages := 0
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		now := start.Add(time.Duration(i) * 50 * time.Millisecond)
+		var outbox []queue.Message
+		for range 25 {
+			tk, err := l.Issue(now, queue.IssueRequest{Service: "A", Source: queue.SourceStaff})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if notified {
+				m := storetest.Message(engine.NewID(), "c1", queue.ChannelWebhook, now, now)
+				m.Ref, m.Topic, m.Data = "wh-1", queue.EventIssued, nil
+				m.Body, err = queue.WebhookBody(m.ID, "c1", queue.Event{Type: queue.EventIssued, At: now, Seq: uint64(i), Ticket: &queue.EventTicket{ID: tk.ID, Number: tk.Number, Service: tk.Service}})
+				if err != nil {
+					b.Fatal(err)
+				}
+				outbox = append(outbox, m)
+			}
+		}
+		ch := l.TakeChanges()
+		ch.Outbox = outbox
+		st := s.DB().Stats()
+		before := st.TxStats.GetPageCount()
+		if err := s.Commit(&queue.Batch{Centres: []*queue.Changes{ch}}); err != nil {
+			b.Fatal(err)
+		}
+		st = s.DB().Stats()
+		pages += int(st.TxStats.GetPageCount() - before)
+	}
+	b.ReportMetric(float64(pages)/float64(b.N), "pages/op")
 }

@@ -18,6 +18,7 @@
 //	  "num/YYYY-MM-DD/A"    → last number (4 bytes BE), from the current day on
 //	                        (these keys sort after every event: they share
 //	                        the last page with the newest events)
+//	  "o…"                  the centre's outbox (below)
 //	centres/<id>/         one bucket per centre:
 //	  config                "centre" → Centre (its own bucket: the centre's
 //	                        page is rewritten by every commit, so it stays small)
@@ -38,6 +39,20 @@
 //	enrollments           sha-256 of token → Enrollment
 //	pow                   expiry (8 bytes BE, unix s) + challenge → 1:
 //	                      spent anti-bot challenges, until they expire
+//	webhooks              webhook id → Webhook
+//	contacts              contact ref → Contact (personal data, purged when
+//	                      it expires)
+//
+// and the outbox's messages in each centre's log, after the numbering
+// (outbox.go):
+//
+//	"om/" + CreatedAt (8 bytes BE, unix ns) + id → Message
+//	"od/" + NextAt (8 bytes BE) + id → CreatedAt: the pending messages,
+//	                      in the order they are claimed
+//
+// The outbox came after schema 2 without a new version: its keys are new
+// keys of existing buckets, and Open creates its buckets in a file that
+// lacks them (a file read read-only without them has none of its data).
 //
 // Issuing a ticket appends its event, meta and numbering to the last page
 // of the centre's log and nothing else: bbolt rewrites every page a commit
@@ -55,7 +70,8 @@
 // The files: bolt.go opens the store; layout.go names the buckets and keys;
 // commit.go writes a batch; load.go reads a centre's live state and events;
 // pending.go and tickets.go keep and read the tickets; records.go reads
-// accounts, sessions, kiosks, enrolments, bookings and audit; purge.go
+// accounts, sessions, kiosks, enrolments, bookings and audit; outbox.go
+// writes and claims messages and keeps contacts and webhooks; purge.go
 // erases past retention; challenge.go keeps spent anti-bot challenges;
 // migrate.go migrates older schemas; check.go finds the file damaged,
 // deleted or replaced; secret.go moves the keys kept outside it and records
@@ -97,6 +113,18 @@ type Store struct {
 	// few hundred).
 	mu      sync.RWMutex
 	pending map[string]pendingRef
+
+	// ids are the ids of the messages stored: a message is stored once
+	// (outbox.go). Only commits and purges that write messages use them,
+	// holding outMu across their transaction and the update of ids, so
+	// that no other sees ids behind the file. Rebuilt at open from the
+	// messages' keys.
+	outMu sync.Mutex
+	ids   map[string]struct{}
+	// leases are the messages this process's senders claimed, until when:
+	// read and written only inside write transactions (ClaimMessages,
+	// SaveDelivery), which bbolt runs one at a time.
+	leases map[string]time.Time
 }
 
 var _ queue.Store = (*Store)(nil)
@@ -144,7 +172,7 @@ func OpenWith(dir string, o Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bolt: open %s: %w", dir, err)
 	}
-	s := &Store{db: db, path: path, pending: map[string]pendingRef{}}
+	s := &Store{db: db, path: path, pending: map[string]pendingRef{}, ids: map[string]struct{}{}, leases: map[string]time.Time{}}
 	fi, err := os.Stat(path) // just opened and locked: the file bbolt holds
 	if err == nil {
 		s.id, _ = statID(fi)
@@ -173,12 +201,16 @@ func (s *Store) load() (err error) {
 	if err := s.init(); err != nil {
 		return err
 	}
+	if err := s.loadIDs(); err != nil {
+		return err
+	}
 	return s.loadPending()
 }
 
 func (s *Store) init() error {
 	return s.db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bMeta, bUsers, bSessions, bIDs, bCentres, bCodes, bKiosks, bEnroll, bSpent} {
+		for _, b := range [][]byte{bMeta, bUsers, bSessions, bIDs, bCentres, bCodes, bKiosks, bEnroll, bSpent,
+			bWebhooks, bContacts} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}

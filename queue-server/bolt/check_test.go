@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"xephang/queue-server/bolt"
 	"xephang/queue-server/queue"
@@ -199,6 +200,13 @@ func TestFileGoneWhileOpen(t *testing.T) {
 			}
 			if err := user("after"); !errors.Is(err, bolt.ErrFileGone) {
 				t.Fatalf("commit after the file went: %v", err)
+			}
+			// Nor does a sender claim or record deliveries in it.
+			if _, err := s.ClaimMessages(time.Now(), time.Minute, 10); !errors.Is(err, bolt.ErrFileGone) {
+				t.Fatalf("claim after the file went: %v", err)
+			}
+			if err := s.SaveDelivery([]queue.Message{{ID: "m1"}}); !errors.Is(err, bolt.ErrFileGone) {
+				t.Fatalf("save delivery after the file went: %v", err)
 			}
 		})
 	}

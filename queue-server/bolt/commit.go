@@ -21,7 +21,11 @@ func (s *Store) Commit(b *queue.Batch) error {
 		// Written into a deleted or replaced file, it would be lost.
 		return err
 	}
-	var w written
+	w := written{ids: s.ids}
+	if hasMessages(b) {
+		s.outMu.Lock()
+		defer s.outMu.Unlock()
+	}
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		if err := putAll(tx.Bucket(bUsers), b.Users, func(u queue.User) string { return u.Username }); err != nil {
 			return err
@@ -47,8 +51,14 @@ func (s *Store) Commit(b *queue.Batch) error {
 		}
 		return nil
 	})
-	if err != nil || len(w.pending)+len(w.tickets) == 0 {
+	if err != nil {
 		return err
+	}
+	for id := range w.newIDs {
+		s.ids[id] = struct{}{}
+	}
+	if len(w.pending)+len(w.tickets) == 0 {
+		return nil
 	}
 	s.mu.Lock()
 	for _, id := range w.tickets {
@@ -61,11 +71,24 @@ func (s *Store) Commit(b *queue.Batch) error {
 	return nil
 }
 
+// hasMessages reports whether a batch writes messages to the outbox.
+func hasMessages(b *queue.Batch) bool {
+	for _, ch := range b.Centres {
+		if len(ch.Outbox) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // written is what a commit did with tickets: kept only in their issued
-// event, or written to the tickets bucket.
+// event, or written to the tickets bucket; and the ids of the messages it
+// wrote (newIDs), beside those stored before (ids, read only).
 type written struct {
 	pending map[string]pendingRef
 	tickets []string
+	ids     map[string]struct{}
+	newIDs  map[string]bool
 }
 
 // commitCentre writes one centre's changes.
@@ -114,7 +137,10 @@ func commitCentre(tx *bolt.Tx, ch *queue.Changes, w *written) error {
 			return err
 		}
 	}
-	return commitRecords(c, ch)
+	if err := commitRecords(c, ch); err != nil {
+		return err
+	}
+	return commitOutbox(tx, lg, ch, w)
 }
 
 // commitCounters writes the counters changed and deletes those removed.

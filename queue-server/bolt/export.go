@@ -1,8 +1,9 @@
 package bolt
 
 // Reading the store whole, read-only, for `queue-server copy`: every
-// centre's tickets of every day, events, bookings, audit, no-shows and
-// number blocks, in a fixed order, and the sessions and key fingerprints.
+// centre's tickets of every day, events, bookings, audit, no-shows, number
+// blocks, messages, contacts and webhooks, in a fixed order, and the
+// sessions and key fingerprints.
 
 import (
 	"bytes"
@@ -38,7 +39,7 @@ func OpenReadOnly(dir string) (*Store, error) {
 		}
 		return nil, fmt.Errorf("bolt: open %s: %w", path, err)
 	}
-	s := &Store{db: db, path: path, pending: map[string]pendingRef{}}
+	s := &Store{db: db, path: path, pending: map[string]pendingRef{}, ids: map[string]struct{}{}}
 	if fi, err := os.Stat(path); err == nil {
 		s.id, _ = statID(fi)
 	}
@@ -210,4 +211,48 @@ func (s *Store) KeyIDs() (map[string]string, error) {
 		return nil
 	})
 	return ids, err
+}
+
+// ForEachMessage calls fn with every message of a centre still kept,
+// oldest first.
+func (s *Store) ForEachMessage(centre string, fn func(queue.Message) error) error {
+	return forEachOutbox(s, centre, kOutMsg, fn)
+}
+
+// ForEachContact calls fn with every contact of a centre, by ref.
+func (s *Store) ForEachContact(centre string, fn func(queue.Contact) error) error {
+	return s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bContacts)
+		if b == nil {
+			return nil
+		}
+		return eachUnder(b, nil, func(_ []byte, c queue.Contact) error {
+			if c.Centre != centre {
+				return nil
+			}
+			return fn(c)
+		})
+	})
+}
+
+// ForEachWebhook calls fn with every webhook of a centre, deleted ones
+// too, by id.
+func (s *Store) ForEachWebhook(centre string, fn func(queue.Webhook) error) error {
+	return s.db.View(func(tx *bolt.Tx) error { return forEachWebhook(tx, centre, fn) })
+}
+
+// forEachOutbox calls fn with the values under prefix of a centre's log,
+// decoded, in key order.
+func forEachOutbox[T any](s *Store, centre string, prefix []byte, fn func(T) error) error {
+	return s.db.View(func(tx *bolt.Tx) error {
+		lg, err := centreLog(tx, centre)
+		if err != nil {
+			return err
+		}
+		err = eachUnder(lg, prefix, func(_ []byte, x T) error { return fn(x) })
+		if err != nil {
+			return fmt.Errorf("bolt: centre %s: %w", centre, err)
+		}
+		return nil
+	})
 }

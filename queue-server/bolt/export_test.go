@@ -19,8 +19,8 @@ import (
 
 // TestExport: a store read whole, read-only: every ticket of every day as
 // Ticket returns it (those kept only in their issued event among them),
-// every event, booking, audit and no-show record, block, session and key
-// fingerprint; the file is not changed, and the read-only store refuses
+// every event, booking, audit and no-show record, block, message, contact,
+// webhook (deleted ones too), session and key fingerprint; the file is not changed, and the read-only store refuses
 // to write.
 func TestExport(t *testing.T) {
 	dir := t.TempDir()
@@ -63,6 +63,14 @@ func TestExport(t *testing.T) {
 			t.Fatal(err)
 		}
 		commit()
+	}
+	err := s.Commit(&queue.Batch{Centres: []*queue.Changes{{Centre: c.ID,
+		Outbox:   []queue.Message{storetest.Message("m1", c.ID, queue.ChannelPhone, now, now), storetest.Message("m2", c.ID, queue.ChannelEmail, now, now)},
+		Contacts: []queue.Contact{{Ref: "ticket:x", Phone: "84912345678", ConsentAt: now, Expires: now.Add(time.Hour)}},
+		Webhooks: []queue.Webhook{{ID: "wh-1", URL: "https://motcua.example/h", Secret: "s", CreatedAt: now}, {ID: "wh-2", URL: "https://app.example/h", Secret: "s", Deleted: true}},
+	}}})
+	if err != nil {
+		t.Fatal(err)
 	}
 	exp := now.Add(time.Hour)
 	if err := s.Commit(&queue.Batch{Sessions: []queue.Session{{Hash: "h1", Username: "u", Expires: exp}}}); err != nil {
@@ -121,6 +129,12 @@ func TestExport(t *testing.T) {
 	na, nk := countOf(t, func(f func(queue.Audit) error) error { return r.ForEachAudit(c.ID, f) }),
 		countOf(t, func(f func(queue.NumberBlock) error) error { return r.ForEachBlock(c.ID, f) })
 	ns := countOf(t, r.ForEachSession)
+	nm, nc, nw := countOf(t, func(f func(queue.Message) error) error { return r.ForEachMessage(c.ID, f) }),
+		countOf(t, func(f func(queue.Contact) error) error { return r.ForEachContact(c.ID, f) }),
+		countOf(t, func(f func(queue.Webhook) error) error { return r.ForEachWebhook(c.ID, f) })
+	if nm != 2 || nc != 1 || nw != 2 { // the deleted webhook too
+		t.Fatalf("messages %d, contacts %d, webhooks %d", nm, nc, nw)
+	}
 	// Two of the three bookings' days ended unattended: two no-shows.
 	if nb != 3 || nn != 2 || na != 3 || nk != 3 || ns != 1 {
 		t.Fatalf("bookings %d, no-shows %d, audit %d, blocks %d, sessions %d", nb, nn, na, nk, ns)
@@ -171,4 +185,51 @@ func countOf[T any](t *testing.T, each func(func(T) error) error) int {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// TestReadOnlyBeforeOutbox: a file written before the outbox, read
+// read-only (nothing creates its webhooks bucket), has no messages,
+// contacts or webhooks, and says so without an error.
+func TestReadOnlyBeforeOutbox(t *testing.T) {
+	dir := t.TempDir()
+	s := MustOpen(t, dir)
+	now := time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)
+	if err := s.Commit(&queue.Batch{Centres: []*queue.Changes{queue.NewLive(storetest.Centre("c1"), now, engine.NewID).TakeChanges()}}); err != nil {
+		t.Fatal(err)
+	}
+	err := s.DB().Update(func(tx *bbolt.Tx) error {
+		for _, b := range []string{"webhooks", "contacts"} {
+			if err := tx.DeleteBucket([]byte(b)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	r, err := bolt.OpenReadOnly(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if n := countOf(t, func(f func(queue.Message) error) error { return r.ForEachMessage("c1", f) }); n != 0 {
+		t.Fatalf("%d messages", n)
+	}
+	if n := countOf(t, func(f func(queue.Contact) error) error { return r.ForEachContact("c1", f) }); n != 0 {
+		t.Fatalf("%d contacts", n)
+	}
+	if n := countOf(t, func(f func(queue.Webhook) error) error { return r.ForEachWebhook("c1", f) }); n != 0 {
+		t.Fatalf("%d webhooks", n)
+	}
+	if ms, err := r.Messages("c1", "", "", 10); err != nil || len(ms) != 0 {
+		t.Fatalf("Messages: %v %v", ms, err)
+	}
+	if _, err := r.Contact("ticket:x"); queue.ErrorCode(err) != queue.ENotFound {
+		t.Fatalf("Contact: %v", err)
+	}
+	if snap, err := r.LoadCentre("c1"); err != nil || len(snap.Webhooks) != 0 {
+		t.Fatalf("LoadCentre: %+v %v", snap.Webhooks, err)
+	}
 }

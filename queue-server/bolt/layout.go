@@ -32,6 +32,8 @@ var (
 	bKiosks   = []byte("kiosks")
 	bEnroll   = []byte("enrollments")
 	bSpent    = []byte("pow")
+	bWebhooks = []byte("webhooks")
+	bContacts = []byte("contacts")
 
 	bCounters = []byte("counters")
 	bTickets  = []byte("tickets")
@@ -138,6 +140,7 @@ func putAll[T any](b *bolt.Bucket, items []T, key func(T) string) error {
 var names = map[string]string{
 	"centre": "trung tâm", "ticket": "số thứ tự", "idempotency key": "khóa chống trùng", "user": "tài khoản",
 	"session": "phiên đăng nhập", "booking": "lịch hẹn", "kiosk": "ki-ốt", "enrolment token": "mã đăng ký ki-ốt",
+	"contact": "thông tin liên lạc", "webhook": "webhook",
 }
 
 func notFound(what, id string) error {

@@ -38,7 +38,8 @@ func (s *Store) LoadCentres() ([]queue.Snapshot, error) {
 }
 
 // LoadCentre loads what a centre's live state needs: configuration, meta,
-// counters, the tickets still open or of the latest day, numbering, stats.
+// counters, the tickets still open or of the latest day, numbering, stats,
+// the webhooks not deleted.
 func (s *Store) LoadCentre(id string) (queue.Snapshot, error) {
 	var snap queue.Snapshot
 	s.mu.RLock()
@@ -98,6 +99,9 @@ func (s *Store) LoadCentre(id string) (queue.Snapshot, error) {
 			}
 		}
 		if err := decodeAll(c.Bucket(bNoShows), &snap.NoShows); err != nil {
+			return err
+		}
+		if snap.Webhooks, err = centreWebhooks(tx, id); err != nil {
 			return err
 		}
 		snap.Numbers = map[string]int{}

@@ -14,10 +14,17 @@ import (
 	"xephang/queue-server/queue"
 )
 
-// Purge erases personal data past retention, in one transaction.
+// Purge erases personal data past retention, in one transaction: with
+// the bookings', events', no-shows' and sessions' (see queue.Store), the
+// centre's contacts expired at now and its messages older than
+// queue.MessageKeepDays.
 func (s *Store) Purge(centre, bookingsBefore string, noShowsBefore, now time.Time) (int, error) {
 	n := 0
+	var gone []string // the ids of the messages deleted
+	s.outMu.Lock()
+	defer s.outMu.Unlock()
 	err := s.db.Update(func(tx *bolt.Tx) error {
+		gone = gone[:0]
 		c, err := centreBucket(tx, centre, false)
 		if err != nil {
 			return err
@@ -63,11 +70,23 @@ func (s *Store) Purge(centre, bookingsBefore string, noShowsBefore, now time.Tim
 		if err != nil {
 			return err
 		}
+		lg, err := centreLog(tx, centre)
+		if err != nil {
+			return err
+		}
+		if err := purgeOutbox(tx, lg, centre, now, now.Add(-queue.MessageKeepDays*24*time.Hour), &gone); err != nil {
+			return err
+		}
 		return deleteWhere(tx.Bucket(bSessions), func(v []byte) (bool, error) {
 			var se queue.Session
 			return json.Unmarshal(v, &se) == nil && !now.Before(se.Expires), nil
 		})
 	})
+	if err == nil {
+		for _, id := range gone {
+			delete(s.ids, id)
+		}
+	}
 	return n, err
 }
 

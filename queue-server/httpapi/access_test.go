@@ -361,9 +361,8 @@ func TestAccessTableRouteByRoute(t *testing.T) {
 // WebSocket, B2 was cancelled before it is moved, B1 was checked in by
 // card before by code, counter 1 serves nobody after next and finish, the
 // test server has no CA to renew with, the void names no ticket,
-// anonymous bookings and online numbers need the proof of work, the test
-// server has no Web Push key, and a store without an outbox has no
-// messages to show.
+// anonymous bookings and online numbers need the proof of work, and the
+// test server has no Web Push key.
 var domainAnswers = map[string][]string{
 	"GET /api/v1/centres/{centre}/events":                 {queue.EBadRequest},
 	"POST /api/v1/bookings/{code}/reschedule":             {queue.EConflict},
@@ -381,9 +380,6 @@ var domainAnswers = map[string][]string{
 	"POST /api/v1/centres/{centre}/online-tickets":                  {queue.EChallenge},
 	// The test server sends no Web Push.
 	"GET /api/v1/push/key": {queue.ENotFound},
-	// A store that keeps no outbox answers 503 there.
-	"GET /api/v1/centres/{centre}/messages":                 {queue.EUnavailable},
-	"GET /api/v1/centres/{centre}/webhooks/{id}/deliveries": {queue.EUnavailable},
 }
 
 func boolInt(b bool) int {

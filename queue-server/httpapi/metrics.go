@@ -26,6 +26,7 @@ type Metrics struct {
 	clientGone  prometheus.Counter
 	storeOK     prometheus.Gauge
 	diskFree    prometheus.Gauge
+	deliveries  *prometheus.HistogramVec
 }
 
 // NewMetrics registers the metrics (and the Go runtime's) on a new registry.
@@ -59,9 +60,13 @@ func NewMetrics() *Metrics {
 		storeOK: prometheus.NewGauge(prometheus.GaugeOpts{Name: "xephang_store_file_ok",
 			Help: "1 while the store's file is the one the server opened; 0 once it was deleted or replaced (writes refused)."}),
 		diskFree: prometheus.NewGauge(prometheus.GaugeOpts{Name: "xephang_store_disk_free_bytes", Help: "Free bytes in the store's file system."}),
+		deliveries: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "xephang_notify_attempt_seconds", Help: "Delivery attempts of the outbox by gateway (zns, sms, push, email, webhook) and outcome (sent, failed, permanent, gave_up).",
+			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+		}, []string{"gateway", "status"}),
 	}
 	m.storeOK.Set(1)
-	m.reg.MustRegister(m.requests, m.tickets, m.waits, m.commits, m.commitSize, m.commitFails, m.subscribers, m.clientGone, m.storeOK, m.diskFree,
+	m.reg.MustRegister(m.requests, m.tickets, m.waits, m.commits, m.commitSize, m.commitFails, m.subscribers, m.clientGone, m.storeOK, m.diskFree, m.deliveries,
 		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	return m
 }
@@ -104,6 +109,12 @@ func (m *Metrics) instrument(route string, h http.Handler) http.Handler {
 		h.ServeHTTP(sw, r)
 		m.requests.WithLabelValues(route, strconv.Itoa(sw.code)).Observe(time.Since(start).Seconds())
 	})
+}
+
+// ObserveDelivery records one delivery attempt of the outbox (the
+// dispatcher's Observe hook).
+func (m *Metrics) ObserveDelivery(gateway, status string, d time.Duration) {
+	m.deliveries.WithLabelValues(gateway, status).Observe(d.Seconds())
 }
 
 // ObserveCommit records one commit of the engine.

@@ -39,6 +39,12 @@ func BenchmarkCommitTicket(b *testing.B) {
 	storetest.BenchCommitTickets(b, open(b, durableDB(b)), time.Date(2026, 11, 24, 9, 0, 0, 0, hcm), ids())
 }
 
+// The same with a contact and the "issued" message in each commit (their
+// statements pipelined in its round trip): the outbox's cost per ticket.
+func BenchmarkCommitTicketNotified(b *testing.B) {
+	storetest.BenchCommitTicketsNotified(b, open(b, durableDB(b)), time.Date(2026, 11, 24, 9, 0, 0, 0, hcm), ids())
+}
+
 // The same in a round: Lock (one round trip) and Commit.
 func BenchmarkRoundTicket(b *testing.B) {
 	s := open(b, durableDB(b))
@@ -123,4 +129,10 @@ func benchRound32(b *testing.B, s *Store) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(32*b.N), "ns/ticket")
+}
+
+// A sender's claim of 100 due messages and the record of their delivery
+// (two statements, fsync on).
+func BenchmarkOutboxClaimSave(b *testing.B) {
+	storetest.BenchClaimSave(b, open(b, durableDB(b)), time.Date(2026, 11, 24, 9, 0, 0, 0, hcm))
 }

@@ -161,6 +161,20 @@ const (
 	sqlDeleteSessions = `DELETE FROM sessions WHERE hash = ANY($1::text[])`
 	sqlKiosks         = `INSERT INTO kiosks (id, doc) SELECT k, d::jsonb FROM unnest($1::text[], $2::text[]) AS x(k, d)
 		ON CONFLICT (id) DO UPDATE SET doc = EXCLUDED.doc`
+	// A message is inserted once: a repeat keeps the delivery state
+	// recorded (the sender's, not the repeat's).
+	sqlMessages = `INSERT INTO messages (id, centre, channel, status, created_at, next_at, lease_until, body, doc)
+		SELECT id, c, ch, st, cr, nx, lu, nullif(b, ''), d::jsonb
+		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[], $7::timestamptz[], $8::text[], $9::text[])
+			AS x(id, c, ch, st, cr, nx, lu, b, d)
+		ON CONFLICT (id) DO NOTHING`
+	sqlContacts = `INSERT INTO contacts (ref, centre, expires, doc)
+		SELECT r, c, e, d::jsonb FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[]) AS x(r, c, e, d)
+		ON CONFLICT (ref) DO UPDATE SET centre = EXCLUDED.centre, expires = EXCLUDED.expires, doc = EXCLUDED.doc`
+	sqlDeleteContacts = `DELETE FROM contacts WHERE ref = ANY($1::text[])`
+	sqlWebhooks       = `INSERT INTO webhooks (id, centre, deleted, doc)
+		SELECT id, c, del, d::jsonb FROM unnest($1::text[], $2::text[], $3::bool[], $4::text[]) AS x(id, c, del, d)
+		ON CONFLICT (id) DO UPDATE SET centre = EXCLUDED.centre, deleted = EXCLUDED.deleted, doc = EXCLUDED.doc`
 	sqlEnrollments = `INSERT INTO enrollments (hash, doc) SELECT k, d::jsonb FROM unnest($1::text[], $2::text[]) AS x(k, d)
 		ON CONFLICT (hash) DO UPDATE SET doc = EXCLUDED.doc`
 )
@@ -245,6 +259,7 @@ func queueWrites(pb *pgx.Batch, b *queue.Batch) (*writes, error) {
 		counters, removed, keys, tickets, events, numbers, stats rows
 		bookings, blocks, noShows, audit                         rows
 		users, sessions, kiosks, enrollments                     rows
+		messages, contacts, dropContacts, webhooks               rows
 	)
 	for _, ch := range b.Centres {
 		if ch.Empty() {
@@ -330,6 +345,9 @@ func queueWrites(pb *pgx.Batch, b *queue.Batch) (*writes, error) {
 			}
 			audit.add("", c, d)
 		}
+		if err := addOutbox(ch, &messages, &contacts, &dropContacts, &webhooks); err != nil {
+			return nil, fmt.Errorf("pgstore: centre %s: %w", c, err)
+		}
 	}
 	for _, u := range b.Users {
 		d, err := doc(u)
@@ -385,6 +403,10 @@ func queueWrites(pb *pgx.Batch, b *queue.Batch) (*writes, error) {
 	blocks.queue(pb, sqlBlocks, n)
 	noShows.queue(pb, sqlNoShows, n)
 	audit.queue(pb, sqlAudit, n)
+	messages.queue(pb, sqlMessages, n)
+	dropContacts.queue(pb, sqlDeleteContacts, n)
+	contacts.queue(pb, sqlContacts, n)
+	webhooks.queue(pb, sqlWebhooks, n)
 	return w, nil
 }
 

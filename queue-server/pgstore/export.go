@@ -1,9 +1,9 @@
 package pgstore
 
 // Reading the store whole, for verifying a copy (`queue-server copy`):
-// every centre's tickets of every day, events, bookings, audit, no-shows
-// and number blocks, in a fixed order, and the sessions and key
-// fingerprints (storecopy.Source).
+// every centre's tickets of every day, events, bookings, audit, no-shows,
+// number blocks, messages, contacts and webhooks, in a fixed order, and
+// the sessions and key fingerprints (storecopy.Source).
 
 import (
 	"context"
@@ -58,6 +58,35 @@ func (s *Store) ForEachNoShow(centre string, fn func(queue.NoShow) error) error 
 // ForEachBlock calls fn with every number block of a centre, by day then id.
 func (s *Store) ForEachBlock(centre string, fn func(queue.NumberBlock) error) error {
 	return forEachDoc(s, fn, "SELECT doc FROM blocks WHERE centre = $1 ORDER BY day, id", centre)
+}
+
+// ForEachMessage calls fn with every message of a centre still kept, by id.
+func (s *Store) ForEachMessage(centre string, fn func(queue.Message) error) error {
+	rows, err := s.pool.Query(context.Background(), "SELECT doc, body FROM messages WHERE centre = $1 ORDER BY id", centre)
+	if err != nil {
+		return fmt.Errorf("pgstore: %w", err)
+	}
+	ms, err := collectMessages(rows)
+	if err != nil {
+		return fmt.Errorf("pgstore: %w", err)
+	}
+	for _, m := range ms {
+		if err := fn(m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ForEachContact calls fn with every contact of a centre, by ref.
+func (s *Store) ForEachContact(centre string, fn func(queue.Contact) error) error {
+	return forEachDoc(s, fn, "SELECT doc FROM contacts WHERE centre = $1 ORDER BY ref", centre)
+}
+
+// ForEachWebhook calls fn with every webhook of a centre, deleted ones
+// too, by id.
+func (s *Store) ForEachWebhook(centre string, fn func(queue.Webhook) error) error {
+	return forEachDoc(s, fn, "SELECT doc FROM webhooks WHERE centre = $1 ORDER BY id", centre)
 }
 
 // ForEachSession calls fn with every stored session, by hash.

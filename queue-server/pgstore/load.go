@@ -41,7 +41,7 @@ func (s *Store) LoadCentres() ([]queue.Snapshot, error) {
 // live state needs, as the bbolt store does: configuration, meta and
 // revision, counters, the tickets of the current day, the bookings of the
 // current day on, the number blocks from the day before, the no-shows,
-// numbering and stats.
+// numbering, stats and the webhooks not deleted.
 func (s *Store) LoadCentre(id string) (queue.Snapshot, error) {
 	var snap queue.Snapshot
 	ctx := context.Background()
@@ -79,6 +79,7 @@ func (s *Store) LoadCentre(id string) (queue.Snapshot, error) {
 		}
 		queueDocs(pb, &snap.NoShows, "SELECT doc FROM noshows WHERE centre = $1 ORDER BY id", id)
 		queueDocs(pb, &snap.Stats, "SELECT doc FROM stats WHERE centre = $1 ORDER BY service", id)
+		queueDocs(pb, &snap.Webhooks, sqlWebhooksOf, id)
 		snap.Numbers = map[string]int{}
 		pb.Queue("SELECT key, last FROM numbers WHERE centre = $1", id).Query(func(rows pgx.Rows) error {
 			var k string

@@ -50,6 +50,11 @@
 //	users, sessions (hash → expires, doc), kiosks, enrollments
 //	spent_challenges (challenge, expires); key_ids name → id
 //	changes      (centre, rev) → doc, at: the change log
+//	messages     id → centre, channel, status, created_at, next_at,
+//	             lease_until, body, doc: the outbox (outbox.go), never in
+//	             the change log; contacts ref → centre, expires, doc
+//	             (personal data, never in the change log either);
+//	             webhooks id → centre, deleted, doc (in the change log)
 //	schema_migrations version → name, checksum, applied_at
 //
 // # Migrations
@@ -64,8 +69,9 @@
 //
 // The files: pgstore.go opens the store; migrate.go applies the
 // migrations; commit.go writes a batch; round.go holds the rounds, the
-// change log and Watch; load.go and records.go read; purge.go erases past
-// retention and keeps spent challenges and key fingerprints.
+// change log and Watch; load.go and records.go read; outbox.go claims
+// messages and records their delivery; purge.go erases past retention
+// and keeps spent challenges and key fingerprints.
 package pgstore
 
 import (
@@ -199,6 +205,7 @@ func (s *Store) Pool() *pgxpool.Pool { return s.pool }
 var names = map[string]string{
 	"centre": "trung tâm", "ticket": "số thứ tự", "idempotency key": "khóa chống trùng", "user": "tài khoản",
 	"session": "phiên đăng nhập", "booking": "lịch hẹn", "kiosk": "ki-ốt", "enrolment token": "mã đăng ký ki-ốt",
+	"contact": "thông tin liên lạc", "webhook": "webhook",
 }
 
 func notFound(what, id string) error {

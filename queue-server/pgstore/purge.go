@@ -22,8 +22,9 @@ const purgeEventsMax = 20_000
 // Purge erases personal data past retention, in one transaction: the
 // personal data of bookings of days before bookingsBefore, the events of
 // local days before it (never one after the meta's DaySeq), no-shows
-// before noShowsBefore, expired sessions, and the centre's change log
-// older than Options.ChangeLogKeep before now. It takes no centre lock: it touches past days only, and a server
+// before noShowsBefore, the centre's contacts expired at now and its
+// messages older than queue.MessageKeepDays, expired sessions, and the
+// centre's change log older than Options.ChangeLogKeep before now. It takes no centre lock: it touches past days only, and a server
 // may call it while a round of its own holds the centre.
 func (s *Store) Purge(centre, bookingsBefore string, noShowsBefore, now time.Time) (int, error) {
 	ctx := context.Background()
@@ -65,6 +66,13 @@ func (s *Store) Purge(centre, bookingsBefore string, noShowsBefore, now time.Tim
 		}
 		if _, err := tx.Exec(ctx, "DELETE FROM noshows WHERE centre = $1 AND at < $2", centre, noShowsBefore); err != nil {
 			return fmt.Errorf("no-shows: %w", err)
+		}
+		if _, err := tx.Exec(ctx, "DELETE FROM contacts WHERE centre = $1 AND expires < $2", centre, now); err != nil {
+			return fmt.Errorf("contacts: %w", err)
+		}
+		keepFrom := now.Add(-queue.MessageKeepDays * 24 * time.Hour)
+		if _, err := tx.Exec(ctx, "DELETE FROM messages WHERE centre = $1 AND created_at < $2", centre, keepFrom); err != nil {
+			return fmt.Errorf("messages: %w", err)
 		}
 		if _, err := tx.Exec(ctx, "DELETE FROM sessions WHERE expires <= $1", now); err != nil {
 			return fmt.Errorf("sessions: %w", err)

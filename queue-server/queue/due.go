@@ -49,7 +49,7 @@ func (l *Live) due(now time.Time, apply bool) bool {
 	if l.RollDue(now) {
 		return true
 	}
-	found := l.checkNear(now, apply)
+	found := l.checkNear(now, apply, nil)
 	if (l.reminders(now, apply) || l.checkAlerts(now, apply) || l.expireOnline(now, apply)) && !apply {
 		return true
 	}

@@ -134,8 +134,8 @@ type Live struct {
 	outbox     []Message       // messages caused since the last TakeChanges
 	contacts   []Contact       // contacts given (or removed) since then
 	watch      map[string]bool // tickets waiting for their "near" message
-	nearDirty  bool            // the line changed: check watch at TakeChanges
-	lineMoved  bool            // … and tickets moved up: deal it again first
+	lineMoved  bool            // tickets moved up: deal the line again and check watch at TakeChanges
+	nearNew    []string        // watched tickets whose own place is to be checked at TakeChanges
 	lastAt     time.Time       // when the latest event happened
 
 	dirtyT      map[string]bool
@@ -290,10 +290,13 @@ func (l *Live) syncCounters(now time.Time) {
 // TakeChanges returns what the commands since the last call changed and
 // starts a new, empty record.
 func (l *Live) TakeChanges() *Changes {
-	if l.nearDirty {
-		l.nearDirty = false
-		l.checkNear(l.lastAt, true)
+	switch {
+	case l.lineMoved:
+		l.checkNear(l.lastAt, true, nil)
+	case len(l.nearNew) > 0:
+		l.checkNear(l.lastAt, true, l.nearNew)
 	}
+	l.nearNew = l.nearNew[:0]
 	ch := &Changes{Centre: l.cfg.ID}
 	if l.dirtyCfg {
 		cfg := l.cfg

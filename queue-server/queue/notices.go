@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"net/mail"
 	"slices"
-	"sort"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -102,7 +101,7 @@ func (l *Live) notifyTicket(now time.Time, t *Ticket, r NotifyRequest, actor str
 		action = "notify.remove"
 	}
 	l.audit = append(l.audit, Audit{At: now, Actor: actor, Action: action, Ticket: t.ID, Reason: channelList(t.Notify)})
-	l.nearDirty = true
+	l.nearNew = append(l.nearNew, t.ID)
 	return nil
 }
 
@@ -229,9 +228,9 @@ func (l *Live) noticeEvent(e Event) {
 	if len(l.watch) > 0 {
 		switch {
 		case l.movesUp(e):
-			l.nearDirty, l.lineMoved = true, true
+			l.lineMoved = true
 		case e.Type == EventIssued && l.watch[e.Ticket.ID]:
-			l.nearDirty = true // its own place, dealt at the back of the line
+			l.nearNew = append(l.nearNew, e.Ticket.ID) // its own place, dealt at the back of the line
 		}
 	}
 	for _, id := range l.hookIDs {
@@ -295,17 +294,27 @@ func (l *Live) watchTicket(t *Ticket) {
 }
 
 // checkNear tells the citizens whose ticket reached position NearPosition
-// or an estimated wait of NearMinutes, once per ticket. apply false only
-// reports whether one would be told.
-func (l *Live) checkNear(now time.Time, apply bool) bool {
+// or an estimated wait of NearMinutes, once per ticket: those of only, or
+// every watched ticket when only is nil. apply false only reports whether
+// one would be told.
+func (l *Live) checkNear(now time.Time, apply bool, only []string) bool {
 	if len(l.watch) == 0 {
 		return false
 	}
 	ids := make([]string, 0, len(l.watch))
-	for id := range l.watch {
-		ids = append(ids, id)
+	if only != nil {
+		for _, id := range only {
+			if l.watch[id] {
+				ids = append(ids, id)
+			}
+		}
+	} else {
+		for id := range l.watch {
+			ids = append(ids, id)
+		}
 	}
-	sort.Strings(ids)
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
 	r := l.cfg.Rules
 	found := false
 	// Deal the line again when it moved: a cached estimate may be older

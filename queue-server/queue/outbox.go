@@ -80,6 +80,10 @@ type Message struct {
 	SentAt     *time.Time `json:"sent_at,omitempty"`
 }
 
+// MessageKeepDays is how long a store keeps a message after its creation
+// (the delivery log admin reads): Purge deletes older ones.
+const MessageKeepDays = 14
+
 // Done reports whether the message needs no more attempts.
 func (m *Message) Done() bool { return m.Status == MessageSent || m.Status == MessageFailed }
 

@@ -21,6 +21,8 @@ type month struct {
 	keys     map[string][2]string // idempotency key → centre, ticket id
 	bookings []string             // codes
 	sessions []string             // hashes of the sessions not expired at end
+	contacts []string             // refs, of contacts given (some purged since)
+	webhooks []string             // ids, deleted ones too
 	expired  []string             // … and of those expired
 	end      time.Time
 }
@@ -30,6 +32,10 @@ type month struct {
 // bookings (some cancelled, some missed: no-shows), calls, recalls,
 // transfers, no-shows, ratings, number blocks leased to kiosks, a
 // reconfiguration, a day's roll each day, one centre's old events purged;
+// messages in the outbox with the changes that caused them (a quarter of
+// the tickets with a contact, some calls posted to webhooks), delivered
+// each evening, sent or failed, the last day's left pending; webhooks,
+// one deleted; one centre's expired contacts and old messages purged;
 // with users, sessions (some expired), kiosks, enrolment tokens and the
 // key's fingerprint. The last day is left open: its waiting tickets are
 // kept only in their issued events.
@@ -52,6 +58,12 @@ func monthStore(t testing.TB, dir string, days int) month {
 	}
 	m := month{keys: map[string][2]string{}}
 	start := time.Date(2026, 10, 1, 0, 0, 0, 0, hcm)
+	// The outbox's choices draw from a source of their own: the month's
+	// work is the same with or without them.
+	ro := rand.New(rand.NewPCG(18, 1))
+	var outbox []queue.Message
+	var contacts []queue.Contact
+	var webhooks []queue.Webhook
 	commit := func(chs ...*queue.Changes) {
 		t.Helper()
 		if err := s.Commit(&queue.Batch{Centres: chs}); err != nil {
@@ -76,7 +88,11 @@ func monthStore(t testing.TB, dir string, days int) month {
 			t.Fatal(err)
 		}
 		l := queue.NewLive(c, start.Add(-time.Hour), newID)
-		commit(l.TakeChanges())
+		first := l.TakeChanges()
+		first.Webhooks = []queue.Webhook{{ID: "wh-" + id, Centre: id, URL: "https://motcua.example/" + id, Events: []string{"ticket.called"},
+			Secret: "secret-" + id, CreatedAt: start, CreatedBy: "admin"}}
+		m.webhooks = append(m.webhooks, "wh-"+id)
+		commit(first)
 		lives = append(lives, l)
 		m.centres = append(m.centres, id)
 	}
@@ -96,7 +112,10 @@ func monthStore(t testing.TB, dir string, days int) month {
 			now := day.Add(7*time.Hour + 25*time.Minute)
 			act := func(f func()) {
 				f()
-				if ch := l.TakeChanges(); !ch.Empty() {
+				ch := l.TakeChanges()
+				ch.Outbox, ch.Contacts, ch.Webhooks = outbox, contacts, webhooks
+				outbox, contacts, webhooks = nil, nil, nil
+				if !ch.Empty() {
 					commit(ch)
 				}
 			}
@@ -109,6 +128,9 @@ func monthStore(t testing.TB, dir string, days int) month {
 				cfg.Normalize()
 				act(func() { l.Configure(now, cfg, "admin") })
 				cfg = l.Config()
+				webhooks = []queue.Webhook{{ID: "wh-extra", Centre: cfg.ID, URL: "https://app.example/hook", Secret: "s", CreatedAt: now, Deleted: true}}
+				m.webhooks = append(m.webhooks, "wh-extra")
+				act(func() {})
 			}
 			steps := 250 + r.IntN(100)
 			for step := range steps {
@@ -126,6 +148,15 @@ func monthStore(t testing.TB, dir string, days int) month {
 							req.Priority = queue.PriorityElderly
 						}
 						if tk, err := l.Issue(now, req); err == nil {
+							if ro.IntN(4) == 0 {
+								ref := queue.ContactRef(queue.RefTicket, tk.ID)
+								contacts = append(contacts, queue.Contact{Ref: ref, Centre: cfg.ID, Phone: fmt.Sprintf("8491%07d", ro.IntN(1e7)),
+									ConsentAt: now, Expires: day.Add(24 * time.Hour)})
+								outbox = append(outbox, queue.Message{ID: "msg-" + tk.ID, Centre: cfg.ID, Channel: queue.ChannelPhone, Ref: ref,
+									Topic: queue.TopicIssued, Data: map[string]string{"number": tk.Number, "service": tk.Service},
+									CreatedAt: now, Expires: now.Add(time.Hour), Status: queue.MessagePending, NextAt: now})
+								m.contacts = append(m.contacts, ref)
+							}
 							m.tickets = append(m.tickets, tk.ID)
 							if tk.Key != "" {
 								m.keys[tk.Key] = [2]string{cfg.ID, tk.ID}
@@ -133,7 +164,15 @@ func monthStore(t testing.TB, dir string, days int) month {
 						}
 					})
 				case x < 12:
-					act(func() { l.Next(now, k, fmt.Sprintf("canbo-%d", k)) })
+					act(func() {
+						tk, _, err := l.Next(now, k, fmt.Sprintf("canbo-%d", k))
+						if err == nil && tk.ID != "" && ro.IntN(5) == 0 {
+							id := "hook-" + tk.ID + fmt.Sprint(step)
+							outbox = append(outbox, queue.Message{ID: id, Centre: cfg.ID, Channel: queue.ChannelWebhook, Ref: "wh-" + cfg.ID,
+								Topic: "ticket.called", CreatedAt: now, Expires: now.Add(24 * time.Hour), Status: queue.MessagePending, NextAt: now,
+								Body: []byte(fmt.Sprintf(`{"id":%q,"type":"ticket.called","data":{"number":%q,"counter":%d}}`, id, tk.Number, k))})
+						}
+					})
 				case x < 13:
 					act(func() { l.Recall(now, k) })
 				case x < 14:
@@ -191,9 +230,29 @@ func monthStore(t testing.TB, dir string, days int) month {
 				act(func() { l.Close(day.Add(17*time.Hour), 1) })
 			}
 		}
+		if d < days-1 {
+			// The day's messages delivered: most sent, some given up.
+			evening := day.Add(18 * time.Hour)
+			ms, err := s.ClaimMessages(evening, time.Minute, 100000)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range ms {
+				ms[i].Attempts = 1 + ro.IntN(3)
+				if ro.IntN(6) == 0 {
+					ms[i].Status, ms[i].Error = queue.MessageFailed, "zns: template error"
+				} else {
+					ms[i].Status, ms[i].Via, ms[i].SentAt = queue.MessageSent, "zns", &evening
+				}
+			}
+			if err := s.SaveDelivery(ms); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
 	m.end = start.AddDate(0, 0, days-1).Add(17 * time.Hour)
-	// The first centre's events of the first ten days are purged.
+	// The first centre's events of the first ten days are purged, with
+	// its expired contacts and its messages older than 14 days.
 	if days > 10 {
 		if _, err := s.Purge("phuong-a", m.days[10], m.end.AddDate(0, 0, -60), m.end); err != nil {
 			t.Fatal(err)

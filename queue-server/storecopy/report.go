@@ -95,10 +95,12 @@ func centreLine(id string, rows []Row) string {
 	for _, r := range rows {
 		n[r.Kind] = r.Count
 	}
-	return fmt.Sprintf("trung tâm %s: %d số thứ tự, %d sự kiện, %d lịch hẹn, %d nhật ký thao tác, %d vắng mặt, %d khối số / "+
-		"centre %s: %d tickets, %d events, %d bookings, %d audit records, %d no-shows, %d number blocks",
-		id, n[KindTickets], n[KindEvents], n[KindBookings], n[KindAudit], n[KindNoShows], n[KindBlocks],
-		id, n[KindTickets], n[KindEvents], n[KindBookings], n[KindAudit], n[KindNoShows], n[KindBlocks])
+	return fmt.Sprintf("trung tâm %s: %d số thứ tự, %d sự kiện, %d lịch hẹn, %d nhật ký thao tác, %d vắng mặt, %d khối số, "+
+		"%d tin nhắn, %d thông tin liên lạc, %d webhook / "+
+		"centre %s: %d tickets, %d events, %d bookings, %d audit records, %d no-shows, %d number blocks, "+
+		"%d messages, %d contacts, %d webhooks",
+		id, n[KindTickets], n[KindEvents], n[KindBookings], n[KindAudit], n[KindNoShows], n[KindBlocks], n[KindMessages], n[KindContacts], n[KindWebhooks],
+		id, n[KindTickets], n[KindEvents], n[KindBookings], n[KindAudit], n[KindNoShows], n[KindBlocks], n[KindMessages], n[KindContacts], n[KindWebhooks])
 }
 
 // accountsLine is the progress line of the accounts copied.

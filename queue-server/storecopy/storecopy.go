@@ -4,8 +4,10 @@
 //
 // What is copied: every centre's configuration, meta (the event sequence
 // and the day), counters, numbering, service statistics, tickets of every
-// day, events with their seq, bookings, audit records, no-show records
-// and number blocks; the users, the sessions not expired, the kiosks, the
+// day, events with their seq, bookings, audit records, no-show records,
+// number blocks, the outbox's messages with their delivery state, the
+// contacts citizens gave for them and the webhooks (deleted ones too);
+// the users, the sessions not expired, the kiosks, the
 // enrolment tokens and the fingerprints of the keys the store was used
 // with (the keys themselves are files, never in a store). Not copied: the
 // spent anti-bot challenges (they expire within minutes).
@@ -34,7 +36,7 @@ const BatchRows = 1000
 // Source is a store read whole, in a fixed order: the centres' ids
 // sorted, tickets by day then id, events by seq, bookings by code, audit
 // and no-show records as recorded, blocks by day then id, sessions by
-// hash. The bbolt store (bolt.OpenReadOnly) is one.
+// hash; messages, contacts and webhooks in any order. The bbolt store (bolt.OpenReadOnly) is one.
 type Source interface {
 	CentreIDs() ([]string, error)
 	// LoadCentre gives a centre's configuration, meta, counters,
@@ -46,6 +48,10 @@ type Source interface {
 	ForEachAudit(centre string, fn func(queue.Audit) error) error
 	ForEachNoShow(centre string, fn func(queue.NoShow) error) error
 	ForEachBlock(centre string, fn func(queue.NumberBlock) error) error
+	ForEachMessage(centre string, fn func(queue.Message) error) error
+	ForEachContact(centre string, fn func(queue.Contact) error) error
+	// ForEachWebhook gives deleted webhooks too.
+	ForEachWebhook(centre string, fn func(queue.Webhook) error) error
 	Users() ([]queue.User, error)
 	ForEachSession(fn func(queue.Session) error) error
 	Kiosks() ([]queue.Kiosk, error)
@@ -76,6 +82,9 @@ const (
 	KindAudit       = "audit"
 	KindNoShows     = "no-shows"
 	KindBlocks      = "blocks"
+	KindMessages    = "messages"
+	KindContacts    = "contacts"
+	KindWebhooks    = "webhooks"
 	KindUsers       = "users"
 	KindSessions    = "sessions"
 	KindKiosks      = "kiosks"
@@ -87,7 +96,7 @@ const (
 var vietnamese = map[string]string{
 	KindConfig: "cấu hình", KindMeta: "trạng thái", KindCounters: "quầy", KindNumbers: "đánh số", KindStats: "thống kê",
 	KindTickets: "số thứ tự", KindEvents: "sự kiện", KindBookings: "lịch hẹn", KindAudit: "nhật ký thao tác",
-	KindNoShows: "vắng mặt", KindBlocks: "khối số", KindUsers: "tài khoản", KindSessions: "phiên đăng nhập",
+	KindNoShows: "vắng mặt", KindBlocks: "khối số", KindMessages: "tin nhắn", KindContacts: "thông tin liên lạc", KindWebhooks: "webhook", KindUsers: "tài khoản", KindSessions: "phiên đăng nhập",
 	KindKiosks: "ki-ốt", KindEnrollments: "mã đăng ký ki-ốt", KindKeyIDs: "mã khóa",
 }
 
@@ -314,6 +323,17 @@ func copyCentre(w *writer, src Source, id string) ([]Row, error) {
 		}},
 		{KindBlocks, func() (int, error) {
 			return each(w, func(f func(queue.NumberBlock) error) error { return src.ForEachBlock(id, f) }, func(c *queue.Changes) *[]queue.NumberBlock { return &c.Blocks })
+		}},
+		// Messages with their delivery state (a commit inserts them as
+		// given), contacts and webhooks as stored.
+		{KindMessages, func() (int, error) {
+			return each(w, func(f func(queue.Message) error) error { return src.ForEachMessage(id, f) }, func(c *queue.Changes) *[]queue.Message { return &c.Outbox })
+		}},
+		{KindContacts, func() (int, error) {
+			return each(w, func(f func(queue.Contact) error) error { return src.ForEachContact(id, f) }, func(c *queue.Changes) *[]queue.Contact { return &c.Contacts })
+		}},
+		{KindWebhooks, func() (int, error) {
+			return each(w, func(f func(queue.Webhook) error) error { return src.ForEachWebhook(id, f) }, func(c *queue.Changes) *[]queue.Webhook { return &c.Webhooks })
 		}},
 	}
 	for _, s := range steps {

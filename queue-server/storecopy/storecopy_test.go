@@ -19,9 +19,10 @@ import (
 // TestCopyMonth copies a month of three centres from a bbolt store into a
 // new one: Verify finds every kind equal, and so does reading both
 // stores through queue.Store (every centre's snapshot, event stream,
-// tickets and bookings of every day, audit, every ticket by id and by
-// key, every booking by code, the accounts, sessions, kiosks, enrolments
-// and the key's fingerprint), after the copy is reopened as a server
+// tickets and bookings of every day, audit, messages (with their delivery
+// state: sent, failed, pending), contacts and webhooks, every ticket by id
+// and by key, every booking by code, the accounts, sessions, kiosks,
+// enrolments and the key's fingerprint), after the copy is reopened as a server
 // would; the source file is not changed; a centre restored from the copy
 // goes on as it would have from the source.
 func TestCopyMonth(t *testing.T) {
@@ -65,7 +66,8 @@ func copyMonth(t *testing.T, dst store, reopen func(store) store) {
 		count[storecopy.KindSessions] != len(m.sessions) || count[storecopy.KindKeyIDs] != 1 {
 		t.Fatalf("copied %v; made %d tickets, %d bookings, %d live sessions", count, len(m.tickets), len(m.bookings), len(m.sessions))
 	}
-	for _, k := range []string{storecopy.KindEvents, storecopy.KindAudit, storecopy.KindNoShows, storecopy.KindBlocks, storecopy.KindUsers, storecopy.KindKiosks, storecopy.KindEnrollments} {
+	for _, k := range []string{storecopy.KindEvents, storecopy.KindAudit, storecopy.KindNoShows, storecopy.KindBlocks, storecopy.KindUsers, storecopy.KindKiosks, storecopy.KindEnrollments,
+		storecopy.KindMessages, storecopy.KindContacts, storecopy.KindWebhooks} {
 		if count[k] == 0 {
 			t.Errorf("the month has no %s: the test does not test them", k)
 		}
@@ -140,6 +142,13 @@ func sameStores(t *testing.T, a, b queue.Store, m month) {
 	for _, id := range m.centres {
 		same(id+" events", func(s queue.Store) (any, error) { return s.Events(id, 0, 1<<30) })
 		same(id+" audit", func(s queue.Store) (any, error) { return s.Audit(id, 1<<30) })
+		same(id+" messages", func(s queue.Store) (any, error) { return s.(queue.Outbox).Messages(id, "", "", 1<<30) })
+		same(id+" webhooks", func(s queue.Store) (any, error) { return s.(queue.Outbox).Webhooks(id) })
+		for _, status := range []string{queue.MessageSent, queue.MessageFailed, queue.MessagePending} {
+			if ms, _ := b.(queue.Outbox).Messages(id, "", status, 1); len(ms) == 0 {
+				t.Fatalf("centre %s: no %s message copied: the test does not test them", id, status)
+			}
+		}
 		for _, day := range m.days {
 			same(id+" tickets of "+day, func(s queue.Store) (any, error) { return s.Tickets(id, day) })
 			same(id+" bookings of "+day, func(s queue.Store) (any, error) { return s.Bookings(id, day) })
@@ -180,6 +189,43 @@ func sameStores(t *testing.T, a, b queue.Store, m month) {
 	}
 	for _, code := range m.bookings {
 		same("booking "+code, func(s queue.Store) (any, error) { return s.Booking(code) })
+	}
+	purged := 0
+	for _, ref := range m.contacts {
+		same("contact "+ref, func(s queue.Store) (any, error) { return s.(queue.Outbox).Contact(ref) })
+		if _, err := b.(queue.Outbox).Contact(ref); queue.ErrorCode(err) == queue.ENotFound {
+			purged++
+		}
+	}
+	if purged == 0 || purged == len(m.contacts) {
+		t.Fatalf("%d contacts of %d purged: the purge and the copy are not both tested", purged, len(m.contacts))
+	}
+	for _, id := range m.webhooks {
+		same("webhook "+id, func(s queue.Store) (any, error) { return s.(queue.Outbox).Webhook(id) })
+	}
+	// A sender on the copy claims the source's pending messages, each once.
+	due := map[string]bool{}
+	for _, id := range m.centres {
+		ms, err := a.(queue.Outbox).Messages(id, "", queue.MessagePending, 1<<30)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, msg := range ms {
+			due[msg.ID] = true
+		}
+	}
+	claimed, err := b.(queue.Outbox).ClaimMessages(m.end.Add(time.Hour), time.Minute, 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, msg := range claimed {
+		if !due[msg.ID] {
+			t.Fatalf("claimed %s from the copy: not pending in the source", msg.ID)
+		}
+		delete(due, msg.ID)
+	}
+	if len(claimed) == 0 || len(due) > 0 {
+		t.Fatalf("claimed %d from the copy; %d pending in the source not claimed", len(claimed), len(due))
 	}
 	same("users", func(s queue.Store) (any, error) { return s.Users() })
 	same("kiosks", func(s queue.Store) (any, error) { return s.Kiosks() })
@@ -254,8 +300,9 @@ func refusesNonEmpty(t *testing.T, open func(t *testing.T) store) {
 	}
 }
 
-// TestVerifyFindsDifferences: a copy that lost an audit record or holds a
-// changed ticket does not verify, and the report says where.
+// TestVerifyFindsDifferences: a copy that lost an audit record, holds a
+// changed ticket or a message's delivery state that is not the source's
+// does not verify, and the report says where.
 func TestVerifyFindsDifferences(t *testing.T) {
 	srcDir := t.TempDir()
 	m := monthStore(t, srcDir, 2)
@@ -282,16 +329,25 @@ func TestVerifyFindsDifferences(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	ms, err := dst.Messages(tk.Centre, "", queue.MessagePending, 1)
+	if err != nil || len(ms) != 1 {
+		t.Fatalf("pending messages of %s: %+v %v", tk.Centre, ms, err)
+	}
+	ms[0].Status, ms[0].Error = queue.MessageFailed, "given up on the copy"
+	if err := dst.SaveDelivery(ms); err != nil {
+		t.Fatal(err)
+	}
 	rep, err := storecopy.Verify(context.Background(), src, dst)
 	if err == nil {
 		t.Fatal("a changed copy verified")
 	}
 	bad := rep.Mismatches()
-	if len(bad) != 2 || bad[0].Kind != storecopy.KindTickets || bad[1].Kind != storecopy.KindAudit || bad[0].Count != bad[0].Target {
+	if len(bad) != 3 || bad[0].Kind != storecopy.KindTickets || bad[1].Kind != storecopy.KindAudit || bad[2].Kind != storecopy.KindMessages ||
+		bad[0].Count != bad[0].Target || bad[2].Count != bad[2].Target {
 		t.Fatalf("mismatches %+v (%v)", bad, err)
 	}
 	var b strings.Builder
-	if err := rep.WriteTable(&b); err != nil || strings.Count(b.String(), "KHÁC / DIFFERS") != 2 {
+	if err := rep.WriteTable(&b); err != nil || strings.Count(b.String(), "KHÁC / DIFFERS") != 3 {
 		t.Fatalf("table:\n%s", b.String())
 	}
 }

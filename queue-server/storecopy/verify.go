@@ -18,7 +18,8 @@ import (
 
 // Verify compares two stores kind by kind: for every centre (of either
 // side) its configuration, meta, counters, numbering, statistics,
-// tickets, events, bookings, audit, no-shows and blocks; then the users,
+// tickets, events, bookings, audit, no-shows, blocks, messages, contacts
+// and webhooks; then the users,
 // the sessions not expired, the kiosks, the enrolment tokens and the key
 // fingerprints. Each side of each kind gives a count and a SHA-256 over
 // the canonical JSON of its rows (times in UTC, object keys sorted): of
@@ -84,7 +85,8 @@ func Verify(ctx context.Context, src, dst Source) (rep Report, err error) {
 }
 
 var (
-	centreKinds  = []string{KindConfig, KindMeta, KindCounters, KindNumbers, KindStats, KindTickets, KindEvents, KindBookings, KindAudit, KindNoShows, KindBlocks}
+	centreKinds = []string{KindConfig, KindMeta, KindCounters, KindNumbers, KindStats, KindTickets, KindEvents, KindBookings, KindAudit, KindNoShows, KindBlocks,
+		KindMessages, KindContacts, KindWebhooks}
 	accountKinds = []string{KindUsers, KindSessions, KindKiosks, KindEnrollments, KindKeyIDs}
 )
 
@@ -192,6 +194,9 @@ func centreSums(s Source, id string, has bool) (map[string]*digest, error) {
 		{KindAudit, func() error { return s.ForEachAudit(id, adder[queue.Audit](d[KindAudit])) }},
 		{KindNoShows, func() error { return s.ForEachNoShow(id, adder[queue.NoShow](d[KindNoShows])) }},
 		{KindBlocks, func() error { return s.ForEachBlock(id, adder[queue.NumberBlock](d[KindBlocks])) }},
+		{KindMessages, func() error { return s.ForEachMessage(id, adder[queue.Message](d[KindMessages])) }},
+		{KindContacts, func() error { return s.ForEachContact(id, adder[queue.Contact](d[KindContacts])) }},
+		{KindWebhooks, func() error { return s.ForEachWebhook(id, adder[queue.Webhook](d[KindWebhooks])) }},
 	} {
 		if err := step.each(); err != nil {
 			return nil, fmt.Errorf("%s: %w", step.kind, err)

@@ -1,7 +1,3 @@
-// Package notifytest holds loopback stand-ins for the services package
-// notify talks to, for tests: a Web Push service that decrypts what it
-// receives with the subscription's private key and checks the VAPID
-// token, and a webhook receiver that verifies signatures.
 package notifytest
 
 import (

@@ -48,6 +48,17 @@ func AlwaysOpen(c *queue.Centre) {
 // each op issues a ticket of centre c1 (services A and B in turn) and
 // commits it with its event, as a lone kiosk's request does.
 func BenchCommitTickets(b *testing.B, s queue.Store, now time.Time, newID func() string) {
+	benchCommitTickets(b, s, now, newID, false)
+}
+
+// BenchCommitTicketsNotified is BenchCommitTickets with what a ticket
+// whose citizen asked to be told adds to its commit: a contact (a phone)
+// and the "issued" message in the outbox.
+func BenchCommitTicketsNotified(b *testing.B, s queue.Store, now time.Time, newID func() string) {
+	benchCommitTickets(b, s, now, newID, true)
+}
+
+func benchCommitTickets(b *testing.B, s queue.Store, now time.Time, newID func() string, notified bool) {
 	l := queue.NewLive(Centre("c1"), now, newID)
 	if err := s.Commit(&queue.Batch{Centres: []*queue.Changes{l.TakeChanges()}}); err != nil {
 		b.Fatal(err)
@@ -55,10 +66,20 @@ func BenchCommitTickets(b *testing.B, s queue.Store, now time.Time, newID func()
 	services := []string{"A", "B"}
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
-		if _, err := l.Issue(now, queue.IssueRequest{Service: services[i%2], Source: queue.SourceStaff}); err != nil {
+		tk, err := l.Issue(now, queue.IssueRequest{Service: services[i%2], Source: queue.SourceStaff})
+		if err != nil {
 			b.Fatal(err)
 		}
-		if err := s.Commit(&queue.Batch{Centres: []*queue.Changes{l.TakeChanges()}}); err != nil {
+		ch := l.TakeChanges()
+		if notified {
+			ref := queue.ContactRef(queue.RefTicket, tk.ID)
+			ch.Contacts = []queue.Contact{{Ref: ref, Centre: "c1", Phone: "84912345678", ConsentAt: now, Expires: now.Add(10 * time.Hour)}}
+			at := now.Add(time.Duration(i) * time.Millisecond) // messages follow one another, as in a day
+			m := Message(newID(), "c1", queue.ChannelPhone, at, at)
+			m.Ref, m.Topic, m.Data = ref, queue.TopicIssued, map[string]string{"number": tk.Number, "service": tk.Service, "position": "4", "minutes": "20"}
+			ch.Outbox = []queue.Message{m}
+		}
+		if err := s.Commit(&queue.Batch{Centres: []*queue.Changes{ch}}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -74,6 +95,7 @@ func Run(t *testing.T, open Open) {
 	t.Run("Kiosks", func(t *testing.T) { testKiosks(t, open) })
 	t.Run("TicketLookup", func(t *testing.T) { testTicketLookup(t, open) })
 	t.Run("PurgeDropsOldEvents", func(t *testing.T) { testPurgeDropsOldEvents(t, open) })
+	runOutbox(t, open)
 }
 
 // testPurgeDropsOldEvents: the event log does not grow without end:
