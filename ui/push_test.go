@@ -56,8 +56,8 @@ func fakeSubscription(p256dh, auth string) chromedp.Action[chromedp.Void] {
 // subscribe is tried and its outcome logged (headless Chromium reaches no
 // push service here), then the same code path runs with a subscription
 // injected, the PUT reaches the server, the page shows the channels, the
-// server keeps the push address (the call of the ticket queues a push
-// message), a push delivered to the service worker is shown as a
+// server keeps the push address (its audit says so, and the call of the
+// ticket queues a push message), a push delivered to the service worker is shown as a
 // notification with the url it carries, and "stop" removes it all.
 func TestTrackPagePushInChromium(t *testing.T) {
 	needChromium(t)
@@ -208,6 +208,16 @@ func TestTrackPagePushInChromium(t *testing.T) {
 	}
 	if called, ok, err := staff.Next(ctx, centre.ID, 1); err != nil || !ok || called.ID != tk.ID {
 		t.Fatalf("call the ticket: %v %v %+v", err, ok, called)
+	}
+	// The call is told by push: the outbox holds the message for this browser.
+	msgs, err := adminClient.Messages(ctx, centre.ID, "push", "", 50)
+	must(t, "read the push messages", err)
+	told := false
+	for _, m := range msgs.Messages {
+		told = told || m.Topic == "called" && m.Ref == "ticket" && m.Number == tk.Number
+	}
+	if !told {
+		t.Errorf("no push message for the call of %s: %+v", tk.Number, msgs.Messages)
 	}
 	do("see the call", chromedp.Poll[chromedp.Void](`!document.getElementById('callout').hidden`))
 
