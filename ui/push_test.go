@@ -234,33 +234,46 @@ func TestTrackPagePushInChromium(t *testing.T) {
 		t.Fatalf("DevTools reported no registration at %s/track/", base)
 	}
 	payload := fmt.Sprintf(`{"title":"Mời số %s đến Quầy 1","body":"Số %s: mời bạn đến Quầy 1.","url":"%s/track/%s","tag":"%s"}`, tk.Number, tk.Number, base, tk.ID, tk.ID)
-	deliver := chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		_, err := cdp.Call(ctx, tg, serviceworker.DeliverPushMessage, serviceworker.DeliverPushMessageParams{Origin: base, RegistrationID: reg, Data: payload})
-		return err
-	})
-	// DevTools' deliverPushMessage now and then drops a message before the
-	// worker sees it (about one run in three here; a second one then
-	// arrives): a push not shown within 3 s is delivered again, up to 5
-	// times. Messages of one tag replace each other, so one is shown.
-	for attempt := 1; ; attempt++ {
-		do("deliver a push to the service worker", deliver)
-		step, cancel := context.WithTimeout(page, 3*time.Second)
-		err := chromedp.Do(step, chromedp.Poll[chromedp.Void](`navigator.serviceWorker.getRegistration('/track/').then((r) => r.getNotifications()).then((n) => n.length > 0)`))
-		cancel()
-		if err == nil {
-			t.Logf("shown after %d deliveries", attempt)
-			break
-		}
-		if attempt == 5 {
-			t.Fatalf("no notification after %d pushes", attempt)
+	// push delivers a message to the service worker and waits until a
+	// notification of its tag is shown.
+	push := func(payload, tag string) {
+		t.Helper()
+		deliver := chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			_, err := cdp.Call(ctx, tg, serviceworker.DeliverPushMessage, serviceworker.DeliverPushMessageParams{Origin: base, RegistrationID: reg, Data: payload})
+			return err
+		})
+		// DevTools' deliverPushMessage now and then drops a message before the
+		// worker sees it (about one run in three here; a second one then
+		// arrives): a push not shown within 3 s is delivered again, up to 5
+		// times. Messages of one tag replace each other, so one is shown.
+		for attempt := 1; ; attempt++ {
+			do("deliver a push to the service worker", deliver)
+			step, cancel := context.WithTimeout(page, 3*time.Second)
+			err := chromedp.Do(step, chromedp.Poll[chromedp.Void](fmt.Sprintf(`navigator.serviceWorker.getRegistration('/track/').then((r) => r.getNotifications({tag: %q})).then((n) => n.length > 0)`, tag)))
+			cancel()
+			if err == nil {
+				t.Logf("shown after %d deliveries", attempt)
+				return
+			}
+			if attempt == 5 {
+				t.Fatalf("no notification after %d pushes", attempt)
+			}
 		}
 	}
+	push(payload, tk.ID)
 	shown, err := chromedp.Run(page, chromedp.Evaluate[string](`navigator.serviceWorker.getRegistration('/track/').then((r) => r.getNotifications())
 		.then((n) => n.map((x) => [x.title, x.body, x.tag, x.data && x.data.url].join(' | ')).join('\n'))`, chromedp.EvalAwaitPromise))
 	must(t, "read the notifications", err)
 	want := fmt.Sprintf("Mời số %s đến Quầy 1 | Số %s: mời bạn đến Quầy 1. | %s | %s/track/%s", tk.Number, tk.Number, tk.ID, base, tk.ID)
 	if shown != want {
 		t.Errorf("notification shown:\n%s\nwant\n%s", shown, want)
+	}
+	// A url that is not http(s) is not opened: the click goes to the tracking pages.
+	push(`{"title":"Xếp Hàng","body":"Thử","url":"javascript:alert(1)","tag":"bad-url"}`, "bad-url")
+	bad, err := chromedp.Run(page, chromedp.Evaluate[string](`navigator.serviceWorker.getRegistration('/track/').then((r) => r.getNotifications({tag: 'bad-url'})).then((n) => n[0].data.url)`, chromedp.EvalAwaitPromise))
+	must(t, "read the notification", err)
+	if bad != base+"/track/" {
+		t.Errorf("a javascript: url became %q, want the tracking scope", bad)
 	}
 
 	// 4. Stop: the server forgets, the panel says so.
