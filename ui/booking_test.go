@@ -159,6 +159,9 @@ func TestBookingPageInChromium(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("id-number"), idNumber),
 		chromedp.SendKeys(chromedp.ID("full-name"), name),
 		chromedp.SendKeys(chromedp.ID("phone"), phone),
+		// Messages by Zalo/SMS to that phone, with consent.
+		chromedp.Click(chromedp.ID("bk-sms")),
+		chromedp.Click(chromedp.ID("bk-consent")),
 	)
 	if got := text("#privacy"); !strings.Contains(got, "chỉ dùng cho lịch hẹn này") || !strings.Contains(got, "30 ngày") {
 		t.Errorf("privacy note = %q", got)
@@ -221,6 +224,23 @@ func TestBookingPageInChromium(t *testing.T) {
 	if b.Service != "D" || b.Start != second || b.Status != queue.BookingActive || b.Citizen == nil ||
 		b.Citizen.Name != name || b.Citizen.Phone != "0912345678" || b.Citizen.IDMasked != "••••••••••23" {
 		t.Fatalf("server has %+v (citizen %+v)", b, b.Citizen)
+	}
+
+	// The citizen's choice of notifications reached the server: its audit
+	// says which channel, never the number.
+	adminClient := apiv1.NewClient(base)
+	must(t, "sign in the administrator", adminClient.Login(ctx, admin, password))
+	var audit []queue.Audit
+	_, err = adminClient.Do(ctx, "GET", "/api/v1/centres/"+centre.ID+"/audit", nil, &audit)
+	must(t, "read the audit log", err)
+	notified := false
+	for _, a := range audit {
+		if a.Action == "notify.set" && a.Booking == code && a.Reason == "phone" {
+			notified = true
+		}
+	}
+	if !notified {
+		t.Errorf("no record of the booking's notifications by phone: %+v", audit)
 	}
 
 	// 3. Look it up (from the confirmation), move it to the day after.

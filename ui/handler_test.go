@@ -25,6 +25,7 @@ func TestPublicURLs(t *testing.T) {
 		{ui.Handler(), "/track/", 200, `src="/track/track.js"`},
 		{ui.Handler(), "/track", 200, `src="/track/track.js"`},
 		{ui.Handler(), "/track/track.js", 200, "Ticket tracking"},
+		{ui.Handler(), "/track/sw.js", 200, "notificationclick"},
 		{ui.Handler(), "/booking/booking.js", 200, "pow-worker.js"},
 		{ui.Handler(), "/counter/", 200, `src="/counter/counter.js"`},
 		{ui.Handler(), "/counter/rate.html", 200, `src="/counter/rate.js"`},
@@ -44,6 +45,15 @@ func TestPublicURLs(t *testing.T) {
 			}
 			if !strings.Contains(w.Body.String(), tc.has) {
 				t.Errorf("GET %s: the answer does not contain %q", tc.path, tc.has)
+			}
+			if strings.HasSuffix(tc.path, "sw.js") {
+				// A service worker must reach browsers at their next visit, and as script.
+				if cc := w.Header().Get("Cache-Control"); cc != "no-cache" {
+					t.Errorf("GET %s: Cache-Control %q, want no-cache", tc.path, cc)
+				}
+				if ct := w.Header().Get("Content-Type"); !strings.Contains(ct, "javascript") {
+					t.Errorf("GET %s: Content-Type %q", tc.path, ct)
+				}
 			}
 		})
 	}

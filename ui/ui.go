@@ -3,6 +3,8 @@
 // queue-server serves the booking page at /, ticket tracking at
 // /track/{id}, the counter console at /counter/, the hall display at
 // /display/ and admin at /admin/; kioskd serves the touchscreen (kiosk/).
+// The tracking pages' service worker is /track/sw.js: its default scope,
+// /track/, covers every /track/{id}.
 package ui
 
 import (
@@ -107,7 +109,8 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	tag := s.etag(name, data)
 	w.Header().Set("ETag", tag)
 	// Pages revalidate every time (cheap with the ETag); assets for an hour.
-	if strings.HasSuffix(name, ".html") || strings.HasSuffix(name, ".json") {
+	// A service worker too: a new one reaches browsers at their next visit.
+	if strings.HasSuffix(name, ".html") || strings.HasSuffix(name, ".json") || path.Base(name) == "sw.js" {
 		w.Header().Set("Cache-Control", "no-cache")
 	} else {
 		w.Header().Set("Cache-Control", "public, max-age=3600")

@@ -68,18 +68,41 @@ func enrolKiosk(t *testing.T, ctx context.Context, base, centre string) (adminCl
 // and an administrator, and returns its URL.
 func serveCentres(t *testing.T, centres ...queue.Centre) string {
 	t.Helper()
+	return serveWith(t, serveOptions{}, centres...).base
+}
+
+// serveOptions are what a test server may have that the others do not.
+type serveOptions struct {
+	now          func() time.Time // the engine's clock (default the real one)
+	pushKey      string           // the Web Push (VAPID) public key, base64url (default: no Web Push)
+	privateHooks bool             // webhooks may post to http://127.0.0.1
+}
+
+// served is a running test server: its URL and its engine.
+type served struct {
+	base string
+	eng  *engine.Engine
+}
+
+// serveWith is serveCentres with options, returning the engine too.
+func serveWith(t *testing.T, o serveOptions, centres ...queue.Centre) served {
+	t.Helper()
 	st, err := bolt.Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
 	hub := engine.NewHub()
-	eng, err := engine.New(engine.Config{Store: st, Publisher: hub})
+	eng, err := engine.New(engine.Config{Store: st, Publisher: hub, Now: o.now})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(eng.Close)
-	api := httpapi.New(httpapi.Config{BcryptCost: bcrypt.MinCost, Engine: eng, Hub: hub, Store: st, UI: ui.Handler()})
+	cfg := httpapi.Config{BcryptCost: bcrypt.MinCost, Engine: eng, Hub: hub, Store: st, UI: ui.Handler(), AllowPrivateWebhooks: o.privateHooks}
+	if o.pushKey != "" {
+		cfg.PushPublicKey = func() string { return o.pushKey }
+	}
+	api := httpapi.New(cfg)
 	ctx := context.Background()
 	for _, c := range centres {
 		if err := c.Validate(); err != nil {
@@ -97,7 +120,7 @@ func serveCentres(t *testing.T, centres ...queue.Centre) string {
 	}
 	srv := httptest.NewServer(openapitest.Wrap(t, api)) // listens on 127.0.0.1
 	t.Cleanup(srv.Close)
-	return srv.URL
+	return served{base: srv.URL, eng: eng}
 }
 
 // needChromium fails the test when Debian's Chromium is not installed.

@@ -1,17 +1,21 @@
 // Admin: an administrator signs in and manages centres (the whole
 // configuration PUT to /api/v1/centres/{id}: hours, breaks, closed days,
 // services, counters, rules), staff accounts, kiosks (status, revoking,
-// one-time enrolment tokens) and reads a centre's audit log. Sections are
-// chosen by the URL's hash (#centres, #staff, #kiosks, #audit); reports
-// live on their own page (/admin/reports.html).
+// one-time enrolment tokens) and reads a centre's audit log; it shows the
+// staff alerts in force (live from the event stream), the notifications
+// sent to citizens (state per channel and per message), manages webhooks
+// (create with a secret shown once, test event, delivery log, delete) and
+// closes a day unexpectedly. Sections are chosen by the URL's hash
+// (#centres, #staff, #kiosks, #audit, #alerts, #messages, #webhooks,
+// #closeday); reports live on their own page (/admin/reports.html).
 
 import '/admin/admin.i18n.js';
 import { apply, bindSwitch, locale, serviceName, t } from '/assets/i18n.js';
-import { $, api, ApiError, h, seg } from '/assets/api.js';
+import { $, api, ApiError, EventStream, h, seg } from '/assets/api.js';
 import { clearError, showError, staffSession, toast } from '/assets/staff.js';
-import { dateField } from '/assets/dates.js';
+import { dateField, formatDate } from '/assets/dates.js';
 
-const sections = ['centres', 'staff', 'kiosks', 'audit'];
+const sections = ['centres', 'staff', 'kiosks', 'audit', 'alerts', 'messages', 'webhooks', 'closeday'];
 
 const state = {
   me: null,
@@ -23,6 +27,10 @@ const state = {
   editingUser: null, // username, or '' for a new account
   revoking: null,
   kioskTimer: 0,
+  alertStream: null, // the event stream of the centre whose alerts are shown
+  hooks: [],
+  hookLog: null, // the webhook whose deliveries are shown
+  confirm: null, // what the confirmation dialog does when confirmed
 };
 
 // ---- helpers ------------------------------------------------------------------
@@ -31,6 +39,7 @@ const state = {
 function leave() {
   state.me = null;
   clearInterval(state.kioskTimer);
+  stopAlerts();
   showScreen('login');
 }
 
@@ -111,6 +120,7 @@ async function showSection() {
   }
   document.body.dataset.section = which;
   clearInterval(state.kioskTimer);
+  if (which !== 'alerts') stopAlerts();
   try {
     if (which === 'centres') await loadCentres();
     if (which === 'staff') await loadUsers();
@@ -119,6 +129,10 @@ async function showSection() {
       state.kioskTimer = setInterval(() => loadKiosks().catch(() => {}), 10000);
     }
     if (which === 'audit') await loadAudit();
+    if (which === 'alerts') await loadAlerts();
+    if (which === 'messages') await loadMessages();
+    if (which === 'webhooks') await loadHooks();
+    if (which === 'closeday') centreOptions($('close-centre'));
   } catch (err) {
     failed(err);
   }
@@ -337,6 +351,7 @@ function renderServices() {
           field(s, 'minutes', t('admin.service.minutes'), 'int', { min: 1, max: 480 }),
           field(s, 'bookable', t('admin.service.bookable'), 'bool', {}, () => (slot.hidden = !s.bookable))),
         slot,
+        h('div', { class: 'slot-fields' }, field(s, 'alert_wait_minutes', t('admin.service.alert_wait_minutes'), 'int', { min: 1, max: 600, placeholder: t('admin.rules.default') })),
         h('div', { class: 'field papers' }, h('label', {}, t('admin.service.papers')), papers),
         h('div', { class: 'svc-foot' }, removeButton(t('admin.service.remove', { code: s.code }), () => {
           c.services.splice(i, 1);
@@ -377,7 +392,12 @@ const ruleFields = [
   ['booking_days', 1, 60], ['min_notice_minutes', 0, 1440], ['bookings_per_day', 1, 10], ['bookings_per_service', 1, 10],
   ['max_reschedules', 0, 10], ['check_in_early_minutes', 0, 240], ['late_grace_minutes', 0, 120],
   ['no_show_limit', 0, 20], ['no_show_window_days', 1, 365], ['no_show_block_days', 1, 365], ['retention_days', 1, 3650],
+  ['numbers_per_day', 1, 20], ['near_position', 1, 50], ['near_minutes', 1, 240],
+  ['alert_wait_minutes', 5, 600], ['alert_pause_minutes', 1, 600],
 ];
+
+// The orders of phone gateways a centre may choose (rules.phone_channels).
+const phoneOrders = ['zns,sms', 'sms,zns', 'zns', 'sms'];
 
 function renderRules() {
   const r = state.draft.rules;
@@ -390,8 +410,27 @@ function renderRules() {
     if (mode.value) r.priority_mode = mode.value;
     else delete r.priority_mode;
   });
+  const phone = h('select', { id: 'r-phone-channels', name: 'phone_channels' },
+    h('option', { value: '' }, t('admin.rules.phone_default')),
+    ...phoneOrders.map((o) => h('option', { value: o }, t('admin.rules.phone.' + o.replace(',', '_')))));
+  phone.value = (r.phone_channels || []).join(',');
+  if (phone.value !== (r.phone_channels || []).join(',')) phone.value = '';
+  phone.addEventListener('change', () => {
+    if (phone.value) r.phone_channels = phone.value.split(',');
+    else delete r.phone_channels;
+  });
+  const clock = (key) => {
+    const f = field(r, key, t('admin.rules.' + key), 'text', { placeholder: key === 'online_from' ? '08:00' : '16:00', pattern: '[0-2][0-9]:[0-5][0-9]', maxlength: 5, inputmode: 'numeric' });
+    const input = f.querySelector('input');
+    input.addEventListener('input', () => {
+      if (!input.value.trim()) delete r[key];
+    });
+    return f;
+  };
   $('c-rules').replaceChildren(
     h('div', { class: 'field' }, h('label', { for: 'r-priority-mode' }, t('admin.rules.priority_mode')), mode),
+    clock('online_from'), clock('online_until'),
+    h('div', { class: 'field' }, h('label', { for: 'r-phone-channels' }, t('admin.rules.phone_channels')), phone),
     ...ruleFields.map(([k, min, max]) => field(r, k, t('admin.rules.' + k), 'int', { min, max, placeholder: t('admin.rules.default') })),
   );
 }
@@ -668,10 +707,314 @@ async function loadAudit() {
   );
 }
 
-const knownActions = new Set(['centre.configure', 'ticket.call_out_of_order', 'booking.create', 'booking.cancel', 'booking.reschedule', 'booking.check_in']);
+const knownActions = new Set(['centre.configure', 'ticket.call_out_of_order', 'booking.create', 'booking.cancel', 'booking.reschedule', 'booking.check_in',
+  'centre.close_day', 'notify.set', 'notify.remove', 'webhook.create', 'webhook.delete', 'webhook.test']);
 
 function auditAction(action) {
   return knownActions.has(action) ? t('admin.audit.action.' + action) : action;
+}
+
+// ---- confirmation ---------------------------------------------------------------------------
+
+/** Asks in a dialog; run() goes when the administrator confirms. */
+function ask(title, text, ok, run) {
+  state.confirm = run;
+  $('dlg-confirm-title').textContent = title;
+  $('confirm-text').textContent = text;
+  $('confirm-ok').textContent = ok;
+  $('dlg-confirm').showModal();
+}
+
+async function confirmed(ev) {
+  ev.preventDefault();
+  const run = state.confirm;
+  state.confirm = null;
+  $('dlg-confirm').close();
+  if (run) await run();
+}
+
+// ---- staff alerts ----------------------------------------------------------------------------
+
+function stopAlerts() {
+  if (state.alertStream) state.alertStream.stop();
+  state.alertStream = null;
+}
+
+/** An alert in words: "Lĩnh vực A: chờ lâu nhất 52 phút (ngưỡng 45)". */
+function alertText(a, cfg) {
+  if (a.kind === 'pause') {
+    const k = cfg && (cfg.counters || []).find((x) => x.number === a.counter);
+    return t('admin.alerts.pause', { counter: (k && k.name) || t('common.counter', { n: a.counter }), minutes: a.minutes, limit: a.limit });
+  }
+  const svc = cfg && (cfg.services || []).find((x) => x.code === a.service);
+  return t('admin.alerts.wait', { service: svc ? `${a.service} – ${serviceName(svc)}` : a.service, minutes: a.minutes, limit: a.limit });
+}
+
+async function loadAlerts() {
+  const sel = $('alert-centre');
+  centreOptions(sel);
+  const id = sel.value;
+  if (!id) return;
+  const [cfg, list, q] = await Promise.all([
+    api('GET', `/api/v1/centres/${seg(id)}`),
+    api('GET', `/api/v1/centres/${seg(id)}/alerts`),
+    state.alertStream && state.alertStream.centre === id ? null : api('GET', `/api/v1/centres/${seg(id)}/queue`),
+  ]);
+  $('alert-empty').hidden = list.length > 0;
+  $('alert-list').replaceChildren(...list.map((a) =>
+    h('li', { class: 'alert warn', dataset: { kind: a.kind, service: a.service || '', counter: String(a.counter || '') } },
+      alertText(a, cfg), ' ',
+      h('span', { class: 'hint' }, t('admin.alerts.since', { time: dateTime(a.since, centreZone(id)) })))));
+  if (q) {
+    stopAlerts();
+    // Alerts are raised and cleared as time passes: the stream says when.
+    state.alertStream = new EventStream(id, q.last_seq, {
+      onEvent: (e) => {
+        if (e.type === 'alert.raised' || e.type === 'alert.cleared') loadAlerts().catch(failed);
+      },
+      onReset: () => loadAlerts().catch(failed),
+    }).start();
+  }
+}
+
+// ---- notifications sent ----------------------------------------------------------------------
+
+const channels = ['phone', 'email', 'push', 'webhook'];
+const knownTopics = new Set(['issued', 'near', 'called', 'transferred', 'absent', 'booked', 'reminder_day', 'reminder_hour', 'cancelled', 'centre_closed', 'test']);
+
+function topicText(topic) {
+  if (knownTopics.has(topic)) return t('admin.topic.' + topic);
+  if (eventTypes.includes(topic)) return t('admin.event.' + topic);
+  return topic || '—';
+}
+
+/** What a message is about: its ticket number, booking code or webhook, never an address. */
+function aboutText(m) {
+  const kind = m.ref_kind || m.ref || '';
+  const what = m.number || m.ticket || m.booking || m.code || m.webhook || '';
+  if (kind === 'ticket' || kind === 'booking' || kind === 'webhook') return `${t('admin.ref.' + kind)} ${what}`.trim();
+  return what || kind || '—';
+}
+
+function messageRow(m, zone, withChannel = true) {
+  const detail = [];
+  if (m.via) detail.push(t('admin.messages.via', { via: m.via }));
+  if (m.error) detail.push(m.error);
+  if (m.status === 'pending' && m.next_at) detail.push(t('admin.messages.next', { time: dateTime(m.next_at, zone) }));
+  if (m.status === 'sent' && m.sent_at) detail.push(t('admin.messages.sent_at', { time: dateTime(m.sent_at, zone) }));
+  return h('tr', { dataset: { message: m.id, status: m.status, channel: m.channel } },
+    h('td', { class: 'nowrap' }, dateTime(m.created_at, zone)),
+    withChannel ? h('td', {}, t('admin.channel.' + m.channel)) : null,
+    h('td', {}, topicText(m.topic)),
+    withChannel ? h('td', {}, aboutText(m)) : null,
+    h('td', { class: 'status-' + m.status }, t('admin.messages.status.' + m.status)),
+    h('td', { class: 'num' }, String(m.attempts || 0)),
+    h('td', {}, detail.join(' · ')));
+}
+
+async function loadMessages() {
+  const sel = $('msg-centre');
+  centreOptions(sel);
+  const id = sel.value;
+  if (!id) return;
+  const q = new URLSearchParams({ limit: '200' });
+  if ($('msg-channel').value) q.set('channel', $('msg-channel').value);
+  if ($('msg-status').value) q.set('status', $('msg-status').value);
+  clearError($('msg-error'));
+  let r;
+  try {
+    r = await api('GET', `/api/v1/centres/${seg(id)}/messages?${q}`);
+  } catch (err) {
+    // A store without an outbox (503) says so where the list would be.
+    if (!(err instanceof ApiError) || err.status === 401) throw err;
+    r = { messages: [], summary: {} };
+    showError($('msg-error'), err);
+  }
+  const sum = r.summary || {};
+  const shown = [...channels.filter((c) => sum[c]), ...Object.keys(sum).filter((c) => !channels.includes(c))];
+  $('msg-summary').replaceChildren(...(shown.length ? shown : channels).map((c) => {
+    const n = sum[c] || {};
+    return h('tr', { dataset: { channel: c } },
+      h('th', { scope: 'row' }, t('admin.channel.' + c)),
+      h('td', { class: 'num', dataset: { k: 'pending' } }, String(n.pending || 0)),
+      h('td', { class: 'num', dataset: { k: 'sent' } }, String(n.sent || 0)),
+      h('td', { class: 'num', dataset: { k: 'failed' } }, String(n.failed || 0)));
+  }));
+  const list = r.messages || [];
+  $('msg-empty').hidden = list.length > 0 || !$('msg-error').hidden;
+  $('msg-list').replaceChildren(...list.map((m) => messageRow(m, centreZone(id))));
+}
+
+// ---- webhooks ------------------------------------------------------------------------------------
+
+// Every event type a webhook may ask for (queue.EventTypes).
+const eventTypes = [
+  'ticket.issued', 'ticket.called', 'ticket.recalled', 'ticket.finished', 'ticket.no_show', 'ticket.transferred', 'ticket.expired',
+  'ticket.prechecked', 'ticket.rated', 'ticket.voided', 'counter.paused', 'counter.resumed', 'counter.opened', 'counter.closed', 'centre.configured',
+  'booking.created', 'booking.cancelled', 'booking.rescheduled', 'booking.checked_in', 'booking.no_show',
+  'ticket.priority_confirmed', 'ticket.priority_downgraded', 'alert.raised', 'alert.cleared',
+];
+
+function renderEventBoxes() {
+  const box = $('hook-events');
+  const keep = new Set([...box.querySelectorAll('input:checked')].map((i) => i.value));
+  box.replaceChildren(...eventTypes.map((e) => h('label', {},
+    h('input', { type: 'checkbox', name: 'event', value: e, checked: keep.has(e) }),
+    h('span', {}, t('admin.event.' + e), ' ', h('code', {}, e)))));
+}
+
+/** A fresh secret: 32 random bytes in base64url (43 printable characters). */
+function newSecret() {
+  const b = crypto.getRandomValues(new Uint8Array(32));
+  return btoa(String.fromCharCode(...b)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+async function loadHooks() {
+  const sel = $('hook-centre');
+  centreOptions(sel);
+  if (!$('hook-events').children.length) renderEventBoxes();
+  const id = sel.value;
+  if (!id) return;
+  state.hooks = await api('GET', `/api/v1/centres/${seg(id)}/webhooks`);
+  $('hook-empty').hidden = state.hooks.length > 0;
+  $('hook-list').replaceChildren(...state.hooks.map((w) =>
+    h('tr', { dataset: { webhook: w.id } },
+      h('td', { class: 'url' }, w.url),
+      h('td', {}, (w.events || []).length ? w.events.join(', ') : t('admin.webhooks.all_events')),
+      h('td', { class: 'nowrap' }, dateTime(w.created_at, centreZone(id)), w.created_by ? h('div', { class: 'hint' }, w.created_by) : null),
+      h('td', { class: 'row-actions' },
+        h('button', { type: 'button', class: 'secondary small', dataset: { act: 'test' }, 'aria-label': t('admin.webhooks.test_named', { url: w.url }), onclick: () => testHook(w) }, t('admin.webhooks.test')), ' ',
+        h('button', { type: 'button', class: 'secondary small', dataset: { act: 'log' }, 'aria-label': t('admin.webhooks.log_named', { url: w.url }), onclick: () => showHookLog(w) }, t('admin.webhooks.log')), ' ',
+        h('button', { type: 'button', class: 'danger small', dataset: { act: 'delete' }, 'aria-label': t('admin.webhooks.delete_named', { url: w.url }), onclick: () => askDeleteHook(w) }, t('admin.remove'))))));
+  if (state.hookLog && !state.hooks.some((w) => w.id === state.hookLog.id)) closeHookLog();
+  else if (state.hookLog) await showHookLog(state.hookLog, false);
+}
+
+async function saveHook(ev) {
+  ev.preventDefault();
+  clearError($('hook-error'));
+  $('hook-created').hidden = true;
+  for (const id of ['hook-url', 'hook-secret']) $(id).removeAttribute('aria-invalid');
+  const body = {
+    centre: $('hook-centre').value,
+    url: $('hook-url').value.trim(),
+    events: [...$('hook-events').querySelectorAll('input:checked')].map((i) => i.value),
+    secret: $('hook-secret').value,
+  };
+  const btn = $('hook-save');
+  btn.disabled = true;
+  try {
+    const w = await api('POST', '/api/v1/webhooks', body);
+    // The server never gives the secret back: this is the one time it is shown.
+    $('hook-created-secret').textContent = body.secret;
+    $('hook-created').hidden = false;
+    $('hook-url').value = '';
+    $('hook-secret').value = '';
+    for (const i of $('hook-events').querySelectorAll('input:checked')) i.checked = false;
+    toast(t('admin.webhooks.created_done', { url: w.url }));
+    await loadHooks();
+  } catch (err) {
+    const input = { url: 'hook-url', secret: 'hook-secret', events: 'hook-events' }[(err.field || '').split(/[.[]/)[0]];
+    if (input && $(input).tagName === 'INPUT') $(input).setAttribute('aria-invalid', 'true');
+    failed(err, $('hook-error'));
+  } finally {
+    btn.disabled = false;
+  }
+}
+
+async function testHook(w) {
+  try {
+    const r = await api('POST', `/api/v1/webhooks/${seg(w.id)}/test`);
+    toast(t('admin.webhooks.tested', { url: w.url }));
+    document.body.dataset.tested = (r && r.message) || w.id;
+    await showHookLog(w);
+  } catch (err) {
+    failed(err);
+  }
+}
+
+function askDeleteHook(w) {
+  ask(t('admin.webhooks.delete_title'), t('admin.webhooks.delete_text', { url: w.url }), t('admin.remove'), async () => {
+    try {
+      await api('DELETE', `/api/v1/webhooks/${seg(w.id)}`);
+      toast(t('admin.webhooks.deleted', { url: w.url }));
+      await loadHooks();
+    } catch (err) {
+      failed(err);
+    }
+  });
+}
+
+async function showHookLog(w, focus = true) {
+  state.hookLog = w;
+  const id = $('hook-centre').value;
+  clearError($('hook-log-error'));
+  let list = [];
+  try {
+    list = await api('GET', `/api/v1/centres/${seg(id)}/webhooks/${seg(w.id)}/deliveries?limit=100`);
+  } catch (err) {
+    if (!(err instanceof ApiError) || err.status === 401) throw err;
+    showError($('hook-log-error'), err);
+  }
+  const msgs = Array.isArray(list) ? list : list.messages || [];
+  $('hook-log-title').textContent = t('admin.webhooks.log_title', { url: w.url });
+  $('hook-log-empty').hidden = msgs.length > 0 || !$('hook-log-error').hidden;
+  $('hook-log-list').replaceChildren(...msgs.map((m) => messageRow(m, centreZone(id), false)));
+  $('hook-log').hidden = false;
+  if (focus) $('hook-log-close').focus();
+}
+
+function closeHookLog() {
+  state.hookLog = null;
+  $('hook-log').hidden = true;
+}
+
+// ---- closing a day -------------------------------------------------------------------------------
+
+async function askCloseDay(ev) {
+  ev.preventDefault();
+  clearError($('close-error'));
+  $('close-result').hidden = true;
+  const centre = $('close-centre').value;
+  const day = $('close-date').iso;
+  const message = $('close-message').value.trim();
+  if (!day) {
+    showError($('close-error'), t('admin.closeday.err_date'));
+    $('close-date').focus();
+    return;
+  }
+  if (!message) {
+    showError($('close-error'), t('admin.closeday.err_message'));
+    $('close-message').focus();
+    return;
+  }
+  // How many bookings will be cancelled: the active ones of that day.
+  let n = -1;
+  try {
+    const list = await api('GET', `/api/v1/centres/${seg(centre)}/bookings?date=${seg(day)}`);
+    n = list.filter((b) => b.status === 'booked').length;
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) return failed(err);
+  }
+  const text = t(n < 0 ? 'admin.closeday.confirm_unknown' : 'admin.closeday.confirm', { centre: centreName(centre), date: formatDate(day), n });
+  ask(t('admin.closeday.confirm_title'), text, t('admin.closeday.confirm_ok'), () => closeDay(centre, day, message));
+}
+
+async function closeDay(centre, day, message) {
+  const btn = $('close-submit');
+  btn.disabled = true;
+  try {
+    const r = await api('POST', `/api/v1/centres/${seg(centre)}/close-day`, { date: day, message });
+    const el = $('close-result');
+    el.textContent = t('admin.closeday.done', { centre: centreName(centre), date: formatDate(day), n: r.cancelled });
+    el.dataset.cancelled = String(r.cancelled);
+    el.hidden = false;
+    $('close-message').value = '';
+  } catch (err) {
+    failed(err, $('close-error'));
+  } finally {
+    btn.disabled = false;
+  }
 }
 
 // ---- start ----------------------------------------------------------------------------------
@@ -688,6 +1031,7 @@ function init() {
         Object.assign(state.draft, keep);
         renderEditor();
       }
+      renderEventBoxes();
       showSection();
     }
   });
@@ -726,6 +1070,26 @@ function init() {
   $('kiosk-refresh').addEventListener('click', () => loadKiosks().catch(failed));
   $('revoke-form').addEventListener('submit', revoke);
   $('audit-centre').addEventListener('change', () => loadAudit().catch(failed));
+  $('alert-centre').addEventListener('change', () => loadAlerts().catch(failed));
+  $('msg-centre').addEventListener('change', () => loadMessages().catch(failed));
+  $('msg-refresh').addEventListener('click', () => loadMessages().catch(failed));
+  $('msg-filter').addEventListener('submit', (e) => {
+    e.preventDefault();
+    loadMessages().catch(failed);
+  });
+  $('hook-centre').addEventListener('change', () => {
+    closeHookLog();
+    loadHooks().catch(failed);
+  });
+  $('hook-form').addEventListener('submit', saveHook);
+  $('hook-generate').addEventListener('click', () => {
+    $('hook-secret').value = newSecret();
+    $('hook-secret').select();
+  });
+  $('hook-log-close').addEventListener('click', closeHookLog);
+  dateField($('close-date'));
+  $('close-form').addEventListener('submit', askCloseDay);
+  $('confirm-form').addEventListener('submit', confirmed);
   for (const d of document.querySelectorAll('dialog')) {
     for (const b of d.querySelectorAll('[data-close]')) b.addEventListener('click', () => d.close());
   }

@@ -1,6 +1,8 @@
 // The public booking page: choose a centre, a service, a day and a time,
-// give who is coming, and get a booking code; or look a code up to change
-// or cancel it. Anonymous bookings carry an ALTCHA-style proof of work,
+// give who is coming, and get a booking code; or take a same-day number
+// from the phone ("Lấy số trực tuyến": centre, service, CCCD number) and go
+// to its tracking page; or look a code up to change or cancel it. Both
+// forms may ask for notifications (Zalo/SMS, e-mail, this browser). Anonymous bookings carry an ALTCHA-style proof of work,
 // solved in a worker while the citizen fills the form.
 //
 // Personal data (the CCCD number, name, phone) stays in the form fields and
@@ -10,6 +12,7 @@ import '/booking/booking.i18n.js';
 import { apply, bindSwitch, lang, serviceName, t } from '/assets/i18n.js';
 import { $, api, h, seg } from '/assets/api.js';
 import { solve } from '/assets/pow.js';
+import { preparePush, readNotify, withPush } from '/assets/notify.js';
 
 const params = new URLSearchParams(location.search);
 
@@ -22,7 +25,8 @@ const state = {
   slots: null, // of state.date, null while loading
   slot: null,
   booking: null, // the confirmed booking
-  view: 'book', // or 'lookup'
+  view: 'book', // or 'online', 'lookup'
+  online: null, // the configuration of the centre chosen for a same-day number
   step: '',
   found: null, // the booking looked up
   // Signed links to a booking's PDF and ICS, by code: the server gives them
@@ -230,12 +234,14 @@ class Solver {
   }
 }
 
+// One solver serves both forms; each shows its progress.
 const solver = new Solver((s, p) => {
-  const box = $('pow');
-  box.dataset.state = s;
-  $('pow-progress').value = Math.round(p * 100);
-  const text = t(s === 'ready' ? 'book.pow.ready' : 'book.pow.working');
-  if ($('pow-text').textContent !== text) $('pow-text').textContent = text;
+  for (const pre of ['', 'on-']) {
+    $(pre + 'pow').dataset.state = s;
+    $(pre + 'pow-progress').value = Math.round(p * 100);
+    const text = t(s === 'ready' ? 'book.pow.ready' : 'book.pow.working');
+    if ($(pre + 'pow-text').textContent !== text) $(pre + 'pow-text').textContent = text;
+  }
 });
 
 // ---- views and steps ----
@@ -269,8 +275,10 @@ function renderStepNo() {
 function setView(view, push = true) {
   state.view = view;
   $('book').hidden = view !== 'book';
+  $('online').hidden = view !== 'online';
   $('lookup').hidden = view !== 'lookup';
-  for (const [id, v] of [['tab-book', 'book'], ['tab-lookup', 'lookup']]) {
+  if (view === 'online') solver.start();
+  for (const [id, v] of [['tab-book', 'book'], ['tab-online', 'online'], ['tab-lookup', 'lookup']]) {
     if (v === view) $(id).setAttribute('aria-current', 'page');
     else $(id).removeAttribute('aria-current');
   }
@@ -278,6 +286,8 @@ function setView(view, push = true) {
     const u = new URL(location.href);
     u.searchParams.delete('code');
     u.searchParams.delete('lookup');
+    u.searchParams.delete('online');
+    if (view === 'online') u.searchParams.set('online', '1');
     if (view === 'lookup') {
       if (state.found) u.searchParams.set('code', state.found.code);
       else u.searchParams.set('lookup', '1');
@@ -557,9 +567,16 @@ async function submitBooking(ev) {
       phone: $('phone').value.trim(),
     },
   };
+  const choice = readNotify('bk', $('phone').value);
+  if (choice.error) {
+    fieldError(choice.error.input, choice.error.message);
+    choice.error.input.focus();
+    return;
+  }
   const button = $('book-submit');
   setBusy(button, true, 'book.submitting', 'book.submit');
   try {
+    if (choice.any) body.notify = choice.push ? await withPush(choice.request) : choice.request;
     state.booking = await postBooking(body);
     keepDocs(state.booking);
     // Done with the personal data: forget it.
@@ -579,11 +596,150 @@ async function submitBooking(ev) {
     } else if (err.field === 'citizen.name') {
       fieldError($('full-name'), err.message); // the server says which character
       $('full-name').focus();
+    } else if (notifyField('bk', err.field)) {
+      const input = notifyField('bk', err.field);
+      fieldError(input, err.message);
+      input.focus();
     } else {
       showError(err.message);
     }
   } finally {
     setBusy(button, false, 'book.submitting', 'book.submit');
+  }
+}
+
+/** The input of a form's notification choices that an API error's field names (notify.email…), or null. */
+function notifyField(prefix, field) {
+  const m = /^notify\.(consent|email|phone|push)/.exec(field || '');
+  if (!m) return null;
+  // The phone of the messages is the form's own phone field.
+  if (m[1] === 'phone') return prefix === 'on' ? $('on-phone') : $('phone');
+  return $(`${prefix}-${m[1] === 'email' ? 'email' : 'consent'}`);
+}
+
+// ---- same-day number ----
+
+/** The same-day window and daily limit of a centre, its rules or their defaults. */
+function onlineRules(c) {
+  const r = (c && c.rules) || {};
+  return { from: r.online_from || '08:00', until: r.online_until || '16:00', n: r.numbers_per_day || 2 };
+}
+
+function renderOnline() {
+  const sel = $('on-centre');
+  const keep = sel.value || (state.online && state.online.id) || (state.centre && state.centre.id) || '';
+  sel.replaceChildren(...state.centres.map((c) => h('option', { value: c.id }, c.name || c.id)));
+  if (keep && state.centres.some((c) => c.id === keep)) sel.value = keep;
+  const c = state.online;
+  const svc = $('on-service');
+  const was = svc.value;
+  const list = (c && c.services) || [];
+  svc.replaceChildren(...list.map((s) => h('option', { value: s.code }, `${s.code} – ${serviceName(s)}`)));
+  if (list.some((s) => s.code === was)) svc.value = was;
+  $('online-intro').textContent = c ? t('online.intro', onlineRules(c)) : '';
+}
+
+async function loadOnlineCentre() {
+  const id = $('on-centre').value;
+  if (!id) return;
+  if (state.online && state.online.id === id) return;
+  try {
+    state.online = state.centre && state.centre.id === id ? state.centre : await api('GET', `/api/v1/centres/${seg(id)}`);
+  } catch (err) {
+    showError(err.message);
+  }
+  renderOnline();
+}
+
+function validateOnline() {
+  const id = $('on-id');
+  const phone = $('on-phone');
+  const ok = [
+    fieldError($('on-service'), $('on-service').value ? '' : t('online.err.service')),
+    fieldError(id, validID(id.value) ? '' : t('book.err.id_number')),
+    fieldError(phone, !phone.value.trim() || validPhone(phone.value) ? '' : t('book.err.phone')),
+  ];
+  const first = [$('on-service'), id, phone][ok.indexOf(false)];
+  if (first) first.focus();
+  return !first;
+}
+
+async function postOnline(centre, body, retry = true) {
+  const header = await solver.take();
+  try {
+    return await api('POST', `/api/v1/centres/${seg(centre)}/online-tickets`, body, { 'X-Altcha': header });
+  } catch (err) {
+    if (retry && err.code === 'challenge_failed') {
+      solver.reset();
+      return postOnline(centre, body, false);
+    }
+    throw err;
+  }
+}
+
+/** The input an online-ticket error's field names. */
+function onlineInput(field) {
+  if (field === 'citizen.id_number') return $('on-id');
+  if (field === 'citizen.phone') return $('on-phone');
+  if (field === 'service') return $('on-service');
+  return notifyField('on', field);
+}
+
+async function submitOnline(ev) {
+  ev.preventDefault();
+  if (busy) return;
+  clearMessages();
+  for (const id of ['on-service', 'on-id', 'on-phone', 'on-email', 'on-consent']) fieldError($(id), '');
+  if (!validateOnline()) {
+    notify('book.err.fix', {}, 'warn');
+    return;
+  }
+  const phone = $('on-phone').value.trim();
+  const choice = readNotify('on', phone, $('on-phone'));
+  if (choice.error) {
+    fieldError(choice.error.input, choice.error.message);
+    choice.error.input.focus();
+    return;
+  }
+  const c = state.online;
+  const body = { service: $('on-service').value, citizen: { id_number: $('on-id').value.replace(/\s/g, '') } };
+  if (phone) body.citizen.phone = phone;
+  const button = $('online-submit');
+  setBusy(button, true, 'book.submitting', 'online.submit');
+  try {
+    if (choice.any) body.notify = choice.push ? await withPush(choice.request) : choice.request;
+    const tk = await postOnline(c.id, body);
+    $('online-form').reset();
+    solver.reset();
+    // The tracking page says which channels are on: their names, never the addresses.
+    const channels = (tk.notify && tk.notify.channels) || [
+      ...(body.notify && body.notify.phone ? ['phone'] : []),
+      ...(body.notify && body.notify.email ? ['email'] : []),
+      ...(body.notify && body.notify.push ? ['push'] : []),
+    ];
+    try {
+      if (channels.length) sessionStorage.setItem('xephang.notify.' + tk.id, JSON.stringify(channels));
+    } catch {
+      /* storage disabled: the tracking page asks again */
+    }
+    announce(t('online.done', { number: tk.number }));
+    location.assign(tk.track_url || `/track/${seg(tk.id)}`);
+  } catch (err) {
+    solver.start(); // the spent or refused solution is replaced
+    // The server names the field; a CCCD number it refuses may come without one.
+    const input = err.status === 422 ? onlineInput(err.field || (/căn cước|CCCD/i.test(err.message) ? 'citizen.id_number' : '')) : null;
+    if (err.code === 'outside_hours') {
+      showError(t('online.err.hours', onlineRules(c)));
+    } else if (err.code === 'limit_reached') {
+      showError(t('online.err.limit', onlineRules(c)));
+    } else if (input) {
+      fieldError(input, err.message);
+      input.focus();
+    } else {
+      showError(err.message);
+    }
+  } finally {
+    setBusy(button, false, 'book.submitting', 'online.submit');
   }
 }
 
@@ -842,6 +998,7 @@ function renderAll() {
   if (state.step === 'details') renderPrivacy();
   renderDone();
   renderFound();
+  renderOnline();
   if (!$('resched-panel').hidden) renderResched();
   // Field messages are re-made on the next check; drop stale ones.
   for (const el of document.querySelectorAll('.field-error:not([hidden])')) {
@@ -863,6 +1020,17 @@ function bind() {
     setView('book');
     $('step-' + state.step).querySelector('h2').focus();
   });
+  $('tab-online').addEventListener('click', async (e) => {
+    e.preventDefault();
+    clearMessages();
+    setView('online');
+    $('h-online').focus();
+    await loadOnlineCentre();
+  });
+  $('on-centre').addEventListener('change', loadOnlineCentre);
+  $('online-form').addEventListener('submit', submitOnline);
+  preparePush('bk');
+  preparePush('on');
   $('tab-lookup').addEventListener('click', (e) => {
     e.preventDefault();
     clearMessages();
@@ -904,7 +1072,9 @@ async function start() {
   apply();
   bind();
   const code = params.get('code');
-  if (code || params.has('lookup')) {
+  if (params.has('online')) {
+    setView('online', false);
+  } else if (code || params.has('lookup')) {
     setView('lookup', false);
     if (code) {
       $('lookup-code').value = code;
@@ -927,6 +1097,8 @@ async function start() {
   renderCentres();
   if (preset) await chooseCentre(preset, false);
   else showStep('centre', false);
+  renderOnline();
+  await loadOnlineCentre();
   document.body.dataset.ready = 'true';
 }
 

@@ -30,6 +30,7 @@ const state = {
   rating: null, // the served ticket the citizen is asked to rate: {id, number}
   stream: null,
   busy: false,
+  alerts: [], // the centre's staff alerts in force (GET …/alerts, then the events)
 };
 
 // ---- screens --------------------------------------------------------------
@@ -198,6 +199,8 @@ async function openConsole(centre, counter) {
   saveChoice();
   $('rate-link').href = `/counter/rate.html?centre=${seg(centre)}&counter=${counter}`;
   await refreshNow();
+  state.alerts = [];
+  await loadAlerts();
   show('console');
   startStream();
   render();
@@ -228,6 +231,7 @@ function startStream() {
   state.stream = new EventStream(state.centre, state.queue.last_seq, {
     onEvent: (e) => {
       if (e.type === 'centre.configured') reloadConfig();
+      if (e.type === 'alert.raised' || e.type === 'alert.cleared') onAlert(e);
       if (e.type === 'ticket.rated' && state.rating && e.ticket && e.ticket.id === state.rating.id) {
         state.rating = null;
         renderRating();
@@ -240,6 +244,48 @@ function startStream() {
     },
     onReset: () => refresh(),
   }).start();
+}
+
+// ---- staff alerts ---------------------------------------------------------
+
+const alertKey = (a) => `${a.kind}/${a.service || ''}/${a.counter || 0}`;
+
+/** Loads the alerts in force; a server without them (or a refusal) shows none. */
+async function loadAlerts() {
+  try {
+    state.alerts = await api('GET', `/api/v1/centres/${seg(state.centre)}/alerts`);
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) failed(err);
+  }
+  renderAlerts();
+}
+
+const reloadAlerts = debounce(() => loadAlerts(), 300);
+
+/** An alert event changes the banner at once; the list is then read again for the thresholds. */
+function onAlert(e) {
+  const a = { kind: e.reason, service: e.service || '', counter: e.counter || 0, minutes: e.minutes || 0 };
+  state.alerts = state.alerts.filter((x) => alertKey(x) !== alertKey(a));
+  if (e.type === 'alert.raised') state.alerts.push(a);
+  renderAlerts();
+  reloadAlerts();
+}
+
+function alertLine(a) {
+  const limit = a.limit ? t('console.alert.limit', { n: a.limit }) : '';
+  if (a.kind === 'pause') {
+    const k = state.cfg && state.cfg.counters.find((x) => x.number === a.counter);
+    return t('console.alert.pause', { counter: (k && k.name) || t('common.counter', { n: a.counter }), minutes: a.minutes, limit });
+  }
+  const svc = state.cfg && service(state.cfg, a.service);
+  return t('console.alert.wait', { service: svc ? `${a.service} – ${serviceName(svc)}` : a.service, minutes: a.minutes, limit });
+}
+
+function renderAlerts() {
+  const box = $('staff-alerts');
+  box.hidden = state.alerts.length === 0;
+  $('staff-alert-list').replaceChildren(...state.alerts.map((a) =>
+    h('li', { dataset: { kind: a.kind, service: a.service || '', counter: String(a.counter || '') } }, alertLine(a))));
 }
 
 function stopStream() {
@@ -598,6 +644,9 @@ function reasonOf(select, detail) {
 function openPause() {
   fillReasons($('pause-reason'), $('pause-detail'), pauseReasons);
   $('pause-detail').value = '';
+  $('pause-minutes').value = '';
+  $('pause-minutes').removeAttribute('aria-invalid');
+  $('pause-minutes-hint').textContent = t('dialog.pause.minutes_hint');
   $('dlg-pause').showModal();
 }
 
@@ -640,8 +689,17 @@ function bindDialogs() {
       $('pause-detail').focus();
       return;
     }
+    const mins = $('pause-minutes').value.trim();
+    const minutes = mins === '' ? 0 : Number(mins);
+    if (!Number.isInteger(minutes) || minutes < 0 || minutes > 600) {
+      $('pause-minutes').setAttribute('aria-invalid', 'true');
+      $('pause-minutes-hint').textContent = t('dialog.pause.minutes_err');
+      $('pause-minutes').focus();
+      return;
+    }
+    $('pause-minutes').removeAttribute('aria-invalid');
     $('dlg-pause').close();
-    await act('pause', { reason });
+    await act('pause', minutes ? { reason, minutes } : { reason });
   });
   $('transfer-form').addEventListener('submit', async (ev) => {
     ev.preventDefault();
@@ -695,6 +753,7 @@ function init() {
     if (setupCfg && !$('setup').hidden) describeSetupCounter();
     showConn($('conn'));
     render();
+    renderAlerts();
   });
   $('setup-form').addEventListener('submit', submitSetup);
   $('centre').addEventListener('change', loadSetupCentre);

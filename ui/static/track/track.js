@@ -1,14 +1,21 @@
 // Ticket tracking (/track/{id}): the ticket's number, status, position and
-// estimated wait, refreshed whenever the centre's event stream moves.
+// estimated wait, refreshed whenever the centre's event stream moves; and
+// the citizen's notifications for it (Zalo/SMS, e-mail, this browser's Web
+// Push through /track/sw.js), set with PUT and removed with DELETE
+// /api/v1/tickets/{id}/notify. The addresses go to the server only; this
+// tab remembers which channels are on (names, not addresses) to say so.
 
 import '/track/track.i18n.js';
 import { apply, bindSwitch, duration, locale, serviceName, t } from '/assets/i18n.js';
 import { $, api, ApiError, debounce, EventStream, h, seg, showConn } from '/assets/api.js';
+import { channelWords, preparePush, readNotify, withPush } from '/assets/notify.js';
 
 const id = decodeURIComponent(location.pathname.replace(/^\/track\//, '').replace(/\/+$/, ''));
 let ticket = null;
 let stream = null;
 let centreName = '';
+let channels = null; // the notification channels on, as the server last said (null: unknown)
+let notifyMsg = null; // {key, params}: the panel's last message, said again in the other language
 
 const final = (s) => s === 'done' || s === 'no_show' || s === 'expired';
 
@@ -44,11 +51,137 @@ function render() {
   } else callout.hidden = true;
   $('updated').textContent = t('track.updated', { time: new Intl.DateTimeFormat(locale(), { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false }).format(new Date()) });
   $('centre-name').textContent = centreName || t('track.title');
+  renderNotify();
+}
+
+// ---- notifications ----
+
+const channelsKey = () => 'xephang.notify.' + id;
+
+function keptChannels() {
+  try {
+    const v = sessionStorage.getItem(channelsKey());
+    return v ? JSON.parse(v) : null;
+  } catch {
+    return null;
+  }
+}
+
+function keepChannels(list) {
+  channels = list;
+  try {
+    if (list && list.length) sessionStorage.setItem(channelsKey(), JSON.stringify(list));
+    else sessionStorage.removeItem(channelsKey());
+  } catch {
+    /* storage disabled: said until reload */
+  }
+}
+
+function renderNotify() {
+  const open = ticket && !final(ticket.status);
+  $('notify').hidden = !open;
+  if (!open) return;
+  const on = channels && channels.length > 0;
+  const st = $('notify-state');
+  st.dataset.channels = on ? channels.join(',') : '';
+  st.textContent = notifyMsg ? t(notifyMsg.key, { channels: channelWords(channels), ...notifyMsg.params })
+    : on ? t('notify.on', { channels: channelWords(channels) }) : t('notify.off');
+  $('notify-stop').hidden = !on;
+  $('notify-replace').hidden = !on;
+}
+
+function notifyFieldError(input, msg) {
+  const err = $(input.id + '-err');
+  input.setAttribute('aria-invalid', msg ? 'true' : 'false');
+  if (err) {
+    err.textContent = msg || '';
+    err.hidden = !msg;
+  }
+}
+
+function clearNotifyErrors() {
+  for (const k of ['n-phone', 'n-email', 'n-consent']) notifyFieldError($(k), '');
+  $('notify-error').hidden = true;
+}
+
+function notifyError(msg) {
+  $('notify-error').textContent = msg;
+  $('notify-error').hidden = false;
+}
+
+/** The field an API error names (notify.consent, phone, email, push). */
+function notifyInput(field) {
+  const f = (field || '').replace(/^notify\./, '');
+  return { phone: 'n-phone', email: 'n-email', consent: 'n-consent', push: 'n-push' }[f.split('.')[0]];
+}
+
+let notifyBusy = false;
+
+async function saveNotify(ev) {
+  ev.preventDefault();
+  if (notifyBusy) return;
+  clearNotifyErrors();
+  notifyMsg = null;
+  const r = readNotify('n');
+  if (r.error) {
+    notifyFieldError(r.error.input, r.error.message);
+    r.error.input.focus();
+    return;
+  }
+  if (!r.any) {
+    notifyError(t('notify.err.none'));
+    $('n-phone').focus();
+    return;
+  }
+  const btn = $('notify-save');
+  notifyBusy = true;
+  btn.disabled = true;
+  btn.textContent = t('notify.saving');
+  try {
+    if (r.push) await withPush(r.request);
+    const v = await api('PUT', `/api/v1/tickets/${seg(id)}/notify`, r.request);
+    keepChannels(v.channels || []);
+    notifyMsg = { key: 'notify.saved', params: {} };
+    // The addresses went to the server: they are not kept on the page.
+    $('n-phone').value = '';
+    $('n-email').value = '';
+  } catch (err) {
+    const input = err instanceof ApiError && notifyInput(err.field);
+    if (input && $(input + '-err')) {
+      notifyFieldError($(input), err.message);
+      $(input).focus();
+    } else notifyError(err.message);
+  } finally {
+    notifyBusy = false;
+    btn.disabled = false;
+    btn.textContent = t('notify.save');
+    renderNotify();
+  }
+}
+
+async function stopNotify() {
+  if (notifyBusy) return;
+  clearNotifyErrors();
+  notifyBusy = true;
+  try {
+    await api('DELETE', `/api/v1/tickets/${seg(id)}/notify`);
+    keepChannels([]);
+    notifyMsg = { key: 'notify.stopped', params: {} };
+    $('n-push').checked = false;
+    $('n-consent').checked = false;
+    $('notify-save').focus();
+  } catch (err) {
+    notifyError(err.message);
+  } finally {
+    notifyBusy = false;
+    renderNotify();
+  }
 }
 
 async function load() {
   const prev = ticket;
   ticket = await api('GET', `/api/v1/tickets/${seg(id)}`);
+  if (ticket.notify && Array.isArray(ticket.notify.channels)) keepChannels(ticket.notify.channels);
   if (prev && prev.status !== 'called' && ticket.status === 'called' && navigator.vibrate) navigator.vibrate([300, 150, 300]);
   render();
   if (final(ticket.status) && stream) {
@@ -70,6 +203,10 @@ function showError(err) {
 async function start() {
   apply();
   bindSwitch($('lang'));
+  channels = keptChannels();
+  preparePush('n');
+  $('notify-form').addEventListener('submit', saveNotify);
+  $('notify-stop').addEventListener('click', stopNotify);
   document.addEventListener('langchange', () => {
     showConn($('conn'));
     render();
