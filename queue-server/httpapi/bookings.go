@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"net/http"
 	"strings"
 	"time"
@@ -151,7 +152,7 @@ func (s *Server) handleBook(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	number, err := queue.CheckCCCD(req.Citizen.IDNumber, now)
+	number, err := checkCCCD(req.Citizen.IDNumber, now, "citizen.id_number")
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -243,7 +244,7 @@ func (s *Server) changeBooking(w http.ResponseWriter, r *http.Request, idNumber 
 	if staff {
 		actor = u.Username
 	} else {
-		n, err := queue.CheckCCCD(idNumber, s.now())
+		n, err := checkCCCD(idNumber, s.now(), "id_number")
 		if err != nil {
 			s.writeError(w, r, err)
 			return
@@ -304,7 +305,7 @@ func (s *Server) handleCheckInCard(w http.ResponseWriter, r *http.Request) {
 	if !s.decodeBody(w, r, &req) {
 		return
 	}
-	n, err := queue.CheckCCCD(req.IDNumber, s.now())
+	n, err := checkCCCD(req.IDNumber, s.now(), "id_number")
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -338,4 +339,15 @@ func (s *Server) handleListBookings(w http.ResponseWriter, r *http.Request) {
 		return out, nil
 	})
 	s.reply(w, r, http.StatusOK, v, err)
+}
+
+// checkCCCD is queue.CheckCCCD with the request's field named in its
+// error, so that a form marks the field at fault.
+func checkCCCD(n string, now time.Time, field string) (string, error) {
+	number, err := queue.CheckCCCD(n, now)
+	var e *queue.Error
+	if errors.As(err, &e) {
+		return "", e.At(field)
+	}
+	return number, err
 }

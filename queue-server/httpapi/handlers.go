@@ -146,7 +146,7 @@ func (s *Server) handleIssue(w http.ResponseWriter, r *http.Request) {
 	// the citizen's daily limit applies.
 	citizen := ""
 	if req.Citizen != nil {
-		n, err := queue.CheckCCCD(req.Citizen.IDNumber, s.now())
+		n, err := checkCCCD(req.Citizen.IDNumber, s.now(), "citizen.id_number")
 		if err != nil {
 			s.writeError(w, r, err)
 			return

@@ -93,7 +93,7 @@ func (s *Server) handleOnlineTicket(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	number, err := queue.CheckCCCD(req.Citizen.IDNumber, now)
+	number, err := checkCCCD(req.Citizen.IDNumber, now, "citizen.id_number")
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -212,7 +212,7 @@ func (s *Server) handleBookingNotify(w http.ResponseWriter, r *http.Request) {
 	if staff {
 		actor = u.Username
 	} else {
-		n, err := queue.CheckCCCD(body.IDNumber, s.now())
+		n, err := checkCCCD(body.IDNumber, s.now(), "id_number")
 		if err != nil {
 			s.writeError(w, r, err)
 			return

@@ -100,7 +100,7 @@ func TestOnlineNumber(t *testing.T) {
 	if _, err := kiosk.OnlineTicket(ctx, centreID, apiv1.OnlineTicketRequest{Service: "A", Citizen: apiv1.IdentifiedCitizen{IDNumber: cccd(2)}}); apiCode(err) != "403 forbidden" {
 		t.Errorf("a kiosk's token: %v", err)
 	}
-	if _, err := e.clerk.OnlineTicket(ctx, centreID, apiv1.OnlineTicketRequest{Service: "A", Citizen: apiv1.IdentifiedCitizen{IDNumber: "0010900"}}); apiCode(err) != "422 invalid" {
+	if _, err := e.clerk.OnlineTicket(ctx, centreID, apiv1.OnlineTicketRequest{Service: "A", Citizen: apiv1.IdentifiedCitizen{IDNumber: "0010900"}}); apiCode(err) != "422 invalid" || apiField(err) != "citizen.id_number" {
 		t.Errorf("a bad CCCD number: %v", err)
 	}
 	_, err = e.clerk.OnlineTicket(ctx, centreID, apiv1.OnlineTicketRequest{Service: "A", Citizen: apiv1.IdentifiedCitizen{IDNumber: cccd(2)},
@@ -148,7 +148,7 @@ func TestDailyLimitAcrossKioskOnlineAndBooking(t *testing.T) {
 	e, _ := bookingEnv(t, mondayNine)
 	ctx := context.Background()
 	kiosk, _ := enrollKiosk(t, e, "Ki-ốt 1")
-	if _, err := kiosk.Issue(ctx, centreID, apiv1.IssueRequest{Service: "A", Citizen: &apiv1.IssueCitizen{IDNumber: "12"}}); apiCode(err) != "422 invalid" {
+	if _, err := kiosk.Issue(ctx, centreID, apiv1.IssueRequest{Service: "A", Citizen: &apiv1.IssueCitizen{IDNumber: "12"}}); apiCode(err) != "422 invalid" || apiField(err) != "citizen.id_number" {
 		t.Fatalf("a kiosk sending a bad number: %v", err)
 	}
 	if _, err := kiosk.Issue(ctx, centreID, apiv1.IssueRequest{Service: "A", Citizen: &apiv1.IssueCitizen{IDNumber: cccd(5)}}); err != nil {
