@@ -506,3 +506,63 @@ func testLog() *slog.Logger {
 	}
 	return slog.New(slog.DiscardHandler)
 }
+
+// TestCardIdentifiedNumbers: a card read before taking a number sends its
+// CCCD number with the ticket, so the citizen's daily limit (walk-in,
+// online and booked numbers together, 2 by default) holds at the kiosk
+// too: the third number of the day is refused, in Vietnamese, and nothing
+// prints; a citizen who reads no card is not counted.
+func TestCardIdentifiedNumbers(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	admin := startServer(t)
+	dir := t.TempDir()
+	enrollKiosk(t, admin, "bench", dir)
+	_, k := startKiosk(t, ctx, dir, nil, nil)
+	k.waitStatus(t, ctx, "online", func(s statusView) bool { return s.Link.Online })
+	ev := listen(t, k)
+	reads := 0
+	take := func(card bool) (int, map[string]any) {
+		var st map[string]any
+		k.post(t, ctx, "/api/flow", map[string]string{"flow": "home"}, &st) // the next citizen
+		if code := k.post(t, ctx, "/api/flow", map[string]string{"flow": "take-number"}, &st); code != 200 {
+			t.Fatalf("flow: %d %v", code, st)
+		}
+		if card {
+			if code := k.post(t, ctx, "/api/demo/card", map[string]string{"kind": "adult"}, &st); code != 202 {
+				t.Fatalf("card: %d %v", code, st)
+			}
+			reads++
+			waitUntil(t, ctx, "the card read", func() bool { return ev.count("card") >= reads })
+		}
+		var out map[string]any
+		code := k.post(t, ctx, "/api/tickets", map[string]string{"service": "A"}, &out)
+		return code, out
+	}
+	for i := range 2 {
+		if code, out := take(true); code != 201 {
+			t.Fatalf("number %d with the card: %d %v", i+1, code, out)
+		}
+	}
+	// One card, one number: the next citizen, taking a number before the
+	// screen went home by itself, is not counted as the last one (who
+	// has reached the limit).
+	var st, out map[string]any
+	k.post(t, ctx, "/api/flow", map[string]string{"flow": "take-number"}, &st)
+	if code := k.post(t, ctx, "/api/tickets", map[string]string{"service": "A"}, &out); code != 201 {
+		t.Fatalf("the next citizen: %d %v", code, out)
+	}
+	code, out := take(true)
+	e, _ := out["error"].(map[string]any)
+	if code != 429 || e["code"] != "limit_reached" || !strings.Contains(fmt.Sprint(e["message"]), "tối đa 2 số") {
+		t.Fatalf("third number with the card: %d %v", code, out)
+	}
+	if code, out := take(false); code != 201 {
+		t.Fatalf("without a card: %d %v", code, out)
+	}
+
+	all, err := admin.Tickets(ctx, "bench", false)
+	if err != nil || len(all) != 4 {
+		t.Fatalf("server's tickets: %d %v", len(all), err)
+	}
+}

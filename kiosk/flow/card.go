@@ -31,6 +31,11 @@ func (k *Kiosk) Card(ctx context.Context, ev idcard.Event) {
 		centre, _ := k.cfg.Link.Centre()
 		age := card.Age(k.cfg.Link.Now().In(centre.Location()))
 		cr := &CardRead{OK: true}
+		// The number goes with the ticket: the server counts the
+		// citizen's numbers of the day (walk-in, online and booked).
+		k.mu.Lock()
+		k.cardID = card.IDNumber
+		k.mu.Unlock()
 		if age >= k.cfg.ElderlyAge {
 			k.mu.Lock()
 			k.elderly = true

@@ -142,7 +142,8 @@ type Kiosk struct {
 	Machine *Machine
 
 	mu      sync.Mutex
-	elderly bool // a card read in this session entitles to elderly priority
+	elderly bool   // a card read in this session entitles to elderly priority
+	cardID  string // the CCCD number of a card read in this session's take-number flow
 	pre     *precheckSession
 	printMu sync.Mutex
 }
@@ -176,6 +177,7 @@ func (k *Kiosk) emit(e Event) {
 func (k *Kiosk) forget() {
 	k.mu.Lock()
 	k.elderly = false
+	k.cardID = ""
 	k.pre = nil // the pages, the card and the result go with the citizen
 	k.mu.Unlock()
 }
@@ -284,6 +286,23 @@ func (k *Kiosk) Elderly() bool {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	return k.elderly
+}
+
+// cardUsed ends what a card read gave once its ticket printed: one card,
+// one number (the next citizen may touch "take a number" before the
+// screen goes home by itself).
+func (k *Kiosk) cardUsed() {
+	k.mu.Lock()
+	k.elderly, k.cardID = false, ""
+	k.mu.Unlock()
+}
+
+// cardNumber is the CCCD number of the card read in this session's
+// take-number flow ("" when none was).
+func (k *Kiosk) cardNumber() string {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.cardID
 }
 
 // ElderlyAge is the age from which a card offers elderly priority.

@@ -311,6 +311,7 @@ func (k *Kiosk) PrecheckTicket(ctx context.Context, service, priority string) (P
 		k.finish(Precheck, p, err)
 		return v, err
 	}
+	k.cardUsed()
 	v.Printed = &p
 	cl := precheck.NewChecklist(sess.result, proc, p.Number, k.cfg.Link.Now().In(centre.Location()))
 	v.Checklist = cl.Text()

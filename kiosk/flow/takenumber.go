@@ -75,6 +75,9 @@ func (k *Kiosk) TakeNumber(ctx context.Context, service, priority string) (Print
 		return Printed{}, errBusy
 	}
 	p, err := k.takeNumber(ctx, centre, svc, priority, nil)
+	if err == nil {
+		k.cardUsed()
+	}
 	k.finish(TakeNumber, p, err)
 	return p, err
 }
@@ -105,7 +108,11 @@ func (k *Kiosk) takeNumber(ctx context.Context, centre queue.Centre, svc queue.S
 	if k.cfg.Link.Online() {
 		key := newKey()
 		c, cancel := context.WithTimeout(ctx, k.cfg.IssueTimeout)
-		tv, err := k.cfg.Client.Issue(c, k.cfg.Centre, apiv1.IssueRequest{Service: svc.Code, Priority: priority, IdempotencyKey: key})
+		req := apiv1.IssueRequest{Service: svc.Code, Priority: priority, IdempotencyKey: key}
+		if id := k.cardNumber(); id != "" {
+			req.Citizen = &apiv1.IssueCitizen{IDNumber: id}
+		}
+		tv, err := k.cfg.Client.Issue(c, k.cfg.Centre, req)
 		cancel()
 		switch {
 		case err == nil:
