@@ -6,7 +6,10 @@ set -euo pipefail
 bin="$1" data="$2" addr="$3"
 export XEPHANG_ADMIN_PASSWORD="${XEPHANG_ADMIN_PASSWORD:-admin12345}"
 mkdir -p "$data"
-"$bin/queue-server" -demo -addr "$addr" -data "$data/server" &
+# Notifications simulated: each message a citizen would get (ZNS, SMS,
+# e-mail, push) is written to the server's log, phone and address masked.
+printf '{"simulate": true, "public_url": "http://%s"}\n' "$addr" >"$data/notify.json"
+"$bin/queue-server" -demo -addr "$addr" -data "$data/server" -notify-config "$data/notify.json" &
 server=$!
 trap 'kill "$server" 2>/dev/null; wait "$server" "$kiosk" 2>/dev/null' EXIT INT TERM
 for _ in $(seq 1 100); do
@@ -38,6 +41,7 @@ cat <<MSG
   Hall display       http://$addr/display/?centre=hoan-kiem
   Rating screen      http://$addr/counter/rate.html?centre=hoan-kiem&counter=1   (paired once by a clerk)
   Admin              http://$addr/admin/       (admin / $XEPHANG_ADMIN_PASSWORD)
+  Same-day number    http://$addr/?online=1    (notifications simulated: written to this log)
   Queue (JSON)       http://$addr/api/v1/centres/hoan-kiem/queue
   Metrics            http://$addr/metrics
   Data               $data

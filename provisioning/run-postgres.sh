@@ -39,13 +39,14 @@ db="postgres://xephang@127.0.0.1:$pgport/xephang?sslmode=disable"
 psql -X -q -h 127.0.0.1 -p "$pgport" -U xephang -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname='xephang'" | grep -q 1 ||
   psql -X -q -h 127.0.0.1 -p "$pgport" -U xephang -d postgres -c "CREATE DATABASE xephang"
 
+printf '{"simulate": true, "public_url": "http://%s"}\n' "$addr" >"$data/notify.json"
 # Two instances on one database; they share the data directory's key file
 # and kiosk CA (made by the first, read by the second).
 host="${addr%:*}"
 ports=(8081 8082)
 for i in 0 1; do
   "$bin/queue-server" -demo -addr "$host:${ports[$i]}" -data "$data/server-pg" -database "$db" \
-    -trusted-proxies 127.0.0.1/32 &
+    -trusted-proxies 127.0.0.1/32 -notify-config "$data/notify.json" &
   pids+=($!)
   for _ in $(seq 1 100); do
     if curl -fsS "http://$host:${ports[$i]}/readyz" >/dev/null 2>&1; then break; fi

@@ -6,6 +6,7 @@
 //	loadtest -scenario wait                             # estimated-wait error over simulated days
 //	loadtest -scenario booking -server bin/queue-server # bookings/s spread over slots, and 64 fighting for one
 //	loadtest -scenario replay -server bin/queue-server  # a clerk's latency under 50 since=0 event streams
+//	loadtest -scenario notify -server bin/queue-server  # what notifications add per ticket; messages/s through the outbox
 //	loadtest -scenario all -server bin/queue-server
 //
 // Everything runs on 127.0.0.1; every loop is bounded in count and time.
@@ -34,15 +35,17 @@ type options struct {
 	displays int
 	calls    int
 	seeds    int
-	profile  string
-	addr     string // bare-server child only
-	bareBolt string // bare-server child only: commit each request here
+	// notifyMessages is how many messages the notify scenario puts through the outbox.
+	notifyMessages int
+	profile        string
+	addr           string // bare-server child only
+	bareBolt       string // bare-server child only: commit each request here
 }
 
 func main() {
 	var o options
 	var clients string
-	flag.StringVar(&o.scenario, "scenario", "all", "issue, ws, wait, booking, replay or all")
+	flag.StringVar(&o.scenario, "scenario", "all", "issue, ws, wait, booking, replay, notify or all")
 	flag.StringVar(&o.server, "server", "bin/queue-server", "queue-server binary to run and measure")
 	flag.StringVar(&o.dir, "dir", "", "scratch directory for data files, on the disk to measure (default: a new temporary directory)")
 	flag.DurationVar(&o.dur, "duration", 10*time.Second, "length of each server load phase")
@@ -51,6 +54,7 @@ func main() {
 	flag.IntVar(&o.displays, "displays", 1000, "WebSocket displays")
 	flag.IntVar(&o.calls, "calls", 200, "counter calls to time at the displays")
 	flag.IntVar(&o.seeds, "seeds", 20, "simulated days for the wait scenario")
+	flag.IntVar(&o.notifyMessages, "messages", 5000, "messages the notify scenario puts through the outbox")
 	flag.StringVar(&o.profile, "cpuprofile", "", "write a CPU profile of the in-process engine phase (64 writers) here")
 	flag.StringVar(&o.addr, "bare-addr", "", "internal: serve the bare JSON handler on this address")
 	flag.StringVar(&o.bareBolt, "bare-bolt", "", "internal: the bare handler also commits one key per request to a fresh bbolt file in this directory")
@@ -88,8 +92,9 @@ func main() {
 	run("wait", waitScenario)
 	run("booking", bookingScenario)
 	run("replay", replayScenario)
+	run("notify", notifyScenario)
 	switch o.scenario {
-	case "issue", "ws", "wait", "booking", "replay", "all":
+	case "issue", "ws", "wait", "booking", "replay", "notify", "all":
 	default:
 		fatalf("unknown -scenario %q", o.scenario)
 	}

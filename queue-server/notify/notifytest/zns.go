@@ -49,16 +49,27 @@ type ZNSMessage struct {
 // StartZNS starts the fake; it stops with the test. Its first refresh
 // token is RefreshToken().
 func StartZNS(t testing.TB) *ZNSServer {
+	z := NewZNSServer()
+	t.Cleanup(z.Close)
+	return z
+}
+
+// NewZNSServer starts the fake outside a test (a load tool); Close stops it.
+func NewZNSServer() *ZNSServer {
 	z := &ZNSServer{modeSwitch: newModeSwitch(), AppID: "4318829017363291111", SecretKey: "fake-secret-key",
 		refresh: "rt-0", access: map[string]bool{}, tokenLife: "90000", delivered: map[string]int{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v4/oa/access_token", z.token)
 	mux.HandleFunc("POST /message/template", z.template)
 	z.srv = httptest.NewServer(mux)
-	t.Cleanup(z.srv.Close)
-	t.Cleanup(func() { close(z.stop) }) // runs first: hanging requests end
 	z.URL, z.OAuthURL = z.srv.URL, z.srv.URL+"/v4/oa/access_token"
 	return z
+}
+
+// Close ends hanging requests, then stops the fake.
+func (z *ZNSServer) Close() {
+	close(z.stop)
+	z.srv.Close()
 }
 
 // RefreshToken returns the refresh token the fake accepts now.

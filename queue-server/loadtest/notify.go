@@ -1,0 +1,226 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"time"
+
+	"xephang/queue-server/apiv1"
+	"xephang/queue-server/notify/notifytest"
+	"xephang/queue-server/queue"
+)
+
+// notifyScenario measures the outbox (issue 18): what notifications add to
+// the 64-client ticket bench, and how many messages per second go through
+// the outbox to a loopback gateway.
+//
+// Phase 1 runs POST …/tickets from the clients against fresh servers in
+// turn: "off", plain tickets; "on", every ticket asking to be told by
+// phone (a contact and its watch in the same commit) and a webhook
+// subscribed to ticket.issued (one message per ticket, delivered while
+// the load runs). Off, on, off, on, each half the duration: a drift of
+// the machine weighs on both alike.
+//
+// Phase 2 writes o.notifyMessages messages as fast as the clients can take
+// same-day numbers asking for a phone message ("issued"), then measures
+// how fast the dispatcher delivers them to a loopback Zalo ZNS.
+func notifyScenario(o options) error {
+	z := notifytest.NewZNSServer()
+	defer z.Close()
+	var hooked atomic.Int64
+	hook := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		hooked.Add(1)
+	})}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	go hook.Serve(ln)
+	defer hook.Close()
+	cfgPath := filepath.Join(o.dir, "notify.json")
+	if err := writeNotifyConfig(cfgPath, z); err != nil {
+		return err
+	}
+
+	w := os.Stdout
+	fmt.Fprintln(w, "## 10. Notifications through the outbox (issue 18)")
+	fmt.Fprintln(w)
+	for _, n := range o.clients {
+		off := row{name: "tickets, no notification", clients: n}
+		on := row{name: "tickets, each notified by phone + a webhook per ticket", clients: n}
+		hooked.Store(0)
+		for range 2 { // off, on, off, on: each half the duration
+			for _, mode := range []string{"off", "on"} {
+				r, err := notifyTicketPhase(o, cfgPath, mode, n, "http://"+ln.Addr().String()+"/hook")
+				if err != nil {
+					return err
+				}
+				if mode == "off" {
+					off.add(r)
+				} else {
+					on.add(r)
+				}
+			}
+		}
+		on.note = fmt.Sprintf("%.3f× the tickets/s without; %d webhook deliveries received", on.rate()/off.rate(), hooked.Load())
+		printRows(w, fmt.Sprintf("What notifications add to the ticket bench (%d clients, %v in all each, alternating fresh servers)", n, o.dur), []row{off, on}, map[int]row{n: off}, "no notification")
+	}
+
+	// Phase 2: messages/s through the outbox to the loopback ZNS.
+	srv, err := startNotifyServer(o, cfgPath, "notify-throughput")
+	if err != nil {
+		return err
+	}
+	defer srv.stop()
+	ctx := context.Background()
+	admin, err := adminClient(ctx, srv.base)
+	if err != nil {
+		return err
+	}
+	if err := openAllDay(ctx, admin); err != nil {
+		return err
+	}
+	before := len(z.Counts())
+	var next atomic.Int64
+	start := time.Now()
+	total := o.notifyMessages
+	clients := min(64, total)
+	r := drive("", clients, 10*time.Minute, func(w, _ int) error {
+		i := int(next.Add(1)) - 1
+		if i >= total {
+			return errStop
+		}
+		_, err := admin.OnlineTicket(ctx, "hoan-kiem", apiv1.OnlineTicketRequest{Service: services[i%len(services)],
+			Citizen: apiv1.IdentifiedCitizen{IDNumber: fmt.Sprintf("001090%06d", i)},
+			Notify:  &apiv1.NotifyRequest{Consent: true, Phone: fmt.Sprintf("09%08d", i)}})
+		return err
+	})
+	written := time.Since(start)
+	want := before + r.n + 3*len(services) // every confirmation, and "near" for the first three of each line
+	deadline := time.Now().Add(5 * time.Minute)
+	for len(z.Counts()) < want && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	all := time.Since(start)
+	got := len(z.Counts()) - before
+	fmt.Fprintf(w, "### Messages through the outbox to a loopback Zalo ZNS\n\n")
+	fmt.Fprintln(w, "| numbers taken (64 clients) | taking them | messages delivered | all delivered after | messages/s end to end | doubled |")
+	fmt.Fprintln(w, "| ---: | ---: | ---: | ---: | ---: | ---: |")
+	fmt.Fprintf(w, "| %d | %.2f s | %d | %.2f s | %.0f | %d |\n\n", r.n, written.Seconds(), got, all.Seconds(), float64(got)/all.Seconds(), len(notifytest.Doubled(z.Counts())))
+	return nil
+}
+
+// postOp posts the body of each request and expects 201.
+func postOp(tr *http.Transport, url, token string, body func(w, i int) string) func(w, i int) error {
+	hc := &http.Client{Transport: tr, Timeout: 15 * time.Second}
+	return func(w, i int) error {
+		req, err := http.NewRequest("POST", url, bytes.NewReader([]byte(body(w, i))))
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := hc.Do(req)
+		if err != nil {
+			return err
+		}
+		_, err = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusCreated {
+			return fmt.Errorf("status %d", resp.StatusCode)
+		}
+		return err
+	}
+}
+
+func writeNotifyConfig(path string, z *notifytest.ZNSServer) error {
+	tpl := map[string]string{}
+	for _, t := range []string{queue.TopicIssued, queue.TopicNear, queue.TopicCalled, queue.TopicTransferred, queue.TopicAbsent} {
+		tpl[t] = t
+	}
+	b, err := json.Marshal(map[string]any{
+		"public_url": "https://xephang.example.vn",
+		"zns": map[string]any{"base_url": z.URL, "oauth_url": z.OAuthURL, "app_id": z.AppID, "secret_key": z.SecretKey,
+			"refresh_token": z.RefreshToken(), "templates": tpl},
+		"webhook": map[string]any{"allow_private": true},
+	})
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, b, 0o600)
+}
+
+// notifyTicketPhase issues tickets from n clients for half of o.dur on a
+// fresh server: plain ones (off), or each asking to be told by phone with
+// a webhook subscribed to every ticket issued (on).
+func notifyTicketPhase(o options, cfgPath, mode string, n int, hookURL string) (row, error) {
+	srv, err := startNotifyServer(o, cfgPath, fmt.Sprintf("notify-%s-%d", mode, n))
+	if err != nil {
+		return row{}, err
+	}
+	defer srv.stop()
+	ctx := context.Background()
+	admin, err := adminClient(ctx, srv.base)
+	if err == nil {
+		err = openAllDay(ctx, admin)
+	}
+	token := ""
+	if err == nil {
+		token, err = clerk(ctx, srv.base)
+	}
+	if err != nil {
+		return row{}, err
+	}
+	body := func(w, i int) string { return fmt.Sprintf(`{"service":%q}`, services[(w+i)%len(services)]) }
+	if mode == "on" {
+		if _, err := admin.AddWebhook(ctx, apiv1.WebhookRequest{Centre: "hoan-kiem", URL: hookURL,
+			Events: []string{queue.EventIssued}, Secret: "loadtest-secret-0123456789"}); err != nil {
+			return row{}, err
+		}
+		body = func(w, i int) string {
+			return fmt.Sprintf(`{"service":%q,"notify":{"consent":true,"phone":"09%08d"}}`, services[(w+i)%len(services)], (w*1_000_000+i)%100_000_000)
+		}
+	}
+	return drive("notify "+mode, n, o.dur/2, postOp(newTransport(n), srv.base+"/api/v1/centres/hoan-kiem/tickets", token, body)), nil
+}
+
+// startNotifyServer runs queue-server with the demo and the gateways' file
+// on a fresh data directory.
+func startNotifyServer(o options, cfg, name string) (*child, error) {
+	data := filepath.Join(o.dir, name)
+	os.RemoveAll(data)
+	return startChild(o.server, []string{"-addr", "{addr}", "-data", data, "-demo", "-notify-config", cfg},
+		[]string{"XEPHANG_ADMIN_PASSWORD=loadtest-admin"}, "/readyz")
+}
+
+func adminClient(ctx context.Context, base string) (*apiv1.Client, error) {
+	c := apiv1.NewClient(base)
+	return c, c.Login(ctx, "admin", "loadtest-admin")
+}
+
+// openAllDay lets the demo centre take numbers (walk-in and online) at
+// any hour, so that the bench does not depend on when it runs.
+func openAllDay(ctx context.Context, admin *apiv1.Client) error {
+	c, err := admin.Centre(ctx, "hoan-kiem")
+	if err != nil {
+		return err
+	}
+	c.Hours = nil
+	for d := range 7 {
+		c.Hours = append(c.Hours, queue.Hours{Weekday: d, Open: "00:00", Close: "23:59"})
+	}
+	c.Breaks, c.ClosedDates = nil, nil
+	c.Rules.OnlineFrom, c.Rules.OnlineUntil = "00:00", "23:59"
+	c.Rules.AlertWaitMinutes = 600
+	_, err = admin.PutCentre(ctx, c)
+	return err
+}
