@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the queue server's benchmarks (make bench: issues 2, 3, 14 and 17) and writes their tables into
+# Runs the queue server's benchmarks (make bench: issues 2, 3, 14, 17 and 18) and writes their tables into
 # docs/benchmarks.md between the "bench:begin" and "bench:end" markers,
 # keeping the hand-written analysis around them.
 #
@@ -115,6 +115,17 @@ TEXT
   go test -run '^$' -bench 'BenchmarkOutboxClaimSave$' -benchtime 500x ./queue-server/bolt ./queue-server/pgstore | grep '^Benchmark'
   go test -run '^$' -bench 'BenchmarkCommitRound25' -benchtime 2000x -count 3 ./queue-server/bolt | grep '^Benchmark'
   go test -run '^$' -bench 'BenchmarkCommitTicket$|BenchmarkCommitTicketNotified$' -benchtime 2000x -count 3 ./queue-server/pgstore | grep '^Benchmark'
+  printf '```\n\n'
+  echo "bench: notifications end to end" >&2
+  "${lt[@]}" -scenario notify -duration "$ISSUE_DURATION" -clients 64 | sed -e 's/^### /#### /'
+  cat <<'TEXT'
+A simulated day through the real binary with the gateways' file pointing at a loopback Zalo ZNS (`BenchmarkNotifyDay`): 200 numbers, 60 of them online numbers asking for a phone message, the five counters calling until no one waits; the delay from each call's acknowledgement to the gateway's receipt of its "called" message (the issue's target: p99 ≤ 2 s). Then the dispatcher alone (`notify.BenchmarkDispatch`, an in-memory outbox to the loopback ZNS) and a same-day number with notifications through the handler (`BenchmarkOnlineTicketHandlerCPU`, 2,000 waiting, fsync off) against a plain ticket.
+
+```
+TEXT
+  go test -run '^$' -bench 'BenchmarkNotifyDay$' -benchtime 3x ./queue-server | grep '^Benchmark'
+  go test -run '^$' -bench 'BenchmarkDispatch$' -benchtime 5000x -count 3 ./queue-server/notify | grep '^Benchmark'
+  go test -run '^$' -bench 'BenchmarkOnlineTicketHandlerCPU$|BenchmarkIssueHandlerCPU$' -benchtime 2000x -count 3 ./queue-server/httpapi | grep '^Benchmark'
   printf '```\n\n'
 } >>"$out"
 

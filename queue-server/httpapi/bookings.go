@@ -167,6 +167,9 @@ func (s *Server) handleBook(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	if !staff && s.addressLimited(w, r, notify, now) {
+		return
+	}
 	citizen := queue.Citizen{Key: queue.CitizenKey(s.secret, number), IDMasked: queue.MaskID(number), Name: req.Citizen.Name, Phone: req.Citizen.Phone}
 	v, err := s.write(r, func(tx *engine.Tx) (any, error) {
 		l, err := tx.Live(centre)

@@ -21,6 +21,11 @@ var (
 	onlineRate = Rate{Name: "online", Burst: 10, Window: time.Hour} // same-day numbers from the phone
 	lookupRate = Rate{Name: "lookup", Burst: 60, Window: time.Minute}
 	enrollRate = Rate{Name: "enroll", Burst: 20, Window: time.Minute}
+	// addressRate bounds, per phone number and per e-mail address, how
+	// often the public gives it for notifications: a ticket id is seen on
+	// the public event stream, and nobody may turn the centre's SMS
+	// gateway on someone's phone.
+	addressRate = Rate{Name: "notify-address", Burst: 5, Window: 24 * time.Hour}
 )
 
 // Limits holds the state of the per-address and per-account limits: token

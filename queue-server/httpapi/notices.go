@@ -5,6 +5,7 @@ package httpapi
 // closing a day, staff alerts.
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strconv"
@@ -108,6 +109,9 @@ func (s *Server) handleOnlineTicket(w http.ResponseWriter, r *http.Request) {
 	if notify != nil && notify.Consent && notify.Phone == "" && req.Citizen.Phone != "" {
 		notify.Phone = strings.TrimSpace(req.Citizen.Phone)
 	}
+	if !staff && s.addressLimited(w, r, notify, now) {
+		return
+	}
 	// The idempotency key is the citizen's: scoped by the citizen, so a
 	// key someone else chose (or guessed) never returns their number.
 	citizen, key := queue.CitizenKey(s.secret, number), ""
@@ -156,6 +160,8 @@ func (s *Server) handleTicketNotify(w http.ResponseWriter, r *http.Request) {
 	actor := "public"
 	if staff {
 		actor = u.Username
+	} else if s.addressLimited(w, r, req, s.now()) {
+		return
 	}
 	id := r.PathValue("id")
 	v, err := s.write(r, func(tx *engine.Tx) (any, error) {
@@ -178,6 +184,39 @@ func (s *Server) handleTicketNotify(w http.ResponseWriter, r *http.Request) {
 	}
 	s.reply(w, r, http.StatusOK, v, err)
 }
+
+// addressLimited takes, for an anonymous request, a token of addressRate
+// for each phone and e-mail address it gives (keyed by their keyed hash:
+// the limits' tables hold no address), and answers 429 when one has none
+// left.
+func (s *Server) addressLimited(w http.ResponseWriter, r *http.Request, n *queue.NotifyRequest, now time.Time) bool {
+	if n == nil {
+		return false
+	}
+	var addrs []string
+	if p, ok := queue.ValidPhone(n.Phone); ok {
+		addrs = append(addrs, "phone:"+p)
+	}
+	if n.Email != "" {
+		addrs = append(addrs, "email:"+strings.ToLower(n.Email))
+	}
+	for _, a := range addrs {
+		ctx, cancel := context.WithTimeout(r.Context(), limitsTimeout)
+		ok, err := s.limits.Take(ctx, addressRate, "addr:"+queue.CitizenKey(s.secret, a)[:32], now)
+		cancel()
+		switch {
+		case err != nil:
+			s.writeError(w, r, errLimitsFailing)
+			return true
+		case !ok:
+			s.writeError(w, r, errAddressTooMany)
+			return true
+		}
+	}
+	return false
+}
+
+var errAddressTooMany = queue.Errorf(queue.ERateLimited, "this phone number or e-mail address was given for notifications too often today: ask at the centre", "số điện thoại hoặc e-mail này đã được đăng ký nhận thông báo quá nhiều lần hôm nay: vui lòng hỏi tại trung tâm")
 
 func notifyView(channels []string) apiv1.NotifyView {
 	if channels == nil {
@@ -212,6 +251,9 @@ func (s *Server) handleBookingNotify(w http.ResponseWriter, r *http.Request) {
 	if staff {
 		actor = u.Username
 	} else {
+		if s.addressLimited(w, r, req, s.now()) {
+			return
+		}
 		n, err := checkCCCD(body.IDNumber, s.now(), "id_number")
 		if err != nil {
 			s.writeError(w, r, err)

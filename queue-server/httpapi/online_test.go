@@ -595,3 +595,38 @@ func TestMessagesWithoutOutbox(t *testing.T) {
 	must(t, err)
 	must(t, e.admin.DeleteWebhook(ctx, h.ID)) // found among the live centres
 }
+
+// A phone or e-mail address given by the public for notifications is
+// limited per day, whatever the ticket (ticket ids are on the public
+// event stream): no one turns the centre's SMS gateway on someone's phone.
+// Staff are not limited; another address is not.
+func TestNotifyAddressLimit(t *testing.T) {
+	e, _ := bookingEnv(t, mondayNine)
+	ctx := context.Background()
+	pub := apiv1.NewClient(e.srv.URL)
+	var ids []string
+	for range 7 {
+		tk, err := e.clerk.Issue(ctx, centreID, apiv1.IssueRequest{Service: "A"})
+		must(t, err)
+		ids = append(ids, tk.ID)
+	}
+	const victim = "0987654321"
+	for i, id := range ids[:5] {
+		if _, err := pub.SetTicketNotify(ctx, id, apiv1.NotifyRequest{Consent: true, Phone: victim}); err != nil {
+			t.Fatalf("ticket %d: %v", i+1, err)
+		}
+	}
+	_, err := pub.SetTicketNotify(ctx, ids[5], apiv1.NotifyRequest{Consent: true, Phone: "+84 98 765 4321"}) // the same phone, written otherwise
+	if apiCode(err) != "429 rate_limited" {
+		t.Fatalf("sixth time the same phone: %v", err)
+	}
+	if _, err := pub.SetTicketNotify(ctx, ids[5], apiv1.NotifyRequest{Consent: true, Phone: "0912345678"}); err != nil {
+		t.Fatalf("another phone: %v", err)
+	}
+	if _, err := e.clerk.SetTicketNotify(ctx, ids[6], apiv1.NotifyRequest{Consent: true, Phone: victim}); err != nil {
+		t.Fatalf("staff: %v", err)
+	}
+	if tk, _ := e.clerk.Ticket(ctx, ids[5]); len(auditActions(t, e)) != 7 || tk.ID == "" {
+		t.Fatalf("audit %v", auditActions(t, e))
+	}
+}
