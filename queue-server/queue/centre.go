@@ -122,6 +122,11 @@ type Rules struct {
 	// (the pause's minutes, else AlertPauseMinutes, default 15).
 	AlertWaitMinutes  int `json:"alert_wait_minutes,omitempty"`
 	AlertPauseMinutes int `json:"alert_pause_minutes,omitempty"`
+
+	// NotifyExpiryMinutes: a ticket's message not delivered within this
+	// many minutes is given up (default 30): a "called" an hour late
+	// misleads.
+	NotifyExpiryMinutes int `json:"notify_expiry_minutes,omitempty"`
 }
 
 // Gateways of phone messages (Rules.PhoneChannels).
@@ -208,6 +213,7 @@ func (c *Centre) Normalize() {
 		{&r.MaxReschedules, 2}, {&r.CheckInEarlyMinutes, 60}, {&r.LateGraceMinutes, 15},
 		{&r.NoShowLimit, 2}, {&r.NoShowWindowDays, 60}, {&r.NoShowBlockDays, 30}, {&r.RetentionDays, 30},
 		{&r.NumbersPerDay, 2}, {&r.NearPosition, 3}, {&r.NearMinutes, 10}, {&r.AlertWaitMinutes, 45}, {&r.AlertPauseMinutes, 15},
+		{&r.NotifyExpiryMinutes, 30},
 	} {
 		if *d.v == 0 {
 			*d.v = d.def
@@ -363,9 +369,10 @@ func (c *Centre) Validate() error {
 		return Errorf(EInvalid, "online_from and online_until are HH:MM, from before until", "online_from và online_until dạng HH:MM, giờ bắt đầu trước giờ kết thúc").At("rules.online_from")
 	}
 	if r.NumbersPerDay < 1 || r.NumbersPerDay > 20 || r.NearPosition < 1 || r.NearPosition > 50 || r.NearMinutes < 1 || r.NearMinutes > 240 ||
-		r.AlertWaitMinutes < 5 || r.AlertWaitMinutes > 600 || r.AlertPauseMinutes < 1 || r.AlertPauseMinutes > 600 {
-		return Errorf(EInvalid, "rules out of range: numbers_per_day 1–20, near_position 1–50, near_minutes 1–240, alert_wait_minutes 5–600, alert_pause_minutes 1–600",
-			"quy tắc ngoài giới hạn: numbers_per_day 1–20, near_position 1–50, near_minutes 1–240, alert_wait_minutes 5–600, alert_pause_minutes 1–600").At("rules")
+		r.AlertWaitMinutes < 5 || r.AlertWaitMinutes > 600 || r.AlertPauseMinutes < 1 || r.AlertPauseMinutes > 600 ||
+		r.NotifyExpiryMinutes < 5 || r.NotifyExpiryMinutes > 240 {
+		return Errorf(EInvalid, "rules out of range: numbers_per_day 1–20, near_position 1–50, near_minutes 1–240, alert_wait_minutes 5–600, alert_pause_minutes 1–600, notify_expiry_minutes 5–240",
+			"quy tắc ngoài giới hạn: numbers_per_day 1–20, near_position 1–50, near_minutes 1–240, alert_wait_minutes 5–600, alert_pause_minutes 1–600, notify_expiry_minutes 5–240").At("rules")
 	}
 	seen := map[string]bool{}
 	for i, g := range r.PhoneChannels {

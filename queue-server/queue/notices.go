@@ -14,8 +14,10 @@ import (
 	"unicode/utf8"
 )
 
-// How long a message is worth sending: a "your turn is near" or "called"
-// message half an hour late helps no one; a webhook is retried a day.
+// How long a message is worth sending: a ticket's, the rules'
+// notify_expiry_minutes (a "called" message an hour late misleads); a
+// booking's, until its slot starts (at least TicketMessageTTL); a
+// webhook's, a day.
 const (
 	TicketMessageTTL  = 30 * time.Minute
 	WebhookMessageTTL = 24 * time.Hour
@@ -203,7 +205,10 @@ func (l *Live) tellTicket(now time.Time, t *Ticket, topic string, extra map[stri
 	for k, v := range extra {
 		d[k] = v
 	}
-	expires := now.Add(TicketMessageTTL)
+	expires := now.Add(time.Duration(l.cfg.Rules.NotifyExpiryMinutes) * time.Minute)
+	if l.cfg.Rules.NotifyExpiryMinutes == 0 {
+		expires = now.Add(TicketMessageTTL)
+	}
 	if end := l.endOfDay(t.IssuedAt); end.Before(expires) {
 		expires = end
 	}

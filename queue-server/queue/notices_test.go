@@ -435,3 +435,25 @@ func TestCloseDay(t *testing.T) {
 		t.Fatal("booked a closed day")
 	}
 }
+
+// A ticket's message is worth the rules' notify_expiry_minutes, never past
+// the end of its day.
+func TestTicketMessageExpiry(t *testing.T) {
+	l := newTestLive(t, func(c *Centre) { c.Rules.NotifyExpiryMinutes = 10 })
+	tk, err := online(l, day0, "A", "k1", phoneNotify)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch := l.TakeChanges()
+	for _, m := range ch.Outbox {
+		if d := m.Expires.Sub(m.CreatedAt); d > 10*time.Minute || d < 10*time.Minute-time.Millisecond {
+			t.Fatalf("%s expires %v, created %v", m.Topic, m.Expires, m.CreatedAt)
+		}
+	}
+	late := time.Date(2026, 11, 23, 23, 55, 0, 0, hcm)
+	l.Next(late, 1, "c")
+	ch = l.TakeChanges()
+	if len(ch.Outbox) != 1 || ch.Outbox[0].Topic != TopicCalled || !ch.Outbox[0].Expires.Equal(time.Date(2026, 11, 24, 0, 0, 0, 0, hcm)) {
+		t.Fatalf("called at 23:55 of %s: %+v", tk.Number, ch.Outbox)
+	}
+}
