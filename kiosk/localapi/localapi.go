@@ -496,9 +496,14 @@ type Hub struct {
 // NewHub returns an empty hub.
 func NewHub() *Hub { return &Hub{subs: map[chan flow.Event]struct{}{}} }
 
+// subscriberBuffer is how many events a subscriber may fall behind
+// before it is dropped (its page reconnects): the OCR of a dossier sends
+// progress in bursts while it takes the CPU the writer needs.
+const subscriberBuffer = 512
+
 // Subscribe returns a channel of the events from now on.
 func (h *Hub) Subscribe() chan flow.Event {
-	ch := make(chan flow.Event, 64)
+	ch := make(chan flow.Event, subscriberBuffer)
 	h.mu.Lock()
 	h.subs[ch] = struct{}{}
 	h.mu.Unlock()
