@@ -49,12 +49,19 @@ func (l *Live) due(now time.Time, apply bool) bool {
 	if l.RollDue(now) {
 		return true
 	}
-	found := l.checkNear(now, apply, nil)
-	if (l.reminders(now, apply) || l.checkAlerts(now, apply) || l.expireOnline(now, apply)) && !apply {
-		return true
+	found := false
+	for _, f := range []func(time.Time, bool) bool{l.checkNearAll, l.reminders, l.checkAlerts, l.expireOnline} {
+		if f(now, apply) {
+			found = true
+			if !apply {
+				return true
+			}
+		}
 	}
 	return found
 }
+
+func (l *Live) checkNearAll(now time.Time, apply bool) bool { return l.checkNear(now, apply, nil) }
 
 // reminders tells booked citizens the day before at 17:00 and one hour
 // before their slot.

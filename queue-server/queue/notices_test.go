@@ -457,3 +457,28 @@ func TestTicketMessageExpiry(t *testing.T) {
 		t.Fatalf("called at 23:55 of %s: %+v", tk.Number, ch.Outbox)
 	}
 }
+
+// One Due does all that time brought: a reminder, an alert and the
+// closing's expiry at once.
+func TestDueDoesEverythingDue(t *testing.T) {
+	l := bookingLive(t, func(c *Centre) { c.Hours[2].Close = "17:00" })
+	tue := day0.Add(24 * time.Hour) // Tuesday 08:00
+	l.Roll(tue)
+	if _, err := l.Book(tue, BookRequest{Code: "R1", Service: "A", Start: tue.Add(25 * time.Hour), Citizen: Citizen{Key: "k1", Name: "Nguyễn Văn An", Phone: "0912345678"}, Source: BookedOnline, Notify: phoneNotify}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := online(l, tue, "B", "k2", nil); err != nil {
+		t.Fatal(err)
+	}
+	l.TakeChanges()
+	closing := time.Date(2026, 11, 24, 17, 0, 0, 0, hcm)
+	l.Due(closing)
+	ch := l.TakeChanges()
+	var got []string
+	for _, e := range ch.Events {
+		got = append(got, e.Type)
+	}
+	if !slices.Contains(got, EventAlertRaised) || !slices.Contains(got, EventExpired) || !slices.Equal(topics(ch), []string{"reminder_day@booking:R1"}) {
+		t.Fatalf("events %v, messages %v", got, topics(ch))
+	}
+}
