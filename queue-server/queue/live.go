@@ -461,6 +461,12 @@ func (l *Live) Roll(now time.Time) {
 	}
 	sortTickets(old)
 	for _, t := range old {
+		// The citizen's keyed hash served the day's limit: it goes with
+		// the day (the ticket stays, for reports, without it).
+		if t.Citizen != "" {
+			t.Citizen = ""
+			l.touchTicket(t)
+		}
 		if t.Open() {
 			t.Status = StatusExpired
 			t.FinishedAt = timePtr(now)

@@ -482,3 +482,23 @@ func TestDueDoesEverythingDue(t *testing.T) {
 		t.Fatalf("events %v, messages %v", got, topics(ch))
 	}
 }
+
+// An identified ticket keeps its citizen's keyed hash for its day only.
+func TestCitizenKeyLeavesWithTheDay(t *testing.T) {
+	l := newTestLive(t, nil)
+	tk, err := online(l, day0, "A", "k1", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Next(day0, 1, "c")
+	l.Next(day0.Add(time.Minute), 1, "c") // served and done
+	l.TakeChanges()
+	l.Roll(day0.Add(24 * time.Hour))
+	ch := l.TakeChanges()
+	for _, x := range ch.Tickets {
+		if x.ID == tk.ID && x.Citizen == "" && x.Status == StatusDone {
+			return
+		}
+	}
+	t.Fatalf("yesterday's ticket not written without its key: %+v", ch.Tickets)
+}
