@@ -178,6 +178,9 @@ type TicketView struct {
 	Booked  bool   `json:"booked,omitempty"`
 	Booking string `json:"booking,omitempty"`
 	Source  string `json:"source,omitempty"`
+	// Notify names the channels its citizen is told through (never the
+	// addresses), so a tracking page opened elsewhere knows.
+	Notify *NotifyView `json:"notify,omitempty"`
 	// Precheck is shown to staff only: it may hold what was read from papers.
 	Precheck json.RawMessage `json:"precheck,omitempty"`
 	Rating   int             `json:"rating,omitempty"`

@@ -99,6 +99,9 @@ func ticketView(l *queue.Live, t queue.Ticket, now time.Time) apiv1.TicketView {
 		IssuedAt: t.IssuedAt.In(loc).Format(timeLayout), Counter: t.Counter, Calls: t.Calls, Booked: t.Booking != "", Source: t.Source, Rating: t.Rating,
 	}
 	v.PriorityPending = t.PriorityPending
+	if len(t.Notify) > 0 && t.Open() {
+		v.Notify = &apiv1.NotifyView{Channels: t.Notify}
+	}
 	if svc, ok := cfg.Service(t.Service); ok {
 		v.ServiceName, v.ServiceNameEn = svc.Name, svc.NameEn
 	}

@@ -264,6 +264,9 @@ func TestTicketNotify(t *testing.T) {
 	if status != 200 || strings.Contains(body, phone) || strings.Contains(body, email) || strings.Contains(body, "fcm") {
 		t.Fatalf("the ticket shows an address: %s", body)
 	}
+	if !strings.Contains(body, `"notify":{"channels":["phone","email","push"]}`) {
+		t.Fatalf("the ticket does not say its channels: %s", body)
+	}
 	staff, err := e.clerk.Ticket(ctx, tk.ID)
 	must(t, err)
 	if b, _ := json.Marshal(staff); strings.Contains(string(b), phone) || strings.Contains(string(b), email) {
