@@ -121,6 +121,11 @@ type Store struct {
 	// messages' keys.
 	outMu sync.Mutex
 	ids   map[string]struct{}
+	// contactKeys are where each ref's contact is in the contacts bucket:
+	// keyed by consent time then ref (contactKey), so that a round's
+	// contacts share a page instead of each dirtying a random one; under
+	// outMu as ids, rebuilt at open.
+	contactKeys map[string][]byte
 	// leases are the messages this process's senders claimed, until when:
 	// read and written only inside write transactions (ClaimMessages,
 	// SaveDelivery), which bbolt runs one at a time.
@@ -172,7 +177,7 @@ func OpenWith(dir string, o Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bolt: open %s: %w", dir, err)
 	}
-	s := &Store{db: db, path: path, pending: map[string]pendingRef{}, ids: map[string]struct{}{}, leases: map[string]time.Time{}}
+	s := &Store{db: db, path: path, pending: map[string]pendingRef{}, ids: map[string]struct{}{}, leases: map[string]time.Time{}, contactKeys: map[string][]byte{}}
 	fi, err := os.Stat(path) // just opened and locked: the file bbolt holds
 	if err == nil {
 		s.id, _ = statID(fi)
@@ -202,6 +207,9 @@ func (s *Store) load() (err error) {
 		return err
 	}
 	if err := s.loadIDs(); err != nil {
+		return err
+	}
+	if err := s.loadContactKeys(); err != nil {
 		return err
 	}
 	return s.loadPending()

@@ -21,7 +21,7 @@ func (s *Store) Commit(b *queue.Batch) error {
 		// Written into a deleted or replaced file, it would be lost.
 		return err
 	}
-	w := written{ids: s.ids}
+	w := written{ids: s.ids, contactKeys: s.contactKeys}
 	if hasMessages(b) {
 		s.outMu.Lock()
 		defer s.outMu.Unlock()
@@ -57,6 +57,13 @@ func (s *Store) Commit(b *queue.Batch) error {
 	for id := range w.newIDs {
 		s.ids[id] = struct{}{}
 	}
+	for ref, k := range w.newContacts {
+		if k == nil {
+			delete(s.contactKeys, ref)
+		} else {
+			s.contactKeys[ref] = k
+		}
+	}
 	if len(w.pending)+len(w.tickets) == 0 {
 		return nil
 	}
@@ -71,10 +78,11 @@ func (s *Store) Commit(b *queue.Batch) error {
 	return nil
 }
 
-// hasMessages reports whether a batch writes messages to the outbox.
+// hasMessages reports whether a batch writes messages to the outbox, or
+// contacts.
 func hasMessages(b *queue.Batch) bool {
 	for _, ch := range b.Centres {
-		if len(ch.Outbox) > 0 {
+		if len(ch.Outbox) > 0 || len(ch.Contacts) > 0 {
 			return true
 		}
 	}
@@ -89,6 +97,25 @@ type written struct {
 	tickets []string
 	ids     map[string]struct{}
 	newIDs  map[string]bool
+	// contactKeys are the contacts' keys before the commit (read only),
+	// newContacts those it wrote (nil: removed).
+	contactKeys map[string][]byte
+	newContacts map[string][]byte
+}
+
+// contactKey returns where ref's contact is now, as far as this commit knows.
+func (w *written) contactKey(ref string) []byte {
+	if k, ok := w.newContacts[ref]; ok {
+		return k
+	}
+	return w.contactKeys[ref]
+}
+
+func (w *written) setContact(ref string, k []byte) {
+	if w.newContacts == nil {
+		w.newContacts = map[string][]byte{}
+	}
+	w.newContacts[ref] = k
 }
 
 // commitCentre writes one centre's changes.

@@ -39,7 +39,7 @@ func OpenReadOnly(dir string) (*Store, error) {
 		}
 		return nil, fmt.Errorf("bolt: open %s: %w", path, err)
 	}
-	s := &Store{db: db, path: path, pending: map[string]pendingRef{}, ids: map[string]struct{}{}}
+	s := &Store{db: db, path: path, pending: map[string]pendingRef{}, ids: map[string]struct{}{}, contactKeys: map[string][]byte{}}
 	if fi, err := os.Stat(path); err == nil {
 		s.id, _ = statID(fi)
 	}
@@ -55,6 +55,9 @@ func OpenReadOnly(dir string) (*Store, error) {
 		}
 		return nil
 	})
+	if err == nil {
+		err = s.loadContactKeys()
+	}
 	if err == nil {
 		err = s.loadPending()
 	}

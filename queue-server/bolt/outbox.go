@@ -117,15 +117,20 @@ func commitOutbox(tx *bolt.Tx, lg *bolt.Bucket, ch *queue.Changes, w *written) e
 		if err := sameCentre(&c.Centre, ch.Centre, "contact "+c.Ref); err != nil {
 			return err
 		}
-		if c.Empty() {
-			if err := contacts.Delete([]byte(c.Ref)); err != nil {
+		if old := w.contactKey(c.Ref); old != nil {
+			if err := contacts.Delete(old); err != nil {
 				return err
 			}
+		}
+		if c.Empty() {
+			w.setContact(c.Ref, nil)
 			continue
 		}
-		if err := put(contacts, []byte(c.Ref), c); err != nil {
+		k := contactKey(c)
+		if err := put(contacts, k, c); err != nil {
 			return err
 		}
+		w.setContact(c.Ref, k)
 	}
 	for _, h := range ch.Webhooks {
 		if h.ID == "" {
@@ -348,9 +353,40 @@ func (s *Store) Messages(centre, channel, status string, limit int) ([]queue.Mes
 	return out, err
 }
 
+// contactKey is where a contact is kept: its consent time, then its ref.
+func contactKey(c queue.Contact) []byte { return append(nanos(c.ConsentAt), c.Ref...) }
+
 // Contact returns a ref's contact.
 func (s *Store) Contact(ref string) (queue.Contact, error) {
-	return oneIfAny[queue.Contact](s, bContacts, ref, "contact")
+	s.outMu.Lock()
+	k := s.contactKeys[ref]
+	s.outMu.Unlock()
+	if k == nil {
+		return queue.Contact{}, notFound("contact", ref)
+	}
+	c, err := oneIfAny[queue.Contact](s, bContacts, string(k), "contact")
+	if queue.ErrorCode(err) == queue.ENotFound {
+		return c, notFound("contact", ref)
+	}
+	return c, err
+}
+
+// loadContactKeys finds where each ref's contact is (s.contactKeys).
+func (s *Store) loadContactKeys() error {
+	return s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bContacts)
+		if b == nil {
+			return nil // a file from before the outbox, read only: none
+		}
+		return b.ForEach(func(k, v []byte) error {
+			var c queue.Contact
+			if err := json.Unmarshal(v, &c); err != nil {
+				return fmt.Errorf("bolt: contact %x: %w", k, err)
+			}
+			s.contactKeys[c.Ref] = bytes.Clone(k)
+			return nil
+		})
+	})
 }
 
 // Webhook returns a webhook by id, deleted ones too.
@@ -435,13 +471,17 @@ func (s *Store) loadIDs() error {
 // purgeOutbox deletes a centre's contacts that expired before now (a scan
 // of all: they are few, today's tickets' and the active bookings') and its
 // messages created before keepFrom.
-func purgeOutbox(tx *bolt.Tx, lg *bolt.Bucket, centre string, now, keepFrom time.Time, gone *[]string) error {
+func purgeOutbox(tx *bolt.Tx, lg *bolt.Bucket, centre string, now, keepFrom time.Time, gone, goneContacts *[]string) error {
 	err := deleteWhere(tx.Bucket(bContacts), func(v []byte) (bool, error) {
 		var c queue.Contact
 		if err := json.Unmarshal(v, &c); err != nil {
 			return false, err
 		}
-		return c.Centre == centre && c.Expires.Before(now), nil
+		drop := c.Centre == centre && c.Expires.Before(now)
+		if drop {
+			*goneContacts = append(*goneContacts, c.Ref)
+		}
+		return drop, nil
 	})
 	if err != nil {
 		return fmt.Errorf("contacts: %w", err)

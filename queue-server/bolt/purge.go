@@ -20,11 +20,12 @@ import (
 // queue.MessageKeepDays.
 func (s *Store) Purge(centre, bookingsBefore string, noShowsBefore, now time.Time) (int, error) {
 	n := 0
-	var gone []string // the ids of the messages deleted
+	var gone []string         // the ids of the messages deleted
+	var goneContacts []string // the refs of the contacts deleted
 	s.outMu.Lock()
 	defer s.outMu.Unlock()
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		gone = gone[:0]
+		gone, goneContacts = gone[:0], goneContacts[:0]
 		c, err := centreBucket(tx, centre, false)
 		if err != nil {
 			return err
@@ -74,7 +75,7 @@ func (s *Store) Purge(centre, bookingsBefore string, noShowsBefore, now time.Tim
 		if err != nil {
 			return err
 		}
-		if err := purgeOutbox(tx, lg, centre, now, now.Add(-queue.MessageKeepDays*24*time.Hour), &gone); err != nil {
+		if err := purgeOutbox(tx, lg, centre, now, now.Add(-queue.MessageKeepDays*24*time.Hour), &gone, &goneContacts); err != nil {
 			return err
 		}
 		return deleteWhere(tx.Bucket(bSessions), func(v []byte) (bool, error) {
@@ -85,6 +86,9 @@ func (s *Store) Purge(centre, bookingsBefore string, noShowsBefore, now time.Tim
 	if err == nil {
 		for _, id := range gone {
 			delete(s.ids, id)
+		}
+		for _, ref := range goneContacts {
+			delete(s.contactKeys, ref)
 		}
 	}
 	return n, err

@@ -23,10 +23,20 @@ func BenchmarkIssueHandler(b *testing.B) { benchIssueHandler(b, false) }
 // costs the server, which make bench sets against a bare bbolt Update's.
 func BenchmarkIssueHandlerCPU(b *testing.B) { benchIssueHandler(b, true) }
 
+// BenchmarkIssueNotifiedHandlerCPU is BenchmarkIssueHandlerCPU with each
+// ticket asking to be told by phone: what a contact (and its audit, and
+// the ticket's own "near" check) adds to a ticket.
+func BenchmarkIssueNotifiedHandlerCPU(b *testing.B) {
+	benchIssueBodies(b, true, []string{`{"service":"A","notify":{"consent":true,"phone":"0912345678"}}`, `{"service":"B","notify":{"consent":true,"phone":"0912345679"}}`})
+}
+
 func benchIssueHandler(b *testing.B, nosync bool) {
+	benchIssueBodies(b, nosync, []string{`{"service":"A"}`, `{"service":"B"}`})
+}
+
+func benchIssueBodies(b *testing.B, nosync bool, bodies []string) {
 	e := newEnv(b)
 	e.store.DB().NoSync = nosync
-	bodies := []string{`{"service":"A"}`, `{"service":"B"}`}
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
 		req := httptest.NewRequest("POST", "/api/v1/centres/"+centreID+"/tickets", strings.NewReader(bodies[i%2]))

@@ -287,11 +287,13 @@ func CitizenName(s string) (string, error) {
 	return name, err
 }
 
+var phoneSeparators = strings.NewReplacer(" ", "", ".", "", "-", "")
+
 // ValidPhone reports whether s is a Vietnamese mobile number: 10 digits
 // starting 03, 05, 07, 08 or 09 (or +84 / 84 and the 9 digits after the 0).
 // It returns the number in its 0… form.
 func ValidPhone(s string) (string, bool) {
-	s = strings.NewReplacer(" ", "", ".", "", "-", "").Replace(s)
+	s = phoneSeparators.Replace(s)
 	switch {
 	case strings.HasPrefix(s, "+84"):
 		s = "0" + s[3:]

@@ -320,7 +320,7 @@ func (l *Live) checkNear(now time.Time, apply bool, only []string) bool {
 	if len(l.watch) == 0 {
 		return false
 	}
-	ids := make([]string, 0, len(l.watch))
+	var ids []string
 	if only != nil {
 		for _, id := range only {
 			if l.watch[id] {
@@ -328,6 +328,7 @@ func (l *Live) checkNear(now time.Time, apply bool, only []string) bool {
 			}
 		}
 	} else {
+		ids = make([]string, 0, len(l.watch))
 		for id := range l.watch {
 			ids = append(ids, id)
 		}
