@@ -16,6 +16,7 @@ import (
 	"xephang/queue-server/apiv1"
 	"xephang/queue-server/notify/notifytest"
 	"xephang/queue-server/queue"
+	"xephang/queue-server/queue/storetest"
 	"xephang/queue-server/testsrv"
 )
 
@@ -55,11 +56,7 @@ func openAllDay(t testing.TB, admin *apiv1.Client) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.Hours = nil
-	for d := range 7 {
-		c.Hours = append(c.Hours, queue.Hours{Weekday: d, Open: "00:00", Close: "23:59"})
-	}
-	c.Breaks, c.ClosedDates = nil, nil
+	storetest.AlwaysOpen(&c)
 	c.Rules.OnlineFrom, c.Rules.OnlineUntil = "00:00", "23:59"
 	c.Rules.AlertWaitMinutes = 600
 	if _, err := admin.PutCentre(ctx, c); err != nil {

@@ -90,7 +90,7 @@ func commitOutbox(tx *bolt.Tx, lg *bolt.Bucket, ch *queue.Changes, w *written) e
 		if m.ID == "" {
 			return errors.New("a message without an id")
 		}
-		if err := sameCentre(&m.Centre, ch.Centre, "message "+m.ID); err != nil {
+		if err := queue.OfCentre(&m.Centre, ch.Centre, "message "+m.ID); err != nil {
 			return err
 		}
 		if _, ok := w.ids[m.ID]; ok || w.newIDs[m.ID] {
@@ -114,7 +114,7 @@ func commitOutbox(tx *bolt.Tx, lg *bolt.Bucket, ch *queue.Changes, w *written) e
 		if c.Ref == "" {
 			return errors.New("a contact without a ref")
 		}
-		if err := sameCentre(&c.Centre, ch.Centre, "contact "+c.Ref); err != nil {
+		if err := queue.OfCentre(&c.Centre, ch.Centre, "contact "+c.Ref); err != nil {
 			return err
 		}
 		if old := w.contactKey(c.Ref); old != nil {
@@ -136,24 +136,12 @@ func commitOutbox(tx *bolt.Tx, lg *bolt.Bucket, ch *queue.Changes, w *written) e
 		if h.ID == "" {
 			return errors.New("a webhook without an id")
 		}
-		if err := sameCentre(&h.Centre, ch.Centre, "webhook "+h.ID); err != nil {
+		if err := queue.OfCentre(&h.Centre, ch.Centre, "webhook "+h.ID); err != nil {
 			return err
 		}
 		if err := put(tx.Bucket(bWebhooks), []byte(h.ID), h); err != nil {
 			return err
 		}
-	}
-	return nil
-}
-
-// sameCentre gives a record of a centre's changes the centre, and refuses
-// one of another centre (pgstore's sameCentre is the same rule).
-func sameCentre(centre *string, of, what string) error {
-	if *centre == "" {
-		*centre = of
-	}
-	if *centre != of {
-		return fmt.Errorf("%s of centre %s in the changes of %s", what, *centre, of)
 	}
 	return nil
 }

@@ -129,27 +129,14 @@ func (s *Server) handleBook(w http.ResponseWriter, r *http.Request) {
 	centre := r.PathValue("centre")
 	now := s.now()
 	u, staff := s.optionalUser(r)
+	if !s.publicOrFor(w, r, u, staff, centre, bookRate, req.Altcha, now) {
+		return
+	}
 	source, actor := queue.BookedOnline, "public"
 	if staff {
-		if !actsFor(u, centre) {
-			s.writeError(w, r, queue.Errorf(queue.EForbidden, "your account belongs to another centre", "tài khoản của bạn thuộc trung tâm khác"))
-			return
-		}
 		source, actor = queue.BookedStaff, u.Username
 		if u.Role == queue.RoleKiosk {
 			source = queue.BookedKiosk
-		}
-	} else {
-		if s.limited(w, r, bookRate, now) {
-			return
-		}
-		sol := r.Header.Get("X-Altcha")
-		if sol == "" {
-			sol = req.Altcha
-		}
-		if err := s.verifyPoW(sol, now); err != nil {
-			s.writeError(w, r, err)
-			return
 		}
 	}
 	number, err := checkCCCD(req.Citizen.IDNumber, now, "citizen.id_number")
@@ -186,6 +173,32 @@ func (s *Server) handleBook(w http.ResponseWriter, r *http.Request) {
 		return bv, nil
 	})
 	s.reply(w, r, http.StatusCreated, v, err)
+}
+
+// publicOrFor admits a request made by the public or, for a citizen, by an
+// account (isAccount): an account must belong to the centre (403); the
+// public takes a token of rate for its address and solves the proof of
+// work (the X-Altcha header, or the body's altcha field). It reports
+// false when it has answered.
+func (s *Server) publicOrFor(w http.ResponseWriter, r *http.Request, u queue.User, isAccount bool, centre string, rate Rate, altcha string, now time.Time) bool {
+	if isAccount {
+		if !actsFor(u, centre) {
+			s.writeError(w, r, queue.Errorf(queue.EForbidden, "your account belongs to another centre", "tài khoản của bạn thuộc trung tâm khác"))
+			return false
+		}
+		return true
+	}
+	if s.limited(w, r, rate, now) {
+		return false
+	}
+	if sol := r.Header.Get("X-Altcha"); sol != "" {
+		altcha = sol
+	}
+	if err := s.verifyPoW(altcha, now); err != nil {
+		s.writeError(w, r, err)
+		return false
+	}
+	return true
 }
 
 // lookupLimited applies the per-address limit on requests naming a code.

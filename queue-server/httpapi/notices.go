@@ -74,25 +74,12 @@ func (s *Server) handleOnlineTicket(w http.ResponseWriter, r *http.Request) {
 	centre := r.PathValue("centre")
 	now := s.now()
 	u, staff := s.staffUser(r)
+	if !s.publicOrFor(w, r, u, staff, centre, onlineRate, req.Altcha, now) {
+		return
+	}
 	actor := "public"
 	if staff {
-		if !actsFor(u, centre) {
-			s.writeError(w, r, queue.Errorf(queue.EForbidden, "your account belongs to another centre", "tài khoản của bạn thuộc trung tâm khác"))
-			return
-		}
 		actor = u.Username
-	} else {
-		if s.limited(w, r, onlineRate, now) {
-			return
-		}
-		sol := r.Header.Get("X-Altcha")
-		if sol == "" {
-			sol = req.Altcha
-		}
-		if err := s.verifyPoW(sol, now); err != nil {
-			s.writeError(w, r, err)
-			return
-		}
 	}
 	number, err := checkCCCD(req.Citizen.IDNumber, now, "citizen.id_number")
 	if err != nil {

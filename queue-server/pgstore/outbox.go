@@ -38,7 +38,7 @@ func addOutbox(ch *queue.Changes, messages, contacts, dropContacts, webhooks *ro
 		if _, seen := messages.keys[m.ID]; seen {
 			continue
 		}
-		if err := sameCentre(&m.Centre, ch.Centre, "message "+m.ID); err != nil {
+		if err := queue.OfCentre(&m.Centre, ch.Centre, "message "+m.ID); err != nil {
 			return err
 		}
 		var body bytes.Buffer
@@ -61,7 +61,7 @@ func addOutbox(ch *queue.Changes, messages, contacts, dropContacts, webhooks *ro
 		if c.Ref == "" {
 			return errors.New("a contact without a ref")
 		}
-		if err := sameCentre(&c.Centre, ch.Centre, "contact "+c.Ref); err != nil {
+		if err := queue.OfCentre(&c.Centre, ch.Centre, "contact "+c.Ref); err != nil {
 			return err
 		}
 		if _, ok := last[c.Ref]; !ok {
@@ -85,7 +85,7 @@ func addOutbox(ch *queue.Changes, messages, contacts, dropContacts, webhooks *ro
 		if w.ID == "" {
 			return errors.New("a webhook without an id")
 		}
-		if err := sameCentre(&w.Centre, ch.Centre, "webhook "+w.ID); err != nil {
+		if err := queue.OfCentre(&w.Centre, ch.Centre, "webhook "+w.ID); err != nil {
 			return err
 		}
 		d, err := doc(w)
@@ -93,19 +93,6 @@ func addOutbox(ch *queue.Changes, messages, contacts, dropContacts, webhooks *ro
 			return err
 		}
 		webhooks.add(w.ID, w.ID, w.Centre, w.Deleted, d)
-	}
-	return nil
-}
-
-// sameCentre gives a record of a centre's changes the centre, and refuses
-// one of another centre (as the bbolt store, which keeps messages in
-// their centre's log).
-func sameCentre(centre *string, of, what string) error {
-	if *centre == "" {
-		*centre = of
-	}
-	if *centre != of {
-		return fmt.Errorf("%s of centre %s in the changes of %s", what, *centre, of)
 	}
 	return nil
 }

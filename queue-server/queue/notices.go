@@ -10,6 +10,7 @@ import (
 	"net/mail"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -91,20 +92,37 @@ func (l *Live) SetTicketNotify(now time.Time, id string, r NotifyRequest, actor 
 }
 
 func (l *Live) notifyTicket(now time.Time, t *Ticket, r NotifyRequest, actor string) error {
-	c, err := l.contact(now, r, RefTicket, t.ID, l.endOfDay(t.IssuedAt))
+	chs, err := l.keepContact(now, r, RefTicket, t.ID, l.endOfDay(t.IssuedAt), actor)
 	if err != nil {
 		return err
 	}
-	t.Notify = c.Channels()
-	l.contacts = append(l.contacts, c)
+	t.Notify = chs
 	l.touchTicket(t)
-	action := "notify.set"
-	if c.Empty() {
-		action = "notify.remove"
-	}
-	l.audit = append(l.audit, Audit{At: now, Actor: actor, Action: action, Ticket: t.ID, Reason: channelList(t.Notify)})
 	l.nearNew = append(l.nearNew, t.ID)
 	return nil
+}
+
+// keepContact validates r into the contact of a ticket or booking, kept
+// until expires, and audits who set or removed it (with the channels,
+// never the address). It returns the channels now on.
+func (l *Live) keepContact(now time.Time, r NotifyRequest, kind, id string, expires time.Time, actor string) ([]string, error) {
+	c, err := l.contact(now, r, kind, id, expires)
+	if err != nil {
+		return nil, err
+	}
+	l.contacts = append(l.contacts, c)
+	chs := c.Channels()
+	a := Audit{At: now, Actor: actor, Action: "notify.set", Reason: strings.Join(chs, ",")}
+	if c.Empty() {
+		a.Action = "notify.remove"
+	}
+	if kind == RefTicket {
+		a.Ticket = id
+	} else {
+		a.Booking = id
+	}
+	l.audit = append(l.audit, a)
+	return chs, nil
 }
 
 // SetBookingNotify sets (or removes) how the citizen of an active booking
@@ -124,30 +142,13 @@ func (l *Live) SetBookingNotify(now time.Time, code, key string, staff bool, r N
 }
 
 func (l *Live) notifyBooking(now time.Time, b *Booking, r NotifyRequest, actor string) error {
-	c, err := l.contact(now, r, RefBooking, b.Code, l.endOfDay(b.Start))
+	chs, err := l.keepContact(now, r, RefBooking, b.Code, l.endOfDay(b.Start), actor)
 	if err != nil {
 		return err
 	}
-	b.Notify = c.Channels()
-	l.contacts = append(l.contacts, c)
+	b.Notify = chs
 	l.touchBooking(b)
-	action := "notify.set"
-	if c.Empty() {
-		action = "notify.remove"
-	}
-	l.audit = append(l.audit, Audit{At: now, Actor: actor, Action: action, Booking: b.Code, Reason: channelList(b.Notify)})
 	return nil
-}
-
-func channelList(chs []string) string {
-	s := ""
-	for i, c := range chs {
-		if i > 0 {
-			s += ","
-		}
-		s += c
-	}
-	return s
 }
 
 // tell writes one message per channel to the outbox.

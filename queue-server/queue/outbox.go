@@ -2,6 +2,7 @@ package queue
 
 import (
 	"encoding/json"
+	"fmt"
 	"time"
 )
 
@@ -187,4 +188,17 @@ type Outbox interface {
 	Webhook(id string) (Webhook, error)
 	// Webhooks returns a centre's webhooks that are not deleted.
 	Webhooks(centre string) ([]Webhook, error)
+}
+
+// OfCentre gives a record of a centre's changes (a message, a contact, a
+// webhook) the centre when it names none, and refuses one that names
+// another: the stores' one rule.
+func OfCentre(centre *string, of, what string) error {
+	if *centre == "" {
+		*centre = of
+	}
+	if *centre != of {
+		return fmt.Errorf("%s of centre %s in the changes of %s", what, *centre, of)
+	}
+	return nil
 }
