@@ -48,7 +48,7 @@ func TestErrorsInTheRequestLanguage(t *testing.T) {
 func TestHubDropsSlowSubscribers(t *testing.T) {
 	h := NewHub()
 	slow, fast := h.Subscribe(), h.Subscribe()
-	for i := range 100 {
+	for i := range subscriberBuffer + 36 {
 		h.Publish(flow.Event{Type: "flow", Reason: string(rune('a' + i%26))})
 		<-fast
 	}
@@ -56,7 +56,7 @@ func TestHubDropsSlowSubscribers(t *testing.T) {
 	for range slow {
 		n++
 	}
-	if n != 64 {
+	if n != subscriberBuffer {
 		t.Errorf("slow subscriber got %d before being dropped", n)
 	}
 	h.Unsubscribe(slow) // already dropped: no panic
