@@ -324,7 +324,9 @@ func retryAfter(h string, now time.Time) time.Duration {
 		if s < 0 {
 			return 0
 		}
-		return min(time.Duration(s)*time.Second, 24*time.Hour)
+		// Capped before the multiplication: seconds past 24 h would
+		// overflow a Duration into a negative wait.
+		return time.Duration(min(s, 24*60*60)) * time.Second
 	}
 	if t, err := http.ParseTime(h); err == nil && t.After(now) {
 		return min(t.Sub(now), 24*time.Hour)
