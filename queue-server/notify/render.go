@@ -74,7 +74,7 @@ var texts = map[string]topicText{
 			{text: " (lĩnh vực {service_name})", drop: 3},
 			{text: " tại {centre_name}", drop: 4},
 			{text: "."},
-			{text: " Hiện có {position} người trước bạn.", drop: 2},
+			{text: " Bạn ở vị trí thứ {position} trong hàng.", drop: 2},
 			{text: " Theo dõi lượt: {url}", drop: 1},
 		},
 	},
@@ -83,7 +83,7 @@ var texts = map[string]topicText{
 		body: []segment{
 			{text: "Sắp đến lượt số {number}"},
 			{text: "Sắp đến lượt bạn", alt: true},
-			{text: ": còn {position} người trước bạn"},
+			{text: ": bạn ở vị trí thứ {position} trong hàng"},
 			{text: ", khoảng {minutes} phút", drop: 1},
 			{text: ". Vui lòng có mặt"},
 			{text: " tại {centre_name}", drop: 3},

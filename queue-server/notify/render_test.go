@@ -111,7 +111,7 @@ func TestRenderTexts(t *testing.T) {
 		{"centre_closed", GatewayPush, map[string]string{"code": "7KQ2M9XD", "message": "Mất điện."},
 			"Trung tâm tạm đóng cửa, lịch hẹn mã 7KQ2M9XD đã bị hủy. Mất điện."},
 		{"near", GatewayPush, map[string]string{"number": "A012", "position": "2", "minutes": "8"},
-			"Sắp đến lượt số A012: còn 2 người trước bạn, khoảng 8 phút. Vui lòng có mặt."},
+			"Sắp đến lượt số A012: bạn ở vị trí thứ 2 trong hàng, khoảng 8 phút. Vui lòng có mặt."},
 	} {
 		_, got, err := Render(c.topic, c.data, c.gw)
 		if err != nil || got != c.want {

@@ -40,7 +40,8 @@ function render() {
   const waiting = tk.status === 'waiting';
   $('position-row').hidden = !waiting;
   $('eta-row').hidden = !waiting;
-  $('position').textContent = tk.position > 0 ? String(tk.position) : t('track.ahead_none');
+  // position 1 is the next to be called: the people ahead are one fewer.
+  $('position').textContent = tk.position > 1 ? String(tk.position - 1) : t('track.ahead_none');
   $('eta').textContent = duration(tk.estimated_wait_seconds);
   $('service').textContent = serviceName({ name: tk.service_name, name_en: tk.service_name_en }) || tk.service;
   $('issued').textContent = centreTime(tk.issued_at);
