@@ -42,7 +42,7 @@ func TestCopyMonth(t *testing.T) {
 // and opens it again.
 func copyMonth(t *testing.T, dst store, reopen func(store) store) {
 	srcDir := t.TempDir()
-	m := monthStore(t, srcDir, 31)
+	m := monthStore(t, srcDir, monthDays)
 	before := fileBytes(t, srcDir)
 	src, err := bolt.OpenReadOnly(srcDir)
 	if err != nil {
