@@ -62,16 +62,43 @@ func TestMainDemo(t *testing.T) {
 	}
 }
 
-// buildBinary builds queue-server once for the tests that run it as a process.
+// buildBinary builds queue-server for the tests that run it as a
+// process: once for the whole test binary (each build is seconds of the
+// suite), into a directory removed when the tests end (TestMain).
 func buildBinary(t testing.TB) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "queue-server")
-	cmd := exec.Command("go", "build", "-o", bin, ".")
-	cmd.Stderr = os.Stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("build: %v", err)
+	built.once.Do(func() {
+		dir, err := os.MkdirTemp("", "xephang-queue-server-")
+		if err != nil {
+			built.err = err
+			return
+		}
+		built.dir = dir
+		bin := filepath.Join(dir, "queue-server")
+		cmd := exec.Command("go", "build", "-o", bin, ".")
+		cmd.Stderr = os.Stderr
+		if built.err = cmd.Run(); built.err == nil {
+			built.bin = bin
+		}
+	})
+	if built.err != nil {
+		t.Fatalf("build: %v", built.err)
 	}
-	return bin
+	return built.bin
+}
+
+var built struct {
+	once     sync.Once
+	dir, bin string
+	err      error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if built.dir != "" {
+		os.RemoveAll(built.dir)
+	}
+	os.Exit(code)
 }
 
 var listenRe = regexp.MustCompile(`queue-server listening" addr=(\S+)`)
