@@ -31,7 +31,8 @@ type DispatcherConfig struct {
 	// Rates are each gateway's messages per second (unlimited when absent).
 	Rates map[string]float64
 	// Workers sends at once (8), Batch messages claimed at once (100),
-	// Lease how long they are held (2 min), Poll how often the outbox is
+	// Lease how long they are held (30 s: in a shared store, what a
+	// killed instance held waits that long), Poll how often the outbox is
 	// looked at without a Wake (1 s).
 	Workers int
 	Batch   int
@@ -73,7 +74,7 @@ func NewDispatcher(cfg DispatcherConfig) *Dispatcher {
 		cfg.Batch = 100
 	}
 	if cfg.Lease <= 0 {
-		cfg.Lease = 2 * time.Minute
+		cfg.Lease = 30 * time.Second
 	}
 	if cfg.Poll <= 0 {
 		cfg.Poll = time.Second
