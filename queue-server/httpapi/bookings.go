@@ -104,9 +104,15 @@ const limitsTimeout = 2 * time.Second
 // and those requests would mostly need the database anyway. Sign-ins
 // decide otherwise (handleLogin).
 func (s *Server) limited(w http.ResponseWriter, r *http.Request, rate Rate, now time.Time) bool {
+	return s.limitedBy(w, r, rate, clientIP(r), now, errTooMany)
+}
+
+// limitedBy is limited for any key of rate (an address, a phone's keyed
+// hash…), answering tooMany when its bucket is empty.
+func (s *Server) limitedBy(w http.ResponseWriter, r *http.Request, rate Rate, key string, now time.Time, tooMany *queue.Error) bool {
 	ctx, cancel := context.WithTimeout(r.Context(), limitsTimeout)
 	defer cancel()
-	ok, err := s.limits.Take(ctx, rate, clientIP(r), now)
+	ok, err := s.limits.Take(ctx, rate, key, now)
 	switch {
 	case err != nil:
 		if r.Context().Err() == nil {
@@ -115,7 +121,7 @@ func (s *Server) limited(w http.ResponseWriter, r *http.Request, rate Rate, now 
 		s.writeError(w, r, errLimitsFailing)
 		return true
 	case !ok:
-		s.writeError(w, r, errTooMany)
+		s.writeError(w, r, tooMany)
 		return true
 	}
 	return false

@@ -5,7 +5,6 @@ package httpapi
 // closing a day, staff alerts.
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"strconv"
@@ -188,15 +187,7 @@ func (s *Server) addressLimited(w http.ResponseWriter, r *http.Request, n *queue
 		addrs = append(addrs, "email:"+strings.ToLower(n.Email))
 	}
 	for _, a := range addrs {
-		ctx, cancel := context.WithTimeout(r.Context(), limitsTimeout)
-		ok, err := s.limits.Take(ctx, addressRate, "addr:"+queue.CitizenKey(s.secret, a)[:32], now)
-		cancel()
-		switch {
-		case err != nil:
-			s.writeError(w, r, errLimitsFailing)
-			return true
-		case !ok:
-			s.writeError(w, r, errAddressTooMany)
+		if s.limitedBy(w, r, addressRate, "addr:"+queue.CitizenKey(s.secret, a)[:32], now, errAddressTooMany) {
 			return true
 		}
 	}
