@@ -57,7 +57,7 @@ func SaveCredential(dir string, c Credential) error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(dir, credentialFile, append(raw, '\n'), 0o600)
+	return writeFile(dir, credentialFile, append(raw, '\n'), 0o600)
 }
 
 // enroll implements `kioskd enroll`.
@@ -183,11 +183,11 @@ func enrollTLS(ctx context.Context, server, later, caPath, token, name, data str
 		fmt.Fprintln(stderr, "kioskd enroll: the certificate does not match the key made here:", err)
 		return exitProblem
 	}
-	if err := writeFileAtomic(data, caFile, []byte(resp.CA), 0o644); err != nil {
+	if err := writeFile(data, caFile, []byte(resp.CA), 0o644); err != nil {
 		fmt.Fprintln(stderr, "kioskd enroll: storing the CA:", err)
 		return exitProblem
 	}
-	if err := writeFileAtomic(data, identityFile, pair, 0o600); err != nil {
+	if err := writeFile(data, identityFile, pair, 0o600); err != nil {
 		fmt.Fprintln(stderr, "kioskd enroll: storing the key:", err)
 		return exitProblem
 	}

@@ -15,6 +15,7 @@ import (
 
 	"xephang/kiosk/uplink"
 	"xephang/queue-server/apiv1"
+	"xephang/queue-server/atomicfile"
 )
 
 // Files of a kiosk enrolled with a certificate, in its data directory.
@@ -129,47 +130,19 @@ func (id *Identity) Store(certPEM, keyPEM []byte) error {
 	if _, err := tls.X509KeyPair(pair, pair); err != nil {
 		return fmt.Errorf("kiosk identity: the new certificate does not match its key: %w", err)
 	}
-	if err := writeFileAtomic(id.dir, identityFile, pair, 0o600); err != nil {
+	if err := writeFile(id.dir, identityFile, pair, 0o600); err != nil {
 		return err
 	}
 	return id.set(pair)
 }
 
-// writeFileAtomic writes dir/name through a temporary file that is
-// fsync'd and renamed over it, then fsyncs the directory: a crash leaves
-// the old file or the new one, never a mix.
-func writeFileAtomic(dir, name string, data []byte, mode os.FileMode) error {
+// writeFile writes dir/name whole or not at all (atomicfile), making
+// the kiosk's data directory first if it is missing.
+func writeFile(dir, name string, data []byte, mode os.FileMode) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
-	f, err := os.CreateTemp(dir, "."+name+"-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if err := f.Chmod(mode); err != nil {
-		f.Close()
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(f.Name(), filepath.Join(dir, name)); err != nil {
-		return err
-	}
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
-	}
-	return nil
+	return atomicfile.Write(filepath.Join(dir, name), data, mode)
 }
 
 // How often the renewal loop looks at the certificate, and retries a

@@ -34,12 +34,12 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
+	"xephang/queue-server/atomicfile"
 )
 
 // ZNSConfig configures the Zalo ZNS sender.
@@ -381,45 +381,11 @@ func (z *ZNS) save() error {
 	if err != nil {
 		return err
 	}
-	if err := writeFileAtomic(z.state, b); err != nil {
+	if err := atomicfile.Write(z.state, b, 0o600); err != nil {
 		return fmt.Errorf("zns: saving the rotated refresh token: %w", err)
 	}
 	z.unsaved = false
 	return nil
-}
-
-func writeFileAtomic(path string, b []byte) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp) // after the rename, a no-op
-	if err := f.Chmod(0o600); err != nil {
-		f.Close()
-		return err
-	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
 
 // templateData is what the topic's template takes of data.
