@@ -263,16 +263,8 @@ func (s *SMS) Send(ctx context.Context, m Outgoing) error {
 	if s.cfg.BasicUser != "" {
 		req.SetBasicAuth(s.cfg.BasicUser, s.cfg.BasicPassword)
 	}
-	resp, err := s.hc.Do(req)
+	ans, err := exchange(s.hc, req, GatewaySMS, "sms")
 	if err != nil {
-		return fmt.Errorf("sms: %w", err)
-	}
-	defer resp.Body.Close()
-	ans, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-	if err != nil {
-		return fmt.Errorf("sms: %w", err)
-	}
-	if err := httpStatusError(GatewaySMS, resp); err != nil {
 		return err
 	}
 	if s.cfg.SuccessField == "" {

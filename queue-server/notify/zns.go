@@ -206,16 +206,8 @@ func (z *ZNS) post(ctx context.Context, tok string, body []byte) (int, string, e
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("access_token", tok)
-	resp, err := z.hc.Do(req)
+	b, err := exchange(z.hc, req, GatewayZNS, "zns")
 	if err != nil {
-		return 0, "", fmt.Errorf("zns: %w", err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-	if err != nil {
-		return 0, "", fmt.Errorf("zns: %w", err)
-	}
-	if err := httpStatusError(GatewayZNS, resp); err != nil {
 		return 0, "", err
 	}
 	return ParseZNSAnswer(b)
@@ -253,6 +245,25 @@ func znsError(code int, msg string) error {
 		}
 	}
 	return e
+}
+
+// exchange sends a gateway request and returns the answer's body (at most
+// 64 KiB): a failed round trip is an error prefixed with what, a status
+// that is not 2xx the gateway's Error (httpStatusError).
+func exchange(hc *http.Client, req *http.Request, gw, what string) ([]byte, error) {
+	resp, err := hc.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	if err := httpStatusError(gw, resp); err != nil {
+		return nil, err
+	}
+	return b, nil
 }
 
 // httpStatusError maps an HTTP status that is not 2xx: 429 and 503 with
@@ -307,16 +318,8 @@ func (z *ZNS) refreshLocked(ctx context.Context, now time.Time) error {
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("secret_key", z.cfg.SecretKey)
-	resp, err := z.hc.Do(req)
+	b, err := exchange(z.hc, req, GatewayZNS, "zns: token refresh")
 	if err != nil {
-		return fmt.Errorf("zns: token refresh: %w", err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-	if err != nil {
-		return fmt.Errorf("zns: token refresh: %w", err)
-	}
-	if err := httpStatusError(GatewayZNS, resp); err != nil {
 		var e *Error
 		if errors.As(err, &e) {
 			e.Msg = "token refresh: " + e.Msg
