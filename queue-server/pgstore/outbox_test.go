@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -30,50 +29,7 @@ func TestClaimAcrossInstances(t *testing.T) {
 	if err := stores[0].Commit(&queue.Batch{Centres: []*queue.Changes{ch}}); err != nil {
 		t.Fatal(err)
 	}
-	var mu sync.Mutex
-	claimed := map[string]int{}
-	perStore := make([]int, len(stores))
-	var wg sync.WaitGroup
-	errs := make(chan error, 8)
-	for si, s := range stores {
-		for range 4 {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for {
-					// A lease longer than the test: a message claimed twice
-					// would be a claim that ignored another's lease or lock.
-					ms, err := s.ClaimMessages(now.Add(time.Minute), time.Hour, 7)
-					if err != nil {
-						errs <- err
-						return
-					}
-					if len(ms) == 0 {
-						return
-					}
-					mu.Lock()
-					for _, m := range ms {
-						claimed[m.ID]++
-					}
-					perStore[si] += len(ms)
-					mu.Unlock()
-				}
-			}()
-		}
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatal(err)
-	}
-	if len(claimed) != total {
-		t.Fatalf("%d messages claimed of %d", len(claimed), total)
-	}
-	for id, n := range claimed {
-		if n != 1 {
-			t.Fatalf("message %s claimed %d times", id, n)
-		}
-	}
+	perStore := storetest.ClaimAll(t, now, total, 4, 7, stores[0], stores[1])
 	if perStore[0] == 0 || perStore[1] == 0 {
 		t.Fatalf("claims per instance %v: the test did not race them", perStore)
 	}

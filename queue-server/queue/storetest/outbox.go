@@ -40,30 +40,44 @@ func testClaimConcurrently(t *testing.T, open Open) {
 		ch.Outbox = append(ch.Outbox, Message(fmt.Sprintf("m%04d", i), "phuong-k", queue.ChannelPhone, at, at))
 	}
 	commit(t, s, ch)
+	ClaimAll(t, now, total, 4, 5, o)
+}
+
+// ClaimAll has workers senders per outbox claim batch messages at a time
+// (each lease longer than the test: a message claimed twice would be a
+// claim that ignored another's lease or lock) until none is left, fails
+// the test unless each of the total messages was claimed exactly once, and
+// returns how many each outbox claimed.
+func ClaimAll(t *testing.T, now time.Time, total, workers, batch int, outs ...queue.Outbox) []int {
+	t.Helper()
 	var mu sync.Mutex
 	claimed := map[string]int{}
+	per := make([]int, len(outs))
 	var wg sync.WaitGroup
-	errs := make(chan error, 4)
-	for range 4 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				ms, err := o.ClaimMessages(now.Add(time.Minute), time.Hour, 5)
-				if err != nil {
-					errs <- err
-					return
+	errs := make(chan error, workers*len(outs))
+	for i, o := range outs {
+		for range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					ms, err := o.ClaimMessages(now.Add(time.Minute), time.Hour, batch)
+					if err != nil {
+						errs <- err
+						return
+					}
+					if len(ms) == 0 {
+						return
+					}
+					mu.Lock()
+					for _, m := range ms {
+						claimed[m.ID]++
+					}
+					per[i] += len(ms)
+					mu.Unlock()
 				}
-				if len(ms) == 0 {
-					return
-				}
-				mu.Lock()
-				for _, m := range ms {
-					claimed[m.ID]++
-				}
-				mu.Unlock()
-			}
-		}()
+			}()
+		}
 	}
 	wg.Wait()
 	close(errs)
@@ -78,6 +92,7 @@ func testClaimConcurrently(t *testing.T, open Open) {
 			t.Fatalf("message %s claimed %d times", id, n)
 		}
 	}
+	return per
 }
 
 // testOutboxFromLive: what the domain writes (a webhook, a citizen's
