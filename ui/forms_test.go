@@ -1,0 +1,186 @@
+package ui_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"xephang/ui"
+)
+
+// testForm is a form definition in the format of queue-server/forms (a
+// birth registration's fields of every type the renderer draws).
+const testForm = `{"procedure": "khai-sinh", "version": "2026-12-05", "title": "TỜ KHAI ĐĂNG KÝ KHAI SINH",
+ "template": "Mẫu tờ khai đăng ký khai sinh", "legal_basis": "Thông tư 04/2024/TT-BTP",
+ "addressee": "Kính gửi: Ủy ban nhân dân {commune}",
+ "sections": [
+  {"title": "Người yêu cầu", "fields": [
+   {"name": "applicant_name", "label": "Họ, chữ đệm, tên người yêu cầu", "type": "name", "required": true, "source": "card.name", "width": "full", "max": 100},
+   {"name": "applicant_id_number", "label": "Số định danh cá nhân", "type": "id_number", "required": true, "source": "card.id_number", "width": "half"},
+   {"name": "applicant_phone", "label": "Số điện thoại", "type": "phone", "source": "booking.phone", "width": "half"},
+   {"name": "applicant_address", "label": "Nơi cư trú", "type": "address", "required": true, "source": "card.address", "width": "full"},
+   {"name": "relation", "label": "Quan hệ với người được khai sinh", "type": "choice", "required": true, "width": "full",
+    "options": [{"value": "cha", "label": "Cha"}, {"value": "me", "label": "Mẹ"}, {"value": "khac", "label": "Khác"}]}]},
+  {"title": "Người được khai sinh", "fields": [
+   {"name": "child_name", "label": "Họ, chữ đệm, tên", "type": "name", "required": true, "width": "full"},
+   {"name": "child_sex", "label": "Giới tính", "type": "sex", "required": true, "width": "half"},
+   {"name": "child_birth_date", "label": "Ngày, tháng, năm sinh", "type": "date", "required": true, "width": "half"},
+   {"name": "child_birth_date_words", "label": "Ngày sinh", "type": "date_words", "from": "child_birth_date", "width": "full"}]}],
+ "declaration": "Tôi cam đoan nội dung đề nghị đăng ký khai sinh trên đây là đúng sự thật.",
+ "signature": {"label": "Người yêu cầu", "hint": "(Ký, ghi rõ họ, chữ đệm, tên)", "name_field": "applicant_name"}}`
+
+// formPage serves the kiosk's pages and a blank page of the same origin
+// that draws a form with assets/forms.js.
+func formPage(t *testing.T) string {
+	t.Helper()
+	mux := http.NewServeMux()
+	mux.Handle("/", ui.KioskHandler())
+	mux.HandleFunc("/form.html", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, `<!doctype html><html lang="vi"><head><meta charset="utf-8"><title>Tờ khai</title><link rel="icon" href="data:,">
+<link rel="stylesheet" href="/assets/app.css"><link rel="stylesheet" href="/assets/osk.css"><link rel="stylesheet" href="/assets/forms.css">
+<style>html { font-size: 22px; } body { padding: 1rem; }</style></head><body><main><h1>Điền tờ khai</h1><div id="box"></div></main></body></html>`)
+	})
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// TestFormRendererInChromium draws a form on a kiosk-sized page: the
+// card's values are shown and marked, a name typed on the on-screen Telex
+// keyboard comes out in Vietnamese (NFC), a wrong ID number typed on the
+// keypad gets its message when the field is left and loses it once
+// corrected, the date picker's big buttons give the date and its words,
+// the choices are big buttons, and a send tried with fields missing
+// shows every message. axe checks the screen.
+func TestFormRendererInChromium(t *testing.T) {
+	base := formPage(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	browser, logs := newBrowser(t, ctx)
+	page := tab(t, browser, logs, "form")
+	must(t, "draw the form", chromedp.Do(page,
+		chromedp.EmulateViewport(1080, 1920),
+		chromedp.Navigate(base+"/form.html"),
+		chromedp.Evaluate[chromedp.Void](`import('/assets/forms.js').then((m) => {
+			window.fv = new m.FormView(`+testForm+`, {kiosk: true, today: '2026-12-05',
+				values: {applicant_name: 'NGUYỄN THỊ THUỲ DƯƠNG', applicant_id_number: '001190012345', applicant_address: 'Số 5 phố Hàng Bạc, phường Hoàn Kiếm, Hà Nội'},
+				sources: {applicant_name: 'card', applicant_id_number: 'card', applicant_address: 'card'}});
+			document.getElementById('box').append(window.fv.element);
+		})`, chromedp.EvalAwaitPromise),
+		chromedp.WaitVisible(chromedp.CSS(`.fm-field[data-field="child_name"] input`)),
+	))
+	value := func(field string) string {
+		t.Helper()
+		v, err := chromedp.Run(page, chromedp.Evaluate[string](fmt.Sprintf(`document.querySelector('.fm-field[data-field=%q] input').value`, field)))
+		must(t, "read "+field, err)
+		return v
+	}
+	if v := value("applicant_name"); v != "NGUYỄN THỊ THUỲ DƯƠNG" {
+		t.Errorf("applicant_name shows %q", v)
+	}
+	marks, err := chromedp.Run(page, chromedp.Evaluate[[]string](`[...document.querySelectorAll('.fm-source:not([hidden])')].map((m) => m.closest('.fm-field').dataset.field + ':' + m.textContent)`))
+	must(t, "read the marks", err)
+	if fmt.Sprint(marks) != "[applicant_name:từ thẻ CCCD applicant_id_number:từ thẻ CCCD applicant_address:từ thẻ CCCD]" {
+		t.Errorf("source marks %q", marks)
+	}
+	assertAccessible(t, page, "form, prefilled from the card")
+
+	// A name on the Telex keyboard: capitals at each word, Vietnamese marks.
+	name := `.fm-field[data-field="child_name"] input`
+	must(t, "type the child's name", chromedp.Do(page, append(append([]chromedp.Action[chromedp.Void]{
+		chromedp.Click(chromedp.CSS(name)),
+		chromedp.WaitVisible(chromedp.CSS(`.fm-dock .osk-text button[data-key="n"]`)),
+	}, tapKeys(`.fm-dock .osk-text`, "n", "g", "u", "y", "e", "e", "n", "x", "space", "m", "i", "n", "h", "space", "k", "h", "o", "o", "i")...),
+		chromedp.Poll[chromedp.Void](`document.querySelector('.fm-field[data-field="child_name"] input').value === 'Nguyễn Minh Khôi'`, chromedp.WithPollingTimeout(2*time.Second)))...))
+	typed := value("child_name")
+	if typed != "Nguyễn Minh Khôi" {
+		t.Errorf("typed %q", typed)
+	}
+	assertAccessible(t, page, "form, typing on the Telex keyboard")
+
+	// A wrong ID number on the keypad: the message comes when the field is
+	// left, and goes once it is right; the card's mark goes with the edit.
+	id := `.fm-field[data-field="applicant_id_number"]`
+	must(t, "spoil the ID number", chromedp.Do(page, append(append([]chromedp.Action[chromedp.Void]{
+		chromedp.Click(chromedp.CSS(id + " input")),
+		chromedp.WaitVisible(chromedp.CSS(`.fm-dock .osk-digits button[data-key="0"]`)),
+	}, tapKeys(`.fm-dock .osk-digits`, "backspace", "backspace", "backspace", "backspace", "backspace", "backspace", "backspace", "backspace", "backspace", "backspace", "backspace", "backspace", "9", "9", "9")...),
+		chromedp.Click(chromedp.CSS(`.fm-dock .osk-digits button[data-key="done"]`)),
+		chromedp.WaitVisible(chromedp.CSS(id+" .fm-error")),
+	)...))
+	msg, err := chromedp.Run(page, chromedp.Text(chromedp.CSS(id+" .fm-error")))
+	must(t, "read the message", err)
+	if !strings.Contains(msg, "12 chữ số") {
+		t.Errorf("ID number message %q", msg)
+	}
+	if hidden, _ := chromedp.Run(page, chromedp.Evaluate[bool](`document.querySelector('.fm-field[data-field="applicant_id_number"] .fm-source').hidden`)); !hidden {
+		t.Error("the card's mark stays on an ID number the citizen changed")
+	}
+	assertAccessible(t, page, "form, a message shown")
+	must(t, "correct the ID number", chromedp.Do(page, append(append([]chromedp.Action[chromedp.Void]{
+		chromedp.Click(chromedp.CSS(id + " input")),
+	}, tapKeys(`.fm-dock .osk-digits`, "backspace", "backspace", "backspace", "0", "0", "1", "1", "9", "0", "0", "1", "2", "3", "4", "5")...),
+		chromedp.WaitNotVisible(chromedp.CSS(id+" .fm-error")),
+	)...))
+
+	// The date: day, month, decade and year, each a big button.
+	date := `.fm-field[data-field="child_birth_date"]`
+	must(t, "choose the birth date", chromedp.Do(page,
+		chromedp.Click(chromedp.CSS(date+" .fm-date-open")),
+		chromedp.WaitVisible(chromedp.CSS(date+` button[data-day="15"]`)),
+		chromedp.Click(chromedp.CSS(date+` button[data-day="15"]`)),
+		chromedp.Click(chromedp.CSS(date+` button[data-month="6"]`)),
+		chromedp.Click(chromedp.CSS(date+` button[data-decade="2020"]`)),
+		chromedp.Click(chromedp.CSS(date+` button[data-year="2025"]`)),
+		chromedp.Poll[chromedp.Void](`window.fv.values().child_birth_date === '2025-06-15'`, chromedp.WithPollingTimeout(2*time.Second)),
+	))
+	checkTargets(t, page, "form, date picker open")
+	assertAccessible(t, page, "form, date picker open")
+	words, err := chromedp.Run(page, chromedp.Text(chromedp.CSS(`.fm-field[data-field="child_birth_date_words"] output`)))
+	must(t, "read the date in words", err)
+	if words != "Ngày mười lăm tháng sáu năm hai nghìn không trăm hai mươi lăm" {
+		t.Errorf("date in words %q", words)
+	}
+	must(t, "close the picker", chromedp.Do(page,
+		chromedp.Click(chromedp.CSS(date+" .fm-date-done")),
+		chromedp.WaitNotVisible(chromedp.CSS(date+" .fm-date-panel")),
+	))
+	shown, err := chromedp.Run(page, chromedp.Text(chromedp.CSS(date+" .fm-date-open")))
+	must(t, "read the date", err)
+	if !strings.Contains(shown, "15/06/2025") {
+		t.Errorf("date button shows %q", shown)
+	}
+
+	// Sending with the sex and the relation not chosen: both messages.
+	errs, err := chromedp.Run(page, chromedp.Evaluate[[]string](`window.fv.check({all: true}).then((e) => e.map((x) => x.field + ':' + x.code))`, chromedp.EvalAwaitPromise))
+	must(t, "check all", err)
+	if fmt.Sprint(errs) != "[relation:required child_sex:required]" {
+		t.Errorf("errors %q", errs)
+	}
+	must(t, "see the messages", chromedp.Do(page,
+		chromedp.WaitVisible(chromedp.CSS(`.fm-field[data-field="child_sex"] .fm-error`)),
+		chromedp.WaitVisible(chromedp.CSS(`.fm-summary`)),
+	))
+	assertAccessible(t, page, "form, send tried with fields missing")
+	must(t, "choose", chromedp.Do(page,
+		chromedp.Click(chromedp.CSS(`.fm-field[data-field="child_sex"] input[value="M"]`)),
+		chromedp.Click(chromedp.CSS(`.fm-field[data-field="relation"] input[value="me"]`)),
+		chromedp.WaitNotVisible(chromedp.CSS(`.fm-field[data-field="child_sex"] .fm-error`)),
+		chromedp.WaitNotVisible(chromedp.CSS(`.fm-summary`)),
+	))
+	checkTargets(t, page, "form, filled")
+	got, err := chromedp.Run(page, chromedp.Evaluate[string](`JSON.stringify(window.fv.filled())`))
+	must(t, "read the filled form", err)
+	want := `{"procedure":"khai-sinh","version":"2026-12-05","values":{"applicant_name":"NGUYỄN THỊ THUỲ DƯƠNG","applicant_id_number":"001190012345","applicant_address":"Số 5 phố Hàng Bạc, phường Hoàn Kiếm, Hà Nội","relation":"me","child_name":"Nguyễn Minh Khôi","child_sex":"M","child_birth_date":"2025-06-15"},"sources":{"applicant_name":"card","applicant_address":"card"}}`
+	if got != want {
+		t.Errorf("filled form\n got %s\nwant %s", got, want)
+	}
+	saveScreenshot(t, page, "form-renderer.png")
+}
