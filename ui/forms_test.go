@@ -2,7 +2,10 @@ package ui_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -11,29 +14,19 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"xephang/queue-server/forms"
 	"xephang/ui"
 )
 
-// testForm is a form definition in the format of queue-server/forms (a
-// birth registration's fields of every type the renderer draws).
-const testForm = `{"procedure": "khai-sinh", "version": "2026-12-05", "title": "TỜ KHAI ĐĂNG KÝ KHAI SINH",
- "template": "Mẫu tờ khai đăng ký khai sinh", "legal_basis": "Thông tư 04/2024/TT-BTP",
- "addressee": "Kính gửi: Ủy ban nhân dân {commune}",
- "sections": [
-  {"title": "Người yêu cầu", "fields": [
-   {"name": "applicant_name", "label": "Họ, chữ đệm, tên người yêu cầu", "type": "name", "required": true, "source": "card.name", "width": "full", "max": 100},
-   {"name": "applicant_id_number", "label": "Số định danh cá nhân", "type": "id_number", "required": true, "source": "card.id_number", "width": "half"},
-   {"name": "applicant_phone", "label": "Số điện thoại", "type": "phone", "source": "booking.phone", "width": "half"},
-   {"name": "applicant_address", "label": "Nơi cư trú", "type": "address", "required": true, "source": "card.address", "width": "full"},
-   {"name": "relation", "label": "Quan hệ với người được khai sinh", "type": "choice", "required": true, "width": "full",
-    "options": [{"value": "cha", "label": "Cha"}, {"value": "me", "label": "Mẹ"}, {"value": "khac", "label": "Khác"}]}]},
-  {"title": "Người được khai sinh", "fields": [
-   {"name": "child_name", "label": "Họ, chữ đệm, tên", "type": "name", "required": true, "width": "full"},
-   {"name": "child_sex", "label": "Giới tính", "type": "sex", "required": true, "width": "half"},
-   {"name": "child_birth_date", "label": "Ngày, tháng, năm sinh", "type": "date", "required": true, "width": "half"},
-   {"name": "child_birth_date_words", "label": "Ngày sinh", "type": "date_words", "from": "child_birth_date", "width": "full"}]}],
- "declaration": "Tôi cam đoan nội dung đề nghị đăng ký khai sinh trên đây là đúng sự thật.",
- "signature": {"label": "Người yêu cầu", "hint": "(Ký, ghi rõ họ, chữ đệm, tên)", "name_field": "applicant_name"}}`
+// formJSON is the definition of a procedure's form as the server gives it.
+func formJSON(t *testing.T, procedure string) string {
+	t.Helper()
+	f, err := forms.Default().Form(procedure)
+	must(t, "the form of "+procedure, err)
+	b, err := json.Marshal(f)
+	must(t, "encode the form", err)
+	return string(b)
+}
 
 // formPage serves the kiosk's pages and a blank page of the same origin
 // that draws a form with assets/forms.js.
@@ -69,7 +62,7 @@ func TestFormRendererInChromium(t *testing.T) {
 		chromedp.EmulateViewport(1080, 1920),
 		chromedp.Navigate(base+"/form.html"),
 		chromedp.Evaluate[chromedp.Void](`import('/assets/forms.js').then((m) => {
-			window.fv = new m.FormView(`+testForm+`, {kiosk: true, today: '2026-12-05',
+			window.fv = new m.FormView(`+formJSON(t, "khai-sinh")+`, {kiosk: true, today: '2026-12-05',
 				values: {applicant_name: 'NGUYỄN THỊ THUỲ DƯƠNG', applicant_id_number: '001190012345', applicant_address: 'Số 5 phố Hàng Bạc, phường Hoàn Kiếm, Hà Nội'},
 				sources: {applicant_name: 'card', applicant_id_number: 'card', applicant_address: 'card'}});
 			document.getElementById('box').append(window.fv.element);
@@ -158,29 +151,65 @@ func TestFormRendererInChromium(t *testing.T) {
 		t.Errorf("date button shows %q", shown)
 	}
 
-	// Sending with the sex and the relation not chosen: both messages.
+	// Sending with fields missing: every message, and the same as the server's.
 	errs, err := chromedp.Run(page, chromedp.Evaluate[[]string](`window.fv.check({all: true}).then((e) => e.map((x) => x.field + ':' + x.code))`, chromedp.EvalAwaitPromise))
 	must(t, "check all", err)
-	if fmt.Sprint(errs) != "[relation:required child_sex:required]" {
-		t.Errorf("errors %q", errs)
+	want := []string{"applicant_relation:required", "child_sex:required", "child_ethnicity:required", "child_nationality:required", "child_birth_place:required"}
+	if !slices.Equal(errs, want) {
+		t.Errorf("errors %q, want %q", errs, want)
 	}
 	must(t, "see the messages", chromedp.Do(page,
 		chromedp.WaitVisible(chromedp.CSS(`.fm-field[data-field="child_sex"] .fm-error`)),
 		chromedp.WaitVisible(chromedp.CSS(`.fm-summary`)),
 	))
 	assertAccessible(t, page, "form, send tried with fields missing")
-	must(t, "choose", chromedp.Do(page,
+	must(t, "choose the sex and the copies", chromedp.Do(page,
 		chromedp.Click(chromedp.CSS(`.fm-field[data-field="child_sex"] input[value="M"]`)),
-		chromedp.Click(chromedp.CSS(`.fm-field[data-field="relation"] input[value="me"]`)),
+		chromedp.Click(chromedp.CSS(`.fm-field[data-field="copies_wanted"] input[value="yes"]`)),
 		chromedp.WaitNotVisible(chromedp.CSS(`.fm-field[data-field="child_sex"] .fm-error`)),
-		chromedp.WaitNotVisible(chromedp.CSS(`.fm-summary`)),
 	))
-	checkTargets(t, page, "form, filled")
-	got, err := chromedp.Run(page, chromedp.Evaluate[string](`JSON.stringify(window.fv.filled())`))
+	checkTargets(t, page, "form, choices made")
+	var filled forms.Filled
+	raw, err := chromedp.Run(page, chromedp.Evaluate[string](`JSON.stringify(window.fv.filled())`))
 	must(t, "read the filled form", err)
-	want := `{"procedure":"khai-sinh","version":"2026-12-05","values":{"applicant_name":"NGUYỄN THỊ THUỲ DƯƠNG","applicant_id_number":"001190012345","applicant_address":"Số 5 phố Hàng Bạc, phường Hoàn Kiếm, Hà Nội","relation":"me","child_name":"Nguyễn Minh Khôi","child_sex":"M","child_birth_date":"2025-06-15"},"sources":{"applicant_name":"card","applicant_address":"card"}}`
-	if got != want {
-		t.Errorf("filled form\n got %s\nwant %s", got, want)
+	must(t, "decode the filled form", json.Unmarshal([]byte(raw), &filled))
+	for k, v := range map[string]string{"applicant_name": "NGUYỄN THỊ THUỲ DƯƠNG", "applicant_id_number": "001190012345", "child_name": "Nguyễn Minh Khôi",
+		"child_birth_date": "2025-06-15", "child_sex": "M", "copies_wanted": "yes"} {
+		if filled.Values[k] != v {
+			t.Errorf("filled %s = %q, want %q", k, filled.Values[k], v)
+		}
+	}
+	if filled.Sources["applicant_name"] != "card" || filled.Sources["applicant_address"] != "card" || filled.Sources["applicant_id_number"] != "" {
+		t.Errorf("sources %v: want the card's untouched values only", filled.Sources)
 	}
 	saveScreenshot(t, page, "form-renderer.png")
+
+	// The page's rules and the server's (forms.Validate) find the same
+	// faults, value by value.
+	today := time.Date(2026, 12, 5, 10, 0, 0, 0, time.UTC)
+	def, _ := forms.Default().Form("khai-sinh")
+	for _, c := range []map[string]string{
+		filled.Values,
+		{"applicant_name": "Nguyễn Văn 3", "applicant_id_number": "999190012345", "child_birth_date": "2025-02-30", "mother_birth_year": "2030",
+			"copies": "0", "child_sex": "X", "copies_wanted": "maybe", "applicant_phone": "0123", "father_birth_year": "19x0", "nonsense": "x"},
+		{"applicant_name": "Lê Thị Hoà", "applicant_id_number": "079305000001", "child_birth_date": "2027-01-01", "copies": "12", "applicant_phone": "024 3825 1234",
+			"child_sex": "Nữ", "applicant_relation": "mẹ", "child_ethnicity": "Kinh", "child_nationality": "Việt Nam", "child_birth_place": "Hà Nội", "applicant_address": "Hà Nội"},
+	} {
+		in, _ := json.Marshal(c)
+		got, err := chromedp.Run(page, chromedp.Evaluate[[]string](fmt.Sprintf(`import('/assets/forms.js').then((m) => m.validate(window.fv.form, %s, '2026-12-05').map((e) => e.field + ':' + e.code))`, in), chromedp.EvalAwaitPromise))
+		must(t, "validate in the page", err)
+		f := forms.Filled{Procedure: "khai-sinh", Values: maps.Clone(c)}
+		var server []string
+		for _, e := range def.Validate(&f, today) {
+			server = append(server, e.Field+":"+e.Code)
+		}
+		if len(c) > 8 && len(server) < 5 {
+			t.Errorf("values %s: the server finds only %q", in, server)
+		}
+		slices.Sort(got)
+		slices.Sort(server)
+		if !slices.Equal(got, server) {
+			t.Errorf("values %s:\n page finds %q\n server finds %q", in, got, server)
+		}
+	}
 }

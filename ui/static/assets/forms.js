@@ -55,37 +55,31 @@ export function dmy(s) {
 }
 
 const DIGITS = ['không', 'một', 'hai', 'ba', 'bốn', 'năm', 'sáu', 'bảy', 'tám', 'chín'];
+const MONTHS = ['', 'một', 'hai', 'ba', 'tư', 'năm', 'sáu', 'bảy', 'tám', 'chín', 'mười', 'mười một', 'mười hai'];
 
-/** 0…999 in Vietnamese words; full gives the hundreds even when zero ("không trăm"). */
-function hundreds(n, full) {
-  const c = Math.floor(n / 100);
-  const d = Math.floor((n % 100) / 10);
+/** 0 ≤ n < 10000 in Vietnamese words as a date is written (forms.DateWords). */
+function words(n) {
+  if (n === 0) return DIGITS[0];
+  const th = Math.floor(n / 1000);
+  const hu = Math.floor(n / 100) % 10;
+  const te = Math.floor(n / 10) % 10;
   const u = n % 10;
   const w = [];
-  if (c > 0 || full) w.push(DIGITS[c], 'trăm');
-  if (d === 0) {
-    if (u > 0 && w.length) w.push('linh');
-  } else if (d === 1) {
+  if (th > 0) w.push(DIGITS[th], 'nghìn');
+  if (hu > 0 || (th > 0 && (te > 0 || u > 0))) w.push(DIGITS[hu], 'trăm');
+  if (te === 0 && u > 0) {
+    if (th > 0 || hu > 0) w.push('linh');
+    w.push(DIGITS[u]);
+  } else if (te === 1) {
     w.push('mười');
-  } else {
-    w.push(DIGITS[d], 'mươi');
+    if (u === 5) w.push('lăm');
+    else if (u > 0) w.push(DIGITS[u]);
+  } else if (te > 1) {
+    w.push(DIGITS[te], 'mươi');
+    if (u === 1) w.push('mốt');
+    else if (u === 5) w.push('lăm');
+    else if (u > 0) w.push(DIGITS[u]);
   }
-  if (u === 0) return w.join(' ');
-  if (u === 1 && d > 1) w.push('mốt');
-  else if (u === 5 && d > 0) w.push('lăm');
-  else if (u === 4 && d > 1) w.push('tư');
-  else w.push(DIGITS[u]);
-  return w.join(' ');
-}
-
-/** A number below a million in Vietnamese words. */
-function words(n) {
-  if (n === 0) return 'không';
-  const th = Math.floor(n / 1000);
-  const rest = n % 1000;
-  const w = [];
-  if (th) w.push(hundreds(th, false), 'nghìn');
-  if (rest || !th) w.push(hundreds(rest, th > 0));
   return w.join(' ');
 }
 
@@ -96,7 +90,7 @@ function words(n) {
 export function dateWords(s) {
   if (!realDate(s)) return '';
   const [y, m, d] = s.split('-').map(Number);
-  return `Ngày ${words(d)} tháng ${words(m)} năm ${words(y)}`;
+  return `Ngày ${words(d)} tháng ${MONTHS[m]} năm ${words(y)}`;
 }
 
 /** NFC, trimmed, single spaces: how a value is compared and sent. */
@@ -104,8 +98,8 @@ export function clean(v) {
   return String(v ?? '').normalize('NFC').trim().replace(/\s+/gu, ' ');
 }
 
-/** Whether a field's value is a birth date (never after today). */
-const isBirth = (f) => f.type === 'date' && /birth/.test(f.name);
+/** Whether a date may be after today: only a card's expiry date (every other date of these forms has happened). */
+const mayBeFuture = (f) => f.source === 'card.expiry_date';
 
 /** The fields of a form, in order. */
 export function fieldsOf(form) {
@@ -123,7 +117,7 @@ function checkValue(f, v, today) {
   if (max && [...v].length > max) return fieldError(f, 'too_long', 'forms.err.too_long', { max });
   switch (f.type) {
     case 'name':
-      if (!/^\p{L}[\p{L}\p{M} '’-]*$/u.test(v)) return fieldError(f, 'invalid', 'forms.err.name');
+      if (!/^\p{L}[\p{L}\p{M} '’.-]*$/u.test(v)) return fieldError(f, 'invalid', 'forms.err.name');
       break;
     case 'id_number': {
       const n = v.replace(/\s/g, '');
@@ -133,14 +127,15 @@ function checkValue(f, v, today) {
       break;
     }
     case 'date':
-      if (!realDate(v)) return fieldError(f, 'invalid', 'forms.err.date');
-      if (isBirth(f) && v > today) return fieldError(f, 'future_date', 'forms.err.future_date');
+      if (!realDate(v) || v < '1850') return fieldError(f, 'invalid', 'forms.err.date');
+      if (!mayBeFuture(f) && v > today) return fieldError(f, 'future_date', 'forms.err.future_date');
       break;
     case 'year':
-      if (!/^\d{4}$/.test(v)) return fieldError(f, 'invalid', 'forms.err.year');
+      if (!/^\d{4}$/.test(v) || +v < 1850) return fieldError(f, 'invalid', 'forms.err.year');
+      if (+v > +today.slice(0, 4)) return fieldError(f, 'future_date', 'forms.err.future_year');
       break;
     case 'sex':
-      if (v !== 'M' && v !== 'F') return fieldError(f, 'invalid', 'forms.err.sex');
+      if (!['m', 'f', 'nam', 'nữ', 'nu'].includes(v.toLowerCase())) return fieldError(f, 'invalid', 'forms.err.sex');
       break;
     case 'choice':
       if (!(f.options || []).some((o) => o.value === v)) return fieldError(f, 'invalid', 'forms.err.choice');
@@ -152,13 +147,13 @@ function checkValue(f, v, today) {
       break;
     }
     case 'number':
-      if (!/^\d+(?:[.,]\d+)?$/.test(v)) return fieldError(f, 'invalid', 'forms.err.number');
+      if (!/^[0-9]{1,15}(?:[.,][0-9]{1,4})?$/.test(v)) return fieldError(f, 'invalid', 'forms.err.number');
       break;
   }
   if (f.pattern) {
     let re = null;
     try {
-      re = new RegExp(f.pattern, 'u');
+      re = new RegExp(`^(?:${f.pattern})$`, 'u'); // the whole value, as the server matches it
     } catch {
       /* a pattern JavaScript cannot read: the server checks it */
     }
@@ -380,7 +375,7 @@ export class FormView {
    */
   datePicker(f, x, { id, req, hint, described }) {
     const thisYear = +this.today.slice(0, 4);
-    const lastYear = isBirth(f) ? thisYear : thisYear + 10;
+    const lastYear = mayBeFuture(f) ? thisYear + 30 : thisYear;
     const firstYear = 1900;
     let [y, m, d] = (this.vals[f.name] || '').split('-').map((s) => +s || 0);
     let decade = y ? y - (y % 10) : lastYear - (lastYear % 10) - 30;
