@@ -5,9 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
-	"slices"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -203,7 +203,7 @@ func TestFormRendererInChromium(t *testing.T) {
 		for _, e := range def.Validate(&f, today) {
 			server = append(server, e.Field+":"+e.Code)
 		}
-		if len(c) > 8 && len(server) < 5 {
+		if _, spoilt := c["nonsense"]; spoilt && len(server) < 9 {
 			t.Errorf("values %s: the server finds only %q", in, server)
 		}
 		slices.Sort(got)
