@@ -399,7 +399,7 @@ function fullTicket(id) {
   if (state.last && state.last.id === id) {
     const listed = state.today.find((x) => x.id === id);
     // A pre-check attached after the call arrives through the list.
-    return listed && listed.precheck && !state.last.precheck ? listed : state.last;
+    return listed && ((listed.precheck && !state.last.precheck) || (listed.dossier && !state.last.dossier)) ? listed : state.last;
   }
   return state.today.find((x) => x.id === id) || null;
 }
@@ -455,7 +455,7 @@ function renderDetails(cur) {
     bk.dataset.booking = '';
   }
   renderPrecheck(tk && tk.precheck);
-  showDossier(cur);
+  showDossier(cur && (tk && tk.dossier ? tk : cur));
 }
 
 const statusIcon = { present: '✓', missing: '✗', unreadable: '?', inconsistent: '!' };

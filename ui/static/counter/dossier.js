@@ -15,6 +15,7 @@ import { clearError, showError, toast } from '/assets/staff.js';
 
 const state = {
   ticket: null, // {id, number} of the ticket at the counter
+  mark: '', // its dossier mark as last seen (JSON)
   view: null, // GET /api/v1/tickets/{id}/dossier
   loading: 0, // the sequence of the load under way
   editing: '', // "doc/field" being corrected
@@ -40,15 +41,23 @@ export function initDossier(h0) {
   window.xephangDossier = { state, last: null };
 }
 
-/** Shows the dossier of the ticket at the counter (null: none), loading it when it changed. */
+/**
+ * Shows the dossier of the ticket at the counter (null: none). tk is the
+ * fullest view of it: its "dossier" mark (a form, documents) says there is
+ * one to load; a ticket without is not asked for.
+ */
 export function showDossier(tk) {
   const id = tk ? tk.id : '';
-  if ((state.ticket ? state.ticket.id : '') === id) return;
-  state.ticket = tk ? { id: tk.id, number: tk.number } : null;
-  state.view = null;
-  state.editing = '';
+  const mark = tk && tk.dossier ? JSON.stringify(tk.dossier) : '';
+  if ((state.ticket ? state.ticket.id : '') === id && state.mark === mark) return;
+  if ((state.ticket ? state.ticket.id : '') !== id) {
+    state.ticket = tk ? { id: tk.id, number: tk.number } : null;
+    state.view = null;
+    state.editing = '';
+  }
+  state.mark = mark;
   render();
-  if (tk) load();
+  if (tk && mark) load();
 }
 
 /** An event of the centre's stream: a ticket.dossier of the ticket at the counter loads it again. */
