@@ -10,7 +10,7 @@
 import '/kiosk/kiosk.i18n.js';
 import { t, lang } from '/assets/i18n.js';
 import { api, h, seg } from '/assets/api.js';
-import { FormView, messageOf } from '/assets/forms.js';
+import { FormView } from '/assets/forms.js';
 
 const tx = (key, params = {}) => t('kiosk.form.' + key, params);
 const en = () => lang() === 'en';
@@ -131,14 +131,14 @@ async function ready() {
 
 /** A refusal: a form's field errors go to their fields, anything else to the status line. */
 function refused(err) {
-  const fields = err.body && Array.isArray(err.body.fields) ? err.body.fields : null;
+  // kioskd lists them as "errors" (queue-server as "fields").
+  const fields = err.body && (Array.isArray(err.body.errors) ? err.body.errors : Array.isArray(err.body.fields) ? err.body.fields : null);
   if (fields && fields.length) {
     view.showErrors(fields);
     view.check({ all: true });
     view.focusFirstError();
   }
-  const e = err.body && err.body.error;
-  setStatus('error', e ? messageOf({ message: e.message, message_en: e.message_en }) : err.message);
+  setStatus('error', err.message); // in the page's language (Accept-Language)
 }
 
 let sending = false;
