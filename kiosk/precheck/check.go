@@ -329,9 +329,7 @@ func (c *Checker) secondLook(ctx context.Context, k *catalogue.Kind, prep *Prepa
 		if err != nil {
 			return err
 		}
-		for i := range t.Lines {
-			t.Lines[i].Box = t.Lines[i].Box.Add(crop.Min)
-		}
+		t.Offset(crop.Min)
 		again := ExtractFields(k, t, c.labels)
 		v, ok := again.Values[f.Name]
 		if !ok {
