@@ -388,6 +388,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Timeouts: flow.Timeouts{Idle: m.Config.Idle, Result: m.Config.Result}, Emit: m.Hub.Publish,
 		Scanner: sc, ScanDir: filepath.Join(m.Config.DataDir, "scans"), ScanSource: scanner.Source(m.Config.ScanSource),
 		PrecheckServices: m.Config.PrecheckServices,
+		Dossiers:         uplink.ClientDossiers{Client: client},
 	}
 	if m.Checker != nil {
 		fc.Prechecker = m.Checker

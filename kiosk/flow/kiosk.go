@@ -20,6 +20,7 @@ import (
 	"xephang/drivers/escpos"
 	"xephang/drivers/scanner"
 	"xephang/kiosk/outbox"
+	"xephang/kiosk/precheck"
 	"xephang/kiosk/uplink"
 	"xephang/queue-server/apiv1"
 	"xephang/queue-server/queue"
@@ -85,6 +86,13 @@ type Config struct {
 	// number a pre-checked citizen takes; procedures not in it are matched
 	// by the service's name (e.g. "Hộ tịch"), or the citizen chooses.
 	PrecheckServices map[string]string
+	// Digitise makes one searchable PDF per document of a pre-checked
+	// dossier from the pages as the OCR saw them (digitise.Documents); nil
+	// when the kiosk keeps no documents.
+	Digitise func(res *precheck.Result, pages []precheck.PageText) ([]outbox.Document, error)
+	// Dossiers sends a ticket's form at once when the server answers
+	// (uplink.ClientDossiers); nil leaves it to the link's replay.
+	Dossiers uplink.Dossiers
 }
 
 // Event is one message to the touchscreen over the local WebSocket.
