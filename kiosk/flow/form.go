@@ -85,6 +85,9 @@ func formInvalid(errs []forms.FieldError) *FormInvalid {
 // FormsAvailable reports whether this kiosk has forms.
 func (k *Kiosk) FormsAvailable() bool { return k.cfg.Forms != nil }
 
+// A4Available reports whether this kiosk prints forms on an A4 printer.
+func (k *Kiosk) A4Available() bool { return k.cfg.A4 != nil && k.cfg.RenderForm != nil }
+
 // Forms lists the forms, in the catalogue's order of procedures.
 func (k *Kiosk) Forms() []FormInfo {
 	out := []FormInfo{}
@@ -116,8 +119,11 @@ func (k *Kiosk) form(procedure string) (*forms.Form, error) {
 // today is the centre's date now (the form's date, and what dates must
 // not pass).
 func (k *Kiosk) today() time.Time {
-	centre, _ := k.cfg.Link.Centre()
-	now := k.cfg.Link.Now().In(centre.Location())
+	now := time.Now()
+	if k.cfg.Link != nil {
+		centre, _ := k.cfg.Link.Centre()
+		now = k.cfg.Link.Now().In(centre.Location())
+	}
 	return time.Date(now.Year(), now.Month(), now.Day(), 12, 0, 0, 0, now.Location())
 }
 
