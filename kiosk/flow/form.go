@@ -24,8 +24,8 @@ type A4Printer interface {
 }
 
 // FormRenderer renders a filled form in the official layout, ref (a
-// ticket number, or "") in its footer ((*forms.Form).PDF with the
-// centre's commune and place).
+// ticket number, or "") in its footer; (*forms.Form).PDF with the
+// centre's commune and place when none is given.
 type FormRenderer func(f *forms.Form, v *forms.Filled, ref string) ([]byte, error)
 
 // FormInfo is a form as the screen lists it.
@@ -85,8 +85,44 @@ func formInvalid(errs []forms.FieldError) *FormInvalid {
 // FormsAvailable reports whether this kiosk has forms.
 func (k *Kiosk) FormsAvailable() bool { return k.cfg.Forms != nil }
 
+// renderForm renders a filled form with forms' official layout, the
+// centre's commune as addressee and place.
+func (k *Kiosk) renderForm(f *forms.Form, v *forms.Filled, ref string) ([]byte, error) {
+	if k.cfg.RenderForm != nil {
+		return k.cfg.RenderForm(f, v, ref)
+	}
+	opt := forms.RenderOptions{Ref: ref, Now: k.today()}
+	if k.cfg.Link != nil {
+		if centre, ok := k.cfg.Link.Centre(); ok {
+			opt.Commune = Commune(centre.Name)
+			opt.Place = opt.Commune
+		}
+	}
+	return f.PDF(v, opt)
+}
+
+// Commune is the commune a centre serves, from its name ("Trung tâm Phục
+// vụ hành chính công phường Bến Thành" → "phường Bến Thành"); "" when the
+// name does not say.
+func Commune(centre string) string {
+	words := strings.Fields(centre)
+	for i := len(words) - 1; i >= 0; i-- {
+		switch Fold(words[i]) {
+		case "phuong", "xa", "thi tran":
+			if i+1 < len(words) {
+				return strings.Join(words[i:], " ")
+			}
+		case "khu":
+			if i > 0 && Fold(words[i-1]) == "dac" && i+1 < len(words) {
+				return strings.Join(words[i-1:], " ")
+			}
+		}
+	}
+	return ""
+}
+
 // A4Available reports whether this kiosk prints forms on an A4 printer.
-func (k *Kiosk) A4Available() bool { return k.cfg.A4 != nil && k.cfg.RenderForm != nil }
+func (k *Kiosk) A4Available() bool { return k.cfg.A4 != nil && k.cfg.Forms != nil }
 
 // Forms lists the forms, in the catalogue's order of procedures.
 func (k *Kiosk) Forms() []FormInfo {
@@ -208,7 +244,7 @@ func (k *Kiosk) PrintForm(ctx context.Context, procedure string, values map[stri
 	if err != nil {
 		return err
 	}
-	if k.cfg.A4 == nil || k.cfg.RenderForm == nil {
+	if k.cfg.A4 == nil {
 		return errNoA4
 	}
 	v, errs := k.filled(f, values)
@@ -223,7 +259,7 @@ func (k *Kiosk) PrintForm(ctx context.Context, procedure string, values map[stri
 		return err
 	}
 	k.Machine.Touch()
-	pdf, err := k.cfg.RenderForm(f, v, "")
+	pdf, err := k.renderForm(f, v, "")
 	if err != nil {
 		k.cfg.Log.Error("rendering a form", "procedure", f.Procedure, "err", err) // the error names no value
 		return errFormRender

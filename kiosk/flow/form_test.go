@@ -81,6 +81,12 @@ func TestFormFilledFromTheCardGoesWithTheTicket(t *testing.T) {
 		t.Fatalf("without forms: %v", err)
 	}
 	k.cfg.Forms, k.cfg.CardPerson, k.cfg.RenderForm = forms.Default(), testPerson, renderValues
+	for name, want := range map[string]string{"Trung tâm Phục vụ hành chính công phường Thử": "phường Thử",
+		"Bộ phận một cửa xã Hải Hậu": "xã Hải Hậu", "Trung tâm đặc khu Phú Quốc": "đặc khu Phú Quốc", "Trung tâm tỉnh": ""} {
+		if got := Commune(name); got != want {
+			t.Errorf("Commune(%q) = %q, want %q", name, got, want)
+		}
+	}
 	if list := k.Forms(); len(list) != 6 || list[0].Name == "" || list[0].Version == "" {
 		t.Fatalf("forms %+v", list)
 	}
@@ -152,6 +158,11 @@ func TestFormFilledFromTheCardGoesWithTheTicket(t *testing.T) {
 	}
 	if err := k.PrintForm(ctx, "khai-sinh", values); err != nil || len(a4.jobs) != 1 || !strings.Contains(a4.jobs[0], "child_name=Nguyễn Thị Thuỷ Tiên") {
 		t.Fatalf("printed %v %v", a4.jobs, err)
+	}
+	// The real renderer: the official layout, the centre's commune as addressee.
+	k.cfg.RenderForm = nil
+	if err := k.PrintForm(ctx, "khai-sinh", values); err != nil || len(a4.jobs) != 2 || !strings.HasPrefix(a4.jobs[1], "to-khai-khai-sinh:%PDF-") {
+		t.Fatalf("printed with forms' PDF: %v", err)
 	}
 	a4.fail = errors.New("ipp: printer stopped")
 	if err := k.PrintForm(ctx, "khai-sinh", values); !errors.As(err, &fe) || fe.Code != "a4_print_failed" {

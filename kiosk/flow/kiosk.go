@@ -94,8 +94,8 @@ type Config struct {
 	Digitise func(res *precheck.Result, pages []precheck.PageText) ([]outbox.Document, error)
 	// Forms are the procedures' forms (forms.Default()); nil: this kiosk
 	// has none. CardPerson turns a card read into what a form is
-	// prefilled from (formfill.Person). RenderForm renders a filled form;
-	// A4 prints it (nil: no A4 printer).
+	// prefilled from (formfill.Person). RenderForm renders a filled form
+	// (forms' PDF when nil); A4 prints it (nil: no A4 printer).
 	Forms      *forms.Set
 	CardPerson func(*idcard.Card) forms.Person
 	RenderForm FormRenderer
