@@ -243,6 +243,37 @@ var serviceKeywords = map[string][]string{
 	"chung-thuc-ban-sao": {"chung thuc"}, "thuong-tru": {"cu tru", "thuong tru"}, "dat-dai-lan-dau": {"dat dai"},
 }
 
+// ProcedureFor is the one procedure a service's tickets are for, by the
+// overrides (procedure → service code) or the service's name; false when
+// the name fits none or several (Hộ tịch: birth, marriage, extracts).
+func ProcedureFor(centre queue.Centre, service string, overrides map[string]string) (string, bool) {
+	svc, ok := centre.Service(service)
+	if !ok {
+		return "", false
+	}
+	var found []string
+	for proc, code := range overrides {
+		if code == svc.Code {
+			found = append(found, proc)
+		}
+	}
+	if len(found) == 0 {
+		name := Fold(svc.Name)
+		for proc, kws := range serviceKeywords {
+			for _, kw := range kws {
+				if strings.Contains(name, kw) {
+					found = append(found, proc)
+					break
+				}
+			}
+		}
+	}
+	if len(found) != 1 {
+		return "", false
+	}
+	return found[0], true
+}
+
 // serviceFor is the service whose number a citizen pre-checked for proc takes.
 func (k *Kiosk) serviceFor(centre queue.Centre, proc *catalogue.Procedure) (queue.Service, bool) {
 	if code, ok := k.cfg.PrecheckServices[proc.ID]; ok {
