@@ -183,3 +183,18 @@ func (l *Live) MarkBookingForm(now time.Time, code string) (Booking, error) {
 	}
 	return *b, nil
 }
+
+// Dossier audit actions.
+const (
+	AuditDossierCorrect = "dossier.correct" // Reason: the document and the field corrected
+	AuditDossierConfirm = "dossier.confirm"
+)
+
+// AuditDossier records a clerk's change of a ticket's dossier; the record
+// names the ticket and what was changed (reason: a document and a field),
+// never a value.
+func (l *Live) AuditDossier(now time.Time, ticket, actor, action, reason string) {
+	l.Roll(now)
+	l.audit = append(l.audit, Audit{At: now, Actor: actor, Action: action, Ticket: ticket, Reason: reason})
+	l.version++
+}
