@@ -121,14 +121,18 @@ type ClientDossiers struct{ Client *apiv1.Client }
 
 // PutForm puts a ticket's form.
 func (c ClientDossiers) PutForm(ctx context.Context, ticketID string, form json.RawMessage) error {
-	if !json.Valid(form) {
-		return &apiv1.APIError{Status: 422, Code: "invalid", Message: "the kept form is not JSON"}
+	var f apiv1.FilledForm
+	if err := json.Unmarshal(form, &f); err != nil {
+		// Nothing the server could take, ever: a final refusal.
+		return &apiv1.APIError{Status: 422, Code: "invalid", Message: "the kept form is not a filled form: " + err.Error()}
 	}
-	_, err := c.Client.Do(ctx, "PUT", "/api/v1/tickets/"+pathEscape(ticketID)+"/form", form, nil)
+	_, err := c.Client.PutTicketForm(ctx, ticketID, f)
 	return err
 }
 
 // AddDocument posts a document with its PDF.
 func (c ClientDossiers) AddDocument(ctx context.Context, ticketID string, d outbox.Document, pdf []byte) error {
-	return postDocument(ctx, c.Client, ticketID, d, pdf)
+	_, err := c.Client.AddDocument(ctx, ticketID, apiv1.DocumentMeta{ID: d.ID, Name: d.Name, Kind: d.Kind, Pages: d.Pages,
+		Status: d.Status, Reasons: d.Reasons, Fields: d.Fields, SHA256: d.SHA256}, pdf)
+	return err
 }

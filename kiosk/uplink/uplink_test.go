@@ -167,9 +167,10 @@ func (f *fakeServer) document(w http.ResponseWriter, r *http.Request, reply func
 		reply(413, map[string]any{"error": map[string]string{"code": "too_large", "message": "quá lớn"}})
 		return
 	}
+	view := apiv1.DocumentView{ID: meta["id"].(string), SHA256: meta["sha256"].(string), Size: len(pdf)}
 	for _, d := range f.docs {
 		if d.Meta["id"] == meta["id"] {
-			reply(200, meta)
+			reply(200, view)
 			return
 		}
 	}
@@ -178,7 +179,7 @@ func (f *fakeServer) document(w http.ResponseWriter, r *http.Request, reply func
 		f.loseDoc--
 		panic(http.ErrAbortHandler)
 	}
-	reply(201, meta)
+	reply(201, view)
 }
 
 func newLink(t *testing.T, f *fakeServer, opts ...func(*Config)) (*Link, *outbox.Store) {
