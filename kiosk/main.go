@@ -10,6 +10,8 @@
 //	kioskd printer test [-device SPEC | -simulate DIR] [-profile NAME]
 //	kioskd scanner test [-scanner sane[:DEV]|escl:URL|folder:DIR|sim] …
 //	kioskd precheck -procedure ID [-card PAYLOAD] IMAGE…   dossier pre-check on page images → JSON
+//	kioskd digitise -out FILE.pdf IMAGE…   page images → one searchable PDF (OCR)
+//	kioskd counter-scan -data DIR -counter N -scanner SPEC   a counter's scans → its current ticket's dossier
 //
 // Technician commands exit 0 when everything checked works, 1 when something
 // does not (and say what in plain words), 2 on a usage error.
@@ -23,6 +25,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"xephang/kiosk/digitise"
 	"xephang/kiosk/precheck"
 )
 
@@ -66,6 +69,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return enroll(ctx, args[1:], stdout, stderr, os.Getenv)
 	case "precheck":
 		return precheck.Command(args[1:], stdin, stdout, stderr)
+	case "digitise":
+		return digitise.Command(args[1:], stdout, stderr)
+	case "counter-scan":
+		return counterScan(ctx, args[1:], stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "kioskd: unknown command %q\n", cmd+" "+sub)
 	usage(stderr)
@@ -87,6 +94,10 @@ func usage(w io.Writer) {
                                                  (-backend sane|escl|folder|sim [-device D] [-url URL] [-dir DIR]: the same in parts)
   kioskd precheck -procedure ID [-card PAYLOAD] IMAGE…
                                                  pre-check a dossier's page images with OCR, print JSON
+  kioskd digitise -out FILE.pdf IMAGE…           read page images with OCR into one searchable PDF
+  kioskd counter-scan [-server URL] -data DIR -counter N -scanner SCANNER [-procedure ID] [-once]
+                                                 on a clerk's PC enrolled like a kiosk: each batch scanned is read,
+                                                 pre-checked, made searchable and sent to the ticket served at counter N
 device SPEC: serial:/dev/ttyUSB0?baud=9600 | tcp:HOST:9100 | usblp:/dev/usb/lp0
 SCANNER: sane[:DEVICE] | escl:URL | folder:DIR | sim, as the daemon's -scanner
 `)

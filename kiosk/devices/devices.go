@@ -31,6 +31,10 @@ type Config struct {
 	Profile string // escpos profile name; raster-80 when empty
 	Reader  string // card/QR reader port spec or sim; "" for none
 	Scanner string // sane[:DEVICE], escl:URL, folder:DIR or sim; "" for none
+	// A4Printer is the A4 printer's IPP URL (ipp://HOST[:PORT]/PATH,
+	// ipps://…) or sim; "" for none. With Simulate and no URL it is sim
+	// (jobs kept as SimDir/a4/NNNN.pdf).
+	A4Printer string
 	// Simulate makes every device SimSpec. A simulated printer's jobs go
 	// to SimDir/printer (NNNN.escpos + NNNN.png), the line paced at SimBaud.
 	Simulate bool
@@ -45,6 +49,7 @@ type Config struct {
 type Devices struct {
 	Printer *escpos.Printer // nil when there is none
 	Scanner scanner.Scanner // nil when there is none
+	A4      DocumentPrinter // the A4 printer, nil when there is none
 	Sim     *Sim            // the simulators of the devices specified sim, else nil
 
 	cfg        Config

@@ -49,6 +49,9 @@ type Config struct {
 	EveningFrom time.Duration
 	// Clock is the kiosk's clock (time.Now when nil); tests move it.
 	Clock func() time.Time
+	// Dossiers sends tickets' forms and documents; ClientDossiers over
+	// Client when nil.
+	Dossiers Dossiers
 }
 
 // Reasons the server refuses to serve this kiosk (Status.Suspended).
@@ -590,8 +593,9 @@ func (l *Link) replayLoop(ctx context.Context) {
 }
 
 // Replay sends the pending outbox tickets in issue order, then withdraws
-// the online tickets that did not print and attaches the pre-check
-// results the server does not have yet; it stops at the first request the
+// the online tickets that did not print, attaches the pre-check results,
+// then puts the forms and posts the documents the server does not have
+// yet; it stops at the first request the
 // server could not be reached for. It returns how many it settled.
 func (l *Link) Replay(ctx context.Context) (int, error) {
 	n, err := l.replayTickets(ctx)
@@ -604,6 +608,16 @@ func (l *Link) Replay(ctx context.Context) (int, error) {
 		return n, err
 	}
 	m, err = l.replayPrechecks(ctx)
+	n += m
+	if err != nil {
+		return n, err
+	}
+	m, err = l.replayForms(ctx)
+	n += m
+	if err != nil {
+		return n, err
+	}
+	m, err = l.replayDocuments(ctx)
 	return n + m, err
 }
 

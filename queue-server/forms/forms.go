@@ -88,6 +88,8 @@ type Field struct {
 	Pattern        string   `json:"pattern,omitempty"`    // RE2 the whole value must match
 	PatternMessage string   `json:"pattern_message,omitempty"`
 	From           string   `json:"from,omitempty"` // the date field a date_words field writes in words
+
+	re *regexp.Regexp // Pattern, anchored, compiled by Parse
 }
 
 // Option is one value of a choice and its printed label.
@@ -256,9 +258,11 @@ func checkField(fd *Field) error {
 		values[o.Value] = true
 	}
 	if fd.Pattern != "" {
-		if _, err := regexp.Compile(fd.Pattern); err != nil {
+		re, err := regexp.Compile(`^(?:` + fd.Pattern + `)$`)
+		if err != nil {
 			return fmt.Errorf("pattern: %w", err)
 		}
+		fd.re = re
 		if fd.PatternMessage == "" {
 			return errors.New("pattern: no pattern_message")
 		}

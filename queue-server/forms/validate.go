@@ -221,10 +221,23 @@ func (fd *Field) check(raw string, today time.Time) (string, *FieldError) {
 	if err != nil {
 		return "", err
 	}
-	if fd.Pattern != "" && !regexp.MustCompile(`^(?:`+fd.Pattern+`)$`).MatchString(s) {
+	if fd.Pattern != "" && !fd.pattern().MatchString(s) {
 		return "", invalid(fd.PatternMessage, "does not match the field's pattern")
 	}
 	return s, nil
+}
+
+// pattern is the field's compiled pattern (compiled here for a Form not
+// made by Parse; a pattern that does not compile matches nothing).
+func (fd *Field) pattern() *regexp.Regexp {
+	if fd.re != nil {
+		return fd.re
+	}
+	re, err := regexp.Compile(`^(?:` + fd.Pattern + `)$`)
+	if err != nil {
+		return regexp.MustCompile(`[^\x00-\x{10FFFF}]`)
+	}
+	return re
 }
 
 var numberRE = regexp.MustCompile(`^[0-9]{1,15}([.,][0-9]{1,4})?$`)
