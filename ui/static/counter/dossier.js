@@ -19,6 +19,8 @@ const state = {
   view: null, // GET /api/v1/tickets/{id}/dossier
   loading: 0, // the sequence of the load under way
   editing: '', // "doc/field" being corrected
+  draft: '', // what the clerk typed in it (kept when the panel is drawn again)
+  inflight: 0, // loads under way
   forms: new Map(), // procedure@version → the form's definition (labels)
 };
 
@@ -38,7 +40,8 @@ export function initDossier(h0) {
   });
   $('dossier-form-json').addEventListener('click', exportJSON);
   document.addEventListener('langchange', render);
-  window.xephangDossier = { state, last: null };
+  // For tests: the state, the last file handed over, whether a load is under way.
+  window.xephangDossier = { state, last: null, idle: () => state.inflight === 0 };
 }
 
 /**
@@ -69,18 +72,23 @@ async function load() {
   const tk = state.ticket;
   if (!tk) return;
   const seq = ++state.loading;
-  let v = null;
+  state.inflight++;
   try {
-    v = await api('GET', `/api/v1/tickets/${seg(tk.id)}/dossier`);
-  } catch (err) {
-    if (err instanceof ApiError && err.status === 404) v = null;
-    else { hooks.failed(err); return; }
+    let v = null;
+    try {
+      v = await api('GET', `/api/v1/tickets/${seg(tk.id)}/dossier`);
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 404) v = null;
+      else { hooks.failed(err); return; }
+    }
+    if (seq !== state.loading || !state.ticket || state.ticket.id !== tk.id) return;
+    if (v && v.form) await definition(v.form.procedure, v.form.version);
+    if (seq !== state.loading) return;
+    state.view = v;
+    render();
+  } finally {
+    state.inflight--;
   }
-  if (seq !== state.loading || !state.ticket || state.ticket.id !== tk.id) return;
-  state.view = v;
-  if (v && v.form) await definition(v.form.procedure, v.form.version);
-  if (seq !== state.loading) return;
-  render();
 }
 
 /** The form's definition (for its labels and order), from the public API, kept by version. */
@@ -180,7 +188,7 @@ function renderDocuments(docs) {
         h('span', { class: 'pages muted' }, t('dossier.pages', { n: d.pages })),
         h('button', {
           type: 'button', class: 'secondary small', 'aria-label': t('dossier.open_doc', { name: d.name || d.kind }),
-          onclick: () => download(`/api/v1/tickets/${seg(state.ticket.id)}/documents/${seg(d.id)}.pdf`, `${d.kind || 'giay-to'}.pdf`, true),
+          onclick: () => download(`/api/v1/tickets/${seg(state.ticket.id)}/documents/${seg(d.id)}`, `${d.kind || 'giay-to'}.pdf`, true),
         }, t('dossier.open'))),
       (d.reasons || []).length ? h('ul', { class: 'reasons' }, ...d.reasons.map((r) => h('li', {}, r))) : null,
       fields.length ? h('table', { class: 'doc-fields' },
@@ -194,7 +202,7 @@ function fieldRow(d, k, f) {
   const label = hooks.fieldName(k);
   if (state.editing === key) {
     const id = `dossier-edit-${d.id}-${k}`.replace(/[^\w-]/g, '_');
-    const input = h('input', { id, value: f.value || '', maxlength: '200', autocomplete: 'off', spellcheck: 'false' });
+    const input = h('input', { id, value: state.draft, maxlength: '200', autocomplete: 'off', spellcheck: 'false', oninput: () => { state.draft = input.value; } });
     const save = async (ev) => {
       ev.preventDefault();
       await correct(d, k, input.value);
@@ -214,7 +222,7 @@ function fieldRow(d, k, f) {
       h('span', { class: 'value' }, f.value || '—'),
       corrected ? h('span', { class: 'read muted' }, ' ', t('dossier.read', { read: f.read, by: f.corrected_by || '' })) : null,
       ' ',
-      h('button', { type: 'button', class: 'link small', 'aria-label': t('dossier.edit_field', { field: label }), onclick: () => { state.editing = key; render(); } }, t('dossier.edit'))));
+      h('button', { type: 'button', class: 'link small', 'aria-label': t('dossier.edit_field', { field: label }), onclick: () => { state.editing = key; state.draft = f.value || ''; render(); } }, t('dossier.edit'))));
 }
 
 async function correct(d, k, value) {
