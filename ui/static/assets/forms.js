@@ -467,8 +467,11 @@ export class FormView {
     }
     this.textKb.element.hidden = digits;
     this.digitKb.element.hidden = !digits;
+    const opening = this.dock.hidden;
     this.dock.hidden = false;
     this.dock.dataset.field = f.name;
+    // The field stays in sight above the keyboard.
+    if (opening || this.dock.getBoundingClientRect().top < input.getBoundingClientRect().bottom) input.scrollIntoView({ block: 'center' });
   }
 
   hideKeyboards() {
