@@ -83,6 +83,9 @@ func TestFormRendererInChromium(t *testing.T) {
 	if fmt.Sprint(marks) != "[applicant_name:từ thẻ CCCD applicant_id_number:từ thẻ CCCD applicant_address:từ thẻ CCCD]" {
 		t.Errorf("source marks %q", marks)
 	}
+	if stray, _ := chromedp.Run(page, chromedp.Evaluate[bool](`/\b(null|undefined)\b/.test(document.querySelector('.fm').textContent)`)); stray {
+		t.Error("the form shows a null or undefined")
+	}
 	assertAccessible(t, page, "form, prefilled from the card")
 
 	// A name on the Telex keyboard: capitals at each word, Vietnamese marks.

@@ -341,7 +341,7 @@ export class FormView {
       const out = h('output', { id, class: 'fm-words', 'aria-describedby': described });
       x.sync = () => { out.textContent = dateWords(this.vals[f.from]) || t('forms.date_words.none'); };
       x.focus = () => {};
-      wrap.append(h('label', { for: id }, f.label, ' ', h('span', { class: 'muted' }, `(${t('forms.date_words.label')})`), ' ', mark), hint, out, err);
+      wrap.append(...[h('label', { for: id }, f.label, ' ', mark), hint, out, err].filter(Boolean));
     } else {
       const max = f.max > 0 ? f.max : DEFAULT_MAX[f.type] || 200;
       const input = h('input', {
@@ -362,7 +362,7 @@ export class FormView {
       x.focus = () => input.focus();
       x.input = input;
       x.controls = [input];
-      wrap.append(h('label', { for: id }, f.label, req, ' ', mark), hint, input, err);
+      wrap.append(...[h('label', { for: id }, f.label, req, ' ', mark), hint, input, err].filter(Boolean));
     }
     this.inputs.set(f.name, x);
     x.sync(this.vals[f.name] || '');
@@ -401,7 +401,7 @@ export class FormView {
     const drawValue = () => {
       const v = this.vals[f.name];
       value.textContent = v ? dmy(v) : (y || m || d) ? `${d ? pad(d) : '__'}/${m ? pad(m) : '__'}/${y || '____'}` : t('forms.date.none');
-      toggle.replaceChildren(h('span', { class: 'fm-date-icon', 'aria-hidden': 'true' }, '📅'), ' ', value);
+      toggle.replaceChildren(value, h('span', { class: 'fm-date-icon', 'aria-hidden': 'true' }, '▾'));
       toggle.setAttribute('aria-label', `${f.label}: ${value.textContent}. ${t('forms.date.choose')}`);
     };
     const drawPanel = () => {
@@ -444,7 +444,7 @@ export class FormView {
     x.focus = () => toggle.focus();
     x.controls = [toggle];
     // The button's name says the label and the date (its aria-label).
-    x.wrap.append(h('p', { class: 'fm-label' }, f.label, req, ' ', x.mark), hint, toggle, panel, x.err);
+    x.wrap.append(...[h('p', { class: 'fm-label' }, f.label, req, ' ', x.mark), hint, toggle, panel, x.err].filter(Boolean));
   }
 
   // ---- on-screen keyboards (kiosk) ----

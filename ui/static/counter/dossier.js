@@ -40,8 +40,9 @@ export function initDossier(h0) {
   });
   $('dossier-form-json').addEventListener('click', exportJSON);
   document.addEventListener('langchange', render);
-  // For tests: the state, the last file handed over, whether a load is under way.
-  window.xephangDossier = { state, last: null, idle: () => state.inflight === 0 };
+  // For tests: the state, the last file handed over, whether a load is
+  // under way, and how a PDF is opened (a tab of its own).
+  window.xephangDossier = { state, last: null, idle: () => state.inflight === 0, open: openTab };
 }
 
 /**
@@ -216,10 +217,11 @@ function fieldRow(d, k, f) {
         h('button', { type: 'button', class: 'secondary small', onclick: () => { state.editing = ''; render(); } }, t('common.cancel')))));
   }
   const corrected = f.read !== undefined && f.read !== '' && f.read !== f.value;
+  const shownValue = (v) => (/^\d{4}-\d{2}-\d{2}$/.test(v || '') ? v.split('-').reverse().join('/') : v);
   return h('tr', { dataset: { field: k } },
     h('th', { scope: 'row' }, label),
     h('td', {},
-      h('span', { class: 'value' }, f.value || '—'),
+      h('span', { class: 'value' }, shownValue(f.value) || '—'),
       corrected ? h('span', { class: 'read muted' }, ' ', t('dossier.read', { read: f.read, by: f.corrected_by || '' })) : null,
       ' ',
       h('button', { type: 'button', class: 'link small', 'aria-label': t('dossier.edit_field', { field: label }), onclick: () => { state.editing = key; state.draft = f.value || ''; render(); } }, t('dossier.edit'))));
@@ -291,11 +293,18 @@ async function download(path, name, open) {
 function hand(blob, name, open) {
   window.xephangDossier.last = { name, type: blob.type, size: blob.size, blob };
   const url = URL.createObjectURL(blob);
-  const a = h('a', { href: url, rel: 'noopener' });
-  if (open) a.target = '_blank';
-  else a.download = name;
+  if (open) window.xephangDossier.open(url);
+  else click(h('a', { href: url, download: name }));
+  setTimeout(() => URL.revokeObjectURL(url), 60000);
+}
+
+/** Opens a PDF in a tab of its own (the browser's viewer). */
+function openTab(url) {
+  click(h('a', { href: url, target: '_blank', rel: 'noopener' }));
+}
+
+function click(a) {
   document.body.append(a);
   a.click();
   a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 60000);
 }
