@@ -90,7 +90,7 @@ func (a *counterAgent) scan(ctx context.Context) ([]precheck.Page, error) {
 		if err != nil {
 			return nil, err
 		}
-		pages, err := a.scanner.Scan(ctx, scanner.Options{Dir: dir, Resolution: a.dpi, Mode: scanner.Gray, Source: scanner.ADF, MaxPages: 50}, nil)
+		pages, err := a.scanner.Scan(ctx, scanner.Options{Dir: dir, Resolution: a.dpi, Mode: scanner.Gray, Source: scanner.ADF, MaxPages: 50}, func(scanner.Progress) {})
 		if errors.Is(err, scanner.ErrFeederEmpty) && len(pages) > 0 {
 			err = nil // the end of a batch
 		}
