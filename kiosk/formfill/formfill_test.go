@@ -12,6 +12,7 @@ import (
 
 	"xephang/drivers/idcard"
 	"xephang/drivers/idcard/idcardsim"
+	"xephang/kiosk/catalogue"
 	"xephang/queue-server/forms"
 	"xephang/queue-server/forms/formstest"
 )
@@ -178,5 +179,19 @@ func TestCardText(t *testing.T) {
 		if got := CardText(in); got != want {
 			t.Errorf("CardText(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestEveryProcedureHasAForm: each procedure of the kiosk's catalogue has
+// its tờ khai, and no form is of a procedure the catalogue lacks.
+func TestEveryProcedureHasAForm(t *testing.T) {
+	ids := catalogue.Default().IDs()
+	for _, id := range ids {
+		if _, err := forms.Default().Form(id); err != nil {
+			t.Errorf("procedure %s: %v", id, err)
+		}
+	}
+	if n := len(forms.Default().Forms()); n != len(ids) {
+		t.Errorf("%d forms for %d procedures", n, len(ids))
 	}
 }
