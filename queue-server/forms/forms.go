@@ -18,6 +18,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -111,9 +112,12 @@ type Set struct {
 	forms map[string]*Form
 }
 
-// Default returns the embedded forms. It panics when a data file is
-// invalid: the tests load it, so a bad file never ships.
-func Default() *Set {
+// Default returns the embedded forms, parsed once and shared (read them,
+// do not change them). It panics when a data file is invalid: the tests
+// load it, so a bad file never ships.
+func Default() *Set { return defaultSet() }
+
+var defaultSet = sync.OnceValue(func() *Set {
 	entries, err := defs.ReadDir("defs")
 	if err != nil {
 		panic(err)
@@ -131,7 +135,7 @@ func Default() *Set {
 		panic(err)
 	}
 	return s
-}
+})
 
 // Parse reads form definitions, one per file (named <procedure>.json, the
 // directory ignored), and checks each: known types and sources, unique

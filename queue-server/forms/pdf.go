@@ -267,8 +267,14 @@ func (d *doc) full(fd *Field) {
 		}
 		return
 	}
-	d.SetFont(font, "B", sizeText)
-	lines := d.wrap(d.shown(fd), bodyW-1)
+	s := d.shown(fd)
+	lines := []string{s}
+	if size := d.valueSize(s, bodyW-1); size > 0 {
+		d.SetFont(font, "B", size)
+	} else {
+		d.SetFont(font, "B", sizeText)
+		lines = d.wrap(s, bodyW-1)
+	}
 	for _, l := range lines {
 		d.need(lineH)
 		y := d.GetY()

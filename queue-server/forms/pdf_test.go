@@ -10,7 +10,8 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
-// pdfText is the text of a PDF as pdftotext reads it, in NFC.
+// pdfText is the text of a PDF as pdftotext reads it, in NFC (as
+// formstest.PDFText, which this package's own tests cannot import).
 func pdfText(t testing.TB, pdf []byte) string {
 	t.Helper()
 	cmd := exec.Command("pdftotext", "-enc", "UTF-8", "fd://0", "-")
@@ -22,7 +23,7 @@ func pdfText(t testing.TB, pdf []byte) string {
 	return norm.NFC.String(string(out))
 }
 
-// oneLine reports whether s is on one line of text, and whether it is in
+// onLine reports whether s is on one line of text, and whether it is in
 // text at all once line breaks count as spaces.
 func onLine(text, s string) (line, anywhere bool) {
 	for _, l := range strings.Split(text, "\n") {

@@ -85,6 +85,7 @@ func (f *Form) Validate(v *Filled, today time.Time) []FieldError {
 			delete(v.Sources, name)
 		}
 	}
+	accepted := map[string]bool{}
 	for _, fd := range f.fields() {
 		if fd.Type == TypeDateWords {
 			continue
@@ -110,13 +111,14 @@ func (f *Form) Validate(v *Filled, today time.Time) []FieldError {
 			continue
 		}
 		v.Values[fd.Name] = val
+		accepted[fd.Name] = true
 	}
 	for _, fd := range f.fields() {
 		if fd.Type != TypeDateWords {
 			continue
 		}
 		delete(v.Values, fd.Name)
-		if d, err := time.Parse(time.DateOnly, v.Values[fd.From]); err == nil {
+		if d, err := time.Parse(time.DateOnly, v.Values[fd.From]); err == nil && accepted[fd.From] {
 			v.Values[fd.Name] = DateWords(d)
 		}
 	}
