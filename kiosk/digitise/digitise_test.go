@@ -391,6 +391,18 @@ func TestDocuments(t *testing.T) {
 	if o.Name != digitise.OtherName || o.Kind != digitise.OtherKind || o.Pages != 1 || o.Status != string(precheck.Unreadable) || len(o.Reasons) == 0 || len(o.Fields) != 0 {
 		t.Errorf("other: %+v", o)
 	}
+	// A paper of another procedure's dossier: recognised, in "other".
+	res2, texts2, err := sharedChecker(t).CheckPages(context.Background(), "ket-hon", pagesOf(set[1:2]), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs, err = digitise.Documents(res2, texts2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(docs) != 1 || docs[0].Kind != digitise.OtherKind || docs[0].Status != string(precheck.Present) || len(docs[0].Reasons) != 1 || !strings.Contains(docs[0].Reasons[0], "không thuộc hồ sơ") || docs[0].Fields["mother_name"] != set[1].Fields["mother_name"] {
+		t.Errorf("a birth certificate checked for a marriage: %+v", docs)
+	}
 	if _, err := digitise.Documents(res, texts[:1]); err == nil {
 		t.Error("pages not of the result taken")
 	}
