@@ -155,15 +155,17 @@ func PageOf(t precheck.PageText) (Page, bool) {
 
 // Document is one document of a dossier, digitised: its pages as one
 // searchable PDF, with what the pre-check found of it.
+// In JSON (as the kiosk keeps it beside the PDF file) it is the meta of
+// POST /api/v1/tickets/{id}/documents without the id.
 type Document struct {
-	Name    string            // Vietnamese, as in the catalogue; OtherName for pages of no document
-	Kind    string            // catalogue kind id of its first page; OtherKind for pages of no document
-	Pages   int               // pages in PDF
-	Status  string            // the pre-check's status: present, inconsistent…
-	Reasons []string          // plain Vietnamese, as the pre-check gave them
-	Fields  map[string]string // what was read on its pages, by field name
-	PDF     []byte
-	SHA256  string // of PDF, lower-case hex
+	Name    string            `json:"name"`    // Vietnamese, as in the catalogue; OtherName for pages of no document
+	Kind    string            `json:"kind"`    // catalogue kind id of its first page; OtherKind for pages of no document
+	Pages   int               `json:"pages"`   // pages in PDF
+	Status  string            `json:"status"`  // the pre-check's status: present, inconsistent…
+	Reasons []string          `json:"reasons"` // plain Vietnamese, as the pre-check gave them
+	Fields  map[string]string `json:"fields"`  // what was read on its pages, by field name
+	PDF     []byte            `json:"-"`
+	SHA256  string            `json:"sha256"` // of PDF, lower-case hex
 }
 
 // The document of pages the pre-check placed in no document of the dossier.
