@@ -121,7 +121,7 @@ func TestImportDirections(t *testing.T) {
 			ours("")},
 		{"tools, load generators and the test servers are imported by nobody (tests aside)",
 			func(p string) bool { return true },
-			ours("queue-server/loadtest", "kiosk/precheck/gen", "queue-server/testsrv")},
+			ours("queue-server/loadtest", "kiosk/precheck/gen", "queue-server/testsrv", "drivers/ipp/ipptest")},
 	}
 	seen := map[string]bool{}
 	for _, p := range goList(t, "./...") {
