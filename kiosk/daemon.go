@@ -28,6 +28,7 @@ import (
 	"xephang/kiosk/devices"
 	"xephang/kiosk/digitise"
 	"xephang/kiosk/flow"
+	"xephang/kiosk/formfill"
 	"xephang/kiosk/localapi"
 	"xephang/kiosk/outbox"
 	"xephang/kiosk/precheck"
@@ -397,7 +398,7 @@ func (m *Main) Run(ctx context.Context) error {
 		PrecheckServices: m.Config.PrecheckServices,
 		Dossiers:         uplink.ClientDossiers{Client: client},
 		Forms:            forms.Default(),
-		CardPerson:       cardPerson,
+		CardPerson:       formfill.Person,
 		Digitise:         digitiseDocuments,
 	}
 	if m.Checker != nil {
@@ -601,18 +602,4 @@ func digitiseDocuments(res *precheck.Result, pages []precheck.PageText) ([]outbo
 			Reasons: d.Reasons, Fields: d.Fields, PDF: d.PDF})
 	}
 	return out, nil
-}
-
-// cardPerson is what a card read tells a form.
-func cardPerson(c *idcard.Card) forms.Person {
-	p := forms.Person{IDNumber: c.IDNumber, OldIDNumber: c.OldIDNumber, Name: c.Name, Sex: string(c.Sex), Address: c.Address}
-	for _, d := range []struct {
-		to   *string
-		date idcard.Date
-	}{{&p.BirthDate, c.BirthDate}, {&p.IssueDate, c.IssueDate}, {&p.ExpiryDate, c.ExpiryDate}} {
-		if !d.date.IsZero() {
-			*d.to = d.date.String()
-		}
-	}
-	return p
 }
