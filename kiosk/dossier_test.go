@@ -186,14 +186,13 @@ func TestPrecheckDocumentsEndToEnd(t *testing.T) {
 	t.Logf("%d documents kept offline: %v", len(kept), docNames(pending[0].Documents))
 
 	proxy.Restore()
-	waitUntil(t, ctx, "documents sent", func() bool {
+	// Sent, then each file removed (after its record is on disk).
+	waitUntil(t, ctx, "documents sent and their files gone", func() bool {
 		ts, _ := m.Store.DocumentsToSend()
 		pend, _ := m.Store.Tickets(outbox.Pending)
-		return len(ts) == 0 && len(pend) == 0
+		ents, _ := os.ReadDir(docsDir)
+		return len(ts) == 0 && len(pend) == 0 && len(ents) == 0
 	})
-	if ents, _ := os.ReadDir(docsDir); len(ents) != 0 {
-		t.Errorf("files left after sending: %v", ents)
-	}
 	sent, _ := m.Store.Tickets(outbox.Sent)
 	if len(sent) != 1 || !sent[0].PrecheckAttached || sent[0].ServerID == "" {
 		t.Fatalf("sent %+v", sent)
