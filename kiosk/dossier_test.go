@@ -18,6 +18,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"xephang/drivers/idcard/idcardsim"
+	"xephang/drivers/ipp/ipptest"
 	"xephang/kiosk/outbox"
 	"xephang/queue-server/apiv1"
 )
@@ -42,7 +43,9 @@ type formView struct {
 }
 
 // TestFormEndToEnd: the card read at the form screen fills the form, the
-// citizen completes it (checked as typed), takes a number with it — once
+// citizen completes it (checked as typed), prints it on the A4 printer
+// (CUPS's ippeveprinter: the job's PDF holds every value), takes a number
+// with it — once
 // online, once while the server is cut off (kept in the outbox and put on
 // replay) — and the counter's dossier view of each ticket holds the form,
 // the card's fields marked as from the card.
@@ -54,7 +57,8 @@ func TestFormEndToEnd(t *testing.T) {
 	proxy := startProxy(t, u.Host)
 	dir := t.TempDir()
 	enrollKiosk(t, admin, "bench", dir)
-	_, k := startKiosk(t, ctx, dir, []string{"-server", proxy.URL()}, nil)
+	a4 := ipptest.Start(t, ipptest.Options{})
+	_, k := startKiosk(t, ctx, dir, []string{"-server", proxy.URL(), "-a4-printer", a4.URL}, nil)
 	k.waitStatus(t, ctx, "online", func(s statusView) bool { return s.Link.Online && s.Link.Left["A"] > 0 })
 
 	var st map[string]any
@@ -89,6 +93,20 @@ func TestFormEndToEnd(t *testing.T) {
 	var check struct{ Errors []map[string]string }
 	if code := k.post(t, ctx, "/api/forms/khai-sinh/check", map[string]any{"values": values}, &check); code != 200 || len(check.Errors) != 0 {
 		t.Fatalf("check: %d %+v", code, check)
+	}
+	var printed struct{ Printed bool }
+	if code := k.post(t, ctx, "/api/forms/khai-sinh/print", map[string]any{"values": values}, &printed); code != 200 || !printed.Printed {
+		t.Fatalf("print: %d %+v", code, printed)
+	}
+	var docs map[string][]byte
+	waitUntil(t, ctx, "the A4 job in the spool", func() bool { docs, _ = a4.Documents(); return len(docs) == 1 })
+	for _, pdf := range docs {
+		text := norm.NFC.String(pdfText(t, pdf))
+		for _, want := range []string{fields[2], fields[0], "Nguyễn Thị Thuỷ Tiên", "Bệnh viện Phụ sản Hà Nội", "phường Thử", "TỜ KHAI ĐĂNG KÝ KHAI SINH"} {
+			if !strings.Contains(text, want) {
+				t.Errorf("the printed form lacks %q", want)
+			}
+		}
 	}
 	var p struct {
 		Number   string `json:"number"`
