@@ -202,6 +202,14 @@ func TestPrecheckDocumentsEndToEnd(t *testing.T) {
 		}
 	}
 	t.Logf("%d documents kept offline: %v", len(kept), docNames(pending[0].Documents))
+	var ls struct {
+		Link struct {
+			Documents int `json:"outbox_documents"`
+		} `json:"link"`
+	}
+	if k.get(t, ctx, "/api/status", &ls); ls.Link.Documents != len(kept) {
+		t.Errorf("status: %d documents waiting, want %d", ls.Link.Documents, len(kept))
+	}
 
 	proxy.Restore()
 	// Sent, then each file removed (after its record is on disk).

@@ -676,6 +676,24 @@ func (s *Store) DocumentSent(key, id, failure string) error {
 	return err
 }
 
+// DocumentsWaiting is how many documents wait to be sent, with tickets
+// not yet on the server or already there.
+func (s *Store) DocumentsWaiting() (int, error) {
+	ts, err := s.Tickets("")
+	n := 0
+	for _, t := range ts {
+		if t.State != Pending && t.State != Sent && t.State != Printing {
+			continue
+		}
+		for _, d := range t.Documents {
+			if !d.Sent {
+				n++
+			}
+		}
+	}
+	return n, err
+}
+
 // FormsToSend returns the tickets the server has whose form has not
 // reached it yet, in issue order.
 func (s *Store) FormsToSend() ([]Ticket, error) {

@@ -297,6 +297,9 @@ func TestFormAndDocumentsWaitWithTheTicket(t *testing.T) {
 	if len(files) != 2 || !slices.Contains(files, id1+".pdf") || !slices.Contains(files, id2+".pdf") {
 		t.Fatalf("files after reopen %v", files)
 	}
+	if n, err := s.DocumentsWaiting(); n != 2 || err != nil {
+		t.Errorf("documents waiting %d %v", n, err)
+	}
 	// Nothing to send before the server has the ticket.
 	if f, _ := s.FormsToSend(); len(f) != 0 {
 		t.Errorf("forms to send before the ticket: %+v", f)

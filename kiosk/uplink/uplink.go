@@ -70,6 +70,8 @@ type Status struct {
 	Pending     int            `json:"outbox_pending"`
 	Rejected    int            `json:"outbox_rejected"`
 	Left        map[string]int `json:"numbers_left"` // offline numbers left today, per service
+	// Documents are the digitised documents waiting to be sent.
+	Documents int `json:"outbox_documents"`
 	// Suspended says why the server will not serve this kiosk (revoked,
 	// pending, expired, unauthorized); empty when it does. A suspended
 	// kiosk issues nothing, not even from its blocks.
@@ -267,6 +269,7 @@ func (l *Link) Status() Status {
 		st.Pending, st.Rejected = c[outbox.Pending], c[outbox.Rejected]
 	}
 	st.Left, _, _ = l.cfg.Store.Left(l.Today())
+	st.Documents, _ = l.cfg.Store.DocumentsWaiting()
 	return st
 }
 
