@@ -111,3 +111,61 @@ func TestCounterScan(t *testing.T) {
 		t.Errorf("dossier %+v %v", dv.Documents, err)
 	}
 }
+
+// TestCounterScanCommand runs `kioskd counter-scan -once` as the clerk's
+// PC would, with a folder the scanner saves into: the page dropped there
+// after it started goes to the ticket served at the counter, and the
+// command's usage errors say what is wanted.
+func TestCounterScanCommand(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	defer cancel()
+	for _, args := range [][]string{{}, {"-counter", "1"}, {"-counter", "0", "-scanner", "folder:/tmp"}, {"-counter", "1", "-scanner", "fax:1"}} {
+		if code, _, _ := runCmd(t, "", append([]string{"counter-scan"}, args...)...); code != exitUsage {
+			t.Errorf("%v: exit %d, want %d", args, code, exitUsage)
+		}
+	}
+	files := generatedDossier(t, ctx)
+	admin := startServer(t)
+	dir := t.TempDir()
+	enrollKiosk(t, admin, "bench", dir)
+	cred, _ := LoadCredential(dir)
+	kc := apiv1.NewClient(admin.Base)
+	kc.Token = cred.Credential
+	tk, err := kc.Issue(ctx, "bench", apiv1.IssueRequest{Service: "C", IdempotencyKey: "counter-scan-cmd"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, err := admin.Next(ctx, "bench", 1); !ok || err != nil {
+		t.Fatalf("next: %v %v", ok, err)
+	}
+	inbox := t.TempDir()
+	out := &lockedBuffer{}
+	done := make(chan int, 1)
+	go func() {
+		var errb lockedBuffer
+		done <- run(ctx, []string{"counter-scan", "-data", dir, "-counter", "1", "-scanner", "folder:" + inbox, "-procedure", "khai-sinh", "-once"}, strings.NewReader(""), out, &errb)
+	}()
+	waitUntil(t, ctx, "the agent waiting", func() bool { return strings.Contains(out.String(), "Chờ giấy tờ của quầy 1") })
+	b, err := os.ReadFile(files[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(inbox+"/scan-0001.png", b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case code := <-done:
+		if code != exitOK || !strings.Contains(out.String(), "OK    Số "+tk.Number+" (khai-sinh): 1 trang → 1 giấy tờ, đã gửi") {
+			t.Fatalf("exit %d: %s", code, out)
+		}
+	case <-ctx.Done():
+		t.Fatalf("no batch taken: %s", out)
+	}
+	if ents, _ := os.ReadDir(inbox); len(ents) != 0 {
+		t.Errorf("the scanner's folder still holds %v", ents)
+	}
+	dv, err := admin.Dossier(ctx, tk.ID)
+	if err != nil || len(dv.Documents) != 1 || !strings.HasPrefix(dv.Documents[0].Name, "Giấy chứng sinh") {
+		t.Fatalf("dossier %+v %v", dv.Documents, err)
+	}
+}
