@@ -93,7 +93,7 @@ func (f *Form) Validate(v *Filled, today time.Time) []FieldError {
 		raw, ok := v.Values[fd.Name]
 		if !ok {
 			if fd.Required {
-				add(fd.Name, CodeRequired, "chưa điền "+lower(fd.Label), fd.Label+": required")
+				add(fd.Name, CodeRequired, "chưa điền "+lower(fd.Label), "required")
 			}
 			continue
 		}
@@ -106,7 +106,7 @@ func (f *Form) Validate(v *Filled, today time.Time) []FieldError {
 		if val == "" {
 			delete(v.Values, fd.Name)
 			if fd.Required {
-				add(fd.Name, CodeRequired, "chưa điền "+lower(fd.Label), fd.Label+": required")
+				add(fd.Name, CodeRequired, "chưa điền "+lower(fd.Label), "required")
 			}
 			continue
 		}
@@ -125,8 +125,10 @@ func (f *Form) Validate(v *Filled, today time.Time) []FieldError {
 	return errs
 }
 
-// lower puts a label's first letter in lower case for "chưa điền …".
+// lower puts a label in running text, for "chưa điền …": without the
+// template's numbering ("2. ") and with its first letter in lower case.
 func lower(s string) string {
+	s = numbering.ReplaceAllString(s, "")
 	r, n := utf8.DecodeRuneInString(s)
 	return string(unicode.ToLower(r)) + s[n:]
 }
@@ -241,6 +243,8 @@ func (fd *Field) pattern() *regexp.Regexp {
 	}
 	return re
 }
+
+var numbering = regexp.MustCompile(`^[0-9IVX]+\.\s*`)
 
 var numberRE = regexp.MustCompile(`^[0-9]{1,15}([.,][0-9]{1,4})?$`)
 

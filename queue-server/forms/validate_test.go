@@ -121,6 +121,14 @@ func TestValidate(t *testing.T) {
 	}
 }
 
+func TestRequiredMessage(t *testing.T) {
+	f, _ := Default().Form("thuong-tru")
+	errs := f.Validate(&Filled{Procedure: "thuong-tru"}, today)
+	if len(errs) == 0 || errs[0].Field != "applicant_name" || errs[0].Message != "chưa điền họ, chữ đệm và tên" || errs[0].MessageEN != "required" {
+		t.Fatalf("%+v", errs)
+	}
+}
+
 func TestValidateNormalises(t *testing.T) {
 	f, _ := Default().Form("thuong-tru")
 	v := Filled{Procedure: "thuong-tru", Values: map[string]string{
