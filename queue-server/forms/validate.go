@@ -51,8 +51,11 @@ const maxValue = 4000
 // date these forms ask is of something that happened), unknown field names
 // refused. Date-in-words fields are computed here from their date, whatever
 // was sent. It returns the errors in the order of the form's fields; none
-// means the form may be kept and printed. A Filled of another procedure or
-// version is refused as a whole (field "").
+// means the form may be kept and printed. A Filled of another procedure
+// is refused as a whole (field ""). The values are judged by this
+// definition whatever version they were filled against (a kiosk and the
+// server may run different releases for a while): a version is kept as
+// sent, and set to this one when empty.
 func (f *Form) Validate(v *Filled, today time.Time) []FieldError {
 	var errs []FieldError
 	add := func(field, code, vi, en string) {
@@ -62,11 +65,9 @@ func (f *Form) Validate(v *Filled, today time.Time) []FieldError {
 		add("", CodeInvalid, "tờ khai không thuộc thủ tục này", "the form is of another procedure")
 		return errs
 	}
-	if v.Version != "" && v.Version != f.Version {
-		add("", CodeInvalid, "tờ khai theo mẫu cũ, mở lại để điền theo mẫu mới", "the form is of an older version: open it again")
-		return errs
+	if v.Version == "" {
+		v.Version = f.Version
 	}
-	v.Version = f.Version
 	if v.Values == nil {
 		v.Values = map[string]string{}
 	}

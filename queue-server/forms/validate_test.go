@@ -158,8 +158,9 @@ func TestValidateNormalises(t *testing.T) {
 	if errs := ks.Validate(&Filled{Procedure: "ket-hon"}, today); len(errs) != 1 || errs[0].Code != CodeInvalid {
 		t.Errorf("other procedure: %+v", errs)
 	}
-	if errs := ks.Validate(&Filled{Procedure: "khai-sinh", Version: "2001-01-01"}, today); len(errs) != 1 || errs[0].Code != CodeInvalid {
-		t.Errorf("old version: %+v", errs)
+	old := Filled{Procedure: "khai-sinh", Version: "2001-01-01"}
+	if errs := ks.Validate(&old, today); len(errs) == 0 || errs[0].Code != CodeRequired || old.Version != "2001-01-01" {
+		t.Errorf("older version: %+v %q", errs, old.Version)
 	}
 }
 
