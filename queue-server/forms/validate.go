@@ -50,12 +50,12 @@ const maxValue = 4000
 // field's type, pattern and options, dates real and not after today (every
 // date these forms ask is of something that happened), unknown field names
 // refused. Date-in-words fields are computed here from their date, whatever
-// was sent. It returns the errors in the order of the form's fields; none
-// means the form may be kept and printed. A Filled of another procedure
-// is refused as a whole (field ""). The values are judged by this
-// definition whatever version they were filled against (a kiosk and the
-// server may run different releases for a while): a version is kept as
-// sent, and set to this one when empty.
+// was sent. It returns the errors (unknown fields first, then in the
+// order of the form's fields); none means the form may be kept and
+// printed. A Filled of another procedure is refused as a whole (field "").
+// The values are judged by this definition whatever version they were
+// filled against (a kiosk and the server may run different releases for a
+// while): a version is kept as sent, and set to this one when empty.
 func (f *Form) Validate(v *Filled, today time.Time) []FieldError {
 	var errs []FieldError
 	add := func(field, code, vi, en string) {
