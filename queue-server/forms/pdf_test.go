@@ -154,3 +154,19 @@ func TestLongValuesWrap(t *testing.T) {
 		t.Errorf("signature: %s", text)
 	}
 }
+
+// TestPDFSpecialCharacters: what PDF strings escape, and markup, are
+// printed as typed.
+func TestPDFSpecialCharacters(t *testing.T) {
+	f, _ := Default().Form("chung-thuc-ban-sao")
+	odd := `Bằng (bản gốc) \ 50% <b>&amp; “Đại học” ½ — ‘x’`
+	v := Filled{Procedure: f.Procedure, Values: map[string]string{"document_name": odd}}
+	pdf, err := f.PDF(&v, RenderOptions{Now: today, Ref: "(B-2)"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := pdfText(t, pdf)
+	if line, _ := onLine(text, odd); !line || !strings.Contains(text, "Mã: (B-2)") {
+		t.Errorf("%q not printed as typed:\n%s", odd, text)
+	}
+}
