@@ -119,6 +119,9 @@ func TestImportDirections(t *testing.T) {
 			func(imp string) bool {
 				return strings.HasPrefix(imp, module) && !under(rel(imp), "queue-server/queue", "queue-server/engine", "queue-server/ca")
 			}},
+		{"digitising makes files of what the pre-check read: of ours, kiosk/precheck alone",
+			func(p string) bool { return under(p, "kiosk/digitise") },
+			func(imp string) bool { return strings.HasPrefix(imp, module) && !under(rel(imp), "kiosk/precheck") }},
 		{"the pages are static files",
 			func(p string) bool { return p == "ui" },
 			ours("")},
