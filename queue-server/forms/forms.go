@@ -56,16 +56,17 @@ var sources = []string{"card.id_number", "card.old_id_number", "card.name", "car
 // Form is one procedure's tờ khai: what it asks and how it is printed.
 type Form struct {
 	Procedure   string     `json:"procedure"`
-	Version     string     `json:"version"`               // YYYY-MM-DD of the definition; kept with every filled form
-	Title       string     `json:"title"`                 // printed as the form's heading
-	Template    string     `json:"template"`              // the official template's name
-	LegalBasis  string     `json:"legal_basis"`           // where the template is published
-	Verify      string     `json:"verify,omitempty"`      // what a lawyer must still confirm
-	Addressee   string     `json:"addressee,omitempty"`   // "Kính gửi: …"; {commune} is the centre's commune
-	Sections    []Section  `json:"sections"`              // in the order printed
-	Declaration string     `json:"declaration,omitempty"` // the applicant's undertaking, above the signature
-	Signature   Signature  `json:"signature"`             // the signer, on the right
-	Cosign      *Signature `json:"cosign,omitempty"`      // a second signer on the left (the two sides of a marriage)
+	Version     string     `json:"version"`                // YYYY-MM-DD of the definition; kept with every filled form
+	Title       string     `json:"title"`                  // printed as the form's heading
+	Template    string     `json:"template"`               // the official template's name
+	LegalBasis  string     `json:"legal_basis"`            // where the template is published
+	Verify      string     `json:"verify,omitempty"`       // what a lawyer must still confirm
+	Addressee   string     `json:"addressee,omitempty"`    // "Kính gửi: …"; {commune} is the centre's commune
+	Sections    []Section  `json:"sections"`               // in the order printed
+	Declaration string     `json:"declaration,omitempty"`  // the applicant's undertaking, above the signature
+	PlacePrefix string     `json:"place_prefix,omitempty"` // before the place and date ("Làm tại: " on civil status forms)
+	Signature   Signature  `json:"signature"`              // the signer, on the right
+	Cosign      *Signature `json:"cosign,omitempty"`       // a second signer on the left (the two sides of a marriage)
 }
 
 // Section is a titled group of fields (a title may be empty).
