@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/url"
 	"path/filepath"
 	"time"
 
@@ -167,15 +166,12 @@ func testTicket(p escpos.Profile, short bool, i int) escpos.Ticket {
 // print the Vietnamese test page, wait until the job completes.
 func a4Test(ctx context.Context, printer string, statusOnly bool, stdout, stderr io.Writer) int {
 	if err := devices.CheckA4URL(printer); err != nil || printer == devices.SimSpec {
-		fmt.Fprintf(stderr, "kioskd: -a4 %q: want ipp://HOST[:PORT]/PATH (e.g. ipp://192.168.1.20/ipp/print) or ipps://…\n", printer)
+		fmt.Fprintf(stderr, "kioskd: -a4 %q: want ipp://HOST[:PORT]/PATH (e.g. ipp://192.168.1.20/ipp/print) or ipps://…\n", ipp.Redact(printer))
 		return exitUsage
 	}
 	ok := func(format string, a ...any) { fmt.Fprintf(stdout, "OK    "+format+"\n", a...) }
 	bad := func(format string, a ...any) { fmt.Fprintf(stdout, "LỖI   "+format+"\n", a...) }
-	shown := printer
-	if u, err := url.Parse(printer); err == nil {
-		shown = u.Redacted()
-	}
+	shown := ipp.Redact(printer)
 	a4 := devices.NewA4(printer, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	pctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	attrs, err := a4.Poll(pctx)

@@ -120,11 +120,11 @@ func (j JobState) Done() bool { return j.State >= JobCanceled }
 func (p *Printer) endpoint() (post, printerURI string, err error) {
 	u, err := url.Parse(p.URL)
 	if err != nil {
-		return "", "", fmt.Errorf("ipp: printer URL %q: %w", p.URL, err)
+		return "", "", fmt.Errorf("ipp: printer URL: %w", unwrapURL(err))
 	}
 	scheme := map[string]string{"ipp": "http", "ipps": "https", "http": "http", "https": "https"}[strings.ToLower(u.Scheme)]
 	if scheme == "" || u.Host == "" {
-		return "", "", fmt.Errorf("ipp: printer URL %q: want ipp://HOST[:PORT]/PATH or ipps://…", p.URL)
+		return "", "", fmt.Errorf("ipp: printer URL %q: want ipp://HOST[:PORT]/PATH or ipps://…", redact(p.URL))
 	}
 	if u.Port() == "" {
 		u.Host = net.JoinHostPort(u.Hostname(), "631")
@@ -227,7 +227,9 @@ func unwrapURL(err error) error {
 	return err
 }
 
-// redact drops a URL's user information (a password) from messages.
+// Redact drops a URL's password from messages.
+func Redact(s string) string { return redact(s) }
+
 func redact(s string) string {
 	u, err := url.Parse(s)
 	if err != nil {

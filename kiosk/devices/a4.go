@@ -69,6 +69,11 @@ func CheckA4URL(s string) error {
 	}
 	u, err := url.Parse(s)
 	if err != nil || (u.Scheme != "ipp" && u.Scheme != "ipps") || u.Host == "" {
+		if err == nil {
+			s = u.Redacted()
+		} else {
+			s = "(not a URL)"
+		}
 		return fmt.Errorf("A4 printer %q: want ipp://HOST[:PORT]/PATH (e.g. ipp://192.168.1.20/ipp/print), ipps://… or sim", s)
 	}
 	return nil
