@@ -27,6 +27,7 @@ usage: install-kiosk.sh --server URL [--token T] [options]
   --profile NAME        printer profile (kioskd printer test -list), e.g. epson-cp1258
   --reader SPEC         serial:/dev/xephang-idreader
   --scanner SPEC        sane[:DEVICE] | escl:URL | folder:DIR
+  --a4-printer URL      the A4 printer of the forms: ipp://HOST[:PORT]/PATH | ipps://…
   --public-url URL      base of the tracking QR code printed on tickets
   --simulate            simulate every device (demo kiosk, tests)
   --printer-usb V:P     another printer model for /dev/xephang-printer (repeatable)
@@ -48,7 +49,7 @@ say() { echo "install-kiosk: $*"; }
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 src=$(dirname "$here")
 bin="$src/bin"
-server="" token="${XEPHANG_ENROLL_TOKEN:-}" name="" printer="" profile="" reader="" scanner=""
+server="" token="${XEPHANG_ENROLL_TOKEN:-}" name="" printer="" profile="" reader="" scanner="" a4_printer=""
 public_url="" simulate=0 packages=1 browser=1 reenroll=0 start=1
 printer_ids=() reader_ids=()
 
@@ -66,6 +67,7 @@ while [ "$#" -gt 0 ]; do
 	--profile) need_arg "$@"; profile=$2; shift ;;
 	--reader) need_arg "$@"; reader=$2; shift ;;
 	--scanner) need_arg "$@"; scanner=$2; shift ;;
+	--a4-printer) need_arg "$@"; a4_printer=$2; shift ;;
 	--public-url) need_arg "$@"; public_url=$2; shift ;;
 	--printer-usb) need_arg "$@"; printer_ids+=("$2"); shift ;;
 	--idreader-usb) need_arg "$@"; reader_ids+=("$2"); shift ;;
@@ -224,6 +226,7 @@ env_changed=0
 	[ -n "$profile" ] && echo "XEPHANG_KIOSK_PROFILE=$profile"
 	[ -n "$reader" ] && echo "XEPHANG_KIOSK_READER=$reader"
 	[ -n "$scanner" ] && echo "XEPHANG_KIOSK_SCANNER=$scanner"
+	[ -n "$a4_printer" ] && echo "XEPHANG_KIOSK_A4_PRINTER=$a4_printer"
 	[ -n "$public_url" ] && echo "XEPHANG_PUBLIC_URL=$public_url"
 	[ "$simulate" -eq 1 ] && echo "XEPHANG_KIOSK_SIMULATE=1"
 	# kioskd asks for a screen restart by touching this file, which
