@@ -3,7 +3,10 @@ package ipp_test
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -153,6 +156,36 @@ func TestStoppedPrinterUnreachable(t *testing.T) {
 	p.URL = srv.URL
 	if _, err := p.Attributes(c); err != nil {
 		t.Fatalf("after restart: %v", err)
+	}
+}
+
+// TestIPPS prints over TLS: refused (unreachable: the handshake fails)
+// while the printer's self-signed certificate is not trusted, printed
+// once the client trusts it.
+func TestIPPS(t *testing.T) {
+	srv := ipptest.Start(t, ipptest.Options{})
+	c := ctx(t)
+	p := &ipp.Printer{URL: srv.SecureURL}
+	_, err := p.Attributes(c)
+	if !errors.Is(err, ipp.ErrUnreachable) || !strings.Contains(err.Error(), "certificate") {
+		t.Fatalf("untrusted certificate: %v", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(srv.CertPEM()) {
+		t.Fatalf("no certificate: %q", srv.CertPEM())
+	}
+	p.HTTP = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	doc := testPDF(t, "Qua TLS: Đà Lạt")
+	id, err := p.Print(c, "tls.pdf", "application/pdf", bytes.NewReader(doc))
+	if err != nil {
+		t.Fatalf("Print over ipps: %v", err)
+	}
+	if j, err := p.Wait(c, id, 100*time.Millisecond); err != nil || j.State != ipp.JobCompleted {
+		t.Fatalf("job %+v %v", j, err)
+	}
+	docs, _ := srv.Documents()
+	if len(docs) != 1 {
+		t.Fatalf("spool %d documents", len(docs))
 	}
 }
 
