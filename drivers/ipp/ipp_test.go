@@ -3,10 +3,7 @@ package ipp_test
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -170,11 +167,12 @@ func TestIPPS(t *testing.T) {
 	if !errors.Is(err, ipp.ErrUnreachable) || !strings.Contains(err.Error(), "certificate") {
 		t.Fatalf("untrusted certificate: %v", err)
 	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(srv.CertPEM()) {
-		t.Fatalf("no certificate: %q", srv.CertPEM())
+	if d := ipp.Describe(err); !strings.Contains(d, "chứng chỉ TLS") {
+		t.Errorf("Describe: %q", d)
 	}
-	p.HTTP = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	if p.HTTP, err = ipp.TrustingClient(srv.CertPEM()); err != nil {
+		t.Fatal(err)
+	}
 	doc := testPDF(t, "Qua TLS: Đà Lạt")
 	id, err := p.Print(c, "tls.pdf", "application/pdf", bytes.NewReader(doc))
 	if err != nil {

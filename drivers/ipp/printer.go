@@ -3,6 +3,8 @@ package ipp
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -183,7 +185,7 @@ func (p *Printer) do(ctx context.Context, req *Message, post string, doc []byte)
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("ipp: %s: %w", op, ctx.Err())
 		}
-		return nil, fmt.Errorf("%w: %s %s: %v", ErrUnreachable, op, redact(post), unwrapURL(err))
+		return nil, fmt.Errorf("%w: %s %s: %w", ErrUnreachable, op, redact(post), unwrapURL(err))
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse+1))
@@ -367,4 +369,21 @@ func (p *Printer) Wait(ctx context.Context, id int, every time.Duration) (JobSta
 		case <-t.C:
 		}
 	}
+}
+
+// TrustingClient is an HTTP client for ipps:// printers that trusts the
+// system's roots and the PEM certificates given: a printer's own
+// self-signed certificate, or the CA that signed it. The printer's URL
+// must use a name (or address) its certificate holds.
+func TrustingClient(pemCerts []byte) (*http.Client, error) {
+	pool, err := x509.SystemCertPool()
+	if err != nil {
+		pool = x509.NewCertPool()
+	}
+	if !pool.AppendCertsFromPEM(pemCerts) {
+		return nil, errors.New("ipp: no PEM certificate to trust")
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	return &http.Client{Timeout: 30 * time.Second, Transport: tr}, nil
 }
