@@ -207,7 +207,7 @@ func (p *Printer) do(ctx context.Context, req *Message, post string, doc []byte)
 	}
 	if ans.Code >= 0x0100 { // 0x00xx successful, 0x01xx informational (RFC 8011 §B.1.1)
 		msg, _ := ans.Group(TagOperation).Attr("status-message")
-		se := &StatusError{Op: op, Code: int(ans.Code), Message: msg.String(), HTTPStatus: resp.StatusCode}
+		se := &StatusError{Op: op, Code: int(ans.Code), Message: msg.Text(), HTTPStatus: resp.StatusCode}
 		if g := ans.Group(TagUnsupported); g != nil {
 			for _, a := range g.Attrs {
 				se.Unsupported = append(se.Unsupported, a.Name)
@@ -261,16 +261,16 @@ func (p *Printer) Attributes(ctx context.Context) (Attrs, error) {
 	}
 	var a Attrs
 	at, _ := g.Attr("printer-name")
-	a.Name = at.String()
+	a.Name = at.Text()
 	at, _ = g.Attr("printer-make-and-model")
-	a.MakeAndModel = at.String()
+	a.MakeAndModel = at.Text()
 	at, _ = g.Attr("printer-state")
 	st, _ := at.Int()
 	a.State = PrinterState(st)
 	at, _ = g.Attr("printer-state-reasons")
 	a.Reasons = reasons(at)
 	at, _ = g.Attr("printer-state-message")
-	a.Message = at.String()
+	a.Message = at.Text()
 	at, _ = g.Attr("printer-is-accepting-jobs")
 	a.Accepting, _ = at.Bool()
 	at, _ = g.Attr("document-format-supported")
@@ -346,7 +346,7 @@ func (p *Printer) Job(ctx context.Context, id int) (JobState, error) {
 	at, _ = g.Attr("job-state-reasons")
 	j.Reasons = reasons(at)
 	at, _ = g.Attr("job-state-message")
-	j.Message = at.String()
+	j.Message = at.Text()
 	return j, nil
 }
 
