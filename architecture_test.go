@@ -108,6 +108,9 @@ func TestImportDirections(t *testing.T) {
 		{"the contract imports only the domain",
 			func(p string) bool { return p == "queue-server/apiv1" },
 			func(imp string) bool { return strings.HasPrefix(imp, module) && !under(rel(imp), "queue-server/queue") }},
+		{"the forms (shared by the server and the kiosk) import nothing of ours but the domain",
+			func(p string) bool { return p == "queue-server/forms" },
+			func(imp string) bool { return strings.HasPrefix(imp, module) && !under(rel(imp), "queue-server/queue") }},
 		{"the server's packages speak to no device: nothing of drivers/",
 			func(p string) bool { return under(p, "queue-server") },
 			ours("drivers")},
@@ -116,12 +119,15 @@ func TestImportDirections(t *testing.T) {
 			func(imp string) bool {
 				return strings.HasPrefix(imp, module) && !under(rel(imp), "queue-server/queue", "queue-server/engine", "queue-server/ca")
 			}},
+		{"digitising makes files of what the pre-check read: of ours, kiosk/precheck alone",
+			func(p string) bool { return under(p, "kiosk/digitise") },
+			func(imp string) bool { return strings.HasPrefix(imp, module) && !under(rel(imp), "kiosk/precheck") }},
 		{"the pages are static files",
 			func(p string) bool { return p == "ui" },
 			ours("")},
 		{"tools, load generators and the test servers are imported by nobody (tests aside)",
 			func(p string) bool { return true },
-			ours("queue-server/loadtest", "kiosk/precheck/gen", "queue-server/testsrv", "drivers/ipp/ipptest")},
+			ours("queue-server/loadtest", "kiosk/precheck/gen", "queue-server/testsrv", "queue-server/forms/formstest", "drivers/ipp/ipptest")},
 	}
 	seen := map[string]bool{}
 	for _, p := range goList(t, "./...") {
@@ -181,6 +187,23 @@ func TestContractIsLight(t *testing.T) {
 			if !strings.HasPrefix(d, module) && strings.Contains(strings.SplitN(d, "/", 2)[0], ".") &&
 				!strings.HasPrefix(d, "github.com/gorilla/websocket") && !strings.HasPrefix(d, "golang.org/x/text/") {
 				t.Errorf("apiv1 depends on %s", d)
+			}
+		}
+	}
+}
+
+// The forms are a light contract too, linked by the server and kioskd: the
+// domain, the PDF library and its fonts, nothing else of anyone's.
+func TestFormsAreLight(t *testing.T) {
+	allowed := []string{"golang.org/x/text/", "github.com/jung-kurt/gofpdf", "github.com/go-fonts/dejavu/"}
+	for _, p := range goList(t, "./queue-server/forms") {
+		for _, d := range p.Deps {
+			if strings.HasPrefix(d, module) && !under(rel(d), "queue-server/queue") {
+				t.Errorf("forms depends on %s", d)
+			}
+			if !strings.HasPrefix(d, module) && strings.Contains(strings.SplitN(d, "/", 2)[0], ".") &&
+				!slices.ContainsFunc(allowed, func(a string) bool { return strings.HasPrefix(d, a) }) {
+				t.Errorf("forms depends on %s", d)
 			}
 		}
 	}

@@ -14,6 +14,7 @@ import (
 	"xephang/drivers/idcard/idcardsim"
 	"xephang/drivers/ipp/ipptest"
 	"xephang/kiosk/devices"
+	"xephang/queue-server/forms/formstest"
 )
 
 // runCmd runs kioskd in-process with a time limit.
@@ -205,7 +206,7 @@ func TestScannerTest(t *testing.T) {
 }
 
 func TestDispatch(t *testing.T) {
-	for _, args := range [][]string{{"-addr", "0.0.0.0:8090"}, {"-bogus"}, {"bogus"}, {"idcard"}, {"enroll"}, {"enroll", "-token", "x"}} {
+	for _, args := range [][]string{{"-addr", "0.0.0.0:8090"}, {"-bogus"}, {"bogus"}, {"idcard"}, {"enroll"}, {"enroll", "-token", "x"}, {"digitise"}, {"digitise", "page.png"}} {
 		if code, _, errOut := runCmd(t, "", args...); code != exitUsage || errOut == "" {
 			t.Errorf("%q: exit %d, stderr %q", args, code, errOut)
 		}
@@ -215,7 +216,34 @@ func TestDispatch(t *testing.T) {
 	if code, _, errOut := runCmd(t, "", "-data", dir, "-addr", "127.0.0.1:0"); code != exitProblem || !strings.Contains(errOut, "kioskd enroll") {
 		t.Errorf("not enrolled: exit %d, stderr %q", code, errOut)
 	}
-	if code, out, _ := runCmd(t, "", "help"); code != 0 || !strings.Contains(out, "idcard parse") {
+	if code, out, _ := runCmd(t, "", "help"); code != 0 || !strings.Contains(out, "idcard parse") || !strings.Contains(out, "kioskd digitise -out") {
+		t.Errorf("help: %d", code)
+	}
+}
+
+// TestForm runs `kioskd form` as a technician would: a card's QR payload
+// in, the birth registration form filled from it out as a PDF; the fields
+// left to fill are a warning, the exit code 0.
+func TestForm(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "to-khai.pdf")
+	code, stdout, stderr := runCmd(t, "", "form", "-procedure", "khai-sinh", "-card", idcardsim.SampleQR, "-out", out, "-today", "2026-12-05")
+	if code != exitOK || !strings.Contains(stderr, "warning") || !strings.Contains(stdout, "TỜ KHAI ĐĂNG KÝ KHAI SINH") {
+		t.Fatalf("exit %d: %s %s", code, stdout, stderr)
+	}
+	pdf, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := formstest.PDFText(t, pdf)
+	for _, w := range []string{"Họ, chữ đệm, tên người yêu cầu: Nguyễn Văn An", "001095012345", "Số 1 Tràng Tiền, phường Hoàn Kiếm, Hà Nội"} {
+		if !strings.Contains(text, w) {
+			t.Errorf("PDF lacks %q:\n%s", w, text)
+		}
+	}
+	if code, _, _ := runCmd(t, "", "form", "-procedure", "khai-sinh"); code != exitUsage {
+		t.Errorf("no card: exit %d", code)
+	}
+	if code, out, _ := runCmd(t, "", "help"); code != 0 || !strings.Contains(out, "kioskd form -procedure") {
 		t.Errorf("help: %d", code)
 	}
 }
