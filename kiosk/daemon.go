@@ -54,6 +54,7 @@ type Config struct {
 	Reader     string // port spec of the card/QR reader, or sim
 	Scanner    string // sane[:DEV], escl:URL, folder:DIR, or sim
 	A4Printer  string // A4 printer for forms: ipp://HOST[:PORT]/PATH, ipps://…, or sim
+	A4CA       string // PEM file trusted for an ipps:// A4 printer (its self-signed certificate)
 	ElderlyAge int
 	Idle       time.Duration
 	Result     time.Duration
@@ -85,7 +86,7 @@ var envNames = map[string]string{
 	"server": "XEPHANG_SERVER", "addr": "XEPHANG_KIOSK_ADDR", "data": "XEPHANG_KIOSK_DATA",
 	"simulate": "XEPHANG_KIOSK_SIMULATE", "sim-baud": "XEPHANG_KIOSK_SIM_BAUD",
 	"printer": "XEPHANG_KIOSK_PRINTER", "profile": "XEPHANG_KIOSK_PROFILE", "reader": "XEPHANG_KIOSK_READER",
-	"scanner": "XEPHANG_KIOSK_SCANNER", "a4-printer": "XEPHANG_KIOSK_A4_PRINTER", "elderly-age": "XEPHANG_KIOSK_ELDERLY_AGE", "idle": "XEPHANG_KIOSK_IDLE",
+	"scanner": "XEPHANG_KIOSK_SCANNER", "a4-printer": "XEPHANG_KIOSK_A4_PRINTER", "a4-printer-ca": "XEPHANG_KIOSK_A4_PRINTER_CA", "elderly-age": "XEPHANG_KIOSK_ELDERLY_AGE", "idle": "XEPHANG_KIOSK_IDLE",
 	"result": "XEPHANG_KIOSK_RESULT", "public-url": "XEPHANG_PUBLIC_URL", "block-size": "XEPHANG_KIOSK_BLOCK_SIZE",
 	"blocks": "XEPHANG_KIOSK_BLOCKS", "heartbeat": "XEPHANG_KIOSK_HEARTBEAT", "log-level": "XEPHANG_LOG_LEVEL",
 	"precheck-workers": "XEPHANG_KIOSK_PRECHECK_WORKERS", "scan-source": "XEPHANG_KIOSK_SCAN_SOURCE",
@@ -157,6 +158,7 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 	fs.StringVar(&cfg.Reader, "reader", get("reader", ""), "card/QR reader: serial:/dev/xephang-idreader, or sim")
 	fs.StringVar(&cfg.Scanner, "scanner", get("scanner", ""), "document scanner: sane[:DEVICE], escl:URL, folder:DIR, or sim")
 	fs.StringVar(&cfg.A4Printer, "a4-printer", get("a4-printer", ""), "A4 printer for forms over IPP: ipp://HOST[:PORT]/PATH (e.g. ipp://192.168.1.20/ipp/print), ipps://…, or sim; with -simulate and none, a simulated one (XEPHANG_KIOSK_A4_PRINTER)")
+	fs.StringVar(&cfg.A4CA, "a4-printer-ca", get("a4-printer-ca", ""), "PEM file of the certificate (or CA) an ipps:// A4 printer is trusted with, beside the system's (XEPHANG_KIOSK_A4_PRINTER_CA)")
 	fs.StringVar(&cfg.PublicURL, "public-url", get("public-url", ""), "public server URL printed in the tracking QR (XEPHANG_PUBLIC_URL)")
 	fs.StringVar(&cfg.ScanSource, "scan-source", get("scan-source", "adf"), "scanner source for the pre-check: adf or flatbed (XEPHANG_KIOSK_SCAN_SOURCE)")
 	services := get("precheck-services", "")
@@ -337,7 +339,7 @@ func (m *Main) Run(ctx context.Context) error {
 		m.Log.Info("pruned delivered outbox tickets", "n", n)
 	}
 	m.Devices, err = devices.Open(devices.Config{
-		Printer: m.Config.Printer, Profile: m.Config.Profile, Reader: m.Config.Reader, Scanner: m.Config.Scanner, A4Printer: m.Config.A4Printer,
+		Printer: m.Config.Printer, Profile: m.Config.Profile, Reader: m.Config.Reader, Scanner: m.Config.Scanner, A4Printer: m.Config.A4Printer, A4CA: m.Config.A4CA,
 		Simulate: m.Config.Simulate, SimDir: filepath.Join(m.Config.DataDir, "sim"), SimBaud: m.Config.SimBaud, Log: m.Log,
 	})
 	if err != nil {

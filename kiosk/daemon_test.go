@@ -640,9 +640,9 @@ func TestA4PrinterDevice(t *testing.T) {
 		}
 	}
 	cfg, err := ParseConfig(nil, func(k string) string {
-		return map[string]string{"XEPHANG_KIOSK_A4_PRINTER": "ipps://printer.local/ipp/print"}[k]
+		return map[string]string{"XEPHANG_KIOSK_A4_PRINTER": "ipps://printer.local/ipp/print", "XEPHANG_KIOSK_A4_PRINTER_CA": "/etc/xephang/a4.pem"}[k]
 	})
-	if err != nil || cfg.A4Printer != "ipps://printer.local/ipp/print" {
-		t.Errorf("from the environment: %q %v", cfg.A4Printer, err)
+	if err != nil || cfg.A4Printer != "ipps://printer.local/ipp/print" || cfg.A4CA != "/etc/xephang/a4.pem" {
+		t.Errorf("from the environment: %q %q %v", cfg.A4Printer, cfg.A4CA, err)
 	}
 }

@@ -134,6 +134,21 @@ func TestPrinterTestA4(t *testing.T) {
 	if code, out, _ := runCmd(t, "", "printer", "test", "-a4", srv.URL, "-status-only"); code != 0 || !strings.Contains(out, "idle") {
 		t.Errorf("-status-only: exit %d %s", code, out)
 	}
+	// ipps://: the printer's self-signed certificate is refused, then
+	// trusted with -a4-ca.
+	if code, out, _ := runCmd(t, "", "printer", "test", "-a4", srv.SecureURL, "-status-only"); code != exitProblem || !strings.Contains(out, "chứng chỉ TLS") {
+		t.Errorf("untrusted ipps: exit %d %s", code, out)
+	}
+	ca := filepath.Join(t.TempDir(), "printer.pem")
+	if err := os.WriteFile(ca, srv.CertPEM(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, _ := runCmd(t, "", "printer", "test", "-a4", srv.SecureURL, "-a4-ca", ca); code != 0 || !strings.Contains(out, "đã in xong") {
+		t.Errorf("trusted ipps: exit %d %s", code, out)
+	}
+	if code, _, errOut := runCmd(t, "", "printer", "test", "-a4", srv.SecureURL, "-a4-ca", "/nonexistent.pem"); code != exitUsage || !strings.Contains(errOut, "-a4-ca") {
+		t.Errorf("missing -a4-ca file: exit %d %s", code, errOut)
+	}
 	srv.Stop()
 	if code, out, _ := runCmd(t, "", "printer", "test", "-a4", srv.URL); code != exitProblem || !strings.Contains(out, "Không kết nối được máy in A4") {
 		t.Errorf("printer stopped: exit %d %s", code, out)

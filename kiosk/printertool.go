@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/url"
 	"path/filepath"
 	"time"
 
@@ -30,11 +29,12 @@ func printerTest(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	every := fs.Bool("every-profile", false, "print one short slip per profile of the same paper width, to see which prints Vietnamese right")
 	statusOnly := fs.Bool("status-only", false, "read the status without printing")
 	a4 := fs.String("a4", "", "test the A4 printer at `URL` instead (ipp://HOST[:PORT]/PATH or ipps://…): print a Vietnamese test page and wait for the job")
+	a4CA := fs.String("a4-ca", "", "with -a4 ipps://…: trust the printer's certificate (or CA) in this PEM `FILE` too")
 	if err := fs.Parse(args); err != nil || fs.NArg() != 0 {
 		return exitUsage
 	}
 	if *a4 != "" {
-		return a4Test(ctx, *a4, *statusOnly, stdout, stderr)
+		return a4Test(ctx, *a4, *a4CA, *statusOnly, stdout, stderr)
 	}
 	if *list {
 		for _, p := range escpos.Profiles() {
@@ -165,18 +165,21 @@ func testTicket(p escpos.Profile, short bool, i int) escpos.Ticket {
 
 // a4Test is `kioskd printer test -a4 URL`: ask the A4 printer its state,
 // print the Vietnamese test page, wait until the job completes.
-func a4Test(ctx context.Context, printer string, statusOnly bool, stdout, stderr io.Writer) int {
+func a4Test(ctx context.Context, printer, caFile string, statusOnly bool, stdout, stderr io.Writer) int {
 	if err := devices.CheckA4URL(printer); err != nil || printer == devices.SimSpec {
-		fmt.Fprintf(stderr, "kioskd: -a4 %q: want ipp://HOST[:PORT]/PATH (e.g. ipp://192.168.1.20/ipp/print) or ipps://…\n", printer)
+		fmt.Fprintf(stderr, "kioskd: -a4 %q: want ipp://HOST[:PORT]/PATH (e.g. ipp://192.168.1.20/ipp/print) or ipps://…\n", ipp.Redact(printer))
 		return exitUsage
 	}
 	ok := func(format string, a ...any) { fmt.Fprintf(stdout, "OK    "+format+"\n", a...) }
 	bad := func(format string, a ...any) { fmt.Fprintf(stdout, "LỖI   "+format+"\n", a...) }
-	shown := printer
-	if u, err := url.Parse(printer); err == nil {
-		shown = u.Redacted()
-	}
+	shown := ipp.Redact(printer)
 	a4 := devices.NewA4(printer, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if caFile != "" {
+		if err := a4.Trust(caFile); err != nil {
+			fmt.Fprintf(stderr, "kioskd: -a4-ca: %v\n", err)
+			return exitUsage
+		}
+	}
 	pctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	attrs, err := a4.Poll(pctx)
 	cancel()

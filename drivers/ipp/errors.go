@@ -1,6 +1,8 @@
 package ipp
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"slices"
@@ -109,6 +111,16 @@ func (e *StatusError) Is(target error) bool {
 	return target == ErrRefused || (target == ErrNotAccepting && e.Code == StatusNotAccepting)
 }
 
+// badCertificate reports whether err is a TLS certificate the client
+// does not trust (or that names another host).
+func badCertificate(err error) bool {
+	var ve *tls.CertificateVerificationError
+	var ua x509.UnknownAuthorityError
+	var he x509.HostnameError
+	var ie x509.CertificateInvalidError
+	return errors.As(err, &ve) || errors.As(err, &ua) || errors.As(err, &he) || errors.As(err, &ie)
+}
+
 // Describe says in Vietnamese, for the kiosk's screen and a technician,
 // what an error of this package means.
 func Describe(err error) string {
@@ -116,6 +128,8 @@ func Describe(err error) string {
 	switch {
 	case err == nil:
 		return ""
+	case errors.Is(err, ErrUnreachable) && badCertificate(err):
+		return "Không kết nối được máy in A4: chứng chỉ TLS của máy in không được tin cậy hoặc không đúng tên máy"
 	case errors.Is(err, ErrUnreachable):
 		return "Không kết nối được máy in A4: máy tắt, mất mạng hoặc sai địa chỉ"
 	case errors.Is(err, ErrNotAccepting):

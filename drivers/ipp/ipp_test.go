@@ -156,6 +156,37 @@ func TestStoppedPrinterUnreachable(t *testing.T) {
 	}
 }
 
+// TestIPPS prints over TLS: refused (unreachable: the handshake fails)
+// while the printer's self-signed certificate is not trusted, printed
+// once the client trusts it.
+func TestIPPS(t *testing.T) {
+	srv := ipptest.Start(t, ipptest.Options{})
+	c := ctx(t)
+	p := &ipp.Printer{URL: srv.SecureURL}
+	_, err := p.Attributes(c)
+	if !errors.Is(err, ipp.ErrUnreachable) || !strings.Contains(err.Error(), "certificate") {
+		t.Fatalf("untrusted certificate: %v", err)
+	}
+	if d := ipp.Describe(err); !strings.Contains(d, "chứng chỉ TLS") {
+		t.Errorf("Describe: %q", d)
+	}
+	if p.HTTP, err = ipp.TrustingClient(srv.CertPEM()); err != nil {
+		t.Fatal(err)
+	}
+	doc := testPDF(t, "Qua TLS: Đà Lạt")
+	id, err := p.Print(c, "tls.pdf", "application/pdf", bytes.NewReader(doc))
+	if err != nil {
+		t.Fatalf("Print over ipps: %v", err)
+	}
+	if j, err := p.Wait(c, id, 100*time.Millisecond); err != nil || j.State != ipp.JobCompleted {
+		t.Fatalf("job %+v %v", j, err)
+	}
+	docs, _ := srv.Documents()
+	if len(docs) != 1 {
+		t.Fatalf("spool %d documents", len(docs))
+	}
+}
+
 func TestUnknownJob(t *testing.T) {
 	srv := ipptest.Start(t, ipptest.Options{})
 	p := &ipp.Printer{URL: srv.URL}

@@ -143,8 +143,8 @@ func (a Attribute) Strings() []string {
 	return out
 }
 
-// String is the attribute's first string value, "" when none.
-func (a Attribute) String() string {
+// Text is the attribute's first string value, "" when none.
+func (a Attribute) Text() string {
 	if s := a.Strings(); len(s) > 0 {
 		return s[0]
 	}

@@ -60,8 +60,8 @@ func TestEncodeDecodeRoundTrip(t *testing.T) {
 		t.Errorf("media-col %v", at.Values)
 	}
 	at, _ = got.Group(TagOperation).Attr("job-name")
-	if at.String() != "Tờ khai đăng ký khai sinh" {
-		t.Errorf("job-name %q", at.String())
+	if at.Text() != "Tờ khai đăng ký khai sinh" {
+		t.Errorf("job-name %q", at.Text())
 	}
 }
 

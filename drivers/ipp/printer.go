@@ -3,6 +3,8 @@ package ipp
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -120,11 +122,11 @@ func (j JobState) Done() bool { return j.State >= JobCanceled }
 func (p *Printer) endpoint() (post, printerURI string, err error) {
 	u, err := url.Parse(p.URL)
 	if err != nil {
-		return "", "", fmt.Errorf("ipp: printer URL %q: %w", p.URL, err)
+		return "", "", fmt.Errorf("ipp: printer URL: %w", unwrapURL(err))
 	}
 	scheme := map[string]string{"ipp": "http", "ipps": "https", "http": "http", "https": "https"}[strings.ToLower(u.Scheme)]
 	if scheme == "" || u.Host == "" {
-		return "", "", fmt.Errorf("ipp: printer URL %q: want ipp://HOST[:PORT]/PATH or ipps://…", p.URL)
+		return "", "", fmt.Errorf("ipp: printer URL %q: want ipp://HOST[:PORT]/PATH or ipps://…", redact(p.URL))
 	}
 	if u.Port() == "" {
 		u.Host = net.JoinHostPort(u.Hostname(), "631")
@@ -183,7 +185,7 @@ func (p *Printer) do(ctx context.Context, req *Message, post string, doc []byte)
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("ipp: %s: %w", op, ctx.Err())
 		}
-		return nil, fmt.Errorf("%w: %s %s: %v", ErrUnreachable, op, redact(post), unwrapURL(err))
+		return nil, fmt.Errorf("%w: %s %s: %w", ErrUnreachable, op, redact(post), unwrapURL(err))
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse+1))
@@ -205,7 +207,7 @@ func (p *Printer) do(ctx context.Context, req *Message, post string, doc []byte)
 	}
 	if ans.Code >= 0x0100 { // 0x00xx successful, 0x01xx informational (RFC 8011 §B.1.1)
 		msg, _ := ans.Group(TagOperation).Attr("status-message")
-		se := &StatusError{Op: op, Code: int(ans.Code), Message: msg.String(), HTTPStatus: resp.StatusCode}
+		se := &StatusError{Op: op, Code: int(ans.Code), Message: msg.Text(), HTTPStatus: resp.StatusCode}
 		if g := ans.Group(TagUnsupported); g != nil {
 			for _, a := range g.Attrs {
 				se.Unsupported = append(se.Unsupported, a.Name)
@@ -227,7 +229,9 @@ func unwrapURL(err error) error {
 	return err
 }
 
-// redact drops a URL's user information (a password) from messages.
+// Redact drops a URL's password from messages.
+func Redact(s string) string { return redact(s) }
+
 func redact(s string) string {
 	u, err := url.Parse(s)
 	if err != nil {
@@ -257,16 +261,16 @@ func (p *Printer) Attributes(ctx context.Context) (Attrs, error) {
 	}
 	var a Attrs
 	at, _ := g.Attr("printer-name")
-	a.Name = at.String()
+	a.Name = at.Text()
 	at, _ = g.Attr("printer-make-and-model")
-	a.MakeAndModel = at.String()
+	a.MakeAndModel = at.Text()
 	at, _ = g.Attr("printer-state")
 	st, _ := at.Int()
 	a.State = PrinterState(st)
 	at, _ = g.Attr("printer-state-reasons")
 	a.Reasons = reasons(at)
 	at, _ = g.Attr("printer-state-message")
-	a.Message = at.String()
+	a.Message = at.Text()
 	at, _ = g.Attr("printer-is-accepting-jobs")
 	a.Accepting, _ = at.Bool()
 	at, _ = g.Attr("document-format-supported")
@@ -342,7 +346,7 @@ func (p *Printer) Job(ctx context.Context, id int) (JobState, error) {
 	at, _ = g.Attr("job-state-reasons")
 	j.Reasons = reasons(at)
 	at, _ = g.Attr("job-state-message")
-	j.Message = at.String()
+	j.Message = at.Text()
 	return j, nil
 }
 
@@ -365,4 +369,21 @@ func (p *Printer) Wait(ctx context.Context, id int, every time.Duration) (JobSta
 		case <-t.C:
 		}
 	}
+}
+
+// TrustingClient is an HTTP client for ipps:// printers that trusts the
+// system's roots and the PEM certificates given: a printer's own
+// self-signed certificate, or the CA that signed it. The printer's URL
+// must use a name (or address) its certificate holds.
+func TrustingClient(pemCerts []byte) (*http.Client, error) {
+	pool, err := x509.SystemCertPool()
+	if err != nil {
+		pool = x509.NewCertPool()
+	}
+	if !pool.AppendCertsFromPEM(pemCerts) {
+		return nil, errors.New("ipp: no PEM certificate to trust")
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	return &http.Client{Timeout: 30 * time.Second, Transport: tr}, nil
 }

@@ -69,6 +69,11 @@ func CheckA4URL(s string) error {
 	}
 	u, err := url.Parse(s)
 	if err != nil || (u.Scheme != "ipp" && u.Scheme != "ipps") || u.Host == "" {
+		if err == nil {
+			s = u.Redacted()
+		} else {
+			s = "(not a URL)"
+		}
 		return fmt.Errorf("A4 printer %q: want ipp://HOST[:PORT]/PATH (e.g. ipp://192.168.1.20/ipp/print), ipps://… or sim", s)
 	}
 	return nil
@@ -91,7 +96,13 @@ func openA4(cfg Config) (DocumentPrinter, error) {
 		cfg.Log.Info("simulated A4 printer", "jobs", dir)
 		return NewA4Sim(dir)
 	}
-	return NewA4(spec, cfg.Log), nil
+	a := NewA4(spec, cfg.Log)
+	if cfg.A4CA != "" {
+		if err := a.Trust(cfg.A4CA); err != nil {
+			return nil, err
+		}
+	}
+	return a, nil
 }
 
 // A4 is an A4 printer over IPP (a network printer, or a CUPS queue).
@@ -111,6 +122,19 @@ func NewA4(url string, log *slog.Logger) *A4 {
 		log = slog.Default()
 	}
 	return &A4{Printer: &ipp.Printer{URL: url, User: "kioskd"}, log: log}
+}
+
+// Trust makes the printer's ipps:// connections trust the PEM
+// certificates of the file too (a printer's self-signed certificate).
+func (a *A4) Trust(pemFile string) error {
+	b, err := os.ReadFile(pemFile)
+	if err != nil {
+		return fmt.Errorf("devices: A4 printer's certificate: %w", err)
+	}
+	if a.Printer.HTTP, err = ipp.TrustingClient(b); err != nil {
+		return fmt.Errorf("devices: A4 printer's certificate %s: %w", pemFile, err)
+	}
+	return nil
 }
 
 // Poll asks the printer its state now (for the status loop and before

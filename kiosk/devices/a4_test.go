@@ -191,6 +191,9 @@ func TestA4Simulated(t *testing.T) {
 	if d3.A4 != nil {
 		t.Errorf("no A4 printer configured: %T", d3.A4)
 	}
+	if _, err := Open(Config{A4Printer: "ipps://localhost/ipp/print", A4CA: filepath.Join(dir, "none.pem")}); err == nil {
+		t.Error("a missing certificate file accepted")
+	}
 	for _, bad := range []string{"http://x/ipp", "ipp://", "lp0", "socket://10.0.0.1:9100"} {
 		if _, err := Open(Config{A4Printer: bad}); err == nil {
 			t.Errorf("A4 printer %q accepted", bad)

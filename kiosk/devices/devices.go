@@ -36,6 +36,9 @@ type Config struct {
 	// ipps://…) or sim; "" for none. With Simulate and no URL it is sim
 	// (jobs kept as SimDir/a4/NNNN.pdf).
 	A4Printer string
+	// A4CA is a PEM file of certificates trusted for an ipps:// A4
+	// printer beside the system's (its self-signed certificate); "" for none.
+	A4CA string
 	// Simulate makes every device SimSpec. A simulated printer's jobs go
 	// to SimDir/printer (NNNN.escpos + NNNN.png), the line paced at SimBaud.
 	Simulate bool

@@ -35,9 +35,12 @@ type Options struct {
 
 // Printer is a running ippeveprinter.
 type Printer struct {
-	URL   string // ipp://127.0.0.1:PORT/ipp/print
-	Spool string // the spool directory, jobs kept (-k)
-	Port  int
+	URL string // ipp://127.0.0.1:PORT/ipp/print
+	// SecureURL is the same printer over TLS, ipps://localhost:PORT/ipp/print
+	// (the name its certificate holds); CertPEM says whom to trust.
+	SecureURL string
+	Spool     string // the spool directory, jobs kept (-k)
+	Port      int
 
 	tb      testing.TB
 	dir     string
@@ -73,8 +76,10 @@ func Start(tb testing.TB, opt Options) *Printer {
 	}
 	dir := tb.TempDir()
 	p := &Printer{tb: tb, dir: dir, Spool: filepath.Join(dir, "spool"), opt: opt}
-	if err := os.MkdirAll(p.Spool, 0o700); err != nil {
-		tb.Fatal(err)
+	for _, d := range []string{p.Spool, filepath.Join(dir, "keys")} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			tb.Fatal(err)
+		}
 	}
 	p.startBus()
 	tb.Cleanup(p.stopAll)
@@ -166,7 +171,9 @@ func (p *Printer) Restart() error {
 	}
 	// -n localhost: ippeveprinter binds the name for IPv4 and IPv6 alike;
 	// 127.0.0.1 has no IPv6 address and makes it fail.
-	args := []string{"-p", strconv.Itoa(port), "-d", p.Spool, "-k", "-r", "off", "-n", "localhost",
+	// -K: the self-signed certificate it makes for ipps:// stays in the
+	// test's folder.
+	args := []string{"-p", strconv.Itoa(port), "-d", p.Spool, "-K", filepath.Join(p.dir, "keys"), "-k", "-r", "off", "-n", "localhost",
 		"-f", strings.Join(p.opt.Formats, ","), "-c", p.opt.Command, "-m", "A4 Test", "-M", "Xephang", p.opt.Name}
 	cmd := exec.Command(lookBin("ippeveprinter"), args...)
 	cmd.Env = append(os.Environ(), "DBUS_SYSTEM_BUS_ADDRESS="+p.busAddr)
@@ -198,7 +205,15 @@ func (p *Printer) Restart() error {
 	}
 	p.cmd, p.waitErr, p.log, p.Port = cmd, waitErr, log, port
 	p.URL = fmt.Sprintf("ipp://127.0.0.1:%d/ipp/print", port)
+	p.SecureURL = fmt.Sprintf("ipps://localhost:%d/ipp/print", port)
 	return nil
+}
+
+// CertPEM is the self-signed certificate ippeveprinter serves ipps://
+// with (made at its first TLS connection; empty before).
+func (p *Printer) CertPEM() []byte {
+	b, _ := os.ReadFile(filepath.Join(p.dir, "keys", "localhost.crt"))
+	return b
 }
 
 func portFree(port int) bool {
