@@ -10,6 +10,7 @@
 //	kioskd printer test [-device SPEC | -simulate DIR] [-profile NAME]
 //	kioskd scanner test [-scanner sane[:DEV]|escl:URL|folder:DIR|sim] …
 //	kioskd precheck -procedure ID [-card PAYLOAD] IMAGE…   dossier pre-check on page images → JSON
+//	kioskd form -procedure ID -card PAYLOAD -out FILE.pdf   the procedure's tờ khai filled from a card → PDF
 //
 // Technician commands exit 0 when everything checked works, 1 when something
 // does not (and say what in plain words), 2 on a usage error.
@@ -23,6 +24,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"xephang/kiosk/formfill"
 	"xephang/kiosk/precheck"
 )
 
@@ -66,6 +68,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return enroll(ctx, args[1:], stdout, stderr, os.Getenv)
 	case "precheck":
 		return precheck.Command(args[1:], stdin, stdout, stderr)
+	case "form":
+		return formfill.Command(args[1:], stdin, stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "kioskd: unknown command %q\n", cmd+" "+sub)
 	usage(stderr)
@@ -87,6 +91,9 @@ func usage(w io.Writer) {
                                                  (-backend sane|escl|folder|sim [-device D] [-url URL] [-dir DIR]: the same in parts)
   kioskd precheck -procedure ID [-card PAYLOAD] IMAGE…
                                                  pre-check a dossier's page images with OCR, print JSON
+  kioskd form -procedure ID -card PAYLOAD -out FILE.pdf [-commune C] [-place P] [-ref R]
+                                                 fill the procedure's tờ khai from a card (QR payload or the
+                                                 MRZ's three lines; - reads stdin) and write its PDF
 device SPEC: serial:/dev/ttyUSB0?baud=9600 | tcp:HOST:9100 | usblp:/dev/usb/lp0
 SCANNER: sane[:DEVICE] | escl:URL | folder:DIR | sim, as the daemon's -scanner
 `)

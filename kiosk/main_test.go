@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"xephang/drivers/idcard/idcardsim"
+	"xephang/queue-server/forms/formstest"
 )
 
 // runCmd runs kioskd in-process with a time limit.
@@ -149,6 +150,33 @@ func TestDispatch(t *testing.T) {
 		t.Errorf("not enrolled: exit %d, stderr %q", code, errOut)
 	}
 	if code, out, _ := runCmd(t, "", "help"); code != 0 || !strings.Contains(out, "idcard parse") {
+		t.Errorf("help: %d", code)
+	}
+}
+
+// TestForm runs `kioskd form` as a technician would: a card's QR payload
+// in, the birth registration form filled from it out as a PDF; the fields
+// left to fill are a warning, the exit code 0.
+func TestForm(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "to-khai.pdf")
+	code, stdout, stderr := runCmd(t, "", "form", "-procedure", "khai-sinh", "-card", idcardsim.SampleQR, "-out", out, "-today", "2026-12-05")
+	if code != exitOK || !strings.Contains(stderr, "warning") || !strings.Contains(stdout, "TỜ KHAI ĐĂNG KÝ KHAI SINH") {
+		t.Fatalf("exit %d: %s %s", code, stdout, stderr)
+	}
+	pdf, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := formstest.PDFText(t, pdf)
+	for _, w := range []string{"Họ, chữ đệm, tên người yêu cầu: Nguyễn Văn An", "001095012345", "Số 1 Tràng Tiền, phường Hoàn Kiếm, Hà Nội"} {
+		if !strings.Contains(text, w) {
+			t.Errorf("PDF lacks %q:\n%s", w, text)
+		}
+	}
+	if code, _, _ := runCmd(t, "", "form", "-procedure", "khai-sinh"); code != exitUsage {
+		t.Errorf("no card: exit %d", code)
+	}
+	if code, out, _ := runCmd(t, "", "help"); code != 0 || !strings.Contains(out, "kioskd form -procedure") {
 		t.Errorf("help: %d", code)
 	}
 }
