@@ -24,6 +24,7 @@ import (
 	"xephang/queue-server/apiv1"
 	"xephang/queue-server/engine"
 	"xephang/queue-server/queue"
+	"xephang/queue-server/strictjson"
 )
 
 var errNoDossiers = queue.Errorf(queue.EUnavailable, "this server's store keeps no dossiers", "kho dữ liệu của máy chủ này không lưu hồ sơ")
@@ -245,7 +246,7 @@ func readDocument(w http.ResponseWriter, r *http.Request) (apiv1.DocumentMeta, [
 	if rawMeta == nil || pdf == nil {
 		return meta, nil, queue.Errorf(queue.EBadRequest, "a document needs both parts: meta and pdf", "giấy tờ cần đủ hai phần: meta và pdf")
 	}
-	if err := json.Unmarshal(rawMeta, &meta); err != nil {
+	if err := strictjson.Unmarshal(rawMeta, &meta); err != nil {
 		return meta, nil, decodeError(err)
 	}
 	if err := checkDocumentMeta(&meta); err != nil {
