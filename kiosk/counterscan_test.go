@@ -107,7 +107,7 @@ func TestCounterScan(t *testing.T) {
 	if err := a.run(ctx, true); err != nil || !strings.Contains(out.String(), "(khác): 1 trang → 1 giấy tờ, đã gửi") {
 		t.Fatalf("other papers: %v\n%s", err, out)
 	}
-	if dv, err = admin.Dossier(ctx, tk.ID); err != nil || len(dv.Documents) != 4 || dv.Documents[3].Name != "Giấy tờ khác" {
+	if dv, err = admin.Dossier(ctx, tk.ID); err != nil || len(dv.Documents) != 4 || dv.Documents[3].Name != "Giấy tờ khác" || dv.Documents[3].Status != "present" {
 		t.Errorf("dossier %+v %v", dv.Documents, err)
 	}
 }
