@@ -1,8 +1,10 @@
 // Package outbox is the kiosk's durable state in one bbolt file: the
 // tickets it printed while the queue server was unreachable (the outbox,
-// replayed with their idempotency keys), the blocks of ticket numbers
-// leased from the server for such times, and the cached configuration of
-// its centre.
+// replayed with their idempotency keys), what goes with each ticket to
+// the server (a pre-check result, a form, digitised documents whose PDFs
+// wait in files beside the database), the blocks of ticket numbers leased
+// from the server for such times, and the cached configuration of its
+// centre.
 //
 // The rule that makes offline tickets safe: a number is taken from a block
 // and its ticket written to the outbox in one fsync'd transaction before

@@ -1,7 +1,8 @@
 // Package uplink is the kiosk's link to the queue server: it keeps a copy
 // of the centre's configuration (refreshed when the event stream says it
 // changed), keeps blocks of ticket numbers leased for offline use, replays
-// the outbox with each ticket's idempotency key, and sends a heartbeat
+// the outbox with each ticket's idempotency key (then what goes with each
+// ticket: its pre-check, its form, its documents), and sends a heartbeat
 // with the devices' status every few seconds. It also decides whether the
 // server is reachable now, so a citizen is not kept waiting on a dead link.
 package uplink
