@@ -127,7 +127,7 @@ func TestImportDirections(t *testing.T) {
 			ours("")},
 		{"tools, load generators and the test servers are imported by nobody (tests aside)",
 			func(p string) bool { return true },
-			ours("queue-server/loadtest", "kiosk/precheck/gen", "queue-server/testsrv", "queue-server/forms/formstest")},
+			ours("queue-server/loadtest", "kiosk/precheck/gen", "queue-server/testsrv", "queue-server/forms/formstest", "drivers/ipp/ipptest")},
 	}
 	seen := map[string]bool{}
 	for _, p := range goList(t, "./...") {

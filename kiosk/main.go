@@ -8,6 +8,7 @@
 //	kioskd enroll -server URL -token T -data DIR [-name N]   enrol once with a token from the admin
 //	kioskd idcard parse [-today YYYY-MM-DD]      card QR payload or MRZ on stdin → JSON
 //	kioskd printer test [-device SPEC | -simulate DIR] [-profile NAME]
+//	kioskd printer test -a4 ipp://HOST/PATH      the A4 printer: a test page, waits for the job
 //	kioskd scanner test [-scanner sane[:DEV]|escl:URL|folder:DIR|sim] …
 //	kioskd precheck -procedure ID [-card PAYLOAD] IMAGE…   dossier pre-check on page images → JSON
 //	kioskd digitise -out FILE.pdf IMAGE…   page images → one searchable PDF (OCR)
@@ -90,6 +91,8 @@ func usage(w io.Writer) {
   kioskd idcard parse [-today YYYY-MM-DD]        read a card QR payload or MRZ from stdin, print JSON
   kioskd printer test [-device SPEC | -simulate DIR] [-profile NAME] [-58]
                                                  check the ticket printer and print a test ticket
+  kioskd printer test -a4 ipp://HOST[:PORT]/PATH [-status-only]
+                                                 check the A4 printer, print a test page, wait for the job
   kioskd scanner test [-scanner SCANNER] [-out DIR] [-adf]
                                                  check the document scanner and scan one page
                                                  (-backend sane|escl|folder|sim [-device D] [-url URL] [-dir DIR]: the same in parts)
