@@ -59,7 +59,7 @@ type Attrs struct {
 	State        PrinterState // printer-state
 	Reasons      []string     // printer-state-reasons ("none" left out)
 	Message      string       // printer-state-message
-	Accepting    bool         // printer-is-accepting-jobs
+	Accepting    bool         // printer-is-accepting-jobs (true when the printer does not say)
 	Formats      []string     // document-format-supported
 }
 
@@ -271,8 +271,14 @@ func (p *Printer) Attributes(ctx context.Context) (Attrs, error) {
 	a.Reasons = reasons(at)
 	at, _ = g.Attr("printer-state-message")
 	a.Message = at.Text()
-	at, _ = g.Attr("printer-is-accepting-jobs")
-	a.Accepting, _ = at.Bool()
+	// REQUIRED by RFC 8011; a printer that leaves it out is taken at its
+	// word when it answers the print job.
+	a.Accepting = true
+	if at, ok := g.Attr("printer-is-accepting-jobs"); ok {
+		if b, ok := at.Bool(); ok {
+			a.Accepting = b
+		}
+	}
 	at, _ = g.Attr("document-format-supported")
 	a.Formats = at.Strings()
 	return a, nil

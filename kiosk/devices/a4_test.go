@@ -145,6 +145,12 @@ func TestReasonsVI(t *testing.T) {
 	if DescribeA4(err) != "Máy in A4 đang dừng: hết giấy" {
 		t.Errorf("stopped: %q", DescribeA4(err))
 	}
+	if err := ready(ipp.Attrs{State: ipp.PrinterIdle}); !errors.Is(err, ErrA4NotReady) || DescribeA4(err) != "Máy in A4 không nhận lệnh in" {
+		t.Errorf("not accepting: %v", err)
+	}
+	if err := ready(ipp.Attrs{State: ipp.PrinterProcessing, Accepting: true, Formats: []string{"application/PDF"}}); err != nil {
+		t.Errorf("busy printer taking PDF: %v", err)
+	}
 }
 
 // TestA4Simulated: -simulate without a URL keeps each job as
