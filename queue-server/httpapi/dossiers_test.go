@@ -267,9 +267,11 @@ func TestDossierDocuments(t *testing.T) {
 			t.Errorf("the document shown to a stranger")
 		}
 	}
-	got, err := d.e.clerk.DocumentPDF(ctx, d.ticket.ID, "doc-0001")
-	if err != nil || !bytes.Equal(got, pdf) {
-		t.Errorf("the clerk's PDF: %d bytes, %v", len(got), err)
+	for _, name := range []string{"doc-0001", "doc-0001.pdf"} {
+		got, err := d.e.clerk.DocumentPDF(ctx, d.ticket.ID, name)
+		if err != nil || !bytes.Equal(got, pdf) {
+			t.Errorf("the clerk's PDF by %s: %d bytes, %v", name, len(got), err)
+		}
 	}
 	if _, err := d.e.clerk.DocumentPDF(ctx, d.ticket.ID, "nope"); apiCode(err) != "404 not_found" {
 		t.Errorf("no such document: %v", err)
