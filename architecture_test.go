@@ -109,7 +109,7 @@ func TestImportDirections(t *testing.T) {
 			func(p string) bool { return p == "queue-server/apiv1" },
 			func(imp string) bool { return strings.HasPrefix(imp, module) && !under(rel(imp), "queue-server/queue") }},
 		{"the forms (shared by the server and the kiosk) import nothing of ours but the domain",
-			func(p string) bool { return under(p, "queue-server/forms") },
+			func(p string) bool { return p == "queue-server/forms" },
 			func(imp string) bool { return strings.HasPrefix(imp, module) && !under(rel(imp), "queue-server/queue") }},
 		{"the server's packages speak to no device: nothing of drivers/",
 			func(p string) bool { return under(p, "queue-server") },
@@ -127,7 +127,7 @@ func TestImportDirections(t *testing.T) {
 			ours("")},
 		{"tools, load generators and the test servers are imported by nobody (tests aside)",
 			func(p string) bool { return true },
-			ours("queue-server/loadtest", "kiosk/precheck/gen", "queue-server/testsrv")},
+			ours("queue-server/loadtest", "kiosk/precheck/gen", "queue-server/testsrv", "queue-server/forms/formstest", "drivers/ipp/ipptest")},
 	}
 	seen := map[string]bool{}
 	for _, p := range goList(t, "./...") {
@@ -187,6 +187,23 @@ func TestContractIsLight(t *testing.T) {
 			if !strings.HasPrefix(d, module) && strings.Contains(strings.SplitN(d, "/", 2)[0], ".") &&
 				!strings.HasPrefix(d, "github.com/gorilla/websocket") && !strings.HasPrefix(d, "golang.org/x/text/") {
 				t.Errorf("apiv1 depends on %s", d)
+			}
+		}
+	}
+}
+
+// The forms are a light contract too, linked by the server and kioskd: the
+// domain, the PDF library and its fonts, nothing else of anyone's.
+func TestFormsAreLight(t *testing.T) {
+	allowed := []string{"golang.org/x/text/", "github.com/jung-kurt/gofpdf", "github.com/go-fonts/dejavu/"}
+	for _, p := range goList(t, "./queue-server/forms") {
+		for _, d := range p.Deps {
+			if strings.HasPrefix(d, module) && !under(rel(d), "queue-server/queue") {
+				t.Errorf("forms depends on %s", d)
+			}
+			if !strings.HasPrefix(d, module) && strings.Contains(strings.SplitN(d, "/", 2)[0], ".") &&
+				!slices.ContainsFunc(allowed, func(a string) bool { return strings.HasPrefix(d, a) }) {
+				t.Errorf("forms depends on %s", d)
 			}
 		}
 	}

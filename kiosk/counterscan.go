@@ -90,7 +90,7 @@ func (a *counterAgent) scan(ctx context.Context) ([]precheck.Page, error) {
 		if err != nil {
 			return nil, err
 		}
-		pages, err := a.scanner.Scan(ctx, scanner.Options{Dir: dir, Resolution: a.dpi, Mode: scanner.Gray, Source: scanner.ADF, MaxPages: 50}, nil)
+		pages, err := a.scanner.Scan(ctx, scanner.Options{Dir: dir, Resolution: a.dpi, Mode: scanner.Gray, Source: scanner.ADF, MaxPages: 50}, func(scanner.Progress) {})
 		if errors.Is(err, scanner.ErrFeederEmpty) && len(pages) > 0 {
 			err = nil // the end of a batch
 		}
@@ -140,6 +140,15 @@ func (a *counterAgent) process(ctx context.Context, pages []precheck.Page) (batc
 	if r.Documents, err = digitiseDocuments(res, texts); err != nil {
 		return r, err
 	}
+	if r.Procedure == "" {
+		// Read, not checked: the papers are there unless a page could
+		// not be read (its reason then says so).
+		for i := range r.Documents {
+			if len(r.Documents[i].Reasons) == 0 {
+				r.Documents[i].Status = string(precheck.Present)
+			}
+		}
+	}
 	for i := range r.Documents {
 		r.Documents[i].ID = outbox.NewDocumentID()
 	}
@@ -171,7 +180,11 @@ func (a *counterAgent) readOnly(ctx context.Context, pages []precheck.Page) (*pr
 			return nil, nil, fmt.Errorf("page %d: %w", i+1, err)
 		}
 		texts[i] = precheck.PageText{Image: rd.Prepared.Gray, DPI: rd.Prepared.OCRDPI, Text: rd.Text}
-		res.Pages = append(res.Pages, precheck.PageResult{Page: i + 1, DPI: rd.Prepared.OCRDPI})
+		pr := precheck.PageResult{Page: i + 1, DPI: rd.Prepared.OCRDPI}
+		if !precheck.Readable(rd.Text) {
+			pr.Problems = []string{"Không đọc được chữ trên trang này."}
+		}
+		res.Pages = append(res.Pages, pr)
 	}
 	return res, texts, nil
 }

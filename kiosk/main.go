@@ -8,10 +8,12 @@
 //	kioskd enroll -server URL -token T -data DIR [-name N]   enrol once with a token from the admin
 //	kioskd idcard parse [-today YYYY-MM-DD]      card QR payload or MRZ on stdin → JSON
 //	kioskd printer test [-device SPEC | -simulate DIR] [-profile NAME]
+//	kioskd printer test -a4 ipp://HOST/PATH      the A4 printer: a test page, waits for the job
 //	kioskd scanner test [-scanner sane[:DEV]|escl:URL|folder:DIR|sim] …
 //	kioskd precheck -procedure ID [-card PAYLOAD] IMAGE…   dossier pre-check on page images → JSON
 //	kioskd digitise -out FILE.pdf IMAGE…   page images → one searchable PDF (OCR)
 //	kioskd counter-scan -data DIR -counter N -scanner SPEC   a counter's scans → its current ticket's dossier
+//	kioskd form -procedure ID -card PAYLOAD -out FILE.pdf   the procedure's tờ khai filled from a card → PDF
 //
 // Technician commands exit 0 when everything checked works, 1 when something
 // does not (and say what in plain words), 2 on a usage error.
@@ -26,6 +28,7 @@ import (
 	"syscall"
 
 	"xephang/kiosk/digitise"
+	"xephang/kiosk/formfill"
 	"xephang/kiosk/precheck"
 )
 
@@ -73,6 +76,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return digitise.Command(args[1:], stdout, stderr)
 	case "counter-scan":
 		return counterScan(ctx, args[1:], stdout, stderr)
+	case "form":
+		return formfill.Command(args[1:], stdin, stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "kioskd: unknown command %q\n", cmd+" "+sub)
 	usage(stderr)
@@ -89,6 +94,8 @@ func usage(w io.Writer) {
   kioskd idcard parse [-today YYYY-MM-DD]        read a card QR payload or MRZ from stdin, print JSON
   kioskd printer test [-device SPEC | -simulate DIR] [-profile NAME] [-58]
                                                  check the ticket printer and print a test ticket
+  kioskd printer test -a4 ipp://HOST[:PORT]/PATH [-status-only]
+                                                 check the A4 printer, print a test page, wait for the job
   kioskd scanner test [-scanner SCANNER] [-out DIR] [-adf]
                                                  check the document scanner and scan one page
                                                  (-backend sane|escl|folder|sim [-device D] [-url URL] [-dir DIR]: the same in parts)
@@ -98,6 +105,9 @@ func usage(w io.Writer) {
   kioskd counter-scan [-server URL] -data DIR -counter N -scanner SCANNER [-procedure ID] [-once]
                                                  on a clerk's PC enrolled like a kiosk: each batch scanned is read,
                                                  pre-checked, made searchable and sent to the ticket served at counter N
+  kioskd form -procedure ID -card PAYLOAD -out FILE.pdf [-commune C] [-place P] [-ref R]
+                                                 fill the procedure's tờ khai from a card (QR payload or the
+                                                 MRZ's three lines; - reads stdin) and write its PDF
 device SPEC: serial:/dev/ttyUSB0?baud=9600 | tcp:HOST:9100 | usblp:/dev/usb/lp0
 SCANNER: sane[:DEVICE] | escl:URL | folder:DIR | sim, as the daemon's -scanner
 `)

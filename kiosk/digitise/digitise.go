@@ -21,6 +21,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/go-fonts/dejavu/dejavusans"
 	"github.com/jung-kurt/gofpdf"
@@ -49,10 +50,17 @@ const dejavuHeight = 1.164
 
 // PDF makes one searchable PDF of the pages, each page the size of its
 // image at its resolution.
-func PDF(pages []Page) ([]byte, error) {
+func PDF(pages []Page) (_ []byte, err error) {
 	if len(pages) == 0 {
 		return nil, ErrNoPages
 	}
+	defer func() {
+		// gofpdf panics on some input it does not handle; the kiosk
+		// keeps running and the pages keep their pre-check.
+		if r := recover(); r != nil {
+			err = fmt.Errorf("digitise: pdf: %v", r)
+		}
+	}()
 	pdf := gofpdf.New("P", "pt", "A4", "")
 	pdf.SetCreator("Xếp Hàng", true)
 	pdf.SetProducer("Xếp Hàng kioskd", true)
@@ -99,7 +107,7 @@ func PDF(pages []Page) ([]byte, error) {
 // box, in the size of its line's letters, stretched or squeezed to the
 // width of its box.
 func placeWord(pdf *gofpdf.Fpdf, w precheck.Word, origin image.Point, px float64) {
-	text := strings.TrimSpace(w.Text)
+	text := printable(w.Text)
 	if text == "" || w.Box.Empty() {
 		return
 	}
@@ -126,6 +134,23 @@ func placeWord(pdf *gofpdf.Fpdf, w precheck.Word, origin image.Point, px float64
 	pdf.TransformScaleX(float64(box.Dx())*px/tw*100, x, y)
 	pdf.Text(x, y, text)
 	pdf.TransformEnd()
+}
+
+// printable returns s as valid UTF-8 without control or format
+// characters (which Tesseract does not give, but hOCR may carry) nor
+// characters beyond the Basic Multilingual Plane, its spaces single and
+// trimmed.
+func printable(s string) string {
+	s = strings.Map(func(r rune) rune {
+		switch {
+		case unicode.IsSpace(r):
+			return ' '
+		case !unicode.IsGraphic(r) || unicode.Is(unicode.Cf, r) || r > 0xFFFF: // gofpdf maps the BMP only
+			return -1
+		}
+		return r
+	}, strings.ToValidUTF8(s, ""))
+	return strings.Join(strings.Fields(s), " ")
 }
 
 // gray returns img as 8-bit grey.
@@ -155,15 +180,17 @@ func PageOf(t precheck.PageText) (Page, bool) {
 
 // Document is one document of a dossier, digitised: its pages as one
 // searchable PDF, with what the pre-check found of it.
+// In JSON (as the kiosk keeps it beside the PDF file) it is the meta of
+// POST /api/v1/tickets/{id}/documents without the id.
 type Document struct {
-	Name    string            // Vietnamese, as in the catalogue; OtherName for pages of no document
-	Kind    string            // catalogue kind id of its first page; OtherKind for pages of no document
-	Pages   int               // pages in PDF
-	Status  string            // the pre-check's status: present, inconsistent…
-	Reasons []string          // plain Vietnamese, as the pre-check gave them
-	Fields  map[string]string // what was read on its pages, by field name
-	PDF     []byte
-	SHA256  string // of PDF, lower-case hex
+	Name    string            `json:"name"`    // Vietnamese, as in the catalogue; OtherName for pages of no document
+	Kind    string            `json:"kind"`    // catalogue kind id of its first page; OtherKind for pages of no document
+	Pages   int               `json:"pages"`   // pages in PDF
+	Status  string            `json:"status"`  // the pre-check's status: present, inconsistent…
+	Reasons []string          `json:"reasons"` // plain Vietnamese, as the pre-check gave them
+	Fields  map[string]string `json:"fields"`  // what was read on its pages, by field name
+	PDF     []byte            `json:"-"`
+	SHA256  string            `json:"sha256"` // of PDF, lower-case hex
 }
 
 // The document of pages the pre-check placed in no document of the dossier.

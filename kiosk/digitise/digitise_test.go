@@ -180,7 +180,7 @@ func pdfText(t *testing.T, pdf []byte) string {
 // words typed on the pages, and where.
 func TestSearchablePDF(t *testing.T) {
 	set := testSet(t)
-	res, texts, err := sharedChecker(t).CheckPages(context.Background(), "khai-sinh", pagesOf(set), nil, nil)
+	_, texts, err := sharedChecker(t).CheckPages(context.Background(), "khai-sinh", pagesOf(set), nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -302,7 +302,6 @@ func TestSearchablePDF(t *testing.T) {
 		}
 		t.Logf("wrote %s", shot)
 	}
-	_ = res
 }
 
 func readPNG(t *testing.T, path string) image.Image {
@@ -391,8 +390,55 @@ func TestDocuments(t *testing.T) {
 	if o.Name != digitise.OtherName || o.Kind != digitise.OtherKind || o.Pages != 1 || o.Status != string(precheck.Unreadable) || len(o.Reasons) == 0 || len(o.Fields) != 0 {
 		t.Errorf("other: %+v", o)
 	}
+	// A paper of another procedure's dossier: recognised, in "other".
+	res2, texts2, err := sharedChecker(t).CheckPages(context.Background(), "ket-hon", pagesOf(set[1:2]), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs, err = digitise.Documents(res2, texts2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(docs) != 1 || docs[0].Kind != digitise.OtherKind || docs[0].Status != string(precheck.Present) || len(docs[0].Reasons) != 1 || !strings.Contains(docs[0].Reasons[0], "không thuộc hồ sơ") || docs[0].Fields["mother_name"] != set[1].Fields["mother_name"] {
+		t.Errorf("a birth certificate checked for a marriage: %+v", docs)
+	}
 	if _, err := digitise.Documents(res, texts[:1]); err == nil {
 		t.Error("pages not of the result taken")
+	}
+}
+
+// TestPDFPageSize: each page is its image's size at its resolution, and
+// a word with no line metrics is placed on its box alone.
+func TestPDFPageSize(t *testing.T) {
+	a4 := image.NewGray(image.Rect(0, 0, 1240, 1754)) // A4 at 150 dpi
+	for i := range a4.Pix {
+		a4.Pix[i] = 255
+	}
+	wide := image.NewRGBA(image.Rect(0, 0, 600, 300)) // 2 × 1 inch at 300 dpi, colour
+	pdf, err := digitise.PDF([]digitise.Page{
+		{Image: a4, DPI: 150, Words: []precheck.Word{{Text: "Hà Nội", Box: image.Rect(100, 100, 400, 140)}}},
+		{Image: wide, DPI: 300},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "pdfinfo", "-f", "1", "-l", "2", "-")
+	cmd.Stdin = bytes.NewReader(pdf)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("pdfinfo: %v", err)
+	}
+	info := strings.Join(strings.Fields(string(out)), " ")
+	for _, want := range []string{"Page 1 size: 595.2 x 841.92 pts", "Page 2 size: 144 x 72 pts"} {
+		if !strings.Contains(info, want) {
+			t.Errorf("pdfinfo: no %q in\n%s", want, out)
+		}
+	}
+	words := bboxWords(t, pdf, 1)
+	if len(words) != 2 || words[0].Text != "Hà" || words[1].Text != "Nội" || math.Abs(words[0].XMin-48) > 0.5 || math.Abs(words[1].XMax-192) > 0.5 {
+		t.Errorf("words %+v, want Hà Nội from 48 to 192 pt", words)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"xephang/drivers/idcard"
 	"xephang/kiosk/catalogue"
+	"xephang/kiosk/devices"
 	"xephang/queue-server/forms"
 	"xephang/queue-server/queue"
 )
@@ -65,7 +66,7 @@ var (
 		"Ki-ốt này không có máy in A4. Vui lòng chọn \"Lấy số kèm tờ khai\": cán bộ sẽ in tờ khai tại quầy.",
 		"This kiosk has no A4 printer. Please take a number with the form: the counter prints it.")
 	errA4Failed = errorf("a4_print_failed",
-		"Máy in A4 không in được tờ khai. Vui lòng lấy số kèm tờ khai hoặc báo cán bộ.",
+		"Bạn vẫn có thể lấy số kèm tờ khai: cán bộ sẽ in tờ khai tại quầy.",
 		"The A4 printer could not print the form. Please take a number with the form or tell a staff member.")
 	errFormRender = errorf("form_render",
 		"Không tạo được bản in tờ khai. Vui lòng lấy số kèm tờ khai hoặc báo cán bộ.",
@@ -266,7 +267,8 @@ func (k *Kiosk) PrintForm(ctx context.Context, procedure string, values map[stri
 	}
 	if err := k.cfg.A4.PrintPDF(ctx, "to-khai-"+f.Procedure, pdf); err != nil {
 		k.cfg.Log.Warn("printing a form on the A4 printer", "procedure", f.Procedure, "err", err)
-		return &Error{Code: errA4Failed.Code, VI: errA4Failed.VI, EN: errA4Failed.EN, Err: err}
+		return &Error{Code: errA4Failed.Code, VI: strings.TrimSuffix(devices.DescribeA4(err), ".") + ". " + errA4Failed.VI,
+			EN: errA4Failed.EN + " (" + err.Error() + ")", Err: err}
 	}
 	k.cfg.Log.Info("form printed", "procedure", f.Procedure, "bytes", len(pdf))
 	k.Machine.Touch()

@@ -11,21 +11,10 @@ import (
 
 	"xephang/drivers/idcard"
 	"xephang/drivers/idcard/idcardsim"
+	"xephang/kiosk/formfill"
 	"xephang/kiosk/outbox"
 	"xephang/queue-server/forms"
 )
-
-// testPerson is what a card tells a form (formfill.Person's work).
-func testPerson(c *idcard.Card) forms.Person {
-	p := forms.Person{IDNumber: c.IDNumber, OldIDNumber: c.OldIDNumber, Name: c.Name, Sex: string(c.Sex), Address: c.Address}
-	if !c.BirthDate.IsZero() {
-		p.BirthDate = c.BirthDate.String()
-	}
-	if !c.IssueDate.IsZero() {
-		p.IssueDate = c.IssueDate.String()
-	}
-	return p
-}
 
 // fakeA4 keeps what it was given to print.
 type fakeA4 struct {
@@ -80,7 +69,7 @@ func TestFormFilledFromTheCardGoesWithTheTicket(t *testing.T) {
 	if _, err := k.FormToFill("khai-sinh"); !errors.Is(err, errFormsUnavailable) {
 		t.Fatalf("without forms: %v", err)
 	}
-	k.cfg.Forms, k.cfg.CardPerson, k.cfg.RenderForm = forms.Default(), testPerson, renderValues
+	k.cfg.Forms, k.cfg.CardPerson, k.cfg.RenderForm = forms.Default(), formfill.Person, renderValues
 	for name, want := range map[string]string{"Trung tâm Phục vụ hành chính công phường Thử": "phường Thử",
 		"Bộ phận một cửa xã Hải Hậu": "xã Hải Hậu", "Trung tâm đặc khu Phú Quốc": "đặc khu Phú Quốc", "Trung tâm tỉnh": ""} {
 		if got := Commune(name); got != want {

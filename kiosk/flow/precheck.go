@@ -309,8 +309,10 @@ func (k *Kiosk) PrecheckResult() (PrecheckView, bool) {
 
 // PrecheckTicket takes a number for the pre-checked procedure's service
 // (or service, when given) with the result attached — at once online; kept
-// with the ticket in the outbox and attached on replay offline — prints
-// the ticket, then the checklist with its number.
+// with the ticket in the outbox and attached on replay offline — and the
+// digitised documents (stored with the ticket before it prints, sent by
+// the link once the server has it), prints the ticket, then the checklist
+// with its number.
 func (k *Kiosk) PrecheckTicket(ctx context.Context, service, priority string) (PrecheckView, error) {
 	release, err := k.exclusive()
 	if err != nil {

@@ -1,8 +1,8 @@
 // Package localapi is kioskd's HTTP server for its own touchscreen, on
 // 127.0.0.1 only: the embedded pages, the local API the pages call
-// (services, take a number, check in, devices, flow steps) and a WebSocket
-// of events (flow steps, card reads, printer status, link state, scan
-// progress). With a simulator attached it also serves the demo endpoints
+// (services, take a number, check in, pre-check, forms, devices, flow
+// steps) and a WebSocket of events (flow steps, card reads, printer
+// status, link state, scan progress). With a simulator attached it also serves the demo endpoints
 // that tap a sample card or scan a booking QR and show the printed ticket.
 package localapi
 

@@ -1,8 +1,10 @@
 // Package outbox is the kiosk's durable state in one bbolt file: the
 // tickets it printed while the queue server was unreachable (the outbox,
-// replayed with their idempotency keys), the blocks of ticket numbers
-// leased from the server for such times, and the cached configuration of
-// its centre.
+// replayed with their idempotency keys), what goes with each ticket to
+// the server (a pre-check result, a form, digitised documents whose PDFs
+// wait in files beside the database), the blocks of ticket numbers leased
+// from the server for such times, and the cached configuration of its
+// centre.
 //
 // The rule that makes offline tickets safe: a number is taken from a block
 // and its ticket written to the outbox in one fsync'd transaction before
@@ -674,6 +676,24 @@ func (s *Store) DocumentSent(key, id, failure string) error {
 		return ErrNotFound
 	}
 	return err
+}
+
+// DocumentsWaiting is how many documents wait to be sent, with tickets
+// not yet on the server or already there.
+func (s *Store) DocumentsWaiting() (int, error) {
+	ts, err := s.Tickets("")
+	n := 0
+	for _, t := range ts {
+		if t.State != Pending && t.State != Sent && t.State != Printing {
+			continue
+		}
+		for _, d := range t.Documents {
+			if !d.Sent {
+				n++
+			}
+		}
+	}
+	return n, err
 }
 
 // FormsToSend returns the tickets the server has whose form has not

@@ -1,6 +1,7 @@
 package outbox
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -297,6 +298,9 @@ func TestFormAndDocumentsWaitWithTheTicket(t *testing.T) {
 	if len(files) != 2 || !slices.Contains(files, id1+".pdf") || !slices.Contains(files, id2+".pdf") {
 		t.Fatalf("files after reopen %v", files)
 	}
+	if n, err := s.DocumentsWaiting(); n != 2 || err != nil {
+		t.Errorf("documents waiting %d %v", n, err)
+	}
 	// Nothing to send before the server has the ticket.
 	if f, _ := s.FormsToSend(); len(f) != 0 {
 		t.Errorf("forms to send before the ticket: %+v", f)
@@ -371,5 +375,30 @@ func TestFormAndDocumentsWaitWithTheTicket(t *testing.T) {
 	}
 	if d, _ := s.DocumentsToSend(); len(d) != 1 || d[0].ServerID != "T7" {
 		t.Errorf("delivered to send %+v", d)
+	}
+}
+
+// BenchmarkTakeWithDocuments: an offline ticket written with the three
+// documents of a pre-checked birth registration (about 300 kB each, as
+// digitise makes them at 300 dpi), each file and the transaction fsync'd,
+// against the ticket alone: what keeping the documents adds before the
+// ticket prints.
+func BenchmarkTakeWithDocuments(b *testing.B) {
+	for _, docs := range []int{0, 3} {
+		b.Run(fmt.Sprintf("documents=%d", docs), func(b *testing.B) {
+			s, _ := MustOpen(b)
+			s.AddBlock(Block{ID: "b", Service: "A", Day: "2026-11-24", From: 1, To: 1 << 30})
+			pdf := bytes.Repeat([]byte("%PDF-1.7 scanned page as JPEG "), 10000) // 300 kB
+			b.ResetTimer()
+			for i := range b.N {
+				tk := ticket(i, "A")
+				for range docs {
+					tk.Documents = append(tk.Documents, Document{ID: NewDocumentID(), Name: "x", PDF: pdf})
+				}
+				if _, err := s.Take(tk); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

@@ -1,7 +1,8 @@
 // Package uplink is the kiosk's link to the queue server: it keeps a copy
 // of the centre's configuration (refreshed when the event stream says it
 // changed), keeps blocks of ticket numbers leased for offline use, replays
-// the outbox with each ticket's idempotency key, and sends a heartbeat
+// the outbox with each ticket's idempotency key (then what goes with each
+// ticket: its pre-check, its form, its documents), and sends a heartbeat
 // with the devices' status every few seconds. It also decides whether the
 // server is reachable now, so a citizen is not kept waiting on a dead link.
 package uplink
@@ -70,6 +71,8 @@ type Status struct {
 	Pending     int            `json:"outbox_pending"`
 	Rejected    int            `json:"outbox_rejected"`
 	Left        map[string]int `json:"numbers_left"` // offline numbers left today, per service
+	// Documents are the digitised documents waiting to be sent.
+	Documents int `json:"outbox_documents"`
 	// Suspended says why the server will not serve this kiosk (revoked,
 	// pending, expired, unauthorized); empty when it does. A suspended
 	// kiosk issues nothing, not even from its blocks.
@@ -267,6 +270,7 @@ func (l *Link) Status() Status {
 		st.Pending, st.Rejected = c[outbox.Pending], c[outbox.Rejected]
 	}
 	st.Left, _, _ = l.cfg.Store.Left(l.Today())
+	st.Documents, _ = l.cfg.Store.DocumentsWaiting()
 	return st
 }
 

@@ -257,3 +257,53 @@ func (s *Store) PurgeDossiers(now time.Time) (int, error) {
 	}
 	return n, nil
 }
+
+// forEachDossier calls fn with every value of dossiers under prefix
+// ("f/", "d/", "c/") of a centre, decoded, in key order.
+func forEachDossier[T any](s *Store, prefix, centre string, fn func(tx *bolt.Tx, x T) error) error {
+	return s.db.View(func(tx *bolt.Tx) error {
+		if !dossierBuckets(tx) {
+			return nil
+		}
+		p := []byte(prefix)
+		cur := tx.Bucket(bDossiers).Cursor()
+		for k, v := cur.Seek(p); k != nil && bytes.HasPrefix(k, p); k, v = cur.Next() {
+			var x T
+			if err := json.Unmarshal(v, &x); err != nil {
+				return fmt.Errorf("bolt: dossiers %x: %w", k, err)
+			}
+			var c struct {
+				Centre string `json:"centre"`
+			}
+			json.Unmarshal(v, &c)
+			if c.Centre != centre {
+				continue
+			}
+			if err := fn(tx, x); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// ForEachDossierForm calls fn with every form of a centre's dossiers, by
+// owner.
+func (s *Store) ForEachDossierForm(centre string, fn func(queue.DossierForm) error) error {
+	return forEachDossier(s, "f/", centre, func(_ *bolt.Tx, f queue.DossierForm) error { return fn(f) })
+}
+
+// ForEachDossierDocument calls fn with every document of a centre's
+// dossiers and its PDF (valid only during the call), by owner and in the
+// order they came.
+func (s *Store) ForEachDossierDocument(centre string, fn func(queue.DossierDocument, []byte) error) error {
+	return forEachDossier(s, "d/", centre, func(tx *bolt.Tx, d queue.DossierDocument) error {
+		return fn(d, tx.Bucket(bDossPDFs).Get(pdfKey(d.Owner, d.ID)))
+	})
+}
+
+// ForEachDossierConfirm calls fn with every confirmation of a centre's
+// dossiers, by owner.
+func (s *Store) ForEachDossierConfirm(centre string, fn func(queue.DossierConfirm) error) error {
+	return forEachDossier(s, "c/", centre, func(_ *bolt.Tx, c queue.DossierConfirm) error { return fn(c) })
+}

@@ -18,6 +18,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -55,16 +56,17 @@ var sources = []string{"card.id_number", "card.old_id_number", "card.name", "car
 // Form is one procedure's tờ khai: what it asks and how it is printed.
 type Form struct {
 	Procedure   string     `json:"procedure"`
-	Version     string     `json:"version"`               // YYYY-MM-DD of the definition; kept with every filled form
-	Title       string     `json:"title"`                 // printed as the form's heading
-	Template    string     `json:"template"`              // the official template's name
-	LegalBasis  string     `json:"legal_basis"`           // where the template is published
-	Verify      string     `json:"verify,omitempty"`      // what a lawyer must still confirm
-	Addressee   string     `json:"addressee,omitempty"`   // "Kính gửi: …"; {commune} is the centre's commune
-	Sections    []Section  `json:"sections"`              // in the order printed
-	Declaration string     `json:"declaration,omitempty"` // the applicant's undertaking, above the signature
-	Signature   Signature  `json:"signature"`             // the signer, on the right
-	Cosign      *Signature `json:"cosign,omitempty"`      // a second signer on the left (the two sides of a marriage)
+	Version     string     `json:"version"`                // YYYY-MM-DD of the definition; kept with every filled form
+	Title       string     `json:"title"`                  // printed as the form's heading
+	Template    string     `json:"template"`               // the official template's name
+	LegalBasis  string     `json:"legal_basis"`            // where the template is published
+	Verify      string     `json:"verify,omitempty"`       // what a lawyer must still confirm
+	Addressee   string     `json:"addressee,omitempty"`    // "Kính gửi: …"; {commune} is the centre's commune
+	Sections    []Section  `json:"sections"`               // in the order printed
+	Declaration string     `json:"declaration,omitempty"`  // the applicant's undertaking, above the signature
+	PlacePrefix string     `json:"place_prefix,omitempty"` // before the place and date ("Làm tại: " on civil status forms)
+	Signature   Signature  `json:"signature"`              // the signer, on the right
+	Cosign      *Signature `json:"cosign,omitempty"`       // a second signer on the left (the two sides of a marriage)
 }
 
 // Section is a titled group of fields (a title may be empty).
@@ -111,9 +113,12 @@ type Set struct {
 	forms map[string]*Form
 }
 
-// Default returns the embedded forms. It panics when a data file is
-// invalid: the tests load it, so a bad file never ships.
-func Default() *Set {
+// Default returns the embedded forms, parsed once and shared (read them,
+// do not change them). It panics when a data file is invalid: the tests
+// load it, so a bad file never ships.
+func Default() *Set { return defaultSet() }
+
+var defaultSet = sync.OnceValue(func() *Set {
 	entries, err := defs.ReadDir("defs")
 	if err != nil {
 		panic(err)
@@ -131,7 +136,7 @@ func Default() *Set {
 		panic(err)
 	}
 	return s
-}
+})
 
 // Parse reads form definitions, one per file (named <procedure>.json, the
 // directory ignored), and checks each: known types and sources, unique

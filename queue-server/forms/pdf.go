@@ -267,8 +267,14 @@ func (d *doc) full(fd *Field) {
 		}
 		return
 	}
-	d.SetFont(font, "B", sizeText)
-	lines := d.wrap(d.shown(fd), bodyW-1)
+	s := d.shown(fd)
+	lines := []string{s}
+	if size := d.valueSize(s, bodyW-1); size > 0 {
+		d.SetFont(font, "B", size)
+	} else {
+		d.SetFont(font, "B", sizeText)
+		lines = d.wrap(s, bodyW-1)
+	}
 	for _, l := range lines {
 		d.need(lineH)
 		y := d.GetY()
@@ -335,8 +341,14 @@ func (d *doc) closing(f *Form, place string, now time.Time) {
 	}
 	half := bodyW / 2
 	d.SetFont(font, "I", sizeText)
-	d.SetX(left + half)
-	d.CellFormat(half, lineH, fmt.Sprintf("%s, ngày %02d tháng %02d năm %d", norm.NFC.String(place), now.Day(), int(now.Month()), now.Year()), "", 1, "C", false, 0, "")
+	when := fmt.Sprintf("%s%s, ngày %02d tháng %02d năm %d", f.PlacePrefix, norm.NFC.String(place), now.Day(), int(now.Month()), now.Year())
+	w := d.GetStringWidth(when)
+	x := left + half + (half-w)/2 // centred over the signer, unless that runs past the margin
+	if x+w > left+bodyW {
+		x = left + bodyW - w
+	}
+	d.SetX(x)
+	d.CellFormat(w, lineH, when, "", 1, "L", false, 0, "")
 	y := d.GetY()
 	d.signature(f.Signature, left+half, half, y)
 	if f.Cosign != nil {

@@ -10,7 +10,8 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
-// pdfText is the text of a PDF as pdftotext reads it, in NFC.
+// pdfText is the text of a PDF as pdftotext reads it, in NFC (as
+// formstest.PDFText, which this package's own tests cannot import).
 func pdfText(t testing.TB, pdf []byte) string {
 	t.Helper()
 	cmd := exec.Command("pdftotext", "-enc", "UTF-8", "fd://0", "-")
@@ -22,7 +23,7 @@ func pdfText(t testing.TB, pdf []byte) string {
 	return norm.NFC.String(string(out))
 }
 
-// oneLine reports whether s is on one line of text, and whether it is in
+// onLine reports whether s is on one line of text, and whether it is in
 // text at all once line breaks count as spaces.
 func onLine(text, s string) (line, anywhere bool) {
 	for _, l := range strings.Split(text, "\n") {
@@ -102,7 +103,7 @@ func TestEveryFormRenders(t *testing.T) {
 				}
 				wants = append(wants, fd.Label, s)
 			}
-			wants = append(wants, f.Title, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc", "ngày 05 tháng 12 năm 2026", "Hà Nội",
+			wants = append(wants, f.Title, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc", f.PlacePrefix+"Hà Nội, ngày 05 tháng 12 năm 2026",
 				f.Signature.Label, f.Template, "Phiên bản "+f.Version, "Mã: A-017")
 			if f.Addressee != "" {
 				wants = append(wants, strings.ReplaceAll(f.Addressee, "{commune}", "phường Hoàn Kiếm"))
@@ -123,5 +124,49 @@ func TestEveryFormRenders(t *testing.T) {
 				t.Errorf("blank form: %q", text)
 			}
 		})
+	}
+}
+
+// TestLongValuesWrap: a value longer than a line goes on dotted lines of
+// its own and is all there, line breaks aside; the signer's name follows
+// the field it names.
+func TestLongValuesWrap(t *testing.T) {
+	f, _ := Default().Form("thuong-tru")
+	long := strings.Repeat("Đăng ký thường trú vào chỗ ở hợp pháp thuộc quyền sở hữu của tôi, ", 5)
+	long = strings.TrimSpace(long[:len(long)-2])
+	v := Filled{Procedure: f.Procedure, Values: map[string]string{"applicant_name": "Vũ Thị Thuỳ Dương", "request": long,
+		"residence_address": "Số 45 ngách 12/3 ngõ 100 đường Nguyễn Trãi, phường Thanh Xuân Trung, quận Thanh Xuân, thành phố Hà Nội, Việt Nam"}}
+	if errs := f.Validate(&v, today); len(errs) != 3 { // birth date, sex, number: required
+		t.Fatalf("errors %+v", errs)
+	}
+	pdf, err := f.PDF(&v, RenderOptions{Now: today})
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := pdfText(t, pdf)
+	if line, anywhere := onLine(text, long); line || !anywhere {
+		t.Errorf("the long request: on one line %v, there at all %v:\n%s", line, anywhere, text)
+	}
+	if _, ok := onLine(text, v.Values["residence_address"]); !ok {
+		t.Errorf("address missing:\n%s", text)
+	}
+	if !strings.Contains(text, "Người kê khai") || strings.Count(text, "Vũ Thị Thuỳ Dương") != 2 {
+		t.Errorf("signature: %s", text)
+	}
+}
+
+// TestPDFSpecialCharacters: what PDF strings escape, and markup, are
+// printed as typed.
+func TestPDFSpecialCharacters(t *testing.T) {
+	f, _ := Default().Form("chung-thuc-ban-sao")
+	odd := `Bằng (bản gốc) \ 50% <b>&amp; “Đại học” ½ — ‘x’`
+	v := Filled{Procedure: f.Procedure, Values: map[string]string{"document_name": odd}}
+	pdf, err := f.PDF(&v, RenderOptions{Now: today, Ref: "(B-2)"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := pdfText(t, pdf)
+	if line, _ := onLine(text, odd); !line || !strings.Contains(text, "Mã: (B-2)") {
+		t.Errorf("%q not printed as typed:\n%s", odd, text)
 	}
 }

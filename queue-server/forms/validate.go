@@ -50,9 +50,12 @@ const maxValue = 4000
 // field's type, pattern and options, dates real and not after today (every
 // date these forms ask is of something that happened), unknown field names
 // refused. Date-in-words fields are computed here from their date, whatever
-// was sent. It returns the errors in the order of the form's fields; none
-// means the form may be kept and printed. A Filled of another procedure or
-// version is refused as a whole (field "").
+// was sent. It returns the errors (unknown fields first, then in the
+// order of the form's fields); none means the form may be kept and
+// printed. A Filled of another procedure is refused as a whole (field "").
+// The values are judged by this definition whatever version they were
+// filled against (a kiosk and the server may run different releases for a
+// while): a version is kept as sent, and set to this one when empty.
 func (f *Form) Validate(v *Filled, today time.Time) []FieldError {
 	var errs []FieldError
 	add := func(field, code, vi, en string) {
@@ -62,11 +65,9 @@ func (f *Form) Validate(v *Filled, today time.Time) []FieldError {
 		add("", CodeInvalid, "tờ khai không thuộc thủ tục này", "the form is of another procedure")
 		return errs
 	}
-	if v.Version != "" && v.Version != f.Version {
-		add("", CodeInvalid, "tờ khai theo mẫu cũ, mở lại để điền theo mẫu mới", "the form is of an older version: open it again")
-		return errs
+	if v.Version == "" {
+		v.Version = f.Version
 	}
-	v.Version = f.Version
 	if v.Values == nil {
 		v.Values = map[string]string{}
 	}
@@ -85,6 +86,7 @@ func (f *Form) Validate(v *Filled, today time.Time) []FieldError {
 			delete(v.Sources, name)
 		}
 	}
+	accepted := map[string]bool{}
 	for _, fd := range f.fields() {
 		if fd.Type == TypeDateWords {
 			continue
@@ -92,7 +94,7 @@ func (f *Form) Validate(v *Filled, today time.Time) []FieldError {
 		raw, ok := v.Values[fd.Name]
 		if !ok {
 			if fd.Required {
-				add(fd.Name, CodeRequired, "chưa điền "+lower(fd.Label), fd.Label+": required")
+				add(fd.Name, CodeRequired, "chưa điền "+lower(fd.Label), "required")
 			}
 			continue
 		}
@@ -105,26 +107,29 @@ func (f *Form) Validate(v *Filled, today time.Time) []FieldError {
 		if val == "" {
 			delete(v.Values, fd.Name)
 			if fd.Required {
-				add(fd.Name, CodeRequired, "chưa điền "+lower(fd.Label), fd.Label+": required")
+				add(fd.Name, CodeRequired, "chưa điền "+lower(fd.Label), "required")
 			}
 			continue
 		}
 		v.Values[fd.Name] = val
+		accepted[fd.Name] = true
 	}
 	for _, fd := range f.fields() {
 		if fd.Type != TypeDateWords {
 			continue
 		}
 		delete(v.Values, fd.Name)
-		if d, err := time.Parse(time.DateOnly, v.Values[fd.From]); err == nil {
+		if d, err := time.Parse(time.DateOnly, v.Values[fd.From]); err == nil && accepted[fd.From] {
 			v.Values[fd.Name] = DateWords(d)
 		}
 	}
 	return errs
 }
 
-// lower puts a label's first letter in lower case for "chưa điền …".
+// lower puts a label in running text, for "chưa điền …": without the
+// template's numbering ("2. ") and with its first letter in lower case.
 func lower(s string) string {
+	s = numbering.ReplaceAllString(s, "")
 	r, n := utf8.DecodeRuneInString(s)
 	return string(unicode.ToLower(r)) + s[n:]
 }
@@ -239,6 +244,8 @@ func (fd *Field) pattern() *regexp.Regexp {
 	}
 	return re
 }
+
+var numbering = regexp.MustCompile(`^[0-9IVX]+\.\s*`)
 
 var numberRE = regexp.MustCompile(`^[0-9]{1,15}([.,][0-9]{1,4})?$`)
 

@@ -121,6 +121,14 @@ func TestValidate(t *testing.T) {
 	}
 }
 
+func TestRequiredMessage(t *testing.T) {
+	f, _ := Default().Form("thuong-tru")
+	errs := f.Validate(&Filled{Procedure: "thuong-tru"}, today)
+	if len(errs) == 0 || errs[0].Field != "applicant_name" || errs[0].Message != "chưa điền họ, chữ đệm và tên" || errs[0].MessageEN != "required" {
+		t.Fatalf("%+v", errs)
+	}
+}
+
 func TestValidateNormalises(t *testing.T) {
 	f, _ := Default().Form("thuong-tru")
 	v := Filled{Procedure: "thuong-tru", Values: map[string]string{
@@ -150,8 +158,9 @@ func TestValidateNormalises(t *testing.T) {
 	if errs := ks.Validate(&Filled{Procedure: "ket-hon"}, today); len(errs) != 1 || errs[0].Code != CodeInvalid {
 		t.Errorf("other procedure: %+v", errs)
 	}
-	if errs := ks.Validate(&Filled{Procedure: "khai-sinh", Version: "2001-01-01"}, today); len(errs) != 1 || errs[0].Code != CodeInvalid {
-		t.Errorf("old version: %+v", errs)
+	old := Filled{Procedure: "khai-sinh", Version: "2001-01-01"}
+	if errs := ks.Validate(&old, today); len(errs) == 0 || errs[0].Code != CodeRequired || old.Version != "2001-01-01" {
+		t.Errorf("older version: %+v %q", errs, old.Version)
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"regexp"
 	"slices"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -359,7 +360,8 @@ func findDocument(ds queue.Dossiers, owner, id string) (queue.DossierDocument, b
 
 var errNoDocument = queue.Errorf(queue.ENotFound, "this ticket's dossier has no such document", "hồ sơ của số này không có giấy tờ này")
 
-// handleDocumentPDF answers a document's PDF.
+// handleDocumentPDF answers a document's PDF (GET …/documents/{doc}, or
+// …/documents/{doc}.pdf).
 func (s *Server) handleDocumentPDF(w http.ResponseWriter, r *http.Request) {
 	ds, err := s.dossierStore()
 	if err != nil {
@@ -371,7 +373,8 @@ func (s *Server) handleDocumentPDF(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	doc, ok, err := findDocument(ds, d.owner(), r.PathValue("doc"))
+	// "{doc}.pdf" names the same file: an id has no dot.
+	doc, ok, err := findDocument(ds, d.owner(), strings.TrimSuffix(r.PathValue("doc"), ".pdf"))
 	if err == nil && !ok {
 		err = errNoDocument
 	}

@@ -267,9 +267,11 @@ func TestDossierDocuments(t *testing.T) {
 			t.Errorf("the document shown to a stranger")
 		}
 	}
-	got, err := d.e.clerk.DocumentPDF(ctx, d.ticket.ID, "doc-0001")
-	if err != nil || !bytes.Equal(got, pdf) {
-		t.Errorf("the clerk's PDF: %d bytes, %v", len(got), err)
+	for _, name := range []string{"doc-0001", "doc-0001.pdf"} {
+		got, err := d.e.clerk.DocumentPDF(ctx, d.ticket.ID, name)
+		if err != nil || !bytes.Equal(got, pdf) {
+			t.Errorf("the clerk's PDF by %s: %d bytes, %v", name, len(got), err)
+		}
 	}
 	if _, err := d.e.clerk.DocumentPDF(ctx, d.ticket.ID, "nope"); apiCode(err) != "404 not_found" {
 		t.Errorf("no such document: %v", err)
@@ -393,12 +395,22 @@ func TestBookingForm(t *testing.T) {
 	if dv.Form == nil || dv.Form.Values["child_name"] != dossierChild || dv.Booking != b.Code || dv.Citizen["name"] != dossierName || dv.Citizen["id_number"] != dossierID {
 		t.Errorf("the check-in's dossier: %+v", dv)
 	}
-	// Once cancelled, a booking's form no longer changes.
+	// Moved to another day, its form expires with the new day.
 	b2, err := bookAs(d.e.clerk, "2026-11-24T09:30:00+07:00", 78, nil)
 	must(t, err)
+	u2, _ := url.Parse(b2.FormURL)
+	_, err = citizen.PutBookingForm(ctx, b2.Code, u2.RawQuery, khaiSinh())
+	must(t, err)
+	_, err = d.e.clerk.Do(ctx, "POST", "/api/v1/bookings/"+b2.Code+"/reschedule", apiv1.RescheduleRequest{Start: "2026-11-26T09:30:00+07:00"}, nil)
+	must(t, err)
+	kept, err := d.e.store.Form(queue.DossierBooking(b2.Code))
+	must(t, err)
+	if want := time.Date(2026, 12, 27, 0, 0, 0, 0, hcmLoc(t)); !kept.Expires.Equal(want) {
+		t.Errorf("the form of a booking moved to 26/11 expires %v, want %v", kept.Expires, want)
+	}
+	// Once cancelled, a booking's form no longer changes.
 	_, err = d.e.clerk.Do(ctx, "POST", "/api/v1/bookings/"+b2.Code+"/cancel", apiv1.CancelRequest{}, nil)
 	must(t, err)
-	u2, _ := url.Parse(b2.FormURL)
 	if _, err := citizen.PutBookingForm(ctx, b2.Code, u2.RawQuery, khaiSinh()); apiCode(err) != "409 conflict" {
 		t.Errorf("the form of a cancelled booking: %v", err)
 	}
@@ -522,3 +534,10 @@ func manifestSchema(t *testing.T) *jsonschema.Schema {
 }
 
 var _ = http.StatusOK
+
+func hcmLoc(t *testing.T) *time.Location {
+	t.Helper()
+	loc, err := time.LoadLocation("Asia/Ho_Chi_Minh")
+	must(t, err)
+	return loc
+}

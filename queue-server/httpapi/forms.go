@@ -372,3 +372,20 @@ func (s *Server) handleBookingFormPDF(w http.ResponseWriter, r *http.Request) {
 	}
 	writeFile(w, "application/pdf", "to-khai-"+b.Code+".pdf", pdf)
 }
+
+// moveBookingForm makes a rescheduled booking's form expire with its new
+// day (the answer is given already: a failure is logged).
+func (s *Server) moveBookingForm(b queue.Booking, cfg queue.Centre) {
+	ds, err := s.dossierStore()
+	if err != nil {
+		return
+	}
+	f, err := ds.Form(queue.DossierBooking(b.Code))
+	if err == nil {
+		f.Expires = queue.DossierExpires(cfg, b.Day)
+		err = ds.PutForm(f)
+	}
+	if err != nil {
+		s.log.Error("booking form's expiry after a reschedule", "centre", b.Centre, "err", err)
+	}
+}

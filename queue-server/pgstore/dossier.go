@@ -5,6 +5,7 @@ package pgstore
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -159,4 +160,35 @@ func (s *Store) PurgeDossiers(now time.Time) (int, error) {
 		return 0, fmt.Errorf("pgstore: purge dossiers: %w", err)
 	}
 	return n, nil
+}
+
+// ForEachDossierForm calls fn with every form of a centre's dossiers, by
+// owner.
+func (s *Store) ForEachDossierForm(centre string, fn func(queue.DossierForm) error) error {
+	return forEachDoc(s, fn, "SELECT doc FROM dossier_forms WHERE centre = $1 ORDER BY owner", centre)
+}
+
+// ForEachDossierDocument calls fn with every document of a centre's
+// dossiers and its PDF, by owner and in the order they came.
+func (s *Store) ForEachDossierDocument(centre string, fn func(queue.DossierDocument, []byte) error) error {
+	rows, err := s.pool.Query(context.Background(), `SELECT d.doc, p.pdf FROM dossier_documents d JOIN dossier_pdfs p USING (owner, id)
+		WHERE d.centre = $1 ORDER BY d.owner, d.seq`, centre)
+	if err != nil {
+		return fmt.Errorf("pgstore: %w", err)
+	}
+	var raw, pdf []byte
+	_, err = pgx.ForEachRow(rows, []any{&raw, &pdf}, func() error {
+		var d queue.DossierDocument
+		if err := json.Unmarshal(raw, &d); err != nil {
+			return fmt.Errorf("pgstore: %w", err)
+		}
+		return fn(d, pdf)
+	})
+	return err
+}
+
+// ForEachDossierConfirm calls fn with every confirmation of a centre's
+// dossiers, by owner.
+func (s *Store) ForEachDossierConfirm(centre string, fn func(queue.DossierConfirm) error) error {
+	return forEachDoc(s, fn, "SELECT doc FROM dossier_confirms WHERE centre = $1 ORDER BY owner", centre)
 }

@@ -263,3 +263,21 @@ func testDossierPurge(t *testing.T, open Open) {
 		t.Errorf("confirmation expired: %v, want gone", err)
 	}
 }
+
+// BenchPutDocument is the benchmark of a store keeping one document of
+// size bytes (a digitised paper's PDF): each op a new ticket's first
+// document, so the owner's limits are read as in service.
+func BenchPutDocument(b *testing.B, s queue.Store, size int) {
+	d := Dossiers(b, s)
+	now := time.Date(2026, 11, 24, 9, 0, 0, 0, hcm)
+	pdf := append([]byte("%PDF-1.4\n"), bytes.Repeat([]byte{'x'}, size-9)...)
+	b.SetBytes(int64(size))
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		doc, _ := Document(queue.DossierTicket(fmt.Sprint("t-", i)), "d", now)
+		doc.Size = size
+		if err := d.PutDocument(doc, pdf); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
