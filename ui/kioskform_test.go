@@ -3,11 +3,14 @@ package ui_test
 import (
 	"context"
 	"fmt"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"golang.org/x/text/unicode/norm"
 
 	"xephang/queue-server/apiv1"
 )
@@ -91,6 +94,20 @@ func TestKioskFormInChromium(t *testing.T) {
 	typeInto("child_name", "Nguyễn Minh Khôi", "n", "g", "u", "y", "e", "e", "n", "x", "space", "m", "i", "n", "h", "space", "k", "h", "o", "o", "i")
 	assertAccessible(t, kiosk, "kiosk form, typing on the Telex keyboard")
 	saveScreenshot(t, kiosk, "kiosk-form-keyboard.png")
+	// The applicant's name changed by hand, then the card tapped again: the
+	// card's values come back, marked; what was typed elsewhere stays.
+	do("change the name and tap the card again",
+		chromedp.Evaluate[chromedp.Void](`(() => { const i = document.querySelector('#s-form-fill .fm-field[data-field="applicant_name"] input'); i.value = 'Nguyễn Văn'; i.dispatchEvent(new Event('input')); })()`),
+		chromedp.WaitNotVisible(chromedp.CSS(`#s-form-fill .fm-field[data-field="applicant_name"] .fm-source`)),
+		chromedp.Click(chromedp.CSS(`#demo button[data-card="adult"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#s-form-fill .fm-field[data-field="applicant_name"] .fm-source`)),
+	)
+	if v := value("applicant_name"); v != "Nguyễn Văn An" {
+		t.Errorf("after the card again, applicant_name = %q", v)
+	}
+	if v := value("child_name"); v != "Nguyễn Minh Khôi" {
+		t.Errorf("after the card again, child_name = %q", v)
+	}
 	typeInto("child_ethnicity", "Kinh", "shift", "k", "i", "n", "h")
 	typeInto("child_nationality", "Việt Nam", "shift", "v", "i", "e", "e", "t", "j", "space", "shift", "n", "a", "m")
 	typeInto("child_birth_place", "Hà Nội", "shift", "h", "a", "f", "space", "shift", "n", "o", "o", "i", "j")
@@ -131,6 +148,38 @@ func TestKioskFormInChromium(t *testing.T) {
 		t.Errorf("%d messages left on a complete form", n)
 	}
 	assertAccessible(t, kiosk, "kiosk form, complete")
+	// In English: the screen's words change, the form and what was typed stay.
+	do("switch to English",
+		chromedp.Click(chromedp.ID("lang")),
+		chromedp.Poll[chromedp.Void](`document.getElementById('form-print').textContent === 'Print the form' && document.querySelector('#s-form-fill .fm-field[data-field="applicant_name"] .fm-source').textContent === 'from the ID card'`),
+	)
+	if v := value("child_name"); v != "Nguyễn Minh Khôi" {
+		t.Errorf("in English, child_name = %q", v)
+	}
+	assertAccessible(t, kiosk, "kiosk form, in English")
+	do("back to Vietnamese",
+		chromedp.Click(chromedp.ID("lang")),
+		chromedp.Poll[chromedp.Void](`document.getElementById('form-print').textContent === 'In tờ khai'`),
+	)
+
+	// Printed on the A4 printer (kioskd -simulate keeps each job as a PDF).
+	do("print the form",
+		chromedp.Click(chromedp.ID("form-print")),
+		chromedp.Poll[chromedp.Void](`document.getElementById('form-status').textContent.startsWith('Đã in tờ khai')`, chromedp.WithPollingTimeout(20*time.Second)),
+	)
+	jobs, _ := filepath.Glob(filepath.Join(ks.k.data, "sim", "a4", "*.pdf"))
+	if len(jobs) != 1 {
+		t.Fatalf("the A4 printer has %d jobs, want 1", len(jobs))
+	}
+	out, err := exec.CommandContext(ctx, "pdftotext", "-enc", "UTF-8", jobs[0], "-").Output()
+	must(t, "pdftotext the printed form", err)
+	printed := norm.NFC.String(string(out))
+	for _, want := range []string{"TỜ KHAI ĐĂNG KÝ KHAI SINH", "Nguyễn Văn An", "001095012345", "Nguyễn Minh Khôi", "02/06/2025", "Việt Nam", "Hà Nội"} {
+		if !strings.Contains(printed, want) {
+			t.Errorf("the printed form lacks %q", want)
+		}
+	}
+	assertAccessible(t, kiosk, "kiosk form, printed")
 
 	// A number with the form.
 	do("take a number with the form",
