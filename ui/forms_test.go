@@ -137,6 +137,9 @@ func TestFormRendererInChromium(t *testing.T) {
 		chromedp.Click(chromedp.CSS(date+` button[data-year="2025"]`)),
 		chromedp.Poll[chromedp.Void](`window.fv.values().child_birth_date === '2025-06-15'`, chromedp.WithPollingTimeout(2*time.Second)),
 	))
+	if y, _ := chromedp.Run(page, chromedp.Evaluate[string](`document.activeElement.dataset.year || ''`)); y != "2025" {
+		t.Errorf("after choosing the year the key focus is on %q, want the year's button", y)
+	}
 	checkTargets(t, page, "form, date picker open")
 	assertAccessible(t, page, "form, date picker open")
 	words, err := chromedp.Run(page, chromedp.Text(chromedp.CSS(`.fm-field[data-field="child_birth_date_words"] output`)))

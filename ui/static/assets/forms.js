@@ -297,9 +297,8 @@ export class FormView {
     this.renderMarks();
   }
 
+  /** Draws the form again in the page's new language; the values stay. */
   retranslate() {
-    const keep = { ...this.vals };
-    this.vals = keep;
     const open = this.openDate;
     this.render();
     if (open && this.inputs.get(open)) this.inputs.get(open).open?.(true);
@@ -404,7 +403,15 @@ export class FormView {
       toggle.replaceChildren(value, h('span', { class: 'fm-date-icon', 'aria-hidden': 'true' }, '▾'));
       toggle.setAttribute('aria-label', `${f.label}: ${value.textContent}. ${t('forms.date.choose')}`);
     };
+    // Drawn again after each choice: the key focus (a keypad, voice
+    // guidance) stays on the button of the same value.
     const drawPanel = () => {
+      const a = document.activeElement;
+      const keep = a && panel.contains(a) ? Object.entries(a.dataset)[0] : null;
+      fillPanel();
+      if (keep) panel.querySelector(`[data-${keep[0]}="${keep[1]}"]`)?.focus();
+    };
+    const fillPanel = () => {
       const days = Array.from({ length: 31 }, (_, i) => i + 1).map((n) => button(String(n), d === n, () => { d = n; commit(); drawPanel(); }, { dataset: { day: String(n) } }));
       const months = Array.from({ length: 12 }, (_, i) => i + 1).map((n) => button(String(n), m === n, () => { m = n; commit(); drawPanel(); }, { dataset: { month: String(n) }, 'aria-label': t('forms.date.month_n', { n }) }));
       const decades = [];
