@@ -190,6 +190,15 @@ func TestKioskFormInChromium(t *testing.T) {
 	number, err := chromedp.Run(kiosk, chromedp.Text(chromedp.ID("number")))
 	must(t, "read the number", err)
 	assertAccessible(t, kiosk, "kiosk, a number with the form")
+	// Home: nothing of this citizen stays on the page.
+	do("go home",
+		chromedp.Click(chromedp.ID("home-btn")),
+		chromedp.WaitVisible(chromedp.ID("s-home")),
+		chromedp.Poll[chromedp.Void](`document.querySelectorAll('#s-form-fill input, #s-form-fill .fm').length === 0`),
+	)
+	if left, _ := chromedp.Run(kiosk, chromedp.Evaluate[bool](`['Nguyễn Minh Khôi', 'Nguyễn Văn An', '001095012345'].some((s) => document.body.innerHTML.includes(s))`)); left {
+		t.Error("the citizen's values stay in the kiosk's page after going home")
+	}
 
 	staff := apiv1.NewClient(ks.base)
 	must(t, "sign in the clerk", staff.Login(ctx, clerk, password))

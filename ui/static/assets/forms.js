@@ -226,7 +226,21 @@ export class FormView {
     if (this.kiosk) this.makeKeyboards();
     this.set(o.values || {}, o.sources || {});
     this.render();
-    document.addEventListener('langchange', () => this.retranslate());
+    this.onLang = () => this.retranslate();
+    document.addEventListener('langchange', this.onLang);
+  }
+
+  /** Forgets the values and lets go of the page (the citizen is done). */
+  destroy() {
+    clearTimeout(this.timer);
+    this.checkSeq++;
+    document.removeEventListener('langchange', this.onLang);
+    this.textKb?.destroy();
+    this.digitKb?.destroy();
+    this.vals = {};
+    this.srcs = {};
+    this.inputs.clear();
+    this.element.remove();
   }
 
   /** Sets values (and their sources), replacing those given. */

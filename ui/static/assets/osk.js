@@ -71,7 +71,16 @@ export class Keyboard {
       if (b && el.contains(b)) this.press(b.dataset.key);
     });
     this.render();
-    document.addEventListener('langchange', () => this.render());
+    this.onLang = () => this.render();
+    document.addEventListener('langchange', this.onLang);
+  }
+
+  /** Lets go of the input and the page (a keyboard no longer used). */
+  destroy() {
+    document.removeEventListener('langchange', this.onLang);
+    this.input = null;
+    this.word = null;
+    this.element.remove();
   }
 
   makeKey(k) {

@@ -808,6 +808,7 @@ function prefill(def, c) {
 
 async function openForm(b) {
   clearMessages();
+  state.form?.view?.destroy();
   state.form = { booking: b, view: null, saved: false };
   $('form-for').textContent = t('bform.for', { code: grouped(b.code), when: whenLabel(b.start, b.end) });
   $('form-box').replaceChildren();
@@ -832,7 +833,7 @@ async function chooseForm() {
   const p = $('form-procedure').value;
   setFormStatus('', '');
   if (!p) {
-    $('form-box').replaceChildren();
+    state.form.view?.destroy();
     state.form.view = null;
     return;
   }
@@ -844,6 +845,7 @@ async function chooseForm() {
     return;
   }
   const { values, sources } = prefill(def, state.citizen);
+  state.form.view?.destroy();
   state.form.view = new FormView(def, { values, sources, onChange: () => { if (state.form.saved) setFormStatus('', ''); } });
   $('form-box').replaceChildren(state.form.view.element);
 }
@@ -895,6 +897,7 @@ function startOver() {
   state.slot = null;
   state.booking = null;
   state.citizen = null;
+  state.form?.view?.destroy();
   state.form = null;
   $('form-box').replaceChildren();
   renderServices();

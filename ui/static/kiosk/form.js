@@ -85,6 +85,7 @@ async function renderFill(fresh) {
       return;
     }
     if (state.flow !== 'form' || state.step !== 'fill') return;
+    view?.destroy();
     view = new FormView(loaded.form, { values: loaded.values, sources: loaded.sources, kiosk: true, check });
     status = null;
     services = null;
@@ -197,6 +198,7 @@ async function onCard(c) {
 }
 
 function forget() {
+  view?.destroy();
   view = null;
   loaded = null;
   cardMsg = null;
@@ -216,6 +218,7 @@ function show(st, redraw = false) {
   if (same && !redraw) return;
   if (st.data && st.data.procedure && st.data.procedure !== procedure) {
     procedure = st.data.procedure;
+    view?.destroy();
     view = null;
   }
   switch (st.step) {
