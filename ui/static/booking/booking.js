@@ -844,7 +844,9 @@ async function chooseForm() {
     showError(err.message);
     return;
   }
-  const { values, sources } = prefill(def, state.citizen);
+  // The details typed on this page belong to the booking just made only.
+  const own = state.booking && state.booking.code === state.form.booking.code;
+  const { values, sources } = prefill(def, own ? state.citizen : null);
   state.form.view?.destroy();
   state.form.view = new FormView(def, { values, sources, onChange: () => { if (state.form.saved) setFormStatus('', ''); } });
   $('form-box').replaceChildren(state.form.view.element);
