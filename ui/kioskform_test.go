@@ -148,6 +148,10 @@ func TestKioskFormInChromium(t *testing.T) {
 		t.Errorf("%d messages left on a complete form", n)
 	}
 	assertAccessible(t, kiosk, "kiosk form, complete")
+	do("turn the kiosk to landscape", chromedp.EmulateViewport(1920, 1080))
+	checkTargets(t, kiosk, "kiosk form, landscape")
+	assertAccessible(t, kiosk, "kiosk form, landscape")
+	do("back to portrait", chromedp.EmulateViewport(1080, 1920))
 	// In English: the screen's words change, the form and what was typed stay.
 	do("switch to English",
 		chromedp.Click(chromedp.ID("lang")),
