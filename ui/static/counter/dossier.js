@@ -189,7 +189,7 @@ function renderDocuments(docs) {
         h('span', { class: 'pages muted' }, t('dossier.pages', { n: d.pages })),
         h('button', {
           type: 'button', class: 'secondary small', 'aria-label': t('dossier.open_doc', { name: d.name || d.kind }),
-          onclick: () => download(`/api/v1/tickets/${seg(state.ticket.id)}/documents/${seg(d.id)}`, `${d.kind || 'giay-to'}.pdf`, true),
+          onclick: () => download(`/api/v1/tickets/${seg(state.ticket.id)}/documents/${seg(d.id)}.pdf`, `${d.kind || 'giay-to'}.pdf`, true),
         }, t('dossier.open'))),
       (d.reasons || []).length ? h('ul', { class: 'reasons' }, ...d.reasons.map((r) => h('li', {}, r))) : null,
       fields.length ? h('table', { class: 'doc-fields' },
