@@ -31,6 +31,28 @@ let loaded = null; // GET /api/forms/{p}: {form, values, sources, card_read}
 let cardMsg = null; // the last card read's words
 let status = null; // {kind, text}: a print's outcome, a refusal
 let services = null; // offered when the procedure has no service of its own
+let kiosk = { forms: true, a4_printer: true }; // what GET /api/status says this kiosk has
+
+// The ticket printer stopped: no number with the form until it is back
+// (kiosk.js says why in its banner); printing the form on A4 still works.
+let ticketPrinterDown = false;
+const stopped = (st) => !!(st && (st.no_reply || st.paper_out || st.cover_open || st.offline || st.error || st.unrecoverable || st.cutter_error));
+function renderTicketButton() {
+  const b = document.getElementById('form-ticket');
+  if (b) b.disabled = ticketPrinterDown;
+}
+
+/** Reads what the kiosk has: no forms hides the home tile, no A4 printer the print button. */
+async function capabilities() {
+  const st = await api('GET', '/api/status').catch(() => null);
+  if (!st) return;
+  kiosk = { forms: st.forms !== false, a4_printer: st.a4_printer !== false };
+  const tile = document.querySelector('[data-start="form"]');
+  if (tile) tile.hidden = !kiosk.forms;
+  const print = document.getElementById('form-print');
+  if (print) print.hidden = !kiosk.a4_printer;
+  return st;
+}
 
 const nameOf = (f) => (f ? (en() ? f.name_en || f.name || f.title : f.name || f.title) : '');
 
@@ -106,8 +128,8 @@ function drawFill() {
       h('button', { class: 'service', dataset: { service: s.code }, onclick: () => ticket(s.code) },
         h('span', { class: 'name' }, `${s.code} · ${en() && s.name_en ? s.name_en : s.name}`)))) : null,
     h('div', { class: 'actions-big form-actions' },
-      h('button', { id: 'form-print', class: 'huge secondary', onclick: print }, tx('print')),
-      h('button', { id: 'form-ticket', class: 'huge', onclick: () => ticket('') }, tx('ticket')),
+      h('button', { id: 'form-print', class: 'huge secondary', onclick: print, hidden: !kiosk.a4_printer }, tx('print')),
+      h('button', { id: 'form-ticket', class: 'huge', onclick: () => ticket(''), disabled: ticketPrinterDown }, tx('ticket')),
       h('button', { class: 'secondary', onclick: () => go({ flow: 'form', step: 'choose-procedure' }) }, tx('other'))));
 }
 
@@ -212,7 +234,7 @@ function show(st, redraw = false) {
   const same = st.flow === state.flow && st.step === state.step && JSON.stringify(st.data) === JSON.stringify(state.data);
   state = st;
   if (st.flow !== 'form') {
-    if (st.flow === 'home') forget();
+    if (st.flow === 'home') { forget(); if (!same) capabilities(); }
     return;
   }
   if (same && !redraw) return;
@@ -234,6 +256,8 @@ function connect() {
     const e = JSON.parse(m.data);
     if (e.type === 'flow') show(e.flow);
     else if (e.type === 'card' && e.card) onCard(e.card);
+    else if (e.type === 'config') capabilities();
+    else if (e.type === 'printer') { ticketPrinterDown = stopped(e.printer); renderTicketButton(); }
   };
   ws.onclose = () => setTimeout(connect, 1000);
 }
@@ -245,5 +269,5 @@ document.addEventListener('langchange', () => {
   if (state.step === 'fill' && view) drawFill();
   else show({ ...state }, true);
 });
-api('GET', '/api/status').then((s) => s && s.flow && show(s.flow)).catch(() => {});
+capabilities().then((s) => s && s.flow && show(s.flow));
 connect();
