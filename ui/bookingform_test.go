@@ -89,6 +89,7 @@ func TestBookingFormInChromium(t *testing.T) {
 	if len(marks) != 3 || marks[0] != "từ lịch hẹn" {
 		t.Errorf("marks %q, want three from the booking", marks)
 	}
+	noStray(t, page, "#step-form", "booking form, prefilled")
 	assertAccessible(t, page, "booking form, prefilled")
 
 	field := func(name string) chromedp.CSS {

@@ -88,6 +88,7 @@ func TestCounterDossierInChromium(t *testing.T) {
 	if s := text(`#dossier-citizen`); !strings.Contains(s, "NGUYỄN THỊ THUỲ DƯƠNG") {
 		t.Errorf("the citizen: %q", s)
 	}
+	noStray(t, console, "#dossier", "counter, a ticket's dossier")
 	assertAccessible(t, console, "counter, a ticket's dossier")
 
 	// Correct the child's name the OCR misread.

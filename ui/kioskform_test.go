@@ -43,10 +43,12 @@ func TestKioskFormInChromium(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`#s-form-choose-procedure button[data-procedure="khai-sinh"]`)),
 	)
 	checkTargets(t, kiosk, "kiosk forms, choose a procedure")
+	noStray(t, kiosk, "#s-form-choose-procedure", "kiosk forms")
 	assertAccessible(t, kiosk, "kiosk forms, choose a procedure")
 	do("open it", chromedp.Click(chromedp.CSS(`#s-form-choose-procedure button[data-procedure="khai-sinh"]`)),
 		chromedp.WaitVisible(chromedp.ID("form-by-hand")))
 	checkTargets(t, kiosk, "kiosk forms, put the card")
+	noStray(t, kiosk, "#s-form-card", "kiosk forms")
 	assertAccessible(t, kiosk, "kiosk forms, put the card")
 	saveScreenshot(t, kiosk, "kiosk-form-card.png")
 
@@ -73,6 +75,7 @@ func TestKioskFormInChromium(t *testing.T) {
 		t.Errorf("marks %q", marks)
 	}
 	checkTargets(t, kiosk, "kiosk form, filled from the card")
+	noStray(t, kiosk, "#s-form-fill", "kiosk forms")
 	assertAccessible(t, kiosk, "kiosk form, filled from the card")
 
 	// typeInto taps keys into a field on its on-screen keyboard.

@@ -122,9 +122,10 @@ function render() {
   box.dataset.ticket = state.ticket ? state.ticket.id : '';
   if (box.hidden) return;
   box.dataset.confirmed = v.confirmed_by ? 'true' : 'false';
-  $('dossier-summary').replaceChildren(
+  $('dossier-summary').replaceChildren(...[
     v.procedure ? h('span', { class: 'procedure' }, hooks.procedureName(v.procedure)) : null,
-    h('span', { class: 'muted' }, t('dossier.counts', { docs: (v.documents || []).length, form: v.form ? t('dossier.has_form') : t('dossier.no_form') })));
+    h('span', { class: 'muted' }, t('dossier.counts', { docs: (v.documents || []).length, form: v.form ? t('dossier.has_form') : t('dossier.no_form') })),
+  ].filter(Boolean));
   renderCitizen(v.citizen || {});
   renderForm(v.form);
   renderDocuments(v.documents || []);

@@ -54,6 +54,9 @@ async function capabilities() {
   return st;
 }
 
+/** The children given, without the absent ones (replaceChildren would write "null"). */
+const present = (...nodes) => nodes.filter((n) => n != null && n !== false);
+
 const nameOf = (f) => (f ? (en() ? f.name_en || f.name || f.title : f.name || f.title) : '');
 
 async function loadList() {
@@ -61,20 +64,20 @@ async function loadList() {
 }
 
 function renderChoose() {
-  screens['choose-procedure'].replaceChildren(
+  screens['choose-procedure'].replaceChildren(...present(
     h('h1', {}, tx('title')),
     h('p', { class: 'lead' }, tx('choose')),
     h('div', { class: 'services' }, ...list.map((f) =>
       h('button', { class: 'service', dataset: { procedure: f.procedure }, onclick: () => go({ flow: 'form', step: 'card', data: { procedure: f.procedure } }) },
         h('span', { class: 'name' }, nameOf(f)),
         h('span', { class: 'meta' }, f.title)))),
-    list.length ? null : h('p', { class: 'alert info lead' }, tx('none')));
+    list.length ? null : h('p', { class: 'alert info lead' }, tx('none'))));
 }
 
 function renderCard() {
   const f = list.find((x) => x.procedure === procedure);
   const art = document.querySelector('#s-take-number-card .guide-art');
-  screens.card.replaceChildren(
+  screens.card.replaceChildren(...present(
     h('h1', {}, nameOf(f) || tx('title')),
     h('div', { class: 'guide' },
       art ? art.cloneNode(true) : null,
@@ -82,7 +85,7 @@ function renderCard() {
     cardMsg ? h('div', { class: cardMsg.ok ? 'alert info' : 'alert error', role: 'status' }, en() ? cardMsg.message_en : cardMsg.message) : null,
     h('div', { class: 'actions-big' },
       h('button', { id: 'form-by-hand', class: 'huge secondary', onclick: () => go({ flow: 'form', step: 'fill', data: { procedure } }) }, tx('by_hand')),
-      h('button', { class: 'secondary', onclick: () => go({ flow: 'form', step: 'choose-procedure' }) }, t('kiosk.back'))));
+      h('button', { class: 'secondary', onclick: () => go({ flow: 'form', step: 'choose-procedure' }) }, t('kiosk.back')))));
 }
 
 /** kioskd's check of the values as they are typed (the rules of queue-server/forms). */
@@ -119,7 +122,7 @@ function drawFill() {
   const box = screens.fill;
   const f = list.find((x) => x.procedure === procedure);
   const note = loaded && loaded.card_read ? tx('from_card') : tx('no_card');
-  box.replaceChildren(
+  box.replaceChildren(...present(
     h('h1', { id: 'form-heading' }, nameOf(f) || tx('title')),
     h('p', { class: loaded && loaded.card_read ? 'alert info' : 'muted', id: 'form-card-note' }, note),
     view.element,
@@ -130,7 +133,7 @@ function drawFill() {
     h('div', { class: 'actions-big form-actions' },
       h('button', { id: 'form-print', class: 'huge secondary', onclick: print, hidden: !kiosk.a4_printer }, tx('print')),
       h('button', { id: 'form-ticket', class: 'huge', onclick: () => ticket(''), disabled: ticketPrinterDown }, tx('ticket')),
-      h('button', { class: 'secondary', onclick: () => go({ flow: 'form', step: 'choose-procedure' }) }, tx('other'))));
+      h('button', { class: 'secondary', onclick: () => go({ flow: 'form', step: 'choose-procedure' }) }, tx('other')))));
 }
 
 function setStatus(kind, text) {
