@@ -186,6 +186,7 @@ func TestFormRendererInChromium(t *testing.T) {
 	if filled.Sources["applicant_name"] != "card" || filled.Sources["applicant_address"] != "card" || filled.Sources["applicant_id_number"] != "" {
 		t.Errorf("sources %v: want the card's untouched values only", filled.Sources)
 	}
+	must(t, "scroll to the top", chromedp.Do(page, chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, 0)`)))
 	saveScreenshot(t, page, "form-renderer.png")
 
 	// The page's rules and the server's (forms.Validate) find the same

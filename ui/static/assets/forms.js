@@ -326,7 +326,7 @@ export class FormView {
     const hintId = id + '-hint';
     const markId = id + '-mark';
     const described = [f.hint ? hintId : '', markId, errId].filter(Boolean).join(' ');
-    const wrap = h('div', { class: `fm-field fm-${f.type} ${f.width === 'half' ? 'fm-half' : 'fm-full'}`, dataset: { field: f.name } });
+    const wrap = h('div', { class: `fm-field fm-type-${f.type} ${f.width === 'half' ? 'fm-half' : 'fm-full'}`, dataset: { field: f.name } });
     const err = h('p', { id: errId, class: 'field-error fm-error', hidden: true });
     const mark = h('span', { id: markId, class: 'fm-source', hidden: true });
     const hint = f.hint ? h('p', { id: hintId, class: 'hint' }, f.hint) : null;
@@ -340,11 +340,11 @@ export class FormView {
         const input = h('input', { type: 'radio', name, value: o.value, 'aria-describedby': described });
         input.checked = this.vals[f.name] === o.value;
         input.addEventListener('change', () => { if (input.checked) this.edited(f.name, o.value, true); });
-        return h('label', { class: 'fm-choice' }, input, h('span', {}, o.label));
+        return h('label', { class: 'fm-option' }, input, h('span', {}, o.label));
       });
       x.controls = radios.map((l) => l.querySelector('input'));
       control = h('fieldset', { class: 'fm-choices' },
-        h('legend', {}, f.label, req, ' ', mark), hint, h('div', { class: 'fm-choice-row' }, ...radios));
+        h('legend', {}, f.label, req, ' ', mark), hint, h('div', { class: 'fm-option-row' }, ...radios));
       x.sync = (v) => { for (const l of radios) { const r = l.querySelector('input'); r.checked = r.value === v; } };
       x.focus = () => (radios.find((l) => l.querySelector('input').checked) || radios[0])?.querySelector('input').focus();
       wrap.append(control, err);
