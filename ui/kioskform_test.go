@@ -196,6 +196,9 @@ func TestKioskFormInChromium(t *testing.T) {
 	)
 	number, err := chromedp.Run(kiosk, chromedp.Text(chromedp.ID("number")))
 	must(t, "read the number", err)
+	if note, _ := chromedp.Run(kiosk, chromedp.Text(chromedp.ID("form-printed"))); !strings.Contains(note, "gửi tới quầy") {
+		t.Errorf("the printed screen says %q of the form", note)
+	}
 	assertAccessible(t, kiosk, "kiosk, a number with the form")
 	// Home: nothing of this citizen stays on the page.
 	do("go home",

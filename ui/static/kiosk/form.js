@@ -23,6 +23,10 @@ for (const step of ['choose-procedure', 'card', 'fill']) {
   main.append(screens[step]);
 }
 
+// Beside the shared printed screen: the form went with the number.
+const printedBox = h('div', { id: 'form-printed', class: 'alert info lead', hidden: true });
+document.getElementById('s-printed')?.append(printedBox);
+
 let state = { flow: 'home', step: 'home', seq: 0 };
 let list = []; // GET /api/forms
 let procedure = ''; // the chosen procedure
@@ -236,6 +240,8 @@ function show(st, redraw = false) {
   if (st.seq < state.seq && st.flow === state.flow) return;
   const same = st.flow === state.flow && st.step === state.step && JSON.stringify(st.data) === JSON.stringify(state.data);
   state = st;
+  printedBox.hidden = !(st.flow === 'form' && st.step === 'printed');
+  printedBox.textContent = printedBox.hidden ? '' : tx(st.data && st.data.offline ? 'sent_offline' : 'sent');
   if (st.flow !== 'form') {
     if (st.flow === 'home') { forget(); if (!same) capabilities(); }
     return;

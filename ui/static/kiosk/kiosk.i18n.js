@@ -153,6 +153,8 @@ extend({
     'kiosk.form.other': 'Chọn tờ khai khác',
     'kiosk.form.printing': 'Đang in tờ khai trên máy in A4…',
     'kiosk.form.printed': 'Đã in tờ khai. Vui lòng nhận ở khay máy in A4, ký tên và nộp tại quầy.',
+    'kiosk.form.sent': 'Tờ khai của bạn đã được gửi tới quầy cùng số thứ tự: cán bộ sẽ in để bạn ký.',
+    'kiosk.form.sent_offline': 'Tờ khai được giữ cùng số thứ tự và gửi tới quầy khi ki-ốt kết nối lại máy chủ.',
   },
   en: {
     'kiosk.title': 'Ticket kiosk',
@@ -304,5 +306,7 @@ extend({
     'kiosk.form.other': 'Choose another form',
     'kiosk.form.printing': 'Printing the form on the A4 printer…',
     'kiosk.form.printed': 'The form is printed. Please take it from the A4 printer tray, sign it and hand it in at the counter.',
+    'kiosk.form.sent': 'Your form went to the counter with your number: the clerk prints it for you to sign.',
+    'kiosk.form.sent_offline': 'Your form is kept with your number and goes to the counter once the kiosk reaches the server again.',
   },
 });
