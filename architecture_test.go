@@ -119,12 +119,15 @@ func TestImportDirections(t *testing.T) {
 			func(imp string) bool {
 				return strings.HasPrefix(imp, module) && !under(rel(imp), "queue-server/queue", "queue-server/engine", "queue-server/ca")
 			}},
+		{"digitising makes files of what the pre-check read: of ours, kiosk/precheck alone",
+			func(p string) bool { return under(p, "kiosk/digitise") },
+			func(imp string) bool { return strings.HasPrefix(imp, module) && !under(rel(imp), "kiosk/precheck") }},
 		{"the pages are static files",
 			func(p string) bool { return p == "ui" },
 			ours("")},
 		{"tools, load generators and the test servers are imported by nobody (tests aside)",
 			func(p string) bool { return true },
-			ours("queue-server/loadtest", "kiosk/precheck/gen", "queue-server/testsrv", "queue-server/forms/formstest")},
+			ours("queue-server/loadtest", "kiosk/precheck/gen", "queue-server/testsrv", "queue-server/forms/formstest", "drivers/ipp/ipptest")},
 	}
 	seen := map[string]bool{}
 	for _, p := range goList(t, "./...") {

@@ -50,6 +50,8 @@ type Config struct {
 	Profile    string // escpos profile
 	Reader     string // port spec of the card/QR reader, or sim
 	Scanner    string // sane[:DEV], escl:URL, folder:DIR, or sim
+	A4Printer  string // A4 printer for forms: ipp://HOST[:PORT]/PATH, ipps://…, or sim
+	A4CA       string // PEM file trusted for an ipps:// A4 printer (its self-signed certificate)
 	ElderlyAge int
 	Idle       time.Duration
 	Result     time.Duration
@@ -81,7 +83,7 @@ var envNames = map[string]string{
 	"server": "XEPHANG_SERVER", "addr": "XEPHANG_KIOSK_ADDR", "data": "XEPHANG_KIOSK_DATA",
 	"simulate": "XEPHANG_KIOSK_SIMULATE", "sim-baud": "XEPHANG_KIOSK_SIM_BAUD",
 	"printer": "XEPHANG_KIOSK_PRINTER", "profile": "XEPHANG_KIOSK_PROFILE", "reader": "XEPHANG_KIOSK_READER",
-	"scanner": "XEPHANG_KIOSK_SCANNER", "elderly-age": "XEPHANG_KIOSK_ELDERLY_AGE", "idle": "XEPHANG_KIOSK_IDLE",
+	"scanner": "XEPHANG_KIOSK_SCANNER", "a4-printer": "XEPHANG_KIOSK_A4_PRINTER", "a4-printer-ca": "XEPHANG_KIOSK_A4_PRINTER_CA", "elderly-age": "XEPHANG_KIOSK_ELDERLY_AGE", "idle": "XEPHANG_KIOSK_IDLE",
 	"result": "XEPHANG_KIOSK_RESULT", "public-url": "XEPHANG_PUBLIC_URL", "block-size": "XEPHANG_KIOSK_BLOCK_SIZE",
 	"blocks": "XEPHANG_KIOSK_BLOCKS", "heartbeat": "XEPHANG_KIOSK_HEARTBEAT", "log-level": "XEPHANG_LOG_LEVEL",
 	"precheck-workers": "XEPHANG_KIOSK_PRECHECK_WORKERS", "scan-source": "XEPHANG_KIOSK_SCAN_SOURCE",
@@ -152,6 +154,8 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 	fs.StringVar(&cfg.Profile, "profile", get("profile", "raster-80"), "printer profile (kioskd printer test -list)")
 	fs.StringVar(&cfg.Reader, "reader", get("reader", ""), "card/QR reader: serial:/dev/xephang-idreader, or sim")
 	fs.StringVar(&cfg.Scanner, "scanner", get("scanner", ""), "document scanner: sane[:DEVICE], escl:URL, folder:DIR, or sim")
+	fs.StringVar(&cfg.A4Printer, "a4-printer", get("a4-printer", ""), "A4 printer for forms over IPP: ipp://HOST[:PORT]/PATH (e.g. ipp://192.168.1.20/ipp/print), ipps://…, or sim; with -simulate and none, a simulated one (XEPHANG_KIOSK_A4_PRINTER)")
+	fs.StringVar(&cfg.A4CA, "a4-printer-ca", get("a4-printer-ca", ""), "PEM file of the certificate (or CA) an ipps:// A4 printer is trusted with, beside the system's (XEPHANG_KIOSK_A4_PRINTER_CA)")
 	fs.StringVar(&cfg.PublicURL, "public-url", get("public-url", ""), "public server URL printed in the tracking QR (XEPHANG_PUBLIC_URL)")
 	fs.StringVar(&cfg.ScanSource, "scan-source", get("scan-source", "adf"), "scanner source for the pre-check: adf or flatbed (XEPHANG_KIOSK_SCAN_SOURCE)")
 	services := get("precheck-services", "")
@@ -255,6 +259,9 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 	if _, err := escpos.ProfileByName(cfg.Profile); err != nil {
 		return cfg, err
 	}
+	if err := devices.CheckA4URL(cfg.A4Printer); err != nil {
+		return cfg, fmt.Errorf("-a4-printer: %w", err)
+	}
 	return cfg, nil
 }
 
@@ -329,7 +336,7 @@ func (m *Main) Run(ctx context.Context) error {
 		m.Log.Info("pruned delivered outbox tickets", "n", n)
 	}
 	m.Devices, err = devices.Open(devices.Config{
-		Printer: m.Config.Printer, Profile: m.Config.Profile, Reader: m.Config.Reader, Scanner: m.Config.Scanner,
+		Printer: m.Config.Printer, Profile: m.Config.Profile, Reader: m.Config.Reader, Scanner: m.Config.Scanner, A4Printer: m.Config.A4Printer, A4CA: m.Config.A4CA,
 		Simulate: m.Config.Simulate, SimDir: filepath.Join(m.Config.DataDir, "sim"), SimBaud: m.Config.SimBaud, Log: m.Log,
 	})
 	if err != nil {
@@ -425,6 +432,11 @@ func (m *Main) Run(ctx context.Context) error {
 	m.goLoop(func() {
 		m.Devices.RunStatus(ctx, func(st escpos.Status) {
 			m.Hub.Publish(flow.Event{Type: "printer", Printer: &st, Reason: st.Reason()})
+			m.Hub.Publish(flow.Event{Type: "devices", Devices: m.Devices.Status()})
+		})
+	})
+	m.goLoop(func() {
+		m.Devices.RunA4Status(ctx, 0, func(queue.DeviceStatus) {
 			m.Hub.Publish(flow.Event{Type: "devices", Devices: m.Devices.Status()})
 		})
 	})

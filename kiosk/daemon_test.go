@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/x509"
 	"encoding/json"
@@ -21,7 +22,9 @@ import (
 	"github.com/gorilla/websocket"
 	"golang.org/x/crypto/bcrypt"
 
+	"xephang/drivers/ipp/ipptest"
 	"xephang/drivers/scanner"
+	"xephang/kiosk/devices"
 	"xephang/kiosk/outbox"
 	"xephang/kiosk/precheck/omptest"
 	"xephang/queue-server/apiv1"
@@ -564,5 +567,82 @@ func TestCardIdentifiedNumbers(t *testing.T) {
 	all, err := admin.Tickets(ctx, "bench", false)
 	if err != nil || len(all) != 4 {
 		t.Fatalf("server's tickets: %d %v", len(all), err)
+	}
+}
+
+// TestA4PrinterDevice: kioskd with -a4-printer on CUPS's ippeveprinter
+// lists it in GET /api/devices and in its heartbeat; the flow's printer
+// (Devices.A4) prints a PDF that arrives in the spool.
+func TestA4PrinterDevice(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	printer := ipptest.Start(t, ipptest.Options{})
+	admin := startServer(t)
+	dir := t.TempDir()
+	enrollKiosk(t, admin, "bench", dir)
+	m, k := startKiosk(t, ctx, dir, []string{"-a4-printer", printer.URL}, nil)
+	a4 := func() queue.DeviceStatus {
+		var devs []queue.DeviceStatus
+		resp, err := http.Get(k.base + "/api/devices")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		json.NewDecoder(resp.Body).Decode(&devs)
+		for _, d := range devs {
+			if d.Name == "a4printer" {
+				return d
+			}
+		}
+		return queue.DeviceStatus{}
+	}
+	waitUntil(t, ctx, "the A4 printer ready", func() bool { return a4().Status == "ok" })
+	if st := a4(); st.Detail != "Máy in A4 sẵn sàng" {
+		t.Errorf("a4printer %+v", st)
+	}
+	waitUntil(t, ctx, "the A4 printer in the heartbeat", func() bool {
+		ks, err := admin.Kiosks(ctx)
+		if err != nil || len(ks) != 1 {
+			return false
+		}
+		for _, d := range ks[0].Devices {
+			if d.Name == "a4printer" && d.Status == "ok" {
+				return true
+			}
+		}
+		return false
+	})
+	page, err := devices.A4TestPage(time.Now(), printer.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Devices.A4.PrintPDF(ctx, "trang-in-thu.pdf", page); err != nil {
+		t.Fatal(err)
+	}
+	if docs, err := printer.Documents(); err != nil || len(docs) != 1 {
+		t.Fatalf("spool: %d documents, %v", len(docs), err)
+	}
+
+	// -simulate without a URL: the simulated A4 printer keeps the job.
+	dir2 := t.TempDir()
+	enrollKiosk(t, admin, "bench", dir2)
+	m2, _ := startKiosk(t, ctx, dir2, nil, nil)
+	if err := m2.Devices.A4.PrintPDF(ctx, "trang-in-thu.pdf", page); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(filepath.Join(dir2, "sim", "a4", "0001.pdf")); err != nil || !bytes.Equal(b, page) {
+		t.Fatalf("simulated job: %v", err)
+	}
+
+	for _, bad := range []string{"http://printer/ipp", "lpr://printer"} {
+		if _, err := ParseConfig([]string{"-a4-printer", bad}, func(string) string { return "" }); err == nil {
+			t.Errorf("-a4-printer %s accepted", bad)
+		}
+	}
+	cfg, err := ParseConfig(nil, func(k string) string {
+		return map[string]string{"XEPHANG_KIOSK_A4_PRINTER": "ipps://printer.local/ipp/print", "XEPHANG_KIOSK_A4_PRINTER_CA": "/etc/xephang/a4.pem"}[k]
+	})
+	if err != nil || cfg.A4Printer != "ipps://printer.local/ipp/print" || cfg.A4CA != "/etc/xephang/a4.pem" {
+		t.Errorf("from the environment: %q %q %v", cfg.A4Printer, cfg.A4CA, err)
 	}
 }

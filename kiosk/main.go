@@ -8,8 +8,10 @@
 //	kioskd enroll -server URL -token T -data DIR [-name N]   enrol once with a token from the admin
 //	kioskd idcard parse [-today YYYY-MM-DD]      card QR payload or MRZ on stdin → JSON
 //	kioskd printer test [-device SPEC | -simulate DIR] [-profile NAME]
+//	kioskd printer test -a4 ipp://HOST/PATH      the A4 printer: a test page, waits for the job
 //	kioskd scanner test [-scanner sane[:DEV]|escl:URL|folder:DIR|sim] …
 //	kioskd precheck -procedure ID [-card PAYLOAD] IMAGE…   dossier pre-check on page images → JSON
+//	kioskd digitise -out FILE.pdf IMAGE…   page images → one searchable PDF (OCR)
 //	kioskd form -procedure ID -card PAYLOAD -out FILE.pdf   the procedure's tờ khai filled from a card → PDF
 //
 // Technician commands exit 0 when everything checked works, 1 when something
@@ -24,6 +26,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"xephang/kiosk/digitise"
 	"xephang/kiosk/formfill"
 	"xephang/kiosk/precheck"
 )
@@ -68,6 +71,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return enroll(ctx, args[1:], stdout, stderr, os.Getenv)
 	case "precheck":
 		return precheck.Command(args[1:], stdin, stdout, stderr)
+	case "digitise":
+		return digitise.Command(args[1:], stdout, stderr)
 	case "form":
 		return formfill.Command(args[1:], stdin, stdout, stderr)
 	}
@@ -86,11 +91,14 @@ func usage(w io.Writer) {
   kioskd idcard parse [-today YYYY-MM-DD]        read a card QR payload or MRZ from stdin, print JSON
   kioskd printer test [-device SPEC | -simulate DIR] [-profile NAME] [-58]
                                                  check the ticket printer and print a test ticket
+  kioskd printer test -a4 ipp://HOST[:PORT]/PATH [-status-only]
+                                                 check the A4 printer, print a test page, wait for the job
   kioskd scanner test [-scanner SCANNER] [-out DIR] [-adf]
                                                  check the document scanner and scan one page
                                                  (-backend sane|escl|folder|sim [-device D] [-url URL] [-dir DIR]: the same in parts)
   kioskd precheck -procedure ID [-card PAYLOAD] IMAGE…
                                                  pre-check a dossier's page images with OCR, print JSON
+  kioskd digitise -out FILE.pdf IMAGE…           read page images with OCR into one searchable PDF
   kioskd form -procedure ID -card PAYLOAD -out FILE.pdf [-commune C] [-place P] [-ref R]
                                                  fill the procedure's tờ khai from a card (QR payload or the
                                                  MRZ's three lines; - reads stdin) and write its PDF

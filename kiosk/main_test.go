@@ -5,12 +5,15 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"xephang/drivers/idcard/idcardsim"
+	"xephang/drivers/ipp/ipptest"
+	"xephang/kiosk/devices"
 	"xephang/queue-server/forms/formstest"
 )
 
@@ -108,6 +111,70 @@ func TestPrinterTestOnSimulator(t *testing.T) {
 	}
 }
 
+// TestPrinterTestA4 prints the A4 test page on CUPS's ippeveprinter and
+// waits for the job; a printer gone and a printer without PDF fail, saying why.
+func TestPrinterTestA4(t *testing.T) {
+	srv := ipptest.Start(t, ipptest.Options{})
+	code, out, errOut := runCmd(t, "", "printer", "test", "-a4", srv.URL)
+	if code != 0 || !strings.Contains(out, "đã in xong") || !strings.Contains(out, "Xephang A4 Test") {
+		t.Fatalf("exit %d: %s %s", code, out, errOut)
+	}
+	docs, err := srv.Documents()
+	if err != nil || len(docs) != 1 {
+		t.Fatalf("spool: %d documents, %v", len(docs), err)
+	}
+	for _, doc := range docs {
+		text := strings.ReplaceAll(pdfText(t, doc), " ", "")
+		for _, l := range devices.A4TestLines {
+			if !strings.Contains(text, strings.ReplaceAll(l, " ", "")) {
+				t.Errorf("test page lacks %q", l)
+			}
+		}
+	}
+	if code, out, _ := runCmd(t, "", "printer", "test", "-a4", srv.URL, "-status-only"); code != 0 || !strings.Contains(out, "idle") {
+		t.Errorf("-status-only: exit %d %s", code, out)
+	}
+	// ipps://: the printer's self-signed certificate is refused, then
+	// trusted with -a4-ca.
+	if code, out, _ := runCmd(t, "", "printer", "test", "-a4", srv.SecureURL, "-status-only"); code != exitProblem || !strings.Contains(out, "chứng chỉ TLS") {
+		t.Errorf("untrusted ipps: exit %d %s", code, out)
+	}
+	ca := filepath.Join(t.TempDir(), "printer.pem")
+	if err := os.WriteFile(ca, srv.CertPEM(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, _ := runCmd(t, "", "printer", "test", "-a4", srv.SecureURL, "-a4-ca", ca); code != 0 || !strings.Contains(out, "đã in xong") {
+		t.Errorf("trusted ipps: exit %d %s", code, out)
+	}
+	if code, _, errOut := runCmd(t, "", "printer", "test", "-a4", srv.SecureURL, "-a4-ca", "/nonexistent.pem"); code != exitUsage || !strings.Contains(errOut, "-a4-ca") {
+		t.Errorf("missing -a4-ca file: exit %d %s", code, errOut)
+	}
+	srv.Stop()
+	if code, out, _ := runCmd(t, "", "printer", "test", "-a4", srv.URL); code != exitProblem || !strings.Contains(out, "Không kết nối được máy in A4") {
+		t.Errorf("printer stopped: exit %d %s", code, out)
+	}
+	raster := ipptest.Start(t, ipptest.Options{Formats: []string{"image/pwg-raster"}})
+	if code, out, _ := runCmd(t, "", "printer", "test", "-a4", raster.URL); code != exitProblem || !strings.Contains(out, "không in được tệp PDF") {
+		t.Errorf("no PDF: exit %d %s", code, out)
+	}
+	if code, _, _ := runCmd(t, "", "printer", "test", "-a4", "http://printer/ipp"); code != exitUsage {
+		t.Errorf("http URL: exit %d", code)
+	}
+}
+
+func pdfText(t *testing.T, pdf []byte) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "page.pdf")
+	if err := os.WriteFile(path, pdf, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("pdftotext", "-enc", "UTF-8", path, "-").Output()
+	if err != nil {
+		t.Fatalf("pdftotext (poppler-utils): %v", err)
+	}
+	return string(out)
+}
+
 func TestScannerTest(t *testing.T) {
 	code, out, errOut := runCmd(t, "", "scanner", "test", "-device", "test", "-resolution", "50", "-out", t.TempDir())
 	if code != 0 || !strings.Contains(out, "Quét xong 1 trang") {
@@ -139,7 +206,7 @@ func TestScannerTest(t *testing.T) {
 }
 
 func TestDispatch(t *testing.T) {
-	for _, args := range [][]string{{"-addr", "0.0.0.0:8090"}, {"-bogus"}, {"bogus"}, {"idcard"}, {"enroll"}, {"enroll", "-token", "x"}} {
+	for _, args := range [][]string{{"-addr", "0.0.0.0:8090"}, {"-bogus"}, {"bogus"}, {"idcard"}, {"enroll"}, {"enroll", "-token", "x"}, {"digitise"}, {"digitise", "page.png"}} {
 		if code, _, errOut := runCmd(t, "", args...); code != exitUsage || errOut == "" {
 			t.Errorf("%q: exit %d, stderr %q", args, code, errOut)
 		}
@@ -149,7 +216,7 @@ func TestDispatch(t *testing.T) {
 	if code, _, errOut := runCmd(t, "", "-data", dir, "-addr", "127.0.0.1:0"); code != exitProblem || !strings.Contains(errOut, "kioskd enroll") {
 		t.Errorf("not enrolled: exit %d, stderr %q", code, errOut)
 	}
-	if code, out, _ := runCmd(t, "", "help"); code != 0 || !strings.Contains(out, "idcard parse") {
+	if code, out, _ := runCmd(t, "", "help"); code != 0 || !strings.Contains(out, "idcard parse") || !strings.Contains(out, "kioskd digitise -out") {
 		t.Errorf("help: %d", code)
 	}
 }

@@ -1,15 +1,18 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"path/filepath"
 	"time"
 
 	"xephang/drivers/escpos"
+	"xephang/drivers/ipp"
 	"xephang/kiosk/devices"
 )
 
@@ -25,8 +28,13 @@ func printerTest(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	list := fs.Bool("list", false, "list the printer profiles and exit")
 	every := fs.Bool("every-profile", false, "print one short slip per profile of the same paper width, to see which prints Vietnamese right")
 	statusOnly := fs.Bool("status-only", false, "read the status without printing")
+	a4 := fs.String("a4", "", "test the A4 printer at `URL` instead (ipp://HOST[:PORT]/PATH or ipps://…): print a Vietnamese test page and wait for the job")
+	a4CA := fs.String("a4-ca", "", "with -a4 ipps://…: trust the printer's certificate (or CA) in this PEM `FILE` too")
 	if err := fs.Parse(args); err != nil || fs.NArg() != 0 {
 		return exitUsage
+	}
+	if *a4 != "" {
+		return a4Test(ctx, *a4, *a4CA, *statusOnly, stdout, stderr)
 	}
 	if *list {
 		for _, p := range escpos.Profiles() {
@@ -40,7 +48,7 @@ func printerTest(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		return exitUsage
 	}
 	if (*device == "") == (*simulate == "") {
-		fmt.Fprintln(stderr, "kioskd: printer test needs -device SPEC or -simulate DIR")
+		fmt.Fprintln(stderr, "kioskd: printer test needs -device SPEC, -simulate DIR or -a4 URL")
 		return exitUsage
 	}
 	ok := func(format string, a ...any) { fmt.Fprintf(stdout, "OK    "+format+"\n", a...) }
@@ -153,4 +161,75 @@ func testTicket(p escpos.Profile, short bool, i int) escpos.Ticket {
 		t.TrackURL, t.Ahead, t.Wait = "", -1, 0
 	}
 	return t
+}
+
+// a4Test is `kioskd printer test -a4 URL`: ask the A4 printer its state,
+// print the Vietnamese test page, wait until the job completes.
+func a4Test(ctx context.Context, printer, caFile string, statusOnly bool, stdout, stderr io.Writer) int {
+	if err := devices.CheckA4URL(printer); err != nil || printer == devices.SimSpec {
+		fmt.Fprintf(stderr, "kioskd: -a4 %q: want ipp://HOST[:PORT]/PATH (e.g. ipp://192.168.1.20/ipp/print) or ipps://…\n", ipp.Redact(printer))
+		return exitUsage
+	}
+	ok := func(format string, a ...any) { fmt.Fprintf(stdout, "OK    "+format+"\n", a...) }
+	bad := func(format string, a ...any) { fmt.Fprintf(stdout, "LỖI   "+format+"\n", a...) }
+	shown := ipp.Redact(printer)
+	a4 := devices.NewA4(printer, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if caFile != "" {
+		if err := a4.Trust(caFile); err != nil {
+			fmt.Fprintf(stderr, "kioskd: -a4-ca: %v\n", err)
+			return exitUsage
+		}
+	}
+	pctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	attrs, err := a4.Poll(pctx)
+	cancel()
+	st := a4.Status()
+	if err != nil {
+		bad("%s: %s", st.Detail, shown)
+		bad("%v", err)
+		return exitProblem
+	}
+	ok("Máy in A4 trả lời (printer answers): %s, %s", attrs.MakeAndModel, attrs.State)
+	if st.Status == "error" {
+		bad("%s (%s)", st.Detail, printerSays(attrs))
+		return exitProblem
+	}
+	if st.Status == "warning" {
+		ok("Máy in A4 in được, nhưng: %s", st.Detail)
+	}
+	if statusOnly {
+		return exitOK
+	}
+	page, err := devices.A4TestPage(time.Now(), shown)
+	if err != nil {
+		bad("Không tạo được trang in thử: %v", err)
+		return exitProblem
+	}
+	jctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
+	defer cancel()
+	id, err := a4.Printer.Print(jctx, "Trang in thử Xếp Hàng", "application/pdf", bytes.NewReader(page))
+	if err != nil {
+		bad("Máy in A4 không nhận trang in thử: %s", ipp.Describe(err))
+		bad("%v", err)
+		return exitProblem
+	}
+	ok("Đã gửi trang in thử: lệnh in số %d, %d byte (job sent)", id, len(page))
+	j, err := a4.Printer.Wait(jctx, id, time.Second)
+	switch {
+	case err != nil:
+		bad("Lệnh in %d chưa xong (%s): %v", id, j.State, err)
+		return exitProblem
+	case j.State != ipp.JobCompleted:
+		bad("Lệnh in %d kết thúc ở trạng thái %s: %v %s", id, j.State, j.Reasons, j.Message)
+		return exitProblem
+	}
+	ok("Lệnh in %d đã in xong (job completed)", id)
+	fmt.Fprintln(stdout, "Kiểm tra trang vừa in: chữ tiếng Việt có dấu đúng, khung viền in đủ bốn cạnh.")
+	fmt.Fprintln(stdout, "(Check the page: Vietnamese diacritics right, the frame printed on all four sides.)")
+	return exitOK
+}
+
+// printerSays is what the printer said of itself, in English, for a technician.
+func printerSays(a ipp.Attrs) string {
+	return fmt.Sprintf("state %s, reasons %v, accepting %v, formats %v", a.State, a.Reasons, a.Accepting, a.Formats)
 }

@@ -17,6 +17,7 @@ run_pkgs=(
   sane-utils libsane1     # scanimage and SANE's test backend (simulated scanner)
   tesseract-ocr tesseract-ocr-vie libtesseract-dev libleptonica-dev  # OCR pre-check (gosseract is cgo)
   espeak-ng sox           # spoken calls of the hall display, generated at build time
+  cups-ipp-utils dbus-daemon  # ippeveprinter: an IPP printer for the A4 printer (kioskd printer test -a4); it needs a D-Bus bus
 )
 test_pkgs=(
   "${run_pkgs[@]}"

@@ -27,6 +27,8 @@ usage: install-kiosk.sh --server URL [--token T] [options]
   --profile NAME        printer profile (kioskd printer test -list), e.g. epson-cp1258
   --reader SPEC         serial:/dev/xephang-idreader
   --scanner SPEC        sane[:DEVICE] | escl:URL | folder:DIR
+  --a4-printer URL      the A4 printer of the forms: ipp://HOST[:PORT]/PATH | ipps://…
+  --a4-printer-ca FILE  PEM certificate an ipps:// A4 printer is trusted with (copied to /etc/xephang/a4-printer.pem)
   --public-url URL      base of the tracking QR code printed on tickets
   --simulate            simulate every device (demo kiosk, tests)
   --printer-usb V:P     another printer model for /dev/xephang-printer (repeatable)
@@ -48,7 +50,7 @@ say() { echo "install-kiosk: $*"; }
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 src=$(dirname "$here")
 bin="$src/bin"
-server="" token="${XEPHANG_ENROLL_TOKEN:-}" name="" printer="" profile="" reader="" scanner=""
+server="" token="${XEPHANG_ENROLL_TOKEN:-}" name="" printer="" profile="" reader="" scanner="" a4_printer="" a4_ca=""
 public_url="" simulate=0 packages=1 browser=1 reenroll=0 start=1
 printer_ids=() reader_ids=()
 
@@ -66,6 +68,8 @@ while [ "$#" -gt 0 ]; do
 	--profile) need_arg "$@"; profile=$2; shift ;;
 	--reader) need_arg "$@"; reader=$2; shift ;;
 	--scanner) need_arg "$@"; scanner=$2; shift ;;
+	--a4-printer) need_arg "$@"; a4_printer=$2; shift ;;
+	--a4-printer-ca) need_arg "$@"; a4_ca=$2; shift ;;
 	--public-url) need_arg "$@"; public_url=$2; shift ;;
 	--printer-usb) need_arg "$@"; printer_ids+=("$2"); shift ;;
 	--idreader-usb) need_arg "$@"; reader_ids+=("$2"); shift ;;
@@ -216,6 +220,10 @@ fi
 
 # ── 5. Configuration ─────────────────────────────────────────────────────────
 install -d -m 0755 "$etc"
+if [ -n "$a4_ca" ]; then
+	[ -r "$a4_ca" ] || die "--a4-printer-ca $a4_ca: not readable"
+	install -m 0644 "$a4_ca" "$etc/a4-printer.pem"
+fi
 env_changed=0
 {
 	echo "# Written by install-kiosk.sh; run it again to change (hand edits are replaced)."
@@ -224,6 +232,8 @@ env_changed=0
 	[ -n "$profile" ] && echo "XEPHANG_KIOSK_PROFILE=$profile"
 	[ -n "$reader" ] && echo "XEPHANG_KIOSK_READER=$reader"
 	[ -n "$scanner" ] && echo "XEPHANG_KIOSK_SCANNER=$scanner"
+	[ -n "$a4_printer" ] && echo "XEPHANG_KIOSK_A4_PRINTER=$a4_printer"
+	[ -n "$a4_ca" ] && echo "XEPHANG_KIOSK_A4_PRINTER_CA=$etc/a4-printer.pem"
 	[ -n "$public_url" ] && echo "XEPHANG_PUBLIC_URL=$public_url"
 	[ "$simulate" -eq 1 ] && echo "XEPHANG_KIOSK_SIMULATE=1"
 	# kioskd asks for a screen restart by touching this file, which

@@ -35,7 +35,8 @@ cat <<MSG
 
   Xếp Hàng demo is running (Ctrl-C to stop)
   ─────────────────────────────────────────
-  Kiosk touchscreen  http://$kaddr/        (simulated devices; printed tickets in $data/kiosk/sim/printer)
+  Kiosk touchscreen  http://$kaddr/        (simulated devices; printed tickets in $data/kiosk/sim/printer,
+                                            A4 forms in $data/kiosk/sim/a4)
   Booking page       http://$addr/
   Counter console    http://$addr/counter/     (canbo1 … canbo5 / demo12345)
   Hall display       http://$addr/display/?centre=hoan-kiem

@@ -2,7 +2,8 @@
 // ticket printer, the card/QR reader, the document scanner — for the
 // daemon and the technician's tools, or runs them as simulators on
 // pseudo-terminals: each device is chosen by one spec (a port, a scanner
-// backend, or "sim"), and -simulate is "sim" for every one. It is the only
+// backend, an IPP URL for the A4 printer, or "sim"), and -simulate is
+// "sim" for every one (the A4 printer: unless a URL is given). It is the only
 // production package that imports the simulators. It reports each
 // device's status in plain words, splits the reader's lines into booking
 // codes and ID cards, and tells whether its loops are healthy (for the
@@ -31,6 +32,13 @@ type Config struct {
 	Profile string // escpos profile name; raster-80 when empty
 	Reader  string // card/QR reader port spec or sim; "" for none
 	Scanner string // sane[:DEVICE], escl:URL, folder:DIR or sim; "" for none
+	// A4Printer is the A4 printer's IPP URL (ipp://HOST[:PORT]/PATH,
+	// ipps://…) or sim; "" for none. With Simulate and no URL it is sim
+	// (jobs kept as SimDir/a4/NNNN.pdf).
+	A4Printer string
+	// A4CA is a PEM file of certificates trusted for an ipps:// A4
+	// printer beside the system's (its self-signed certificate); "" for none.
+	A4CA string
 	// Simulate makes every device SimSpec. A simulated printer's jobs go
 	// to SimDir/printer (NNNN.escpos + NNNN.png), the line paced at SimBaud.
 	Simulate bool
@@ -45,6 +53,7 @@ type Config struct {
 type Devices struct {
 	Printer *escpos.Printer // nil when there is none
 	Scanner scanner.Scanner // nil when there is none
+	A4      DocumentPrinter // the A4 printer, nil when there is none
 	Sim     *Sim            // the simulators of the devices specified sim, else nil
 
 	cfg        Config
@@ -80,6 +89,10 @@ func Open(cfg Config) (*Devices, error) {
 		return nil, err
 	}
 	if d.Scanner, err = OpenScanner(cfg.Scanner); err != nil {
+		d.Sim.Close()
+		return nil, err
+	}
+	if d.A4, err = openA4(cfg); err != nil {
 		d.Sim.Close()
 		return nil, err
 	}
@@ -258,6 +271,9 @@ func (d *Devices) Status() []queue.DeviceStatus {
 	}
 	if d.Scanner != nil {
 		out = append(out, queue.DeviceStatus{Name: "scanner", Kind: "scanner", Status: "ok", Detail: fmt.Sprint(d.Scanner)})
+	}
+	if d.A4 != nil {
+		out = append(out, d.A4.Status())
 	}
 	return out
 }

@@ -149,6 +149,7 @@ func (c *Checker) Catalogue() *catalogue.Catalogue { return c.cat }
 // pageRead is what the pipeline learnt from one page.
 type pageRead struct {
 	res     PageResult
+	prep    *Prepared // nil when the image could not be opened
 	text    *Text
 	fields  map[string]Value
 	missing map[string]Miss
@@ -181,6 +182,18 @@ func (c *Checker) Read(ctx context.Context, p Page) (*Reading, error) {
 	return &Reading{Prepared: prep, Text: text, PrepareTime: t1.Sub(t0), OCRTime: time.Since(t1)}, nil
 }
 
+// PageText is one page as the pre-check saw it: the image OCR read and
+// what it read there, so the page can be made searchable (kiosk/digitise)
+// without reading it again.
+type PageText struct {
+	Image *image.Gray // prepared: deskewed, enlarged to 300 dpi when scanned below 250; nil when the file could not be opened
+	DPI   int         // resolution of Image
+	Text  *Text       // nil when OCR did not run (blank or black page)
+	// Fields are the values read on this page, by field name, as the
+	// pre-check reads them (Result.Fields keeps the best of all pages).
+	Fields map[string]string
+}
+
 // Check runs the pre-check of a dossier for a procedure: each page is
 // prepared, read, classified and its fields extracted (pages in parallel,
 // as many as there are OCR workers), then the documents are matched to the
@@ -188,9 +201,16 @@ func (c *Checker) Read(ctx context.Context, p Page) (*Reading, error) {
 // at the kiosk (nil when none). progress, if not nil, is called from the
 // page goroutines.
 func (c *Checker) Check(ctx context.Context, procedure string, pages []Page, card *idcard.Card, progress func(Progress)) (*Result, error) {
+	res, _, err := c.CheckPages(ctx, procedure, pages, card, progress)
+	return res, err
+}
+
+// CheckPages is Check that also returns each page as OCR saw it, in the
+// order of pages (Result.Pages[i] says what pages[i] was taken for).
+func (c *Checker) CheckPages(ctx context.Context, procedure string, pages []Page, card *idcard.Card, progress func(Progress)) (*Result, []PageText, error) {
 	proc, err := c.cat.Procedure(procedure)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	report := func(p Progress) {
 		if progress != nil {
@@ -236,14 +256,25 @@ func (c *Checker) Check(ctx context.Context, procedure string, pages []Page, car
 	}
 	wg.Wait()
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if firstErr != nil {
-		return nil, firstErr
+		return nil, nil, firstErr
 	}
 	res := c.judge(proc, reads, card)
+	texts := make([]PageText, len(reads))
+	for i, r := range reads {
+		t := PageText{Text: r.text, Fields: make(map[string]string, len(r.fields))}
+		if r.prep != nil {
+			t.Image, t.DPI = r.prep.Gray, r.prep.OCRDPI
+		}
+		for n, v := range r.fields {
+			t.Fields[n] = v.Value
+		}
+		texts[i] = t
+	}
 	report(Progress{Stage: "done", Done: len(pages)})
-	return res, nil
+	return res, texts, nil
 }
 
 func (c *Checker) readPage(ctx context.Context, n int, p Page, kinds []string, report func(Progress)) (pageRead, error) {
@@ -261,6 +292,7 @@ func (c *Checker) readPage(ctx context.Context, n int, p Page, kinds []string, r
 		problem("Không mở được ảnh trang này. Xin quét lại.", "The page image could not be opened. Please scan it again.")
 		return r, nil
 	}
+	r.prep = prep
 	r.res.DPI, r.res.Skew = prep.DPI, math.Round(prep.Skew*10)/10
 	if prep.DPI < MinDPI {
 		problem(fmt.Sprintf("Ảnh quét chưa đủ rõ (%d dpi). Xin quét lại ở 300 dpi.", prep.DPI),
@@ -329,9 +361,7 @@ func (c *Checker) secondLook(ctx context.Context, k *catalogue.Kind, prep *Prepa
 		if err != nil {
 			return err
 		}
-		for i := range t.Lines {
-			t.Lines[i].Box = t.Lines[i].Box.Add(crop.Min)
-		}
+		t.Offset(crop.Min)
 		again := ExtractFields(k, t, c.labels)
 		v, ok := again.Values[f.Name]
 		if !ok {

@@ -80,7 +80,7 @@ func Command(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	if !SingleThreaded() {
-		reexecSingleThreaded(stderr)
+		RestartSingleThreaded("precheck", stderr)
 	}
 	var card *idcard.Card
 	if *cardArg != "" {
@@ -137,16 +137,19 @@ func Command(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
-// reexecSingleThreaded restarts the process with OMP_THREAD_LIMIT=1 when it
-// was started as a precheck command; otherwise it only warns.
-func reexecSingleThreaded(stderr io.Writer) {
-	if !slices.Contains(os.Args, "precheck") {
-		fmt.Fprintln(stderr, "kioskd precheck: OMP_THREAD_LIMIT is not 1: OCR will be several times slower")
+// RestartSingleThreaded restarts the process with OMP_THREAD_LIMIT=1 when
+// it was started as the technician command `kioskd <command> …` (libgomp
+// reads the variable only at start-up); otherwise, as in tests that run
+// the command in-process, it only warns. Call it when SingleThreaded is
+// false, before any Tesseract client is made.
+func RestartSingleThreaded(command string, stderr io.Writer) {
+	if !slices.Contains(os.Args, command) {
+		fmt.Fprintf(stderr, "kioskd %s: OMP_THREAD_LIMIT is not 1: OCR will be several times slower\n", command)
 		return
 	}
 	exe, err := os.Executable()
 	if err == nil {
 		err = syscall.Exec(exe, os.Args, append(os.Environ(), "OMP_THREAD_LIMIT=1"))
 	}
-	fmt.Fprintln(stderr, "kioskd precheck: cannot restart with OMP_THREAD_LIMIT=1:", err)
+	fmt.Fprintf(stderr, "kioskd %s: cannot restart with OMP_THREAD_LIMIT=1: %v\n", command, err)
 }

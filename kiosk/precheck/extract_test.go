@@ -73,7 +73,7 @@ func TestCheckIDNumber(t *testing.T) {
 
 func TestParseHOCR(t *testing.T) {
 	h := `<div class='ocr_page' id='page_1'><div class='ocr_carea'><p class='ocr_par' lang='vie'>
-<span class='ocr_line' id='line_1_1' title="bbox 1 2 3 4"><span class='ocrx_word' title='bbox 1 2 3 4; x_wconf 96'>TỜ</span> <span class='ocrx_word' title='bbox 1 2 3 4; x_wconf 90'>KHAI</span></span>
+<span class='ocr_line' id='line_1_1' title="bbox 100 200 500 260; baseline 0.01 -10; x_size 50; x_descenders 9; x_ascenders 9"><span class='ocrx_word' title='bbox 100 205 200 250; x_wconf 96'>TỜ</span> <span class='ocrx_word' title='bbox 300 204 500 250; x_wconf 90'>KHAI</span></span>
 <span class='ocr_line'><span class='ocrx_word' title='x_wconf 50'>A&amp;B</span></span></p></div></div>`
 	tx, err := ParseHOCR(strings.NewReader(h))
 	if err != nil {
@@ -81,6 +81,18 @@ func TestParseHOCR(t *testing.T) {
 	}
 	if len(tx.Lines) != 2 || tx.Lines[0].Text != "TỜ KHAI" || tx.Lines[0].Conf != 93 || tx.Lines[1].Text != "A&B" || tx.Words != 3 {
 		t.Errorf("%+v", tx)
+	}
+	// Baseline under a word: 260 − 10 + 0.01·(centre − 100), rounded.
+	want := []Word{{Text: "TỜ", Conf: 96, Box: image.Rect(100, 205, 200, 250), Baseline: 251, Size: 50}, {Text: "KHAI", Conf: 90, Box: image.Rect(300, 204, 500, 250), Baseline: 253, Size: 50}}
+	if !slices.Equal(tx.Lines[0].Words, want) {
+		t.Errorf("words %+v, want %+v", tx.Lines[0].Words, want)
+	}
+	if w := tx.Lines[1].Words; len(w) != 1 || w[0].Text != "A&B" || w[0].Conf != 50 || !w[0].Box.Empty() || w[0].Size != 0 {
+		t.Errorf("word without box: %+v", w)
+	}
+	tx.Offset(image.Pt(10, 20))
+	if w := tx.Lines[0].Words[1]; w.Box != image.Rect(310, 224, 510, 270) || w.Baseline != 273 || tx.Lines[0].Box != image.Rect(110, 220, 510, 280) {
+		t.Errorf("offset: %+v", w)
 	}
 }
 
@@ -109,8 +121,23 @@ func FuzzParseHOCR(f *testing.F) {
 	f.Add(`<span class='ocrx_word'><span class='ocrx_word'>`)
 	f.Fuzz(func(t *testing.T, s string) {
 		tx, err := ParseHOCR(strings.NewReader(s))
-		if err == nil && tx.Words < 0 {
-			t.Fatal("negative words")
+		if err != nil {
+			return
+		}
+		n := 0
+		for _, l := range tx.Lines {
+			for _, w := range l.Words {
+				if w.Text == "" || w.Text != norm.NFC.String(w.Text) {
+					t.Fatalf("word %q", w.Text)
+				}
+				if w.Box.Min.X < 0 || w.Box.Min.Y < 0 || w.Size < 0 {
+					t.Fatalf("box %+v", w)
+				}
+				n++
+			}
+		}
+		if n != tx.Words {
+			t.Fatalf("%d words in lines, %d counted", n, tx.Words)
 		}
 	})
 }

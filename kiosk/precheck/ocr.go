@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"image"
 	"io"
+	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -32,9 +33,22 @@ var initMu sync.Mutex
 
 // Line is one line of recognised text with Tesseract's mean word confidence.
 type Line struct {
-	Text string
+	Text  string
+	Conf  float64         // 0–100
+	Box   image.Rectangle // where on the page, in pixels; empty when not known
+	Words []Word          // the words of Text, in order
+}
+
+// Word is one word Tesseract read, where it read it: what a searchable PDF
+// of the page lays over the image.
+type Word struct {
+	Text string          // NFC
 	Conf float64         // 0–100
-	Box  image.Rectangle // where on the page, in pixels; empty when not known
+	Box  image.Rectangle // in pixels; empty when not known
+	// Baseline is the y of the line's baseline under the word and Size the
+	// height of the line's letters, ascenders to descenders (hOCR x_size),
+	// both in pixels; 0 when hOCR did not say.
+	Baseline, Size int
 }
 
 // Text is what OCR read on a page.
@@ -43,6 +57,22 @@ type Text struct {
 	Conf  float64 // mean word confidence, 0–100
 	Words int
 	Good  int // words read with confidence of GoodWordConf or more
+}
+
+// Offset moves every box and baseline by d: from a piece of a page to the
+// page.
+func (t *Text) Offset(d image.Point) {
+	for i := range t.Lines {
+		l := &t.Lines[i]
+		l.Box = l.Box.Add(d)
+		for j := range l.Words {
+			w := &l.Words[j]
+			w.Box = w.Box.Add(d)
+			if w.Size > 0 {
+				w.Baseline += d.Y
+			}
+		}
+	}
 }
 
 // Readability: what says a page could not be read, whatever its labels.
@@ -257,23 +287,28 @@ func ParseHOCR(r io.Reader) (*Text, error) {
 	d.Entity = xml.HTMLEntity
 	t := &Text{}
 	var (
-		stack []string // class of each open element
-		words []string
-		confs []float64
-		word  strings.Builder
-		conf  float64
-		sum   float64
-		box   image.Rectangle
+		stack   []string // class of each open element
+		words   []Word
+		texts   []string
+		word    strings.Builder
+		conf    float64
+		wbox    image.Rectangle
+		sum     float64
+		box     image.Rectangle
+		base    baseline
+		rowSize int
 	)
 	endLine := func() {
 		if len(words) > 0 {
 			var c float64
-			for _, x := range confs {
-				c += x
+			texts = texts[:0]
+			for _, w := range words {
+				c += w.Conf
+				texts = append(texts, w.Text)
 			}
-			t.Lines = append(t.Lines, Line{Text: norm.NFC.String(strings.Join(words, " ")), Conf: c / float64(len(confs)), Box: box})
+			t.Lines = append(t.Lines, Line{Text: norm.NFC.String(strings.Join(texts, " ")), Conf: c / float64(len(words)), Box: box, Words: words})
 		}
-		words, confs = words[:0], confs[:0]
+		words = nil
 	}
 	inWord := func() bool {
 		for _, c := range stack {
@@ -306,9 +341,11 @@ func ParseHOCR(r io.Reader) (*Text, error) {
 			case "ocr_line", "ocr_caption", "ocr_header", "ocr_textfloat":
 				endLine()
 				box = bbox(title)
+				base, rowSize = lineBaseline(title), intAttr(title, "x_size")
 			case "ocrx_word":
 				word.Reset()
 				conf = wconf(title)
+				wbox = bbox(title)
 			}
 			stack = append(stack, class)
 			if len(stack) > 64 {
@@ -323,8 +360,16 @@ func ParseHOCR(r io.Reader) (*Text, error) {
 			switch class {
 			case "ocrx_word":
 				if w := strings.TrimSpace(word.String()); w != "" {
-					words = append(words, w)
-					confs = append(confs, conf)
+					wd := Word{Text: norm.NFC.String(w), Conf: conf, Box: wbox}
+					if !box.Empty() && base.known && rowSize > 0 {
+						x := float64(wbox.Min.X+wbox.Max.X) / 2
+						if wbox.Empty() {
+							x = float64(box.Min.X)
+						}
+						wd.Baseline = int(math.Round(float64(box.Max.Y) + base.offset + base.slope*(x-float64(box.Min.X))))
+						wd.Size = rowSize
+					}
+					words = append(words, wd)
 					sum += conf
 					t.Words++
 					if conf >= GoodWordConf {
@@ -368,6 +413,45 @@ func bbox(title string) image.Rectangle {
 		}
 	}
 	return image.Rectangle{}
+}
+
+// baseline is hOCR's "baseline slope offset" of a line: its baseline is
+// y = bottom of the line's box + offset + slope·(x − left of the box).
+type baseline struct {
+	slope, offset float64
+	known         bool
+}
+
+func lineBaseline(title string) baseline {
+	for _, part := range strings.Split(title, ";") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(part), "baseline "); ok {
+			f := strings.Fields(v)
+			if len(f) != 2 {
+				return baseline{}
+			}
+			s, err1 := strconv.ParseFloat(f[0], 64)
+			o, err2 := strconv.ParseFloat(f[1], 64)
+			if err1 != nil || err2 != nil || math.Abs(s) > 1 || math.Abs(o) > 1<<20 {
+				return baseline{}
+			}
+			return baseline{s, o, true}
+		}
+	}
+	return baseline{}
+}
+
+// intAttr reads "name N" from an hOCR title; 0 when absent or malformed.
+func intAttr(title, name string) int {
+	for _, part := range strings.Split(title, ";") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(part), name+" "); ok {
+			f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			if err != nil || f <= 0 || f > 1<<20 {
+				return 0
+			}
+			return int(math.Round(f))
+		}
+	}
+	return 0
 }
 
 func wconf(title string) float64 {

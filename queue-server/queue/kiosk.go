@@ -38,7 +38,7 @@ func (k *Kiosk) Heard(now time.Time, version string, devices []DeviceStatus, las
 // DeviceStatus is one device of a kiosk as it reports it.
 type DeviceStatus struct {
 	Name   string `json:"name"`
-	Kind   string `json:"kind"`   // printer, card-reader, scanner
+	Kind   string `json:"kind"`   // printer, card-reader, scanner, a4printer
 	Status string `json:"status"` // ok, warning, error, disconnected, unknown, absent
 	Detail string `json:"detail,omitempty"`
 }

@@ -44,6 +44,15 @@ type Entry struct {
 	Noise     float64           `json:"noise"`
 	Layout    string            `json:"layout"`
 	Fields    map[string]string `json:"fields"`
+	// Words are the words typed on the page with the box of their ink
+	// [x0, y0, x1, y1] in pixels, on pages not turned (skew 0).
+	Words []Word `json:"words,omitempty"`
+}
+
+// Word is a word typed on a page.
+type Word struct {
+	Text string `json:"text"`
+	Box  [4]int `json:"box"`
 }
 
 func main() {
@@ -152,7 +161,11 @@ func run(out string, n int, dpis, skews, noises, procs, variant string, seed uin
 							if err != nil {
 								return err
 							}
-							entries = append(entries, Entry{File: name, Procedure: id, Dossier: dossier, Kind: kid, DPI: int(dpi), Skew: opt.Skew, Noise: no, Layout: lay.Name, Fields: pg.Fields})
+							var words []Word
+							for _, w := range pg.Words {
+								words = append(words, Word{w.Text, [4]int{w.Box.Min.X, w.Box.Min.Y, w.Box.Max.X, w.Box.Max.Y}})
+							}
+							entries = append(entries, Entry{File: name, Procedure: id, Dossier: dossier, Kind: kid, DPI: int(dpi), Skew: opt.Skew, Noise: no, Layout: lay.Name, Fields: pg.Fields, Words: words})
 						}
 					}
 				}

@@ -317,7 +317,7 @@ function renderDevices(list) {
   }));
 }
 let devices = [];
-const DEVICE_KINDS = ['printer', 'card-reader', 'scanner'];
+const DEVICE_KINDS = ['printer', 'card-reader', 'scanner', 'a4printer'];
 const DEVICE_STATUSES = ['ok', 'warning', 'error', 'disconnected'];
 function onCard(c) {
   const box = flow.flow === 'check-in' ? $('checkin-card-msg') : $('card-msg');

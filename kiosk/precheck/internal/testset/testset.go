@@ -45,6 +45,16 @@ type Page struct {
 	Fields map[string]string // field name → value as the pre-check should report it
 	Image  *image.Gray
 	Opt    Options
+	// Words are every word typed on the page, in the order typed, with
+	// the box of its ink; nil when the page was turned (Options.Skew).
+	Words []Word
+}
+
+// Word is a word typed on a page and where: the bounds of its glyphs, in
+// pixels.
+type Word struct {
+	Text string
+	Box  image.Rectangle
 }
 
 // Person is someone named in a dossier.
@@ -177,6 +187,7 @@ func Render(k *catalogue.Kind, d *Dossier, rng *rand.Rand, opt Options) (*Page, 
 	line := func(face font.Face) int { return face.Metrics().Height.Ceil() * 13 / 10 }
 	text := func(face font.Face, s string, x, y int) {
 		(&font.Drawer{Dst: img, Src: image.Black, Face: face, Dot: fixed.P(x, y)}).DrawString(s)
+		pg.Words = append(pg.Words, wordsOf(face, s, x, y)...)
 	}
 	centre := func(face font.Face, s string, cx, y int) {
 		adv := font.MeasureString(face, s).Ceil()
@@ -273,12 +284,33 @@ func Render(k *catalogue.Kind, d *Dossier, rng *rand.Rand, opt Options) (*Page, 
 	out := img
 	if opt.Skew != 0 {
 		out = rotate(out, opt.Skew)
+		pg.Words = nil
 	}
 	if opt.Noise > 0 {
 		addNoise(out, rng, opt.Noise)
 	}
 	pg.Image = out
 	return pg, nil
+}
+
+// wordsOf returns the words of s drawn from (x, y) with face, each with
+// the bounds of its glyphs.
+func wordsOf(face font.Face, s string, x, y int) []Word {
+	var out []Word
+	for i := 0; i < len(s); {
+		j := i
+		for j < len(s) && s[j] != ' ' {
+			j++
+		}
+		if j > i {
+			adv := font.MeasureString(face, s[:i])
+			b, _ := font.BoundString(face, s[i:j])
+			b = b.Add(fixed.P(x, y).Add(fixed.Point26_6{X: adv}))
+			out = append(out, Word{Text: s[i:j], Box: image.Rect(b.Min.X.Floor(), b.Min.Y.Floor(), b.Max.X.Ceil(), b.Max.Y.Ceil())})
+		}
+		i = j + 1
+	}
+	return out
 }
 
 func upperFirst(s string) string {
