@@ -36,6 +36,18 @@ type APIError struct {
 	Code    string
 	Message string
 	Field   string // the request's field at fault, when the server names one
+	// Fields say what is wrong with each field of a form refused.
+	Fields []FieldError
+}
+
+// apiError reads an error answer.
+func apiError(resp *http.Response) error {
+	var eb ErrorBody
+	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if json.Unmarshal(raw, &eb) != nil || eb.Error.Code == "" {
+		return &APIError{Status: resp.StatusCode, Code: "http", Message: strings.TrimSpace(string(raw))}
+	}
+	return &APIError{Status: resp.StatusCode, Code: eb.Error.Code, Message: eb.Error.Message, Field: eb.Error.Field, Fields: eb.Fields}
 }
 
 func (e *APIError) Error() string {
@@ -76,12 +88,7 @@ func (c *Client) Do(ctx context.Context, method, path string, body, out any) (in
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode >= 400 {
-		var eb ErrorBody
-		raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-		if json.Unmarshal(raw, &eb) != nil || eb.Error.Code == "" {
-			return resp.StatusCode, &APIError{Status: resp.StatusCode, Code: "http", Message: strings.TrimSpace(string(raw))}
-		}
-		return resp.StatusCode, &APIError{Status: resp.StatusCode, Code: eb.Error.Code, Message: eb.Error.Message, Field: eb.Error.Field}
+		return resp.StatusCode, apiError(resp)
 	}
 	if out != nil && resp.StatusCode != http.StatusNoContent {
 		if err := json.NewDecoder(resp.Body).Decode(out); err != nil {

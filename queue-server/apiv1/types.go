@@ -100,6 +100,9 @@ type BookingView struct {
 	// CCCD number). The code alone does not open the documents.
 	PDFURL string `json:"pdf_url,omitempty"`
 	ICSURL string `json:"ics_url,omitempty"`
+	// FormURL is the signed link through which the citizen fills the
+	// procedure's form at home (GET and PUT), given with the others.
+	FormURL string `json:"form_url,omitempty"`
 }
 
 // CitizenView is the stored citizen: the number only masked.
@@ -142,6 +145,9 @@ type ErrorBody struct {
 		Message string `json:"message"`
 		Field   string `json:"field,omitempty"` // the request's field at fault, as a path of JSON names
 	} `json:"error"`
+	// Fields say what is wrong with each field of a form (a filled form
+	// refused: code "invalid").
+	Fields []FieldError `json:"fields,omitempty"`
 }
 
 // ---- Centres, tickets and counters ----
@@ -183,7 +189,10 @@ type TicketView struct {
 	Notify *NotifyView `json:"notify,omitempty"`
 	// Precheck is shown to staff only: it may hold what was read from papers.
 	Precheck json.RawMessage `json:"precheck,omitempty"`
-	Rating   int             `json:"rating,omitempty"`
+	// Dossier tells staff what the ticket's dossier holds (GET
+	// …/dossier for what it is); refreshed on ticket.dossier events.
+	Dossier *DossierMark `json:"dossier,omitempty"`
+	Rating  int          `json:"rating,omitempty"`
 
 	// PriorityPending: a priority claimed at a kiosk, called as priority,
 	// that the counter confirms or downgrades.

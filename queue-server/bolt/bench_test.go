@@ -104,3 +104,9 @@ func benchCommitRound(b *testing.B, notified bool) {
 	}
 	b.ReportMetric(float64(pages)/float64(b.N), "pages/op")
 }
+
+// Keeping a 1 MB document (a scanned page's searchable PDF is 100–500
+// KB at 300 dpi, a few pages 1–2 MB), durable (fsync'd).
+func BenchmarkPutDocument1MB(b *testing.B) {
+	storetest.BenchPutDocument(b, MustOpen(b, b.TempDir()), 1<<20)
+}

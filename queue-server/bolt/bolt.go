@@ -42,6 +42,13 @@
 //	webhooks              webhook id → Webhook
 //	contacts              contact ref → Contact (personal data, purged when
 //	                      it expires)
+//	dossiers              "f/" + owner → DossierForm; "d/" + owner + NUL +
+//	                      seq (8 bytes BE) → DossierDocument; "i/" + owner +
+//	                      NUL + id → seq; "c/" + owner → DossierConfirm
+//	dossierpdf            owner + NUL + id → the document's PDF (blobs
+//	                      apart, so that listing a dossier reads none)
+//	dossierexp            Expires (8 bytes BE, unix s) + a dossiers key →
+//	                      nothing: what PurgeDossiers erases, in order
 //
 // and the outbox's messages in each centre's log, after the numbering
 // (outbox.go):
@@ -50,9 +57,10 @@
 //	"od/" + NextAt (8 bytes BE) + id → CreatedAt: the pending messages,
 //	                      in the order they are claimed
 //
-// The outbox came after schema 2 without a new version: its keys are new
-// keys of existing buckets, and Open creates its buckets in a file that
-// lacks them (a file read read-only without them has none of its data).
+// The outbox and the dossiers came after schema 2 without a new version:
+// their keys are new keys of existing buckets or new buckets, and Open
+// creates their buckets in a file that lacks them (a file read read-only
+// without them has none of its data).
 //
 // Issuing a ticket appends its event, meta and numbering to the last page
 // of the centre's log and nothing else: bbolt rewrites every page a commit
@@ -218,7 +226,7 @@ func (s *Store) load() (err error) {
 func (s *Store) init() error {
 	return s.db.Update(func(tx *bolt.Tx) error {
 		for _, b := range [][]byte{bMeta, bUsers, bSessions, bIDs, bCentres, bCodes, bKiosks, bEnroll, bSpent,
-			bWebhooks, bContacts} {
+			bWebhooks, bContacts, bDossiers, bDossPDFs, bDossExp} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}

@@ -34,6 +34,9 @@ var (
 	bSpent    = []byte("pow")
 	bWebhooks = []byte("webhooks")
 	bContacts = []byte("contacts")
+	bDossiers = []byte("dossiers")   // see dossier.go
+	bDossPDFs = []byte("dossierpdf") // the documents' PDFs
+	bDossExp  = []byte("dossierexp") // expiry index
 
 	bCounters = []byte("counters")
 	bTickets  = []byte("tickets")
@@ -141,6 +144,7 @@ var names = map[string]string{
 	"centre": "trung tâm", "ticket": "số thứ tự", "idempotency key": "khóa chống trùng", "user": "tài khoản",
 	"session": "phiên đăng nhập", "booking": "lịch hẹn", "kiosk": "ki-ốt", "enrolment token": "mã đăng ký ki-ốt",
 	"contact": "thông tin liên lạc", "webhook": "webhook",
+	"dossier form": "tờ khai", "dossier document": "giấy tờ của hồ sơ", "dossier confirmation": "xác nhận hồ sơ",
 }
 
 func notFound(what, id string) error {

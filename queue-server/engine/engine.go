@@ -509,7 +509,8 @@ func (e *Engine) ticker() {
 const purgeEvery = time.Hour
 
 // purge erases, for every centre, the personal data of bookings past the
-// centre's retention period and no-show records past its window.
+// centre's retention period and no-show records past its window, and the
+// dossiers that expired.
 func (e *Engine) purge() {
 	now := e.now()
 	for id, l := range e.lives {
@@ -524,6 +525,16 @@ func (e *Engine) purge() {
 		}
 		if n > 0 {
 			e.log.Info("purged personal data of old bookings", "centre", id, "bookings", n, "before", before)
+		}
+	}
+	// Dossiers carry their own expiry (their day plus their centre's
+	// retention, set when written): one purge for every centre.
+	if d, ok := e.store.(queue.Dossiers); ok {
+		n, err := d.PurgeDossiers(now)
+		if err != nil {
+			e.log.Error("purge dossiers", "err", err)
+		} else if n > 0 {
+			e.log.Info("purged expired dossiers", "forms_and_documents", n)
 		}
 	}
 }

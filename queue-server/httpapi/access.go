@@ -127,6 +127,22 @@ var accessTable = func() []Access {
 		row("GET /api/v1/centres/{centre}/messages", y, n, n, n, n, false),
 		row("POST /api/v1/centres/{centre}/close-day", y, n, n, n, n, false),
 		row("GET /api/v1/centres/{centre}/alerts", y, y, n, n, n, false),
+		row("GET /api/v1/forms", y, y, y, y, y, false),
+		row("GET /api/v1/forms/{procedure}", y, y, y, y, y, false),
+		// Dossiers: staff of the ticket's centre read and correct them;
+		// its kiosks write forms and documents but read nothing back.
+		row("PUT /api/v1/tickets/{id}/form", y, y, y, n, n, true),
+		row("GET /api/v1/tickets/{id}/form", y, y, n, n, n, false),
+		row("GET /api/v1/tickets/{id}/form.pdf", y, y, n, n, n, false),
+		row("PUT /api/v1/bookings/{code}/form", y, y, SignedLink, SignedLink, SignedLink, false),
+		row("GET /api/v1/bookings/{code}/form", y, y, SignedLink, SignedLink, SignedLink, false),
+		row("GET /api/v1/bookings/{code}/form.pdf", y, y, SignedLink, SignedLink, SignedLink, false),
+		row("POST /api/v1/tickets/{id}/documents", y, y, y, n, n, true),
+		row("GET /api/v1/tickets/{id}/documents/{doc}", y, y, n, n, n, false),
+		row("PATCH /api/v1/tickets/{id}/documents/{doc}", y, y, n, n, n, false),
+		row("GET /api/v1/tickets/{id}/dossier", y, y, n, n, n, false),
+		row("POST /api/v1/tickets/{id}/dossier/confirm", y, y, n, n, n, false),
+		row("GET /api/v1/tickets/{id}/dossier.zip", y, y, n, n, n, false),
 	}
 	for _, a := range counterActions {
 		t = append(t, row("POST /api/v1/centres/{centre}/counters/{n}/"+a, y, y, n, n, n, false))

@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"mime/multipart"
 	"net/http"
+	"net/textproto"
 	"net/url"
 	"os"
 	"slices"
@@ -96,7 +98,7 @@ func newAccessFixture(t *testing.T) *accessFixture {
 	b2, err := bookAs(e.clerk, "2026-11-24T10:00:00+07:00", 8, nil)
 	must(t, err)
 	f.b1, f.b2 = b1.Code, b2.Code
-	f.b1Links = map[string]string{"pdf": b1.PDFURL, "ics": b1.ICSURL}
+	f.b1Links = map[string]string{"pdf": b1.PDFURL, "ics": b1.ICSURL, "form": b1.FormURL, "form.pdf": strings.Replace(b1.FormURL, "/form?", "/form.pdf?", 1)}
 	ck.Set(time.Date(2026, 11, 24, 2, 10, 0, 0, time.UTC)) // Tuesday 09:10 local
 	must(t, e.admin.Login(ctx, "admin", "admin-secret"))
 	must(t, e.clerk.Login(ctx, "canbo1", "clerk-secret"))
@@ -115,6 +117,14 @@ func newAccessFixture(t *testing.T) *accessFixture {
 	must(t, err)
 	must(t, e.clerk.AttachPrecheck(ctx, t1.ID, map[string]any{"procedure": "khai-sinh", "ok": true, "documents": []any{},
 		"fields": map[string]string{"ho_ten": secretName, "so_dien_thoai": secretPhone}}))
+	// Its dossier: a form and a document naming the citizen.
+	form := khaiSinh()
+	form.Values["applicant_name"], form.Values["applicant_phone"] = secretName, secretPhone
+	_, err = e.clerk.PutTicketForm(ctx, t1.ID, form)
+	must(t, err)
+	pdf := pdfOf("giấy tờ")
+	_, err = e.clerk.AddDocument(ctx, t1.ID, metaOf("doc-a", "giay-chung-sinh", pdf, map[string]string{"ho_ten": secretName}), pdf)
+	must(t, err)
 	_, _, err = e.clerk.Next(ctx, centreID, 1)
 	must(t, err)
 	_, err = e.clerk.Counter(ctx, centreID, 1, "finish", nil)
@@ -169,7 +179,8 @@ func (f *accessFixture) request(route string) (method, path string, body any) {
 	case strings.Contains(pattern, "/webhooks/{id}"):
 		id = f.hook
 	}
-	path = strings.NewReplacer("{centre}", centreID, "{n}", "1", "{id}", id, "{code}", code, "{username}", "canbo9").Replace(pattern)
+	path = strings.NewReplacer("{centre}", centreID, "{n}", "1", "{id}", id, "{code}", code, "{username}", "canbo9",
+		"{doc}", "doc-a", "{procedure}", "khai-sinh").Replace(pattern)
 	switch route {
 	case "POST /api/v1/login":
 		body = apiv1.LoginRequest{Username: "canbo1", Password: "clerk-secret"}
@@ -183,6 +194,13 @@ func (f *accessFixture) request(route string) (method, path string, body any) {
 		path += "?date=2026-11-24"
 	case "PUT /api/v1/tickets/{id}/precheck":
 		body = map[string]any{"procedure": "khai-sinh", "ok": true, "documents": []any{}, "fields": map[string]string{}}
+	case "PUT /api/v1/tickets/{id}/form", "PUT /api/v1/bookings/{code}/form":
+		body = khaiSinh() // the caller's own values: nothing of the fixture's citizen
+	case "POST /api/v1/tickets/{id}/documents":
+		pdf := pdfOf("walk")
+		body = multipartDocument(metaOf("doc-walk", "khac", pdf, nil), pdf)
+	case "PATCH /api/v1/tickets/{id}/documents/{doc}":
+		body = apiv1.DocumentPatch{Fields: map[string]string{"ghi_chu": "đã đối chiếu"}}
 	case "POST /api/v1/tickets/{id}/rating":
 		body = apiv1.RatingRequest{Score: 4}
 	case "GET /api/v1/centres/{centre}/slots":
@@ -238,14 +256,17 @@ func (a answer) refused() bool {
 func (f *accessFixture) send(t *testing.T, role, method, path string, body any) answer {
 	t.Helper()
 	var rd io.Reader
-	if body != nil {
+	ctype := "application/json"
+	if mp, ok := body.(multipartBody); ok {
+		rd, ctype = bytes.NewReader(mp.data), mp.ctype
+	} else if body != nil {
 		raw, err := json.Marshal(body)
 		must(t, err)
 		rd = bytes.NewReader(raw)
 	}
 	req, err := http.NewRequest(method, f.e.srv.URL+path, rd)
 	must(t, err)
-	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Content-Type", ctype)
 	if tok := f.clients[role].Token; tok != "" {
 		req.Header.Set("Authorization", "Bearer "+tok)
 	}
@@ -387,4 +408,28 @@ func boolInt(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// multipartBody is a request body the walk sends as it is.
+type multipartBody struct {
+	ctype string
+	data  []byte
+}
+
+// multipartDocument is the body of POST …/documents, as apiv1 sends it.
+func multipartDocument(meta apiv1.DocumentMeta, pdf []byte) multipartBody {
+	var b bytes.Buffer
+	mw := multipart.NewWriter(&b)
+	h := textproto.MIMEHeader{}
+	h.Set("Content-Disposition", `form-data; name="meta"`)
+	h.Set("Content-Type", "application/json")
+	w, _ := mw.CreatePart(h)
+	json.NewEncoder(w).Encode(meta)
+	h = textproto.MIMEHeader{}
+	h.Set("Content-Disposition", `form-data; name="pdf"; filename="d.pdf"`)
+	h.Set("Content-Type", "application/pdf")
+	w, _ = mw.CreatePart(h)
+	w.Write(pdf)
+	mw.Close()
+	return multipartBody{ctype: mw.FormDataContentType(), data: b.Bytes()}
 }

@@ -250,9 +250,16 @@ func (s *Server) handleReschedule(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, queue.Errorf(queue.EInvalid, "start: an RFC 3339 time as given by the slots", "start: thời điểm dạng RFC 3339 như trong danh sách khung giờ"))
 		return
 	}
+	var moved queue.Booking
+	var cfg queue.Centre
 	s.changeBooking(w, r, req.IDNumber, func(tx *engine.Tx, l *queue.Live, code, key string, staff bool, actor string) (queue.Booking, error) {
-		return l.Reschedule(tx.Now, code, key, start, staff, actor)
+		b, err := l.Reschedule(tx.Now, code, key, start, staff, actor)
+		moved, cfg = b, l.Config()
+		return b, err
 	})
+	if moved.Form {
+		s.moveBookingForm(moved, cfg)
+	}
 }
 
 type bookingChange func(tx *engine.Tx, l *queue.Live, code, key string, staff bool, actor string) (queue.Booking, error)

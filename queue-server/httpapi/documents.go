@@ -26,8 +26,15 @@ const docLinkTTL = 7 * 24 * time.Hour
 // booking's PDF and ICS. The key is derived from the server's secret for
 // this one use.
 func (s *Server) docSignature(code string, exp int64) string {
+	return s.linkSignature("booking-documents", code, exp)
+}
+
+// linkSignature signs a booking code and an expiry for one use of a
+// booking's links (purpose), with a key derived from the server's secret
+// for that use.
+func (s *Server) linkSignature(purpose, code string, exp int64) string {
 	k := hmac.New(sha256.New, s.secret)
-	k.Write([]byte("booking-documents"))
+	k.Write([]byte(purpose))
 	m := hmac.New(sha256.New, k.Sum(nil))
 	fmt.Fprintf(m, "%s\x00%d", code, exp)
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:18])
@@ -42,6 +49,7 @@ func (s *Server) signDocuments(v *apiv1.BookingView, b queue.Booking, now time.T
 	q := url.Values{"exp": {strconv.FormatInt(exp.Unix(), 10)}, "sig": {s.docSignature(b.Code, exp.Unix())}}.Encode()
 	base := "/api/v1/bookings/" + url.PathEscape(b.Code)
 	v.PDFURL, v.ICSURL = base+"/pdf?"+q, base+"/ics?"+q
+	s.signForm(v, b, exp.Unix())
 }
 
 var errDocLink = queue.Errorf(queue.EForbidden,

@@ -1,8 +1,12 @@
 package httpapi_test
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -101,6 +105,55 @@ func FuzzTicketNotifyBody(f *testing.F) {
 		}
 		if audit() != n0 {
 			t.Fatalf("refused body %q changed the notifications", body)
+		}
+	})
+}
+
+// FuzzDocumentUpload sends arbitrary metas and files to POST
+// …/documents: the answer is the document kept (its SHA-256 the file's,
+// the file a PDF) or a JSON error with a code, never a server error.
+func FuzzDocumentUpload(f *testing.F) {
+	e := newEnv(f)
+	e.alwaysOpen(f)
+	tk, err := e.clerk.Issue(context.Background(), centreID, apiv1.IssueRequest{Service: "A"})
+	if err != nil {
+		f.Fatal(err)
+	}
+	pdf := pdfOf("x")
+	good, _ := json.Marshal(metaOf("d1", "khac", pdf, map[string]string{"ho_ten": "Nguyễn Văn A"}))
+	for _, s := range []struct {
+		meta string
+		pdf  []byte
+	}{{string(good), pdf}, {`{"id":"d2"}`, pdf}, {`{`, nil}, {`null`, []byte("%PDF-")}, {string(good), []byte("<html>")},
+		{strings.Replace(string(good), `"pages":1`, `"pages":1e9`, 1), pdf}, {`{"id":"d1","id":"d3"}`, pdf}} {
+		f.Add(s.meta, s.pdf)
+	}
+	f.Fuzz(func(t *testing.T, meta string, file []byte) {
+		var b bytes.Buffer
+		mw := multipart.NewWriter(&b)
+		w, _ := mw.CreateFormField("meta")
+		w.Write([]byte(meta))
+		w, _ = mw.CreateFormFile("pdf", "d.pdf")
+		w.Write(file)
+		mw.Close()
+		req := httptest.NewRequest("POST", "/api/v1/tickets/"+tk.ID+"/documents", &b)
+		req.Header.Set("Authorization", "Bearer "+e.clerk.Token)
+		req.Header.Set("Content-Type", mw.FormDataContentType())
+		rec := httptest.NewRecorder()
+		e.api.ServeHTTP(rec, req)
+		if rec.Code == http.StatusCreated || rec.Code == http.StatusOK {
+			var v apiv1.DocumentView
+			sum := sha256.Sum256(file)
+			if err := json.Unmarshal(rec.Body.Bytes(), &v); err != nil || v.SHA256 != hex.EncodeToString(sum[:]) || !bytes.HasPrefix(file, []byte("%PDF-")) {
+				t.Fatalf("meta %q: kept %+v for a file of %d bytes", meta, v, len(file))
+			}
+			return
+		}
+		var eb struct {
+			Error struct{ Code, Message string } `json:"error"`
+		}
+		if err := json.Unmarshal(rec.Body.Bytes(), &eb); err != nil || eb.Error.Code == "" || eb.Error.Message == "" || rec.Code < 400 || rec.Code >= 500 {
+			t.Fatalf("meta %q: status %d, answer %q", meta, rec.Code, rec.Body.String())
 		}
 	})
 }

@@ -85,6 +85,9 @@ func (s *Server) handlePutCentre(w http.ResponseWriter, r *http.Request) {
 func staffTicketView(l *queue.Live, t queue.Ticket, now time.Time) apiv1.TicketView {
 	v := ticketView(l, t, now)
 	v.Booking = t.Booking
+	if t.Dossier != nil {
+		v.Dossier = &apiv1.DossierMark{Form: t.Dossier.Form, Documents: t.Dossier.Documents, Confirmed: t.Dossier.Confirmed}
+	}
 	if len(t.Precheck) > 0 {
 		v.Precheck = json.RawMessage(t.Precheck)
 	}

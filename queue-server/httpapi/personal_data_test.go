@@ -31,7 +31,9 @@ func publicGet(t *testing.T, base, path string) (int, string, http.Header) {
 // the public identifiers (the ticket id from the event stream, the booking
 // code): none shows the name, the phone or digits of the CCCD number; the
 // public ticket view does not show the booking code; the PDF and ICS open
-// only with the signed links given to whoever booked (or to staff).
+// only with the signed links given to whoever booked (or to staff); the
+// ticket's dossier (the form filled at home, a scanned paper) opens to
+// nobody without a staff token, the booking's form only by its own link.
 func TestPublicIdentifiersRevealNothingPersonal(t *testing.T) {
 	e, ck := bookingEnv(t, time.Date(2026, 11, 23, 1, 0, 0, 0, time.UTC))
 	ctx := context.Background()
@@ -48,11 +50,22 @@ func TestPublicIdentifiersRevealNothingPersonal(t *testing.T) {
 	if b.Citizen == nil || b.Citizen.Name != name || b.PDFURL == "" || b.ICSURL == "" || !strings.Contains(b.PDFURL, "sig=") {
 		t.Fatalf("the 201 gives the one who booked the citizen and the signed links: %+v", b)
 	}
+	// At home, the citizen fills the form through the booking's form link.
+	form := khaiSinh()
+	form.Values["applicant_name"], form.Values["applicant_id_number"], form.Values["applicant_phone"] = name, id, phone
+	fu, err := url.Parse(b.FormURL)
+	must(t, err)
+	_, err = pub.PutBookingForm(ctx, b.Code, fu.RawQuery, form)
+	must(t, err)
 	// The day: the citizen checks in at the counter; the ticket's id goes on the public stream.
 	ck.Set(time.Date(2026, 11, 24, 2, 10, 0, 0, time.UTC))
 	must(t, e.clerk.Login(ctx, "canbo1", "clerk-secret"))
 	var tk apiv1.CheckInResponse
 	_, err = e.clerk.Do(ctx, "POST", "/api/v1/bookings/"+b.Code+"/check-in", nil, &tk)
+	must(t, err)
+	// The counter scans a paper naming the citizen into the ticket's dossier.
+	pdf := pdfOf(name)
+	_, err = e.clerk.AddDocument(ctx, tk.ID, metaOf("scan-1", "cccd", pdf, map[string]string{"ho_ten": name, "so_cccd": id}), pdf)
 	must(t, err)
 	stream := publicStream(t, e, tk.ID)
 	if !strings.Contains(stream, tk.ID) {
@@ -81,6 +94,24 @@ func TestPublicIdentifiersRevealNothingPersonal(t *testing.T) {
 		"/api/v1/centres", "/api/v1/centres/" + centreID} {
 		_, body, _ := publicGet(t, e.srv.URL, path)
 		check(path, body, true)
+	}
+	// The ticket's dossier: nothing without a staff token of the centre.
+	for _, path := range []string{"/dossier", "/dossier.zip", "/form", "/form.pdf", "/documents/scan-1"} {
+		status, body, _ := publicGet(t, e.srv.URL, "/api/v1/tickets/"+tk.ID+path)
+		if status != http.StatusUnauthorized {
+			t.Errorf("the ticket's %s by its id: %d, want 401", path, status)
+		}
+		check("the ticket's "+path, body, true)
+	}
+	// The booking's form: only through its own link.
+	for _, path := range []string{"/form", "/form.pdf"} {
+		for _, q := range []string{"", "?exp=9999999999&sig=x", "?" + strings.SplitN(b.PDFURL, "?", 2)[1]} {
+			status, body, _ := publicGet(t, e.srv.URL, "/api/v1/bookings/"+b.Code+path+q)
+			if status != http.StatusForbidden {
+				t.Errorf("the booking's %s by code%s: %d, want 403", path, q, status)
+			}
+			check("the booking's "+path+" refused", body, false)
+		}
 	}
 	// The code alone (as anyone who saw it has it): the booking's facts, nobody's data.
 	status, body, _ = publicGet(t, e.srv.URL, "/api/v1/bookings/"+b.Code)
@@ -125,6 +156,11 @@ func TestPublicIdentifiersRevealNothingPersonal(t *testing.T) {
 	if status, body, _ := publicGet(t, e.srv.URL, b.ICSURL); status != http.StatusForbidden || !strings.Contains(body, "hết hạn") {
 		t.Errorf("an expired link: %d %s", status, body)
 	}
+	if status, body, _ := publicGet(t, e.srv.URL, b.FormURL); status != http.StatusForbidden || !strings.Contains(body, "hết hạn") {
+		t.Errorf("an expired form link: %d %s", status, body)
+	}
+	// Everything the stream said meanwhile: still nothing personal.
+	check("the event stream after the dossier", publicStream(t, e, `"ticket.dossier"`), true)
 }
 
 func sigOf(link string) string {

@@ -15,6 +15,7 @@ import (
 	"xephang/queue-server/accounts"
 	"xephang/queue-server/ca"
 	"xephang/queue-server/engine"
+	"xephang/queue-server/forms"
 	"xephang/queue-server/queue"
 )
 
@@ -60,6 +61,11 @@ type Config struct {
 	// AllowPrivateWebhooks lets webhooks post to plain http and to
 	// private or loopback addresses (a lab, tests); off in production.
 	AllowPrivateWebhooks bool
+	// Dossiers keeps the forms and documents of tickets and bookings;
+	// nil: Store, when it keeps them (both stores of the project do).
+	Dossiers queue.Dossiers
+	// Forms are the forms the server knows; nil: forms.Default().
+	Forms *forms.Set
 	// BcryptCost of new password hashes; zero means accounts.BcryptCost. Tests use
 	// bcrypt.MinCost: the race detector makes the real cost seconds.
 	BcryptCost int
@@ -92,6 +98,8 @@ type Server struct {
 	pow         powState
 	streams     *streamLimit
 	sessions    sessionCache
+	dossiers    queue.Dossiers
+	forms       *forms.Set
 	reportSlot  chan struct{}
 	mux         *http.ServeMux
 	kmux        *http.ServeMux // the kiosks' mutual-TLS listener
@@ -113,6 +121,12 @@ func New(cfg Config) *Server {
 	}
 	if s.limits == nil {
 		s.limits = s.localLimits
+	}
+	if s.dossiers = cfg.Dossiers; s.dossiers == nil {
+		s.dossiers, _ = cfg.Store.(queue.Dossiers)
+	}
+	if s.forms = cfg.Forms; s.forms == nil {
+		s.forms = forms.Default()
 	}
 	if len(s.secret) == 0 {
 		s.secret = make([]byte, 32)
@@ -209,6 +223,21 @@ func (s *Server) routesV1() {
 		"GET /api/v1/centres/{centre}/messages":                    s.handleMessages,
 		"POST /api/v1/centres/{centre}/close-day":                  s.handleCloseDay,
 		"GET /api/v1/centres/{centre}/alerts":                      s.handleAlerts,
+
+		"GET /api/v1/forms":                          s.handleForms,
+		"GET /api/v1/forms/{procedure}":              s.handleFormDefinition,
+		"PUT /api/v1/tickets/{id}/form":              s.handlePutTicketForm,
+		"GET /api/v1/tickets/{id}/form":              s.handleGetTicketForm,
+		"GET /api/v1/tickets/{id}/form.pdf":          s.handleTicketFormPDF,
+		"GET /api/v1/bookings/{code}/form.pdf":       s.handleBookingFormPDF,
+		"PUT /api/v1/bookings/{code}/form":           s.handlePutBookingForm,
+		"GET /api/v1/bookings/{code}/form":           s.handleGetBookingForm,
+		"POST /api/v1/tickets/{id}/documents":        s.handleAddDocument,
+		"GET /api/v1/tickets/{id}/documents/{doc}":   s.handleDocumentPDF,
+		"PATCH /api/v1/tickets/{id}/documents/{doc}": s.handleCorrectDocument,
+		"GET /api/v1/tickets/{id}/dossier":           s.handleDossier,
+		"POST /api/v1/tickets/{id}/dossier/confirm":  s.handleConfirmDossier,
+		"GET /api/v1/tickets/{id}/dossier.zip":       s.handleDossierZIP,
 
 		"GET /healthz": s.handleHealth,
 		"GET /readyz":  s.handleReady,

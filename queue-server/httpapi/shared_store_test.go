@@ -19,6 +19,7 @@ import (
 	"xephang/queue-server/httpapi/openapitest"
 	"xephang/queue-server/pgstore"
 	"xephang/queue-server/queue"
+	"xephang/queue-server/queue/storetest"
 	"xephang/queue-server/testsrv"
 )
 
@@ -177,6 +178,63 @@ func revocationRace(t *testing.T, urls []string, admin *apiv1.Client) {
 			if k.ID == en.Kiosk && !k.Revoked {
 				t.Fatalf("round %d: kiosk %s is no longer revoked after its heartbeats", round, k.ID)
 			}
+		}
+	}
+}
+
+// TestDossierLimitOverInstances: kiosks send documents to one ticket
+// through two servers on one PostgreSQL database, more than a dossier
+// holds, all at once: exactly MaxDossierDocuments are kept, the others
+// refused with the limit's error; both servers then show the ticket's
+// mark with that count and give the same valid package.
+func TestDossierLimitOverInstances(t *testing.T) {
+	srvs, admin := sharedServers(t, nil)
+	ctx := context.Background()
+	c := envCentre()
+	storetest.AlwaysOpen(&c)
+	_, err := admin.PutCentre(ctx, c)
+	must(t, err)
+	tk, err := admin.Issue(ctx, centreID, apiv1.IssueRequest{Service: "A"})
+	must(t, err)
+	const sent = queue.MaxDossierDocuments + 12
+	var wg sync.WaitGroup
+	var kept, refused atomic.Int64
+	for i := range sent {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cl := apiv1.NewClient(srvs[i%2].URL)
+			cl.Token = admin.Token
+			pdf := pdfOf(fmt.Sprint("trang ", i))
+			_, err := cl.AddDocument(ctx, tk.ID, metaOf(fmt.Sprintf("doc-%03d", i), "khac", pdf, nil), pdf)
+			switch {
+			case err == nil:
+				kept.Add(1)
+			case apiCode(err) == "422 invalid":
+				refused.Add(1)
+			default:
+				t.Errorf("document %d: %v", i, err)
+			}
+		}()
+	}
+	wg.Wait()
+	if kept.Load() != queue.MaxDossierDocuments || refused.Load() != sent-queue.MaxDossierDocuments {
+		t.Fatalf("kept %d, refused %d of %d", kept.Load(), refused.Load(), sent)
+	}
+	var zips [2][]byte
+	for i, srv := range srvs {
+		cl := apiv1.NewClient(srv.URL)
+		cl.Token = admin.Token
+		tv, err := cl.Ticket(ctx, tk.ID)
+		must(t, err)
+		if tv.Dossier == nil || tv.Dossier.Documents != queue.MaxDossierDocuments {
+			t.Errorf("server %d: mark %+v", i, tv.Dossier)
+		}
+		zips[i], err = cl.DossierZIP(ctx, tk.ID)
+		must(t, err)
+		m := checkPackage(t, zips[i])
+		if n := len(m["documents"].([]any)); n != queue.MaxDossierDocuments {
+			t.Errorf("server %d: package of %d documents", i, n)
 		}
 	}
 }

@@ -136,3 +136,9 @@ func benchRound32(b *testing.B, s *Store) {
 func BenchmarkOutboxClaimSave(b *testing.B) {
 	storetest.BenchClaimSave(b, open(b, durableDB(b)), time.Date(2026, 11, 24, 9, 0, 0, 0, hcm))
 }
+
+// Keeping a 1 MB document (bytea), durable, as BenchmarkPutDocument1MB
+// of the bbolt store.
+func BenchmarkPutDocument1MB(b *testing.B) {
+	storetest.BenchPutDocument(b, open(b, durableDB(b)), 1<<20)
+}

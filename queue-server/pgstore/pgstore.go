@@ -206,6 +206,7 @@ var names = map[string]string{
 	"centre": "trung tâm", "ticket": "số thứ tự", "idempotency key": "khóa chống trùng", "user": "tài khoản",
 	"session": "phiên đăng nhập", "booking": "lịch hẹn", "kiosk": "ki-ốt", "enrolment token": "mã đăng ký ki-ốt",
 	"contact": "thông tin liên lạc", "webhook": "webhook",
+	"dossier form": "tờ khai", "dossier document": "giấy tờ của hồ sơ", "dossier confirmation": "xác nhận hồ sơ",
 }
 
 func notFound(what, id string) error {

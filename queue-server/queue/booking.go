@@ -53,6 +53,9 @@ type Booking struct {
 	Late        bool       `json:"late,omitempty"` // checked in after the grace period: a walk-in
 	CancelledAt *time.Time `json:"cancelled_at,omitempty"`
 	Purged      bool       `json:"purged,omitempty"`
+	// Form: its citizen filled the procedure's form (kept in the store's
+	// Dossiers); the ticket of its check-in starts with it.
+	Form bool `json:"form,omitempty"`
 	// Notify are the channels its citizen chose (addresses in its
 	// Contact); Notified the reminders already sent.
 	Notify   []string `json:"notify,omitempty"`
@@ -495,6 +498,11 @@ func (l *Live) checkIn(now time.Time, b *Booking, kiosk, actor string) (Ticket, 
 	t, err := l.Issue(now, req)
 	if err != nil {
 		return Ticket{}, Booking{}, err
+	}
+	if b.Form {
+		tk := l.tickets[t.ID]
+		tk.Dossier = &DossierMark{Form: true}
+		t = *tk
 	}
 	b.Status = BookingCheckedIn
 	b.CheckedInAt = timePtr(now)

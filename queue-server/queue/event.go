@@ -12,13 +12,16 @@ const (
 	EventTransferred = "ticket.transferred"
 	EventExpired     = "ticket.expired"
 	EventPrechecked  = "ticket.prechecked"
-	EventRated       = "ticket.rated"
-	EventVoided      = "ticket.voided"
-	EventPaused      = "counter.paused"
-	EventResumed     = "counter.resumed"
-	EventOpened      = "counter.opened"
-	EventClosed      = "counter.closed"
-	EventConfigured  = "centre.configured"
+	// EventDossier: a ticket's dossier changed (a form, a document, a
+	// confirmation); the event says which ticket, never what.
+	EventDossier    = "ticket.dossier"
+	EventRated      = "ticket.rated"
+	EventVoided     = "ticket.voided"
+	EventPaused     = "counter.paused"
+	EventResumed    = "counter.resumed"
+	EventOpened     = "counter.opened"
+	EventClosed     = "counter.closed"
+	EventConfigured = "centre.configured"
 
 	EventBooked      = "booking.created"
 	EventCancelled   = "booking.cancelled"

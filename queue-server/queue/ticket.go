@@ -85,6 +85,9 @@ type Ticket struct {
 	FirstEstimate *int       `json:"first_estimate_seconds,omitempty"`
 	// Precheck is the kiosk's dossier pre-check result (JSON), for staff only.
 	Precheck []byte `json:"precheck,omitempty"`
+	// Dossier tells what the ticket's dossier holds (kept apart, in the
+	// store's Dossiers), so that the counter learns of it.
+	Dossier *DossierMark `json:"dossier,omitempty"`
 	// Rating is the citizen's satisfaction, 1 (not satisfied) to 4 (very
 	// satisfied) as in the national survey; 0 when not rated.
 	Rating int `json:"rating,omitempty"`

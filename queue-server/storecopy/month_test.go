@@ -1,6 +1,7 @@
 package storecopy_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"testing"
@@ -24,6 +25,7 @@ type month struct {
 	contacts []string             // refs, of contacts given (some purged since)
 	webhooks []string             // ids, deleted ones too
 	expired  []string             // … and of those expired
+	dossiers []string             // owners of dossiers (forms, documents, confirmations)
 	end      time.Time
 }
 
@@ -283,6 +285,34 @@ func monthStore(t testing.TB, dir string, days int) month {
 	}
 	if err := s.SetKeyID("citizen", "sha256:0123456789abcdef"); err != nil {
 		t.Fatal(err)
+	}
+	// Dossiers of every 37th ticket: a form, documents with their PDFs,
+	// every other one confirmed.
+	for i := 0; i < len(m.tickets); i += 37 {
+		tk, err := s.Ticket(m.tickets[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		owner := queue.DossierTicket(tk.ID)
+		exp := m.end.AddDate(0, 0, 30)
+		f := queue.DossierForm{Owner: owner, Centre: tk.Centre, Procedure: "khai-sinh", UpdatedAt: tk.IssuedAt, UpdatedBy: "kiosk-1", Expires: exp,
+			Filled: json.RawMessage(fmt.Sprintf(`{"procedure":"khai-sinh","version":"2026-12-05","values":{"applicant_name":"Nguyễn Thị Hoà %d"},"sources":{"applicant_name":"card"}}`, i))}
+		if err := s.PutForm(f); err != nil {
+			t.Fatal(err)
+		}
+		for j := range 1 + i%3 {
+			d, pdf := storetest.Document(owner, fmt.Sprintf("doc-%d-%d", i, j), tk.IssuedAt)
+			d.Centre, d.Expires = tk.Centre, exp
+			if err := s.PutDocument(d, pdf); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if i%2 == 0 {
+			if err := s.Confirm(queue.DossierConfirm{Owner: owner, Centre: tk.Centre, By: "canbo-1", At: tk.IssuedAt, Expires: exp}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		m.dossiers = append(m.dossiers, owner)
 	}
 	return m
 }

@@ -6,7 +6,8 @@
 // and the day), counters, numbering, service statistics, tickets of every
 // day, events with their seq, bookings, audit records, no-show records,
 // number blocks, the outbox's messages with their delivery state, the
-// contacts citizens gave for them and the webhooks (deleted ones too);
+// contacts citizens gave for them, the webhooks (deleted ones too) and the
+// dossiers (forms, documents with their PDFs, confirmations);
 // the users, the sessions not expired, the kiosks, the
 // enrolment tokens and the fingerprints of the keys the store was used
 // with (the keys themselves are files, never in a store). Not copied: the
@@ -52,6 +53,12 @@ type Source interface {
 	ForEachContact(centre string, fn func(queue.Contact) error) error
 	// ForEachWebhook gives deleted webhooks too.
 	ForEachWebhook(centre string, fn func(queue.Webhook) error) error
+	// The centre's dossiers: forms, documents (each with its PDF, which
+	// fn must not keep after it returns) by owner in the order they came,
+	// confirmations.
+	ForEachDossierForm(centre string, fn func(queue.DossierForm) error) error
+	ForEachDossierDocument(centre string, fn func(queue.DossierDocument, []byte) error) error
+	ForEachDossierConfirm(centre string, fn func(queue.DossierConfirm) error) error
 	Users() ([]queue.User, error)
 	ForEachSession(fn func(queue.Session) error) error
 	Kiosks() ([]queue.Kiosk, error)
@@ -71,25 +78,29 @@ type KeyRecorder interface {
 
 // Kinds of data, in the order they are copied and reported.
 const (
-	KindConfig      = "config"
-	KindMeta        = "meta"
-	KindCounters    = "counters"
-	KindNumbers     = "numbers"
-	KindStats       = "stats"
-	KindTickets     = "tickets"
-	KindEvents      = "events"
-	KindBookings    = "bookings"
-	KindAudit       = "audit"
-	KindNoShows     = "no-shows"
-	KindBlocks      = "blocks"
-	KindMessages    = "messages"
-	KindContacts    = "contacts"
-	KindWebhooks    = "webhooks"
-	KindUsers       = "users"
-	KindSessions    = "sessions"
-	KindKiosks      = "kiosks"
-	KindEnrollments = "enrolments"
-	KindKeyIDs      = "key ids"
+	KindConfig   = "config"
+	KindMeta     = "meta"
+	KindCounters = "counters"
+	KindNumbers  = "numbers"
+	KindStats    = "stats"
+	KindTickets  = "tickets"
+	KindEvents   = "events"
+	KindBookings = "bookings"
+	KindAudit    = "audit"
+	KindNoShows  = "no-shows"
+	KindBlocks   = "blocks"
+	KindMessages = "messages"
+	KindContacts = "contacts"
+	KindWebhooks = "webhooks"
+	// Dossiers are written through queue.Dossiers, outside the batches.
+	KindDossierForms     = "dossier forms"
+	KindDossierDocuments = "dossier documents"
+	KindDossierConfirms  = "dossier confirmations"
+	KindUsers            = "users"
+	KindSessions         = "sessions"
+	KindKiosks           = "kiosks"
+	KindEnrollments      = "enrolments"
+	KindKeyIDs           = "key ids"
 )
 
 // vietnamese names the kinds in the report.
@@ -97,6 +108,7 @@ var vietnamese = map[string]string{
 	KindConfig: "cấu hình", KindMeta: "trạng thái", KindCounters: "quầy", KindNumbers: "đánh số", KindStats: "thống kê",
 	KindTickets: "số thứ tự", KindEvents: "sự kiện", KindBookings: "lịch hẹn", KindAudit: "nhật ký thao tác",
 	KindNoShows: "vắng mặt", KindBlocks: "khối số", KindMessages: "tin nhắn", KindContacts: "thông tin liên lạc", KindWebhooks: "webhook", KindUsers: "tài khoản", KindSessions: "phiên đăng nhập",
+	KindDossierForms: "tờ khai", KindDossierDocuments: "giấy tờ hồ sơ", KindDossierConfirms: "xác nhận hồ sơ",
 	KindKiosks: "ki-ốt", KindEnrollments: "mã đăng ký ki-ốt", KindKeyIDs: "mã khóa",
 }
 
@@ -351,7 +363,59 @@ func copyCentre(w *writer, src Source, id string) ([]Row, error) {
 	if err := w.flush(); err != nil {
 		return nil, err
 	}
-	return rows, nil
+	drows, err := copyDossiers(w, src, id)
+	if err != nil {
+		return nil, err
+	}
+	return append(rows, drows...), nil
+}
+
+// copyDossiers copies a centre's dossiers through the target's
+// queue.Dossiers, as they are (their expiry too).
+func copyDossiers(w *writer, src Source, id string) ([]Row, error) {
+	ds, _ := w.dst.(queue.Dossiers)
+	target := func() error {
+		if err := w.ctx.Err(); err != nil {
+			return err
+		}
+		if ds == nil {
+			return fmt.Errorf("the target keeps no dossiers (%T)", w.dst)
+		}
+		return nil
+	}
+	var nf, nd, nc int
+	err := src.ForEachDossierForm(id, func(f queue.DossierForm) error {
+		if err := target(); err != nil {
+			return err
+		}
+		nf++
+		return ds.PutForm(f)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", KindDossierForms, err)
+	}
+	err = src.ForEachDossierDocument(id, func(d queue.DossierDocument, pdf []byte) error {
+		if err := target(); err != nil {
+			return err
+		}
+		nd++
+		return ds.PutDocument(d, pdf)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", KindDossierDocuments, err)
+	}
+	err = src.ForEachDossierConfirm(id, func(c queue.DossierConfirm) error {
+		if err := target(); err != nil {
+			return err
+		}
+		nc++
+		return ds.Confirm(c)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", KindDossierConfirms, err)
+	}
+	return []Row{{Centre: id, Kind: KindDossierForms, Count: nf}, {Centre: id, Kind: KindDossierDocuments, Count: nd},
+		{Centre: id, Kind: KindDossierConfirms, Count: nc}}, nil
 }
 
 // copyAccounts copies the users, the sessions given, the kiosks and the

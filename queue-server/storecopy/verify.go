@@ -18,8 +18,9 @@ import (
 
 // Verify compares two stores kind by kind: for every centre (of either
 // side) its configuration, meta, counters, numbering, statistics,
-// tickets, events, bookings, audit, no-shows, blocks, messages, contacts
-// and webhooks; then the users,
+// tickets, events, bookings, audit, no-shows, blocks, messages, contacts,
+// webhooks and dossiers (forms, documents with their PDFs' digests,
+// confirmations); then the users,
 // the sessions not expired, the kiosks, the enrolment tokens and the key
 // fingerprints. Each side of each kind gives a count and a SHA-256 over
 // the canonical JSON of its rows (times in UTC, object keys sorted): of
@@ -86,7 +87,7 @@ func Verify(ctx context.Context, src, dst Source) (rep Report, err error) {
 
 var (
 	centreKinds = []string{KindConfig, KindMeta, KindCounters, KindNumbers, KindStats, KindTickets, KindEvents, KindBookings, KindAudit, KindNoShows, KindBlocks,
-		KindMessages, KindContacts, KindWebhooks}
+		KindMessages, KindContacts, KindWebhooks, KindDossierForms, KindDossierDocuments, KindDossierConfirms}
 	accountKinds = []string{KindUsers, KindSessions, KindKiosks, KindEnrollments, KindKeyIDs}
 )
 
@@ -197,6 +198,33 @@ func centreSums(s Source, id string, has bool) (map[string]*digest, error) {
 		{KindMessages, func() error { return s.ForEachMessage(id, adder[queue.Message](d[KindMessages])) }},
 		{KindContacts, func() error { return s.ForEachContact(id, adder[queue.Contact](d[KindContacts])) }},
 		{KindWebhooks, func() error { return s.ForEachWebhook(id, adder[queue.Webhook](d[KindWebhooks])) }},
+		{KindDossierForms, func() error {
+			return s.ForEachDossierForm(id, func(f queue.DossierForm) error {
+				// The filled form's JSON with its keys sorted: a store
+				// may keep it as a JSON value (PostgreSQL's jsonb).
+				var v any
+				if err := json.Unmarshal(f.Filled, &v); err != nil {
+					return err
+				}
+				f.Filled, _ = json.Marshal(v)
+				return d[KindDossierForms].add(f)
+			})
+		}},
+		{KindDossierDocuments, func() error {
+			// Each document with its PDF's digest and its place among
+			// its owner's.
+			pos := map[string]int{}
+			return s.ForEachDossierDocument(id, func(doc queue.DossierDocument, pdf []byte) error {
+				pos[doc.Owner]++
+				sum := sha256.Sum256(pdf)
+				return d[KindDossierDocuments].add(struct {
+					Doc queue.DossierDocument
+					PDF string
+					Pos int
+				}{doc, hex.EncodeToString(sum[:]), pos[doc.Owner]})
+			})
+		}},
+		{KindDossierConfirms, func() error { return s.ForEachDossierConfirm(id, adder[queue.DossierConfirm](d[KindDossierConfirms])) }},
 	} {
 		if err := step.each(); err != nil {
 			return nil, fmt.Errorf("%s: %w", step.kind, err)

@@ -196,7 +196,9 @@ func (rec *Recorder) Handler(h http.Handler) http.Handler {
 		rec.mu.Unlock()
 		// The request as the server will read it: the body is read once
 		// here and given back.
-		body, err := io.ReadAll(io.LimitReader(r.Body, 8<<20))
+		// 32 MiB: over the largest body the API takes (a dossier
+		// document's PDF, 20 MB), so the handler sees a body too large whole.
+		body, err := io.ReadAll(io.LimitReader(r.Body, 32<<20))
 		if err != nil {
 			rec.fail(r, "reading the request body: %v", err)
 		}

@@ -96,6 +96,7 @@ func Run(t *testing.T, open Open) {
 	t.Run("TicketLookup", func(t *testing.T) { testTicketLookup(t, open) })
 	t.Run("PurgeDropsOldEvents", func(t *testing.T) { testPurgeDropsOldEvents(t, open) })
 	runOutbox(t, open)
+	runDossiers(t, open)
 }
 
 // testPurgeDropsOldEvents: the event log does not grow without end:

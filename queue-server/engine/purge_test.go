@@ -1,0 +1,40 @@
+package engine_test
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"xephang/queue-server/bolt"
+	"xephang/queue-server/engine"
+	"xephang/queue-server/queue"
+	"xephang/queue-server/queue/storetest"
+)
+
+// The hourly purge erases the dossiers that expired, and only those.
+func TestPurgeErasesExpiredDossiers(t *testing.T) {
+	st, err := bolt.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 12, 26, 9, 0, 0, 0, time.UTC)
+	e, err := engine.New(engine.Config{Store: st, Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close(); st.Close() })
+	cfg := storetest.Centre("c1")
+	for _, o := range []struct{ owner, day string }{{"ticket:old", "2026-11-24"}, {"ticket:new", "2026-11-26"}} {
+		f := queue.DossierForm{Owner: o.owner, Centre: "c1", Procedure: "khai-sinh", Filled: json.RawMessage(`{}`), Expires: queue.DossierExpires(cfg, o.day)}
+		if err := st.PutForm(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	engine.PurgeNow(e)
+	if _, err := st.Form("ticket:old"); queue.ErrorCode(err) != queue.ENotFound {
+		t.Errorf("the form of 24/11, 32 days ago: %v, want purged", err)
+	}
+	if _, err := st.Form("ticket:new"); err != nil {
+		t.Errorf("the form of 26/11, 30 days ago: %v, want kept", err)
+	}
+}
