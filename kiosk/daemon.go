@@ -26,12 +26,15 @@ import (
 	"xephang/drivers/idcard"
 	"xephang/drivers/scanner"
 	"xephang/kiosk/devices"
+	"xephang/kiosk/digitise"
 	"xephang/kiosk/flow"
+	"xephang/kiosk/formfill"
 	"xephang/kiosk/localapi"
 	"xephang/kiosk/outbox"
 	"xephang/kiosk/precheck"
 	"xephang/kiosk/uplink"
 	"xephang/queue-server/apiv1"
+	"xephang/queue-server/forms"
 	"xephang/queue-server/queue"
 	"xephang/systemd"
 	"xephang/ui"
@@ -395,9 +398,16 @@ func (m *Main) Run(ctx context.Context) error {
 		Timeouts: flow.Timeouts{Idle: m.Config.Idle, Result: m.Config.Result}, Emit: m.Hub.Publish,
 		Scanner: sc, ScanDir: filepath.Join(m.Config.DataDir, "scans"), ScanSource: scanner.Source(m.Config.ScanSource),
 		PrecheckServices: m.Config.PrecheckServices,
+		Dossiers:         uplink.ClientDossiers{Client: client},
+		Forms:            forms.Default(),
+		CardPerson:       formfill.Person,
+		Digitise:         digitiseDocuments,
 	}
 	if m.Checker != nil {
 		fc.Prechecker = m.Checker
+	}
+	if m.Devices.A4 != nil {
+		fc.A4 = m.Devices.A4
 	}
 	if err := os.MkdirAll(fc.ScanDir, 0o700); err != nil {
 		m.closeStarted()
@@ -579,4 +589,19 @@ func runDaemon(ctx context.Context, args []string, stderr io.Writer) int {
 		return exitProblem
 	}
 	return exitOK
+}
+
+// digitiseDocuments makes the searchable documents of a pre-checked
+// dossier, as the outbox keeps them with the ticket.
+func digitiseDocuments(res *precheck.Result, pages []precheck.PageText) ([]outbox.Document, error) {
+	docs, err := digitise.Documents(res, pages)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]outbox.Document, 0, len(docs))
+	for _, d := range docs {
+		out = append(out, outbox.Document{Name: d.Name, Kind: d.Kind, Pages: d.Pages, Status: d.Status,
+			Reasons: d.Reasons, Fields: d.Fields, PDF: d.PDF})
+	}
+	return out, nil
 }

@@ -111,13 +111,21 @@ func TestEndToEndOfflineExactlyOnce(t *testing.T) {
 			t.Fatalf("offline ticket: %d %+v", code, tv)
 		}
 	}
+	// A number with a filled form, offline: the form is in the outbox
+	// with it when the screen says so, and survives the kill -9 below.
+	var formTicket ticketView
+	if code := k.post(t, ctx, "/api/forms/khai-sinh/ticket", map[string]any{"service": "B", "values": birthForm()}, &formTicket); code != http.StatusCreated || !formTicket.Offline {
+		t.Fatalf("offline ticket with a form: %d %+v", code, formTicket)
+	}
+	printed = append(printed, formTicket.Number)
+	waitJobs(t, ctx, jobsDir, len(printed))
 	// kill -9 kioskd in the middle of a print: the ticket is in the
 	// outbox (written before printing), it may or may not have come out.
 	go func() {
 		var tv ticketView
 		k.post(t, context.Background(), "/api/tickets", map[string]string{"service": "A"}, &tv)
 	}()
-	k.waitStatus(t, ctx, "the third offline ticket in the outbox", func(s statusView) bool { return s.Link.Pending == 3 })
+	k.waitStatus(t, ctx, "the third offline ticket of A in the outbox (the form's B is the fourth)", func(s statusView) bool { return s.Link.Pending == 4 })
 	kiosk.Kill()
 	// kill -9 the server too while the link is cut, and bring it back.
 	srv.Kill()
@@ -153,6 +161,22 @@ func TestEndToEndOfflineExactlyOnce(t *testing.T) {
 	})
 	if tv, code := take("A"); code != http.StatusCreated || tv.Offline {
 		t.Fatalf("online again: %d %+v", code, tv)
+	}
+
+	// The form taken offline reached the server with its ticket.
+	found := false
+	for _, tk := range mustTickets(t, ctx, admin) {
+		if tk.Number != formTicket.Number {
+			continue
+		}
+		found = true
+		waitUntil(t, ctx, "the offline form on the server", func() bool {
+			dv, err := admin.Dossier(ctx, tk.ID)
+			return err == nil && dv.Form != nil && dv.Form.Values["child_name"] == birthForm()["child_name"]
+		})
+	}
+	if !found {
+		t.Errorf("the ticket taken with a form (%s) is not on the server", formTicket.Number)
 	}
 
 	// What the printer printed, from its job files, against the server.
@@ -477,4 +501,21 @@ func (p *proxy) Restore() {
 	p.mu.Lock()
 	p.cut = false
 	p.mu.Unlock()
+}
+
+// birthForm is a birth registration form filled whole.
+func birthForm() map[string]string {
+	return map[string]string{"applicant_name": "Nguyễn Văn An", "applicant_id_number": "001095012345",
+		"applicant_address": "Số 1 Tràng Tiền, phường Hoàn Kiếm, Hà Nội", "applicant_relation": "Cha",
+		"child_name": "Nguyễn Thị Thuỷ Tiên", "child_birth_date": time.Now().AddDate(0, 0, -3).Format(time.DateOnly),
+		"child_sex": "F", "child_ethnicity": "Kinh", "child_nationality": "Việt Nam", "child_birth_place": "Bệnh viện Phụ sản Hà Nội"}
+}
+
+func mustTickets(t *testing.T, ctx context.Context, admin *apiv1.Client) []apiv1.TicketView {
+	t.Helper()
+	ts, err := admin.Tickets(ctx, "e2e", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ts
 }

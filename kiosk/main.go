@@ -12,6 +12,7 @@
 //	kioskd scanner test [-scanner sane[:DEV]|escl:URL|folder:DIR|sim] …
 //	kioskd precheck -procedure ID [-card PAYLOAD] IMAGE…   dossier pre-check on page images → JSON
 //	kioskd digitise -out FILE.pdf IMAGE…   page images → one searchable PDF (OCR)
+//	kioskd counter-scan -data DIR -counter N -scanner SPEC   a counter's scans → its current ticket's dossier
 //	kioskd form -procedure ID -card PAYLOAD -out FILE.pdf   the procedure's tờ khai filled from a card → PDF
 //
 // Technician commands exit 0 when everything checked works, 1 when something
@@ -73,6 +74,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return precheck.Command(args[1:], stdin, stdout, stderr)
 	case "digitise":
 		return digitise.Command(args[1:], stdout, stderr)
+	case "counter-scan":
+		return counterScan(ctx, args[1:], stdout, stderr)
 	case "form":
 		return formfill.Command(args[1:], stdin, stdout, stderr)
 	}
@@ -99,6 +102,9 @@ func usage(w io.Writer) {
   kioskd precheck -procedure ID [-card PAYLOAD] IMAGE…
                                                  pre-check a dossier's page images with OCR, print JSON
   kioskd digitise -out FILE.pdf IMAGE…           read page images with OCR into one searchable PDF
+  kioskd counter-scan [-server URL] -data DIR -counter N -scanner SCANNER [-procedure ID] [-once]
+                                                 on a clerk's PC enrolled like a kiosk: each batch scanned is read,
+                                                 pre-checked, made searchable and sent to the ticket served at counter N
   kioskd form -procedure ID -card PAYLOAD -out FILE.pdf [-commune C] [-place P] [-ref R]
                                                  fill the procedure's tờ khai from a card (QR payload or the
                                                  MRZ's three lines; - reads stdin) and write its PDF

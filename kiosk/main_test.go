@@ -206,7 +206,7 @@ func TestScannerTest(t *testing.T) {
 }
 
 func TestDispatch(t *testing.T) {
-	for _, args := range [][]string{{"-addr", "0.0.0.0:8090"}, {"-bogus"}, {"bogus"}, {"idcard"}, {"enroll"}, {"enroll", "-token", "x"}, {"digitise"}, {"digitise", "page.png"}} {
+	for _, args := range [][]string{{"-addr", "0.0.0.0:8090"}, {"-bogus"}, {"bogus"}, {"idcard"}, {"enroll"}, {"enroll", "-token", "x"}, {"digitise"}, {"digitise", "page.png"}, {"counter-scan"}} {
 		if code, _, errOut := runCmd(t, "", args...); code != exitUsage || errOut == "" {
 			t.Errorf("%q: exit %d, stderr %q", args, code, errOut)
 		}
@@ -216,7 +216,10 @@ func TestDispatch(t *testing.T) {
 	if code, _, errOut := runCmd(t, "", "-data", dir, "-addr", "127.0.0.1:0"); code != exitProblem || !strings.Contains(errOut, "kioskd enroll") {
 		t.Errorf("not enrolled: exit %d, stderr %q", code, errOut)
 	}
-	if code, out, _ := runCmd(t, "", "help"); code != 0 || !strings.Contains(out, "idcard parse") || !strings.Contains(out, "kioskd digitise -out") {
+	if code, _, errOut := runCmd(t, "", "counter-scan", "-data", dir, "-counter", "1", "-scanner", "folder:"+dir); code != exitProblem || !strings.Contains(errOut, "kioskd enroll") {
+		t.Errorf("counter-scan not enrolled: exit %d, stderr %q", code, errOut)
+	}
+	if code, out, _ := runCmd(t, "", "help"); code != 0 || !strings.Contains(out, "idcard parse") || !strings.Contains(out, "kioskd digitise -out") || !strings.Contains(out, "kioskd counter-scan") {
 		t.Errorf("help: %d", code)
 	}
 }

@@ -64,6 +64,17 @@ func (k *Kiosk) Card(ctx context.Context, ev idcard.Event) {
 		k.Machine.Touch()
 		k.emit(Event{Type: "card", Card: &CardRead{OK: true, Message: "Đã đọc thẻ; thông tin trên thẻ sẽ được đối chiếu với giấy tờ.",
 			EN: "Card read; it will be compared with your papers."}})
+	case Form:
+		if busy(st.Step) {
+			return
+		}
+		cr := k.formCardRead(card)
+		if st.Step == StepCard {
+			k.Machine.Go(Form, StepFill, st.Data) // the form opens, filled
+		} else {
+			k.Machine.Touch()
+		}
+		k.emit(Event{Type: "card", Card: cr})
 	default:
 		k.emit(Event{Type: "card", Card: &CardRead{OK: true, Message: "Đã đọc thẻ.", EN: "Card read."}})
 	}

@@ -18,10 +18,13 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"xephang/drivers/escpos"
+	"xephang/drivers/idcard"
 	"xephang/drivers/scanner"
 	"xephang/kiosk/outbox"
+	"xephang/kiosk/precheck"
 	"xephang/kiosk/uplink"
 	"xephang/queue-server/apiv1"
+	"xephang/queue-server/forms"
 	"xephang/queue-server/queue"
 )
 
@@ -85,6 +88,21 @@ type Config struct {
 	// number a pre-checked citizen takes; procedures not in it are matched
 	// by the service's name (e.g. "Hộ tịch"), or the citizen chooses.
 	PrecheckServices map[string]string
+	// Digitise makes one searchable PDF per document of a pre-checked
+	// dossier from the pages as the OCR saw them (digitise.Documents); nil
+	// when the kiosk keeps no documents.
+	Digitise func(res *precheck.Result, pages []precheck.PageText) ([]outbox.Document, error)
+	// Forms are the procedures' forms (forms.Default()); nil: this kiosk
+	// has none. CardPerson turns a card read into what a form is
+	// prefilled from (formfill.Person). RenderForm renders a filled form
+	// (forms' PDF when nil); A4 prints it (nil: no A4 printer).
+	Forms      *forms.Set
+	CardPerson func(*idcard.Card) forms.Person
+	RenderForm FormRenderer
+	A4         A4Printer
+	// Dossiers sends a ticket's form at once when the server answers
+	// (uplink.ClientDossiers); nil leaves it to the link's replay.
+	Dossiers uplink.Dossiers
 }
 
 // Event is one message to the touchscreen over the local WebSocket.
@@ -145,7 +163,9 @@ type Kiosk struct {
 	elderly bool   // a card read in this session entitles to elderly priority
 	cardID  string // the CCCD number of a card read in this session's take-number flow
 	pre     *precheckSession
+	fcard   *idcard.Card // the card read in this session's form flow
 	printMu sync.Mutex
+	a4Mu    sync.Mutex
 }
 
 // New returns a kiosk at home.
@@ -179,6 +199,7 @@ func (k *Kiosk) forget() {
 	k.elderly = false
 	k.cardID = ""
 	k.pre = nil // the pages, the card and the result go with the citizen
+	k.fcard = nil
 	k.mu.Unlock()
 }
 

@@ -1,5 +1,5 @@
 // Package flow holds the kiosk's citizen flows — take a number, check in
-// a booking, look up a procedure, pre-check a dossier — as state machines
+// a booking, look up a procedure, pre-check a dossier, fill a form — as state machines
 // with timeouts, and the work behind their steps: issuing online or from a
 // leased block, printing, checking in.
 //
@@ -22,6 +22,7 @@ const (
 	CheckIn    = "check-in"
 	Lookup     = "lookup"
 	Precheck   = "precheck"
+	Form       = "form"
 )
 
 // Steps.
@@ -42,11 +43,13 @@ const (
 	StepScanning      = "scanning"         // precheck: the scanner runs (progress events)
 	StepChecking      = "checking"         // precheck: OCR and the checks (progress events)
 	StepResult        = "result"           // precheck: per document present/missing/unreadable/inconsistent
+	StepFill          = "fill"             // form: the form on screen, prefilled from the card read (or by hand)
 )
 
 // first is each flow's first step.
 var first = map[string]string{
 	Home: StepHome, TakeNumber: StepChooseService, CheckIn: StepScan, Lookup: StepList, Precheck: StepChooseProc,
+	Form: StepChooseProc,
 }
 
 // transitions are the allowed step changes within a flow.
@@ -76,6 +79,16 @@ var transitions = map[string]map[string][]string{
 		StepPrinting:    {StepPrinted, StepFailed},
 		StepFailed:      {StepChooseProc, StepInsert, StepResult},
 		StepPrinted:     {StepChooseProc},
+	},
+	// Form: choose the procedure, "put your card on the reader" (or fill
+	// by hand), fill, then print the form or take a number with it.
+	Form: {
+		StepChooseProc: {StepChooseProc, StepCard, StepFill},
+		StepCard:       {StepCard, StepChooseProc, StepFill},
+		StepFill:       {StepFill, StepCard, StepChooseProc},
+		StepPrinting:   {StepPrinted, StepFailed},
+		StepFailed:     {StepFill, StepCard, StepChooseProc},
+		StepPrinted:    {StepChooseProc, StepFill},
 	},
 }
 

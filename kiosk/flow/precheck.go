@@ -13,13 +13,14 @@ import (
 	"xephang/drivers/idcard"
 	"xephang/drivers/scanner"
 	"xephang/kiosk/catalogue"
+	"xephang/kiosk/outbox"
 	"xephang/kiosk/precheck"
 	"xephang/queue-server/queue"
 )
 
 // Prechecker runs the dossier pre-check on scanned pages (*precheck.Checker).
 type Prechecker interface {
-	Check(ctx context.Context, procedure string, pages []precheck.Page, card *idcard.Card, progress func(precheck.Progress)) (*precheck.Result, error)
+	CheckPages(ctx context.Context, procedure string, pages []precheck.Page, card *idcard.Card, progress func(precheck.Progress)) (*precheck.Result, []precheck.PageText, error)
 	Catalogue() *catalogue.Catalogue
 }
 
@@ -38,7 +39,8 @@ type precheckSession struct {
 	pages     []precheck.Page
 	card      *idcard.Card
 	result    *precheck.Result
-	raw       json.RawMessage // the result as sent to the server
+	raw       json.RawMessage   // the result as sent to the server
+	docs      []outbox.Document // the documents digitised (PDFs), to go with the ticket
 }
 
 // PrecheckView is the result as the screen shows it: per document, its
@@ -184,11 +186,20 @@ func (k *Kiosk) scanAndCheck(ctx context.Context, proc *catalogue.Procedure, ses
 	if err := k.Machine.Go(Precheck, StepChecking, map[string]any{"procedure": proc.ID, "pages": len(sess.pages)}); err != nil {
 		return PrecheckView{}, err
 	}
-	res, err := k.cfg.Prechecker.Check(ctx, proc.ID, sess.pages, sess.card, func(p precheck.Progress) {
+	res, texts, err := k.cfg.Prechecker.CheckPages(ctx, proc.ID, sess.pages, sess.card, func(p precheck.Progress) {
 		k.emit(Event{Type: "check", Check: &CheckProgress{Stage: p.Stage, Page: p.Page, Pages: p.Pages, Done: p.Done}})
 	})
 	if err != nil {
 		return PrecheckView{}, err
+	}
+	sess.docs = nil
+	if k.cfg.Digitise != nil {
+		// The searchable documents go with the ticket; without them the
+		// pre-check still stands (the counter scans the papers).
+		if sess.docs, err = k.cfg.Digitise(res, texts); err != nil {
+			sess.docs = nil
+			k.cfg.Log.Error("digitising the pre-checked pages", "procedure", proc.ID, "err", err)
+		}
 	}
 	raw, err := json.Marshal(res)
 	if err != nil {
@@ -232,6 +243,37 @@ var serviceKeywords = map[string][]string{
 	"chung-thuc-ban-sao": {"chung thuc"}, "thuong-tru": {"cu tru", "thuong tru"}, "dat-dai-lan-dau": {"dat dai"},
 }
 
+// ProcedureFor is the one procedure a service's tickets are for, by the
+// overrides (procedure → service code) or the service's name; false when
+// the name fits none or several (Hộ tịch: birth, marriage, extracts).
+func ProcedureFor(centre queue.Centre, service string, overrides map[string]string) (string, bool) {
+	svc, ok := centre.Service(service)
+	if !ok {
+		return "", false
+	}
+	var found []string
+	for proc, code := range overrides {
+		if code == svc.Code {
+			found = append(found, proc)
+		}
+	}
+	if len(found) == 0 {
+		name := Fold(svc.Name)
+		for proc, kws := range serviceKeywords {
+			for _, kw := range kws {
+				if strings.Contains(name, kw) {
+					found = append(found, proc)
+					break
+				}
+			}
+		}
+	}
+	if len(found) != 1 {
+		return "", false
+	}
+	return found[0], true
+}
+
 // serviceFor is the service whose number a citizen pre-checked for proc takes.
 func (k *Kiosk) serviceFor(centre queue.Centre, proc *catalogue.Procedure) (queue.Service, bool) {
 	if code, ok := k.cfg.PrecheckServices[proc.ID]; ok {
@@ -267,8 +309,10 @@ func (k *Kiosk) PrecheckResult() (PrecheckView, bool) {
 
 // PrecheckTicket takes a number for the pre-checked procedure's service
 // (or service, when given) with the result attached — at once online; kept
-// with the ticket in the outbox and attached on replay offline — prints
-// the ticket, then the checklist with its number.
+// with the ticket in the outbox and attached on replay offline — and the
+// digitised documents (stored with the ticket before it prints, sent by
+// the link once the server has it), prints the ticket, then the checklist
+// with its number.
 func (k *Kiosk) PrecheckTicket(ctx context.Context, service, priority string) (PrecheckView, error) {
 	release, err := k.exclusive()
 	if err != nil {
@@ -305,7 +349,7 @@ func (k *Kiosk) PrecheckTicket(ctx context.Context, service, priority string) (P
 	if err := k.Machine.Enter(Precheck, StepPrinting, map[string]string{"service": svc.Code}); err != nil {
 		return PrecheckView{}, errBusy
 	}
-	p, err := k.takeNumber(ctx, centre, svc, priority, sess.raw)
+	p, err := k.takeNumber(ctx, centre, svc, priority, attachments{precheck: sess.raw, docs: freshDocuments(sess.docs)})
 	v := k.view(proc, sess)
 	if err != nil {
 		k.finish(Precheck, p, err)
@@ -355,6 +399,20 @@ func (k *Kiosk) precheckCard(card *idcard.Card) {
 	}
 	k.pre.card = card
 	k.mu.Unlock()
+}
+
+// freshDocuments copies docs with a new id each: a document stored with
+// a ticket keeps its id for every attempt to send it.
+func freshDocuments(docs []outbox.Document) []outbox.Document {
+	if len(docs) == 0 {
+		return nil
+	}
+	out := make([]outbox.Document, len(docs))
+	for i, d := range docs {
+		d.ID = outbox.NewDocumentID()
+		out[i] = d
+	}
+	return out
 }
 
 var _ DocumentPrinter = (*escpos.Printer)(nil)

@@ -23,11 +23,11 @@ type fakeChecker struct{ pages int }
 
 func (f *fakeChecker) Catalogue() *catalogue.Catalogue { return catalogue.Default() }
 
-func (f *fakeChecker) Check(_ context.Context, procedure string, pages []precheck.Page, _ *idcard.Card, progress func(precheck.Progress)) (*precheck.Result, error) {
+func (f *fakeChecker) CheckPages(_ context.Context, procedure string, pages []precheck.Page, _ *idcard.Card, progress func(precheck.Progress)) (*precheck.Result, []precheck.PageText, error) {
 	f.pages = len(pages)
 	proc, err := catalogue.Default().Procedure(procedure)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	res := &precheck.Result{Procedure: procedure, Fields: map[string]string{"child_name": "NGUYỄN AN"}}
 	for i, d := range proc.Documents {
@@ -37,16 +37,31 @@ func (f *fakeChecker) Check(_ context.Context, procedure string, pages []prechec
 		}
 		res.Documents = append(res.Documents, precheck.DocumentResult{Name: d.Name, Status: st, Required: d.Required, Reasons: []string{"lý do"}})
 	}
+	texts := make([]precheck.PageText, len(pages))
 	for n := range pages {
 		progress(precheck.Progress{Page: n + 1, Pages: len(pages), Stage: "page-done", Done: n + 1})
+		texts[n] = precheck.PageText{DPI: 300}
 	}
-	return res, nil
+	return res, texts, nil
+}
+
+// fakeDigitise makes one "PDF" per document present, naming its pages.
+func fakeDigitise(res *precheck.Result, pages []precheck.PageText) ([]outbox.Document, error) {
+	var out []outbox.Document
+	for _, d := range res.Documents {
+		if d.Status == precheck.Present {
+			out = append(out, outbox.Document{Name: d.Name, Kind: "k", Pages: len(pages), Status: string(d.Status),
+				Reasons: d.Reasons, Fields: map[string]string{"child_name": "NGUYỄN AN"}, PDF: []byte("%PDF-1.7 " + d.Name)})
+		}
+	}
+	return out, nil
 }
 
 func TestPrecheckOfflineKeepsTheResultWithTheTicket(t *testing.T) {
 	k, pr, st, events := newOfflineKiosk(t)
 	fc := &fakeChecker{}
 	k.cfg.Prechecker, k.cfg.Scanner, k.cfg.ScanDir = fc, &scannersim.Scanner{Pages: 2}, t.TempDir()
+	k.cfg.Digitise = fakeDigitise
 	ctx := context.Background()
 	if err := k.StartPrecheck(); err != nil || k.Machine.State().Step != StepChooseProc {
 		t.Fatalf("start: %v %+v", err, k.Machine.State())
@@ -97,6 +112,14 @@ func TestPrecheckOfflineKeepsTheResultWithTheTicket(t *testing.T) {
 	var res precheck.Result
 	if err := json.Unmarshal(pending[0].Precheck, &res); err != nil || res.Procedure != "khai-sinh" {
 		t.Errorf("kept result %v %+v", err, res)
+	}
+	// The digitised documents wait with it, each with an id of its own.
+	docs := pending[0].Documents
+	if len(docs) != len(res.Documents)-1 || docs[0].ID == "" || docs[0].ID == docs[1].ID || docs[0].Size == 0 || docs[0].SHA256 == "" {
+		t.Fatalf("documents kept %+v", docs)
+	}
+	if b, err := st.DocumentPDF(docs[0]); err != nil || !strings.HasPrefix(string(b), "%PDF-") {
+		t.Errorf("document file %q %v", b, err)
 	}
 	if len(pr.printed) != 1 || len(pr.docs) != 1 {
 		t.Fatalf("printed %d tickets, %d checklists", len(pr.printed), len(pr.docs))

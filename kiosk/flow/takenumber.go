@@ -74,7 +74,7 @@ func (k *Kiosk) TakeNumber(ctx context.Context, service, priority string) (Print
 	if err := k.Machine.Enter(TakeNumber, StepPrinting, map[string]string{"service": svc.Code}); err != nil {
 		return Printed{}, errBusy
 	}
-	p, err := k.takeNumber(ctx, centre, svc, priority, nil)
+	p, err := k.takeNumber(ctx, centre, svc, priority, attachments{})
 	if err == nil {
 		k.cardUsed()
 	}
@@ -99,9 +99,18 @@ func (k *Kiosk) grant(priority string) (string, error) {
 	return priority, nil
 }
 
-// takeNumber issues and prints; pre, when not nil, is a pre-check result
-// to attach to the ticket (at once online, on replay offline).
-func (k *Kiosk) takeNumber(ctx context.Context, centre queue.Centre, svc queue.Service, priority string, pre json.RawMessage) (Printed, error) {
+// attachments go with a ticket to the server: a pre-check result and a
+// filled form (each sent at once online, else kept with the ticket in the
+// outbox and sent on replay), digitised documents (kept with the ticket
+// in the outbox before it prints, sent by the link once the server has it).
+type attachments struct {
+	precheck json.RawMessage
+	form     json.RawMessage
+	docs     []outbox.Document
+}
+
+// takeNumber issues and prints a ticket with its attachments.
+func (k *Kiosk) takeNumber(ctx context.Context, centre queue.Centre, svc queue.Service, priority string, att attachments) (Printed, error) {
 	if err := k.printerReady(ctx); err != nil {
 		return Printed{}, err
 	}
@@ -117,7 +126,7 @@ func (k *Kiosk) takeNumber(ctx context.Context, centre queue.Centre, svc queue.S
 		switch {
 		case err == nil:
 			k.cfg.Link.Reached()
-			return k.printOnline(ctx, centre, svc, tv, key, pre)
+			return k.printOnline(ctx, centre, svc, tv, key, att)
 		case uplink.Unreachable(err):
 			// The answer may have been lost after the server issued it; that
 			// ticket was never printed and ends as a no-show. What the
@@ -128,18 +137,20 @@ func (k *Kiosk) takeNumber(ctx context.Context, centre queue.Centre, svc queue.S
 			return Printed{}, apiError(err)
 		}
 	}
-	return k.takeOffline(ctx, centre, svc, priority, pre)
+	return k.takeOffline(ctx, centre, svc, priority, att)
 }
 
 // printOnline prints a ticket the server issued with idempotency key key.
-// It is recorded in the outbox first: if the printer refuses it, or
-// kioskd dies while printing it, the server is asked to withdraw it
-// (tickets/void) instead of calling a number nobody holds.
-func (k *Kiosk) printOnline(ctx context.Context, centre queue.Centre, svc queue.Service, tv apiv1.TicketView, key string, pre json.RawMessage) (Printed, error) {
-	attached := false
-	if pre != nil && tv.ID != "" {
+// It is recorded in the outbox first, with what goes with it: if the
+// printer refuses it, or kioskd dies while printing it, the server is
+// asked to withdraw it (tickets/void) instead of calling a number nobody
+// holds. The pre-check result and the form are sent at once (kept to send
+// later when that fails); the documents are sent by the link.
+func (k *Kiosk) printOnline(ctx context.Context, centre queue.Centre, svc queue.Service, tv apiv1.TicketView, key string, att attachments) (Printed, error) {
+	attached, formSent := false, false
+	if att.precheck != nil && tv.ID != "" {
 		c, cancel := context.WithTimeout(ctx, k.cfg.IssueTimeout)
-		err := k.cfg.Client.AttachPrecheck(c, tv.ID, pre)
+		err := k.cfg.Client.AttachPrecheck(c, tv.ID, att.precheck)
 		cancel()
 		if err != nil {
 			k.cfg.Link.Failed(err)
@@ -147,8 +158,19 @@ func (k *Kiosk) printOnline(ctx context.Context, centre queue.Centre, svc queue.
 		}
 		attached = err == nil
 	}
+	if att.form != nil && tv.ID != "" && k.cfg.Dossiers != nil {
+		c, cancel := context.WithTimeout(ctx, k.cfg.IssueTimeout)
+		err := k.cfg.Dossiers.PutForm(c, tv.ID, att.form)
+		cancel()
+		if err != nil {
+			k.cfg.Link.Failed(err)
+			k.cfg.Log.Warn("sending the form failed; kept to send later", "number", tv.Number, "err", err)
+		}
+		formSent = err == nil
+	}
 	rec := outbox.Ticket{Key: key, Centre: k.cfg.Centre, Service: svc.Code, Number: tv.Number, ServerID: tv.ID,
-		Priority: tv.Priority, IssuedAt: k.cfg.Link.Now(), Precheck: pre, PrecheckAttached: attached}
+		Priority: tv.Priority, IssuedAt: k.cfg.Link.Now(), Precheck: att.precheck, PrecheckAttached: attached,
+		Form: att.form, FormSent: formSent, Documents: att.docs}
 	recorded := true
 	if err := k.cfg.Store.Record(rec); err != nil {
 		recorded = false // print anyway: a citizen is waiting
@@ -160,6 +182,9 @@ func (k *Kiosk) printOnline(ctx context.Context, centre queue.Centre, svc queue.
 	case !recorded:
 	case err == nil:
 		k.markPrinted(key, tv.Number)
+		if len(att.docs) > 0 {
+			k.cfg.Link.Kick() // the link sends the documents
+		}
 	case errors.As(err, &fe) && fe.Code == "printer":
 		// Refused before a byte was sent: nobody holds this number.
 		if err := k.cfg.Store.Withdraw(key, fe.EN); err != nil {
@@ -171,9 +196,10 @@ func (k *Kiosk) printOnline(ctx context.Context, centre queue.Centre, svc queue.
 		// It may have come out in part and the screen gave the number:
 		// it stays in the queue.
 		k.markPrinted(key, tv.Number)
+		k.cfg.Link.Kick()
 	}
-	if !recorded && pre != nil && !attached {
-		k.cfg.Log.Error("a pre-check result is lost (not attached, not recorded)", "number", tv.Number)
+	if !recorded && ((att.precheck != nil && !attached) || (att.form != nil && !formSent) || len(att.docs) > 0) {
+		k.cfg.Log.Error("what goes with a ticket is lost (not sent, not recorded)", "number", tv.Number)
 	}
 	return p, err
 }
@@ -187,10 +213,11 @@ func (k *Kiosk) markPrinted(key, number string) {
 	}
 }
 
-func (k *Kiosk) takeOffline(ctx context.Context, centre queue.Centre, svc queue.Service, priority string, pre json.RawMessage) (Printed, error) {
+func (k *Kiosk) takeOffline(ctx context.Context, centre queue.Centre, svc queue.Service, priority string, att attachments) (Printed, error) {
 	now := k.cfg.Link.Now()
 	t, err := k.cfg.Store.Take(outbox.Ticket{Key: newKey(), Centre: k.cfg.Centre, Service: svc.Code,
-		Day: now.In(centre.Location()).Format(time.DateOnly), Priority: priority, IssuedAt: now, Precheck: pre})
+		Day: now.In(centre.Location()).Format(time.DateOnly), Priority: priority, IssuedAt: now, Precheck: att.precheck,
+		Form: att.form, Documents: att.docs})
 	if errors.Is(err, outbox.ErrNoNumbers) {
 		return Printed{}, errNoNumbers
 	}

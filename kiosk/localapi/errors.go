@@ -34,6 +34,12 @@ var statuses = map[string]int{
 	"invalid_priority":       http.StatusBadRequest,
 	"invalid_code":           http.StatusBadRequest,
 	"no_pages":               http.StatusUnprocessableEntity,
+	"forms_unavailable":      http.StatusServiceUnavailable,
+	"a4_print_failed":        http.StatusServiceUnavailable,
+	"no_a4_printer":          http.StatusConflict,
+	"unknown_form":           http.StatusNotFound,
+	"invalid_form":           http.StatusUnprocessableEntity,
+	"form_render":            http.StatusInternalServerError,
 	"internal":               http.StatusInternalServerError,
 	"precheck":               http.StatusInternalServerError,
 	"server":                 http.StatusBadGateway,
@@ -92,8 +98,13 @@ func writeErrorStatus(w http.ResponseWriter, r *http.Request, status int, err er
 		fe = errInternal
 	}
 	msg := fe.VI
-	if strings.HasPrefix(strings.ToLower(r.Header.Get("Accept-Language")), "en") {
+	if english(r) {
 		msg = fe.EN
 	}
 	writeJSON(w, status, map[string]any{"error": map[string]string{"code": fe.Code, "message": msg}})
+}
+
+// english reports whether the page asked for English.
+func english(r *http.Request) bool {
+	return strings.HasPrefix(strings.ToLower(r.Header.Get("Accept-Language")), "en")
 }

@@ -24,6 +24,7 @@ func TestStatusOfEachRefusal(t *testing.T) {
 		"invalid_priority": 400, "invalid_code": 400, "invalid_json": 400, "invalid": 400, "something_new": 400,
 		"no_pages": 422, "unsupported_media_type": 415,
 		"internal": 500, "precheck": 500, "server": 502,
+		"forms_unavailable": 503, "a4_print_failed": 503, "no_a4_printer": 409, "unknown_form": 404, "invalid_form": 422, "form_render": 500,
 	}
 	for code, st := range want {
 		if got := status(&flow.Error{Code: code}); got != st {

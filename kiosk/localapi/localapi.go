@@ -1,8 +1,8 @@
 // Package localapi is kioskd's HTTP server for its own touchscreen, on
 // 127.0.0.1 only: the embedded pages, the local API the pages call
-// (services, take a number, check in, devices, flow steps) and a WebSocket
-// of events (flow steps, card reads, printer status, link state, scan
-// progress). With a simulator attached it also serves the demo endpoints
+// (services, take a number, check in, pre-check, forms, devices, flow
+// steps) and a WebSocket of events (flow steps, card reads, printer
+// status, link state, scan progress). With a simulator attached it also serves the demo endpoints
 // that tap a sample card or scan a booking QR and show the printed ticket.
 package localapi
 
@@ -88,6 +88,11 @@ func New(cfg Config) *Server {
 	s.mux.HandleFunc("POST /api/precheck/more", s.handlePrecheckScan(true))
 	s.mux.HandleFunc("GET /api/precheck", s.handlePrecheckResult)
 	s.mux.HandleFunc("POST /api/precheck/ticket", s.handlePrecheckTicket)
+	s.mux.HandleFunc("GET /api/forms", s.handleForms)
+	s.mux.HandleFunc("GET /api/forms/{procedure}", s.handleForm)
+	s.mux.HandleFunc("POST /api/forms/{procedure}/check", s.handleFormCheck)
+	s.mux.HandleFunc("POST /api/forms/{procedure}/print", s.handleFormPrint)
+	s.mux.HandleFunc("POST /api/forms/{procedure}/ticket", s.handleFormTicket)
 	s.mux.HandleFunc("POST /api/ping", func(w http.ResponseWriter, r *http.Request) {
 		if s.cfg.Ping != nil {
 			s.cfg.Ping()
@@ -168,6 +173,8 @@ type Status struct {
 	Elderly    bool          `json:"elderly"`     // a card read in this session entitles to elderly priority
 	ElderlyAge int           `json:"elderly_age"` // from which age
 	Precheck   bool          `json:"precheck"`    // this kiosk can pre-check dossiers (scanner + OCR)
+	Forms      bool          `json:"forms"`       // this kiosk has forms to fill
+	A4         bool          `json:"a4_printer"`  // and an A4 printer to print them
 	// WalkIn says whether numbers are issued now (the centre's window)
 	// and, when not, from when: the screen still offers the rest.
 	WalkIn WalkIn `json:"walk_in"`
@@ -181,7 +188,7 @@ type WalkIn struct {
 
 func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request) {
 	st := Status{Flow: s.cfg.Kiosk.Machine.State(), Demo: s.cfg.Demo != nil, Elderly: s.cfg.Kiosk.Elderly(), ElderlyAge: s.cfg.Kiosk.ElderlyAge(),
-		Precheck: s.cfg.Kiosk.PrecheckAvailable()}
+		Precheck: s.cfg.Kiosk.PrecheckAvailable(), Forms: s.cfg.Kiosk.FormsAvailable(), A4: s.cfg.Kiosk.A4Available()}
 	open, next := s.cfg.Kiosk.WalkIn()
 	st.WalkIn.Open = open
 	if !next.IsZero() {
@@ -264,7 +271,7 @@ func (s *Server) handleDevices(w http.ResponseWriter, r *http.Request) {
 // FlowRequest is POST /api/flow: the page starts a flow, moves within
 // it, touches (keeps it from timing out) or goes home.
 type FlowRequest struct {
-	Flow string `json:"flow"`           // home, take-number, check-in, lookup, precheck
+	Flow string `json:"flow"`           // home, take-number, check-in, lookup, precheck, form
 	Step string `json:"step,omitempty"` // a step of the flow; its first when empty
 	// Data is what the step shows (e.g. the chosen service), kept small.
 	Data  json.RawMessage `json:"data,omitempty"`

@@ -1,8 +1,10 @@
 // Package outbox is the kiosk's durable state in one bbolt file: the
 // tickets it printed while the queue server was unreachable (the outbox,
-// replayed with their idempotency keys), the blocks of ticket numbers
-// leased from the server for such times, and the cached configuration of
-// its centre.
+// replayed with their idempotency keys), what goes with each ticket to
+// the server (a pre-check result, a form, digitised documents whose PDFs
+// wait in files beside the database), the blocks of ticket numbers leased
+// from the server for such times, and the cached configuration of its
+// centre.
 //
 // The rule that makes offline tickets safe: a number is taken from a block
 // and its ticket written to the outbox in one fsync'd transaction before
@@ -12,17 +14,22 @@ package outbox
 
 import (
 	"bytes"
+	"crypto/rand"
+	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
 
+	"xephang/queue-server/atomicfile"
 	"xephang/queue-server/queue"
 )
 
@@ -94,6 +101,76 @@ type Ticket struct {
 	Precheck         json.RawMessage `json:"precheck,omitempty"`
 	PrecheckAttached bool            `json:"precheck_attached,omitempty"`
 	PrecheckError    string          `json:"precheck_error,omitempty"`
+	// Form is the citizen's filled form (a forms.Filled) to PUT on the
+	// ticket (PUT /api/v1/tickets/{id}/form) once the server has it.
+	Form      json.RawMessage `json:"form,omitempty"`
+	FormSent  bool            `json:"form_sent,omitempty"`
+	FormError string          `json:"form_error,omitempty"`
+	// Documents are the digitised documents to POST on the ticket
+	// (POST /api/v1/tickets/{id}/documents) once the server has it, in
+	// order; their PDFs wait in files of the store's documents folder.
+	Documents []Document `json:"documents,omitempty"`
+}
+
+// Document is a digitised document kept with a ticket: what the server is
+// told of it (its meta part) here, its PDF in a file (mode 0600) of the
+// store's documents folder until the server has it.
+type Document struct {
+	// ID is made once (NewDocumentID) and sent with every attempt: the
+	// server keeps one document per id.
+	ID      string            `json:"id"`
+	Name    string            `json:"name"`
+	Kind    string            `json:"kind"`
+	Pages   int               `json:"pages"`
+	Status  string            `json:"status,omitempty"`
+	Reasons []string          `json:"reasons,omitempty"`
+	Fields  map[string]string `json:"fields,omitempty"`
+	SHA256  string            `json:"sha256"` // of the PDF, hex
+	Size    int               `json:"size"`
+	// Sent: the server has it (or, with Error, refused it for good); its
+	// file is gone either way.
+	Sent  bool   `json:"sent,omitempty"`
+	Error string `json:"error,omitempty"`
+	// PDF is the document given to Take, Record or Deliver; it is written
+	// to its file before the ticket, never into the database.
+	PDF []byte `json:"-"`
+}
+
+// NewDocumentID returns a fresh random document id.
+func NewDocumentID() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	return "doc-" + hex.EncodeToString(b)
+}
+
+// validDocumentID: the ids this store makes (and names files after).
+func validDocumentID(id string) bool {
+	if len(id) < 8 || len(id) > 64 {
+		return false
+	}
+	for _, r := range id {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// waiting reports whether t still has something for the server: a
+// pre-check result, a form or a document not sent yet.
+func (t *Ticket) waiting() bool {
+	if len(t.Precheck) > 0 && !t.PrecheckAttached {
+		return true
+	}
+	if len(t.Form) > 0 && !t.FormSent {
+		return true
+	}
+	for _, d := range t.Documents {
+		if !d.Sent {
+			return true
+		}
+	}
+	return false
 }
 
 var (
@@ -103,14 +180,26 @@ var (
 	bucketMeta    = []byte("meta")    // "centre" → configuration JSON
 )
 
-// Store is the kiosk's bbolt file.
+// Store is the kiosk's bbolt file, and beside it the folder of the
+// documents' PDFs waiting to be sent (DocumentsDir).
 type Store struct {
-	db *bolt.DB
+	db   *bolt.DB
+	docs string
 }
 
-// Open opens or creates the store at path.
+// DocumentsDir is the folder of the documents' PDFs beside the database
+// at path.
+func DocumentsDir(path string) string { return filepath.Join(filepath.Dir(path), "outbox-docs") }
+
+// Open opens or creates the store at path. PDF files of the documents
+// folder that no ticket waits to send (kioskd died between writing them
+// and writing their ticket, or after the server had them) are removed.
 func Open(path string) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("outbox: %w", err)
+	}
+	docs := DocumentsDir(path)
+	if err := os.MkdirAll(docs, 0o700); err != nil {
 		return nil, fmt.Errorf("outbox: %w", err)
 	}
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
@@ -129,7 +218,85 @@ func Open(path string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("outbox: %w", err)
 	}
-	return &Store{db: db}, nil
+	s := &Store{db: db, docs: docs}
+	if err := s.sweep(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// sweep removes the files of the documents folder no ticket waits to send.
+func (s *Store) sweep() error {
+	keep := map[string]bool{}
+	ts, err := s.Tickets("")
+	if err != nil {
+		return fmt.Errorf("outbox: %w", err)
+	}
+	for _, t := range ts {
+		for _, d := range t.Documents {
+			if !d.Sent {
+				keep[d.ID+".pdf"] = true
+			}
+		}
+	}
+	ents, err := os.ReadDir(s.docs)
+	if err != nil {
+		return fmt.Errorf("outbox: %w", err)
+	}
+	for _, e := range ents {
+		if !keep[e.Name()] {
+			os.Remove(filepath.Join(s.docs, e.Name()))
+		}
+	}
+	return nil
+}
+
+// docPath is the file of a document's PDF.
+func (s *Store) docPath(id string) string { return filepath.Join(s.docs, id+".pdf") }
+
+// writeDocuments writes the PDFs of t's documents to their files (each
+// fsync'd, with the folder), sets their hash and size and clears them
+// from t; it returns the files written, to remove if t is not stored.
+func (s *Store) writeDocuments(t *Ticket) ([]string, error) {
+	var written []string
+	seen := map[string]bool{}
+	t.Documents = slices.Clone(t.Documents)
+	for i := range t.Documents {
+		d := &t.Documents[i]
+		if !validDocumentID(d.ID) || seen[d.ID] || len(d.PDF) == 0 {
+			removeAll(written)
+			return nil, fmt.Errorf("outbox: document %d needs a fresh id and a PDF", i+1)
+		}
+		seen[d.ID] = true
+		sum := sha256.Sum256(d.PDF)
+		d.SHA256, d.Size, d.Sent, d.Error = hex.EncodeToString(sum[:]), len(d.PDF), false, ""
+		if err := atomicfile.Write(s.docPath(d.ID), d.PDF, 0o600); err != nil {
+			removeAll(written)
+			return nil, fmt.Errorf("outbox: document file: %w", err)
+		}
+		written = append(written, s.docPath(d.ID))
+		d.PDF = nil
+	}
+	return written, nil
+}
+
+func removeAll(paths []string) {
+	for _, p := range paths {
+		os.Remove(p)
+	}
+}
+
+// DocumentPDF returns the PDF of a document waiting to be sent.
+func (s *Store) DocumentPDF(d Document) ([]byte, error) {
+	if !validDocumentID(d.ID) {
+		return nil, fmt.Errorf("outbox: invalid document id")
+	}
+	b, err := os.ReadFile(s.docPath(d.ID))
+	if err != nil {
+		return nil, fmt.Errorf("outbox: %w", err)
+	}
+	return b, nil
 }
 
 // Close closes the file.
@@ -257,7 +424,11 @@ func (s *Store) Take(t Ticket) (Ticket, error) {
 	if t.Key == "" || t.Service == "" || t.Day == "" || t.IssuedAt.IsZero() {
 		return t, fmt.Errorf("outbox: ticket needs key, service, day and issue time")
 	}
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	files, err := s.writeDocuments(&t)
+	if err != nil {
+		return Ticket{}, err
+	}
+	err = s.db.Update(func(tx *bolt.Tx) error {
 		keys := tx.Bucket(bucketKeys)
 		if keys.Get([]byte(t.Key)) != nil {
 			return fmt.Errorf("outbox: key %q already used", t.Key)
@@ -306,6 +477,7 @@ func (s *Store) Take(t Ticket) (Ticket, error) {
 		return keys.Put([]byte(t.Key), id)
 	})
 	if err != nil {
+		removeAll(files)
 		return Ticket{}, err
 	}
 	return t, nil
@@ -320,7 +492,29 @@ func (s *Store) Record(t Ticket) error {
 		return fmt.Errorf("outbox: an online ticket needs key, server id and number")
 	}
 	t.Online, t.State = true, Printing
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.insert(&t)
+}
+
+// Deliver records a ticket the server has already (t.ServerID set; e.g.
+// the ticket now at a counter, whose documents a counter scanner took),
+// as Sent, with what is still to send to it: its form, its documents
+// (written to their files first). It returns t as stored.
+func (s *Store) Deliver(t Ticket, now time.Time) (Ticket, error) {
+	if t.Key == "" || t.ServerID == "" {
+		return t, fmt.Errorf("outbox: a delivered ticket needs key and server id")
+	}
+	t.Online, t.State, t.Done = true, Sent, now
+	err := s.insert(&t)
+	return t, err
+}
+
+// insert writes t's documents, then t under a new sequence, fsync'd.
+func (s *Store) insert(t *Ticket) error {
+	files, err := s.writeDocuments(t)
+	if err != nil {
+		return err
+	}
+	err = s.db.Update(func(tx *bolt.Tx) error {
 		keys := tx.Bucket(bucketKeys)
 		if keys.Get([]byte(t.Key)) != nil {
 			return fmt.Errorf("outbox: key %q already used", t.Key)
@@ -340,6 +534,10 @@ func (s *Store) Record(t Ticket) error {
 		}
 		return keys.Put([]byte(t.Key), id)
 	})
+	if err != nil {
+		removeAll(files)
+	}
+	return err
 }
 
 // Printed records that an online ticket came out of the printer.
@@ -408,9 +606,14 @@ func (s *Store) PrechecksToAttach() ([]Ticket, error) {
 	return out, err
 }
 
-// update changes the ticket of key with fn.
+// update changes the ticket of key with fn. A ticket that ends Void or
+// Rejected never reaches the server: its form and documents are dropped
+// (their files removed once the change is on disk), and so are the files
+// of documents fn marked sent.
 func (s *Store) update(key string, fn func(*Ticket)) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	var gone []string
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		gone = nil
 		id := tx.Bucket(bucketKeys).Get([]byte(key))
 		if id == nil {
 			return ErrNotFound
@@ -420,13 +623,109 @@ func (s *Store) update(key string, fn func(*Ticket)) error {
 		if err := json.Unmarshal(tb.Get(id), &t); err != nil {
 			return err
 		}
+		before := map[string]bool{}
+		for _, d := range t.Documents {
+			before[d.ID] = d.Sent
+		}
 		fn(&t)
+		if t.State == Void || t.State == Rejected {
+			if len(t.Form) > 0 && !t.FormSent {
+				t.FormSent, t.FormError = true, "ticket "+t.State
+			}
+			for i := range t.Documents {
+				if d := &t.Documents[i]; !d.Sent {
+					d.Sent, d.Error = true, "ticket "+t.State
+				}
+			}
+		}
+		for _, d := range t.Documents {
+			if d.Sent && !before[d.ID] {
+				gone = append(gone, s.docPath(d.ID))
+			}
+		}
 		raw, err := json.Marshal(t)
 		if err != nil {
 			return err
 		}
 		return tb.Put(bytes.Clone(id), raw)
 	})
+	if err == nil {
+		removeAll(gone)
+	}
+	return err
+}
+
+// FormSent records that the ticket's form reached the server, or, with a
+// non-empty failure, that it never will.
+func (s *Store) FormSent(key, failure string) error {
+	return s.update(key, func(t *Ticket) { t.FormSent, t.FormError = true, failure })
+}
+
+// DocumentSent records that a document of the ticket reached the server,
+// or, with a non-empty failure, that it never will; its file is removed.
+func (s *Store) DocumentSent(key, id, failure string) error {
+	found := false
+	err := s.update(key, func(t *Ticket) {
+		for i := range t.Documents {
+			if d := &t.Documents[i]; d.ID == id {
+				d.Sent, d.Error, found = true, failure, true
+			}
+		}
+	})
+	if err == nil && !found {
+		return ErrNotFound
+	}
+	return err
+}
+
+// DocumentsWaiting is how many documents wait to be sent, with tickets
+// not yet on the server or already there.
+func (s *Store) DocumentsWaiting() (int, error) {
+	ts, err := s.Tickets("")
+	n := 0
+	for _, t := range ts {
+		if t.State != Pending && t.State != Sent && t.State != Printing {
+			continue
+		}
+		for _, d := range t.Documents {
+			if !d.Sent {
+				n++
+			}
+		}
+	}
+	return n, err
+}
+
+// FormsToSend returns the tickets the server has whose form has not
+// reached it yet, in issue order.
+func (s *Store) FormsToSend() ([]Ticket, error) {
+	ts, err := s.Tickets(Sent)
+	out := ts[:0]
+	for _, t := range ts {
+		if len(t.Form) > 0 && !t.FormSent && t.ServerID != "" {
+			out = append(out, t)
+		}
+	}
+	return out, err
+}
+
+// DocumentsToSend returns the tickets the server has with documents not
+// sent yet, in issue order (their documents in the order given).
+func (s *Store) DocumentsToSend() ([]Ticket, error) {
+	ts, err := s.Tickets(Sent)
+	out := ts[:0]
+	for _, t := range ts {
+		if t.ServerID == "" {
+			continue
+		}
+		for _, d := range t.Documents {
+			if !d.Sent {
+				out = append(out, t)
+				break
+			}
+		}
+	}
+	return out, err
 }
 
 // Void marks a ticket the printer refused before printing anything: its
@@ -499,7 +798,7 @@ func (s *Store) Prune(cutoff time.Time) (int, error) {
 			if json.Unmarshal(v, &t) != nil {
 				return nil
 			}
-			waiting := len(t.Precheck) > 0 && !t.PrecheckAttached && t.State == Sent
+			waiting := t.State == Sent && t.waiting()
 			if (t.State == Sent || t.State == Void) && t.Done.Before(cutoff) && !waiting {
 				drop = append(drop, bytes.Clone(k))
 				dropKeys = append(dropKeys, t.Key)

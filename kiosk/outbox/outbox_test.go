@@ -1,10 +1,15 @@
 package outbox
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -213,5 +218,187 @@ func TestOnlineTicketsAndPrechecks(t *testing.T) {
 	s.PrecheckAttached("on1", "")
 	if todo, _ := s.PrechecksToAttach(); len(todo) != 0 {
 		t.Errorf("still to attach: %+v", todo)
+	}
+}
+
+// docFiles lists the documents folder of the store at path.
+func docFiles(t *testing.T, path string) []string {
+	t.Helper()
+	ents, err := os.ReadDir(DocumentsDir(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range ents {
+		fi, err := e.Info()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s: mode %v, want 0600", e.Name(), fi.Mode().Perm())
+		}
+		out = append(out, e.Name())
+	}
+	return out
+}
+
+// A ticket's form and documents are on disk with it before Take returns,
+// survive a restart, wait until the server has the ticket, and each file
+// goes once its document is sent; a voided ticket's files go at once, and
+// a file no ticket waits for is removed when the store opens.
+func TestFormAndDocumentsWaitWithTheTicket(t *testing.T) {
+	s, path := MustOpen(t)
+	s.AddBlock(Block{ID: "b", Service: "A", Day: "2026-11-24", From: 1, To: 10})
+	form := json.RawMessage(`{"procedure":"khai-sinh","version":"2026-12-05","values":{"applicant_name":"Nguyễn Thị Hoà"}}`)
+	pdf1, pdf2 := []byte("%PDF-1.4 first"), []byte("%PDF-1.4 second, longer")
+	id1, id2 := NewDocumentID(), NewDocumentID()
+	tk := ticket(0, "A")
+	tk.Form = form
+	tk.Documents = []Document{
+		{ID: id1, Name: "Giấy chứng sinh", Kind: "giay-chung-sinh", Pages: 1, Status: "present", Fields: map[string]string{"child_name": "NGUYỄN AN"}, PDF: pdf1},
+		{ID: id2, Name: "Khác", Kind: "other", Pages: 2, PDF: pdf2},
+	}
+	got, err := s.Take(tk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(pdf1)
+	if d := got.Documents[0]; d.SHA256 != hex.EncodeToString(sum[:]) || d.Size != len(pdf1) || d.PDF != nil {
+		t.Errorf("stored document %+v", d)
+	}
+	if tk.Documents[0].PDF == nil {
+		t.Error("Take cleared the caller's PDF")
+	}
+	// The same id twice in one ticket is refused, and nothing of it stays.
+	dup := ticket(1, "A")
+	same := NewDocumentID()
+	dup.Documents = []Document{{ID: same, Name: "x", PDF: pdf1}, {ID: same, Name: "y", PDF: pdf1}}
+	if _, err := s.Take(dup); err == nil {
+		t.Error("one document id twice was accepted")
+	}
+	bad := ticket(2, "A")
+	bad.Documents = []Document{{ID: "../../etc/passwd", Name: "x", PDF: pdf1}}
+	if _, err := s.Take(bad); err == nil {
+		t.Error("a document id that is a path was accepted")
+	}
+	bad = ticket(3, "A")
+	bad.Documents = []Document{{ID: NewDocumentID(), Name: "x"}}
+	if _, err := s.Take(bad); err == nil {
+		t.Error("a document without a PDF was accepted")
+	}
+	// kioskd died between writing a file and its ticket: swept at the next open.
+	os.WriteFile(filepath.Join(DocumentsDir(path), NewDocumentID()+".pdf"), []byte("orphan"), 0o600)
+	s.Close()
+	s, err = Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	files := docFiles(t, path)
+	if len(files) != 2 || !slices.Contains(files, id1+".pdf") || !slices.Contains(files, id2+".pdf") {
+		t.Fatalf("files after reopen %v", files)
+	}
+	if n, err := s.DocumentsWaiting(); n != 2 || err != nil {
+		t.Errorf("documents waiting %d %v", n, err)
+	}
+	// Nothing to send before the server has the ticket.
+	if f, _ := s.FormsToSend(); len(f) != 0 {
+		t.Errorf("forms to send before the ticket: %+v", f)
+	}
+	if d, _ := s.DocumentsToSend(); len(d) != 0 {
+		t.Errorf("documents to send before the ticket: %+v", d)
+	}
+	now := t0.Add(time.Minute)
+	if err := s.MarkSent("k0", "T1", now); err != nil {
+		t.Fatal(err)
+	}
+	f, _ := s.FormsToSend()
+	if len(f) != 1 || string(f[0].Form) != string(form) || f[0].ServerID != "T1" {
+		t.Fatalf("forms to send %+v", f)
+	}
+	d, _ := s.DocumentsToSend()
+	if len(d) != 1 || len(d[0].Documents) != 2 || d[0].Documents[0].ID != id1 {
+		t.Fatalf("documents to send %+v", d)
+	}
+	if b, err := s.DocumentPDF(d[0].Documents[1]); err != nil || string(b) != string(pdf2) {
+		t.Fatalf("pdf %q %v", b, err)
+	}
+	// Not pruned while something waits.
+	if n, _ := s.Prune(now.Add(time.Hour)); n != 0 {
+		t.Errorf("pruned %d tickets with a form and documents waiting", n)
+	}
+	s.FormSent("k0", "")
+	if err := s.DocumentSent("k0", id1, ""); err != nil {
+		t.Fatal(err)
+	}
+	if files := docFiles(t, path); len(files) != 1 || files[0] != id2+".pdf" {
+		t.Errorf("files after one sent %v", files)
+	}
+	if err := s.DocumentSent("k0", "doc-nope-0000", ""); !errors.Is(err, ErrNotFound) {
+		t.Errorf("unknown document: %v", err)
+	}
+	s.DocumentSent("k0", id2, "413 too large")
+	if d, _ := s.DocumentsToSend(); len(d) != 0 {
+		t.Errorf("still to send %+v", d)
+	}
+	all, _ := s.Tickets(Sent)
+	if all[0].Documents[1].Error != "413 too large" || !all[0].FormSent {
+		t.Errorf("recorded %+v", all[0])
+	}
+	if files := docFiles(t, path); len(files) != 0 {
+		t.Errorf("files left %v", files)
+	}
+	if n, _ := s.Prune(now.Add(time.Hour)); n != 1 {
+		t.Errorf("pruned %d, want the delivered ticket", n)
+	}
+
+	// A ticket the printer refused never reaches the server: its files go.
+	v := ticket(5, "A")
+	v.Form = form
+	v.Documents = []Document{{ID: NewDocumentID(), Name: "x", PDF: pdf1}}
+	if _, err := s.Take(v); err != nil {
+		t.Fatal(err)
+	}
+	if files := docFiles(t, path); len(files) != 1 {
+		t.Fatalf("files %v", files)
+	}
+	s.Void("k5", "paper out", now)
+	if files := docFiles(t, path); len(files) != 0 {
+		t.Errorf("files of a void ticket left %v", files)
+	}
+
+	// Deliver: a ticket the server has, documents to send to it.
+	dt, err := s.Deliver(Ticket{Key: "scan-1", Centre: "c", Service: "A", Number: "A007", ServerID: "T7",
+		Documents: []Document{{ID: NewDocumentID(), Name: "Khác", Kind: "other", Pages: 1, PDF: pdf2}}}, now)
+	if err != nil || dt.State != Sent || dt.Documents[0].Size != len(pdf2) {
+		t.Fatalf("deliver %+v %v", dt, err)
+	}
+	if d, _ := s.DocumentsToSend(); len(d) != 1 || d[0].ServerID != "T7" {
+		t.Errorf("delivered to send %+v", d)
+	}
+}
+
+// BenchmarkTakeWithDocuments: an offline ticket written with the three
+// documents of a pre-checked birth registration (about 300 kB each, as
+// digitise makes them at 300 dpi), each file and the transaction fsync'd,
+// against the ticket alone: what keeping the documents adds before the
+// ticket prints.
+func BenchmarkTakeWithDocuments(b *testing.B) {
+	for _, docs := range []int{0, 3} {
+		b.Run(fmt.Sprintf("documents=%d", docs), func(b *testing.B) {
+			s, _ := MustOpen(b)
+			s.AddBlock(Block{ID: "b", Service: "A", Day: "2026-11-24", From: 1, To: 1 << 30})
+			pdf := bytes.Repeat([]byte("%PDF-1.7 scanned page as JPEG "), 10000) // 300 kB
+			b.ResetTimer()
+			for i := range b.N {
+				tk := ticket(i, "A")
+				for range docs {
+					tk.Documents = append(tk.Documents, Document{ID: NewDocumentID(), Name: "x", PDF: pdf})
+				}
+				if _, err := s.Take(tk); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

@@ -1,7 +1,8 @@
 // Package uplink is the kiosk's link to the queue server: it keeps a copy
 // of the centre's configuration (refreshed when the event stream says it
 // changed), keeps blocks of ticket numbers leased for offline use, replays
-// the outbox with each ticket's idempotency key, and sends a heartbeat
+// the outbox with each ticket's idempotency key (then what goes with each
+// ticket: its pre-check, its form, its documents), and sends a heartbeat
 // with the devices' status every few seconds. It also decides whether the
 // server is reachable now, so a citizen is not kept waiting on a dead link.
 package uplink
@@ -49,6 +50,9 @@ type Config struct {
 	EveningFrom time.Duration
 	// Clock is the kiosk's clock (time.Now when nil); tests move it.
 	Clock func() time.Time
+	// Dossiers sends tickets' forms and documents; ClientDossiers over
+	// Client when nil.
+	Dossiers Dossiers
 }
 
 // Reasons the server refuses to serve this kiosk (Status.Suspended).
@@ -67,6 +71,8 @@ type Status struct {
 	Pending     int            `json:"outbox_pending"`
 	Rejected    int            `json:"outbox_rejected"`
 	Left        map[string]int `json:"numbers_left"` // offline numbers left today, per service
+	// Documents are the digitised documents waiting to be sent.
+	Documents int `json:"outbox_documents"`
 	// Suspended says why the server will not serve this kiosk (revoked,
 	// pending, expired, unauthorized); empty when it does. A suspended
 	// kiosk issues nothing, not even from its blocks.
@@ -264,6 +270,7 @@ func (l *Link) Status() Status {
 		st.Pending, st.Rejected = c[outbox.Pending], c[outbox.Rejected]
 	}
 	st.Left, _, _ = l.cfg.Store.Left(l.Today())
+	st.Documents, _ = l.cfg.Store.DocumentsWaiting()
 	return st
 }
 
@@ -309,6 +316,10 @@ func (l *Link) heartbeatLoop(ctx context.Context) {
 		}
 	}
 }
+
+// Heartbeat sends one heartbeat now (Run sends them every period): for
+// an agent that runs the replay but not the rest, kioskd counter-scan.
+func (l *Link) Heartbeat(ctx context.Context) { l.heartbeat(ctx) }
 
 func (l *Link) heartbeat(ctx context.Context) {
 	req := apiv1.HeartbeatRequest{Version: l.cfg.Version}
@@ -590,8 +601,9 @@ func (l *Link) replayLoop(ctx context.Context) {
 }
 
 // Replay sends the pending outbox tickets in issue order, then withdraws
-// the online tickets that did not print and attaches the pre-check
-// results the server does not have yet; it stops at the first request the
+// the online tickets that did not print, attaches the pre-check results,
+// then puts the forms and posts the documents the server does not have
+// yet; it stops at the first request the
 // server could not be reached for. It returns how many it settled.
 func (l *Link) Replay(ctx context.Context) (int, error) {
 	n, err := l.replayTickets(ctx)
@@ -604,6 +616,16 @@ func (l *Link) Replay(ctx context.Context) (int, error) {
 		return n, err
 	}
 	m, err = l.replayPrechecks(ctx)
+	n += m
+	if err != nil {
+		return n, err
+	}
+	m, err = l.replayForms(ctx)
+	n += m
+	if err != nil {
+		return n, err
+	}
+	m, err = l.replayDocuments(ctx)
 	return n + m, err
 }
 

@@ -1,7 +1,10 @@
 package uplink
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -34,6 +37,10 @@ type fakeServer struct {
 	days      map[string]int    // blocks leased per day
 	voids     []string          // idempotency keys withdrawn
 	prechecks map[string]string // ticket id → result
+	forms     map[string]string // ticket id → form
+	docs      []postedDoc       // documents received, in order (a repeated id once)
+	loseDoc   int               // keep a document, then drop the answer
+	refuseDoc string            // a document name answered 413
 	refuse    string            // a day whose blocks are refused
 	status    int               // answer every kiosk call with this status and code when set
 	code      string
@@ -72,6 +79,15 @@ func (f *fakeServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		f.prechecks[strings.Split(r.URL.Path, "/")[4]] = string(raw)
 		w.WriteHeader(204)
+	case "PUT /api/v1/tickets/T-key0/form", "PUT /api/v1/tickets/T-key1/form":
+		raw, _ := io.ReadAll(r.Body)
+		if f.forms == nil {
+			f.forms = map[string]string{}
+		}
+		f.forms[strings.Split(r.URL.Path, "/")[4]] = string(raw)
+		reply(200, json.RawMessage(raw))
+	case "POST /api/v1/tickets/T-key0/documents", "POST /api/v1/tickets/T-key1/documents":
+		f.document(w, r, reply)
 	case "GET /api/v1/centres/c":
 		f.configGet++
 		reply(200, queue.Centre{ID: "c", Name: "Trung tâm", Timezone: "Asia/Ho_Chi_Minh",
@@ -115,6 +131,55 @@ func (f *fakeServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		http.NotFound(w, r)
 	}
+}
+
+// postedDoc is a document as the fake server received it.
+type postedDoc struct {
+	Ticket string
+	Meta   map[string]any
+	PDF    []byte
+}
+
+// document takes a multipart document as the server's contract says:
+// part meta (JSON), part pdf whose SHA-256 is meta's.
+func (f *fakeServer) document(w http.ResponseWriter, r *http.Request, reply func(int, any)) {
+	if err := r.ParseMultipartForm(1 << 20); err != nil {
+		reply(400, map[string]any{"error": map[string]string{"code": "invalid", "message": err.Error()}})
+		return
+	}
+	var meta map[string]any
+	if err := json.Unmarshal([]byte(r.FormValue("meta")), &meta); err != nil {
+		reply(400, map[string]any{"error": map[string]string{"code": "invalid", "message": "meta"}})
+		return
+	}
+	file, fh, err := r.FormFile("pdf")
+	if err != nil || fh.Header.Get("Content-Type") != "application/pdf" {
+		reply(400, map[string]any{"error": map[string]string{"code": "invalid", "message": "pdf"}})
+		return
+	}
+	pdf, _ := io.ReadAll(file)
+	sum := sha256.Sum256(pdf)
+	if meta["sha256"] != hex.EncodeToString(sum[:]) || !bytes.HasPrefix(pdf, []byte("%PDF-")) {
+		reply(422, map[string]any{"error": map[string]string{"code": "invalid", "message": "sha256"}})
+		return
+	}
+	if meta["name"] == f.refuseDoc {
+		reply(413, map[string]any{"error": map[string]string{"code": "too_large", "message": "quá lớn"}})
+		return
+	}
+	view := apiv1.DocumentView{ID: meta["id"].(string), SHA256: meta["sha256"].(string), Size: len(pdf)}
+	for _, d := range f.docs {
+		if d.Meta["id"] == meta["id"] {
+			reply(200, view)
+			return
+		}
+	}
+	f.docs = append(f.docs, postedDoc{Ticket: strings.Split(r.URL.Path, "/")[4], Meta: meta, PDF: pdf})
+	if f.loseDoc > 0 {
+		f.loseDoc--
+		panic(http.ErrAbortHandler)
+	}
+	reply(201, view)
 }
 
 func newLink(t *testing.T, f *fakeServer, opts ...func(*Config)) (*Link, *outbox.Store) {
@@ -405,5 +470,70 @@ func TestLinkSuspendedWhenRevokedOrPending(t *testing.T) {
 	l.heartbeat(ctx)
 	if got := l.Suspended(); got != SuspendedExpired {
 		t.Fatalf("an expired certificate is the kiosk's own finding: %q", got)
+	}
+}
+
+// Offline tickets with a form and documents: nothing of them is sent
+// while the server is down; once it is back the ticket goes first, then
+// its form, then its documents in order, each once (a lost answer is
+// retried with the same id), a refused one dropped, every file removed.
+func TestLinkReplaysFormsAndDocumentsAfterTheirTicket(t *testing.T) {
+	f := &fakeServer{tickets: map[string]string{}, down: true, loseDoc: 1, refuseDoc: "Quá lớn"}
+	l, st := newLink(t, f)
+	ctx := context.Background()
+	now := time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
+	st.AddBlock(outbox.Block{ID: "b", Service: "A", Day: "2026-11-24", From: 50, To: 60})
+	form := json.RawMessage(`{"procedure":"khai-sinh","version":"v1","values":{"applicant_name":"Lê Thị Thuỷ"}}`)
+	doc := func(name string, body string) outbox.Document {
+		return outbox.Document{ID: outbox.NewDocumentID(), Name: name, Kind: "k", Pages: 1, Status: "present",
+			Fields: map[string]string{"name": "LÊ THỊ THUỶ"}, PDF: []byte("%PDF-1.4 " + body)}
+	}
+	t0 := outbox.Ticket{Key: "key0", Centre: "c", Service: "A", Day: "2026-11-24", IssuedAt: now, Form: form,
+		Documents: []outbox.Document{doc("Tờ khai", "one"), doc("Quá lớn", "two"), doc("Giấy chứng sinh", "three")}}
+	t1 := outbox.Ticket{Key: "key1", Centre: "c", Service: "A", Day: "2026-11-24", IssuedAt: now.Add(time.Second),
+		Documents: []outbox.Document{doc("Khác", "four")}}
+	for _, tk := range []outbox.Ticket{t0, t1} {
+		if _, err := st.Take(tk); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := l.Replay(ctx); err == nil {
+		t.Fatal("replayed with the server down")
+	}
+	if len(f.forms)+len(f.docs) != 0 {
+		t.Fatalf("sent before the ticket: %v %v", f.forms, f.docs)
+	}
+	f.mu.Lock()
+	f.down = false
+	f.mu.Unlock()
+	// The first document's answer is lost: the replay stops there and the
+	// next one sends it again, with its id (no change on the server).
+	for range 3 {
+		if _, err := l.Replay(ctx); err == nil {
+			break
+		}
+	}
+	if f.forms["T-key0"] != string(form) || len(f.forms) != 1 {
+		t.Errorf("forms %v", f.forms)
+	}
+	var got []string
+	for _, d := range f.docs {
+		got = append(got, d.Ticket+":"+d.Meta["name"].(string)+":"+string(d.PDF[9:]))
+	}
+	if fmt.Sprint(got) != "[T-key0:Tờ khai:one T-key0:Giấy chứng sinh:three T-key1:Khác:four]" {
+		t.Errorf("documents %v", got)
+	}
+	if fields := f.docs[0].Meta["fields"].(map[string]any); fields["name"] != "LÊ THỊ THUỶ" {
+		t.Errorf("meta %v", f.docs[0].Meta)
+	}
+	if left, _ := st.DocumentsToSend(); len(left) != 0 {
+		t.Errorf("left %+v", left)
+	}
+	sent, _ := st.Tickets(outbox.Sent)
+	if e := sent[0].Documents[1].Error; !strings.Contains(e, "413") && !strings.Contains(e, "quá lớn") {
+		t.Errorf("refused document recorded %q", e)
+	}
+	if n, err := l.Replay(ctx); n != 0 || err != nil {
+		t.Errorf("second replay %d %v", n, err)
 	}
 }
