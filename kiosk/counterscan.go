@@ -189,11 +189,13 @@ func (a *counterAgent) readOnly(ctx context.Context, pages []precheck.Page) (*pr
 	return res, texts, nil
 }
 
-// run takes batches until ctx is done (or after one, with once), and
-// keeps sending what the outbox holds.
+// run takes batches until ctx is done (or after one, with once), keeps
+// sending what the outbox holds, and beats like a kiosk (the admin sees
+// the agent alive; it leases no numbers, it issues none).
 func (a *counterAgent) run(ctx context.Context, once bool) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	a.link.Heartbeat(ctx)
 	go func() {
 		t := time.NewTicker(10 * time.Second)
 		defer t.Stop()
@@ -202,6 +204,7 @@ func (a *counterAgent) run(ctx context.Context, once bool) error {
 			case <-ctx.Done():
 				return
 			case <-t.C:
+				a.link.Heartbeat(ctx)
 				a.link.Replay(ctx)
 			}
 		}
@@ -326,6 +329,6 @@ func newCounterAgent(data, server string, log *slog.Logger) (*counterAgent, func
 		return nil, nil, err
 	}
 	a := &counterAgent{client: client, centre: cred.Centre, store: st, scanDir: scanDir, dpi: 300, poll: 3 * time.Second, log: log, out: io.Discard,
-		link: uplink.New(uplink.Config{Client: client, Store: st, Centre: cred.Centre, Log: log})}
+		link: uplink.New(uplink.Config{Client: client, Store: st, Centre: cred.Centre, Log: log, Version: version() + "+counter-scan"})}
 	return a, func() { st.Close() }, nil
 }

@@ -63,6 +63,11 @@ func TestCounterScan(t *testing.T) {
 	if ents, _ := os.ReadDir(a.scanDir); len(ents) != 0 {
 		t.Errorf("scans left on disk: %v", ents)
 	}
+	// It beats like a kiosk: the admin sees it alive, as the counter's scanner.
+	ks, err := admin.Kiosks(ctx)
+	if err != nil || len(ks) != 1 || !ks[0].Online || !strings.HasSuffix(ks[0].Version, "+counter-scan") {
+		t.Errorf("kiosks %+v %v", ks, err)
+	}
 	if ts, _ := a.store.Tickets(""); len(ts) != 0 {
 		t.Errorf("kept %+v", ts)
 	}

@@ -230,6 +230,12 @@ func TestPrecheckEndToEnd(t *testing.T) {
 	if ts, _ := m.Store.Tickets(outbox.Sent); len(ts) != 1 || !ts[0].PrecheckAttached {
 		t.Errorf("outbox %+v", ts)
 	}
+	// Online too, the digitised documents follow the ticket (the link is
+	// kicked once it printed).
+	waitUntil(t, ctx, "the documents in the counter's dossier", func() bool {
+		dv, err := admin.Dossier(ctx, v.Printed.TicketID)
+		return err == nil && len(dv.Documents) >= 3
+	})
 }
 
 func waitUntil(t *testing.T, ctx context.Context, what string, ok func() bool) {

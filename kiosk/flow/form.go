@@ -164,10 +164,14 @@ func (k *Kiosk) today() time.Time {
 	return time.Date(now.Year(), now.Month(), now.Day(), 12, 0, 0, 0, now.Location())
 }
 
-// formCard is the card read in this session's form flow, nil when none.
+// formCard is the card read in this session's form flow, else the one
+// read in its pre-check (the same citizen), nil when none.
 func (k *Kiosk) formCard() *idcard.Card {
 	k.mu.Lock()
 	defer k.mu.Unlock()
+	if k.fcard == nil && k.pre != nil {
+		return k.pre.card
+	}
 	return k.fcard
 }
 

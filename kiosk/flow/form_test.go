@@ -188,4 +188,11 @@ func TestFormFilledFromTheCardGoesWithTheTicket(t *testing.T) {
 	// Home forgets the card.
 	k.Machine.Home()
 	waitFor(t, func() bool { v, _ := k.FormToFill("khai-sinh"); return !v.CardRead })
+	// A card read in the session's pre-check fills the form too.
+	k.Machine.Start(Precheck)
+	k.Card(ctx, idcard.Event{Card: card})
+	k.Machine.Start(Form)
+	if v, _ := k.FormToFill("khai-sinh"); !v.CardRead || v.Values["applicant_name"] != "Nguyễn Văn An" {
+		t.Errorf("after the pre-check's card: %+v", v.Values)
+	}
 }

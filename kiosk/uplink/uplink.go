@@ -317,6 +317,10 @@ func (l *Link) heartbeatLoop(ctx context.Context) {
 	}
 }
 
+// Heartbeat sends one heartbeat now (Run sends them every period): for
+// an agent that runs the replay but not the rest, kioskd counter-scan.
+func (l *Link) Heartbeat(ctx context.Context) { l.heartbeat(ctx) }
+
 func (l *Link) heartbeat(ctx context.Context) {
 	req := apiv1.HeartbeatRequest{Version: l.cfg.Version}
 	if l.cfg.Devices != nil {
