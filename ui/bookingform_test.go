@@ -156,6 +156,15 @@ func TestBookingFormInChromium(t *testing.T) {
 		t.Errorf("kept sources %v", saved.Sources)
 	}
 	assertAccessible(t, page, "booking form, saved")
+	do("in English",
+		chromedp.Click(chromedp.ID("lang")),
+		chromedp.Poll[chromedp.Void](`document.getElementById('form-save').textContent === 'Save the form' && document.getElementById('form-status').textContent.startsWith('The form is saved') && document.querySelector('.fm-source:not([hidden])').textContent === 'from the booking'`),
+	)
+	if v := value("child_name"); v != "Nguyễn Thị Hoà" {
+		t.Errorf("in English, child_name = %q", v)
+	}
+	assertAccessible(t, page, "booking form, in English")
+	do("back to Vietnamese", chromedp.Click(chromedp.ID("lang")), chromedp.Poll[chromedp.Void](`document.getElementById('form-save').textContent === 'Lưu tờ khai'`))
 	do("scroll to the top", chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, 0)`))
 	saveScreenshot(t, page, "booking-form.png")
 }
