@@ -210,6 +210,28 @@ func TestKioskFormInChromium(t *testing.T) {
 		t.Error("the citizen's values stay in the kiosk's page after going home")
 	}
 
+	// The next citizen fills by hand, then taps the card on the form itself.
+	do("fill by hand",
+		chromedp.Click(chromedp.CSS(`[data-start="form"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#s-form-choose-procedure button[data-procedure="khai-sinh"]`)),
+		chromedp.Click(chromedp.CSS(`#s-form-choose-procedure button[data-procedure="khai-sinh"]`)),
+		chromedp.WaitVisible(chromedp.ID("form-by-hand")),
+		chromedp.Click(chromedp.ID("form-by-hand")),
+		chromedp.WaitVisible(chromedp.CSS(`#s-form-fill .fm-field[data-field="applicant_name"] input`)),
+	)
+	if v := value("applicant_name"); v != "" {
+		t.Errorf("by hand, applicant_name = %q before any card", v)
+	}
+	if note, _ := chromedp.Run(kiosk, chromedp.Text(chromedp.ID("form-card-note"))); !strings.Contains(note, "bất cứ lúc nào") {
+		t.Errorf("by hand, the card note says %q", note)
+	}
+	do("tap the card on the form",
+		chromedp.Click(chromedp.CSS(`#demo button[data-card="adult"]`)),
+		chromedp.Poll[chromedp.Void](`document.querySelector('#s-form-fill .fm-field[data-field="applicant_name"] input').value === 'Nguyễn Văn An'`),
+		chromedp.WaitVisible(chromedp.CSS(`#s-form-fill .fm-field[data-field="applicant_name"] .fm-source`)),
+	)
+	assertAccessible(t, kiosk, "kiosk form, by hand then the card")
+
 	staff := apiv1.NewClient(ks.base)
 	must(t, "sign in the clerk", staff.Login(ctx, clerk, password))
 	var ticketID string
