@@ -57,6 +57,9 @@ func TestCounterDossierInChromium(t *testing.T) {
 		Status: "inconsistent", Reasons: []string{"Họ tên trẻ trên giấy chứng sinh (NGUYỄN MINH KHỎI) khác tờ khai (NGUYỄN MINH KHÔI)"},
 		Fields: map[string]string{"child_name": "NGUYỄN MINH KHỎI", "child_birth_date": "2025-06-02"}, SHA256: sum}, pdf)
 	must(t, "send a digitised document", err)
+	if doc.SHA256 != sum || doc.Size != len(pdf) {
+		t.Fatalf("the server keeps the document as %s, %d bytes", doc.SHA256, doc.Size)
+	}
 
 	browser, logs := newBrowser(t, ctx)
 	console := tab(t, browser, logs, "counter")
@@ -167,7 +170,6 @@ func TestCounterDossierInChromium(t *testing.T) {
 	must(t, "see it", chromedp.Do(console,
 		chromedp.Poll[chromedp.Void](`document.querySelectorAll('#dossier-docs > li').length === 2`, chromedp.WithPollingTimeout(10*time.Second)),
 	))
-	_ = doc
 
 	// Confirm.
 	must(t, "confirm", chromedp.Do(console,
