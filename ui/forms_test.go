@@ -229,3 +229,50 @@ func noStray(t *testing.T, page context.Context, sel, where string) {
 		t.Errorf("%s: %s shows a null or an undefined: %q", where, sel, text)
 	}
 }
+
+// TestEveryFormDrawsInChromium draws every procedure's form on a kiosk
+// and on a phone: no script error, nothing written as null, every field
+// drawn once, the kiosk's targets at least 15 mm, and axe finds nothing.
+func TestEveryFormDrawsInChromium(t *testing.T) {
+	base := formPage(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	browser, logs := newBrowser(t, ctx)
+	page := tab(t, browser, logs, "forms")
+	all := forms.Default().Forms()
+	if len(all) < 6 {
+		t.Fatalf("%d forms, want the catalogue's six at least", len(all))
+	}
+	for _, f := range all {
+		fields := 0
+		for _, s := range f.Sections {
+			fields += len(s.Fields)
+		}
+		for _, kiosk := range []bool{true, false} {
+			where := fmt.Sprintf("%s, kiosk %v", f.Procedure, kiosk)
+			width, height := 1080, 1920
+			if !kiosk {
+				width, height = 360, 740
+			}
+			must(t, where+": draw", chromedp.Do(page,
+				chromedp.EmulateViewport(int64(width), int64(height)),
+				chromedp.Navigate(base+"/form.html"),
+				chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`import('/assets/forms.js').then((m) => {
+					window.fv = new m.FormView(%s, {kiosk: %v});
+					document.getElementById('box').append(window.fv.element);
+				})`, formJSON(t, f.Procedure), kiosk), chromedp.EvalAwaitPromise),
+				chromedp.WaitVisible(chromedp.CSS(".fm-section")),
+			))
+			n, err := chromedp.Run(page, chromedp.Evaluate[int](`document.querySelectorAll('.fm-field').length`))
+			must(t, where+": count the fields", err)
+			if n != fields {
+				t.Errorf("%s: %d fields drawn, want %d", where, n, fields)
+			}
+			noStray(t, page, ".fm", where)
+			if kiosk {
+				checkTargets(t, page, where)
+			}
+			assertAccessible(t, page, where)
+		}
+	}
+}

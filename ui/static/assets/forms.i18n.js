@@ -37,7 +37,6 @@ extend({
     'forms.sex.M': 'Nam',
     'forms.sex.F': 'Nữ',
     'forms.declaration': 'Lời cam đoan',
-    'forms.signature': 'Ký tên',
   },
   en: {
     'forms.required_mark': '(required)',
@@ -73,6 +72,5 @@ extend({
     'forms.sex.M': 'Male',
     'forms.sex.F': 'Female',
     'forms.declaration': 'Declaration',
-    'forms.signature': 'Signature',
   },
 });
