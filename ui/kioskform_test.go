@@ -23,7 +23,9 @@ import (
 // cleared; "Lấy số kèm tờ khai" prints a number, and the counter console
 // shows the form with the ticket. axe and the 15 mm targets on each screen.
 func TestKioskFormInChromium(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	// kioskd is built first: on a busy machine with a cold cache that alone
+	// takes a minute.
+	ctx, cancel := context.WithTimeout(context.Background(), 180*time.Second)
 	defer cancel()
 	ks := startKioskScreen(t, ctx)
 	kiosk := ks.tab
