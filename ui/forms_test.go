@@ -276,3 +276,43 @@ func TestEveryFormDrawsInChromium(t *testing.T) {
 		}
 	}
 }
+
+// TestPrefillAsTheServer: the page's prefill (assets/forms.js) gives
+// every form the values forms.Prefill gives it, for a woman's and a man's
+// card and for a booking (no sex, no birth date), dates in words aside
+// (the renderer writes them from their date).
+func TestPrefillAsTheServer(t *testing.T) {
+	base := formPage(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
+	defer cancel()
+	browser, logs := newBrowser(t, ctx)
+	page := tab(t, browser, logs, "prefill")
+	must(t, "open a page", chromedp.Do(page, chromedp.Navigate(base+"/form.html")))
+	today := time.Date(2026, 12, 5, 9, 0, 0, 0, time.UTC)
+	people := []forms.Person{
+		{IDNumber: "001190012345", OldIDNumber: "012345678", Name: "NGUYỄN THỊ THUỲ DƯƠNG", BirthDate: "1990-03-12", Sex: "F",
+			Address: "Số 5 phố Hàng Bạc, phường Hoàn Kiếm, Hà Nội", IssueDate: "2021-06-01", ExpiryDate: "2030-03-12"},
+		{IDNumber: "079095000001", Name: "Trần Văn Đức", BirthDate: "1995-01-01", Sex: "M", Address: "Quận 1, TP. Hồ Chí Minh"},
+		{IDNumber: "001090000123", Name: "Nguyễn Văn Thành", Phone: "0912345678"},
+	}
+	for _, f := range forms.Default().Forms() {
+		for _, p := range people {
+			want := f.Prefill(p, "card", today)
+			for _, sec := range f.Sections {
+				for _, fd := range sec.Fields {
+					if fd.Type == "date_words" {
+						delete(want, fd.Name)
+					}
+				}
+			}
+			person, _ := json.Marshal(map[string]string{"id_number": p.IDNumber, "old_id_number": p.OldIDNumber, "name": p.Name, "birth_date": p.BirthDate,
+				"sex": p.Sex, "address": p.Address, "issue_date": p.IssueDate, "expiry_date": p.ExpiryDate, "phone": p.Phone})
+			got, err := chromedp.Run(page, chromedp.Evaluate[map[string]string](fmt.Sprintf(`import('/assets/forms.js').then((m) => m.prefill(%s, %s, '2026-12-05'))`,
+				formJSON(t, f.Procedure), person), chromedp.EvalAwaitPromise))
+			must(t, "prefill in the page", err)
+			if !maps.Equal(got, want) {
+				t.Errorf("%s, %s: the page fills\n %v\nthe server\n %v", f.Procedure, p.Name, got, want)
+			}
+		}
+	}
+}

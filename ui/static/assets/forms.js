@@ -191,6 +191,27 @@ export function validate(form, values, today = todayISO()) {
   return errors;
 }
 
+/**
+ * The values a person gives a form, as forms.Prefill: person has the
+ * kinds a source names after its dot (id_number, old_id_number, name,
+ * birth_date, sex, address, issue_date, expiry_date, phone); a field of
+ * one sex's side (source_sex) only from a person of that sex; "today" is
+ * today's date. Date-in-words fields are left to the renderer.
+ */
+export function prefill(form, person, today = todayISO()) {
+  const out = {};
+  for (const f of fieldsOf(form)) {
+    if (!f.source || f.type === 'date_words') continue;
+    let v;
+    if (f.source === 'today') v = today;
+    else if (f.source_sex && f.source_sex !== (person && person.sex)) continue;
+    else v = person ? person[f.source.slice(f.source.indexOf('.') + 1)] : '';
+    v = String(v ?? '').normalize('NFC');
+    if (v) out[f.name] = v;
+  }
+  return out;
+}
+
 /** An error's message in the page's language. */
 export const messageOf = (e) => (lang() === 'en' ? e.message_en || e.message : e.message);
 

@@ -13,7 +13,7 @@ import { apply, bindSwitch, lang, serviceName, t } from '/assets/i18n.js';
 import { $, api, h, seg } from '/assets/api.js';
 import { solve } from '/assets/pow.js';
 import { preparePush, readNotify, withPush } from '/assets/notify.js';
-import { FormView, todayISO } from '/assets/forms.js';
+import { FormView, prefill } from '/assets/forms.js';
 
 const params = new URLSearchParams(location.search);
 
@@ -790,19 +790,11 @@ function renderDone() {
 
 // ---- the booking's form, filled at home ----
 
-/** The values a booking gives a form: its name, ID number and phone (forms.Prefill's kinds). */
-function prefill(def, c) {
-  const values = {};
+/** The values a booking gives a form (its name, ID number and phone), marked as the booking's. */
+function fromBooking(def, c) {
+  const values = prefill(def, c ? { name: c.name, id_number: c.id_number, phone: c.phone } : null);
   const sources = {};
-  const kinds = { name: c && c.name, id_number: c && c.id_number, phone: c && c.phone };
-  for (const f of def.sections.flatMap((x) => x.fields)) {
-    if (!f.source) continue;
-    const kind = f.source.split('.')[1];
-    const v = f.source === 'today' ? todayISO() : kinds[kind];
-    if (!v) continue;
-    values[f.name] = v;
-    if (f.source !== 'today') sources[f.name] = 'booking';
-  }
+  for (const f of def.sections.flatMap((x) => x.fields)) if (values[f.name] && f.source !== 'today') sources[f.name] = 'booking';
   return { values, sources };
 }
 
@@ -846,7 +838,7 @@ async function chooseForm() {
   }
   // The details typed on this page belong to the booking just made only.
   const own = state.booking && state.booking.code === state.form.booking.code;
-  const { values, sources } = prefill(def, own ? state.citizen : null);
+  const { values, sources } = fromBooking(def, own ? state.citizen : null);
   state.form.view?.destroy();
   state.form.view = new FormView(def, { values, sources, onChange: () => { if (state.form.saved) setFormStatus('', ''); } });
   $('form-box').replaceChildren(state.form.view.element);
