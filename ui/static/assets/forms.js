@@ -319,8 +319,8 @@ export class FormView {
     parts.push(this.summary);
     for (const [i, s] of (f.sections || []).entries()) {
       const id = `${this.prefix}s${i}`;
-      parts.push(h('section', { class: 'fm-section', 'aria-labelledby': id },
-        h('h3', { id }, s.title || ''),
+      parts.push(h('section', { class: 'fm-section', 'aria-labelledby': s.title ? id : undefined },
+        s.title ? h('h3', { id }, s.title) : null, // a section may have no title
         h('div', { class: 'fm-grid' }, ...(s.fields || []).map((fd) => this.field(fd)))));
     }
     if (f.declaration) {
