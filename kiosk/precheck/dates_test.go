@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"xephang/drivers/idcard"
+	"xephang/queue-server/forms"
 )
 
 func TestNumberWords(t *testing.T) {
@@ -60,6 +61,11 @@ func TestParseDateWords(t *testing.T) {
 		d := idcard.DateOf(day)
 		if got, ok := ParseDateWords(DateWords(d)); !ok || got != d {
 			t.Fatalf("%v: %q → %v %v", d, DateWords(d), got, ok)
+		}
+		// The kiosk reads back the forms it prints (queue-server/forms),
+		// which write 4 after "mươi" as "bốn" and capitalise "Ngày".
+		if got, ok := ParseDateWords(forms.DateWords(day)); !ok || got != d {
+			t.Fatalf("%v: the form's %q → %v %v", d, forms.DateWords(day), got, ok)
 		}
 	}
 }

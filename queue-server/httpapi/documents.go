@@ -67,14 +67,20 @@ func (s *Server) documentAllowed(r *http.Request, code string, now time.Time) er
 	if u, ok := s.optionalUser(r); ok && u.Role != queue.RoleKiosk {
 		return nil // the centre is checked against the booking's once found
 	}
-	q := r.URL.Query()
+	return checkLink(r.URL.Query(), s.docSignature, code, now, errDocLink, errDocLinkExpired)
+}
+
+// checkLink checks a signed link's exp and sig for code: refused is the
+// error of a missing or wrong signature, expired that of a link past its
+// time.
+func checkLink(q url.Values, sign func(code string, exp int64) string, code string, now time.Time, refused, expired error) error {
 	exp, err := strconv.ParseInt(q.Get("exp"), 10, 64)
 	sig := q.Get("sig")
-	if err != nil || sig == "" || !hmac.Equal([]byte(sig), []byte(s.docSignature(code, exp))) {
-		return errDocLink
+	if err != nil || sig == "" || !hmac.Equal([]byte(sig), []byte(sign(code, exp))) {
+		return refused
 	}
 	if now.Unix() > exp {
-		return errDocLinkExpired
+		return expired
 	}
 	return nil
 }

@@ -43,6 +43,7 @@ func (s *Server) dossierStore() (queue.Dossiers, error) {
 type dossierTicket struct {
 	t   queue.Ticket
 	cfg queue.Centre
+	ds  queue.Dossiers // where its dossier is kept
 }
 
 func (d dossierTicket) owner() string { return queue.DossierTicket(d.t.ID) }
@@ -54,6 +55,10 @@ func (d dossierTicket) expires() time.Time { return queue.DossierExpires(d.cfg, 
 // store) and checks that the caller acts for its centre. Kiosks only
 // write (write true); the access table keeps them from the reads too.
 func (s *Server) findDossierTicket(r *http.Request, write bool) (dossierTicket, error) {
+	ds, err := s.dossierStore()
+	if err != nil {
+		return dossierTicket{}, err
+	}
 	u, _ := principal(r)
 	if u.Role == queue.RoleKiosk && !write {
 		return dossierTicket{}, queue.Errorf(queue.EForbidden, "a kiosk sends dossiers but does not read them", "ki-ốt chỉ gửi hồ sơ, không được xem hồ sơ")
@@ -67,7 +72,7 @@ func (s *Server) findDossierTicket(r *http.Request, write bool) (dossierTicket, 
 		if !actsFor(u, t.Centre) {
 			return nil, queue.Errorf(queue.EForbidden, "this ticket belongs to another centre", "số này thuộc trung tâm khác")
 		}
-		return dossierTicket{t: t, cfg: l.Config()}, nil
+		return dossierTicket{t: t, cfg: l.Config(), ds: ds}, nil
 	})
 	if err != nil {
 		return dossierTicket{}, err
@@ -79,12 +84,9 @@ func (s *Server) findDossierTicket(r *http.Request, write bool) (dossierTicket, 
 // live ticket's mark and its ticket.dossier event); a ticket of a past
 // day has no live state to mark.
 func (s *Server) markDossier(r *http.Request, d dossierTicket) {
-	ds, err := s.dossierStore()
-	if err != nil {
-		return
-	}
+	ds := d.ds
 	var m queue.DossierMark
-	_, err = s.write(r, func(tx *engine.Tx) (any, error) {
+	_, err := s.write(r, func(tx *engine.Tx) (any, error) {
 		l, err := tx.Live(d.t.Centre)
 		if err != nil {
 			return nil, err
@@ -303,11 +305,6 @@ func documentView(d queue.DossierDocument) apiv1.DocumentView {
 // handleAddDocument keeps a digitised document with a ticket: 201, or
 // 200 with the document kept before when its id was sent already.
 func (s *Server) handleAddDocument(w http.ResponseWriter, r *http.Request) {
-	ds, err := s.dossierStore()
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
 	meta, pdf, err := readDocument(w, r)
 	if err != nil {
 		s.writeError(w, r, err)
@@ -318,6 +315,7 @@ func (s *Server) handleAddDocument(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	ds := d.ds
 	u, _ := principal(r)
 	doc := queue.DossierDocument{ID: meta.ID, Owner: d.owner(), Centre: d.t.Centre, Name: meta.Name, Kind: meta.Kind,
 		Pages: meta.Pages, SHA256: meta.SHA256, Size: len(pdf), Status: meta.Status, Reasons: meta.Reasons,
@@ -363,16 +361,12 @@ var errNoDocument = queue.Errorf(queue.ENotFound, "this ticket's dossier has no 
 // handleDocumentPDF answers a document's PDF (GET …/documents/{doc}, or
 // …/documents/{doc}.pdf).
 func (s *Server) handleDocumentPDF(w http.ResponseWriter, r *http.Request) {
-	ds, err := s.dossierStore()
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
 	d, err := s.findDossierTicket(r, false)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
+	ds := d.ds
 	// "{doc}.pdf" names the same file: an id has no dot.
 	doc, ok, err := findDocument(ds, d.owner(), strings.TrimSuffix(r.PathValue("doc"), ".pdf"))
 	if err == nil && !ok {
@@ -402,11 +396,6 @@ func writeFile(w http.ResponseWriter, ctype, name string, data []byte) {
 // changed keeps what the OCR read (Read) and who corrected it when; the
 // centre's audit records which fields, never their values.
 func (s *Server) handleCorrectDocument(w http.ResponseWriter, r *http.Request) {
-	ds, err := s.dossierStore()
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
 	var req apiv1.DocumentPatch
 	if !s.decodeBody(w, r, &req) {
 		return
@@ -420,6 +409,7 @@ func (s *Server) handleCorrectDocument(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	ds := d.ds
 	doc, ok, err := findDocument(ds, d.owner(), r.PathValue("doc"))
 	if err == nil && !ok {
 		err = errNoDocument
@@ -488,16 +478,12 @@ func (s *Server) handleDossier(w http.ResponseWriter, r *http.Request) {
 
 // handleConfirmDossier records that the clerk checked the dossier.
 func (s *Server) handleConfirmDossier(w http.ResponseWriter, r *http.Request) {
-	ds, err := s.dossierStore()
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
 	d, err := s.findDossierTicket(r, false)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
+	ds := d.ds
 	u, _ := principal(r)
 	if err := ds.Confirm(queue.DossierConfirm{Owner: d.owner(), Centre: d.t.Centre, By: u.Username, At: s.now(), Expires: d.expires()}); err != nil {
 		s.writeError(w, r, err)
@@ -525,10 +511,7 @@ func (s *Server) handleConfirmDossier(w http.ResponseWriter, r *http.Request) {
 func (s *Server) dossierView(d dossierTicket) (apiv1.DossierView, error) {
 	v := apiv1.DossierView{Ticket: apiv1.DossierTicket{ID: d.t.ID, Number: d.t.Number, Service: d.t.Service},
 		Booking: d.t.Booking, Citizen: map[string]string{}, Documents: []apiv1.DocumentView{}, Precheck: json.RawMessage("null")}
-	ds, err := s.dossierStore()
-	if err != nil {
-		return v, err
-	}
+	ds := d.ds
 	if len(d.t.Precheck) > 0 {
 		v.Precheck = json.RawMessage(d.t.Precheck)
 		var p struct {

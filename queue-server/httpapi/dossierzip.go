@@ -108,17 +108,12 @@ func hexSHA256(b []byte) string {
 
 // handleDossierZIP answers a ticket's dossier package.
 func (s *Server) handleDossierZIP(w http.ResponseWriter, r *http.Request) {
-	ds, err := s.dossierStore()
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
 	d, err := s.findDossierTicket(r, false)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	data, err := s.dossierZIP(ds, d)
+	data, err := s.dossierZIP(d)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -126,7 +121,8 @@ func (s *Server) handleDossierZIP(w http.ResponseWriter, r *http.Request) {
 	writeFile(w, "application/zip", "ho-so-"+d.t.Number+"-"+d.t.Day+".zip", data)
 }
 
-func (s *Server) dossierZIP(ds queue.Dossiers, d dossierTicket) ([]byte, error) {
+func (s *Server) dossierZIP(d dossierTicket) ([]byte, error) {
+	ds := d.ds
 	v, err := s.dossierView(d)
 	if err != nil {
 		return nil, err

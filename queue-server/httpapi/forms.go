@@ -5,7 +5,6 @@ package httpapi
 // through the signed link given with the booking, or staff).
 
 import (
-	"crypto/hmac"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -122,16 +121,12 @@ func (s *Server) putForm(w http.ResponseWriter, r *http.Request, ds queue.Dossie
 }
 
 func (s *Server) handlePutTicketForm(w http.ResponseWriter, r *http.Request) {
-	ds, err := s.dossierStore()
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
 	d, err := s.findDossierTicket(r, true)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
+	ds := d.ds
 	f, ok := s.checkFilled(w, r, d.cfg.Location())
 	if !ok {
 		return
@@ -157,21 +152,22 @@ func (s *Server) answerForm(w http.ResponseWriter, r *http.Request, ds queue.Dos
 
 var errNoFilledForm = queue.Errorf(queue.ENotFound, "no form was filled for this ticket", "chưa có tờ khai cho số này")
 
-func (s *Server) handleGetTicketForm(w http.ResponseWriter, r *http.Request) {
-	ds, err := s.dossierStore()
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+// filledTicketForm finds the ticket {id} for staff and its form (or its
+// booking's); none is errNoFilledForm.
+func (s *Server) filledTicketForm(r *http.Request) (dossierTicket, queue.DossierForm, error) {
 	d, err := s.findDossierTicket(r, false)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return d, queue.DossierForm{}, err
 	}
-	f, ok, err := s.ticketForm(ds, d.t)
+	f, ok, err := s.ticketForm(d.ds, d.t)
 	if err == nil && !ok {
 		err = errNoFilledForm
 	}
+	return d, f, err
+}
+
+func (s *Server) handleGetTicketForm(w http.ResponseWriter, r *http.Request) {
+	_, f, err := s.filledTicketForm(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -205,14 +201,8 @@ func (s *Server) bookingFormTarget(r *http.Request) (b queue.Booking, cfg queue.
 	code := queue.NormBookingCode(r.PathValue("code"))
 	u, staff := s.staffUser(r)
 	if !staff {
-		q := r.URL.Query()
-		exp, perr := strconv.ParseInt(q.Get("exp"), 10, 64)
-		sig := q.Get("sig")
-		if perr != nil || sig == "" || !hmac.Equal([]byte(sig), []byte(s.formSignature(code, exp))) {
-			return b, cfg, "", errFormLink
-		}
-		if s.now().Unix() > exp {
-			return b, cfg, "", errFormLinkExpired
+		if err := checkLink(r.URL.Query(), s.formSignature, code, s.now(), errFormLink, errFormLinkExpired); err != nil {
+			return b, cfg, "", err
 		}
 	}
 	_, err = s.read(r, func(tx *engine.Tx) (any, error) {
@@ -231,6 +221,24 @@ func (s *Server) bookingFormTarget(r *http.Request) (b queue.Booking, cfg queue.
 		actor = u.Username
 	}
 	return b, cfg, actor, err
+}
+
+// bookingForm finds the booking {code} for its form (bookingFormTarget)
+// and the form kept for it.
+func (s *Server) bookingForm(r *http.Request) (queue.DossierForm, queue.Booking, queue.Centre, error) {
+	ds, err := s.dossierStore()
+	if err != nil {
+		return queue.DossierForm{}, queue.Booking{}, queue.Centre{}, err
+	}
+	b, cfg, _, err := s.bookingFormTarget(r)
+	if err != nil {
+		return queue.DossierForm{}, b, cfg, err
+	}
+	f, err := ds.Form(queue.DossierBooking(b.Code))
+	if queue.ErrorCode(err) == queue.ENotFound {
+		err = queue.Errorf(queue.ENotFound, "no form was filled for this booking", "chưa có tờ khai cho lịch hẹn này")
+	}
+	return f, b, cfg, err
 }
 
 func (s *Server) handlePutBookingForm(w http.ResponseWriter, r *http.Request) {
@@ -280,20 +288,7 @@ func (s *Server) handleGetBookingForm(w http.ResponseWriter, r *http.Request) {
 	if s.lookupLimited(w, r) {
 		return
 	}
-	ds, err := s.dossierStore()
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	b, _, _, err := s.bookingFormTarget(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	f, err := ds.Form(queue.DossierBooking(b.Code))
-	if queue.ErrorCode(err) == queue.ENotFound {
-		err = queue.Errorf(queue.ENotFound, "no form was filled for this booking", "chưa có tờ khai cho lịch hẹn này")
-	}
+	f, _, _, err := s.bookingForm(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -305,20 +300,7 @@ func (s *Server) handleGetBookingForm(w http.ResponseWriter, r *http.Request) {
 // handleTicketFormPDF answers a ticket's form (or its booking's) printed
 // in the official layout, the ticket's number as its reference.
 func (s *Server) handleTicketFormPDF(w http.ResponseWriter, r *http.Request) {
-	ds, err := s.dossierStore()
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	d, err := s.findDossierTicket(r, false)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	f, ok, err := s.ticketForm(ds, d.t)
-	if err == nil && !ok {
-		err = errNoFilledForm
-	}
+	d, f, err := s.filledTicketForm(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -342,20 +324,7 @@ func (s *Server) handleBookingFormPDF(w http.ResponseWriter, r *http.Request) {
 	if s.lookupLimited(w, r) {
 		return
 	}
-	ds, err := s.dossierStore()
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	b, cfg, _, err := s.bookingFormTarget(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	f, err := ds.Form(queue.DossierBooking(b.Code))
-	if queue.ErrorCode(err) == queue.ENotFound {
-		err = queue.Errorf(queue.ENotFound, "no form was filled for this booking", "chưa có tờ khai cho lịch hẹn này")
-	}
+	f, b, cfg, err := s.bookingForm(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

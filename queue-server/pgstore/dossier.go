@@ -19,15 +19,21 @@ var _ queue.Dossiers = (*Store)(nil)
 
 // PutForm keeps an owner's form (queue.Dossiers).
 func (s *Store) PutForm(f queue.DossierForm) error {
-	d, err := doc(f)
+	return s.putOwned("dossier_forms", "dossier form", f.Owner, f.Centre, f.Expires, f)
+}
+
+// putOwned writes v as the one row of its owner in table (dossier_forms,
+// dossier_confirms), replacing the row kept before.
+func (s *Store) putOwned(table, what, owner, centre string, expires time.Time, v any) error {
+	d, err := doc(v)
 	if err != nil {
 		return err
 	}
-	_, err = s.pool.Exec(context.Background(), `INSERT INTO dossier_forms (owner, centre, expires, doc) VALUES ($1, $2, $3, $4::jsonb)
+	_, err = s.pool.Exec(context.Background(), `INSERT INTO `+table+` (owner, centre, expires, doc) VALUES ($1, $2, $3, $4::jsonb)
 		ON CONFLICT (owner) DO UPDATE SET centre = EXCLUDED.centre, expires = EXCLUDED.expires, doc = EXCLUDED.doc`,
-		f.Owner, f.Centre, f.Expires, d)
+		owner, centre, expires, d)
 	if err != nil {
-		return fmt.Errorf("pgstore: dossier form %s: %w", f.Owner, err)
+		return fmt.Errorf("pgstore: %s %s: %w", what, owner, err)
 	}
 	return nil
 }
@@ -120,17 +126,7 @@ func (s *Store) UpdateDocument(d queue.DossierDocument) error {
 
 // Confirm records a confirmation of an owner's dossier (queue.Dossiers).
 func (s *Store) Confirm(c queue.DossierConfirm) error {
-	d, err := doc(c)
-	if err != nil {
-		return err
-	}
-	_, err = s.pool.Exec(context.Background(), `INSERT INTO dossier_confirms (owner, centre, expires, doc) VALUES ($1, $2, $3, $4::jsonb)
-		ON CONFLICT (owner) DO UPDATE SET centre = EXCLUDED.centre, expires = EXCLUDED.expires, doc = EXCLUDED.doc`,
-		c.Owner, c.Centre, c.Expires, d)
-	if err != nil {
-		return fmt.Errorf("pgstore: dossier confirmation %s: %w", c.Owner, err)
-	}
-	return nil
+	return s.putOwned("dossier_confirms", "dossier confirmation", c.Owner, c.Centre, c.Expires, c)
 }
 
 // Confirmed returns the confirmation of an owner's dossier
