@@ -4,7 +4,9 @@
 // /track/{id}, the counter console at /counter/, the hall display at
 // /display/ and admin at /admin/; kioskd serves the touchscreen (kiosk/).
 // The tracking pages' service worker is /track/sw.js: its default scope,
-// /track/, covers every /track/{id}.
+// /track/, covers every /track/{id}. assets/forms.js draws the procedures'
+// forms (queue-server/forms) for the kiosk, the booking page and the
+// counter console.
 package ui
 
 import (

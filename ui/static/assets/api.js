@@ -29,11 +29,12 @@ export function setToken(v) {
 
 /** An error answer of the API, or a network failure (status 0). */
 export class ApiError extends Error {
-  constructor(status, code, message, field = '') {
+  constructor(status, code, message, field = '', body = null) {
     super(message);
     this.status = status;
     this.code = code;
     this.field = field; // the request's field at fault ("services[2].code"), when the server names one
+    this.body = body; // the whole answer (a refused form's "fields")
   }
 }
 
@@ -65,7 +66,7 @@ export async function api(method, path, body, extra = {}) {
   }
   if (!resp.ok) {
     const e = data && data.error;
-    throw new ApiError(resp.status, e ? e.code : 'http', e ? e.message : `HTTP ${resp.status}`, (e && e.field) || '');
+    throw new ApiError(resp.status, e ? e.code : 'http', e ? e.message : `HTTP ${resp.status}`, (e && e.field) || '', data);
   }
   return data;
 }

@@ -2,7 +2,7 @@
 // a plain JavaScript module, no dependencies but the message catalogue and
 // the Telex state machine.
 //
-//   const kb = new Keyboard({ layout: 'text' });   // or 'code' (booking codes)
+//   const kb = new Keyboard({ layout: 'text' });   // or 'code' (booking codes), 'digits'
 //   kb.attach(document.getElementById('search'));
 //   section.append(kb.element);
 //
@@ -24,6 +24,9 @@ const TEXT_ROWS = [
   ['telex', 'space', 'done'],
 ];
 
+// Numbers (an ID number, a phone, a year): a keypad.
+const DIGIT_ROWS = [['1', '2', '3'], ['4', '5', '6'], ['7', '8', '9'], ['backspace', '0', 'done']];
+
 const LABELS = {
   backspace: 'osk.backspace', shift: 'osk.shift', space: 'osk.space', done: 'osk.done',
   telex: 'osk.telex', clear: 'osk.clear',
@@ -33,7 +36,7 @@ const SYMBOLS = { backspace: '⌫', shift: '⇧' };
 export class Keyboard {
   /**
    * @param {object} o
-   * @param {'text'|'code'} [o.layout]
+   * @param {'text'|'code'|'digits'} [o.layout]
    * @param {boolean} [o.telex] Telex on at start (text layout; default on)
    * @param {boolean} [o.capitalize] a capital at the start of each word (names)
    * @param {() => void} [o.onDone] the Done key (text layout)
@@ -54,7 +57,7 @@ export class Keyboard {
     this.element = el;
     const rows = this.layout === 'code'
       ? [[...CODE_ALPHABET.slice(0, 8)], [...CODE_ALPHABET.slice(8, 16)], [...CODE_ALPHABET.slice(16, 24)], [...CODE_ALPHABET.slice(24)], ['clear', 'backspace']]
-      : TEXT_ROWS;
+      : this.layout === 'digits' ? DIGIT_ROWS : TEXT_ROWS;
     for (const row of rows) {
       const r = document.createElement('div');
       r.className = 'osk-row';
@@ -68,7 +71,16 @@ export class Keyboard {
       if (b && el.contains(b)) this.press(b.dataset.key);
     });
     this.render();
-    document.addEventListener('langchange', () => this.render());
+    this.onLang = () => this.render();
+    document.addEventListener('langchange', this.onLang);
+  }
+
+  /** Lets go of the input and the page (a keyboard no longer used). */
+  destroy() {
+    document.removeEventListener('langchange', this.onLang);
+    this.input = null;
+    this.word = null;
+    this.element.remove();
   }
 
   makeKey(k) {

@@ -13,6 +13,7 @@ import { apply, bindSwitch, lang, serviceName, t } from '/assets/i18n.js';
 import { $, api, h, seg } from '/assets/api.js';
 import { solve } from '/assets/pow.js';
 import { preparePush, readNotify, withPush } from '/assets/notify.js';
+import { FormView, prefill } from '/assets/forms.js';
 
 const params = new URLSearchParams(location.search);
 
@@ -35,6 +36,11 @@ const state = {
   docs: new Map(),
   foundCentre: null,
   rs: { date: '', slots: null, slot: null },
+  // The citizen's details of the booking just made, to prefill its form:
+  // in this page's memory only, forgotten with the booking.
+  citizen: null,
+  forms: null, // GET /api/v1/forms
+  form: null, // {booking, view: FormView, saved}
 };
 
 // ---- dates and times, in the centre's time zone ----
@@ -246,7 +252,7 @@ const solver = new Solver((s, p) => {
 
 // ---- views and steps ----
 
-const stepIds = ['centre', 'service', 'date', 'slot', 'details', 'done'];
+const stepIds = ['centre', 'service', 'date', 'slot', 'details', 'done', 'form'];
 
 function steps() {
   const all = ['centre', 'service', 'date', 'slot', 'details'];
@@ -578,6 +584,7 @@ async function submitBooking(ev) {
   try {
     if (choice.any) body.notify = choice.push ? await withPush(choice.request) : choice.request;
     state.booking = await postBooking(body);
+    state.citizen = { ...body.citizen };
     keepDocs(state.booking);
     // Done with the personal data: forget it.
     $('details-form').reset();
@@ -778,6 +785,103 @@ function renderDone() {
   $('done-bring').textContent = t('book.done.bring', { early: r.check_in_early_minutes || 60, late: r.late_grace_minutes || 15 });
   const papers = [t('book.done.id_card'), ...((state.service && state.service.papers) || [])];
   $('done-papers').replaceChildren(...papers.map((p) => h('li', {}, p)));
+  $('done-form-box').hidden = !b.form_url;
+}
+
+// ---- the booking's form, filled at home ----
+
+/** The values a booking gives a form (its name, ID number and phone), marked as the booking's. */
+function fromBooking(def, c) {
+  const values = prefill(def, c ? { name: c.name, id_number: c.id_number, phone: c.phone } : null);
+  const sources = {};
+  for (const f of def.sections.flatMap((x) => x.fields)) if (values[f.name] && f.source !== 'today') sources[f.name] = 'booking';
+  return { values, sources };
+}
+
+async function openForm(b) {
+  clearMessages();
+  state.form?.view?.destroy();
+  state.form = { booking: b, view: null, saved: false };
+  $('form-for').textContent = t('bform.for', { code: grouped(b.code), when: whenLabel(b.start, b.end) });
+  $('form-box').replaceChildren();
+  setFormStatus('', '');
+  showStep('form');
+  if (!state.forms) {
+    try {
+      state.forms = await api('GET', '/api/v1/forms');
+    } catch (err) {
+      showError(err.message);
+      return;
+    }
+  }
+  const sel = $('form-procedure');
+  sel.replaceChildren(h('option', { value: '' }, t('bform.choose')), ...state.forms.map((f) => h('option', { value: f.procedure }, formName(f))));
+}
+
+const namedForms = new Set(['khai-sinh', 'ket-hon', 'trich-luc-ho-tich', 'chung-thuc-ban-sao', 'thuong-tru', 'dat-dai-lan-dau']);
+const formName = (f) => (namedForms.has(f.procedure) ? t('bform.procedure.' + f.procedure) : f.title);
+
+async function chooseForm() {
+  const p = $('form-procedure').value;
+  setFormStatus('', '');
+  if (!p) {
+    state.form.view?.destroy();
+    state.form.view = null;
+    return;
+  }
+  let def;
+  try {
+    def = await api('GET', `/api/v1/forms/${seg(p)}`);
+  } catch (err) {
+    showError(err.message);
+    return;
+  }
+  // The details typed on this page belong to the booking just made only.
+  const own = state.booking && state.booking.code === state.form.booking.code;
+  const { values, sources } = fromBooking(def, own ? state.citizen : null);
+  state.form.view?.destroy();
+  state.form.view = new FormView(def, { values, sources, onChange: () => { if (state.form.saved) setFormStatus('', ''); } });
+  $('form-box').replaceChildren(state.form.view.element);
+}
+
+function setFormStatus(kind, key, params = {}) {
+  const el = $('form-status');
+  el.hidden = !key;
+  el.className = 'alert ' + kind;
+  el.dataset.key = key;
+  el.textContent = key ? t(key, params) : '';
+}
+
+async function saveForm() {
+  const f = state.form;
+  if (!f || !f.view) {
+    $('form-procedure').focus();
+    return;
+  }
+  const errors = await f.view.check({ all: true });
+  if (errors.length) {
+    f.view.focusFirstError();
+    return;
+  }
+  const button = $('form-save');
+  button.disabled = true;
+  try {
+    await api('PUT', f.booking.form_url, f.view.filled());
+    f.saved = true;
+    setFormStatus('info', 'bform.saved', { code: grouped(f.booking.code) });
+    announce(t('bform.saved', { code: grouped(f.booking.code) }));
+  } catch (err) {
+    const fields = err.body && Array.isArray(err.body.fields) ? err.body.fields : null;
+    if (fields && fields.length) {
+      f.view.showAll = true; // the server's word on every field it refused
+      f.view.showErrors(fields);
+      f.view.focusFirstError();
+    } else {
+      showError(err.message);
+    }
+  } finally {
+    button.disabled = false;
+  }
 }
 
 function startOver() {
@@ -786,6 +890,10 @@ function startOver() {
   state.date = '';
   state.slot = null;
   state.booking = null;
+  state.citizen = null;
+  state.form?.view?.destroy();
+  state.form = null;
+  $('form-box').replaceChildren();
   renderServices();
   if (state.centre) showStep('service');
   else showStep('centre');
@@ -850,6 +958,7 @@ function renderFound() {
   const docs = docLinks('found', b.code);
   $('found-downloads').hidden = b.status === 'cancelled' || !docs;
   $('found-docs-note').hidden = b.status === 'cancelled' || docs;
+  $('found-form-row').hidden = !b.form_url || !changeable(b);
   const can = changeable(b) && !!state.foundCentre;
   $('found-actions').hidden = !can;
   $('btn-reschedule').disabled = left === 0;
@@ -998,6 +1107,13 @@ function renderAll() {
   if (state.step === 'details') renderPrivacy();
   renderDone();
   renderFound();
+  if (state.form) {
+    const b = state.form.booking;
+    $('form-for').textContent = t('bform.for', { code: grouped(b.code), when: whenLabel(b.start, b.end) });
+    const st = $('form-status');
+    if (!st.hidden) setFormStatus(st.className.replace('alert', '').trim(), st.dataset.key, { code: grouped(b.code) });
+    if (state.forms) for (const o of $('form-procedure').options) o.textContent = o.value ? formName(state.forms.find((f) => f.procedure === o.value)) : t('bform.choose');
+  }
   renderOnline();
   if (!$('resched-panel').hidden) renderResched();
   // Field messages are re-made on the next check; drop stale ones.
@@ -1045,6 +1161,19 @@ function bind() {
   }
   $('details-form').addEventListener('submit', submitBooking);
   $('done-again').addEventListener('click', startOver);
+  $('done-form').addEventListener('click', () => openForm(state.booking));
+  $('found-form').addEventListener('click', () => {
+    setView('book');
+    openForm(state.found);
+  });
+  $('form-procedure').addEventListener('change', chooseForm);
+  $('form-save').addEventListener('click', saveForm);
+  $('form-back').addEventListener('click', () => {
+    clearMessages();
+    if (state.booking) showStep('done');
+    else if (state.found) { setView('lookup'); showStep(state.centre ? 'service' : 'centre', false); $('found-code').focus(); }
+    else showStep(state.centre ? 'service' : 'centre');
+  });
   $('done-manage').addEventListener('click', async () => {
     $('lookup-code').value = grouped(state.booking.code);
     setView('lookup');

@@ -3,7 +3,8 @@
 // and confirms or downgrades a priority claimed at a kiosk.
 // The screen follows the centre's event stream, so it also shows what
 // other counters and kiosks do. The current ticket shows its booking and
-// the kiosk's dossier pre-check; today's counts sit beside the queue; after
+// the kiosk's dossier pre-check and its dossier (counter/dossier.js: the
+// form, the digitised documents, corrections, the package); today's counts sit beside the queue; after
 // a ticket is served the citizen is asked to rate it (here, or on the
 // counter's rating tablet, /counter/rate.html).
 
@@ -11,6 +12,7 @@ import '/counter/counter.i18n.js';
 import { apply, bindSwitch, duration, locale, serviceName, t } from '/assets/i18n.js';
 import { $, api, ApiError, debounce, EventStream, h, seg, showConn } from '/assets/api.js';
 import { clearError, showError, staffSession, toast } from '/assets/staff.js';
+import { dossierEvent, initDossier, showDossier } from '/counter/dossier.js';
 
 const choiceKey = 'xephang.counter';
 
@@ -232,6 +234,7 @@ function startStream() {
     onEvent: (e) => {
       if (e.type === 'centre.configured') reloadConfig();
       if (e.type === 'alert.raised' || e.type === 'alert.cleared') onAlert(e);
+      dossierEvent(e);
       if (e.type === 'ticket.rated' && state.rating && e.ticket && e.ticket.id === state.rating.id) {
         state.rating = null;
         renderRating();
@@ -396,7 +399,7 @@ function fullTicket(id) {
   if (state.last && state.last.id === id) {
     const listed = state.today.find((x) => x.id === id);
     // A pre-check attached after the call arrives through the list.
-    return listed && listed.precheck && !state.last.precheck ? listed : state.last;
+    return listed && ((listed.precheck && !state.last.precheck) || (listed.dossier && !state.last.dossier)) ? listed : state.last;
   }
   return state.today.find((x) => x.id === id) || null;
 }
@@ -452,6 +455,7 @@ function renderDetails(cur) {
     bk.dataset.booking = '';
   }
   renderPrecheck(tk && tk.precheck);
+  showDossier(cur && (tk && tk.dossier ? tk : cur));
 }
 
 const statusIcon = { present: '✓', missing: '✗', unreadable: '?', inconsistent: '!' };
@@ -773,6 +777,7 @@ function init() {
     renderRating();
   });
   bindDialogs();
+  initDossier({ failed, procedureName, fieldName, timeZone: () => (state.cfg && state.cfg.timezone) || 'Asia/Ho_Chi_Minh' });
   document.addEventListener('keydown', onKey);
   // Times in the waiting list age; the snapshot's estimates drift.
   setInterval(() => !$('console').hidden && refresh(), 30000);

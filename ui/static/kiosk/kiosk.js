@@ -143,6 +143,7 @@ for (const b of groupButtons()) b.addEventListener('click', () => takeNumber(b.d
 $('retry').addEventListener('click', () => {
   if (flow.flow === 'take-number' && chosen) go({ flow: 'take-number', step: 'card', data: chosen });
   else if (flow.flow === 'check-in') go({ flow: 'check-in', step: 'scan' });
+  else if (flow.flow === 'form') document.dispatchEvent(new CustomEvent('kiosk:form-retry')); // form.js: back to the form, as typed
   else go({ flow: 'home' });
 });
 
