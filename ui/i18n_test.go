@@ -3,9 +3,11 @@ package ui_test
 import (
 	"io/fs"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
+	"xephang/queue-server/queue"
 	"xephang/ui"
 )
 
@@ -82,5 +84,39 @@ func TestCataloguesSpeakBothLanguages(t *testing.T) {
 	}
 	if total < 600 {
 		t.Errorf("%d keys in all catalogues: the parser missed some", total)
+	}
+}
+
+// TestAdminOffersEveryEventType checks that the admin's webhook form offers
+// every event type the server knows (queue.EventTypes), in its order, each
+// with a label in both languages: a new event is not left out of the
+// choice by forgetting the page.
+func TestAdminOffersEveryEventType(t *testing.T) {
+	src, err := fs.ReadFile(ui.Static(), "admin/admin.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	list := regexp.MustCompile(`(?s)const eventTypes = \[(.*?)\];`).FindSubmatch(src)
+	if list == nil {
+		t.Fatal("admin.js: no eventTypes list")
+	}
+	var offered []string
+	for _, m := range regexp.MustCompile(`'([a-z_.]+)'`).FindAllSubmatch(list[1], -1) {
+		offered = append(offered, string(m[1]))
+	}
+	if !slices.Equal(offered, queue.EventTypes) {
+		t.Fatalf("admin.js offers %v\nthe server knows %v", offered, queue.EventTypes)
+	}
+	cat, err := fs.ReadFile(ui.Static(), "admin/admin.i18n.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, lang := range []string{"vi", "en"} {
+		keys := languageBlock(t, "admin.i18n.js", string(cat), lang)
+		for _, e := range queue.EventTypes {
+			if !slices.Contains(keys, "admin.event."+e) {
+				t.Errorf("%s: no label admin.event.%s", lang, e)
+			}
+		}
 	}
 }
