@@ -127,6 +127,17 @@ TEXT
   go test -run '^$' -bench 'BenchmarkDispatch$' -benchtime 5000x -count 3 ./queue-server/notify | grep '^Benchmark'
   go test -run '^$' -bench 'BenchmarkOnlineTicketHandlerCPU$|BenchmarkIssueHandlerCPU$' -benchtime 2000x -count 3 ./queue-server/httpapi | grep '^Benchmark'
   printf '```\n\n'
+  echo "bench: forms and dossiers" >&2
+  cat <<'TEXT'
+## 11. Forms and dossiers (issue 19)
+
+A citizen's tờ khai checked (`forms.BenchmarkValidate`, what each live check of a field costs the server or kioskd) and rendered as its official PDF (`forms.BenchmarkPDF`, the birth registration filled whole; DejaVu embedded), then one 1 MB digitised document kept durably in each store (`BenchmarkPutDocument1MB`, each a new ticket's first, its limits read in the same transaction). What digitising adds to the kiosk's pre-check of a page is measured by `make bench-kiosk` (docs/benchmarks-kiosk.md).
+
+```
+TEXT
+  go test -run '^$' -bench 'BenchmarkValidate$|BenchmarkPDF$' -benchmem -count 3 ./queue-server/forms | grep '^Benchmark'
+  go test -run '^$' -bench 'BenchmarkPutDocument1MB$' -benchtime 200x -count 3 ./queue-server/bolt ./queue-server/pgstore | grep '^Benchmark'
+  printf '```\n\n'
 } >>"$out"
 
 # Put the results between the markers of the document (created if absent).
