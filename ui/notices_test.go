@@ -76,7 +76,7 @@ func TestAdminNotificationsInChromium(t *testing.T) {
 	}, signInAt(admin)...),
 		chromedp.WaitVisible(chromedp.ID("hook-form")),
 		chromedp.WaitVisible(chromedp.ID("hook-empty")),
-		chromedp.Poll[chromedp.Void](`document.querySelectorAll('#hook-events input').length === 24`),
+		chromedp.Poll[chromedp.Void](fmt.Sprintf(`document.querySelectorAll('#hook-events input').length === %d`, len(queue.EventTypes))),
 	)...)
 	assertAccessible(t, page, "admin, webhooks (none)")
 	do("fill the webhook form",
