@@ -21,6 +21,7 @@ import (
 	"xephang/drivers/ipp/ipptest"
 	"xephang/kiosk/outbox"
 	"xephang/queue-server/apiv1"
+	"xephang/queue-server/forms/formstest"
 )
 
 // get reads a local API path as JSON.
@@ -101,7 +102,7 @@ func TestFormEndToEnd(t *testing.T) {
 	var docs map[string][]byte
 	waitUntil(t, ctx, "the A4 job in the spool", func() bool { docs, _ = a4.Documents(); return len(docs) == 1 })
 	for _, pdf := range docs {
-		text := norm.NFC.String(pdfText(t, pdf))
+		text := formstest.PDFText(t, pdf)
 		for _, want := range []string{fields[2], fields[0], "Nguyễn Thị Thuỷ Tiên", "Bệnh viện Phụ sản Hà Nội", "phường Thử", "TỜ KHAI ĐĂNG KÝ KHAI SINH"} {
 			if !strings.Contains(text, want) {
 				t.Errorf("the printed form lacks %q", want)

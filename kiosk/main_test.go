@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -124,7 +123,7 @@ func TestPrinterTestA4(t *testing.T) {
 		t.Fatalf("spool: %d documents, %v", len(docs), err)
 	}
 	for _, doc := range docs {
-		text := strings.ReplaceAll(pdfText(t, doc), " ", "")
+		text := strings.ReplaceAll(formstest.PDFText(t, doc), " ", "")
 		for _, l := range devices.A4TestLines {
 			if !strings.Contains(text, strings.ReplaceAll(l, " ", "")) {
 				t.Errorf("test page lacks %q", l)
@@ -160,19 +159,6 @@ func TestPrinterTestA4(t *testing.T) {
 	if code, _, _ := runCmd(t, "", "printer", "test", "-a4", "http://printer/ipp"); code != exitUsage {
 		t.Errorf("http URL: exit %d", code)
 	}
-}
-
-func pdfText(t *testing.T, pdf []byte) string {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "page.pdf")
-	if err := os.WriteFile(path, pdf, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command("pdftotext", "-enc", "UTF-8", path, "-").Output()
-	if err != nil {
-		t.Fatalf("pdftotext (poppler-utils): %v", err)
-	}
-	return string(out)
 }
 
 func TestScannerTest(t *testing.T) {

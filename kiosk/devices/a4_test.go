@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,21 +11,9 @@ import (
 
 	"xephang/drivers/ipp"
 	"xephang/drivers/ipp/ipptest"
+	"xephang/queue-server/forms/formstest"
 	"xephang/queue-server/queue"
 )
-
-func pdftotext(t *testing.T, pdf []byte) string {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "page.pdf")
-	if err := os.WriteFile(path, pdf, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command("pdftotext", "-enc", "UTF-8", path, "-").Output()
-	if err != nil {
-		t.Fatalf("pdftotext (poppler-utils): %v", err)
-	}
-	return string(out)
-}
 
 func a4Status(t *testing.T, d *Devices) queue.DeviceStatus {
 	t.Helper()
@@ -75,7 +62,7 @@ func TestA4OverIPP(t *testing.T) {
 			t.Fatalf("spooled %d bytes, not the %d sent", len(doc), len(page))
 		}
 		// pdftotext drops the spaces between single letters.
-		text := strings.ReplaceAll(pdftotext(t, doc), " ", "")
+		text := strings.ReplaceAll(formstest.PDFText(t, doc), " ", "")
 		for _, l := range A4TestLines {
 			if !strings.Contains(text, strings.ReplaceAll(l, " ", "")) {
 				t.Errorf("pdftotext lacks %q:\n%s", l, text)
