@@ -212,8 +212,19 @@ func (s *Server) handleServices(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, svcs)
 }
 
+// handleProcedures answers GET /api/procedures: without q (or with an
+// empty one) the pre-check's procedures; with q the answer to a question
+// typed in the lookup flow (flow.GuideAnswer), answered offline.
 func (s *Server) handleProcedures(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, s.cfg.Kiosk.Procedures(r.URL.Query().Get("q")))
+	q := strings.TrimSpace(r.URL.Query().Get("q"))
+	if q == "" {
+		writeJSON(w, http.StatusOK, s.cfg.Kiosk.Procedures(""))
+		return
+	}
+	if r := []rune(q); len(r) > 200 {
+		q = string(r[:200])
+	}
+	writeJSON(w, http.StatusOK, s.cfg.Kiosk.Ask(q))
 }
 
 // TicketRequest is POST /api/tickets.
