@@ -1,0 +1,107 @@
+package ui_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// TestKioskAskInChromium: at a real kioskd, a citizen chooses "Tra cứu
+// thủ tục" and types "lam giay khai sinh cho con" on the on-screen
+// keyboard: the answer is Đăng ký khai sinh, its papers as a checklist,
+// the centre's service; "Lấy số cho thủ tục này" prints a number of that
+// service on the simulated printer. A question about nothing says where
+// to ask. axe and the 15 mm targets on each screen.
+func TestKioskAskInChromium(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 180*time.Second)
+	defer cancel()
+	ks := startKioskScreen(t, ctx)
+	kiosk := ks.tab
+	do := func(what string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(kiosk, actions...); err != nil {
+			state, _ := chromedp.Run(kiosk, chromedp.Evaluate[string](`JSON.stringify({flow: window.xephangKiosk.state(),
+				screen: [...document.querySelectorAll('.screen')].filter((s) => !s.hidden).map((s) => s.id),
+				search: document.getElementById('proc-search').value, answer: document.getElementById('ask-answer').textContent,
+				failed: document.getElementById('failed-msg').textContent})`))
+			t.Fatalf("%s: %v\nkiosk: %s", what, err, state)
+		}
+	}
+	typeQuestion := func(want string, keys ...string) {
+		t.Helper()
+		do("type "+want, append(append([]chromedp.Action[chromedp.Void]{
+			chromedp.Click(chromedp.ID("proc-search")),
+			chromedp.WaitVisible(chromedp.CSS(`#s-lookup-list .osk:not([hidden])`)),
+		}, tapKeys(`#s-lookup-list .osk:not([hidden])`, keys...)...),
+			chromedp.Poll[chromedp.Void](`document.getElementById('proc-search').value === `+jsString(want), chromedp.WithPollingTimeout(3*time.Second)))...)
+	}
+	do("open Tra cứu thủ tục",
+		chromedp.WaitVisible(chromedp.CSS(`[data-start="lookup"]`)),
+		chromedp.Click(chromedp.CSS(`[data-start="lookup"]`)),
+		chromedp.WaitVisible(chromedp.ID("proc-search")),
+	)
+	typeQuestion("lam giay khai sinh cho con", strings.Split("l a m space g i a y space k h a i space s i n h space c h o space c o n", " ")...)
+	do("see the answer", chromedp.Poll[chromedp.Void](`document.getElementById('ask-best')?.textContent === 'Đăng ký khai sinh'`, chromedp.WithPollingTimeout(5*time.Second)))
+	papers, err := chromedp.Run(kiosk, chromedp.Evaluate[int](`document.querySelectorAll('#ask-papers input[type=checkbox]').length`))
+	must(t, "count the papers", err)
+	if papers == 0 {
+		t.Error("the answer lists no papers to tick")
+	}
+	answer, _ := chromedp.Run(kiosk, chromedp.TextContent(chromedp.ID("ask-answer")))
+	for _, want := range []string{"Lệ phí", "Thời gian giải quyết", "Nơi nộp", "Hộ tịch", "Lấy số cho thủ tục này", "Kiểm tra giấy tờ", "Đọc to"} {
+		if !strings.Contains(answer, want) {
+			t.Errorf("the answer lacks %q: %s", want, answer)
+		}
+	}
+	checkTargets(t, kiosk, "kiosk, an answer")
+	assertAccessible(t, kiosk, "kiosk, an answer")
+	do("hide the keyboard", chromedp.Evaluate[chromedp.Void](`document.querySelectorAll('#s-lookup-list .osk').forEach((k) => { k.hidden = true; })`))
+	saveScreenshot(t, kiosk, "kiosk-ask-answer.png")
+	do("read it aloud", chromedp.Click(chromedp.ID("ask-read")))
+
+	do("take a number for it",
+		chromedp.Click(chromedp.ID("ask-take")),
+		chromedp.WaitVisible(chromedp.ID("s-printed")),
+		chromedp.Poll[chromedp.Void](`document.getElementById('number').textContent !== ''`),
+	)
+	number, err := chromedp.Run(kiosk, chromedp.Text(chromedp.ID("number")))
+	must(t, "read the number", err)
+	if !strings.HasPrefix(number, "A") {
+		t.Errorf("printed number %q, want one of Hộ tịch (A)", number)
+	}
+	var pngs []string
+	for end := time.Now().Add(10 * time.Second); len(pngs) == 0 && time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
+		pngs, _ = filepath.Glob(filepath.Join(ks.k.data, "sim", "printer", "*.png"))
+	}
+	if len(pngs) != 1 {
+		t.Fatalf("the simulated printer has %d tickets, want 1", len(pngs))
+	}
+	if fi, err := os.Stat(pngs[0]); err != nil || fi.Size() < 1000 {
+		t.Errorf("ticket image %s: %v", pngs[0], err)
+	}
+
+	// The next citizen asks about nothing the kiosk knows.
+	do("go home",
+		chromedp.Evaluate[chromedp.Void](`document.getElementById('home-btn').hidden || document.getElementById('home-btn').click()`),
+		chromedp.WaitVisible(chromedp.ID("s-home")),
+		chromedp.Click(chromedp.CSS(`[data-start="lookup"]`)),
+		chromedp.WaitVisible(chromedp.ID("proc-search")),
+	)
+	if v, _ := chromedp.Run(kiosk, chromedp.Evaluate[string](`document.getElementById('proc-search').value + document.getElementById('ask-answer').textContent`)); v != "" {
+		t.Errorf("the last citizen's question stays: %q", v)
+	}
+	typeQuestion("con meo", strings.Split("c o n space m e o", " ")...)
+	do("see where to ask", chromedp.Poll[chromedp.Void](`!!document.getElementById('ask-unknown')`, chromedp.WithPollingTimeout(5*time.Second)))
+	msg, _ := chromedp.Run(kiosk, chromedp.Text(chromedp.ID("ask-unknown")))
+	if !strings.HasPrefix(msg, "Chưa hiểu câu hỏi: vui lòng hỏi tại quầy 1") {
+		t.Errorf("not understood says %q", msg)
+	}
+	assertAccessible(t, kiosk, "kiosk, a question not understood")
+	do("hide the keyboard", chromedp.Evaluate[chromedp.Void](`document.querySelectorAll('#s-lookup-list .osk').forEach((k) => { k.hidden = true; })`))
+	saveScreenshot(t, kiosk, "kiosk-ask-not-understood.png")
+}
