@@ -95,7 +95,7 @@ func TestKioskAskInChromium(t *testing.T) {
 	if v, _ := chromedp.Run(kiosk, chromedp.Evaluate[string](`document.getElementById('proc-search').value + document.getElementById('ask-answer').textContent`)); v != "" {
 		t.Errorf("the last citizen's question stays: %q", v)
 	}
-	typeQuestion("con meo", strings.Split("c o n space m e o", " ")...)
+	typeQuestion("thoi tiet hom nay", strings.Split("t h o i space t i e t space h o m space n a y", " ")...)
 	do("see where to ask", chromedp.Poll[chromedp.Void](`!!document.getElementById('ask-unknown')`, chromedp.WithPollingTimeout(5*time.Second)))
 	msg, _ := chromedp.Run(kiosk, chromedp.Text(chromedp.ID("ask-unknown")))
 	if !strings.HasPrefix(msg, "Chưa hiểu câu hỏi: vui lòng hỏi tại quầy 1") {

@@ -57,18 +57,25 @@ type GuidePaper struct {
 
 // Guide answers a question: the best procedure (nil when nothing matches
 // well), the next best, and whether the question was understood. kioskd
-// gives the procedure catalogue's Ask through an adapter; without one
-// the pre-check's catalogue answers by the words of its names.
+// gives the procedure catalogue's Ask through an adapter; when it does not
+// understand (or there is none) the pre-check's catalogue answers by the
+// words of its procedures' names.
 type Guide func(q string) (best *GuideProcedure, others []GuideProcedure, understood bool)
 
 // Ask answers a question typed in the lookup flow, with the centre's
 // services resolved.
 func (k *Kiosk) Ask(q string) GuideAnswer {
-	ask := k.cfg.Guide
-	if ask == nil {
-		ask = catalogueGuide
+	var best *GuideProcedure
+	var others []GuideProcedure
+	ok := false
+	if k.cfg.Guide != nil {
+		best, others, ok = k.cfg.Guide(q)
 	}
-	best, others, ok := ask(q)
+	if !ok {
+		// The pre-check's procedures answer by their names when the
+		// catalogue does not know them.
+		best, others, ok = catalogueGuide(q)
+	}
 	a := GuideAnswer{Query: q, Understood: ok && best != nil, Best: best, Others: others}
 	if a.Others == nil {
 		a.Others = []GuideProcedure{}
