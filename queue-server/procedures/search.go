@@ -1,0 +1,420 @@
+package procedures
+
+import (
+	"math"
+	"sort"
+	"strings"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// Match is one procedure and how well it matched a question.
+type Match struct {
+	Procedure *Procedure
+	Score     float64
+}
+
+// Answer is what a question gets: Best (nil when nothing matches well: "ask
+// at the counter"), Others (the two next best when Best is not clearly
+// ahead), Understood false when nothing matched well.
+type Answer struct {
+	Query      string
+	Best       *Match
+	Others     []Match
+	Understood bool
+}
+
+// Tuning of the retrieval (measured on testdata/questions-tuned.tsv).
+const (
+	k1 = 1.2
+	bm = 0.5
+
+	weightName    = 3.0 // name and aliases
+	weightPapers  = 1.0
+	weightOther   = 0.4 // applicants, where, form name, field name
+	weightBigram  = 1.2 // a pair of syllables, relative to one syllable
+	weightExact   = 0.3 // the syllable with its diacritics, on top of the folded one
+	weightSynonym = 0.7 // terms brought by a synonym group
+	weightSlip    = 0.6 // a syllable one edit away from the typed one
+
+	// aheadRatio: Best is clearly ahead when its score is this many times the second's.
+	aheadRatio = 1.6
+	// minScore and minCover: below either, the question is not understood.
+	minScore = 3.0
+	minCover = 0.4
+)
+
+// stop are folded question words that name no procedure.
+var stop = setOf("toi", "minh", "em", "anh", "chi", "ong", "ba", "can", "gi", "nhung", "nao", "the", "lam", "sao",
+	"o", "dau", "muon", "hoi", "giup", "voi", "a", "la", "co", "khong", "ko", "k", "bao", "nhieu", "gio", "di",
+	"thi", "phai", "mang", "theo", "nop", "nhu", "vay", "de", "duoc", "cua", "va", "ve", "nay", "kia", "oi",
+	"nhe", "nha", "ban", "xin", "cho", "thu", "tuc", "gom", "mat", "bn", "j", "z", "dc", "ntn", "o", "tai",
+	"the", "nao", "roi", "ma", "khi", "neu", "hay", "hoac", "mot", "cac", "nhe", "vs", "can", "giay", "to")
+
+func setOf(w ...string) map[string]bool {
+	m := make(map[string]bool, len(w))
+	for _, s := range w {
+		m[s] = true
+	}
+	return m
+}
+
+type posting struct {
+	doc int
+	tf  float64
+}
+
+type index struct {
+	docs     []*Procedure
+	postings map[string][]posting
+	dl       []float64
+	avgdl    float64
+	vocab    map[string]bool // folded syllables
+	words    []string        // vocab, for the slip search
+	synonyms [][][]string    // group → term → folded syllables
+}
+
+// tokens splits s into lower-case NFC syllables.
+func tokens(s string) []string {
+	s = norm.NFC.String(strings.ToLower(s))
+	return strings.FieldsFunc(s, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+}
+
+// fold removes the diacritics of one syllable (đ → d).
+func fold(s string) string {
+	var b strings.Builder
+	for _, r := range norm.NFD.String(s) {
+		switch {
+		case unicode.Is(unicode.Mn, r):
+		case r == 'đ' || r == 'Đ':
+			b.WriteByte('d')
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+func build(c *Catalogue) *index {
+	ix := &index{docs: c.all, postings: map[string][]posting{}, vocab: map[string]bool{}}
+	for _, g := range c.Synonyms {
+		var terms [][]string
+		for _, t := range g {
+			var fs []string
+			for _, w := range tokens(t) {
+				fs = append(fs, fold(w))
+			}
+			terms = append(terms, fs)
+		}
+		ix.synonyms = append(ix.synonyms, terms)
+	}
+	fieldName := map[string]string{}
+	for _, f := range c.Fields {
+		fieldName[f.Field] = f.Name
+	}
+	var total float64
+	for d, p := range c.all {
+		tf := map[string]float64{}
+		var dl float64
+		add := func(text string, w float64) {
+			ws := tokens(text)
+			var prev string
+			for _, x := range ws {
+				f := fold(x)
+				ix.vocab[f] = true
+				tf["u:"+f] += w
+				tf["e:"+x] += w
+				if prev != "" {
+					tf["b:"+prev+" "+f] += w
+				}
+				prev = f
+				dl += w
+			}
+		}
+		add(p.Name, weightName)
+		for _, a := range p.Aliases {
+			add(a, weightName)
+		}
+		for _, pa := range p.Papers {
+			add(pa.Name, weightPapers)
+			add(pa.Note, weightOther)
+		}
+		add(p.Applicants, weightOther)
+		add(p.Where, weightOther)
+		add(p.FormName, weightOther)
+		add(fieldName[p.Field], weightOther)
+		add(p.NameEN, weightOther)
+		for t, v := range tf {
+			ix.postings[t] = append(ix.postings[t], posting{d, v})
+		}
+		ix.dl = append(ix.dl, dl)
+		total += dl
+	}
+	if len(c.all) > 0 {
+		ix.avgdl = total / float64(len(c.all))
+	}
+	for w := range ix.vocab {
+		ix.words = append(ix.words, w)
+	}
+	sort.Strings(ix.words)
+	return ix
+}
+
+// telex undoes what a Telex keyboard leaves when the input method is off:
+// "sinhf" → "sinh", "ddawng" → "dang", "khais" → "khai".
+func (ix *index) telex(f string) string {
+	if ix.vocab[f] || len(f) < 2 {
+		return f
+	}
+	g := f
+	for _, r := range [][2]string{{"dd", "d"}, {"aa", "a"}, {"aw", "a"}, {"ee", "e"}, {"oo", "o"}, {"ow", "o"}, {"uw", "u"}} {
+		g = strings.ReplaceAll(g, r[0], r[1])
+	}
+	if ix.vocab[g] {
+		return g
+	}
+	// VNI leftovers: trailing digits after letters.
+	if h := strings.TrimRight(g, "0123456789"); h != g && h != "" && ix.vocab[h] {
+		return h
+	}
+	if strings.ContainsRune("sfrxj", rune(g[len(g)-1])) {
+		if h := g[:len(g)-1]; ix.vocab[h] {
+			return h
+		}
+	}
+	// A tone letter typed before the final consonant: "sifnh".
+	for i := 1; i < len(g)-1; i++ {
+		if strings.ContainsRune("sfrxj", rune(g[i])) {
+			if h := g[:i] + g[i+1:]; ix.vocab[h] {
+				return h
+			}
+		}
+	}
+	if g != f && strings.IndexFunc(g, func(r rune) bool { return r > unicode.MaxASCII }) < 0 {
+		return g
+	}
+	return f
+}
+
+// slips are the known syllables one edit (insertion, deletion, substitution
+// or swap of neighbours) away from f.
+func (ix *index) slips(f string) []string {
+	var out []string
+	for _, w := range ix.words {
+		if d := len(w) - len(f); d >= -1 && d <= 1 && len(w) >= 3 && edit1(f, w) {
+			out = append(out, w)
+			if len(out) == 3 {
+				break
+			}
+		}
+	}
+	return out
+}
+
+func edit1(a, b string) bool {
+	if a == b {
+		return false
+	}
+	if len(a) == len(b) {
+		i := 0
+		for i < len(a) && a[i] == b[i] {
+			i++
+		}
+		if a[i+1:] == b[i+1:] {
+			return true
+		}
+		return i+1 < len(a) && a[i] == b[i+1] && a[i+1] == b[i] && a[i+2:] == b[i+2:]
+	}
+	if len(a) > len(b) {
+		a, b = b, a
+	}
+	i := 0
+	for i < len(a) && a[i] == b[i] {
+		i++
+	}
+	return a[i:] == b[i+1:]
+}
+
+type qterm struct {
+	term    string
+	weight  float64
+	content int // index of the content syllable it stands for, -1 for none
+}
+
+// query turns a question into weighted terms.
+func (ix *index) query(q string) ([]qterm, int) {
+	raw := tokens(q)
+	if len(raw) > 64 {
+		raw = raw[:64]
+	}
+	folded := make([]string, len(raw))
+	for i, x := range raw {
+		folded[i] = ix.telex(fold(x))
+	}
+	var ts []qterm
+	content := 0
+	for i, x := range raw {
+		f := folded[i]
+		if i > 0 {
+			ts = append(ts, qterm{"b:" + folded[i-1] + " " + f, weightBigram, -1})
+		}
+		if stop[f] {
+			continue
+		}
+		c := content
+		content++
+		ts = append(ts, qterm{"u:" + f, 1, c})
+		if fold(x) != x {
+			ts = append(ts, qterm{"e:" + x, weightExact, c})
+		}
+		if !ix.vocab[f] && len(f) >= 4 {
+			for _, w := range ix.slips(f) {
+				ts = append(ts, qterm{"u:" + w, weightSlip, c})
+			}
+		}
+	}
+	// Synonyms: a term of a group found in the question brings the others.
+	for _, g := range ix.synonyms {
+		found := -1
+		for ti, t := range g {
+			if at := indexOf(folded, t); at >= 0 {
+				found = ti
+				c := -1
+				if !stop[folded[at]] {
+					c = contentIndex(folded, at)
+				}
+				for oi, o := range g {
+					if oi == ti {
+						continue
+					}
+					for j, w := range o {
+						if !stop[w] {
+							ts = append(ts, qterm{"u:" + w, weightSynonym, c})
+						}
+						if j > 0 {
+							ts = append(ts, qterm{"b:" + o[j-1] + " " + w, weightSynonym * weightBigram, -1})
+						}
+					}
+				}
+				break
+			}
+		}
+		_ = found
+	}
+	return ts, content
+}
+
+func contentIndex(folded []string, at int) int {
+	c := 0
+	for i := 0; i < at; i++ {
+		if !stop[folded[i]] {
+			c++
+		}
+	}
+	return c
+}
+
+func indexOf(s, sub []string) int {
+	if len(sub) == 0 {
+		return -1
+	}
+	for i := 0; i+len(sub) <= len(s); i++ {
+		ok := true
+		for j := range sub {
+			if s[i+j] != sub[j] {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return i
+		}
+	}
+	return -1
+}
+
+// rank scores every procedure; cover is, per procedure, the share of the
+// question's content syllables it matched.
+func (c *Catalogue) rank(q string) ([]Match, []float64) {
+	ix := c.index
+	n := len(ix.docs)
+	if n == 0 {
+		return nil, nil
+	}
+	ts, content := ix.query(q)
+	best := map[string]qterm{}
+	for _, t := range ts {
+		if o, ok := best[t.term]; !ok || t.weight > o.weight {
+			best[t.term] = t
+		}
+	}
+	scores := make([]float64, n)
+	hit := make([]map[int]bool, n)
+	for term, t := range best {
+		ps := ix.postings[term]
+		if len(ps) == 0 {
+			continue
+		}
+		idf := math.Log(1 + (float64(n)-float64(len(ps))+0.5)/(float64(len(ps))+0.5))
+		for _, p := range ps {
+			norm := k1 * (1 - bm + bm*ix.dl[p.doc]/ix.avgdl)
+			scores[p.doc] += t.weight * idf * p.tf * (k1 + 1) / (p.tf + norm)
+			if t.content >= 0 {
+				if hit[p.doc] == nil {
+					hit[p.doc] = map[int]bool{}
+				}
+				hit[p.doc][t.content] = true
+			}
+		}
+	}
+	ms := make([]Match, 0, n)
+	cover := make([]float64, 0, n)
+	for d, s := range scores {
+		if s > 0 {
+			ms = append(ms, Match{ix.docs[d], s})
+			cv := 0.0
+			if content > 0 {
+				cv = float64(len(hit[d])) / float64(content)
+			}
+			cover = append(cover, cv)
+		}
+	}
+	order := make([]int, len(ms))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return ms[order[a]].Score > ms[order[b]].Score })
+	sm := make([]Match, len(ms))
+	sc := make([]float64, len(ms))
+	for i, o := range order {
+		sm[i], sc[i] = ms[o], cover[o]
+	}
+	return sm, sc
+}
+
+// Search is the procedures matching q, best first, at most n.
+func (c *Catalogue) Search(q string, n int) []Match {
+	ms, _ := c.rank(q)
+	if n < len(ms) {
+		ms = ms[:max(n, 0)]
+	}
+	return ms
+}
+
+// Ask answers a question: the best procedure when one matches well, and
+// the two next best when it is not clearly ahead.
+func (c *Catalogue) Ask(q string) Answer {
+	a := Answer{Query: q}
+	ms, cover := c.rank(q)
+	if len(ms) == 0 || ms[0].Score < minScore || cover[0] < minCover {
+		return a
+	}
+	a.Understood = true
+	best := ms[0]
+	a.Best = &best
+	if len(ms) > 1 && best.Score < aheadRatio*ms[1].Score {
+		a.Others = append(a.Others, ms[1:min(3, len(ms))]...)
+	}
+	return a
+}
