@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"xephang/queue-server/apiv1"
 )
 
 // TestKioskAskInChromium: at a real kioskd, a citizen chooses "Tra cứu
@@ -85,6 +87,22 @@ func TestKioskAskInChromium(t *testing.T) {
 		t.Errorf("ticket image %s: %v", pngs[0], err)
 	}
 
+	// The question reached the server (through kioskd, in the background),
+	// with the procedure chosen.
+	adm := apiv1.NewClient(ks.base)
+	must(t, "sign in the administrator", adm.Login(ctx, admin, password))
+	var asked []apiv1.ProcedureQuestionView
+	for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(200 * time.Millisecond) {
+		asked, err = adm.ProcedureQuestions(ctx, ks.centre.ID, false, 0)
+		must(t, "list the questions", err)
+		if len(asked) > 0 {
+			break
+		}
+	}
+	if len(asked) != 1 || asked[0].Q != "lam giay khai sinh cho con" || asked[0].Chosen["khai-sinh"] != 1 || asked[0].Unanswered != 0 {
+		t.Errorf("the server has the questions %+v", asked)
+	}
+
 	// The next citizen asks about nothing the kiosk knows.
 	do("go home",
 		chromedp.Evaluate[chromedp.Void](`document.getElementById('home-btn').hidden || document.getElementById('home-btn').click()`),
@@ -104,4 +122,15 @@ func TestKioskAskInChromium(t *testing.T) {
 	assertAccessible(t, kiosk, "kiosk, a question not understood")
 	do("hide the keyboard", chromedp.Evaluate[chromedp.Void](`document.querySelectorAll('#s-lookup-list .osk').forEach((k) => { k.hidden = true; })`))
 	saveScreenshot(t, kiosk, "kiosk-ask-not-understood.png")
+	do("go home", chromedp.Click(chromedp.ID("home-btn")), chromedp.WaitVisible(chromedp.ID("s-home")))
+	for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(200 * time.Millisecond) {
+		asked, err = adm.ProcedureQuestions(ctx, ks.centre.ID, true, 0)
+		must(t, "list the questions not understood", err)
+		if len(asked) > 0 {
+			break
+		}
+	}
+	if len(asked) != 1 || asked[0].Q != "thoi tiet hom nay" {
+		t.Errorf("the questions not understood: %+v", asked)
+	}
 }

@@ -1,11 +1,14 @@
 package flow
 
 import (
+	"context"
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"xephang/kiosk/catalogue"
+	"xephang/queue-server/apiv1"
 	"xephang/queue-server/queue"
 )
 
@@ -169,4 +172,28 @@ func catalogueGuide(q string) (*GuideProcedure, []GuideProcedure, bool) {
 		others = append(others, s.p)
 	}
 	return &best, others, true
+}
+
+// Asked tells the server, best effort and in the background, that q was
+// asked at this kiosk and which procedure the citizen went on with
+// (chosen, "" for none): the admin's list of questions not understood.
+// The kiosk answers again itself rather than trust the page on whether q
+// was understood. Nothing is logged of q.
+func (k *Kiosk) Asked(q, chosen string) {
+	q = strings.TrimSpace(q)
+	if q == "" || k.cfg.Client == nil || k.cfg.Centre == "" {
+		return
+	}
+	if r := []rune(q); len(r) > 200 {
+		q = string(r[:200])
+	}
+	a := k.Ask(q)
+	req := apiv1.AskedProcedureRequest{Q: q, Chosen: chosen, Understood: a.Understood}
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := k.cfg.Client.AskedProcedure(ctx, k.cfg.Centre, req); err != nil {
+			k.cfg.Log.Info("question not reported", "err", err) // the body (q) is not in the error
+		}
+	}()
 }

@@ -79,6 +79,7 @@ func New(cfg Config) *Server {
 	s.mux.HandleFunc("GET /api/status", s.handleStatus)
 	s.mux.HandleFunc("GET /api/services", s.handleServices)
 	s.mux.HandleFunc("GET /api/procedures", s.handleProcedures)
+	s.mux.HandleFunc("POST /api/procedures/asked", s.handleAsked)
 	s.mux.HandleFunc("POST /api/tickets", s.handleTicket)
 	s.mux.HandleFunc("POST /api/check-in", s.handleCheckIn)
 	s.mux.HandleFunc("GET /api/devices", s.handleDevices)
@@ -225,6 +226,25 @@ func (s *Server) handleProcedures(w http.ResponseWriter, r *http.Request) {
 		q = string(r[:200])
 	}
 	writeJSON(w, http.StatusOK, s.cfg.Kiosk.Ask(q))
+}
+
+// AskedRequest is POST /api/procedures/asked: the question the citizen
+// asked last on the lookup screen and the procedure they went on with.
+type AskedRequest struct {
+	Q      string `json:"q"`
+	Chosen string `json:"chosen,omitempty"`
+}
+
+// handleAsked reports a question to the server, best effort in the
+// background (flow.Kiosk.Asked).
+func (s *Server) handleAsked(w http.ResponseWriter, r *http.Request) {
+	var req AskedRequest
+	if err := decode(w, r, &req); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	s.cfg.Kiosk.Asked(req.Q, req.Chosen)
+	w.WriteHeader(http.StatusAccepted)
 }
 
 // TicketRequest is POST /api/tickets.

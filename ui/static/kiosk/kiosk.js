@@ -33,6 +33,7 @@ function show(state) {
   if (state.step === 'failed') id = 's-failed';
   for (const s of document.querySelectorAll('.screen')) s.hidden = s.id !== id;
   if (prev.flow !== state.flow || prev.step !== state.step) hideKeyboards();
+  if (prev.flow === 'lookup' && state.flow !== 'lookup') reportAsked('');
   $('home-btn').hidden = state.flow === 'home' || ['printing', 'checking-in'].includes(state.step);
   $('printing-msg').textContent = t(state.step === 'checking-in' ? 'kiosk.checking' : 'kiosk.printing');
   if (state.flow === 'home') { chosen = null; elderly = false; $('search').value = ''; $('code').value = ''; $('proc-search').value = ''; renderAnswer(null); }
@@ -242,6 +243,14 @@ async function loadProcedures() {
 }
 $('proc-search').addEventListener('input', () => { clearTimeout(searchTimer); searchTimer = setTimeout(loadProcedures, 150); });
 let answer = null;
+let reported = false;
+// The last question of a citizen goes to the server (through kioskd, best
+// effort) once: with the procedure they went on with, or none when they left.
+function reportAsked(chosen) {
+  if (!answer || reported) return;
+  reported = true;
+  api('POST', '/api/procedures/asked', { q: answer.query, chosen: chosen || undefined }).catch(() => {});
+}
 const el = (tag, props = {}, ...kids) => {
   const e = document.createElement(tag);
   for (const [k, v] of Object.entries(props)) {
@@ -268,6 +277,7 @@ function paperText(x) {
   return x.name + (bits.length ? ` (${bits.join(', ')})` : '') + (x.note ? ` — ${x.note}` : '');
 }
 function renderAnswer(a, best) {
+  if (a !== answer) reported = false;
   answer = a;
   const box = $('ask-answer');
   if (!a) { box.replaceChildren(); return; }
@@ -292,6 +302,7 @@ function renderAnswer(a, best) {
   if (p.service) {
     actions.append(el('button', { id: 'ask-take', class: 'huge', type: 'button', text: t('kiosk.ask.take'), onclick: () => {
       lastAction = null;
+      reportAsked(p.id);
       api('POST', '/api/tickets', { service: p.service.code }).catch(() => {});
     } }));
   } else if (p.where) {
@@ -299,7 +310,7 @@ function renderAnswer(a, best) {
   }
   if (p.precheck) {
     actions.append(el('button', { id: 'ask-precheck', class: 'secondary', type: 'button', text: t('kiosk.ask.precheck'),
-      onclick: () => go({ flow: 'precheck', step: 'insert', data: { procedure: p.id } }) }));
+      onclick: () => { reportAsked(p.id); go({ flow: 'precheck', step: 'insert', data: { procedure: p.id } }); } }));
   }
   actions.append(el('button', { id: 'ask-read', class: 'secondary', type: 'button', text: t('kiosk.ask.read'), onclick: () => {
     const texts = [w.name, t('kiosk.ask.papers'), ...p.papers.map(paperText),
