@@ -133,4 +133,44 @@ func TestKioskAskInChromium(t *testing.T) {
 	if len(asked) != 1 || asked[0].Q != "thoi tiet hom nay" {
 		t.Errorf("the questions not understood: %+v", asked)
 	}
+
+	// The administrator sees it among the questions not understood.
+	browser, logs := newBrowser(t, ctx)
+	page := tab(t, browser, logs, "admin")
+	pdo := func(what string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(page, actions...); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	pdo("open the admin's questions", append(append([]chromedp.Action[chromedp.Void]{
+		chromedp.EmulateViewport(1366, 768),
+		chromedp.Navigate(ks.base + "/admin/#questions"),
+	}, signInAt(admin)...),
+		chromedp.WaitVisible(chromedp.ID("sec-questions")),
+		chromedp.Poll[chromedp.Void](`[...document.querySelectorAll('#questions-list td')].some((td) => td.textContent === 'thoi tiet hom nay')`, chromedp.WithPollingTimeout(5*time.Second)),
+	)...)
+	assertAccessible(t, page, "admin, questions not understood")
+	saveScreenshot(t, page, "admin-questions.png")
+
+	// The booking page finds the procedure and books for its service.
+	pdo("open the booking page",
+		chromedp.Navigate(ks.base+"/?centre=hoan-kiem"), // the page starts at its services
+		chromedp.WaitVisible(chromedp.CSS(`#services button[data-service="D"]`)),
+		chromedp.Click(chromedp.CSS(`#procs-book summary`)),
+		chromedp.WaitVisible(chromedp.CSS(`#procs-book .procs-q`)),
+		chromedp.SendKeys(chromedp.CSS(`#procs-book .procs-q`), "xin giấy phép xây dựng nhà ở"),
+		chromedp.WaitVisible(chromedp.CSS(`#procs-book .procs-item .procs-choose`)),
+	)
+	found, _ := chromedp.Run(page, chromedp.TextContent(chromedp.CSS(`#procs-book .procs-results`)))
+	if !strings.Contains(found, "Giấy phép xây dựng") && !strings.Contains(found, "giấy phép xây dựng") {
+		t.Errorf("the booking page's search found %q", found)
+	}
+	assertAccessible(t, page, "booking, a procedure found")
+	saveScreenshot(t, page, "booking-procedure-search.png")
+	pdo("book for it",
+		chromedp.Click(chromedp.CSS(`#procs-book .procs-item .procs-choose`)),
+		chromedp.WaitVisible(chromedp.ID("step-date")),
+		chromedp.Poll[chromedp.Void](`!!document.querySelector('#services button[data-service="D"][aria-pressed="true"]')`),
+	)
 }
