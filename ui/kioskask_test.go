@@ -173,4 +173,20 @@ func TestKioskAskInChromium(t *testing.T) {
 		chromedp.WaitVisible(chromedp.ID("step-date")),
 		chromedp.Poll[chromedp.Void](`!!document.querySelector('#services button[data-service="D"][aria-pressed="true"]')`),
 	)
+
+	// The counter console answers what a citizen asks at the counter.
+	console := tab(t, browser, logs, "console")
+	if err := chromedp.Do(console, append(atCounter(ks.base, clerk, len(ks.centre.Counters), 1),
+		chromedp.SendKeys(chromedp.CSS(`#procs-box .procs-q`), "dang ky ket hon"),
+		chromedp.Poll[chromedp.Void](`!!document.querySelector('#procs-box .procs-item[data-procedure="ket-hon"]')`, chromedp.WithPollingTimeout(5*time.Second)),
+	)...); err != nil {
+		got, _ := chromedp.Run(console, chromedp.TextContent(chromedp.CSS(`#procs-box`)))
+		t.Fatalf("the console's search: %v: %q", err, got)
+	}
+	where, _ := chromedp.Run(console, chromedp.TextContent(chromedp.CSS(`#procs-box .procs-item[data-procedure="ket-hon"] .procs-facts`)))
+	if !strings.Contains(where, "Hộ tịch") || !strings.Contains(where, "Quầy ") {
+		t.Errorf("the console says of ket-hon %q: want the centre's service and counters", where)
+	}
+	assertAccessible(t, console, "counter console, a procedure found")
+	saveScreenshot(t, console, "counter-procedure-search.png")
 }
