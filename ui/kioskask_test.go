@@ -188,5 +188,6 @@ func TestKioskAskInChromium(t *testing.T) {
 		t.Errorf("the console says of ket-hon %q: want the centre's service and counters", where)
 	}
 	assertAccessible(t, console, "counter console, a procedure found")
+	must(t, "scroll to the answer", chromedp.Do(console, chromedp.Evaluate[chromedp.Void](`document.getElementById('procs-box').scrollIntoView()`)))
 	saveScreenshot(t, console, "counter-procedure-search.png")
 }

@@ -83,7 +83,11 @@ func (k *Kiosk) Ask(q string) GuideAnswer {
 	if a.Others == nil {
 		a.Others = []GuideProcedure{}
 	}
-	centre, known := k.cfg.Link.Centre()
+	var centre queue.Centre
+	known := false
+	if k.cfg.Link != nil {
+		centre, known = k.cfg.Link.Centre()
+	}
 	pre := catalogue.Default()
 	resolve := func(p *GuideProcedure) {
 		if _, err := pre.Procedure(p.ID); err == nil {
