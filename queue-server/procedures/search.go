@@ -42,7 +42,7 @@ const (
 	aheadRatio = 1.6
 	// minScore and minCover: below either, the question is not understood.
 	minScore = 3.0
-	minCover = 0.4
+	minCover = 0.5
 )
 
 // stop are folded question words that name no procedure.
@@ -144,7 +144,7 @@ func build(c *Catalogue) *index {
 		add(p.Where, weightOther)
 		add(p.FormName, weightOther)
 		add(fieldName[p.Field], weightOther)
-		add(p.NameEN, weightOther)
+		add(p.NameEN, weightName)
 		for t, v := range tf {
 			ix.postings[t] = append(ix.postings[t], posting{d, v})
 		}
@@ -204,7 +204,7 @@ func (ix *index) slips(f string) []string {
 	for _, w := range ix.words {
 		if d := len(w) - len(f); d >= -1 && d <= 1 && len(w) >= 3 && edit1(f, w) {
 			out = append(out, w)
-			if len(out) == 3 {
+			if len(out) == 8 {
 				break
 			}
 		}
@@ -239,7 +239,8 @@ func edit1(a, b string) bool {
 type qterm struct {
 	term    string
 	weight  float64
-	content int // index of the content syllable it stands for, -1 for none
+	content []int   // indexes of the content syllables it stands for
+	cover   float64 // how much of that syllable a match of this term covers
 }
 
 // query turns a question into weighted terms.
@@ -257,20 +258,24 @@ func (ix *index) query(q string) ([]qterm, int) {
 	for i, x := range raw {
 		f := folded[i]
 		if i > 0 {
-			ts = append(ts, qterm{"b:" + folded[i-1] + " " + f, weightBigram, -1})
+			ts = append(ts, qterm{"b:" + folded[i-1] + " " + f, weightBigram, nil, 0})
 		}
 		if stop[f] {
 			continue
 		}
 		c := content
 		content++
-		ts = append(ts, qterm{"u:" + f, 1, c})
+		// Typed with diacritics, a syllable matched only folded ("mật"
+		// against "mất") covers half of it.
+		cv := 1.0
 		if fold(x) != x {
-			ts = append(ts, qterm{"e:" + x, weightExact, c})
+			cv = 0.5
+			ts = append(ts, qterm{"e:" + x, weightExact, []int{c}, 1})
 		}
+		ts = append(ts, qterm{"u:" + f, 1, []int{c}, cv})
 		if !ix.vocab[f] && len(f) >= 4 {
 			for _, w := range ix.slips(f) {
-				ts = append(ts, qterm{"u:" + w, weightSlip, c})
+				ts = append(ts, qterm{"u:" + w, weightSlip, []int{c}, 0.5})
 			}
 		}
 	}
@@ -280,9 +285,11 @@ func (ix *index) query(q string) ([]qterm, int) {
 		for ti, t := range g {
 			if at := indexOf(folded, t); at >= 0 {
 				found = ti
-				c := -1
-				if !stop[folded[at]] {
-					c = contentIndex(folded, at)
+				var c []int
+				for k := at; k < at+len(t); k++ {
+					if !stop[folded[k]] {
+						c = append(c, contentIndex(folded, k))
+					}
 				}
 				for oi, o := range g {
 					if oi == ti {
@@ -290,10 +297,10 @@ func (ix *index) query(q string) ([]qterm, int) {
 					}
 					for j, w := range o {
 						if !stop[w] {
-							ts = append(ts, qterm{"u:" + w, weightSynonym, c})
+							ts = append(ts, qterm{"u:" + w, weightSynonym, c, 1})
 						}
 						if j > 0 {
-							ts = append(ts, qterm{"b:" + o[j-1] + " " + w, weightSynonym * weightBigram, -1})
+							ts = append(ts, qterm{"b:" + o[j-1] + " " + w, weightSynonym * weightBigram, c, 1})
 						}
 					}
 				}
@@ -343,14 +350,24 @@ func (c *Catalogue) rank(q string) ([]Match, []float64) {
 		return nil, nil
 	}
 	ts, content := ix.query(q)
-	best := map[string]qterm{}
+	type agg struct {
+		weight float64
+		cover  map[int]float64
+	}
+	best := map[string]*agg{}
 	for _, t := range ts {
-		if o, ok := best[t.term]; !ok || t.weight > o.weight {
-			best[t.term] = t
+		a := best[t.term]
+		if a == nil {
+			a = &agg{cover: map[int]float64{}}
+			best[t.term] = a
+		}
+		a.weight = max(a.weight, t.weight)
+		for _, c := range t.content {
+			a.cover[c] = max(a.cover[c], t.cover)
 		}
 	}
 	scores := make([]float64, n)
-	hit := make([]map[int]bool, n)
+	hit := make([]map[int]float64, n)
 	for term, t := range best {
 		ps := ix.postings[term]
 		if len(ps) == 0 {
@@ -360,11 +377,11 @@ func (c *Catalogue) rank(q string) ([]Match, []float64) {
 		for _, p := range ps {
 			norm := k1 * (1 - bm + bm*ix.dl[p.doc]/ix.avgdl)
 			scores[p.doc] += t.weight * idf * p.tf * (k1 + 1) / (p.tf + norm)
-			if t.content >= 0 {
+			for c, cv := range t.cover {
 				if hit[p.doc] == nil {
-					hit[p.doc] = map[int]bool{}
+					hit[p.doc] = map[int]float64{}
 				}
-				hit[p.doc][t.content] = true
+				hit[p.doc][c] = max(hit[p.doc][c], cv)
 			}
 		}
 	}
@@ -375,7 +392,10 @@ func (c *Catalogue) rank(q string) ([]Match, []float64) {
 			ms = append(ms, Match{ix.docs[d], s})
 			cv := 0.0
 			if content > 0 {
-				cv = float64(len(hit[d])) / float64(content)
+				for _, h := range hit[d] {
+					cv += h
+				}
+				cv /= float64(content)
 			}
 			cover = append(cover, cv)
 		}
