@@ -2,6 +2,7 @@ package procedures
 
 import (
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"unicode"
@@ -31,18 +32,19 @@ const (
 	bm = 0.5
 
 	weightName    = 3.0 // name and aliases
-	weightPapers  = 1.0
-	weightOther   = 0.4 // applicants, where, form name, field name
+	weightPapers  = 0.5
+	weightOther   = 0.2 // applicants, where, form name, field name
 	weightBigram  = 1.2 // a pair of syllables, relative to one syllable
 	weightExact   = 0.3 // the syllable with its diacritics, on top of the folded one
 	weightSynonym = 0.7 // terms brought by a synonym group
 	weightSlip    = 0.6 // a syllable one edit away from the typed one
+	weightPhrase  = 2.0 // per syllable of the longest name or alias found whole in the question
 
 	// aheadRatio: Best is clearly ahead when its score is this many times the second's.
 	aheadRatio = 1.6
 	// minScore and minCover: below either, the question is not understood.
 	minScore = 3.0
-	minCover = 0.5
+	minCover = 0.6
 )
 
 // stop are folded question words that name no procedure.
@@ -73,6 +75,7 @@ type index struct {
 	vocab    map[string]bool // folded syllables
 	words    []string        // vocab, for the slip search
 	synonyms [][][]string    // group → term → folded syllables
+	phrases  [][][]string    // doc → its name and aliases as folded syllables
 }
 
 // tokens splits s into lower-case NFC syllables.
@@ -81,8 +84,20 @@ func tokens(s string) []string {
 	return strings.FieldsFunc(s, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
 }
 
-// fold removes the diacritics of one syllable (đ → d).
+// fold removes the diacritics of one syllable (đ → d) and writes a final
+// y after a consonant as i ("ký" and "kí" are both written).
 func fold(s string) string {
+	return yi(fold0(s))
+}
+
+func yi(f string) string {
+	if n := len(f); n >= 2 && f[n-1] == 'y' && !strings.ContainsRune("aeiouy", rune(f[n-2])) {
+		f = f[:n-1] + "i"
+	}
+	return f
+}
+
+func fold0(s string) string {
 	var b strings.Builder
 	for _, r := range norm.NFD.String(s) {
 		switch {
@@ -133,9 +148,16 @@ func build(c *Catalogue) *index {
 			}
 		}
 		add(p.Name, weightName)
-		for _, a := range p.Aliases {
+		var phrases [][]string
+		for _, a := range append([]string{p.Name}, p.Aliases...) {
 			add(a, weightName)
+			var ph []string
+			for _, w := range tokens(a) {
+				ph = append(ph, fold(w))
+			}
+			phrases = append(phrases, ph)
 		}
+		ix.phrases = append(ix.phrases, phrases)
 		for _, pa := range p.Papers {
 			add(pa.Name, weightPapers)
 			add(pa.Note, weightOther)
@@ -179,14 +201,14 @@ func (ix *index) telex(f string) string {
 		return h
 	}
 	if strings.ContainsRune("sfrxj", rune(g[len(g)-1])) {
-		if h := g[:len(g)-1]; ix.vocab[h] {
+		if h := yi(g[:len(g)-1]); ix.vocab[h] {
 			return h
 		}
 	}
 	// A tone letter typed before the final consonant: "sifnh".
 	for i := 1; i < len(g)-1; i++ {
 		if strings.ContainsRune("sfrxj", rune(g[i])) {
-			if h := g[:i] + g[i+1:]; ix.vocab[h] {
+			if h := yi(g[:i] + g[i+1:]); ix.vocab[h] {
 				return h
 			}
 		}
@@ -245,6 +267,13 @@ type qterm struct {
 
 // query turns a question into weighted terms.
 func (ix *index) query(q string) ([]qterm, int) {
+	ts, n, _ := ix.parse(q)
+	return ts, n
+}
+
+// parse is query, and the question's folded syllables with the variants
+// its synonyms give.
+func (ix *index) parse(q string) ([]qterm, int, [][]string) {
 	raw := tokens(q)
 	if len(raw) > 64 {
 		raw = raw[:64]
@@ -268,23 +297,36 @@ func (ix *index) query(q string) ([]qterm, int) {
 		// Typed with diacritics, a syllable matched only folded ("mật"
 		// against "mất") covers half of it.
 		cv := 1.0
-		if fold(x) != x {
-			cv = 0.5
+		if fold0(x) != x {
+			cv = 0.3
 			ts = append(ts, qterm{"e:" + x, weightExact, []int{c}, 1})
 		}
 		ts = append(ts, qterm{"u:" + f, 1, []int{c}, cv})
 		if !ix.vocab[f] && len(f) >= 4 {
 			for _, w := range ix.slips(f) {
-				ts = append(ts, qterm{"u:" + w, weightSlip, []int{c}, 0.5})
+				ts = append(ts, qterm{"u:" + w, weightSlip, []int{c}, 0.4})
 			}
 		}
 	}
 	// Synonyms: a term of a group found in the question brings the others.
+	variants := [][]string{folded}
 	for _, g := range ix.synonyms {
 		found := -1
 		for ti, t := range g {
-			if at := indexOf(folded, t); at >= 0 {
+			if at := indexOf(folded, t); at >= 0 && !allStop(t) {
 				found = ti
+				for _, v := range variants {
+					if len(variants) >= 32 {
+						break
+					}
+					if vat := indexOf(v, t); vat >= 0 {
+						for oi, o := range g {
+							if oi != ti && len(variants) < 32 {
+								variants = append(variants, slices.Concat(v[:vat], o, v[vat+len(t):]))
+							}
+						}
+					}
+				}
 				var c []int
 				for k := at; k < at+len(t); k++ {
 					if !stop[folded[k]] {
@@ -309,7 +351,16 @@ func (ix *index) query(q string) ([]qterm, int) {
 		}
 		_ = found
 	}
-	return ts, content
+	return ts, content, variants
+}
+
+func allStop(ws []string) bool {
+	for _, w := range ws {
+		if !stop[w] {
+			return false
+		}
+	}
+	return true
 }
 
 func contentIndex(folded []string, at int) int {
@@ -349,7 +400,7 @@ func (c *Catalogue) rank(q string) ([]Match, []float64) {
 	if n == 0 {
 		return nil, nil
 	}
-	ts, content := ix.query(q)
+	ts, content, variants := ix.parse(q)
 	type agg struct {
 		weight float64
 		cover  map[int]float64
@@ -383,6 +434,24 @@ func (c *Catalogue) rank(q string) ([]Match, []float64) {
 				}
 				hit[p.doc][c] = max(hit[p.doc][c], cv)
 			}
+		}
+	}
+	// A name or alias found whole in the question: the strongest sign.
+	for d, phs := range ix.phrases {
+		longest := 0
+		for _, ph := range phs {
+			if len(ph) <= longest || len(ph) < 2 {
+				continue
+			}
+			for _, v := range variants {
+				if indexOf(v, ph) >= 0 {
+					longest = len(ph)
+					break
+				}
+			}
+		}
+		if longest > 0 && scores[d] > 0 {
+			scores[d] += weightPhrase * float64(longest)
 		}
 	}
 	ms := make([]Match, 0, n)
