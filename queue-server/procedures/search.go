@@ -52,7 +52,13 @@ var stop = setOf("toi", "minh", "em", "anh", "chi", "ong", "ba", "can", "gi", "n
 	"o", "dau", "muon", "hoi", "giup", "voi", "a", "la", "co", "khong", "ko", "k", "bao", "nhieu", "gio", "di",
 	"thi", "phai", "mang", "theo", "nop", "nhu", "vay", "de", "duoc", "cua", "va", "ve", "nay", "kia", "oi",
 	"nhe", "nha", "ban", "xin", "cho", "thu", "tuc", "gom", "mat", "bn", "j", "z", "dc", "ntn", "o", "tai",
-	"the", "nao", "roi", "ma", "khi", "neu", "hay", "hoac", "mot", "cac", "nhe", "vs", "can", "giay", "to")
+	"the", "nao", "roi", "ma", "khi", "neu", "hay", "hoac", "mot", "cac", "nhe", "vs", "can", "giay", "to", "le", "phi", "lau", "viec")
+
+// stopExact are question words recognised with their diacritics only
+// (their folded forms name procedures too): fee, time, papers, place.
+var stopExact = setOf("lệ", "phí", "tiền", "hồ", "sơ", "mẫu", "quầy", "ngày", "thời", "gian", "lâu", "việc", "gì", "đâu", "nào")
+
+func isStop(exact, folded string) bool { return stop[folded] || stopExact[exact] }
 
 func setOf(w ...string) map[string]bool {
 	m := make(map[string]bool, len(w))
@@ -282,6 +288,9 @@ func (ix *index) parse(q string) ([]qterm, int, [][]string) {
 	for i, x := range raw {
 		folded[i] = ix.telex(fold(x))
 	}
+	// at[i] is the index of syllable i among the content syllables, -1
+	// for a question word.
+	at := make([]int, len(raw))
 	var ts []qterm
 	content := 0
 	for i, x := range raw {
@@ -289,10 +298,12 @@ func (ix *index) parse(q string) ([]qterm, int, [][]string) {
 		if i > 0 {
 			ts = append(ts, qterm{"b:" + folded[i-1] + " " + f, weightBigram, nil, 0})
 		}
-		if stop[f] {
+		at[i] = -1
+		if isStop(x, f) {
 			continue
 		}
 		c := content
+		at[i] = c
 		content++
 		// Typed with diacritics, a syllable matched only folded ("mật"
 		// against "mất") covers half of it.
@@ -311,10 +322,8 @@ func (ix *index) parse(q string) ([]qterm, int, [][]string) {
 	// Synonyms: a term of a group found in the question brings the others.
 	variants := [][]string{folded}
 	for _, g := range ix.synonyms {
-		found := -1
 		for ti, t := range g {
-			if at := indexOf(folded, t); at >= 0 && !allStop(t) {
-				found = ti
+			if from := indexOf(folded, t); from >= 0 && !allStop(t) {
 				for _, v := range variants {
 					if len(variants) >= 32 {
 						break
@@ -328,9 +337,9 @@ func (ix *index) parse(q string) ([]qterm, int, [][]string) {
 					}
 				}
 				var c []int
-				for k := at; k < at+len(t); k++ {
-					if !stop[folded[k]] {
-						c = append(c, contentIndex(folded, k))
+				for k := from; k < from+len(t); k++ {
+					if at[k] >= 0 {
+						c = append(c, at[k])
 					}
 				}
 				for oi, o := range g {
@@ -349,7 +358,6 @@ func (ix *index) parse(q string) ([]qterm, int, [][]string) {
 				break
 			}
 		}
-		_ = found
 	}
 	return ts, content, variants
 }
@@ -361,16 +369,6 @@ func allStop(ws []string) bool {
 		}
 	}
 	return true
-}
-
-func contentIndex(folded []string, at int) int {
-	c := 0
-	for i := 0; i < at; i++ {
-		if !stop[folded[i]] {
-			c++
-		}
-	}
-	return c
 }
 
 func indexOf(s, sub []string) int {
@@ -467,6 +465,11 @@ func (c *Catalogue) rank(q string) ([]Match, []float64) {
 				cv /= float64(content)
 			}
 			cover = append(cover, cv)
+			// What the question says and the procedure does not
+			// counts against it.
+			if content > 0 {
+				ms[len(ms)-1].Score *= cv * cv
+			}
 		}
 	}
 	order := make([]int, len(ms))
