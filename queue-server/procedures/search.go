@@ -33,12 +33,13 @@ const (
 
 	weightName    = 3.0 // name and aliases
 	weightPapers  = 0.5
-	weightOther   = 0.2 // applicants, where, form name, field name
-	weightBigram  = 1.2 // a pair of syllables, relative to one syllable
-	weightExact   = 0.3 // the syllable with its diacritics, on top of the folded one
-	weightSynonym = 0.7 // terms brought by a synonym group
-	weightSlip    = 0.6 // a syllable one edit away from the typed one
-	weightPhrase  = 2.0 // per syllable of the longest name or alias found whole in the question
+	weightOther   = 0.2  // applicants, where, form name, field name
+	weightBigram  = 1.2  // a pair of syllables, relative to one syllable
+	weightExact   = 0.3  // the syllable with its diacritics, on top of the folded one
+	weightSynonym = 0.7  // terms brought by a synonym group
+	weightSlip    = 0.6  // a syllable one edit away from the typed one
+	weightPhrase  = 2.0  // per syllable of the longest name or alias found whole in the question
+	partPhrase    = 0.75 // the question found whole in a name or alias, per syllable, relative to weightPhrase
 
 	// aheadRatio: Best is clearly ahead when its score is this many times the second's.
 	aheadRatio = 1.6
@@ -56,7 +57,7 @@ var stop = setOf("toi", "minh", "em", "anh", "chi", "ong", "ba", "can", "gi", "n
 
 // stopExact are question words recognised with their diacritics only
 // (their folded forms name procedures too): fee, time, papers, place.
-var stopExact = setOf("lệ", "phí", "tiền", "hồ", "sơ", "mẫu", "quầy", "ngày", "thời", "gian", "lâu", "việc", "gì", "đâu", "nào")
+var stopExact = setOf("lệ", "phí", "tiền", "hồ", "sơ", "mẫu", "quầy", "ngày", "thời", "gian", "lâu", "việc", "gì", "đâu", "nào", "mấy")
 
 func isStop(exact, folded string) bool { return stop[folded] || stopExact[exact] }
 
@@ -189,6 +190,8 @@ func build(c *Catalogue) *index {
 	return ix
 }
 
+const marks = "sfrxjw"
+
 // telex undoes what a Telex keyboard leaves when the input method is off:
 // "sinhf" → "sinh", "ddawng" → "dang", "khais" → "khai".
 func (ix *index) telex(f string) string {
@@ -206,16 +209,20 @@ func (ix *index) telex(f string) string {
 	if h := strings.TrimRight(g, "0123456789"); h != g && h != "" && ix.vocab[h] {
 		return h
 	}
-	if strings.ContainsRune("sfrxj", rune(g[len(g)-1])) {
-		if h := yi(g[:len(g)-1]); ix.vocab[h] {
-			return h
+	// Tone and shape letters typed after the syllable ("thuongwf") or
+	// inside it ("sifnh").
+	for h := g; len(h) > 1 && strings.ContainsRune(marks, rune(h[len(h)-1])); {
+		h = h[:len(h)-1]
+		if ix.vocab[yi(h)] {
+			return yi(h)
 		}
 	}
-	// A tone letter typed before the final consonant: "sifnh".
 	for i := 1; i < len(g)-1; i++ {
-		if strings.ContainsRune("sfrxj", rune(g[i])) {
-			if h := yi(g[:i] + g[i+1:]); ix.vocab[h] {
-				return h
+		if strings.ContainsRune(marks, rune(g[i])) {
+			h := g[:i] + g[i+1:]
+			h = strings.TrimRight(h, marks)
+			if ix.vocab[yi(h)] {
+				return yi(h)
 			}
 		}
 	}
@@ -434,22 +441,39 @@ func (c *Catalogue) rank(q string) ([]Match, []float64) {
 			}
 		}
 	}
+	trimmed := make([][]string, len(variants))
+	for i, v := range variants {
+		for len(v) > 0 && stop[v[0]] {
+			v = v[1:]
+		}
+		for len(v) > 0 && stop[v[len(v)-1]] {
+			v = v[:len(v)-1]
+		}
+		trimmed[i] = v
+	}
 	// A name or alias found whole in the question: the strongest sign.
 	for d, phs := range ix.phrases {
-		longest := 0
+		longest := 0.0
 		for _, ph := range phs {
-			if len(ph) <= longest || len(ph) < 2 {
+			// The question (its question words trimmed) found whole
+			// in a name or alias counts for part.
+			for _, v := range trimmed {
+				if len(v) >= 2 && float64(len(v))*partPhrase > longest && indexOf(ph, v) >= 0 {
+					longest = float64(len(v)) * partPhrase
+				}
+			}
+			if float64(len(ph)) <= longest || len(ph) < 2 {
 				continue
 			}
 			for _, v := range variants {
 				if indexOf(v, ph) >= 0 {
-					longest = len(ph)
+					longest = float64(len(ph))
 					break
 				}
 			}
 		}
 		if longest > 0 && scores[d] > 0 {
-			scores[d] += weightPhrase * float64(longest)
+			scores[d] += weightPhrase * longest
 		}
 	}
 	ms := make([]Match, 0, n)
