@@ -321,8 +321,19 @@ func (ix *index) parse(q string) ([]qterm, int, [][]string) {
 		}
 		ts = append(ts, qterm{"u:" + f, 1, []int{c}, cv})
 		if !ix.vocab[f] && len(f) >= 4 {
-			for _, w := range ix.slips(f) {
+			ws := ix.slips(f)
+			if g := strings.TrimRight(f, marks); g != f && len(g) >= 3 {
+				ws = append(ws, ix.slips(g)...)
+			}
+			for _, w := range ws {
 				ts = append(ts, qterm{"u:" + w, weightSlip, []int{c}, 0.4})
+				// The pairs it makes with its neighbours.
+				if i > 0 {
+					ts = append(ts, qterm{"b:" + folded[i-1] + " " + w, weightSlip * weightBigram, []int{c}, 0.4})
+				}
+				if i+1 < len(folded) {
+					ts = append(ts, qterm{"b:" + w + " " + folded[i+1], weightSlip * weightBigram, []int{c}, 0.4})
+				}
 			}
 		}
 	}
