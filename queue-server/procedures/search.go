@@ -435,7 +435,15 @@ func (c *Catalogue) rank(q string) ([]Match, []float64) {
 	}
 	scores := make([]float64, n)
 	hit := make([]map[int]float64, n)
-	for term, t := range best {
+	// In a fixed order, so that the same question always scores the same
+	// to the last bit.
+	terms := make([]string, 0, len(best))
+	for term := range best {
+		terms = append(terms, term)
+	}
+	sort.Strings(terms)
+	for _, term := range terms {
+		t := best[term]
 		ps := ix.postings[term]
 		if len(ps) == 0 {
 			continue
@@ -494,8 +502,8 @@ func (c *Catalogue) rank(q string) ([]Match, []float64) {
 			ms = append(ms, Match{ix.docs[d], s})
 			cv := 0.0
 			if content > 0 {
-				for _, h := range hit[d] {
-					cv += h
+				for c := range content {
+					cv += hit[d][c]
 				}
 				cv /= float64(content)
 			}
