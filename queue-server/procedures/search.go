@@ -320,7 +320,9 @@ func (ix *index) parse(q string) ([]qterm, int, [][]string) {
 			ts = append(ts, qterm{"e:" + x, weightExact, []int{c}, 1})
 		}
 		ts = append(ts, qterm{"u:" + f, 1, []int{c}, cv})
-		if !ix.vocab[f] && len(f) >= 4 {
+		// A slip of a longer syllable, or a syllable typed without its
+		// vowel ("snh", "hn"): no Vietnamese syllable lacks one.
+		if !ix.vocab[f] && (len(f) >= 4 || len(f) >= 2 && !strings.ContainsAny(f, "aeiouy")) {
 			ws := ix.slips(f)
 			if g := strings.TrimRight(f, marks); g != f && len(g) >= 3 {
 				ws = append(ws, ix.slips(g)...)
