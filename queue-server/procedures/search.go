@@ -2,6 +2,7 @@ package procedures
 
 import (
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"unicode"
@@ -31,18 +32,20 @@ const (
 	bm = 0.5
 
 	weightName    = 3.0 // name and aliases
-	weightPapers  = 1.0
-	weightOther   = 0.4 // applicants, where, form name, field name
-	weightBigram  = 1.2 // a pair of syllables, relative to one syllable
-	weightExact   = 0.3 // the syllable with its diacritics, on top of the folded one
-	weightSynonym = 0.7 // terms brought by a synonym group
-	weightSlip    = 0.6 // a syllable one edit away from the typed one
+	weightPapers  = 0.5
+	weightOther   = 0.2  // applicants, where, form name, field name
+	weightBigram  = 1.2  // a pair of syllables, relative to one syllable
+	weightExact   = 0.3  // the syllable with its diacritics, on top of the folded one
+	weightSynonym = 0.7  // terms brought by a synonym group
+	weightSlip    = 0.6  // a syllable one edit away from the typed one
+	weightPhrase  = 2.0  // per syllable of the longest name or alias found whole in the question
+	partPhrase    = 0.75 // the question found whole in a name or alias, per syllable, relative to weightPhrase
 
 	// aheadRatio: Best is clearly ahead when its score is this many times the second's.
 	aheadRatio = 1.6
 	// minScore and minCover: below either, the question is not understood.
 	minScore = 3.0
-	minCover = 0.4
+	minCover = 0.6
 )
 
 // stop are folded question words that name no procedure.
@@ -50,7 +53,13 @@ var stop = setOf("toi", "minh", "em", "anh", "chi", "ong", "ba", "can", "gi", "n
 	"o", "dau", "muon", "hoi", "giup", "voi", "a", "la", "co", "khong", "ko", "k", "bao", "nhieu", "gio", "di",
 	"thi", "phai", "mang", "theo", "nop", "nhu", "vay", "de", "duoc", "cua", "va", "ve", "nay", "kia", "oi",
 	"nhe", "nha", "ban", "xin", "cho", "thu", "tuc", "gom", "mat", "bn", "j", "z", "dc", "ntn", "o", "tai",
-	"the", "nao", "roi", "ma", "khi", "neu", "hay", "hoac", "mot", "cac", "nhe", "vs", "can", "giay", "to")
+	"the", "nao", "roi", "ma", "khi", "neu", "hay", "hoac", "mot", "cac", "nhe", "vs", "can", "giay", "to", "le", "phi", "lau", "viec")
+
+// stopExact are question words recognised with their diacritics only
+// (their folded forms name procedures too): fee, time, papers, place.
+var stopExact = setOf("lệ", "phí", "tiền", "hồ", "sơ", "mẫu", "quầy", "ngày", "thời", "gian", "lâu", "việc", "gì", "đâu", "nào", "mấy")
+
+func isStop(exact, folded string) bool { return stop[folded] || stopExact[exact] }
 
 func setOf(w ...string) map[string]bool {
 	m := make(map[string]bool, len(w))
@@ -73,6 +82,7 @@ type index struct {
 	vocab    map[string]bool // folded syllables
 	words    []string        // vocab, for the slip search
 	synonyms [][][]string    // group → term → folded syllables
+	phrases  [][][]string    // doc → its name and aliases as folded syllables
 }
 
 // tokens splits s into lower-case NFC syllables.
@@ -81,8 +91,20 @@ func tokens(s string) []string {
 	return strings.FieldsFunc(s, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
 }
 
-// fold removes the diacritics of one syllable (đ → d).
+// fold removes the diacritics of one syllable (đ → d) and writes a final
+// y after a consonant as i ("ký" and "kí" are both written).
 func fold(s string) string {
+	return yi(fold0(s))
+}
+
+func yi(f string) string {
+	if n := len(f); n >= 2 && f[n-1] == 'y' && !strings.ContainsRune("aeiouy", rune(f[n-2])) {
+		f = f[:n-1] + "i"
+	}
+	return f
+}
+
+func fold0(s string) string {
 	var b strings.Builder
 	for _, r := range norm.NFD.String(s) {
 		switch {
@@ -133,9 +155,16 @@ func build(c *Catalogue) *index {
 			}
 		}
 		add(p.Name, weightName)
-		for _, a := range p.Aliases {
+		var phrases [][]string
+		for _, a := range append([]string{p.Name}, p.Aliases...) {
 			add(a, weightName)
+			var ph []string
+			for _, w := range tokens(a) {
+				ph = append(ph, fold(w))
+			}
+			phrases = append(phrases, ph)
 		}
+		ix.phrases = append(ix.phrases, phrases)
 		for _, pa := range p.Papers {
 			add(pa.Name, weightPapers)
 			add(pa.Note, weightOther)
@@ -144,7 +173,7 @@ func build(c *Catalogue) *index {
 		add(p.Where, weightOther)
 		add(p.FormName, weightOther)
 		add(fieldName[p.Field], weightOther)
-		add(p.NameEN, weightOther)
+		add(p.NameEN, weightName)
 		for t, v := range tf {
 			ix.postings[t] = append(ix.postings[t], posting{d, v})
 		}
@@ -160,6 +189,8 @@ func build(c *Catalogue) *index {
 	sort.Strings(ix.words)
 	return ix
 }
+
+const marks = "sfrxjw"
 
 // telex undoes what a Telex keyboard leaves when the input method is off:
 // "sinhf" → "sinh", "ddawng" → "dang", "khais" → "khai".
@@ -178,16 +209,20 @@ func (ix *index) telex(f string) string {
 	if h := strings.TrimRight(g, "0123456789"); h != g && h != "" && ix.vocab[h] {
 		return h
 	}
-	if strings.ContainsRune("sfrxj", rune(g[len(g)-1])) {
-		if h := g[:len(g)-1]; ix.vocab[h] {
-			return h
+	// Tone and shape letters typed after the syllable ("thuongwf") or
+	// inside it ("sifnh").
+	for h := g; len(h) > 1 && strings.ContainsRune(marks, rune(h[len(h)-1])); {
+		h = h[:len(h)-1]
+		if ix.vocab[yi(h)] {
+			return yi(h)
 		}
 	}
-	// A tone letter typed before the final consonant: "sifnh".
 	for i := 1; i < len(g)-1; i++ {
-		if strings.ContainsRune("sfrxj", rune(g[i])) {
-			if h := g[:i] + g[i+1:]; ix.vocab[h] {
-				return h
+		if strings.ContainsRune(marks, rune(g[i])) {
+			h := g[:i] + g[i+1:]
+			h = strings.TrimRight(h, marks)
+			if ix.vocab[yi(h)] {
+				return yi(h)
 			}
 		}
 	}
@@ -204,7 +239,7 @@ func (ix *index) slips(f string) []string {
 	for _, w := range ix.words {
 		if d := len(w) - len(f); d >= -1 && d <= 1 && len(w) >= 3 && edit1(f, w) {
 			out = append(out, w)
-			if len(out) == 3 {
+			if len(out) == 8 {
 				break
 			}
 		}
@@ -239,11 +274,19 @@ func edit1(a, b string) bool {
 type qterm struct {
 	term    string
 	weight  float64
-	content int // index of the content syllable it stands for, -1 for none
+	content []int   // indexes of the content syllables it stands for
+	cover   float64 // how much of that syllable a match of this term covers
 }
 
 // query turns a question into weighted terms.
 func (ix *index) query(q string) ([]qterm, int) {
+	ts, n, _ := ix.parse(q)
+	return ts, n
+}
+
+// parse is query, and the question's folded syllables with the variants
+// its synonyms give.
+func (ix *index) parse(q string) ([]qterm, int, [][]string) {
 	raw := tokens(q)
 	if len(raw) > 64 {
 		raw = raw[:64]
@@ -252,37 +295,59 @@ func (ix *index) query(q string) ([]qterm, int) {
 	for i, x := range raw {
 		folded[i] = ix.telex(fold(x))
 	}
+	// at[i] is the index of syllable i among the content syllables, -1
+	// for a question word.
+	at := make([]int, len(raw))
 	var ts []qterm
 	content := 0
 	for i, x := range raw {
 		f := folded[i]
 		if i > 0 {
-			ts = append(ts, qterm{"b:" + folded[i-1] + " " + f, weightBigram, -1})
+			ts = append(ts, qterm{"b:" + folded[i-1] + " " + f, weightBigram, nil, 0})
 		}
-		if stop[f] {
+		at[i] = -1
+		if isStop(x, f) {
 			continue
 		}
 		c := content
+		at[i] = c
 		content++
-		ts = append(ts, qterm{"u:" + f, 1, c})
-		if fold(x) != x {
-			ts = append(ts, qterm{"e:" + x, weightExact, c})
+		// Typed with diacritics, a syllable matched only folded ("mật"
+		// against "mất") covers half of it.
+		cv := 1.0
+		if fold0(x) != x {
+			cv = 0.3
+			ts = append(ts, qterm{"e:" + x, weightExact, []int{c}, 1})
 		}
+		ts = append(ts, qterm{"u:" + f, 1, []int{c}, cv})
 		if !ix.vocab[f] && len(f) >= 4 {
 			for _, w := range ix.slips(f) {
-				ts = append(ts, qterm{"u:" + w, weightSlip, c})
+				ts = append(ts, qterm{"u:" + w, weightSlip, []int{c}, 0.4})
 			}
 		}
 	}
 	// Synonyms: a term of a group found in the question brings the others.
+	variants := [][]string{folded}
 	for _, g := range ix.synonyms {
-		found := -1
 		for ti, t := range g {
-			if at := indexOf(folded, t); at >= 0 {
-				found = ti
-				c := -1
-				if !stop[folded[at]] {
-					c = contentIndex(folded, at)
+			if from := indexOf(folded, t); from >= 0 && !allStop(t) {
+				for _, v := range variants {
+					if len(variants) >= 32 {
+						break
+					}
+					if vat := indexOf(v, t); vat >= 0 {
+						for oi, o := range g {
+							if oi != ti && len(variants) < 32 {
+								variants = append(variants, slices.Concat(v[:vat], o, v[vat+len(t):]))
+							}
+						}
+					}
+				}
+				var c []int
+				for k := from; k < from+len(t); k++ {
+					if at[k] >= 0 {
+						c = append(c, at[k])
+					}
 				}
 				for oi, o := range g {
 					if oi == ti {
@@ -290,29 +355,27 @@ func (ix *index) query(q string) ([]qterm, int) {
 					}
 					for j, w := range o {
 						if !stop[w] {
-							ts = append(ts, qterm{"u:" + w, weightSynonym, c})
+							ts = append(ts, qterm{"u:" + w, weightSynonym, c, 1})
 						}
 						if j > 0 {
-							ts = append(ts, qterm{"b:" + o[j-1] + " " + w, weightSynonym * weightBigram, -1})
+							ts = append(ts, qterm{"b:" + o[j-1] + " " + w, weightSynonym * weightBigram, c, 1})
 						}
 					}
 				}
 				break
 			}
 		}
-		_ = found
 	}
-	return ts, content
+	return ts, content, variants
 }
 
-func contentIndex(folded []string, at int) int {
-	c := 0
-	for i := 0; i < at; i++ {
-		if !stop[folded[i]] {
-			c++
+func allStop(ws []string) bool {
+	for _, w := range ws {
+		if !stop[w] {
+			return false
 		}
 	}
-	return c
+	return true
 }
 
 func indexOf(s, sub []string) int {
@@ -342,15 +405,25 @@ func (c *Catalogue) rank(q string) ([]Match, []float64) {
 	if n == 0 {
 		return nil, nil
 	}
-	ts, content := ix.query(q)
-	best := map[string]qterm{}
+	ts, content, variants := ix.parse(q)
+	type agg struct {
+		weight float64
+		cover  map[int]float64
+	}
+	best := map[string]*agg{}
 	for _, t := range ts {
-		if o, ok := best[t.term]; !ok || t.weight > o.weight {
-			best[t.term] = t
+		a := best[t.term]
+		if a == nil {
+			a = &agg{cover: map[int]float64{}}
+			best[t.term] = a
+		}
+		a.weight = max(a.weight, t.weight)
+		for _, c := range t.content {
+			a.cover[c] = max(a.cover[c], t.cover)
 		}
 	}
 	scores := make([]float64, n)
-	hit := make([]map[int]bool, n)
+	hit := make([]map[int]float64, n)
 	for term, t := range best {
 		ps := ix.postings[term]
 		if len(ps) == 0 {
@@ -360,12 +433,47 @@ func (c *Catalogue) rank(q string) ([]Match, []float64) {
 		for _, p := range ps {
 			norm := k1 * (1 - bm + bm*ix.dl[p.doc]/ix.avgdl)
 			scores[p.doc] += t.weight * idf * p.tf * (k1 + 1) / (p.tf + norm)
-			if t.content >= 0 {
+			for c, cv := range t.cover {
 				if hit[p.doc] == nil {
-					hit[p.doc] = map[int]bool{}
+					hit[p.doc] = map[int]float64{}
 				}
-				hit[p.doc][t.content] = true
+				hit[p.doc][c] = max(hit[p.doc][c], cv)
 			}
+		}
+	}
+	trimmed := make([][]string, len(variants))
+	for i, v := range variants {
+		for len(v) > 0 && stop[v[0]] {
+			v = v[1:]
+		}
+		for len(v) > 0 && stop[v[len(v)-1]] {
+			v = v[:len(v)-1]
+		}
+		trimmed[i] = v
+	}
+	// A name or alias found whole in the question: the strongest sign.
+	for d, phs := range ix.phrases {
+		longest := 0.0
+		for _, ph := range phs {
+			// The question (its question words trimmed) found whole
+			// in a name or alias counts for part.
+			for _, v := range trimmed {
+				if len(v) >= 2 && float64(len(v))*partPhrase > longest && indexOf(ph, v) >= 0 {
+					longest = float64(len(v)) * partPhrase
+				}
+			}
+			if float64(len(ph)) <= longest || len(ph) < 2 {
+				continue
+			}
+			for _, v := range variants {
+				if indexOf(v, ph) >= 0 {
+					longest = float64(len(ph))
+					break
+				}
+			}
+		}
+		if longest > 0 && scores[d] > 0 {
+			scores[d] += weightPhrase * longest
 		}
 	}
 	ms := make([]Match, 0, n)
@@ -375,9 +483,17 @@ func (c *Catalogue) rank(q string) ([]Match, []float64) {
 			ms = append(ms, Match{ix.docs[d], s})
 			cv := 0.0
 			if content > 0 {
-				cv = float64(len(hit[d])) / float64(content)
+				for _, h := range hit[d] {
+					cv += h
+				}
+				cv /= float64(content)
 			}
 			cover = append(cover, cv)
+			// What the question says and the procedure does not
+			// counts against it.
+			if content > 0 {
+				ms[len(ms)-1].Score *= cv * cv
+			}
 		}
 	}
 	order := make([]int, len(ms))
