@@ -38,6 +38,14 @@ func (s *Store) CountProcedureQuestion(q queue.ProcedureQuestion) error {
 	})
 }
 
+// PutProcedureQuestionDay keeps a day's counts as they are
+// (queue.ProcedureQuestions).
+func (s *Store) PutProcedureQuestionDay(d queue.ProcedureQuestionDay) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		return put(tx.Bucket(bProcQuestions), procQuestionKey(d.Day, d.Centre, d.Q), d)
+	})
+}
+
 // ProcedureQuestionDays returns a centre's counts from the day since on
 // (queue.ProcedureQuestions).
 func (s *Store) ProcedureQuestionDays(centre, since string) ([]queue.ProcedureQuestionDay, error) {

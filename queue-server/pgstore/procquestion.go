@@ -48,6 +48,21 @@ func (s *Store) CountProcedureQuestion(q queue.ProcedureQuestion) error {
 	return nil
 }
 
+// PutProcedureQuestionDay keeps a day's counts as they are
+// (queue.ProcedureQuestions).
+func (s *Store) PutProcedureQuestionDay(d queue.ProcedureQuestionDay) error {
+	v, err := doc(d)
+	if err != nil {
+		return err
+	}
+	_, err = s.pool.Exec(context.Background(), `INSERT INTO procedure_questions (day, centre, q, doc) VALUES ($1, $2, $3, $4::jsonb)
+		ON CONFLICT (centre, day, q) DO UPDATE SET doc = EXCLUDED.doc`, d.Day, d.Centre, d.Q, v)
+	if err != nil {
+		return fmt.Errorf("pgstore: procedure question: %w", err)
+	}
+	return nil
+}
+
 // ProcedureQuestionDays returns a centre's counts from the day since on
 // (queue.ProcedureQuestions).
 func (s *Store) ProcedureQuestionDays(centre, since string) ([]queue.ProcedureQuestionDay, error) {

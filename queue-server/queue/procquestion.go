@@ -78,6 +78,9 @@ type ProcedureQuestionCount struct {
 type ProcedureQuestions interface {
 	// CountProcedureQuestion adds one asking to its day's counts.
 	CountProcedureQuestion(q ProcedureQuestion) error
+	// PutProcedureQuestionDay keeps a day's counts as they are, replacing
+	// those kept (the copy from one store to another).
+	PutProcedureQuestionDay(d ProcedureQuestionDay) error
 	// ProcedureQuestionDays returns a centre's counts of the days from
 	// since (YYYY-MM-DD, included) on, in no particular order.
 	ProcedureQuestionDays(centre, since string) ([]ProcedureQuestionDay, error)

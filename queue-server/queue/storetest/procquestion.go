@@ -21,7 +21,8 @@ func ProcedureQuestions(t testing.TB, s queue.Store) queue.ProcedureQuestions {
 // testProcedureQuestions: askings add up per centre, day and question
 // (chosen procedures and not-understood ones counted), a reopened store
 // has them, a centre sees only its own days from since on, and the purge
-// erases the days before its cutoff at every centre.
+// erases the days before its cutoff at every centre; a day put as it is
+// replaces its counts.
 func testProcedureQuestions(t *testing.T, open Open) {
 	s, reopen := open(t)
 	p := ProcedureQuestions(t, s)
@@ -68,4 +69,16 @@ func testProcedureQuestions(t *testing.T, open Open) {
 	if n, err = p.PurgeProcedureQuestions("2026-12-01"); err != nil || n != 0 {
 		t.Errorf("purge again: %d %v, want 0", n, err)
 	}
+	// A day's counts put as they are (a copy between stores) replace
+	// those kept.
+	put := queue.ProcedureQuestionDay{Centre: "xa-khac", Day: "2026-12-01", Q: "làm sổ đỏ", Count: 7, Unanswered: 2, LastAt: at.Add(time.Hour),
+		Chosen: map[string]int{"dat-dai-lan-dau": 5}}
+	if err := p.PutProcedureQuestionDay(put); err != nil {
+		t.Fatal(err)
+	}
+	days, err = p.ProcedureQuestionDays("xa-khac", "")
+	if err != nil || len(days) != 1 {
+		t.Fatalf("after the put: %+v %v", days, err)
+	}
+	sameJSON(t, "a day put", days[0], put)
 }
