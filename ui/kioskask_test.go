@@ -134,6 +134,22 @@ func TestKioskAskInChromium(t *testing.T) {
 		t.Errorf("the questions not understood: %+v", asked)
 	}
 
+	// A question two procedures answer nearly as well shows the next best,
+	// and a touch on one shows it.
+	do("ask again",
+		chromedp.Click(chromedp.CSS(`[data-start="lookup"]`)),
+		chromedp.WaitVisible(chromedp.ID("proc-search")),
+	)
+	typeQuestion("khai sinh", strings.Split("k h a i space s i n h", " ")...)
+	do("see the next best", chromedp.Poll[chromedp.Void](`document.querySelectorAll('#ask-answer .ask-others button').length === 2`, chromedp.WithPollingTimeout(5*time.Second)))
+	other, _ := chromedp.Run(kiosk, chromedp.Text(chromedp.CSS(`#ask-answer .ask-others button`)))
+	assertAccessible(t, kiosk, "kiosk, an answer with the next best")
+	do("choose the next best",
+		chromedp.Evaluate[chromedp.Void](`document.querySelectorAll('#s-lookup-list .osk').forEach((k) => { k.hidden = true; })`),
+		chromedp.Click(chromedp.CSS(`#ask-answer .ask-others button`)),
+		chromedp.Poll[chromedp.Void](`document.getElementById('ask-best').textContent === `+jsString(other)),
+	)
+
 	// The administrator sees it among the questions not understood.
 	browser, logs := newBrowser(t, ctx)
 	page := tab(t, browser, logs, "admin")
