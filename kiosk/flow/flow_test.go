@@ -371,3 +371,14 @@ func TestAskAnswersWithTheCentresService(t *testing.T) {
 		t.Errorf("a question about nothing: %+v", b)
 	}
 }
+
+func TestQuestionWithPersonalDataIsNotSent(t *testing.T) {
+	for q, want := range map[string]bool{
+		"làm giấy khai sinh": false, "cccd 001095012345": true, "sdt 0912 345 678": true, "an@example.vn": true,
+		"năm 2024 tháng 12": false, "thửa số 123 tờ 45": false,
+	} {
+		if got := personal(q); got != want {
+			t.Errorf("personal(%q) = %v", q, got)
+		}
+	}
+}

@@ -185,7 +185,7 @@ func catalogueGuide(q string) (*GuideProcedure, []GuideProcedure, bool) {
 // was understood. Nothing is logged of q.
 func (k *Kiosk) Asked(q, chosen string) {
 	q = strings.TrimSpace(q)
-	if q == "" || k.cfg.Client == nil || k.cfg.Centre == "" {
+	if q == "" || k.cfg.Client == nil || k.cfg.Centre == "" || personal(q) {
 		return
 	}
 	if r := []rune(q); len(r) > 200 {
@@ -200,4 +200,22 @@ func (k *Kiosk) Asked(q, chosen string) {
 			k.cfg.Log.Info("question not reported", "err", err) // the body (q) is not in the error
 		}
 	}()
+}
+
+// personal reports whether a question looks like it holds personal data
+// (an ID or phone number: a run of 9 or more digits; an e-mail address):
+// such a question is not sent (the server would refuse it too).
+func personal(q string) bool {
+	run := 0
+	for _, r := range q {
+		if r >= '0' && r <= '9' {
+			run++
+			if run >= 9 {
+				return true
+			}
+		} else if r != ' ' && r != '.' && r != '-' {
+			run = 0
+		}
+	}
+	return strings.Contains(q, "@")
 }
