@@ -35,3 +35,14 @@ func TestProcedureGuide(t *testing.T) {
 		t.Error("a question about nothing is understood")
 	}
 }
+
+// BenchmarkProcedureGuide: a question answered as the kiosk's screen asks
+// it (the catalogue's Ask and the adapter).
+func BenchmarkProcedureGuide(b *testing.B) {
+	ask := procedureGuide(procedures.Default())
+	qs := []string{"lam giay khai sinh cho con", "xin giấy phép xây dựng nhà ở", "chung thuc ban sao", "thoi tiet hom nay"}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		ask(qs[i%len(qs)])
+	}
+}
