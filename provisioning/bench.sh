@@ -138,6 +138,16 @@ TEXT
   go test -run '^$' -bench 'BenchmarkValidate$|BenchmarkPDF$' -benchmem -count 3 ./queue-server/forms | grep '^Benchmark'
   go test -run '^$' -bench 'BenchmarkPutDocument1MB$' -benchtime 200x -count 3 ./queue-server/bolt ./queue-server/pgstore | grep '^Benchmark'
   printf '```\n\n'
+  echo "bench: procedure guidance" >&2
+  cat <<'TEXT'
+## 12. Procedure guidance (issue 20)
+
+The answer to a question typed at the kiosk or sent to the public API (`procedures.BenchmarkAsk`: every question of `queue-server/procedures/testdata/questions-*.tsv` answered and timed, the 99th percentile of one answer; target < 20 ms).
+
+```
+TEXT
+  go test -run '^$' -bench 'BenchmarkAsk$' -benchtime 20x -count 3 ./queue-server/procedures | grep '^Benchmark'
+  printf '```\n\n'
 } >>"$out"
 
 # Put the results between the markers of the document (created if absent).

@@ -1,14 +1,37 @@
 package procedures_test
 
 import (
+	"sync"
 	"testing"
 	"unicode/utf8"
+
+	"xephang/queue-server/procedures"
 )
+
+// The server and kioskd ask the one catalogue from many goroutines at once.
+func TestAskConcurrent(t *testing.T) {
+	c := procedures.Default()
+	want := c.Ask("làm giấy khai sinh cho con")
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for range 50 {
+				a := c.Ask("làm giấy khai sinh cho con")
+				if a.Best == nil || a.Best.Procedure != want.Best.Procedure || a.Best.Score != want.Best.Score {
+					t.Errorf("concurrent Ask = %+v, want %+v", a.Best, want.Best)
+					return
+				}
+				c.Search("so do", 3)
+			}
+		})
+	}
+	wg.Wait()
+}
 
 // Ask takes whatever is typed on a kiosk or sent to the public API: it never
 // panics, and what it answers is consistent.
 func FuzzAsk(f *testing.F) {
-	c := fixture(f)
+	c := procedures.Default()
 	for _, s := range []string{"làm giấy khai sinh", "ddawng kys thuongwf trus", "", "???", "sổ đỏ sổ hồng", "a\x00b", "đk kết hôn 123456"} {
 		f.Add(s)
 	}

@@ -320,9 +320,22 @@ func (ix *index) parse(q string) ([]qterm, int, [][]string) {
 			ts = append(ts, qterm{"e:" + x, weightExact, []int{c}, 1})
 		}
 		ts = append(ts, qterm{"u:" + f, 1, []int{c}, cv})
-		if !ix.vocab[f] && len(f) >= 4 {
-			for _, w := range ix.slips(f) {
+		// A slip of a longer syllable, or a syllable typed without its
+		// vowel ("snh", "hn"): no Vietnamese syllable lacks one.
+		if !ix.vocab[f] && (len(f) >= 4 || len(f) >= 2 && !strings.ContainsAny(f, "aeiouy")) {
+			ws := ix.slips(f)
+			if g := strings.TrimRight(f, marks); g != f && len(g) >= 3 {
+				ws = append(ws, ix.slips(g)...)
+			}
+			for _, w := range ws {
 				ts = append(ts, qterm{"u:" + w, weightSlip, []int{c}, 0.4})
+				// The pairs it makes with its neighbours.
+				if i > 0 {
+					ts = append(ts, qterm{"b:" + folded[i-1] + " " + w, weightSlip * weightBigram, []int{c}, 0.4})
+				}
+				if i+1 < len(folded) {
+					ts = append(ts, qterm{"b:" + w + " " + folded[i+1], weightSlip * weightBigram, []int{c}, 0.4})
+				}
 			}
 		}
 	}
@@ -424,7 +437,15 @@ func (c *Catalogue) rank(q string) ([]Match, []float64) {
 	}
 	scores := make([]float64, n)
 	hit := make([]map[int]float64, n)
-	for term, t := range best {
+	// In a fixed order, so that the same question always scores the same
+	// to the last bit.
+	terms := make([]string, 0, len(best))
+	for term := range best {
+		terms = append(terms, term)
+	}
+	sort.Strings(terms)
+	for _, term := range terms {
+		t := best[term]
 		ps := ix.postings[term]
 		if len(ps) == 0 {
 			continue
@@ -483,8 +504,8 @@ func (c *Catalogue) rank(q string) ([]Match, []float64) {
 			ms = append(ms, Match{ix.docs[d], s})
 			cv := 0.0
 			if content > 0 {
-				for _, h := range hit[d] {
-					cv += h
+				for c := range content {
+					cv += hit[d][c]
 				}
 				cv /= float64(content)
 			}
