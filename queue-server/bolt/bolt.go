@@ -49,6 +49,9 @@
 //	                      apart, so that listing a dossier reads none)
 //	dossierexp            Expires (8 bytes BE, unix s) + a dossiers key →
 //	                      nothing: what PurgeDossiers erases, in order
+//	procquestions         day + NUL + centre + NUL + question →
+//	                      ProcedureQuestionDay: the questions asked of the
+//	                      procedure guidance, counted (no personal data)
 //
 // and the outbox's messages in each centre's log, after the numbering
 // (outbox.go):
@@ -57,7 +60,7 @@
 //	"od/" + NextAt (8 bytes BE) + id → CreatedAt: the pending messages,
 //	                      in the order they are claimed
 //
-// The outbox and the dossiers came after schema 2 without a new version:
+// The outbox, the dossiers and the question counts came after schema 2 without a new version:
 // their keys are new keys of existing buckets or new buckets, and Open
 // creates their buckets in a file that lacks them (a file read read-only
 // without them has none of its data).
@@ -226,7 +229,7 @@ func (s *Store) load() (err error) {
 func (s *Store) init() error {
 	return s.db.Update(func(tx *bolt.Tx) error {
 		for _, b := range [][]byte{bMeta, bUsers, bSessions, bIDs, bCentres, bCodes, bKiosks, bEnroll, bSpent,
-			bWebhooks, bContacts, bDossiers, bDossPDFs, bDossExp} {
+			bWebhooks, bContacts, bDossiers, bDossPDFs, bDossExp, bProcQuestions} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}

@@ -38,6 +38,8 @@ var (
 	bDossPDFs = []byte("dossierpdf") // the documents' PDFs
 	bDossExp  = []byte("dossierexp") // expiry index
 
+	bProcQuestions = []byte("procquestions") // see procquestion.go
+
 	bCounters = []byte("counters")
 	bTickets  = []byte("tickets")
 	bConfig   = []byte("config")

@@ -510,7 +510,7 @@ const purgeEvery = time.Hour
 
 // purge erases, for every centre, the personal data of bookings past the
 // centre's retention period and no-show records past its window, and the
-// dossiers that expired.
+// dossiers that expired, and the counts of questions past their keeping.
 func (e *Engine) purge() {
 	now := e.now()
 	for id, l := range e.lives {
@@ -535,6 +535,18 @@ func (e *Engine) purge() {
 			e.log.Error("purge dossiers", "err", err)
 		} else if n > 0 {
 			e.log.Info("purged expired dossiers", "forms_and_documents", n)
+		}
+	}
+	// The counts of questions asked of the procedure guidance are kept
+	// queue.ProcedureQuestionKeepDays (days as the centres' local days:
+	// a few hours either way do not matter).
+	if p, ok := e.store.(queue.ProcedureQuestions); ok {
+		before := now.AddDate(0, 0, -queue.ProcedureQuestionKeepDays).Format(time.DateOnly)
+		n, err := p.PurgeProcedureQuestions(before)
+		if err != nil {
+			e.log.Error("purge procedure questions", "err", err)
+		} else if n > 0 {
+			e.log.Info("purged old procedure question counts", "days_and_questions", n, "before", before)
 		}
 	}
 }

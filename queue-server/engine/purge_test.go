@@ -38,3 +38,28 @@ func TestPurgeErasesExpiredDossiers(t *testing.T) {
 		t.Errorf("the form of 26/11, 30 days ago: %v, want kept", err)
 	}
 }
+
+// The hourly purge erases the question counts of the days more than 90
+// days ago, and keeps the others.
+func TestPurgeErasesOldProcedureQuestions(t *testing.T) {
+	st, err := bolt.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 12, 26, 9, 0, 0, 0, time.UTC)
+	e, err := engine.New(engine.Config{Store: st, Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close(); st.Close() })
+	for _, day := range []string{"2026-09-26", "2026-09-27"} { // 91 and 90 days ago
+		if err := st.CountProcedureQuestion(queue.ProcedureQuestion{Centre: "c1", Day: day, Q: "làm sổ đỏ", At: now}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	engine.PurgeNow(e)
+	days, err := st.ProcedureQuestionDays("c1", "")
+	if err != nil || len(days) != 1 || days[0].Day != "2026-09-27" {
+		t.Errorf("after the purge: %+v %v, want the day 90 days ago only", days, err)
+	}
+}

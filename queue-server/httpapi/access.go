@@ -143,6 +143,13 @@ var accessTable = func() []Access {
 		row("GET /api/v1/tickets/{id}/dossier", y, y, n, n, n, false),
 		row("POST /api/v1/tickets/{id}/dossier/confirm", y, y, n, n, n, false),
 		row("GET /api/v1/tickets/{id}/dossier.zip", y, y, n, n, n, false),
+		// Procedure guidance: the catalogue and its answers are public (the
+		// province's portal reads them); the questions asked are counted
+		// from anyone (kiosks, the booking page), and read by the admin.
+		row("GET /api/v1/procedures", y, y, y, y, y, false),
+		row("GET /api/v1/procedures/{id}", y, y, y, y, y, false),
+		row("POST /api/v1/centres/{centre}/procedure-questions", y, y, y, y, y, false),
+		row("GET /api/v1/centres/{centre}/procedure-questions", y, n, n, n, n, false),
 	}
 	for _, a := range counterActions {
 		t = append(t, row("POST /api/v1/centres/{centre}/counters/{n}/"+a, y, y, n, n, n, false))

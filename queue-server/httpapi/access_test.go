@@ -178,6 +178,8 @@ func (f *accessFixture) request(route string) (method, path string, body any) {
 		code = f.b3
 	case strings.Contains(pattern, "/webhooks/{id}"):
 		id = f.hook
+	case strings.HasPrefix(pattern, "/api/v1/procedures/{id}"):
+		id = "dat-dai-lan-dau"
 	}
 	path = strings.NewReplacer("{centre}", centreID, "{n}", "1", "{id}", id, "{code}", code, "{username}", "canbo9",
 		"{doc}", "doc-a", "{procedure}", "khai-sinh").Replace(pattern)
@@ -236,6 +238,8 @@ func (f *accessFixture) request(route string) (method, path string, body any) {
 		body = apiv1.CancelRequest{IDNumber: f.idNumber}
 	case "POST /api/v1/webhooks":
 		body = apiv1.WebhookRequest{Centre: centreID, URL: "https://hooks.example.vn/other", Secret: "another-secret-0123456789"}
+	case "POST /api/v1/centres/{centre}/procedure-questions":
+		body = apiv1.AskedProcedureRequest{Q: "làm sổ đỏ lần đầu", Chosen: "dat-dai-lan-dau", Understood: true}
 	case "POST /api/v1/centres/{centre}/close-day":
 		body = apiv1.CloseDayRequest{Date: "2026-11-26", Message: "Trung tâm mất điện."}
 	}

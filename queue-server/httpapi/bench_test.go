@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -120,4 +122,28 @@ func BenchmarkOnlineTicketHandlerCPU(b *testing.B) {
 			b.Fatalf("status %d: %s", w.Code, w.Body)
 		}
 	}
+}
+
+// BenchmarkProcedureAnswerHandler answers questions through the handler
+// (GET /api/v1/procedures?q=&centre=: the catalogue's answer, the centre's
+// services, the JSON), a clerk's so no limit applies; p99-ms is one
+// answer's 99th percentile.
+func BenchmarkProcedureAnswerHandler(b *testing.B) {
+	e := newEnv(b)
+	qs := []string{"lam giay khai sinh cho con can gi", "đk kết hôn", "sổ đỏ lần đầu", "chứng thực photo", "nhập hộ khẩu cho vợ", "thoi tiet hom nay"}
+	var times []time.Duration
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		t0 := time.Now()
+		req := httptest.NewRequest("GET", "/api/v1/procedures?centre="+centreID+"&q="+url.QueryEscape(qs[i%len(qs)]), nil)
+		req.Header.Set("Authorization", "Bearer "+e.clerk.Token)
+		w := httptest.NewRecorder()
+		e.api.ServeHTTP(w, req)
+		if w.Code != http.StatusOK {
+			b.Fatalf("status %d: %s", w.Code, w.Body)
+		}
+		times = append(times, time.Since(t0))
+	}
+	slices.Sort(times)
+	b.ReportMetric(float64(times[len(times)*99/100])/float64(time.Millisecond), "p99-ms")
 }

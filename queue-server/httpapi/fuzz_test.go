@@ -9,6 +9,9 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -154,6 +157,62 @@ func FuzzDocumentUpload(f *testing.F) {
 		}
 		if err := json.Unmarshal(rec.Body.Bytes(), &eb); err != nil || eb.Error.Code == "" || eb.Error.Message == "" || rec.Code < 400 || rec.Code >= 500 {
 			t.Fatalf("meta %q: status %d, answer %q", meta, rec.Code, rec.Body.String())
+		}
+	})
+}
+
+// FuzzProcedureQuestion sends arbitrary questions to the guidance:
+// GET /api/v1/procedures?q= answers a list of at most three or a JSON
+// error; POST …/procedure-questions with an arbitrary body counts it (204)
+// only as the domain keeps it, nothing personal, or answers a JSON error.
+func FuzzProcedureQuestion(f *testing.F) {
+	e := newEnv(f)
+	for _, s := range []string{"làm sổ đỏ lần đầu", "dk ket hon", "sinhf con", "", "0912345678", "an@b.vn", "\xff", "a\x00b", `"`} {
+		f.Add(s, `{"q":"`+s+`","understood":true}`)
+	}
+	f.Add("khai sinh", `{"q":"khai sinh","chosen":"khai-sinh","understood":false}`)
+	f.Add("x", `{"q":1}`)
+	f.Fuzz(func(t *testing.T, q, body string) {
+		jsonError := func(rec *httptest.ResponseRecorder, what string) {
+			var eb struct {
+				Error struct{ Code, Message string } `json:"error"`
+			}
+			if err := json.Unmarshal(rec.Body.Bytes(), &eb); err != nil || eb.Error.Code == "" || eb.Error.Message == "" || rec.Code < 400 || rec.Code >= 500 {
+				t.Fatalf("%s: status %d, answer %q", what, rec.Code, rec.Body.String())
+			}
+		}
+		req := httptest.NewRequest("GET", "/api/v1/procedures?q="+url.QueryEscape(q), nil)
+		req.Header.Set("Authorization", "Bearer "+e.clerk.Token)
+		rec := httptest.NewRecorder()
+		e.api.ServeHTTP(rec, req)
+		if rec.Code == http.StatusOK {
+			var got []apiv1.ProcedureView
+			if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil || (q != "" && len(got) > 3) {
+				t.Fatalf("q %q: %d answers (%v)", q, len(got), err)
+			}
+		} else {
+			jsonError(rec, "q "+strconv.Quote(q))
+		}
+
+		req = httptest.NewRequest("POST", "/api/v1/centres/"+centreID+"/procedure-questions", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+e.clerk.Token)
+		rec = httptest.NewRecorder()
+		e.api.ServeHTTP(rec, req)
+		if rec.Code != http.StatusNoContent {
+			jsonError(rec, "body "+strconv.Quote(body))
+			return
+		}
+		var sent apiv1.AskedProcedureRequest
+		if err := json.Unmarshal([]byte(body), &sent); err != nil {
+			t.Fatalf("body %q counted, not JSON: %v", body, err)
+		}
+		kept, err := queue.CheckProcedureQuestion(sent.Q)
+		if err != nil {
+			t.Fatalf("body %q counted, though the domain refuses it: %v", body, err)
+		}
+		days, err := e.store.ProcedureQuestionDays(centreID, "")
+		if err != nil || !slices.ContainsFunc(days, func(d queue.ProcedureQuestionDay) bool { return d.Q == kept }) {
+			t.Fatalf("body %q: %q not among the counts (%v)", body, kept, err)
 		}
 	})
 }

@@ -16,6 +16,7 @@ import (
 	"xephang/queue-server/ca"
 	"xephang/queue-server/engine"
 	"xephang/queue-server/forms"
+	"xephang/queue-server/procedures"
 	"xephang/queue-server/queue"
 )
 
@@ -66,6 +67,9 @@ type Config struct {
 	Dossiers queue.Dossiers
 	// Forms are the forms the server knows; nil: forms.Default().
 	Forms *forms.Set
+	// Procedures is the catalogue of procedures questions are answered
+	// from; nil: procedures.Default().
+	Procedures *procedures.Catalogue
 	// BcryptCost of new password hashes; zero means accounts.BcryptCost. Tests use
 	// bcrypt.MinCost: the race detector makes the real cost seconds.
 	BcryptCost int
@@ -100,6 +104,7 @@ type Server struct {
 	sessions    sessionCache
 	dossiers    queue.Dossiers
 	forms       *forms.Set
+	procedures  *procedures.Catalogue
 	reportSlot  chan struct{}
 	mux         *http.ServeMux
 	kmux        *http.ServeMux // the kiosks' mutual-TLS listener
@@ -127,6 +132,9 @@ func New(cfg Config) *Server {
 	}
 	if s.forms = cfg.Forms; s.forms == nil {
 		s.forms = forms.Default()
+	}
+	if s.procedures = cfg.Procedures; s.procedures == nil {
+		s.procedures = procedures.Default()
 	}
 	if len(s.secret) == 0 {
 		s.secret = make([]byte, 32)
@@ -238,6 +246,11 @@ func (s *Server) routesV1() {
 		"GET /api/v1/tickets/{id}/dossier":           s.handleDossier,
 		"POST /api/v1/tickets/{id}/dossier/confirm":  s.handleConfirmDossier,
 		"GET /api/v1/tickets/{id}/dossier.zip":       s.handleDossierZIP,
+
+		"GET /api/v1/procedures":                            s.handleProcedures,
+		"GET /api/v1/procedures/{id}":                       s.handleProcedure,
+		"POST /api/v1/centres/{centre}/procedure-questions": s.handleAskedProcedure,
+		"GET /api/v1/centres/{centre}/procedure-questions":  s.handleProcedureQuestions,
 
 		"GET /healthz": s.handleHealth,
 		"GET /readyz":  s.handleReady,

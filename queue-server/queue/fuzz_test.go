@@ -5,6 +5,7 @@ import (
 	"errors"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 // FuzzCentreJSON feeds arbitrary centre configurations (as an admin's PUT
@@ -83,6 +84,43 @@ func FuzzNotifyRequest(f *testing.F) {
 		c0 := ch.Contacts[0]
 		if c0.Email != email || (phone != "" && (c0.Phone == "" || len(c0.Phone) != 10)) || len(got.Notify) != len(c0.Channels()) {
 			t.Fatalf("kept %+v for %q %q", c0, phone, email)
+		}
+	})
+}
+
+// FuzzCheckProcedureQuestion: whatever is typed, a question is refused on
+// q, or kept normalised (checking it again keeps it as it is) within the
+// length, with no run of 9 digits in it.
+func FuzzCheckProcedureQuestion(f *testing.F) {
+	for _, s := range []string{"làm giấy khai sinh cho con", "cccd 001203004567", "0912 345 678", "an@b.vn", "+84", "a\x00b", "Ố  Ố", "\xff"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, q string) {
+		got, err := CheckProcedureQuestion(q)
+		if err != nil {
+			var e *Error
+			if !errors.As(err, &e) || e.Field != "q" || e.VI == "" {
+				t.Fatalf("refusal %#v", err)
+			}
+			return
+		}
+		again, err := CheckProcedureQuestion(got)
+		if err != nil || again != got {
+			t.Fatalf("%q kept as %q, checked again: %q %v", q, got, again, err)
+		}
+		if utf8.RuneCountInString(got) > MaxProcedureQuestion || got == "" {
+			t.Fatalf("kept %q", got)
+		}
+		digits := 0
+		for _, r := range got {
+			if r >= '0' && r <= '9' {
+				digits++
+			} else {
+				digits = 0
+			}
+			if digits >= 9 {
+				t.Fatalf("kept %q with 9 digits", got)
+			}
 		}
 	})
 }

@@ -314,5 +314,21 @@ func monthStore(t testing.TB, dir string, days int) month {
 		}
 		m.dossiers = append(m.dossiers, owner)
 	}
+	// Questions asked of the procedure guidance with every 11th ticket,
+	// some understood and chosen.
+	for i := 0; i < len(m.tickets); i += 11 {
+		tk, err := s.Ticket(m.tickets[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		q := queue.ProcedureQuestion{Centre: tk.Centre, Day: tk.IssuedAt.In(time.UTC).Format(time.DateOnly), Q: fmt.Sprintf("làm sổ đỏ lần %d", i%5),
+			Understood: i%3 != 0, At: tk.IssuedAt}
+		if q.Understood {
+			q.Chosen = "dat-dai-lan-dau"
+		}
+		if err := s.CountProcedureQuestion(q); err != nil {
+			t.Fatal(err)
+		}
+	}
 	return m
 }

@@ -59,6 +59,9 @@ type Source interface {
 	ForEachDossierForm(centre string, fn func(queue.DossierForm) error) error
 	ForEachDossierDocument(centre string, fn func(queue.DossierDocument, []byte) error) error
 	ForEachDossierConfirm(centre string, fn func(queue.DossierConfirm) error) error
+	// ProcedureQuestionDays gives the counts of the questions asked at
+	// the centre, of the days from since on ("": all).
+	ProcedureQuestionDays(centre, since string) ([]queue.ProcedureQuestionDay, error)
 	Users() ([]queue.User, error)
 	ForEachSession(fn func(queue.Session) error) error
 	Kiosks() ([]queue.Kiosk, error)
@@ -96,11 +99,13 @@ const (
 	KindDossierForms     = "dossier forms"
 	KindDossierDocuments = "dossier documents"
 	KindDossierConfirms  = "dossier confirmations"
-	KindUsers            = "users"
-	KindSessions         = "sessions"
-	KindKiosks           = "kiosks"
-	KindEnrollments      = "enrolments"
-	KindKeyIDs           = "key ids"
+	// Counted questions, through queue.ProcedureQuestions.
+	KindProcedureQuestions = "procedure questions"
+	KindUsers              = "users"
+	KindSessions           = "sessions"
+	KindKiosks             = "kiosks"
+	KindEnrollments        = "enrolments"
+	KindKeyIDs             = "key ids"
 )
 
 // vietnamese names the kinds in the report.
@@ -109,7 +114,8 @@ var vietnamese = map[string]string{
 	KindTickets: "số thứ tự", KindEvents: "sự kiện", KindBookings: "lịch hẹn", KindAudit: "nhật ký thao tác",
 	KindNoShows: "vắng mặt", KindBlocks: "khối số", KindMessages: "tin nhắn", KindContacts: "thông tin liên lạc", KindWebhooks: "webhook", KindUsers: "tài khoản", KindSessions: "phiên đăng nhập",
 	KindDossierForms: "tờ khai", KindDossierDocuments: "giấy tờ hồ sơ", KindDossierConfirms: "xác nhận hồ sơ",
-	KindKiosks: "ki-ốt", KindEnrollments: "mã đăng ký ki-ốt", KindKeyIDs: "mã khóa",
+	KindProcedureQuestions: "câu hỏi về thủ tục",
+	KindKiosks:             "ki-ốt", KindEnrollments: "mã đăng ký ki-ốt", KindKeyIDs: "mã khóa",
 }
 
 // Copy copies src whole into dst, which must be empty: a target holding
@@ -371,7 +377,8 @@ func copyCentre(w *writer, src Source, id string) ([]Row, error) {
 }
 
 // copyDossiers copies a centre's dossiers through the target's
-// queue.Dossiers, as they are (their expiry too).
+// queue.Dossiers, as they are (their expiry too), and the counts of the
+// questions asked there through its queue.ProcedureQuestions.
 func copyDossiers(w *writer, src Source, id string) ([]Row, error) {
 	ds, _ := w.dst.(queue.Dossiers)
 	target := func() error {
@@ -414,8 +421,26 @@ func copyDossiers(w *writer, src Source, id string) ([]Row, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", KindDossierConfirms, err)
 	}
+	days, err := src.ProcedureQuestionDays(id, "")
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", KindProcedureQuestions, err)
+	}
+	if len(days) > 0 {
+		pq, ok := w.dst.(queue.ProcedureQuestions)
+		if !ok {
+			return nil, fmt.Errorf("%s: the target keeps no question counts (%T)", KindProcedureQuestions, w.dst)
+		}
+		for _, d := range days {
+			if err := w.ctx.Err(); err != nil {
+				return nil, err
+			}
+			if err := pq.PutProcedureQuestionDay(d); err != nil {
+				return nil, fmt.Errorf("%s: %w", KindProcedureQuestions, err)
+			}
+		}
+	}
 	return []Row{{Centre: id, Kind: KindDossierForms, Count: nf}, {Centre: id, Kind: KindDossierDocuments, Count: nd},
-		{Centre: id, Kind: KindDossierConfirms, Count: nc}}, nil
+		{Centre: id, Kind: KindDossierConfirms, Count: nc}, {Centre: id, Kind: KindProcedureQuestions, Count: len(days)}}, nil
 }
 
 // copyAccounts copies the users, the sessions given, the kiosks and the

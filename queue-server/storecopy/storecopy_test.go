@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -242,6 +243,16 @@ func sameStores(t *testing.T, a, b queue.Store, m month) {
 		}
 	}
 	same("key id", func(s queue.Store) (any, error) { return s.(storecopy.KeyRecorder).KeyID("citizen") })
+	if days, err := a.(queue.ProcedureQuestions).ProcedureQuestionDays(m.centres[0], ""); err != nil || len(days) == 0 {
+		t.Fatalf("the source has no questions at %s (%v)", m.centres[0], err)
+	}
+	for _, c := range m.centres {
+		same("procedure questions of "+c, func(s queue.Store) (any, error) {
+			days, err := s.(queue.ProcedureQuestions).ProcedureQuestionDays(c, "")
+			slices.SortFunc(days, func(a, b queue.ProcedureQuestionDay) int { return strings.Compare(a.Day+"\x00"+a.Q, b.Day+"\x00"+b.Q) })
+			return days, err
+		})
+	}
 	for _, owner := range m.dossiers {
 		same("dossier form "+owner, func(s queue.Store) (any, error) {
 			f, err := s.(queue.Dossiers).Form(owner)

@@ -87,7 +87,8 @@ func Verify(ctx context.Context, src, dst Source) (rep Report, err error) {
 
 var (
 	centreKinds = []string{KindConfig, KindMeta, KindCounters, KindNumbers, KindStats, KindTickets, KindEvents, KindBookings, KindAudit, KindNoShows, KindBlocks,
-		KindMessages, KindContacts, KindWebhooks, KindDossierForms, KindDossierDocuments, KindDossierConfirms}
+		KindMessages, KindContacts, KindWebhooks, KindDossierForms, KindDossierDocuments, KindDossierConfirms,
+		KindProcedureQuestions}
 	accountKinds = []string{KindUsers, KindSessions, KindKiosks, KindEnrollments, KindKeyIDs}
 )
 
@@ -225,6 +226,15 @@ func centreSums(s Source, id string, has bool) (map[string]*digest, error) {
 			})
 		}},
 		{KindDossierConfirms, func() error { return s.ForEachDossierConfirm(id, adder[queue.DossierConfirm](d[KindDossierConfirms])) }},
+		{KindProcedureQuestions, func() error {
+			days, err := s.ProcedureQuestionDays(id, "")
+			for _, q := range days {
+				if err == nil {
+					err = d[KindProcedureQuestions].add(q)
+				}
+			}
+			return err
+		}},
 	} {
 		if err := step.each(); err != nil {
 			return nil, fmt.Errorf("%s: %w", step.kind, err)

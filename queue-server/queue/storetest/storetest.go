@@ -97,6 +97,7 @@ func Run(t *testing.T, open Open) {
 	t.Run("PurgeDropsOldEvents", func(t *testing.T) { testPurgeDropsOldEvents(t, open) })
 	runOutbox(t, open)
 	runDossiers(t, open)
+	t.Run("ProcedureQuestions", func(t *testing.T) { testProcedureQuestions(t, open) })
 }
 
 // testPurgeDropsOldEvents: the event log does not grow without end:
