@@ -35,6 +35,7 @@ import (
 	"xephang/kiosk/uplink"
 	"xephang/queue-server/apiv1"
 	"xephang/queue-server/forms"
+	"xephang/queue-server/procedures"
 	"xephang/queue-server/queue"
 	"xephang/systemd"
 	"xephang/ui"
@@ -400,6 +401,7 @@ func (m *Main) Run(ctx context.Context) error {
 		PrecheckServices: m.Config.PrecheckServices,
 		Dossiers:         uplink.ClientDossiers{Client: client},
 		Forms:            forms.Default(),
+		Guide:            procedureGuide(procedures.Default()),
 		CardPerson:       formfill.Person,
 		Digitise:         digitiseDocuments,
 	}

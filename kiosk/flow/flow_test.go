@@ -354,3 +354,31 @@ func TestKioskPriorityGroups(t *testing.T) {
 		})
 	}
 }
+
+func TestAskAnswersWithTheCentresService(t *testing.T) {
+	k, _, _, _ := newOfflineKiosk(t)
+	a := k.Ask("lam giay khai sinh cho con")
+	if !a.Understood || a.Best == nil || a.Best.ID != "khai-sinh" || !a.Best.Precheck || len(a.Best.Papers) == 0 {
+		t.Fatalf("answer: %+v", a)
+	}
+	if a.Best.Service == nil || a.Best.Service.Code == "" {
+		t.Errorf("no service of the centre for khai-sinh: %+v", a.Best)
+	}
+	if a.Counter == 0 {
+		t.Errorf("no counter to ask at: %+v", a)
+	}
+	if b := k.Ask("thời tiết hôm nay"); b.Understood || b.Best != nil || b.Counter == 0 {
+		t.Errorf("a question about nothing: %+v", b)
+	}
+}
+
+func TestQuestionWithPersonalDataIsNotSent(t *testing.T) {
+	for q, want := range map[string]bool{
+		"làm giấy khai sinh": false, "cccd 001095012345": true, "sdt 0912 345 678": true, "an@example.vn": true,
+		"năm 2024 tháng 12": false, "thửa số 123 tờ 45": false,
+	} {
+		if got := personal(q); got != want {
+			t.Errorf("personal(%q) = %v", q, got)
+		}
+	}
+}

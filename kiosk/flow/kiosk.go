@@ -88,6 +88,10 @@ type Config struct {
 	// number a pre-checked citizen takes; procedures not in it are matched
 	// by the service's name (e.g. "Hộ tịch"), or the citizen chooses.
 	PrecheckServices map[string]string
+	// Guide answers the lookup flow's questions (the procedure
+	// catalogue's Ask); nil: the pre-check's catalogue answers by the
+	// words of its procedures' names.
+	Guide Guide
 	// Digitise makes one searchable PDF per document of a pre-checked
 	// dossier from the pages as the OCR saw them (digitise.Documents); nil
 	// when the kiosk keeps no documents.

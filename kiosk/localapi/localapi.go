@@ -79,6 +79,7 @@ func New(cfg Config) *Server {
 	s.mux.HandleFunc("GET /api/status", s.handleStatus)
 	s.mux.HandleFunc("GET /api/services", s.handleServices)
 	s.mux.HandleFunc("GET /api/procedures", s.handleProcedures)
+	s.mux.HandleFunc("POST /api/procedures/asked", s.handleAsked)
 	s.mux.HandleFunc("POST /api/tickets", s.handleTicket)
 	s.mux.HandleFunc("POST /api/check-in", s.handleCheckIn)
 	s.mux.HandleFunc("GET /api/devices", s.handleDevices)
@@ -212,8 +213,38 @@ func (s *Server) handleServices(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, svcs)
 }
 
+// handleProcedures answers GET /api/procedures: without q (or with an
+// empty one) the pre-check's procedures; with q the answer to a question
+// typed in the lookup flow (flow.GuideAnswer), answered offline.
 func (s *Server) handleProcedures(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, s.cfg.Kiosk.Procedures(r.URL.Query().Get("q")))
+	q := strings.TrimSpace(r.URL.Query().Get("q"))
+	if q == "" {
+		writeJSON(w, http.StatusOK, s.cfg.Kiosk.Procedures(""))
+		return
+	}
+	if r := []rune(q); len(r) > 200 {
+		q = string(r[:200])
+	}
+	writeJSON(w, http.StatusOK, s.cfg.Kiosk.Ask(q))
+}
+
+// AskedRequest is POST /api/procedures/asked: the question the citizen
+// asked last on the lookup screen and the procedure they went on with.
+type AskedRequest struct {
+	Q      string `json:"q"`
+	Chosen string `json:"chosen,omitempty"`
+}
+
+// handleAsked reports a question to the server, best effort in the
+// background (flow.Kiosk.Asked).
+func (s *Server) handleAsked(w http.ResponseWriter, r *http.Request) {
+	var req AskedRequest
+	if err := decode(w, r, &req); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	s.cfg.Kiosk.Asked(req.Q, req.Chosen)
+	w.WriteHeader(http.StatusAccepted)
 }
 
 // TicketRequest is POST /api/tickets.

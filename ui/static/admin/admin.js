@@ -15,7 +15,7 @@ import { $, api, ApiError, EventStream, h, seg } from '/assets/api.js';
 import { clearError, showError, staffSession, toast } from '/assets/staff.js';
 import { dateField, formatDate } from '/assets/dates.js';
 
-const sections = ['centres', 'staff', 'kiosks', 'audit', 'alerts', 'messages', 'webhooks', 'closeday'];
+const sections = ['centres', 'staff', 'kiosks', 'audit', 'questions', 'alerts', 'messages', 'webhooks', 'closeday'];
 
 const state = {
   me: null,
@@ -130,6 +130,7 @@ async function showSection() {
     }
     if (which === 'audit') await loadAudit();
     if (which === 'alerts') await loadAlerts();
+    if (which === 'questions') await loadQuestions();
     if (which === 'messages') await loadMessages();
     if (which === 'webhooks') await loadHooks();
     if (which === 'closeday') centreOptions($('close-centre'));
@@ -714,6 +715,26 @@ function auditAction(action) {
   return knownActions.has(action) ? t('admin.audit.action.' + action) : action;
 }
 
+// ---- questions not understood ----------------------------------------------------------------
+
+async function loadQuestions() {
+  const sel = $('questions-centre');
+  centreOptions(sel);
+  if (!sel.value) {
+    $('questions-list').replaceChildren();
+    $('questions-empty').hidden = false;
+    return;
+  }
+  const list = await api('GET', `/api/v1/centres/${seg(sel.value)}/procedure-questions?unanswered=1&days=30`);
+  $('questions-empty').hidden = list.length > 0;
+  $('questions-list').replaceChildren(...list.map((q) =>
+    h('tr', {},
+      h('td', {}, q.q),
+      h('td', { class: 'num' }, String(q.count)),
+      h('td', { class: 'nowrap' }, q.last_at ? dateTime(q.last_at, centreZone(sel.value)) : ''),
+      h('td', {}, Object.entries(q.chosen || {}).sort((a, b) => b[1] - a[1]).map(([id, n]) => `${id} (${n})`).join(', ') || '—'))));
+}
+
 // ---- confirmation ---------------------------------------------------------------------------
 
 /** Asks in a dialog; run() goes when the administrator confirms. */
@@ -1070,6 +1091,7 @@ function init() {
   $('kiosk-refresh').addEventListener('click', () => loadKiosks().catch(failed));
   $('revoke-form').addEventListener('submit', revoke);
   $('audit-centre').addEventListener('change', () => loadAudit().catch(failed));
+  $('questions-centre').addEventListener('change', () => loadQuestions().catch(failed));
   $('alert-centre').addEventListener('change', () => loadAlerts().catch(failed));
   $('msg-centre').addEventListener('change', () => loadMessages().catch(failed));
   $('msg-refresh').addEventListener('click', () => loadMessages().catch(failed));

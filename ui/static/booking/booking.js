@@ -14,6 +14,7 @@ import { $, api, h, seg } from '/assets/api.js';
 import { solve } from '/assets/pow.js';
 import { preparePush, readNotify, withPush } from '/assets/notify.js';
 import { FormView, prefill } from '/assets/forms.js';
+import { procedureSearch } from '/assets/procsearch.js';
 
 const params = new URLSearchParams(location.search);
 
@@ -1232,3 +1233,11 @@ async function start() {
 }
 
 start();
+
+// "Not sure which service?": the procedure search, whose answers choose the
+// service they are done at.
+procedureSearch($('procs-book-box'), {
+  centre: () => (state.centre && state.centre.id) || '',
+  choose: (code) => { const s = bookableServices().find((x) => x.code === code); if (s) chooseService(s); },
+  chooseLabel: () => t('book.procs.choose'),
+});

@@ -13,6 +13,7 @@ import { apply, bindSwitch, duration, locale, serviceName, t } from '/assets/i18
 import { $, api, ApiError, debounce, EventStream, h, seg, showConn } from '/assets/api.js';
 import { clearError, showError, staffSession, toast } from '/assets/staff.js';
 import { dossierEvent, initDossier, showDossier } from '/counter/dossier.js';
+import { procedureSearch } from '/assets/procsearch.js';
 
 const choiceKey = 'xephang.counter';
 
@@ -786,3 +787,6 @@ function init() {
 }
 
 init();
+
+// The procedure search, for what a citizen asks at the counter.
+procedureSearch($('procs-box'), { centre: () => state.centre });

@@ -33,9 +33,10 @@ function show(state) {
   if (state.step === 'failed') id = 's-failed';
   for (const s of document.querySelectorAll('.screen')) s.hidden = s.id !== id;
   if (prev.flow !== state.flow || prev.step !== state.step) hideKeyboards();
+  if (prev.flow === 'lookup' && state.flow !== 'lookup') reportAsked('');
   $('home-btn').hidden = state.flow === 'home' || ['printing', 'checking-in'].includes(state.step);
   $('printing-msg').textContent = t(state.step === 'checking-in' ? 'kiosk.checking' : 'kiosk.printing');
-  if (state.flow === 'home') { chosen = null; elderly = false; $('search').value = ''; $('code').value = ''; }
+  if (state.flow === 'home') { chosen = null; elderly = false; $('search').value = ''; $('code').value = ''; $('proc-search').value = ''; renderAnswer(null); }
   if (id === 's-take-number-choose-service' && prev.step !== state.step) loadServices();
   if (id === 's-take-number-card') renderChosen(state.data);
   if (id === 's-printed') renderPrinted(state.data || {});
@@ -216,8 +217,19 @@ function hideKeyboards() {
 }
 
 // --- look up -----------------------------------------------------------------
+// With words typed, the box asks kioskd (answered offline) and shows the
+// answer; empty, it lists the pre-check's procedures as before.
 async function loadProcedures() {
-  procedures = await api('GET', '/api/procedures?q=' + encodeURIComponent($('proc-search').value)).catch(() => []);
+  const q = $('proc-search').value.trim();
+  if (q) {
+    const a = await api('GET', '/api/procedures?q=' + encodeURIComponent(q)).catch(() => null);
+    if (q !== $('proc-search').value.trim()) return; // typed on meanwhile
+    $('procedures').replaceChildren();
+    renderAnswer(a);
+    return;
+  }
+  $('ask-answer').replaceChildren();
+  procedures = await api('GET', '/api/procedures').catch(() => []);
   $('procedures').replaceChildren(...procedures.map((p) => {
     const b = document.createElement('button');
     b.className = 'service';
@@ -230,6 +242,90 @@ async function loadProcedures() {
   }));
 }
 $('proc-search').addEventListener('input', () => { clearTimeout(searchTimer); searchTimer = setTimeout(loadProcedures, 150); });
+let answer = null;
+let reported = false;
+// The last question of a citizen goes to the server (through kioskd, best
+// effort) once: with the procedure they went on with, or none when they left.
+function reportAsked(chosen) {
+  if (!answer || reported) return;
+  reported = true;
+  api('POST', '/api/procedures/asked', { q: answer.query, chosen: chosen || undefined }).catch(() => {});
+}
+const el = (tag, props = {}, ...kids) => {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(props)) {
+    if (k === 'text') e.textContent = v;
+    else if (k === 'onclick') e.addEventListener('click', v);
+    else e.setAttribute(k, v);
+  }
+  e.append(...kids);
+  return e;
+};
+function askWords(p) {
+  const en = lang() === 'en';
+  return {
+    name: en ? (p.name_en || p.name) : p.name,
+    fee: en ? (p.fee_en || p.fee) : p.fee,
+    time: en ? (p.time_en || p.time) : p.time,
+    where: p.where || '',
+  };
+}
+function paperText(x) {
+  const bits = [];
+  if (x.count > 1) bits.push(t('kiosk.ask.count', { n: x.count }));
+  if (x.kind) bits.push(t('kiosk.ask.kind.' + x.kind));
+  return x.name + (bits.length ? ` (${bits.join(', ')})` : '') + (x.note ? ` — ${x.note}` : '');
+}
+function renderAnswer(a, best) {
+  if (a !== answer) reported = false;
+  answer = a;
+  const box = $('ask-answer');
+  if (!a) { box.replaceChildren(); return; }
+  const p = best || a.best;
+  if (!a.understood || !p) {
+    const msg = a.counter ? t('kiosk.ask.not_understood', { n: a.counter }) : t('kiosk.ask.not_understood_any');
+    box.replaceChildren(el('div', { id: 'ask-unknown', class: 'alert info lead', role: 'status', text: msg }));
+    return;
+  }
+  const w = askWords(p);
+  const papers = el('ul', { class: 'checklist', id: 'ask-papers' }, ...p.papers.map((x, i) => {
+    const id = `ask-paper-${i}`;
+    return el('li', {}, el('input', { type: 'checkbox', id }), el('label', { for: id, text: paperText(x) }));
+  }));
+  const facts = el('dl', { class: 'ask-facts' },
+    el('dt', { text: t('kiosk.ask.fee') }), el('dd', { text: w.fee }),
+    el('dt', { text: t('kiosk.ask.time') }), el('dd', { text: w.time }));
+  const where = p.service ? `${w.where ? w.where + ' · ' : ''}${p.service.code} · ${serviceName(p.service)}` : w.where;
+  if (where) facts.append(el('dt', { text: t('kiosk.ask.where') }), el('dd', { text: where }));
+  if (p.form_name) facts.append(el('dt', { text: t('kiosk.ask.form') }), el('dd', { text: p.form_name }));
+  const actions = el('div', { class: 'actions-big' });
+  if (p.service) {
+    actions.append(el('button', { id: 'ask-take', class: 'huge', type: 'button', text: t('kiosk.ask.take'), onclick: () => {
+      lastAction = null;
+      reportAsked(p.id);
+      api('POST', '/api/tickets', { service: p.service.code }).catch(() => {});
+    } }));
+  } else if (p.where) {
+    actions.append(el('p', { class: 'alert info', text: t('kiosk.ask.elsewhere', { where: p.where }) }));
+  }
+  if (p.precheck) {
+    actions.append(el('button', { id: 'ask-precheck', class: 'secondary', type: 'button', text: t('kiosk.ask.precheck'),
+      onclick: () => { reportAsked(p.id); go({ flow: 'precheck', step: 'insert', data: { procedure: p.id } }); } }));
+  }
+  actions.append(el('button', { id: 'ask-read', class: 'secondary', type: 'button', text: t('kiosk.ask.read'), onclick: () => {
+    const texts = [w.name, t('kiosk.ask.papers'), ...p.papers.map(paperText),
+      `${t('kiosk.ask.fee')}: ${w.fee}`, `${t('kiosk.ask.time')}: ${w.time}`];
+    if (where) texts.push(`${t('kiosk.ask.where')}: ${where}`);
+    document.dispatchEvent(new CustomEvent('kiosk:say', { detail: texts })); // voice.js
+  } }));
+  const others = [a.best, ...a.others].filter((o) => o && o.id !== p.id).slice(0, 2);
+  const more = others.length ? el('div', { class: 'ask-others' }, el('h3', { text: t('kiosk.ask.others') }),
+    ...others.map((o) => el('button', { class: 'service', type: 'button', onclick: () => renderAnswer(a, o) },
+      el('span', { class: 'name', text: askWords(o).name })))) : '';
+  box.replaceChildren(el('h2', { id: 'ask-best', text: w.name }), el('h3', { text: t('kiosk.ask.papers') }), papers, facts, actions, more);
+}
+document.addEventListener('langchange', () => { if (answer) renderAnswer(answer); });
+
 function renderProcedure(d) {
   const p = procedures.find((x) => x.id === d?.id);
   if (!p) return;

@@ -312,5 +312,8 @@ document.addEventListener('kiosk:reset', () => {
   render();
 });
 
+// "Đọc to" of an answer (kiosk.js): said whether guidance is on or not.
+document.addEventListener('kiosk:say', (e) => say(e.detail));
+
 render();
 window.xephangVoice = { state: () => ({ on, volume }) };
