@@ -401,7 +401,7 @@ func (m *Main) Run(ctx context.Context) error {
 		PrecheckServices: m.Config.PrecheckServices,
 		Dossiers:         uplink.ClientDossiers{Client: client},
 		Forms:            forms.Default(),
-		Guide:            procedureGuide(procedures.Default()),
+		Guide:            flow.CatalogueGuide(procedures.Default()),
 		CardPerson:       formfill.Person,
 		Digitise:         digitiseDocuments,
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"testing"
 
+	"xephang/kiosk/flow"
 	"xephang/queue-server/procedures"
 )
 
@@ -10,7 +11,7 @@ import (
 // own name finds it, with its papers and service.
 func TestProcedureGuide(t *testing.T) {
 	c := procedures.Default()
-	ask := procedureGuide(c)
+	ask := flow.CatalogueGuide(c)
 	all := c.All()
 	if len(all) == 0 {
 		t.Fatal("empty catalogue")
@@ -39,7 +40,7 @@ func TestProcedureGuide(t *testing.T) {
 // BenchmarkProcedureGuide: a question answered as the kiosk's screen asks
 // it (the catalogue's Ask and the adapter).
 func BenchmarkProcedureGuide(b *testing.B) {
-	ask := procedureGuide(procedures.Default())
+	ask := flow.CatalogueGuide(procedures.Default())
 	qs := []string{"lam giay khai sinh cho con", "xin giấy phép xây dựng nhà ở", "chung thuc ban sao", "thoi tiet hom nay"}
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {

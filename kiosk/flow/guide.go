@@ -3,12 +3,12 @@ package flow
 import (
 	"context"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
 	"xephang/kiosk/catalogue"
 	"xephang/queue-server/apiv1"
+	"xephang/queue-server/procedures"
 	"xephang/queue-server/queue"
 )
 
@@ -60,9 +60,8 @@ type GuidePaper struct {
 
 // Guide answers a question: the best procedure (nil when nothing matches
 // well), the next best, and whether the question was understood. kioskd
-// gives the procedure catalogue's Ask through an adapter; when it does not
-// understand (or there is none) the pre-check's catalogue answers by the
-// words of its procedures' names.
+// gives the procedure catalogue's Ask through an adapter; a kiosk without
+// one understands nothing and sends the citizen to a counter.
 type Guide func(q string) (best *GuideProcedure, others []GuideProcedure, understood bool)
 
 // Ask answers a question typed in the lookup flow, with the centre's
@@ -73,11 +72,6 @@ func (k *Kiosk) Ask(q string) GuideAnswer {
 	ok := false
 	if k.cfg.Guide != nil {
 		best, others, ok = k.cfg.Guide(q)
-	}
-	if !ok {
-		// The pre-check's procedures answer by their names when the
-		// catalogue does not know them.
-		best, others, ok = catalogueGuide(q)
 	}
 	a := GuideAnswer{Query: q, Understood: ok && best != nil, Best: best, Others: others}
 	if a.Others == nil {
@@ -132,65 +126,20 @@ func firstCounter(c queue.Centre) int {
 	return slices.Min(ns)
 }
 
-// catalogueGuide answers from the pre-check's catalogue: the procedures
-// sharing the most folded words of their names with the question, when
-// at least two of the name's words are there.
-func catalogueGuide(q string) (*GuideProcedure, []GuideProcedure, bool) {
-	words := map[string]bool{}
-	for _, w := range strings.Fields(Fold(q)) {
-		words[w] = true
-	}
-	type scored struct {
-		p     GuideProcedure
-		score int
-	}
-	var all []scored
-	for _, p := range catalogue.Default().Procedures {
-		n := 0
-		for _, w := range strings.Fields(Fold(p.Name)) {
-			if words[w] {
-				n++
-			}
-		}
-		if n < 2 {
-			continue
-		}
-		g := GuideProcedure{ID: p.ID, Name: p.Name, NameEN: p.NameEN, Fee: p.Fee, FeeEN: p.FeeEN,
-			Time: p.ProcessingTime, TimeEN: p.ProcessingTimeEN, Score: float64(n), Papers: []GuidePaper{}}
-		for _, d := range p.Documents {
-			kind := "original"
-			if !d.Required {
-				kind = ""
-			}
-			g.Papers = append(g.Papers, GuidePaper{Name: d.Name, Count: 1, Kind: kind, Note: d.Note})
-		}
-		all = append(all, scored{g, n})
-	}
-	if len(all) == 0 {
-		return nil, nil, false
-	}
-	sort.SliceStable(all, func(i, j int) bool { return all[i].score > all[j].score })
-	best := all[0].p
-	var others []GuideProcedure
-	for _, s := range all[1:min(len(all), 3)] {
-		others = append(others, s.p)
-	}
-	return &best, others, true
-}
-
 // Asked tells the server, best effort and in the background, that q was
 // asked at this kiosk and which procedure the citizen went on with
 // (chosen, "" for none): the admin's list of questions not understood.
 // The kiosk answers again itself rather than trust the page on whether q
 // was understood. Nothing is logged of q.
 func (k *Kiosk) Asked(q, chosen string) {
-	q = strings.TrimSpace(q)
-	if q == "" || k.cfg.Client == nil || k.cfg.Centre == "" || personal(q) {
+	if r := []rune(q); len(r) > queue.MaxProcedureQuestion {
+		q = string(r[:queue.MaxProcedureQuestion])
+	}
+	// What the server would refuse (empty, personal data) is not sent.
+	if _, err := queue.CheckProcedureQuestion(q); err != nil || k.cfg.Client == nil || k.cfg.Centre == "" {
 		return
 	}
-	if r := []rune(q); len(r) > 200 {
-		q = string(r[:200])
-	}
+	q = strings.TrimSpace(q)
 	a := k.Ask(q)
 	req := apiv1.AskedProcedureRequest{Q: q, Chosen: chosen, Understood: a.Understood}
 	go func() {
@@ -202,20 +151,30 @@ func (k *Kiosk) Asked(q, chosen string) {
 	}()
 }
 
-// personal reports whether a question looks like it holds personal data
-// (an ID or phone number: a run of 9 or more digits; an e-mail address):
-// such a question is not sent (the server would refuse it too).
-func personal(q string) bool {
-	run := 0
-	for _, r := range q {
-		if r >= '0' && r <= '9' {
-			run++
-			if run >= 9 {
-				return true
-			}
-		} else if r != ' ' && r != '.' && r != '-' {
-			run = 0
+// CatalogueGuide answers the lookup flow's questions from the procedure
+// catalogue (offline: it is embedded, like the server's).
+func CatalogueGuide(c *procedures.Catalogue) Guide {
+	return func(q string) (*GuideProcedure, []GuideProcedure, bool) {
+		a := c.Ask(q)
+		if !a.Understood || a.Best == nil {
+			return nil, nil, false
 		}
+		best := guideProcedure(a.Best)
+		var others []GuideProcedure
+		for i := range a.Others {
+			others = append(others, guideProcedure(&a.Others[i]))
+		}
+		return &best, others, true
 	}
-	return strings.Contains(q, "@")
+}
+
+func guideProcedure(m *procedures.Match) GuideProcedure {
+	p := m.Procedure
+	g := GuideProcedure{ID: p.ID, Name: p.Name, NameEN: p.NameEN, Fee: p.Fee, FeeEN: p.FeeEN, Time: p.Time,
+		TimeEN: p.TimeEN, Where: p.Where, Form: p.Form, FormName: p.FormName, ServiceCode: p.Service, Score: m.Score,
+		Papers: []GuidePaper{}}
+	for _, x := range p.Papers {
+		g.Papers = append(g.Papers, GuidePaper{Name: x.Name, Count: x.Count, Kind: x.Kind, Note: x.Note})
+	}
+	return g
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"xephang/kiosk/flow"
+	"xephang/queue-server/procedures"
 )
 
 // GET /api/procedures over real HTTP on loopback: without q the
@@ -18,7 +19,7 @@ import (
 // is accepted without a server to tell (best effort) and refuses what is
 // not its JSON.
 func TestProcedureQuestions(t *testing.T) {
-	srv := httptest.NewServer(New(Config{Kiosk: flow.New(flow.Config{}), Hub: NewHub()}))
+	srv := httptest.NewServer(New(Config{Kiosk: flow.New(flow.Config{Guide: flow.CatalogueGuide(procedures.Default())}), Hub: NewHub()}))
 	defer srv.Close()
 	get := func(path string, out any) {
 		t.Helper()
