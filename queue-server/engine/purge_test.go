@@ -13,16 +13,8 @@ import (
 
 // The hourly purge erases the dossiers that expired, and only those.
 func TestPurgeErasesExpiredDossiers(t *testing.T) {
-	st, err := bolt.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
 	now := time.Date(2026, 12, 26, 9, 0, 0, 0, time.UTC)
-	e, err := engine.New(engine.Config{Store: st, Now: func() time.Time { return now }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.Close(); st.Close() })
+	st, e := purgeEngine(t, now)
 	cfg := storetest.Centre("c1")
 	for _, o := range []struct{ owner, day string }{{"ticket:old", "2026-11-24"}, {"ticket:new", "2026-11-26"}} {
 		f := queue.DossierForm{Owner: o.owner, Centre: "c1", Procedure: "khai-sinh", Filled: json.RawMessage(`{}`), Expires: queue.DossierExpires(cfg, o.day)}
@@ -42,16 +34,8 @@ func TestPurgeErasesExpiredDossiers(t *testing.T) {
 // The hourly purge erases the question counts of the days more than 90
 // days ago, and keeps the others.
 func TestPurgeErasesOldProcedureQuestions(t *testing.T) {
-	st, err := bolt.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
 	now := time.Date(2026, 12, 26, 9, 0, 0, 0, time.UTC)
-	e, err := engine.New(engine.Config{Store: st, Now: func() time.Time { return now }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.Close(); st.Close() })
+	st, e := purgeEngine(t, now)
 	for _, day := range []string{"2026-09-26", "2026-09-27"} { // 91 and 90 days ago
 		if err := st.CountProcedureQuestion(queue.ProcedureQuestion{Centre: "c1", Day: day, Q: "làm sổ đỏ", At: now}); err != nil {
 			t.Fatal(err)
@@ -62,4 +46,19 @@ func TestPurgeErasesOldProcedureQuestions(t *testing.T) {
 	if err != nil || len(days) != 1 || days[0].Day != "2026-09-27" {
 		t.Errorf("after the purge: %+v %v, want the day 90 days ago only", days, err)
 	}
+}
+
+// purgeEngine is an engine on a new bbolt store whose clock stands at now.
+func purgeEngine(t *testing.T, now time.Time) (*bolt.Store, *engine.Engine) {
+	t.Helper()
+	st, err := bolt.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := engine.New(engine.Config{Store: st, Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close(); st.Close() })
+	return st, e
 }

@@ -163,12 +163,7 @@ func (s *Server) handleAskedProcedure(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, queue.Errorf(queue.EInvalid, "chosen: no procedure %q", "chosen: không có thủ tục %q", req.Chosen).At("chosen"))
 		return
 	}
-	pq, ok := s.store.(queue.ProcedureQuestions)
-	if !ok {
-		s.writeError(w, r, errNoQuestions)
-		return
-	}
-	loc, err := s.centreLocation(r)
+	pq, loc, err := s.questionsOf(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -181,6 +176,17 @@ func (s *Server) handleAskedProcedure(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// questionsOf is where the question counts are kept, and the local time of
+// the centre {centre} they are counted in.
+func (s *Server) questionsOf(r *http.Request) (queue.ProcedureQuestions, *time.Location, error) {
+	pq, ok := s.store.(queue.ProcedureQuestions)
+	if !ok {
+		return nil, nil, errNoQuestions
+	}
+	loc, err := s.centreLocation(r)
+	return pq, loc, err
 }
 
 var errNoQuestions = queue.Errorf(queue.EUnavailable, "this server's store keeps no question counts", "kho dữ liệu của máy chủ này không lưu thống kê câu hỏi")
@@ -208,12 +214,7 @@ func (s *Server) handleProcedureQuestions(w http.ResponseWriter, r *http.Request
 		s.writeError(w, r, queue.Errorf(queue.EInvalid, "unanswered: 0 or 1", "unanswered: 0 hoặc 1").At("unanswered"))
 		return
 	}
-	pq, ok := s.store.(queue.ProcedureQuestions)
-	if !ok {
-		s.writeError(w, r, errNoQuestions)
-		return
-	}
-	loc, err := s.centreLocation(r)
+	pq, loc, err := s.questionsOf(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
