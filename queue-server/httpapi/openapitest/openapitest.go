@@ -254,6 +254,11 @@ func (rec *Recorder) Handler(h http.Handler) http.Handler {
 }
 
 func (rec *Recorder) check(r *http.Request, in *openapi3filter.RequestValidationInput, reqErr error, cw *capture) {
+	if r.Context().Err() != nil {
+		// The client went away (a kiosk shutting down mid-poll): the
+		// server's answer ("request cancelled") reaches no one.
+		return
+	}
 	status := cw.status
 	if status == 0 {
 		status = http.StatusOK
