@@ -18,6 +18,8 @@ run_pkgs=(
   tesseract-ocr tesseract-ocr-vie libtesseract-dev libleptonica-dev  # OCR pre-check (gosseract is cgo)
   espeak-ng sox           # spoken calls of the hall display, generated at build time
   cups-ipp-utils dbus-daemon  # ippeveprinter: an IPP printer for the A4 printer (kioskd printer test -a4); it needs a D-Bus bus
+  libpcsclite-dev         # the CCCD chip reader: kioskd talks PC/SC through libpcsclite (cgo)
+  libopenjp2-7-dev        # JPEG 2000 face images on the chip, decoded with OpenJPEG (cgo)
 )
 test_pkgs=(
   "${run_pkgs[@]}"
@@ -28,6 +30,9 @@ test_pkgs=(
   postgresql              # the PostgreSQL store's tests: throwaway clusters (queue-server/testsrv)
   haproxy                 # the load balancer in front of two queue-servers in tests
   procps                  # pgrep: the tests kill a cluster's backends with its postmaster
+  pcscd vsmartcard-vpcd   # the chip reader's tests: Debian's PC/SC daemon with a virtual reader
+  python3-virtualsmartcard python3-pycryptodome  # ...and a third-party ICAO card (vicc's ePass) behind it
+  libopenjp2-tools        # opj_compress: JPEG 2000 test faces made by OpenJPEG's own encoder
 )
 # npm fetches axe-core; a machine with Node.js from elsewhere (NodeSource)
 # already has it, and Debian's npm package would conflict with that.

@@ -67,7 +67,14 @@ async function loadList() {
   list = await api('GET', '/api/forms').catch(() => list);
 }
 
+// What the procedure list was last drawn from: drawn again only when it changes, so a
+// button under the citizen's finger is never replaced between touch and tap.
+let choseDrawn = '';
+
 function renderChoose() {
+  const key = JSON.stringify([en(), list]);
+  if (key === choseDrawn && screens['choose-procedure'].childElementCount) return;
+  choseDrawn = key;
   screens['choose-procedure'].replaceChildren(...present(
     h('h1', {}, tx('title')),
     h('p', { class: 'lead' }, tx('choose')),

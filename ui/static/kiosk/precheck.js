@@ -59,7 +59,14 @@ async function loadProcedures() {
 const procOf = (id) => procedures.find((p) => p.id === id);
 const procName = (p) => (p ? (en() ? p.name_en || p.name : p.name) : '');
 
+// What the procedure list was last drawn from: drawn again only when it changes, so a
+// button under the citizen's finger is never replaced between touch and tap.
+let choseDrawn = '';
+
 function renderChoose() {
+  const key = JSON.stringify([en(), procedures]);
+  if (key === choseDrawn && screens['choose-procedure'].childElementCount) return;
+  choseDrawn = key;
   const list = el('div', { class: 'services' }, ...procedures.map((p) =>
     el('button', { class: 'service', onclick: () => go({ flow: 'precheck', step: 'insert', data: { procedure: p.id } }) },
       el('span', { class: 'name', text: procName(p) }),
