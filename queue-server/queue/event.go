@@ -73,7 +73,7 @@ type EventBooking struct {
 
 // EventTicket is what an event tells of a ticket.
 type EventTicket struct {
-	ID       string `json:"id"`
+	ID string `json:"id"`
 	// Number and Service are empty only in ticket.identity, which tells
 	// the ticket's id alone.
 	Number   string `json:"number,omitempty"`
