@@ -118,10 +118,12 @@ func serve(conn net.Conn, c Card) {
 	var head [2]byte
 	buf := make([]byte, maxFrame)
 	for {
+		quickAck(conn)
 		if _, err := io.ReadFull(conn, head[:]); err != nil {
 			return
 		}
 		n := int(binary.BigEndian.Uint16(head[:]))
+		quickAck(conn)
 		if _, err := io.ReadFull(conn, buf[:n]); err != nil {
 			return
 		}
