@@ -138,17 +138,14 @@ func parseCertFile(b []byte) ([]*x509.Certificate, error) {
 // { version INTEGER, certList SET OF Certificate }) and returns the
 // certificates Go can parse. The list's signature is not checked.
 func ParseMasterList(b []byte) ([]*x509.Certificate, error) {
-	var ci struct {
-		Type    asn1.ObjectIdentifier
-		Content asn1.RawValue `asn1:"explicit,tag:0"`
+	typ, signed, err := contentInfo(b)
+	if err != nil {
+		return nil, err
 	}
-	if _, err := asn1.Unmarshal(b, &ci); err != nil {
-		return nil, fmt.Errorf("content info: %w", err)
-	}
-	if !ci.Type.Equal(oidCMSSigned) {
+	if !typ.Equal(oidCMSSigned) {
 		return nil, errors.New("not CMS signed data")
 	}
-	sd, err := elements(ci.Content.Bytes)
+	sd, err := elements(signed.Bytes)
 	if err != nil || len(sd) < 3 {
 		return nil, errors.New("bad signed data")
 	}
@@ -156,7 +153,6 @@ func ParseMasterList(b []byte) ([]*x509.Certificate, error) {
 	if err != nil || len(encap) < 2 {
 		return nil, errors.New("no encapsulated content")
 	}
-	var typ asn1.ObjectIdentifier
 	if _, err := asn1.Unmarshal(encap[0].FullBytes, &typ); err != nil || typ.String() != oidMasterList {
 		return nil, errors.New("not a CSCA master list")
 	}

@@ -116,6 +116,28 @@ func elements(b []byte) ([]asn1.RawValue, error) {
 	return out, nil
 }
 
+// contentInfo reads a CMS ContentInfo: SEQUENCE { contentType OID,
+// [0] EXPLICIT content }.
+func contentInfo(b []byte) (asn1.ObjectIdentifier, asn1.RawValue, error) {
+	var seq asn1.RawValue
+	if _, err := asn1.Unmarshal(b, &seq); err != nil || seq.Tag != asn1.TagSequence {
+		return nil, asn1.RawValue{}, errors.New("content info is not a SEQUENCE")
+	}
+	el, err := elements(seq.Bytes)
+	if err != nil || len(el) < 2 || el[1].Class != asn1.ClassContextSpecific || el[1].Tag != 0 {
+		return nil, asn1.RawValue{}, errors.New("bad content info")
+	}
+	var typ asn1.ObjectIdentifier
+	if _, err := asn1.Unmarshal(el[0].FullBytes, &typ); err != nil {
+		return nil, asn1.RawValue{}, errors.New("bad content type")
+	}
+	var content asn1.RawValue
+	if _, err := asn1.Unmarshal(el[1].Bytes, &content); err != nil {
+		return nil, asn1.RawValue{}, errors.New("bad content")
+	}
+	return typ, content, nil
+}
+
 // algorithm reads an AlgorithmIdentifier: its OID and its parameters' DER.
 func algorithm(rv asn1.RawValue) (asn1.ObjectIdentifier, []byte, error) {
 	if rv.Tag != asn1.TagSequence || rv.Class != asn1.ClassUniversal {
@@ -156,20 +178,17 @@ func ParseSOD(b []byte) (*SOD, error) {
 // parseSignedData reads a ContentInfo holding SignedData with one
 // SignerInfo (the first is used) and encapsulated content of the type want.
 func parseSignedData(b []byte, want asn1.ObjectIdentifier) (*SOD, error) {
-	var ci struct {
-		Type    asn1.ObjectIdentifier
-		Content asn1.RawValue `asn1:"explicit,tag:0"`
+	typ, content, err := contentInfo(b)
+	if err != nil {
+		return nil, err
 	}
-	if _, err := asn1.Unmarshal(b, &ci); err != nil {
-		return nil, fmt.Errorf("content info: %w", err)
+	if !typ.Equal(oidCMSSigned) {
+		return nil, fmt.Errorf("content type %v is not signed data", typ)
 	}
-	if !ci.Type.Equal(oidCMSSigned) {
-		return nil, fmt.Errorf("content type %v is not signed data", ci.Type)
-	}
-	if ci.Content.Tag != asn1.TagSequence {
+	if content.Tag != asn1.TagSequence {
 		return nil, errors.New("signed data is not a SEQUENCE")
 	}
-	sd, err := elements(ci.Content.Bytes)
+	sd, err := elements(content.Bytes)
 	if err != nil {
 		return nil, fmt.Errorf("signed data: %w", err)
 	}
@@ -512,13 +531,13 @@ func buildSOD(dgs map[int][]byte, hash crypto.Hash, ds *x509.Certificate, key cr
 			break
 		}
 		for _, x := range sigOIDs {
-			if x.hash == hash && x.oid[0] == 1 && x.oid[4] == 113549 {
+			if x.hash == hash && x.oid[0] == 1 && x.oid[3] == 113549 {
 				sigAlg = tlvBytes(0x30, mustMarshal(x.oid), []byte{0x05, 0x00})
 			}
 		}
 	case *ecdsa.PublicKey:
 		for _, x := range sigOIDs {
-			if x.hash == hash && x.oid[0] == 1 && x.oid[4] == 10045 {
+			if x.hash == hash && x.oid[0] == 1 && x.oid[3] == 10045 {
 				sigAlg = tlvBytes(0x30, mustMarshal(x.oid))
 			}
 		}
