@@ -32,9 +32,9 @@ const (
 	maxIdentityCardKeys   = 64
 	maxIdentityCardText   = 1000 // characters of one string of the card
 	maxIdentityCardDepth  = 3
-	maxIdentityProblems   = 20
+	maxIdentityProblems   = 32
 	maxIdentityMismatches = 16
-	maxIdentityText       = 300
+	maxIdentityText       = 500
 	maxIdentityFaceSide   = 2048 // pixels, either side of the face
 )
 
