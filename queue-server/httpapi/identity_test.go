@@ -124,6 +124,14 @@ func TestIdentity(t *testing.T) {
 		t.Errorf("IdentityFace: %d bytes %v", len(b), err)
 	}
 
+	// Staff's view of the ticket carries the mark; the public one does not.
+	if tv, err := e.clerk.Ticket(ctx, d.ticket.ID); err != nil || !tv.Identity {
+		t.Errorf("staff's view of the ticket: %+v %v, want the identity mark", tv, err)
+	}
+	if _, raw := e.send(t, "", "GET", "/api/v1/tickets/"+d.ticket.ID, nil); bytes.Contains(raw, []byte(`"identity"`)) {
+		t.Errorf("the public view of the ticket tells of the identity: %s", raw)
+	}
+
 	// Nobody else reads it.
 	tablet, err := e.clerk.PairRatingTablet(ctx, centreID, 1)
 	must(t, err)

@@ -112,12 +112,18 @@ const (
 )
 
 // MarkIdentity tells the counter that a live ticket's identity was read
-// (event ticket.identity, with the ticket's id only), and audits who sent
-// it. A ticket no longer live (an earlier day) is not marked.
+// (the ticket's Identity mark, and the event ticket.identity with the
+// ticket's id only), and audits who sent it. A ticket no longer live (an
+// earlier day) is not marked.
 func (l *Live) MarkIdentity(now time.Time, id, actor string) error {
 	l.Roll(now)
-	if _, ok := l.tickets[id]; !ok {
+	t, ok := l.tickets[id]
+	if !ok {
 		return Errorf(ENotFound, "no ticket %q today", "hôm nay không có số %q", id)
+	}
+	if !t.Identity {
+		t.Identity = true
+		l.touchTicket(t)
 	}
 	l.audit = append(l.audit, Audit{At: now, Actor: actor, Action: AuditIdentityPut, Ticket: id})
 	l.emit(now, Event{Type: EventIdentity, Ticket: &EventTicket{ID: id}})

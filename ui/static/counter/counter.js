@@ -404,7 +404,7 @@ function fullTicket(id) {
   if (state.last && state.last.id === id) {
     const listed = state.today.find((x) => x.id === id);
     // A pre-check attached after the call arrives through the list.
-    return listed && ((listed.precheck && !state.last.precheck) || (listed.dossier && !state.last.dossier)) ? listed : state.last;
+    return listed && ((listed.precheck && !state.last.precheck) || (listed.dossier && !state.last.dossier) || (listed.identity && !state.last.identity)) ? listed : state.last;
   }
   return state.today.find((x) => x.id === id) || null;
 }
@@ -461,7 +461,7 @@ function renderDetails(cur) {
   }
   renderPrecheck(tk && tk.precheck);
   showDossier(cur && (tk && tk.dossier ? tk : cur));
-  showIdentity(cur);
+  showIdentity(cur && (tk && tk.identity ? tk : cur));
 }
 
 const statusIcon = { present: '✓', missing: '✗', unreadable: '?', inconsistent: '!' };

@@ -12,6 +12,7 @@ import { $, api, ApiError, h, seg, token } from '/assets/api.js';
 
 const state = {
   ticket: null, // {id, number} of the ticket at the counter
+  mark: false, // its identity mark as last seen
   view: null, // GET /api/v1/tickets/{id}/identity
   face: '', // the face's object URL
   loading: 0, // the sequence of the load under way
@@ -35,19 +36,29 @@ export function initIdentity(h0) {
   window.xephangIdentity = { state, idle: () => state.inflight === 0 };
 }
 
-/** Shows the identity of the ticket at the counter (null: none, and everything of the last one goes). */
+/**
+ * Shows the identity of the ticket at the counter (null: none, and
+ * everything of the last one goes). tk is the fullest view of it: its
+ * "identity" mark says there is one to load; a ticket without is not
+ * asked for.
+ */
 export function showIdentity(tk) {
   const id = tk ? tk.id : '';
-  if ((state.ticket ? state.ticket.id : '') === id) return;
-  state.ticket = tk ? { id: tk.id, number: tk.number } : null;
-  forget();
+  const mark = !!(tk && tk.identity);
+  const same = (state.ticket ? state.ticket.id : '') === id;
+  if (same && state.mark === mark) return;
+  if (!same) {
+    state.ticket = tk ? { id: tk.id, number: tk.number } : null;
+    forget();
+  }
+  state.mark = mark;
   render();
-  if (tk) load();
+  if (tk && mark) load();
 }
 
-/** An event of the centre's stream: a ticket.identity of the ticket at the counter loads it again. */
+/** An event of the centre's stream: a ticket.identity of the ticket at the counter (read again) loads it again. */
 export function identityEvent(e) {
-  if (e.type === 'ticket.identity' && state.ticket && e.ticket && e.ticket.id === state.ticket.id) load();
+  if (e.type === 'ticket.identity' && state.mark && state.ticket && e.ticket && e.ticket.id === state.ticket.id) load();
 }
 
 /** Drops what the page holds of an identity: its view and its face. */
