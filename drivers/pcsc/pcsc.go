@@ -184,8 +184,13 @@ func (c *Context) WaitForRemoval(ctx context.Context, reader string) error {
 func (c *Context) waitUntil(ctx context.Context, reader string, done func(readerState) bool) error {
 	name := C.CString(reader)
 	defer C.free(unsafe.Pointer(name))
-	stop := context.AfterFunc(ctx, func() { _ = c.Cancel() })
-	defer stop()
+	cancelled := make(chan struct{})
+	stop := context.AfterFunc(ctx, func() { _ = c.Cancel(); close(cancelled) })
+	defer func() {
+		if !stop() {
+			<-cancelled // a late SCardCancel must not hit the caller's next wait
+		}
+	}()
 	if err := ctx.Err(); err != nil {
 		return err
 	}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"os"
+	"os/exec"
 	"slices"
 	"sync"
 	"testing"
@@ -162,6 +164,23 @@ func TestReaders(t *testing.T) {
 	}
 	if !slices.Contains(names, d.Reader) {
 		t.Fatalf("Readers() = %q, want %q among them", names, d.Reader)
+	}
+}
+
+// Without pcscd, Establish says so (in a child process: the client
+// library reads the socket's name once per process).
+func TestNoService(t *testing.T) {
+	if os.Getenv("XEPHANG_PCSC_NO_SERVICE") == "1" {
+		_, err := pcsc.Establish()
+		if !errors.Is(err, pcsc.ErrNoService) {
+			t.Fatalf("Establish with no pcscd: %v, want ErrNoService", err)
+		}
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestNoService$", "-test.count=1")
+	cmd.Env = append(os.Environ(), "XEPHANG_PCSC_NO_SERVICE=1", "PCSCLITE_CSOCK_NAME="+t.TempDir()+"/none.comm")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%v\n%s", err, out)
 	}
 }
 
