@@ -339,6 +339,29 @@ func TestRemovedMidTransmit(t *testing.T) {
 	}
 }
 
+// A card whose ATR says nothing of extended length is not sent extended
+// APDUs; WaitForRemoval keeps its deadline while the card stays.
+func TestShortOnlyCard(t *testing.T) {
+	d, c, slot := setup(t)
+	card := newTestCard()
+	card.atr = []byte{0x3B, 0x80, 0x80, 0x01, 0x01} // T=1, no historical bytes
+	k := insert(t, c, slot, d.Reader, card)
+	if k.ExtendedLength() {
+		t.Error("ExtendedLength true for an ATR without card capabilities")
+	}
+	if !bytes.Equal(k.ATR(), card.atr) {
+		t.Errorf("ATR % X", k.ATR())
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	if err := c.WaitForRemoval(ctx, d.Reader); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("WaitForRemoval with the card still there: %v, want DeadlineExceeded", err)
+	}
+	if got, err := k.Transmit([]byte{0x00, 0xE0, 0x00, 0x00, 0x01, 0x07}); err != nil || !bytes.Equal(got, []byte{0x07, 0x90, 0x00}) {
+		t.Fatalf("Transmit after the wait: % X, %v", got, err)
+	}
+}
+
 func TestWaitForCardCancelled(t *testing.T) {
 	d, c, _ := setup(t)
 	ctx, cancel := context.WithCancel(context.Background())
