@@ -89,16 +89,15 @@ func (c *curve) mul(q point, k *big.Int) point {
 	return r
 }
 
-// scalar draws a private key in [1, n-1].
+// scalar draws a private key in [1, n-1] by rejection sampling.
 func (c *curve) scalar(rnd io.Reader) (*big.Int, error) {
-	b := make([]byte, c.size+8)
+	b := make([]byte, c.size)
 	for {
 		if _, err := io.ReadFull(rnd, b); err != nil {
 			return nil, err
 		}
 		k := new(big.Int).SetBytes(b)
-		k.Mod(k, new(big.Int).Sub(c.n, big.NewInt(1)))
-		if k.Sign() > 0 {
+		if k.Sign() > 0 && k.Cmp(c.n) < 0 {
 			return k, nil
 		}
 	}
