@@ -232,11 +232,15 @@ func (c *card) readBinary(cmd command) ([]byte, int) {
 		n = len(f) - offset
 		sw = 0x6282 // end of file reached before Le bytes
 	}
-	data := f[offset : offset+n]
 	if cmd.ins == 0xB1 {
-		return tlv(nil, 0x53, data), sw
+		// Le counts the DO'53' around the data too.
+		for n > 0 && len(tlv(nil, 0x53, make([]byte, n))) > cmd.le && cmd.hasLe {
+			n--
+			sw = swOK
+		}
+		return tlv(nil, 0x53, f[offset:offset+n]), sw
 	}
-	return data, sw
+	return f[offset : offset+n], sw
 }
 
 func (c *card) getChallenge(cmd command) ([]byte, int) {
