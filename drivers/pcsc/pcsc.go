@@ -184,8 +184,15 @@ func (c *Context) WaitForRemoval(ctx context.Context, reader string) error {
 func (c *Context) waitUntil(ctx context.Context, reader string, done func(readerState) bool) error {
 	name := C.CString(reader)
 	defer C.free(unsafe.Pointer(name))
-	stop := context.AfterFunc(ctx, func() { _ = c.Cancel() })
-	defer stop()
+	// The cancel runs on its own goroutine: when it has started, wait for it
+	// to end, or it would cancel the next wait on this context instead.
+	cancelled := make(chan struct{})
+	stop := context.AfterFunc(ctx, func() { _ = c.Cancel(); close(cancelled) })
+	defer func() {
+		if !stop() {
+			<-cancelled
+		}
+	}()
 	if err := ctx.Err(); err != nil {
 		return err
 	}
