@@ -184,11 +184,13 @@ func (c *Context) WaitForRemoval(ctx context.Context, reader string) error {
 func (c *Context) waitUntil(ctx context.Context, reader string, done func(readerState) bool) error {
 	name := C.CString(reader)
 	defer C.free(unsafe.Pointer(name))
+	// The cancel runs on its own goroutine: when it has started, wait for it
+	// to end, or it would cancel the next wait on this context instead.
 	cancelled := make(chan struct{})
 	stop := context.AfterFunc(ctx, func() { _ = c.Cancel(); close(cancelled) })
 	defer func() {
 		if !stop() {
-			<-cancelled // a late SCardCancel must not hit the caller's next wait
+			<-cancelled
 		}
 	}()
 	if err := ctx.Err(); err != nil {
