@@ -446,3 +446,43 @@ func BenchmarkTransmit(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkInsertToConnect is a tap as the virtual reader sees it: the card
+// connects to vpcd, pcscd notices it at its next presence poll,
+// WaitForCard returns, Connect powers it up; then it is taken away and the
+// removal noticed.
+func BenchmarkInsertToConnect(b *testing.B) {
+	d := pcsctest.Start(b)
+	c, err := pcsc.Establish()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Release()
+	slot := vpcd.NewSlot(d.VPCD)
+	defer slot.Close()
+	ctx := context.Background()
+	var tap, gone time.Duration
+	for b.Loop() {
+		start := time.Now()
+		if err := slot.Insert(newTestCard()); err != nil {
+			b.Fatal(err)
+		}
+		if err := c.WaitForCard(ctx, d.Reader); err != nil {
+			b.Fatal(err)
+		}
+		k, err := c.Connect(d.Reader)
+		if err != nil {
+			b.Fatal(err)
+		}
+		tap += time.Since(start)
+		_ = k.Close()
+		start = time.Now()
+		_ = slot.Remove()
+		if err := c.WaitForRemoval(ctx, d.Reader); err != nil {
+			b.Fatal(err)
+		}
+		gone += time.Since(start)
+	}
+	b.ReportMetric(float64(tap.Milliseconds())/float64(b.N), "ms-to-connect")
+	b.ReportMetric(float64(gone.Milliseconds())/float64(b.N), "ms-to-removal")
+}
