@@ -34,6 +34,7 @@ type SOD struct {
 	sigAlg       asn1.ObjectIdentifier // the SignerInfo's signature algorithm
 	sigParams    []byte                // its parameters (RSASSA-PSS)
 	signature    []byte
+	certErr      error // why a certificate of the SignedData could not be read
 }
 
 var (
@@ -228,7 +229,10 @@ func parseSignedData(b []byte, want asn1.ObjectIdentifier) (*SOD, error) {
 				}
 				cert, err := x509.ParseCertificate(c.FullBytes)
 				if err != nil {
-					return nil, fmt.Errorf("document signer certificate: %w", err)
+					// e.g. a brainpool key, which Go's x509 does not read:
+					// the hashes can still be checked
+					s.certErr = err
+					continue
 				}
 				s.Certificates = append(s.Certificates, cert)
 			}

@@ -101,7 +101,9 @@ func Verify(sod []byte, dgs map[int][]byte, cscas *CSCAs, now time.Time) Verific
 		problem("the signed messageDigest is not the hash of the LDS security object")
 		altered = true
 	}
-	if s.Signer == nil {
+	if s.Signer == nil && s.certErr != nil {
+		problem("the document signer certificate cannot be read, so the signature was not checked: %v", s.certErr)
+	} else if s.Signer == nil {
 		problem("EF.SOD holds no document signer certificate for its signer")
 	} else if err := verifySignature(s.Signer.PublicKey, s.sigAlg, s.sigParams, s.signerDigest, s.signedAttrs, s.signature); err != nil {
 		problem("the signature of EF.SOD does not verify with its document signer certificate: %v", err)

@@ -376,3 +376,37 @@ func BenchmarkVerify(b *testing.B) {
 		})
 	}
 }
+
+// A document signer on brainpoolP256r1 (common on eMRTDs; Go's x509 cannot
+// read it), made and used by openssl: the hashes are still checked, the
+// signature is reported as not checked, never as altered.
+func TestVerifyUnreadableSigner(t *testing.T) {
+	dir := t.TempDir()
+	dgs := testDGs(t)
+	ours, _ := ParseSOD(mustSOD(t, dgs, crypto.SHA256, ecPKI(), false))
+	write(t, filepath.Join(dir, "content.der"), ours.content)
+	for _, args := range [][]string{
+		{"ecparam", "-name", "brainpoolP256r1", "-genkey", "-noout", "-out", filepath.Join(dir, "ds.key")},
+		{"req", "-new", "-x509", "-key", filepath.Join(dir, "ds.key"), "-subj", "/C=VN/CN=DS brainpool", "-days", "30", "-out", filepath.Join(dir, "ds.pem")},
+		{"cms", "-sign", "-in", filepath.Join(dir, "content.der"), "-binary", "-nodetach", "-outform", "DER",
+			"-out", filepath.Join(dir, "sod.cms"), "-signer", filepath.Join(dir, "ds.pem"), "-inkey", filepath.Join(dir, "ds.key"),
+			"-md", "sha256", "-econtent_type", "2.23.136.1.1.1", "-nosmimecap"},
+	} {
+		if out, err := exec.Command("openssl", args...).CombinedOutput(); err != nil {
+			t.Fatalf("openssl %s: %v\n%s", args[0], err, out)
+		}
+	}
+	cms, _ := os.ReadFile(filepath.Join(dir, "sod.cms"))
+	sod := tlvBytes(tagSOD, cms)
+	v := Verify(sod, dgs, NewCSCAs(ecPKI().CSCA), time.Now())
+	if v.Result != UnknownIssuer || !strings.Contains(strings.Join(v.Problems, ";"), "cannot be read") {
+		t.Errorf("with a CSCA: %s %q", v.Result, v.Problems)
+	}
+	if v := Verify(sod, dgs, nil, time.Now()); v.Result != NotChecked {
+		t.Errorf("without: %s %q", v.Result, v.Problems)
+	}
+	altered := map[int][]byte{1: dgs[1], 13: BuildDG13(DG13{Name: "Người khác"})}
+	if v := Verify(sod, altered, NewCSCAs(ecPKI().CSCA), time.Now()); v.Result != DataAltered {
+		t.Errorf("altered: %s %q", v.Result, v.Problems)
+	}
+}
