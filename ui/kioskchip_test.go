@@ -58,6 +58,7 @@ func TestKioskChipMessagesInChromium(t *testing.T) {
 		t.Errorf("done, altered: %q %q busy=%s", text, class, busy)
 	}
 	assertAccessible(t, kiosk, "kiosk, a chip whose data was altered")
+	saveScreenshot(t, kiosk, "kiosk-chip.png")
 
 	must(t, "in English", chromedp.Do(kiosk,
 		chromedp.Click(chromedp.ID("lang")),
