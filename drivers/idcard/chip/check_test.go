@@ -82,11 +82,11 @@ func TestMRZKeyMissing(t *testing.T) {
 
 func TestFold(t *testing.T) {
 	for in, want := range map[string]string{
-		"Nguyễn Văn An":            "NGUYEN VAN AN",
+		"Nguyễn Văn An":           "NGUYEN VAN AN",
 		"  Đặng  thị   Ngọc Ánh ": "DANG THI NGOC ANH",
-		"NGUYEN VAN AN":            "NGUYEN VAN AN",
+		"NGUYEN VAN AN":           "NGUYEN VAN AN",
 		"Trần Ỷ Ỹ Ẫ Ậ Ợ Ừ":        "TRAN Y Y A A O U",
-		"Nguye\u0302\u0303n":       "NGUYEN", // combining marks, not NFC
+		"Nguye\u0302\u0303n":      "NGUYEN", // combining marks, not NFC
 	} {
 		if got := Fold(in); got != want {
 			t.Errorf("Fold(%q) = %q, want %q", in, got, want)
