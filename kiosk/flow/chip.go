@@ -88,7 +88,9 @@ type identity struct {
 // left out rather than refused with the rest.
 const maxFace = 256 << 10
 
-func (r *ChipRead) identity() json.RawMessage {
+// Identity is the body of PUT /api/v1/tickets/{id}/identity for this read
+// (the face left out when larger than the server takes).
+func (r *ChipRead) Identity() json.RawMessage {
 	id := identity{Authenticity: r.Authenticity, Problems: r.Problems, Mismatches: r.Mismatches, Card: r.Output}
 	if id.Problems == nil {
 		id.Problems = []string{}
@@ -165,7 +167,7 @@ func (k *Kiosk) chipCard(ctx context.Context, optical *idcard.Card) *idcard.Card
 		return optical
 	}
 	k.mu.Lock()
-	k.chipID = r.identity()
+	k.chipID = r.Identity()
 	k.mu.Unlock()
 	k.cfg.Log.Info("chip read", "authenticity", r.Authenticity, "mismatches", len(r.Mismatches))
 	p := &ChipProgress{State: ChipDone, Authenticity: r.Authenticity}
