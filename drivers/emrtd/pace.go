@@ -1,0 +1,271 @@
+package emrtd
+
+import (
+	"bytes"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/asn1"
+	"errors"
+	"fmt"
+	"io"
+	"math/big"
+	"strconv"
+	"strings"
+)
+
+// AccessKey is what opens the chip: PACE with the CAN when CAN is set, else
+// the MRZ (PACE when the chip offers it, else BAC).
+type AccessKey struct {
+	MRZ *MRZInfo
+	CAN string // card access number, the six digits printed on the card
+}
+
+// PACEParams are the inputs PACE takes from one PACEInfo of EF.CardAccess.
+type PACEParams struct {
+	OID         string // protocol, dotted: "0.4.0.127.0.7.2.2.4.2.2" is id-PACE-ECDH-GM-AES-CBC-CMAC-128
+	ParameterID int    // standardised domain parameters: 13 is brainpoolP256r1
+}
+
+// The PACE protocols: id-PACE (BSI TR-03110 / Doc 9303 Part 11 §9.2.3)
+// followed by mapping and key agreement (2 = ECDH generic mapping) and cipher
+// (1 3DES, 2 AES-128, 3 AES-192, 4 AES-256).
+const oidPACE = "0.4.0.127.0.7.2.2.4."
+
+var paceCiphers = map[string]string{
+	oidPACE + "2.1": Cipher3DES,
+	oidPACE + "2.2": CipherAES128,
+	oidPACE + "2.3": CipherAES192,
+	oidPACE + "2.4": CipherAES256,
+}
+
+// errPACEUnsupported means this reader cannot run the PACE variant offered
+// (Read falls back to BAC).
+var errPACEUnsupported = errors.New("emrtd: PACE variant not supported")
+
+// PACESupported reports whether PACE can run with these parameters: ECDH
+// generic mapping on one of the curves of CurveByParameterID.
+func PACESupported(p PACEParams) bool {
+	if _, ok := paceCiphers[p.OID]; !ok {
+		return false
+	}
+	_, err := CurveByParameterID(p.ParameterID)
+	return err == nil
+}
+
+// PACE runs PACE (Doc 9303 Part 11 §4.4) with generic mapping over ECDH at
+// the chip's MF: MSE:Set AT, then four chained GENERAL AUTHENTICATE steps
+// (encrypted nonce, mapping, key agreement, mutual authentication tokens).
+// A refused password is ErrAccessDenied. The session's SSC starts at zero.
+func PACE(t Transmitter, p PACEParams, key AccessKey) (*Session, error) {
+	return pace(t, p, key, rand.Reader)
+}
+
+func pace(t Transmitter, p PACEParams, key AccessKey, rnd io.Reader) (*Session, error) {
+	cipherName, ok := paceCiphers[p.OID]
+	if !ok {
+		return nil, fmt.Errorf("%w: protocol %s", errPACEUnsupported, p.OID)
+	}
+	curve, err := CurveByParameterID(p.ParameterID)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", errPACEUnsupported, err)
+	}
+	oid, err := encodeOID(p.OID)
+	if err != nil {
+		return nil, err
+	}
+	var secret []byte
+	var ref byte
+	switch {
+	case key.CAN != "":
+		secret, ref = []byte(key.CAN), 0x02
+	case key.MRZ != nil:
+		secret, ref = key.MRZ.paceSecret(), 0x01
+	default:
+		return nil, errors.New("emrtd: PACE without MRZ or CAN")
+	}
+	kPI := DeriveKey(secret, counterPI, cipherName)
+
+	// MSE:Set AT — protocol, password, domain parameters.
+	set := appendTLV(nil, 0x80, oid)
+	set = append(set, 0x83, 0x01, ref)
+	set = append(set, 0x84, 0x01, byte(p.ParameterID))
+	if _, err := transmitOK(t, "MSE:Set AT", command{cla: 0x00, ins: 0x22, p1: 0xC1, p2: 0xA4, data: set, le: -1}.bytes()); err != nil {
+		return nil, fmt.Errorf("emrtd: PACE: %w", err)
+	}
+
+	// 1. The chip's nonce, encrypted with K_π.
+	z, err := generalAuthenticate(t, true, 0, nil, 0x80)
+	if err != nil {
+		return nil, err
+	}
+	if len(z) == 0 || len(z)%blockSize(cipherName) != 0 {
+		return nil, fmt.Errorf("emrtd: PACE: encrypted nonce of %d bytes: %w", len(z), ErrNotEMRTD)
+	}
+	sb, err := Decrypt(cipherName, kPI, nil, z)
+	if err != nil {
+		return nil, err
+	}
+	s := new(big.Int).SetBytes(sb)
+
+	// 2. Generic mapping: G~ = s·G + H, H the ECDH of the mapping keys.
+	skMap, err := randomScalar(curve, rnd)
+	if err != nil {
+		return nil, err
+	}
+	pkMapX, pkMapY := curve.ScalarBaseMult(skMap)
+	resp, err := generalAuthenticate(t, true, 0x81, curve.Marshal(pkMapX, pkMapY), 0x82)
+	if err != nil {
+		return nil, err
+	}
+	icX, icY := curve.Unmarshal(resp)
+	if icX == nil {
+		return nil, fmt.Errorf("emrtd: PACE: the chip's mapping key is not a point of %s: %w", curve.Name, ErrNotEMRTD)
+	}
+	hX, hY := curve.ScalarMult(icX, icY, skMap)
+	if hX == nil {
+		return nil, fmt.Errorf("emrtd: PACE: mapping gave the point at infinity: %w", ErrNotEMRTD)
+	}
+	sgX, sgY := curve.ScalarBaseMult(s)
+	gX, gY := curve.Add(sgX, sgY, hX, hY)
+	if gX == nil {
+		return nil, fmt.Errorf("emrtd: PACE: mapped generator at infinity: %w", ErrNotEMRTD)
+	}
+
+	// 3. Key agreement on the mapped generator.
+	sk, err := randomScalar(curve, rnd)
+	if err != nil {
+		return nil, err
+	}
+	pkX, pkY := curve.ScalarMult(gX, gY, sk)
+	pkIFD := curve.Marshal(pkX, pkY)
+	pkIC, err := generalAuthenticate(t, true, 0x83, pkIFD, 0x84)
+	if err != nil {
+		return nil, err
+	}
+	cX, cY := curve.Unmarshal(pkIC)
+	if cX == nil || bytes.Equal(pkIC, pkIFD) {
+		return nil, fmt.Errorf("emrtd: PACE: the chip's ephemeral key is not valid: %w", ErrNotEMRTD)
+	}
+	kX, _ := curve.ScalarMult(cX, cY, sk)
+	if kX == nil {
+		return nil, fmt.Errorf("emrtd: PACE: key agreement at infinity: %w", ErrNotEMRTD)
+	}
+	shared := make([]byte, curve.byteLen)
+	kX.FillBytes(shared)
+	ksEnc := DeriveKey(shared, counterEnc, cipherName)
+	ksMac := DeriveKey(shared, counterMAC, cipherName)
+
+	// 4. Mutual authentication: each side MACs the other's public key.
+	tIFD := AuthToken(cipherName, ksMac, p.OID, pkIC)
+	tIC, err := generalAuthenticate(t, false, 0x85, tIFD, 0x86)
+	if err != nil {
+		var se *StatusError
+		if errors.As(err, &se) && isAuthFailure(se.SW) {
+			return nil, ErrAccessDenied
+		}
+		return nil, err
+	}
+	if subtle.ConstantTimeCompare(tIC, AuthToken(cipherName, ksMac, p.OID, pkIFD)) != 1 {
+		return nil, fmt.Errorf("emrtd: PACE: the chip's token does not verify: %w", ErrAccessDenied)
+	}
+	sm, err := NewSM(cipherName, ksEnc, ksMac, make([]byte, blockSize(cipherName)))
+	if err != nil {
+		return nil, err
+	}
+	return NewSession(t, sm, "PACE"), nil
+}
+
+// AuthToken is PACE's authentication token (Doc 9303 Part 11 §4.4.3.4): the
+// MAC with KS_mac of the public key data object 7F49 holding the protocol's
+// OID (06) and the other side's ephemeral public point (86).
+func AuthToken(cipherName string, ksMac []byte, oid string, point []byte) []byte {
+	o, err := encodeOID(oid)
+	if err != nil {
+		return nil
+	}
+	inner := appendTLV(nil, 0x06, o)
+	inner = appendTLV(inner, 0x86, point)
+	data := appendTLV(nil, 0x7F49, inner)
+	if cipherName == Cipher3DES {
+		return MAC(cipherName, ksMac, data)
+	}
+	// CMAC pads by itself: the token is over the object as it is (the
+	// worked example of Appendix G.1 pins this).
+	m, err := newMACer(cipherName, ksMac)
+	if err != nil {
+		return nil
+	}
+	return cmac(m.aes, m.k1, m.k2, data)[:8]
+}
+
+// encodeOID is the DER content of a dotted object identifier.
+func encodeOID(dotted string) ([]byte, error) {
+	var oid asn1.ObjectIdentifier
+	for _, part := range strings.Split(dotted, ".") {
+		n, err := strconv.Atoi(part)
+		if err != nil || n < 0 {
+			return nil, fmt.Errorf("emrtd: bad OID %q", dotted)
+		}
+		oid = append(oid, n)
+	}
+	der, err := asn1.Marshal(oid)
+	if err != nil {
+		return nil, fmt.Errorf("emrtd: bad OID %q: %v", dotted, err)
+	}
+	o, _, err := nextTLV(der)
+	if err != nil {
+		return nil, err
+	}
+	return o.value, nil
+}
+
+// generalAuthenticate sends one GENERAL AUTHENTICATE step: a dynamic
+// authentication data object 7C holding tag (none when 0) and returns the
+// value of the answer's want tag. chained sets CLA 10 (more steps follow).
+func generalAuthenticate(t Transmitter, chained bool, tag int, value []byte, want int) ([]byte, error) {
+	var inner []byte
+	if tag != 0 {
+		inner = appendTLV(nil, tag, value)
+	}
+	c := command{cla: 0x00, ins: 0x86, p1: 0, p2: 0, data: appendTLV(nil, 0x7C, inner), le: 256}
+	if chained {
+		c.cla = 0x10
+	}
+	resp, err := transmitOK(t, "GENERAL AUTHENTICATE", c.bytes())
+	if err != nil {
+		return nil, fmt.Errorf("emrtd: PACE: %w", err)
+	}
+	o, _, err := nextTLV(resp)
+	if err != nil || o.tag != 0x7C {
+		return nil, fmt.Errorf("emrtd: PACE: answer without 7C: %w", ErrNotEMRTD)
+	}
+	for rest := o.value; len(rest) > 0; {
+		d, r, err := nextTLV(rest)
+		if err != nil {
+			break
+		}
+		if d.tag == want {
+			return d.value, nil
+		}
+		rest = r
+	}
+	return nil, fmt.Errorf("emrtd: PACE: answer without data object %X: %w", want, ErrNotEMRTD)
+}
+
+// randomScalar draws k in [1, n−1] from rnd.
+func randomScalar(c *Curve, rnd io.Reader) (*big.Int, error) {
+	b := make([]byte, (c.N.BitLen()+7)/8)
+	for range 100 {
+		if _, err := io.ReadFull(rnd, b); err != nil {
+			return nil, err
+		}
+		if extra := len(b)*8 - c.N.BitLen(); extra > 0 {
+			b[0] &= 0xFF >> extra
+		}
+		k := new(big.Int).SetBytes(b)
+		if k.Sign() > 0 && k.Cmp(c.N) < 0 {
+			return k, nil
+		}
+	}
+	return nil, errors.New("emrtd: no random scalar")
+}

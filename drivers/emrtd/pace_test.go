@@ -1,0 +1,151 @@
+package emrtd
+
+import (
+	"bytes"
+	"crypto/ecdh"
+	"errors"
+	"math/big"
+	"testing"
+)
+
+// Appendix G.1: PACE ECDH generic mapping, brainpoolP256r1, AES-128, the MRZ
+// T22000129 / 640812 / 101031 as password.
+var (
+	exampleMRZG = MRZInfo{DocumentNumber: "T22000129", BirthDate: "640812", ExpiryDate: "101031"}
+	exampleG1   = PACEParams{OID: "0.4.0.127.0.7.2.2.4.2.2", ParameterID: 13}
+)
+
+const (
+	g1SKMapIFD = "7F4EF07B9EA82FD78AD689B38D0BC78CF21F249D953BC46F4C6E19259C010F99"
+	g1SKIFD    = "A73FB703AC1436A18E0CFA5ABB3F7BEC7A070E7A6788486BEE230C4A22762595"
+	g1PKMapIFD = "047ACF3EFC982EC45565A4B155129EFBC74650DCBFA6362D896FC70262E0C2CC5E544552DCB6725218799115B55C9BAA6D9F6BC3A9618E70C25AF71777A9C4922D"
+	g1PKMapIC  = "04824FBA91C9CBE26BEF53A0EBE7342A3BF178CEA9F45DE0B70AA601651FBA3F5730D8C879AAA9C9F73991E61B58F4D52EB87A0A0C709A49DC63719363CCD13C54"
+	g1PKIFD    = "042DB7A64C0355044EC9DF190514C625CBA2CEA48754887122F3A5EF0D5EDD301C3556F3B3B186DF10B857B58F6A7EB80F20BA5DC7BE1D43D9BF850149FBB36462"
+	g1PKIC     = "049E880F842905B8B3181F7AF7CAA9F0EFB743847F44A306D2D28C1D9EC65DF6DB7764B22277A2EDDC3C265A9F018F9CB852E111B768B326904B59A0193776F094"
+)
+
+func TestAppendixG1Values(t *testing.T) {
+	wantHex(t, "K = f(π)", exampleMRZG.paceSecret(), "7E2D2A41C74EA0B38CD36F863939BFA8E9032AAD")
+	kPI := DeriveKey(exampleMRZG.paceSecret(), 3, CipherAES128)
+	wantHex(t, "K_π", kPI, "89DED1B26624EC1E634C1989302849DD")
+	s, err := Decrypt(CipherAES128, kPI, nil, unhex(t, "95A3A016522EE98D01E76CB6B98B42C3"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantHex(t, "nonce s", s, "3F00C4D39D153F2B2A214A078D899B22")
+
+	c := brainpoolP256r1
+	skMap := new(big.Int).SetBytes(unhex(t, g1SKMapIFD))
+	x, y := c.ScalarBaseMult(skMap)
+	wantHex(t, "PK_Map,IFD", c.Marshal(x, y), g1PKMapIFD)
+	icX, icY := c.Unmarshal(unhex(t, g1PKMapIC))
+	if icX == nil {
+		t.Fatal("PK_Map,IC not on the curve")
+	}
+	// The chip's side of the mapping gives its public key from its private one.
+	chipX, chipY := c.ScalarBaseMult(new(big.Int).SetBytes(unhex(t, "498FF49756F2DC1587840041839A85982BE7761D14715FB091EFA7BCE9058560")))
+	wantHex(t, "PK_Map,IC", c.Marshal(chipX, chipY), g1PKMapIC)
+	hX, hY := c.ScalarMult(icX, icY, skMap)
+	wantHex(t, "H", c.Marshal(hX, hY), "0460332EF2450B5D247EF6D3868397D398852ED6E8CAF6FFEEF6BF85CA57057FD50840CA7415BAF3E43BD414D35AA4608B93A2CAF3A4E3EA4E82C9C13D03EB7181")
+	sgX, sgY := c.ScalarBaseMult(new(big.Int).SetBytes(s))
+	gX, gY := c.Add(sgX, sgY, hX, hY)
+	wantHex(t, "G~", c.Marshal(gX, gY), "048CED63C91426D4F0EB1435E7CB1D74A46723A0AF21C89634F65A9AE87A9265E28C879506743F8611AC33645C5B985C80B5F09A0B83407C1B6A4D857AE76FE522")
+	pX, pY := c.ScalarMult(gX, gY, new(big.Int).SetBytes(unhex(t, g1SKIFD)))
+	wantHex(t, "PK_IFD", c.Marshal(pX, pY), g1PKIFD)
+	cX, cY := c.ScalarMult(gX, gY, new(big.Int).SetBytes(unhex(t, "107CF58696EF6155053340FD633392BA81909DF7B9706F226F32086C7AFF974A")))
+	wantHex(t, "PK_IC", c.Marshal(cX, cY), g1PKIC)
+	kX, _ := c.ScalarMult(cX, cY, new(big.Int).SetBytes(unhex(t, g1SKIFD)))
+	wantHex(t, "K", kX.Bytes(), "28768D20701247DAE81804C9E780EDE582A9996DB4A315020B2733197DB84925")
+	ksMac := DeriveKey(kX.Bytes(), 2, CipherAES128)
+	wantHex(t, "KS_enc", DeriveKey(kX.Bytes(), 1, CipherAES128), "F5F0E35C0D7161EE6724EE513A0D9A7F")
+	wantHex(t, "KS_mac", ksMac, "FE251C7858B356B24514B3BD5F4297D1")
+	wantHex(t, "T_IFD", AuthToken(CipherAES128, ksMac, exampleG1.OID, unhex(t, g1PKIC)), "C2B0BD78D94BA866")
+	wantHex(t, "T_IC", AuthToken(CipherAES128, ksMac, exampleG1.OID, unhex(t, g1PKIFD)), "3ABB9674BCE93C08")
+}
+
+// The whole exchange of G.1 through PACE, with the terminal's keys of the
+// example. The document's MSE:Set AT has no 84; ours names the domain
+// parameters (Doc 9303 Part 11 §4.4.4.1 allows it, and it is required when a
+// chip offers several).
+func TestAppendixG1Exchange(t *testing.T) {
+	card := &script{t: t, steps: [][2]string{
+		{"0022C1A412800A04007F0007020204020283010184010D", "9000"},
+		{"10860000027C0000", "7C12801095A3A016522EE98D01E76CB6B98B42C39000"},
+		{"1086000045 7C438141" + g1PKMapIFD + "00", "7C438241" + g1PKMapIC + "9000"},
+		{"1086000045 7C438341" + g1PKIFD + "00", "7C438441" + g1PKIC + "9000"},
+		{"008600000C7C0A8508C2B0BD78D94BA86600", "7C0A86083ABB9674BCE93C089000"},
+	}}
+	rnd := bytes.NewReader(unhex(t, g1SKMapIFD+g1SKIFD))
+	s, err := pace(card, exampleG1, AccessKey{MRZ: &exampleMRZG}, rnd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	card.done()
+	if s.Access() != "PACE" || s.Cipher() != CipherAES128 {
+		t.Errorf("session %s %s", s.Access(), s.Cipher())
+	}
+	wantHex(t, "SSC", s.sm.SSC(), "00000000000000000000000000000000")
+}
+
+func TestPACEWrongPassword(t *testing.T) {
+	card := &script{t: t, steps: [][2]string{
+		{"0022C1A412800A04007F0007020204020283010184010D", "9000"},
+		{"10860000027C0000", "7C12801095A3A016522EE98D01E76CB6B98B42C39000"},
+		{"1086000045 7C438141" + g1PKMapIFD + "00", "7C438241" + g1PKMapIC + "9000"},
+		{"1086000045 7C438341" + g1PKIFD + "00", "7C438441" + g1PKIC + "9000"},
+		{"008600000C7C0A8508C2B0BD78D94BA86600", "6300"},
+	}}
+	rnd := bytes.NewReader(unhex(t, g1SKMapIFD+g1SKIFD))
+	if _, err := pace(card, exampleG1, AccessKey{MRZ: &exampleMRZG}, rnd); !errors.Is(err, ErrAccessDenied) {
+		t.Fatalf("err = %v, want ErrAccessDenied", err)
+	}
+}
+
+// Every curve: G is on it, n·G is the point at infinity, and (for the NIST
+// curves) k·G agrees with crypto/ecdh.
+func TestCurves(t *testing.T) {
+	for _, id := range []int{12, 13, 15, 16, 17, 18} {
+		c, err := CurveByParameterID(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !c.IsOnCurve(c.Gx, c.Gy) {
+			t.Errorf("%s: G not on the curve", c.Name)
+		}
+		if x, _ := c.ScalarBaseMult(c.N); x != nil {
+			t.Errorf("%s: n·G is not infinity", c.Name)
+		}
+		k := new(big.Int).Sub(c.N, big.NewInt(1))
+		x, y := c.ScalarBaseMult(k) // (n−1)·G = −G
+		if x.Cmp(c.Gx) != 0 || new(big.Int).Add(y, c.Gy).Cmp(c.P) != 0 {
+			t.Errorf("%s: (n−1)·G is not −G", c.Name)
+		}
+		// 2G + 3G = 5G and G + G = 2G.
+		x2, y2 := c.ScalarBaseMult(big.NewInt(2))
+		x3, y3 := c.ScalarBaseMult(big.NewInt(3))
+		x5, y5 := c.ScalarBaseMult(big.NewInt(5))
+		if sx, sy := c.Add(x2, y2, x3, y3); sx.Cmp(x5) != 0 || sy.Cmp(y5) != 0 {
+			t.Errorf("%s: 2G+3G ≠ 5G", c.Name)
+		}
+		if dx, dy := c.Add(c.Gx, c.Gy, c.Gx, c.Gy); dx.Cmp(x2) != 0 || dy.Cmp(y2) != 0 {
+			t.Errorf("%s: G+G ≠ 2G", c.Name)
+		}
+		if !c.IsOnCurve(x5, y5) {
+			t.Errorf("%s: 5G not on the curve", c.Name)
+		}
+	}
+	for _, n := range []struct {
+		id int
+		c  ecdh.Curve
+	}{{12, ecdh.P256()}, {15, ecdh.P384()}, {18, ecdh.P521()}} {
+		c, _ := CurveByParameterID(n.id)
+		priv, err := n.c.GenerateKey(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		x, y := c.ScalarBaseMult(new(big.Int).SetBytes(priv.Bytes()))
+		if !bytes.Equal(c.Marshal(x, y), priv.PublicKey().Bytes()) {
+			t.Errorf("%s: k·G differs from crypto/ecdh", c.Name)
+		}
+	}
+}
