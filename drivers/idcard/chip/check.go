@@ -44,8 +44,12 @@ func mrzKey(c *idcard.Card) (number, birth, expiry string, err error) {
 		expiry = yymmdd(c.ExpiryDate)
 	case c.Source == idcard.SourceMRZ && c.Valid:
 		expiry = "<<<<<<" // the MRZ said the card does not expire
-	case c.Source == idcard.SourceQR && !c.IssueDate.IsZero():
-		missing = append(missing, "the expiry date (the QR does not carry it and this card does not expire by its issue date: read the MRZ on the back, or type the expiry)")
+	case c.Source == idcard.SourceQR && !c.IssueDate.IsZero() && !c.BirthDate.IsZero():
+		// Issued from 58 on, the card does not expire (idcard derives no
+		// expiry): its MRZ says so with fillers.
+		expiry = "<<<<<<"
+	case c.Source == idcard.SourceQR:
+		missing = append(missing, "the expiry date (the QR carries no issue date to derive it from: read the MRZ on the back, or type the expiry)")
 	default:
 		missing = append(missing, "the expiry date")
 	}

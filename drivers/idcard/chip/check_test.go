@@ -46,6 +46,10 @@ func TestMRZKey(t *testing.T) {
 	if _, _, e, err := mrzKey(&noExp); err != nil || e != "<<<<<<" {
 		t.Errorf("MRZ without expiry: %q %v", e, err)
 	}
+	// A QR of a card issued at 73: it does not expire, its MRZ has fillers.
+	if _, b, e, err := mrzKey(mustCard(t, idcardsim.SampleElderlyQR)); err != nil || b != "480505" || e != "<<<<<<" {
+		t.Errorf("elderly QR: %q %q %v", b, e, err)
+	}
 	// A short document number is padded to nine with fillers.
 	short := *mrz
 	short.DocumentNumber = "AB12"
@@ -55,14 +59,15 @@ func TestMRZKey(t *testing.T) {
 }
 
 func TestMRZKeyMissing(t *testing.T) {
-	elderly := mustCard(t, idcardsim.SampleElderlyQR) // issued at 73: no expiry to derive
+	noIssue := mustCard(t, idcardsim.SampleQR)
+	noIssue.IssueDate, noIssue.ExpiryDate = idcard.Date{}, idcard.Date{}
 	cases := []struct {
 		name string
 		card *idcard.Card
 		want string
 	}{
 		{"none", nil, "no card was read"},
-		{"QR of a card that does not expire", elderly, "the expiry date (the QR does not carry it"},
+		{"QR without an issue date", noIssue, "the expiry date (the QR carries no issue date"},
 		{"no number", &idcard.Card{Source: idcard.SourceQR, BirthDate: idcard.Date{Year: 1990, Month: 1, Day: 2}, ExpiryDate: idcard.Date{Year: 2030, Month: 1, Day: 2}}, "the document number"},
 		{"no birth", &idcard.Card{Source: idcard.SourceMRZ, DocumentNumber: "123456789", ExpiryDate: idcard.Date{Year: 2030, Month: 1, Day: 2}}, "the birth date"},
 		{"invalid MRZ without expiry", &idcard.Card{Source: idcard.SourceMRZ, DocumentNumber: "123456789", BirthDate: idcard.Date{Year: 1990, Month: 1, Day: 2}}, "the expiry date"},
