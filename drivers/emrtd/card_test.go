@@ -343,3 +343,8 @@ func rsaKey(t testing.TB) *rsa.PrivateKey {
 	}
 	return k
 }
+
+// randReader is crypto/rand for places that take an io.Reader.
+type randReader struct{}
+
+func (randReader) Read(b []byte) (int, error) { return rand.Read(b) }

@@ -73,6 +73,9 @@ func readFile(t Transmitter, fid uint16, ext bool, first int) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
+		if len(more) == 0 {
+			break
+		}
 		buf = append(buf, more...)
 		total, ok, err = headerLength(buf)
 	}
