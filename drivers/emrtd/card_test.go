@@ -11,6 +11,8 @@ import (
 	"errors"
 	"math/big"
 	"testing"
+
+	"xephang/drivers/emrtd/lds"
 )
 
 // testCard is a tiny eMRTD chip for the flows: the MF with EF.CardAccess,
@@ -23,7 +25,7 @@ type testCard struct {
 	mrz        MRZInfo
 	can        string
 	cardAccess []byte            // nil: no EF.CardAccess, BAC only
-	pace       PACEParams        // the variant the chip runs
+	pace       lds.PACEInfo      // the variant the chip runs
 	files      map[uint16][]byte // files of the application
 	aaKey      crypto.Signer     // *rsa.PrivateKey or *ecdsa.PrivateKey; nil: no AA
 	aaBad      bool              // sign something else (a copied chip)
@@ -348,3 +350,12 @@ func rsaKey(t testing.TB) *rsa.PrivateKey {
 type randReader struct{}
 
 func (randReader) Read(b []byte) (int, error) { return rand.Read(b) }
+
+// file makes an LDS file of tag with n bytes of content.
+func file(tag byte, n int) []byte {
+	body := make([]byte, n)
+	for i := range body {
+		body[i] = byte(i * 7)
+	}
+	return appendTLV(nil, int(tag), body)
+}

@@ -11,6 +11,8 @@ import (
 	"math/big"
 	"strconv"
 	"strings"
+
+	"xephang/drivers/emrtd/lds"
 )
 
 // AccessKey is what opens the chip: PACE with the CAN when CAN is set, else
@@ -18,12 +20,6 @@ import (
 type AccessKey struct {
 	MRZ *MRZInfo
 	CAN string // card access number, the six digits printed on the card
-}
-
-// PACEParams are the inputs PACE takes from one PACEInfo of EF.CardAccess.
-type PACEParams struct {
-	OID         string // protocol, dotted: "0.4.0.127.0.7.2.2.4.2.2" is id-PACE-ECDH-GM-AES-CBC-CMAC-128
-	ParameterID int    // standardised domain parameters: 13 is brainpoolP256r1
 }
 
 // The PACE protocols: id-PACE (BSI TR-03110 / Doc 9303 Part 11 §9.2.3)
@@ -42,9 +38,9 @@ var paceCiphers = map[string]string{
 // (Read falls back to BAC).
 var errPACEUnsupported = errors.New("emrtd: PACE variant not supported")
 
-// PACESupported reports whether PACE can run with these parameters: ECDH
+// PACESupported reports whether PACE can run with this PACEInfo of EF.CardAccess: ECDH
 // generic mapping on one of the curves of CurveByParameterID.
-func PACESupported(p PACEParams) bool {
+func PACESupported(p lds.PACEInfo) bool {
 	if _, ok := paceCiphers[p.OID]; !ok {
 		return false
 	}
@@ -56,11 +52,11 @@ func PACESupported(p PACEParams) bool {
 // the chip's MF: MSE:Set AT, then four chained GENERAL AUTHENTICATE steps
 // (encrypted nonce, mapping, key agreement, mutual authentication tokens).
 // A refused password is ErrAccessDenied. The session's SSC starts at zero.
-func PACE(t Transmitter, p PACEParams, key AccessKey) (*Session, error) {
+func PACE(t Transmitter, p lds.PACEInfo, key AccessKey) (*Session, error) {
 	return pace(t, p, key, rand.Reader)
 }
 
-func pace(t Transmitter, p PACEParams, key AccessKey, rnd io.Reader) (*Session, error) {
+func pace(t Transmitter, p lds.PACEInfo, key AccessKey, rnd io.Reader) (*Session, error) {
 	cipherName, ok := paceCiphers[p.OID]
 	if !ok {
 		return nil, fmt.Errorf("%w: protocol %s", errPACEUnsupported, p.OID)

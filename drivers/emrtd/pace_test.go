@@ -6,13 +6,15 @@ import (
 	"errors"
 	"math/big"
 	"testing"
+
+	"xephang/drivers/emrtd/lds"
 )
 
 // Appendix G.1: PACE ECDH generic mapping, brainpoolP256r1, AES-128, the MRZ
 // T22000129 / 640812 / 101031 as password.
 var (
 	exampleMRZG = MRZInfo{DocumentNumber: "T22000129", BirthDate: "640812", ExpiryDate: "101031"}
-	exampleG1   = PACEParams{OID: "0.4.0.127.0.7.2.2.4.2.2", ParameterID: 13}
+	exampleG1   = lds.PACEInfo{OID: "0.4.0.127.0.7.2.2.4.2.2", Version: 2, ParameterID: 13}
 )
 
 const (
