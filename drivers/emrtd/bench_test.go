@@ -58,3 +58,33 @@ func BenchmarkAccessAndDG2(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkRead is one whole Read of a CCCD-like chip (EF.COM, DG1, DG2 of
+// 20 KB, DG13, DG14, DG15 with an RSA-1024 key for active authentication,
+// EF.SOD of 1.5 KB) through an in-memory chip; the time includes the chip's
+// own cryptography.
+func BenchmarkRead(b *testing.B) {
+	key := rsaKey(b)
+	for _, v := range []struct {
+		name      string
+		pace, ext bool
+	}{{"BAC/short", false, false}, {"BAC/extended", false, true}, {"PACE/short", true, false}, {"PACE/extended", true, true}} {
+		b.Run(v.name, func(b *testing.B) {
+			var st Stats
+			for b.Loop() {
+				c := newCard(b, key, 1, 2, 13, 14, 15)
+				if v.pace {
+					withPACE(c, "0.4.0.127.0.7.2.2.4.2.2", 13)
+				}
+				chip, err := Read(context.Background(), c, AccessKey{MRZ: &holderMRZ}, v.ext)
+				if err != nil || chip.ActiveAuth != "passed" {
+					b.Fatal(err)
+				}
+				st = chip.Stats
+			}
+			b.ReportMetric(float64(st.APDUs), "APDUs/op")
+			b.ReportMetric(float64(st.BytesOut), "bytes-out/op")
+			b.ReportMetric(float64(st.BytesIn), "bytes-in/op")
+		})
+	}
+}
