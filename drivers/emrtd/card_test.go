@@ -40,10 +40,9 @@ type testCard struct {
 	paceKPI  []byte
 	paceS    *big.Int
 	paceStep int
-	skMap    *big.Int
-	gX, gY   *big.Int
-	skIC     *big.Int
+	group    paceGroup
 	pkIC     []byte
+	pkIFD    []byte
 	shared   []byte
 	tamper   func(r []byte) []byte // change the answers on the wire
 	removeAt int                   // fail the n-th APDU as a removed card (0: never)
@@ -243,7 +242,6 @@ func (c *testCard) mseSetAT(cmd command) []byte {
 }
 
 func (c *testCard) generalAuthenticate(cmd command) []byte {
-	curve, _ := CurveByParameterID(c.pace.ParameterID)
 	cn := paceCiphers[c.pace.OID]
 	o, _, err := nextTLV(cmd.data)
 	if err != nil || o.tag != 0x7C {
@@ -256,6 +254,7 @@ func (c *testCard) generalAuthenticate(cmd command) []byte {
 	ga := func(tag int, v []byte) []byte { return sw(0x9000, appendTLV(nil, 0x7C, appendTLV(nil, tag, v))) }
 	switch c.paceStep {
 	case 1:
+		_, c.group, _ = paceGroupOf(c.pace)
 		s := make([]byte, 16)
 		rand.Read(s)
 		c.paceS = new(big.Int).SetBytes(s)
@@ -263,43 +262,36 @@ func (c *testCard) generalAuthenticate(cmd command) []byte {
 		c.paceStep = 2
 		return ga(0x80, z)
 	case 2:
-		x, y := curve.Unmarshal(in.value)
-		if in.tag != 0x81 || x == nil {
+		if in.tag != 0x81 {
 			return sw(0x6A80)
 		}
-		c.skMap, _ = randomScalar(curve, rand.Reader)
-		hX, hY := curve.ScalarMult(x, y, c.skMap)
-		sX, sY := curve.ScalarBaseMult(c.paceS)
-		c.gX, c.gY = curve.Add(sX, sY, hX, hY)
-		pX, pY := curve.ScalarBaseMult(c.skMap)
+		sk, pk, _ := c.group.keyPair(rand.Reader)
+		if err := c.group.mapGenerator(c.paceS, sk, in.value); err != nil {
+			return sw(0x6A80)
+		}
 		c.paceStep = 3
-		return ga(0x82, curve.Marshal(pX, pY))
+		return ga(0x82, pk)
 	case 3:
-		x, y := curve.Unmarshal(in.value)
-		if in.tag != 0x83 || x == nil {
+		if in.tag != 0x83 {
 			return sw(0x6A80)
 		}
-		c.skIC, _ = randomScalar(curve, rand.Reader)
-		pX, pY := curve.ScalarMult(c.gX, c.gY, c.skIC)
-		c.pkIC = curve.Marshal(pX, pY)
-		kX, _ := curve.ScalarMult(x, y, c.skIC)
-		c.shared = kX.FillBytes(make([]byte, curve.ByteLen()))
+		sk, pk, _ := c.group.keyPair(rand.Reader)
+		shared, err := c.group.agree(sk, in.value)
+		if err != nil {
+			return sw(0x6A80)
+		}
+		c.pkIC, c.pkIFD, c.shared = pk, in.value, shared
 		c.paceStep = 4
-		c.gX = nil
-		c.skMap = nil
-		c.paceS = nil
-		c.rndIC = in.value // keep PK_IFD for the token
 		return ga(0x84, c.pkIC)
 	case 4:
 		c.paceStep = 0
 		ksMac := DeriveKey(c.shared, 2, cn)
-		if in.tag != 0x85 || !bytes.Equal(in.value, AuthToken(cn, ksMac, c.pace.OID, c.pkIC)) {
+		tag := c.group.publicTag()
+		if in.tag != 0x85 || !bytes.Equal(in.value, authToken(cn, ksMac, c.pace.OID, tag, c.pkIC)) {
 			return sw(0x6300)
 		}
-		tIC := AuthToken(cn, ksMac, c.pace.OID, c.rndIC)
-		c.rndIC = nil
 		c.sm, _ = NewSM(cn, DeriveKey(c.shared, 1, cn), ksMac, make([]byte, blockSize(cn)))
-		return ga(0x86, tIC)
+		return ga(0x86, authToken(cn, ksMac, c.pace.OID, tag, c.pkIFD))
 	}
 	return sw(0x6985)
 }

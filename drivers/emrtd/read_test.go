@@ -94,6 +94,8 @@ func TestReadPACE(t *testing.T) {
 		{"0.4.0.127.0.7.2.2.4.2.3", 16, true},  // AES-192, brainpoolP384r1
 		{"0.4.0.127.0.7.2.2.4.2.4", 17, false}, // AES-256, brainpoolP512r1
 		{"0.4.0.127.0.7.2.2.4.2.1", 15, false}, // 3DES, P-384
+		{"0.4.0.127.0.7.2.2.4.1.2", 0, false},  // DH, 1024-bit group, AES-128
+		{"0.4.0.127.0.7.2.2.4.1.4", 2, true},   // DH, 2048-bit group, AES-256
 	} {
 		t.Run(fmt.Sprintf("%s/%d/can=%v", v.oid, v.param, v.can), func(t *testing.T) {
 			ec, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
@@ -120,7 +122,7 @@ func TestReadPACE(t *testing.T) {
 
 // A chip that offers only a PACE variant we do not run (DH) is read with BAC.
 func TestReadPACEUnsupportedFallsBackToBAC(t *testing.T) {
-	c := withPACE(newCard(t, nil, 1), "0.4.0.127.0.7.2.2.4.1.2", 0)
+	c := withPACE(newCard(t, nil, 1), "0.4.0.127.0.7.2.2.4.4.2", 13) // integrated mapping
 	chip, err := Read(context.Background(), c, AccessKey{MRZ: &holderMRZ}, false)
 	if err != nil {
 		t.Fatal(err)
