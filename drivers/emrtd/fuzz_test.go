@@ -6,6 +6,7 @@ import (
 	"crypto/rsa"
 	"errors"
 	"math/big"
+	"strings"
 	"testing"
 )
 
@@ -102,6 +103,33 @@ func FuzzActiveAuthSignature(f *testing.F) {
 		}
 		if err := verifyPlainECDSA(&ec.PublicKey, []byte("12345678"), sig); err == nil {
 			t.Fatal("a fuzzed ECDSA signature verified")
+		}
+	})
+}
+
+// PACE's answers are the chip's: any bytes at any step end the run with a
+// session or an error, never a panic.
+func FuzzPACEAnswers(f *testing.F) {
+	f.Add(false, unhex(f, "7C12801095A3A016522EE98D01E76CB6B98B42C39000"), unhex(f, "7C438241"+g1PKMapIC+"9000"), unhex(f, "7C438441"+g1PKIC+"9000"), unhex(f, "7C0A86083ABB9674BCE93C089000"))
+	f.Add(true, unhex(f, "7C128010854D8DF5827FA6852D1A4FA701CDDDCA9000"), unhex(f, "7C8183828180"+g2PKMapIC+"9000"), unhex(f, "7C8183848180"+g2PKIC+"9000"), unhex(f, "7C0A8608917F37B5C0E6D8D19000"))
+	f.Add(false, unhex(f, "7C0280009000"), unhex(f, "7C0382010400"), unhex(f, "7C43844104"+strings.Repeat("00", 64)+"9000"), unhex(f, "6300"))
+	f.Fuzz(func(t *testing.T, dh bool, a1, a2, a3, a4 []byte) {
+		answers := [][]byte{{0x90, 0x00}, a1, a2, a3, a4}
+		n := 0
+		card := transmitterFunc(func([]byte) ([]byte, error) {
+			if n >= len(answers) {
+				return []byte{0x6D, 0x00}, nil
+			}
+			n++
+			return answers[n-1], nil
+		})
+		info := exampleG1
+		if dh {
+			info = exampleG2
+		}
+		s, err := PACE(card, info, AccessKey{MRZ: &exampleMRZG})
+		if err == nil && s == nil {
+			t.Fatal("no session and no error")
 		}
 	})
 }
