@@ -31,6 +31,7 @@ type testCard struct {
 	aaBad      bool              // sign something else (a copied chip)
 	noExtended bool              // refuse extended READ BINARY with 6700
 	maxLe      int               // the most one READ BINARY gives (0: as asked)
+	sfiOnly    bool              // EF.CardAccess by its short EF identifier only, not by SELECT
 
 	app      bool   // application selected
 	cur      []byte // selected file
@@ -139,7 +140,7 @@ func (c *testCard) selectFile(cmd command, secure bool) []byte {
 	case cmd.p1 == 0x02 && len(cmd.data) == 2:
 		fid := uint16(cmd.data[0])<<8 | uint16(cmd.data[1])
 		if !c.app {
-			if fid == FIDCardAccess && c.cardAccess != nil {
+			if fid == FIDCardAccess && c.cardAccess != nil && !c.sfiOnly {
 				c.cur, c.curOK = c.cardAccess, true
 				return sw(0x9000)
 			}
@@ -159,13 +160,19 @@ func (c *testCard) selectFile(cmd command, secure bool) []byte {
 }
 
 func (c *testCard) readBinary(cmd command) []byte {
-	if !c.curOK {
+	if !c.curOK && !(cmd.ins == 0xB0 && cmd.p1&0x80 != 0) {
 		return sw(0x6986)
 	}
 	if cmd.extended() && c.noExtended {
 		return sw(0x6700)
 	}
 	offset, le := int(cmd.p1&0x7F)<<8|int(cmd.p2), cmd.le
+	if cmd.ins == 0xB0 && cmd.p1&0x80 != 0 { // short EF identifier in P1, offset in P2
+		if cmd.p1&0x1F != 0x1C || c.app || c.cardAccess == nil {
+			return sw(0x6A82)
+		}
+		c.cur, c.curOK, offset = c.cardAccess, true, int(cmd.p2)
+	}
 	if cmd.ins == 0xB1 {
 		o, _, err := nextTLV(cmd.data)
 		if err != nil || o.tag != 0x54 {

@@ -39,7 +39,7 @@ func Read(ctx context.Context, t Transmitter, key AccessKey, ext bool) (*Chip, e
 	chip := &Chip{DGs: map[int][]byte{}}
 	ct := &counter{t: t, ctx: ctx, stats: &chip.Stats}
 
-	ca, err := ReadFile(ct, FIDCardAccess, false)
+	ca, err := readCardAccess(ct)
 	switch {
 	case err == nil:
 		chip.CardAccess = ca

@@ -120,6 +120,19 @@ func TestReadPACE(t *testing.T) {
 	}
 }
 
+// A chip that gives EF.CardAccess only by its short EF identifier.
+func TestReadCardAccessBySFI(t *testing.T) {
+	c := withPACE(newCard(t, nil, 1), "0.4.0.127.0.7.2.2.4.2.2", 13)
+	c.sfiOnly = true
+	chip, err := Read(context.Background(), c, AccessKey{MRZ: &holderMRZ}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if chip.Stats.Access != "PACE" || !bytes.Equal(chip.CardAccess, c.cardAccess) {
+		t.Errorf("access %s, card access %X", chip.Stats.Access, chip.CardAccess)
+	}
+}
+
 // A chip that offers only a PACE variant we do not run (DH) is read with BAC.
 func TestReadPACEUnsupportedFallsBackToBAC(t *testing.T) {
 	c := withPACE(newCard(t, nil, 1), "0.4.0.127.0.7.2.2.4.4.2", 13) // integrated mapping
