@@ -119,7 +119,7 @@ func TestStatesAndPrune(t *testing.T) {
 		t.Errorf("unknown key: %v", err)
 	}
 	n, err := s.Prune(now.Add(time.Second))
-	if err != nil || n != 1 {
+	if err != nil || n != 2 {
 		t.Errorf("pruned %d, %v", n, err)
 	}
 	all, _ := s.Tickets("")
