@@ -3,10 +3,10 @@ package uplink
 import (
 	"context"
 	"encoding/json"
-	"net/url"
 	"time"
 
 	"xephang/queue-server/apiv1"
+	"xephang/queue-server/queue"
 )
 
 // Identities sends what a card's chip gave to the ticket it came with
@@ -22,12 +22,12 @@ type ClientIdentities struct{ Client *apiv1.Client }
 
 // PutIdentity puts a ticket's identity, as kept (the request's JSON).
 func (c ClientIdentities) PutIdentity(ctx context.Context, ticketID string, identity json.RawMessage) error {
-	if !json.Valid(identity) {
+	var in queue.IdentityIn
+	if err := json.Unmarshal(identity, &in); err != nil {
 		// Nothing the server could take, ever: a final refusal.
-		return &apiv1.APIError{Status: 422, Code: "invalid", Message: "the kept identity is not JSON"}
+		return &apiv1.APIError{Status: 422, Code: "invalid", Message: "the kept identity is not an identity: " + err.Error()}
 	}
-	_, err := c.Client.Do(ctx, "PUT", "/api/v1/tickets/"+url.PathEscape(ticketID)+"/identity", identity, nil)
-	return err
+	return c.Client.PutIdentity(ctx, ticketID, in)
 }
 
 func (l *Link) identities() Identities {

@@ -556,7 +556,7 @@ func TestLinkReplaysIdentitiesThenDeletesThem(t *testing.T) {
 	ctx := context.Background()
 	now := time.Now()
 	st.AddBlock(outbox.Block{ID: "b", Service: "A", Day: "2026-11-24", From: 50, To: 60})
-	identity := json.RawMessage(`{"authenticity":"genuine","problems":[],"mismatches":[],"card":{"name":"Lê Thị Thuỷ"},"face":"/9j/4AAQ"}`)
+	identity := json.RawMessage(`{"authenticity":"genuine","card":{"name":"Lê Thị Thuỷ"},"face":"/9j/4AAQ"}`)
 	for i := range 2 {
 		tk := outbox.Ticket{Key: fmt.Sprint("key", i), Centre: "c", Service: "A", Day: "2026-11-24", IssuedAt: now, Identity: identity}
 		if _, err := st.Take(tk); err != nil {
