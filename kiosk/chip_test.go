@@ -171,6 +171,14 @@ func TestChipAtTheKiosk(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	admin := startServer(t)
+	c, err := admin.Centre(ctx, "bench")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Rules.NumbersPerDay = 10 // one demo person takes every number here
+	if _, err := admin.PutCentre(ctx, c); err != nil {
+		t.Fatal(err)
+	}
 	dir := t.TempDir()
 	enrollKiosk(t, admin, "bench", dir)
 	m, k := startKiosk(t, ctx, dir, nil, nil)
