@@ -362,3 +362,33 @@ func TestChipConfig(t *testing.T) {
 		t.Error("a two-minute wait was accepted")
 	}
 }
+
+// TestChipWithoutCodeSaysWhatIsNeeded: a card laid on the chip reader
+// with no code read: the touchscreen is told to show the QR or the MRZ.
+func TestChipWithoutCodeSaysWhatIsNeeded(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	defer func(g time.Duration) { chipGrace = g }(chipGrace)
+	chipGrace = 100 * time.Millisecond
+	admin := startServer(t)
+	dir := t.TempDir()
+	enrollKiosk(t, admin, "bench", dir)
+	m, k := startKiosk(t, ctx, dir, nil, nil)
+	ev := listen(t, k)
+	card, err := chipsim.New(chipsim.DemoHolder("adult"), chipsim.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond) // the socket is listening
+	m.Devices.Sim.Chip.Put(card, 0)
+	waitUntil(t, ctx, "the message", func() bool {
+		ev.mu.Lock()
+		defer ev.mu.Unlock()
+		for _, e := range ev.all {
+			if c, ok := e["chip"].(map[string]any); ok && c["state"] == "failed" && strings.Contains(fmt.Sprint(c["message"]), "mã QR") {
+				return true
+			}
+		}
+		return false
+	})
+}
