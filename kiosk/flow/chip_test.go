@@ -291,3 +291,45 @@ func TestChipReadsRace(t *testing.T) {
 	wg.Wait()
 	close(done)
 }
+
+// fakeIdentities is the server's identity route: it fails while down.
+type fakeIdentities struct {
+	mu   sync.Mutex
+	down bool
+	got  map[string]json.RawMessage
+}
+
+func (f *fakeIdentities) PutIdentity(_ context.Context, ticketID string, identity json.RawMessage) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.down {
+		return errors.New("dial tcp: connection refused")
+	}
+	if f.got == nil {
+		f.got = map[string]json.RawMessage{}
+	}
+	f.got[ticketID] = identity
+	return nil
+}
+
+// A checked-in booking's ticket is the server's alone: its identity goes
+// at once, else it is kept in the outbox (delivered) for the link.
+func TestCheckedInTicketsIdentity(t *testing.T) {
+	k, _, st, _ := newOfflineKiosk(t)
+	ids := &fakeIdentities{}
+	k.cfg.Identities = ids
+	ident := chipOf(t, "genuine").Identity()
+	k.sendIdentity(context.Background(), Printed{Number: "A007", Service: "A", TicketID: "T-7"}, ident)
+	if string(ids.got["T-7"]) != string(ident) {
+		t.Fatalf("sent %v", ids.got)
+	}
+	if all, _ := st.Tickets(""); len(all) != 0 {
+		t.Fatalf("a sent identity was written: %+v", all)
+	}
+	ids.down = true
+	k.sendIdentity(context.Background(), Printed{Number: "A008", Service: "A", TicketID: "T-8"}, ident)
+	ts, _ := st.IdentitiesToSend()
+	if len(ts) != 1 || ts[0].ServerID != "T-8" || string(ts[0].Identity) != string(ident) {
+		t.Fatalf("kept %+v", ts)
+	}
+}
