@@ -10,7 +10,6 @@ import (
 
 	"xephang/drivers/emrtd"
 	"xephang/drivers/emrtd/lds"
-	"xephang/drivers/pcsc/pcsctest"
 	"xephang/drivers/pcsc/vpcd"
 )
 
@@ -28,7 +27,7 @@ func mrzKey(t testing.TB, h Holder) *emrtd.MRZInfo {
 // pcscd's virtual reader: BAC and PACE (MRZ and CAN), every file in short
 // and extended reads, Active Authentication with ECDSA and RSA, a wrong key.
 func TestReaderPrimitives(t *testing.T) {
-	d := pcsctest.Start(t)
+	d := emptyReader(t)
 	pki, err := lds.NewPKI("VN", "Test CSCA")
 	if err != nil {
 		t.Fatal(err)
