@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"os"
+	"os/exec"
 	"slices"
 	"sync"
 	"testing"
@@ -165,6 +167,23 @@ func TestReaders(t *testing.T) {
 	}
 }
 
+// Without pcscd, Establish says so (in a child process: the client
+// library reads the socket's name once per process).
+func TestNoService(t *testing.T) {
+	if os.Getenv("XEPHANG_PCSC_NO_SERVICE") == "1" {
+		_, err := pcsc.Establish()
+		if !errors.Is(err, pcsc.ErrNoService) {
+			t.Fatalf("Establish with no pcscd: %v, want ErrNoService", err)
+		}
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestNoService$", "-test.count=1")
+	cmd.Env = append(os.Environ(), "XEPHANG_PCSC_NO_SERVICE=1", "PCSCLITE_CSOCK_NAME="+t.TempDir()+"/none.comm")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+}
+
 func TestConnectWithoutCard(t *testing.T) {
 	d, c, _ := setup(t)
 	k, err := c.Connect(d.Reader)
@@ -320,6 +339,29 @@ func TestRemovedMidTransmit(t *testing.T) {
 	}
 }
 
+// A card whose ATR says nothing of extended length is not sent extended
+// APDUs; WaitForRemoval keeps its deadline while the card stays.
+func TestShortOnlyCard(t *testing.T) {
+	d, c, slot := setup(t)
+	card := newTestCard()
+	card.atr = []byte{0x3B, 0x80, 0x80, 0x01, 0x01} // T=1, no historical bytes
+	k := insert(t, c, slot, d.Reader, card)
+	if k.ExtendedLength() {
+		t.Error("ExtendedLength true for an ATR without card capabilities")
+	}
+	if !bytes.Equal(k.ATR(), card.atr) {
+		t.Errorf("ATR % X", k.ATR())
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	if err := c.WaitForRemoval(ctx, d.Reader); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("WaitForRemoval with the card still there: %v, want DeadlineExceeded", err)
+	}
+	if got, err := k.Transmit([]byte{0x00, 0xE0, 0x00, 0x00, 0x01, 0x07}); err != nil || !bytes.Equal(got, []byte{0x07, 0x90, 0x00}) {
+		t.Fatalf("Transmit after the wait: % X, %v", got, err)
+	}
+}
+
 func TestWaitForCardCancelled(t *testing.T) {
 	d, c, _ := setup(t)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -403,4 +445,44 @@ func BenchmarkTransmit(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkInsertToConnect is a tap as the virtual reader sees it: the card
+// connects to vpcd, pcscd notices it at its next presence poll,
+// WaitForCard returns, Connect powers it up; then it is taken away and the
+// removal noticed.
+func BenchmarkInsertToConnect(b *testing.B) {
+	d := pcsctest.Start(b)
+	c, err := pcsc.Establish()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Release()
+	slot := vpcd.NewSlot(d.VPCD)
+	defer slot.Close()
+	ctx := context.Background()
+	var tap, gone time.Duration
+	for b.Loop() {
+		start := time.Now()
+		if err := slot.Insert(newTestCard()); err != nil {
+			b.Fatal(err)
+		}
+		if err := c.WaitForCard(ctx, d.Reader); err != nil {
+			b.Fatal(err)
+		}
+		k, err := c.Connect(d.Reader)
+		if err != nil {
+			b.Fatal(err)
+		}
+		tap += time.Since(start)
+		_ = k.Close()
+		start = time.Now()
+		_ = slot.Remove()
+		if err := c.WaitForRemoval(ctx, d.Reader); err != nil {
+			b.Fatal(err)
+		}
+		gone += time.Since(start)
+	}
+	b.ReportMetric(float64(tap.Milliseconds())/float64(b.N), "ms-to-connect")
+	b.ReportMetric(float64(gone.Milliseconds())/float64(b.N), "ms-to-removal")
 }

@@ -3,7 +3,7 @@ package lds
 import (
 	"fmt"
 	"slices"
-	"strings"
+	"strconv"
 )
 
 // Tags of the elementary files (Doc 9303 Part 10, table 34).
@@ -45,12 +45,10 @@ func ParseCOM(b []byte) (version string, dgs []int, err error) {
 		return "", nil, fmt.Errorf("lds: EF.COM: %w", err)
 	}
 	if raw, ok := find(elems, 0x5F01); ok && len(raw) == 4 {
-		version = strings.TrimLeft(string(raw[:2]), "0") + "." + strings.TrimLeft(string(raw[2:]), "0")
-		if strings.HasSuffix(version, ".") {
-			version += "0"
-		}
-		if strings.HasPrefix(version, ".") {
-			version = "0" + version
+		major, err1 := strconv.Atoi(string(raw[:2]))
+		minor, err2 := strconv.Atoi(string(raw[2:]))
+		if err1 == nil && err2 == nil && major >= 0 && minor >= 0 {
+			version = fmt.Sprintf("%d.%d", major, minor)
 		}
 	}
 	list, ok := find(elems, 0x5C)

@@ -6,6 +6,9 @@ import (
 	"crypto/ecdsa"
 	"crypto/rand"
 	"crypto/rsa"
+	_ "crypto/sha1" // the hashes an EF.SOD may name, linked whatever else is
+	_ "crypto/sha256"
+	_ "crypto/sha512"
 	"crypto/x509"
 	"encoding/asn1"
 	"errors"
@@ -34,6 +37,7 @@ type SOD struct {
 	sigAlg       asn1.ObjectIdentifier // the SignerInfo's signature algorithm
 	sigParams    []byte                // its parameters (RSASSA-PSS)
 	signature    []byte
+	certErr      error // why a certificate of the SignedData could not be read
 }
 
 var (
@@ -228,7 +232,10 @@ func parseSignedData(b []byte, want asn1.ObjectIdentifier) (*SOD, error) {
 				}
 				cert, err := x509.ParseCertificate(c.FullBytes)
 				if err != nil {
-					return nil, fmt.Errorf("document signer certificate: %w", err)
+					// e.g. a brainpool key, which Go's x509 does not read:
+					// the hashes can still be checked
+					s.certErr = err
+					continue
 				}
 				s.Certificates = append(s.Certificates, cert)
 			}

@@ -2,7 +2,9 @@ package lds
 
 import (
 	"bytes"
+	"crypto"
 	"crypto/x509"
+	"encoding/asn1"
 	"errors"
 	"fmt"
 	"slices"
@@ -101,7 +103,9 @@ func Verify(sod []byte, dgs map[int][]byte, cscas *CSCAs, now time.Time) Verific
 		problem("the signed messageDigest is not the hash of the LDS security object")
 		altered = true
 	}
-	if s.Signer == nil {
+	if s.Signer == nil && s.certErr != nil {
+		problem("the document signer certificate cannot be read, so the signature was not checked: %v", s.certErr)
+	} else if s.Signer == nil {
 		problem("EF.SOD holds no document signer certificate for its signer")
 	} else if err := verifySignature(s.Signer.PublicKey, s.sigAlg, s.sigParams, s.signerDigest, s.signedAttrs, s.signature); err != nil {
 		problem("the signature of EF.SOD does not verify with its document signer certificate: %v", err)
@@ -153,7 +157,9 @@ func Verify(sod []byte, dgs map[int][]byte, cscas *CSCAs, now time.Time) Verific
 // each tried with CheckSignatureFrom. CSCA certificates often break rules
 // Go's chain builder enforces (key usage, basic constraints, name
 // encodings), so a candidate refused only for such a constraint is tried
-// again on the bare signature.
+// again on the bare signature; and SHA-1 signatures, which Doc 9303
+// allowed and Go no longer verifies, are checked here (a CSCA signs no
+// content chosen by others, so SHA-1's collisions give a forger nothing).
 func (c *CSCAs) issuerOf(ds *x509.Certificate) (*x509.Certificate, error) {
 	candidates := 0
 	for _, ca := range c.certs {
@@ -168,6 +174,10 @@ func (c *CSCAs) issuerOf(ds *x509.Certificate) (*x509.Certificate, error) {
 		if errors.As(err, &cv) {
 			err = ca.CheckSignature(ds.SignatureAlgorithm, ds.RawTBSCertificate, ds.Signature)
 		}
+		var weak x509.InsecureAlgorithmError
+		if errors.As(err, &weak) {
+			err = checkSHA1(ca, ds)
+		}
 		if err == nil {
 			return ca, nil
 		}
@@ -176,4 +186,19 @@ func (c *CSCAs) issuerOf(ds *x509.Certificate) (*x509.Certificate, error) {
 		return nil, fmt.Errorf("no configured CSCA issued the document signer certificate (issuer %s)", ds.Issuer)
 	}
 	return nil, fmt.Errorf("the document signer certificate's signature does not verify with any configured CSCA named %s", ds.Issuer)
+}
+
+// checkSHA1 verifies a certificate signature with SHA-1 (RSA PKCS#1 v1.5 or
+// ECDSA).
+func checkSHA1(ca, ds *x509.Certificate) error {
+	var alg asn1.ObjectIdentifier
+	switch ds.SignatureAlgorithm {
+	case x509.SHA1WithRSA:
+		alg = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 5}
+	case x509.ECDSAWithSHA1:
+		alg = asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 1}
+	default:
+		return fmt.Errorf("signature algorithm %v not supported", ds.SignatureAlgorithm)
+	}
+	return verifySignature(ca.PublicKey, alg, nil, crypto.SHA1, ds.RawTBSCertificate, ds.Signature)
 }

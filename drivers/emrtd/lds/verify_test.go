@@ -376,3 +376,101 @@ func BenchmarkVerify(b *testing.B) {
 		})
 	}
 }
+
+// A document signer on brainpoolP256r1 (common on eMRTDs; Go's x509 cannot
+// read it), made and used by openssl: the hashes are still checked, the
+// signature is reported as not checked, never as altered.
+func TestVerifyUnreadableSigner(t *testing.T) {
+	dir := t.TempDir()
+	dgs := testDGs(t)
+	ours, _ := ParseSOD(mustSOD(t, dgs, crypto.SHA256, ecPKI(), false))
+	write(t, filepath.Join(dir, "content.der"), ours.content)
+	for _, args := range [][]string{
+		{"ecparam", "-name", "brainpoolP256r1", "-genkey", "-noout", "-out", filepath.Join(dir, "ds.key")},
+		{"req", "-new", "-x509", "-key", filepath.Join(dir, "ds.key"), "-subj", "/C=VN/CN=DS brainpool", "-days", "30", "-out", filepath.Join(dir, "ds.pem")},
+		{"cms", "-sign", "-in", filepath.Join(dir, "content.der"), "-binary", "-nodetach", "-outform", "DER",
+			"-out", filepath.Join(dir, "sod.cms"), "-signer", filepath.Join(dir, "ds.pem"), "-inkey", filepath.Join(dir, "ds.key"),
+			"-md", "sha256", "-econtent_type", "2.23.136.1.1.1", "-nosmimecap"},
+	} {
+		if out, err := exec.Command("openssl", args...).CombinedOutput(); err != nil {
+			t.Fatalf("openssl %s: %v\n%s", args[0], err, out)
+		}
+	}
+	cms, _ := os.ReadFile(filepath.Join(dir, "sod.cms"))
+	sod := tlvBytes(tagSOD, cms)
+	v := Verify(sod, dgs, NewCSCAs(ecPKI().CSCA), time.Now())
+	if v.Result != UnknownIssuer || !strings.Contains(strings.Join(v.Problems, ";"), "cannot be read") {
+		t.Errorf("with a CSCA: %s %q", v.Result, v.Problems)
+	}
+	if v := Verify(sod, dgs, nil, time.Now()); v.Result != NotChecked {
+		t.Errorf("without: %s %q", v.Result, v.Problems)
+	}
+	altered := map[int][]byte{1: dgs[1], 13: BuildDG13(DG13{Name: "Người khác"})}
+	if v := Verify(sod, altered, NewCSCAs(ecPKI().CSCA), time.Now()); v.Result != DataAltered {
+		t.Errorf("altered: %s %q", v.Result, v.Problems)
+	}
+}
+
+// A CSCA and document signer certified with SHA-1 (as early eMRTD PKIs
+// were): Go's x509 refuses to verify SHA-1, Verify does it itself.
+func TestVerifySHA1Certificates(t *testing.T) {
+	dgs := testDGs(t)
+	ck, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	rk, err := rsa.GenerateKey(rand.Reader, 1024)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		key  crypto.Signer
+		alg  x509.SignatureAlgorithm
+	}{{"ECDSA", ck, x509.ECDSAWithSHA1}, {"RSA", rk, x509.SHA1WithRSA}} {
+		t.Run(c.name, func(t *testing.T) {
+			from := time.Now().Add(-time.Hour)
+			caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{Country: []string{"VN"}, CommonName: "CSCA SHA-1"},
+				NotBefore: from, NotAfter: from.AddDate(5, 0, 0), KeyUsage: x509.KeyUsageCertSign, IsCA: true,
+				BasicConstraintsValid: true, SignatureAlgorithm: c.alg}
+			caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, c.key.Public(), c.key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ca, _ := x509.ParseCertificate(caDER)
+			ds := ecPKI().DSKey
+			dsTmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{Country: []string{"VN"}, CommonName: "DS SHA-1"},
+				NotBefore: from, NotAfter: from.AddDate(5, 0, 0), KeyUsage: x509.KeyUsageDigitalSignature, SignatureAlgorithm: c.alg}
+			dsDER, err := x509.CreateCertificate(rand.Reader, dsTmpl, ca, ds.Public(), c.key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			dsCert, _ := x509.ParseCertificate(dsDER)
+			p := &PKI{CSCA: ca, CSCAKey: c.key, DS: dsCert, DSKey: ds}
+			sod := mustSOD(t, dgs, crypto.SHA256, p, false)
+			if v := Verify(sod, dgs, NewCSCAs(ca), time.Now()); v.Result != Genuine {
+				t.Errorf("got %s %q", v.Result, v.Problems)
+			}
+			// the SHA-1 path still refuses a certificate the CSCA did not sign
+			if v := Verify(sod, dgs, NewCSCAs(otherCA(t, c.key, c.alg, ca)), time.Now()); v.Result != UnknownIssuer {
+				t.Errorf("another key: %s %q", v.Result, v.Problems)
+			}
+		})
+	}
+}
+
+// otherCA is a CSCA with like's name and SHA-1 but another key.
+func otherCA(t *testing.T, like crypto.Signer, alg x509.SignatureAlgorithm, ca *x509.Certificate) *x509.Certificate {
+	t.Helper()
+	var key crypto.Signer
+	if _, ok := like.Public().(*rsa.PublicKey); ok {
+		key, _ = rsa.GenerateKey(rand.Reader, 1024)
+	} else {
+		key, _ = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(3), Subject: ca.Subject, NotBefore: ca.NotBefore, NotAfter: ca.NotAfter,
+		KeyUsage: x509.KeyUsageCertSign, IsCA: true, BasicConstraintsValid: true, SignatureAlgorithm: alg}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := x509.ParseCertificate(der)
+	return c
+}
