@@ -87,7 +87,7 @@ func pcscTx(t *testing.T, k *pcsc.Card) func([]byte) []byte {
 // arguments.
 func epassFiles(t *testing.T, files map[uint16][]byte, mrz string) []string {
 	dir := t.TempDir()
-	args := []string{"testdata/epass.py", "--mrz", mrz}
+	args := []string{"-B", "testdata/epass.py", "--mrz", mrz}
 	for _, f := range []struct {
 		name string
 		fid  uint16
