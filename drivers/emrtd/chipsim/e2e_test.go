@@ -2,7 +2,6 @@ package chipsim
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"sync"
 	"testing"
@@ -13,20 +12,6 @@ import (
 	"xephang/drivers/pcsc"
 	"xephang/drivers/pcsc/vpcd"
 )
-
-// counting counts the APDUs and bytes a read exchanges with the card.
-type counting struct {
-	t              emrtd.Transmitter
-	apdus, out, in int
-}
-
-func (c *counting) Transmit(apdu []byte) ([]byte, error) {
-	r, err := c.t.Transmit(apdu)
-	c.apdus++
-	c.out += len(apdu)
-	c.in += len(r)
-	return r, err
-}
 
 // removing is a card taken off the reader by the hand of the test in the
 // middle of reading DG2: at the second READ BINARY of DG2 the slot closes
@@ -70,7 +55,7 @@ func TestRemovedMidRead(t *testing.T) {
 		t.Fatal(err)
 	}
 	pc, k := connect(t, d)
-	_, err = readChip(context.Background(), k, emrtd.AccessKey{MRZ: mrzKey(t, h)}, true)
+	_, err = emrtd.Read(context.Background(), k, emrtd.AccessKey{MRZ: mrzKey(t, h)}, true)
 	if !errors.Is(err, pcsc.ErrRemoved) {
 		t.Fatalf("read of a card pulled out mid-DG2: %v, want pcsc.ErrRemoved", err)
 	}
@@ -86,83 +71,14 @@ func TestRemovedMidRead(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, k2 := connect(t, d)
-	chip, err := readChip(context.Background(), k2, emrtd.AccessKey{MRZ: mrzKey(t, next)}, true)
+	chip, err := emrtd.Read(context.Background(), k2, emrtd.AccessKey{MRZ: mrzKey(t, next)}, true)
 	if err != nil {
 		t.Fatalf("the next card: %v", err)
 	}
-	d13, err := lds.ParseDG13(chip.dgs[13])
+	d13, err := lds.ParseDG13(chip.DGs[13])
 	if err != nil || d13.Name != next.DG13.Name {
 		t.Fatalf("the next card reads %q, %v", d13.Name, err)
 	}
-}
-
-// chipRead is what readChip gets.
-type chipRead struct {
-	dgs map[int][]byte
-	sod []byte
-	aa  string
-}
-
-// readChip reads a chip as the kiosk does: EF.CardAccess, PACE when offered
-// else BAC, EF.COM, the data groups it lists, EF.SOD, Active Authentication
-// when DG15 is there. (emrtd.Read does this too; this helper keeps the
-// tests to the reader's exported pieces.)
-func readChip(ctx context.Context, t emrtd.Transmitter, key emrtd.AccessKey, ext bool) (*chipRead, error) {
-	var s *emrtd.Session
-	if ca, err := emrtd.ReadFile(t, 0x011C, false); err == nil {
-		infos, err := lds.ParseCardAccess(ca)
-		if err != nil {
-			return nil, err
-		}
-		if s, err = emrtd.PACE(t, emrtd.PACEParams{OID: infos[0].OID, ParameterID: infos[0].ParameterID}, key); err != nil {
-			return nil, err
-		}
-		if err := emrtd.SelectApplet(s); err != nil {
-			return nil, err
-		}
-	} else {
-		var se *emrtd.StatusError
-		if !errors.As(err, &se) {
-			return nil, err
-		}
-		if err := emrtd.SelectApplet(t); err != nil {
-			return nil, err
-		}
-		if s, err = emrtd.BAC(t, *key.MRZ); err != nil {
-			return nil, err
-		}
-	}
-	com, err := emrtd.ReadFile(s, 0x011E, ext)
-	if err != nil {
-		return nil, err
-	}
-	_, list, err := lds.ParseCOM(com)
-	if err != nil {
-		return nil, err
-	}
-	out := &chipRead{dgs: map[int][]byte{}, aa: "not_supported"}
-	for _, n := range list {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		if out.dgs[n], err = emrtd.ReadFile(s, emrtd.FIDOfDG(n), ext); err != nil {
-			return nil, err
-		}
-	}
-	if out.sod, err = emrtd.ReadFile(s, 0x011D, ext); err != nil {
-		return nil, err
-	}
-	if b, ok := out.dgs[15]; ok {
-		pub, err := lds.ParseDG15(b)
-		if err != nil {
-			return nil, err
-		}
-		out.aa = "passed"
-		if err := emrtd.ActiveAuth(s, pub, rand.Reader); err != nil {
-			out.aa = "failed"
-		}
-	}
-	return out, nil
 }
 
 // BenchmarkTapToData measures, on the virtual reader, the time from a card
@@ -202,7 +118,7 @@ func BenchmarkTapToData(b *testing.B) {
 			}
 			defer pc.Release()
 			key := emrtd.AccessKey{MRZ: mrzKey(b, h)}
-			var cnt counting
+			var stats emrtd.Stats
 			var detect, connect, read time.Duration
 			for b.Loop() {
 				start := time.Now()
@@ -221,12 +137,12 @@ func BenchmarkTapToData(b *testing.B) {
 				ext := bc.ext && k.ExtendedLength()
 				connected := time.Now()
 				connect += connected.Sub(seen)
-				cnt = counting{t: k}
-				chip, err := readChip(context.Background(), &cnt, key, ext)
+				chip, err := emrtd.Read(context.Background(), k, key, ext)
 				if err != nil {
 					b.Fatal(err)
 				}
-				if v := lds.Verify(chip.sod, chip.dgs, cscas, demoNow); v.Result != lds.Genuine {
+				stats = chip.Stats
+				if v := lds.Verify(chip.SOD, chip.DGs, cscas, demoNow); v.Result != lds.Genuine {
 					b.Fatal(v.Result, v.Problems)
 				}
 				k.Close()
@@ -241,9 +157,9 @@ func BenchmarkTapToData(b *testing.B) {
 			b.ReportMetric(float64(detect.Milliseconds())/float64(b.N), "ms-to-detect/op")
 			b.ReportMetric(float64(connect.Microseconds())/1000/float64(b.N), "ms-to-connect/op")
 			b.ReportMetric(float64(read.Microseconds())/1000/float64(b.N), "ms-to-read/op")
-			b.ReportMetric(float64(cnt.apdus), "APDUs/read")
-			b.ReportMetric(float64(cnt.out), "bytes-out/read")
-			b.ReportMetric(float64(cnt.in), "bytes-in/read")
+			b.ReportMetric(float64(stats.APDUs), "APDUs/read")
+			b.ReportMetric(float64(stats.BytesOut), "bytes-out/read")
+			b.ReportMetric(float64(stats.BytesIn), "bytes-in/read")
 		})
 	}
 }
@@ -266,7 +182,7 @@ func TestVICCEPassRead(t *testing.T) {
 		}
 		stop := startEPass(t, d, epassFiles(t, c.Files(), h.MRZ))
 		pc, k := connect(t, d)
-		chip, err := readChip(context.Background(), k, emrtd.AccessKey{MRZ: mrzKey(t, h)}, k.ExtendedLength())
+		chip, err := emrtd.Read(context.Background(), k, emrtd.AccessKey{MRZ: mrzKey(t, h)}, k.ExtendedLength())
 		if err != nil {
 			t.Fatalf("read vicc's ePass: %v", err)
 		}
@@ -274,10 +190,10 @@ func TestVICCEPassRead(t *testing.T) {
 		if alter {
 			want = lds.DataAltered
 		}
-		if v := lds.Verify(chip.sod, chip.dgs, lds.NewCSCAs(pki.CSCA), demoNow); v.Result != want {
+		if v := lds.Verify(chip.SOD, chip.DGs, lds.NewCSCAs(pki.CSCA), demoNow); v.Result != want {
 			t.Fatalf("alter=%v: %s %v", alter, v.Result, v.Problems)
 		}
-		d13, err := lds.ParseDG13(chip.dgs[13])
+		d13, err := lds.ParseDG13(chip.DGs[13])
 		if err != nil || d13.Name != h.DG13.Name {
 			t.Fatalf("name %q, %v", d13.Name, err)
 		}
@@ -285,4 +201,30 @@ func TestVICCEPassRead(t *testing.T) {
 		stop()
 		waitGone(t, pc, d)
 	}
+}
+
+// BenchmarkVICCRead reads vicc's ePass (Python, through pcscd) again and
+// again while it stays on the reader: the read alone, against a card we did
+// not write, and its APDUs and bytes.
+func BenchmarkVICCRead(b *testing.B) {
+	d := emptyReader(b)
+	h := DemoHolder("adult")
+	c, err := New(h, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	startEPass(b, d, epassFiles(b, c.Files(), h.MRZ))
+	_, k := connect(b, d)
+	key := emrtd.AccessKey{MRZ: mrzKey(b, h)}
+	var stats emrtd.Stats
+	for b.Loop() {
+		chip, err := emrtd.Read(context.Background(), k, key, k.ExtendedLength())
+		if err != nil {
+			b.Fatal(err)
+		}
+		stats = chip.Stats
+	}
+	b.ReportMetric(float64(stats.APDUs), "APDUs/read")
+	b.ReportMetric(float64(stats.BytesOut), "bytes-out/read")
+	b.ReportMetric(float64(stats.BytesIn), "bytes-in/read")
 }

@@ -49,6 +49,7 @@ func TestReaderPrimitives(t *testing.T) {
 		{"PACE CAN short", Options{PKI: pki, PACE: true, CAN: "246810"}, "PACE-CAN", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			emptyReader(t)
 			c, err := New(h, tc.o)
 			if err != nil {
 				t.Fatal(err)
@@ -86,7 +87,7 @@ func TestReaderPrimitives(t *testing.T) {
 				if err != nil || len(infos) != 1 {
 					t.Fatalf("EF.CardAccess %v %v", infos, err)
 				}
-				p := emrtd.PACEParams{OID: infos[0].OID, ParameterID: infos[0].ParameterID}
+				p := infos[0]
 				key := emrtd.AccessKey{MRZ: mrzKey(t, h)}
 				if tc.access == "PACE-CAN" {
 					if _, err := emrtd.PACE(k, p, emrtd.AccessKey{CAN: "000000"}); !errors.Is(err, emrtd.ErrAccessDenied) {

@@ -85,7 +85,7 @@ func pcscTx(t *testing.T, k *pcsc.Card) func([]byte) []byte {
 
 // epassFiles writes the files of h's card for epass.py and returns its
 // arguments.
-func epassFiles(t *testing.T, files map[uint16][]byte, mrz string) []string {
+func epassFiles(t testing.TB, files map[uint16][]byte, mrz string) []string {
 	dir := t.TempDir()
 	args := []string{"-B", "testdata/epass.py", "--mrz", mrz}
 	for _, f := range []struct {
@@ -103,7 +103,7 @@ func epassFiles(t *testing.T, files map[uint16][]byte, mrz string) []string {
 
 // startEPass runs vicc's ePass on the virtual reader until the test ends
 // or stop is called (the card leaves the reader).
-func startEPass(t *testing.T, d *pcsctest.Daemon, args []string) (stop func()) {
+func startEPass(t testing.TB, d *pcsctest.Daemon, args []string) (stop func()) {
 	t.Helper()
 	host, port, err := net.SplitHostPort(d.VPCD)
 	if err != nil {
