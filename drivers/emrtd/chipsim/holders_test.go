@@ -2,6 +2,7 @@ package chipsim
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha1"
 	"fmt"
 	"image/png"
@@ -14,6 +15,7 @@ import (
 
 	"golang.org/x/text/unicode/norm"
 
+	"xephang/drivers/emrtd"
 	"xephang/drivers/emrtd/lds"
 	"xephang/drivers/idcard"
 	"xephang/drivers/idcard/idcardsim"
@@ -257,5 +259,32 @@ func TestElderlyFaceJP2(t *testing.T) {
 	}
 	if len(elderlyJP2) > 15*1024 {
 		t.Errorf("JPEG 2000 face is %d bytes", len(elderlyJP2))
+	}
+}
+
+// direct is a card in process as an emrtd.Transmitter.
+type direct struct{ c *Card }
+
+func (d direct) Transmit(apdu []byte) ([]byte, error) { return d.c.Transmit(apdu), nil }
+
+// TestReadTwice reads the same card twice without a reset, as a kiosk does
+// when the card stays on the reader: the second read's first plain command
+// ends the first session (6988) and the read starts a new one.
+func TestReadTwice(t *testing.T) {
+	for _, o := range []Options{{}, {PACE: true, ActiveAuth: true}} {
+		h := DemoHolder("adult")
+		c, err := New(h, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < 2; i++ {
+			chip, err := emrtd.Read(context.Background(), direct{c}, emrtd.AccessKey{MRZ: mrzKey(t, h)}, true)
+			if err != nil {
+				t.Fatalf("PACE=%v read %d: %v", o.PACE, i+1, err)
+			}
+			if want := map[bool]string{false: "BAC", true: "PACE"}[o.PACE]; chip.Stats.Access != want {
+				t.Errorf("read %d: access %s, want %s", i+1, chip.Stats.Access, want)
+			}
+		}
 	}
 }
