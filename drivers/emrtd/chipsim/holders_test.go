@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha1"
+	"errors"
 	"fmt"
 	"image/png"
 	"os"
@@ -285,6 +286,32 @@ func TestReadTwice(t *testing.T) {
 			if want := map[bool]string{false: "BAC", true: "PACE"}[o.PACE]; chip.Stats.Access != want {
 				t.Errorf("read %d: access %s, want %s", i+1, chip.Stats.Access, want)
 			}
+		}
+	}
+}
+
+// TestNoLockUp: ten reads with a wrong MRZ (BAC) or a wrong CAN (PACE) are
+// refused as such, and the right key opens the card at once after.
+func TestNoLockUp(t *testing.T) {
+	h := DemoHolder("tones")
+	for _, o := range []Options{{}, {PACE: true, CAN: "112233"}} {
+		c, err := New(h, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wrong, right := *mrzKey(t, h), emrtd.AccessKey{MRZ: mrzKey(t, h)}
+		wrong.DocumentNumber = "192004322"
+		bad := emrtd.AccessKey{MRZ: &wrong}
+		if o.PACE {
+			bad, right = emrtd.AccessKey{CAN: "112234"}, emrtd.AccessKey{CAN: o.CAN}
+		}
+		for i := 0; i < 10; i++ {
+			if _, err := emrtd.Read(context.Background(), direct{c}, bad, true); !errors.Is(err, emrtd.ErrAccessDenied) {
+				t.Fatalf("PACE=%v wrong key %d: %v", o.PACE, i+1, err)
+			}
+		}
+		if _, err := emrtd.Read(context.Background(), direct{c}, right, true); err != nil {
+			t.Fatalf("PACE=%v right key after ten wrong ones: %v", o.PACE, err)
 		}
 	}
 }
