@@ -333,3 +333,17 @@ func TestCheckedInTicketsIdentity(t *testing.T) {
 		t.Fatalf("kept %+v", ts)
 	}
 }
+
+// The pre-check compares the papers with the chip's card.
+func TestChipCardForThePrecheck(t *testing.T) {
+	k, _, _, _ := newOfflineKiosk(t)
+	k.cfg.Chip = &fakeChip{read: chipOf(t, "genuine")}
+	k.Machine.Start(Precheck)
+	optical, _ := idcard.ParseQR(idcardsim.SampleQR, time.Now())
+	k.Card(context.Background(), idcard.Event{Card: optical})
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.pre == nil || k.pre.card == nil || k.pre.card.Source != idcard.SourceChip || k.pre.card.Name != "Nguyễn Văn Ấn" {
+		t.Fatalf("the pre-check's card: %+v", k.pre)
+	}
+}
