@@ -1,0 +1,45 @@
+// Package forecast forecasts a centre's arrivals per service, day and hour
+// for the coming days and plans how many counters to open each hour.
+//
+// The model is a seasonal model per service, chosen because a manager can
+// follow it and it needs no more than a few months of the centre's own
+// tickets:
+//
+//	arrivals(service, day, hour) = level(service) × trend^weeks ahead
+//	                               × weekday(service, day)
+//	                               × effect(day)
+//	                               × share(service, weekday, hour)
+//	                             + bookings
+//
+//   - level and trend: a Theil–Sen line (the median of pairwise slopes,
+//     robust to odd weeks) through the last 16 weekly means of the
+//     service's walk-ins, each day first divided by its weekday factor and
+//     day effect; the slope is halved (damped) and capped at ±3 % a week;
+//   - weekday: the service's mean per weekday over the last 12 weeks over
+//     its mean, shrunk toward 1 when a weekday has few days;
+//   - effect: one multiplicative factor per kind of day, learnt over the
+//     whole history as the median ratio of such days to the same weekday's
+//     ordinary days within four weeks, shrunk toward 1: the week before
+//     Tết, the first and second weeks after it, the working day after and
+//     before a public holiday, the first and the last working day of the
+//     month (a day takes the first that applies, in that order); the
+//     effects are the centre's (all services together: more days, steadier
+//     factors);
+//   - share: the service's weekday × hour profile over the last 12 weeks,
+//     shrunk toward its all-days profile when a weekday has few arrivals;
+//   - bookings: checked-in bookings are a stream of their own, fitted the
+//     same way; for a day ahead the larger of the bookings already made and
+//     that stream is added to the walk-ins, and the bookings made are a
+//     floor of the forecast and of its interval;
+//   - closed days (public holidays of the calendar, the centre's closed
+//     dates, weekdays without hours) are forecast 0.
+//
+// The 80 % interval is an overdispersed Poisson one: variance φ·μ + (c·μ)²,
+// with φ the hourly dispersion around the day's own profile and c the
+// relative error of whole days, both measured on the last 12 weeks, the
+// latter grown with the horizon; the backtest reports its coverage.
+//
+// The staffing plan (MakePlan) picks, hour by hour, the fewest counters of
+// the roster whose simulated 90th-percentile wait (waitsim.Simulate on
+// arrivals drawn at the forecast's upper bound) stays under the target.
+package forecast
