@@ -11,6 +11,8 @@
 //	                               × share(service, weekday, hour)
 //	                             + bookings
 //
+// Its parts:
+//
 //   - level and trend: a Theil–Sen line (the median of pairwise slopes,
 //     robust to odd weeks) through the last 16 weekly means of the
 //     service's walk-ins, each day first divided by its weekday factor and

@@ -1,8 +1,10 @@
 package forecast
 
 import (
+	"cmp"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"slices"
 	"sort"
 	"time"
@@ -95,34 +97,62 @@ func MakePlan(f *Forecast, day string, o PlanOptions) (*Plan, error) {
 	if len(hours) == 0 {
 		return p, nil
 	}
+	// A busy day: the forecast's hourly means scaled up to the day's upper
+	// bound (all services), the arrivals of each simulated day drawn at
+	// random (Poisson) from those rates.
+	busy := 1.0
+	for _, ds := range f.Days {
+		if ds.Day == day && ds.Service == "" && ds.Mean > 0 {
+			busy = math.Max(1, ds.High/ds.Mean)
+		}
+	}
 	rates := map[string]*[24]float64{}
 	for _, pt := range f.Points {
 		if pt.Day == day {
 			if rates[pt.Service] == nil {
 				rates[pt.Service] = &[24]float64{}
 			}
-			rates[pt.Service][pt.Hour] += pt.High
+			rates[pt.Service][pt.Hour] += math.Max(float64(pt.Booked), pt.Mean*busy)
 		}
 	}
-	arrivals := planArrivals(d, rates)
 	var seeds []int64
+	var arrivals [][]waitsim.Arrival
 	for k := range int64(planSeeds) {
-		seeds = append(seeds, o.Seed*planSeeds+k)
+		seed := o.Seed*planSeeds + k
+		seeds = append(seeds, seed)
+		arrivals = append(arrivals, planArrivals(d, rates, seed))
 	}
-	pl := &planner{c: c, arrivals: arrivals, dur: dur, seeds: seeds, target: o.Target, open: map[int][]int{}, short: map[int]bool{}}
-	isOpen := map[int]bool{}
+	pl := &planner{c: c, day: d, arrivals: arrivals, dur: dur, seeds: seeds, target: o.Target, open: map[int][]int{}, short: map[int]bool{}}
+	all := make([]int, 0, len(roster))
+	for _, k := range roster {
+		all = append(all, k.Number)
+	}
 	for _, h := range hours {
-		isOpen[h] = true
+		pl.open[h] = all
 	}
-	nextOpen := func(h int) int {
-		for _, x := range hours {
-			if x > h {
-				return x
+	// Hour by hour, the later hours all open: from the counters the hour's
+	// work needs at the least, add the best one until its citizens' wait
+	// meets the target.
+	for _, h := range hours {
+		pl.open[h] = pl.cover(h, rates)
+		for {
+			st, err := pl.run()
+			if err != nil {
+				return nil, err
 			}
+			if st.p90[h] <= o.Target {
+				break
+			}
+			k := pl.best(st, h, h)
+			if k == 0 {
+				pl.short[h] = true
+				break
+			}
+			pl.open[h] = append(slices.Clone(pl.open[h]), k)
 		}
-		return -1
 	}
-	for range len(hours) * (len(roster) + 2) {
+	// Citizens left waiting over into a leaner hour: open more there.
+	for range len(hours) * len(roster) {
 		st, err := pl.run()
 		if err != nil {
 			return nil, err
@@ -137,37 +167,16 @@ func MakePlan(f *Forecast, day string, o PlanOptions) (*Plan, error) {
 		if h < 0 {
 			break
 		}
-		at := h
-		if !isOpen[at] { // arrivals waiting over a closed hour: the next open one
-			at = nextOpen(h)
-		}
-		k, where := pl.best(st, h, at, nextOpen(at))
-		if k == 0 {
-			pl.short[h] = true
-			continue
-		}
-		pl.open[where] = append(pl.open[where], k)
-	}
-	// Close the counter-hours the target does not need, latest first.
-	for i := len(hours) - 1; i >= 0; i-- {
-		h := hours[i]
-		for _, k := range slices.Clone(pl.open[h]) {
-			keep := pl.open[h]
-			pl.open[h] = slices.DeleteFunc(slices.Clone(keep), func(x int) bool { return x == k })
-			st, err := pl.run()
-			if err != nil {
-				return nil, err
-			}
-			ok := true
-			for _, x := range st.hours() {
-				if st.p90[x] > o.Target && !pl.short[x] {
-					ok = false
-					break
+		k := 0
+		for _, at := range hours {
+			if at >= h && k == 0 {
+				if k = pl.best(st, h, at); k != 0 {
+					pl.open[at] = append(slices.Clone(pl.open[at]), k)
 				}
 			}
-			if !ok {
-				pl.open[h] = keep
-			}
+		}
+		if k == 0 {
+			pl.short[h] = true
 		}
 	}
 	st, err := pl.run()
@@ -204,9 +213,10 @@ func MakePlan(f *Forecast, day string, o PlanOptions) (*Plan, error) {
 	return p, nil
 }
 
-// planArrivals spreads each service-hour's planned arrivals evenly over the
-// hour, carrying fractions over to the next hour.
-func planArrivals(d time.Time, rates map[string]*[24]float64) []waitsim.Arrival {
+// planArrivals draws each service-hour's arrivals: a Poisson number at
+// its rate, at uniform times in the hour.
+func planArrivals(d time.Time, rates map[string]*[24]float64, seed int64) []waitsim.Arrival {
+	rng := rand.New(rand.NewPCG(uint64(seed), 0x853c49e6748fea9b))
 	var out []waitsim.Arrival
 	services := make([]string, 0, len(rates))
 	for s := range rates {
@@ -214,13 +224,9 @@ func planArrivals(d time.Time, rates map[string]*[24]float64) []waitsim.Arrival 
 	}
 	sort.Strings(services)
 	for _, s := range services {
-		var carry float64
 		for h := range 24 {
-			x := rates[s][h] + carry
-			n := int(math.Floor(x + 0.5))
-			carry = x - float64(n)
-			for j := range n {
-				at := d.Add(time.Duration(h)*time.Hour + time.Duration((float64(j)+0.5)/float64(n)*float64(time.Hour)))
+			for range poisson(rng, rates[s][h]) {
+				at := d.Add(time.Duration(h)*time.Hour + time.Duration(rng.Float64()*float64(time.Hour)))
 				out = append(out, waitsim.Arrival{Service: s, At: at.Truncate(time.Second)})
 			}
 		}
@@ -228,9 +234,28 @@ func planArrivals(d time.Time, rates map[string]*[24]float64) []waitsim.Arrival 
 	return out
 }
 
+// poisson draws a Poisson count (normal approximation above 50).
+func poisson(rng *rand.Rand, mean float64) int {
+	if mean <= 0 {
+		return 0
+	}
+	if mean > 50 {
+		return max(0, int(math.Round(mean+math.Sqrt(mean)*rng.NormFloat64())))
+	}
+	l, k, p := math.Exp(-mean), 0, 1.0
+	for {
+		p *= rng.Float64()
+		if p <= l {
+			return k
+		}
+		k++
+	}
+}
+
 type planner struct {
 	c        queue.Centre
-	arrivals []waitsim.Arrival
+	day      time.Time
+	arrivals [][]waitsim.Arrival // per seed
 	dur      map[string]time.Duration
 	seeds    []int64
 	target   time.Duration
@@ -238,7 +263,9 @@ type planner struct {
 	short    map[int]bool
 }
 
-// planStats are the simulated waits by the hour their wait began, pooled over the seeds.
+// planStats are the simulated waits by the hour their wait began: the
+// worst 90th percentile of the simulated days, the citizens and those
+// waiting over the target on all.
 type planStats struct {
 	p90  map[int]time.Duration
 	n    map[int]int
@@ -256,13 +283,13 @@ func (s *planStats) hours() []int {
 
 func (pl *planner) run() (*planStats, error) {
 	st := &planStats{p90: map[int]time.Duration{}, n: map[int]int{}, late: map[int]map[string]int{}}
-	waits := map[int][]time.Duration{}
 	loc := pl.c.Location()
-	for _, seed := range pl.seeds {
-		sim, err := waitsim.Simulate(pl.c, pl.arrivals, pl.open, pl.dur, seed)
+	for i, seed := range pl.seeds {
+		sim, err := waitsim.Simulate(pl.c, pl.arrivals[i], pl.open, pl.dur, seed)
 		if err != nil {
 			return nil, err
 		}
+		waits := map[int][]time.Duration{}
 		for _, w := range sim.Waits {
 			h := w.Start.In(loc).Hour()
 			x := w.Wait
@@ -277,50 +304,92 @@ func (pl *planner) run() (*planStats, error) {
 				st.late[h][w.Service]++
 			}
 		}
-	}
-	for h, ws := range waits {
-		slices.Sort(ws)
-		st.p90[h] = ws[int(math.Ceil(0.9*float64(len(ws))))-1]
-		st.n[h] = len(ws) / len(pl.seeds)
+		for h, ws := range waits {
+			slices.Sort(ws)
+			st.p90[h] = max(st.p90[h], ws[int(math.Ceil(0.9*float64(len(ws))))-1])
+			st.n[h] += len(ws)
+		}
 	}
 	return st, nil
 }
 
-// best picks the counter to open: the one serving the most of hour h's
-// late citizens, at hour at (else at the next hour); 0 when none helps.
-func (pl *planner) best(st *planStats, h, at, next int) (k, where int) {
-	bestScore := 0
-	for _, hour := range []int{at, next} {
-		if hour < 0 {
+// best picks the counter to open at hour at for hour h's citizens waiting
+// too long: the one serving most of them (then the one serving fewer other
+// services, then the lower number); 0 when none helps.
+func (pl *planner) best(st *planStats, h, at int) int {
+	bestScore, k := 0, 0
+	for _, cc := range pl.c.Counters {
+		if slices.Contains(pl.open[at], cc.Number) {
 			continue
 		}
-		for _, cc := range pl.c.Counters {
-			if slices.Contains(pl.open[hour], cc.Number) {
-				continue
-			}
-			score := 0
-			for _, s := range cc.Services {
-				score += st.late[h][s]
-			}
-			// Prefer counters serving fewer other services (they stay
-			// free for the late ones), then the lower number.
-			score = score*16 - min(len(cc.Services), 15)
-			if score > 0 && score > bestScore {
-				bestScore, k, where = score, cc.Number, hour
-			}
+		score := 0
+		for _, s := range cc.Services {
+			score += st.late[h][s]
 		}
-		if k != 0 {
-			return k, where
+		score = score*16 - min(len(cc.Services), 15)
+		if score > 0 && score > bestScore {
+			bestScore, k = score, cc.Number
 		}
 	}
-	return 0, 0
+	return k
+}
+
+// cover is the least set of counters for hour h's planned work: counters
+// are taken, the one with the most work left among its services first,
+// each taking the hour's open minutes off that work (its busiest service
+// first), until none is left.
+func (pl *planner) cover(h int, rates map[string]*[24]float64) []int {
+	loc := pl.c.Location()
+	d := pl.day
+	openMin := 0.0
+	for m := range 60 {
+		if pl.c.OpenAt(d.Add(time.Duration(h*60+m)*time.Minute), loc) {
+			openMin++
+		}
+	}
+	work := map[string]float64{}
+	for s, r := range rates {
+		work[s] = r[h] * pl.dur[s].Minutes()
+	}
+	var out []int
+	used := map[int]bool{}
+	for {
+		best, bestWork := 0, 0.0
+		for _, cc := range pl.c.Counters {
+			if used[cc.Number] {
+				continue
+			}
+			var w float64
+			for _, s := range cc.Services {
+				w += math.Max(0, work[s])
+			}
+			if w > bestWork {
+				best, bestWork = cc.Number, w
+			}
+		}
+		if best == 0 || openMin == 0 {
+			break
+		}
+		used[best] = true
+		out = append(out, best)
+		cc, _ := pl.c.Counter(best)
+		svcs := slices.Clone(cc.Services)
+		slices.SortFunc(svcs, func(a, b string) int { return cmp.Compare(work[b], work[a]) })
+		left := openMin
+		for _, s := range svcs {
+			take := math.Min(left, math.Max(0, work[s]))
+			work[s] -= take
+			left -= take
+		}
+	}
+	return out
 }
 
 // load is the counters the hour's planned work needs at 85 % busy.
 func (pl *planner) load(h int) int {
 	var work time.Duration
 	loc := pl.c.Location()
-	for _, a := range pl.arrivals {
+	for _, a := range pl.arrivals[0] {
 		if a.At.In(loc).Hour() == h {
 			work += pl.dur[a.Service]
 		}
