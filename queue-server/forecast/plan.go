@@ -46,7 +46,15 @@ const DefaultTarget = 30 * time.Minute
 
 // planSeeds: the plan must hold on each of these simulated days (service
 // times drawn anew).
-const planSeeds = 2
+const planSeeds = 3
+
+// planMargin: the plan aims at this share of the target, for the days
+// that come busier than planned.
+var planMargin = 0.8
+
+// minRate: a service expected at least this often in an hour (0.15: about
+// one day in seven) keeps a counter serving it open.
+const minRate = 0.15
 
 // MakePlan plans the counters to open each hour of the day (YYYY-MM-DD, a
 // day of the forecast): hour by hour from the first whose simulated
@@ -122,7 +130,8 @@ func MakePlan(f *Forecast, day string, o PlanOptions) (*Plan, error) {
 		seeds = append(seeds, seed)
 		arrivals = append(arrivals, planArrivals(d, rates, seed))
 	}
-	pl := &planner{c: c, day: d, arrivals: arrivals, dur: dur, seeds: seeds, target: o.Target, open: map[int][]int{}, short: map[int]bool{}}
+	aim := time.Duration(float64(o.Target) * planMargin)
+	pl := &planner{c: c, day: d, arrivals: arrivals, dur: dur, seeds: seeds, target: aim, open: map[int][]int{}, short: map[int]bool{}}
 	all := make([]int, 0, len(roster))
 	for _, k := range roster {
 		all = append(all, k.Number)
@@ -140,7 +149,7 @@ func MakePlan(f *Forecast, day string, o PlanOptions) (*Plan, error) {
 			if err != nil {
 				return nil, err
 			}
-			if st.p90[h] <= o.Target {
+			if st.p90[h] <= aim {
 				break
 			}
 			k := pl.best(st, h, h)
@@ -159,7 +168,7 @@ func MakePlan(f *Forecast, day string, o PlanOptions) (*Plan, error) {
 		}
 		h := -1
 		for _, x := range st.hours() {
-			if !pl.short[x] && st.p90[x] > o.Target {
+			if !pl.short[x] && st.p90[x] > aim {
 				h = x
 				break
 			}
@@ -337,7 +346,8 @@ func (pl *planner) best(st *planStats, h, at int) int {
 // cover is the least set of counters for hour h's planned work: counters
 // are taken, the one with the most work left among its services first,
 // each taking the hour's open minutes off that work (its busiest service
-// first), until none is left.
+// first), until none is left; then counters for the services expected
+// in the hour that none of those serves.
 func (pl *planner) cover(h int, rates map[string]*[24]float64) []int {
 	loc := pl.c.Location()
 	d := pl.day
@@ -381,6 +391,41 @@ func (pl *planner) cover(h int, rates map[string]*[24]float64) []int {
 			work[s] -= take
 			left -= take
 		}
+	}
+	// Every service expected in the hour has a counter serving it: else
+	// one citizen of it would wait for the next hour that has one.
+	for {
+		missing := map[string]bool{}
+		for sv, r := range rates {
+			if r[h] < minRate {
+				continue
+			}
+			served := false
+			for _, k := range out {
+				cc, _ := pl.c.Counter(k)
+				served = served || slices.Contains(cc.Services, sv)
+			}
+			if !served {
+				missing[sv] = true
+			}
+		}
+		best, bestN := 0, 0
+		for _, cc := range pl.c.Counters {
+			n := 0
+			for _, sv := range cc.Services {
+				if missing[sv] {
+					n++
+				}
+			}
+			if !used[cc.Number] && n > bestN {
+				best, bestN = cc.Number, n
+			}
+		}
+		if best == 0 {
+			break
+		}
+		used[best] = true
+		out = append(out, best)
 	}
 	return out
 }

@@ -18,10 +18,11 @@ type Arrival struct {
 	At      time.Time
 }
 
-// Wait is what became of one arrival in Simulate. The wait runs from the
-// arrival, or from the next moment the centre is open when it came during
-// a break or before opening (those minutes no counter could have served
-// it), to its call; Counter is 0 and Wait −1 when no counter served it.
+// Wait is what became of one arrival in Simulate. The wait is the time
+// the centre was open (or past its closing, counters finishing the queue)
+// between the arrival and its call: the minutes before opening and of the
+// breaks, when no counter could serve, do not count. Counter is 0 and Wait
+// −1 when no counter served it.
 type Wait struct {
 	Service string
 	At      time.Time
@@ -123,6 +124,26 @@ func Simulate(c queue.Centre, arrivals []Arrival, open map[int][]int, durations 
 		}
 	}
 	sec := func(t time.Time) float64 { return t.Sub(midnight).Seconds() }
+	// openBefore[m]: minutes before m that count for waits.
+	openBefore := make([]float64, minutes+1)
+	counts := func(m int) bool { return m < minutes && (centreOpen[m] || (closeMin >= 0 && m >= closeMin)) }
+	for m := range minutes {
+		openBefore[m+1] = openBefore[m]
+		if counts(m) {
+			openBefore[m+1]++
+		}
+	}
+	openSec := func(s float64) float64 {
+		m := int(s / 60)
+		if m >= minutes {
+			return openBefore[minutes]*60 + s - float64(minutes*60)
+		}
+		x := openBefore[m] * 60
+		if counts(m) {
+			x += s - float64(m*60)
+		}
+		return x
+	}
 	works := func(k int, s float64) bool {
 		w := working[k]
 		m := int(s / 60)
@@ -194,7 +215,7 @@ func Simulate(c queue.Centre, arrivals []Arrival, open map[int][]int, durations 
 		for j, i := range waiting {
 			if slices.Contains(counters[k], arr[i].Service) {
 				waiting = slices.Delete(waiting, j, j+1)
-				res.Waits[i].Wait = time.Duration(math.Max(0, s-eff[i]) * float64(time.Second))
+				res.Waits[i].Wait = time.Duration(math.Max(0, openSec(s)-openSec(eff[i])) * float64(time.Second))
 				res.Waits[i].Counter = k
 				idle[k] = false
 				push(s+draw(arr[i].Service), k, true)
