@@ -17,7 +17,7 @@
 //     robust to odd weeks) through the last 16 weekly means of the
 //     service's walk-ins, each day first divided by its weekday factor and
 //     day effect; the slope is halved (damped) and capped at ±3 % a week;
-//   - weekday: the service's mean per weekday over the last 12 weeks over
+//   - weekday: the service's mean per weekday over the last 26 weeks over
 //     its mean, shrunk toward 1 when a weekday has few days;
 //   - effect: one multiplicative factor per kind of day, learnt over the
 //     whole history as the median ratio of such days to the same weekday's
@@ -27,7 +27,7 @@
 //     month (a day takes the first that applies, in that order); the
 //     effects are the centre's (all services together: more days, steadier
 //     factors);
-//   - share: the service's weekday × hour profile over the last 12 weeks,
+//   - share: the service's weekday × hour profile over the last 26 weeks,
 //     shrunk toward its all-days profile when a weekday has few arrivals;
 //   - bookings: checked-in bookings are a stream of their own, fitted the
 //     same way; for a day ahead the larger of the bookings already made and
@@ -38,7 +38,7 @@
 //
 // The 80 % interval is an overdispersed Poisson one: variance φ·μ + (c·μ)²,
 // with φ the hourly dispersion around the day's own profile and c the
-// relative error of whole days, both measured on the last 12 weeks, the
+// relative error of whole days, both measured on the last 26 weeks, the
 // latter grown with the horizon; the backtest reports its coverage.
 //
 // The staffing plan (MakePlan) picks, hour by hour, the fewest counters of

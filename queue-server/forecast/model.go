@@ -104,7 +104,7 @@ var effectNames = [nEffects]string{"", "tet_before", "tet_after_1", "tet_after_2
 	"before_holiday", "first_working_day", "last_working_day"}
 
 const (
-	recentDays  = 84 // weekday factors, profiles, dispersion
+	recentDays  = 182 // weekday factors, profiles, dispersion: 26 weeks
 	trendWeeks  = 16
 	z80         = 1.2815515655446004 // the 90th percentile of the normal: an 80 % two-sided interval
 	maxSlope    = 0.03
