@@ -202,7 +202,12 @@ func Simulate(c queue.Centre, arrivals []Arrival, open map[int][]int, durations 
 		seq++
 		heap.Push(&q, simEvent{at: at, k: k, seq: seq, finish: finish})
 	}
+	order := make([]int, 0, len(working))
 	for k := range working {
+		order = append(order, k)
+	}
+	slices.Sort(order) // map order would make the seed's day vary
+	for _, k := range order {
 		idle[k] = true
 		if works(k, 0) {
 			push(0, k, false)
