@@ -286,18 +286,16 @@ func (m *Model) effectOf(d time.Time) int {
 	case holidayNear(1):
 		return effBeforeHoliday
 	}
-	first, last := true, true
-	for x := d.AddDate(0, 0, -1); x.Month() == d.Month(); x = x.AddDate(0, 0, -1) {
-		if m.open(x) {
-			first = false
-			break
-		}
+	// Working days are Monday to Friday: a Saturday session is extra.
+	working := func(x time.Time) bool {
+		return x.Weekday() != time.Saturday && x.Weekday() != time.Sunday && m.open(x)
 	}
-	for x := d.AddDate(0, 0, 1); x.Month() == d.Month(); x = x.AddDate(0, 0, 1) {
-		if m.open(x) {
-			last = false
-			break
-		}
+	first, last := working(d), working(d)
+	for x := d.AddDate(0, 0, -1); first && x.Month() == d.Month(); x = x.AddDate(0, 0, -1) {
+		first = !working(x)
+	}
+	for x := d.AddDate(0, 0, 1); last && x.Month() == d.Month(); x = x.AddDate(0, 0, 1) {
+		last = !working(x)
 	}
 	switch {
 	case first:
