@@ -180,17 +180,22 @@ func Fit(h History, cal *Calendar) (*Model, error) {
 		return nil, ErrTooLittleHistory
 	}
 	walk, book := map[string][][24]float64{}, map[string][][24]float64{}
+	var lastDay time.Time
+	var counted map[string]int
 	for _, a := range h.Arrivals {
 		lt := a.At.In(loc)
 		d := civil(lt)
 		if d.Before(m.from) {
 			continue
 		}
-		day := date(d)
-		if m.actual[day] == nil {
-			m.actual[day] = map[string]int{}
+		if !d.Equal(lastDay) || counted == nil {
+			lastDay = d
+			if counted = m.actual[date(d)]; counted == nil {
+				counted = map[string]int{}
+				m.actual[date(d)] = counted
+			}
 		}
-		m.actual[day][a.Service]++
+		counted[a.Service]++
 		if d.After(m.to) {
 			continue
 		}

@@ -82,11 +82,10 @@ func Simulate(c queue.Centre, arrivals []Arrival, open map[int][]int, durations 
 		return nil, fmt.Errorf("waitsim: arrivals span more than one day")
 	}
 	// The centre's open minutes and the last one.
-	centreOpen := make([]bool, minutes)
+	centreOpen := openMinutes(c, midnight)
 	closeMin := -1
 	for m := range minutes {
-		if c.OpenAt(midnight.Add(time.Duration(m)*time.Minute), loc) {
-			centreOpen[m] = true
+		if centreOpen[m] {
 			closeMin = m + 1
 		}
 	}
@@ -265,6 +264,35 @@ func Simulate(c queue.Centre, arrivals []Arrival, open map[int][]int, durations 
 	}
 	res.Unserved = len(waiting)
 	return res, nil
+}
+
+// openMinutes marks the minutes of the local day the centre is open, as
+// Centre.OpenAt tells them (hours of the weekday, not a closed date,
+// outside the breaks).
+func openMinutes(c queue.Centre, midnight time.Time) []bool {
+	open := make([]bool, 24*60)
+	if slices.Contains(c.ClosedDates, midnight.Format(time.DateOnly)) {
+		return open
+	}
+	for _, h := range c.Hours {
+		if h.Weekday != int(midnight.Weekday()) {
+			continue
+		}
+		o, _ := queue.ParseClock(h.Open)
+		cl, _ := queue.ParseClock(h.Close)
+		for m := max(0, o); m < min(cl, len(open)); m++ {
+			open[m] = true
+		}
+		for _, b := range c.Breaks {
+			bs, _ := queue.ParseClock(b.Start)
+			be, _ := queue.ParseClock(b.End)
+			for m := max(0, bs); m < min(be, len(open)); m++ {
+				open[m] = false
+			}
+		}
+		break
+	}
+	return open
 }
 
 func cmp0(a, b int) int {

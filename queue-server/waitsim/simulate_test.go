@@ -96,3 +96,18 @@ func TestSimulate(t *testing.T) {
 		t.Error("an unknown counter was accepted")
 	}
 }
+
+// TestOpenMinutes: the minute grid is Centre.OpenAt's.
+func TestOpenMinutes(t *testing.T) {
+	c := simCentre(t)
+	c.ClosedDates = []string{"2026-12-01"}
+	for _, d := range []string{"2026-11-24", "2026-11-25", "2026-12-01"} {
+		midnight, _ := time.ParseInLocation(time.DateOnly, d, c.Location())
+		grid := openMinutes(c, midnight)
+		for m := range grid {
+			if want := c.OpenAt(midnight.Add(time.Duration(m)*time.Minute), c.Location()); grid[m] != want {
+				t.Fatalf("%s minute %d: %v, OpenAt %v", d, m, grid[m], want)
+			}
+		}
+	}
+}
