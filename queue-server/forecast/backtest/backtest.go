@@ -43,7 +43,7 @@ func Centres() ([]Centre, error) {
 	for wd := 1; wd <= 5; wd++ {
 		ward.Hours = append(ward.Hours, queue.Hours{Weekday: wd, Open: "08:00", Close: "17:00"})
 	}
-	p = DefaultPattern(map[string]float64{"A": 22, "B": 34, "C": 9})
+	p = DefaultPattern(map[string]float64{"A": 18, "B": 28, "C": 7})
 	p.Trend, p.Noise = 0.2, 0.12
 	if ward, err = valid(ward); err != nil {
 		return nil, err
@@ -74,7 +74,7 @@ func Centres() ([]Centre, error) {
 	if err != nil {
 		return nil, err
 	}
-	p = DefaultPattern(map[string]float64{"D": 250, "C": 55, "T": 170, "H": 85})
+	p = DefaultPattern(map[string]float64{"D": 190, "C": 40, "T": 130, "H": 65})
 	p.Weekday = [7]float64{0, 1.15, 1.05, 1.0, 0.97, 0.9, 0}
 	p.Afternoon = map[string]bool{"T": true}
 	out = append(out, Centre{Name: "land " + land.ID, Centre: land, Pattern: p})
