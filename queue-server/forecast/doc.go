@@ -41,7 +41,17 @@
 // relative error of whole days, both measured on the last 26 weeks, the
 // latter grown with the horizon; the backtest reports its coverage.
 //
-// The staffing plan (MakePlan) picks, hour by hour, the fewest counters of
-// the roster whose simulated 90th-percentile wait (waitsim.Simulate on
-// arrivals drawn at the forecast's upper bound) stays under the target.
+// The staffing plan (MakePlan) is greedy and checked by simulation
+// (waitsim.Simulate): it plans for a busy day (each hour's forecast mean
+// scaled to the day's upper bound, arrivals drawn as Poisson on three
+// simulated days with lognormal service times of the learnt means) and
+// goes hour by hour, the later hours fully staffed: it starts from the
+// fewest counters whose minutes cover the hour's work, plus one for each
+// service expected that none of them serves, then opens the counter
+// serving most of the citizens waiting too long until the hour's
+// 90th-percentile wait, on each simulated day, is within 80 % of the
+// target; an hour the whole roster cannot bring there is Short. A last
+// pass opens more where citizens left waiting spill into a leaner hour.
+// Waits count the minutes the centre is open (not breaks, not before
+// opening).
 package forecast

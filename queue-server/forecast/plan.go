@@ -57,13 +57,9 @@ var planMargin = 0.8
 const minRate = 0.15
 
 // MakePlan plans the counters to open each hour of the day (YYYY-MM-DD, a
-// day of the forecast): hour by hour from the first whose simulated
-// 90th-percentile wait misses the target, it opens the roster's counter
-// serving the most citizens waiting too long, until every hour meets it or
-// the roster is exhausted (Short); then it closes each counter-hour the
-// target does not need. The simulated day (waitsim.Simulate) takes each
-// hour's forecast upper bound (the 80 % interval's high end) of arrivals,
-// spread evenly over the hour.
+// day of the forecast), as the package documentation says: hour by hour,
+// the fewest counters whose simulated 90th-percentile wait on a busy day
+// meets the target, and where the roster falls short (Short, Needed).
 func MakePlan(f *Forecast, day string, o PlanOptions) (*Plan, error) {
 	c := f.centre
 	if c.ID == "" {
