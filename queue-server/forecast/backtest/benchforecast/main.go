@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"sort"
 	"time"
 
 	"xephang/queue-server/forecast/backtest"
@@ -36,8 +37,17 @@ func main() {
 		cfg.HistoryFrom.Format(time.DateOnly), cfg.HistoryTo.Format(time.DateOnly), cfg.TestFrom.Format(time.DateOnly), cfg.Horizon, cfg.Weeks, cfg.Target)
 	fmt.Printf("%s/%s, %d CPUs, %s, took %v\n\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), time.Since(start).Round(time.Second))
 	fmt.Print(backtest.Table(rows, cfg.Target))
+	fmt.Println("\nDay effects learnt by the last fit (factor on an ordinary day):")
 	for _, r := range rows {
-		fmt.Printf("\n%s: learnt day effects %v", r.Centre, r.Effects)
+		var names []string
+		for n := range r.Effects {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		fmt.Printf("- %s:", r.Centre)
+		for _, n := range names {
+			fmt.Printf(" %s %.2f", n, r.Effects[n])
+		}
+		fmt.Println()
 	}
-	fmt.Println()
 }
