@@ -227,3 +227,24 @@ func TestServiceTimes(t *testing.T) {
 		t.Errorf("service times: %v", st)
 	}
 }
+
+// TestForecastConcurrently: a fitted model is read-only; the server keeps
+// one per centre and answers several requests with it at once (-race).
+func TestForecastConcurrently(t *testing.T) {
+	h := demoHistory(t, local(t, "2025-06-01 00:00"), local(t, "2025-10-05 00:00"), 5)
+	m, err := forecast.Fit(h, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := m.Forecast(forecast.Options{Now: local(t, "2025-10-06 07:00")})
+	done := make(chan *forecast.Forecast)
+	for range 4 {
+		go func() { done <- m.Forecast(forecast.Options{Now: local(t, "2025-10-06 07:00")}) }()
+	}
+	for range 4 {
+		got := <-done
+		if len(got.Points) != len(want.Points) || got.Points[7] != want.Points[7] || got.Days[0].Mean != want.Days[0].Mean {
+			t.Fatal("concurrent forecasts differ")
+		}
+	}
+}
