@@ -208,6 +208,10 @@ func TestMakePlan(t *testing.T) {
 	if p, err := forecast.MakePlan(f, "2025-10-12", forecast.PlanOptions{}); err != nil || len(p.Hours) != 0 {
 		t.Errorf("Sunday: %+v, %v", p, err)
 	}
+	f2 := m.Forecast(forecast.Options{Days: 3, Now: local(t, "2025-08-31 06:00")})
+	if p, err := forecast.MakePlan(f2, "2025-09-01", forecast.PlanOptions{}); err != nil || len(p.Hours) != 0 || p.AllDayCounterHours != 0 {
+		t.Errorf("Quốc khánh: %+v, %v", p, err)
+	}
 	if _, err := forecast.MakePlan(f, "12/10/2025", forecast.PlanOptions{}); err == nil {
 		t.Error("a bad day was accepted")
 	}

@@ -98,6 +98,11 @@ func MakePlan(f *Forecast, day string, o PlanOptions) (*Plan, error) {
 		}
 	}
 	p := &Plan{Hours: []PlanHour{}}
+	for _, ds := range f.Days {
+		if ds.Day == day && ds.Service == "" && ds.Closed {
+			hours = nil // a day off of the calendar: no plan
+		}
+	}
 	if len(hours) == 0 {
 		return p, nil
 	}
