@@ -37,9 +37,12 @@
 //     dates, weekdays without hours) are forecast 0.
 //
 // The 80 % interval is an overdispersed Poisson one: variance φ·μ + (c·μ)²,
-// with φ the hourly dispersion around the day's own profile and c the
-// relative error of whole days, both measured on the last 26 weeks, the
-// latter grown with the horizon; the backtest reports its coverage.
+// with φ the hourly dispersion around the day's own profile (last 26
+// weeks) and c the relative error of whole days beyond Poisson, measured
+// out of sample (each of the last 8 weeks forecast from the weeks before
+// it; in sample when fewer than 20 days can be), grown by 5 % a week of
+// horizon and by a quarter on effect days; the backtest reports its
+// coverage.
 //
 // The staffing plan (MakePlan) is greedy and checked by simulation
 // (waitsim.Simulate): it plans for a busy day (each hour's forecast mean
@@ -49,7 +52,7 @@
 // fewest counters whose minutes cover the hour's work, plus one for each
 // service expected that none of them serves, then opens the counter
 // serving most of the citizens waiting too long until the hour's
-// 90th-percentile wait, on each simulated day, is within 80 % of the
+// 90th-percentile wait, on each simulated day, is within 75 % of the
 // target; an hour the whole roster cannot bring there is Short. A last
 // pass opens more where citizens left waiting spill into a leaner hour.
 // Waits count the minutes the centre is open (not breaks, not before

@@ -417,23 +417,8 @@ func (m *Model) fitStream(infos []dayInfo, counts [][24]float64) *stream {
 			xs, ys = append(xs, -float64(j)), append(ys, wz[j]/wn[j])
 		}
 	}
-	var slope float64
-	if len(xs) >= 4 {
-		var slopes []float64
-		for a := range xs {
-			for b := a + 1; b < len(xs); b++ {
-				slopes = append(slopes, (ys[b]-ys[a])/(xs[b]-xs[a]))
-			}
-		}
-		slope = median(slopes)
-	}
-	var icepts []float64
-	for k := range xs {
-		icepts = append(icepts, ys[k]-slope*xs[k])
-	}
-	if len(icepts) > 0 {
-		st.level = math.Max(0, median(icepts))
-	}
+	slope, level := theilSen(xs, ys)
+	st.level = math.Max(0, level)
 	if st.level > 0 {
 		st.slope = math.Max(-maxSlope, math.Min(maxSlope, trendDamp*slope/st.level))
 	}
@@ -493,6 +478,40 @@ func (m *Model) fitStream(infos []dayInfo, counts [][24]float64) *stream {
 			}
 		}
 	}
+	// The relative error of whole days out of sample: each of the last 8
+	// weeks forecast from the weeks before it (level and damped trend, as
+	// Forecast does); in sample when fewer than 20 days can be.
+	var onum, oden, odays float64
+	for j := 1; j <= 8; j++ {
+		var ox, oy []float64
+		for k := range xs {
+			if xs[k] <= -float64(j+1) {
+				ox, oy = append(ox, xs[k]), append(oy, ys[k])
+			}
+		}
+		if len(ox) < 4 {
+			break
+		}
+		s, l := theilSen(ox, oy)
+		origin := l - s*float64(j+1)
+		if origin <= 0 {
+			continue
+		}
+		pred := origin * (1 + math.Max(-maxSlope, math.Min(maxSlope, trendDamp*s/origin)))
+		for i := n - 7*j; i < n-7*(j-1); i++ {
+			in := infos[i]
+			if i < 0 || !in.open || in.effect == effTetBefore || in.effect == effTetAfter1 || in.effect == effTetAfter2 {
+				continue
+			}
+			yhat := pred * st.weekday[weekday(i)] * m.effect[in.effect]
+			onum += (y[i]-yhat)*(y[i]-yhat) - yhat
+			oden += yhat * yhat
+			odays++
+		}
+	}
+	if odays >= 20 {
+		num, den = onum, oden
+	}
 	st.c = 0.03
 	if den > 0 && num > 0 {
 		st.c = math.Max(0.03, math.Min(1, math.Sqrt(num/den)))
@@ -515,9 +534,9 @@ func (st *stream) day(m *Model, d time.Time, in dayInfo) (mu [24]float64, c floa
 	for h := range 24 {
 		mu[h] = lvl * st.share[d.Weekday()][h]
 	}
-	c = st.c * (1 + 0.1*math.Max(0, weeks))
+	c = st.c * (1 + 0.05*math.Max(0, weeks))
 	if in.effect != effNone {
-		c *= 1.5 // rarer days, less certain factors
+		c *= 1.25 // rarer days, less certain factors
 	}
 	return mu, c
 }
@@ -598,19 +617,24 @@ func (m *Model) Forecast(o Options) *Forecast {
 			var dayPois, dayCorr float64
 			for h := range 24 {
 				var mean, pois, corr float64
+				var random float64 // the part not yet booked
 				if wst != nil {
 					mean = wmu[h]
+					random += wmu[h]
 					pois += wst.phi * wmu[h]
 					corr += wc * wmu[h]
 				}
 				if bst != nil && bmu[h] > float64(bk[h]) {
 					mean += bmu[h]
+					random += bmu[h]
 					pois += bst.phi * bmu[h]
 					corr += bc * bmu[h]
 				} else {
 					mean += float64(bk[h])
 				}
-				dayPois += pois
+				// A day's total is Poisson around the day's level (the
+				// hours' overdispersion is around the day's own profile).
+				dayPois += random
 				dayCorr += corr
 				ds.Booked += bk[h]
 				if mean == 0 && bk[h] == 0 {
@@ -650,6 +674,25 @@ func (m *Model) Forecast(o Options) *Forecast {
 		}
 	}
 	return f
+}
+
+// theilSen fits a line through the points: the median of the pairwise
+// slopes (0 under four points) and the median level at x = 0.
+func theilSen(xs, ys []float64) (slope, level float64) {
+	if len(xs) >= 4 {
+		var slopes []float64
+		for a := range xs {
+			for b := a + 1; b < len(xs); b++ {
+				slopes = append(slopes, (ys[b]-ys[a])/(xs[b]-xs[a]))
+			}
+		}
+		slope = median(slopes)
+	}
+	var icepts []float64
+	for k := range xs {
+		icepts = append(icepts, ys[k]-slope*xs[k])
+	}
+	return slope, median(icepts)
 }
 
 func round2(x float64) float64 { return math.Round(x*100) / 100 }

@@ -50,7 +50,7 @@ const planSeeds = 3
 
 // planMargin: the plan aims at this share of the target, for the days
 // that come busier than planned.
-var planMargin = 0.8
+var planMargin = 0.75
 
 // minRate: a service expected at least this often in an hour (0.15: about
 // one day in seven) keeps a counter serving it open.
