@@ -148,6 +148,11 @@ func TestImportDirections(t *testing.T) {
 		{"digitising makes files of what the pre-check read: of ours, kiosk/precheck alone",
 			func(p string) bool { return under(p, "kiosk/digitise") },
 			func(imp string) bool { return strings.HasPrefix(imp, module) && !under(rel(imp), "kiosk/precheck") }},
+		{"the forecast imports the standard library, the domain and waitsim only",
+			func(p string) bool { return p == "queue-server/forecast" },
+			func(imp string) bool {
+				return !isStd(imp) && imp != module+"queue-server/queue" && imp != module+"queue-server/waitsim"
+			}},
 		{"the pages are static files",
 			func(p string) bool { return p == "ui" },
 			ours("")},
