@@ -258,9 +258,10 @@ type Output struct {
 	DocumentNumber string        `json:"document_number,omitempty"`
 	IssuingState   string        `json:"issuing_state,omitempty"`
 	Province       string        `json:"province,omitempty"`
-	// Face is the image as the chip stores it (JSON: base64), FaceFormat
-	// "jpeg" or "jp2"; empty when left out (what staff get has it apart).
-	Face         []byte           `json:"face,omitempty"`
+	// Face is the image as the chip stores it (JSON: base64; null when
+	// the chip has none, or left out: staff get it apart), FaceFormat
+	// "jpeg" or "jp2".
+	Face         []byte           `json:"face"`
 	FaceFormat   string           `json:"face_format,omitempty"`
 	Authenticity lds.Authenticity `json:"authenticity"`
 	Problems     []string         `json:"problems"`
