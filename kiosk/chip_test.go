@@ -392,3 +392,67 @@ func TestChipWithoutCodeSaysWhatIsNeeded(t *testing.T) {
 		return false
 	})
 }
+
+// TestCounterScanChipCommand runs `kioskd counter-scan -chip-reader
+// -card-reader` as the clerk's PC would, without a scanner: the card's QR
+// on a (simulated) serial code reader, its chip on pcscd's reader; the
+// identity reaches the ticket served at the counter, checked against the
+// CSCA directory.
+func TestCounterScanChipCommand(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	d := pcsctest.Start(t)
+	slot := vpcd.NewSlot(d.VPCD)
+	t.Cleanup(func() { slot.Close() })
+	pki, _ := lds.NewPKI("VN", "Test CSCA")
+	cscaDir := t.TempDir()
+	if err := pki.WriteCSCA(cscaDir); err != nil {
+		t.Fatal(err)
+	}
+	card, err := chipsim.New(chipsim.DemoHolder("adult"), chipsim.Options{PKI: pki})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := slot.Insert(card); err != nil {
+		t.Fatal(err)
+	}
+	codes, err := idcardsim.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer codes.Close()
+	admin := startServer(t)
+	dir := t.TempDir()
+	enrollKiosk(t, admin, "bench", dir)
+	cred, _ := LoadCredential(dir)
+	kc := apiv1.NewClient(admin.Base)
+	kc.Token = cred.Credential
+	tk, err := kc.Issue(ctx, "bench", apiv1.IssueRequest{Service: "A", IdempotencyKey: "counter-chip-cmd"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, err := admin.Next(ctx, "bench", 1); !ok || err != nil {
+		t.Fatalf("next: %v %v", ok, err)
+	}
+	out := &lockedBuffer{}
+	cctx, stop := context.WithCancel(ctx)
+	done := make(chan int, 1)
+	go func() {
+		var errb lockedBuffer
+		done <- run(cctx, []string{"counter-scan", "-data", dir, "-counter", "1", "-chip-reader", d.Reader,
+			"-card-reader", "serial:" + codes.Path(), "-csca", cscaDir}, strings.NewReader(""), out, &errb)
+	}()
+	want := "OK    Số " + tk.Number + ": chip genuine, 0 trường khác mã trên thẻ, đã gửi"
+	waitUntil(t, ctx, "the identity sent", func() bool {
+		codes.SendQR(idcardsim.SampleQR) // until the agent's port is open
+		time.Sleep(200 * time.Millisecond)
+		return strings.Contains(out.String(), want)
+	})
+	stop()
+	if code := <-done; code != exitOK {
+		t.Errorf("exit %d: %s", code, out)
+	}
+	if got, err := admin.Identity(ctx, tk.ID); err != nil || got.Authenticity != "genuine" || !strings.Contains(string(got.Card), "Nguyễn Văn An") {
+		t.Fatalf("identity %+v %v", got, err)
+	}
+}
