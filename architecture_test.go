@@ -95,6 +95,14 @@ func TestImportDirections(t *testing.T) {
 		{"the PC/SC driver, its virtual card and its test daemon import nothing of ours outside drivers/pcsc",
 			func(p string) bool { return under(p, "drivers/pcsc") },
 			func(imp string) bool { return strings.HasPrefix(imp, module) && !under(rel(imp), "drivers/pcsc") }},
+		{"the chip read (drivers/idcard/chip) takes any Transmitter: of ours the card, the eMRTD reader, its LDS and JPEG 2000 alone",
+			func(p string) bool { return p == "drivers/idcard/chip" },
+			func(imp string) bool {
+				return strings.HasPrefix(imp, module) && !slices.Contains([]string{"drivers/idcard", "drivers/emrtd", "drivers/emrtd/lds", "drivers/jp2"}, rel(imp))
+			}},
+		{"the eMRTD reader takes any Transmitter: of ours it imports the LDS parsers alone (never pcsc, never a simulator)",
+			func(p string) bool { return p == "drivers/emrtd" },
+			func(imp string) bool { return strings.HasPrefix(imp, module) && rel(imp) != "drivers/emrtd/lds" }},
 		{"the JPEG 2000 decoder imports nothing of ours",
 			func(p string) bool { return under(p, "drivers/jp2") },
 			ours("")},
@@ -123,6 +131,9 @@ func TestImportDirections(t *testing.T) {
 		{"the procedure catalogue imports the standard library and x/text alone",
 			func(p string) bool { return p == "queue-server/procedures" },
 			func(imp string) bool { return !isStd(imp) && !strings.HasPrefix(imp, "golang.org/x/text/") }},
+		{"the simulated chip (drivers/emrtd/chipsim) builds its files with lds and imports nothing else of ours",
+			func(p string) bool { return p == "drivers/emrtd/chipsim" },
+			func(imp string) bool { return strings.HasPrefix(imp, module) && rel(imp) != "drivers/emrtd/lds" }},
 		{"the chip's data structures and passive authentication (drivers/emrtd/lds) import nothing of ours",
 			func(p string) bool { return under(p, "drivers/emrtd/lds") },
 			func(imp string) bool { return strings.HasPrefix(imp, module) }},
@@ -137,6 +148,11 @@ func TestImportDirections(t *testing.T) {
 		{"digitising makes files of what the pre-check read: of ours, kiosk/precheck alone",
 			func(p string) bool { return under(p, "kiosk/digitise") },
 			func(imp string) bool { return strings.HasPrefix(imp, module) && !under(rel(imp), "kiosk/precheck") }},
+		{"the forecast imports the standard library, the domain and waitsim only",
+			func(p string) bool { return p == "queue-server/forecast" },
+			func(imp string) bool {
+				return !isStd(imp) && imp != module+"queue-server/queue" && imp != module+"queue-server/waitsim"
+			}},
 		{"the pages are static files",
 			func(p string) bool { return p == "ui" },
 			ours("")},

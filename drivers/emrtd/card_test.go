@@ -11,6 +11,8 @@ import (
 	"errors"
 	"math/big"
 	"testing"
+
+	"xephang/drivers/emrtd/lds"
 )
 
 // testCard is a tiny eMRTD chip for the flows: the MF with EF.CardAccess,
@@ -23,12 +25,13 @@ type testCard struct {
 	mrz        MRZInfo
 	can        string
 	cardAccess []byte            // nil: no EF.CardAccess, BAC only
-	pace       PACEParams        // the variant the chip runs
+	pace       lds.PACEInfo      // the variant the chip runs
 	files      map[uint16][]byte // files of the application
 	aaKey      crypto.Signer     // *rsa.PrivateKey or *ecdsa.PrivateKey; nil: no AA
 	aaBad      bool              // sign something else (a copied chip)
 	noExtended bool              // refuse extended READ BINARY with 6700
 	maxLe      int               // the most one READ BINARY gives (0: as asked)
+	sfiOnly    bool              // EF.CardAccess by its short EF identifier only, not by SELECT
 
 	app      bool   // application selected
 	cur      []byte // selected file
@@ -38,10 +41,9 @@ type testCard struct {
 	paceKPI  []byte
 	paceS    *big.Int
 	paceStep int
-	skMap    *big.Int
-	gX, gY   *big.Int
-	skIC     *big.Int
+	group    paceGroup
 	pkIC     []byte
+	pkIFD    []byte
 	shared   []byte
 	tamper   func(r []byte) []byte // change the answers on the wire
 	removeAt int                   // fail the n-th APDU as a removed card (0: never)
@@ -138,7 +140,7 @@ func (c *testCard) selectFile(cmd command, secure bool) []byte {
 	case cmd.p1 == 0x02 && len(cmd.data) == 2:
 		fid := uint16(cmd.data[0])<<8 | uint16(cmd.data[1])
 		if !c.app {
-			if fid == FIDCardAccess && c.cardAccess != nil {
+			if fid == FIDCardAccess && c.cardAccess != nil && !c.sfiOnly {
 				c.cur, c.curOK = c.cardAccess, true
 				return sw(0x9000)
 			}
@@ -158,13 +160,19 @@ func (c *testCard) selectFile(cmd command, secure bool) []byte {
 }
 
 func (c *testCard) readBinary(cmd command) []byte {
-	if !c.curOK {
+	if !c.curOK && !(cmd.ins == 0xB0 && cmd.p1&0x80 != 0) {
 		return sw(0x6986)
 	}
 	if cmd.extended() && c.noExtended {
 		return sw(0x6700)
 	}
 	offset, le := int(cmd.p1&0x7F)<<8|int(cmd.p2), cmd.le
+	if cmd.ins == 0xB0 && cmd.p1&0x80 != 0 { // short EF identifier in P1, offset in P2
+		if cmd.p1&0x1F != 0x1C || c.app || c.cardAccess == nil {
+			return sw(0x6A82)
+		}
+		c.cur, c.curOK, offset = c.cardAccess, true, int(cmd.p2)
+	}
 	if cmd.ins == 0xB1 {
 		o, _, err := nextTLV(cmd.data)
 		if err != nil || o.tag != 0x54 {
@@ -241,7 +249,6 @@ func (c *testCard) mseSetAT(cmd command) []byte {
 }
 
 func (c *testCard) generalAuthenticate(cmd command) []byte {
-	curve, _ := CurveByParameterID(c.pace.ParameterID)
 	cn := paceCiphers[c.pace.OID]
 	o, _, err := nextTLV(cmd.data)
 	if err != nil || o.tag != 0x7C {
@@ -254,6 +261,7 @@ func (c *testCard) generalAuthenticate(cmd command) []byte {
 	ga := func(tag int, v []byte) []byte { return sw(0x9000, appendTLV(nil, 0x7C, appendTLV(nil, tag, v))) }
 	switch c.paceStep {
 	case 1:
+		_, c.group, _ = paceGroupOf(c.pace)
 		s := make([]byte, 16)
 		rand.Read(s)
 		c.paceS = new(big.Int).SetBytes(s)
@@ -261,43 +269,36 @@ func (c *testCard) generalAuthenticate(cmd command) []byte {
 		c.paceStep = 2
 		return ga(0x80, z)
 	case 2:
-		x, y := curve.Unmarshal(in.value)
-		if in.tag != 0x81 || x == nil {
+		if in.tag != 0x81 {
 			return sw(0x6A80)
 		}
-		c.skMap, _ = randomScalar(curve, rand.Reader)
-		hX, hY := curve.ScalarMult(x, y, c.skMap)
-		sX, sY := curve.ScalarBaseMult(c.paceS)
-		c.gX, c.gY = curve.Add(sX, sY, hX, hY)
-		pX, pY := curve.ScalarBaseMult(c.skMap)
+		sk, pk, _ := c.group.keyPair(rand.Reader)
+		if err := c.group.mapGenerator(c.paceS, sk, in.value); err != nil {
+			return sw(0x6A80)
+		}
 		c.paceStep = 3
-		return ga(0x82, curve.Marshal(pX, pY))
+		return ga(0x82, pk)
 	case 3:
-		x, y := curve.Unmarshal(in.value)
-		if in.tag != 0x83 || x == nil {
+		if in.tag != 0x83 {
 			return sw(0x6A80)
 		}
-		c.skIC, _ = randomScalar(curve, rand.Reader)
-		pX, pY := curve.ScalarMult(c.gX, c.gY, c.skIC)
-		c.pkIC = curve.Marshal(pX, pY)
-		kX, _ := curve.ScalarMult(x, y, c.skIC)
-		c.shared = kX.FillBytes(make([]byte, curve.ByteLen()))
+		sk, pk, _ := c.group.keyPair(rand.Reader)
+		shared, err := c.group.agree(sk, in.value)
+		if err != nil {
+			return sw(0x6A80)
+		}
+		c.pkIC, c.pkIFD, c.shared = pk, in.value, shared
 		c.paceStep = 4
-		c.gX = nil
-		c.skMap = nil
-		c.paceS = nil
-		c.rndIC = in.value // keep PK_IFD for the token
 		return ga(0x84, c.pkIC)
 	case 4:
 		c.paceStep = 0
 		ksMac := DeriveKey(c.shared, 2, cn)
-		if in.tag != 0x85 || !bytes.Equal(in.value, AuthToken(cn, ksMac, c.pace.OID, c.pkIC)) {
+		tag := c.group.publicTag()
+		if in.tag != 0x85 || !bytes.Equal(in.value, authToken(cn, ksMac, c.pace.OID, tag, c.pkIC)) {
 			return sw(0x6300)
 		}
-		tIC := AuthToken(cn, ksMac, c.pace.OID, c.rndIC)
-		c.rndIC = nil
 		c.sm, _ = NewSM(cn, DeriveKey(c.shared, 1, cn), ksMac, make([]byte, blockSize(cn)))
-		return ga(0x86, tIC)
+		return ga(0x86, authToken(cn, ksMac, c.pace.OID, tag, c.pkIFD))
 	}
 	return sw(0x6985)
 }
@@ -342,4 +343,18 @@ func rsaKey(t testing.TB) *rsa.PrivateKey {
 		t.Fatal(err)
 	}
 	return k
+}
+
+// randReader is crypto/rand for places that take an io.Reader.
+type randReader struct{}
+
+func (randReader) Read(b []byte) (int, error) { return rand.Read(b) }
+
+// file makes an LDS file of tag with n bytes of content.
+func file(tag byte, n int) []byte {
+	body := make([]byte, n)
+	for i := range body {
+		body[i] = byte(i * 7)
+	}
+	return appendTLV(nil, int(tag), body)
 }

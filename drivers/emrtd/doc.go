@@ -7,7 +7,8 @@
 //   - access control: BAC (Basic Access Control, 3DES, keys from the MRZ's
 //     document number, birth date and expiry) and PACE (generic mapping over
 //     ECDH on NIST P-256/P-384/P-521 and brainpoolP256r1/384r1/512r1, with the
-//     MRZ or the CAN as password), Doc 9303 Part 11 §4.3 and §4.4;
+//     MRZ or the CAN as password; DH generic mapping on RFC 5114's groups
+//     too), Doc 9303 Part 11 §4.3 and §4.4;
 //   - secure messaging (§9.8): DO87/DO85, DO97, DO99, DO8E, the send sequence
 //     counter, 3DES with the ISO/IEC 9797-1 retail MAC or AES with CMAC, short
 //     and extended length; an answer whose MAC fails is ErrSecureMessaging;

@@ -66,12 +66,43 @@ func readFile(t Transmitter, fid uint16, ext bool, first int) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	return readRest(t, fid, ext, buf, eof)
+}
+
+// readCardAccess reads EF.CardAccess: SELECT by FID, or, for a chip that
+// refuses that at the MF, READ BINARY with its short EF identifier 1C (which
+// selects it too).
+func readCardAccess(t Transmitter) ([]byte, error) {
+	b, err := ReadFile(t, FIDCardAccess, false)
+	var se *StatusError
+	if err == nil || !errors.As(err, &se) || se.Op != "SELECT" {
+		return b, err
+	}
+	r, err := exchange(t, []byte{0x00, 0xB0, 0x80 | 0x1C, 0x00, firstRead})
+	if err != nil {
+		return nil, err
+	}
+	buf, sw, err := status(r)
+	if err != nil {
+		return nil, err
+	}
+	if sw != 0x9000 && sw != 0x6282 {
+		return nil, &StatusError{Op: "READ BINARY", SW: sw}
+	}
+	return readRest(t, FIDCardAccess, false, buf, sw == 0x6282)
+}
+
+// readRest reads the rest of the selected file whose first bytes are buf.
+func readRest(t Transmitter, fid uint16, ext bool, buf []byte, eof bool) ([]byte, error) {
 	total, ok, err := headerLength(buf)
 	for !ok && err == nil && !eof && len(buf) < 8 {
 		var more []byte
 		more, eof, err = readBinary(t, len(buf), 8-len(buf))
 		if err != nil {
 			return nil, err
+		}
+		if len(more) == 0 {
+			break
 		}
 		buf = append(buf, more...)
 		total, ok, err = headerLength(buf)

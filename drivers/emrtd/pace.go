@@ -11,6 +11,8 @@ import (
 	"math/big"
 	"strconv"
 	"strings"
+
+	"xephang/drivers/emrtd/lds"
 )
 
 // AccessKey is what opens the chip: PACE with the CAN when CAN is set, else
@@ -20,18 +22,16 @@ type AccessKey struct {
 	CAN string // card access number, the six digits printed on the card
 }
 
-// PACEParams are the inputs PACE takes from one PACEInfo of EF.CardAccess.
-type PACEParams struct {
-	OID         string // protocol, dotted: "0.4.0.127.0.7.2.2.4.2.2" is id-PACE-ECDH-GM-AES-CBC-CMAC-128
-	ParameterID int    // standardised domain parameters: 13 is brainpoolP256r1
-}
-
 // The PACE protocols: id-PACE (BSI TR-03110 / Doc 9303 Part 11 §9.2.3)
-// followed by mapping and key agreement (2 = ECDH generic mapping) and cipher
-// (1 3DES, 2 AES-128, 3 AES-192, 4 AES-256).
+// followed by mapping and key agreement (1 = DH, 2 = ECDH, both generic
+// mapping) and cipher (1 3DES, 2 AES-128, 3 AES-192, 4 AES-256).
 const oidPACE = "0.4.0.127.0.7.2.2.4."
 
 var paceCiphers = map[string]string{
+	oidPACE + "1.1": Cipher3DES,
+	oidPACE + "1.2": CipherAES128,
+	oidPACE + "1.3": CipherAES192,
+	oidPACE + "1.4": CipherAES256,
 	oidPACE + "2.1": Cipher3DES,
 	oidPACE + "2.2": CipherAES128,
 	oidPACE + "2.3": CipherAES192,
@@ -42,32 +42,46 @@ var paceCiphers = map[string]string{
 // (Read falls back to BAC).
 var errPACEUnsupported = errors.New("emrtd: PACE variant not supported")
 
-// PACESupported reports whether PACE can run with these parameters: ECDH
-// generic mapping on one of the curves of CurveByParameterID.
-func PACESupported(p PACEParams) bool {
-	if _, ok := paceCiphers[p.OID]; !ok {
-		return false
-	}
-	_, err := CurveByParameterID(p.ParameterID)
+// PACESupported reports whether PACE can run with this PACEInfo of EF.CardAccess:
+// generic mapping over ECDH on one of the curves of CurveByParameterID, or
+// over DH on one of the groups 0, 1, 2 (RFC 5114).
+func PACESupported(p lds.PACEInfo) bool {
+	_, _, err := paceGroupOf(p)
 	return err == nil
 }
 
-// PACE runs PACE (Doc 9303 Part 11 §4.4) with generic mapping over ECDH at
-// the chip's MF: MSE:Set AT, then four chained GENERAL AUTHENTICATE steps
+// paceGroupOf gives the cipher and the group of a PACEInfo.
+func paceGroupOf(p lds.PACEInfo) (string, paceGroup, error) {
+	cipherName, ok := paceCiphers[p.OID]
+	if !ok {
+		return "", nil, fmt.Errorf("%w: protocol %s", errPACEUnsupported, p.OID)
+	}
+	if strings.HasPrefix(p.OID, oidPACE+"1.") {
+		g, err := dhGroupByParameterID(p.ParameterID)
+		if err != nil {
+			return "", nil, fmt.Errorf("%w: %v", errPACEUnsupported, err)
+		}
+		return cipherName, g, nil
+	}
+	c, err := CurveByParameterID(p.ParameterID)
+	if err != nil {
+		return "", nil, fmt.Errorf("%w: %v", errPACEUnsupported, err)
+	}
+	return cipherName, &ecGroup{c: c, gx: c.Gx, gy: c.Gy}, nil
+}
+
+// PACE runs PACE (Doc 9303 Part 11 §4.4) with generic mapping over ECDH or
+// DH at the chip's MF: MSE:Set AT, then four chained GENERAL AUTHENTICATE steps
 // (encrypted nonce, mapping, key agreement, mutual authentication tokens).
 // A refused password is ErrAccessDenied. The session's SSC starts at zero.
-func PACE(t Transmitter, p PACEParams, key AccessKey) (*Session, error) {
+func PACE(t Transmitter, p lds.PACEInfo, key AccessKey) (*Session, error) {
 	return pace(t, p, key, rand.Reader)
 }
 
-func pace(t Transmitter, p PACEParams, key AccessKey, rnd io.Reader) (*Session, error) {
-	cipherName, ok := paceCiphers[p.OID]
-	if !ok {
-		return nil, fmt.Errorf("%w: protocol %s", errPACEUnsupported, p.OID)
-	}
-	curve, err := CurveByParameterID(p.ParameterID)
+func pace(t Transmitter, p lds.PACEInfo, key AccessKey, rnd io.Reader) (*Session, error) {
+	cipherName, group, err := paceGroupOf(p)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", errPACEUnsupported, err)
+		return nil, err
 	}
 	oid, err := encodeOID(p.OID)
 	if err != nil {
@@ -107,56 +121,40 @@ func pace(t Transmitter, p PACEParams, key AccessKey, rnd io.Reader) (*Session, 
 	}
 	s := new(big.Int).SetBytes(sb)
 
-	// 2. Generic mapping: G~ = s·G + H, H the ECDH of the mapping keys.
-	skMap, err := randomScalar(curve, rnd)
+	// 2. Generic mapping: G~ = s·G + H, H the key agreement of the mapping keys.
+	skMap, pkMap, err := group.keyPair(rnd)
 	if err != nil {
 		return nil, err
 	}
-	pkMapX, pkMapY := curve.ScalarBaseMult(skMap)
-	resp, err := generalAuthenticate(t, true, 0x81, curve.Marshal(pkMapX, pkMapY), 0x82)
+	pkMapIC, err := generalAuthenticate(t, true, 0x81, pkMap, 0x82)
 	if err != nil {
 		return nil, err
 	}
-	icX, icY := curve.Unmarshal(resp)
-	if icX == nil {
-		return nil, fmt.Errorf("emrtd: PACE: the chip's mapping key is not a point of %s: %w", curve.Name, ErrNotEMRTD)
-	}
-	hX, hY := curve.ScalarMult(icX, icY, skMap)
-	if hX == nil {
-		return nil, fmt.Errorf("emrtd: PACE: mapping gave the point at infinity: %w", ErrNotEMRTD)
-	}
-	sgX, sgY := curve.ScalarBaseMult(s)
-	gX, gY := curve.Add(sgX, sgY, hX, hY)
-	if gX == nil {
-		return nil, fmt.Errorf("emrtd: PACE: mapped generator at infinity: %w", ErrNotEMRTD)
+	if err := group.mapGenerator(s, skMap, pkMapIC); err != nil {
+		return nil, err
 	}
 
 	// 3. Key agreement on the mapped generator.
-	sk, err := randomScalar(curve, rnd)
+	sk, pkIFD, err := group.keyPair(rnd)
 	if err != nil {
 		return nil, err
 	}
-	pkX, pkY := curve.ScalarMult(gX, gY, sk)
-	pkIFD := curve.Marshal(pkX, pkY)
 	pkIC, err := generalAuthenticate(t, true, 0x83, pkIFD, 0x84)
 	if err != nil {
 		return nil, err
 	}
-	cX, cY := curve.Unmarshal(pkIC)
-	if cX == nil || bytes.Equal(pkIC, pkIFD) {
-		return nil, fmt.Errorf("emrtd: PACE: the chip's ephemeral key is not valid: %w", ErrNotEMRTD)
+	if bytes.Equal(pkIC, pkIFD) {
+		return nil, fmt.Errorf("emrtd: PACE: the chip sent our own key back: %w", ErrNotEMRTD)
 	}
-	kX, _ := curve.ScalarMult(cX, cY, sk)
-	if kX == nil {
-		return nil, fmt.Errorf("emrtd: PACE: key agreement at infinity: %w", ErrNotEMRTD)
+	shared, err := group.agree(sk, pkIC)
+	if err != nil {
+		return nil, err
 	}
-	shared := make([]byte, curve.byteLen)
-	kX.FillBytes(shared)
 	ksEnc := DeriveKey(shared, counterEnc, cipherName)
 	ksMac := DeriveKey(shared, counterMAC, cipherName)
 
 	// 4. Mutual authentication: each side MACs the other's public key.
-	tIFD := AuthToken(cipherName, ksMac, p.OID, pkIC)
+	tIFD := authToken(cipherName, ksMac, p.OID, group.publicTag(), pkIC)
 	tIC, err := generalAuthenticate(t, false, 0x85, tIFD, 0x86)
 	if err != nil {
 		var se *StatusError
@@ -165,7 +163,7 @@ func pace(t Transmitter, p PACEParams, key AccessKey, rnd io.Reader) (*Session, 
 		}
 		return nil, err
 	}
-	if subtle.ConstantTimeCompare(tIC, AuthToken(cipherName, ksMac, p.OID, pkIFD)) != 1 {
+	if subtle.ConstantTimeCompare(tIC, authToken(cipherName, ksMac, p.OID, group.publicTag(), pkIFD)) != 1 {
 		return nil, fmt.Errorf("emrtd: PACE: the chip's token does not verify: %w", ErrAccessDenied)
 	}
 	sm, err := NewSM(cipherName, ksEnc, ksMac, make([]byte, blockSize(cipherName)))
@@ -175,16 +173,22 @@ func pace(t Transmitter, p PACEParams, key AccessKey, rnd io.Reader) (*Session, 
 	return NewSession(t, sm, "PACE"), nil
 }
 
-// AuthToken is PACE's authentication token (Doc 9303 Part 11 §4.4.3.4): the
-// MAC with KS_mac of the public key data object 7F49 holding the protocol's
-// OID (06) and the other side's ephemeral public point (86).
+// AuthToken is PACE's authentication token (Doc 9303 Part 11 §4.4.3.4) for
+// ECDH: the MAC with KS_mac of the public key data object 7F49 holding the
+// protocol's OID (06) and the other side's ephemeral public point (86).
 func AuthToken(cipherName string, ksMac []byte, oid string, point []byte) []byte {
+	return authToken(cipherName, ksMac, oid, 0x86, point)
+}
+
+// authToken is AuthToken with the public key's tag: 86 (an EC point) or 84
+// (a DH public value).
+func authToken(cipherName string, ksMac []byte, oid string, tag int, pub []byte) []byte {
 	o, err := encodeOID(oid)
 	if err != nil {
 		return nil
 	}
 	inner := appendTLV(nil, 0x06, o)
-	inner = appendTLV(inner, 0x86, point)
+	inner = appendTLV(inner, tag, pub)
 	data := appendTLV(nil, 0x7F49, inner)
 	if cipherName == Cipher3DES {
 		return MAC(cipherName, ksMac, data)
@@ -253,19 +257,74 @@ func generalAuthenticate(t Transmitter, chained bool, tag int, value []byte, wan
 }
 
 // randomScalar draws k in [1, n−1] from rnd.
-func randomScalar(c *Curve, rnd io.Reader) (*big.Int, error) {
-	b := make([]byte, (c.N.BitLen()+7)/8)
+func randomScalar(n *big.Int, rnd io.Reader) (*big.Int, error) {
+	b := make([]byte, (n.BitLen()+7)/8)
 	for range 100 {
 		if _, err := io.ReadFull(rnd, b); err != nil {
 			return nil, err
 		}
-		if extra := len(b)*8 - c.N.BitLen(); extra > 0 {
+		if extra := len(b)*8 - n.BitLen(); extra > 0 {
 			b[0] &= 0xFF >> extra
 		}
 		k := new(big.Int).SetBytes(b)
-		if k.Sign() > 0 && k.Cmp(c.N) < 0 {
+		if k.Sign() > 0 && k.Cmp(n) < 0 {
 			return k, nil
 		}
 	}
 	return nil, errors.New("emrtd: no random scalar")
 }
+
+// paceGroup is the algebra PACE's generic mapping runs in: an elliptic
+// curve or a DH group, with the generator the mapping replaces.
+type paceGroup interface {
+	keyPair(rnd io.Reader) (sk *big.Int, pk []byte, err error) // on the current generator
+	mapGenerator(s, skMap *big.Int, pkMapIC []byte) error      // G~ = s·G + sk·PK (g~ = g^s · PK^sk)
+	agree(sk *big.Int, pk []byte) ([]byte, error)              // the shared secret's bytes
+	publicTag() int                                            // the tag of a public key in 7F49
+}
+
+// ecGroup is PACE on a curve.
+type ecGroup struct {
+	c      *Curve
+	gx, gy *big.Int
+}
+
+func (g *ecGroup) keyPair(rnd io.Reader) (*big.Int, []byte, error) {
+	sk, err := randomScalar(g.c.N, rnd)
+	if err != nil {
+		return nil, nil, err
+	}
+	x, y := g.c.ScalarMult(g.gx, g.gy, sk)
+	return sk, g.c.Marshal(x, y), nil
+}
+
+func (g *ecGroup) mapGenerator(s, skMap *big.Int, pkMapIC []byte) error {
+	x, y := g.c.Unmarshal(pkMapIC)
+	if x == nil {
+		return fmt.Errorf("emrtd: PACE: the chip's mapping key is not a point of %s: %w", g.c.Name, ErrNotEMRTD)
+	}
+	hX, hY := g.c.ScalarMult(x, y, skMap)
+	if hX == nil {
+		return fmt.Errorf("emrtd: PACE: mapping gave the point at infinity: %w", ErrNotEMRTD)
+	}
+	sX, sY := g.c.ScalarBaseMult(s)
+	g.gx, g.gy = g.c.Add(sX, sY, hX, hY)
+	if g.gx == nil {
+		return fmt.Errorf("emrtd: PACE: mapped generator at infinity: %w", ErrNotEMRTD)
+	}
+	return nil
+}
+
+func (g *ecGroup) agree(sk *big.Int, pk []byte) ([]byte, error) {
+	x, y := g.c.Unmarshal(pk)
+	if x == nil {
+		return nil, fmt.Errorf("emrtd: PACE: the chip's ephemeral key is not a point of %s: %w", g.c.Name, ErrNotEMRTD)
+	}
+	kX, _ := g.c.ScalarMult(x, y, sk)
+	if kX == nil {
+		return nil, fmt.Errorf("emrtd: PACE: key agreement at infinity: %w", ErrNotEMRTD)
+	}
+	return kX.FillBytes(make([]byte, g.c.byteLen)), nil
+}
+
+func (g *ecGroup) publicTag() int { return 0x86 }

@@ -6,13 +6,15 @@ import (
 	"errors"
 	"math/big"
 	"testing"
+
+	"xephang/drivers/emrtd/lds"
 )
 
 // Appendix G.1: PACE ECDH generic mapping, brainpoolP256r1, AES-128, the MRZ
 // T22000129 / 640812 / 101031 as password.
 var (
 	exampleMRZG = MRZInfo{DocumentNumber: "T22000129", BirthDate: "640812", ExpiryDate: "101031"}
-	exampleG1   = PACEParams{OID: "0.4.0.127.0.7.2.2.4.2.2", ParameterID: 13}
+	exampleG1   = lds.PACEInfo{OID: "0.4.0.127.0.7.2.2.4.2.2", Version: 2, ParameterID: 13}
 )
 
 const (
@@ -146,6 +148,88 @@ func TestCurves(t *testing.T) {
 		x, y := c.ScalarBaseMult(new(big.Int).SetBytes(priv.Bytes()))
 		if !bytes.Equal(c.Marshal(x, y), priv.PublicKey().Bytes()) {
 			t.Errorf("%s: k·G differs from crypto/ecdh", c.Name)
+		}
+	}
+}
+
+// Appendix G.2: PACE DH generic mapping, the 1024-bit group with a 160-bit
+// subgroup (parameter ID 0), AES-128, the same MRZ as G.1.
+const (
+	g2SKMapIFD = "5265030F751F4AD18B08AC565FC7AC952E41618D"
+	g2SKIFD    = "89CCD99B0E8D3B1F11E1296DCA68EC53411CF2CA"
+	g2PKMapIFD = "23FB3749EA030D2A25B278D2A562047ADE3F01B74F17A15402CB7352CA7D2B3EB71C343DB13D1DEBCE9A3666DBCFC920B49174A602CB47965CAA73DC702489A44D41DB914DE9613DC5E98C94160551C0DF86274B9359BC0490D01B03AD54022DCB4F57FAD6322497D7A1E28D46710F461AFE710FBBBC5F8BA166F4311975EC6C"
+	g2PKMapIC  = "78879F57225AA8080D52ED0FC890A4B25336F699AA89A2D3A189654AF70729E623EA5738B26381E4DA19E004706FACE7B235C2DBF2F38748312F3C98C2DD4882A41947B324AA1259AC22579DB93F7085655AF30889DBB845D9E6783FE42C9F2449400306254C8AE8EE9DD812A804C0B66E8CAFC14F84D8258950A91B44126EE6"
+	g2PKIFD    = "907D89E2D425A178AA81AF4A7774EC8E388C115CAE67031E85EECE520BD911551B9AE4D04369F29A02626C86FBC6747CC7BC352645B6161A2A42D44EDA80A08FA8D61B76D3A154AD8A5A51786B0BC07147057871A922212C5F67F43173172236B7747D1671E6D692A3C7D40A0C3C5CE397545D015C175EB5130551EDBC2EE5D4"
+	g2PKIC     = "075693D9AE941877573E634B6E644F8E60AF17A0076B8B123D9201074D36152BD8B3A213F53820C42ADC79AB5D0AEEC3AEFB91394DA476BD97B9B14D0A65C1FC71A0E019CB08AF55E1F729005FBA7E3FA5DC41899238A250767A6D46DB974064386CD456743585F8E5D90CC8B4004B1F6D866C79CE0584E49687FF61BC29AEA1"
+)
+
+var exampleG2 = lds.PACEInfo{OID: "0.4.0.127.0.7.2.2.4.1.2", Version: 2, ParameterID: 0}
+
+func TestAppendixG2Values(t *testing.T) {
+	kPI := DeriveKey(exampleMRZG.paceSecret(), 3, CipherAES128)
+	s, err := Decrypt(CipherAES128, kPI, nil, unhex(t, "854D8DF5827FA6852D1A4FA701CDDDCA"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantHex(t, "nonce s", s, "FA5B7E3E49753A0DB9178B7B9BD898C8")
+	g, _ := dhGroupByParameterID(0)
+	_, pk, _ := g.keyPair(bytes.NewReader(unhex(t, g2SKMapIFD)))
+	wantHex(t, "PK_Map,IFD", pk, g2PKMapIFD)
+	chip, _ := dhGroupByParameterID(0)
+	_, pkIC, _ := chip.keyPair(bytes.NewReader(unhex(t, "66DDAFEAC1609CB5B963BB0CB3FF8B3E047F336C")))
+	wantHex(t, "PK_Map,IC", pkIC, g2PKMapIC)
+	if err := g.mapGenerator(new(big.Int).SetBytes(s), new(big.Int).SetBytes(unhex(t, g2SKMapIFD)), unhex(t, g2PKMapIC)); err != nil {
+		t.Fatal(err)
+	}
+	wantHex(t, "g~", g.g.FillBytes(make([]byte, 128)), "7C9CBFE98F9FBDDA8D143506FA7D9306F4CB17E3C71707AFF5E1C1A12370249684D64EE37AF44B8DBD9D45BF6023919CBAA027AB97ACC771666C8E98FF483301BFA4872DEDE9034EDFACB70814166B7F360676829B826BEA57291B5AD69FBC84EF1E779032A305803F74341793E869742D401325B37EE8565FFCDEE618342DC5")
+	sk, pkIFD, _ := g.keyPair(bytes.NewReader(unhex(t, g2SKIFD)))
+	wantHex(t, "PK_IFD", pkIFD, g2PKIFD)
+	k, err := g.agree(sk, unhex(t, g2PKIC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantHex(t, "K", k, "6BABC7B3A72BCD7EA385E4C62DB2625BD8613B24149E146A629311C4CA6698E38B834B6A9E9CD7184BA8834AFF5043D436950C4C1E7832367C10CB8C314D40E5990B0DF7013E64B4549E2270923D06F08CFF6BD3E977DDE6ABE4C31D55C0FA2E465E553E77BDF75E3193D3834FC26E8EB1EE2FA1E4FC97C18C3F6CFFFE2607FD")
+	ksMac := DeriveKey(k, 2, CipherAES128)
+	wantHex(t, "T_IFD", authToken(CipherAES128, ksMac, exampleG2.OID, 0x84, unhex(t, g2PKIC)), "B46DD9BD4D98381F")
+	wantHex(t, "T_IC", authToken(CipherAES128, ksMac, exampleG2.OID, 0x84, unhex(t, g2PKIFD)), "917F37B5C0E6D8D1")
+}
+
+// The whole exchange of G.2 (the document's MSE:Set AT has no 84; ours
+// names parameter set 0). The chip's last answer also carries its CAR (87).
+func TestAppendixG2Exchange(t *testing.T) {
+	card := &script{t: t, steps: [][2]string{
+		{"0022C1A412800A04007F00070202040102830101840100", "9000"},
+		{"10860000027C0000", "7C128010854D8DF5827FA6852D1A4FA701CDDDCA9000"},
+		{"1086000086 7C8183818180" + g2PKMapIFD + "00", "7C8183828180" + g2PKMapIC + "9000"},
+		{"1086000086 7C8183838180" + g2PKIFD + "00", "7C8183848180" + g2PKIC + "9000"},
+		{"008600000C7C0A8508B46DD9BD4D98381F00", "7C1B8608917F37B5C0E6D8D1870F4445544553544356434130303030339000"},
+	}}
+	rnd := bytes.NewReader(unhex(t, g2SKMapIFD+g2SKIFD))
+	s, err := pace(card, exampleG2, AccessKey{MRZ: &exampleMRZG}, rnd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	card.done()
+	if s.Cipher() != CipherAES128 {
+		t.Errorf("cipher %s", s.Cipher())
+	}
+}
+
+// The DH groups are what RFC 5114 says: p and q prime, g of order q.
+func TestDHGroups(t *testing.T) {
+	for id := range 3 {
+		g, err := dhGroupByParameterID(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !g.p.ProbablyPrime(20) || !g.q.ProbablyPrime(20) {
+			t.Errorf("group %d: p or q not prime", id)
+		}
+		if new(big.Int).Exp(g.g, g.q, g.p).Cmp(big.NewInt(1)) != 0 {
+			t.Errorf("group %d: g^q ≠ 1", id)
+		}
+		if new(big.Int).Mod(new(big.Int).Sub(g.p, big.NewInt(1)), g.q).Sign() != 0 {
+			t.Errorf("group %d: q does not divide p−1", id)
 		}
 	}
 }

@@ -19,7 +19,7 @@ var appletAID = []byte{0xA0, 0x00, 0x00, 0x02, 0x47, 0x10, 0x01}
 
 // paceOID is id-PACE-ECDH-GM-AES-CBC-CMAC-128 (0.4.0.127.0.7.2.2.4.2.2), the
 // protocol the simulated card offers in EF.CardAccess.
-const paceOID = "0.4.0.127.0.7.2.2.4.2.2"
+const paceOID = PACEOID
 
 var paceOIDBytes = []byte{0x04, 0x00, 0x7F, 0x00, 0x07, 0x02, 0x02, 0x04, 0x02, 0x02}
 

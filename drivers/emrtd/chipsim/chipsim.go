@@ -84,7 +84,7 @@ var ErrHolder = errors.New("chipsim: holder incomplete")
 
 // PACEOID is the PACE protocol the card offers: id-PACE-ECDH-GM-AES-CBC-CMAC-128
 // on brainpoolP256r1 (parameter ID 13).
-const PACEOID = paceOID
+const PACEOID = "0.4.0.127.0.7.2.2.4.2.2"
 
 // New makes a card for h.
 func New(h Holder, o Options) (*Card, error) {

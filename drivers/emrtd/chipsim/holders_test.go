@@ -2,7 +2,9 @@ package chipsim
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha1"
+	"errors"
 	"fmt"
 	"image/png"
 	"os"
@@ -14,6 +16,7 @@ import (
 
 	"golang.org/x/text/unicode/norm"
 
+	"xephang/drivers/emrtd"
 	"xephang/drivers/emrtd/lds"
 	"xephang/drivers/idcard"
 	"xephang/drivers/idcard/idcardsim"
@@ -257,5 +260,58 @@ func TestElderlyFaceJP2(t *testing.T) {
 	}
 	if len(elderlyJP2) > 15*1024 {
 		t.Errorf("JPEG 2000 face is %d bytes", len(elderlyJP2))
+	}
+}
+
+// direct is a card in process as an emrtd.Transmitter.
+type direct struct{ c *Card }
+
+func (d direct) Transmit(apdu []byte) ([]byte, error) { return d.c.Transmit(apdu), nil }
+
+// TestReadTwice reads the same card twice without a reset, as a kiosk does
+// when the card stays on the reader: the second read's first plain command
+// ends the first session (6988) and the read starts a new one.
+func TestReadTwice(t *testing.T) {
+	for _, o := range []Options{{}, {PACE: true, ActiveAuth: true}} {
+		h := DemoHolder("adult")
+		c, err := New(h, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < 2; i++ {
+			chip, err := emrtd.Read(context.Background(), direct{c}, emrtd.AccessKey{MRZ: mrzKey(t, h)}, true)
+			if err != nil {
+				t.Fatalf("PACE=%v read %d: %v", o.PACE, i+1, err)
+			}
+			if want := map[bool]string{false: "BAC", true: "PACE"}[o.PACE]; chip.Stats.Access != want {
+				t.Errorf("read %d: access %s, want %s", i+1, chip.Stats.Access, want)
+			}
+		}
+	}
+}
+
+// TestNoLockUp: ten reads with a wrong MRZ (BAC) or a wrong CAN (PACE) are
+// refused as such, and the right key opens the card at once after.
+func TestNoLockUp(t *testing.T) {
+	h := DemoHolder("tones")
+	for _, o := range []Options{{}, {PACE: true, CAN: "112233"}} {
+		c, err := New(h, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wrong, right := *mrzKey(t, h), emrtd.AccessKey{MRZ: mrzKey(t, h)}
+		wrong.DocumentNumber = "192004322"
+		bad := emrtd.AccessKey{MRZ: &wrong}
+		if o.PACE {
+			bad, right = emrtd.AccessKey{CAN: "112234"}, emrtd.AccessKey{CAN: o.CAN}
+		}
+		for i := 0; i < 10; i++ {
+			if _, err := emrtd.Read(context.Background(), direct{c}, bad, true); !errors.Is(err, emrtd.ErrAccessDenied) {
+				t.Fatalf("PACE=%v wrong key %d: %v", o.PACE, i+1, err)
+			}
+		}
+		if _, err := emrtd.Read(context.Background(), direct{c}, right, true); err != nil {
+			t.Fatalf("PACE=%v right key after ten wrong ones: %v", o.PACE, err)
+		}
 	}
 }

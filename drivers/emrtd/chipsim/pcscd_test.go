@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -17,6 +18,29 @@ import (
 )
 
 func TestMain(m *testing.M) { pcsctest.Main(m) }
+
+// emptyReader starts pcscd (once) and waits until its virtual reader is
+// empty, now and again when the test ends (after the test's own cleanups
+// took its card away), so that no test sees the card of another.
+func emptyReader(t testing.TB) *pcsctest.Daemon {
+	t.Helper()
+	d := pcsctest.Start(t)
+	wait := func() {
+		pc, err := pcsc.Establish()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer pc.Release()
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		if err := pc.WaitForRemoval(ctx, d.Reader); err != nil {
+			t.Fatalf("the virtual reader stays busy: %v", err)
+		}
+	}
+	wait()
+	t.Cleanup(wait)
+	return d
+}
 
 // connect waits for the card on the virtual reader and connects to it.
 func connect(t testing.TB, d *pcsctest.Daemon) (*pcsc.Context, *pcsc.Card) {
@@ -61,9 +85,9 @@ func pcscTx(t *testing.T, k *pcsc.Card) func([]byte) []byte {
 
 // epassFiles writes the files of h's card for epass.py and returns its
 // arguments.
-func epassFiles(t *testing.T, files map[uint16][]byte, mrz string) []string {
+func epassFiles(t testing.TB, files map[uint16][]byte, mrz string) []string {
 	dir := t.TempDir()
-	args := []string{"testdata/epass.py", "--mrz", mrz}
+	args := []string{"-B", "testdata/epass.py", "--mrz", mrz}
 	for _, f := range []struct {
 		name string
 		fid  uint16
@@ -77,8 +101,9 @@ func epassFiles(t *testing.T, files map[uint16][]byte, mrz string) []string {
 	return args
 }
 
-// startEPass runs vicc's ePass on the virtual reader until the test ends.
-func startEPass(t *testing.T, d *pcsctest.Daemon, args []string) {
+// startEPass runs vicc's ePass on the virtual reader until the test ends
+// or stop is called (the card leaves the reader).
+func startEPass(t testing.TB, d *pcsctest.Daemon, args []string) (stop func()) {
 	t.Helper()
 	host, port, err := net.SplitHostPort(d.VPCD)
 	if err != nil {
@@ -89,17 +114,19 @@ func startEPass(t *testing.T, d *pcsctest.Daemon, args []string) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
+	stop = sync.OnceFunc(func() {
 		cmd.Process.Kill()
 		cmd.Wait()
 	})
+	t.Cleanup(stop)
+	return stop
 }
 
 // TestThroughPCSCD puts a chipsim card and then vicc's ePass on Debian's
 // pcscd through vpcd and runs BAC and a protected read of DG13 against each
 // with the test terminal: the cards answer through a real PC/SC stack.
 func TestThroughPCSCD(t *testing.T) {
-	d := pcsctest.Start(t)
+	d := emptyReader(t)
 	h := DemoHolder("tones")
 	c, err := New(h, Options{})
 	if err != nil {

@@ -29,7 +29,7 @@ func TestVICCAppendixD(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, debianPython, "testdata/epass.py", "--selftest", "--com", com, "--dg1", com,
+	cmd := exec.CommandContext(ctx, debianPython, "-B", "testdata/epass.py", "--selftest", "--com", com, "--dg1", com,
 		"--mrz", "IDUTOL898902C<3<<<<<<<<<<<<<<<\n6908061F9406236UTO<<<<<<<<<<<6\nERIKSSON<<ANNA<MARIA<<<<<<<<<<")
 	steps := []struct{ apdu, answer string }{
 		{"00A4040C07A0000002471001", "9000"},

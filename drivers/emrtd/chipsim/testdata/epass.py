@@ -21,6 +21,9 @@ it run under Python 3 without touching the installed files:
 
 The library's PassportSAM reads the MRZ information at a passport's (TD3)
 offsets; CCCDPassportSAM takes it from the three lines of the ID card (TD1).
+The files are put in the library's MF / DF / TransparentStructureEF here
+rather than by its CardGenerator, which prompts for an MRZ and a photo and
+files EF.SOD under DG13's FID (010D instead of 011D).
 
 Usage: epass.py --port PORT --mrz "LINE1\\nLINE2\\nLINE3" --com F --dg1 F
        [--dg2 F] [--dg13 F] [--sod F] [--selftest]
