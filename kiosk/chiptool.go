@@ -84,14 +84,9 @@ func idcardChip(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		fmt.Fprintln(stderr, `usage: kioskd idcard chip [-reader NAME] -mrz "LINE1 LINE2 LINE3" [-csca DIR]  (or -card QR-PAYLOAD)`)
 		return exitUsage
 	}
-	now := time.Now()
-	if *today != "" {
-		t, err := time.ParseInLocation("2006-01-02", *today, time.Local)
-		if err != nil {
-			fmt.Fprintf(stderr, "kioskd: -today: %v\n", err)
-			return exitUsage
-		}
-		now = t.Add(12 * time.Hour)
+	now, ok := todayOf(*today, stderr)
+	if !ok {
+		return exitUsage
 	}
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
