@@ -81,5 +81,14 @@ bench-precheck: deps-test
 bench-reports: deps-test
 	$(GO) test -run '^$$' -bench BenchmarkMonthReport -benchtime 3x ./queue-server/report/
 
+# The forecast backtest of issue 22 (four generated centres, 25 weekly
+# forecasts each, the staffing plans checked by simulation; about a minute
+# on 2 cores) and the time of Fit + Forecast + MakePlan for one centre; the
+# numbers go in docs/benchmarks.md.
+.PHONY: bench-forecast
+bench-forecast:
+	$(GO) run ./queue-server/forecast/backtest/benchforecast
+	$(GO) test -run '^$$' -bench BenchmarkFitForecastPlan -benchtime 10x ./queue-server/forecast/backtest/
+
 clean:
 	rm -rf $(BIN)

@@ -92,6 +92,15 @@ func TestImportDirections(t *testing.T) {
 		{"drivers speak protocols and know nothing of the server, the kiosk or the pages",
 			func(p string) bool { return under(p, "drivers") },
 			ours("queue-server", "kiosk", "ui")},
+		{"the PC/SC driver, its virtual card and its test daemon import nothing of ours outside drivers/pcsc",
+			func(p string) bool { return under(p, "drivers/pcsc") },
+			func(imp string) bool { return strings.HasPrefix(imp, module) && !under(rel(imp), "drivers/pcsc") }},
+		{"the eMRTD reader takes any Transmitter: of ours it imports the LDS parsers alone (never pcsc, never a simulator)",
+			func(p string) bool { return p == "drivers/emrtd" },
+			func(imp string) bool { return strings.HasPrefix(imp, module) && rel(imp) != "drivers/emrtd/lds" }},
+		{"the JPEG 2000 decoder imports nothing of ours",
+			func(p string) bool { return under(p, "drivers/jp2") },
+			ours("")},
 		{"simulators are not imported by production packages other than kiosk/devices",
 			func(p string) bool { return !under(p, "kiosk/devices") && !strings.HasSuffix(p, "sim") },
 			func(imp string) bool {
@@ -122,6 +131,12 @@ func TestImportDirections(t *testing.T) {
 		{"the procedure catalogue imports the standard library and x/text alone",
 			func(p string) bool { return p == "queue-server/procedures" },
 			func(imp string) bool { return !isStd(imp) && !strings.HasPrefix(imp, "golang.org/x/text/") }},
+		{"the simulated chip (drivers/emrtd/chipsim) builds its files with lds and imports nothing else of ours",
+			func(p string) bool { return p == "drivers/emrtd/chipsim" },
+			func(imp string) bool { return strings.HasPrefix(imp, module) && rel(imp) != "drivers/emrtd/lds" }},
+		{"the chip's data structures and passive authentication (drivers/emrtd/lds) import nothing of ours",
+			func(p string) bool { return under(p, "drivers/emrtd/lds") },
+			func(imp string) bool { return strings.HasPrefix(imp, module) }},
 		{"the server's packages speak to no device: nothing of drivers/",
 			func(p string) bool { return under(p, "queue-server") },
 			ours("drivers")},
@@ -133,12 +148,17 @@ func TestImportDirections(t *testing.T) {
 		{"digitising makes files of what the pre-check read: of ours, kiosk/precheck alone",
 			func(p string) bool { return under(p, "kiosk/digitise") },
 			func(imp string) bool { return strings.HasPrefix(imp, module) && !under(rel(imp), "kiosk/precheck") }},
+		{"the forecast imports the standard library, the domain and waitsim only",
+			func(p string) bool { return p == "queue-server/forecast" },
+			func(imp string) bool {
+				return !isStd(imp) && imp != module+"queue-server/queue" && imp != module+"queue-server/waitsim"
+			}},
 		{"the pages are static files",
 			func(p string) bool { return p == "ui" },
 			ours("")},
 		{"tools, load generators and the test servers are imported by nobody (tests aside)",
 			func(p string) bool { return true },
-			ours("queue-server/loadtest", "kiosk/precheck/gen", "queue-server/testsrv", "queue-server/forms/formstest", "drivers/ipp/ipptest")},
+			ours("queue-server/loadtest", "kiosk/precheck/gen", "queue-server/testsrv", "queue-server/forms/formstest", "drivers/ipp/ipptest", "drivers/pcsc/pcsctest")},
 	}
 	seen := map[string]bool{}
 	for _, p := range goList(t, "./...") {

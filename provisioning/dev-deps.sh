@@ -33,6 +33,7 @@ test_pkgs=(
   pcscd vsmartcard-vpcd   # the chip reader's tests: Debian's PC/SC daemon with a virtual reader
   python3-virtualsmartcard python3-pycryptodome  # ...and a third-party ICAO card (vicc's ePass) behind it
   libopenjp2-tools        # opj_compress: JPEG 2000 test faces made by OpenJPEG's own encoder
+  openssl                 # openssl cms: EF.SOD signatures cross-checked with a CMS implementation we did not write
 )
 # npm fetches axe-core; a machine with Node.js from elsewhere (NodeSource)
 # already has it, and Debian's npm package would conflict with that.

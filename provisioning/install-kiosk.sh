@@ -92,7 +92,7 @@ for id in "${printer_ids[@]}" "${reader_ids[@]}"; do
 	[[ $id =~ ^[0-9a-fA-F]{4}:[0-9a-fA-F]{4}$ ]] || die "USB id $id: want VVVV:PPPP (hex, as lsusb prints it)"
 done
 [ -x "$bin/kioskd" ] || die "no kioskd in $bin: build it (make build) or pass --bin DIR"
-for f in systemd/kioskd.service provisioning/udev/99-xephang.rules; do
+for f in systemd/kioskd.service provisioning/udev/99-xephang.rules provisioning/polkit/60-xephang-pcscd.rules; do
 	[ -f "$src/$f" ] || die "$src/$f missing: run this script from the source tree or release"
 done
 if ! grep -q '^VERSION_ID="12"' /etc/os-release 2>/dev/null; then
@@ -135,6 +135,8 @@ pkgs=(
 	fonts-dejavu-core fonts-noto-core # Vietnamese diacritics on screen and in rendered tickets
 	sane-utils                        # document scanners (scanimage, SANE backends)
 	tesseract-ocr tesseract-ocr-vie   # dossier pre-check OCR (kioskd links libtesseract)
+	pcscd libccid libpcsclite1        # the CCCD chip reader: PC/SC daemon, USB CCID driver (kioskd links libpcsclite)
+	libopenjp2-7                      # JPEG 2000 faces on the chip (kioskd links OpenJPEG)
 )
 if [ "$browser" -eq 1 ]; then
 	pkgs+=(chromium cage)
@@ -196,6 +198,10 @@ if [ "$udev_changed" -eq 1 ] && [ -d /run/udev ] && command -v udevadm >/dev/nul
 	udevadm control --reload || true
 	udevadm trigger --action=change --subsystem-match=tty --subsystem-match=usbmisc || true
 fi
+
+# pcscd with polkit lets only local sessions at the readers: kioskd's user is
+# allowed by name (provisioning/polkit/60-xephang-pcscd.rules).
+put "$src/provisioning/polkit/60-xephang-pcscd.rules" /etc/polkit-1/rules.d/60-xephang-pcscd.rules 0644 || true
 
 # ── 4. Binary, units, PAM ────────────────────────────────────────────────────
 bin_changed=0

@@ -192,7 +192,10 @@ type TicketView struct {
 	// Dossier tells staff what the ticket's dossier holds (GET
 	// …/dossier for what it is); refreshed on ticket.dossier events.
 	Dossier *DossierMark `json:"dossier,omitempty"`
-	Rating  int          `json:"rating,omitempty"`
+	// Identity tells staff that an identity was read from the citizen's
+	// chip (GET …/identity for it); refreshed on ticket.identity events.
+	Identity bool `json:"identity,omitempty"`
+	Rating   int  `json:"rating,omitempty"`
 
 	// PriorityPending: a priority claimed at a kiosk, called as priority,
 	// that the counter confirms or downgrades.

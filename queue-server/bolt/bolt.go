@@ -52,6 +52,10 @@
 //	procquestions         day + NUL + centre + NUL + question →
 //	                      ProcedureQuestionDay: the questions asked of the
 //	                      procedure guidance, counted (no personal data)
+//	identities            ticket id → TicketIdentity (without the face):
+//	                      what a CCCD's chip told, until the ticket's
+//	                      day ends (identity.go)
+//	identityfaces         ticket id → the face (JPEG) of its identity
 //
 // and the outbox's messages in each centre's log, after the numbering
 // (outbox.go):
@@ -60,7 +64,7 @@
 //	"od/" + NextAt (8 bytes BE) + id → CreatedAt: the pending messages,
 //	                      in the order they are claimed
 //
-// The outbox, the dossiers and the question counts came after schema 2 without a new version:
+// The outbox, the dossiers, the question counts and the identities came after schema 2 without a new version:
 // their keys are new keys of existing buckets or new buckets, and Open
 // creates their buckets in a file that lacks them (a file read read-only
 // without them has none of its data).
@@ -229,7 +233,7 @@ func (s *Store) load() (err error) {
 func (s *Store) init() error {
 	return s.db.Update(func(tx *bolt.Tx) error {
 		for _, b := range [][]byte{bMeta, bUsers, bSessions, bIDs, bCentres, bCodes, bKiosks, bEnroll, bSpent,
-			bWebhooks, bContacts, bDossiers, bDossPDFs, bDossExp, bProcQuestions} {
+			bWebhooks, bContacts, bDossiers, bDossPDFs, bDossExp, bProcQuestions, bIdentities, bIdentFaces} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}

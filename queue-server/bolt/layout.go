@@ -40,6 +40,9 @@ var (
 
 	bProcQuestions = []byte("procquestions") // see procquestion.go
 
+	bIdentities = []byte("identities")    // see identity.go
+	bIdentFaces = []byte("identityfaces") // the identities' faces
+
 	bCounters = []byte("counters")
 	bTickets  = []byte("tickets")
 	bConfig   = []byte("config")
@@ -147,6 +150,7 @@ var names = map[string]string{
 	"session": "phiên đăng nhập", "booking": "lịch hẹn", "kiosk": "ki-ốt", "enrolment token": "mã đăng ký ki-ốt",
 	"contact": "thông tin liên lạc", "webhook": "webhook",
 	"dossier form": "tờ khai", "dossier document": "giấy tờ của hồ sơ", "dossier confirmation": "xác nhận hồ sơ",
+	"identity": "thông tin căn cước",
 }
 
 func notFound(what, id string) error {

@@ -510,7 +510,8 @@ const purgeEvery = time.Hour
 
 // purge erases, for every centre, the personal data of bookings past the
 // centre's retention period and no-show records past its window, and the
-// dossiers that expired, and the counts of questions past their keeping.
+// dossiers and the chip identities that expired, and the counts of
+// questions past their keeping.
 func (e *Engine) purge() {
 	now := e.now()
 	for id, l := range e.lives {
@@ -535,6 +536,17 @@ func (e *Engine) purge() {
 			e.log.Error("purge dossiers", "err", err)
 		} else if n > 0 {
 			e.log.Info("purged expired dossiers", "forms_and_documents", n)
+		}
+	}
+	// The identities read from CCCD chips expire at the end of their
+	// ticket's day: erased by the first purge after it (readers refuse
+	// one past its expiry meanwhile).
+	if p, ok := e.store.(queue.Identities); ok {
+		n, err := p.PurgeIdentities(now)
+		if err != nil {
+			e.log.Error("purge identities", "err", err)
+		} else if n > 0 {
+			e.log.Info("purged identities of past days", "identities", n)
 		}
 	}
 	// The counts of questions asked of the procedure guidance are kept

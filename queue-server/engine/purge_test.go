@@ -62,3 +62,25 @@ func purgeEngine(t *testing.T, now time.Time) (*bolt.Store, *engine.Engine) {
 	t.Cleanup(func() { e.Close(); st.Close() })
 	return st, e
 }
+
+// The hourly purge erases the chip identities of yesterday's tickets
+// (their day ended at midnight, the centre's time) and keeps today's.
+func TestPurgeErasesIdentitiesOfPastDays(t *testing.T) {
+	now := time.Date(2026, 12, 26, 17, 30, 0, 0, time.UTC) // 00:30 on 27/12 in Hà Nội
+	st, e := purgeEngine(t, now)
+	cfg := storetest.Centre("c1")
+	for _, o := range []struct{ ticket, day string }{{"yesterday", "2026-12-26"}, {"today", "2026-12-27"}} {
+		id := queue.TicketIdentity{TicketID: o.ticket, Centre: "c1", Source: queue.IdentitySourceChip, Authenticity: queue.AuthGenuine,
+			Card: json.RawMessage(`{}`), FaceJPEG: []byte{0xFF, 0xD8, 0xFF}, ReadAt: now, Expires: queue.IdentityExpires(cfg, o.day)}
+		if err := st.PutIdentity(id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	engine.PurgeNow(e)
+	if _, err := st.Identity("yesterday"); queue.ErrorCode(err) != queue.ENotFound {
+		t.Errorf("the identity of 26/12, half an hour after its day: %v, want purged", err)
+	}
+	if _, err := st.Identity("today"); err != nil {
+		t.Errorf("the identity of 27/12: %v, want kept", err)
+	}
+}

@@ -143,6 +143,12 @@ var accessTable = func() []Access {
 		row("GET /api/v1/tickets/{id}/dossier", y, y, n, n, n, false),
 		row("POST /api/v1/tickets/{id}/dossier/confirm", y, y, n, n, n, false),
 		row("GET /api/v1/tickets/{id}/dossier.zip", y, y, n, n, n, false),
+		// A ticket's identity read from a CCCD's chip: sent by a kiosk of
+		// the ticket's centre or a clerk's counter scanner, read by staff
+		// of the centre (the face too), by nobody else.
+		row("PUT /api/v1/tickets/{id}/identity", n, y, y, n, n, true),
+		row("GET /api/v1/tickets/{id}/identity", y, y, n, n, n, false),
+		row("GET /api/v1/tickets/{id}/identity/face", y, y, n, n, n, false),
 		// Procedure guidance: the catalogue and its answers are public (the
 		// province's portal reads them); the questions asked are counted
 		// from anyone (kiosks, the booking page), and read by the admin.

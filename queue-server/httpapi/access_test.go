@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"image"
+	"image/jpeg"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -125,6 +127,8 @@ func newAccessFixture(t *testing.T) *accessFixture {
 	pdf := pdfOf("giấy tờ")
 	_, err = e.clerk.AddDocument(ctx, t1.ID, metaOf("doc-a", "giay-chung-sinh", pdf, map[string]string{"ho_ten": secretName}), pdf)
 	must(t, err)
+	// Its identity, read from the citizen's chip at the counter.
+	must(t, e.clerk.PutIdentity(ctx, t1.ID, accessIdentity(t)))
 	_, _, err = e.clerk.Next(ctx, centreID, 1)
 	must(t, err)
 	_, err = e.clerk.Counter(ctx, centreID, 1, "finish", nil)
@@ -201,6 +205,8 @@ func (f *accessFixture) request(route string) (method, path string, body any) {
 	case "POST /api/v1/tickets/{id}/documents":
 		pdf := pdfOf("walk")
 		body = multipartDocument(metaOf("doc-walk", "khac", pdf, nil), pdf)
+	case "PUT /api/v1/tickets/{id}/identity":
+		body = accessIdentity(nil)
 	case "PATCH /api/v1/tickets/{id}/documents/{doc}":
 		body = apiv1.DocumentPatch{Fields: map[string]string{"ghi_chu": "đã đối chiếu"}}
 	case "POST /api/v1/tickets/{id}/rating":
@@ -245,6 +251,19 @@ func (f *accessFixture) request(route string) (method, path string, body any) {
 	}
 	return method, path, body
 }
+
+// accessIdentity is an identity naming the fixture's citizen, with a face.
+func accessIdentity(t testing.TB) queue.IdentityIn {
+	card, _ := json.Marshal(map[string]string{"id_number": fullB1, "name": secretName, "residence": "Số 1 Tràng Tiền"})
+	return queue.IdentityIn{Authenticity: queue.AuthGenuine, Card: card, Face: accessFace}
+}
+
+// accessFace is a small real JPEG.
+var accessFace = func() []byte {
+	var b bytes.Buffer
+	jpeg.Encode(&b, image.NewGray(image.Rect(0, 0, 24, 32)), nil)
+	return b.Bytes()
+}()
 
 type answer struct {
 	status int

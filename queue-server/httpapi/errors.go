@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
@@ -132,6 +133,7 @@ func decodeError(err error) *queue.Error {
 		syntax *json.SyntaxError
 		typ    *json.UnmarshalTypeError
 		strict *strictjson.Error
+		b64    base64.CorruptInputError
 	)
 	switch {
 	case errors.As(err, &strict):
@@ -144,6 +146,8 @@ func decodeError(err error) *queue.Error {
 			return queue.Errorf(queue.EBadRequest, "unknown field %q", "trường không được hỗ trợ %q", strict.Path).At(strict.Path)
 		}
 		return queue.Errorf(queue.EBadRequest, "malformed JSON: more than one value", "JSON không hợp lệ: có nhiều hơn một giá trị")
+	case errors.As(err, &b64):
+		return queue.Errorf(queue.EBadRequest, "malformed base64 at byte %d of a field (bytes are sent as standard base64)", "dữ liệu base64 không hợp lệ ở byte %d của một trường (dữ liệu nhị phân được gửi dạng base64 chuẩn)", int64(b64))
 	case errors.As(err, &tooBig):
 		return queue.Errorf(queue.ETooLarge, "request body over %d bytes", "nội dung yêu cầu vượt quá %d byte", maxBody)
 	case errors.Is(err, io.EOF):

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"mime/multipart"
@@ -213,6 +214,51 @@ func FuzzProcedureQuestion(f *testing.F) {
 		days, err := e.store.ProcedureQuestionDays(centreID, "")
 		if err != nil || !slices.ContainsFunc(days, func(d queue.ProcedureQuestionDay) bool { return d.Q == kept }) {
 			t.Fatalf("body %q: %q not among the counts (%v)", body, kept, err)
+		}
+	})
+}
+
+// FuzzIdentityBody sends arbitrary bodies to PUT …/identity: the answer
+// is 204 or a JSON error with a code, and what is kept is a card object
+// without a face field, and a face that is a JPEG.
+func FuzzIdentityBody(f *testing.F) {
+	e := newEnv(f)
+	tk, err := e.clerk.Issue(context.Background(), centreID, apiv1.IssueRequest{Service: "A"})
+	if err != nil {
+		f.Fatal(err)
+	}
+	face := base64.StdEncoding.EncodeToString(accessFace)
+	for _, s := range []string{`{"authenticity":"genuine","card":{"name":"Nguyễn Văn A","face":"x"}}`,
+		`{"authenticity":"data_altered","card":{"errors":["a"],"valid":true,"n":1.5},"face":"` + face + `","mismatches":["name"],"problems":["DG13 hash"]}`,
+		`{"authenticity":"genuine","card":{},"face":"/9j/4AAQ"}`, `{"authenticity":"x"}`, `{"card":[]}`, `[]`, ``, `null`, "\xff",
+		`{"authenticity":"genuine","card":{"a":{"b":{"c":1}}}}`, `{"authenticity":"genuine","card":{},"face":"===="}`} {
+		f.Add(s)
+	}
+	path := "/api/v1/tickets/" + tk.ID + "/identity"
+	f.Fuzz(func(t *testing.T, body string) {
+		req := httptest.NewRequest("PUT", path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+e.clerk.Token)
+		rec := httptest.NewRecorder()
+		e.api.ServeHTTP(rec, req)
+		if rec.Code != http.StatusNoContent {
+			var ae struct {
+				Error struct{ Code string }
+			}
+			if err := json.Unmarshal(rec.Body.Bytes(), &ae); err != nil || ae.Error.Code == "" || rec.Code < 400 || rec.Code >= 500 {
+				t.Fatalf("%d %q for %q", rec.Code, rec.Body, body)
+			}
+			return
+		}
+		id, err := e.store.Identity(tk.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var card map[string]any
+		if err := json.Unmarshal(id.Card, &card); err != nil || card == nil || card["face"] != nil {
+			t.Fatalf("kept card %s for %q", id.Card, body)
+		}
+		if len(id.FaceJPEG) > 0 && !bytes.HasPrefix(id.FaceJPEG, []byte{0xFF, 0xD8, 0xFF}) {
+			t.Fatalf("kept a face that is not a JPEG for %q", body)
 		}
 	})
 }

@@ -88,6 +88,7 @@ func staffTicketView(l *queue.Live, t queue.Ticket, now time.Time) apiv1.TicketV
 	if t.Dossier != nil {
 		v.Dossier = &apiv1.DossierMark{Form: t.Dossier.Form, Documents: t.Dossier.Documents, Confirmed: t.Dossier.Confirmed}
 	}
+	v.Identity = t.Identity
 	if len(t.Precheck) > 0 {
 		v.Precheck = json.RawMessage(t.Precheck)
 	}

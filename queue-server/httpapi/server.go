@@ -246,6 +246,9 @@ func (s *Server) routesV1() {
 		"GET /api/v1/tickets/{id}/dossier":           s.handleDossier,
 		"POST /api/v1/tickets/{id}/dossier/confirm":  s.handleConfirmDossier,
 		"GET /api/v1/tickets/{id}/dossier.zip":       s.handleDossierZIP,
+		"PUT /api/v1/tickets/{id}/identity":          s.handlePutIdentity,
+		"GET /api/v1/tickets/{id}/identity":          s.handleIdentity,
+		"GET /api/v1/tickets/{id}/identity/face":     s.handleIdentityFace,
 
 		"GET /api/v1/procedures":                            s.handleProcedures,
 		"GET /api/v1/procedures/{id}":                       s.handleProcedure,

@@ -207,6 +207,7 @@ var names = map[string]string{
 	"session": "phiên đăng nhập", "booking": "lịch hẹn", "kiosk": "ki-ốt", "enrolment token": "mã đăng ký ki-ốt",
 	"contact": "thông tin liên lạc", "webhook": "webhook",
 	"dossier form": "tờ khai", "dossier document": "giấy tờ của hồ sơ", "dossier confirmation": "xác nhận hồ sơ",
+	"identity": "thông tin căn cước",
 }
 
 func notFound(what, id string) error {

@@ -14,7 +14,10 @@ const (
 	EventPrechecked  = "ticket.prechecked"
 	// EventDossier: a ticket's dossier changed (a form, a document, a
 	// confirmation); the event says which ticket, never what.
-	EventDossier    = "ticket.dossier"
+	EventDossier = "ticket.dossier"
+	// EventIdentity: a ticket's identity was read from a CCCD's chip;
+	// the event carries the ticket's id only.
+	EventIdentity   = "ticket.identity"
 	EventRated      = "ticket.rated"
 	EventVoided     = "ticket.voided"
 	EventPaused     = "counter.paused"
@@ -70,9 +73,11 @@ type EventBooking struct {
 
 // EventTicket is what an event tells of a ticket.
 type EventTicket struct {
-	ID       string `json:"id"`
-	Number   string `json:"number"`
-	Service  string `json:"service"`
+	ID string `json:"id"`
+	// Number and Service are empty only in ticket.identity, which tells
+	// the ticket's id alone.
+	Number   string `json:"number,omitempty"`
+	Service  string `json:"service,omitempty"`
 	Priority bool   `json:"priority,omitempty"` // a legal priority group, not which one
 	Booked   bool   `json:"booked,omitempty"`
 	Offline  bool   `json:"offline,omitempty"`

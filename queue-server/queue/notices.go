@@ -268,7 +268,7 @@ func (l *Live) movesUp(e Event) bool {
 	case EventIssued:
 		t := l.tickets[e.Ticket.ID]
 		return t == nil || t.IsPriority() || t.SlotStart != nil
-	case EventPrechecked, EventDossier, EventRated, EventPaused, EventBooked, EventCancelled, EventRescheduled, EventBookNoShow, EventAlertRaised, EventAlertCleared:
+	case EventPrechecked, EventDossier, EventIdentity, EventRated, EventPaused, EventBooked, EventCancelled, EventRescheduled, EventBookNoShow, EventAlertRaised, EventAlertCleared:
 		return false
 	}
 	return true
@@ -451,7 +451,7 @@ func KnownEvent(t string) bool { return slices.Contains(EventTypes, t) }
 // EventTypes are every event type, for webhook filters.
 var EventTypes = []string{
 	EventIssued, EventCalled, EventRecalled, EventFinished, EventNoShow, EventTransferred, EventExpired,
-	EventPrechecked, EventDossier, EventRated, EventVoided, EventPaused, EventResumed, EventOpened, EventClosed, EventConfigured,
+	EventPrechecked, EventDossier, EventIdentity, EventRated, EventVoided, EventPaused, EventResumed, EventOpened, EventClosed, EventConfigured,
 	EventBooked, EventCancelled, EventRescheduled, EventCheckedIn, EventBookNoShow,
 	EventPriorityConfirmed, EventPriorityDowngraded, EventAlertRaised, EventAlertCleared,
 }

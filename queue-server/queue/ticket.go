@@ -88,6 +88,10 @@ type Ticket struct {
 	// Dossier tells what the ticket's dossier holds (kept apart, in the
 	// store's Dossiers), so that the counter learns of it.
 	Dossier *DossierMark `json:"dossier,omitempty"`
+	// Identity tells that an identity was read from the citizen's CCCD
+	// chip for the ticket (kept apart, in the store's Identities, until
+	// the day ends), so that the counter asks for it.
+	Identity bool `json:"identity,omitempty"`
 	// Rating is the citizen's satisfaction, 1 (not satisfied) to 4 (very
 	// satisfied) as in the national survey; 0 when not rated.
 	Rating int `json:"rating,omitempty"`

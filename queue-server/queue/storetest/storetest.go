@@ -98,6 +98,7 @@ func Run(t *testing.T, open Open) {
 	runOutbox(t, open)
 	runDossiers(t, open)
 	t.Run("ProcedureQuestions", func(t *testing.T) { testProcedureQuestions(t, open) })
+	t.Run("Identities", func(t *testing.T) { testIdentities(t, open) })
 }
 
 // testPurgeDropsOldEvents: the event log does not grow without end:

@@ -871,7 +871,7 @@ async function loadMessages() {
 // Every event type a webhook may ask for (queue.EventTypes).
 const eventTypes = [
   'ticket.issued', 'ticket.called', 'ticket.recalled', 'ticket.finished', 'ticket.no_show', 'ticket.transferred', 'ticket.expired',
-  'ticket.prechecked', 'ticket.dossier', 'ticket.rated', 'ticket.voided', 'counter.paused', 'counter.resumed', 'counter.opened', 'counter.closed', 'centre.configured',
+  'ticket.prechecked', 'ticket.dossier', 'ticket.identity', 'ticket.rated', 'ticket.voided', 'counter.paused', 'counter.resumed', 'counter.opened', 'counter.closed', 'centre.configured',
   'booking.created', 'booking.cancelled', 'booking.rescheduled', 'booking.checked_in', 'booking.no_show',
   'ticket.priority_confirmed', 'ticket.priority_downgraded', 'alert.raised', 'alert.cleared',
 ];

@@ -4,7 +4,8 @@
 // The screen follows the centre's event stream, so it also shows what
 // other counters and kiosks do. The current ticket shows its booking and
 // the kiosk's dossier pre-check and its dossier (counter/dossier.js: the
-// form, the digitised documents, corrections, the package); today's counts sit beside the queue; after
+// form, the digitised documents, corrections, the package) and the identity
+// read from the CCCD's chip (counter/identity.js); today's counts sit beside the queue; after
 // a ticket is served the citizen is asked to rate it (here, or on the
 // counter's rating tablet, /counter/rate.html).
 
@@ -13,6 +14,7 @@ import { apply, bindSwitch, duration, locale, serviceName, t } from '/assets/i18
 import { $, api, ApiError, debounce, EventStream, h, seg, showConn } from '/assets/api.js';
 import { clearError, showError, staffSession, toast } from '/assets/staff.js';
 import { dossierEvent, initDossier, showDossier } from '/counter/dossier.js';
+import { identityEvent, initIdentity, showIdentity } from '/counter/identity.js';
 import { procedureSearch } from '/assets/procsearch.js';
 
 const choiceKey = 'xephang.counter';
@@ -48,6 +50,7 @@ function show(screen) {
   if (screen !== 'console') {
     $('where').textContent = '';
     stopStream();
+    showIdentity(null); // the face and the chip's data leave the page with the console
   }
 }
 
@@ -240,6 +243,7 @@ function startStream() {
       if (e.type === 'centre.configured') reloadConfig();
       if (e.type === 'alert.raised' || e.type === 'alert.cleared') onAlert(e);
       dossierEvent(e);
+      identityEvent(e);
       if (e.type === 'ticket.rated' && state.rating && e.ticket && e.ticket.id === state.rating.id) {
         state.rating = null;
         renderRating();
@@ -444,7 +448,7 @@ function fullTicket(id) {
   if (state.last && state.last.id === id) {
     const listed = state.today.find((x) => x.id === id);
     // A pre-check attached after the call arrives through the list.
-    return listed && ((listed.precheck && !state.last.precheck) || (listed.dossier && !state.last.dossier)) ? listed : state.last;
+    return listed && ((listed.precheck && !state.last.precheck) || (listed.dossier && !state.last.dossier) || (listed.identity && !state.last.identity)) ? listed : state.last;
   }
   return state.today.find((x) => x.id === id) || null;
 }
@@ -501,6 +505,7 @@ function renderDetails(cur) {
   }
   renderPrecheck(tk && tk.precheck);
   showDossier(cur && (tk && tk.dossier ? tk : cur));
+  showIdentity(cur && (tk && tk.identity ? tk : cur));
 }
 
 const statusIcon = { present: '✓', missing: '✗', unreadable: '?', inconsistent: '!' };
@@ -823,6 +828,7 @@ function init() {
     renderRating();
   });
   bindDialogs();
+  initIdentity({ failed });
   initDossier({ failed, procedureName, fieldName, timeZone: () => (state.cfg && state.cfg.timezone) || 'Asia/Ho_Chi_Minh' });
   document.addEventListener('keydown', onKey);
   // Times in the waiting list age; the snapshot's estimates drift.

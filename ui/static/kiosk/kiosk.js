@@ -14,6 +14,9 @@ let procedures = [];
 let chosen = null;
 let elderlyAge = 75;
 let elderly = false;
+// The chip read under way or just ended (a "chip" event), and its banner's timer.
+let chipShown = null;
+let chipTimer = 0;
 let lastAction = null;
 
 const go = (body) => api('POST', '/api/flow', body).catch(() => {});
@@ -36,6 +39,7 @@ function show(state) {
   if (prev.flow === 'lookup' && state.flow !== 'lookup') reportAsked('');
   $('home-btn').hidden = state.flow === 'home' || ['printing', 'checking-in'].includes(state.step);
   $('printing-msg').textContent = t(state.step === 'checking-in' ? 'kiosk.checking' : 'kiosk.printing');
+  if (state.flow === 'home' && prev.flow !== 'home') hideChip();
   if (state.flow === 'home') { chosen = null; elderly = false; $('search').value = ''; $('code').value = ''; $('proc-search').value = ''; renderAnswer(null); }
   if (id === 's-take-number-choose-service' && prev.step !== state.step) loadServices();
   if (id === 's-take-number-card') renderChosen(state.data);
@@ -424,6 +428,41 @@ function onCard(c) {
   if (c.priority === 'elderly') { elderly = true; $('print-priority').hidden = false; }
 }
 
+// The card's chip being read (kioskd: a chip reader beside the optical
+// one): a banner every screen shows, announced politely to screen
+// readers. kioskd's own message is shown (in the kiosk's language); the
+// touchscreen never gets the face nor the chip's data. A read that ended
+// goes away after a while, a failure later than a success.
+const CHIP_STATES = ['waiting', 'reading', 'done', 'failed'];
+function onChip(c) {
+  if (!c || !CHIP_STATES.includes(c.state)) return;
+  const changed = !chipShown || chipShown.state !== c.state;
+  chipShown = c;
+  renderChip();
+  // Voice guidance says it too (voice.js), after what it is saying.
+  if (changed) document.dispatchEvent(new CustomEvent('kiosk:chip', { detail: $('chip-text').textContent }));
+  clearTimeout(chipTimer);
+  if (c.state === 'done' || c.state === 'failed') chipTimer = setTimeout(hideChip, c.state === 'done' ? 6000 : 12000);
+}
+function hideChip() {
+  clearTimeout(chipTimer);
+  chipShown = null;
+  renderChip();
+}
+function renderChip() {
+  const el = $('chip');
+  const c = chipShown;
+  el.hidden = !c;
+  el.dataset.state = c ? c.state : '';
+  el.dataset.authenticity = (c && c.authenticity) || '';
+  if (!c) { $('chip-text').textContent = ''; return; }
+  const warn = c.state === 'failed' || c.authenticity === 'data_altered' || c.authenticity === 'unknown_issuer';
+  el.className = `alert banner chip ${warn ? 'warn' : 'info'}`;
+  el.setAttribute('aria-busy', c.state === 'waiting' || c.state === 'reading' ? 'true' : 'false');
+  const own = lang() === 'en' ? c.message_en : c.message;
+  $('chip-text').textContent = own || t('kiosk.chip.' + c.state);
+}
+
 // The centre's walk-in window: outside it the kiosk says when numbers are
 // issued again and still offers look-up, check-in and the pre-check.
 let walkIn = { open: true };
@@ -475,6 +514,7 @@ function handle(e) {
     else if (e.type === 'printer') renderPrinter(e.printer, e.reason);
     else if (e.type === 'devices') renderDevices(e.devices);
     else if (e.type === 'card') onCard(e.card);
+    else if (e.type === 'chip') onChip(e.chip);
     else if (e.type === 'config') { status(); if (flow.step === 'choose-service') loadServices(); }
 }
 window.xephangKiosk = { event: handle, state: () => flow };
@@ -518,6 +558,7 @@ document.addEventListener('langchange', () => {
   renderTextSize();
   renderDevices(devices);
   if (printer.st) renderPrinter(printer.st, printer.reason);
+  renderChip();
 });
 apply();
 tick();

@@ -270,6 +270,9 @@ document.addEventListener('kiosk:screen', (e) => {
   readScreen();
 });
 document.addEventListener('langchange', () => { render(); if (on) readScreen(); });
+// The card's chip being read (kiosk.js): each new state is said after
+// what is being said.
+document.addEventListener('kiosk:chip', (e) => { if (on && e.detail) say(e.detail, { queue: true }); });
 
 // The idle warning: the key focus on "more time" (with voice, or for whoever
 // uses the keys), said after what is being said when queue is set.
