@@ -9,12 +9,14 @@ import (
 // ---- Forecast and staffing plan ----
 
 // ForecastView is GET …/forecast: the expected arrivals of the next days
-// per service and hour with their 80 % interval, the totals per day (with
-// what actually came, for today), and the staffing plan of one day.
+// per service and hour with their 80 % interval, the totals per day (the
+// week before today too, with what actually came, today's so far), and
+// the staffing plan of one day.
 // Aggregate counts only: nothing in it names a citizen.
 type ForecastView struct {
 	Centre    string `json:"centre"`
 	Generated string `json:"generated"` // RFC 3339
+	Today     string `json:"today"`     // the centre's local date
 	// Model says in one line how the forecast was made.
 	Model  string          `json:"model"`
 	Days   []ForecastDay   `json:"days"`
@@ -34,7 +36,7 @@ type ForecastDay struct {
 	Mean    float64 `json:"mean"`
 	Low     float64 `json:"low"`
 	High    float64 `json:"high"`
-	// Actual is how many came, for today (so far) and past days.
+	// Actual is how many came, on past days and today (so far).
 	Actual *int `json:"actual,omitempty"`
 	// Closed: a public holiday, a closed date or a day without hours.
 	Closed  bool   `json:"closed,omitempty"`
@@ -98,7 +100,7 @@ type BusiestHour struct {
 }
 
 // ForecastQuery are the parameters of GET …/forecast; zero values take the
-// server's defaults (14 days, the plan of tomorrow, 30 minutes).
+// server's defaults (14 days, the plan of the next open day, 30 minutes).
 type ForecastQuery struct {
 	Days          int
 	PlanDay       string

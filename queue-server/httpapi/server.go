@@ -106,6 +106,7 @@ type Server struct {
 	forms       *forms.Set
 	procedures  *procedures.Catalogue
 	reportSlot  chan struct{}
+	forecasts   forecastCache
 	mux         *http.ServeMux
 	kmux        *http.ServeMux // the kiosks' mutual-TLS listener
 	routes      []string
@@ -231,6 +232,9 @@ func (s *Server) routesV1() {
 		"GET /api/v1/centres/{centre}/messages":                    s.handleMessages,
 		"POST /api/v1/centres/{centre}/close-day":                  s.handleCloseDay,
 		"GET /api/v1/centres/{centre}/alerts":                      s.handleAlerts,
+		"GET /api/v1/centres/{centre}/forecast":                    s.handleForecast,
+		"GET /api/v1/centres/{centre}/forecast/busiest":            s.handleBusiest,
+		"GET /api/v1/centres/{centre}/forecast.pdf":                s.handleForecastPDF,
 
 		"GET /api/v1/forms":                          s.handleForms,
 		"GET /api/v1/forms/{procedure}":              s.handleFormDefinition,
