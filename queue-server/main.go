@@ -37,6 +37,7 @@ import (
 	"xephang/queue-server/ca"
 	"xephang/queue-server/demo"
 	"xephang/queue-server/engine"
+	"xephang/queue-server/forecast"
 	"xephang/queue-server/httpapi"
 	"xephang/queue-server/queue"
 	"xephang/systemd"
@@ -321,14 +322,17 @@ func (m *Main) bootstrap(ctx context.Context) error {
 const demoHistoryDays = 365
 
 // seedDemoHistory writes a generated year of the demo centre's tickets
-// (package demo) before today, a week per commit. Only into a store of
+// (package demo) before today, a week per commit, closed on the public
+// holidays of the forecast's calendar. Only into a store of
 // one server: the servers sharing a PostgreSQL store learn changes from
 // its change log, which past days' tickets do not belong in.
 func (m *Main) seedDemoHistory(c queue.Centre) error {
 	if _, shared := m.Store.(queue.SharedStore); shared {
 		return nil
 	}
-	days := demo.History(c, time.Now().In(c.Location()), demoHistoryDays, nil)
+	cal := forecast.VietnamCalendar()
+	holiday := func(day time.Time) bool { _, ok := cal.Holiday(day); return ok }
+	days := demo.History(c, time.Now().In(c.Location()), demoHistoryDays, holiday)
 	n := 0
 	for i := 0; i < len(days); i += 7 {
 		ch := &queue.Changes{Centre: c.ID}

@@ -13,7 +13,7 @@ import (
 // how weekdays, the month's first and last working days, the days around
 // a holiday and the year's trend change that.
 var (
-	dailyBase = map[string]float64{"A": 38, "B": 42, "C": 16, "D": 7, "E": 9, "F": 11}
+	dailyBase = map[string]float64{"A": 24, "B": 27, "C": 8, "D": 4, "E": 5, "F": 6}
 	// weekdayFactor: Mondays carry the weekend's errands, Saturday
 	// mornings are short.
 	weekdayFactor = [7]float64{0, 1.3, 1.05, 1.0, 0.95, 1.1, 0.75}
