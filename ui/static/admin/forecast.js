@@ -11,7 +11,7 @@ import { $, api, ApiError, h, seg, token } from '/assets/api.js';
 import { showError, staffSession } from '/assets/staff.js';
 import { formatDate } from '/assets/dates.js';
 
-const state = { me: null, centres: [], data: null, service: '', planDay: '' };
+const state = { me: null, centres: [], configs: new Map(), data: null, service: '', planDay: '' };
 const svgNS = 'http://www.w3.org/2000/svg';
 
 function show(screen) {
@@ -91,6 +91,8 @@ async function load(ev) {
       state.planDay = '';
       data = await api('GET', query('forecast'));
     }
+    const id = $('centre').value;
+    if (!state.configs.has(id)) state.configs.set(id, await api('GET', `/api/v1/centres/${seg(id)}`));
     state.data = data;
     if (data.plan) state.planDay = data.plan.day;
     const u = new URL(location.href);
@@ -309,7 +311,7 @@ function render() {
     out.replaceChildren();
     return;
   }
-  const centre = state.centres.find((c) => c.id === d.centre);
+  const centre = state.configs.get(d.centre);
   const tz = centre && centre.timezone ? centre.timezone : undefined;
   const gen = new Date(d.generated).toLocaleString(locale(), { timeZone: tz, dateStyle: 'short', timeStyle: 'short' });
   const notes = d.notes.length ? h('ul', { class: 'notes', id: 'notes' }, d.notes.map((n) => h('li', {}, n))) : null;
