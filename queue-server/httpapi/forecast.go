@@ -27,12 +27,13 @@ const (
 	// historyDays is how far back the forecast learns: a year holds every
 	// season, Tết and each holiday once.
 	historyDays = 365
-	// historyBudget bounds the reading of the history: when the store is
-	// slower, the forecast learns from the most recent days read.
-	historyBudget       = 20 * time.Second
-	maxForecastDays     = 28
-	defaultForecastDays = 14
-	defaultTargetMin    = 30
+	// DefaultHistoryBudget bounds the reading of a forecast's history
+	// (Config.HistoryBudget): when the store is slower, the forecast
+	// learns from the most recent days read.
+	DefaultHistoryBudget = 20 * time.Second
+	maxForecastDays      = 28
+	defaultForecastDays  = 14
+	defaultTargetMin     = 30
 	// pastDays of forecast and actual arrivals precede today in an answer,
 	// so that the page shows how the forecast fared.
 	pastDays = 7
@@ -175,6 +176,7 @@ type forecastParams struct {
 	target  int    // minutes
 	past    int    // days before today also shown, with what came
 	lang    string // PDF only
+	noPlan  bool   // the forecast alone (busiest hours)
 }
 
 // parseForecastQuery reads the query strictly: an unknown or repeated
@@ -257,7 +259,7 @@ func (s *Server) forecastFor(ctx context.Context, c queue.Centre, p forecastPara
 	lf, err := s.forecasts.get(ctx, k, func() (*learntForecast, error) {
 		// The learning outlives a request that gives up (another may be
 		// waiting for it), within its own budget.
-		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), historyBudget)
+		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.historyBudget)
 		defer cancel()
 		return s.learnForecast(lctx, c, first)
 	})
@@ -346,7 +348,7 @@ func (s *Server) handleForecast(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), historyBudget+requestTimeout)
+	ctx, cancel := context.WithTimeout(r.Context(), s.historyBudget+requestTimeout)
 	defer cancel()
 	f, err := s.forecastFor(ctx, c, p)
 	if err != nil {
@@ -368,9 +370,9 @@ func (s *Server) handleBusiest(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), historyBudget+requestTimeout)
+	ctx, cancel := context.WithTimeout(r.Context(), s.historyBudget+requestTimeout)
 	defer cancel()
-	f, err := s.forecastFor(ctx, c, forecastParams{days: 8, target: defaultTargetMin})
+	f, err := s.forecastFor(ctx, c, forecastParams{days: 8, target: defaultTargetMin, noPlan: true})
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -398,7 +400,7 @@ func (s *Server) handleForecastPDF(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), historyBudget+requestTimeout)
+	ctx, cancel := context.WithTimeout(r.Context(), s.historyBudget+requestTimeout)
 	defer cancel()
 	f, err := s.forecastFor(ctx, c, p)
 	if err != nil {

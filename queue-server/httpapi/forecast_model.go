@@ -60,7 +60,7 @@ func (s *Server) learnForecast(ctx context.Context, c queue.Centre, today time.T
 	lf.model, err = forecast.Fit(h, lf.cal)
 	if errors.Is(err, forecast.ErrTooLittleHistory) {
 		lf.model = nil
-		lf.notes = append(lf.notes, fmt.Sprintf("Chưa đủ lịch sử để dự báo: cần ít nhất 2 tuần có khách, mới có %d ngày. (Not enough history: at least two weeks are needed.)", countOpenDays(got)))
+		lf.notes = append(lf.notes, fmt.Sprintf("Chưa đủ lịch sử để dự báo: cần ít nhất 2 tuần có khách, mới có %d ngày.", countOpenDays(got)))
 		return lf, nil
 	}
 	if err != nil {
@@ -136,6 +136,9 @@ func (lf *learntForecast) view(c queue.Centre, now time.Time, fresh []dayLoad, p
 			fd.Actual = &n
 		}
 		v.Days = append(v.Days, fd)
+	}
+	if p.noPlan {
+		return v, nil
 	}
 	if p.planDay == "" { // the first open day after today, else today
 		p.planDay = today

@@ -49,10 +49,17 @@ func forecastEnv(t testing.TB, days int) (*env, *clock, *countingStore) {
 		cs = &countingStore{Store: cfg.Store}
 		cfg.ReportStore = cs
 	})
+	seedHistory(t, e.store, forecastCentre(t, e), ck.Now(), days)
+	return e, ck, cs
+}
+
+// forecastCentre makes e's centre bookable (see bookable) with enough
+// counters for the 80-odd people of a day, and a spare one.
+func forecastCentre(t testing.TB, e *env) queue.Centre {
+	t.Helper()
 	bookable(t, e)
 	c, err := e.admin.Centre(context.Background(), centreID)
 	must(t, err)
-	// Enough counters for the 80-odd people of a day, with a spare one.
 	c.Counters = []queue.CounterConfig{
 		{Number: 1, Name: "Quầy 1", Services: []string{"A", "B"}},
 		{Number: 2, Name: "Quầy 2", Services: []string{"A"}},
@@ -61,8 +68,43 @@ func forecastEnv(t testing.TB, days int) (*env, *clock, *countingStore) {
 	}
 	c, err = e.admin.PutCentre(context.Background(), c)
 	must(t, err)
-	seedHistory(t, e.store, c, ck.Now(), days)
-	return e, ck, cs
+	return c
+}
+
+// slowStore reads each day of tickets after a delay.
+type slowStore struct {
+	queue.Store
+	delay atomic.Int64 // nanoseconds
+	days  atomic.Int64
+}
+
+func (s *slowStore) Tickets(centre, day string) ([]queue.Ticket, error) {
+	s.days.Add(1)
+	time.Sleep(time.Duration(s.delay.Load()))
+	return s.Store.Tickets(centre, day)
+}
+
+// A store too slow to read a year within the budget: the forecast learns
+// from the most recent days read, and says so.
+func TestForecastHistoryBudget(t *testing.T) {
+	ck := &clock{t: forecastMonday}
+	slow := &slowStore{}
+	e := newEnvTuned(t, ck.Now, func(cfg *httpapi.Config) {
+		slow.Store = cfg.Store
+		cfg.ReportStore = slow
+		cfg.HistoryBudget = time.Second
+	})
+	seedHistory(t, e.store, forecastCentre(t, e), ck.Now(), 365)
+	slow.delay.Store(int64(50 * time.Millisecond)) // 8 workers: 160 days a second at most
+	f, err := e.admin.Forecast(context.Background(), centreID, apiv1.ForecastQuery{})
+	must(t, err)
+	read := slow.days.Load() - 14 // the days forecast, read after learning
+	if read >= 365 || read < 14 {
+		t.Fatalf("%d days of history read", read)
+	}
+	if len(f.Notes) == 0 || !strings.Contains(f.Notes[0], "Chỉ đọc kịp") || f.Plan == nil {
+		t.Fatalf("forecast from a slow store: notes %q, plan %v", f.Notes, f.Plan != nil)
+	}
 }
 
 // seedHistory commits days of generated tickets before now, a week per

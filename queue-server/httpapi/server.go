@@ -70,6 +70,11 @@ type Config struct {
 	// Procedures is the catalogue of procedures questions are answered
 	// from; nil: procedures.Default().
 	Procedures *procedures.Catalogue
+	// HistoryBudget bounds how long the first forecast of an hour may read
+	// a centre's history (up to a year of tickets); zero means
+	// DefaultHistoryBudget. Past it the forecast learns from the most
+	// recent days read, and says so.
+	HistoryBudget time.Duration
 	// BcryptCost of new password hashes; zero means accounts.BcryptCost. Tests use
 	// bcrypt.MinCost: the race detector makes the real cost seconds.
 	BcryptCost int
@@ -107,9 +112,11 @@ type Server struct {
 	procedures  *procedures.Catalogue
 	reportSlot  chan struct{}
 	forecasts   forecastCache
-	mux         *http.ServeMux
-	kmux        *http.ServeMux // the kiosks' mutual-TLS listener
-	routes      []string
+	// historyBudget: Config.HistoryBudget.
+	historyBudget time.Duration
+	mux           *http.ServeMux
+	kmux          *http.ServeMux // the kiosks' mutual-TLS listener
+	routes        []string
 }
 
 // requestTimeout bounds how long a request may wait for the engine.
@@ -151,6 +158,9 @@ func New(cfg Config) *Server {
 		// Another server ended a session, changed an account or revoked
 		// a kiosk: what this one cached of them goes.
 		s.eng.OnAccountsChanged(s.sessions.clear)
+	}
+	if s.historyBudget = cfg.HistoryBudget; s.historyBudget == 0 {
+		s.historyBudget = DefaultHistoryBudget
 	}
 	if s.bcryptCost == 0 {
 		s.bcryptCost = accounts.BcryptCost
