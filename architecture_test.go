@@ -95,6 +95,11 @@ func TestImportDirections(t *testing.T) {
 		{"the PC/SC driver, its virtual card and its test daemon import nothing of ours outside drivers/pcsc",
 			func(p string) bool { return under(p, "drivers/pcsc") },
 			func(imp string) bool { return strings.HasPrefix(imp, module) && !under(rel(imp), "drivers/pcsc") }},
+		{"the chip read (drivers/idcard/chip) takes any Transmitter: of ours the card, the eMRTD reader, its LDS and JPEG 2000 alone",
+			func(p string) bool { return p == "drivers/idcard/chip" },
+			func(imp string) bool {
+				return strings.HasPrefix(imp, module) && !slices.Contains([]string{"drivers/idcard", "drivers/emrtd", "drivers/emrtd/lds", "drivers/jp2"}, rel(imp))
+			}},
 		{"the eMRTD reader takes any Transmitter: of ours it imports the LDS parsers alone (never pcsc, never a simulator)",
 			func(p string) bool { return p == "drivers/emrtd" },
 			func(imp string) bool { return strings.HasPrefix(imp, module) && rel(imp) != "drivers/emrtd/lds" }},

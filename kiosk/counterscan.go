@@ -47,6 +47,10 @@ type counterAgent struct {
 	poll      time.Duration // between looks at an empty feeder
 	log       *slog.Logger
 	out       io.Writer // one line per batch for the clerk, no personal data
+	// chip reads a card's chip for the ticket at the counter (nil: no
+	// chip reader); chipName names its reader.
+	chip     flow.ChipReader
+	chipName string
 }
 
 // batchResult is what one batch became.
@@ -195,20 +199,7 @@ func (a *counterAgent) readOnly(ctx context.Context, pages []precheck.Page) (*pr
 func (a *counterAgent) run(ctx context.Context, once bool) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	a.link.Heartbeat(ctx)
-	go func() {
-		t := time.NewTicker(10 * time.Second)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				a.link.Heartbeat(ctx)
-				a.link.Replay(ctx)
-			}
-		}
-	}()
+	a.keepAlive(ctx)
 	for {
 		fmt.Fprintf(a.out, "Chờ giấy tờ của quầy %d từ %s … (waiting for a batch)\n", a.counter, a.scanner)
 		pages, err := a.scan(ctx)
@@ -247,6 +238,25 @@ func (a *counterAgent) run(ctx context.Context, once bool) error {
 	}
 }
 
+// keepAlive beats like a kiosk and keeps sending what the outbox holds,
+// until ctx is done.
+func (a *counterAgent) keepAlive(ctx context.Context) {
+	a.link.Heartbeat(ctx)
+	go func() {
+		t := time.NewTicker(10 * time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				a.link.Heartbeat(ctx)
+				a.link.Replay(ctx)
+			}
+		}
+	}()
+}
+
 // counterScan implements `kioskd counter-scan`.
 func counterScan(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("kioskd counter-scan", flag.ContinueOnError)
@@ -261,17 +271,32 @@ func counterScan(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	poll := fs.Duration("poll", 3*time.Second, "how often to look at an empty feeder (sane, escl)")
 	workers := fs.Int("workers", 1, "OCR workers")
 	once := fs.Bool("once", false, "take one batch, send it, and exit")
+	chipSpec := fs.String("chip-reader", "", "the counter's CCCD chip reader (PC/SC): its name or a part of it, or auto")
+	cardSpec := fs.String("card-reader", "", "the counter's card/QR reader port (serial:/dev/…) whose reads open the chip")
+	csca := fs.String("csca", "/etc/xephang/csca", "directory of CSCA certificates chips are checked against")
+	chipWait := fs.Duration("chip-wait", 10*time.Second, "after a card's code is read, how long to wait for it on the chip reader")
 	if err := fs.Parse(args); err != nil || fs.NArg() != 0 {
 		return exitUsage
 	}
-	if *counter < 1 || *spec == "" || *workers < 1 || *workers > 8 {
-		fmt.Fprintln(stderr, "usage: kioskd counter-scan -server URL -data DIR -counter N -scanner sane[:DEVICE]|escl:URL|folder:DIR")
+	if *counter < 1 || (*spec == "" && *chipSpec == "") || (*chipSpec == "") != (*cardSpec == "") || *workers < 1 || *workers > 8 {
+		fmt.Fprintln(stderr, "usage: kioskd counter-scan -server URL -data DIR -counter N [-scanner sane[:DEVICE]|escl:URL|folder:DIR] [-chip-reader NAME -card-reader PORT]")
 		return exitUsage
 	}
-	sc, err := devices.OpenScanner(*spec)
-	if err != nil || sc == nil {
-		fmt.Fprintf(stderr, "kioskd counter-scan: unknown scanner %q: sane[:DEVICE], escl:URL or folder:DIR\n", *spec)
-		return exitUsage
+	var sc scanner.Scanner
+	if *spec != "" {
+		var err error
+		if sc, err = devices.OpenScanner(*spec); err != nil || sc == nil {
+			fmt.Fprintf(stderr, "kioskd counter-scan: unknown scanner %q: sane[:DEVICE], escl:URL or folder:DIR\n", *spec)
+			return exitUsage
+		}
+	}
+	var chipReader devices.ChipReader
+	if *chipSpec != "" {
+		var err error
+		if chipReader, err = devices.OpenChipReader(*chipSpec); err != nil || chipReader == nil {
+			fmt.Fprintf(stderr, "kioskd counter-scan: -chip-reader %q: a PC/SC reader's name or auto\n", *chipSpec)
+			return exitUsage
+		}
 	}
 	overrides := map[string]string{}
 	for _, kv := range strings.Split(*services, ",") {
@@ -279,7 +304,7 @@ func counterScan(ctx context.Context, args []string, stdout, stderr io.Writer) i
 			overrides[k] = strings.ToUpper(v)
 		}
 	}
-	if !precheck.SingleThreaded() {
+	if sc != nil && !precheck.SingleThreaded() {
 		precheck.RestartSingleThreaded("counter-scan", stderr)
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
@@ -290,6 +315,19 @@ func counterScan(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	}
 	defer closeAll()
 	a.counter, a.scanner, a.procedure, a.services, a.dpi, a.poll, a.out = *counter, sc, *procedure, overrides, *dpi, *poll, stdout
+	if chipReader != nil {
+		a.chip, a.chipName = chipFlow{reader: chipReader, cscas: loadCSCAs(*csca, log), wait: *chipWait}, chipReader.String()
+		cards := openCardReader(*cardSpec, a)
+		defer cards.Close()
+		cctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		go a.runCards(cctx, cards)
+	}
+	if sc == nil { // cards only
+		a.keepAlive(ctx)
+		<-ctx.Done()
+		return exitOK
+	}
 	if a.checker, err = precheck.NewChecker(precheck.Config{OCR: precheck.OCROptions{Workers: *workers}}); err != nil {
 		fmt.Fprintln(stderr, "kioskd counter-scan: the OCR did not start (tesseract-ocr-vie installed?):", err)
 		return exitProblem

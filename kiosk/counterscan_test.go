@@ -124,7 +124,7 @@ func TestCounterScan(t *testing.T) {
 func TestCounterScanCommand(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
-	for _, args := range [][]string{{}, {"-counter", "1"}, {"-counter", "0", "-scanner", "folder:/tmp"}, {"-counter", "1", "-scanner", "fax:1"}} {
+	for _, args := range [][]string{{}, {"-counter", "1"}, {"-counter", "0", "-scanner", "folder:/tmp"}, {"-counter", "1", "-scanner", "fax:1"}, {"-counter", "1", "-chip-reader", "auto"}} {
 		if code, _, _ := runCmd(t, "", append([]string{"counter-scan"}, args...)...); code != exitUsage {
 			t.Errorf("%v: exit %d, want %d", args, code, exitUsage)
 		}

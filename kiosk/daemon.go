@@ -45,17 +45,25 @@ import (
 // the config file (KEY=VALUE lines, the environment's names; -config or
 // XEPHANG_KIOSK_CONFIG), the environment, the flags.
 type Config struct {
-	Server     string // queue server URL; the enrolled one when empty
-	Addr       string // local UI/API address; loopback only
-	DataDir    string
-	Simulate   bool
-	SimBaud    int
-	Printer    string // port spec of the ticket printer, or sim
-	Profile    string // escpos profile
-	Reader     string // port spec of the card/QR reader, or sim
-	Scanner    string // sane[:DEV], escl:URL, folder:DIR, or sim
-	A4Printer  string // A4 printer for forms: ipp://HOST[:PORT]/PATH, ipps://…, or sim
-	A4CA       string // PEM file trusted for an ipps:// A4 printer (its self-signed certificate)
+	Server    string // queue server URL; the enrolled one when empty
+	Addr      string // local UI/API address; loopback only
+	DataDir   string
+	Simulate  bool
+	SimBaud   int
+	Printer   string // port spec of the ticket printer, or sim
+	Profile   string // escpos profile
+	Reader    string // port spec of the card/QR reader, or sim
+	Scanner   string // sane[:DEV], escl:URL, folder:DIR, or sim
+	A4Printer string // A4 printer for forms: ipp://HOST[:PORT]/PATH, ipps://…, or sim
+	A4CA      string // PEM file trusted for an ipps:// A4 printer (its self-signed certificate)
+	// ChipReader is the CCCD chip reader (PC/SC): a reader's name (or a
+	// part of it), auto (the first reader), or sim; "" or off for none
+	// (-simulate: sim). CSCA is the directory of the issuers' CSCA
+	// certificates (.pem, .crt, .cer, .der, master lists .ml); ChipWait
+	// how long a flow waits for the card on the chip reader.
+	ChipReader string
+	CSCA       string
+	ChipWait   time.Duration
 	ElderlyAge int
 	Idle       time.Duration
 	Result     time.Duration
@@ -93,6 +101,7 @@ var envNames = map[string]string{
 	"precheck-workers": "XEPHANG_KIOSK_PRECHECK_WORKERS", "scan-source": "XEPHANG_KIOSK_SCAN_SOURCE",
 	"precheck-services": "XEPHANG_KIOSK_PRECHECK_SERVICES", "evening": "XEPHANG_KIOSK_EVENING",
 	"browser-restart": "XEPHANG_BROWSER_RESTART", "browser-timeout": "XEPHANG_BROWSER_TIMEOUT",
+	"chip-reader": "XEPHANG_KIOSK_CHIP_READER", "csca": "XEPHANG_KIOSK_CSCA", "chip-wait": "XEPHANG_KIOSK_CHIP_WAIT",
 }
 
 // readConfigFile reads KEY=VALUE lines (# comments, optional quotes), the
@@ -160,6 +169,8 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 	fs.StringVar(&cfg.Scanner, "scanner", get("scanner", ""), "document scanner: sane[:DEVICE], escl:URL, folder:DIR, or sim")
 	fs.StringVar(&cfg.A4Printer, "a4-printer", get("a4-printer", ""), "A4 printer for forms over IPP: ipp://HOST[:PORT]/PATH (e.g. ipp://192.168.1.20/ipp/print), ipps://…, or sim; with -simulate and none, a simulated one (XEPHANG_KIOSK_A4_PRINTER)")
 	fs.StringVar(&cfg.A4CA, "a4-printer-ca", get("a4-printer-ca", ""), "PEM file of the certificate (or CA) an ipps:// A4 printer is trusted with, beside the system's (XEPHANG_KIOSK_A4_PRINTER_CA)")
+	fs.StringVar(&cfg.ChipReader, "chip-reader", get("chip-reader", ""), "CCCD chip reader (PC/SC): its name or a part of it, auto for the first reader, sim, or off; none when empty, sim with -simulate (XEPHANG_KIOSK_CHIP_READER)")
+	fs.StringVar(&cfg.CSCA, "csca", get("csca", "/etc/xephang/csca"), "directory of the CSCA certificates chips are checked against (.pem .crt .cer .der, master lists .ml); without it a chip's issuer is not checked (XEPHANG_KIOSK_CSCA)")
 	fs.StringVar(&cfg.PublicURL, "public-url", get("public-url", ""), "public server URL printed in the tracking QR (XEPHANG_PUBLIC_URL)")
 	fs.StringVar(&cfg.ScanSource, "scan-source", get("scan-source", "adf"), "scanner source for the pre-check: adf or flatbed (XEPHANG_KIOSK_SCAN_SOURCE)")
 	services := get("precheck-services", "")
@@ -200,6 +211,7 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 		{&cfg.Result, "result", "20s", "how long a printed number or an error stays on screen"},
 		{&cfg.Heartbeat, "heartbeat", "5s", "heartbeat period"},
 		{&cfg.BrowserTimeout, "browser-timeout", "30s", "restart the browser when the page has not pinged for this long"},
+		{&cfg.ChipWait, "chip-wait", "4s", "after a card's code is read, how long to wait for the card on the chip reader"},
 	}
 	for _, v := range durs {
 		d, err := time.ParseDuration(get(v.name, v.def))
@@ -244,6 +256,12 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 		return cfg, fmt.Errorf("-evening %q: want HH:MM", evening)
 	}
 	cfg.Evening = time.Duration(ev.Hour())*time.Hour + time.Duration(ev.Minute())*time.Minute
+	if v := strings.TrimSpace(cfg.ChipReader); v == "off" || v == "none" {
+		cfg.ChipReader = "off"
+	}
+	if cfg.ChipWait < 0 || cfg.ChipWait > time.Minute {
+		return cfg, fmt.Errorf("-chip-wait %v: want 0–1m", cfg.ChipWait)
+	}
 	if cfg.BrowserTimeout < time.Second {
 		return cfg, fmt.Errorf("-browser-timeout %v: at least 1s (and well above the page's 5 s pings)", cfg.BrowserTimeout)
 	}
@@ -341,7 +359,8 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.Devices, err = devices.Open(devices.Config{
 		Printer: m.Config.Printer, Profile: m.Config.Profile, Reader: m.Config.Reader, Scanner: m.Config.Scanner, A4Printer: m.Config.A4Printer, A4CA: m.Config.A4CA,
-		Simulate: m.Config.Simulate, SimDir: filepath.Join(m.Config.DataDir, "sim"), SimBaud: m.Config.SimBaud, Log: m.Log,
+		ChipReader: m.Config.ChipReader,
+		Simulate:   m.Config.Simulate, SimDir: filepath.Join(m.Config.DataDir, "sim"), SimBaud: m.Config.SimBaud, Log: m.Log,
 	})
 	if err != nil {
 		m.Store.Close()
@@ -400,6 +419,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Scanner: sc, ScanDir: filepath.Join(m.Config.DataDir, "scans"), ScanSource: scanner.Source(m.Config.ScanSource),
 		PrecheckServices: m.Config.PrecheckServices,
 		Dossiers:         uplink.ClientDossiers{Client: client},
+		Identities:       uplink.ClientIdentities{Client: client},
 		Forms:            forms.Default(),
 		Guide:            flow.CatalogueGuide(procedures.Default()),
 		CardPerson:       formfill.Person,
@@ -407,6 +427,14 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	if m.Checker != nil {
 		fc.Prechecker = m.Checker
+	}
+	if m.Devices.Chip != nil {
+		cscas := m.Devices.Sim.ChipCSCAs() // the simulator's own issuer
+		if cscas == nil {
+			cscas = loadCSCAs(m.Config.CSCA, m.Log)
+		}
+		fc.Chip = chipFlow{reader: m.Devices.Chip, cscas: cscas, wait: m.Config.ChipWait}
+		m.Log.Info("chip reader", "reader", m.Devices.Chip.String(), "issuers_checked", cscas != nil)
 	}
 	if m.Devices.A4 != nil {
 		fc.A4 = m.Devices.A4
@@ -456,6 +484,9 @@ func (m *Main) Run(ctx context.Context) error {
 		m.Devices.RunReader(ctx, func(ev idcard.Event) { m.Kiosk.Card(ctx, ev) }, func(code string) { m.Kiosk.Code(ctx, code) })
 	})
 	m.goLoop(func() { m.watchBrowser(ctx) })
+	if m.Devices.Chip != nil {
+		m.goLoop(func() { m.watchChip(ctx, m.Devices.Chip) })
+	}
 	if m.TLS != nil {
 		m.goLoop(func() { m.renewLoop(ctx) })
 	}

@@ -23,6 +23,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"xephang/drivers/ipp/ipptest"
+	"xephang/drivers/pcsc/pcsctest"
 	"xephang/drivers/scanner"
 	"xephang/kiosk/devices"
 	"xephang/kiosk/outbox"
@@ -38,7 +39,14 @@ import (
 )
 
 // TestMain runs the tests with OMP_THREAD_LIMIT=1, as kioskd's unit does.
-func TestMain(m *testing.M) { omptest.Main(m) }
+// TestMain runs the tests with OMP_THREAD_LIMIT=1 (omptest), and stops
+// the pcscd the chip tests start (pcsctest) at the end.
+func TestMain(m *testing.M) {
+	if os.Getenv("OMP_THREAD_LIMIT") == "1" {
+		pcsctest.Main(m)
+	}
+	omptest.Main(m)
+}
 
 // dossierScanner is a scanner whose feeder holds the pages of a generated
 // dossier (kiosk/precheck/gen: forms rendered with a font at 300 dpi).

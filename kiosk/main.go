@@ -7,12 +7,14 @@
 //	kioskd [-server URL] [-addr 127.0.0.1:8090] [-data DIR] [-simulate] [-config FILE]   the daemon
 //	kioskd enroll -server URL -token T -data DIR [-name N]   enrol once with a token from the admin
 //	kioskd idcard parse [-today YYYY-MM-DD]      card QR payload or MRZ on stdin → JSON
+//	kioskd idcard chip [-reader NAME] -mrz "L1 L2 L3" [-csca DIR]   the card's chip through PC/SC → JSON
 //	kioskd printer test [-device SPEC | -simulate DIR] [-profile NAME]
 //	kioskd printer test -a4 ipp://HOST/PATH      the A4 printer: a test page, waits for the job
 //	kioskd scanner test [-scanner sane[:DEV]|escl:URL|folder:DIR|sim] …
 //	kioskd precheck -procedure ID [-card PAYLOAD] IMAGE…   dossier pre-check on page images → JSON
 //	kioskd digitise -out FILE.pdf IMAGE…   page images → one searchable PDF (OCR)
 //	kioskd counter-scan -data DIR -counter N -scanner SPEC   a counter's scans → its current ticket's dossier
+//	kioskd counter-scan -data DIR -counter N -chip-reader NAME -card-reader PORT   a card read at the counter → its ticket's identity
 //	kioskd form -procedure ID -card PAYLOAD -out FILE.pdf   the procedure's tờ khai filled from a card → PDF
 //
 // Technician commands exit 0 when everything checked works, 1 when something
@@ -59,6 +61,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	switch cmd + " " + sub {
 	case "idcard parse":
 		return idcardParse(ctx, rest, stdin, stdout, stderr)
+	case "idcard chip":
+		return idcardChip(ctx, rest, stdout, stderr)
 	case "printer test":
 		return printerTest(ctx, rest, stdout, stderr)
 	case "scanner test":
@@ -92,6 +96,9 @@ func usage(w io.Writer) {
                                                  enrol this kiosk with a one-time token from the admin
                                                  (https:// or -mtls: a key made here and a client certificate)
   kioskd idcard parse [-today YYYY-MM-DD]        read a card QR payload or MRZ from stdin, print JSON
+  kioskd idcard chip [-reader NAME] -mrz "LINE1 LINE2 LINE3" [-csca DIR] [-card QR-PAYLOAD]
+                                                 read the card's chip through PC/SC with its MRZ's key, check its
+                                                 issuer's signature, print JSON (face in base64, authenticity)
   kioskd printer test [-device SPEC | -simulate DIR] [-profile NAME] [-58]
                                                  check the ticket printer and print a test ticket
   kioskd printer test -a4 ipp://HOST[:PORT]/PATH [-status-only]
@@ -105,6 +112,9 @@ func usage(w io.Writer) {
   kioskd counter-scan [-server URL] -data DIR -counter N -scanner SCANNER [-procedure ID] [-once]
                                                  on a clerk's PC enrolled like a kiosk: each batch scanned is read,
                                                  pre-checked, made searchable and sent to the ticket served at counter N
+  kioskd counter-scan … -chip-reader NAME -card-reader PORT [-csca DIR]
+                                                 and each card read at the counter (its code, then its chip) is the
+                                                 identity of the ticket served there
   kioskd form -procedure ID -card PAYLOAD -out FILE.pdf [-commune C] [-place P] [-ref R]
                                                  fill the procedure's tờ khai from a card (QR payload or the
                                                  MRZ's three lines; - reads stdin) and write its PDF

@@ -21,14 +21,9 @@ func idcardParse(_ context.Context, args []string, stdin io.Reader, stdout, stde
 	if err := fs.Parse(args); err != nil || fs.NArg() != 0 {
 		return exitUsage
 	}
-	now := time.Now()
-	if *today != "" {
-		t, err := time.ParseInLocation("2006-01-02", *today, time.Local)
-		if err != nil {
-			fmt.Fprintf(stderr, "kioskd: -today: %v\n", err)
-			return exitUsage
-		}
-		now = t.Add(12 * time.Hour)
+	now, ok := todayOf(*today, stderr)
+	if !ok {
+		return exitUsage
 	}
 	in, err := io.ReadAll(io.LimitReader(stdin, idcard.MaxPayload+1))
 	if err != nil {
@@ -50,4 +45,19 @@ func idcardParse(_ context.Context, args []string, stdin io.Reader, stdout, stde
 		return exitProblem
 	}
 	return exitOK
+}
+
+// todayOf is the time a technician tool judges expiry at: midday of the
+// -today flag's date when given (YYYY-MM-DD), else now; false (the error
+// said on stderr) when the date is not one.
+func todayOf(today string, stderr io.Writer) (time.Time, bool) {
+	if today == "" {
+		return time.Now(), true
+	}
+	t, err := time.ParseInLocation("2006-01-02", today, time.Local)
+	if err != nil {
+		fmt.Fprintf(stderr, "kioskd: -today: %v\n", err)
+		return time.Time{}, false
+	}
+	return t.Add(12 * time.Hour), true
 }

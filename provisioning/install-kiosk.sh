@@ -27,6 +27,8 @@ usage: install-kiosk.sh --server URL [--token T] [options]
   --profile NAME        printer profile (kioskd printer test -list), e.g. epson-cp1258
   --reader SPEC         serial:/dev/xephang-idreader
   --scanner SPEC        sane[:DEVICE] | escl:URL | folder:DIR
+  --chip-reader NAME    the CCCD chip reader through pcscd: its PC/SC name (or a part of it), or auto
+  --csca DIR            issuers' CSCA certificates chips are checked against (default /etc/xephang/csca)
   --a4-printer URL      the A4 printer of the forms: ipp://HOST[:PORT]/PATH | ipps://…
   --a4-printer-ca FILE  PEM certificate an ipps:// A4 printer is trusted with (copied to /etc/xephang/a4-printer.pem)
   --public-url URL      base of the tracking QR code printed on tickets
@@ -51,6 +53,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 src=$(dirname "$here")
 bin="$src/bin"
 server="" token="${XEPHANG_ENROLL_TOKEN:-}" name="" printer="" profile="" reader="" scanner="" a4_printer="" a4_ca=""
+chip_reader="" csca=""
 public_url="" simulate=0 packages=1 browser=1 reenroll=0 start=1
 printer_ids=() reader_ids=()
 
@@ -68,6 +71,8 @@ while [ "$#" -gt 0 ]; do
 	--profile) need_arg "$@"; profile=$2; shift ;;
 	--reader) need_arg "$@"; reader=$2; shift ;;
 	--scanner) need_arg "$@"; scanner=$2; shift ;;
+	--chip-reader) need_arg "$@"; chip_reader=$2; shift ;;
+	--csca) need_arg "$@"; csca=$2; shift ;;
 	--a4-printer) need_arg "$@"; a4_printer=$2; shift ;;
 	--a4-printer-ca) need_arg "$@"; a4_ca=$2; shift ;;
 	--public-url) need_arg "$@"; public_url=$2; shift ;;
@@ -238,6 +243,8 @@ env_changed=0
 	[ -n "$profile" ] && echo "XEPHANG_KIOSK_PROFILE=$profile"
 	[ -n "$reader" ] && echo "XEPHANG_KIOSK_READER=$reader"
 	[ -n "$scanner" ] && echo "XEPHANG_KIOSK_SCANNER=$scanner"
+	[ -n "$chip_reader" ] && echo "XEPHANG_KIOSK_CHIP_READER=$chip_reader"
+	[ -n "$csca" ] && echo "XEPHANG_KIOSK_CSCA=$csca"
 	[ -n "$a4_printer" ] && echo "XEPHANG_KIOSK_A4_PRINTER=$a4_printer"
 	[ -n "$a4_ca" ] && echo "XEPHANG_KIOSK_A4_PRINTER_CA=$etc/a4-printer.pem"
 	[ -n "$public_url" ] && echo "XEPHANG_PUBLIC_URL=$public_url"

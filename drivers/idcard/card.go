@@ -17,6 +17,8 @@ type Source string
 const (
 	SourceQR  Source = "qr"  // the QR code on the front
 	SourceMRZ Source = "mrz" // the machine-readable zone on the back
+	// SourceChip: the chip (ICAO 9303 eMRTD), read by drivers/idcard/chip.
+	SourceChip Source = "chip"
 )
 
 // Sex of the holder as printed in an MRZ: "M", "F", or "" when unknown.

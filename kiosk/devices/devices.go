@@ -39,6 +39,9 @@ type Config struct {
 	// A4CA is a PEM file of certificates trusted for an ipps:// A4
 	// printer beside the system's (its self-signed certificate); "" for none.
 	A4CA string
+	// ChipReader is the CCCD chip reader: a PC/SC reader's name (or a
+	// part of it), auto (the first), or sim; "" for none.
+	ChipReader string
 	// Simulate makes every device SimSpec. A simulated printer's jobs go
 	// to SimDir/printer (NNNN.escpos + NNNN.png), the line paced at SimBaud.
 	Simulate bool
@@ -55,6 +58,7 @@ type Devices struct {
 	Scanner scanner.Scanner // nil when there is none
 	A4      DocumentPrinter // the A4 printer, nil when there is none
 	Sim     *Sim            // the simulators of the devices specified sim, else nil
+	Chip    ChipReader      // the chip reader, nil when there is none
 
 	cfg        Config
 	printerDev *port.Reconnecting
@@ -83,6 +87,9 @@ func Open(cfg Config) (*Devices, error) {
 	}
 	if cfg.Simulate {
 		cfg.Printer, cfg.Reader, cfg.Scanner = SimSpec, SimSpec, SimSpec
+		if cfg.ChipReader == "" {
+			cfg.ChipReader = SimSpec
+		}
 	}
 	d := &Devices{}
 	if d.Sim, err = startSims(&cfg, prof); err != nil {
@@ -93,6 +100,12 @@ func Open(cfg Config) (*Devices, error) {
 		return nil, err
 	}
 	if d.A4, err = openA4(cfg); err != nil {
+		d.Sim.Close()
+		return nil, err
+	}
+	if d.Sim != nil && d.Sim.Chip != nil {
+		d.Chip = d.Sim.Chip
+	} else if d.Chip, err = OpenChipReader(cfg.ChipReader); err != nil {
 		d.Sim.Close()
 		return nil, err
 	}
@@ -268,6 +281,9 @@ func (d *Devices) Status() []queue.DeviceStatus {
 			dev.Status, dev.Detail = "error", "Đầu đọc thẻ lỗi: "+rerr.Error()
 		}
 		out = append(out, dev)
+	}
+	if d.Chip != nil {
+		out = append(out, chipStatus(d.Chip))
 	}
 	if d.Scanner != nil {
 		out = append(out, queue.DeviceStatus{Name: "scanner", Kind: "scanner", Status: "ok", Detail: fmt.Sprint(d.Scanner)})

@@ -119,10 +119,20 @@ func TestSimDemo(t *testing.T) {
 	defer cancel()
 	cards, codes := make(chan idcard.Event, 8), make(chan string, 4)
 	go d.RunReader(ctx, func(e idcard.Event) { cards <- e }, func(c string) { codes <- c })
-	for _, kind := range []string{"adult", "elderly", "mrz", "bad"} {
+	if d.Chip == nil || d.Chip != ChipReader(d.Sim.Chip) || d.Sim.ChipCSCAs() == nil {
+		t.Fatal("-simulate has no simulated chip reader")
+	}
+	for _, kind := range []string{"adult", "elderly", "mrz", "bad", "chip-altered", "chip-unknown"} {
+		d.Sim.Chip.Remove()
 		if err := d.Sim.TapCard(kind); err != nil {
 			t.Fatal(kind, err)
 		}
+		// The chip lies on the chip reader (a bad read has none).
+		c, cancelWait := context.WithTimeout(ctx, 50*time.Millisecond)
+		if err := d.Chip.WaitPresent(c); (err == nil) != (kind != "bad") {
+			t.Errorf("%s: chip on the reader: %v", kind, err)
+		}
+		cancelWait()
 		select {
 		case e := <-cards:
 			if (e.Card != nil && e.Card.Valid) != (kind != "bad") {

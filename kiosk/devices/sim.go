@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"xephang/drivers/emrtd/chipsim"
+	"xephang/drivers/emrtd/lds"
 	"xephang/drivers/escpos"
 	"xephang/drivers/escpos/escpossim"
 	"xephang/drivers/idcard/idcardsim"
@@ -23,7 +25,16 @@ const SimSpec = "sim"
 type Sim struct {
 	Printer *PrinterSim       // nil when the printer is not simulated
 	Reader  *idcardsim.Reader // nil when the reader is not simulated
+	// Chip is the simulated chip reader (nil when not simulated): a
+	// demo card tapped lies on it too, signed by the simulator's own
+	// CSCA (ChipCSCAs), or by one outside it (chip-unknown).
+	Chip    *SimChip
+	pki     *lds.PKI // the simulator's CSCA and document signer
+	unknown *lds.PKI // a CSCA the kiosk does not know
 }
+
+// SimChipHold is how long a demo card lies on the simulated chip reader.
+var SimChipHold = 15 * time.Second
 
 // startSims starts the simulators cfg asks for and points cfg's printer
 // and reader at their pseudo-terminals; nil when it asks for none.
@@ -49,7 +60,19 @@ func startSims(cfg *Config, prof escpos.Profile) (*Sim, error) {
 		sim.Reader, cfg.Reader = rs, "serial:"+rs.Path()
 		cfg.Log.Info("simulated card reader", "reader", rs.Path())
 	}
-	if sim.Printer == nil && sim.Reader == nil {
+	if cfg.ChipReader == SimSpec {
+		var err error
+		if sim.pki, err = lds.NewPKI("VN", "Xếp Hàng simulator"); err == nil {
+			sim.unknown, err = lds.NewPKI("VN", "An unknown issuer")
+		}
+		if err != nil {
+			sim.Close()
+			return nil, fmt.Errorf("devices: chip simulator: %w", err)
+		}
+		sim.Chip = NewSimChip()
+		cfg.Log.Info("simulated chip reader")
+	}
+	if sim.Printer == nil && sim.Reader == nil && sim.Chip == nil {
 		return nil, nil
 	}
 	return sim, nil
@@ -74,14 +97,34 @@ var ErrNotSimulated = errors.New("devices: not simulated")
 
 // TapCard taps a sample card on the simulated reader: adult (a QR, aged
 // 35), elderly (a QR, aged 78), mrz (the adult's MRZ) or bad (a read the
-// parser refuses).
+// parser refuses). With a simulated chip reader the card's chip lies on
+// it too (for SimChipHold): genuine, or for chip-altered (the adult's QR)
+// its DG13 changed after signing, for chip-unknown signed by an issuer
+// the kiosk does not know.
 func (s *Sim) TapCard(kind string) error {
 	if s == nil || s.Reader == nil {
 		return ErrNotSimulated
 	}
+	holder, opt := "adult", chipsim.Options{PKI: s.pki}
 	switch kind {
-	case "adult":
-		return s.Reader.SendQR(idcardsim.SampleQR)
+	case "adult", "mrz", "bad":
+	case "elderly":
+		holder = "elderly"
+	case "chip-altered":
+		opt.Alter = true
+	case "chip-unknown":
+		opt.PKI = s.unknown
+	default:
+		return fmt.Errorf("devices: no sample card %q", kind)
+	}
+	if s.Chip != nil && kind != "bad" {
+		card, err := chipsim.New(chipsim.DemoHolder(holder), opt)
+		if err != nil {
+			return fmt.Errorf("devices: chip simulator: %w", err)
+		}
+		s.Chip.Put(card, SimChipHold)
+	}
+	switch kind {
 	case "elderly":
 		return s.Reader.SendQR(idcardsim.SampleElderlyQR)
 	case "mrz":
@@ -89,7 +132,16 @@ func (s *Sim) TapCard(kind string) error {
 	case "bad":
 		return s.Reader.Send([]byte("not a card\r\n"))
 	}
-	return fmt.Errorf("devices: no sample card %q", kind)
+	return s.Reader.SendQR(idcardsim.SampleQR)
+}
+
+// ChipCSCAs are the CSCAs the simulated chips are signed under (nil when
+// the chip reader is not simulated).
+func (s *Sim) ChipCSCAs() *lds.CSCAs {
+	if s == nil || s.pki == nil {
+		return nil
+	}
+	return lds.NewCSCAs(s.pki.CSCA)
 }
 
 // ScanCode scans a booking code (a QR) on the simulated reader.

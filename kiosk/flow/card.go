@@ -23,6 +23,10 @@ func (k *Kiosk) Card(ctx context.Context, ev idcard.Event) {
 	}
 	card := ev.Card
 	st := k.Machine.State()
+	if k.cfg.Chip != nil && usesCard(st) {
+		card = k.chipCard(ctx, card)
+		st = k.Machine.State() // the read took a moment
+	}
 	switch st.Flow {
 	case TakeNumber:
 		if busy(st.Step) {
@@ -54,8 +58,8 @@ func (k *Kiosk) Card(ctx context.Context, ev idcard.Event) {
 			return
 		}
 		k.emit(Event{Type: "card", Card: &CardRead{OK: true, Message: "Đã đọc thẻ, đang tìm lịch hẹn…", EN: "Card read, looking for your booking…"}})
-		id := card.IDNumber
-		go k.CheckInCard(ctx, id)
+		id, ident := card.IDNumber, k.sessionIdentity()
+		go k.checkInCard(ctx, id, ident)
 	case Precheck:
 		if busy(st.Step) {
 			return

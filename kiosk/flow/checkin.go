@@ -2,6 +2,7 @@ package flow
 
 import (
 	"context"
+	"encoding/json"
 
 	"xephang/kiosk/uplink"
 	"xephang/queue-server/apiv1"
@@ -21,9 +22,19 @@ func (k *Kiosk) CheckIn(ctx context.Context, code string) (Printed, error) {
 
 // CheckInCard checks in the booking of the card's holder.
 func (k *Kiosk) CheckInCard(ctx context.Context, idNumber string) (Printed, error) {
-	return k.checkIn(ctx, func(c context.Context) (apiv1.CheckInResponse, error) {
+	return k.checkInCard(ctx, idNumber, nil)
+}
+
+// checkInCard checks in the booking of the card's holder and sends the
+// card's chip identity (nil: none was read) with the ticket.
+func (k *Kiosk) checkInCard(ctx context.Context, idNumber string, ident json.RawMessage) (Printed, error) {
+	p, err := k.checkIn(ctx, func(c context.Context) (apiv1.CheckInResponse, error) {
 		return k.cfg.Client.CheckInCard(c, k.cfg.Centre, idNumber)
 	})
+	if err == nil && ident != nil && p.TicketID != "" {
+		k.sendIdentity(ctx, p, ident)
+	}
+	return p, err
 }
 
 // checkIn asks the server to check a booking in (by the request call

@@ -4,12 +4,14 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode"
 
@@ -107,11 +109,16 @@ type Config struct {
 	// Dossiers sends a ticket's form at once when the server answers
 	// (uplink.ClientDossiers); nil leaves it to the link's replay.
 	Dossiers uplink.Dossiers
+	// Chip reads the chip of a card read optically (nil: no chip reader);
+	// Identities sends what it gave with the ticket at once
+	// (uplink.ClientIdentities; nil leaves it to the link's replay).
+	Chip       ChipReader
+	Identities uplink.Identities
 }
 
 // Event is one message to the touchscreen over the local WebSocket.
 type Event struct {
-	Type    string               `json:"type"` // flow, card, code, printer, link, devices, scan
+	Type    string               `json:"type"` // flow, card, chip, code, printer, link, devices, scan
 	Flow    *State               `json:"flow,omitempty"`
 	Card    *CardRead            `json:"card,omitempty"`
 	Printer *escpos.Status       `json:"printer,omitempty"`
@@ -120,6 +127,7 @@ type Event struct {
 	Devices []queue.DeviceStatus `json:"devices,omitempty"`
 	Scan    *ScanProgress        `json:"scan,omitempty"`
 	Check   *CheckProgress       `json:"check,omitempty"`
+	Chip    *ChipProgress        `json:"chip,omitempty"`
 }
 
 // CardRead is what the screen learns of a card read: never the number, the
@@ -168,8 +176,14 @@ type Kiosk struct {
 	cardID  string // the CCCD number of a card read in this session's take-number flow
 	pre     *precheckSession
 	fcard   *idcard.Card // the card read in this session's form flow
-	printMu sync.Mutex
-	a4Mu    sync.Mutex
+	// chipID is the identity of this session's chip read (for the
+	// ticket), opticalAt when the last optical read came; chipBusy counts
+	// chip reads running.
+	chipID    json.RawMessage
+	opticalAt time.Time
+	chipBusy  atomic.Int32
+	printMu   sync.Mutex
+	a4Mu      sync.Mutex
 }
 
 // New returns a kiosk at home.
@@ -204,6 +218,7 @@ func (k *Kiosk) forget() {
 	k.cardID = ""
 	k.pre = nil // the pages, the card and the result go with the citizen
 	k.fcard = nil
+	k.chipID = nil // the face goes with the citizen
 	k.mu.Unlock()
 }
 
@@ -318,7 +333,7 @@ func (k *Kiosk) Elderly() bool {
 // screen goes home by itself).
 func (k *Kiosk) cardUsed() {
 	k.mu.Lock()
-	k.elderly, k.cardID = false, ""
+	k.elderly, k.cardID, k.chipID = false, "", nil
 	k.mu.Unlock()
 }
 

@@ -107,10 +107,14 @@ type attachments struct {
 	precheck json.RawMessage
 	form     json.RawMessage
 	docs     []outbox.Document
+	// identity is what the card's chip gave (PUT …/identity), sent at
+	// once online, else kept in the outbox until sent.
+	identity json.RawMessage
 }
 
 // takeNumber issues and prints a ticket with its attachments.
 func (k *Kiosk) takeNumber(ctx context.Context, centre queue.Centre, svc queue.Service, priority string, att attachments) (Printed, error) {
+	att.identity = k.sessionIdentity()
 	if err := k.printerReady(ctx); err != nil {
 		return Printed{}, err
 	}
@@ -168,9 +172,15 @@ func (k *Kiosk) printOnline(ctx context.Context, centre queue.Centre, svc queue.
 		}
 		formSent = err == nil
 	}
+	identity, identitySent := att.identity, false
+	if identity != nil && tv.ID != "" {
+		if identitySent = k.putIdentity(ctx, tv.ID, tv.Number, identity); identitySent {
+			identity = nil // the server has it: the face is not written here
+		}
+	}
 	rec := outbox.Ticket{Key: key, Centre: k.cfg.Centre, Service: svc.Code, Number: tv.Number, ServerID: tv.ID,
 		Priority: tv.Priority, IssuedAt: k.cfg.Link.Now(), Precheck: att.precheck, PrecheckAttached: attached,
-		Form: att.form, FormSent: formSent, Documents: att.docs}
+		Form: att.form, FormSent: formSent, Documents: att.docs, Identity: identity, IdentitySent: identitySent}
 	recorded := true
 	if err := k.cfg.Store.Record(rec); err != nil {
 		recorded = false // print anyway: a citizen is waiting
@@ -198,10 +208,42 @@ func (k *Kiosk) printOnline(ctx context.Context, centre queue.Centre, svc queue.
 		k.markPrinted(key, tv.Number)
 		k.cfg.Link.Kick()
 	}
-	if !recorded && ((att.precheck != nil && !attached) || (att.form != nil && !formSent) || len(att.docs) > 0) {
+	if !recorded && ((att.precheck != nil && !attached) || (att.form != nil && !formSent) || len(att.docs) > 0 || identity != nil) {
 		k.cfg.Log.Error("what goes with a ticket is lost (not sent, not recorded)", "number", tv.Number)
 	}
 	return p, err
+}
+
+// putIdentity sends a ticket's card identity at once; false when it did
+// not reach the server (it is then kept to send).
+func (k *Kiosk) putIdentity(ctx context.Context, ticketID, number string, identity json.RawMessage) bool {
+	if k.cfg.Identities == nil {
+		return false
+	}
+	c, cancel := context.WithTimeout(ctx, k.cfg.IssueTimeout)
+	err := k.cfg.Identities.PutIdentity(c, ticketID, identity)
+	cancel()
+	if err != nil {
+		k.cfg.Link.Failed(err)
+		k.cfg.Log.Warn("sending the card identity failed; kept to send later", "number", number, "err", err)
+	}
+	return err == nil
+}
+
+// sendIdentity sends the card identity of a ticket the server issued and
+// the outbox does not hold (a checked-in booking's): at once, else kept
+// in the outbox (as delivered) for the link to send.
+func (k *Kiosk) sendIdentity(ctx context.Context, p Printed, identity json.RawMessage) {
+	if k.putIdentity(ctx, p.TicketID, p.Number, identity) {
+		return
+	}
+	_, err := k.cfg.Store.Deliver(outbox.Ticket{Key: newKey(), Centre: k.cfg.Centre, Service: p.Service, Number: p.Number,
+		ServerID: p.TicketID, IssuedAt: k.cfg.Link.Now(), Identity: identity}, time.Now())
+	if err != nil {
+		k.cfg.Log.Error("the card identity of a ticket is lost (not sent, not recorded)", "number", p.Number, "err", err)
+		return
+	}
+	k.cfg.Link.Kick()
 }
 
 // markPrinted records that an online ticket came out of the printer. If
@@ -217,7 +259,7 @@ func (k *Kiosk) takeOffline(ctx context.Context, centre queue.Centre, svc queue.
 	now := k.cfg.Link.Now()
 	t, err := k.cfg.Store.Take(outbox.Ticket{Key: newKey(), Centre: k.cfg.Centre, Service: svc.Code,
 		Day: now.In(centre.Location()).Format(time.DateOnly), Priority: priority, IssuedAt: now, Precheck: att.precheck,
-		Form: att.form, Documents: att.docs})
+		Form: att.form, Documents: att.docs, Identity: att.identity})
 	if errors.Is(err, outbox.ErrNoNumbers) {
 		return Printed{}, errNoNumbers
 	}

@@ -54,7 +54,9 @@ type Config struct {
 // Demo is what the demo endpoints drive (*devices.Sim): the simulated
 // reader and the simulated printer's job folder.
 type Demo interface {
-	// TapCard taps a sample card: adult, elderly, mrz or bad.
+	// TapCard taps a sample card: adult, elderly, mrz or bad; with a
+	// simulated chip reader its chip too (chip-altered, chip-unknown: the
+	// adult's QR and a chip altered or signed by an unknown issuer).
 	TapCard(kind string) error
 	// ScanCode scans a booking code's QR.
 	ScanCode(code string) error
@@ -468,7 +470,7 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 
 // DemoCardRequest is POST /api/demo/card: which sample card to tap.
 type DemoCardRequest struct {
-	Kind string `json:"kind"` // adult (QR), elderly (QR), mrz, bad
+	Kind string `json:"kind"` // adult (QR), elderly (QR), mrz, bad, chip-altered, chip-unknown
 }
 
 func (s *Server) handleDemoCard(w http.ResponseWriter, r *http.Request) {
@@ -480,7 +482,7 @@ func (s *Server) handleDemoCard(w http.ResponseWriter, r *http.Request) {
 	switch req.Kind {
 	case "":
 		req.Kind = "adult"
-	case "adult", "elderly", "mrz", "bad":
+	case "adult", "elderly", "mrz", "bad", "chip-altered", "chip-unknown":
 	default:
 		writeError(w, r, errSampleCard)
 		return

@@ -110,6 +110,13 @@ type Ticket struct {
 	// (POST /api/v1/tickets/{id}/documents) once the server has it, in
 	// order; their PDFs wait in files of the store's documents folder.
 	Documents []Document `json:"documents,omitempty"`
+	// Identity is what the card's chip gave, face included, to PUT on the
+	// ticket (PUT /api/v1/tickets/{id}/identity) once the server has it.
+	// It is personal data kept only until sent: sending it, or dropping it
+	// (a ticket void or rejected, or the ticket's day over), empties it.
+	Identity      json.RawMessage `json:"identity,omitempty"`
+	IdentitySent  bool            `json:"identity_sent,omitempty"`
+	IdentityError string          `json:"identity_error,omitempty"`
 }
 
 // Document is a digitised document kept with a ticket: what the server is
@@ -163,6 +170,9 @@ func (t *Ticket) waiting() bool {
 		return true
 	}
 	if len(t.Form) > 0 && !t.FormSent {
+		return true
+	}
+	if len(t.Identity) > 0 && !t.IdentitySent {
 		return true
 	}
 	for _, d := range t.Documents {
@@ -632,11 +642,17 @@ func (s *Store) update(key string, fn func(*Ticket)) error {
 			if len(t.Form) > 0 && !t.FormSent {
 				t.FormSent, t.FormError = true, "ticket "+t.State
 			}
+			if len(t.Identity) > 0 && !t.IdentitySent {
+				t.IdentitySent, t.IdentityError = true, "ticket "+t.State
+			}
 			for i := range t.Documents {
 				if d := &t.Documents[i]; !d.Sent {
 					d.Sent, d.Error = true, "ticket "+t.State
 				}
 			}
+		}
+		if t.IdentitySent {
+			t.Identity = nil // sent or dropped: not kept a moment longer
 		}
 		for _, d := range t.Documents {
 			if d.Sent && !before[d.ID] {
@@ -659,6 +675,49 @@ func (s *Store) update(key string, fn func(*Ticket)) error {
 // non-empty failure, that it never will.
 func (s *Store) FormSent(key, failure string) error {
 	return s.update(key, func(t *Ticket) { t.FormSent, t.FormError = true, failure })
+}
+
+// IdentitySent records that the ticket's identity reached the server, or,
+// with a non-empty failure, that it never will; either way it is deleted.
+func (s *Store) IdentitySent(key, failure string) error {
+	return s.update(key, func(t *Ticket) { t.IdentitySent, t.IdentityError = true, failure })
+}
+
+// IdentitiesToSend returns the tickets the server has whose identity has
+// not reached it yet, in issue order.
+func (s *Store) IdentitiesToSend() ([]Ticket, error) {
+	ts, err := s.Tickets(Sent)
+	out := ts[:0]
+	for _, t := range ts {
+		if len(t.Identity) > 0 && !t.IdentitySent && t.ServerID != "" {
+			out = append(out, t)
+		}
+	}
+	return out, err
+}
+
+// DropIdentities deletes the identities of tickets issued before cutoff
+// (the start of the centre's day) that were never sent: a card's data is
+// kept for the ticket's day at most. It returns how many it dropped.
+func (s *Store) DropIdentities(cutoff time.Time) (int, error) {
+	ts, err := s.Tickets("")
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, t := range ts {
+		if len(t.Identity) > 0 && t.IssuedAt.Before(cutoff) {
+			if err := s.update(t.Key, func(t *Ticket) {
+				if !t.IdentitySent {
+					t.IdentitySent, t.IdentityError = true, "the ticket's day is over"
+				}
+			}); err != nil {
+				return n, err
+			}
+			n++
+		}
+	}
+	return n, nil
 }
 
 // DocumentSent records that a document of the ticket reached the server,

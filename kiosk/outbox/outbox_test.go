@@ -402,3 +402,50 @@ func BenchmarkTakeWithDocuments(b *testing.B) {
 		})
 	}
 }
+
+func TestIdentityKeptUntilSentThenDeleted(t *testing.T) {
+	s, path := MustOpen(t)
+	s.AddBlock(Block{ID: "b", Service: "A", Day: "2026-11-24", From: 1, To: 10})
+	face := "FACE-BYTES-1234567890"
+	identity := json.RawMessage(`{"authenticity":"genuine","card":{"name":"Nguyễn Văn An"},"face":"` + face + `"}`)
+	for i := range 4 {
+		tk := ticket(i, "A")
+		tk.Identity = identity
+		if _, err := s.Take(tk); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("the store holding faces is %v (%v), want 0600", fi.Mode().Perm(), err)
+	}
+	// Not on the server yet: nothing to send.
+	if ts, _ := s.IdentitiesToSend(); len(ts) != 0 {
+		t.Fatalf("identities of pending tickets to send: %d", len(ts))
+	}
+	for i := range 3 {
+		s.MarkSent(fmt.Sprintf("k%d", i), fmt.Sprintf("srv-%d", i), t0)
+	}
+	ts, _ := s.IdentitiesToSend()
+	if len(ts) != 3 || ts[0].ServerID != "srv-0" || string(ts[0].Identity) != string(identity) {
+		t.Fatalf("to send: %+v", ts)
+	}
+	s.IdentitySent("k0", "")
+	s.IdentitySent("k1", "422 invalid")
+	s.MarkFailed("k3", "refused", true, t0) // rejected: never sent
+	// The day is over for k2: dropped unsent.
+	if n, err := s.DropIdentities(t0.Add(time.Hour)); err != nil || n != 1 {
+		t.Fatalf("dropped %d (%v), want k2 and nothing else (k3's went with its ticket)", n, err)
+	}
+	all, _ := s.Tickets("")
+	for _, tk := range all {
+		if len(tk.Identity) != 0 || !tk.IdentitySent {
+			t.Errorf("%s: identity %q kept (sent %v)", tk.Key, tk.Identity, tk.IdentitySent)
+		}
+	}
+	if all[1].IdentityError != "422 invalid" || all[2].IdentityError != "the ticket's day is over" || all[3].IdentityError != "ticket rejected" {
+		t.Errorf("errors %q %q %q", all[1].IdentityError, all[2].IdentityError, all[3].IdentityError)
+	}
+	if ts, _ := s.IdentitiesToSend(); len(ts) != 0 {
+		t.Errorf("still to send: %d", len(ts))
+	}
+}

@@ -53,6 +53,9 @@ type Config struct {
 	// Dossiers sends tickets' forms and documents; ClientDossiers over
 	// Client when nil.
 	Dossiers Dossiers
+	// Identities sends tickets' card identities; ClientIdentities over
+	// Client when nil.
+	Identities Identities
 }
 
 // Reasons the server refuses to serve this kiosk (Status.Suspended).
@@ -602,8 +605,8 @@ func (l *Link) replayLoop(ctx context.Context) {
 
 // Replay sends the pending outbox tickets in issue order, then withdraws
 // the online tickets that did not print, attaches the pre-check results,
-// then puts the forms and posts the documents the server does not have
-// yet; it stops at the first request the
+// then puts the forms and the card identities and posts the documents
+// the server does not have yet; it stops at the first request the
 // server could not be reached for. It returns how many it settled.
 func (l *Link) Replay(ctx context.Context) (int, error) {
 	n, err := l.replayTickets(ctx)
@@ -621,6 +624,11 @@ func (l *Link) Replay(ctx context.Context) (int, error) {
 		return n, err
 	}
 	m, err = l.replayForms(ctx)
+	n += m
+	if err != nil {
+		return n, err
+	}
+	m, err = l.replayIdentities(ctx)
 	n += m
 	if err != nil {
 		return n, err

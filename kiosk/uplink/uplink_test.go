@@ -38,6 +38,7 @@ type fakeServer struct {
 	voids     []string          // idempotency keys withdrawn
 	prechecks map[string]string // ticket id → result
 	forms     map[string]string // ticket id → form
+	idents    map[string]string // ticket id → identity
 	docs      []postedDoc       // documents received, in order (a repeated id once)
 	loseDoc   int               // keep a document, then drop the answer
 	refuseDoc string            // a document name answered 413
@@ -86,6 +87,17 @@ func (f *fakeServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		f.forms[strings.Split(r.URL.Path, "/")[4]] = string(raw)
 		reply(200, json.RawMessage(raw))
+	case "PUT /api/v1/tickets/T-key0/identity", "PUT /api/v1/tickets/T-key1/identity":
+		raw, _ := io.ReadAll(r.Body)
+		if f.idents == nil {
+			f.idents = map[string]string{}
+		}
+		if strings.Contains(r.URL.Path, "key1") {
+			reply(422, map[string]any{"error": map[string]string{"code": "invalid", "message": "face too large"}})
+			return
+		}
+		f.idents[strings.Split(r.URL.Path, "/")[4]] = string(raw)
+		w.WriteHeader(204)
 	case "POST /api/v1/tickets/T-key0/documents", "POST /api/v1/tickets/T-key1/documents":
 		f.document(w, r, reply)
 	case "GET /api/v1/centres/c":
@@ -535,5 +547,44 @@ func TestLinkReplaysFormsAndDocumentsAfterTheirTicket(t *testing.T) {
 	}
 	if n, err := l.Replay(ctx); n != 0 || err != nil {
 		t.Errorf("second replay %d %v", n, err)
+	}
+}
+
+func TestLinkReplaysIdentitiesThenDeletesThem(t *testing.T) {
+	f := &fakeServer{tickets: map[string]string{}, down: true}
+	l, st := newLink(t, f)
+	ctx := context.Background()
+	now := time.Now()
+	st.AddBlock(outbox.Block{ID: "b", Service: "A", Day: "2026-11-24", From: 50, To: 60})
+	identity := json.RawMessage(`{"authenticity":"genuine","card":{"name":"Lê Thị Thuỷ"},"face":"/9j/4AAQ"}`)
+	for i := range 2 {
+		tk := outbox.Ticket{Key: fmt.Sprint("key", i), Centre: "c", Service: "A", Day: "2026-11-24", IssuedAt: now, Identity: identity}
+		if _, err := st.Take(tk); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := l.Replay(ctx); err == nil {
+		t.Fatal("replayed with the server down")
+	}
+	if len(f.idents) != 0 {
+		t.Fatalf("sent before the ticket: %v", f.idents)
+	}
+	f.mu.Lock()
+	f.down = false
+	f.mu.Unlock()
+	if _, err := l.Replay(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if f.idents["T-key0"] != string(identity) || len(f.idents) != 1 {
+		t.Errorf("identities on the server %v", f.idents)
+	}
+	all, _ := st.Tickets("")
+	for _, tk := range all {
+		if len(tk.Identity) != 0 || !tk.IdentitySent {
+			t.Errorf("%s: identity still kept", tk.Key)
+		}
+	}
+	if !strings.Contains(all[1].IdentityError, "face too large") {
+		t.Errorf("refusal recorded as %q", all[1].IdentityError)
 	}
 }

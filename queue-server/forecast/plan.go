@@ -235,7 +235,7 @@ func planArrivals(d time.Time, rates map[string]*[24]float64, seed int64) []wait
 	sort.Strings(services)
 	for _, s := range services {
 		for h := range 24 {
-			for range poisson(rng, rates[s][h]) {
+			for range Poisson(rng, rates[s][h]) {
 				at := d.Add(time.Duration(h)*time.Hour + time.Duration(rng.Float64()*float64(time.Hour)))
 				out = append(out, waitsim.Arrival{Service: s, At: at.Truncate(time.Second)})
 			}
@@ -244,8 +244,9 @@ func planArrivals(d time.Time, rates map[string]*[24]float64, seed int64) []wait
 	return out
 }
 
-// poisson draws a Poisson count (normal approximation above 50).
-func poisson(rng *rand.Rand, mean float64) int {
+// Poisson draws a Poisson count with the given mean (normal approximation
+// above 50): the plan's simulated arrivals, and the backtest's histories.
+func Poisson(rng *rand.Rand, mean float64) int {
 	if mean <= 0 {
 		return 0
 	}

@@ -93,7 +93,7 @@ func Generate(c queue.Centre, from, to time.Time, p Pattern, cal *forecast.Calen
 		}
 		for _, s := range services {
 			own := math.Exp(0.05*rng.NormFloat64() - 0.00125) // a service's own day
-			n := poisson(rng, p.Daily[s]*level*own)
+			n := forecast.Poisson(rng, p.Daily[s]*level*own)
 			for range n {
 				m := drawMinute(rng, minutes, p.Afternoon[s])
 				at := d.Add(time.Duration(m)*time.Minute + time.Duration(rng.IntN(60))*time.Second)
@@ -184,23 +184,5 @@ func drawMinute(rng *rand.Rand, minutes []int, afternoon bool) int {
 		if rng.Float64() < w {
 			return m
 		}
-	}
-}
-
-// poisson draws a Poisson count (normal approximation above 50).
-func poisson(rng *rand.Rand, mean float64) int {
-	if mean <= 0 {
-		return 0
-	}
-	if mean > 50 {
-		return max(0, int(math.Round(mean+math.Sqrt(mean)*rng.NormFloat64())))
-	}
-	l, k, p := math.Exp(-mean), 0, 1.0
-	for {
-		p *= rng.Float64()
-		if p <= l {
-			return k
-		}
-		k++
 	}
 }
