@@ -84,6 +84,13 @@ func TestForecastPageInChromium(t *testing.T) {
 		chromedp.Poll[chromedp.Void](`document.querySelector('.days h2').textContent === 'Dự báo theo ngày'`),
 	))
 
+	// Admin links to the page.
+	href, err := chromedp.Run(page, chromedp.Evaluate[string](`fetch('/admin/').then((r) => r.text()).then((t) => new DOMParser().parseFromString(t, 'text/html').getElementById('nav-forecast').getAttribute('href'))`, chromedp.EvalAwaitPromise))
+	must(t, "read admin's link", err)
+	if href != "/admin/forecast.html" {
+		t.Errorf("admin's forecast link = %q", href)
+	}
+
 	// The counter console: the next open day's busiest hours.
 	console := tab(t, browser, logs, "counter")
 	must(t, "open the console", chromedp.Do(console, atCounter(base, clerk, len(centre.Counters), 1)...))
