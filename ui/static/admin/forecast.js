@@ -253,8 +253,9 @@ function bandChart(title, rows, label, { actual, booked } = {}) {
 function planSection(centre) {
   const p = state.data.plan;
   const dayLabel = dayText(p.day);
-  const counters = (centre ? centre.counters : []).map((c) => c.number);
-  const head = [t('forecast.c.hour'), t('forecast.c.expected'), ...counters.map((n) => t('forecast.c.counter', { n })),
+  const configured = centre ? centre.counters : [];
+  const counters = configured.map((c) => c.number);
+  const head = [t('forecast.c.hour'), t('forecast.c.expected'), ...configured.map((c) => c.name || t('forecast.c.counter', { n: c.number })),
     t('forecast.c.needed'), t('forecast.c.p90'), t('forecast.c.note')];
   const rows = p.hours.map((hr) => {
     const open = new Set(hr.counters);
