@@ -122,6 +122,11 @@ func TestImportDirections(t *testing.T) {
 		{"the contract imports only the domain",
 			func(p string) bool { return p == "queue-server/apiv1" },
 			func(imp string) bool { return strings.HasPrefix(imp, module) && !under(rel(imp), "queue-server/queue") }},
+		{"the printed plan reads the API's answer: of ours, the contract and the domain only",
+			func(p string) bool { return p == "queue-server/planpdf" },
+			func(imp string) bool {
+				return strings.HasPrefix(imp, module) && !under(rel(imp), "queue-server/queue", "queue-server/apiv1")
+			}},
 		{"the forms (shared by the server and the kiosk) import nothing of ours but the domain",
 			func(p string) bool { return p == "queue-server/forms" },
 			func(imp string) bool { return strings.HasPrefix(imp, module) && !under(rel(imp), "queue-server/queue") }},

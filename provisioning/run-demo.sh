@@ -42,6 +42,7 @@ cat <<MSG
   Hall display       http://$addr/display/?centre=hoan-kiem
   Rating screen      http://$addr/counter/rate.html?centre=hoan-kiem&counter=1   (paired once by a clerk)
   Admin              http://$addr/admin/       (admin / $XEPHANG_ADMIN_PASSWORD)
+  Forecast and plan  http://$addr/admin/forecast.html   (learnt from a generated year of history)
   Same-day number    http://$addr/?online=1    (notifications simulated: written to this log)
   Queue (JSON)       http://$addr/api/v1/centres/hoan-kiem/queue
   Metrics            http://$addr/metrics

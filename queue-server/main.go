@@ -37,6 +37,7 @@ import (
 	"xephang/queue-server/ca"
 	"xephang/queue-server/demo"
 	"xephang/queue-server/engine"
+	"xephang/queue-server/forecast"
 	"xephang/queue-server/httpapi"
 	"xephang/queue-server/queue"
 	"xephang/systemd"
@@ -313,6 +314,40 @@ func (m *Main) bootstrap(ctx context.Context) error {
 		}
 	}
 	m.Log.Info("demo centre loaded", "centre", c.ID, "clerks", demo.Clerks, "clerk_password", demo.ClerkPassword)
+	return m.seedDemoHistory(c)
+}
+
+// demoHistoryDays is how much past the demo gets, so that the admin's
+// forecast page has a year to learn from.
+const demoHistoryDays = 365
+
+// seedDemoHistory writes a generated year of the demo centre's tickets
+// (package demo) before today, a week per commit, closed on the public
+// holidays of the forecast's calendar. Only into a store of
+// one server: the servers sharing a PostgreSQL store learn changes from
+// its change log, which past days' tickets do not belong in.
+func (m *Main) seedDemoHistory(c queue.Centre) error {
+	if _, shared := m.Store.(queue.SharedStore); shared {
+		return nil
+	}
+	cal := forecast.VietnamCalendar()
+	holiday := func(day time.Time) bool { _, ok := cal.Holiday(day); return ok }
+	days := demo.History(c, time.Now().In(c.Location()), demoHistoryDays, holiday)
+	n := 0
+	for i := 0; i < len(days); i += 7 {
+		ch := &queue.Changes{Centre: c.ID}
+		for _, ts := range days[i:min(i+7, len(days))] {
+			ch.Tickets = append(ch.Tickets, ts...)
+		}
+		if len(ch.Tickets) == 0 {
+			continue
+		}
+		if err := m.Store.Commit(&queue.Batch{Centres: []*queue.Changes{ch}}); err != nil {
+			return fmt.Errorf("demo history: %w", err)
+		}
+		n += len(ch.Tickets)
+	}
+	m.Log.Info("demo history generated", "centre", c.ID, "days", demoHistoryDays, "tickets", n)
 	return nil
 }
 

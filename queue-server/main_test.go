@@ -48,6 +48,16 @@ func TestMainDemo(t *testing.T) {
 	if err != nil || tk.Number != "C001" || tk.ServiceName != "Đất đai" {
 		t.Fatalf("%+v %v", tk, err)
 	}
+	// The demo has a year of history, for the forecast page.
+	past := 0
+	for i := 1; i <= 7; i++ {
+		ts, err := m.Store.Tickets("hoan-kiem", time.Now().AddDate(0, 0, -i).Format(time.DateOnly))
+		must(t, err)
+		past += len(ts)
+	}
+	if past < 300 {
+		t.Fatalf("the demo's last week holds %d tickets", past)
+	}
 	m.Close()
 	// A second start on the same data keeps it and does not load the demo again.
 	m2 := NewMain(Config{Addr: "127.0.0.1:0", DataDir: dir, Demo: true}, slog.New(slog.NewTextHandler(io.Discard, nil)))

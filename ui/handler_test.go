@@ -32,6 +32,7 @@ func TestPublicURLs(t *testing.T) {
 		{ui.Handler(), "/display/", 200, `src="/display/display.js"`},
 		{ui.Handler(), "/admin/", 200, `src="/admin/admin.js"`},
 		{ui.Handler(), "/admin/reports.html", 200, `src="/admin/reports.js"`},
+		{ui.Handler(), "/admin/forecast.html", 200, `src="/admin/forecast.js"`},
 		{ui.Handler(), "/assets/i18n.js", 200, "export function t("},
 		{ui.Handler(), "/nothing.js", 404, ""},
 		{ui.KioskHandler(), "/", 200, `src="/kiosk/kiosk.js"`},

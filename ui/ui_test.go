@@ -76,6 +76,7 @@ type serveOptions struct {
 	now          func() time.Time // the engine's clock (default the real one)
 	pushKey      string           // the Web Push (VAPID) public key, base64url (default: no Web Push)
 	privateHooks bool             // webhooks may post to http://127.0.0.1
+	history      int              // days of generated history (package demo) of the first centre before today
 }
 
 // served is a running test server: its URL and its engine.
@@ -117,6 +118,18 @@ func serveWith(t *testing.T, o serveOptions, centres ...queue.Centre) served {
 	}
 	if _, err := api.PutUser(ctx, admin, apiv1.PutUserRequest{Role: queue.RoleAdmin, Name: "Trần Văn Quản", Password: password}); err != nil {
 		t.Fatal(err)
+	}
+	if o.history > 0 {
+		hist := demo.History(centres[0], time.Now(), o.history, nil)
+		for i := 0; i < len(hist); i += 7 {
+			ch := &queue.Changes{Centre: centres[0].ID}
+			for _, ts := range hist[i:min(i+7, len(hist))] {
+				ch.Tickets = append(ch.Tickets, ts...)
+			}
+			if err := st.Commit(&queue.Batch{Centres: []*queue.Changes{ch}}); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
 	srv := httptest.NewServer(openapitest.Wrap(t, api)) // listens on 127.0.0.1
 	t.Cleanup(srv.Close)

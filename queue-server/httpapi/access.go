@@ -127,6 +127,12 @@ var accessTable = func() []Access {
 		row("GET /api/v1/centres/{centre}/messages", y, n, n, n, n, false),
 		row("POST /api/v1/centres/{centre}/close-day", y, n, n, n, n, false),
 		row("GET /api/v1/centres/{centre}/alerts", y, y, n, n, n, false),
+		// The forecast and staffing plan are the manager's (the admin:
+		// accounts have no manager role); clerks of the centre see the
+		// next day's busiest hours. Aggregate counts only.
+		row("GET /api/v1/centres/{centre}/forecast", y, n, n, n, n, false),
+		row("GET /api/v1/centres/{centre}/forecast/busiest", y, y, n, n, n, false),
+		row("GET /api/v1/centres/{centre}/forecast.pdf", y, n, n, n, n, false),
 		row("GET /api/v1/forms", y, y, y, y, y, false),
 		row("GET /api/v1/forms/{procedure}", y, y, y, y, y, false),
 		// Dossiers: staff of the ticket's centre read and correct them;

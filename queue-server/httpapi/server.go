@@ -70,6 +70,11 @@ type Config struct {
 	// Procedures is the catalogue of procedures questions are answered
 	// from; nil: procedures.Default().
 	Procedures *procedures.Catalogue
+	// HistoryBudget bounds how long the first forecast of an hour may read
+	// a centre's history (up to a year of tickets); zero means
+	// DefaultHistoryBudget. Past it the forecast learns from the most
+	// recent days read, and says so.
+	HistoryBudget time.Duration
 	// BcryptCost of new password hashes; zero means accounts.BcryptCost. Tests use
 	// bcrypt.MinCost: the race detector makes the real cost seconds.
 	BcryptCost int
@@ -106,9 +111,12 @@ type Server struct {
 	forms       *forms.Set
 	procedures  *procedures.Catalogue
 	reportSlot  chan struct{}
-	mux         *http.ServeMux
-	kmux        *http.ServeMux // the kiosks' mutual-TLS listener
-	routes      []string
+	forecasts   forecastCache
+	// historyBudget: Config.HistoryBudget.
+	historyBudget time.Duration
+	mux           *http.ServeMux
+	kmux          *http.ServeMux // the kiosks' mutual-TLS listener
+	routes        []string
 }
 
 // requestTimeout bounds how long a request may wait for the engine.
@@ -150,6 +158,9 @@ func New(cfg Config) *Server {
 		// Another server ended a session, changed an account or revoked
 		// a kiosk: what this one cached of them goes.
 		s.eng.OnAccountsChanged(s.sessions.clear)
+	}
+	if s.historyBudget = cfg.HistoryBudget; s.historyBudget == 0 {
+		s.historyBudget = DefaultHistoryBudget
 	}
 	if s.bcryptCost == 0 {
 		s.bcryptCost = accounts.BcryptCost
@@ -231,6 +242,9 @@ func (s *Server) routesV1() {
 		"GET /api/v1/centres/{centre}/messages":                    s.handleMessages,
 		"POST /api/v1/centres/{centre}/close-day":                  s.handleCloseDay,
 		"GET /api/v1/centres/{centre}/alerts":                      s.handleAlerts,
+		"GET /api/v1/centres/{centre}/forecast":                    s.handleForecast,
+		"GET /api/v1/centres/{centre}/forecast/busiest":            s.handleBusiest,
+		"GET /api/v1/centres/{centre}/forecast.pdf":                s.handleForecastPDF,
 
 		"GET /api/v1/forms":                          s.handleForms,
 		"GET /api/v1/forms/{procedure}":              s.handleFormDefinition,

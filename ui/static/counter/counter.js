@@ -72,6 +72,9 @@ function report(err) {
 function leave() {
   state.me = null;
   state.cfg = null;
+  state.busiest = null;
+  clearTimeout(state.busiestTimer);
+  $('busiest').hidden = true;
   $('who').textContent = '';
   show('login');
 }
@@ -207,6 +210,7 @@ async function openConsole(centre, counter) {
   await refreshNow();
   state.alerts = [];
   await loadAlerts();
+  loadBusiest();
   show('console');
   startStream();
   render();
@@ -294,6 +298,46 @@ function renderAlerts() {
   box.hidden = state.alerts.length === 0;
   $('staff-alert-list').replaceChildren(...state.alerts.map((a) =>
     h('li', { dataset: { kind: a.kind, service: a.service || '', counter: String(a.counter || '') } }, alertLine(a))));
+}
+
+// ---- tomorrow's busiest hours (the forecast) --------------------------------
+
+/** The local date (YYYY-MM-DD) days from now in the centre's time zone. */
+function centreDate(days) {
+  const tz = (state.cfg && state.cfg.timezone) || undefined;
+  return new Date(Date.now() + days * 86400000).toLocaleDateString('en-CA', { timeZone: tz });
+}
+
+/** Loads the busiest hours of the next open day; none shown without a forecast. */
+async function loadBusiest() {
+  clearTimeout(state.busiestTimer);
+  state.busiestTimer = setTimeout(loadBusiest, 3600 * 1000); // the forecast is learnt again each hour
+  if (!state.centre) return;
+  try {
+    state.busiest = await api('GET', `/api/v1/centres/${seg(state.centre)}/forecast/busiest`);
+  } catch (err) {
+    state.busiest = null;
+    if (err instanceof ApiError && err.status === 401) failed(err);
+  }
+  renderBusiest();
+}
+
+function renderBusiest() {
+  const el = $('busiest');
+  const b = state.busiest;
+  if (!b || !b.day || !b.hours.length) {
+    el.hidden = true;
+    return;
+  }
+  const fmt = new Intl.NumberFormat(locale(), { maximumFractionDigits: 0 });
+  const hours = b.hours.map((x) => t('console.busiest.hour', { from: x.hour, to: x.hour + 1, n: fmt.format(Math.max(1, x.mean)) })).join(', ');
+  if (b.day === centreDate(1)) {
+    el.textContent = t('console.busiest.tomorrow', { hours });
+  } else {
+    const day = new Date(b.day + 'T12:00:00').toLocaleDateString(locale(), { weekday: 'long', day: 'numeric', month: 'numeric' });
+    el.textContent = t('console.busiest.day', { day: day.charAt(0).toUpperCase() + day.slice(1), hours });
+  }
+  el.hidden = false;
 }
 
 function stopStream() {
@@ -764,6 +808,7 @@ function init() {
     showConn($('conn'));
     render();
     renderAlerts();
+    renderBusiest();
   });
   $('setup-form').addEventListener('submit', submitSetup);
   $('centre').addEventListener('change', loadSetupCentre);

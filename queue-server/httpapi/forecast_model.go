@@ -1,0 +1,179 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+	"time"
+
+	"xephang/queue-server/apiv1"
+	"xephang/queue-server/forecast"
+	"xephang/queue-server/queue"
+)
+
+// learntForecast is what a centre's history taught: the fitted model (nil
+// when the history is too short) and the service times it shows.
+type learntForecast struct {
+	model *forecast.Model
+	cal   *forecast.Calendar
+	times map[string]time.Duration
+	days  int // days of history read
+	notes []string
+}
+
+// learnForecast reads up to historyDays complete days before today and
+// fits the model on them.
+func (s *Server) learnForecast(ctx context.Context, c queue.Centre, today time.Time) (*learntForecast, error) {
+	days := make([]string, historyDays)
+	for i := range days {
+		days[i] = today.AddDate(0, 0, -1-i).Format(time.DateOnly)
+	}
+	got, err := loadDays(ctx, s.reports, c.ID, days)
+	if err != nil {
+		return nil, err
+	}
+	lf := &learntForecast{cal: forecast.VietnamCalendar(), days: len(got)}
+	if len(got) < len(days) && ctx.Err() != nil {
+		lf.notes = append(lf.notes, fmt.Sprintf("Chỉ đọc kịp %d ngày gần nhất của lịch sử (giới hạn thời gian).", len(got)))
+	}
+	h := forecast.History{Centre: c, To: today.AddDate(0, 0, -1), From: today.AddDate(0, 0, -len(got))}
+	var served []queue.Ticket
+	for _, d := range got {
+		for _, t := range d.tickets {
+			if t.Status == queue.StatusVoid {
+				continue
+			}
+			svc := t.Service
+			if len(t.Transfers) > 0 { // the arrival was for the first service
+				svc = t.Transfers[0]
+			}
+			h.Arrivals = append(h.Arrivals, forecast.Arrival{Service: svc, At: t.IssuedAt, Booked: t.Booking != ""})
+			if t.Status == queue.StatusDone {
+				served = append(served, t)
+			}
+		}
+	}
+	sort.Slice(h.Arrivals, func(i, j int) bool { return h.Arrivals[i].At.Before(h.Arrivals[j].At) })
+	lf.times = forecast.ServiceTimes(h, served)
+	lf.model, err = forecast.Fit(h, lf.cal)
+	if errors.Is(err, forecast.ErrTooLittleHistory) {
+		lf.model = nil
+		lf.notes = append(lf.notes, fmt.Sprintf("Chưa đủ lịch sử để dự báo: cần ít nhất 2 tuần có khách, mới có %d ngày.", countOpenDays(got)))
+		return lf, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return lf, nil
+}
+
+// countOpenDays counts the days read that had any ticket.
+func countOpenDays(got []dayLoad) int {
+	n := 0
+	for _, d := range got {
+		if len(d.tickets) > 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// view forecasts p.days days from now, with the bookings and today's
+// tickets of fresh (one dayLoad per day, from today), and plans p.planDay
+// ("": the first open day after today, else today).
+func (lf *learntForecast) view(c queue.Centre, now time.Time, fresh []dayLoad, p forecastParams) (apiv1.ForecastView, error) {
+	v := apiv1.ForecastView{
+		Centre: c.ID, Generated: now.UTC().Format(time.RFC3339), Today: fresh[0].day, Days: []apiv1.ForecastDay{}, Points: []apiv1.ForecastPoint{},
+		Notes: append([]string{}, lf.notes...),
+	}
+	if lf.model == nil {
+		return v, nil
+	}
+	var booked []forecast.Booked
+	slots := map[string]int{}
+	for _, d := range fresh {
+		for _, b := range d.bookings {
+			if b.Status != queue.BookingActive || b.Ticket != "" || !b.Start.After(now) {
+				continue
+			}
+			k := b.Service + "\x00" + b.Start.UTC().Format(time.RFC3339)
+			if _, ok := slots[k]; !ok {
+				booked = append(booked, forecast.Booked{Service: b.Service, Start: b.Start})
+			}
+			slots[k]++
+		}
+	}
+	for i := range booked {
+		booked[i].Count = slots[booked[i].Service+"\x00"+booked[i].Start.UTC().Format(time.RFC3339)]
+	}
+	f := lf.model.Forecast(forecast.Options{Days: p.days, Now: now, Calendar: lf.cal, Booked: booked, Past: p.past})
+	v.Model = f.Model
+	v.Notes = append(v.Notes, f.Notes...)
+	for _, pt := range f.Points {
+		v.Points = append(v.Points, apiv1.ForecastPoint{Service: pt.Service, Day: pt.Day, Hour: pt.Hour,
+			Mean: round2(pt.Mean), Low: round2(pt.Low), High: round2(pt.High), Booked: pt.Booked})
+	}
+	// Today's arrivals so far, of all services and per service.
+	today := fresh[0].day
+	actual := map[string]int{}
+	for _, t := range fresh[0].tickets {
+		if t.Status != queue.StatusVoid {
+			actual[""]++
+			actual[t.Service]++
+		}
+	}
+	for _, d := range f.Days {
+		fd := apiv1.ForecastDay{Day: d.Day, Service: d.Service, Mean: round2(d.Mean), Low: round2(d.Low), High: round2(d.High)}
+		if d.Day == today {
+			n := actual[d.Service]
+			fd.Actual = &n
+		}
+		fd.Closed, fd.Holiday = d.Closed, d.Holiday
+		if d.Actual != nil && d.Day < today {
+			n := *d.Actual
+			fd.Actual = &n
+		}
+		v.Days = append(v.Days, fd)
+	}
+	if p.noPlan {
+		return v, nil
+	}
+	if p.planDay == "" { // the first open day after today, else today
+		p.planDay = today
+		for _, d := range f.Days {
+			if d.Service == "" && d.Day > today && !d.Closed {
+				p.planDay = d.Day
+				break
+			}
+		}
+	}
+	plan, err := forecast.MakePlan(f, p.planDay, forecast.PlanOptions{
+		Target: time.Duration(p.target) * time.Minute, ServiceTimes: lf.times, Roster: c.Counters, Seed: 1,
+	})
+	if err != nil {
+		return v, err
+	}
+	expected := map[int]float64{}
+	for _, pt := range f.Points {
+		if pt.Day == p.planDay {
+			expected[pt.Hour] += pt.Mean
+		}
+	}
+	sp := &apiv1.StaffingPlan{Day: p.planDay, TargetMinutes: p.target, Hours: []apiv1.PlanHour{},
+		CounterHours: plan.CounterHours, AllDayCounterHours: plan.AllDayCounterHours, MetShare: round2(plan.MetShare)}
+	for _, h := range plan.Hours {
+		counters := append([]int{}, h.Counters...)
+		sp.Hours = append(sp.Hours, apiv1.PlanHour{Hour: h.Hour, Counters: counters, Needed: h.Needed, Roster: h.Roster,
+			Short: h.Short, P90Minutes: round2(min(h.P90.Minutes(), maxP90Minutes)), Met: h.Met, Expected: round2(expected[h.Hour])})
+	}
+	v.Plan = sp
+	return v, nil
+}
+
+// maxP90Minutes caps the simulated wait shown: past a day the queue does
+// not empty, and the number says nothing more.
+const maxP90Minutes = 24 * 60
+
+func round2(x float64) float64 { return math.Round(x*100) / 100 }
