@@ -95,3 +95,67 @@ func TestKioskChipMessagesInChromium(t *testing.T) {
 	}
 	assertAccessible(t, kiosk, "kiosk home with the demo's chip cards")
 }
+
+// TestKioskChipToCounterInChromium, end to end with a real kioskd
+// (-simulate: its chip reader holds chipsim's card) and a real server: a
+// citizen taps the demo's card whose chip data was altered; the
+// touchscreen shows the chip being read, then the read, as a warning,
+// without the holder's data; the number printed, the kiosk sends the
+// identity; the clerk calls the number and the console's "Căn cước" panel
+// shows the face, "Dữ liệu trên chip bị sửa đổi" and the chip's fields.
+func TestKioskChipToCounterInChromium(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second)
+	defer cancel()
+	ks := startKioskScreen(t, ctx)
+	kiosk := ks.tab
+	must(t, "choose a service", chromedp.Do(kiosk,
+		chromedp.Click(chromedp.ID("tile-take")),
+		chromedp.WaitVisible(chromedp.CSS(`#services button.service`)),
+		chromedp.Click(chromedp.CSS(`#services button.service`)),
+		chromedp.WaitVisible(chromedp.ID("print")),
+		// Record the banner's states as they come.
+		chromedp.Evaluate[chromedp.Void](`window.chipStates = []; new MutationObserver(() => { const s = document.getElementById('chip').dataset.state;
+			if (s && window.chipStates[window.chipStates.length - 1] !== s) window.chipStates.push(s); }).observe(document.getElementById('chip'), { attributes: true })`),
+	))
+	must(t, "tap the card whose chip was altered", chromedp.Do(kiosk,
+		chromedp.Click(chromedp.CSS(`#demo button[data-card="chip-altered"]`)),
+		chromedp.Poll[chromedp.Void](`document.getElementById('chip').dataset.state === 'done'`, chromedp.WithPollingTimeout(20*time.Second)),
+	))
+	seen, err := chromedp.Run(kiosk, chromedp.Evaluate[[]string](`[...window.chipStates, document.getElementById('chip').dataset.authenticity, document.getElementById('chip').className, document.getElementById('chip-text').textContent]`))
+	must(t, "read the banner", err)
+	if len(seen) < 4 || seen[len(seen)-4] != "done" || seen[len(seen)-3] != "data_altered" || !strings.Contains(seen[len(seen)-2], "warn") || seen[len(seen)-1] == "" {
+		t.Errorf("the banner went %q", seen)
+	}
+	assertAccessible(t, kiosk, "kiosk, a card whose chip data was altered, read")
+	must(t, "print", chromedp.Do(kiosk,
+		chromedp.Click(chromedp.ID("print")),
+		chromedp.WaitVisible(chromedp.ID("s-printed")),
+		chromedp.Poll[chromedp.Void](`document.getElementById('number').textContent !== ''`),
+	))
+	number, err := chromedp.Run(kiosk, chromedp.Text(chromedp.ID("number")))
+	must(t, "read the number", err)
+
+	browser, logs := newBrowser(t, ctx)
+	console := tab(t, browser, logs, "counter")
+	must(t, "call the number", chromedp.Do(console, append(atCounter(ks.base, clerk, 5, 1),
+		chromedp.Poll[chromedp.Void](`document.getElementById('conn').dataset.state === 'live'`),
+		chromedp.Click(chromedp.ID("btn-next")),
+		chromedp.Poll[chromedp.Void](fmt.Sprintf(`document.getElementById('current-number').dataset.number === %q`, strings.TrimSpace(number))),
+		chromedp.WaitVisible(chromedp.ID("identity")),
+		chromedp.Poll[chromedp.Void](`document.getElementById('identity').dataset.authenticity === 'data_altered' && (() => { const i = document.querySelector('#identity-face img'); return !!i && i.complete && i.naturalWidth > 0; })()`, chromedp.WithPollingTimeout(10*time.Second)),
+	)...))
+	panel, err := chromedp.Run(console, chromedp.Evaluate[[]string](`[document.getElementById('identity-badge').textContent, (document.querySelector('#identity-fields [data-k="name"] dd') || {}).textContent || '', (document.querySelector('#identity-fields [data-k="residence"] dd') || {}).textContent || '']`))
+	must(t, "read the panel", err)
+	if !strings.Contains(panel[0], "Dữ liệu trên chip bị sửa đổi") || panel[1] == "" || panel[2] == "" {
+		t.Errorf("the panel: %q", panel)
+	}
+	assertAccessible(t, console, "counter, the identity a kiosk read from an altered chip")
+	// The touchscreen never showed the holder's data.
+	body, err := chromedp.Run(kiosk, chromedp.Evaluate[string](`document.body.innerText + document.body.innerHTML`))
+	must(t, "read the kiosk's page", err)
+	for _, secret := range panel[1:] {
+		if strings.Contains(body, secret) {
+			t.Errorf("the touchscreen shows %q", secret)
+		}
+	}
+}
