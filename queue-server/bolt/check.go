@@ -306,15 +306,17 @@ func (w *pageWalk) page(id uint64, p []byte, depth int) error {
 	return nil
 }
 
-// checkFile checks a store file before it is opened for service.
-func checkFile(path string) (pages int, err error) {
-	damaged := func(what string) error {
-		return fmt.Errorf("%w: %s: %s. To restore: %s", ErrDamaged, path, what, restoreHint)
-	}
+// errOpen marks checkPath's failure to open the file at all.
+var errOpen = errors.New("cannot open")
+
+// checkPath runs checkHeader on the file at path: cheap (two pages read),
+// it is what keeps bbolt's mapping of the file from faulting.
+func checkPath(path string) error {
 	f, err := os.Open(path)
 	if err != nil {
-		return 0, fmt.Errorf("bolt: %w", err)
+		return fmt.Errorf("%w: %w", errOpen, err)
 	}
+	defer f.Close()
 	fi, err := f.Stat()
 	if err == nil && !fi.Mode().IsRegular() {
 		err = errors.New("not a regular file")
@@ -322,8 +324,18 @@ func checkFile(path string) (pages int, err error) {
 	if err == nil {
 		err = checkHeader(f, fi.Size())
 	}
-	f.Close()
-	if err != nil {
+	return err
+}
+
+// checkFile checks a store file before it is opened for service.
+func checkFile(path string) (pages int, err error) {
+	damaged := func(what string) error {
+		return fmt.Errorf("%w: %s: %s. To restore: %s", ErrDamaged, path, what, restoreHint)
+	}
+	if err := checkPath(path); err != nil {
+		if errors.Is(err, errOpen) {
+			return 0, fmt.Errorf("bolt: %w", err)
+		}
 		return 0, damaged(err.Error())
 	}
 	// bbolt's own check, read-only; it turns a panic on a bad page into

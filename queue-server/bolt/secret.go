@@ -32,6 +32,12 @@ func MoveSecret(dir, name string, keep func(old []byte) error) (moved bool, err 
 	if st, err := os.Stat(path); err != nil || st.Size() == 0 {
 		return false, nil // nothing to move; opening the store reports any problem
 	}
+	if checkPath(path) != nil {
+		// A damaged file (truncated: bbolt would map it short and fault on
+		// its first page past the end) is left for opening the store to
+		// report, with how to restore it.
+		return false, nil
+	}
 	k := []byte("secret:" + name)
 	var old []byte
 	ro, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: 2 * time.Second})
