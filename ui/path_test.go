@@ -229,7 +229,7 @@ func TestWholePathInChromium(t *testing.T) {
 		chromedp.EmulateViewport(1080, 1920),
 		chromedp.Navigate(k.base+"/"),
 		chromedp.WaitVisible(chromedp.CSS(`[data-start="check-in"]`)),
-		chromedp.Poll[chromedp.Void](`document.getElementById('link').dataset.state === 'live' && document.querySelectorAll('#devices li').length === 4 && document.querySelector('#devices li[data-kind="a4printer"]').textContent.includes('Máy in A4')`),
+		chromedp.Poll[chromedp.Void](`document.getElementById('link').dataset.state === 'live' && ['printer', 'card-reader', 'chip-reader', 'scanner', 'a4printer'].every((k) => document.querySelector('#devices li[data-kind="' + k + '"]')) && document.querySelectorAll('#devices li').length === 5 && document.querySelector('#devices li[data-kind="a4printer"]').textContent.includes('Máy in A4')`),
 	))
 	now := time.Now().In(loc)
 	clockWant := []string{now.Format("15:04"), now.Add(-time.Minute).Format("15:04"), now.Add(time.Minute).Format("15:04")} // ticks every 15 s
