@@ -9,7 +9,7 @@ mkdir -p "$data"
 # Notifications simulated: each message a citizen would get (ZNS, SMS,
 # e-mail, push) is written to the server's log, phone and address masked.
 printf '{"simulate": true, "public_url": "http://%s"}\n' "$addr" >"$data/notify.json"
-"$bin/queue-server" -demo -addr "$addr" -data "$data/server" -notify-config "$data/notify.json" &
+"$bin/queue-server" -demo -demo-history 365 -addr "$addr" -data "$data/server" -notify-config "$data/notify.json" &
 server=$!
 trap 'kill "$server" 2>/dev/null; wait "$server" "$kiosk" 2>/dev/null' EXIT INT TERM
 for _ in $(seq 1 100); do

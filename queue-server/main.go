@@ -46,9 +46,13 @@ import (
 
 // Config is queue-server's configuration.
 type Config struct {
-	Addr          string
-	DataDir       string
-	Demo          bool
+	Addr    string
+	DataDir string
+	Demo    bool
+	// DemoHistory is how many past days of generated tickets the demo
+	// centre gets (0: none), so that the admin's forecast has something to
+	// learn from; `make run` asks for a year.
+	DemoHistory   int
 	AdminPassword string
 	LogLevel      slog.Level
 	// KioskAddr is the mutual-TLS listener for kiosks ("" for none): its
@@ -105,6 +109,13 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 		cfg.DataDir = v
 	}
 	cfg.Demo = getenv("XEPHANG_DEMO") == "1"
+	if v := getenv("XEPHANG_DEMO_HISTORY"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return cfg, fmt.Errorf("XEPHANG_DEMO_HISTORY: %w", err)
+		}
+		cfg.DemoHistory = n
+	}
 	cfg.KioskAddr = getenv("XEPHANG_KIOSK_TLS_ADDR")
 	hosts := "localhost,127.0.0.1,::1"
 	if v := getenv("XEPHANG_TLS_HOSTS"); v != "" {
@@ -125,6 +136,7 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address (XEPHANG_ADDR)")
 	fs.StringVar(&cfg.DataDir, "data", cfg.DataDir, "data directory (XEPHANG_DATA)")
 	fs.BoolVar(&cfg.Demo, "demo", cfg.Demo, "load the demo centre into an empty store (XEPHANG_DEMO=1)")
+	fs.IntVar(&cfg.DemoHistory, "demo-history", cfg.DemoHistory, "with -demo: days of generated past tickets for the forecast to learn from, at most 730 (XEPHANG_DEMO_HISTORY); 0: none")
 	fs.StringVar(&cfg.KioskAddr, "kiosk-addr", cfg.KioskAddr, "mutual-TLS listener for kiosks, e.g. :8443 (XEPHANG_KIOSK_TLS_ADDR); empty: none")
 	fs.StringVar(&hosts, "tls-hosts", hosts, "names and addresses in the kiosk listener's certificate (XEPHANG_TLS_HOSTS)")
 	fs.StringVar(&proxies, "trusted-proxies", proxies, "reverse proxies whose X-Forwarded-For is believed, CIDR list, e.g. 127.0.0.1/32,10.0.0.0/8 (XEPHANG_TRUSTED_PROXIES); empty: none")
@@ -141,6 +153,9 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 	}
 	if minFreeMB < 0 || cfg.StreamsPerAddr < 1 {
 		return cfg, fmt.Errorf("-min-free-mb must be ≥ 0 and -streams-per-addr ≥ 1")
+	}
+	if cfg.DemoHistory < 0 || cfg.DemoHistory > 730 {
+		return cfg, fmt.Errorf("-demo-history must be 0 to 730 days")
 	}
 	cfg.MinFree = uint64(minFreeMB) << 20
 	var err error
@@ -317,22 +332,18 @@ func (m *Main) bootstrap(ctx context.Context) error {
 	return m.seedDemoHistory(c)
 }
 
-// demoHistoryDays is how much past the demo gets, so that the admin's
-// forecast page has a year to learn from.
-const demoHistoryDays = 365
-
-// seedDemoHistory writes a generated year of the demo centre's tickets
+// seedDemoHistory writes Config.DemoHistory days of the demo centre's tickets
 // (package demo) before today, a week per commit, closed on the public
 // holidays of the forecast's calendar. Only into a store of
 // one server: the servers sharing a PostgreSQL store learn changes from
 // its change log, which past days' tickets do not belong in.
 func (m *Main) seedDemoHistory(c queue.Centre) error {
-	if _, shared := m.Store.(queue.SharedStore); shared {
+	if _, shared := m.Store.(queue.SharedStore); shared || m.Config.DemoHistory == 0 {
 		return nil
 	}
 	cal := forecast.VietnamCalendar()
 	holiday := func(day time.Time) bool { _, ok := cal.Holiday(day); return ok }
-	days := demo.History(c, time.Now().In(c.Location()), demoHistoryDays, holiday)
+	days := demo.History(c, time.Now().In(c.Location()), m.Config.DemoHistory, holiday)
 	n := 0
 	for i := 0; i < len(days); i += 7 {
 		ch := &queue.Changes{Centre: c.ID}
@@ -347,7 +358,7 @@ func (m *Main) seedDemoHistory(c queue.Centre) error {
 		}
 		n += len(ch.Tickets)
 	}
-	m.Log.Info("demo history generated", "centre", c.ID, "days", demoHistoryDays, "tickets", n)
+	m.Log.Info("demo history generated", "centre", c.ID, "days", m.Config.DemoHistory, "tickets", n)
 	return nil
 }
 

@@ -28,6 +28,14 @@ func TestParseConfig(t *testing.T) {
 	if _, err := ParseConfig([]string{"-nope"}, func(string) string { return "" }); err == nil {
 		t.Fatal("unknown flag accepted")
 	}
+	for _, bad := range [][]string{{"-demo-history", "-1"}, {"-demo-history", "731"}} {
+		if _, err := ParseConfig(bad, func(string) string { return "" }); err == nil {
+			t.Fatalf("%v accepted", bad)
+		}
+	}
+	if cfg, err := ParseConfig(nil, func(k string) string { return map[string]string{"XEPHANG_DEMO_HISTORY": "365"}[k] }); err != nil || cfg.DemoHistory != 365 {
+		t.Fatalf("XEPHANG_DEMO_HISTORY=365: %+v %v", cfg.DemoHistory, err)
+	}
 	if _, err := ParseConfig(nil, func(k string) string { return map[string]string{"XEPHANG_LOG_LEVEL": "loud"}[k] }); err == nil {
 		t.Fatal("bad log level accepted")
 	}
@@ -35,7 +43,7 @@ func TestParseConfig(t *testing.T) {
 
 func TestMainDemo(t *testing.T) {
 	dir := t.TempDir()
-	m := NewMain(Config{Addr: "127.0.0.1:0", DataDir: dir, Demo: true, AdminPassword: "admin-secret"}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	m := NewMain(Config{Addr: "127.0.0.1:0", DataDir: dir, Demo: true, DemoHistory: 14, AdminPassword: "admin-secret"}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	ctx := context.Background()
 	if err := m.Run(ctx); err != nil {
 		t.Fatal(err)
@@ -48,7 +56,8 @@ func TestMainDemo(t *testing.T) {
 	if err != nil || tk.Number != "C001" || tk.ServiceName != "Đất đai" {
 		t.Fatalf("%+v %v", tk, err)
 	}
-	// The demo has a year of history, for the forecast page.
+	// -demo-history 14: two weeks of past tickets, for the forecast page;
+	// none before them.
 	past := 0
 	for i := 1; i <= 7; i++ {
 		ts, err := m.Store.Tickets("hoan-kiem", time.Now().AddDate(0, 0, -i).Format(time.DateOnly))
@@ -57,6 +66,9 @@ func TestMainDemo(t *testing.T) {
 	}
 	if past < 300 {
 		t.Fatalf("the demo's last week holds %d tickets", past)
+	}
+	if ts, err := m.Store.Tickets("hoan-kiem", time.Now().AddDate(0, 0, -20).Format(time.DateOnly)); err != nil || len(ts) != 0 {
+		t.Fatalf("20 days back, beyond -demo-history 14: %d tickets, %v", len(ts), err)
 	}
 	m.Close()
 	// A second start on the same data keeps it and does not load the demo again.
