@@ -86,3 +86,87 @@ func TestReadChipsim(t *testing.T) {
 		t.Fatalf("after a wrong MRZ: %v", err)
 	}
 }
+
+// Chip authentication against chipsim: a genuine chip passes with every
+// cipher and both curves, whether opened by BAC or PACE; a clone (DG14
+// copied, another private key) fails and its files are still read in a new
+// session; a chip without DG14 is not_supported. Passive authentication
+// covers DG14, which binds the key to the issuer.
+func TestReadChipAuth(t *testing.T) {
+	pki, err := lds.NewPKI("VNM", "Test CSCA")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := chipsim.DemoHolder("adult")
+	mrz := mrzOf(h.MRZ)
+	for _, v := range []struct {
+		name   string
+		o      chipsim.Options
+		want   string
+		access string
+	}{
+		{"BAC 3DES P-256", chipsim.Options{ChipAuth: true, CACipher: "3DES", CACurve: "P-256"}, "passed", "BAC"},
+		{"BAC AES-128 brainpool", chipsim.Options{ChipAuth: true}, "passed", "BAC"},
+		{"PACE AES-128 brainpool AA", chipsim.Options{PACE: true, ChipAuth: true, ActiveAuth: true}, "passed", "PACE"},
+		{"PACE AES-192 P-256", chipsim.Options{PACE: true, ChipAuth: true, CACipher: "AES-192", CACurve: "P-256"}, "passed", "PACE"},
+		{"PACE AES-256 brainpool", chipsim.Options{PACE: true, ChipAuth: true, CACipher: "AES-256"}, "passed", "PACE"},
+		{"clone BAC 3DES", chipsim.Options{ChipAuth: true, CACipher: "3DES", CAClone: true}, "failed", "BAC"},
+		{"clone PACE AES AA", chipsim.Options{PACE: true, ChipAuth: true, CAClone: true, ActiveAuth: true}, "failed", "PACE"},
+		{"no DG14", chipsim.Options{PACE: true}, "not_supported", "PACE"},
+		{"DG14 for AA only", chipsim.Options{ActiveAuth: true}, "not_supported", "BAC"},
+	} {
+		t.Run(v.name, func(t *testing.T) {
+			o := v.o
+			o.PKI = pki
+			card, err := chipsim.New(h, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			chip, err := Read(context.Background(), simCard{card}, AccessKey{MRZ: &mrz}, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if chip.ChipAuth != v.want || chip.Stats.Access != v.access {
+				t.Fatalf("chip authentication %s, access %s; want %s, %s", chip.ChipAuth, chip.Stats.Access, v.want, v.access)
+			}
+			if o.ActiveAuth && chip.ActiveAuth != "passed" {
+				t.Errorf("active authentication %s", chip.ActiveAuth)
+			}
+			files := card.Files()
+			for _, n := range []int{1, 2, 13} {
+				if !bytes.Equal(chip.DGs[n], files[FIDOfDG(n)]) {
+					t.Errorf("DG%d differs", n)
+				}
+			}
+			if o.ChipAuth && !bytes.Equal(chip.DGs[14], files[FIDOfDG(14)]) {
+				t.Error("DG14 not read")
+			}
+			if r := lds.Verify(chip.SOD, chip.DGs, lds.NewCSCAs(pki.CSCA), time.Now()); r.Result != lds.Genuine {
+				t.Errorf("passive authentication: %s %v", r.Result, r.Problems)
+			}
+			// The card is usable at once after, with the same result.
+			again, err := Read(context.Background(), simCard{card}, AccessKey{MRZ: &mrz}, false)
+			if err != nil || again.ChipAuth != v.want {
+				t.Errorf("second read: %v, %+v", err, again)
+			}
+		})
+	}
+	// DG14 is under passive authentication: a chip authentication key
+	// swapped in DG14 after signing is data altered.
+	card, err := chipsim.New(h, chipsim.Options{PKI: pki, ChipAuth: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	chip, err := Read(context.Background(), simCard{card}, AccessKey{MRZ: &mrz}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := chipsim.New(h, chipsim.Options{PKI: pki, ChipAuth: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	chip.DGs[14] = other.Files()[FIDOfDG(14)]
+	if r := lds.Verify(chip.SOD, chip.DGs, lds.NewCSCAs(pki.CSCA), time.Now()); r.Result != lds.DataAltered {
+		t.Errorf("DG14 swapped: %s", r.Result)
+	}
+}
