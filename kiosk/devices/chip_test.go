@@ -32,13 +32,15 @@ func TestSimChipReads(t *testing.T) {
 	if _, err := ReadChip(ctx, s.Chip, key, s.ChipCSCAs(), 50*time.Millisecond, func(st string) { states = append(states, st) }); !errors.Is(err, ErrNoChipCard) {
 		t.Fatalf("empty reader: %v", err)
 	}
-	for kind, want := range map[string]string{"adult": "genuine", "chip-altered": "data_altered", "chip-unknown": "unknown_issuer"} {
-		holder, opt := "adult", chipsim.Options{PKI: s.pki}
+	for kind, want := range map[string]string{"adult": "genuine", "chip-altered": "data_altered", "chip-unknown": "unknown_issuer", "chip-cloned": "genuine"} {
+		holder, opt := "adult", s.chipOptions()
 		switch kind {
 		case "chip-altered":
 			opt.Alter = true
 		case "chip-unknown":
 			opt.PKI = s.unknown
+		case "chip-cloned":
+			opt.CAClone = true
 		}
 		card, err := chipsim.New(chipsim.DemoHolder(holder), opt)
 		if err != nil {
@@ -52,6 +54,9 @@ func TestSimChipReads(t *testing.T) {
 		}
 		if string(r.Authenticity) != want || r.Card.Name != "Nguyễn Văn An" || len(r.FaceJPEG) == 0 || len(states) != 2 {
 			t.Errorf("%s: %s %q face %d states %v", kind, r.Authenticity, r.Card.Name, len(r.FaceJPEG), states)
+		}
+		if wantCA := map[bool]string{false: "passed", true: "failed"}[kind == "chip-cloned"]; r.ChipAuth != wantCA || r.ActiveAuth != "passed" || r.Cloned() != (kind == "chip-cloned") {
+			t.Errorf("%s: chip authentication %s, active %s", kind, r.ChipAuth, r.ActiveAuth)
 		}
 		if m := chip.CrossCheck(r, optical); len(m) != 0 {
 			t.Errorf("%s: mismatches %v", kind, m)
