@@ -90,7 +90,7 @@ func TestKioskChipMessagesInChromium(t *testing.T) {
 	// The demo panel: the chip cards.
 	names, err := chromedp.Run(kiosk, chromedp.Evaluate[[]string](`[...document.querySelectorAll('#demo [data-card^="chip-"]')].map((b) => b.dataset.card + ': ' + b.textContent)`))
 	must(t, "the demo's chip cards", err)
-	if strings.Join(names, " | ") != "chip-altered: Thẻ có chip bị sửa dữ liệu | chip-unknown: Thẻ có chip không rõ nơi cấp" {
+	if strings.Join(names, " | ") != "chip-altered: Thẻ có chip bị sửa dữ liệu | chip-unknown: Thẻ có chip không rõ nơi cấp | chip-cloned: Thẻ có chip bị sao chép" {
 		t.Errorf("the demo panel's chip cards: %q", names)
 	}
 	assertAccessible(t, kiosk, "kiosk home with the demo's chip cards")
