@@ -203,3 +203,27 @@ func TestChipAuthRefused(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// BenchmarkChipAuthAgreement is the reader's share of chip authentication's
+// cryptography: an ephemeral key pair and the agreement with the chip's
+// key, on this package's curve arithmetic (math/big, Jacobian).
+func BenchmarkChipAuthAgreement(b *testing.B) {
+	for _, c := range []*Curve{brainpoolP256r1, nistP256} {
+		b.Run(c.Name, func(b *testing.B) {
+			g := &ecGroup{c: c, gx: c.Gx, gy: c.Gy}
+			_, chip, err := g.keyPair(rand.Reader)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for b.Loop() {
+				sk, _, err := g.keyPair(rand.Reader)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := g.agree(sk, chip); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -170,3 +170,46 @@ func TestReadChipAuth(t *testing.T) {
 		t.Errorf("DG14 swapped: %s", r.Result)
 	}
 }
+
+// BenchmarkReadChipAuth is one whole Read of chipsim's adult card in
+// process, without and with chip authentication, in pairs that differ only
+// by it; the time includes the simulated chip's own (slow, math/big affine)
+// cryptography.
+func BenchmarkReadChipAuth(b *testing.B) {
+	pki, err := lds.NewPKI("VNM", "Test CSCA")
+	if err != nil {
+		b.Fatal(err)
+	}
+	h := chipsim.DemoHolder("adult")
+	mrz := mrzOf(h.MRZ)
+	for _, v := range []struct {
+		name string
+		o    chipsim.Options
+	}{
+		{"BAC", chipsim.Options{}},
+		{"BAC+CA-3DES-P256", chipsim.Options{ChipAuth: true, CACipher: "3DES", CACurve: "P-256"}},
+		{"BAC+CA-AES128-brainpool", chipsim.Options{ChipAuth: true}},
+		{"PACE+AA", chipsim.Options{PACE: true, ActiveAuth: true}},
+		{"PACE+AA+CA-AES128-brainpool", chipsim.Options{PACE: true, ActiveAuth: true, ChipAuth: true}},
+	} {
+		b.Run(v.name, func(b *testing.B) {
+			o := v.o
+			o.PKI = pki
+			card, err := chipsim.New(h, o)
+			if err != nil {
+				b.Fatal(err)
+			}
+			var st Stats
+			for b.Loop() {
+				chip, err := Read(context.Background(), simCard{card}, AccessKey{MRZ: &mrz}, true)
+				if err != nil || (o.ChipAuth && chip.ChipAuth != "passed") {
+					b.Fatal(err, chip.ChipAuth)
+				}
+				st = chip.Stats
+			}
+			b.ReportMetric(float64(st.APDUs), "APDUs/op")
+			b.ReportMetric(float64(st.BytesOut), "bytes-out/op")
+			b.ReportMetric(float64(st.BytesIn), "bytes-in/op")
+		})
+	}
+}
