@@ -130,23 +130,30 @@ func TestSimChipRace(t *testing.T) {
 }
 
 // BenchmarkSimChipRead: one chip read of the simulated reader as -simulate
-// does it (chipsim in process, BAC, every DG, passive authentication).
+// does it (chipsim in process, BAC, every DG, passive authentication, chip
+// and active authentication), and the same card without either.
 func BenchmarkSimChipRead(b *testing.B) {
 	s, err := startSims(&Config{ChipReader: SimSpec, Log: slog.New(slog.DiscardHandler)}, escpos.Profile{})
 	if err != nil {
 		b.Fatal(err)
 	}
-	card, _ := chipsim.New(chipsim.DemoHolder("adult"), chipsim.Options{PKI: s.pki})
-	s.Chip.Put(card, 0)
 	optical, _ := idcard.ParseQR(idcardsim.SampleQR, time.Now())
 	key, _ := chip.KeyFromCard(optical)
 	cscas := s.ChipCSCAs()
-	b.ResetTimer()
-	for b.Loop() {
-		r, err := ReadChip(context.Background(), s.Chip, key, cscas, time.Second, nil)
-		if err != nil || r.Authenticity != "genuine" {
-			b.Fatal(err)
-		}
-		b.ReportMetric(float64(r.Stats.APDUs), "APDUs/op")
+	for _, v := range []struct {
+		name string
+		o    chipsim.Options
+	}{{"simulate", s.chipOptions()}, {"no-CA-no-AA", chipsim.Options{PKI: s.pki}}} {
+		b.Run(v.name, func(b *testing.B) {
+			card, _ := chipsim.New(chipsim.DemoHolder("adult"), v.o)
+			s.Chip.Put(card, 0)
+			for b.Loop() {
+				r, err := ReadChip(context.Background(), s.Chip, key, cscas, time.Second, nil)
+				if err != nil || r.Authenticity != "genuine" || (v.o.ChipAuth && r.ChipAuth != "passed") {
+					b.Fatal(err)
+				}
+				b.ReportMetric(float64(r.Stats.APDUs), "APDUs/op")
+			}
+		})
 	}
 }
