@@ -213,3 +213,37 @@ func BenchmarkReadChipAuth(b *testing.B) {
 		})
 	}
 }
+
+// bareAfterCA is a clone that, once chip authentication's GENERAL
+// AUTHENTICATE went through, answers every command with a bare 6A82, which
+// carries no MAC: it must not pass for a chip that holds the key.
+type bareAfterCA struct {
+	c    *chipsim.Card
+	done bool
+}
+
+func (s *bareAfterCA) Transmit(apdu []byte) ([]byte, error) {
+	if s.done {
+		return []byte{0x6A, 0x82}, nil
+	}
+	if len(apdu) > 1 && apdu[0]&0x0C == 0x0C && apdu[1] == 0x86 {
+		s.done = true
+	}
+	return s.c.Transmit(apdu), nil
+}
+
+func TestReadChipAuthBareAnswers(t *testing.T) {
+	h := chipsim.DemoHolder("adult")
+	mrz := mrzOf(h.MRZ)
+	card, err := chipsim.New(h, chipsim.Options{ChipAuth: true, CAClone: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	chip, err := Read(context.Background(), &bareAfterCA{c: card}, AccessKey{MRZ: &mrz}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if chip.ChipAuth != "failed" || len(chip.SOD) != 0 {
+		t.Fatalf("chip authentication %s, SOD %d bytes", chip.ChipAuth, len(chip.SOD))
+	}
+}

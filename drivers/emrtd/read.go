@@ -99,19 +99,20 @@ func Read(ctx context.Context, t Transmitter, key AccessKey, ext bool) (*Chip, e
 		if !caPending {
 			return b, err
 		}
-		caPending = false
-		var se *StatusError
 		switch {
-		case err == nil || errors.As(err, &se): // an answer MAC'd under the new keys
+		case err == nil: // a file whose every answer verified under the new keys
+			caPending = false
 			chip.ChipAuth = "passed"
-			return b, err
 		case errors.Is(err, ErrSecureMessaging):
+			caPending = false
 			chip.ChipAuth = "failed"
 			if err := reopen(); err != nil {
 				return nil, err
 			}
 			return fr.read(fid)
 		}
+		// A bare error status word (6A82) carries no MAC: it proves
+		// nothing, and the next file decides.
 		return b, err
 	}
 	for _, n := range dgs {
@@ -140,7 +141,7 @@ func Read(ctx context.Context, t Transmitter, key AccessKey, ext bool) (*Chip, e
 			sess, fr.t, caPending = s, s, true
 			chip.Stats.ChipAuth = true
 		case errors.Is(err, ErrChipAuth) || errors.Is(err, ErrSecureMessaging):
-			chip.ChipAuth = "failed"
+			chip.ChipAuth, chip.Stats.ChipAuth = "failed", true
 			if err := reopen(); err != nil {
 				return nil, err
 			}
@@ -150,6 +151,10 @@ func Read(ctx context.Context, t Transmitter, key AccessKey, ext bool) (*Chip, e
 	}
 	if chip.SOD, err = read(FIDSOD); err != nil && !isNotFound(err) {
 		return nil, fmt.Errorf("emrtd: EF.SOD: %w", err)
+	}
+	if caPending {
+		// Not one answer under the new keys carried a MAC.
+		chip.ChipAuth = "failed"
 	}
 	chip.Stats.Extended = ext && !fr.fellBack
 
