@@ -11,8 +11,11 @@
 // (PACE, generic mapping, ECDH on brainpoolP256r1, AES-128, with the MRZ or
 // the CAN), secure messaging on every command after (an unprotected command
 // or a wrong MAC gives 6988 and ends the session, as real chips do), READ
-// BINARY (short, extended, odd INS; EF.CardAccess unsecured) and INTERNAL
-// AUTHENTICATE (Active Authentication, ECDSA or RSA ISO/IEC 9796-2).
+// BINARY (short, extended, odd INS; EF.CardAccess unsecured), INTERNAL
+// AUTHENTICATE (Active Authentication, ECDSA or RSA ISO/IEC 9796-2), and
+// Chip Authentication inside a session (MSE:Set KAT, or MSE:Set AT and
+// GENERAL AUTHENTICATE; new session keys from the agreed point; a clone
+// option holding another key than DG14 names).
 //
 // The files are built with package lds from a Holder: DG1 from the MRZ, DG2
 // from the face, DG13 from the Vietnamese fields, DG15 (and DG14 for ECDSA)
