@@ -110,6 +110,7 @@ func TestReadChipAuth(t *testing.T) {
 		{"PACE AES-128 brainpool AA", chipsim.Options{PACE: true, ChipAuth: true, ActiveAuth: true}, "passed", "PACE"},
 		{"PACE AES-192 P-256", chipsim.Options{PACE: true, ChipAuth: true, CACipher: "AES-192", CACurve: "P-256"}, "passed", "PACE"},
 		{"PACE AES-256 brainpool", chipsim.Options{PACE: true, ChipAuth: true, CACipher: "AES-256"}, "passed", "PACE"},
+		{"given key, PACE AES-128", chipsim.Options{PACE: true, ChipAuth: true, CAKey: bytes.Repeat([]byte{0x42}, 32)}, "passed", "PACE"},
 		{"clone BAC 3DES", chipsim.Options{ChipAuth: true, CACipher: "3DES", CAClone: true}, "failed", "BAC"},
 		{"clone PACE AES AA", chipsim.Options{PACE: true, ChipAuth: true, CAClone: true, ActiveAuth: true}, "failed", "PACE"},
 		{"no DG14", chipsim.Options{PACE: true}, "not_supported", "PACE"},
