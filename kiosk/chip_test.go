@@ -109,6 +109,17 @@ func TestIdcardChip(t *testing.T) {
 			t.Fatalf("exit %d: %s", code, raw)
 		}
 	})
+	t.Run("cloned", func(t *testing.T) {
+		insert(t, chipsim.Options{PKI: pki, ChipAuth: true, CAClone: true})
+		code, out, raw := chipCmd(t, "-mrz", mrz, "-csca", cscaDir)
+		if code != exitProblem || out["authenticity"] != "genuine" || out["chip_auth"] != "failed" {
+			t.Fatalf("exit %d: %s", code, raw)
+		}
+		insert(t, chipsim.Options{PKI: pki, ChipAuth: true})
+		if code, out, raw := chipCmd(t, "-mrz", mrz, "-csca", cscaDir); code != exitOK || out["chip_auth"] != "passed" {
+			t.Fatalf("a genuine chip: exit %d: %s", code, raw)
+		}
+	})
 	t.Run("unknown issuer", func(t *testing.T) {
 		other, _ := lds.NewPKI("VN", "Another CSCA")
 		insert(t, chipsim.Options{PKI: other})
