@@ -22,6 +22,10 @@ import (
 // followed by the cipher: 1 3DES, 2 AES-128, 3 AES-192, 4 AES-256.
 const oidCAECDH = "0.4.0.127.0.7.2.2.3.2."
 
+// oidPKECDH is id-PK-ECDH, the protocol of an ECDH chip authentication
+// public key (and an algorithm its SubjectPublicKeyInfo may name).
+const oidPKECDH = "0.4.0.127.0.7.2.2.1.2"
+
 var caCiphers = map[string]string{
 	oidCAECDH + "1": Cipher3DES,
 	oidCAECDH + "2": CipherAES128,
@@ -73,18 +77,16 @@ func ChipAuthKeyOf(infos []lds.SecurityInfo) (k ChipAuthKey, ok bool) {
 			return ChipAuthKey{OID: in.OID, Cipher: cipherName, KeyID: pk.KeyID, Curve: c, Public: point}, true
 		}
 	}
-	// A ChipAuthenticationInfo is optional when the public key's only
-	// possible protocol is 3DES (TR-03110: the default).
+	// Without any ChipAuthenticationInfo the protocol is 3DES: Doc 9303
+	// makes the info optional for it.
+	for _, in := range infos {
+		if in.Kind == "ChipAuthentication" {
+			return ChipAuthKey{}, false
+		}
+	}
 	for _, pk := range infos {
-		if pk.Kind != "ChipAuthenticationPublicKey" || pk.OID != "0.4.0.127.0.7.2.2.1.2" {
+		if pk.Kind != "ChipAuthenticationPublicKey" || pk.OID != oidPKECDH {
 			continue
-		}
-		hasInfo := false
-		for _, in := range infos {
-			hasInfo = hasInfo || in.Kind == "ChipAuthentication"
-		}
-		if hasInfo {
-			break
 		}
 		if c, point, err := parseECPublicKey(pk.PublicKey); err == nil {
 			return ChipAuthKey{OID: oidCAECDH + "1", Cipher: Cipher3DES, KeyID: pk.KeyID, Curve: c, Public: point}, true
@@ -136,7 +138,7 @@ func parseECPublicKey(spki []byte) (*Curve, []byte, error) {
 		return nil, nil, fmt.Errorf("%w: public key is not a SubjectPublicKeyInfo", errCANotSupported)
 	}
 	switch alg := s.Algorithm.Algorithm.String(); alg {
-	case "1.2.840.10045.2.1", "0.4.0.127.0.7.2.2.1.2":
+	case "1.2.840.10045.2.1", oidPKECDH: // id-ecPublicKey, id-PK-ECDH
 	default:
 		return nil, nil, fmt.Errorf("%w: key algorithm %s", errCANotSupported, alg)
 	}
