@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -144,6 +145,9 @@ func TestForecastTooLittleHistory(t *testing.T) {
 	must(t, err)
 	if len(f.Days) != 0 || len(f.Points) != 0 || f.Plan != nil || f.Centre != centreID {
 		t.Fatalf("a forecast from 6 days: %+v", f)
+	}
+	if f.Accuracy != nil {
+		t.Errorf("accuracy without a forecast: %+v", f.Accuracy)
 	}
 	if len(f.Notes) != 1 || !strings.Contains(f.Notes[0], "Chưa đủ lịch sử") {
 		t.Fatalf("notes %q", f.Notes)
@@ -307,6 +311,18 @@ func TestForecastWithHistory(t *testing.T) {
 	}
 	if d := all["2026-11-16"]; d.Actual == nil || *d.Actual < 50 || d.Mean < 30 {
 		t.Errorf("last Monday: %+v", d)
+	}
+	t.Logf("accuracy of last week: %+v", f.Accuracy)
+	// How the forecast fared last week: the WAPE of the days shown.
+	var errSum, came float64
+	for d, v := range all {
+		if d < "2026-11-23" && v.Actual != nil {
+			errSum += math.Abs(v.Mean - float64(*v.Actual))
+			came += float64(*v.Actual)
+		}
+	}
+	if a := f.Accuracy; a == nil || a.Days != 5 || math.Abs(a.WAPE-errSum/came) > 0.001 || a.WAPE <= 0 || a.WAPE > 0.4 {
+		t.Errorf("accuracy %+v, want 5 open days and %.3f", a, errSum/came)
 	}
 	if d := all["2026-11-23"]; d.Actual == nil || *d.Actual != 2 {
 		t.Errorf("today so far: %+v, want 2 arrivals", d)
