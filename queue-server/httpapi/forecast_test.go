@@ -422,7 +422,7 @@ func TestForecastWithHistory(t *testing.T) {
 		t.Fatalf("PDF %d %v", status, hdr)
 	}
 	text := pdfToText(t, body)
-	for _, s := range []string{"Kế hoạch bố trí quầy", "T3 24/11/2026", "90% người chờ không quá 30 phút", "Q1", "THIẾU QUẦY",
+	for _, s := range []string{"Kế hoạch bố trí quầy", "T3 24/11/2026", "90% người chờ không quá 30 phút", "Q1", "THIẾU QUẦY", "Thiếu quầy ở", "(WAPE, 5 ngày làm việc)",
 		"Dự báo lượt khách theo ngày", "T2 23/11/2026", "CN 06/12/2026", "Mô hình"} {
 		if !strings.Contains(text, s) {
 			t.Errorf("PDF lacks %q:\n%s", s, text)
