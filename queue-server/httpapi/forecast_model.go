@@ -43,7 +43,16 @@ func (s *Server) learnForecast(ctx context.Context, c queue.Centre, today time.T
 	if len(got) < len(days) && ctx.Err() != nil {
 		lf.notes = append(lf.notes, fmt.Sprintf("Chỉ đọc kịp %d ngày gần nhất của lịch sử (giới hạn thời gian).", len(got)))
 	}
-	h := forecast.History{Centre: c, To: today.AddDate(0, 0, -1), From: today.AddDate(0, 0, -len(got))}
+	// The history begins with the centre's first day of tickets read: the
+	// days before it are before the centre was used, not days nobody
+	// came (counted as zeros, they would pull the level down).
+	first := len(got)
+	for i, d := range got {
+		if len(d.tickets) > 0 {
+			first = i + 1
+		}
+	}
+	h := forecast.History{Centre: c, To: today.AddDate(0, 0, -1), From: today.AddDate(0, 0, -max(1, first))}
 	var served []queue.Ticket
 	for _, d := range got {
 		for _, t := range d.tickets {

@@ -500,3 +500,20 @@ func TestForecastLearntOnce(t *testing.T) {
 		t.Errorf("%d days read, want %d", got, want)
 	}
 }
+
+// A centre in use for four weeks: the year read before them holds no
+// tickets, which is not a year of days nobody came: the forecast learns
+// the level of the four weeks.
+func TestForecastYoungCentre(t *testing.T) {
+	e, _, _ := forecastEnv(t, 28)
+	f, err := e.admin.Forecast(context.Background(), centreID, apiv1.ForecastQuery{})
+	must(t, err)
+	for _, d := range f.Days {
+		if d.Service == "" && d.Day == "2026-11-24" && (d.Mean < 50 || d.Mean > 150) {
+			t.Errorf("tomorrow from four weeks of about 80 a day: %+v", d)
+		}
+	}
+	if a := f.Accuracy; a == nil || a.Days != 5 || a.WAPE > 0.5 {
+		t.Errorf("accuracy over the last week of four: %+v", a)
+	}
+}
