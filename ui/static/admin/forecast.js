@@ -92,7 +92,8 @@ async function load(ev) {
       data = await api('GET', query('forecast'));
     }
     const id = $('centre').value;
-    if (!state.configs.has(id)) state.configs.set(id, await api('GET', `/api/v1/centres/${seg(id)}`));
+    // Read again each time: the plan's columns are the counters now configured.
+    state.configs.set(id, await api('GET', `/api/v1/centres/${seg(id)}`));
     state.data = data;
     if (data.plan) state.planDay = data.plan.day;
     const u = new URL(location.href);
@@ -113,7 +114,7 @@ async function downloadPDF(btn) {
   if (!targetOK()) return;
   btn.disabled = true;
   try {
-    const resp = await fetch(query('forecast.pdf', { lang: lang() }), {
+    const resp = await fetch(btn.dataset.href, {
       headers: { Authorization: 'Bearer ' + token(), 'Accept-Language': lang() },
       cache: 'no-store',
     });
@@ -284,7 +285,8 @@ function planSection(centre) {
   return h('section', { class: 'card section plan', id: 'plan' },
     h('div', { class: 'plan-head' },
       h('h2', { class: 'h3' }, t('forecast.s.plan', { day: dayLabel })),
-      h('button', { type: 'button', class: 'secondary', id: 'dl-pdf', onclick: (e) => downloadPDF(e.currentTarget) }, t('forecast.pdf'))),
+      // data-href: the PDF's address (fetched with the session's token).
+      h('button', { type: 'button', class: 'secondary', id: 'dl-pdf', 'data-href': query('forecast.pdf', { lang: lang() }), onclick: (e) => downloadPDF(e.currentTarget) }, t('forecast.pdf'))),
     h('p', { id: 'plan-summary' }, summary),
     p.hours.length ? roster : null,
     p.hours.length
