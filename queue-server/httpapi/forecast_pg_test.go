@@ -88,6 +88,14 @@ func TestForecastOnPostgres(t *testing.T) {
 	if err := stores[1].ImportPast(centreID, today, []queue.Ticket{live}); err == nil {
 		t.Error("a ticket of today imported as the past")
 	}
+	other, keyed := past[0], past[1]
+	other.Centre = "phuong-khac"
+	keyed.Key = "kiosk-1:42"
+	for _, bad := range []queue.Ticket{other, keyed} {
+		if err := stores[1].ImportPast(centreID, today, []queue.Ticket{bad}); err == nil {
+			t.Errorf("imported as the past: %+v", bad)
+		}
+	}
 
 	var got [2]apiv1.ForecastView
 	for i, cl := range clients {
