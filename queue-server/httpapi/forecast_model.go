@@ -199,7 +199,9 @@ func (lf *learntForecast) view(c queue.Centre, now time.Time, fresh []dayLoad, p
 		}
 		v.Days = append(v.Days, fd)
 	}
-	v.Accuracy = accuracyOf(v.Days, today)
+	if lf.held != nil { // else the past days' forecast is in sample: no measure of trust
+		v.Accuracy = accuracyOf(v.Days, today)
+	}
 	if p.noPlan {
 		return v, nil
 	}

@@ -517,3 +517,14 @@ func TestForecastYoungCentre(t *testing.T) {
 		t.Errorf("accuracy over the last week of four: %+v", a)
 	}
 }
+
+// Two and a half weeks: enough to forecast, not enough to leave a week out
+// and still fit: the answer has no accuracy rather than an in-sample one.
+func TestForecastNoAccuracyInSample(t *testing.T) {
+	e, _, _ := forecastEnv(t, 18)
+	f, err := e.admin.Forecast(context.Background(), centreID, apiv1.ForecastQuery{})
+	must(t, err)
+	if f.Plan == nil || len(f.Points) == 0 || f.Accuracy != nil {
+		t.Errorf("forecast of 18 days: plan %v, %d points, accuracy %+v", f.Plan != nil, len(f.Points), f.Accuracy)
+	}
+}
