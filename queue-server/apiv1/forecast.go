@@ -25,7 +25,8 @@ type ForecastView struct {
 	// there is no forecast.
 	Plan *StaffingPlan `json:"plan"`
 	// Accuracy is how the forecast fared over the days before today
-	// (nil when nobody came or there is no forecast).
+	// (nil when nobody came, there is no forecast, or the history before
+	// those days is too short to fit).
 	Accuracy *ForecastAccuracy `json:"accuracy"`
 	// Notes explain what the forecast could not take into account
 	// (too little history, a day closed), in Vietnamese.
