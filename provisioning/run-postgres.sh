@@ -45,7 +45,7 @@ printf '{"simulate": true, "public_url": "http://%s"}\n' "$addr" >"$data/notify.
 host="${addr%:*}"
 ports=(8081 8082)
 for i in 0 1; do
-  "$bin/queue-server" -demo -addr "$host:${ports[$i]}" -data "$data/server-pg" -database "$db" \
+  "$bin/queue-server" -demo -demo-history 365 -addr "$host:${ports[$i]}" -data "$data/server-pg" -database "$db" \
     -trusted-proxies 127.0.0.1/32 -notify-config "$data/notify.json" &
   pids+=($!)
   for _ in $(seq 1 100); do

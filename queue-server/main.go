@@ -332,18 +332,43 @@ func (m *Main) bootstrap(ctx context.Context) error {
 	return m.seedDemoHistory(c)
 }
 
+// pastImporter is a store shared by several servers that takes past days'
+// tickets outside its change log (pgstore.ImportPast).
+type pastImporter interface {
+	ImportPast(centre, before string, tickets []queue.Ticket) error
+}
+
 // seedDemoHistory writes Config.DemoHistory days of the demo centre's tickets
-// (package demo) before today, a week per commit, closed on the public
-// holidays of the forecast's calendar. Only into a store of
-// one server: the servers sharing a PostgreSQL store learn changes from
-// its change log, which past days' tickets do not belong in.
+// (package demo) before today, closed on the public holidays of the
+// forecast's calendar: into a store of one server a week per commit; into
+// a store shared by several servers through ImportPast, since those
+// servers learn changes from the change log, which past days' tickets do
+// not belong in (they are not live state: every server reads them from
+// the store when asked).
 func (m *Main) seedDemoHistory(c queue.Centre) error {
-	if _, shared := m.Store.(queue.SharedStore); shared || m.Config.DemoHistory == 0 {
+	if m.Config.DemoHistory == 0 {
+		return nil
+	}
+	_, shared := m.Store.(queue.SharedStore)
+	imp, importer := m.Store.(pastImporter)
+	if shared && !importer {
 		return nil
 	}
 	cal := forecast.VietnamCalendar()
 	holiday := func(day time.Time) bool { _, ok := cal.Holiday(day); return ok }
-	days := demo.History(c, time.Now().In(c.Location()), m.Config.DemoHistory, holiday)
+	now := time.Now().In(c.Location())
+	days := demo.History(c, now, m.Config.DemoHistory, holiday)
+	if shared {
+		var past []queue.Ticket
+		for _, ts := range days {
+			past = append(past, ts...)
+		}
+		if err := imp.ImportPast(c.ID, now.Format(time.DateOnly), past); err != nil {
+			return fmt.Errorf("demo history: %w", err)
+		}
+		m.Log.Info("demo history imported", "centre", c.ID, "days", m.Config.DemoHistory, "tickets", len(past))
+		return nil
+	}
 	n := 0
 	for i := 0; i < len(days); i += 7 {
 		ch := &queue.Changes{Centre: c.ID}

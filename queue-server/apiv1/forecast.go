@@ -24,9 +24,22 @@ type ForecastView struct {
 	// Plan is the staffing plan of the day asked for (plan_day), nil when
 	// there is no forecast.
 	Plan *StaffingPlan `json:"plan"`
+	// Accuracy is how the forecast fared over the days before today
+	// (nil when nobody came, there is no forecast, or the history before
+	// those days is too short to fit).
+	Accuracy *ForecastAccuracy `json:"accuracy"`
 	// Notes explain what the forecast could not take into account
 	// (too little history, a day closed), in Vietnamese.
 	Notes []string `json:"notes"`
+}
+
+// ForecastAccuracy is the forecast of the days before today, each made
+// by a model fitted on the history before them (as it would have been a
+// week earlier), against the arrivals that came: WAPE = Σ|forecast −
+// actual| / Σ actual over those days, all services.
+type ForecastAccuracy struct {
+	Days int     `json:"days"` // open days measured
+	WAPE float64 `json:"wape"` // 0.184 = 18.4 %
 }
 
 // ForecastDay is one day's total, of all services (Service "") or of one.

@@ -21,6 +21,11 @@ type learntForecast struct {
 	times map[string]time.Duration
 	days  int // days of history read
 	notes []string
+	// held is the forecast of the pastDays before today made by a model
+	// fitted on the history before them (nil when that history is too
+	// short): what the forecast said a week ago, to measure it against
+	// what came.
+	held *forecast.Forecast
 }
 
 // learnForecast reads up to historyDays complete days before today and
@@ -38,7 +43,16 @@ func (s *Server) learnForecast(ctx context.Context, c queue.Centre, today time.T
 	if len(got) < len(days) && ctx.Err() != nil {
 		lf.notes = append(lf.notes, fmt.Sprintf("Chỉ đọc kịp %d ngày gần nhất của lịch sử (giới hạn thời gian).", len(got)))
 	}
-	h := forecast.History{Centre: c, To: today.AddDate(0, 0, -1), From: today.AddDate(0, 0, -len(got))}
+	// The history begins with the centre's first day of tickets read: the
+	// days before it are before the centre was used, not days nobody
+	// came (counted as zeros, they would pull the level down).
+	first := len(got)
+	for i, d := range got {
+		if len(d.tickets) > 0 {
+			first = i + 1
+		}
+	}
+	h := forecast.History{Centre: c, To: today.AddDate(0, 0, -1), From: today.AddDate(0, 0, -max(1, first))}
 	var served []queue.Ticket
 	for _, d := range got {
 		for _, t := range d.tickets {
@@ -66,7 +80,52 @@ func (s *Server) learnForecast(ctx context.Context, c queue.Centre, today time.T
 	if err != nil {
 		return nil, err
 	}
+	lf.held = heldOut(h, lf.cal, today)
 	return lf, nil
+}
+
+// heldOut fits a model on h without its last pastDays days and forecasts
+// those days from the first of them, as the forecast made then would have
+// (bookings aside: when a booking was made is not known, so they are
+// learnt as arrivals, not given as a floor). Nil when what is left is too
+// short to fit.
+func heldOut(h forecast.History, cal *forecast.Calendar, today time.Time) *forecast.Forecast {
+	start := today.AddDate(0, 0, -pastDays)
+	if !h.From.Before(start) {
+		return nil
+	}
+	h0 := forecast.History{Centre: h.Centre, From: h.From, To: start.AddDate(0, 0, -1)}
+	for _, a := range h.Arrivals { // sorted by time
+		if !a.At.Before(start) {
+			break
+		}
+		h0.Arrivals = append(h0.Arrivals, a)
+	}
+	m, err := forecast.Fit(h0, cal)
+	if err != nil {
+		return nil
+	}
+	return m.Forecast(forecast.Options{Days: pastDays, Now: start, Calendar: cal})
+}
+
+// accuracyOf is the WAPE of the forecast of the days before today
+// against what came: Σ|forecast − actual| / Σ actual over the open days
+// of all services that have an actual. Nil when none came.
+func accuracyOf(days []apiv1.ForecastDay, today string) *apiv1.ForecastAccuracy {
+	var errSum, actualSum float64
+	n := 0
+	for _, d := range days {
+		if d.Service != "" || d.Day >= today || d.Actual == nil || (d.Closed && *d.Actual == 0) {
+			continue
+		}
+		errSum += math.Abs(d.Mean - float64(*d.Actual))
+		actualSum += float64(*d.Actual)
+		n++
+	}
+	if actualSum == 0 {
+		return nil
+	}
+	return &apiv1.ForecastAccuracy{Days: n, WAPE: math.Round(errSum/actualSum*1000) / 1000}
 }
 
 // countOpenDays counts the days read that had any ticket.
@@ -109,6 +168,10 @@ func (lf *learntForecast) view(c queue.Centre, now time.Time, fresh []dayLoad, p
 		booked[i].Count = slots[booked[i].Service+"\x00"+booked[i].Start.UTC().Format(time.RFC3339)]
 	}
 	f := lf.model.Forecast(forecast.Options{Days: p.days, Now: now, Calendar: lf.cal, Booked: booked, Past: p.past})
+	today := fresh[0].day
+	if lf.held != nil { // the days before today: what was forecast then
+		f = withHeld(f, lf.held, today)
+	}
 	v.Model = f.Model
 	v.Notes = append(v.Notes, f.Notes...)
 	for _, pt := range f.Points {
@@ -116,7 +179,6 @@ func (lf *learntForecast) view(c queue.Centre, now time.Time, fresh []dayLoad, p
 			Mean: round2(pt.Mean), Low: round2(pt.Low), High: round2(pt.High), Booked: pt.Booked})
 	}
 	// Today's arrivals so far, of all services and per service.
-	today := fresh[0].day
 	actual := map[string]int{}
 	for _, t := range fresh[0].tickets {
 		if t.Status != queue.StatusVoid {
@@ -136,6 +198,9 @@ func (lf *learntForecast) view(c queue.Centre, now time.Time, fresh []dayLoad, p
 			fd.Actual = &n
 		}
 		v.Days = append(v.Days, fd)
+	}
+	if lf.held != nil { // else the past days' forecast is in sample: no measure of trust
+		v.Accuracy = accuracyOf(v.Days, today)
 	}
 	if p.noPlan {
 		return v, nil
@@ -170,6 +235,36 @@ func (lf *learntForecast) view(c queue.Centre, now time.Time, fresh []dayLoad, p
 	}
 	v.Plan = sp
 	return v, nil
+}
+
+// withHeld is f with the forecasts of the days before today taken from
+// held (the actuals stay f's): a copy, f is not changed.
+func withHeld(f, held *forecast.Forecast, today string) *forecast.Forecast {
+	type key struct{ day, service string }
+	then := map[key]forecast.DaySum{}
+	for _, d := range held.Days {
+		then[key{d.Day, d.Service}] = d
+	}
+	g := *f
+	g.Days = make([]forecast.DaySum, 0, len(f.Days))
+	for _, d := range f.Days {
+		if h, ok := then[key{d.Day, d.Service}]; ok && d.Day < today {
+			d.Mean, d.Low, d.High = h.Mean, h.Low, h.High
+		}
+		g.Days = append(g.Days, d)
+	}
+	g.Points = make([]forecast.Point, 0, len(f.Points))
+	for _, pt := range held.Points {
+		if pt.Day < today {
+			g.Points = append(g.Points, pt)
+		}
+	}
+	for _, pt := range f.Points {
+		if pt.Day >= today {
+			g.Points = append(g.Points, pt)
+		}
+	}
+	return &g
 }
 
 // maxP90Minutes caps the simulated wait shown: past a day the queue does

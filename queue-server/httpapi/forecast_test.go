@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -144,6 +145,9 @@ func TestForecastTooLittleHistory(t *testing.T) {
 	must(t, err)
 	if len(f.Days) != 0 || len(f.Points) != 0 || f.Plan != nil || f.Centre != centreID {
 		t.Fatalf("a forecast from 6 days: %+v", f)
+	}
+	if f.Accuracy != nil {
+		t.Errorf("accuracy without a forecast: %+v", f.Accuracy)
 	}
 	if len(f.Notes) != 1 || !strings.Contains(f.Notes[0], "Chưa đủ lịch sử") {
 		t.Fatalf("notes %q", f.Notes)
@@ -308,6 +312,18 @@ func TestForecastWithHistory(t *testing.T) {
 	if d := all["2026-11-16"]; d.Actual == nil || *d.Actual < 50 || d.Mean < 30 {
 		t.Errorf("last Monday: %+v", d)
 	}
+	t.Logf("accuracy of last week: %+v", f.Accuracy)
+	// How the forecast fared last week: the WAPE of the days shown.
+	var errSum, came float64
+	for d, v := range all {
+		if d < "2026-11-23" && v.Actual != nil {
+			errSum += math.Abs(v.Mean - float64(*v.Actual))
+			came += float64(*v.Actual)
+		}
+	}
+	if a := f.Accuracy; a == nil || a.Days != 5 || math.Abs(a.WAPE-errSum/came) > 0.001 || a.WAPE <= 0 || a.WAPE > 0.4 {
+		t.Errorf("accuracy %+v, want 5 open days and %.3f", a, errSum/came)
+	}
 	if d := all["2026-11-23"]; d.Actual == nil || *d.Actual != 2 {
 		t.Errorf("today so far: %+v, want 2 arrivals", d)
 	}
@@ -406,7 +422,7 @@ func TestForecastWithHistory(t *testing.T) {
 		t.Fatalf("PDF %d %v", status, hdr)
 	}
 	text := pdfToText(t, body)
-	for _, s := range []string{"Kế hoạch bố trí quầy", "T3 24/11/2026", "90% người chờ không quá 30 phút", "Q1", "THIẾU QUẦY",
+	for _, s := range []string{"Kế hoạch bố trí quầy", "T3 24/11/2026", "90% người chờ không quá 30 phút", "Q1", "THIẾU QUẦY", "Thiếu quầy ở", "(WAPE, 5 ngày làm việc)",
 		"Dự báo lượt khách theo ngày", "T2 23/11/2026", "CN 06/12/2026", "Mô hình"} {
 		if !strings.Contains(text, s) {
 			t.Errorf("PDF lacks %q:\n%s", s, text)
@@ -482,5 +498,33 @@ func TestForecastLearntOnce(t *testing.T) {
 	// 365 days asked for (fewer hold tickets), once; then 14 or 8 days each.
 	if got, want := cs.days.Load(), int64(365+3*14+3*8); got != want {
 		t.Errorf("%d days read, want %d", got, want)
+	}
+}
+
+// A centre in use for four weeks: the year read before them holds no
+// tickets, which is not a year of days nobody came: the forecast learns
+// the level of the four weeks.
+func TestForecastYoungCentre(t *testing.T) {
+	e, _, _ := forecastEnv(t, 28)
+	f, err := e.admin.Forecast(context.Background(), centreID, apiv1.ForecastQuery{})
+	must(t, err)
+	for _, d := range f.Days {
+		if d.Service == "" && d.Day == "2026-11-24" && (d.Mean < 50 || d.Mean > 150) {
+			t.Errorf("tomorrow from four weeks of about 80 a day: %+v", d)
+		}
+	}
+	if a := f.Accuracy; a == nil || a.Days != 5 || a.WAPE > 0.5 {
+		t.Errorf("accuracy over the last week of four: %+v", a)
+	}
+}
+
+// Two and a half weeks: enough to forecast, not enough to leave a week out
+// and still fit: the answer has no accuracy rather than an in-sample one.
+func TestForecastNoAccuracyInSample(t *testing.T) {
+	e, _, _ := forecastEnv(t, 18)
+	f, err := e.admin.Forecast(context.Background(), centreID, apiv1.ForecastQuery{})
+	must(t, err)
+	if f.Plan == nil || len(f.Points) == 0 || f.Accuracy != nil {
+		t.Errorf("forecast of 18 days: plan %v, %d points, accuracy %+v", f.Plan != nil, len(f.Points), f.Accuracy)
 	}
 }

@@ -50,6 +50,10 @@ var texts = map[string][2]string{ // key → {vi, en}
 	"target":    {"Mục tiêu: 90%% người chờ không quá %d phút", "Target: 90%% of people wait at most %d minutes"},
 	"generated": {"Lập lúc", "Generated"},
 	"summary":   {"Số giờ-quầy theo kế hoạch: %d (mở tất cả quầy cả ngày: %d, tiết kiệm %d). Giờ đạt mục tiêu (mô phỏng): %s%%.", "Counter-hours planned: %d (all counters all day: %d, %d saved). Hours meeting the target (simulated): %s%%."},
+	"short.n":   {"Thiếu quầy ở %d giờ: %s. Mở tất cả quầy hiện có vẫn không đạt mục tiêu chờ.", "Hours short of counters (%d): %s. Even every counter of the roster cannot meet the wait target."},
+	"short.h":   {"%s (cần %d quầy, có %d)", "%s (%d counters needed, %d available)"},
+	"enough":    {"Số quầy hiện có đủ để đạt mục tiêu chờ ở mọi giờ.", "The current counters can meet the wait target in every hour."},
+	"accuracy":  {"Độ tin cậy: trong 7 ngày qua, dự báo (lập trước các ngày đó) lệch %s%% so với số khách thực tế (WAPE, %d ngày làm việc).", "How far to trust it: over the last 7 days, the forecast made before them was off by %s%% from what came (WAPE, %d working days)."},
 	"hour":      {"Giờ", "Hour"},
 	"expected":  {"Dự kiến (người)", "Expected (people)"},
 	"needed":    {"Cần", "Needed"},
@@ -200,12 +204,15 @@ func Write(w io.Writer, c queue.Centre, f apiv1.ForecastView, lang string) error
 		d.plan(c, f.Plan)
 	}
 	d.days(f)
-	if f.Model != "" || len(f.Notes) > 0 {
+	if f.Model != "" || len(f.Notes) > 0 || f.Accuracy != nil {
 		d.Ln(3)
 		d.SetFont(font, "", 7.5)
 		d.ink(colMuted)
 		if f.Model != "" {
 			d.MultiCell(bodyW, 3.8, d.t("model")+": "+f.Model, "", "L", false)
+		}
+		if a := f.Accuracy; a != nil {
+			d.MultiCell(bodyW, 3.8, fmt.Sprintf(d.t("accuracy"), strconv.FormatFloat(a.WAPE*100, 'f', 1, 64), a.Days), "", "L", false)
 		}
 		for _, n := range f.Notes {
 			d.MultiCell(bodyW, 3.8, "• "+n, "", "L", false)
@@ -226,6 +233,21 @@ func (d *doc) plan(c queue.Centre, pl *apiv1.StaffingPlan) {
 	d.ink(colText)
 	d.MultiCell(bodyW, 4.6, fmt.Sprintf(d.t("summary"), pl.CounterHours, pl.AllDayCounterHours,
 		max(0, pl.AllDayCounterHours-pl.CounterHours), strconv.FormatFloat(pl.MetShare*100, 'f', 0, 64)), "", "L", false)
+	if len(pl.Hours) > 0 {
+		var short []string
+		for _, h := range pl.Hours {
+			if h.Short {
+				short = append(short, fmt.Sprintf(d.t("short.h"), fmt.Sprintf("%02d–%02d", h.Hour, h.Hour+1), h.Needed, h.Roster))
+			}
+		}
+		if len(short) > 0 {
+			d.ink(colLate)
+			d.MultiCell(bodyW, 4.6, fmt.Sprintf(d.t("short.n"), len(short), strings.Join(short, ", ")), "", "L", false)
+			d.ink(colText)
+		} else {
+			d.MultiCell(bodyW, 4.6, d.t("enough"), "", "L", false)
+		}
+	}
 	d.heading(d.t("s.plan"))
 	if len(pl.Hours) == 0 {
 		d.SetFont(font, "", 9)

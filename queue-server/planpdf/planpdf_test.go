@@ -39,7 +39,8 @@ func view() apiv1.ForecastView {
 				{Hour: 7, Counters: []int{1}, Needed: 1, Roster: 3, P90Minutes: 4.5, Met: true, Expected: 6},
 				{Hour: 8, Counters: []int{1, 2, 3}, Needed: 4, Roster: 3, Short: true, P90Minutes: 41.2, Expected: 26.4},
 			}},
-		Notes: []string{"Ghi chú thử"},
+		Accuracy: &apiv1.ForecastAccuracy{Days: 5, WAPE: 0.184},
+		Notes:    []string{"Ghi chú thử"},
 	}
 }
 
@@ -66,6 +67,7 @@ func TestPlanPDF(t *testing.T) {
 		"Kế hoạch bố trí quầy", "phường Ba Đình", "T3 24/11/2026", "90% người chờ không quá 30 phút",
 		"Số giờ-quầy theo kế hoạch: 14", "tiết kiệm 10", "88%", "Q1", "Q3", "07–08", "08–09", "THIẾU QUẦY", "41.2",
 		"Dự báo lượt khách theo ngày", "95.5", "81.0–110.0", "Tết Dương lịch", "nghỉ", "Ghi chú thử", "Trang 1/1",
+		"Thiếu quầy ở 1 giờ: 08–09 (cần 4 quầy, có 3)", "lệch 18.4% so với số khách thực tế (WAPE, 5 ngày làm việc)",
 	} {
 		if !strings.Contains(text, s) {
 			t.Errorf("Vietnamese PDF lacks %q:\n%s", s, text)
@@ -78,10 +80,17 @@ func TestPlanPDF(t *testing.T) {
 		}
 	}
 	en := pdfText(t, view(), "en")
-	for _, s := range []string{"Staffing plan", "Tue 24 Nov 2026", "SHORT", "C2", "Counter-hours planned: 14"} {
+	for _, s := range []string{"Staffing plan", "Tue 24 Nov 2026", "SHORT", "C2", "Counter-hours planned: 14",
+		"Hours short of counters (1): 08–09 (4 counters needed, 3 available)", "off by 18.4%"} {
 		if !strings.Contains(en, s) {
 			t.Errorf("English PDF lacks %q", s)
 		}
+	}
+	// A roster that meets the target says so.
+	met := view()
+	met.Plan.Hours = met.Plan.Hours[:1]
+	if text := pdfText(t, met, "vi"); !strings.Contains(text, "Số quầy hiện có đủ") || strings.Contains(text, "Thiếu quầy") {
+		t.Errorf("a plan without shortfalls:\n%s", text)
 	}
 	empty := pdfText(t, apiv1.ForecastView{Centre: "ba-dinh", Generated: "2026-11-23T01:30:00Z", Notes: []string{"Chưa đủ lịch sử để dự báo"}}, "vi")
 	for _, s := range []string{"Chưa có dự báo.", "Chưa đủ lịch sử để dự báo"} {

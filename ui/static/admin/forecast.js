@@ -92,7 +92,8 @@ async function load(ev) {
       data = await api('GET', query('forecast'));
     }
     const id = $('centre').value;
-    if (!state.configs.has(id)) state.configs.set(id, await api('GET', `/api/v1/centres/${seg(id)}`));
+    // Read again each time: the plan's columns are the counters now configured.
+    state.configs.set(id, await api('GET', `/api/v1/centres/${seg(id)}`));
     state.data = data;
     if (data.plan) state.planDay = data.plan.day;
     const u = new URL(location.href);
@@ -113,7 +114,7 @@ async function downloadPDF(btn) {
   if (!targetOK()) return;
   btn.disabled = true;
   try {
-    const resp = await fetch(query('forecast.pdf', { lang: lang() }), {
+    const resp = await fetch(btn.dataset.href, {
       headers: { Authorization: 'Bearer ' + token(), 'Accept-Language': lang() },
       cache: 'no-store',
     });
@@ -142,6 +143,7 @@ async function downloadPDF(btn) {
 // ---- formatting -----------------------------------------------------------------
 
 const num1 = (n) => new Intl.NumberFormat(locale(), { maximumFractionDigits: 1 }).format(n || 0);
+const pct1 = (x) => new Intl.NumberFormat(locale(), { style: 'percent', maximumFractionDigits: 1 }).format(x || 0);
 const pct = (x) => new Intl.NumberFormat(locale(), { style: 'percent', maximumFractionDigits: 0 }).format(x || 0);
 const weekday = (iso) => t('forecast.weekdays').split(',')[new Date(iso + 'T00:00:00').getDay()];
 const dayText = (iso) => `${weekday(iso)} ${formatDate(iso)}`;
@@ -273,11 +275,20 @@ function planSection(centre) {
     plan: p.counter_hours, all: p.all_day_counter_hours, saved: Math.max(0, p.all_day_counter_hours - p.counter_hours),
     met: pct(p.met_share), target: p.target_minutes,
   });
+  const short = p.hours.filter((hr) => hr.short);
+  const roster = short.length
+    ? h('p', { id: 'plan-roster', class: 'alert warn' }, t('forecast.roster.short', {
+      n: short.length,
+      hours: short.map((hr) => t('forecast.roster.hour', { hour: hourText(hr.hour), needed: hr.needed, roster: hr.roster })).join(', '),
+    }))
+    : h('p', { id: 'plan-roster', class: 'alert info' }, t('forecast.roster.enough'));
   return h('section', { class: 'card section plan', id: 'plan' },
     h('div', { class: 'plan-head' },
       h('h2', { class: 'h3' }, t('forecast.s.plan', { day: dayLabel })),
-      h('button', { type: 'button', class: 'secondary', id: 'dl-pdf', onclick: (e) => downloadPDF(e.currentTarget) }, t('forecast.pdf'))),
+      // data-href: the PDF's address (fetched with the session's token).
+      h('button', { type: 'button', class: 'secondary', id: 'dl-pdf', 'data-href': query('forecast.pdf', { lang: lang() }), onclick: (e) => downloadPDF(e.currentTarget) }, t('forecast.pdf'))),
     h('p', { id: 'plan-summary' }, summary),
+    p.hours.length ? roster : null,
     p.hours.length
       ? h('table', {},
         h('thead', {}, h('tr', {}, head.map((c) => h('th', { scope: 'col' }, c)))),
@@ -303,6 +314,12 @@ function daysTable(sums) {
         h('td', { class: 'num' }, String(booked.get(d.day) || 0)),
         h('td', { class: 'num' }, d.actual === undefined || d.actual === null ? '' : String(d.actual)),
         h('td', {}, d.holiday || (d.closed ? t('forecast.closed') : '')))))));
+}
+
+/** How far last week's forecast was from what came (WAPE), or null. */
+function accuracyLine(a) {
+  if (!a) return null;
+  return h('p', { id: 'accuracy' }, t('forecast.accuracy', { wape: pct1(a.wape), days: a.days }));
 }
 
 function render() {
@@ -354,6 +371,7 @@ function render() {
       h('h2', {}, centre ? centre.name : d.centre),
       h('p', {}, `${t('forecast.generated', { time: gen })} · ${t('forecast.model', { model: d.model })}`)),
     notes,
+    accuracyLine(d.accuracy),
     h('div', { class: 'card chart-tools' },
       h('div', {}, h('label', { for: 'service' }, t('forecast.service')), svcSel),
       h('div', {}, h('label', { for: 'plan-day' }, t('forecast.plan_day')), daySel)),
