@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math/big"
+	"strings"
 
 	"xephang/drivers/emrtd/lds"
 )
@@ -18,15 +19,26 @@ import (
 // ephemeral key of ours; secure messaging restarts with keys derived from
 // it. A copied chip without the private key cannot answer under them.
 
-// The chip authentication protocols: id-CA-ECDH (0.4.0.127.0.7.2.2.3.2)
-// followed by the cipher: 1 3DES, 2 AES-128, 3 AES-192, 4 AES-256.
-const oidCAECDH = "0.4.0.127.0.7.2.2.3.2."
+// The chip authentication protocols: id-CA-DH (0.4.0.127.0.7.2.2.3.1) or
+// id-CA-ECDH (…3.2) followed by the cipher: 1 3DES, 2 AES-128, 3 AES-192,
+// 4 AES-256.
+const (
+	oidCADH   = "0.4.0.127.0.7.2.2.3.1."
+	oidCAECDH = "0.4.0.127.0.7.2.2.3.2."
+)
+
+// oidPKDH is id-PK-DH, the protocol of a DH chip authentication public key.
+const oidPKDH = "0.4.0.127.0.7.2.2.1.1"
 
 // oidPKECDH is id-PK-ECDH, the protocol of an ECDH chip authentication
 // public key (and an algorithm its SubjectPublicKeyInfo may name).
 const oidPKECDH = "0.4.0.127.0.7.2.2.1.2"
 
 var caCiphers = map[string]string{
+	oidCADH + "1":   Cipher3DES,
+	oidCADH + "2":   CipherAES128,
+	oidCADH + "3":   CipherAES192,
+	oidCADH + "4":   CipherAES256,
 	oidCAECDH + "1": Cipher3DES,
 	oidCAECDH + "2": CipherAES128,
 	oidCAECDH + "3": CipherAES192,
@@ -43,20 +55,47 @@ var ErrChipAuth = errors.New("emrtd: chip authentication failed: the chip did no
 var errCANotSupported = errors.New("emrtd: chip authentication not supported")
 
 // ChipAuthKey is what chip authentication runs with, taken from DG14: the
-// protocol, its cipher, the chip's static public key and its curve.
+// protocol, its cipher, the chip's static public key and its curve (or DH
+// group).
 type ChipAuthKey struct {
-	OID    string // id-CA-ECDH-…, e.g. "0.4.0.127.0.7.2.2.3.2.2" (AES-128)
+	OID    string // id-CA-ECDH-… or id-CA-DH-…, e.g. "0.4.0.127.0.7.2.2.3.2.2" (ECDH, AES-128)
 	Cipher string // Cipher3DES, CipherAES128, …
 	KeyID  int    // the key's identifier; -1 when DG14 gives none (one key)
-	Curve  *Curve
-	Public []byte // the chip's static public point, uncompressed
+	Curve  *Curve // nil for DH
+	Public []byte // the chip's static public key: an uncompressed point, or DH's y as long as p
+	dh     *dhGroup
+}
+
+// group is the algebra of the key agreement: the curve, or the DH group.
+func (k ChipAuthKey) group() paceGroup {
+	if k.dh != nil {
+		return &dhGroup{p: k.dh.p, q: k.dh.q, g: k.dh.g, byteLen: k.dh.byteLen}
+	}
+	if k.Curve == nil {
+		return nil
+	}
+	return &ecGroup{c: k.Curve, gx: k.Curve.Gx, gy: k.Curve.Gy}
+}
+
+// caKeyOf reads a CA public key of DG14 for the protocol oid: DH keys for
+// id-CA-DH, EC keys for id-CA-ECDH.
+func caKeyOf(oid, cipherName string, pk lds.SecurityInfo) (ChipAuthKey, bool) {
+	k := ChipAuthKey{OID: oid, Cipher: cipherName, KeyID: pk.KeyID}
+	var err error
+	if strings.HasPrefix(oid, oidCADH) {
+		k.dh, k.Public, err = parseDHPublicKey(pk.PublicKey)
+	} else {
+		k.Curve, k.Public, err = parseECPublicKey(pk.PublicKey)
+	}
+	return k, err == nil
 }
 
 // ChipAuthKeyOf picks from DG14's security infos the chip authentication
 // this package can run: a ChipAuthenticationInfo of id-CA-ECDH with a
 // ChipAuthenticationPublicKeyInfo of the same key ID, on one of the curves
 // of CurveByParameterID (named, explicit parameters or a standardized
-// parameter ID). Version 1 only. ok is false when there is none.
+// parameter ID), or of id-CA-DH with a DH key (X9.42 parameters or RFC
+// 5114's groups). Version 1 only. ok is false when there is none.
 func ChipAuthKeyOf(infos []lds.SecurityInfo) (k ChipAuthKey, ok bool) {
 	for _, in := range infos {
 		if in.Kind != "ChipAuthentication" || in.Version != 1 {
@@ -70,11 +109,9 @@ func ChipAuthKeyOf(infos []lds.SecurityInfo) (k ChipAuthKey, ok bool) {
 			if pk.Kind != "ChipAuthenticationPublicKey" || (in.KeyID >= 0 && pk.KeyID != in.KeyID) {
 				continue
 			}
-			c, point, err := parseECPublicKey(pk.PublicKey)
-			if err != nil {
-				continue
+			if k, ok := caKeyOf(in.OID, cipherName, pk); ok {
+				return k, true
 			}
-			return ChipAuthKey{OID: in.OID, Cipher: cipherName, KeyID: pk.KeyID, Curve: c, Public: point}, true
 		}
 	}
 	// Without any ChipAuthenticationInfo the protocol is 3DES: Doc 9303
@@ -85,11 +122,15 @@ func ChipAuthKeyOf(infos []lds.SecurityInfo) (k ChipAuthKey, ok bool) {
 		}
 	}
 	for _, pk := range infos {
-		if pk.Kind != "ChipAuthenticationPublicKey" || pk.OID != oidPKECDH {
+		if pk.Kind != "ChipAuthenticationPublicKey" {
 			continue
 		}
-		if c, point, err := parseECPublicKey(pk.PublicKey); err == nil {
-			return ChipAuthKey{OID: oidCAECDH + "1", Cipher: Cipher3DES, KeyID: pk.KeyID, Curve: c, Public: point}, true
+		oid := map[string]string{oidPKECDH: oidCAECDH + "1", oidPKDH: oidCADH + "1"}[pk.OID]
+		if oid == "" {
+			continue
+		}
+		if k, ok := caKeyOf(oid, Cipher3DES, pk); ok {
+			return k, true
 		}
 	}
 	return ChipAuthKey{}, false
@@ -171,6 +212,67 @@ func parseECPublicKey(spki []byte) (*Curve, []byte, error) {
 	return c, point, nil
 }
 
+// dhDomainParameters are X9.42's DomainParameters (RFC 3279 §2.3.3) as
+// a DH chip authentication key carries them: p, g, q, and optional
+// fields this package does not need.
+type dhDomainParameters struct {
+	P, G, Q *big.Int
+	Rest    []asn1.RawValue `asn1:"optional"`
+}
+
+// parseDHPublicKey reads a DH SubjectPublicKeyInfo of DG14: algorithm
+// dhpublicnumber or id-PK-DH, its parameters X9.42's (p, g, q: p of 1024
+// to 4096 bits, g and the key in the subgroup of order q) or a
+// standardized parameter ID (0–2, RFC 5114); the key an INTEGER y. The key
+// is returned as long as p, as the terminal's goes.
+func parseDHPublicKey(spki []byte) (*dhGroup, []byte, error) {
+	var s struct {
+		Algorithm struct {
+			Algorithm  asn1.ObjectIdentifier
+			Parameters asn1.RawValue `asn1:"optional"`
+		}
+		Key asn1.BitString
+	}
+	if rest, err := asn1.Unmarshal(spki, &s); err != nil || len(rest) != 0 {
+		return nil, nil, fmt.Errorf("%w: public key is not a SubjectPublicKeyInfo", errCANotSupported)
+	}
+	switch alg := s.Algorithm.Algorithm.String(); alg {
+	case "1.2.840.10046.2.1", oidPKDH: // dhpublicnumber, id-PK-DH
+	default:
+		return nil, nil, fmt.Errorf("%w: key algorithm %s", errCANotSupported, alg)
+	}
+	var g *dhGroup
+	p := s.Algorithm.Parameters
+	switch {
+	case p.Class == asn1.ClassUniversal && p.Tag == asn1.TagInteger:
+		var id int
+		if _, err := asn1.Unmarshal(p.FullBytes, &id); err == nil {
+			g, _ = dhGroupByParameterID(id)
+		}
+	case p.Class == asn1.ClassUniversal && p.Tag == asn1.TagSequence:
+		var d dhDomainParameters
+		if _, err := asn1.Unmarshal(p.FullBytes, &d); err == nil && d.P != nil && d.G != nil && d.Q != nil {
+			one := big.NewInt(1)
+			if n := d.P.BitLen(); n >= 1024 && n <= 4096 && d.P.Bit(0) == 1 && d.Q.Sign() > 0 && d.Q.Cmp(d.P) < 0 &&
+				d.G.Cmp(one) > 0 && d.G.Cmp(d.P) < 0 && new(big.Int).Exp(d.G, d.Q, d.P).Cmp(one) == 0 {
+				g = &dhGroup{p: d.P, q: d.Q, g: d.G, byteLen: (n + 7) / 8}
+			}
+		}
+	}
+	if g == nil {
+		return nil, nil, fmt.Errorf("%w: DH domain parameters not usable", errCANotSupported)
+	}
+	var y *big.Int
+	if rest, err := asn1.Unmarshal(s.Key.RightAlign(), &y); err != nil || len(rest) != 0 || y == nil || y.Sign() <= 0 || y.BitLen() > g.p.BitLen() {
+		return nil, nil, fmt.Errorf("%w: the DH public key is not an INTEGER", errCANotSupported)
+	}
+	pub := y.FillBytes(make([]byte, g.byteLen))
+	if _, err := g.public(pub); err != nil {
+		return nil, nil, fmt.Errorf("%w: the DH public key is not in its group", errCANotSupported)
+	}
+	return g, pub, nil
+}
+
 // curveOfParameters finds the known curve with e's prime, coefficients,
 // base point and order.
 func curveOfParameters(e ecParameters) *Curve {
@@ -193,7 +295,7 @@ func curveOfParameters(e ecParameters) *Curve {
 // and the key ID (84); for AES, MSE:Set AT naming the protocol (80) and the
 // key ID (84), then GENERAL AUTHENTICATE with the ephemeral public key
 // (7C{80}); both answered under the old keys. The shared secret is the x
-// coordinate of the agreed point; K_enc and K_mac come from it by DeriveKey
+// coordinate of the agreed point (DH: the agreed value, as long as p); K_enc and K_mac come from it by DeriveKey
 // (counters 1 and 2), and the new session's SSC is zero. The chip's
 // refusal is ErrChipAuth; whether the chip really holds the key shows on
 // the first answer of the new session (a MAC that fails: ErrSecureMessaging,
@@ -203,10 +305,10 @@ func ChipAuth(sess *Session, k ChipAuthKey) (*Session, error) {
 }
 
 func chipAuth(sess *Session, k ChipAuthKey, rnd io.Reader) (*Session, error) {
-	if k.Curve == nil || blockSize(k.Cipher) == 0 {
+	g := k.group()
+	if g == nil || blockSize(k.Cipher) == 0 {
 		return nil, fmt.Errorf("%w: %s", errCANotSupported, k.OID)
 	}
-	g := &ecGroup{c: k.Curve, gx: k.Curve.Gx, gy: k.Curve.Gy}
 	sk, pk, err := g.keyPair(rnd)
 	if err != nil {
 		return nil, err

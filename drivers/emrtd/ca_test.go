@@ -162,7 +162,7 @@ func TestChipAuthKeyOf(t *testing.T) {
 		{"P-256 by name, 3DES", []lds.SecurityInfo{info(oidCAECDH+"1", -1), pub(spki(t, ecPub, mustOID(t, "1.2.840.10045.3.1.7"), p256), -1)}, true, Cipher3DES, "P-256", -1},
 		{"no info: 3DES", []lds.SecurityInfo{pub(spki(t, ecPub, named, point), -1)}, true, Cipher3DES, "brainpoolP256r1", -1},
 		{"key IDs differ", []lds.SecurityInfo{info(oidCAECDH+"2", 1), pub(spki(t, ecPub, named, point), 2)}, false, "", "", 0},
-		{"DH", []lds.SecurityInfo{info("0.4.0.127.0.7.2.2.3.1.2", -1), pub(spki(t, ecPub, named, point), -1)}, false, "", "", 0},
+		{"DH protocol, EC key", []lds.SecurityInfo{info("0.4.0.127.0.7.2.2.3.1.2", -1), pub(spki(t, ecPub, named, point), -1)}, false, "", "", 0},
 		{"version 2", []lds.SecurityInfo{{Kind: "ChipAuthentication", OID: oidCAECDH + "2", Version: 2, KeyID: -1}, pub(spki(t, ecPub, named, point), -1)}, false, "", "", 0},
 		{"point off the curve", []lds.SecurityInfo{info(oidCAECDH+"2", -1), pub(spki(t, ecPub, named, p256), -1)}, false, "", "", 0},
 		{"unknown curve", []lds.SecurityInfo{info(oidCAECDH+"2", -1), pub(spki(t, ecPub, mustOID(t, "1.3.132.0.10"), point), -1)}, false, "", "", 0},
@@ -225,5 +225,36 @@ func BenchmarkChipAuthAgreement(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// A DH key of DG14: X9.42 parameters or RFC 5114's by ID, the key in its
+// subgroup; one outside it is refused.
+func TestChipAuthKeyOfDH(t *testing.T) {
+	g, _ := dhGroupByParameterID(2)
+	y := new(big.Int).Exp(g.g, big.NewInt(12345), g.p)
+	yDER, _ := asn1.Marshal(y)
+	x942, _ := asn1.Marshal(struct{ P, G, Q *big.Int }{g.p, g.g, g.q})
+	byID, _ := asn1.Marshal(2)
+	dhAlg := asn1.ObjectIdentifier{1, 2, 840, 10046, 2, 1}
+	bad, _ := asn1.Marshal(new(big.Int).Sub(g.p, big.NewInt(1))) // p−1: order 2
+	for _, v := range []struct {
+		name string
+		spki []byte
+		ok   bool
+	}{
+		{"X9.42 parameters", spki(t, dhAlg, x942, yDER), true},
+		{"parameter ID 2", spki(t, asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7, 2, 2, 1, 1}, byID, yDER), true},
+		{"p−1", spki(t, dhAlg, x942, bad), false},
+		{"no parameters", spki(t, dhAlg, nil, yDER), false},
+	} {
+		infos := []lds.SecurityInfo{
+			{Kind: "ChipAuthentication", OID: oidCADH + "2", Version: 1, KeyID: -1},
+			{Kind: "ChipAuthenticationPublicKey", OID: oidPKDH, PublicKey: v.spki, KeyID: -1},
+		}
+		k, ok := ChipAuthKeyOf(infos)
+		if ok != v.ok || (ok && (k.Curve != nil || k.Cipher != CipherAES128 || len(k.Public) != 256 || new(big.Int).SetBytes(k.Public).Cmp(y) != 0)) {
+			t.Errorf("%s: %v %+v", v.name, ok, k)
+		}
 	}
 }

@@ -140,7 +140,7 @@ func FuzzPACEAnswers(f *testing.F) {
 // DG14 is the chip's: any bytes give a chip authentication key whose
 // public point lies on its curve, or none, never a panic.
 func FuzzChipAuthKey(f *testing.F) {
-	for _, o := range []chipsim.Options{{ChipAuth: true}, {ChipAuth: true, CACipher: "3DES", CACurve: "P-256"}, {ActiveAuth: true, ChipAuth: true, CACipher: "AES-256"}} {
+	for _, o := range []chipsim.Options{{ChipAuth: true}, {ChipAuth: true, CACipher: "3DES", CACurve: "P-256"}, {ActiveAuth: true, ChipAuth: true, CACipher: "AES-256"}, {ChipAuth: true, CACurve: "DH-2048"}} {
 		card, err := chipsim.New(chipsim.DemoHolder("adult"), o)
 		if err != nil {
 			f.Fatal(err)
@@ -156,8 +156,15 @@ func FuzzChipAuthKey(f *testing.F) {
 		if !ok {
 			return
 		}
-		if x, _ := k.Curve.Unmarshal(k.Public); x == nil || blockSize(k.Cipher) == 0 {
+		if blockSize(k.Cipher) == 0 || k.group() == nil {
 			t.Fatalf("key %+v", k)
+		}
+		if k.Curve != nil {
+			if x, _ := k.Curve.Unmarshal(k.Public); x == nil {
+				t.Fatalf("key %+v off its curve", k)
+			}
+		} else if _, err := k.dh.public(k.Public); err != nil {
+			t.Fatalf("DH key %+v: %v", k, err)
 		}
 		for _, apdu := range caCommands(k, k.Public) {
 			if _, err := parseCommand(apdu); err != nil {

@@ -35,9 +35,24 @@ var nistP256 = func() *curve {
 	return &curve{p: p.P, a: new(big.Int).Sub(p.P, big.NewInt(3)), b: p.B, n: p.N, gx: p.Gx, gy: p.Gy, size: 32}
 }()
 
+// dhGroup is a DH group of a prime-order subgroup: RFC 5114 §2.3's
+// 2048-bit MODP group with a 256-bit subgroup.
+type dhGroup struct {
+	p, g, q *big.Int
+	size    int // bytes of p
+}
+
+var dh2048 = &dhGroup{
+	p:    hexInt("87A8E61DB4B6663CFFBBD19C651959998CEEF608660DD0F25D2CEED4435E3B00E00DF8F1D61957D4FAF7DF4561B2AA3016C3D91134096FAA3BF4296D830E9A7C209E0C6497517ABD5A8A9D306BCF67ED91F9E6725B4758C022E0B1EF4275BF7B6C5BFC11D45F9088B941F54EB1E59BB8BC39A0BF12307F5C4FDB70C581B23F76B63ACAE1CAA6B7902D52526735488A0EF13C6D9A51BFA4AB3AD8347796524D8EF6A167B5A41825D967E144E5140564251CCACB83E6B486F6B3CA3F7971506026C0B857F689962856DED4010ABD0BE621C3A3960A54E710C375F26375D7014103A4B54330C198AF126116D2276E11715F693877FAD7EF09CADB094AE91E1A1597"),
+	g:    hexInt("3FB32C9B73134D0B2E77506660EDBD484CA7B18F21EF205407F4793A1A0BA12510DBC15077BE463FFF4FED4AAC0BB555BE3A6C1B0C6B47B1BC3773BF7E8C6F62901228F8C28CBB18A55AE31341000A650196F931C77A57F2DDF463E5E9EC144B777DE62AAAB8A8628AC376D282D6ED3864E67982428EBC831D14348F6F2F9193B5045AF2767164E1DFC967C1FB3F2E55A4BD1BFFE83B9C80D052B985D182EA0ADB2A3B7313D3FE14C8484B1E052588B9B7D2BBD2DF016199ECD06E1557CD0915B3353BBB64E0EC377FD028370DF92B52C7891428CDC67EB6184B523D1DB246C32F63078490F00EF8D647D148D47954515E2327CFEF98C582664B4C0F6CC41659"),
+	q:    hexInt("8CF83642A709A097B447997640129DA299B1A47D1EB3750BA308B0FE64F5FBD3"),
+	size: 256,
+}
+
 // caKey is the card's chip authentication key and protocol.
 type caKey struct {
-	curve  *curve
+	curve  *curve   // nil for DH
+	dh     *dhGroup // nil for ECDH
 	d      *big.Int // the private key the card holds
 	keyLen int      // 0 for 3DES, else the AES key's bytes
 	oid    []byte   // the protocol's OID, DER content
@@ -61,6 +76,9 @@ func caSetup(o Options, rnd io.Reader) (*caKey, []asn1.RawValue, error) {
 	curveName := o.CACurve
 	if curveName == "" {
 		curveName = "brainpoolP256r1"
+	}
+	if curveName == "DH-2048" {
+		return caSetupDH(o, proto.keyLen, proto.last, rnd)
 	}
 	ec, ok := caCurves[curveName]
 	if !ok {
@@ -137,6 +155,73 @@ func caSetup(o Options, rnd io.Reader) (*caKey, []asn1.RawValue, error) {
 			}{asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7, 2, 2, 1, 2}, asn1.RawValue{FullBytes: spki}, k.keyID})
 		}
 	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return k, []asn1.RawValue{{FullBytes: info}, {FullBytes: pkInfo}}, nil
+}
+
+// caSetupDH is caSetup for DH on RFC 5114's 2048-bit group: DG14's key
+// is a SubjectPublicKeyInfo of dhpublicnumber with X9.42's parameters (p,
+// g, q) and the INTEGER y; the protocol id-CA-DH-… (0.4.0.127.0.7.2.2.3.1.x),
+// no key ID.
+func caSetupDH(o Options, keyLen, last int, rnd io.Reader) (*caKey, []asn1.RawValue, error) {
+	g := dh2048
+	scalar := func() (*big.Int, error) {
+		b := make([]byte, 32)
+		for {
+			if _, err := io.ReadFull(rnd, b); err != nil {
+				return nil, err
+			}
+			if k := new(big.Int).SetBytes(b); k.Sign() > 0 && k.Cmp(g.q) < 0 {
+				return k, nil
+			}
+		}
+	}
+	var d *big.Int
+	var err error
+	if o.CAKey != nil {
+		d = new(big.Int).SetBytes(o.CAKey)
+		if d.Sign() <= 0 || d.Cmp(g.q) >= 0 {
+			return nil, nil, fmt.Errorf("chipsim: chip authentication key out of range")
+		}
+	} else if d, err = scalar(); err != nil {
+		return nil, nil, err
+	}
+	y := new(big.Int).Exp(g.g, d, g.p)
+	k := &caKey{dh: g, d: d, keyLen: keyLen, keyID: -1}
+	if o.CAClone {
+		if k.d, err = scalar(); err != nil {
+			return nil, nil, err
+		}
+	}
+	oid := asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7, 2, 2, 3, 1, last}
+	full, _ := asn1.Marshal(oid)
+	k.oid = full[2:]
+	params, _ := asn1.Marshal(struct{ P, G, Q *big.Int }{g.p, g.g, g.q})
+	key, _ := asn1.Marshal(y)
+	type algorithm struct {
+		Algorithm  asn1.ObjectIdentifier
+		Parameters asn1.RawValue
+	}
+	spki, err := asn1.Marshal(struct {
+		Algorithm algorithm
+		Key       asn1.BitString
+	}{algorithm{asn1.ObjectIdentifier{1, 2, 840, 10046, 2, 1}, asn1.RawValue{FullBytes: params}}, asn1.BitString{Bytes: key, BitLength: 8 * len(key)}})
+	if err != nil {
+		return nil, nil, err
+	}
+	info, err := asn1.Marshal(struct {
+		Protocol asn1.ObjectIdentifier
+		Version  int
+	}{oid, 1})
+	if err != nil {
+		return nil, nil, err
+	}
+	pkInfo, err := asn1.Marshal(struct {
+		Protocol asn1.ObjectIdentifier
+		Key      asn1.RawValue
+	}{asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7, 2, 2, 1, 1}, asn1.RawValue{FullBytes: spki}})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -237,15 +322,27 @@ func (c *card) caGeneralAuthenticate(cmd command) ([]byte, int) {
 // out under the old keys.
 func (c *card) caAgree(pk, data []byte) ([]byte, int) {
 	k := c.caKey
-	q, ok := k.curve.decode(pk)
-	if !ok {
-		return nil, swWrongData
+	var x []byte
+	if k.dh != nil {
+		// The terminal's y: as long as p, 1 < y < p−1, in the subgroup.
+		y := new(big.Int).SetBytes(pk)
+		one := big.NewInt(1)
+		if len(pk) != k.dh.size || y.Cmp(one) <= 0 || y.Cmp(new(big.Int).Sub(k.dh.p, one)) >= 0 ||
+			new(big.Int).Exp(y, k.dh.q, k.dh.p).Cmp(one) != 0 {
+			return nil, swWrongData
+		}
+		x = new(big.Int).Exp(y, k.d, k.dh.p).FillBytes(make([]byte, k.dh.size))
+	} else {
+		q, ok := k.curve.decode(pk)
+		if !ok {
+			return nil, swWrongData
+		}
+		s := k.curve.mul(q, k.d)
+		if s.x == nil {
+			return nil, swWrongData
+		}
+		x = s.x.FillBytes(make([]byte, k.curve.size))
 	}
-	s := k.curve.mul(q, k.d)
-	if s.x == nil {
-		return nil, swWrongData
-	}
-	x := s.x.FillBytes(make([]byte, k.curve.size))
 	c.st.sm = &smSession{
 		aes:  k.keyLen != 0,
 		kenc: kdf(x, kdfEnc, k.keyLen),

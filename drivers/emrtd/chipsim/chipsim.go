@@ -57,7 +57,7 @@ type Options struct {
 	// key and protocol in DG14, MSE and GENERAL AUTHENTICATE in a session.
 	ChipAuth bool
 	CACipher string // "3DES", "AES-128" (""), "AES-192" or "AES-256"
-	CACurve  string // "brainpoolP256r1" ("", explicit parameters in DG14) or "P-256" (named)
+	CACurve  string // "brainpoolP256r1" ("", explicit parameters in DG14), "P-256" (named) or "DH-2048" (RFC 5114's 2048-bit group, X9.42 parameters)
 	CAKey    []byte // the private key, a big-endian scalar; nil: a new one
 	CAClone  bool   // a clone: DG14 names the key above, the card holds another
 }
