@@ -222,7 +222,7 @@ type dhDomainParameters struct {
 
 // parseDHPublicKey reads a DH SubjectPublicKeyInfo of DG14: algorithm
 // dhpublicnumber or id-PK-DH, its parameters X9.42's (p, g, q: p of 1024
-// to 4096 bits, g and the key in the subgroup of order q) or a
+// to 4096 bits, q of at least 160, g and the key in the subgroup of order q) or a
 // standardized parameter ID (0–2, RFC 5114); the key an INTEGER y. The key
 // is returned as long as p, as the terminal's goes.
 func parseDHPublicKey(spki []byte) (*dhGroup, []byte, error) {
@@ -253,7 +253,7 @@ func parseDHPublicKey(spki []byte) (*dhGroup, []byte, error) {
 		var d dhDomainParameters
 		if _, err := asn1.Unmarshal(p.FullBytes, &d); err == nil && d.P != nil && d.G != nil && d.Q != nil {
 			one := big.NewInt(1)
-			if n := d.P.BitLen(); n >= 1024 && n <= 4096 && d.P.Bit(0) == 1 && d.Q.Sign() > 0 && d.Q.Cmp(d.P) < 0 &&
+			if n := d.P.BitLen(); n >= 1024 && n <= 4096 && d.P.Bit(0) == 1 && d.Q.BitLen() >= 160 && d.Q.Cmp(d.P) < 0 &&
 				d.G.Cmp(one) > 0 && d.G.Cmp(d.P) < 0 && new(big.Int).Exp(d.G, d.Q, d.P).Cmp(one) == 0 {
 				g = &dhGroup{p: d.P, q: d.Q, g: d.G, byteLen: (n + 7) / 8}
 			}
