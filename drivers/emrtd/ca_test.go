@@ -14,8 +14,9 @@ import (
 	"xephang/drivers/emrtd/lds"
 )
 
-// No worked example of chip authentication is published in Doc 9303 (BSI
-// TR-03110 has none either); its steps are pinned here by what is: the
+// We found no published worked example of chip authentication (Doc 9303
+// Part 11 has none; we searched for others in vain); its steps are pinned
+// here by what is published: the
 // key agreement and KDF are those of PACE, which the Appendix G.1 worked
 // example pins (pace_test.go: ECDH on brainpoolP256r1, K = x coordinate,
 // KS_enc/KS_mac by counters 1 and 2); on P-256 the agreement is checked
