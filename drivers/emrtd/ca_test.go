@@ -207,11 +207,20 @@ func TestChipAuthRefused(t *testing.T) {
 
 // BenchmarkChipAuthAgreement is the reader's share of chip authentication's
 // cryptography: an ephemeral key pair and the agreement with the chip's
-// key, on this package's curve arithmetic (math/big, Jacobian).
+// key, on this package's curve arithmetic (math/big, Jacobian) and on
+// RFC 5114's 2048-bit DH group.
 func BenchmarkChipAuthAgreement(b *testing.B) {
-	for _, c := range []*Curve{brainpoolP256r1, nistP256} {
-		b.Run(c.Name, func(b *testing.B) {
-			g := &ecGroup{c: c, gx: c.Gx, gy: c.Gy}
+	dh, _ := dhGroupByParameterID(2)
+	for _, v := range []struct {
+		name  string
+		group func() paceGroup
+	}{
+		{"brainpoolP256r1", func() paceGroup { return &ecGroup{c: brainpoolP256r1, gx: brainpoolP256r1.Gx, gy: brainpoolP256r1.Gy} }},
+		{"P-256", func() paceGroup { return &ecGroup{c: nistP256, gx: nistP256.Gx, gy: nistP256.Gy} }},
+		{"DH-2048-256", func() paceGroup { return dh }},
+	} {
+		b.Run(v.name, func(b *testing.B) {
+			g := v.group()
 			_, chip, err := g.keyPair(rand.Reader)
 			if err != nil {
 				b.Fatal(err)

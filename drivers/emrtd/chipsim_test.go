@@ -193,6 +193,7 @@ func BenchmarkReadChipAuth(b *testing.B) {
 		{"BAC", chipsim.Options{}},
 		{"BAC+CA-3DES-P256", chipsim.Options{ChipAuth: true, CACipher: "3DES", CACurve: "P-256"}},
 		{"BAC+CA-AES128-brainpool", chipsim.Options{ChipAuth: true}},
+		{"BAC+CA-3DES-DH2048", chipsim.Options{ChipAuth: true, CACipher: "3DES", CACurve: "DH-2048"}},
 		{"PACE+AA", chipsim.Options{PACE: true, ActiveAuth: true}},
 		{"PACE+AA+CA-AES128-brainpool", chipsim.Options{PACE: true, ActiveAuth: true, ChipAuth: true}},
 	} {
