@@ -156,6 +156,7 @@ func TestReadChipAuthCards(t *testing.T) {
 	}{
 		{"genuine, PACE, AES-128 on brainpoolP256r1", Options{PKI: pki, PACE: true, ActiveAuth: true, ChipAuth: true}, "PACE", "passed", "passed"},
 		{"genuine, BAC, 3DES on P-256", Options{PKI: pki, ChipAuth: true, CACipher: "3DES", CACurve: "P-256"}, "BAC", "passed", "not_supported"},
+		{"genuine, PACE, AES-256 on DH 2048", Options{PKI: pki, PACE: true, ChipAuth: true, CACipher: "AES-256", CACurve: "DH-2048"}, "PACE", "passed", "not_supported"},
 		{"clone, PACE, AES-128", Options{PKI: pki, PACE: true, ChipAuth: true, CAClone: true}, "PACE", "failed", "not_supported"},
 		{"clone, BAC, 3DES", Options{PKI: pki, ChipAuth: true, CACipher: "3DES", CAClone: true}, "BAC", "failed", "not_supported"},
 	} {
