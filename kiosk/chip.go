@@ -52,7 +52,7 @@ func chipRead(r *chip.Result, optical *idcard.Card) (*flow.ChipRead, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &flow.ChipRead{Card: r.Card, Authenticity: string(r.Authenticity), Problems: r.Problems, Mismatches: mismatches,
+	return &flow.ChipRead{Card: r.Card, Authenticity: string(r.Authenticity), Problems: r.Problems, ChipAuth: r.ChipAuth, Mismatches: mismatches,
 		Output: raw, FaceJPEG: r.FaceJPEG}, nil
 }
 

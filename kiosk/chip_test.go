@@ -109,6 +109,17 @@ func TestIdcardChip(t *testing.T) {
 			t.Fatalf("exit %d: %s", code, raw)
 		}
 	})
+	t.Run("cloned", func(t *testing.T) {
+		insert(t, chipsim.Options{PKI: pki, ChipAuth: true, CAClone: true})
+		code, out, raw := chipCmd(t, "-mrz", mrz, "-csca", cscaDir)
+		if code != exitProblem || out["authenticity"] != "genuine" || out["chip_auth"] != "failed" {
+			t.Fatalf("exit %d: %s", code, raw)
+		}
+		insert(t, chipsim.Options{PKI: pki, ChipAuth: true})
+		if code, out, raw := chipCmd(t, "-mrz", mrz, "-csca", cscaDir); code != exitOK || out["chip_auth"] != "passed" {
+			t.Fatalf("a genuine chip: exit %d: %s", code, raw)
+		}
+	})
 	t.Run("unknown issuer", func(t *testing.T) {
 		other, _ := lds.NewPKI("VN", "Another CSCA")
 		insert(t, chipsim.Options{PKI: other})
@@ -244,6 +255,9 @@ func TestChipAtTheKiosk(t *testing.T) {
 	if _, ok := card["face"]; ok {
 		t.Error("the card's JSON carries the face")
 	}
+	if card["chip_auth"] != "passed" || card["active_auth"] != "passed" {
+		t.Errorf("chip/active authentication on the server: %v / %v", card["chip_auth"], card["active_auth"])
+	}
 	face, err := admin.Get(ctx, fmt.Sprint(got["face_url"]))
 	if err != nil || len(face) < 100 || face[0] != 0xFF || face[1] != 0xD8 {
 		t.Errorf("face: %d bytes, %v", len(face), err)
@@ -260,6 +274,16 @@ func TestChipAtTheKiosk(t *testing.T) {
 	id, evs = take("chip-unknown")
 	if got, code := identity(id); code != 200 || got["authenticity"] != "unknown_issuer" {
 		t.Errorf("unknown issuer on the server: %d %v", code, got)
+	}
+
+	// A cloned chip: its data verifies, its chip authentication fails; the
+	// touchscreen says so and the server keeps chip_auth in the card.
+	id, evs = take("chip-cloned")
+	if _, last := chipStates(evs); last["chip_auth"] != "failed" || !strings.Contains(fmt.Sprint(last["message"]), "sao chép") {
+		t.Errorf("cloned chip said %v", last)
+	}
+	if got, code := identity(id); code != 200 || got["authenticity"] != "genuine" || got["card"].(map[string]any)["chip_auth"] != "failed" {
+		t.Errorf("cloned identity on the server: %d %v", code, got)
 	}
 
 	// The chip reader fails mid-read: the optical card is used, and said so.

@@ -120,7 +120,7 @@ func idcardChip(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		fmt.Fprintf(stderr, "kioskd: %v\n", err)
 		return exitProblem
 	}
-	if !out.Valid || len(out.Mismatches) > 0 || (out.Authenticity != "genuine" && out.Authenticity != "not_checked") {
+	if !out.Valid || len(out.Mismatches) > 0 || (out.Authenticity != "genuine" && out.Authenticity != "not_checked") || res.Cloned() {
 		return exitProblem
 	}
 	return exitOK

@@ -25,6 +25,7 @@ type cardResult struct {
 	Ticket       string // the ticket's number
 	Authenticity string
 	Mismatches   int
+	Cloned       bool // chip authentication failed
 	Sent         bool // the server has it (else the outbox keeps it for the day)
 }
 
@@ -39,7 +40,7 @@ func (a *counterAgent) identify(ctx context.Context, optical *idcard.Card) (card
 	if err != nil {
 		return cardResult{Ticket: cur.Number}, err
 	}
-	res := cardResult{Ticket: cur.Number, Authenticity: r.Authenticity, Mismatches: len(r.Mismatches)}
+	res := cardResult{Ticket: cur.Number, Authenticity: r.Authenticity, Mismatches: len(r.Mismatches), Cloned: r.Cloned()}
 	key := "identity-" + strings.TrimPrefix(outbox.NewDocumentID(), "doc-")
 	_, err = a.store.Deliver(outbox.Ticket{Key: key, Centre: a.centre,
 		Service: cur.Service, Number: cur.Number, ServerID: cur.ID, IssuedAt: time.Now(), Identity: r.Identity()}, time.Now())
@@ -95,7 +96,11 @@ func (a *counterAgent) runCards(ctx context.Context, cards io.Reader) {
 			if !r.Sent {
 				state = "chờ gửi khi có mạng (kept to send)"
 			}
-			fmt.Fprintf(a.out, "OK    Số %s: chip %s, %d trường khác mã trên thẻ, %s\n", r.Ticket, r.Authenticity, r.Mismatches, state)
+			cloned := ""
+			if r.Cloned {
+				cloned = ", CHIP CÓ THỂ BỊ SAO CHÉP (chip authentication failed)"
+			}
+			fmt.Fprintf(a.out, "OK    Số %s: chip %s%s, %d trường khác mã trên thẻ, %s\n", r.Ticket, r.Authenticity, cloned, r.Mismatches, state)
 		}
 	}
 }

@@ -38,8 +38,8 @@ func chipFace(t *testing.T) []byte {
 	return b.Bytes()
 }
 
-func chipIdentity(t *testing.T, auth string, mismatches ...string) queue.IdentityIn {
-	card, err := json.Marshal(map[string]any{"id_number": "001190012345", "name": chipHolder, "birth_date": "1990-03-15", "sex": "F",
+func chipIdentity(t *testing.T, auth, chipAuth string, mismatches ...string) queue.IdentityIn {
+	card, err := json.Marshal(map[string]any{"chip_auth": chipAuth, "id_number": "001190012345", "name": chipHolder, "birth_date": "1990-03-15", "sex": "F",
 		"nationality": "Việt Nam", "ethnicity": "Kinh", "religion": "Không", "origin": "Xã Hải Anh, huyện Hải Hậu, Nam Định",
 		"residence": chipResidence, "issue_date": "2021-04-01", "expiry_date": "2030-03-15", "father": "Nguyễn Văn Bảo",
 		"mother": "Lê Thị Ngọc", "old_id_number": "163123456", "valid": true, "expired": false, "errors": []string{}})
@@ -62,7 +62,7 @@ func TestCounterIdentityInChromium(t *testing.T) {
 	_, kiosk := enrolKiosk(t, ctx, base, centre.ID)
 	tk, err := kiosk.Issue(ctx, centre.ID, apiv1.IssueRequest{Service: "A"})
 	must(t, "issue a ticket at the kiosk", err)
-	must(t, "send the identity", kiosk.PutIdentity(ctx, tk.ID, chipIdentity(t, queue.AuthGenuine)))
+	must(t, "send the identity", kiosk.PutIdentity(ctx, tk.ID, chipIdentity(t, queue.AuthGenuine, "failed")))
 
 	browser, logs := newBrowser(t, ctx)
 	console := tab(t, browser, logs, "counter")
@@ -79,7 +79,9 @@ func TestCounterIdentityInChromium(t *testing.T) {
 		must(t, "read "+sel, err)
 		return s
 	}
-	if s := text("#identity-badge"); !strings.Contains(s, "Thật — dữ liệu do cơ quan cấp ký") {
+	// Signed and intact, but chip authentication failed: a copied chip,
+	// which the second badge says (the server kept the card's chip_auth).
+	if s := text("#identity-badge"); !strings.Contains(s, "Thật — dữ liệu do cơ quan cấp ký") || !strings.Contains(s, "Chip có thể bị sao chép") {
 		t.Errorf("the badge: %q", s)
 	}
 	fields := text("#identity-fields")
@@ -101,7 +103,7 @@ func TestCounterIdentityInChromium(t *testing.T) {
 
 	// The counter's scanner reads the card again: the chip's data was
 	// altered, and differs from the printed card.
-	must(t, "send the altered identity", kiosk.PutIdentity(ctx, tk.ID, chipIdentity(t, queue.AuthDataAltered, "name", "birth_date")))
+	must(t, "send the altered identity", kiosk.PutIdentity(ctx, tk.ID, chipIdentity(t, queue.AuthDataAltered, "passed", "name", "birth_date")))
 	must(t, "see it", chromedp.Do(console,
 		chromedp.Poll[chromedp.Void](`document.getElementById('identity').dataset.authenticity === 'data_altered'`, chromedp.WithPollingTimeout(10*time.Second)),
 		chromedp.Poll[chromedp.Void](`window.xephangIdentity.idle() && !!document.querySelector('#identity-face img')`),
@@ -120,7 +122,7 @@ func TestCounterIdentityInChromium(t *testing.T) {
 	saveScreenshot(t, console, "counter-identity.png")
 	must(t, "in English", chromedp.Do(console,
 		chromedp.Click(chromedp.ID("lang")),
-		chromedp.Poll[chromedp.Void](`document.getElementById('identity-title').textContent === 'Identity card' && document.getElementById('identity-badge').textContent.includes("The chip's data was altered")`),
+		chromedp.Poll[chromedp.Void](`document.getElementById('identity-title').textContent === 'Identity card' && document.getElementById('identity-badge').textContent.includes("The chip's data was altered") && document.getElementById('identity-badge').textContent.includes('Chip authenticated — not a copy')`),
 	))
 	if s := text("#identity-mismatches"); !strings.Contains(s, "Full name") || !strings.Contains(s, "Date of birth") {
 		t.Errorf("the mismatches in English: %q", s)

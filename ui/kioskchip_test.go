@@ -60,6 +60,16 @@ func TestKioskChipMessagesInChromium(t *testing.T) {
 	assertAccessible(t, kiosk, "kiosk, a chip whose data was altered")
 	saveScreenshot(t, kiosk, "kiosk-chip.png")
 
+	// A cloned chip (signed data, chip authentication failed) warns too.
+	must(t, "done, a cloned chip", chromedp.Do(kiosk,
+		chromedp.Evaluate[chromedp.Void](`window.xephangKiosk.event({type: 'chip', chip: {state: 'done', message: 'Chip có thể bị sao chép: nhân viên sẽ kiểm tra thẻ tại quầy.', message_en: 'The chip may be a copy.', authenticity: 'genuine', chip_auth: 'failed'}})`),
+		chromedp.Poll[chromedp.Void](`document.getElementById('chip').dataset.chipAuth === 'failed'`)))
+	if text, _, class, _, _, _ := banner(); !strings.Contains(text, "sao chép") || !strings.Contains(class, "warn") {
+		t.Errorf("done, cloned: %q %q", text, class)
+	}
+	must(t, "the altered chip again", chromedp.Do(kiosk, chip("done", "Đã đọc chip: dữ liệu trên chip không khớp chữ ký của cơ quan cấp.", "Chip read: its data does not match the issuer's signature.", "data_altered"),
+		chromedp.Poll[chromedp.Void](`document.getElementById('chip').dataset.chipAuth === ''`)))
+
 	must(t, "in English", chromedp.Do(kiosk,
 		chromedp.Click(chromedp.ID("lang")),
 		chromedp.Poll[chromedp.Void](`document.getElementById('chip-text').textContent === "Chip read: its data does not match the issuer's signature."`)))
@@ -90,7 +100,7 @@ func TestKioskChipMessagesInChromium(t *testing.T) {
 	// The demo panel: the chip cards.
 	names, err := chromedp.Run(kiosk, chromedp.Evaluate[[]string](`[...document.querySelectorAll('#demo [data-card^="chip-"]')].map((b) => b.dataset.card + ': ' + b.textContent)`))
 	must(t, "the demo's chip cards", err)
-	if strings.Join(names, " | ") != "chip-altered: Thẻ có chip bị sửa dữ liệu | chip-unknown: Thẻ có chip không rõ nơi cấp" {
+	if strings.Join(names, " | ") != "chip-altered: Thẻ có chip bị sửa dữ liệu | chip-unknown: Thẻ có chip không rõ nơi cấp | chip-cloned: Thẻ có chip bị sao chép" {
 		t.Errorf("the demo panel's chip cards: %q", names)
 	}
 	assertAccessible(t, kiosk, "kiosk home with the demo's chip cards")

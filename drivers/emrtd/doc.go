@@ -16,6 +16,10 @@
 //     the file's TLV header (odd INS B1 past offset 32767);
 //   - active authentication (§6.1): INTERNAL AUTHENTICATE, RSA with ISO/IEC
 //     9796-2 scheme 1 message recovery, or ECDSA with a plain r||s signature;
+//   - chip authentication (§6.2, version 1): ECDH with the chip's static key
+//     of DG14 (MSE:Set KAT for 3DES; MSE:Set AT and GENERAL AUTHENTICATE for
+//     AES), secure messaging restarted under the agreed keys, so a cloned
+//     chip without the private key cannot answer;
 //   - Read: the whole read of one card, raw bytes for drivers/emrtd/lds.
 //
 // The transport is anything with Transmit (a *pcsc.Card, a test card). The

@@ -8,6 +8,9 @@ import (
 	"math/big"
 	"strings"
 	"testing"
+
+	"xephang/drivers/emrtd/chipsim"
+	"xephang/drivers/emrtd/lds"
 )
 
 func fuzzSMs(t testing.TB) []*SM {
@@ -130,6 +133,43 @@ func FuzzPACEAnswers(f *testing.F) {
 		s, err := PACE(card, info, AccessKey{MRZ: &exampleMRZG})
 		if err == nil && s == nil {
 			t.Fatal("no session and no error")
+		}
+	})
+}
+
+// DG14 is the chip's: any bytes give a chip authentication key whose
+// public point lies on its curve, or none, never a panic.
+func FuzzChipAuthKey(f *testing.F) {
+	for _, o := range []chipsim.Options{{ChipAuth: true}, {ChipAuth: true, CACipher: "3DES", CACurve: "P-256"}, {ActiveAuth: true, ChipAuth: true, CACipher: "AES-256"}, {ChipAuth: true, CACurve: "DH-2048"}} {
+		card, err := chipsim.New(chipsim.DemoHolder("adult"), o)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(card.Files()[FIDOfDG(14)])
+	}
+	f.Fuzz(func(t *testing.T, dg14 []byte) {
+		infos, err := lds.ParseDG14(dg14)
+		if err != nil {
+			return
+		}
+		k, ok := ChipAuthKeyOf(infos)
+		if !ok {
+			return
+		}
+		if blockSize(k.Cipher) == 0 || k.group() == nil {
+			t.Fatalf("key %+v", k)
+		}
+		if k.Curve != nil {
+			if x, _ := k.Curve.Unmarshal(k.Public); x == nil {
+				t.Fatalf("key %+v off its curve", k)
+			}
+		} else if _, err := k.dh.public(k.Public); err != nil {
+			t.Fatalf("DH key %+v: %v", k, err)
+		}
+		for _, apdu := range caCommands(k, k.Public) {
+			if _, err := parseCommand(apdu); err != nil {
+				t.Fatalf("command %X: %v", apdu, err)
+			}
 		}
 	})
 }

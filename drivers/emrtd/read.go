@@ -17,17 +17,25 @@ type Chip struct {
 	DGs        map[int][]byte // data groups 1, 2, 13, 14, 15, those present
 	SOD        []byte         // EF.SOD
 	ActiveAuth string         // "passed", "failed" or "not_supported"
+	ChipAuth   string         // "passed", "failed" or "not_supported" (chip authentication, DG14)
 	Stats      Stats
 }
 
-// The data groups Read reads when EF.COM lists them.
-var readDGs = []int{1, 2, 13, 14, 15}
+// The data groups Read reads when EF.COM lists them, in this order: DG14
+// first, for chip authentication to run before the others are read.
+var readDGs = []int{14, 1, 2, 13, 15}
 
 // Read reads one card: EF.CardAccess (unsecured); PACE when the chip offers
 // a variant this package runs, else (or when PACE fails for any reason but a
 // refused key, and the MRZ is known) BAC; the eMRTD application; EF.COM and
-// the data groups it lists of 1, 2, 13, 14 and 15; EF.SOD; active
-// authentication when DG15 is present. ext asks for extended-length READ
+// the data groups it lists of 14, 1, 2, 13 and 15; EF.SOD. When DG14 offers
+// chip authentication (ChipAuthKeyOf), it runs right after DG14 is read and
+// the other files are read under its new keys: the first answer under them
+// decides Chip.ChipAuth (a chip that refuses chip authentication or cannot
+// answer under the new keys, as a copied chip cannot, is "failed", and the
+// rest is read in a new BAC/PACE session so staff still see the data).
+// Active authentication runs when DG15 is present, also after chip
+// authentication passed (Doc 9303 lets a reader skip it; both are reported). ext asks for extended-length READ
 // BINARY (the reader and card must take it; a chip that refuses it is read
 // in short chunks). ctx is checked before every APDU. Errors: ErrAccessDenied
 // (wrong MRZ/CAN), ErrSecureMessaging, ErrNotEMRTD, ctx's error, or the
@@ -71,8 +79,44 @@ func Read(ctx context.Context, t Transmitter, key AccessKey, ext bool) (*Chip, e
 	case !isNotFound(err):
 		return nil, err
 	}
+	chip.ChipAuth = "not_supported"
+	caPending := false // chip authentication ran; the next answer tells whether the chip holds the key
+	reopen := func() error {
+		// The old session may be dead on the chip's side (a wrong MAC ends
+		// it): the first attempt may only end it.
+		s, err := openSession(ct, chip.CardAccess, key)
+		if err != nil && isChipAnswerOrSM(err) {
+			s, err = openSession(ct, chip.CardAccess, key)
+		}
+		if err != nil {
+			return err
+		}
+		sess, fr.t = s, s
+		return nil
+	}
+	read := func(fid uint16) ([]byte, error) {
+		b, err := fr.read(fid)
+		if !caPending {
+			return b, err
+		}
+		switch {
+		case err == nil: // a file whose every answer verified under the new keys
+			caPending = false
+			chip.ChipAuth = "passed"
+		case errors.Is(err, ErrSecureMessaging):
+			caPending = false
+			chip.ChipAuth = "failed"
+			if err := reopen(); err != nil {
+				return nil, err
+			}
+			return fr.read(fid)
+		}
+		// A bare error status word (6A82) carries no MAC: it proves
+		// nothing, and the next file decides.
+		return b, err
+	}
 	for _, n := range dgs {
-		b, err := fr.read(FIDOfDG(n))
+		b, err := read(FIDOfDG(n))
 		if isNotFound(err) {
 			continue
 		}
@@ -80,9 +124,37 @@ func Read(ctx context.Context, t Transmitter, key AccessKey, ext bool) (*Chip, e
 			return nil, fmt.Errorf("emrtd: DG%d: %w", n, err)
 		}
 		chip.DGs[n] = b
+		if n != 14 {
+			continue
+		}
+		infos, err := lds.ParseDG14(b)
+		if err != nil {
+			continue
+		}
+		k, ok := ChipAuthKeyOf(infos)
+		if !ok {
+			continue
+		}
+		s, err := ChipAuth(sess, k)
+		switch {
+		case err == nil:
+			sess, fr.t, caPending = s, s, true
+			chip.Stats.ChipAuth = true
+		case errors.Is(err, ErrChipAuth) || errors.Is(err, ErrSecureMessaging):
+			chip.ChipAuth, chip.Stats.ChipAuth = "failed", true
+			if err := reopen(); err != nil {
+				return nil, err
+			}
+		default:
+			return nil, fmt.Errorf("emrtd: chip authentication: %w", err)
+		}
 	}
-	if chip.SOD, err = fr.read(FIDSOD); err != nil && !isNotFound(err) {
+	if chip.SOD, err = read(FIDSOD); err != nil && !isNotFound(err) {
 		return nil, fmt.Errorf("emrtd: EF.SOD: %w", err)
+	}
+	if caPending {
+		// Not one answer under the new keys carried a MAC.
+		chip.ChipAuth = "failed"
 	}
 	chip.Stats.Extended = ext && !fr.fellBack
 
@@ -103,6 +175,11 @@ func Read(ctx context.Context, t Transmitter, key AccessKey, ext bool) (*Chip, e
 		}
 	}
 	return chip, nil
+}
+
+// isChipAnswerOrSM is isChipAnswer or a secure-messaging failure.
+func isChipAnswerOrSM(err error) bool {
+	return isChipAnswer(err) || errors.Is(err, ErrSecureMessaging)
 }
 
 // openSession picks PACE or BAC and leaves the eMRTD application selected

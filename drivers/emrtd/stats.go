@@ -7,6 +7,7 @@ type Stats struct {
 	APDUs, BytesOut, BytesIn int    // command APDUs sent (GET RESPONSE included) and bytes each way, SW included
 	Access                   string // "BAC" or "PACE"
 	Extended                 bool   // the files were read with extended-length APDUs
+	ChipAuth                 bool   // chip authentication ran (its APDUs are counted in APDUs)
 }
 
 // counter counts APDUs and bytes and stops between APDUs when ctx is done.

@@ -32,13 +32,15 @@ func TestSimChipReads(t *testing.T) {
 	if _, err := ReadChip(ctx, s.Chip, key, s.ChipCSCAs(), 50*time.Millisecond, func(st string) { states = append(states, st) }); !errors.Is(err, ErrNoChipCard) {
 		t.Fatalf("empty reader: %v", err)
 	}
-	for kind, want := range map[string]string{"adult": "genuine", "chip-altered": "data_altered", "chip-unknown": "unknown_issuer"} {
-		holder, opt := "adult", chipsim.Options{PKI: s.pki}
+	for kind, want := range map[string]string{"adult": "genuine", "chip-altered": "data_altered", "chip-unknown": "unknown_issuer", "chip-cloned": "genuine"} {
+		holder, opt := "adult", s.chipOptions()
 		switch kind {
 		case "chip-altered":
 			opt.Alter = true
 		case "chip-unknown":
 			opt.PKI = s.unknown
+		case "chip-cloned":
+			opt.CAClone = true
 		}
 		card, err := chipsim.New(chipsim.DemoHolder(holder), opt)
 		if err != nil {
@@ -52,6 +54,9 @@ func TestSimChipReads(t *testing.T) {
 		}
 		if string(r.Authenticity) != want || r.Card.Name != "Nguyễn Văn An" || len(r.FaceJPEG) == 0 || len(states) != 2 {
 			t.Errorf("%s: %s %q face %d states %v", kind, r.Authenticity, r.Card.Name, len(r.FaceJPEG), states)
+		}
+		if wantCA := map[bool]string{false: "passed", true: "failed"}[kind == "chip-cloned"]; r.ChipAuth != wantCA || r.ActiveAuth != "passed" || r.Cloned() != (kind == "chip-cloned") {
+			t.Errorf("%s: chip authentication %s, active %s", kind, r.ChipAuth, r.ActiveAuth)
 		}
 		if m := chip.CrossCheck(r, optical); len(m) != 0 {
 			t.Errorf("%s: mismatches %v", kind, m)
@@ -125,23 +130,30 @@ func TestSimChipRace(t *testing.T) {
 }
 
 // BenchmarkSimChipRead: one chip read of the simulated reader as -simulate
-// does it (chipsim in process, BAC, every DG, passive authentication).
+// does it (chipsim in process, BAC, every DG, passive authentication, chip
+// and active authentication), and the same card without either.
 func BenchmarkSimChipRead(b *testing.B) {
 	s, err := startSims(&Config{ChipReader: SimSpec, Log: slog.New(slog.DiscardHandler)}, escpos.Profile{})
 	if err != nil {
 		b.Fatal(err)
 	}
-	card, _ := chipsim.New(chipsim.DemoHolder("adult"), chipsim.Options{PKI: s.pki})
-	s.Chip.Put(card, 0)
 	optical, _ := idcard.ParseQR(idcardsim.SampleQR, time.Now())
 	key, _ := chip.KeyFromCard(optical)
 	cscas := s.ChipCSCAs()
-	b.ResetTimer()
-	for b.Loop() {
-		r, err := ReadChip(context.Background(), s.Chip, key, cscas, time.Second, nil)
-		if err != nil || r.Authenticity != "genuine" {
-			b.Fatal(err)
-		}
-		b.ReportMetric(float64(r.Stats.APDUs), "APDUs/op")
+	for _, v := range []struct {
+		name string
+		o    chipsim.Options
+	}{{"simulate", s.chipOptions()}, {"no-CA-no-AA", chipsim.Options{PKI: s.pki}}} {
+		b.Run(v.name, func(b *testing.B) {
+			card, _ := chipsim.New(chipsim.DemoHolder("adult"), v.o)
+			s.Chip.Put(card, 0)
+			for b.Loop() {
+				r, err := ReadChip(context.Background(), s.Chip, key, cscas, time.Second, nil)
+				if err != nil || r.Authenticity != "genuine" || (v.o.ChipAuth && r.ChipAuth != "passed") {
+					b.Fatal(err)
+				}
+				b.ReportMetric(float64(r.Stats.APDUs), "APDUs/op")
+			}
+		})
 	}
 }

@@ -122,7 +122,7 @@ func TestSimDemo(t *testing.T) {
 	if d.Chip == nil || d.Chip != ChipReader(d.Sim.Chip) || d.Sim.ChipCSCAs() == nil {
 		t.Fatal("-simulate has no simulated chip reader")
 	}
-	for _, kind := range []string{"adult", "elderly", "mrz", "bad", "chip-altered", "chip-unknown"} {
+	for _, kind := range []string{"adult", "elderly", "mrz", "bad", "chip-altered", "chip-unknown", "chip-cloned"} {
 		d.Sim.Chip.Remove()
 		if err := d.Sim.TapCard(kind); err != nil {
 			t.Fatal(kind, err)

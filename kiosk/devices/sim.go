@@ -100,12 +100,14 @@ var ErrNotSimulated = errors.New("devices: not simulated")
 // parser refuses). With a simulated chip reader the card's chip lies on
 // it too (for SimChipHold): genuine, or for chip-altered (the adult's QR)
 // its DG13 changed after signing, for chip-unknown signed by an issuer
-// the kiosk does not know.
+// the kiosk does not know, for chip-cloned a copy of the adult's chip
+// (chip authentication fails). Every simulated chip offers active
+// and chip authentication (chipOptions).
 func (s *Sim) TapCard(kind string) error {
 	if s == nil || s.Reader == nil {
 		return ErrNotSimulated
 	}
-	holder, opt := "adult", chipsim.Options{PKI: s.pki}
+	holder, opt := "adult", s.chipOptions()
 	switch kind {
 	case "adult", "mrz", "bad":
 	case "elderly":
@@ -114,6 +116,8 @@ func (s *Sim) TapCard(kind string) error {
 		opt.Alter = true
 	case "chip-unknown":
 		opt.PKI = s.unknown
+	case "chip-cloned":
+		opt.CAClone = true
 	default:
 		return fmt.Errorf("devices: no sample card %q", kind)
 	}
@@ -213,4 +217,11 @@ func (simFeeder) String() string { return "simulated" }
 
 func (simFeeder) Scan(ctx context.Context, opt scanner.Options, progress func(scanner.Progress)) ([]scanner.Page, error) {
 	return (&scannersim.Scanner{Pages: 3, Delay: 300 * time.Millisecond, DPI: 100}).Scan(ctx, opt, progress)
+}
+
+// chipOptions are the simulated chips' options: signed by the kiosk's test
+// CSCA, with chip authentication (AES-128 on brainpoolP256r1, as the CCCD's
+// DG14 offers) and active authentication.
+func (s *Sim) chipOptions() chipsim.Options {
+	return chipsim.Options{PKI: s.pki, ChipAuth: true, ActiveAuth: true}
 }

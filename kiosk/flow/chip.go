@@ -49,6 +49,10 @@ type ChipRead struct {
 	// Problems say why (English, no personal data).
 	Authenticity string
 	Problems     []string
+	// ChipAuth is chip authentication's passed, failed or not_supported
+	// ("" unknown). Failed: the chip did not prove the key of its signed
+	// DG14, a cloned chip whatever Authenticity says.
+	ChipAuth string
 	// Mismatches are the fields the chip and the optical read differ in.
 	Mismatches []string
 	// Output is the chip's card as `kioskd idcard chip` prints it,
@@ -61,10 +65,14 @@ type ChipRead struct {
 }
 
 // Usable reports whether the flows may take the chip's card instead of
-// the optical one: it reads as valid and its data was not altered.
+// the optical one: it reads as valid, its data was not altered and its
+// chip is not a clone.
 func (r *ChipRead) Usable() bool {
-	return r != nil && r.Card != nil && r.Card.Valid && r.Authenticity != "data_altered"
+	return r != nil && r.Card != nil && r.Card.Valid && r.Authenticity != "data_altered" && !r.Cloned()
 }
+
+// Cloned reports whether chip authentication failed: the chip may be a copy.
+func (r *ChipRead) Cloned() bool { return r != nil && r.ChipAuth == "failed" }
 
 // ChipProgress is a chip read's progress for the touchscreen: never a
 // field of the card, never the face.
@@ -73,6 +81,7 @@ type ChipProgress struct {
 	Message      string `json:"message"`
 	EN           string `json:"message_en"`
 	Authenticity string `json:"authenticity,omitempty"`
+	ChipAuth     string `json:"chip_auth,omitempty"`
 }
 
 // identity is the body of PUT /api/v1/tickets/{id}/identity.
@@ -169,9 +178,12 @@ func (k *Kiosk) chipCard(ctx context.Context, optical *idcard.Card) *idcard.Card
 	k.mu.Lock()
 	k.chipID = r.Identity()
 	k.mu.Unlock()
-	k.cfg.Log.Info("chip read", "authenticity", r.Authenticity, "mismatches", len(r.Mismatches))
-	p := &ChipProgress{State: ChipDone, Authenticity: r.Authenticity}
+	k.cfg.Log.Info("chip read", "authenticity", r.Authenticity, "chip_auth", r.ChipAuth, "mismatches", len(r.Mismatches))
+	p := &ChipProgress{State: ChipDone, Authenticity: r.Authenticity, ChipAuth: r.ChipAuth}
 	switch {
+	case r.Cloned():
+		p.Message, p.EN = "Chip có thể bị sao chép: nhân viên sẽ kiểm tra thẻ tại quầy. Dùng thông tin đã đọc từ mã trên thẻ.",
+			"The chip may be a copy: staff will check the card at the counter. The code read from the card is used."
 	case !r.Usable():
 		p.Message, p.EN = "Đã đọc chip; nhân viên sẽ kiểm tra thẻ tại quầy. Dùng thông tin đã đọc từ mã trên thẻ.",
 			"Chip read; staff will check the card at the counter. The code read from the card is used."

@@ -231,6 +231,32 @@ func TestAlteredChipIsToldToStaffNotUsed(t *testing.T) {
 	}
 }
 
+// A chip whose chip authentication failed is a clone: its data (signed,
+// intact) is not used, the citizen hears why, staff get it with the ticket.
+func TestClonedChipIsToldToStaffNotUsed(t *testing.T) {
+	k, _, st, events := newOfflineKiosk(t)
+	cloned := chipOf(t, "genuine")
+	cloned.ChipAuth = "failed"
+	cloned.Output, _ = json.Marshal(map[string]any{"source": "chip", "authenticity": "genuine", "chip_auth": "failed"})
+	cloned.Card.BirthDate = idcard.Date{Year: 1940, Month: 1, Day: 1} // the clone's data would make the holder elderly
+	k.cfg.Chip = &fakeChip{read: cloned}
+	k.Machine.Start(TakeNumber)
+	optical, _ := idcard.ParseQR(idcardsim.SampleQR, time.Now())
+	k.Card(context.Background(), idcard.Event{Card: optical})
+	if k.Elderly() {
+		t.Error("a cloned chip's birth date granted priority")
+	}
+	chips := chipEvents(t, drain(events))
+	if last := chips[len(chips)-1]; last.State != ChipDone || last.ChipAuth != "failed" || !strings.Contains(last.Message, "sao chép") || !strings.Contains(last.EN, "copy") {
+		t.Errorf("cloned said %+v", last)
+	}
+	k.TakeNumber(context.Background(), "A", "")
+	pend, _ := st.Tickets(outbox.Pending)
+	if len(pend) != 1 || !strings.Contains(string(pend[0].Identity), `"chip_auth":"failed"`) {
+		t.Errorf("staff are not told: %+v", pend)
+	}
+}
+
 func TestChipWithoutOpticalSaysWhatIsNeeded(t *testing.T) {
 	k, _, _, events := newOfflineKiosk(t)
 	k.cfg.Chip = &fakeChip{read: chipOf(t, "genuine")}

@@ -59,7 +59,7 @@ var (
 	errNoPath         = &flow.Error{Code: "not_found", VI: "Không có địa chỉ này.", EN: "No such path."}
 	errNoProcedure    = &flow.Error{Code: "invalid", VI: "Vui lòng chọn thủ tục.", EN: "Please choose a procedure."}
 	errNoResult       = &flow.Error{Code: "no_precheck", VI: "Chưa có kết quả kiểm tra hồ sơ.", EN: "No dossier check yet."}
-	errSampleCard     = &flow.Error{Code: "invalid", VI: "Loại thẻ mẫu: adult, elderly, mrz, bad, chip-altered, chip-unknown.", EN: "Sample card kinds: adult, elderly, mrz, bad, chip-altered, chip-unknown."}
+	errSampleCard     = &flow.Error{Code: "invalid", VI: "Loại thẻ mẫu: adult, elderly, mrz, bad, chip-altered, chip-unknown, chip-cloned.", EN: "Sample card kinds: adult, elderly, mrz, bad, chip-altered, chip-unknown, chip-cloned."}
 	errNothingPrinted = &flow.Error{Code: "not_found", VI: "Chưa in vé nào.", EN: "Nothing printed yet."}
 )
 

@@ -55,8 +55,9 @@ type Config struct {
 // reader and the simulated printer's job folder.
 type Demo interface {
 	// TapCard taps a sample card: adult, elderly, mrz or bad; with a
-	// simulated chip reader its chip too (chip-altered, chip-unknown: the
-	// adult's QR and a chip altered or signed by an unknown issuer).
+	// simulated chip reader its chip too (chip-altered, chip-unknown,
+	// chip-cloned: the adult's QR and a chip altered, signed by an unknown
+	// issuer, or copied: its chip authentication fails).
 	TapCard(kind string) error
 	// ScanCode scans a booking code's QR.
 	ScanCode(code string) error
@@ -470,7 +471,7 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 
 // DemoCardRequest is POST /api/demo/card: which sample card to tap.
 type DemoCardRequest struct {
-	Kind string `json:"kind"` // adult (QR), elderly (QR), mrz, bad, chip-altered, chip-unknown
+	Kind string `json:"kind"` // adult (QR), elderly (QR), mrz, bad, chip-altered, chip-unknown, chip-cloned
 }
 
 func (s *Server) handleDemoCard(w http.ResponseWriter, r *http.Request) {
@@ -482,7 +483,7 @@ func (s *Server) handleDemoCard(w http.ResponseWriter, r *http.Request) {
 	switch req.Kind {
 	case "":
 		req.Kind = "adult"
-	case "adult", "elderly", "mrz", "bad", "chip-altered", "chip-unknown":
+	case "adult", "elderly", "mrz", "bad", "chip-altered", "chip-unknown", "chip-cloned":
 	default:
 		writeError(w, r, errSampleCard)
 		return

@@ -47,6 +47,7 @@ type chip struct {
 	can      string            // PACE's card access number, "" when none
 	pace     bool
 	aaKey    crypto.Signer // nil when the card has no Active Authentication
+	caKey    *caKey        // nil when the card has no Chip Authentication
 	rand     io.Reader
 	maxRead  int
 	extended bool
@@ -69,6 +70,8 @@ type state struct {
 	pacePK    []byte // the card's ephemeral public key, encoded
 	paceIFDPK []byte // the terminal's ephemeral public key, encoded
 	paceKeys  [2][]byte
+
+	caStep int // chip authentication: 1 after MSE:Set AT (AES), GENERAL AUTHENTICATE next
 }
 
 // card is the simulated chip behind Card.
@@ -128,8 +131,14 @@ func (c *card) handle(cmd command) ([]byte, int) {
 	case 0x82:
 		return c.externalAuthenticate(cmd)
 	case 0x22:
+		if cmd.p1 == 0x41 {
+			return c.mseCA(cmd)
+		}
 		return c.mseSetAT(cmd)
 	case 0x86:
+		if c.st.caStep == 1 {
+			return c.caGeneralAuthenticate(cmd)
+		}
 		return c.generalAuthenticate(cmd)
 	case 0x88:
 		return c.internalAuthenticate(cmd)

@@ -11,8 +11,11 @@
 // (PACE, generic mapping, ECDH on brainpoolP256r1, AES-128, with the MRZ or
 // the CAN), secure messaging on every command after (an unprotected command
 // or a wrong MAC gives 6988 and ends the session, as real chips do), READ
-// BINARY (short, extended, odd INS; EF.CardAccess unsecured) and INTERNAL
-// AUTHENTICATE (Active Authentication, ECDSA or RSA ISO/IEC 9796-2).
+// BINARY (short, extended, odd INS; EF.CardAccess unsecured), INTERNAL
+// AUTHENTICATE (Active Authentication, ECDSA or RSA ISO/IEC 9796-2), and
+// Chip Authentication inside a session (MSE:Set KAT, or MSE:Set AT and
+// GENERAL AUTHENTICATE; new session keys from the agreed point; a clone
+// option holding another key than DG14 names).
 //
 // The files are built with package lds from a Holder: DG1 from the MRZ, DG2
 // from the face, DG13 from the Vietnamese fields, DG15 (and DG14 for ECDSA)
@@ -49,6 +52,14 @@ type Options struct {
 	ActiveAuth bool          // DG15 and INTERNAL AUTHENTICATE
 	AAKey      crypto.Signer // the Active Authentication key: *ecdsa.PrivateKey or *rsa.PrivateKey; nil: a new P-256 key
 	Alter      bool          // DG13 changed after EF.SOD was signed, as a forger would
+
+	// ChipAuth gives the card Chip Authentication (version 1): its public
+	// key and protocol in DG14, MSE and GENERAL AUTHENTICATE in a session.
+	ChipAuth bool
+	CACipher string // "3DES", "AES-128" (""), "AES-192" or "AES-256"
+	CACurve  string // "brainpoolP256r1" ("", explicit parameters in DG14), "P-256" (named) or "DH-2048" (RFC 5114's 2048-bit group, X9.42 parameters)
+	CAKey    []byte // the private key, a big-endian scalar; nil: a new one
+	CAClone  bool   // a clone: DG14 names the key above, the card holds another
 }
 
 // Card is a simulated chip; it implements vpcd.Card and is safe for
@@ -117,9 +128,25 @@ func New(h Holder, o Options) (*Card, error) {
 		if dgs[15], err = lds.BuildDG15(aaKey.Public()); err != nil {
 			return nil, fmt.Errorf("chipsim: %w", err)
 		}
-		if _, ok := aaKey.(*ecdsa.PrivateKey); ok {
-			dgs[14] = activeAuthInfo()
+	}
+	var infos []asn1.RawValue
+	if _, ok := aaKey.(*ecdsa.PrivateKey); ok {
+		infos = append(infos, activeAuthInfo())
+	}
+	var ca *caKey
+	if o.ChipAuth {
+		var caInfos []asn1.RawValue
+		if ca, caInfos, err = caSetup(o, rand.Reader); err != nil {
+			return nil, err
 		}
+		infos = append(infos, caInfos...)
+	}
+	if len(infos) > 0 {
+		set, err := asn1.MarshalWithParams(infos, "set")
+		if err != nil {
+			return nil, fmt.Errorf("chipsim: DG14: %w", err)
+		}
+		dgs[14] = tlv(nil, 0x6E, set)
 	}
 	sod, err := lds.BuildSOD(dgs, crypto.SHA256, pki.DS, pki.DSKey)
 	if err != nil {
@@ -151,7 +178,9 @@ func New(h Holder, o Options) (*Card, error) {
 	if o.PACE {
 		can = o.CAN
 	}
-	return &Card{c: newChip(info, files, cardAccess, can, aaKey, nil)}, nil
+	c := newChip(info, files, cardAccess, can, aaKey, nil)
+	c.caKey = ca
+	return &Card{c: c}, nil
 }
 
 // mrzInformation is the document number, birth date and expiry date with
@@ -167,22 +196,22 @@ func mrzInformation(mrz string) (string, error) {
 	return "", fmt.Errorf("%w: MRZ must be 3 lines of 30 or 2 of 44 characters", ErrHolder)
 }
 
-// activeAuthInfo is DG14 with one ActiveAuthenticationInfo (Doc 9303 Part
-// 11, 9.2.6) naming ecdsa-plain-SHA256, which ECDSA Active Authentication
+// activeAuthInfo is DG14's ActiveAuthenticationInfo (Doc 9303 Part 11,
+// 9.2.6) naming ecdsa-plain-SHA256, which ECDSA Active Authentication
 // needs: the reader learns the hash from it.
-func activeAuthInfo() []byte {
+func activeAuthInfo() asn1.RawValue {
 	type aaInfo struct {
 		Protocol asn1.ObjectIdentifier
 		Version  int
 		SigAlg   asn1.ObjectIdentifier
 	}
-	b, err := asn1.MarshalWithParams([]aaInfo{{
+	b, err := asn1.Marshal(aaInfo{
 		Protocol: asn1.ObjectIdentifier{2, 23, 136, 1, 1, 5},
 		Version:  1,
 		SigAlg:   asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7, 1, 1, 4, 1, 3},
-	}}, "set")
+	})
 	if err != nil {
 		panic(err) // fixed values
 	}
-	return tlv(nil, 0x6E, b)
+	return asn1.RawValue{FullBytes: b}
 }

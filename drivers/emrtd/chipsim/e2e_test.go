@@ -102,6 +102,8 @@ func BenchmarkTapToData(b *testing.B) {
 		{"BAC-short", "adult", Options{PKI: pki}, false},
 		{"BAC-extended", "adult", Options{PKI: pki}, true},
 		{"PACE-extended-AA", "adult", Options{PKI: pki, PACE: true, ActiveAuth: true}, true},
+		{"PACE-extended-AA-CA", "adult", Options{PKI: pki, PACE: true, ActiveAuth: true, ChipAuth: true}, true},
+		{"BAC-extended-CA-3DES", "adult", Options{PKI: pki, ChipAuth: true, CACipher: "3DES", CACurve: "P-256"}, true},
 		{"BAC-extended-jp2", "elderly", Options{PKI: pki}, true},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
@@ -142,6 +144,9 @@ func BenchmarkTapToData(b *testing.B) {
 					b.Fatal(err)
 				}
 				stats = chip.Stats
+				if bc.o.ChipAuth && chip.ChipAuth != "passed" {
+					b.Fatal("chip authentication", chip.ChipAuth)
+				}
 				if v := lds.Verify(chip.SOD, chip.DGs, cscas, demoNow); v.Result != lds.Genuine {
 					b.Fatal(v.Result, v.Problems)
 				}

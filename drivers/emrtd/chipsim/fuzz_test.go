@@ -21,10 +21,16 @@ func FuzzTransmit(f *testing.F) {
 		"170022C1A412800A04007F0007020204020283010184010D" + "0810860000027C0000",
 		"0700B0000000FFFF" + "0800B1000003540100" + "0D00880000080102030405060708",
 		"06008600000000",
+		"14002241A40F800A04007F00070202030202840101" + "0A0086000005" + "7C03800104" + "00",
+		"0A002241A605910304" + "0102",
 	} {
 		f.Add(unhex(f, s))
 	}
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		f.Fatal(err)
+	}
+	ca, _, err := caSetup(Options{ChipAuth: true}, rand.Reader)
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -33,6 +39,7 @@ func FuzzTransmit(f *testing.F) {
 		for _, session := range []bool{false, true} {
 			rnd := bytes.NewReader(append(unhex(t, "4608F91988702212"+"0B4F80323EB3191CB04970CB4052790B"), make([]byte, 4096)...))
 			c := newChip("L898902C<369080619406236", files, []byte{0x31, 0}, "123456", key, rnd)
+			c.caKey = ca
 			if session {
 				c.transmit(unhex(t, "0084000008"))
 				r := c.transmit(unhex(t, "008200002872C29C2371CC9BDB65B779B8E8D37B29ECC154AA56A8799FAE2F498F76ED92F25F1448EEA8AD90A728"))

@@ -135,3 +135,55 @@ func checkFields(t *testing.T, h Holder, chip *emrtd.Chip, altered bool) {
 		}
 	}
 }
+
+// TestReadChipAuthCards reads chip-authentication cards through Debian's
+// pcscd: a genuine one passes, a clone (DG14 and every file copied, another
+// private key) fails and its files are still read and verify (passive
+// authentication cannot see a clone: that is what chip authentication is
+// for).
+func TestReadChipAuthCards(t *testing.T) {
+	d := emptyReader(t)
+	pki, err := lds.NewPKI("VN", "Test CSCA")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cscas := lds.NewCSCAs(pki.CSCA)
+	for _, tc := range []struct {
+		name   string
+		o      Options
+		access string
+		ca, aa string
+	}{
+		{"genuine, PACE, AES-128 on brainpoolP256r1", Options{PKI: pki, PACE: true, ActiveAuth: true, ChipAuth: true}, "PACE", "passed", "passed"},
+		{"genuine, BAC, 3DES on P-256", Options{PKI: pki, ChipAuth: true, CACipher: "3DES", CACurve: "P-256"}, "BAC", "passed", "not_supported"},
+		{"genuine, PACE, AES-256 on DH 2048", Options{PKI: pki, PACE: true, ChipAuth: true, CACipher: "AES-256", CACurve: "DH-2048"}, "PACE", "passed", "not_supported"},
+		{"clone, PACE, AES-128", Options{PKI: pki, PACE: true, ChipAuth: true, CAClone: true}, "PACE", "failed", "not_supported"},
+		{"clone, BAC, 3DES", Options{PKI: pki, ChipAuth: true, CACipher: "3DES", CAClone: true}, "BAC", "failed", "not_supported"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			emptyReader(t)
+			h := DemoHolder("tones")
+			c, err := New(h, tc.o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			slot := vpcd.NewSlot(d.VPCD)
+			if err := slot.Insert(c); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { slot.Close() })
+			_, k := connect(t, d)
+			chip, err := emrtd.Read(context.Background(), k, emrtd.AccessKey{MRZ: mrzKey(t, h)}, k.ExtendedLength())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if chip.Stats.Access != tc.access || chip.ChipAuth != tc.ca || chip.ActiveAuth != tc.aa || !chip.Stats.ChipAuth {
+				t.Errorf("access %s, chip authentication %s, active authentication %s; want %s, %s, %s", chip.Stats.Access, chip.ChipAuth, chip.ActiveAuth, tc.access, tc.ca, tc.aa)
+			}
+			if v := lds.Verify(chip.SOD, chip.DGs, cscas, demoNow); v.Result != lds.Genuine {
+				t.Fatalf("%s %v", v.Result, v.Problems)
+			}
+			checkFields(t, h, chip, false)
+		})
+	}
+}

@@ -38,7 +38,12 @@ type Result struct {
 	Signer       string
 	// ActiveAuth is "passed", "failed" or "not_supported".
 	ActiveAuth string
-	Stats      emrtd.Stats
+	// ChipAuth is chip authentication's "passed", "failed" or
+	// "not_supported". Failed means the chip could not prove it holds the
+	// key its signed DG14 names: a cloned chip, whatever passive
+	// authentication says (Cloned).
+	ChipAuth string
+	Stats    emrtd.Stats
 }
 
 // extended is a channel that knows whether it takes extended-length
@@ -64,7 +69,7 @@ func Read(ctx context.Context, t emrtd.Transmitter, key emrtd.AccessKey, cscas *
 
 // FromChip makes the Result of what emrtd.Read gave.
 func FromChip(c *emrtd.Chip, cscas *lds.CSCAs, now time.Time) (*Result, error) {
-	r := &Result{ActiveAuth: c.ActiveAuth, Stats: c.Stats}
+	r := &Result{ActiveAuth: c.ActiveAuth, ChipAuth: c.ChipAuth, Stats: c.Stats}
 	var mrz string
 	var d13 *lds.DG13
 	var errs []string
@@ -108,11 +113,19 @@ func FromChip(c *emrtd.Chip, cscas *lds.CSCAs, now time.Time) (*Result, error) {
 			}
 		}
 	}
+	if r.Cloned() {
+		r.Problems = append(r.Problems, "chip authentication failed: the chip did not prove it holds the key of its signed DG14 (a cloned chip)")
+	}
 	if r.Problems == nil {
 		r.Problems = []string{}
 	}
 	return r, nil
 }
+
+// Cloned reports whether chip authentication failed: the files may be the
+// issuer's, signed and intact, but the chip is not the one they were
+// written to.
+func (r *Result) Cloned() bool { return r.ChipAuth == "failed" }
 
 // faceJPEG is the face as JPEG for screens: a JPEG as it is (once it
 // decodes), JPEG 2000 converted.
@@ -266,6 +279,7 @@ type Output struct {
 	Authenticity lds.Authenticity `json:"authenticity"`
 	Problems     []string         `json:"problems"`
 	ActiveAuth   string           `json:"active_auth,omitempty"`
+	ChipAuth     string           `json:"chip_auth,omitempty"`
 	Stats        *emrtd.Stats     `json:"stats,omitempty"`
 	Valid        bool             `json:"valid"`
 	Expired      bool             `json:"expired"`
@@ -284,7 +298,7 @@ func (r *Result) Output() Output {
 		Religion: r.Religion, Origin: r.Origin, Residence: c.Address, Marks: r.Marks, Father: r.Father, Mother: r.Mother,
 		Spouse: r.Spouse, DocumentCode: c.DocumentCode, DocumentNumber: c.DocumentNumber, IssuingState: c.IssuingState,
 		Province: c.Province, Face: r.Face.Data, FaceFormat: r.Face.Format, Authenticity: r.Authenticity,
-		Problems: r.Problems, ActiveAuth: r.ActiveAuth, Valid: c.Valid, Expired: c.Expired, Errors: c.Errors}
+		Problems: r.Problems, ActiveAuth: r.ActiveAuth, ChipAuth: r.ChipAuth, Valid: c.Valid, Expired: c.Expired, Errors: c.Errors}
 	if o.Authenticity == "" {
 		o.Authenticity = lds.NotChecked
 	}

@@ -200,3 +200,33 @@ func FuzzFromChip(f *testing.F) {
 		json.Marshal(r.Output())
 	})
 }
+
+// A chip whose chip authentication failed keeps passive authentication's
+// verdict (its files are the issuer's) but is Cloned, says so in Problems,
+// and the contract's JSON carries chip_auth.
+func TestFromChipChipAuth(t *testing.T) {
+	pki, err := lds.NewPKI("VNM", "Test CSCA")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ca := range []string{"passed", "failed", "not_supported"} {
+		c := chipOf(t, pki, sampleDG13(), false)
+		c.ChipAuth = ca
+		r, err := FromChip(c, lds.NewCSCAs(pki.CSCA), today)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Authenticity != lds.Genuine || r.ChipAuth != ca || r.Cloned() != (ca == "failed") {
+			t.Errorf("%s: authenticity %s, chip auth %s, cloned %v", ca, r.Authenticity, r.ChipAuth, r.Cloned())
+		}
+		if said := strings.Contains(strings.Join(r.Problems, "\n"), "cloned chip"); said != (ca == "failed") {
+			t.Errorf("%s: problems %q", ca, r.Problems)
+		}
+		raw, _ := json.Marshal(r.Output())
+		var out map[string]any
+		json.Unmarshal(raw, &out)
+		if out["chip_auth"] != ca {
+			t.Errorf("%s: output %s", ca, raw)
+		}
+	}
+}

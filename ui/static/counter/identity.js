@@ -24,6 +24,9 @@ let hooks = { failed: (err) => console.error(err) };
 /** The authenticities the badge knows, as the server sends them. */
 const AUTH = ['genuine', 'data_altered', 'unknown_issuer', 'not_checked'];
 
+/** Chip authentication's results (the card's chip_auth): is the chip the one the issuer wrote, not a copy. */
+const CHIP_AUTH = ['passed', 'failed', 'not_supported'];
+
 /** The chip's fields shown, in the order of the card. */
 const FIELDS = ['id_number', 'name', 'birth_date', 'sex', 'nationality', 'ethnicity', 'religion', 'origin', 'residence',
   'issue_date', 'expiry_date', 'father', 'mother', 'old_id_number'];
@@ -129,6 +132,7 @@ function render() {
   box.dataset.ticket = state.ticket ? state.ticket.id : '';
   if (!v) {
     box.dataset.authenticity = '';
+    box.dataset.chipAuth = '';
     $('identity-face').replaceChildren();
     $('identity-badge').replaceChildren();
     $('identity-mismatches').replaceChildren();
@@ -143,7 +147,11 @@ function render() {
   $('identity-face').replaceChildren(state.face
     ? h('img', { src: state.face, alt: t('identity.face_alt'), width: '120', height: '160' })
     : h('p', { class: 'muted no-face' }, t('identity.no_face')));
-  $('identity-badge').replaceChildren(h('span', { class: 'auth-badge ' + auth }, h('span', { 'aria-hidden': 'true', class: 'icon' }, auth === 'genuine' ? '✓' : auth === 'not_checked' ? '?' : '!'), ' ', t('identity.auth.' + auth)));
+  const card = v.card && typeof v.card === 'object' ? v.card : {};
+  const ca = CHIP_AUTH.includes(card.chip_auth) ? card.chip_auth : '';
+  box.dataset.chipAuth = ca;
+  $('identity-badge').replaceChildren(h('span', { class: 'auth-badge ' + auth }, h('span', { 'aria-hidden': 'true', class: 'icon' }, auth === 'genuine' ? '✓' : auth === 'not_checked' ? '?' : '!'), ' ', t('identity.auth.' + auth)),
+    ...(ca ? [' ', h('span', { class: 'auth-badge chip-' + ca }, h('span', { 'aria-hidden': 'true', class: 'icon' }, ca === 'passed' ? '✓' : ca === 'failed' ? '!' : '–'), ' ', t('identity.chip_auth.' + ca))] : []));
   const mm = (v.mismatches || []).filter((k) => typeof k === 'string');
   const mbox = $('identity-mismatches');
   mbox.hidden = mm.length === 0;
@@ -151,7 +159,6 @@ function render() {
     h('strong', {}, t('identity.mismatches')), ' ',
     h('ul', {}, ...mm.map((k) => h('li', { dataset: { field: k } }, fieldLabel(k)))),
   ] : []));
-  const card = v.card && typeof v.card === 'object' ? v.card : {};
   $('identity-fields').replaceChildren(...FIELDS.filter((k) => shown(k, card[k])).map((k) =>
     h('div', { dataset: { k }, class: mm.includes(k) ? 'differs' : '' }, h('dt', {}, fieldLabel(k)), h('dd', {}, shown(k, card[k])))));
   const pbox = $('identity-problems');

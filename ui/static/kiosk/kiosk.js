@@ -455,8 +455,9 @@ function renderChip() {
   el.hidden = !c;
   el.dataset.state = c ? c.state : '';
   el.dataset.authenticity = (c && c.authenticity) || '';
+  el.dataset.chipAuth = (c && c.chip_auth) || '';
   if (!c) { $('chip-text').textContent = ''; return; }
-  const warn = c.state === 'failed' || c.authenticity === 'data_altered' || c.authenticity === 'unknown_issuer';
+  const warn = c.state === 'failed' || c.authenticity === 'data_altered' || c.authenticity === 'unknown_issuer' || c.chip_auth === 'failed';
   el.className = `alert banner chip ${warn ? 'warn' : 'info'}`;
   el.setAttribute('aria-busy', c.state === 'waiting' || c.state === 'reading' ? 'true' : 'false');
   const own = lang() === 'en' ? c.message_en : c.message;
