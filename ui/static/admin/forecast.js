@@ -7,12 +7,12 @@
 
 import '/admin/forecast.i18n.js';
 import { apply, bindSwitch, lang, locale, serviceName, t } from '/assets/i18n.js';
-import { $, api, ApiError, h, seg, token } from '/assets/api.js';
-import { showError, staffSession } from '/assets/staff.js';
+import { $, api, ApiError, h, seg } from '/assets/api.js';
+import { downloadWithToken, showError, staffSession } from '/assets/staff.js';
+import { legend, svg } from '/assets/charts.js';
 import { formatDate } from '/assets/dates.js';
 
 const state = { me: null, centres: [], configs: new Map(), data: null, service: '', planDay: '' };
-const svgNS = 'http://www.w3.org/2000/svg';
 
 function show(screen) {
   $('login').hidden = screen !== 'login';
@@ -114,25 +114,7 @@ async function downloadPDF(btn) {
   if (!targetOK()) return;
   btn.disabled = true;
   try {
-    const resp = await fetch(btn.dataset.href, {
-      headers: { Authorization: 'Bearer ' + token(), 'Accept-Language': lang() },
-      cache: 'no-store',
-    });
-    if (!resp.ok) {
-      let e = null;
-      try {
-        e = (await resp.json()).error;
-      } catch {
-        /* not JSON */
-      }
-      throw new ApiError(resp.status, e ? e.code : 'http', e ? e.message : `HTTP ${resp.status}`);
-    }
-    const url = URL.createObjectURL(await resp.blob());
-    const a = h('a', { href: url, download: `ke-hoach-${$('centre').value}-${state.planDay}.pdf` });
-    document.body.append(a);
-    a.click();
-    a.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 10000);
+    await downloadWithToken(btn.dataset.href, `ke-hoach-${$('centre').value}-${state.planDay}.pdf`, lang());
   } catch (err) {
     failed(err instanceof ApiError ? err : new ApiError(0, 'network', t('common.network_error')));
   } finally {
@@ -148,17 +130,6 @@ const pct = (x) => new Intl.NumberFormat(locale(), { style: 'percent', maximumFr
 const weekday = (iso) => t('forecast.weekdays').split(',')[new Date(iso + 'T00:00:00').getDay()];
 const dayText = (iso) => `${weekday(iso)} ${formatDate(iso)}`;
 const hourText = (hr) => `${String(hr).padStart(2, '0')}–${String(hr + 1).padStart(2, '0')}`;
-
-function svg(tag, attrs = {}, ...children) {
-  const el = document.createElementNS(svgNS, tag);
-  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
-  for (const c of children) el.append(c instanceof Node ? c : document.createTextNode(String(c)));
-  return el;
-}
-
-function legend(items) {
-  return h('div', { class: 'legend' }, items.map(([c, text]) => h('span', { style: `--c:${c}` }, text)));
-}
 
 const BLUE = '#1d4ed8';
 const BAND = '#bfdbfe';

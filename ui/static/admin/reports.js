@@ -5,12 +5,12 @@
 
 import '/admin/reports.i18n.js';
 import { apply, bindSwitch, lang, locale, serviceName, t } from '/assets/i18n.js';
-import { $, api, ApiError, h, seg, token } from '/assets/api.js';
-import { showError, staffSession } from '/assets/staff.js';
+import { $, api, ApiError, h, seg } from '/assets/api.js';
+import { downloadWithToken, showError, staffSession } from '/assets/staff.js';
+import { legend, svg } from '/assets/charts.js';
 import { dateField, formatDate } from '/assets/dates.js';
 
 const state = { me: null, report: null };
-const svgNS = 'http://www.w3.org/2000/svg';
 
 function show(screen) {
   $('login').hidden = screen !== 'login';
@@ -101,26 +101,7 @@ async function download(format, btn) {
   if (!dateOK()) return;
   btn.disabled = true;
   try {
-    const resp = await fetch(query({ format, lang: lang() }), {
-      headers: { Authorization: 'Bearer ' + token(), 'Accept-Language': lang() },
-      cache: 'no-store',
-    });
-    if (!resp.ok) {
-      let e = null;
-      try {
-        e = (await resp.json()).error;
-      } catch {
-        /* not JSON */
-      }
-      throw new ApiError(resp.status, e ? e.code : 'http', e ? e.message : `HTTP ${resp.status}`);
-    }
-    const blob = await resp.blob();
-    const url = URL.createObjectURL(blob);
-    const a = h('a', { href: url, download: `bao-cao-${$('centre').value}-${$('period').value}-${$('date').iso || today()}.${format}` });
-    document.body.append(a);
-    a.click();
-    a.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 10000);
+    await downloadWithToken(query({ format, lang: lang() }), `bao-cao-${$('centre').value}-${$('period').value}-${$('date').iso || today()}.${format}`, lang());
   } catch (err) {
     failed(err instanceof ApiError ? err : new ApiError(0, 'network', t('common.network_error')));
   } finally {
@@ -143,19 +124,8 @@ const nameOf = (g) => (lang() === 'en' && g.name_en ? g.name_en : g.name);
 
 // ---- SVG charts ---------------------------------------------------------------
 
-function svg(tag, attrs = {}, ...children) {
-  const el = document.createElementNS(svgNS, tag);
-  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
-  for (const c of children) el.append(c instanceof Node ? c : document.createTextNode(String(c)));
-  return el;
-}
-
 function chart(title, body, legend) {
   return h('section', { class: 'card chart' }, h('h3', {}, title), body, legend || null);
-}
-
-function legend(items) {
-  return h('div', { class: 'legend' }, items.map(([c, text]) => h('span', { style: `--c:${c}` }, text)));
 }
 
 const BLUE = '#2563eb';

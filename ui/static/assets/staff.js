@@ -113,3 +113,35 @@ export function staffSession({ enter, leave, report }) {
 
   return { failed, refuse, start };
 }
+
+/**
+ * Fetches a file with the staff member's token (a report, a plan) and hands
+ * it to the browser as a download named `name`. Throws an ApiError with the
+ * server's message when refused, a network one when the server is not
+ * reached.
+ */
+export async function downloadWithToken(url, name, lang) {
+  let resp;
+  try {
+    resp = await fetch(url, { headers: { Authorization: 'Bearer ' + token(), 'Accept-Language': lang }, cache: 'no-store' });
+  } catch {
+    throw new ApiError(0, 'network', t('common.network_error'));
+  }
+  if (!resp.ok) {
+    let e = null;
+    try {
+      e = (await resp.json()).error;
+    } catch {
+      /* not JSON */
+    }
+    throw new ApiError(resp.status, e ? e.code : 'http', e ? e.message : `HTTP ${resp.status}`);
+  }
+  const href = URL.createObjectURL(await resp.blob());
+  const a = document.createElement('a');
+  a.href = href;
+  a.download = name;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(href), 10000);
+}
