@@ -336,6 +336,19 @@ func busiestOf(f apiv1.ForecastView, today string) apiv1.BusiestView {
 
 func round1(x float64) float64 { return float64(int64(x*10+0.5)) / 10 }
 
+// centreForecast is the forecast of the route's centre, within the
+// history's time budget: what the three forecast routes answer from.
+func (s *Server) centreForecast(r *http.Request, p forecastParams) (queue.Centre, apiv1.ForecastView, error) {
+	c, err := s.centreConfig(r)
+	if err != nil {
+		return c, apiv1.ForecastView{}, err
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), s.historyBudget+requestTimeout)
+	defer cancel()
+	f, err := s.forecastFor(ctx, c, p)
+	return c, f, err
+}
+
 // handleForecast serves GET …/forecast (admin).
 func (s *Server) handleForecast(w http.ResponseWriter, r *http.Request) {
 	p, err := parseForecastQuery(r.URL.Query(), "days", "plan_day", "target_minutes")
@@ -343,14 +356,7 @@ func (s *Server) handleForecast(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	c, err := s.centreConfig(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	ctx, cancel := context.WithTimeout(r.Context(), s.historyBudget+requestTimeout)
-	defer cancel()
-	f, err := s.forecastFor(ctx, c, p)
+	_, f, err := s.centreForecast(r, p)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -365,14 +371,7 @@ func (s *Server) handleBusiest(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	c, err := s.centreConfig(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	ctx, cancel := context.WithTimeout(r.Context(), s.historyBudget+requestTimeout)
-	defer cancel()
-	f, err := s.forecastFor(ctx, c, forecastParams{days: 8, target: defaultTargetMin, noPlan: true})
+	c, f, err := s.centreForecast(r, forecastParams{days: 8, target: defaultTargetMin, noPlan: true})
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -395,14 +394,7 @@ func (s *Server) handleForecastPDF(w http.ResponseWriter, r *http.Request) {
 			p.lang = "en"
 		}
 	}
-	c, err := s.centreConfig(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	ctx, cancel := context.WithTimeout(r.Context(), s.historyBudget+requestTimeout)
-	defer cancel()
-	f, err := s.forecastFor(ctx, c, p)
+	c, f, err := s.centreForecast(r, p)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
