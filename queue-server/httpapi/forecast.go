@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -20,6 +19,7 @@ import (
 	"xephang/queue-server/engine"
 	"xephang/queue-server/planpdf"
 	"xephang/queue-server/queue"
+	"xephang/queue-server/report"
 )
 
 // Bounds of the forecast's history and horizon.
@@ -39,71 +39,16 @@ const (
 	pastDays = 7
 )
 
-var historyWorkers = min(8, max(2, runtime.GOMAXPROCS(0)))
-
-// dayLoad is what the store holds of one local day of a centre.
-type dayLoad struct {
-	day      string
-	tickets  []queue.Ticket
-	bookings []queue.Booking
-}
-
-// loadDays reads the tickets and bookings of days (newest first) with a
-// few workers, until ctx ends. It returns the days read, newest first,
-// stopping at the first day that could not be read in time: the history
-// is always the most recent contiguous stretch.
-func loadDays(ctx context.Context, st queue.Store, centre string, days []string) ([]dayLoad, error) {
-	got := make([]dayLoad, len(days))
-	done := make([]bool, len(days))
-	var firstErr error
-	var mu sync.Mutex
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range min(historyWorkers, len(days)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				if ctx.Err() != nil {
-					continue
-				}
-				ts, err := st.Tickets(centre, days[i])
-				var bs []queue.Booking
-				if err == nil {
-					bs, err = st.Bookings(centre, days[i])
-				}
-				mu.Lock()
-				if err != nil && firstErr == nil {
-					firstErr = fmt.Errorf("forecast: history of %s: %w", days[i], err)
-					cancel()
-				}
-				if err == nil {
-					got[i], done[i] = dayLoad{day: days[i], tickets: ts, bookings: bs}, true
-				}
-				mu.Unlock()
-			}
-		}()
+// loadDays reads the tickets and bookings of days (newest first) until
+// ctx ends: the days read, newest first, stopping at the first that could
+// not be read in time, so the history is always the most recent
+// contiguous stretch.
+func loadDays(ctx context.Context, st queue.Store, centre string, days []string) ([]report.Day, error) {
+	got, err := report.ReadDays(ctx, st, centre, days)
+	if err != nil {
+		return nil, fmt.Errorf("forecast: history: %w", err)
 	}
-feed:
-	for i := range days {
-		select {
-		case next <- i:
-		case <-ctx.Done():
-			break feed
-		}
-	}
-	close(next)
-	wg.Wait()
-	if firstErr != nil {
-		return nil, firstErr
-	}
-	n := 0
-	for n < len(days) && done[n] {
-		n++
-	}
-	return got[:n], nil
+	return got, nil
 }
 
 // configRev names a centre's configuration: a forecast learnt under other

@@ -11,6 +11,7 @@ import (
 	"xephang/queue-server/apiv1"
 	"xephang/queue-server/forecast"
 	"xephang/queue-server/queue"
+	"xephang/queue-server/report"
 )
 
 // learntForecast is what a centre's history taught: the fitted model (nil
@@ -48,14 +49,14 @@ func (s *Server) learnForecast(ctx context.Context, c queue.Centre, today time.T
 	// came (counted as zeros, they would pull the level down).
 	first := len(got)
 	for i, d := range got {
-		if len(d.tickets) > 0 {
+		if len(d.Tickets) > 0 {
 			first = i + 1
 		}
 	}
 	h := forecast.History{Centre: c, To: today.AddDate(0, 0, -1), From: today.AddDate(0, 0, -max(1, first))}
 	var served []queue.Ticket
 	for _, d := range got {
-		for _, t := range d.tickets {
+		for _, t := range d.Tickets {
 			if t.Status == queue.StatusVoid {
 				continue
 			}
@@ -129,10 +130,10 @@ func accuracyOf(days []apiv1.ForecastDay, today string) *apiv1.ForecastAccuracy 
 }
 
 // countOpenDays counts the days read that had any ticket.
-func countOpenDays(got []dayLoad) int {
+func countOpenDays(got []report.Day) int {
 	n := 0
 	for _, d := range got {
-		if len(d.tickets) > 0 {
+		if len(d.Tickets) > 0 {
 			n++
 		}
 	}
@@ -140,11 +141,11 @@ func countOpenDays(got []dayLoad) int {
 }
 
 // view forecasts p.days days from now, with the bookings and today's
-// tickets of fresh (one dayLoad per day, from today), and plans p.planDay
+// tickets of fresh (one report.Day per day, from today), and plans p.planDay
 // ("": the first open day after today, else today).
-func (lf *learntForecast) view(c queue.Centre, now time.Time, fresh []dayLoad, p forecastParams) (apiv1.ForecastView, error) {
+func (lf *learntForecast) view(c queue.Centre, now time.Time, fresh []report.Day, p forecastParams) (apiv1.ForecastView, error) {
 	v := apiv1.ForecastView{
-		Centre: c.ID, Generated: now.UTC().Format(time.RFC3339), Today: fresh[0].day, Days: []apiv1.ForecastDay{}, Points: []apiv1.ForecastPoint{},
+		Centre: c.ID, Generated: now.UTC().Format(time.RFC3339), Today: fresh[0].Day, Days: []apiv1.ForecastDay{}, Points: []apiv1.ForecastPoint{},
 		Notes: append([]string{}, lf.notes...),
 	}
 	if lf.model == nil {
@@ -153,7 +154,7 @@ func (lf *learntForecast) view(c queue.Centre, now time.Time, fresh []dayLoad, p
 	var booked []forecast.Booked
 	slots := map[string]int{}
 	for _, d := range fresh {
-		for _, b := range d.bookings {
+		for _, b := range d.Bookings {
 			if b.Status != queue.BookingActive || b.Ticket != "" || !b.Start.After(now) {
 				continue
 			}
@@ -168,7 +169,7 @@ func (lf *learntForecast) view(c queue.Centre, now time.Time, fresh []dayLoad, p
 		booked[i].Count = slots[booked[i].Service+"\x00"+booked[i].Start.UTC().Format(time.RFC3339)]
 	}
 	f := lf.model.Forecast(forecast.Options{Days: p.days, Now: now, Calendar: lf.cal, Booked: booked, Past: p.past})
-	today := fresh[0].day
+	today := fresh[0].Day
 	if lf.held != nil { // the days before today: what was forecast then
 		f = withHeld(f, lf.held, today)
 	}
@@ -180,7 +181,7 @@ func (lf *learntForecast) view(c queue.Centre, now time.Time, fresh []dayLoad, p
 	}
 	// Today's arrivals so far, of all services and per service.
 	actual := map[string]int{}
-	for _, t := range fresh[0].tickets {
+	for _, t := range fresh[0].Tickets {
 		if t.Status != queue.StatusVoid {
 			actual[""]++
 			actual[t.Service]++
