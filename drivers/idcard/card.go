@@ -7,6 +7,8 @@ import (
 	"time"
 	"unicode"
 
+	"golang.org/x/text/runes"
+	"golang.org/x/text/transform"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -239,6 +241,18 @@ func allDigits(s string) bool {
 }
 
 // cleanName trims a name, collapses inner spaces and puts it in NFC.
+// Unmark removes the diacritics of s, as an MRZ or a search without them
+// writes it: tone and vowel marks dropped, đ and Đ written d and D; the
+// case is kept.
+func Unmark(s string) string {
+	t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+	out, _, err := transform.String(t, s)
+	if err != nil {
+		out = s
+	}
+	return strings.NewReplacer("đ", "d", "Đ", "D").Replace(out)
+}
+
 func cleanName(s string) string {
 	return strings.Join(strings.Fields(norm.NFC.String(s)), " ")
 }

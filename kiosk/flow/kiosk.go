@@ -13,11 +13,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-	"unicode"
-
-	"golang.org/x/text/runes"
-	"golang.org/x/text/transform"
-	"golang.org/x/text/unicode/norm"
 
 	"xephang/drivers/escpos"
 	"xephang/drivers/idcard"
@@ -225,13 +220,7 @@ func (k *Kiosk) forget() {
 // Fold lower-cases s and removes its diacritics (đ → d), so "ho tich"
 // finds "Hộ tịch".
 func Fold(s string) string {
-	t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
-	out, _, err := transform.String(t, s)
-	if err != nil {
-		out = s
-	}
-	out = strings.NewReplacer("đ", "d", "Đ", "d").Replace(out)
-	return strings.Join(strings.Fields(strings.ToLower(out)), " ")
+	return strings.Join(strings.Fields(strings.ToLower(idcard.Unmark(s))), " ")
 }
 
 func counters(c queue.Centre, service string) string {

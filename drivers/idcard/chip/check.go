@@ -4,11 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"unicode"
-
-	"golang.org/x/text/runes"
-	"golang.org/x/text/transform"
-	"golang.org/x/text/unicode/norm"
 
 	"xephang/drivers/idcard"
 )
@@ -79,13 +74,7 @@ func digits(s string) bool {
 // d), upper case, single spaces. Two reads of one card give the same
 // folded name whatever side they come from.
 func Fold(s string) string {
-	t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
-	out, _, err := transform.String(t, s)
-	if err != nil {
-		out = s
-	}
-	out = strings.NewReplacer("đ", "d", "Đ", "D").Replace(out)
-	return strings.Join(strings.Fields(strings.ToUpper(out)), " ")
+	return strings.Join(strings.Fields(strings.ToUpper(idcard.Unmark(s))), " ")
 }
 
 // mrzNameRoom is the room a TD1 MRZ has for the name (line 3): a longer
