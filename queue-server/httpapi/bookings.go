@@ -87,6 +87,22 @@ func actsFor(u queue.User, centre string) bool {
 	return u.Role == queue.RoleAdmin || u.Centre == centre
 }
 
+// errOtherCentre refuses staff of one centre a ticket of another.
+var errOtherCentre = queue.Errorf(queue.EForbidden, "this ticket belongs to another centre", "số này thuộc trung tâm khác")
+
+// centreTicket finds ticket id (live, or of a past day in the store) for u,
+// who must act for its centre.
+func centreTicket(tx *engine.Tx, u queue.User, id string) (*queue.Live, queue.Ticket, error) {
+	l, t, err := tx.FindTicket(id)
+	if err != nil {
+		return nil, t, err
+	}
+	if !actsFor(u, t.Centre) {
+		return nil, t, errOtherCentre
+	}
+	return l, t, nil
+}
+
 var (
 	errTooMany       = queue.Errorf(queue.ERateLimited, "too many requests from your address: try again later", "quá nhiều yêu cầu từ địa chỉ của bạn: vui lòng thử lại sau")
 	errLimitsFailing = queue.Errorf(queue.EUnavailable, "the service is busy: try again", "hệ thống đang bận: vui lòng thử lại")

@@ -65,12 +65,9 @@ func (s *Server) findDossierTicket(r *http.Request, write bool) (dossierTicket, 
 	}
 	id := r.PathValue("id")
 	v, err := s.read(r, func(tx *engine.Tx) (any, error) {
-		l, t, err := tx.FindTicket(id)
+		l, t, err := centreTicket(tx, u, id)
 		if err != nil {
 			return nil, err
-		}
-		if !actsFor(u, t.Centre) {
-			return nil, queue.Errorf(queue.EForbidden, "this ticket belongs to another centre", "số này thuộc trung tâm khác")
 		}
 		return dossierTicket{t: t, cfg: l.Config(), ds: ds}, nil
 	})

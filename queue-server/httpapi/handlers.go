@@ -361,7 +361,7 @@ func (s *Server) handlePrecheck(w http.ResponseWriter, r *http.Request) {
 			l, _ := tx.Live(c)
 			if t, ok := l.Ticket(id); ok {
 				if !actsFor(u, t.Centre) {
-					return nil, queue.Errorf(queue.EForbidden, "this ticket belongs to another centre", "số này thuộc trung tâm khác")
+					return nil, errOtherCentre
 				}
 				t, err := l.AttachPrecheck(tx.Now, id, compact)
 				if err != nil {

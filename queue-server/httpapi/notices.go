@@ -156,7 +156,7 @@ func (s *Server) handleTicketNotify(w http.ResponseWriter, r *http.Request) {
 			return nil, err
 		}
 		if staff && !actsFor(u, t.Centre) {
-			return nil, queue.Errorf(queue.EForbidden, "this ticket belongs to another centre", "số này thuộc trung tâm khác")
+			return nil, errOtherCentre
 		}
 		t, err = l.SetTicketNotify(tx.Now, id, *req, actor)
 		if err != nil {
