@@ -35,6 +35,22 @@ type kioskScreen struct {
 	logs   *consoleLog // checked when the test ends (newBrowser)
 }
 
+// stepper gives a test its do(what, actions…): the actions run on the
+// kiosk's tab, and a failure says the kiosk's flow, the screens shown, the
+// failure message and what extra (fields of a JavaScript object literal)
+// gives.
+func (ks kioskScreen) stepper(t *testing.T, extra string) func(string, ...chromedp.Action[chromedp.Void]) {
+	return func(what string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ks.tab, actions...); err != nil {
+			state, _ := chromedp.Run(ks.tab, chromedp.Evaluate[string](`JSON.stringify({flow: window.xephangKiosk.state(),
+				screen: [...document.querySelectorAll('.screen')].filter((s) => !s.hidden).map((s) => s.id),
+				failed: document.getElementById('failed-msg').textContent, ` + extra + `})`))
+			t.Fatalf("%s: %v\nkiosk: %s", what, err, state)
+		}
+	}
+}
+
 // startKioskScreen starts the kiosk (with kioskd's flags) and its screen.
 func startKioskScreen(t *testing.T, ctx context.Context, flags ...string) kioskScreen {
 	t.Helper()

@@ -24,16 +24,7 @@ func TestKioskAskInChromium(t *testing.T) {
 	defer cancel()
 	ks := startKioskScreen(t, ctx)
 	kiosk := ks.tab
-	do := func(what string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(kiosk, actions...); err != nil {
-			state, _ := chromedp.Run(kiosk, chromedp.Evaluate[string](`JSON.stringify({flow: window.xephangKiosk.state(),
-				screen: [...document.querySelectorAll('.screen')].filter((s) => !s.hidden).map((s) => s.id),
-				search: document.getElementById('proc-search').value, answer: document.getElementById('ask-answer').textContent,
-				failed: document.getElementById('failed-msg').textContent})`))
-			t.Fatalf("%s: %v\nkiosk: %s", what, err, state)
-		}
-	}
+	do := ks.stepper(t, `search: document.getElementById('proc-search').value, answer: document.getElementById('ask-answer').textContent`)
 	typeQuestion := func(want string, keys ...string) {
 		t.Helper()
 		do("type "+want, append(append([]chromedp.Action[chromedp.Void]{

@@ -29,16 +29,8 @@ func TestKioskFormInChromium(t *testing.T) {
 	defer cancel()
 	ks := startKioskScreen(t, ctx)
 	kiosk := ks.tab
-	do := func(what string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(kiosk, actions...); err != nil {
-			state, _ := chromedp.Run(kiosk, chromedp.Evaluate[string](`JSON.stringify({flow: window.xephangKiosk.state(),
-				screen: [...document.querySelectorAll('.screen')].filter((s) => !s.hidden).map((s) => s.id),
-				status: document.getElementById('form-status')?.textContent, failed: document.getElementById('failed-msg').textContent,
-				errors: [...document.querySelectorAll('.fm-error:not([hidden])')].map((e) => e.closest('.fm-field').dataset.field + ': ' + e.textContent)})`))
-			t.Fatalf("%s: %v\nkiosk: %s", what, err, state)
-		}
-	}
+	do := ks.stepper(t, `status: document.getElementById('form-status')?.textContent,
+		errors: [...document.querySelectorAll('.fm-error:not([hidden])')].map((e) => e.closest('.fm-field').dataset.field + ': ' + e.textContent)`)
 	do("choose the birth registration's form",
 		chromedp.WaitVisible(chromedp.CSS(`[data-start="form"]`)),
 		chromedp.Click(chromedp.CSS(`[data-start="form"]`)),
