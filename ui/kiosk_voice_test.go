@@ -45,7 +45,7 @@ func (ks kioskScreen) stepper(t *testing.T, extra string) func(string, ...chrome
 		if err := chromedp.Do(ks.tab, actions...); err != nil {
 			state, _ := chromedp.Run(ks.tab, chromedp.Evaluate[string](`JSON.stringify({flow: window.xephangKiosk.state(),
 				screen: [...document.querySelectorAll('.screen')].filter((s) => !s.hidden).map((s) => s.id),
-				failed: document.getElementById('failed-msg').textContent, ` + extra + `})`))
+				failed: document.getElementById('failed-msg').textContent, `+extra+`})`))
 			t.Fatalf("%s: %v\nkiosk: %s", what, err, state)
 		}
 	}
